@@ -1,0 +1,17 @@
+package io.phalanx.core.service;
+
+import io.phalanx.core.message.Request;
+
+/**
+ * A service-level check that followers run on every request of a proposal before voting for
+ * it, so a leader cannot get a request ordered that the service would refuse. It must be a pure
+ * function of the request (it runs on the protocol thread, concurrently with execution).
+ */
+@FunctionalInterface
+public interface RequestVerifier {
+    /** Accepts everything. */
+    RequestVerifier ACCEPT_ALL = request -> true;
+
+    /** True if the service is willing to have {@code request} ordered. */
+    boolean isValid(Request request);
+}

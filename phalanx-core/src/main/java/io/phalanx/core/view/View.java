@@ -1,0 +1,85 @@
+package io.phalanx.core.view;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The replica group: which replicas take part, how many of them may fail, and how.
+ *
+ * <p>Members are kept in a fixed order; regency {@code r} is led by {@code members[r mod n]}, so
+ * every replica computes the same leader without talking. Views are immutable: a
+ * reconfiguration produces a new view with a higher id.
+ *
+ * @param id      increases with every reconfiguration
+ * @param members replica ids in leader-rotation order
+ * @param f       how many members may be faulty
+ * @param mode    the fault model
+ */
+public record View(long id, List<Integer> members, int f, Mode mode) {
+    public View {
+        Objects.requireNonNull(mode, "mode");
+        members = List.copyOf(Objects.requireNonNull(members, "members"));
+        validate(id, members, f, mode);
+    }
+
+    /** A view whose members are 0..n-1. */
+    public static View of(long id, int n, int f, Mode mode) {
+        Integer[] ids = new Integer[Math.max(n, 0)];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = i;
+        }
+        return new View(id, List.of(ids), f, mode);
+    }
+
+    private static void validate(long id, List<Integer> members, int f, Mode mode) {
+        if (id < 0) {
+            throw new InvalidViewException("view id must be >= 0, got " + id);
+        }
+        if (f < 0) {
+            throw new InvalidViewException("f must be >= 0, got " + f);
+        }
+        if (members.isEmpty()) {
+            throw new InvalidViewException("a view needs at least one member");
+        }
+        Set<Integer> seen = new HashSet<>();
+        for (int member : members) {
+            if (member < 0) {
+                throw new InvalidViewException("replica ids must be >= 0, got " + member);
+            }
+            if (!seen.add(member)) {
+                throw new InvalidViewException("replica id " + member + " appears twice in the view");
+            }
+        }
+        int n = members.size();
+        int needed = minimumSize(f, mode);
+        if (n < needed) {
+            throw new InvalidViewException(mode + " mode with f=" + f + " needs n >= " + needed
+                    + " (" + (mode == Mode.BFT ? "3f+1" : "2f+1") + "), but the view has n=" + n);
+        }
+    }
+
+    /** Smallest group that tolerates {@code f} faults in {@code mode}. */
+    public static int minimumSize(int f, Mode mode) {
+        return mode == Mode.BFT ? 3 * f + 1 : 2 * f + 1;
+    }
+
+    public int n() {
+        return members.size();
+    }
+
+    public boolean contains(int replicaId) {
+        return members.contains(replicaId);
+    }
+
+    /** The leader of regency {@code regency}: members rotate round-robin. */
+    public int leaderOf(int regency) {
+        return members.get(Math.floorMod(regency, members.size()));
+    }
+
+    /** The quorum rules of this view. */
+    public QuorumSystem quorums() {
+        return new QuorumSystem(this);
+    }
+}

@@ -1,0 +1,30 @@
+package io.phalanx.sim.check;
+
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.RequestId;
+
+import java.util.List;
+
+/**
+ * One operation as a client saw it.
+ *
+ * @param clientId    the client
+ * @param operation   the operation bytes
+ * @param readOnly    the client first tried it as an unordered (read-only) request
+ * @param sent        every request id the client sent for it (an unordered attempt and then an
+ *                    ordered retry have different ids)
+ * @param invokedAtMs simulated time the client invoked it
+ * @param completedAtMs simulated time the client accepted a result, or -1 if it never did
+ * @param completedAs the request whose replies the client accepted (null if not completed)
+ * @param result      the accepted result (null if not completed)
+ */
+public record ClientOperation(long clientId, Bytes operation, boolean readOnly, List<RequestId> sent,
+                              long invokedAtMs, long completedAtMs, RequestId completedAs, Bytes result) {
+    public ClientOperation {
+        sent = List.copyOf(sent);
+    }
+
+    public boolean completed() {
+        return completedAtMs >= 0;
+    }
+}
