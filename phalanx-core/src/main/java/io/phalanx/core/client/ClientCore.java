@@ -1,0 +1,192 @@
+package io.phalanx.core.client;
+
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Reply;
+import io.phalanx.core.message.Request;
+import io.phalanx.core.message.RequestId;
+import io.phalanx.core.message.RequestKind;
+import io.phalanx.core.view.QuorumSystem;
+import io.phalanx.core.view.View;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The client's half of the protocol as a pure state machine: numbers requests, collects
+ * replies, and says when a result is final.
+ *
+ * <p>A result is final once a quorum of replicas (per {@link QuorumSystem#isQuorum}) returned
+ * the same bytes, for ordered and unordered requests alike. Accepting ordered results at f+1
+ * matching replies would be enough to know the result is correct, but not for read-only
+ * queries to be linearizable: a query answered by a quorum must meet, in a correct replica,
+ * every write that completed before it, which holds only if completed writes were also
+ * confirmed by a quorum. An unordered request whose replies cannot reach a matching quorum (or
+ * that times out) is retried once on the ordered path with a fresh sequence number.
+ *
+ * <p>Ordered requests are retransmitted on a doubling, capped timeout; replicas answer a
+ * retransmission of an executed request from their reply cache.
+ */
+public final class ClientCore {
+    private final long clientId;
+    private final View view;
+    private final QuorumSystem quorums;
+    private final ClientConfig config;
+    private final Map<Long, Operation> operations = new LinkedHashMap<>();
+    private final Map<RequestId, Long> operationByRequest = new HashMap<>();
+    private long nextOrderedSequence = 1;
+    private long nextUnorderedSequence = 1;
+    private long ignoredReplies;
+
+    public ClientCore(long clientId, View view, ClientConfig config) {
+        this.clientId = clientId;
+        this.view = Objects.requireNonNull(view, "view");
+        this.quorums = view.quorums();
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /** True if another operation may be invoked now. */
+    public boolean canInvoke() {
+        return operations.size() < config.outstandingMax();
+    }
+
+    /**
+     * Starts operation {@code operationId} (chosen by the caller, unique among outstanding ones).
+     *
+     * @param readOnly try it as an unordered query first
+     * @throws IllegalStateException if {@link #canInvoke()} is false or the id is in use
+     */
+    public ClientOutput invoke(long nowMs, long operationId, Bytes operation, boolean readOnly) {
+        if (!canInvoke()) {
+            throw new IllegalStateException("client " + clientId + " already has " + operations.size()
+                    + " operations outstanding (outstandingMax " + config.outstandingMax() + ")");
+        }
+        if (operations.containsKey(operationId)) {
+            throw new IllegalStateException("operation id " + operationId + " is already outstanding");
+        }
+        Operation op = new Operation(operationId, operation);
+        operations.put(operationId, op);
+        return start(nowMs, op, readOnly ? RequestKind.UNORDERED : RequestKind.ORDERED);
+    }
+
+    /** Processes a reply that arrived on the link authenticated as replica {@code from}. */
+    public ClientOutput onReply(long nowMs, int from, Reply reply) {
+        Long operationId = operationByRequest.get(reply.requestId());
+        if (reply.sender() != from || !view.contains(from) || reply.clientId() != clientId || operationId == null) {
+            ignoredReplies++;
+            return ClientOutput.EMPTY;
+        }
+        Operation op = operations.get(operationId);
+        if (op.replies.putIfAbsent(from, reply.result()) != null) {
+            ignoredReplies++; // a replica's first answer stands
+            return ClientOutput.EMPTY;
+        }
+        Set<Integer> matching = op.repliersOf(reply.result());
+        if (quorums.isQuorum(matching)) {
+            return complete(op, reply.result());
+        }
+        if (op.request.kind() == RequestKind.UNORDERED && !op.quorumStillPossible(view, quorums)) {
+            return start(nowMs, op, RequestKind.ORDERED);
+        }
+        return ClientOutput.EMPTY;
+    }
+
+    /** A timer set by an earlier output fired. */
+    public ClientOutput onTimeout(long nowMs, long operationId, int attempt) {
+        Operation op = operations.get(operationId);
+        if (op == null || op.attempt != attempt) {
+            return ClientOutput.EMPTY;
+        }
+        if (op.request.kind() == RequestKind.UNORDERED) {
+            return start(nowMs, op, RequestKind.ORDERED);
+        }
+        op.attempt++;
+        op.timeoutMs = Math.min(op.timeoutMs * 2, config.retransmitTimeoutMaxMs());
+        return new ClientOutput(List.of(new ClientOutput.Broadcast(op.id, op.request)), List.of(),
+                List.of(new ClientOutput.Timer(op.id, op.attempt, nowMs + op.timeoutMs)));
+    }
+
+    public long clientId() {
+        return clientId;
+    }
+
+    public int outstanding() {
+        return operations.size();
+    }
+
+    /** Replies dropped: unknown request, wrong sender, or a replica's second answer. */
+    public long ignoredReplies() {
+        return ignoredReplies;
+    }
+
+    private ClientOutput start(long nowMs, Operation op, RequestKind kind) {
+        if (op.request != null) {
+            operationByRequest.remove(op.request.id());
+        }
+        long sequence = kind == RequestKind.ORDERED ? nextOrderedSequence++ : nextUnorderedSequence++;
+        op.request = new Request(clientId, sequence, kind, view.id(), op.operation);
+        op.replies.clear();
+        op.attempt++;
+        op.timeoutMs = config.retransmitTimeoutMs();
+        operationByRequest.put(op.request.id(), op.id);
+        return new ClientOutput(List.of(new ClientOutput.Broadcast(op.id, op.request)), List.of(),
+                List.of(new ClientOutput.Timer(op.id, op.attempt, nowMs + op.timeoutMs)));
+    }
+
+    private ClientOutput complete(Operation op, Bytes result) {
+        operations.remove(op.id);
+        operationByRequest.remove(op.request.id());
+        return new ClientOutput(List.of(), List.of(new ClientOutput.Completion(op.id, op.request.id(), result)), List.of());
+    }
+
+    /** One outstanding operation and the replies to its current request. */
+    private static final class Operation {
+        final long id;
+        final Bytes operation;
+        final Map<Integer, Bytes> replies = new HashMap<>();
+        Request request;
+        int attempt;
+        long timeoutMs;
+
+        Operation(long id, Bytes operation) {
+            this.id = id;
+            this.operation = operation;
+        }
+
+        Set<Integer> repliersOf(Bytes result) {
+            Set<Integer> senders = new HashSet<>();
+            replies.forEach((sender, r) -> {
+                if (r.equals(result)) {
+                    senders.add(sender);
+                }
+            });
+            return senders;
+        }
+
+        /** True if some result could still gather a quorum from its repliers plus the silent replicas. */
+        boolean quorumStillPossible(View view, QuorumSystem quorums) {
+            List<Integer> silent = new ArrayList<>();
+            for (int member : view.members()) {
+                if (!replies.containsKey(member)) {
+                    silent.add(member);
+                }
+            }
+            if (quorums.isQuorum(silent)) {
+                return true;
+            }
+            for (Bytes result : new HashSet<>(replies.values())) {
+                Set<Integer> possible = repliersOf(result);
+                possible.addAll(silent);
+                if (quorums.isQuorum(possible)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.phalanx.core.replica;
+
+/**
+ * Things a replica counts instead of logging one line per occurrence. Every input the core
+ * refuses is counted under one of these, so no drop is silent.
+ */
+public enum Counter {
+    /** A replica message whose sender field disagrees with the authenticated link. */
+    SPOOFED_SENDER,
+    /** A replica message from a replica outside the view. */
+    NOT_A_MEMBER,
+    /** A message for an instance already decided here. */
+    STALE_INSTANCE,
+    /** A message for an instance beyond the buffering window. */
+    BEYOND_WINDOW,
+    /** A message for an epoch other than the current one. */
+    WRONG_EPOCH,
+    /** A PROPOSE from a replica that is not the leader of the epoch. */
+    NOT_FROM_LEADER,
+    /** A second, different PROPOSE for the same instance and epoch (the leader equivocated). */
+    CONFLICTING_PROPOSAL,
+    /** A PROPOSE that failed validation (see the replica's last rejection reason). */
+    INVALID_PROPOSAL,
+    /** A second, different vote from the same replica in the same round. */
+    CONFLICTING_VOTE,
+    /** A client request refused on arrival (bad size, outside its window, refused by the service). */
+    INVALID_REQUEST,
+    /** A client request dropped because the pending queue is full. */
+    PENDING_FULL,
+    /** A retransmission of a request that is already pending. */
+    DUPLICATE_REQUEST,
+    /** A retransmission of a request already decided; the cached reply is resent. */
+    REPLY_RESENT,
+    /** Instances decided. */
+    DECIDED,
+    /** Proposals this replica made as leader. */
+    PROPOSED
+}

@@ -1,0 +1,39 @@
+package io.phalanx.core.replica;
+
+import io.phalanx.core.message.ReplicaMessage;
+import io.phalanx.core.message.Request;
+import io.phalanx.core.message.RequestId;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Collects the effects of one step; {@link #build()} freezes them into an {@link Output}. */
+final class Effects {
+    private final List<Send> sends = new ArrayList<>();
+    private final List<Decision> decisions = new ArrayList<>();
+    private final List<Request> unordered = new ArrayList<>();
+    private final List<RequestId> replyResends = new ArrayList<>();
+
+    void send(int to, ReplicaMessage message) {
+        sends.add(new Send(to, message));
+    }
+
+    void decide(Decision decision) {
+        decisions.add(decision);
+    }
+
+    void executeUnordered(Request request) {
+        unordered.add(request);
+    }
+
+    void resendReply(RequestId id) {
+        replyResends.add(id);
+    }
+
+    Output build() {
+        if (sends.isEmpty() && decisions.isEmpty() && unordered.isEmpty() && replyResends.isEmpty()) {
+            return Output.EMPTY;
+        }
+        return new Output(sends, decisions, unordered, replyResends);
+    }
+}

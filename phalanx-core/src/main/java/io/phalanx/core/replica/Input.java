@@ -1,0 +1,32 @@
+package io.phalanx.core.replica;
+
+import io.phalanx.core.message.ReplicaMessage;
+import io.phalanx.core.message.Request;
+
+import java.util.Objects;
+
+/**
+ * Everything that can happen to a replica. The driver (runtime or simulator) turns network,
+ * clock and storage events into inputs and feeds them to {@link ReplicaCore#step}; the current
+ * time travels with every step, so the core never reads a clock.
+ */
+public sealed interface Input permits Input.MessageReceived, Input.RequestReceived {
+
+    /**
+     * A message from another replica. {@code from} is the identity the transport authenticated
+     * (TLS certificate, simulated link); the core drops messages whose {@code sender} field
+     * disagrees with it.
+     */
+    record MessageReceived(int from, ReplicaMessage message) implements Input {
+        public MessageReceived {
+            Objects.requireNonNull(message, "message");
+        }
+    }
+
+    /** A request from a client whose identity the transport authenticated as {@code request.clientId()}. */
+    record RequestReceived(Request request) implements Input {
+        public RequestReceived {
+            Objects.requireNonNull(request, "request");
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.phalanx.core.replica;
+
+import io.phalanx.core.message.Batch;
+import io.phalanx.core.message.Request;
+import io.phalanx.core.message.RequestId;
+import io.phalanx.core.message.RequestKind;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The checks a follower makes before it votes for a proposal: a leader may be Byzantine, so
+ * nothing in the batch is taken on trust. Returns a reason for refusal, or null if valid.
+ */
+final class ProposalValidator {
+    private final ReplicaState state;
+
+    ProposalValidator(ReplicaState state) {
+        this.state = state;
+    }
+
+    String check(Batch batch) {
+        ReplicaConfig config = state.config;
+        if (batch.requests().isEmpty()) {
+            return "empty batch";
+        }
+        if (batch.requests().size() > config.batchRequestsMax()) {
+            return "batch of " + batch.requests().size() + " requests exceeds batchRequestsMax " + config.batchRequestsMax();
+        }
+        if (batch.sizeBytes() > config.batchBytesMax()) {
+            return "batch of " + batch.sizeBytes() + " bytes exceeds batchBytesMax " + config.batchBytesMax();
+        }
+        if (batch.timestampMs() < state.lastBatchTimestampMs) {
+            return "timestamp " + batch.timestampMs() + " precedes the previous batch's " + state.lastBatchTimestampMs;
+        }
+        if (Math.abs(batch.timestampMs() - state.nowMs) > config.clockSkewMaxMs()) {
+            return "timestamp " + batch.timestampMs() + " is more than " + config.clockSkewMaxMs()
+                    + " ms from local time " + state.nowMs;
+        }
+        Set<RequestId> seen = new HashSet<>();
+        for (Request request : batch.requests()) {
+            String reason = checkRequest(request, seen);
+            if (reason != null) {
+                return reason;
+            }
+        }
+        return null;
+    }
+
+    private String checkRequest(Request request, Set<RequestId> seen) {
+        if (request.kind() != RequestKind.ORDERED) {
+            return "unordered request " + request.id() + " in a batch";
+        }
+        if (request.operation().length() > state.config.operationBytesMax()) {
+            return "request " + request.id() + " exceeds operationBytesMax";
+        }
+        if (!seen.add(request.id())) {
+            return "request " + request.id() + " appears twice";
+        }
+        if (!state.admits(request.clientId(), request.sequence())) {
+            return "request " + request.id() + " is already decided or outside the client's window";
+        }
+        if (!state.verifier.isValid(request)) {
+            return "the service refused request " + request.id();
+        }
+        return null;
+    }
+}

@@ -1,0 +1,103 @@
+package io.phalanx.core.replica;
+
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Reply;
+import io.phalanx.core.message.Request;
+import io.phalanx.core.message.RequestId;
+import io.phalanx.core.message.RequestKind;
+import io.phalanx.core.service.ExecutionContext;
+import io.phalanx.core.service.Service;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The execution layer: applies decided batches to the {@link Service} in consensus order,
+ * executes each (client, sequence) at most once, and keeps recent replies per client so a
+ * retransmitted request is answered from the cache instead of being executed again.
+ *
+ * <p>It is separate from {@link ReplicaCore} so that the runtime can run it on its own thread
+ * (ordering the next batch overlaps executing this one), while read-only queries and ordered
+ * operations still never race on the service: both go through this object. Deterministic and
+ * single-threaded.
+ */
+public final class ServiceExecutor {
+    private final int replicaId;
+    private final long viewId;
+    private final Service service;
+    private final int clientWindowMax;
+    private final Map<Long, SequenceWindow> executedByClient = new HashMap<>();
+    private final Map<Long, TreeMap<Long, Reply>> repliesByClient = new HashMap<>();
+    private long lastExecuted = -1;
+
+    public ServiceExecutor(int replicaId, long viewId, Service service, int clientWindowMax) {
+        this.replicaId = replicaId;
+        this.viewId = viewId;
+        this.service = Objects.requireNonNull(service, "service");
+        if (clientWindowMax <= 0) {
+            throw new IllegalArgumentException("clientWindowMax must be > 0, got " + clientWindowMax);
+        }
+        this.clientWindowMax = clientWindowMax;
+    }
+
+    /**
+     * Executes the next decision and returns one reply per newly executed request, in batch order.
+     *
+     * @throws IllegalStateException if {@code decision} is not the next consensus id: executing
+     *                               out of order would corrupt the state, so the replica stops
+     */
+    public List<Reply> execute(Decision decision) {
+        if (decision.consensusId() != lastExecuted + 1) {
+            throw new IllegalStateException("replica " + replicaId + " got decision " + decision.consensusId()
+                    + " but last executed " + lastExecuted);
+        }
+        lastExecuted = decision.consensusId();
+        List<Reply> replies = new ArrayList<>(decision.batch().requests().size());
+        for (Request request : decision.batch().requests()) {
+            SequenceWindow executed = executedByClient.computeIfAbsent(request.clientId(),
+                    c -> new SequenceWindow(clientWindowMax));
+            if (executed.isDone(request.sequence())) {
+                continue; // defence in depth: the ordering layer already refuses duplicates
+            }
+            executed.markDone(request.sequence());
+            ExecutionContext context = new ExecutionContext(decision.consensusId(), decision.batch().timestampMs(),
+                    decision.batch().nonce(), request.clientId(), request.sequence());
+            Bytes result = service.execute(request.operation(), context);
+            Reply reply = new Reply(replicaId, request.clientId(), request.sequence(), RequestKind.ORDERED, viewId, result);
+            remember(reply);
+            replies.add(reply);
+        }
+        return replies;
+    }
+
+    /** Answers a read-only request from the current state. */
+    public Reply query(Request request) {
+        Bytes result = service.query(request.operation());
+        return new Reply(replicaId, request.clientId(), request.sequence(), RequestKind.UNORDERED, viewId, result);
+    }
+
+    /** The cached reply to an executed request, if still cached. */
+    public Optional<Reply> cachedReply(RequestId id) {
+        TreeMap<Long, Reply> replies = repliesByClient.get(id.clientId());
+        return id.kind() == RequestKind.ORDERED && replies != null
+                ? Optional.ofNullable(replies.get(id.sequence())) : Optional.empty();
+    }
+
+    /** Highest consensus id executed, -1 if none. */
+    public long lastExecuted() {
+        return lastExecuted;
+    }
+
+    private void remember(Reply reply) {
+        TreeMap<Long, Reply> replies = repliesByClient.computeIfAbsent(reply.clientId(), c -> new TreeMap<>());
+        replies.put(reply.sequence(), reply);
+        while (replies.size() > clientWindowMax) {
+            replies.pollFirstEntry();
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.phalanx.core.client;
+
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Reply;
+import io.phalanx.core.message.Request;
+import io.phalanx.core.message.RequestKind;
+import io.phalanx.core.view.Mode;
+import io.phalanx.core.view.View;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** When the client considers a result final, and what it does when it is not. */
+class ClientCoreTest {
+    private static final Bytes OP = Bytes.utf8("op");
+    private static final Bytes A = Bytes.utf8("a");
+    private static final Bytes B = Bytes.utf8("b");
+
+    private final View bft = View.of(0, 4, 1, Mode.BFT);
+    private final ClientCore client = new ClientCore(7, bft, new ClientConfig(100, 400, 4));
+
+    private static Reply reply(int from, Request request, Bytes result) {
+        return new Reply(from, request.clientId(), request.sequence(), request.kind(), 0, result);
+    }
+
+    @Test
+    void anOrderedResultIsFinalOnAQuorumOfMatchingReplies() {
+        ClientOutput out = client.invoke(0, 1, OP, false);
+        Request request = out.broadcasts().get(0).request();
+        assertThat(request.kind()).isEqualTo(RequestKind.ORDERED);
+        assertThat(request.sequence()).isEqualTo(1);
+        assertThat(out.timers()).containsExactly(new ClientOutput.Timer(1, 1, 100));
+
+        assertThat(client.onReply(1, 0, reply(0, request, A)).completions()).isEmpty();
+        assertThat(client.onReply(1, 1, reply(1, request, B)).completions()).isEmpty();
+        assertThat(client.onReply(1, 2, reply(2, request, A)).completions()).isEmpty();
+        ClientOutput done = client.onReply(1, 3, reply(3, request, A));
+        assertThat(done.completions()).containsExactly(new ClientOutput.Completion(1, request.id(), A));
+        assertThat(client.outstanding()).isZero();
+    }
+
+    @Test
+    void aReplicaCannotVoteTwiceOrSpeakForAnother() {
+        Request request = client.invoke(0, 1, OP, false).broadcasts().get(0).request();
+        client.onReply(1, 0, reply(0, request, A));
+        client.onReply(1, 0, reply(0, request, A));          // same replica again
+        client.onReply(1, 1, reply(2, request, A));          // r1's link claiming to be r2
+        client.onReply(1, 9, reply(9, request, A));          // not a member
+        assertThat(client.outstanding()).isEqualTo(1);
+        assertThat(client.ignoredReplies()).isEqualTo(3);
+    }
+
+    @Test
+    void anUnorderedQueryWhoseRepliesDivergeIsRetriedAsOrdered() {
+        Request query = client.invoke(0, 1, OP, true).broadcasts().get(0).request();
+        assertThat(query.kind()).isEqualTo(RequestKind.UNORDERED);
+        client.onReply(1, 0, reply(0, query, A));
+        assertThat(client.onReply(1, 1, reply(1, query, B)).broadcasts()).isEmpty(); // A still possible: 1 + 2 silent
+        ClientOutput retry = client.onReply(1, 2, reply(2, query, Bytes.utf8("c")));
+        assertThat(retry.broadcasts()).hasSize(1);
+        Request ordered = retry.broadcasts().get(0).request();
+        assertThat(ordered.kind()).isEqualTo(RequestKind.ORDERED);
+        assertThat(ordered.sequence()).isEqualTo(1);
+        assertThat(ordered.operation()).isEqualTo(OP);
+        // late replies to the abandoned query are ignored
+        assertThat(client.onReply(2, 3, reply(3, query, A)).completions()).isEmpty();
+    }
+
+    @Test
+    void anUnorderedQueryThatTimesOutIsRetriedAsOrdered() {
+        client.invoke(0, 1, OP, true);
+        ClientOutput retry = client.onTimeout(100, 1, 1);
+        assertThat(retry.broadcasts().get(0).request().kind()).isEqualTo(RequestKind.ORDERED);
+        assertThat(retry.timers()).containsExactly(new ClientOutput.Timer(1, 2, 200));
+    }
+
+    @Test
+    void anOrderedRequestIsRetransmittedWithCappedDoublingTimeouts() {
+        Request request = client.invoke(0, 1, OP, false).broadcasts().get(0).request();
+        ClientOutput first = client.onTimeout(100, 1, 1);
+        assertThat(first.broadcasts().get(0).request()).isEqualTo(request);
+        assertThat(first.timers()).containsExactly(new ClientOutput.Timer(1, 2, 300));
+        ClientOutput second = client.onTimeout(300, 1, 2);
+        assertThat(second.timers()).containsExactly(new ClientOutput.Timer(1, 3, 700));
+        ClientOutput third = client.onTimeout(700, 1, 3);
+        assertThat(third.timers()).containsExactly(new ClientOutput.Timer(1, 4, 1_100)); // capped at 400
+        assertThat(client.onTimeout(700, 1, 1).broadcasts()).isEmpty(); // stale timer
+    }
+
+    @Test
+    void orderedAndUnorderedRequestsHaveSeparateSequences() {
+        Request q = client.invoke(0, 1, OP, true).broadcasts().get(0).request();
+        Request o = client.invoke(0, 2, OP, false).broadcasts().get(0).request();
+        assertThat(q.sequence()).isEqualTo(1);
+        assertThat(o.sequence()).isEqualTo(1);
+        assertThat(q.id()).isNotEqualTo(o.id());
+    }
+
+    @Test
+    void outstandingOperationsAreBounded() {
+        for (int i = 0; i < 4; i++) {
+            client.invoke(0, i, OP, false);
+        }
+        assertThat(client.canInvoke()).isFalse();
+        assertThatThrownBy(() -> client.invoke(0, 9, OP, false)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("outstandingMax");
+    }
+
+    @Test
+    void cftNeedsAMajorityOfMatchingReplies() {
+        ClientCore cft = new ClientCore(7, View.of(0, 3, 1, Mode.CFT), ClientConfig.defaults());
+        Request request = cft.invoke(0, 1, OP, false).broadcasts().get(0).request();
+        assertThat(cft.onReply(1, 0, reply(0, request, A)).completions()).isEmpty();
+        assertThat(cft.onReply(1, 1, reply(1, request, A)).completions()).hasSize(1);
+    }
+}

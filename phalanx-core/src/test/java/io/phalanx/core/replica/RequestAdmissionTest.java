@@ -1,0 +1,89 @@
+package io.phalanx.core.replica;
+
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Propose;
+import io.phalanx.core.message.Request;
+import io.phalanx.core.message.RequestKind;
+import io.phalanx.core.view.Mode;
+import io.phalanx.core.view.View;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static io.phalanx.core.replica.Cluster.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What a replica does with a client request on arrival. */
+class RequestAdmissionTest {
+
+    @Test
+    void anUnorderedRequestGoesStraightToExecution() {
+        Cluster cluster = new Cluster(Mode.BFT, 4, 1);
+        Request query = new Request(1, 1, RequestKind.UNORDERED, 0, Bytes.utf8("get x"));
+        Output out = cluster.step(0, new Input.RequestReceived(query));
+        assertThat(out.unordered()).containsExactly(query);
+        assertThat(out.sends()).isEmpty();
+    }
+
+    @Test
+    void aRetransmissionOfADecidedRequestAsksForTheCachedReply() {
+        Cluster cluster = new Cluster(Mode.BFT, 4, 1);
+        cluster.clientSends(request(1, 1));
+        cluster.deliverAll();
+        Output out = cluster.step(2, new Input.RequestReceived(request(1, 1)));
+        assertThat(out.replyResends()).containsExactly(request(1, 1).id());
+        assertThat(cluster.cores.get(2).counters().get(Counter.REPLY_RESENT)).isEqualTo(1);
+    }
+
+    @Test
+    void aRetransmissionOfAPendingRequestIsNotQueuedTwice() {
+        Cluster cluster = new Cluster(Mode.BFT, 4, 1);
+        cluster.step(1, new Input.RequestReceived(request(1, 1)));
+        cluster.step(1, new Input.RequestReceived(request(1, 1)));
+        assertThat(cluster.cores.get(1).pendingRequests()).isEqualTo(1);
+        assertThat(cluster.cores.get(1).counters().get(Counter.DUPLICATE_REQUEST)).isEqualTo(1);
+    }
+
+    @Test
+    void aFullPendingQueueDropsAndCounts() {
+        View view = View.of(0, 4, 1, Mode.BFT);
+        ReplicaConfig small = new ReplicaConfig(1, view, 10, 1 << 20, 2, 64, 256, 1024, 30_000);
+        ReplicaCore follower = new ReplicaCore(small, r -> true, new SplittableRandom(1));
+        for (int client = 1; client <= 3; client++) {
+            follower.step(0, new Input.RequestReceived(request(client, 1)));
+        }
+        assertThat(follower.pendingRequests()).isEqualTo(2);
+        assertThat(follower.counters().get(Counter.PENDING_FULL)).isEqualTo(1);
+    }
+
+    @Test
+    void anOversizedOperationIsRefused() {
+        View view = View.of(0, 4, 1, Mode.BFT);
+        ReplicaConfig small = new ReplicaConfig(0, view, 10, 1 << 20, 100, 64, 256, 8, 30_000);
+        ReplicaCore leader = new ReplicaCore(small, r -> true, new SplittableRandom(1));
+        Output out = leader.step(0, new Input.RequestReceived(
+                new Request(1, 1, RequestKind.ORDERED, 0, Bytes.utf8("far too long"))));
+        assertThat(out.isEmpty()).isTrue();
+        assertThat(leader.counters().get(Counter.INVALID_REQUEST)).isEqualTo(1);
+    }
+
+    @Test
+    void theLeaderDoesNotProposeWhatTheServiceRefuses() {
+        Cluster cluster = new Cluster(Mode.BFT, 4, 1, r -> !r.operation().toUtf8().startsWith("forbidden"));
+        cluster.step(0, new Input.RequestReceived(new Request(1, 1, RequestKind.ORDERED, 0, Bytes.utf8("forbidden"))));
+        assertThat(cluster.take(Propose.class)).isEmpty();
+        assertThat(cluster.cores.get(0).counters().get(Counter.INVALID_REQUEST)).isEqualTo(1);
+    }
+
+    @Test
+    void requestsOfOneClientMayBeDecidedOutOfSequenceOrderButEachOnce() {
+        Cluster cluster = new Cluster(Mode.BFT, 4, 1);
+        cluster.clientSends(request(1, 2));
+        cluster.clientSends(request(1, 1));
+        cluster.deliverAll();
+        cluster.clientSends(request(1, 2)); // retransmission after both were decided
+        cluster.deliverAll();
+        long decidedRequests = cluster.decisions.get(0).stream().mapToLong(d -> d.batch().requests().size()).sum();
+        assertThat(decidedRequests).isEqualTo(2);
+    }
+}
