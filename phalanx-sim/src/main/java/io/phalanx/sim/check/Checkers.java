@@ -1,0 +1,32 @@
+package io.phalanx.sim.check;
+
+import io.phalanx.core.service.Service;
+import io.phalanx.sim.kv.KeyValueService;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The set of checkers every simulator run must pass, in one place so that no run forgets
+ * one: agreement, total order, exactly-once integrity and linearizability.
+ */
+public final class Checkers {
+    private Checkers() {
+    }
+
+    /** All four safety checkers; linearizability replays the log through {@code referenceFactory}'s services. */
+    public static List<Checker> standard(Supplier<? extends Service> referenceFactory) {
+        return List.of(new AgreementChecker(), new TotalOrderChecker(), new ExactlyOnceChecker(),
+                new LinearizabilityChecker(referenceFactory));
+    }
+
+    /** All four safety checkers, with a default {@link KeyValueService} as the reference model. */
+    public static List<Checker> standard() {
+        return standard(KeyValueService::new);
+    }
+
+    /** Runs every checker over {@code history}; empty if all properties hold. */
+    public static List<Violation> checkAll(List<Checker> checkers, History history) {
+        return checkers.stream().flatMap(c -> c.check(history).stream()).toList();
+    }
+}
