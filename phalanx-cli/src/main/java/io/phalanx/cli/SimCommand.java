@@ -1,0 +1,174 @@
+package io.phalanx.cli;
+
+import io.phalanx.core.view.Mode;
+import io.phalanx.sim.SeedPlan;
+import io.phalanx.sim.SimConfig;
+import io.phalanx.sim.SimResult;
+import io.phalanx.sim.Simulation;
+import io.phalanx.sim.check.Violation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * {@code phalanx sim}: runs the deterministic simulator over many seeds (or replays one) and
+ * exits non-zero if any seed breaks an invariant.
+ */
+@Command(name = "sim", mixinStandardHelpOptions = true,
+        description = {"Run the deterministic simulator over many seeds and check safety and liveness.",
+                "Seeds cycle through BFT n=4,7,10 and CFT n=3,5,7 unless --mode/--replicas narrow them.",
+                "A failing seed prints the command that replays it."})
+public final class SimCommand implements java.util.concurrent.Callable<Integer> {
+
+    @Option(names = "--seeds", description = "Number of seeds to run (default: ${DEFAULT-VALUE}).", defaultValue = "200")
+    int seeds;
+
+    @Option(names = "--seed", description = "First seed; with --trace or --seeds 1, the one seed to replay.")
+    Long seed;
+
+    @Option(names = "--replicas", description = "Only this cluster size.")
+    Integer replicas;
+
+    @Option(names = "--mode", description = "Only this fault model: bft or cft.")
+    String mode;
+
+    @Option(names = "--trace", description = "Replay --seed and print every event of its trace.")
+    boolean trace;
+
+    @Option(names = "--jobs", description = "Seeds run in parallel (default: number of CPUs).")
+    Integer jobs;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        SeedPlan plan = SeedPlan.of(parseMode(), replicas);
+        if (trace) {
+            if (seed == null) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--trace needs --seed S");
+            }
+            return replay(out, plan.configFor(seed));
+        }
+        long first = seed == null ? 1 : seed;
+        return sweep(out, plan, first);
+    }
+
+    private Mode parseMode() {
+        if (mode == null) {
+            return null;
+        }
+        return switch (mode.toLowerCase()) {
+            case "bft" -> Mode.BFT;
+            case "cft" -> Mode.CFT;
+            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--mode must be bft or cft, got '" + mode + "'");
+        };
+    }
+
+    private int replay(PrintStream out, SimConfig config) {
+        SimResult result = new Simulation(config, true).run();
+        result.trace().forEach(out::println);
+        out.println();
+        out.println(describe(config));
+        printOutcome(out, result);
+        return result.passed() ? 0 : 1;
+    }
+
+    private int sweep(PrintStream out, SeedPlan plan, long first) throws Exception {
+        int threads = jobs != null ? Math.max(1, jobs) : Runtime.getRuntime().availableProcessors();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        Progress progress = new Progress(System.err, seeds);
+        Summary summary = new Summary();
+        try {
+            // Bounded in flight: a sweep of 20,000 seeds must not hold 20,000 histories.
+            java.util.concurrent.CompletionService<SimResult> done = new java.util.concurrent.ExecutorCompletionService<>(pool);
+            int inFlightMax = threads * 4;
+            int inFlight = 0;
+            long next = first;
+            long end = first + seeds;
+            while (next < end || inFlight > 0) {
+                while (next < end && inFlight < inFlightMax) {
+                    SimConfig config = plan.configFor(next++);
+                    done.submit(() -> Simulation.run(config));
+                    inFlight++;
+                }
+                SimResult result = done.take().get();
+                inFlight--;
+                summary.add(result);
+                progress.advance(summary.failedSeeds.size());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        progress.finish();
+        summary.print(out, plan);
+        return summary.failedSeeds.isEmpty() ? 0 : 1;
+    }
+
+    static String describe(SimConfig c) {
+        return String.format("seed %d: %s n=%d f=%d, %d clients x %d ops (<=%d in flight, %d%% read-only), "
+                        + "delay %d-%d ms, %d%% spikes to +%d ms, %d%% duplicates, %d crash(es)",
+                c.seed(), c.mode(), c.replicas(), c.f(), c.clients(), c.operationsPerClient(), c.clientOutstandingMax(),
+                c.readOnlyPercent(), c.delayMinMs(), c.delayMaxMs(), c.spikePercent(), c.spikeMaxMs(),
+                c.duplicatePercent(), c.crashes());
+    }
+
+    static void printOutcome(PrintStream out, SimResult r) {
+        out.printf("%s: %d/%d operations completed, %d instances decided, %d messages, %d ms simulated, trace hash %016x%n",
+                r.passed() ? "PASSED" : "FAILED", r.operationsCompleted(), r.operationsInvoked(), r.decided(),
+                r.messages(), r.simulatedMs(), r.traceHash());
+        for (Violation v : r.violations()) {
+            out.println("  VIOLATION " + v);
+        }
+    }
+
+    /** Totals over a sweep. */
+    private static final class Summary {
+        long seeds;
+        long completed;
+        long invoked;
+        long simulatedMs;
+        long decided;
+        long messages;
+        final List<SimResult> failed = new ArrayList<>();
+        final List<Long> failedSeeds = new ArrayList<>();
+
+        void add(SimResult r) {
+            seeds++;
+            completed += r.operationsCompleted();
+            invoked += r.operationsInvoked();
+            simulatedMs += r.simulatedMs();
+            decided += r.decided();
+            messages += r.messages();
+            if (!r.passed()) {
+                failedSeeds.add(r.config().seed());
+                if (failed.size() < 10) {
+                    failed.add(r);
+                }
+            }
+        }
+
+        void print(PrintStream out, SeedPlan plan) {
+            out.printf("%d seeds over %s%n", seeds, plan.shapes());
+            out.printf("  operations completed: %d of %d%n", completed, invoked);
+            out.printf("  instances decided:    %d%n", decided);
+            out.printf("  messages:             %d%n", messages);
+            out.printf("  simulated time:       %.1f s%n", simulatedMs / 1000.0);
+            out.printf("  seeds with violations: %d%s%n", failedSeeds.size(),
+                    failedSeeds.isEmpty() ? "" : " " + failedSeeds.subList(0, Math.min(failedSeeds.size(), 50)));
+            for (SimResult r : failed) {
+                out.println();
+                out.println(describe(r.config()));
+                printOutcome(out, r);
+                out.println("  last events:");
+                r.trace().forEach(line -> out.println("    " + line));
+                out.printf("  replay: ./phalanx sim --seed %d --mode %s --replicas %d --trace%n", r.config().seed(),
+                        r.config().mode().name().toLowerCase(), r.config().replicas());
+            }
+        }
+    }
+}

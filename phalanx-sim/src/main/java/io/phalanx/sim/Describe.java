@@ -1,0 +1,44 @@
+package io.phalanx.sim;
+
+import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.Message;
+import io.phalanx.core.message.Propose;
+import io.phalanx.core.message.Reply;
+import io.phalanx.core.message.Request;
+import io.phalanx.core.message.Write;
+import io.phalanx.core.crypto.Digests;
+
+/** One-line, protocol-vocabulary renderings of messages for traces. */
+final class Describe {
+    private Describe() {
+    }
+
+    static String message(Message message) {
+        if (message instanceof Request r) {
+            return "REQUEST " + r.id() + " " + r.operation().length() + "B";
+        } else if (message instanceof Reply r) {
+            return "REPLY " + r.requestId() + " from r" + r.sender() + " = " + result(r.result());
+        } else if (message instanceof Propose p) {
+            return "PROPOSE cid=" + p.consensusId() + " epoch=" + p.epoch() + " requests="
+                    + p.batch().requests().size() + " digest=" + Digests.ofBatch(p.batch());
+        } else if (message instanceof Write w) {
+            return "WRITE cid=" + w.consensusId() + " epoch=" + w.epoch() + " digest=" + w.batchDigest();
+        } else if (message instanceof Accept a) {
+            return "ACCEPT cid=" + a.consensusId() + " epoch=" + a.epoch() + " digest=" + a.batchDigest();
+        }
+        return message.toString();
+    }
+
+    /** A key-value result in words, or its bytes if it is not one. */
+    static String result(io.phalanx.core.message.Bytes result) {
+        try {
+            return io.phalanx.sim.kv.KvResult.decode(result).toString();
+        } catch (IllegalArgumentException e) {
+            return result.toString();
+        }
+    }
+
+    static String node(int node) {
+        return node >= 0 ? "r" + node : "c" + (-node);
+    }
+}

@@ -1,0 +1,59 @@
+package io.phalanx.sim;
+
+import io.phalanx.core.view.Mode;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which cluster shape each seed runs: seeds cycle through the chosen (mode, n) pairs, so a sweep
+ * of N seeds covers every shape evenly and any single seed can be replayed from its number and
+ * the same choice of shapes.
+ */
+public record SeedPlan(List<Shape> shapes) {
+    /** A cluster shape: fault model and size. */
+    public record Shape(Mode mode, int replicas) {
+        @Override
+        public String toString() {
+            return mode.name().toLowerCase() + " n=" + replicas;
+        }
+    }
+
+    /** BFT n = 4, 7, 10 and CFT n = 3, 5, 7. */
+    public static final List<Shape> STANDARD = List.of(new Shape(Mode.BFT, 4), new Shape(Mode.CFT, 3),
+            new Shape(Mode.BFT, 7), new Shape(Mode.CFT, 5), new Shape(Mode.BFT, 10), new Shape(Mode.CFT, 7));
+
+    public SeedPlan {
+        if (shapes.isEmpty()) {
+            throw new IllegalArgumentException("a seed plan needs at least one shape");
+        }
+        shapes = List.copyOf(shapes);
+    }
+
+    /** The standard shapes, optionally narrowed to one mode and/or one size. */
+    public static SeedPlan of(Mode mode, Integer replicas) {
+        List<Shape> chosen = new ArrayList<>();
+        for (Shape shape : STANDARD) {
+            if ((mode == null || shape.mode() == mode) && (replicas == null || shape.replicas() == replicas)) {
+                chosen.add(shape);
+            }
+        }
+        if (chosen.isEmpty()) {
+            if (mode == null || replicas == null) {
+                throw new IllegalArgumentException("no standard shape has " + (mode != null ? "mode " + mode : "")
+                        + (replicas != null ? " n=" + replicas : "") + "; give both --mode and --replicas");
+            }
+            chosen.add(new Shape(mode, replicas));
+        }
+        return new SeedPlan(chosen);
+    }
+
+    public Shape shapeOf(long seed) {
+        return shapes.get((int) Math.floorMod(seed, (long) shapes.size()));
+    }
+
+    public SimConfig configFor(long seed) {
+        Shape shape = shapeOf(seed);
+        return SimConfig.randomized(seed, shape.mode(), shape.replicas());
+    }
+}
