@@ -53,16 +53,20 @@ public record View(long id, List<Integer> members, int f, Mode mode) {
             }
         }
         int n = members.size();
-        int needed = minimumSize(f, mode);
+        long needed = minimumSizeOf(f, mode); // long: 3f+1 must not wrap around for a huge f
         if (n < needed) {
             throw new InvalidViewException(mode + " mode with f=" + f + " needs n >= " + needed
                     + " (" + (mode == Mode.BFT ? "3f+1" : "2f+1") + "), but the view has n=" + n);
         }
     }
 
-    /** Smallest group that tolerates {@code f} faults in {@code mode}. */
+    /** Smallest group that tolerates {@code f} faults in {@code mode}; fails if that is no int. */
     public static int minimumSize(int f, Mode mode) {
-        return mode == Mode.BFT ? 3 * f + 1 : 2 * f + 1;
+        return Math.toIntExact(minimumSizeOf(f, mode));
+    }
+
+    private static long minimumSizeOf(int f, Mode mode) {
+        return mode == Mode.BFT ? 3L * f + 1 : 2L * f + 1;
     }
 
     public int n() {
