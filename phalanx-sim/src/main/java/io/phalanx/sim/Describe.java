@@ -1,6 +1,12 @@
 package io.phalanx.sim;
 
 import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.DecisionFetch;
+import io.phalanx.core.message.DecisionPush;
+import io.phalanx.core.message.Forward;
+import io.phalanx.core.message.Stop;
+import io.phalanx.core.message.StopData;
+import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.Reply;
@@ -25,6 +31,22 @@ final class Describe {
             return "WRITE cid=" + w.consensusId() + " epoch=" + w.epoch() + " digest=" + w.batchDigest();
         } else if (message instanceof Accept a) {
             return "ACCEPT cid=" + a.consensusId() + " epoch=" + a.epoch() + " digest=" + a.batchDigest();
+        } else if (message instanceof Forward f) {
+            return "FORWARD " + f.requests().size() + " requests";
+        } else if (message instanceof Stop s) {
+            return "STOP regency=" + s.regency() + " with " + s.requests().size() + " requests";
+        } else if (message instanceof StopData d) {
+            return "STOPDATA regency=" + d.regency() + " lastDecided=" + d.lastDecided()
+                    + (d.certificate() == null ? " no certificate" : " certificate cid=" + d.certificate().consensusId()
+                    + " epoch=" + d.certificate().epoch() + " digest=" + Digests.ofBatch(d.certificate().batch()));
+        } else if (message instanceof Sync s) {
+            return "SYNC regency=" + s.regency() + " evidence=" + s.proofs().size() + " chosen="
+                    + (s.chosen() == null ? "free" : Digests.ofBatch(s.chosen()).toString());
+        } else if (message instanceof DecisionFetch f) {
+            return "FETCH decisions from cid=" + f.fromConsensusId();
+        } else if (message instanceof DecisionPush p) {
+            return "PUSH " + p.decisions().size() + " decisions"
+                    + (p.decisions().isEmpty() ? "" : " from cid=" + p.decisions().get(0).consensusId());
         }
         return message.toString();
     }

@@ -5,6 +5,7 @@ import io.phalanx.core.client.ClientCore;
 import io.phalanx.core.client.ClientOutput;
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Reply;
@@ -42,11 +43,11 @@ final class SimClient {
     private int completed;
 
     SimClient(long clientId, SimConfig config, SimNetwork network, EventQueue queue, Trace trace,
-              MessageCodec codec, SplittableRandom random) {
+              MessageCodec codec, SplittableRandom random, Signer signer) {
         this.clientId = clientId;
         this.config = config;
         this.view = config.view();
-        this.core = new ClientCore(clientId, view, new ClientConfig(500, 4_000, config.clientOutstandingMax()));
+        this.core = new ClientCore(clientId, view, new ClientConfig(500, 4_000, config.clientOutstandingMax()), signer);
         this.network = network;
         this.queue = queue;
         this.trace = trace;
@@ -145,6 +146,22 @@ final class SimClient {
         if (nextOperationId < config.operationsPerClient()) {
             lines.add("c" + clientId + " never invoked " + (config.operationsPerClient() - nextOperationId) + " operations");
         }
+        return lines;
+    }
+
+    /**
+     * Completed operations that took longer than {@code boundMs} counted from their invocation
+     * or from GST, whichever is later, as readable lines.
+     */
+    List<String> late(long gstMs, long boundMs) {
+        List<String> lines = new ArrayList<>();
+        recordings.forEach((id, r) -> {
+            long from = Math.max(r.invokedAtMs, gstMs);
+            if (r.completedAtMs >= 0 && r.completedAtMs - from > boundMs) {
+                lines.add("c" + clientId + " op" + id + " invoked at " + r.invokedAtMs + " ms completed only at "
+                        + r.completedAtMs + " ms, over the bound of " + boundMs + " ms after " + from + " ms");
+            }
+        });
         return lines;
     }
 

@@ -3,6 +3,14 @@ package io.phalanx.sim;
 import io.phalanx.core.view.Mode;
 import io.phalanx.core.view.View;
 
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
 /**
  * One simulation run's parameters. Everything random in the run is drawn from {@code seed}.
  *
@@ -19,28 +27,52 @@ import io.phalanx.core.view.View;
  * @param spikePercent       share of messages hit by a latency spike
  * @param spikeMaxMs         largest spike
  * @param duplicatePercent   share of messages delivered twice
- * @param crashes            how many non-leader replicas crash at random times (at most f)
- * @param timeLimitMs        simulated time after which unfinished operations are liveness failures
+ * @param crashes            how many replicas (any, leader included) crash at random times
+ * @param byzantine          Byzantine replicas by id and strategy; with {@code crashes} at most f
+ * @param dropPercent        share of messages lost before GST
+ * @param partitions         how many partitions happen (and heal) before GST
+ * @param leaderIsolation    whether the leader is cut off from some followers for a while before GST
+ * @param byzantineClient    whether a Byzantine client joins the run
+ * @param gstMs              global stabilization time: from here on no message is lost and
+ *                           every delay is bounded by {@code delayMaxMs + spikeMaxMs}
+ * @param livenessBoundMs    every operation of a correct client must complete within this long
+ *                           after it was invoked or after GST, whichever is later
+ * @param timeLimitMs        simulated time after which the run stops
  */
 public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, int operationsPerClient,
                         int clientOutstandingMax, int readOnlyPercent, int delayMinMs, int delayMaxMs,
-                        int spikePercent, int spikeMaxMs, int duplicatePercent, int crashes, long timeLimitMs) {
+                        int spikePercent, int spikeMaxMs, int duplicatePercent, int crashes,
+                        Map<Integer, Fault> byzantine, int dropPercent, int partitions, boolean leaderIsolation,
+                        boolean byzantineClient, long gstMs, long livenessBoundMs, long timeLimitMs) {
 
     public SimConfig {
         View.of(0, replicas, f, mode); // validates n, f and mode together
-        if (crashes < 0 || crashes > f) {
-            throw new IllegalArgumentException("crashes must be within 0..f (" + f + "), got " + crashes);
+        byzantine = Map.copyOf(byzantine);
+        if (crashes < 0 || crashes + byzantine.size() > f) {
+            throw new IllegalArgumentException("crashes + Byzantine replicas must be within 0..f (" + f + "), got "
+                    + crashes + " + " + byzantine.size());
         }
+        if (mode == Mode.CFT && !byzantine.isEmpty()) {
+            throw new IllegalArgumentException("CFT mode tolerates crashes only, not Byzantine replicas");
+        }
+        byzantine.forEach((id, fault) -> {
+            if (id < 0 || id >= replicas || fault.kind() != Fault.Kind.BYZANTINE) {
+                throw new IllegalArgumentException("bad Byzantine replica " + id + " with " + fault);
+            }
+        });
         if (clients < 1 || operationsPerClient < 0 || clientOutstandingMax < 1) {
             throw new IllegalArgumentException("need clients >= 1, operationsPerClient >= 0, clientOutstandingMax >= 1");
         }
         if (delayMinMs < 0 || delayMaxMs < delayMinMs || spikeMaxMs < 0) {
             throw new IllegalArgumentException("need 0 <= delayMinMs <= delayMaxMs and spikeMaxMs >= 0");
         }
-        for (int percent : new int[] {readOnlyPercent, spikePercent, duplicatePercent}) {
+        for (int percent : new int[] {readOnlyPercent, spikePercent, duplicatePercent, dropPercent}) {
             if (percent < 0 || percent > 100) {
                 throw new IllegalArgumentException("percentages must be within 0..100, got " + percent);
             }
+        }
+        if (gstMs < 0 || livenessBoundMs <= 0 || timeLimitMs <= gstMs) {
+            throw new IllegalArgumentException("need 0 <= gstMs < timeLimitMs and livenessBoundMs > 0");
         }
     }
 
@@ -49,25 +81,93 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return mode == Mode.BFT ? (replicas - 1) / 3 : (replicas - 1) / 2;
     }
 
-    /**
-     * A run with the fault mix for {@code seed}: n replicas at their largest f, up to f crashes,
-     * and network parameters all drawn from the seed, so sweeping seeds sweeps scenarios too.
-     */
+    /** A run with every kind of fault enabled; see {@link #randomized(long, Mode, int, Set)}. */
     public static SimConfig randomized(long seed, Mode mode, int replicas) {
-        java.util.SplittableRandom random = new java.util.SplittableRandom(seed ^ 0x5DEECE66DL);
+        return randomized(seed, mode, replicas, Fault.all());
+    }
+
+    /**
+     * A run with a fault mix for {@code seed} drawn from {@code enabled}: n replicas at their
+     * largest f, up to f faulty replicas (crashed, or Byzantine in BFT mode), some network faults
+     * before a GST, and network parameters all drawn from the seed, so sweeping seeds sweeps
+     * scenarios too.
+     */
+    public static SimConfig randomized(long seed, Mode mode, int replicas, Set<Fault> enabled) {
+        SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
         int f = maxF(replicas, mode);
-        return new SimConfig(seed, mode, replicas, f,
-                1 + random.nextInt(4),          // clients
-                20 + random.nextInt(40),        // operations per client
-                1 + random.nextInt(3),          // outstanding per client
-                random.nextInt(40),             // read-only share
-                random.nextInt(3),              // min delay
-                3 + random.nextInt(20),         // max delay
-                random.nextInt(10),             // spikes
-                50 + random.nextInt(300),       // spike size
-                random.nextInt(10),             // duplicates
-                random.nextInt(f + 1),          // crashes
-                600_000);
+        int clients = 1 + random.nextInt(4);
+        int operations = 20 + random.nextInt(40);
+        int outstanding = 1 + random.nextInt(3);
+        int readOnly = random.nextInt(40);
+        int delayMin = random.nextInt(3);
+        int delayMax = 3 + random.nextInt(20);
+        int spikes = enabled.contains(Fault.SPIKE) ? random.nextInt(10) : 0;
+        int spikeMax = 50 + random.nextInt(300);
+        int duplicates = random.nextInt(10);
+
+        List<Fault> replicaKinds = new ArrayList<>();
+        for (Fault fault : EnumSet.copyOf(enabled.isEmpty() ? EnumSet.noneOf(Fault.class) : enabled)) {
+            if (fault == Fault.CRASH || (fault.kind() == Fault.Kind.BYZANTINE && mode == Mode.BFT)) {
+                replicaKinds.add(fault);
+            }
+        }
+        int faulty = replicaKinds.isEmpty() ? 0 : random.nextInt(f + 1);
+        int crashes = 0;
+        Map<Integer, Fault> byzantine = new TreeMap<>();
+        for (int i = 0; i < faulty; i++) {
+            Fault kind = replicaKinds.get(random.nextInt(replicaKinds.size()));
+            if (kind == Fault.CRASH) {
+                crashes++;
+            } else {
+                // Leader strategies matter most at the first leader, replica 0.
+                int id = !byzantine.containsKey(0) && random.nextBoolean() ? 0 : random.nextInt(replicas);
+                while (byzantine.containsKey(id)) {
+                    id = (id + 1) % replicas;
+                }
+                byzantine.put(id, kind);
+            }
+        }
+        int drops = enabled.contains(Fault.DROP) && random.nextBoolean() ? 1 + random.nextInt(10) : 0;
+        int partitions = enabled.contains(Fault.PARTITION) && random.nextBoolean() ? 1 + random.nextInt(3) : 0;
+        boolean isolation = enabled.contains(Fault.LEADER_ISOLATION) && random.nextBoolean();
+        boolean byzantineClient = enabled.contains(Fault.BYZANTINE_CLIENT) && random.nextBoolean();
+        boolean lossy = drops > 0 || partitions > 0 || isolation;
+        long gst = lossy ? 1_000 + random.nextInt(6_000) : 0;
+        return new SimConfig(seed, mode, replicas, f, clients, operations, outstanding, readOnly, delayMin, delayMax,
+                spikes, spikeMax, duplicates, crashes, byzantine, drops, partitions, isolation, byzantineClient, gst,
+                60_000, gst + 600_000);
+    }
+
+    /** The same run with these Byzantine replicas and no crashes. */
+    public SimConfig withByzantine(Map<Integer, Fault> newByzantine) {
+        return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
+                delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, 0, newByzantine, dropPercent,
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs);
+    }
+
+    /** The faults this configuration injects (those that then really happen are in the result). */
+    public Set<Fault> plannedFaults() {
+        Set<Fault> planned = EnumSet.noneOf(Fault.class);
+        if (crashes > 0) {
+            planned.add(Fault.CRASH);
+        }
+        planned.addAll(byzantine.values());
+        if (dropPercent > 0) {
+            planned.add(Fault.DROP);
+        }
+        if (partitions > 0) {
+            planned.add(Fault.PARTITION);
+        }
+        if (spikePercent > 0) {
+            planned.add(Fault.SPIKE);
+        }
+        if (leaderIsolation) {
+            planned.add(Fault.LEADER_ISOLATION);
+        }
+        if (byzantineClient) {
+            planned.add(Fault.BYZANTINE_CLIENT);
+        }
+        return planned;
     }
 
     public View view() {

@@ -5,12 +5,16 @@ import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Message;
 
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
  * The simulated network: every message is encoded with the real codec, delayed by a seeded
  * random amount (occasionally by a latency spike), possibly duplicated, and decoded on arrival.
- * Independent delays reorder messages. Messages to or from a crashed node vanish.
+ * Independent delays reorder messages. Before the global stabilization time (GST) it also loses
+ * messages and honours partitions (directed links cut for a while); from GST on, every message
+ * arrives within {@code delayMaxMs + spikeMaxMs}.
  *
  * <p>Nodes are addressed by int: replicas by their id (>= 0), clients by minus their client id.
  */
@@ -26,17 +30,21 @@ final class SimNetwork {
     private final Trace trace;
     private final MessageCodec codec;
     private final Receiver receiver;
+    private final Set<Fault> fired;
+    private final Set<Long> cutLinks = new HashSet<>();
     long messagesSent;
     long duplicates;
+    long dropped;
 
     SimNetwork(EventQueue queue, SplittableRandom random, SimConfig config, Trace trace, MessageCodec codec,
-               Receiver receiver) {
+               Receiver receiver, Set<Fault> fired) {
         this.queue = queue;
         this.random = random;
         this.config = config;
         this.trace = trace;
         this.codec = codec;
         this.receiver = receiver;
+        this.fired = fired;
     }
 
     void send(int from, int to, Message message) {
@@ -44,12 +52,34 @@ final class SimNetwork {
         try {
             bytes = codec.encode(message);
         } catch (CodecException e) {
-            throw new IllegalStateException("a correct node produced an unencodable message: " + e.getMessage(), e);
+            throw new IllegalStateException("a node produced an unencodable message: " + e.getMessage(), e);
         }
-        messagesSent++;
         long fingerprint = 31L * (31L * from + to) + Arrays.hashCode(bytes);
         trace.record(queue.now(), fingerprint, () -> Describe.node(from) + " -> " + Describe.node(to) + "  "
                 + Describe.message(message));
+        transmit(from, to, bytes);
+    }
+
+    /** Sends bytes that may not decode (a Byzantine node's garbage). */
+    void sendRaw(int from, int to, byte[] bytes, String what) {
+        trace.record(queue.now(), 31L * (31L * from + to) + Arrays.hashCode(bytes), () -> Describe.node(from) + " -> "
+                + Describe.node(to) + "  " + what + " (" + bytes.length + " bytes)");
+        transmit(from, to, bytes);
+    }
+
+    private void transmit(int from, int to, byte[] bytes) {
+        messagesSent++;
+        if (queue.now() < config.gstMs()) {
+            if (cutLinks.contains(link(from, to))) {
+                dropped++;
+                return;
+            }
+            if (random.nextInt(100) < config.dropPercent()) {
+                dropped++;
+                fired.add(Fault.DROP);
+                return;
+            }
+        }
         schedule(from, to, bytes);
         if (random.nextInt(100) < config.duplicatePercent()) {
             duplicates++;
@@ -57,10 +87,28 @@ final class SimNetwork {
         }
     }
 
+    /** Cuts (or restores) the directed link from {@code from} to {@code to}; only effective before GST. */
+    void cut(int from, int to, boolean isCut) {
+        if (isCut) {
+            cutLinks.add(link(from, to));
+        } else {
+            cutLinks.remove(link(from, to));
+        }
+    }
+
+    void healAll() {
+        cutLinks.clear();
+    }
+
+    private static long link(int from, int to) {
+        return ((long) from << 32) ^ (to & 0xffffffffL);
+    }
+
     private void schedule(int from, int to, byte[] bytes) {
         long delay = config.delayMinMs() + random.nextInt(config.delayMaxMs() - config.delayMinMs() + 1);
         if (random.nextInt(100) < config.spikePercent()) {
             delay += random.nextInt(config.spikeMaxMs() + 1);
+            fired.add(Fault.SPIKE);
         }
         queue.at(queue.now() + delay, () -> receiver.deliver(from, to, bytes));
     }

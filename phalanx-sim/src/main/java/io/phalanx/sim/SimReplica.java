@@ -2,11 +2,12 @@ package io.phalanx.sim;
 
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
-import io.phalanx.core.replica.Decision;
+import io.phalanx.core.message.RequestId;
 import io.phalanx.core.replica.Input;
 import io.phalanx.core.replica.Output;
 import io.phalanx.core.replica.ReplicaConfig;
@@ -26,31 +27,46 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A correct replica in the simulator: the real {@link ReplicaCore} and {@link ServiceExecutor}
- * over a key-value service, driven by simulated deliveries, with everything it decides and
- * executes recorded for the checkers. Its clock is the simulated time plus a fixed skew.
+ * A replica in the simulator: the real {@link ReplicaCore} and {@link ServiceExecutor} over a
+ * key-value service, driven by simulated deliveries and ticks, with everything it decides and
+ * executes recorded for the checkers. Its clock is the simulated time plus a fixed skew. A
+ * {@link Behavior} other than the correct one makes it Byzantine (and unchecked).
  */
 final class SimReplica {
+    /** Request timeout of simulated replicas: a few network round trips plus a spike. */
+    static final long REQUEST_TIMEOUT_MS = 400;
+
     final int id;
+    final String name;
     private final ReplicaCore core;
     private final ServiceExecutor executor;
-    private final SimNetwork network;
+    private final Behavior.Outbox outbox;
+    private final Behavior behavior;
+    private final boolean correct;
     private final EventQueue queue;
     private final Trace trace;
     private final MessageCodec codec;
     private final long clockSkewMs;
     private final List<Decided> decisions = new ArrayList<>();
     private final List<Executed> executions = new ArrayList<>();
+    private long tickAtMs = Output.NEVER;
+    private int reportedRegency;
     private boolean crashed;
     long undecodable;
 
-    SimReplica(int id, SimConfig config, SimNetwork network, EventQueue queue, Trace trace, MessageCodec codec,
-               SplittableRandom random) {
+    SimReplica(int id, String name, SimConfig config, Behavior.Outbox outbox, Behavior behavior, boolean correct,
+               EventQueue queue, Trace trace, MessageCodec codec, SimCrypto crypto, SplittableRandom random) {
         this.id = id;
-        ReplicaConfig replicaConfig = ReplicaConfig.defaults(id, config.view());
-        this.core = new ReplicaCore(replicaConfig, RequestVerifier.ACCEPT_ALL, random.split());
+        this.name = name;
+        ReplicaConfig replicaConfig = ReplicaConfig.defaults(id, config.view())
+                .withRequestTimeoutMs(REQUEST_TIMEOUT_MS)
+                .withClientSignaturesRequired(true);
+        this.core = new ReplicaCore(replicaConfig, RequestVerifier.ACCEPT_ALL, crypto.replicaSigner(id), crypto,
+                random.split());
         this.executor = new ServiceExecutor(id, config.view().id(), new KeyValueService(), replicaConfig.clientWindowMax());
-        this.network = network;
+        this.outbox = outbox;
+        this.behavior = behavior;
+        this.correct = correct;
         this.queue = queue;
         this.trace = trace;
         this.codec = codec;
@@ -59,11 +75,15 @@ final class SimReplica {
 
     void crash() {
         crashed = true;
-        trace.record(queue.now(), 0xC4A5L * 31 + id, () -> "r" + id + " CRASHES");
+        trace.record(queue.now(), 0xC4A5L * 31 + id, () -> name + " CRASHES");
     }
 
     boolean crashed() {
         return crashed;
+    }
+
+    boolean correct() {
+        return correct;
     }
 
     ReplicaCore core() {
@@ -79,15 +99,54 @@ final class SimReplica {
             message = codec.decode(bytes);
         } catch (CodecException e) {
             undecodable++;
+            trace.record(queue.now(), 0xBAD0L + id, () -> name + " DISCARDS undecodable bytes from "
+                    + Describe.node(from) + ": " + e.getMessage());
             return;
         }
-        long now = queue.now() + clockSkewMs;
         if (message instanceof ReplicaMessage m && from >= 0) {
-            apply(core.step(now, new Input.MessageReceived(from, m)));
+            step(new Input.MessageReceived(from, m));
         } else if (message instanceof Request r && from == SimClient.address(r.clientId())) {
-            apply(core.step(now, new Input.RequestReceived(r)));
+            step(new Input.RequestReceived(r));
         } else {
             undecodable++; // a reply sent to a replica, or a request on another client's link
+        }
+    }
+
+    private void tick() {
+        tickAtMs = Output.NEVER;
+        if (!crashed) {
+            step(new Input.Tick());
+        }
+    }
+
+    private void step(Input input) {
+        Input given = behavior.onInput(input);
+        if (given == null) {
+            return;
+        }
+        long localNow = queue.now() + clockSkewMs;
+        Output output = core.step(localNow, given);
+        apply(output);
+        reportRegency();
+        long wakeAt = output.wakeAtMs() == Output.NEVER ? Output.NEVER : output.wakeAtMs() - clockSkewMs;
+        if (wakeAt < tickAtMs) {
+            tickAtMs = Math.max(wakeAt, queue.now() + 1);
+            long at = tickAtMs;
+            queue.at(at, () -> {
+                if (tickAtMs == at) {
+                    tick();
+                }
+            });
+        }
+    }
+
+    private void reportRegency() {
+        int regency = core.regency();
+        if (regency != reportedRegency) {
+            reportedRegency = regency;
+            int leader = core.leader();
+            trace.record(queue.now(), 0x5E6L * 31 + id * 7L + regency, () -> name + " INSTALLS regency " + regency
+                    + " (leader r" + leader + ")");
         }
     }
 
@@ -96,29 +155,30 @@ final class SimReplica {
             execute(decision);
         }
         for (Send send : output.sends()) {
-            network.send(id, send.to(), send.message());
+            behavior.onSend(send.to(), send.message(), outbox);
         }
         for (Request request : output.unordered()) {
-            network.send(id, SimClient.address(request.clientId()), executor.query(request));
+            outbox.send(SimClient.address(request.clientId()), executor.query(request));
         }
         output.replyResends().forEach(requestId -> executor.cachedReply(requestId)
-                .ifPresent(reply -> network.send(id, SimClient.address(reply.clientId()), reply)));
+                .ifPresent(reply -> outbox.send(SimClient.address(reply.clientId()), reply)));
     }
 
     private void execute(Decision decision) {
         decisions.add(new Decided(decision.consensusId(), decision.digest(), decision.batch()));
-        trace.record(queue.now(), decision.digest().hashCode() * 31L + id, () -> "r" + id + " DECIDES cid="
-                + decision.consensusId() + " digest=" + decision.digest() + " requests=" + decision.batch().requests().size());
-        Map<io.phalanx.core.message.RequestId, Request> byId = new HashMap<>();
+        trace.record(queue.now(), decision.digest().hashCode() * 31L + id, () -> name + " DECIDES cid="
+                + decision.consensusId() + " epoch=" + decision.epoch() + " digest=" + decision.digest()
+                + " requests=" + decision.batch().requests().size());
+        Map<RequestId, Request> byId = new HashMap<>();
         decision.batch().requests().forEach(r -> byId.put(r.id(), r));
         for (Reply reply : executor.execute(decision)) {
             Request request = byId.get(reply.requestId());
             executions.add(new Executed(decision.consensusId(), reply.requestId(), request.operation(), reply.result()));
-            network.send(id, SimClient.address(reply.clientId()), reply);
+            outbox.send(SimClient.address(reply.clientId()), reply);
         }
     }
 
     ReplicaHistory history() {
-        return new ReplicaHistory(id, true, decisions, executions);
+        return new ReplicaHistory(id, correct, decisions, executions);
     }
 }

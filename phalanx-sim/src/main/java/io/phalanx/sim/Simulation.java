@@ -1,6 +1,7 @@
 package io.phalanx.sim;
 
 import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.message.Message;
 import io.phalanx.sim.check.Checker;
 import io.phalanx.sim.check.Checkers;
 import io.phalanx.sim.check.ClientOperation;
@@ -9,17 +10,25 @@ import io.phalanx.sim.check.ReplicaHistory;
 import io.phalanx.sim.check.Violation;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
  * Runs n replicas and several clients in one thread from one seed: a deterministic event loop
- * over simulated time, network and crashes. After the run it checks agreement, total order,
+ * over simulated time, network and faults. After the run it checks agreement, total order,
  * exactly-once execution, linearizability and liveness on the recorded history.
  *
- * <p>Fault model of this version: messages are delayed (with spikes), reordered and duplicated
- * but never lost; up to {@code crashes <= f} replicas other than the leader crash for good at
- * random times. Within that model every operation must complete.
+ * <p>Fault model: messages are delayed (with spikes), reordered and duplicated throughout; before
+ * the global stabilization time (GST) they are also lost, and partitions (including a leader cut
+ * off from some followers) come and go, all healed at GST. Up to f replicas are faulty: crashed
+ * at a random time (the leader included) or Byzantine with one of the {@link Behaviors}
+ * strategies, or twins; checkers constrain only the correct ones. A Byzantine client may join.
+ * Liveness: every operation of a correct client completes within {@code livenessBoundMs} of
+ * its invocation or of GST, whichever is later.
  */
 public final class Simulation {
     private static final int TRACE_TAIL_MAX = 400;
@@ -28,24 +37,85 @@ public final class Simulation {
     private final EventQueue queue = new EventQueue();
     private final Trace trace;
     private final List<SimReplica> replicas = new ArrayList<>();
+    /** Where messages addressed to a replica id go: one replica, or a twin chosen by sender. */
+    private final Map<Integer, SimReplica[]> replicasById = new HashMap<>();
+    /** For twins: which of the two each other node talks to. */
+    private final Map<Integer, Integer> twinSideOf = new HashMap<>();
     private final List<SimClient> clients = new ArrayList<>();
+    private final SimByzantineClient byzantineClient;
     private final SimNetwork network;
+    private final SimCrypto crypto;
     private final SplittableRandom random;
     private final boolean keepFullTrace;
+    private final Set<Fault> fired = EnumSet.noneOf(Fault.class);
 
     public Simulation(SimConfig config, boolean keepFullTrace) {
         this.config = config;
         this.keepFullTrace = keepFullTrace;
         this.trace = new Trace(keepFullTrace, TRACE_TAIL_MAX);
         this.random = new SplittableRandom(config.seed());
+        this.crypto = new SimCrypto(config.seed());
         MessageCodec codec = new MessageCodec(4 << 20);
-        this.network = new SimNetwork(queue, random.split(), config, trace, codec, this::deliver);
+        this.network = new SimNetwork(queue, random.split(), config, trace, codec, this::deliver, fired);
         for (int id = 0; id < config.replicas(); id++) {
-            replicas.add(new SimReplica(id, config, network, queue, trace, codec, random.split()));
+            Fault strategy = config.byzantine().get(id);
+            if (strategy == Fault.TWINS) {
+                SimReplica a = newReplica(id, "r" + id + "a", Behavior.CORRECT, false, 0, codec);
+                SimReplica b = newReplica(id, "r" + id + "b", Behavior.CORRECT, false, 1, codec);
+                replicasById.put(id, new SimReplica[] {a, b});
+            } else {
+                Behavior behavior = strategy == null ? Behavior.CORRECT : Behaviors.of(strategy,
+                        new Behaviors.Context(id, crypto.replicaSigner(id), random.split(), trace, queue, fired, codec));
+                replicasById.put(id, new SimReplica[] {newReplica(id, "r" + id, behavior, strategy == null, -1, codec)});
+            }
         }
         for (int i = 0; i < config.clients(); i++) {
-            clients.add(new SimClient(i + 1, config, network, queue, trace, codec, random.split()));
+            long clientId = i + 1;
+            clients.add(new SimClient(clientId, config, network, queue, trace, codec, random.split(),
+                    crypto.clientSigner(clientId)));
         }
+        long byzantineId = config.clients() + 1L;
+        this.byzantineClient = config.byzantineClient() ? new SimByzantineClient(byzantineId, config, network, queue,
+                trace, crypto.clientSigner(byzantineId), random.split(), fired) : null;
+    }
+
+    private SimReplica newReplica(int id, String name, Behavior behavior, boolean correct, int twinSide,
+                                  MessageCodec codec) {
+        Behavior.Outbox outbox = new Behavior.Outbox() {
+            @Override
+            public void send(int to, Message message) {
+                if (reaches(twinSide, to)) {
+                    network.send(id, to, message);
+                }
+            }
+
+            @Override
+            public void sendRaw(int to, byte[] bytes, String what) {
+                if (reaches(twinSide, to)) {
+                    network.sendRaw(id, to, bytes, what);
+                }
+            }
+        };
+        SimReplica replica = new SimReplica(id, name, config, outbox, behavior, correct, queue, trace, codec, crypto,
+                random.split());
+        replicas.add(replica);
+        return replica;
+    }
+
+    /** A twin only talks to the nodes on its side; everyone else reaches everyone. */
+    private boolean reaches(int twinSide, int to) {
+        if (twinSide < 0) {
+            return true;
+        }
+        boolean heard = sideOf(to) == twinSide;
+        if (heard) {
+            fired.add(Fault.TWINS);
+        }
+        return heard;
+    }
+
+    private int sideOf(int node) {
+        return twinSideOf.computeIfAbsent(node, n -> random.nextInt(2));
     }
 
     /** Runs one seed to completion and checks it. */
@@ -54,8 +124,11 @@ public final class Simulation {
     }
 
     public SimResult run() {
-        scheduleCrashes();
+        new FaultSchedule(config, queue, trace, network, random.split(), fired).schedule(crashable(), this::currentLeader);
         clients.forEach(SimClient::start);
+        if (byzantineClient != null) {
+            byzantineClient.start();
+        }
         while (!allClientsDone() && queue.runNext(config.timeLimitMs())) {
             // each event runs inside runNext
         }
@@ -66,9 +139,33 @@ public final class Simulation {
         }
         violations.addAll(checkLiveness());
         long completed = history.operations().stream().filter(ClientOperation::completed).count();
-        long decided = replicas.stream().mapToLong(r -> r.core().lastDecided() + 1).max().orElse(0);
+        long decided = 0;
+        int regency = 0;
+        for (SimReplica r : replicas) {
+            if (r.correct()) {
+                decided = Math.max(decided, r.core().lastDecided() + 1);
+                regency = Math.max(regency, r.core().regency());
+            }
+        }
         return new SimResult(config, violations, completed, history.operations().size(), queue.now(), decided,
-                network.messagesSent, trace.hash(), traceFor(violations), history);
+                network.messagesSent, trace.hash(), traceFor(violations), history, fired, regency);
+    }
+
+    /** The leader most running correct replicas follow (replica 0's view if none runs). */
+    private int currentLeader() {
+        Map<Integer, Integer> votes = new HashMap<>();
+        for (SimReplica r : replicas) {
+            if (r.correct() && !r.crashed()) {
+                votes.merge(r.core().leader(), 1, Integer::sum);
+            }
+        }
+        return votes.entrySet().stream().max(Map.Entry.<Integer, Integer>comparingByValue()
+                .thenComparing(Map.Entry.comparingByKey())).map(Map.Entry::getKey).orElse(0);
+    }
+
+    /** Replicas that may crash: correct ones (a Byzantine one already uses the fault budget). */
+    private List<SimReplica> crashable() {
+        return replicas.stream().filter(SimReplica::correct).toList();
     }
 
     /** The whole trace if it was kept, else the tail when there is something to explain. */
@@ -79,27 +176,16 @@ public final class Simulation {
         return violations.isEmpty() ? List.of() : trace.tail();
     }
 
-    /** Crashes up to {@code crashes} replicas other than the initial leader, at random times. */
-    private void scheduleCrashes() {
-        int leader = config.view().leaderOf(0);
-        List<Integer> candidates = new ArrayList<>();
-        for (int id = 0; id < config.replicas(); id++) {
-            if (id != leader) {
-                candidates.add(id);
-            }
-        }
-        for (int i = 0; i < config.crashes(); i++) {
-            int victim = candidates.remove(random.nextInt(candidates.size()));
-            long at = random.nextInt(1_000);
-            queue.at(at, () -> replicas.get(victim).crash());
-        }
-    }
-
     private void deliver(int from, int to, byte[] bytes) {
         if (to >= 0) {
-            replicas.get(to).deliver(from, bytes);
+            SimReplica[] targets = replicasById.get(to);
+            SimReplica target = targets.length == 1 ? targets[0] : targets[sideOf(from)];
+            target.deliver(from, bytes);
         } else {
-            clients.get(-to - 1).deliver(from, bytes);
+            int index = -to - 1;
+            if (index < clients.size()) {
+                clients.get(index).deliver(from, bytes);
+            } // else: a reply to the Byzantine client, which ignores answers
         }
     }
 
@@ -116,7 +202,10 @@ public final class Simulation {
         List<Violation> violations = new ArrayList<>();
         for (SimClient client : clients) {
             for (String line : client.unfinished()) {
-                violations.add(new Violation("liveness", line + " never completed by " + config.timeLimitMs() + " ms"));
+                violations.add(new Violation("liveness", line + " never completed by " + queue.now() + " ms"));
+            }
+            for (String line : client.late(config.gstMs(), config.livenessBoundMs())) {
+                violations.add(new Violation("liveness", line));
             }
         }
         return violations;
@@ -127,6 +216,7 @@ public final class Simulation {
         replicas.forEach(r -> replicaHistories.add(r.history()));
         List<ClientOperation> operations = new ArrayList<>();
         clients.forEach(c -> operations.addAll(c.operations()));
-        return new History(replicaHistories, operations);
+        Set<Long> byzantineClients = byzantineClient == null ? Set.of() : Set.of(byzantineClient.clientId());
+        return new History(replicaHistories, operations, byzantineClients);
     }
 }

@@ -1,5 +1,7 @@
 package io.phalanx.core.client;
 
+import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
@@ -37,6 +39,7 @@ public final class ClientCore {
     private final View view;
     private final QuorumSystem quorums;
     private final ClientConfig config;
+    private final Signer signer;
     private final Map<Long, Operation> operations = new LinkedHashMap<>();
     private final Map<RequestId, Long> operationByRequest = new HashMap<>();
     private long nextOrderedSequence = 1;
@@ -44,6 +47,12 @@ public final class ClientCore {
     private long ignoredReplies;
 
     public ClientCore(long clientId, View view, ClientConfig config) {
+        this(clientId, view, config, Signer.NONE);
+    }
+
+    /** A client that signs every request with {@code signer} (for clusters that require it). */
+    public ClientCore(long clientId, View view, ClientConfig config, Signer signer) {
+        this.signer = Objects.requireNonNull(signer, "signer");
         this.clientId = clientId;
         this.view = Objects.requireNonNull(view, "view");
         this.quorums = view.quorums();
@@ -129,7 +138,9 @@ public final class ClientCore {
             operationByRequest.remove(op.request.id());
         }
         long sequence = kind == RequestKind.ORDERED ? nextOrderedSequence++ : nextUnorderedSequence++;
-        op.request = new Request(clientId, sequence, kind, view.id(), op.operation);
+        Request unsigned = new Request(clientId, sequence, kind, view.id(), op.operation);
+        op.request = signer == Signer.NONE ? unsigned
+                : unsigned.withSignature(signer.sign(MessageCodec.signedBytes(unsigned)));
         op.replies.clear();
         op.attempt++;
         op.timeoutMs = config.retransmitTimeoutMs();

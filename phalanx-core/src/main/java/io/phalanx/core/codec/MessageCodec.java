@@ -1,6 +1,14 @@
 package io.phalanx.core.codec;
 
 import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.DecisionFetch;
+import io.phalanx.core.message.DecisionPush;
+import io.phalanx.core.message.Forward;
+import io.phalanx.core.message.Stop;
+import io.phalanx.core.message.StopData;
+import io.phalanx.core.message.Sync;
+import io.phalanx.core.message.WriteCertificate;
 import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Digest;
@@ -36,9 +44,21 @@ public final class MessageCodec {
     private static final byte TAG_PROPOSE = 3;
     private static final byte TAG_WRITE = 4;
     private static final byte TAG_ACCEPT = 5;
+    private static final byte TAG_FORWARD = 6;
+    private static final byte TAG_STOP = 7;
+    private static final byte TAG_STOP_DATA = 8;
+    private static final byte TAG_SYNC = 9;
+    private static final byte TAG_DECISION_FETCH = 10;
+    private static final byte TAG_DECISION_PUSH = 11;
 
     /** Smallest possible encoded request: fixed fields plus an empty operation. */
-    private static final int REQUEST_BYTES_MIN = 8 + 8 + 1 + 8 + 4;
+    private static final int REQUEST_BYTES_MIN = 8 + 8 + 1 + 8 + 4 + 4;
+    /** Smallest possible encoded WRITE or ACCEPT: fixed fields, digest, empty signature. */
+    private static final int VOTE_BYTES_MIN = 4 + 8 + 4 + 32 + 4;
+    /** Smallest possible encoded STOPDATA, nested in a SYNC. */
+    private static final int STOP_DATA_BYTES_MIN = 4 + 4 + 8 + 4 + 1 + 4;
+    /** Smallest possible encoded decision, nested in a DECISION_PUSH. */
+    private static final int DECISION_BYTES_MIN = 8 + 4 + 20 + 32 + 4;
 
     private final int messageBytesMax;
 
@@ -57,32 +77,7 @@ public final class MessageCodec {
     public byte[] encode(Message message) throws CodecException {
         Writer out = new Writer();
         out.u8(VERSION);
-        if (message instanceof Request r) {
-            out.u8(TAG_REQUEST);
-            writeRequest(out, r);
-        } else if (message instanceof Reply r) {
-            out.u8(TAG_REPLY);
-            out.i32(r.sender());
-            out.i64(r.clientId());
-            out.i64(r.sequence());
-            out.u8(kindByte(r.kind()));
-            out.i64(r.viewId());
-            out.bytes(r.result());
-        } else if (message instanceof Propose p) {
-            out.u8(TAG_PROPOSE);
-            out.i32(p.sender());
-            out.i64(p.consensusId());
-            out.i32(p.epoch());
-            writeBatch(out, p.batch());
-        } else if (message instanceof Write w) {
-            out.u8(TAG_WRITE);
-            writeVote(out, w.sender(), w.consensusId(), w.epoch(), w.batchDigest());
-        } else if (message instanceof Accept a) {
-            out.u8(TAG_ACCEPT);
-            writeVote(out, a.sender(), a.consensusId(), a.epoch(), a.batchDigest());
-        } else {
-            throw new IllegalStateException("no encoding for " + message.getClass());
-        }
+        writeMessage(out, message);
         byte[] encoded = out.toArray();
         if (encoded.length > messageBytesMax) {
             throw new CodecException("encoded " + message.getClass().getSimpleName() + " is " + encoded.length
@@ -112,15 +107,7 @@ public final class MessageCodec {
             if (version != VERSION) {
                 throw new CodecException("unsupported wire version " + version + " (this build speaks " + VERSION + ")");
             }
-            int tag = in.u8();
-            Message message = switch (tag) {
-                case TAG_REQUEST -> readRequest(in);
-                case TAG_REPLY -> new Reply(in.i32(), in.i64(), in.i64(), readKind(in), in.i64(), in.bytes());
-                case TAG_PROPOSE -> new Propose(in.i32(), in.i64(), in.i32(), readBatch(in));
-                case TAG_WRITE -> new Write(in.i32(), in.i64(), in.i32(), readDigest(in));
-                case TAG_ACCEPT -> new Accept(in.i32(), in.i64(), in.i32(), readDigest(in));
-                default -> throw new CodecException("unknown message type tag " + tag);
-            };
+            Message message = readMessage(in);
             if (in.remaining() != 0) {
                 throw new CodecException(in.remaining() + " trailing bytes after " + message.getClass().getSimpleName());
             }
@@ -131,16 +118,240 @@ public final class MessageCodec {
         }
     }
 
+    /**
+     * The bytes a signature covers: the canonical encoding of {@code message} with its signature
+     * field emptied. Only signed message types (requests, WRITE, ACCEPT, STOPDATA) have one.
+     */
+    public static byte[] signedBytes(Message message) {
+        Message unsigned;
+        if (message instanceof Request r) {
+            unsigned = r.withSignature(Bytes.EMPTY);
+        } else if (message instanceof Write w) {
+            unsigned = w.withSignature(Bytes.EMPTY);
+        } else if (message instanceof Accept a) {
+            unsigned = a.withSignature(Bytes.EMPTY);
+        } else if (message instanceof StopData d) {
+            unsigned = d.withSignature(Bytes.EMPTY);
+        } else {
+            throw new IllegalArgumentException(message.getClass().getSimpleName() + " is not a signed message type");
+        }
+        Writer out = new Writer();
+        out.u8(VERSION);
+        writeMessage(out, unsigned);
+        return out.toArray();
+    }
+
+    private static void writeMessage(Writer out, Message message) {
+        if (message instanceof Request r) {
+            out.u8(TAG_REQUEST);
+            writeRequest(out, r);
+        } else if (message instanceof Reply r) {
+            out.u8(TAG_REPLY);
+            out.i32(r.sender());
+            out.i64(r.clientId());
+            out.i64(r.sequence());
+            out.u8(kindByte(r.kind()));
+            out.i64(r.viewId());
+            out.bytes(r.result());
+        } else if (message instanceof Propose p) {
+            out.u8(TAG_PROPOSE);
+            out.i32(p.sender());
+            out.i64(p.consensusId());
+            out.i32(p.epoch());
+            writeBatch(out, p.batch());
+        } else if (message instanceof Write w) {
+            out.u8(TAG_WRITE);
+            writeWrite(out, w);
+        } else if (message instanceof Accept a) {
+            out.u8(TAG_ACCEPT);
+            writeAccept(out, a);
+        } else if (message instanceof Forward f) {
+            out.u8(TAG_FORWARD);
+            out.i32(f.sender());
+            writeRequests(out, f.requests());
+        } else if (message instanceof Stop s) {
+            out.u8(TAG_STOP);
+            out.i32(s.sender());
+            out.i32(s.regency());
+            out.i64(s.lastDecided());
+            writeRequests(out, s.requests());
+        } else if (message instanceof StopData d) {
+            out.u8(TAG_STOP_DATA);
+            writeStopData(out, d);
+        } else if (message instanceof Sync s) {
+            out.u8(TAG_SYNC);
+            out.i32(s.sender());
+            out.i32(s.regency());
+            out.i32(s.proofs().size());
+            s.proofs().forEach(d -> writeStopData(out, d));
+            out.u8(s.chosen() == null ? 0 : 1);
+            if (s.chosen() != null) {
+                writeBatch(out, s.chosen());
+            }
+        } else if (message instanceof DecisionFetch f) {
+            out.u8(TAG_DECISION_FETCH);
+            out.i32(f.sender());
+            out.i64(f.fromConsensusId());
+        } else if (message instanceof DecisionPush p) {
+            out.u8(TAG_DECISION_PUSH);
+            out.i32(p.sender());
+            out.i32(p.decisions().size());
+            p.decisions().forEach(d -> writeDecision(out, d));
+        } else {
+            throw new IllegalStateException("no encoding for " + message.getClass());
+        }
+    }
+
+    private static Message readMessage(Reader in) throws CodecException {
+        int tag = in.u8();
+        return switch (tag) {
+            case TAG_REQUEST -> readRequest(in);
+            case TAG_REPLY -> new Reply(in.i32(), in.i64(), in.i64(), readKind(in), in.i64(), in.bytes());
+            case TAG_PROPOSE -> new Propose(in.i32(), in.i64(), in.i32(), readBatch(in));
+            case TAG_WRITE -> readWrite(in);
+            case TAG_ACCEPT -> readAccept(in);
+            case TAG_FORWARD -> new Forward(in.i32(), readRequests(in));
+            case TAG_STOP -> new Stop(in.i32(), in.i32(), in.i64(), readRequests(in));
+            case TAG_STOP_DATA -> readStopData(in);
+            case TAG_SYNC -> readSync(in);
+            case TAG_DECISION_FETCH -> new DecisionFetch(in.i32(), in.i64());
+            case TAG_DECISION_PUSH -> readDecisionPush(in);
+            default -> throw new CodecException("unknown message type tag " + tag);
+        };
+    }
+
+    private static void writeRequests(Writer out, List<Request> requests) {
+        out.i32(requests.size());
+        requests.forEach(r -> writeRequest(out, r));
+    }
+
+    private static List<Request> readRequests(Reader in) throws CodecException {
+        int count = in.count(REQUEST_BYTES_MIN);
+        List<Request> requests = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            requests.add(readRequest(in));
+        }
+        return requests;
+    }
+
+    private static void writeWrite(Writer out, Write w) {
+        writeVote(out, w.sender(), w.consensusId(), w.epoch(), w.batchDigest());
+        out.bytes(w.signature());
+    }
+
+    private static Write readWrite(Reader in) throws CodecException {
+        return new Write(in.i32(), in.i64(), in.i32(), readDigest(in), in.bytes());
+    }
+
+    private static void writeAccept(Writer out, Accept a) {
+        writeVote(out, a.sender(), a.consensusId(), a.epoch(), a.batchDigest());
+        out.bytes(a.signature());
+    }
+
+    private static Accept readAccept(Reader in) throws CodecException {
+        return new Accept(in.i32(), in.i64(), in.i32(), readDigest(in), in.bytes());
+    }
+
+    private static void writeAccepts(Writer out, List<Accept> accepts) {
+        out.i32(accepts.size());
+        accepts.forEach(a -> writeAccept(out, a));
+    }
+
+    private static List<Accept> readAccepts(Reader in) throws CodecException {
+        int count = in.count(VOTE_BYTES_MIN);
+        List<Accept> accepts = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            accepts.add(readAccept(in));
+        }
+        return accepts;
+    }
+
+    private static void writeStopData(Writer out, StopData d) {
+        out.i32(d.sender());
+        out.i32(d.regency());
+        out.i64(d.lastDecided());
+        writeAccepts(out, d.decisionProof());
+        WriteCertificate c = d.certificate();
+        out.u8(c == null ? 0 : 1);
+        if (c != null) {
+            out.i64(c.consensusId());
+            out.i32(c.epoch());
+            writeBatch(out, c.batch());
+            out.i32(c.writes().size());
+            c.writes().forEach(w -> writeWrite(out, w));
+        }
+        out.bytes(d.signature());
+    }
+
+    private static StopData readStopData(Reader in) throws CodecException {
+        int sender = in.i32();
+        int regency = in.i32();
+        long lastDecided = in.i64();
+        List<Accept> proof = readAccepts(in);
+        WriteCertificate certificate = null;
+        if (readPresence(in)) {
+            long consensusId = in.i64();
+            int epoch = in.i32();
+            Batch batch = readBatch(in);
+            int count = in.count(VOTE_BYTES_MIN);
+            List<Write> writes = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                writes.add(readWrite(in));
+            }
+            certificate = new WriteCertificate(consensusId, epoch, batch, writes);
+        }
+        return new StopData(sender, regency, lastDecided, proof, certificate, in.bytes());
+    }
+
+    private static Sync readSync(Reader in) throws CodecException {
+        int sender = in.i32();
+        int regency = in.i32();
+        int count = in.count(STOP_DATA_BYTES_MIN);
+        List<StopData> proofs = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            proofs.add(readStopData(in));
+        }
+        Batch chosen = readPresence(in) ? readBatch(in) : null;
+        return new Sync(sender, regency, proofs, chosen);
+    }
+
+    private static void writeDecision(Writer out, Decision d) {
+        out.i64(d.consensusId());
+        out.i32(d.epoch());
+        writeBatch(out, d.batch());
+        out.raw(d.digest().value());
+        writeAccepts(out, d.proof());
+    }
+
+    private static DecisionPush readDecisionPush(Reader in) throws CodecException {
+        int sender = in.i32();
+        int count = in.count(DECISION_BYTES_MIN);
+        List<Decision> decisions = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            decisions.add(new Decision(in.i64(), in.i32(), readBatch(in), readDigest(in), readAccepts(in)));
+        }
+        return new DecisionPush(sender, decisions);
+    }
+
+    private static boolean readPresence(Reader in) throws CodecException {
+        int flag = in.u8();
+        if (flag > 1) {
+            throw new CodecException("presence flag must be 0 or 1, got " + flag);
+        }
+        return flag == 1;
+    }
+
     private static void writeRequest(Writer out, Request r) {
         out.i64(r.clientId());
         out.i64(r.sequence());
         out.u8(kindByte(r.kind()));
         out.i64(r.viewId());
         out.bytes(r.operation());
+        out.bytes(r.signature());
     }
 
     private static Request readRequest(Reader in) throws CodecException {
-        return new Request(in.i64(), in.i64(), readKind(in), in.i64(), in.bytes());
+        return new Request(in.i64(), in.i64(), readKind(in), in.i64(), in.bytes(), in.bytes());
     }
 
     private static void writeBatch(Writer out, Batch batch) {

@@ -1,17 +1,13 @@
 package io.phalanx.core.message;
 
 /**
- * A message exchanged between replicas. It names its sender because WRITE and ACCEPT messages
- * become transferable proofs (certificates) once signed; the core also checks that the sender
- * field equals the identity the transport authenticated, so a replica cannot speak for another.
+ * A message exchanged between replicas. It names its sender because some replica messages
+ * (WRITE, ACCEPT, STOPDATA) become transferable proofs once signed; the core also checks that
+ * the sender field equals the identity the transport authenticated, so a replica cannot speak
+ * for another.
  */
-public sealed interface ReplicaMessage extends Message permits Propose, Write, Accept {
+public sealed interface ReplicaMessage extends Message
+        permits ConsensusMessage, Forward, Stop, StopData, Sync, DecisionFetch, DecisionPush {
     /** The id of the replica that created this message. */
     int sender();
-
-    /** The consensus instance this message belongs to. */
-    long consensusId();
-
-    /** The epoch (leader regency) within the instance. */
-    int epoch();
 }

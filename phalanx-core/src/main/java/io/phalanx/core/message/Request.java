@@ -14,15 +14,28 @@ import java.util.Objects;
  * @param viewId    the view the client believes is current; replicas use it to tell a client
  *                  that its view is stale
  * @param operation the service-defined operation
+ * @param signature the client's signature over the request with an empty signature field, or
+ *                  empty when the cluster does not require client signatures. A signed request
+ *                  stays verifiable wherever it travels: inside a PROPOSE, a FORWARD or a STOP.
  */
-public record Request(long clientId, long sequence, RequestKind kind, long viewId, Bytes operation)
+public record Request(long clientId, long sequence, RequestKind kind, long viewId, Bytes operation, Bytes signature)
         implements Message {
     public Request {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(operation, "operation");
+        Objects.requireNonNull(signature, "signature");
         if (sequence < 1) {
             throw new IllegalArgumentException("sequence must be >= 1, got " + sequence);
         }
+    }
+
+    /** An unsigned request. */
+    public Request(long clientId, long sequence, RequestKind kind, long viewId, Bytes operation) {
+        this(clientId, sequence, kind, viewId, operation, Bytes.EMPTY);
+    }
+
+    public Request withSignature(Bytes newSignature) {
+        return new Request(clientId, sequence, kind, viewId, operation, newSignature);
     }
 
     /** The request's identity for duplicate detection. */
@@ -32,6 +45,6 @@ public record Request(long clientId, long sequence, RequestKind kind, long viewI
 
     /** Approximate wire size, used to bound batches without encoding them. */
     public int sizeBytes() {
-        return 32 + operation.length();
+        return 36 + operation.length() + signature.length();
     }
 }

@@ -34,5 +34,29 @@ public enum Counter {
     /** Instances decided. */
     DECIDED,
     /** Proposals this replica made as leader. */
-    PROPOSED
+    PROPOSED,
+    /** A vote, request or proof whose signature did not verify. */
+    BAD_SIGNATURE,
+    /** Requests passed on to every replica after their timer expired once. */
+    FORWARDED,
+    /** STOP messages this replica sent (each a leader change it asked for or joined). */
+    STOP_SENT,
+    /** STOPs taken back because everything the replica waited for was decided after all. */
+    STOP_WITHDRAWN,
+    /** Regencies installed (leader changes completed or joined). */
+    REGENCY_INSTALLED,
+    /** A STOPDATA whose signature, proof or certificate did not hold, or that came to a non-leader. */
+    INVALID_STOP_DATA,
+    /** A SYNC that was not from the regency's leader or whose proofs or choice did not hold. */
+    INVALID_SYNC,
+    /** A decision from a peer whose proof did not hold. */
+    INVALID_DECISION,
+    /** Requests to peers for decisions this replica missed. */
+    FETCH_SENT,
+    /** Decisions learned from peers' proofs rather than by voting. */
+    DECISIONS_LEARNED,
+    /** Decisions sent to peers that were behind. */
+    DECISIONS_PUSHED,
+    /** A fetch for decisions older than this replica's decision log keeps (needs state transfer). */
+    DECISION_UNAVAILABLE
 }

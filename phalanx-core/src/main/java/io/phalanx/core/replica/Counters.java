@@ -11,6 +11,12 @@ public final class Counters {
         values.merge(counter, 1L, Long::sum);
     }
 
+    void add(Counter counter, long amount) {
+        if (amount != 0) {
+            values.merge(counter, amount, Long::sum);
+        }
+    }
+
     public long get(Counter counter) {
         return values.getOrDefault(counter, 0L);
     }

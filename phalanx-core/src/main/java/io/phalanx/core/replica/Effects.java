@@ -1,5 +1,6 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
@@ -30,10 +31,7 @@ final class Effects {
         replyResends.add(id);
     }
 
-    Output build() {
-        if (sends.isEmpty() && decisions.isEmpty() && unordered.isEmpty() && replyResends.isEmpty()) {
-            return Output.EMPTY;
-        }
-        return new Output(sends, decisions, unordered, replyResends);
+    Output build(long wakeAtMs) {
+        return new Output(sends, decisions, unordered, replyResends, wakeAtMs);
     }
 }

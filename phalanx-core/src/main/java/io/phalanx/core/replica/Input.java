@@ -10,7 +10,15 @@ import java.util.Objects;
  * clock and storage events into inputs and feeds them to {@link ReplicaCore#step}; the current
  * time travels with every step, so the core never reads a clock.
  */
-public sealed interface Input permits Input.MessageReceived, Input.RequestReceived {
+public sealed interface Input permits Input.MessageReceived, Input.RequestReceived, Input.Tick {
+
+    /**
+     * Time passed: the driver delivers one when {@link Output#wakeAtMs()} is reached (sooner or
+     * later is harmless). Request timers, leader-change timeouts, retransmissions and catch-up
+     * run on ticks.
+     */
+    record Tick() implements Input {
+    }
 
     /**
      * A message from another replica. {@code from} is the identity the transport authenticated

@@ -1,13 +1,17 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.crypto.Digests;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Batch;
+import io.phalanx.core.message.ConsensusMessage;
+import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.DecisionPush;
 import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Propose;
-import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.Write;
+import io.phalanx.core.message.WriteCertificate;
 import io.phalanx.core.view.Mode;
 
 import java.util.List;
@@ -18,198 +22,289 @@ import java.util.List;
  * <p>One instance is open at a time: the leader proposes instance {@code lastDecided + 1} only
  * after it decided {@code lastDecided}, and followers validate a proposal only once it is the
  * next instance to decide, because validity ("not already ordered") depends on every earlier
- * decision. Votes for later instances within the window are counted as they come, so a follower
+ * decision. Votes for later instances within the window are kept as they come, so a follower
  * that is a little behind catches up as soon as the proposal becomes current.
+ *
+ * <p>A replica proposes and votes only while {@link ReplicaState#active()}: once it asked for a
+ * leader change it falls silent in the old regency, which is what makes the STOPDATA it sends a
+ * complete account of its votes. It still decides on a quorum of ACCEPTs, which is only learning.
  */
 final class NormalCase {
     private final ReplicaState state;
     private final ProposalValidator validator;
+    private final Proofs proofs;
 
-    NormalCase(ReplicaState state) {
+    NormalCase(ReplicaState state, Proofs proofs) {
         this.state = state;
-        this.validator = new ProposalValidator(state);
-    }
-
-    /** As leader, proposes the next instance if requests are waiting and none is open. */
-    void maybePropose(Effects effects) {
-        if (!state.isLeader() || state.pending.isEmpty()) {
-            return;
-        }
-        Instance next = state.instance(state.lastDecided + 1);
-        if (next == null || next.hasProposal()) {
-            return;
-        }
-        List<Request> requests = state.pending.nextBatch(state.config.batchRequestsMax(), state.config.batchBytesMax() - 16);
-        if (requests.isEmpty()) {
-            return;
-        }
-        long timestamp = Math.max(state.nowMs, state.lastBatchTimestampMs);
-        Batch batch = new Batch(timestamp, state.random.nextLong(), requests);
-        Propose propose = new Propose(state.id, next.consensusId, state.regency, batch);
-        state.counters.increment(Counter.PROPOSED);
-        state.broadcast(effects, propose);
-        adopt(effects, next, batch, Digests.ofBatch(batch));
+        this.proofs = proofs;
+        this.validator = new ProposalValidator(state, proofs);
     }
 
     void onPropose(Effects effects, Propose propose) {
-        if (propose.epoch() != state.regency) {
-            state.refuse(Counter.WRONG_EPOCH, propose);
+        if (!checkEpoch(effects, propose)) {
             return;
         }
         if (propose.sender() != state.leader()) {
             state.refuse(Counter.NOT_FROM_LEADER, propose);
             return;
         }
-        Instance instance = instanceFor(propose.consensusId(), propose);
+        Instance instance = instanceFor(propose);
         if (instance == null) {
             return;
         }
-        if (instance.consensusId != state.lastDecided + 1) {
-            if (instance.bufferedProposal != null && !instance.bufferedProposal.equals(propose)) {
-                state.refuse(Counter.CONFLICTING_PROPOSAL, propose);
-            } else {
-                instance.bufferedProposal = propose;
-            }
-            return;
-        }
-        processProposal(effects, instance, propose);
-    }
-
-    private void processProposal(Effects effects, Instance instance, Propose propose) {
-        Digest digest = Digests.ofBatch(propose.batch());
-        if (instance.hasProposal()) {
-            if (!instance.digest.equals(digest)) {
+        if (instance.hasValue()) {
+            if (!instance.digest.equals(Digests.ofBatch(propose.batch()))) {
                 state.refuse(Counter.CONFLICTING_PROPOSAL, propose);
             }
             return;
         }
-        String reason = validator.check(propose.batch());
-        if (reason != null) {
-            state.refuse(Counter.INVALID_PROPOSAL, propose);
-            state.lastRejection = "proposal cid=" + propose.consensusId() + " refused: " + reason;
+        if (instance.bufferedProposal != null) {
+            if (!instance.bufferedProposal.equals(propose)) {
+                state.refuse(Counter.CONFLICTING_PROPOSAL, propose);
+            }
             return;
         }
-        adopt(effects, instance, propose.batch(), digest);
-    }
-
-    /** Takes a valid proposal as this instance's value and casts this replica's first vote. */
-    private void adopt(Effects effects, Instance instance, Batch batch, Digest digest) {
-        instance.batch = batch;
-        instance.digest = digest;
-        castFirstVote(effects, instance);
-        advance(effects, instance);
+        instance.bufferedProposal = propose;
+        progress(effects);
     }
 
     void onWrite(Effects effects, Write write) {
-        Instance instance = instanceFor(write.consensusId(), write);
-        if (instance == null || !sameEpoch(instance, write)) {
+        if (!checkEpoch(effects, write)) {
             return;
         }
         if (state.view.mode() != Mode.BFT) {
-            state.refuse(Counter.WRONG_EPOCH, write);
+            state.refuse(Counter.WRONG_EPOCH, write, "WRITE in CFT mode");
             return;
         }
-        if (!instance.addWrite(write)) {
+        Instance instance = instanceFor(write);
+        if (instance == null) {
+            return;
+        }
+        if (!instance.addWrite(write, false)) {
             state.refuse(Counter.CONFLICTING_VOTE, write);
             return;
         }
-        advance(effects, instance);
+        if (instance.consensusId == state.lastDecided + 1) {
+            progress(effects);
+        }
     }
 
     void onAccept(Effects effects, Accept accept) {
-        Instance instance = instanceFor(accept.consensusId(), accept);
-        if (instance == null || !sameEpoch(instance, accept)) {
+        if (!checkEpoch(effects, accept)) {
             return;
         }
-        if (!instance.addAccept(accept)) {
+        Instance instance = instanceFor(accept);
+        if (instance == null) {
+            return;
+        }
+        if (!instance.addAccept(accept, false)) {
             state.refuse(Counter.CONFLICTING_VOTE, accept);
             return;
         }
-        advance(effects, instance);
+        if (instance.consensusId == state.lastDecided + 1) {
+            progress(effects);
+        }
     }
 
-    /** Moves an instance (and then its successors) as far as its votes allow. */
-    private void advance(Effects effects, Instance instance) {
-        Instance current = instance;
-        while (current != null && current.hasProposal()) {
-            if (state.view.mode() == Mode.BFT && !current.acceptSent
-                    && state.quorums.isQuorum(current.writersOf(current.digest))) {
-                sendAccept(effects, current);
-            }
-            if (current.consensusId != state.lastDecided + 1
-                    || !state.quorums.isQuorum(current.acceptorsOf(current.digest))) {
+    /**
+     * Moves the next instance as far as it can go — gives it a value (the SYNC's certified
+     * choice, a buffered proposal, or, as leader, a fresh batch), votes, decides — and repeats
+     * for the one after while decisions happen.
+     */
+    void progress(Effects effects) {
+        while (true) {
+            Instance next = state.instance(state.lastDecided + 1);
+            if (next == null) {
                 return;
             }
-            decide(effects, current);
-            current = openNext(effects);
-        }
-    }
-
-    private void sendAccept(Effects effects, Instance instance) {
-        Accept accept = new Accept(state.id, instance.consensusId, instance.epoch, instance.digest);
-        instance.addAccept(accept);
-        instance.acceptSent = true;
-        state.broadcast(effects, accept);
-    }
-
-    private void decide(Effects effects, Instance instance) {
-        List<Accept> proof = instance.acceptsFor(instance.digest);
-        effects.decide(new Decision(instance.consensusId, instance.epoch, instance.batch, instance.digest, proof));
-        for (Request request : instance.batch.requests()) {
-            state.decidedWindow(request.clientId()).markDone(request.sequence());
-            state.pending.remove(request.id());
-        }
-        state.lastDecided = instance.consensusId;
-        state.lastBatchTimestampMs = Math.max(state.lastBatchTimestampMs, instance.batch.timestampMs());
-        state.instances.remove(instance.consensusId);
-        state.counters.increment(Counter.DECIDED);
-    }
-
-    /** After a decision: processes a buffered proposal for the new next instance, or proposes one. */
-    private Instance openNext(Effects effects) {
-        Instance next = state.instance(state.lastDecided + 1);
-        if (next != null && !next.hasProposal() && next.bufferedProposal != null) {
-            Propose buffered = next.bufferedProposal;
-            next.bufferedProposal = null;
-            String reason = validator.check(buffered.batch());
-            if (reason == null) {
-                next.batch = buffered.batch();
-                next.digest = Digests.ofBatch(buffered.batch());
-                castFirstVote(effects, next);
-                return next;
+            if (!next.hasValue() && state.active()) {
+                giveValue(effects, next);
             }
-            state.refuse(Counter.INVALID_PROPOSAL, buffered);
-            state.lastRejection = "proposal cid=" + buffered.consensusId() + " refused: " + reason;
-            return null;
+            if (!next.hasValue()) {
+                return;
+            }
+            vote(effects, next);
+            if (!tryDecide(effects, next)) {
+                return;
+            }
         }
-        maybePropose(effects);
-        return null;
     }
 
-    private void castFirstVote(Effects effects, Instance instance) {
-        if (state.view.mode() == Mode.BFT) {
-            Write write = new Write(state.id, instance.consensusId, instance.epoch, instance.digest);
-            instance.addWrite(write);
-            instance.wroteSent = true;
+    private void giveValue(Effects effects, Instance next) {
+        if (state.syncChosen != null && state.syncConsensusId == next.consensusId) {
+            // Certified by a quorum of WRITEs in an earlier epoch: correct replicas validated it
+            // then, against the same decided prefix, so it is not validated again (its timestamp
+            // may be old by now).
+            adopt(next, state.syncChosen);
+        } else if (next.bufferedProposal != null) {
+            Propose proposal = next.bufferedProposal;
+            next.bufferedProposal = null;
+            String reason = validator.check(proposal.batch());
+            if (reason != null) {
+                state.refuse(Counter.INVALID_PROPOSAL, proposal, reason);
+                return;
+            }
+            adopt(next, proposal.batch());
+        } else if (state.isLeader()) {
+            propose(effects, next);
+        }
+    }
+
+    private void propose(Effects effects, Instance next) {
+        List<Request> requests = state.pending.nextBatch(state.config.batchRequestsMax(), state.config.batchBytesMax() - 16);
+        if (requests.isEmpty()) {
+            return;
+        }
+        long timestamp = Math.max(state.nowMs, state.lastBatchTimestampMs);
+        Batch batch = new Batch(timestamp, state.random.nextLong(), requests);
+        state.counters.increment(Counter.PROPOSED);
+        next.ownPropose = new Propose(state.id, next.consensusId, state.regency, batch);
+        state.broadcast(effects, next.ownPropose);
+        adopt(next, batch);
+    }
+
+    private static void adopt(Instance instance, Batch batch) {
+        instance.batch = batch;
+        instance.digest = Digests.ofBatch(batch);
+    }
+
+    /** Casts this replica's votes on the instance's value as far as the votes seen allow. */
+    private void vote(Effects effects, Instance instance) {
+        if (!state.active()) {
+            return;
+        }
+        if (state.view.mode() == Mode.CFT) {
+            if (!instance.acceptSent) {
+                state.certificate = new WriteCertificate(instance.consensusId, instance.epoch, instance.batch, List.of());
+                sendAccept(effects, instance);
+            }
+            return;
+        }
+        if (!instance.writeSent) {
+            Write write = sign(new Write(state.id, instance.consensusId, instance.epoch, instance.digest));
+            instance.addWrite(write, true);
+            instance.ownWrite = write;
+            instance.writeSent = true;
             state.broadcast(effects, write);
-        } else {
+        }
+        if (!instance.acceptSent && state.quorums.isQuorum(verifiedWriters(instance))) {
+            state.certificate = new WriteCertificate(instance.consensusId, instance.epoch, instance.batch,
+                    instance.verifiedWritesFor(instance.digest));
             sendAccept(effects, instance);
         }
     }
 
-    private Instance instanceFor(long consensusId, ReplicaMessage message) {
-        if (consensusId <= state.lastDecided) {
-            state.refuse(Counter.STALE_INSTANCE, message);
-            return null;
+    private void sendAccept(Effects effects, Instance instance) {
+        Accept accept = sign(new Accept(state.id, instance.consensusId, instance.epoch, instance.digest));
+        instance.addAccept(accept, true);
+        instance.ownAccept = accept;
+        instance.acceptSent = true;
+        state.broadcast(effects, accept);
+    }
+
+    private boolean tryDecide(Effects effects, Instance instance) {
+        int[] rejected = {0};
+        boolean quorum = state.quorums.isQuorum(
+                instance.verifiedAcceptorsOf(instance.digest, state.quorums::isQuorum, proofs::validAccept, rejected));
+        state.counters.add(Counter.BAD_SIGNATURE, rejected[0]);
+        if (!quorum) {
+            return false;
         }
-        Instance instance = state.instance(consensusId);
+        commit(effects, new Decision(instance.consensusId, instance.epoch, instance.batch, instance.digest,
+                instance.verifiedAcceptsFor(instance.digest)));
+        return true;
+    }
+
+    private java.util.Set<Integer> verifiedWriters(Instance instance) {
+        int[] rejected = {0};
+        java.util.Set<Integer> writers = instance.verifiedWritersOf(instance.digest, state.quorums::isQuorum,
+                proofs::validWrite, rejected);
+        state.counters.add(Counter.BAD_SIGNATURE, rejected[0]);
+        return writers;
+    }
+
+    /** Resends this replica's messages for the open instance, in case the network lost them. */
+    void retransmitVotes(Effects effects) {
+        Instance open = state.instances.get(state.lastDecided + 1);
+        if (open == null || !state.active()) {
+            return;
+        }
+        if (open.ownPropose != null) {
+            state.broadcast(effects, open.ownPropose);
+        }
+        if (open.ownWrite != null) {
+            state.broadcast(effects, open.ownWrite);
+        }
+        if (open.ownAccept != null) {
+            state.broadcast(effects, open.ownAccept);
+        }
+    }
+
+    /** Records a decision of instance {@code lastDecided + 1}, reached here or proven by a peer. */
+    void commit(Effects effects, Decision decision) {
+        if (decision.consensusId() != state.lastDecided + 1) {
+            throw new IllegalStateException("replica " + state.id + " would decide " + decision.consensusId()
+                    + " after " + state.lastDecided);
+        }
+        effects.decide(decision);
+        for (Request request : decision.batch().requests()) {
+            state.decidedWindow(request.clientId()).markDone(request.sequence());
+            state.pending.remove(request.id());
+        }
+        state.lastDecided = decision.consensusId();
+        state.lastBatchTimestampMs = Math.max(state.lastBatchTimestampMs, decision.batch().timestampMs());
+        state.instances.remove(decision.consensusId());
+        state.decisionLog.append(decision);
+        if (state.certificate != null && state.certificate.consensusId() <= state.lastDecided) {
+            state.certificate = null;
+        }
+        state.failedChanges = 0;
+        state.lastDecisionAtMs = state.nowMs;
+        state.counters.increment(Counter.DECIDED);
+    }
+
+    /** Epoch check for normal-case messages; a stale one may tell a peer what it missed. */
+    private boolean checkEpoch(Effects effects, ConsensusMessage message) {
+        if (message.consensusId() <= state.lastDecided) {
+            helpStalePeer(effects, message);
+            return state.refuse(Counter.STALE_INSTANCE, message);
+        }
+        if (message.epoch() != state.regency) {
+            return state.refuse(Counter.WRONG_EPOCH, message);
+        }
+        return true;
+    }
+
+    /**
+     * A peer is still working on an instance this replica decided, in a later epoch than the one
+     * that decided it: it went through a leader change without learning the decision, and may
+     * need this replica's vote to get anywhere. The decision with its proof settles it.
+     */
+    private void helpStalePeer(Effects effects, ConsensusMessage message) {
+        Decision decided = state.decisionLog.get(message.consensusId());
+        if (decided != null && message.epoch() > decided.epoch()) {
+            state.counters.increment(Counter.DECISIONS_PUSHED);
+            effects.send(message.sender(), new DecisionPush(state.id,
+                    state.decisionLog.from(message.consensusId(), state.config.decisionPushMax())));
+        }
+    }
+
+    private Instance instanceFor(ConsensusMessage message) {
+        Instance instance = state.instance(message.consensusId());
         if (instance == null) {
             state.refuse(Counter.BEYOND_WINDOW, message);
+        }
+        if (message.consensusId() > state.lastDecided + 1) {
+            state.noteAhead(message.sender(), message.consensusId() - 1);
         }
         return instance;
     }
 
-    private boolean sameEpoch(Instance instance, ReplicaMessage message) {
-        return message.epoch() == instance.epoch || state.refuse(Counter.WRONG_EPOCH, message);
+    private Write sign(Write write) {
+        return write.withSignature(state.signer.sign(MessageCodec.signedBytes(write)));
+    }
+
+    private Accept sign(Accept accept) {
+        return accept.withSignature(state.signer.sign(MessageCodec.signedBytes(accept)));
     }
 }

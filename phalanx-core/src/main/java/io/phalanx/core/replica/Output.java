@@ -1,5 +1,6 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
 
@@ -10,12 +11,16 @@ import java.util.List;
  * layer (in order; they are consecutive), send {@code sends}, answer {@code unordered} read-only
  * requests from current state, and resend cached replies for {@code replyResends}.
  *
+ * <p>{@code wakeAtMs} is when the core next wants an {@link Input.Tick} ({@link #NEVER} when no
+ * timer runs); a later step's value replaces an earlier one.
+ *
  * <p>(When durability arrives, decisions are persisted before any message of the same step
  * leaves, as in etcd raft's {@code Ready}.)
  */
 public record Output(List<Send> sends, List<Decision> decisions, List<Request> unordered,
-                     List<RequestId> replyResends) {
-    public static final Output EMPTY = new Output(List.of(), List.of(), List.of(), List.of());
+                     List<RequestId> replyResends, long wakeAtMs) {
+    /** No tick wanted. */
+    public static final long NEVER = Long.MAX_VALUE;
 
     public Output {
         sends = List.copyOf(sends);
@@ -24,6 +29,7 @@ public record Output(List<Send> sends, List<Decision> decisions, List<Request> u
         replyResends = List.copyOf(replyResends);
     }
 
+    /** True if the driver has nothing to do but (maybe) schedule a tick. */
     public boolean isEmpty() {
         return sends.isEmpty() && decisions.isEmpty() && unordered.isEmpty() && replyResends.isEmpty();
     }

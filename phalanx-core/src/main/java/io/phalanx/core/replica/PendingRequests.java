@@ -10,47 +10,86 @@ import java.util.List;
 
 /**
  * Ordered requests received but not yet decided, oldest first (so the leader proposes them in
- * arrival order and nobody starves). Bounded by {@code pendingRequestsMax}.
+ * arrival order and nobody starves), each with its request timer: when it arrived (or when the
+ * timer was last restarted) and whether its first expiry already forwarded it. Bounded by
+ * {@code pendingRequestsMax}.
  */
 final class PendingRequests {
+    /** A pending request and its timer. */
+    static final class Entry {
+        final Request request;
+        long sinceMs;
+        boolean forwarded;
+
+        Entry(Request request, long sinceMs) {
+            this.request = request;
+            this.sinceMs = sinceMs;
+        }
+    }
+
     private final int capacity;
-    private final LinkedHashMap<RequestId, Request> requests = new LinkedHashMap<>();
+    private final LinkedHashMap<RequestId, Entry> entries = new LinkedHashMap<>();
 
     PendingRequests(int capacity) {
         this.capacity = capacity;
     }
 
     boolean contains(RequestId id) {
-        return requests.containsKey(id);
+        return entries.containsKey(id);
     }
 
     boolean isFull() {
-        return requests.size() >= capacity;
+        return entries.size() >= capacity;
     }
 
     boolean isEmpty() {
-        return requests.isEmpty();
+        return entries.isEmpty();
     }
 
     int size() {
-        return requests.size();
+        return entries.size();
     }
 
-    void add(Request request) {
-        requests.put(request.id(), request);
+    void add(Request request, long nowMs) {
+        entries.put(request.id(), new Entry(request, nowMs));
     }
 
     void remove(RequestId id) {
-        requests.remove(id);
+        entries.remove(id);
+    }
+
+    /** Entries oldest first; timers are updated through them. */
+    Iterable<Entry> entries() {
+        return entries.values();
+    }
+
+    /** Restarts every request timer, as a new leader deserves the full timeout. */
+    void restartTimers(long nowMs) {
+        for (Entry e : entries.values()) {
+            e.sinceMs = nowMs;
+            e.forwarded = false;
+        }
+    }
+
+    /** The oldest requests, at most {@code countMax} of them. */
+    List<Request> oldest(int countMax) {
+        List<Request> out = new ArrayList<>();
+        for (Entry e : entries.values()) {
+            if (out.size() >= countMax) {
+                break;
+            }
+            out.add(e.request);
+        }
+        return out;
     }
 
     /** The oldest requests that fit in one batch. */
     List<Request> nextBatch(int requestsMax, int bytesMax) {
         List<Request> batch = new ArrayList<>();
         int bytes = 0;
-        Iterator<Request> it = requests.values().iterator();
+        Iterator<Entry> it = entries.values().iterator();
         while (it.hasNext() && batch.size() < requestsMax) {
-            Request r = it.next();
+            Request r = it.next().request;
             if (bytes + r.sizeBytes() > bytesMax) {
                 break;
             }

@@ -14,9 +14,11 @@ import java.util.Set;
  */
 final class ProposalValidator {
     private final ReplicaState state;
+    private final Proofs proofs;
 
-    ProposalValidator(ReplicaState state) {
+    ProposalValidator(ReplicaState state, Proofs proofs) {
         this.state = state;
+        this.proofs = proofs;
     }
 
     String check(Batch batch) {
@@ -59,6 +61,9 @@ final class ProposalValidator {
         }
         if (!state.admits(request.clientId(), request.sequence())) {
             return "request " + request.id() + " is already decided or outside the client's window";
+        }
+        if (!proofs.validRequest(request)) {
+            return "request " + request.id() + " lacks a valid client signature";
         }
         if (!state.verifier.isValid(request)) {
             return "the service refused request " + request.id();

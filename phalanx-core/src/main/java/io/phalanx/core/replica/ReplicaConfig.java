@@ -20,10 +20,24 @@ import java.util.Objects;
  *                             client may have outstanding
  * @param operationBytesMax    largest operation a request may carry
  * @param clockSkewMaxMs       how far a batch's timestamp may stray from this replica's clock
+ * @param requestTimeoutMs     the request timer: a request pending this long is forwarded to
+ *                             every replica; pending twice this long, it starts a leader change.
+ *                             A leader change that does not complete within it is abandoned for
+ *                             the next regency. Doubled for every leader change that did not
+ *                             lead to a decision, up to {@code 2^timeoutBackoffExponentMax} times
+ * @param timeoutBackoffExponentMax cap of the timeout's exponential backoff
+ * @param decisionLogMax       how many recent decisions (with proofs) are kept to help lagging
+ *                             replicas catch up; one further behind needs state transfer
+ * @param decisionPushMax      most decisions sent in one DECISION_PUSH
+ * @param clientSignaturesRequired whether every client request must carry a valid signature;
+ *                             without them a Byzantine leader could propose requests no client
+ *                             sent, so BFT deployments facing Byzantine replicas should turn it on
  */
 public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int batchBytesMax,
                             int pendingRequestsMax, int instanceWindowMax, int clientWindowMax,
-                            int operationBytesMax, long clockSkewMaxMs) {
+                            int operationBytesMax, long clockSkewMaxMs, long requestTimeoutMs,
+                            int timeoutBackoffExponentMax, int decisionLogMax, int decisionPushMax,
+                            boolean clientSignaturesRequired) {
 
     public ReplicaConfig {
         Objects.requireNonNull(view, "view");
@@ -37,6 +51,12 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
         requirePositive("clientWindowMax", clientWindowMax);
         requirePositive("operationBytesMax", operationBytesMax);
         requirePositive("clockSkewMaxMs", clockSkewMaxMs);
+        requirePositive("requestTimeoutMs", requestTimeoutMs);
+        requirePositive("decisionLogMax", decisionLogMax);
+        requirePositive("decisionPushMax", decisionPushMax);
+        if (timeoutBackoffExponentMax < 0 || timeoutBackoffExponentMax > 20) {
+            throw new IllegalArgumentException("timeoutBackoffExponentMax must be within 0..20, got " + timeoutBackoffExponentMax);
+        }
         if (operationBytesMax > batchBytesMax) {
             throw new IllegalArgumentException("operationBytesMax (" + operationBytesMax
                     + ") must not exceed batchBytesMax (" + batchBytesMax + "): such a request could never be proposed");
@@ -45,7 +65,25 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
 
     /** Defaults suited to a LAN cluster. */
     public static ReplicaConfig defaults(int replicaId, View view) {
-        return new ReplicaConfig(replicaId, view, 400, 1 << 20, 10_000, 64, 256, 64 * 1024, 30_000);
+        return new ReplicaConfig(replicaId, view, 400, 1 << 20, 10_000, 64, 256, 64 * 1024, 30_000,
+                2_000, 6, 1_024, 32, false);
+    }
+
+    public ReplicaConfig withRequestTimeoutMs(long newRequestTimeoutMs) {
+        return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax, instanceWindowMax,
+                clientWindowMax, operationBytesMax, clockSkewMaxMs, newRequestTimeoutMs, timeoutBackoffExponentMax,
+                decisionLogMax, decisionPushMax, clientSignaturesRequired);
+    }
+
+    public ReplicaConfig withClientSignaturesRequired(boolean required) {
+        return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax, instanceWindowMax,
+                clientWindowMax, operationBytesMax, clockSkewMaxMs, requestTimeoutMs, timeoutBackoffExponentMax,
+                decisionLogMax, decisionPushMax, required);
+    }
+
+    /** How often the core wants a tick while it has timers running: an eighth of the request timeout. */
+    public long tickIntervalMs() {
+        return Math.max(1, requestTimeoutMs / 8);
     }
 
     private static void requirePositive(String key, long value) {

@@ -1,8 +1,16 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.crypto.SignatureVerifier;
+import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.DecisionFetch;
+import io.phalanx.core.message.DecisionPush;
+import io.phalanx.core.message.Forward;
 import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.ReplicaMessage;
+import io.phalanx.core.message.Stop;
+import io.phalanx.core.message.StopData;
+import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.Write;
 import io.phalanx.core.service.RequestVerifier;
 
@@ -15,24 +23,34 @@ import java.util.random.RandomGenerator;
  * <p>It performs no I/O, starts no threads, reads no clock and draws randomness only from the
  * generator it is given, so the simulator can run many replicas in one thread from one seed and
  * the runtime can run the same code over real sockets. Not thread-safe: the driver calls it from
- * one thread. Inputs are dispatched to one handler per family (client requests, normal case; the
- * leader change, checkpoints and state transfer join them).
+ * one thread. Inputs are dispatched to one handler per family: client requests
+ * ({@link RequestAdmission}), the normal case ({@link NormalCase}), the leader change
+ * ({@link LeaderChange}) and catching up on missed decisions ({@link Catchup}).
  */
 public final class ReplicaCore {
     private final ReplicaState state;
     private final NormalCase normalCase;
     private final RequestAdmission admission;
+    private final LeaderChange leaderChange;
+    private final Catchup catchup;
 
     /**
-     * @param config   limits and identity
-     * @param verifier the service's check on requests proposed for ordering
-     * @param random   source of batch nonces; seeded in the simulator, secure in production
+     * @param config     limits, timers and identity
+     * @param verifier   the service's check on requests proposed for ordering
+     * @param signer     signs this replica's WRITE, ACCEPT and STOPDATA messages
+     * @param signatures checks other replicas' and clients' signatures
+     * @param random     source of batch nonces; seeded in the simulator, secure in production
      */
-    public ReplicaCore(ReplicaConfig config, RequestVerifier verifier, RandomGenerator random) {
+    public ReplicaCore(ReplicaConfig config, RequestVerifier verifier, Signer signer, SignatureVerifier signatures,
+                       RandomGenerator random) {
         this.state = new ReplicaState(Objects.requireNonNull(config, "config"),
-                Objects.requireNonNull(verifier, "verifier"), Objects.requireNonNull(random, "random"));
-        this.normalCase = new NormalCase(state);
-        this.admission = new RequestAdmission(state, normalCase);
+                Objects.requireNonNull(verifier, "verifier"), Objects.requireNonNull(signer, "signer"),
+                Objects.requireNonNull(signatures, "signatures"), Objects.requireNonNull(random, "random"));
+        Proofs proofs = new Proofs(state);
+        this.normalCase = new NormalCase(state, proofs);
+        this.admission = new RequestAdmission(state, normalCase, proofs);
+        this.catchup = new Catchup(state, normalCase, proofs);
+        this.leaderChange = new LeaderChange(state, normalCase, admission, proofs, catchup);
     }
 
     /** Processes one input at time {@code nowMs} and returns what the driver must do. */
@@ -43,8 +61,16 @@ public final class ReplicaCore {
             admission.onRequest(effects, r.request());
         } else if (input instanceof Input.MessageReceived m) {
             onMessage(effects, m.from(), m.message());
+        } else if (input instanceof Input.Tick) {
+            leaderChange.onTick(effects);
         }
-        return effects.build();
+        return effects.build(wakeAt());
+    }
+
+    /** A tick every tick interval while any timer can fire: requests pending, a change running, or behind. */
+    private long wakeAt() {
+        boolean timersRunning = !state.pending.isEmpty() || !state.active() || state.behind();
+        return timersRunning ? state.nowMs + state.config.tickIntervalMs() : Output.NEVER;
     }
 
     private void onMessage(Effects effects, int from, ReplicaMessage message) {
@@ -62,6 +88,22 @@ public final class ReplicaCore {
             normalCase.onWrite(effects, w);
         } else if (message instanceof Accept a) {
             normalCase.onAccept(effects, a);
+        } else if (message instanceof Forward f) {
+            leaderChange.onForward(effects, f);
+        } else if (message instanceof Stop s) {
+            leaderChange.onStop(effects, s);
+        } else if (message instanceof StopData d) {
+            leaderChange.onStopData(effects, d);
+        } else if (message instanceof Sync s) {
+            leaderChange.onSync(effects, s);
+        } else if (message instanceof DecisionFetch f) {
+            catchup.onFetch(effects, f);
+        } else if (message instanceof DecisionPush p) {
+            int provenEpoch = catchup.onPush(effects, p);
+            if (provenEpoch >= 0) {
+                leaderChange.adoptRunningRegency(provenEpoch);
+                normalCase.progress(effects);
+            }
         }
     }
 
@@ -74,8 +116,14 @@ public final class ReplicaCore {
         return state.lastDecided;
     }
 
+    /** The installed regency (the epoch this replica votes in). */
     public int regency() {
         return state.regency;
+    }
+
+    /** True if this replica is proposing/voting in its regency (not in a leader change). */
+    public boolean active() {
+        return state.active();
     }
 
     /** The replica this one currently follows. */

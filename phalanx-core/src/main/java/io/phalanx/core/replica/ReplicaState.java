@@ -1,6 +1,13 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.crypto.SignatureVerifier;
+import io.phalanx.core.crypto.Signer;
+import io.phalanx.core.message.Batch;
+import io.phalanx.core.message.ConsensusMessage;
 import io.phalanx.core.message.ReplicaMessage;
+import io.phalanx.core.message.StopData;
+import io.phalanx.core.message.Sync;
+import io.phalanx.core.message.WriteCertificate;
 import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.view.QuorumSystem;
 import io.phalanx.core.view.View;
@@ -13,6 +20,11 @@ import java.util.random.RandomGenerator;
 /**
  * The protocol state shared by the handlers of one replica. Single-threaded: only the handlers
  * called from {@link ReplicaCore#step} touch it.
+ *
+ * <p>Leader-change state in one picture: {@code regency} is the installed regency (the epoch of
+ * every vote this replica casts); {@code stopTarget > regency} means it asked to leave it and
+ * casts no more votes in it; {@code synced} says whether the installed regency's SYNC was
+ * processed (regency 0 needs none). The replica proposes and votes only when {@link #active()}.
  */
 final class ReplicaState {
     final ReplicaConfig config;
@@ -20,33 +32,71 @@ final class ReplicaState {
     final View view;
     final QuorumSystem quorums;
     final RequestVerifier verifier;
+    final Signer signer;
+    final SignatureVerifier signatures;
     final RandomGenerator random;
     final Counters counters = new Counters();
 
     /** Current leader regency; the epoch of new instances. */
     int regency;
+    /** The regency this replica asked for with its latest STOP; equals {@code regency} if none. */
+    int stopTarget;
+    /** Whether the installed regency's SYNC was processed (or sent, by its leader). */
+    boolean synced = true;
+    /** When the current leader change started; its own timeout runs from here. */
+    long changeStartedMs;
+    /** Leader changes started since the last decision; drives the timeout backoff. */
+    int failedChanges;
+    /** Highest regency each replica asked for in a STOP (or implied with a STOPDATA). */
+    final Map<Integer, Integer> highestStopBy = new HashMap<>();
+    /** Latest STOPDATA per sender (the leader of a regency collects them). */
+    final Map<Integer, StopData> stopDataBySender = new HashMap<>();
+    /** Senders whose STOPDATA for the installed regency was checked and found valid. */
+    final Map<Integer, StopData> validStopData = new TreeMap<>();
+    /** The SYNC of the installed regency, once sent or processed; retransmitted by its leader. */
+    Sync sync;
+    /** The value SYNC bound for instance {@code syncConsensusId} in {@code regency}, or null. */
+    Batch syncChosen;
+    long syncConsensusId = -1;
+    /** The highest-epoch write certificate held for instance {@code lastDecided + 1}, or null. */
+    WriteCertificate certificate;
+
     /** Highest consensus id decided here, -1 before the first decision. */
     long lastDecided = -1;
+    /** When this replica last decided (by vote or by proof). */
+    long lastDecisionAtMs = Long.MIN_VALUE;
     /** Timestamp of the last decided batch; the next batch's may not be lower. */
     long lastBatchTimestampMs = Long.MIN_VALUE;
-    /** Undecided instances within the window, by consensus id. */
+    /** Undecided instances within the window, by consensus id, all in epoch {@code regency}. */
     final TreeMap<Long, Instance> instances = new TreeMap<>();
     final PendingRequests pending;
+    final DecisionLog decisionLog;
     /** Per client: which ordered sequence numbers are decided. */
     final Map<Long, SequenceWindow> decidedByClient = new HashMap<>();
+
+    /** Evidence that a peer decided more: who, and up to which instance at least. */
+    int aheadPeer = -1;
+    long aheadConsensusId = -1;
+    long nextFetchAtMs;
+    long nextRetransmitAtMs;
+
     /** Why the last refused proposal was refused, for traces and logs. */
     String lastRejection = "";
     /** Time of the step being processed. */
     long nowMs;
 
-    ReplicaState(ReplicaConfig config, RequestVerifier verifier, RandomGenerator random) {
+    ReplicaState(ReplicaConfig config, RequestVerifier verifier, Signer signer, SignatureVerifier signatures,
+                 RandomGenerator random) {
         this.config = config;
         this.id = config.replicaId();
         this.view = config.view();
         this.quorums = view.quorums();
         this.verifier = verifier;
+        this.signer = signer;
+        this.signatures = signatures;
         this.random = random;
         this.pending = new PendingRequests(config.pendingRequestsMax());
+        this.decisionLog = new DecisionLog(config.decisionLogMax());
     }
 
     int leader() {
@@ -55,6 +105,17 @@ final class ReplicaState {
 
     boolean isLeader() {
         return leader() == id;
+    }
+
+    /** True if this replica may propose and vote in the installed regency. */
+    boolean active() {
+        return synced && stopTarget == regency;
+    }
+
+    /** The request timeout after backoff for failed leader changes. */
+    long timeoutMs() {
+        int exponent = Math.min(failedChanges, config.timeoutBackoffExponentMax());
+        return config.requestTimeoutMs() << exponent;
     }
 
     SequenceWindow decidedWindow(long clientId) {
@@ -75,11 +136,30 @@ final class ReplicaState {
         return instances.computeIfAbsent(consensusId, c -> new Instance(c, regency));
     }
 
+    /** Records that {@code peer} has decided at least up to {@code consensusId}. */
+    void noteAhead(int peer, long consensusId) {
+        if (consensusId > lastDecided && consensusId > aheadConsensusId) {
+            aheadPeer = peer;
+            aheadConsensusId = consensusId;
+        }
+    }
+
+    boolean behind() {
+        return aheadConsensusId > lastDecided;
+    }
+
     /** Counts and explains why {@code message} was not processed; returns false for chaining. */
     boolean refuse(Counter counter, ReplicaMessage message) {
         counters.increment(counter);
-        lastRejection = counter + " " + message.getClass().getSimpleName() + " cid=" + message.consensusId()
-                + " from " + message.sender();
+        String where = message instanceof ConsensusMessage c ? " cid=" + c.consensusId() + " epoch=" + c.epoch() : "";
+        lastRejection = counter + " " + message.getClass().getSimpleName() + where + " from " + message.sender();
+        return false;
+    }
+
+    /** Counts a refusal with a reason of its own. */
+    boolean refuse(Counter counter, ReplicaMessage message, String reason) {
+        refuse(counter, message);
+        lastRejection += ": " + reason;
         return false;
     }
 

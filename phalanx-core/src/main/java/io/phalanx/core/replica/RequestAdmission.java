@@ -6,45 +6,77 @@ import io.phalanx.core.message.RequestKind;
 /**
  * Client sessions at the ordering layer: decides what happens to a client request on arrival —
  * answered without ordering (read-only), queued for ordering, recognised as a retransmission, or
- * refused — keeping each client within its sequence window.
+ * refused — keeping each client within its sequence window. Requests relayed by replicas (in a
+ * FORWARD or a STOP) pass the same checks, signature included, as ones from the client itself.
  */
 final class RequestAdmission {
     private final ReplicaState state;
     private final NormalCase normalCase;
+    private final Proofs proofs;
 
-    RequestAdmission(ReplicaState state, NormalCase normalCase) {
+    RequestAdmission(ReplicaState state, NormalCase normalCase, Proofs proofs) {
         this.state = state;
         this.normalCase = normalCase;
+        this.proofs = proofs;
     }
 
+    /** A request received directly from its client. */
     void onRequest(Effects effects, Request request) {
-        if (request.operation().length() > state.config.operationBytesMax()) {
-            state.counters.increment(Counter.INVALID_REQUEST);
+        if (!wellFormed(request)) {
             return;
         }
         if (request.kind() == RequestKind.UNORDERED) {
             effects.executeUnordered(request);
             return;
         }
-        SequenceWindow decided = state.decidedWindow(request.clientId());
-        if (decided.isDone(request.sequence())) {
+        if (state.decidedWindow(request.clientId()).isDone(request.sequence())) {
             state.counters.increment(Counter.REPLY_RESENT);
             effects.resendReply(request.id());
             return;
         }
+        if (enqueue(request)) {
+            normalCase.progress(effects);
+        }
+    }
+
+    /** A request relayed by a replica; returns true if it was new here and queued. */
+    boolean onRelayed(Request request) {
+        if (!wellFormed(request) || request.kind() != RequestKind.ORDERED) {
+            state.counters.increment(Counter.INVALID_REQUEST);
+            return false;
+        }
+        if (state.decidedWindow(request.clientId()).isDone(request.sequence())) {
+            return false;
+        }
+        return enqueue(request);
+    }
+
+    private boolean wellFormed(Request request) {
+        if (request.operation().length() > state.config.operationBytesMax()) {
+            state.counters.increment(Counter.INVALID_REQUEST);
+            return false;
+        }
+        if (!proofs.validRequest(request)) {
+            state.counters.increment(Counter.BAD_SIGNATURE);
+            return false;
+        }
+        return true;
+    }
+
+    private boolean enqueue(Request request) {
         if (state.pending.contains(request.id())) {
             state.counters.increment(Counter.DUPLICATE_REQUEST);
-            return;
+            return false;
         }
-        if (!decided.admits(request.sequence()) || !state.verifier.isValid(request)) {
+        if (!state.decidedWindow(request.clientId()).admits(request.sequence()) || !state.verifier.isValid(request)) {
             state.counters.increment(Counter.INVALID_REQUEST);
-            return;
+            return false;
         }
         if (state.pending.isFull()) {
             state.counters.increment(Counter.PENDING_FULL);
-            return;
+            return false;
         }
-        state.pending.add(request);
-        normalCase.maybePropose(effects);
+        state.pending.add(request, state.nowMs);
+        return true;
     }
 }

@@ -1,7 +1,10 @@
 package io.phalanx.core.view;
 
+import io.phalanx.core.message.Bytes;
+
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -16,12 +19,27 @@ import java.util.Set;
  * @param members replica ids in leader-rotation order
  * @param f       how many members may be faulty
  * @param mode    the fault model
+ * @param publicKeys each member's encoded public key (X.509 SubjectPublicKeyInfo; Ed25519 in the
+ *                runtime), so that anyone holding the view can check the certificates and
+ *                decision proofs its members sign; empty where keys come from elsewhere (the
+ *                simulator)
  */
-public record View(long id, List<Integer> members, int f, Mode mode) {
+public record View(long id, List<Integer> members, int f, Mode mode, Map<Integer, Bytes> publicKeys) {
     public View {
         Objects.requireNonNull(mode, "mode");
         members = List.copyOf(Objects.requireNonNull(members, "members"));
+        publicKeys = Map.copyOf(Objects.requireNonNull(publicKeys, "publicKeys"));
         validate(id, members, f, mode);
+        for (Integer keyed : publicKeys.keySet()) {
+            if (!members.contains(keyed)) {
+                throw new InvalidViewException("public key given for replica " + keyed + ", which is not a member");
+            }
+        }
+    }
+
+    /** A view without public keys. */
+    public View(long id, List<Integer> members, int f, Mode mode) {
+        this(id, members, f, mode, Map.of());
     }
 
     /** A view whose members are 0..n-1. */

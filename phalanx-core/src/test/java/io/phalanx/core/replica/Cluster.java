@@ -1,6 +1,11 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.crypto.TestKeys;
+import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.Write;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
@@ -25,6 +30,7 @@ final class Cluster {
     }
 
     final View view;
+    final TestKeys keys;
     final List<ReplicaCore> cores = new ArrayList<>();
     final List<List<Decision>> decisions = new ArrayList<>();
     final List<Output> lastOutputs = new ArrayList<>();
@@ -38,11 +44,42 @@ final class Cluster {
 
     Cluster(Mode mode, int n, int f, RequestVerifier verifier) {
         this.view = View.of(0, n, f, mode);
+        this.keys = new TestKeys(n, 4);
         for (int id = 0; id < n; id++) {
-            cores.add(new ReplicaCore(ReplicaConfig.defaults(id, view), verifier, new SplittableRandom(id)));
+            cores.add(new ReplicaCore(ReplicaConfig.defaults(id, view), verifier, keys.replica(id), keys.verifier(),
+                    new SplittableRandom(id)));
             decisions.add(new ArrayList<>());
-            lastOutputs.add(Output.EMPTY);
+            lastOutputs.add(null);
         }
+    }
+
+    /** Lets {@code ms} pass and ticks every replica that is not isolated. */
+    void elapse(long ms) {
+        nowMs += ms;
+        for (int id = 0; id < cores.size(); id++) {
+            if (!isolated.contains(id)) {
+                step(id, new Input.Tick());
+            }
+        }
+    }
+
+    /** Lets time pass in small steps, delivering messages as it goes, until {@code ms} have elapsed. */
+    void runFor(long ms) {
+        long end = nowMs + ms;
+        while (nowMs < end) {
+            elapse(Math.min(50, end - nowMs));
+            deliverAll();
+        }
+    }
+
+    /** {@code write} signed with its sender's key. */
+    Write signed(Write write) {
+        return write.withSignature(keys.replica(write.sender()).sign(MessageCodec.signedBytes(write)));
+    }
+
+    /** {@code accept} signed with its sender's key. */
+    Accept signed(Accept accept) {
+        return accept.withSignature(keys.replica(accept.sender()).sign(MessageCodec.signedBytes(accept)));
     }
 
     static Request request(long client, long sequence) {

@@ -6,6 +6,7 @@ import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.view.Mode;
 import io.phalanx.core.view.View;
+import io.phalanx.core.crypto.TestKeys;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -15,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** What a replica does with a client request on arrival. */
 class RequestAdmissionTest {
+    private static final TestKeys KEYS = new TestKeys(4, 4);
 
     @Test
     void anUnorderedRequestGoesStraightToExecution() {
@@ -47,8 +49,8 @@ class RequestAdmissionTest {
     @Test
     void aFullPendingQueueDropsAndCounts() {
         View view = View.of(0, 4, 1, Mode.BFT);
-        ReplicaConfig small = new ReplicaConfig(1, view, 10, 1 << 20, 2, 64, 256, 1024, 30_000);
-        ReplicaCore follower = new ReplicaCore(small, r -> true, new SplittableRandom(1));
+        ReplicaConfig small = new ReplicaConfig(1, view, 10, 1 << 20, 2, 64, 256, 1024, 30_000, 2_000, 6, 1_024, 32, false);
+        ReplicaCore follower = new ReplicaCore(small, r -> true, KEYS.replica(small.replicaId()), KEYS.verifier(), new SplittableRandom(1));
         for (int client = 1; client <= 3; client++) {
             follower.step(0, new Input.RequestReceived(request(client, 1)));
         }
@@ -59,8 +61,8 @@ class RequestAdmissionTest {
     @Test
     void anOversizedOperationIsRefused() {
         View view = View.of(0, 4, 1, Mode.BFT);
-        ReplicaConfig small = new ReplicaConfig(0, view, 10, 1 << 20, 100, 64, 256, 8, 30_000);
-        ReplicaCore leader = new ReplicaCore(small, r -> true, new SplittableRandom(1));
+        ReplicaConfig small = new ReplicaConfig(0, view, 10, 1 << 20, 100, 64, 256, 8, 30_000, 2_000, 6, 1_024, 32, false);
+        ReplicaCore leader = new ReplicaCore(small, r -> true, KEYS.replica(small.replicaId()), KEYS.verifier(), new SplittableRandom(1));
         Output out = leader.step(0, new Input.RequestReceived(
                 new Request(1, 1, RequestKind.ORDERED, 0, Bytes.utf8("far too long"))));
         assertThat(out.isEmpty()).isTrue();

@@ -3,6 +3,7 @@ package io.phalanx.core.replica;
 import io.phalanx.core.crypto.Digests;
 import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;

@@ -39,6 +39,9 @@ public final class ExactlyOnceChecker implements Checker {
         for (ReplicaHistory replica : Histories.correctReplicas(history)) {
             checkDuplicates(replica, violations);
             for (Executed executed : replica.executions()) {
+                if (history.byzantineClients().contains(executed.requestId().clientId())) {
+                    continue;
+                }
                 Bytes operation = sent.get(executed.requestId());
                 if (operation == null) {
                     record(forged, replica, executed);

@@ -1,6 +1,7 @@
 package io.phalanx.sim.check;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * Everything the checkers look at after a simulation run: what each replica decided and
@@ -8,10 +9,18 @@ import java.util.List;
  *
  * @param replicas one entry per replica that ever ran
  * @param operations every operation a correct client invoked, completed or not
+ * @param byzantineClients clients the simulator made Byzantine: their requests are really sent
+ *                   (by them) whatever they contain, and nobody checks their results
  */
-public record History(List<ReplicaHistory> replicas, List<ClientOperation> operations) {
+public record History(List<ReplicaHistory> replicas, List<ClientOperation> operations, Set<Long> byzantineClients) {
+    /** A history in which every client is correct. */
+    public History(List<ReplicaHistory> replicas, List<ClientOperation> operations) {
+        this(replicas, operations, Set.of());
+    }
+
     public History {
         replicas = List.copyOf(replicas);
         operations = List.copyOf(operations);
+        byzantineClients = Set.copyOf(byzantineClients);
     }
 }

@@ -1,0 +1,334 @@
+package io.phalanx.core.replica;
+
+import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.Batch;
+import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.Forward;
+import io.phalanx.core.message.Request;
+import io.phalanx.core.message.Stop;
+import io.phalanx.core.message.StopData;
+import io.phalanx.core.message.Sync;
+import io.phalanx.core.message.WriteCertificate;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The synchronization phase: request timers, STOP, STOPDATA and SYNC.
+ *
+ * <p>Timers. A pending request's timer first expires after the (backed-off) request timeout: the
+ * request is forwarded to every replica. At twice the timeout the replica asks to leave the
+ * regency with STOP(regency + 1). A leader change that is not complete one timeout after it
+ * started is abandoned for the next regency, and the timeout doubles with every leader change
+ * until a decision resets it, so that eventually one lasts long enough under any delay bound.
+ *
+ * <p>Regencies. A replica joins a leader change once f+1 replicas asked for it (one of them is
+ * correct), and installs the regency once a quorum did. It then sends its signed STOPDATA to the
+ * new leader, which collects a quorum, applies the choice rule ({@link Proofs#choose}) and
+ * broadcasts SYNC with the STOPDATAs as evidence; followers check every signature and re-run the
+ * choice before they vote in the new regency.
+ */
+final class LeaderChange {
+    private final ReplicaState state;
+    private final NormalCase normalCase;
+    private final RequestAdmission admission;
+    private final Proofs proofs;
+    private final Catchup catchup;
+
+    LeaderChange(ReplicaState state, NormalCase normalCase, RequestAdmission admission, Proofs proofs, Catchup catchup) {
+        this.state = state;
+        this.normalCase = normalCase;
+        this.admission = admission;
+        this.proofs = proofs;
+        this.catchup = catchup;
+    }
+
+    /** Runs the timers: forwards, starts or escalates leader changes, retransmits. */
+    void onTick(Effects effects) {
+        long timeout = state.timeoutMs();
+        boolean expiredTwice = expireRequestTimers(effects, timeout);
+        if (state.stopTarget > state.regency && state.synced && state.pending.isEmpty()
+                && state.lastDecisionAtMs > state.changeStartedMs) {
+            // Everything it waited for got decided in the old regency after all: take the STOP
+            // back (no STOPDATA was sent, so nothing was promised) and vote again.
+            state.stopTarget = state.regency;
+            state.highestStopBy.remove(state.id);
+            state.counters.increment(Counter.STOP_WITHDRAWN);
+        }
+        if (state.active() && expiredTwice) {
+            startStop(effects, state.regency + 1);
+        } else if (!state.active() && state.nowMs - state.changeStartedMs >= timeout) {
+            startStop(effects, Math.max(state.stopTarget, state.regency) + 1);
+        }
+        if (state.nowMs >= state.nextRetransmitAtMs && (!state.pending.isEmpty() || !state.active())) {
+            retransmit(effects);
+            state.nextRetransmitAtMs = state.nowMs + Math.max(1, timeout / 2);
+        }
+        catchup.onTick(effects);
+    }
+
+    /** Forwards requests whose timer expired once; true if one expired twice. */
+    private boolean expireRequestTimers(Effects effects, long timeout) {
+        List<Request> toForward = new ArrayList<>();
+        boolean expiredTwice = false;
+        for (PendingRequests.Entry entry : state.pending.entries()) {
+            long age = state.nowMs - entry.sinceMs;
+            if (age >= 2 * timeout) {
+                expiredTwice = true;
+            }
+            if (age >= timeout && !entry.forwarded && toForward.size() < state.config.batchRequestsMax()) {
+                entry.forwarded = true;
+                toForward.add(entry.request);
+            }
+        }
+        if (!toForward.isEmpty()) {
+            state.counters.add(Counter.FORWARDED, toForward.size());
+            state.broadcast(effects, new Forward(state.id, toForward));
+        }
+        return expiredTwice;
+    }
+
+    void onForward(Effects effects, Forward forward) {
+        boolean queued = false;
+        for (Request request : forward.requests()) {
+            queued |= admission.onRelayed(request);
+        }
+        if (queued) {
+            normalCase.progress(effects);
+        }
+    }
+
+    /** Asks to leave every regency below {@code target}. */
+    private void startStop(Effects effects, int target) {
+        if (target <= state.stopTarget) {
+            return;
+        }
+        state.stopTarget = target;
+        state.changeStartedMs = state.nowMs;
+        state.failedChanges++;
+        state.highestStopBy.merge(state.id, target, Math::max);
+        state.counters.increment(Counter.STOP_SENT);
+        state.broadcast(effects, stopMessage());
+        checkStops(effects);
+    }
+
+    private Stop stopMessage() {
+        return new Stop(state.id, state.stopTarget, state.lastDecided, state.pending.oldest(state.config.batchRequestsMax()));
+    }
+
+    void onStop(Effects effects, Stop stop) {
+        catchup.offerDecisions(effects, stop.sender(), stop.lastDecided());
+        boolean queued = false;
+        for (Request request : stop.requests()) {
+            queued |= admission.onRelayed(request);
+        }
+        if (stop.regency() > state.regency) {
+            state.highestStopBy.merge(stop.sender(), stop.regency(), Math::max);
+            checkStops(effects);
+        }
+        if (queued) {
+            normalCase.progress(effects);
+        }
+    }
+
+    /**
+     * Joins the highest regency that f+1 replicas asked for (so at least one correct one did),
+     * and installs the highest that a quorum asked for.
+     */
+    private void checkStops(Effects effects) {
+        TreeSet<Integer> targets = new TreeSet<>(state.highestStopBy.values());
+        for (int target : targets.descendingSet()) {
+            if (target <= state.regency) {
+                break;
+            }
+            Set<Integer> askers = askersOf(target);
+            if (state.quorums.isQuorum(askers)) {
+                startStop(effects, target);
+                install(effects, target);
+                return;
+            }
+            if (state.quorums.containsCorrect(askers) && target > state.stopTarget) {
+                startStop(effects, target);
+                return;
+            }
+        }
+    }
+
+    private Set<Integer> askersOf(int target) {
+        Set<Integer> askers = new HashSet<>();
+        state.highestStopBy.forEach((replica, asked) -> {
+            if (asked >= target) {
+                askers.add(replica);
+            }
+        });
+        return askers;
+    }
+
+    /** Enters regency {@code regency}: silent in older ones for good, reporting to its leader. */
+    private void install(Effects effects, int regency) {
+        enterRegency(regency, false);
+        state.counters.increment(Counter.REGENCY_INSTALLED);
+        StopData mine = signedStopData();
+        if (state.isLeader()) {
+            state.stopDataBySender.put(state.id, mine);
+            collectStopData(effects);
+        } else {
+            effects.send(state.leader(), mine);
+        }
+    }
+
+    /** Resets per-regency state; {@code synced} is true when a decision of that regency proved it running. */
+    void enterRegency(int regency, boolean synced) {
+        state.regency = regency;
+        state.stopTarget = regency;
+        state.synced = synced;
+        state.changeStartedMs = state.nowMs;
+        state.instances.clear();
+        state.validStopData.clear();
+        state.sync = null;
+        state.syncChosen = null;
+        state.syncConsensusId = -1;
+        state.pending.restartTimers(state.nowMs);
+        state.nextRetransmitAtMs = state.nowMs + Math.max(1, state.timeoutMs() / 2);
+    }
+
+    private StopData signedStopData() {
+        Decision last = state.decisionLog.last();
+        List<Accept> proof = last == null ? List.of() : last.proof();
+        WriteCertificate certificate = state.certificate;
+        if (certificate != null && certificate.consensusId() != state.lastDecided + 1) {
+            certificate = null;
+        }
+        StopData unsigned = new StopData(state.id, state.regency, state.lastDecided, proof, certificate,
+                io.phalanx.core.message.Bytes.EMPTY);
+        return unsigned.withSignature(state.signer.sign(MessageCodec.signedBytes(unsigned)));
+    }
+
+    void onStopData(Effects effects, StopData data) {
+        if (data.regency() > state.regency) {
+            // Sent only after installing: it implies the sender's STOP for that regency.
+            state.highestStopBy.merge(data.sender(), data.regency(), Math::max);
+        }
+        if (data.regency() < state.regency || state.view.leaderOf(data.regency()) != state.id) {
+            state.refuse(Counter.INVALID_STOP_DATA, data, "not for a regency this replica leads");
+            return;
+        }
+        StopData previous = state.stopDataBySender.get(data.sender());
+        if (previous == null || previous.regency() <= data.regency()) {
+            state.stopDataBySender.put(data.sender(), data);
+        }
+        if (data.regency() > state.regency) {
+            checkStops(effects);
+        } else {
+            collectStopData(effects);
+        }
+    }
+
+    /** As the new leader: once a quorum of valid STOPDATA is in, chooses and sends SYNC. */
+    private void collectStopData(Effects effects) {
+        if (state.synced || !state.isLeader()) {
+            return;
+        }
+        for (StopData data : state.stopDataBySender.values()) {
+            if (data.regency() != state.regency || state.validStopData.containsKey(data.sender())) {
+                continue;
+            }
+            String reason = data.sender() == state.id ? null : proofs.checkStopData(data, state.regency);
+            if (reason == null) {
+                state.validStopData.put(data.sender(), data);
+            } else {
+                state.refuse(Counter.INVALID_STOP_DATA, data, reason);
+            }
+        }
+        if (!state.quorums.isQuorum(state.validStopData.keySet())) {
+            return;
+        }
+        List<StopData> evidence = new ArrayList<>(state.validStopData.values());
+        Proofs.Choice choice = Proofs.choose(evidence);
+        Sync sync = new Sync(state.id, state.regency, evidence, choice.chosen());
+        state.broadcast(effects, sync);
+        adoptSync(effects, sync, choice);
+    }
+
+    void onSync(Effects effects, Sync sync) {
+        if (sync.regency() < state.regency || (sync.regency() == state.regency && state.synced)) {
+            return; // a replay, or a retransmission already processed
+        }
+        String reason = checkSync(sync);
+        if (reason != null) {
+            state.refuse(Counter.INVALID_SYNC, sync, reason);
+            return;
+        }
+        if (sync.regency() > state.regency) {
+            enterRegency(sync.regency(), false);
+            state.counters.increment(Counter.REGENCY_INSTALLED);
+        }
+        adoptSync(effects, sync, Proofs.choose(sync.proofs()));
+    }
+
+    private String checkSync(Sync sync) {
+        if (sync.sender() != state.view.leaderOf(sync.regency())) {
+            return "SYNC from " + sync.sender() + ", who does not lead regency " + sync.regency();
+        }
+        Set<Integer> senders = new HashSet<>();
+        for (StopData data : sync.proofs()) {
+            if (!senders.add(data.sender())) {
+                return "SYNC counts replica " + data.sender() + " twice";
+            }
+            String reason = proofs.checkStopData(data, sync.regency());
+            if (reason != null) {
+                return reason;
+            }
+        }
+        if (!state.quorums.isQuorum(senders)) {
+            return "SYNC evidence is not a quorum: " + senders;
+        }
+        Batch expected = Proofs.choose(sync.proofs()).chosen();
+        if (!Objects.equals(expected, sync.chosen())) {
+            return "SYNC's chosen value breaks the choice rule";
+        }
+        return null;
+    }
+
+    private void adoptSync(Effects effects, Sync sync, Proofs.Choice choice) {
+        state.synced = true;
+        state.sync = sync;
+        state.syncChosen = choice.chosen();
+        state.syncConsensusId = choice.maxLastDecided() + 1;
+        if (choice.maxLastDecided() > state.lastDecided) {
+            state.noteAhead(choice.mostAdvancedSender(), choice.maxLastDecided());
+            catchup.fetchNow(effects);
+        }
+        normalCase.progress(effects);
+    }
+
+    /** A decision proved that regency {@code epoch} is running: join it without a SYNC. */
+    void adoptRunningRegency(int epoch) {
+        if (epoch > state.regency) {
+            enterRegency(epoch, true);
+            state.counters.increment(Counter.REGENCY_INSTALLED);
+        }
+    }
+
+    private int lastDecisionEpoch() {
+        Decision last = state.decisionLog.last();
+        return last == null ? -1 : last.epoch();
+    }
+
+    /** Resends what peers may have lost: the STOP, STOPDATA or SYNC of the change in progress. */
+    private void retransmit(Effects effects) {
+        if (state.stopTarget > state.regency) {
+            state.broadcast(effects, stopMessage());
+        } else if (!state.synced && !state.isLeader()) {
+            effects.send(state.leader(), signedStopData());
+        } else if (state.sync != null && state.isLeader() && lastDecisionEpoch() < state.regency) {
+            state.broadcast(effects, state.sync);
+        }
+        normalCase.retransmitVotes(effects);
+    }
+}

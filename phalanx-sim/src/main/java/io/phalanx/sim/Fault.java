@@ -1,0 +1,100 @@
+package io.phalanx.sim;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The faults the simulator can inject, each named as on the command line ({@code --faults}).
+ * Replica faults (a crash or a Byzantine strategy) are drawn per seed within the budget of f
+ * faulty replicas; network faults hit only before the run's global stabilization time (GST),
+ * after which the network delivers every message within a bounded delay.
+ */
+public enum Fault {
+    /** A replica, leader included, stops for good at a random time. */
+    CRASH(Kind.REPLICA),
+    /** Messages are lost (before GST). */
+    DROP(Kind.NETWORK),
+    /** Replicas split into groups that cannot talk, then heal (before GST). */
+    PARTITION(Kind.NETWORK),
+    /** Occasional messages are delayed by hundreds of milliseconds. */
+    SPIKE(Kind.NETWORK),
+    /** The leader is cut off from some followers only (before GST). */
+    LEADER_ISOLATION(Kind.NETWORK),
+    /** A Byzantine replica that, when leader, never proposes nor syncs, yet votes as usual. */
+    SILENT_LEADER(Kind.BYZANTINE),
+    /** A Byzantine leader sending different batches to different followers. */
+    EQUIVOCATION(Kind.BYZANTINE),
+    /** Two correct nodes sharing one identity and key; the network decides who hears which. */
+    TWINS(Kind.BYZANTINE),
+    /** A Byzantine replica voting (validly signed) for values nobody proposed. */
+    FAKE_VOTES(Kind.BYZANTINE),
+    /** A Byzantine replica whose WRITE, ACCEPT and STOPDATA signatures are garbage. */
+    BAD_SIGNATURES(Kind.BYZANTINE),
+    /** A Byzantine replica whose outgoing bytes are randomly corrupted. */
+    CORRUPT_BYTES(Kind.BYZANTINE),
+    /** A Byzantine replica replaying old messages, its own and others'. */
+    REPLAY(Kind.BYZANTINE),
+    /** A Byzantine leader proposing forged, duplicate or already-decided requests. */
+    BAD_PROPOSALS(Kind.BYZANTINE),
+    /** A Byzantine leader withholding one client's requests. */
+    CENSORSHIP(Kind.BYZANTINE),
+    /** A Byzantine client sending malformed, forged, conflicting and out-of-window requests. */
+    BYZANTINE_CLIENT(Kind.CLIENT);
+
+    /** What a fault affects. */
+    public enum Kind { REPLICA, NETWORK, BYZANTINE, CLIENT }
+
+    private final Kind kind;
+
+    Fault(Kind kind) {
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** True for faults that take one of the f faulty-replica slots. */
+    public boolean faultyReplica() {
+        return kind == Kind.REPLICA || kind == Kind.BYZANTINE;
+    }
+
+    /** The command-line name: lower case with dashes. */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public static Set<Fault> all() {
+        return EnumSet.allOf(Fault.class);
+    }
+
+    /** Parses {@code all}, {@code none}, or a comma-separated list of names. */
+    public static Set<Fault> parse(String list) {
+        String trimmed = list.trim().toLowerCase(Locale.ROOT);
+        if (trimmed.equals("all")) {
+            return all();
+        }
+        Set<Fault> faults = EnumSet.noneOf(Fault.class);
+        if (trimmed.equals("none") || trimmed.isEmpty()) {
+            return faults;
+        }
+        for (String name : trimmed.split(",")) {
+            faults.add(byName(name.trim()));
+        }
+        return faults;
+    }
+
+    private static Fault byName(String name) {
+        for (Fault fault : values()) {
+            if (fault.cliName().equals(name)) {
+                return fault;
+            }
+        }
+        StringBuilder known = new StringBuilder();
+        for (Fault fault : values()) {
+            known.append(known.length() == 0 ? "" : ", ").append(fault.cliName());
+        }
+        throw new IllegalArgumentException("unknown fault '" + name + "'; known: all, none, " + known);
+    }
+}
