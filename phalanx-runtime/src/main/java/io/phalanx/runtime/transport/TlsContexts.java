@@ -36,6 +36,9 @@ final class TlsContexts {
                 .protocols(TLS_1_3)
                 .keyManager(self.privateKey(), self.certificate())
                 .trustManager(new PinnedTrustManager(peers))
+                // Peers are pinned by key, not by host name: the same replica may be reached
+                // under any address the cluster file gives.
+                .endpointIdentificationAlgorithm(null)
                 .build();
     }
 }
