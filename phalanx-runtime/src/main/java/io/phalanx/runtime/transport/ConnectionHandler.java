@@ -7,6 +7,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import java.io.IOException;
 import java.security.cert.Certificate;
@@ -102,12 +103,25 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         } else if (!admitted) {
             // The handshake-completion event has already logged and counted the refusal.
             log.debug("error before authentication on {}: {}", ctx.channel(), rootMessage(cause));
+        } else if (hasCause(cause, SSLException.class)) {
+            // In TLS 1.3 a client finishes its handshake before the server has checked the
+            // client's certificate, so a refusal by the peer arrives here, as an alert.
+            connections.refused(ctx.channel(), "peer ended TLS: " + rootMessage(cause));
         } else if (cause instanceof IOException) {
             log.debug("connection with {} failed: {}", ctx.channel().remoteAddress(), cause.getMessage());
         } else {
             log.warn("unexpected error on connection with {}; closing it", ctx.channel().remoteAddress(), cause);
         }
         ctx.close();
+    }
+
+    private static boolean hasCause(Throwable cause, Class<? extends Throwable> type) {
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String rootMessage(Throwable cause) {

@@ -88,6 +88,10 @@ final class Connections {
     }
 
     void refused(Channel channel, String reason) {
+        if (closed) {
+            log.debug("{}: dropped connection with {} while shutting down: {}", name, channel.remoteAddress(), reason);
+            return;
+        }
         metrics.rejectedHandshake();
         log.warn("{}: refused connection with {}: {}", name, channel.remoteAddress(), reason);
     }
