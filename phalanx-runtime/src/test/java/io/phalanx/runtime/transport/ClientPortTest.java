@@ -6,6 +6,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -77,7 +78,7 @@ class ClientPortTest {
                 .isInstanceOf(IllegalArgumentException.class);
         ClientTransport impostor = track(ClientTransport.startUnchecked(cluster.config(), 1000, stranger, new Inbox()));
 
-        await("every replica refuses the unknown certificate", () -> java.util.Arrays.stream(servers)
+        await("every replica refuses the unknown certificate", () -> Arrays.stream(servers)
                 .allMatch(server -> server.metrics().snapshot().rejectedHandshakes() > 0));
         // (In TLS 1.3 the impostor may briefly believe it is connected: it learns of the
         // refusal only from the server's alert. Whatever it sends is never delivered.)
@@ -122,7 +123,7 @@ class ClientPortTest {
         ClientTransport replicaAsClient = track(ClientTransport.startUnchecked(cluster.config(), 1000,
                 cluster.replicas().get(1), new Inbox()));
 
-        await("refused by every client port", () -> java.util.Arrays.stream(servers)
+        await("refused by every client port", () -> Arrays.stream(servers)
                 .allMatch(server -> server.metrics().snapshot().rejectedHandshakes() > 0));
         assertThat(servers[0].connectedClients()).isEmpty();
         assertThat(replicaAsClient.metrics().snapshot().framesIn()).isZero();

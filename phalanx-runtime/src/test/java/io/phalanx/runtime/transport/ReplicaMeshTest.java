@@ -13,11 +13,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import static io.phalanx.runtime.transport.Inbox.await;
 import static io.phalanx.runtime.transport.Inbox.bytes;
@@ -54,8 +57,8 @@ class ReplicaMeshTest {
 
     private static void awaitFullMesh(ReplicaMesh[] meshes, int... ids) {
         for (int self : ids) {
-            Set<Integer> others = java.util.Arrays.stream(ids).filter(p -> p != self).boxed()
-                    .collect(java.util.stream.Collectors.toSet());
+            Set<Integer> others = Arrays.stream(ids).filter(p -> p != self).boxed()
+                    .collect(Collectors.toSet());
             awaitConnected(meshes[self], others);
         }
     }
@@ -176,7 +179,7 @@ class ReplicaMeshTest {
         try (Socket socket = new Socket("127.0.0.1", cluster.entry(3).port())) {
             socket.setSoTimeout(5000);
             OutputStream out = socket.getOutputStream();
-            out.write("GET / HTTP/1.1\r\nHost: replica\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write("GET / HTTP/1.1\r\nHost: replica\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = socket.getInputStream();
             assertThat(readUntilClosed(in)).isTrue();
