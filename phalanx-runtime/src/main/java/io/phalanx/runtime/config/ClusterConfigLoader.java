@@ -121,7 +121,7 @@ public final class ClusterConfigLoader {
     }
 
     /** A path from the file, relative to the file's directory unless absolute. */
-    public Path resolve(String path) {
+    private Path resolve(String path) {
         Path given = Path.of(path);
         return given.isAbsolute() ? given : baseDirectory.resolve(given).normalize();
     }

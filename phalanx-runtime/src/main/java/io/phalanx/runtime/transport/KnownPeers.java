@@ -12,7 +12,7 @@ import java.util.OptionalLong;
  * SubjectPublicKeyInfo) to id. Identity on every connection comes from here and only from
  * here — never from a number the peer sends. Immutable once built.
  */
-public final class KnownPeers {
+final class KnownPeers {
     private final Map<ByteBuffer, Long> idsByKey;
 
     private KnownPeers(Map<ByteBuffer, Long> idsByKey) {
@@ -20,7 +20,7 @@ public final class KnownPeers {
     }
 
     /** Builds the directory; two ids with the same key are a configuration error. */
-    public static KnownPeers of(Map<Long, X509Certificate> certificatesById) {
+    static KnownPeers of(Map<Long, X509Certificate> certificatesById) {
         Map<ByteBuffer, Long> ids = new HashMap<>();
         certificatesById.forEach((id, certificate) -> {
             Long previous = ids.put(keyOf(certificate.getPublicKey()), id);
@@ -32,12 +32,12 @@ public final class KnownPeers {
     }
 
     /** The id whose pinned key this certificate carries, if any. */
-    public OptionalLong identify(X509Certificate certificate) {
+    OptionalLong identify(X509Certificate certificate) {
         Long id = idsByKey.get(keyOf(certificate.getPublicKey()));
         return id == null ? OptionalLong.empty() : OptionalLong.of(id);
     }
 
-    public int size() {
+    int size() {
         return idsByKey.size();
     }
 
