@@ -1,0 +1,154 @@
+package io.phalanx.runtime.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.phalanx.runtime.keys.Certificates;
+import io.phalanx.runtime.keys.Pem;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Loads a YAML cluster file into a validated {@link ClusterConfig}. The schema is documented
+ * key by key in {@code docs/CONFIG.md}. Certificate paths are resolved relative to the
+ * directory of the cluster file, so a generated directory can be moved as a whole.
+ *
+ * <p>Jackson only parses YAML into a tree here; the mapping to records is explicit so that
+ * every error carries the key path ({@code replicas[2].port: ...}) and so that defaults
+ * live in one visible place (the records' {@code defaults()}).
+ */
+public final class ClusterConfigLoader {
+    private static final Set<String> TOP_KEYS = Set.of("cluster", "replicas", "clients", "timeouts", "batch", "limits");
+    private static final Set<String> CLUSTER_KEYS = Set.of("viewId", "mode", "f");
+    private static final Set<String> REPLICA_KEYS = Set.of("id", "host", "port", "clientPort", "certificate");
+    private static final Set<String> CLIENT_KEYS = Set.of("id", "certificate");
+    private static final Set<String> TIMEOUT_KEYS = Set.of("requestMs", "connectMs", "handshakeMs",
+            "reconnectInitialMs", "reconnectMaxMs");
+    private static final Set<String> BATCH_KEYS = Set.of("requestsMax", "bytesMax");
+    private static final Set<String> LIMIT_KEYS = Set.of("frameBytesMax", "outboundQueueFramesMax", "outboundQueueBytesMax");
+
+    private final Path baseDirectory;
+
+    private ClusterConfigLoader(Path baseDirectory) {
+        this.baseDirectory = baseDirectory;
+    }
+
+    /** Loads and validates the cluster file at {@code file}. */
+    public static ClusterConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException("(file)", "cannot read " + file + ": " + e.getMessage(), e);
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return new ClusterConfigLoader(base).parse(text);
+    }
+
+    /** Parses cluster-file text; relative certificate paths resolve against {@code baseDirectory}. */
+    public static ClusterConfig parse(String yaml, Path baseDirectory) throws ConfigException {
+        return new ClusterConfigLoader(baseDirectory).parse(yaml);
+    }
+
+    private ClusterConfig parse(String yaml) throws ConfigException {
+        JsonNode tree;
+        try {
+            YAMLMapper mapper = YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+            tree = mapper.readTree(yaml);
+        } catch (JacksonException e) {
+            throw new ConfigException("(file)", "not valid YAML: " + e.getOriginalMessage());
+        }
+        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+            throw new ConfigException("(file)", "empty cluster file");
+        }
+        YamlNode root = new YamlNode(tree, "").onlyKeys(TOP_KEYS);
+        ClusterConfig config = new ClusterConfig(cluster(root.required("cluster")), replicas(root), clients(root),
+                timeouts(root.optionalSection("timeouts")), batch(root.optionalSection("batch")),
+                limits(root.optionalSection("limits")));
+        return config.validate();
+    }
+
+    private static ClusterSection cluster(YamlNode node) throws ConfigException {
+        node.onlyKeys(CLUSTER_KEYS);
+        long viewId = node.requiredLong("viewId", 0, Long.MAX_VALUE);
+        String modeText = node.requiredString("mode");
+        Mode mode = switch (modeText) {
+            case "bft" -> Mode.BFT;
+            case "cft" -> Mode.CFT;
+            default -> throw new ConfigException(node.path() + ".mode", "must be bft or cft, got '" + modeText + "'");
+        };
+        return new ClusterSection(viewId, mode, node.requiredInt("f", 0, Integer.MAX_VALUE));
+    }
+
+    private List<ReplicaEntry> replicas(YamlNode root) throws ConfigException {
+        List<ReplicaEntry> out = new ArrayList<>();
+        for (YamlNode node : root.list("replicas", true)) {
+            node.onlyKeys(REPLICA_KEYS);
+            out.add(new ReplicaEntry(node.requiredInt("id", 0, Integer.MAX_VALUE), node.requiredString("host"),
+                    node.requiredInt("port", 1, ClusterConfig.PORT_MAX),
+                    node.requiredInt("clientPort", 1, ClusterConfig.PORT_MAX), certificate(node)));
+        }
+        return out;
+    }
+
+    private List<ClientEntry> clients(YamlNode root) throws ConfigException {
+        List<ClientEntry> out = new ArrayList<>();
+        for (YamlNode node : root.list("clients", false)) {
+            node.onlyKeys(CLIENT_KEYS);
+            out.add(new ClientEntry(node.requiredLong("id", 0, Long.MAX_VALUE), certificate(node)));
+        }
+        return out;
+    }
+
+    private X509Certificate certificate(YamlNode node) throws ConfigException {
+        String key = node.path() + ".certificate";
+        Path path = resolve(node.requiredString("certificate"));
+        try {
+            X509Certificate certificate = Pem.readCertificate(path);
+            Certificates.checkSelfSigned(certificate);
+            return certificate;
+        } catch (IOException | CertificateException e) {
+            throw new ConfigException(key, "cannot use certificate file " + path + ": " + e.getMessage());
+        }
+    }
+
+    /** A path from the file, relative to the file's directory unless absolute. */
+    private Path resolve(String path) {
+        Path given = Path.of(path);
+        return given.isAbsolute() ? given : baseDirectory.resolve(given).normalize();
+    }
+
+    private static Timeouts timeouts(YamlNode node) throws ConfigException {
+        node.onlyKeys(TIMEOUT_KEYS);
+        Timeouts d = Timeouts.defaults();
+        return new Timeouts(
+                node.optionalLong("requestMs", d.requestMs(), 1, Long.MAX_VALUE),
+                node.optionalLong("connectMs", d.connectMs(), 1, Integer.MAX_VALUE),
+                node.optionalLong("handshakeMs", d.handshakeMs(), 1, Long.MAX_VALUE),
+                node.optionalLong("reconnectInitialMs", d.reconnectInitialMs(), 1, Long.MAX_VALUE),
+                node.optionalLong("reconnectMaxMs", d.reconnectMaxMs(), 1, Long.MAX_VALUE));
+    }
+
+    private static BatchLimits batch(YamlNode node) throws ConfigException {
+        node.onlyKeys(BATCH_KEYS);
+        BatchLimits d = BatchLimits.defaults();
+        return new BatchLimits(node.optionalInt("requestsMax", d.requestsMax(), 1, Integer.MAX_VALUE),
+                node.optionalInt("bytesMax", d.bytesMax(), 1, Integer.MAX_VALUE));
+    }
+
+    private static Limits limits(YamlNode node) throws ConfigException {
+        node.onlyKeys(LIMIT_KEYS);
+        Limits d = Limits.defaults();
+        return new Limits(node.optionalInt("frameBytesMax", d.frameBytesMax(), 1, Integer.MAX_VALUE - 4),
+                node.optionalInt("outboundQueueFramesMax", d.outboundQueueFramesMax(), 1, Integer.MAX_VALUE),
+                node.optionalLong("outboundQueueBytesMax", d.outboundQueueBytesMax(), 1, Integer.MAX_VALUE));
+    }
+}

@@ -1,0 +1,26 @@
+package io.phalanx.runtime.config;
+
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+
+/**
+ * One replica of the view as the cluster file names it. The certificate is the replica's
+ * identity: peers recognise it on every connection by the certificate's public key, and the
+ * same Ed25519 key signs its protocol messages.
+ *
+ * @param id          replica id, unique in the view
+ * @param host        address other replicas and clients connect to
+ * @param port        replica-to-replica (mesh) port
+ * @param clientPort  port clients connect to
+ * @param certificate the replica's self-signed certificate (loaded from the file's path)
+ */
+public record ReplicaEntry(int id, String host, int port, int clientPort, X509Certificate certificate) {
+    public PublicKey publicKey() {
+        return certificate.getPublicKey();
+    }
+
+    /** {@code host:port} of the mesh endpoint, for log lines. */
+    public String meshAddress() {
+        return host + ":" + port;
+    }
+}

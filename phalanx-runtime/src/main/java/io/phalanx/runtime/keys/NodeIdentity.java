@@ -1,0 +1,22 @@
+package io.phalanx.runtime.keys;
+
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.util.Objects;
+
+/**
+ * One node's secret and public halves: the Ed25519 private key and the self-signed certificate
+ * that carries its public key. The same key signs protocol messages and authenticates the node
+ * in TLS, so the certificate is the one place a node's identity is written down.
+ */
+public record NodeIdentity(PrivateKey privateKey, X509Certificate certificate) {
+    public NodeIdentity {
+        Objects.requireNonNull(privateKey, "privateKey");
+        Objects.requireNonNull(certificate, "certificate");
+    }
+
+    public PublicKey publicKey() {
+        return certificate.getPublicKey();
+    }
+}

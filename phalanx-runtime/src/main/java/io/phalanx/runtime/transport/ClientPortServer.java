@@ -1,0 +1,111 @@
+package io.phalanx.runtime.transport;
+
+import io.phalanx.runtime.config.ClusterConfig;
+import io.phalanx.runtime.config.ReplicaEntry;
+import io.phalanx.runtime.keys.NodeIdentity;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A replica's client port: a TLS 1.3 server that requires a client certificate and learns
+ * the client id by matching that certificate against the config's client list. Unknown
+ * certificates are refused in the handshake (WARN line, counter). One connection per client:
+ * if a client connects again, the newer connection replaces the older.
+ *
+ * <p>Sends to clients are bounded like mesh sends ({@code outboundQueueFramesMax} frames and
+ * {@code outboundQueueBytesMax} bytes per client): a client that stops reading loses frames,
+ * it cannot grow the replica's memory. Replicas can push to a connected client at any time,
+ * not only as replies.
+ */
+public final class ClientPortServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ClientPortServer.class);
+
+    private final String name;
+    private final NettyNode node;
+    private final Connections connections;
+
+    private ClientPortServer(String name, NettyNode node, Connections connections) {
+        this.name = name;
+        this.node = node;
+        this.connections = connections;
+    }
+
+    /** Listens on replica {@code selfId}'s {@code host:clientPort} from the config. */
+    public static ClientPortServer start(ClusterConfig config, int selfId, NodeIdentity identity, ClientFrameHandler handler)
+            throws IOException {
+        ReplicaEntry self = config.replica(selfId)
+                .orElseThrow(() -> new IllegalArgumentException("replica " + selfId + " is not in the cluster config"));
+        if (!self.publicKey().equals(identity.publicKey())) {
+            throw new IllegalArgumentException("identity does not match replica " + selfId + "'s certificate in the config");
+        }
+        Map<Long, X509Certificate> certificates = new HashMap<>();
+        config.clients().forEach(c -> certificates.put(c.id(), c.certificate()));
+        String name = "replica " + selfId + " client port";
+        Connections connections = new Connections(name, "client", KnownPeers.of(certificates), client -> null,
+                config.limits().outboundQueueFramesMax(), new TransportMetrics(), events(handler));
+        NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts());
+        try {
+            node.bind(self.host(), self.clientPort());
+        } catch (IOException e) {
+            node.close();
+            throw e;
+        }
+        log.info("{}: listening on {} for {} known clients", name, node.localAddress(), certificates.size());
+        return new ClientPortServer(name, node, connections);
+    }
+
+    private static PeerEvents events(ClientFrameHandler handler) {
+        return new PeerEvents() {
+            @Override
+            public void onUp(long peerId) {
+                handler.onClientUp(peerId);
+            }
+
+            @Override
+            public void onDown(long peerId) {
+                handler.onClientDown(peerId);
+            }
+
+            @Override
+            public void onFrame(long peerId, byte[] frame) {
+                handler.onFrame(peerId, frame);
+            }
+        };
+    }
+
+    /**
+     * Queues {@code frame} for client {@code clientId}; false (counted as dropped) if the client
+     * is not connected or its queue is full. The array must not be modified afterwards.
+     */
+    public boolean sendToClient(long clientId, byte[] frame) {
+        if (frame.length > node.frameBytesMax()) {
+            throw new IllegalArgumentException("frame of " + frame.length + " bytes exceeds frameBytesMax " + node.frameBytesMax());
+        }
+        return connections.send(clientId, frame);
+    }
+
+    public Set<Long> connectedClients() {
+        return connections.connected();
+    }
+
+    public TransportMetrics metrics() {
+        return connections.metrics();
+    }
+
+    public InetSocketAddress localAddress() {
+        return node.localAddress();
+    }
+
+    @Override
+    public void close() {
+        node.close();
+        log.info("{}: stopped", name);
+    }
+}

@@ -1,0 +1,118 @@
+package io.phalanx.runtime.transport;
+
+import io.phalanx.runtime.config.ClientEntry;
+import io.phalanx.runtime.config.ClusterConfig;
+import io.phalanx.runtime.config.ReplicaEntry;
+import io.phalanx.runtime.keys.NodeIdentity;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * A client process's connections to every replica's client port. It presents the client's
+ * own certificate (the replicas learn its id from it) and accepts a replica only if the
+ * certificate presented is the one the config lists for the replica dialled. Each connection
+ * is redialled with capped exponential backoff when lost; sends are bounded and drop when a
+ * replica is down or slow — the client core retransmits.
+ */
+public final class ClientTransport implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ClientTransport.class);
+
+    private final String name;
+    private final NettyNode node;
+    private final Connections connections;
+    private final List<Dialer> dialers = new ArrayList<>();
+
+    private ClientTransport(String name, NettyNode node, Connections connections) {
+        this.name = name;
+        this.node = node;
+        this.connections = connections;
+    }
+
+    /**
+     * Starts dialling every replica of the config as client {@code clientId}.
+     *
+     * @param identity the client's private key and certificate; should be the one the config
+     *                 lists for {@code clientId} (replicas refuse it otherwise)
+     */
+    public static ClientTransport start(ClusterConfig config, long clientId, NodeIdentity identity, FrameHandler handler)
+            throws IOException {
+        ClientEntry self = config.client(clientId)
+                .orElseThrow(() -> new IllegalArgumentException("client " + clientId + " is not in the cluster config"));
+        if (!self.certificate().getPublicKey().equals(identity.publicKey())) {
+            throw new IllegalArgumentException("identity does not match client " + clientId + "'s certificate in the config");
+        }
+        return startUnchecked(config, clientId, identity, handler);
+    }
+
+    /** Like {@link #start} without checking the identity against the config (tests of refusal use it). */
+    static ClientTransport startUnchecked(ClusterConfig config, long clientId, NodeIdentity identity, FrameHandler handler)
+            throws IOException {
+        Map<Long, X509Certificate> certificates = new HashMap<>();
+        config.replicas().forEach(r -> certificates.put((long) r.id(), r.certificate()));
+        String name = "client " + clientId;
+        Connections connections = new Connections(name, "replica", KnownPeers.of(certificates),
+                peer -> "replicas do not dial clients", config.limits().outboundQueueFramesMax(), new TransportMetrics(),
+                events(handler));
+        NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts());
+        ClientTransport transport = new ClientTransport(name, node, connections);
+        for (ReplicaEntry replica : config.replicas()) {
+            Dialer dialer = new Dialer(node, replica.host(), replica.clientPort(), replica.id(),
+                    config.timeouts().reconnectInitialMs(), config.timeouts().reconnectMaxMs());
+            transport.dialers.add(dialer);
+            dialer.start();
+        }
+        log.info("{}: dialling {} replicas", name, transport.dialers.size());
+        return transport;
+    }
+
+    private static PeerEvents events(FrameHandler handler) {
+        return new PeerEvents() {
+            @Override
+            public void onUp(long peerId) {
+                handler.onPeerUp((int) peerId);
+            }
+
+            @Override
+            public void onDown(long peerId) {
+                handler.onPeerDown((int) peerId);
+            }
+
+            @Override
+            public void onFrame(long peerId, byte[] frame) {
+                handler.onFrame((int) peerId, frame);
+            }
+        };
+    }
+
+    /** Queues {@code frame} for replica {@code replicaId}; false (counted) if down or its queue is full. */
+    public boolean send(int replicaId, byte[] frame) {
+        if (frame.length > node.frameBytesMax()) {
+            throw new IllegalArgumentException("frame of " + frame.length + " bytes exceeds frameBytesMax " + node.frameBytesMax());
+        }
+        return connections.send(replicaId, frame);
+    }
+
+    public Set<Integer> connectedReplicas() {
+        return connections.connected().stream().map(Long::intValue).collect(Collectors.toUnmodifiableSet());
+    }
+
+    public TransportMetrics metrics() {
+        return connections.metrics();
+    }
+
+    @Override
+    public void close() {
+        dialers.forEach(Dialer::stop);
+        node.close();
+        log.info("{}: stopped", name);
+    }
+}

@@ -1,0 +1,151 @@
+package io.phalanx.runtime.transport;
+
+import io.netty.channel.Channel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongFunction;
+
+/**
+ * The authenticated connections of one transport, one per peer id, and the rules for letting
+ * a connection in. A peer's id comes only from its certificate (via {@link KnownPeers});
+ * a dialled connection must reach exactly the peer we dialled, and an accepted one must pass
+ * the owner's inbound rule (e.g. "only lower ids dial us"). When a peer connects again while
+ * an older connection is still registered — typically after a restart we have not noticed
+ * yet — the newer connection wins and the older one is closed.
+ *
+ * <p>Also the one place that logs connection events, so every transport logs them alike:
+ * INFO for up/down, WARN without stack trace for refused peers and bad frames.
+ */
+final class Connections {
+    private static final Logger log = LoggerFactory.getLogger(Connections.class);
+
+    private final String name;
+    private final String peerKind;
+    private final KnownPeers peers;
+    private final LongFunction<String> inboundRefusal;
+    private final int framesMax;
+    private final TransportMetrics metrics;
+    private final PeerEvents events;
+    private final ConcurrentHashMap<Long, OutboundLink> links = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /**
+     * @param name           this transport in log lines, e.g. {@code "replica 2 mesh"}
+     * @param peerKind       what peers are called in log lines ({@code "replica"}, {@code "client"})
+     * @param inboundRefusal why an accepted connection from this id is refused, or null to admit it
+     */
+    Connections(String name, String peerKind, KnownPeers peers, LongFunction<String> inboundRefusal, int framesMax,
+                TransportMetrics metrics, PeerEvents events) {
+        this.name = name;
+        this.peerKind = peerKind;
+        this.peers = peers;
+        this.inboundRefusal = inboundRefusal;
+        this.framesMax = framesMax;
+        this.metrics = metrics;
+        this.events = events;
+    }
+
+    KnownPeers peers() {
+        return peers;
+    }
+
+    TransportMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Decides whether the authenticated peer {@code peerId} may use {@code channel}; registers
+     * it if so. {@code expectedPeer} is the id we dialled, or null for an accepted connection.
+     *
+     * @return null if admitted, otherwise why not
+     */
+    String admit(Channel channel, long peerId, Long expectedPeer) {
+        if (closed) {
+            return "shutting down";
+        }
+        String refusal = expectedPeer != null
+                ? (peerId == expectedPeer ? null : "presented the certificate of " + peerKind + " " + peerId
+                        + " but we dialled " + peerKind + " " + expectedPeer)
+                : inboundRefusal.apply(peerId);
+        if (refusal != null) {
+            return refusal;
+        }
+        OutboundLink link = new OutboundLink(peerId, channel, framesMax, metrics);
+        OutboundLink previous = links.put(peerId, link);
+        metrics.connectionUp();
+        if (previous != null) {
+            log.info("{}: {} {} connected again from {}, replacing the older connection", name, peerKind, peerId,
+                    channel.remoteAddress());
+            previous.channel().close();
+        } else {
+            log.info("{}: {} {} up ({})", name, peerKind, peerId, channel.remoteAddress());
+            events.onUp(peerId);
+        }
+        return null;
+    }
+
+    void refused(Channel channel, String reason) {
+        if (closed) {
+            log.debug("{}: dropped connection with {} while shutting down: {}", name, channel.remoteAddress(), reason);
+            return;
+        }
+        metrics.rejectedHandshake();
+        log.warn("{}: refused connection with {}: {}", name, channel.remoteAddress(), reason);
+    }
+
+    void badFrame(Channel channel, long peerId, String reason) {
+        metrics.badFrame();
+        log.warn("{}: closing connection with {} {} ({}): {}", name, peerKind, peerId, channel.remoteAddress(), reason);
+    }
+
+    void frameIn(long peerId, byte[] frame) {
+        if (closed) {
+            return;
+        }
+        metrics.frameIn();
+        events.onFrame(peerId, frame);
+    }
+
+    /** An admitted channel closed; reports the peer down unless a newer connection replaced it. */
+    void closed(Channel channel, long peerId) {
+        metrics.connectionDown();
+        OutboundLink current = links.get(peerId);
+        if (current != null && current.channel() == channel && links.remove(peerId, current) && !closed) {
+            log.info("{}: {} {} down", name, peerKind, peerId);
+            events.onDown(peerId);
+        }
+    }
+
+    boolean send(long peerId, byte[] frame) {
+        OutboundLink link = links.get(peerId);
+        if (link == null) {
+            metrics.frameDropped();
+            return false;
+        }
+        return link.offer(frame);
+    }
+
+    Set<Long> connected() {
+        return Set.copyOf(links.keySet());
+    }
+
+    /** The channel registered for {@code peerId}, or null; tests use it to misbehave on purpose. */
+    Channel channel(long peerId) {
+        OutboundLink link = links.get(peerId);
+        return link == null ? null : link.channel();
+    }
+
+    int framesPending(long peerId) {
+        OutboundLink link = links.get(peerId);
+        return link == null ? 0 : link.framesPending();
+    }
+
+    /** From now on nothing is admitted and no callback runs; closes every registered channel. */
+    void close() {
+        closed = true;
+        links.values().forEach(link -> link.channel().close());
+    }
+}

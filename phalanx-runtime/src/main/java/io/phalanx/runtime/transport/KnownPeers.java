@@ -1,0 +1,47 @@
+package io.phalanx.runtime.transport;
+
+import java.nio.ByteBuffer;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * The directory that turns a presented certificate into a node id: public key (its encoded
+ * SubjectPublicKeyInfo) to id. Identity on every connection comes from here and only from
+ * here — never from a number the peer sends. Immutable once built.
+ */
+final class KnownPeers {
+    private final Map<ByteBuffer, Long> idsByKey;
+
+    private KnownPeers(Map<ByteBuffer, Long> idsByKey) {
+        this.idsByKey = Map.copyOf(idsByKey);
+    }
+
+    /** Builds the directory; two ids with the same key are a configuration error. */
+    static KnownPeers of(Map<Long, X509Certificate> certificatesById) {
+        Map<ByteBuffer, Long> ids = new HashMap<>();
+        certificatesById.forEach((id, certificate) -> {
+            Long previous = ids.put(keyOf(certificate.getPublicKey()), id);
+            if (previous != null) {
+                throw new IllegalArgumentException("ids " + previous + " and " + id + " share one public key");
+            }
+        });
+        return new KnownPeers(ids);
+    }
+
+    /** The id whose pinned key this certificate carries, if any. */
+    OptionalLong identify(X509Certificate certificate) {
+        Long id = idsByKey.get(keyOf(certificate.getPublicKey()));
+        return id == null ? OptionalLong.empty() : OptionalLong.of(id);
+    }
+
+    int size() {
+        return idsByKey.size();
+    }
+
+    private static ByteBuffer keyOf(PublicKey key) {
+        return ByteBuffer.wrap(key.getEncoded()).asReadOnlyBuffer();
+    }
+}

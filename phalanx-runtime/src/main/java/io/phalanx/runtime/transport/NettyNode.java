@@ -1,0 +1,134 @@
+package io.phalanx.runtime.transport;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.phalanx.runtime.config.Limits;
+import io.phalanx.runtime.config.Timeouts;
+import io.phalanx.runtime.keys.NodeIdentity;
+
+import javax.net.ssl.SSLException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Netty plumbing shared by every transport: its own event loop group (no global one, so
+ * several transports can share a JVM), TLS contexts for our identity, and one pipeline shape
+ * for accepted and dialled connections alike — TLS, {@link FrameDecoder},
+ * {@link ConnectionHandler}. Write-buffer water marks make Netty report a peer unwritable once
+ * {@code outboundQueueBytesMax} bytes wait for it.
+ */
+final class NettyNode implements AutoCloseable {
+    /** I/O threads per transport; a replica's traffic is a handful of long-lived connections. */
+    static final int IO_THREADS = 2;
+    private static final long SHUTDOWN_QUIET_MS = 0;
+    private static final long SHUTDOWN_TIMEOUT_MS = 2000;
+
+    private final Connections connections;
+    private final Limits limits;
+    private final Timeouts timeouts;
+    private final EventLoopGroup group;
+    private final SslContext serverContext;
+    private final SslContext clientContext;
+    private volatile Channel serverChannel;
+
+    NettyNode(String name, NodeIdentity identity, Connections connections, Limits limits, Timeouts timeouts)
+            throws SSLException {
+        this.connections = connections;
+        this.limits = limits;
+        this.timeouts = timeouts;
+        this.serverContext = TlsContexts.server(identity, connections.peers());
+        this.clientContext = TlsContexts.client(identity, connections.peers());
+        this.group = new MultiThreadIoEventLoopGroup(IO_THREADS,
+                new DefaultThreadFactory("phalanx-" + name.replace(' ', '-'), true), NioIoHandler.newFactory());
+    }
+
+    int frameBytesMax() {
+        return limits.frameBytesMax();
+    }
+
+    EventLoopGroup group() {
+        return group;
+    }
+
+    private WriteBufferWaterMark waterMark() {
+        int high = (int) Math.min(Integer.MAX_VALUE, limits.outboundQueueBytesMax());
+        return new WriteBufferWaterMark(Math.max(1, high / 2), high);
+    }
+
+    private void initPipeline(Channel channel, SslHandler tls, Long expectedPeer, Runnable onAdmitted) {
+        tls.setHandshakeTimeoutMillis(timeouts.handshakeMs());
+        channel.pipeline()
+                .addLast("tls", tls)
+                .addLast("frames", new FrameDecoder(limits.frameBytesMax()))
+                .addLast("peer", new ConnectionHandler(connections, expectedPeer, onAdmitted));
+    }
+
+    /** Listens on {@code host:port}; port 0 picks a free port (see {@link #localAddress()}). */
+    void bind(String host, int port) throws IOException {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        initPipeline(channel, serverContext.newHandler(channel.alloc()), null, () -> { });
+                    }
+                });
+        ChannelFuture bound = bootstrap.bind(host, port).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            throw new IOException("cannot listen on " + host + ":" + port + ": " + bound.cause().getMessage(), bound.cause());
+        }
+        serverChannel = bound.channel();
+    }
+
+    InetSocketAddress localAddress() {
+        Channel channel = serverChannel;
+        return channel == null ? null : (InetSocketAddress) channel.localAddress();
+    }
+
+    /** Starts one TCP connect + TLS handshake to {@code expectedPeer}; see {@link Dialer} for retries. */
+    ChannelFuture connect(String host, int port, long expectedPeer, Runnable onAdmitted) {
+        return new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeouts.connectMs()))
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        initPipeline(channel, clientContext.newHandler(channel.alloc(), host, port), expectedPeer, onAdmitted);
+                    }
+                })
+                .connect(host, port);
+    }
+
+    @Override
+    public void close() {
+        connections.close();
+        Channel channel = serverChannel;
+        if (channel != null) {
+            channel.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MS);
+        }
+        group.shutdownGracefully(SHUTDOWN_QUIET_MS, SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(SHUTDOWN_TIMEOUT_MS * 2);
+    }
+}

@@ -1,0 +1,166 @@
+package io.phalanx.runtime.transport;
+
+import io.phalanx.runtime.config.ClusterConfig;
+import io.phalanx.runtime.config.ReplicaEntry;
+import io.phalanx.runtime.keys.NodeIdentity;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * One replica's connections to every other replica of the view: one mutually authenticated
+ * TLS 1.3 connection per pair, carrying opaque length-prefixed frames.
+ *
+ * <p>Who dials whom: the replica with the lower id dials the higher one and keeps redialling
+ * with capped exponential backoff; the higher one only accepts. So each pair has exactly one
+ * connection and no tie-break is needed. An accepted connection whose certificate belongs to
+ * a replica with an id not below ours is refused, as is any certificate not in the config.
+ *
+ * <p>Identity is the certificate's public key, matched against the cluster file; nothing the
+ * peer sends can change who it is. Frames received are handed to {@link FrameHandler} on I/O
+ * threads; {@link #send} never blocks and never buffers without bound — when the peer's queue
+ * is full (or the peer is down) it returns false and the frame is dropped; the protocol
+ * retransmits.
+ */
+public final class ReplicaMesh implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaMesh.class);
+
+    private final int selfId;
+    private final String name;
+    private final NettyNode node;
+    private final Connections connections;
+    private final List<Dialer> dialers = new ArrayList<>();
+
+    private ReplicaMesh(int selfId, String name, NettyNode node, Connections connections) {
+        this.selfId = selfId;
+        this.name = name;
+        this.node = node;
+        this.connections = connections;
+    }
+
+    /**
+     * Listens on this replica's {@code host:port} from the config and starts dialling every
+     * replica with a higher id.
+     *
+     * @param identity this replica's private key and certificate (must be the one the config lists)
+     */
+    public static ReplicaMesh start(ClusterConfig config, int selfId, NodeIdentity identity, FrameHandler handler)
+            throws IOException {
+        ReplicaEntry self = config.replica(selfId)
+                .orElseThrow(() -> new IllegalArgumentException("replica " + selfId + " is not in the cluster config"));
+        if (!self.publicKey().equals(identity.publicKey())) {
+            throw new IllegalArgumentException("identity does not match replica " + selfId + "'s certificate in the config");
+        }
+        Map<Long, X509Certificate> certificates = new HashMap<>();
+        config.replicas().forEach(r -> certificates.put((long) r.id(), r.certificate()));
+        String name = "replica " + selfId + " mesh";
+        Connections connections = new Connections(name, "replica", KnownPeers.of(certificates),
+                peer -> peer < selfId ? null
+                        : "replica " + peer + " dialled us, but only lower ids dial higher ones (we are " + selfId + ")",
+                config.limits().outboundQueueFramesMax(), new TransportMetrics(), events(handler));
+        NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts());
+        ReplicaMesh mesh = new ReplicaMesh(selfId, name, node, connections);
+        try {
+            node.bind(self.host(), self.port());
+        } catch (IOException e) {
+            node.close();
+            throw e;
+        }
+        for (ReplicaEntry peer : config.replicas()) {
+            if (peer.id() > selfId) {
+                Dialer dialer = new Dialer(node, peer.host(), peer.port(), peer.id(),
+                        config.timeouts().reconnectInitialMs(), config.timeouts().reconnectMaxMs());
+                mesh.dialers.add(dialer);
+                dialer.start();
+            }
+        }
+        log.info("{}: listening on {}, dialling {} higher replicas", name, node.localAddress(), mesh.dialers.size());
+        return mesh;
+    }
+
+    private static PeerEvents events(FrameHandler handler) {
+        return new PeerEvents() {
+            @Override
+            public void onUp(long peerId) {
+                handler.onPeerUp((int) peerId);
+            }
+
+            @Override
+            public void onDown(long peerId) {
+                handler.onPeerDown((int) peerId);
+            }
+
+            @Override
+            public void onFrame(long peerId, byte[] frame) {
+                handler.onFrame((int) peerId, frame);
+            }
+        };
+    }
+
+    /**
+     * Queues {@code frame} for replica {@code peerId}. Returns false, and counts a drop, when
+     * the peer is not connected or its outbound queue is full. Ownership of the array passes
+     * to the transport: do not modify it afterwards.
+     *
+     * @throws IllegalArgumentException if the frame exceeds {@code limits.frameBytesMax} (a bug
+     *                                  in the caller, not a network condition)
+     */
+    public boolean send(int peerId, byte[] frame) {
+        checkFrame(frame);
+        return connections.send(peerId, frame);
+    }
+
+    private void checkFrame(byte[] frame) {
+        // The limit is enforced by every receiver; sending a larger frame would only get the
+        // connection closed by the peer.
+        int max = node.frameBytesMax();
+        if (frame.length > max) {
+            throw new IllegalArgumentException("frame of " + frame.length + " bytes exceeds frameBytesMax " + max);
+        }
+    }
+
+    public int selfId() {
+        return selfId;
+    }
+
+    /** Replicas with an authenticated connection right now. */
+    public Set<Integer> connectedPeers() {
+        return connections.connected().stream().map(Long::intValue).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** Frames queued for {@code peerId} and not yet written; never above {@code outboundQueueFramesMax}. */
+    public int framesPending(int peerId) {
+        return connections.framesPending(peerId);
+    }
+
+    /** The connection to {@code peerId}, or null; for tests that need to misbehave on the wire. */
+    io.netty.channel.Channel channelTo(int peerId) {
+        return connections.channel(peerId);
+    }
+
+    public TransportMetrics metrics() {
+        return connections.metrics();
+    }
+
+    /** The address actually listened on. */
+    public InetSocketAddress localAddress() {
+        return node.localAddress();
+    }
+
+    /** Stops dialling, closes every connection and the I/O threads. No callback runs after it returns. */
+    @Override
+    public void close() {
+        dialers.forEach(Dialer::stop);
+        node.close();
+        log.info("{}: stopped", name);
+    }
+}

@@ -1,0 +1,157 @@
+package io.phalanx.runtime.config;
+
+import io.phalanx.runtime.keys.Keygen;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Each bad input must fail at load with a message that starts with the offending key path. */
+class ClusterConfigLoaderTest {
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void keys() throws Exception {
+        new Keygen(new SecureRandom()).generate(new Keygen.Options(5, 2, dir, Mode.BFT, null, "127.0.0.1", 7000), Instant.now());
+    }
+
+    private static String replica(int id, int port, int clientPort) {
+        return "  - { id: " + id + ", host: 127.0.0.1, port: " + port + ", clientPort: " + clientPort
+                + ", certificate: keys/replica-" + id + ".crt }\n";
+    }
+
+    private static String valid() {
+        return "cluster: { viewId: 0, mode: bft, f: 1 }\n"
+                + "replicas:\n" + replica(0, 7000, 7100) + replica(1, 7001, 7101) + replica(2, 7002, 7102) + replica(3, 7003, 7103)
+                + "clients:\n  - { id: 1000, certificate: keys/client-1000.crt }\n"
+                + "timeouts: { requestMs: 1500, reconnectInitialMs: 20 }\n"
+                + "batch: { requestsMax: 100, bytesMax: 65536 }\n"
+                + "limits: { frameBytesMax: 1048576, outboundQueueFramesMax: 128 }\n";
+    }
+
+    private static ConfigException failure(String yaml) {
+        try {
+            ClusterConfigLoader.parse(yaml, dir);
+        } catch (ConfigException e) {
+            return e;
+        }
+        throw new AssertionError("expected a ConfigException for:\n" + yaml);
+    }
+
+    @Test
+    void validFileLoadsWithDefaultsFilledIn() throws Exception {
+        Path file = dir.resolve("valid.yaml");
+        Files.writeString(file, valid());
+        ClusterConfig config = ClusterConfigLoader.load(file);
+        assertThat(config.replicas()).hasSize(4);
+        assertThat(config.replica(2).orElseThrow().meshAddress()).isEqualTo("127.0.0.1:7002");
+        assertThat(config.client(1000)).isPresent();
+        assertThat(config.timeouts().requestMs()).isEqualTo(1500);
+        assertThat(config.timeouts().reconnectInitialMs()).isEqualTo(20);
+        assertThat(config.timeouts().reconnectMaxMs()).isEqualTo(Timeouts.defaults().reconnectMaxMs());
+        assertThat(config.limits().outboundQueueFramesMax()).isEqualTo(128);
+        assertThat(config.limits().outboundQueueBytesMax()).isEqualTo(Limits.defaults().outboundQueueBytesMax());
+    }
+
+    @Test
+    void unknownKeyIsNamed() {
+        assertThat(failure(valid().replace("requestMs: 1500", "requestMS: 1500")))
+                .hasMessageStartingWith("timeouts.requestMS: unknown key");
+        assertThat(failure(valid() + "durability: {}\n")).hasMessageStartingWith("durability: unknown key");
+        assertThat(failure(valid().replace("clientPort: 7102,", "clientPort: 7102, weight: 1,")))
+                .hasMessageStartingWith("replicas[2].weight: unknown key");
+    }
+
+    @Test
+    void missingKeyIsNamed() {
+        assertThat(failure(valid().replace("host: 127.0.0.1, port: 7001,", "port: 7001,")))
+                .hasMessageStartingWith("replicas[1].host: missing required key");
+        assertThat(failure(valid().replace("viewId: 0, ", ""))).hasMessageStartingWith("cluster.viewId: missing required key");
+        assertThat(failure(valid().replace("replicas:", "other:"))).hasMessageStartingWith("other: unknown key");
+    }
+
+    @Test
+    void badModeIsNamed() {
+        assertThat(failure(valid().replace("mode: bft", "mode: pbft")))
+                .hasMessageStartingWith("cluster.mode: must be bft or cft, got 'pbft'");
+    }
+
+    @Test
+    void fTooLargeForNIsNamed() {
+        assertThat(failure(valid().replace("f: 1", "f: 2")))
+                .hasMessageStartingWith("cluster.f: f=2 in bft mode needs at least 7 replicas, the file has 4");
+        String cft = valid().replace("mode: bft", "mode: cft").replace("f: 1", "f: 2");
+        assertThat(failure(cft)).hasMessageStartingWith("cluster.f: f=2 in cft mode needs at least 5 replicas");
+    }
+
+    @Test
+    void duplicateIdIsNamed() {
+        assertThat(failure(valid().replace("id: 3, host: 127.0.0.1, port: 7003", "id: 1, host: 127.0.0.1, port: 7003")))
+                .hasMessageStartingWith("replicas[3].id: duplicate of replicas[1] (id 1)");
+    }
+
+    @Test
+    void duplicatePortIsNamed() {
+        assertThat(failure(valid().replace("port: 7002, clientPort: 7102", "port: 7000, clientPort: 7102")))
+                .hasMessageStartingWith("replicas[2].port: duplicate of replicas[0].port (127.0.0.1:7000)");
+        assertThat(failure(valid().replace("clientPort: 7103", "clientPort: 7001")))
+                .hasMessageStartingWith("replicas[3].clientPort: duplicate of replicas[1].port (127.0.0.1:7001)");
+    }
+
+    @Test
+    void badPortIsNamed() {
+        assertThat(failure(valid().replace("port: 7001,", "port: 70001,")))
+                .hasMessageStartingWith("replicas[1].port: must be in 1..65535, got 70001");
+        assertThat(failure(valid().replace("port: 7001,", "port: '7001',")))
+                .hasMessageStartingWith("replicas[1].port: must be an integer");
+    }
+
+    @Test
+    void negativeTimeoutIsNamed() {
+        assertThat(failure(valid().replace("requestMs: 1500", "requestMs: -5")))
+                .hasMessageStartingWith("timeouts.requestMs: must be in 1..");
+    }
+
+    @Test
+    void missingCertificateFileIsNamed() {
+        assertThat(failure(valid().replace("keys/replica-2.crt", "keys/replica-9.crt")))
+                .hasMessageStartingWith("replicas[2].certificate: cannot use certificate file")
+                .hasMessageContaining("replica-9.crt");
+        assertThat(failure(valid().replace("keys/replica-2.crt", "keys/replica-2.key")))
+                .hasMessageStartingWith("replicas[2].certificate: cannot use certificate file");
+    }
+
+    @Test
+    void sharedKeyIsNamed() {
+        assertThat(failure(valid().replace("keys/replica-3.crt", "keys/replica-0.crt")))
+                .hasMessageStartingWith("replicas[3].certificate: same public key as replicas[0].certificate");
+    }
+
+    @Test
+    void inconsistentLimitsAreNamed() {
+        assertThat(failure(valid().replace("bytesMax: 65536", "bytesMax: 2000000")))
+                .hasMessageStartingWith("batch.bytesMax: must be below limits.frameBytesMax");
+        assertThat(failure(valid().replace("reconnectInitialMs: 20", "reconnectInitialMs: 20, reconnectMaxMs: 10")))
+                .hasMessageStartingWith("timeouts.reconnectMaxMs: must be >= timeouts.reconnectInitialMs");
+    }
+
+    @Test
+    void duplicateYamlKeyAndGarbageAreRejected() {
+        assertThat(failure(valid().replace("f: 1", "f: 1, f: 0"))).hasMessageStartingWith("(file): not valid YAML");
+        assertThat(failure("- just\n- a list\n")).hasMessageStartingWith("(file): must be a mapping");
+    }
+
+    @Test
+    void duplicateClientIdIsNamed() {
+        String yaml = valid().replace("clients:\n", "clients:\n  - { id: 1000, certificate: keys/client-1001.crt }\n");
+        assertThat(failure(yaml)).hasMessageStartingWith("clients[1].id: duplicate of clients[0] (id 1000)");
+    }
+}
