@@ -13,6 +13,7 @@ import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.Write;
 import io.phalanx.core.service.RequestVerifier;
+import io.phalanx.core.view.QuorumSystem;
 
 import java.util.Objects;
 import java.util.random.RandomGenerator;
@@ -43,7 +44,20 @@ public final class ReplicaCore {
      */
     public ReplicaCore(ReplicaConfig config, RequestVerifier verifier, Signer signer, SignatureVerifier signatures,
                        RandomGenerator random) {
-        this.state = new ReplicaState(Objects.requireNonNull(config, "config"),
+        this(config, config.view().quorums(), verifier, signer, signatures, random);
+    }
+
+    /**
+     * A replica with a quorum system other than the view's standard one (weighted votes, say).
+     * Safety rests on its contract (see {@link QuorumSystem}); the simulator also uses this to
+     * plant an undersized quorum and show that its checkers catch the consequences.
+     */
+    public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
+                       SignatureVerifier signatures, RandomGenerator random) {
+        if (!Objects.requireNonNull(quorums, "quorums").view().equals(config.view())) {
+            throw new IllegalArgumentException("the quorum system is for another view");
+        }
+        this.state = new ReplicaState(Objects.requireNonNull(config, "config"), quorums,
                 Objects.requireNonNull(verifier, "verifier"), Objects.requireNonNull(signer, "signer"),
                 Objects.requireNonNull(signatures, "signatures"), Objects.requireNonNull(random, "random"));
         Proofs proofs = new Proofs(state);

@@ -85,12 +85,12 @@ final class ReplicaState {
     /** Time of the step being processed. */
     long nowMs;
 
-    ReplicaState(ReplicaConfig config, RequestVerifier verifier, Signer signer, SignatureVerifier signatures,
-                 RandomGenerator random) {
+    ReplicaState(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
+                 SignatureVerifier signatures, RandomGenerator random) {
         this.config = config;
         this.id = config.replicaId();
         this.view = config.view();
-        this.quorums = view.quorums();
+        this.quorums = quorums;
         this.verifier = verifier;
         this.signer = signer;
         this.signatures = signatures;

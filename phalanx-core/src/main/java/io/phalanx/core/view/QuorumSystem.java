@@ -1,75 +1,31 @@
 package io.phalanx.core.view;
 
 import java.util.Collection;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * The one place that answers "are these replicas enough?".
  *
- * <p>Every vote count in Phalanx (WRITE, ACCEPT, client replies, and later STOP, STOPDATA and
- * state-transfer hashes) asks this class, never {@code 2f+1} inline, so that weighted votes
- * (WHEAT) change this class only. Two predicates cover every question:
- *
- * <ul>
- *   <li>{@link #isQuorum}: any two quorums intersect in at least one correct replica (BFT) or
- *       in at least one replica (CFT), and the correct replicas alone always form a quorum.
- *       BFT: {@code ceil((n+f+1)/2)} (2f+1 when n = 3f+1); CFT: a majority (f+1 when n = 2f+1).
- *   <li>{@link #containsCorrect}: the set holds at least one correct replica ({@code f+1} members),
- *       so a claim it makes unanimously is true.
- * </ul>
- *
- * Sets passed in may contain non-members; those are ignored rather than counted.
+ * <p>Every vote count in Phalanx (WRITE, ACCEPT, STOP, STOPDATA, decision proofs, client
+ * replies, and later state-transfer hashes) asks a quorum system, never {@code 2f+1} inline, so
+ * that weighted votes (WHEAT) are one more implementation. Its contract, which the protocol's
+ * safety rests on: any two quorums intersect in at least one correct replica (BFT) or in at
+ * least one replica (CFT); the correct replicas alone always form a quorum; a set that
+ * {@link #containsCorrect} holds at least one correct replica. Sets passed in may contain
+ * non-members; those are ignored rather than counted.
  */
-public final class QuorumSystem {
-    private final View view;
-    private final int quorumSize;
-
-    QuorumSystem(View view) {
-        this.view = view;
-        int n = view.n();
-        this.quorumSize = view.mode() == Mode.BFT
-                ? (n + view.f() + 2) / 2 // ceil((n + f + 1) / 2)
-                : n / 2 + 1;
-    }
-
-    public View view() {
-        return view;
-    }
+public interface QuorumSystem {
+    /** The view whose members vote. */
+    View view();
 
     /** True if {@code replicas} form a quorum of this view. */
-    public boolean isQuorum(Collection<Integer> replicas) {
-        return countMembers(replicas) >= quorumSize;
-    }
+    boolean isQuorum(Collection<Integer> replicas);
 
     /** True if {@code replicas} must include at least one correct replica. */
-    public boolean containsCorrect(Collection<Integer> replicas) {
-        return countMembers(replicas) >= view.f() + 1;
-    }
+    boolean containsCorrect(Collection<Integer> replicas);
 
-    /** Number of replicas in a smallest quorum (unweighted views only; for display and sizing). */
-    public int quorumSize() {
-        return quorumSize;
-    }
+    /** Number of replicas in a smallest quorum (for display and sizing). */
+    int quorumSize();
 
-    /** Number of replicas that surely include a correct one. */
-    public int correctWitnessSize() {
-        return view.f() + 1;
-    }
-
-    private int countMembers(Collection<Integer> replicas) {
-        Set<Integer> distinct = replicas instanceof Set<Integer> s ? s : new HashSet<>(replicas);
-        int count = 0;
-        for (int id : distinct) {
-            if (view.contains(id)) {
-                count++;
-            }
-        }
-        return count;
-    }
-
-    @Override
-    public String toString() {
-        return "QuorumSystem[" + view.mode() + " n=" + view.n() + " f=" + view.f() + " quorum=" + quorumSize + "]";
-    }
+    /** Number of replicas that surely include a correct one (for display and sizing). */
+    int correctWitnessSize();
 }

@@ -102,6 +102,6 @@ public record View(long id, List<Integer> members, int f, Mode mode, Map<Integer
 
     /** The quorum rules of this view. */
     public QuorumSystem quorums() {
-        return new QuorumSystem(this);
+        return new ThresholdQuorumSystem(this);
     }
 }
