@@ -1,6 +1,7 @@
 package io.phalanx.cli;
 
 import io.phalanx.core.view.Mode;
+import io.phalanx.sim.Fault;
 import io.phalanx.sim.SeedPlan;
 import io.phalanx.sim.SimConfig;
 import io.phalanx.sim.SimResult;
@@ -37,6 +38,13 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
     @Option(names = "--mode", description = "Only this fault model: bft or cft.")
     String mode;
 
+    @Option(names = "--faults", defaultValue = "all", description = {
+            "Faults to inject: all, none, or a comma-separated list of: crash, drop, partition, spike,",
+            "leader-isolation, silent-leader, equivocation, twins, fake-votes, bad-signatures, corrupt-bytes,",
+            "replay, bad-proposals, censorship, byzantine-client (default: ${DEFAULT-VALUE}). Each seed draws",
+            "its own mix within f faulty replicas; Byzantine strategies apply to BFT shapes only."})
+    String faults;
+
     @Option(names = "--trace", description = "Replay --seed and print every event of its trace.")
     boolean trace;
 
@@ -46,7 +54,12 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
-        SeedPlan plan = SeedPlan.of(parseMode(), replicas);
+        SeedPlan plan;
+        try {
+            plan = SeedPlan.of(parseMode(), replicas, Fault.parse(faults));
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), e.getMessage());
+        }
         if (trace) {
             if (seed == null) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--trace needs --seed S");
@@ -105,22 +118,42 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             pool.shutdownNow();
         }
         progress.finish();
-        summary.print(out, plan);
+        summary.print(out, plan, faults);
         return summary.failedSeeds.isEmpty() ? 0 : 1;
     }
 
     static String describe(SimConfig c) {
+        StringBuilder faultText = new StringBuilder();
+        if (c.crashes() > 0) {
+            faultText.append(", ").append(c.crashes()).append(" crash(es)");
+        }
+        c.byzantine().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey()).forEach(e ->
+                faultText.append(", r").append(e.getKey()).append(' ').append(e.getValue().cliName()));
+        if (c.dropPercent() > 0) {
+            faultText.append(", ").append(c.dropPercent()).append("% drops");
+        }
+        if (c.partitions() > 0) {
+            faultText.append(", ").append(c.partitions()).append(" partition(s)");
+        }
+        if (c.leaderIsolation()) {
+            faultText.append(", leader isolation");
+        }
+        if (c.byzantineClient()) {
+            faultText.append(", a byzantine client");
+        }
         return String.format("seed %d: %s n=%d f=%d, %d clients x %d ops (<=%d in flight, %d%% read-only), "
-                        + "delay %d-%d ms, %d%% spikes to +%d ms, %d%% duplicates, %d crash(es)",
+                        + "delay %d-%d ms, %d%% spikes to +%d ms, %d%% duplicates%s, GST at %d ms",
                 c.seed(), c.mode(), c.replicas(), c.f(), c.clients(), c.operationsPerClient(), c.clientOutstandingMax(),
                 c.readOnlyPercent(), c.delayMinMs(), c.delayMaxMs(), c.spikePercent(), c.spikeMaxMs(),
-                c.duplicatePercent(), c.crashes());
+                c.duplicatePercent(), faultText, c.gstMs());
     }
 
     static void printOutcome(PrintStream out, SimResult r) {
-        out.printf("%s: %d/%d operations completed, %d instances decided, %d messages, %d ms simulated, trace hash %016x%n",
-                r.passed() ? "PASSED" : "FAILED", r.operationsCompleted(), r.operationsInvoked(), r.decided(),
-                r.messages(), r.simulatedMs(), r.traceHash());
+        out.printf("%s: %d/%d operations completed, %d instances decided, highest regency %d, %d messages, %d ms simulated,"
+                        + " trace hash %016x%n", r.passed() ? "PASSED" : "FAILED", r.operationsCompleted(),
+                r.operationsInvoked(), r.decided(), r.leaderChanges(), r.messages(), r.simulatedMs(), r.traceHash());
+        out.println("  faults that fired: " + (r.firedFaults().isEmpty() ? "none"
+                : r.firedFaults().stream().sorted().map(Fault::cliName).collect(java.util.stream.Collectors.joining(", "))));
         for (Violation v : r.violations()) {
             out.println("  VIOLATION " + v);
         }
@@ -134,6 +167,8 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
         long simulatedMs;
         long decided;
         long messages;
+        long seedsWithLeaderChange;
+        final java.util.EnumMap<Fault, Long> fired = new java.util.EnumMap<>(Fault.class);
         final List<SimResult> failed = new ArrayList<>();
         final List<Long> failedSeeds = new ArrayList<>();
 
@@ -144,6 +179,10 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             simulatedMs += r.simulatedMs();
             decided += r.decided();
             messages += r.messages();
+            if (r.leaderChanges() > 0) {
+                seedsWithLeaderChange++;
+            }
+            r.firedFaults().forEach(f -> fired.merge(f, 1L, Long::sum));
             if (!r.passed()) {
                 failedSeeds.add(r.config().seed());
                 if (failed.size() < 10) {
@@ -152,12 +191,15 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             }
         }
 
-        void print(PrintStream out, SeedPlan plan) {
+        void print(PrintStream out, SeedPlan plan, String faultsOption) {
             out.printf("%d seeds over %s%n", seeds, plan.shapes());
             out.printf("  operations completed: %d of %d%n", completed, invoked);
             out.printf("  instances decided:    %d%n", decided);
             out.printf("  messages:             %d%n", messages);
             out.printf("  simulated time:       %.1f s%n", simulatedMs / 1000.0);
+            out.printf("  seeds with a leader change: %d%n", seedsWithLeaderChange);
+            out.printf("  faults that fired (seeds): %s%n", fired.isEmpty() ? "none" : fired.entrySet().stream()
+                    .map(e -> e.getKey().cliName() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
             out.printf("  seeds with violations: %d%s%n", failedSeeds.size(),
                     failedSeeds.isEmpty() ? "" : " " + failedSeeds.subList(0, Math.min(failedSeeds.size(), 50)));
             for (SimResult r : failed) {
@@ -166,8 +208,8 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
                 printOutcome(out, r);
                 out.println("  last events:");
                 r.trace().forEach(line -> out.println("    " + line));
-                out.printf("  replay: ./phalanx sim --seed %d --mode %s --replicas %d --trace%n", r.config().seed(),
-                        r.config().mode().name().toLowerCase(), r.config().replicas());
+                out.printf("  replay: ./phalanx sim --seed %d --mode %s --replicas %d --faults %s --trace%n",
+                        r.config().seed(), r.config().mode().name().toLowerCase(), r.config().replicas(), faultsOption);
             }
         }
     }

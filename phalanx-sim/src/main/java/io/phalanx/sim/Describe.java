@@ -60,6 +60,11 @@ final class Describe {
         }
     }
 
+    /** The suffix naming a twin by its side ("a" or "b"), empty for other nodes. */
+    static String twin(int side) {
+        return side < 0 ? "" : side == 0 ? "a" : "b";
+    }
+
     static String node(int node) {
         return node >= 0 ? "r" + node : "c" + (-node);
     }

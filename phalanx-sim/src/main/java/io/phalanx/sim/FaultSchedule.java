@@ -8,7 +8,7 @@ import java.util.function.IntSupplier;
 
 /**
  * Puts a run's timed faults on the event queue: crashes (any replica, the leader included, at
- * any time up to a little after GST), partitions that split the replicas in two and heal, and
+ * any time up to a second after GST), partitions that split the replicas in two and heal, and
  * the leader cut off from some followers for a while. Every network fault heals by GST.
  */
 final class FaultSchedule {
@@ -47,7 +47,7 @@ final class FaultSchedule {
 
     private void scheduleCrashes(List<SimReplica> crashable) {
         List<SimReplica> candidates = new ArrayList<>(crashable);
-        long horizon = Math.max(config.gstMs(), 1_000) + 2_000;
+        long horizon = config.gstMs() + 1_000;
         for (int i = 0; i < config.crashes() && !candidates.isEmpty(); i++) {
             SimReplica victim = candidates.remove(random.nextInt(candidates.size()));
             queue.at(random.nextLong(horizon), () -> {

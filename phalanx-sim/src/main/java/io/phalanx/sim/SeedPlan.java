@@ -4,13 +4,14 @@ import io.phalanx.core.view.Mode;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Which cluster shape each seed runs: seeds cycle through the chosen (mode, n) pairs, so a sweep
+ * Which cluster shape, and which enabled faults, each seed runs: seeds cycle through the chosen (mode, n) pairs, so a sweep
  * of N seeds covers every shape evenly and any single seed can be replayed from its number and
  * the same choice of shapes.
  */
-public record SeedPlan(List<Shape> shapes) {
+public record SeedPlan(List<Shape> shapes, Set<Fault> faults) {
     /** A cluster shape: fault model and size. */
     public record Shape(Mode mode, int replicas) {
         @Override
@@ -28,10 +29,16 @@ public record SeedPlan(List<Shape> shapes) {
             throw new IllegalArgumentException("a seed plan needs at least one shape");
         }
         shapes = List.copyOf(shapes);
+        faults = Set.copyOf(faults);
     }
 
-    /** The standard shapes, optionally narrowed to one mode and/or one size. */
+    /** The standard shapes with every fault enabled, optionally narrowed to one mode and/or one size. */
     public static SeedPlan of(Mode mode, Integer replicas) {
+        return of(mode, replicas, Fault.all());
+    }
+
+    /** The standard shapes, optionally narrowed, with the given faults enabled. */
+    public static SeedPlan of(Mode mode, Integer replicas, Set<Fault> faults) {
         List<Shape> chosen = new ArrayList<>();
         for (Shape shape : STANDARD) {
             if ((mode == null || shape.mode() == mode) && (replicas == null || shape.replicas() == replicas)) {
@@ -45,7 +52,7 @@ public record SeedPlan(List<Shape> shapes) {
             }
             chosen.add(new Shape(mode, replicas));
         }
-        return new SeedPlan(chosen);
+        return new SeedPlan(chosen, faults);
     }
 
     public Shape shapeOf(long seed) {
@@ -54,6 +61,6 @@ public record SeedPlan(List<Shape> shapes) {
 
     public SimConfig configFor(long seed) {
         Shape shape = shapeOf(seed);
-        return SimConfig.randomized(seed, shape.mode(), shape.replicas());
+        return SimConfig.randomized(seed, shape.mode(), shape.replicas(), faults);
     }
 }

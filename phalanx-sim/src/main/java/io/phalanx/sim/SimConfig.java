@@ -138,11 +138,48 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
                 60_000, gst + 600_000);
     }
 
-    /** The same run with these Byzantine replicas and no crashes. */
+    /**
+     * A fault-free run for hand-built scenarios: three clients of 100 operations (two in flight,
+     * 30 % read-only), 1-10 ms delays; add faults with the {@code with...} methods.
+     */
+    public static SimConfig calm(long seed, Mode mode, int replicas) {
+        return new SimConfig(seed, mode, replicas, maxF(replicas, mode), 3, 100, 2, 30, 1, 10, 0, 200, 0, 0, Map.of(),
+                0, 0, false, false, 0, 60_000, 600_000);
+    }
+
+    /** The same run with these Byzantine replicas (and no crashes). */
     public SimConfig withByzantine(Map<Integer, Fault> newByzantine) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, 0, newByzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs);
+    }
+
+    /** The same run with {@code count} crashes. */
+    public SimConfig withCrashes(int count) {
+        return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
+                delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, count, byzantine, dropPercent,
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs);
+    }
+
+    /** The same run with duplicates and spikes. */
+    public SimConfig withJitter(int newDuplicatePercent, int newSpikePercent) {
+        return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
+                delayMinMs, delayMaxMs, newSpikePercent, spikeMaxMs, newDuplicatePercent, crashes, byzantine, dropPercent,
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs);
+    }
+
+    /** The same run with network faults before {@code newGstMs}. */
+    public SimConfig withNetworkFaults(int newDropPercent, int newPartitions, boolean newLeaderIsolation, long newGstMs) {
+        return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
+                delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, newDropPercent,
+                newPartitions, newLeaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000);
+    }
+
+    /** The same run with a Byzantine client. */
+    public SimConfig withByzantineClient() {
+        return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
+                delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
+                partitions, leaderIsolation, true, gstMs, livenessBoundMs, timeLimitMs);
     }
 
     /** The faults this configuration injects (those that then really happen are in the result). */

@@ -21,7 +21,8 @@ import java.util.SplittableRandom;
 final class SimNetwork {
     /** Where delivered bytes go. */
     interface Receiver {
-        void deliver(int from, int to, byte[] bytes);
+        /** {@code side} is the sending twin's side, or -1 when the sender is not a twin. */
+        void deliver(int from, int to, byte[] bytes, int side);
     }
 
     private final EventQueue queue;
@@ -48,6 +49,10 @@ final class SimNetwork {
     }
 
     void send(int from, int to, Message message) {
+        send(from, to, message, -1);
+    }
+
+    void send(int from, int to, Message message, int side) {
         byte[] bytes;
         try {
             bytes = codec.encode(message);
@@ -55,19 +60,23 @@ final class SimNetwork {
             throw new IllegalStateException("a node produced an unencodable message: " + e.getMessage(), e);
         }
         long fingerprint = 31L * (31L * from + to) + Arrays.hashCode(bytes);
-        trace.record(queue.now(), fingerprint, () -> Describe.node(from) + " -> " + Describe.node(to) + "  "
-                + Describe.message(message));
-        transmit(from, to, bytes);
+        trace.record(queue.now(), fingerprint, () -> Describe.node(from) + Describe.twin(side) + " -> "
+                + Describe.node(to) + "  " + Describe.message(message));
+        transmit(from, to, bytes, side);
     }
 
     /** Sends bytes that may not decode (a Byzantine node's garbage). */
     void sendRaw(int from, int to, byte[] bytes, String what) {
-        trace.record(queue.now(), 31L * (31L * from + to) + Arrays.hashCode(bytes), () -> Describe.node(from) + " -> "
-                + Describe.node(to) + "  " + what + " (" + bytes.length + " bytes)");
-        transmit(from, to, bytes);
+        sendRaw(from, to, bytes, what, -1);
     }
 
-    private void transmit(int from, int to, byte[] bytes) {
+    void sendRaw(int from, int to, byte[] bytes, String what, int side) {
+        trace.record(queue.now(), 31L * (31L * from + to) + Arrays.hashCode(bytes), () -> Describe.node(from) + Describe.twin(side)
+                + " -> " + Describe.node(to) + "  " + what + " (" + bytes.length + " bytes)");
+        transmit(from, to, bytes, side);
+    }
+
+    private void transmit(int from, int to, byte[] bytes, int side) {
         messagesSent++;
         if (queue.now() < config.gstMs()) {
             if (cutLinks.contains(link(from, to))) {
@@ -80,10 +89,10 @@ final class SimNetwork {
                 return;
             }
         }
-        schedule(from, to, bytes);
+        schedule(from, to, bytes, side);
         if (random.nextInt(100) < config.duplicatePercent()) {
             duplicates++;
-            schedule(from, to, bytes);
+            schedule(from, to, bytes, side);
         }
     }
 
@@ -104,12 +113,12 @@ final class SimNetwork {
         return ((long) from << 32) ^ (to & 0xffffffffL);
     }
 
-    private void schedule(int from, int to, byte[] bytes) {
+    private void schedule(int from, int to, byte[] bytes, int side) {
         long delay = config.delayMinMs() + random.nextInt(config.delayMaxMs() - config.delayMinMs() + 1);
         if (random.nextInt(100) < config.spikePercent()) {
             delay += random.nextInt(config.spikeMaxMs() + 1);
             fired.add(Fault.SPIKE);
         }
-        queue.at(queue.now() + delay, () -> receiver.deliver(from, to, bytes));
+        queue.at(queue.now() + delay, () -> receiver.deliver(from, to, bytes, side));
     }
 }

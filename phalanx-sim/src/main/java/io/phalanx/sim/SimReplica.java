@@ -15,6 +15,7 @@ import io.phalanx.core.replica.ReplicaCore;
 import io.phalanx.core.replica.Send;
 import io.phalanx.core.replica.ServiceExecutor;
 import io.phalanx.core.service.RequestVerifier;
+import io.phalanx.core.view.QuorumSystem;
 import io.phalanx.sim.check.Decided;
 import io.phalanx.sim.check.Executed;
 import io.phalanx.sim.check.ReplicaHistory;
@@ -54,14 +55,15 @@ final class SimReplica {
     private boolean crashed;
     long undecodable;
 
-    SimReplica(int id, String name, SimConfig config, Behavior.Outbox outbox, Behavior behavior, boolean correct,
-               EventQueue queue, Trace trace, MessageCodec codec, SimCrypto crypto, SplittableRandom random) {
+    SimReplica(int id, String name, SimConfig config, QuorumSystem quorums, Behavior.Outbox outbox, Behavior behavior,
+               boolean correct, EventQueue queue, Trace trace, MessageCodec codec, SimCrypto crypto,
+               SplittableRandom random) {
         this.id = id;
         this.name = name;
         ReplicaConfig replicaConfig = ReplicaConfig.defaults(id, config.view())
                 .withRequestTimeoutMs(REQUEST_TIMEOUT_MS)
                 .withClientSignaturesRequired(true);
-        this.core = new ReplicaCore(replicaConfig, RequestVerifier.ACCEPT_ALL, crypto.replicaSigner(id), crypto,
+        this.core = new ReplicaCore(replicaConfig, quorums, RequestVerifier.ACCEPT_ALL, crypto.replicaSigner(id), crypto,
                 random.split());
         this.executor = new ServiceExecutor(id, config.view().id(), new KeyValueService(), replicaConfig.clientWindowMax());
         this.outbox = outbox;

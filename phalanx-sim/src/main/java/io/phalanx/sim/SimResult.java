@@ -3,7 +3,10 @@ package io.phalanx.sim;
 import io.phalanx.sim.check.History;
 import io.phalanx.sim.check.Violation;
 
+import io.phalanx.core.replica.Counter;
+
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -21,12 +24,21 @@ import java.util.Set;
  * @param history             the run's history as the checkers saw it
  * @param firedFaults         the faults that really happened (planned ones may not get a chance)
  * @param leaderChanges       the highest regency any correct replica installed
+ * @param counters            the correct replicas' protocol counters, summed
+ * @param undecodable         messages correct replicas could not decode (and dropped)
  */
 public record SimResult(SimConfig config, List<Violation> violations, long operationsCompleted, long operationsInvoked,
                         long simulatedMs, long decided, long messages, long traceHash, List<String> trace,
-                        History history, Set<Fault> firedFaults, int leaderChanges) {
+                        History history, Set<Fault> firedFaults, int leaderChanges,
+                        Map<Counter, Long> counters, long undecodable) {
     public SimResult {
         firedFaults = Set.copyOf(firedFaults);
+        counters = Map.copyOf(counters);
+    }
+
+    /** A counter summed over the correct replicas. */
+    public long counter(Counter counter) {
+        return counters.getOrDefault(counter, 0L);
     }
 
     public boolean passed() {

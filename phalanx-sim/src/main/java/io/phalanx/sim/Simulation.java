@@ -2,6 +2,7 @@ package io.phalanx.sim;
 
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Message;
+import io.phalanx.core.replica.Counter;
 import io.phalanx.sim.check.Checker;
 import io.phalanx.sim.check.Checkers;
 import io.phalanx.sim.check.ClientOperation;
@@ -48,9 +49,16 @@ public final class Simulation {
     private final SplittableRandom random;
     private final boolean keepFullTrace;
     private final Set<Fault> fired = EnumSet.noneOf(Fault.class);
+    private final io.phalanx.core.view.QuorumSystem quorums;
 
     public Simulation(SimConfig config, boolean keepFullTrace) {
+        this(config, keepFullTrace, Experiment.NONE);
+    }
+
+    /** A run that departs from the model as {@code experiment} says (for checker tests only). */
+    public Simulation(SimConfig config, boolean keepFullTrace, Experiment experiment) {
         this.config = config;
+        this.quorums = experiment.quorums().apply(config.view());
         this.keepFullTrace = keepFullTrace;
         this.trace = new Trace(keepFullTrace, TRACE_TAIL_MAX);
         this.random = new SplittableRandom(config.seed());
@@ -58,7 +66,7 @@ public final class Simulation {
         MessageCodec codec = new MessageCodec(4 << 20);
         this.network = new SimNetwork(queue, random.split(), config, trace, codec, this::deliver, fired);
         for (int id = 0; id < config.replicas(); id++) {
-            Fault strategy = config.byzantine().get(id);
+            Fault strategy = experiment.extraByzantine().getOrDefault(id, config.byzantine().get(id));
             if (strategy == Fault.TWINS) {
                 SimReplica a = newReplica(id, "r" + id + "a", Behavior.CORRECT, false, 0, codec);
                 SimReplica b = newReplica(id, "r" + id + "b", Behavior.CORRECT, false, 1, codec);
@@ -85,33 +93,40 @@ public final class Simulation {
             @Override
             public void send(int to, Message message) {
                 if (reaches(twinSide, to)) {
-                    network.send(id, to, message);
+                    network.send(id, to, message, twinSide);
                 }
             }
 
             @Override
             public void sendRaw(int to, byte[] bytes, String what) {
                 if (reaches(twinSide, to)) {
-                    network.sendRaw(id, to, bytes, what);
+                    network.sendRaw(id, to, bytes, what, twinSide);
                 }
             }
         };
-        SimReplica replica = new SimReplica(id, name, config, outbox, behavior, correct, queue, trace, codec, crypto,
-                random.split());
+        SimReplica replica = new SimReplica(id, name, config, quorums, outbox, behavior, correct, queue, trace, codec,
+                crypto, random.split());
         replicas.add(replica);
         return replica;
     }
 
-    /** A twin only talks to the nodes on its side; everyone else reaches everyone. */
+    /**
+     * Twins split the world in two: each other node is on one side and talks only to the twins
+     * of its side (of every twinned identity); twins talk to the twins of their own side.
+     */
     private boolean reaches(int twinSide, int to) {
         if (twinSide < 0) {
             return true;
         }
-        boolean heard = sideOf(to) == twinSide;
+        boolean heard = isTwin(to) || sideOf(to) == twinSide;
         if (heard) {
             fired.add(Fault.TWINS);
         }
         return heard;
+    }
+
+    private boolean isTwin(int node) {
+        return node >= 0 && replicasById.get(node).length == 2;
     }
 
     private int sideOf(int node) {
@@ -141,14 +156,18 @@ public final class Simulation {
         long completed = history.operations().stream().filter(ClientOperation::completed).count();
         long decided = 0;
         int regency = 0;
+        long undecodable = 0;
+        Map<Counter, Long> counters = new java.util.EnumMap<>(Counter.class);
         for (SimReplica r : replicas) {
             if (r.correct()) {
                 decided = Math.max(decided, r.core().lastDecided() + 1);
                 regency = Math.max(regency, r.core().regency());
+                undecodable += r.undecodable;
+                r.core().counters().snapshot().forEach((counter, value) -> counters.merge(counter, value, Long::sum));
             }
         }
         return new SimResult(config, violations, completed, history.operations().size(), queue.now(), decided,
-                network.messagesSent, trace.hash(), traceFor(violations), history, fired, regency);
+                network.messagesSent, trace.hash(), traceFor(violations), history, fired, regency, counters, undecodable);
     }
 
     /** The leader most running correct replicas follow (replica 0's view if none runs). */
@@ -176,10 +195,10 @@ public final class Simulation {
         return violations.isEmpty() ? List.of() : trace.tail();
     }
 
-    private void deliver(int from, int to, byte[] bytes) {
+    private void deliver(int from, int to, byte[] bytes, int side) {
         if (to >= 0) {
             SimReplica[] targets = replicasById.get(to);
-            SimReplica target = targets.length == 1 ? targets[0] : targets[sideOf(from)];
+            SimReplica target = targets.length == 1 ? targets[0] : targets[side >= 0 ? side : sideOf(from)];
             target.deliver(from, bytes);
         } else {
             int index = -to - 1;

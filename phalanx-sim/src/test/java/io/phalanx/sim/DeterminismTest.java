@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The simulator's promise: a seed is a complete description of a run. */
 class DeterminismTest {
-    private final SeedPlan plan = new SeedPlan(SeedPlan.STANDARD);
+    private final SeedPlan plan = new SeedPlan(SeedPlan.STANDARD, Fault.all());
 
     @Test
     void theSameSeedGivesTheSameTraceHash() {

@@ -9,12 +9,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SimulationScenarioTest {
 
     private static SimConfig config(long seed, Mode mode, int n, int crashes, int duplicatePercent, int spikePercent) {
-        int f = SimConfig.maxF(n, mode);
-        return new SimConfig(seed, mode, n, f, 3, 100, 2, 30, 1, 10, spikePercent, 200, duplicatePercent, crashes, 600_000);
+        return SimConfig.calm(seed, mode, n).withCrashes(crashes).withJitter(duplicatePercent, spikePercent);
     }
 
     @Test
-    void fNonLeaderCrashesDoNotStopTheService() {
+    void fCrashesDoNotStopTheService() {
         SimResult result = new Simulation(config(11, Mode.BFT, 7, 2, 0, 0), true).run();
         assertThat(result.violations()).isEmpty();
         assertThat(result.trace()).filteredOn(line -> line.contains("CRASHES")).hasSize(2);
