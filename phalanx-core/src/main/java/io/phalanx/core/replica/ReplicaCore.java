@@ -140,6 +140,11 @@ public final class ReplicaCore {
         return state.active();
     }
 
+    /** The request timeout now in force, after backoff for leader changes that led nowhere. */
+    public long currentTimeoutMs() {
+        return state.timeoutMs();
+    }
+
     /** The replica this one currently follows. */
     public int leader() {
         return state.leader();

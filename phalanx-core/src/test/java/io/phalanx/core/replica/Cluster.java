@@ -35,7 +35,11 @@ final class Cluster {
     final List<List<Decision>> decisions = new ArrayList<>();
     final List<Output> lastOutputs = new ArrayList<>();
     final ArrayDeque<InFlight> network = new ArrayDeque<>();
+    /** Every message any replica sent, in order, for assertions. */
+    final List<InFlight> sent = new ArrayList<>();
     final Set<Integer> isolated = new HashSet<>();
+    /** Messages the network loses on delivery. */
+    java.util.function.Predicate<InFlight> lost = m -> false;
     long nowMs = 1_000;
 
     Cluster(Mode mode, int n, int f) {
@@ -99,6 +103,7 @@ final class Cluster {
         decisions.get(id).addAll(output.decisions());
         for (Send send : output.sends()) {
             network.add(new InFlight(id, send.to(), send.message()));
+            sent.add(new InFlight(id, send.to(), send.message()));
         }
         return output;
     }
@@ -108,10 +113,20 @@ final class Cluster {
         int budget = 100_000;
         while (!network.isEmpty() && budget-- > 0) {
             InFlight m = network.poll();
-            if (!isolated.contains(m.from()) && !isolated.contains(m.to())) {
+            if (!isolated.contains(m.from()) && !isolated.contains(m.to()) && !lost.test(m)) {
                 step(m.to(), new Input.MessageReceived(m.from(), m.message()));
             }
         }
+    }
+
+    /** The first message of {@code type} any replica sent, or null. */
+    <T extends ReplicaMessage> T firstSent(Class<T> type) {
+        for (InFlight m : sent) {
+            if (type.isInstance(m.message())) {
+                return type.cast(m.message());
+            }
+        }
+        return null;
     }
 
     /** Removes and returns the in-flight messages matching the type. */
