@@ -3,13 +3,21 @@ package io.phalanx.core.codec;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.DecisionFetch;
+import io.phalanx.core.message.DecisionPush;
 import io.phalanx.core.message.Digest;
+import io.phalanx.core.message.Forward;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
+import io.phalanx.core.message.Stop;
+import io.phalanx.core.message.StopData;
+import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.Write;
+import io.phalanx.core.message.WriteCertificate;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -20,27 +28,29 @@ import java.util.List;
 
 /**
  * Generators for every message type, and an independent description of the wire layout
- * (sizes and the offsets of length/count prefixes) that the tests check the codec against.
+ * (sizes and the offsets of length prefixes, count prefixes and presence flags) that the tests
+ * check the codec against.
  *
  * <p>The layout is written out here by hand on purpose: if the codec's layout changes, these
  * numbers stop matching and the tests say so, which is the moment to bump the wire version.
+ *
+ * <p>Nested parts (batches inside certificates, STOPDATAs inside a SYNC, decisions inside a
+ * DECISION_PUSH) are generated smaller than top-level ones, so that the quadratic properties
+ * (every truncation of every generated message) stay fast.
  */
 final class MessageArbitraries {
     /** Bytes before a message's fields: version and type tag. */
     static final int HEADER_BYTES = 2;
-    /** clientId, sequence, kind, viewId, operation length. */
-    static final int REQUEST_FIXED_BYTES = 8 + 8 + 1 + 8 + 4;
-    /** sender, clientId, sequence, kind, viewId, result length. */
-    static final int REPLY_FIXED_BYTES = 4 + 8 + 8 + 1 + 8 + 4;
-    /** sender, consensusId, epoch. */
+    /** PROPOSE: sender, consensusId, epoch; the batch follows. */
     static final int PROPOSE_FIXED_BYTES = 4 + 8 + 4;
-    /** timestampMs, nonce, request count. */
-    static final int BATCH_FIXED_BYTES = 8 + 8 + 4;
-    /** sender, consensusId, epoch, digest. */
-    static final int VOTE_BYTES = 4 + 8 + 4 + Digest.LENGTH;
+    /** Every type tag the codec knows. */
+    static final int TAG_MIN = 1;
+    static final int TAG_MAX = 11;
 
     private MessageArbitraries() {
     }
+
+    // ---- generators --------------------------------------------------------------------------
 
     /** Byte strings from empty to {@code maxLength}, empty ones generated on purpose. */
     static Arbitrary<Bytes> bytes(int maxLength) {
@@ -49,6 +59,15 @@ final class MessageArbitraries {
         return Arbitraries.frequencyOf(
                 Tuple.of(1, Arbitraries.just(Bytes.EMPTY)),
                 Tuple.of(4, nonEmpty));
+    }
+
+    /** Signatures: empty (unsigned) about a third of the time, otherwise up to 64 bytes (Ed25519). */
+    static Arbitrary<Bytes> signatures() {
+        Arbitrary<Bytes> nonEmpty = Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(64)
+                .map(Bytes::copyOf);
+        return Arbitraries.frequencyOf(
+                Tuple.of(1, Arbitraries.just(Bytes.EMPTY)),
+                Tuple.of(2, nonEmpty));
     }
 
     static Arbitrary<Digest> digests() {
@@ -60,12 +79,17 @@ final class MessageArbitraries {
     }
 
     static Arbitrary<Request> requests() {
+        return requests(64);
+    }
+
+    private static Arbitrary<Request> requests(int operationMax) {
         return Combinators.combine(
                 Arbitraries.longs(),
                 Arbitraries.longs().between(1, Long.MAX_VALUE),
                 kinds(),
                 Arbitraries.longs(),
-                bytes(64)).as(Request::new);
+                bytes(operationMax),
+                signatures()).as(Request::new);
     }
 
     static Arbitrary<Reply> replies() {
@@ -79,10 +103,19 @@ final class MessageArbitraries {
     }
 
     static Arbitrary<Batch> batches() {
+        return batches(5, 64);
+    }
+
+    /** Small batches for nesting inside certificates, SYNCs and decisions. */
+    private static Arbitrary<Batch> smallBatches() {
+        return batches(2, 16);
+    }
+
+    private static Arbitrary<Batch> batches(int requestsMax, int operationMax) {
         return Combinators.combine(
                 Arbitraries.longs(),
                 Arbitraries.longs(),
-                requests().list().ofMaxSize(6)).as(Batch::new);
+                requests(operationMax).list().ofMaxSize(requestsMax)).as(Batch::new);
     }
 
     static Arbitrary<Propose> proposes() {
@@ -98,7 +131,8 @@ final class MessageArbitraries {
                 Arbitraries.integers(),
                 Arbitraries.longs(),
                 Arbitraries.integers(),
-                digests()).as(Write::new);
+                digests(),
+                signatures()).as(Write::new);
     }
 
     static Arbitrary<Accept> accepts() {
@@ -106,61 +140,250 @@ final class MessageArbitraries {
                 Arbitraries.integers(),
                 Arbitraries.longs(),
                 Arbitraries.integers(),
-                digests()).as(Accept::new);
+                digests(),
+                signatures()).as(Accept::new);
     }
 
+    static Arbitrary<Forward> forwards() {
+        return Combinators.combine(
+                Arbitraries.integers(),
+                requests().list().ofMaxSize(4)).as(Forward::new);
+    }
+
+    static Arbitrary<Stop> stops() {
+        return Combinators.combine(
+                Arbitraries.integers(),
+                Arbitraries.integers(),
+                Arbitraries.oneOf(Arbitraries.just(-1L), Arbitraries.longs()),
+                requests().list().ofMaxSize(4)).as(Stop::new);
+    }
+
+    static Arbitrary<WriteCertificate> writeCertificates() {
+        return Combinators.combine(
+                Arbitraries.longs(),
+                Arbitraries.integers(),
+                smallBatches(),
+                writes().list().ofMaxSize(3)).as(WriteCertificate::new);
+    }
+
+    static Arbitrary<StopData> stopDatas() {
+        return Combinators.combine(
+                Arbitraries.integers(),
+                Arbitraries.integers(),
+                Arbitraries.oneOf(Arbitraries.just(-1L), Arbitraries.longs()),
+                accepts().list().ofMaxSize(3),
+                writeCertificates().injectNull(0.4),
+                signatures()).as(StopData::new);
+    }
+
+    static Arbitrary<Sync> syncs() {
+        return Combinators.combine(
+                Arbitraries.integers(),
+                Arbitraries.integers(),
+                stopDatas().list().ofMaxSize(3),
+                smallBatches().injectNull(0.4)).as(Sync::new);
+    }
+
+    static Arbitrary<DecisionFetch> decisionFetches() {
+        return Combinators.combine(
+                Arbitraries.integers(),
+                Arbitraries.longs()).as(DecisionFetch::new);
+    }
+
+    static Arbitrary<Decision> decisions() {
+        return Combinators.combine(
+                Arbitraries.longs(),
+                Arbitraries.integers(),
+                smallBatches(),
+                digests(),
+                accepts().list().ofMaxSize(3)).as(Decision::new);
+    }
+
+    static Arbitrary<DecisionPush> decisionPushes() {
+        return Combinators.combine(
+                Arbitraries.integers(),
+                decisions().list().ofMaxSize(3)).as(DecisionPush::new);
+    }
+
+    /** Every message type, with equal weight. */
     static Arbitrary<Message> messages() {
-        return Arbitraries.oneOf(requests(), replies(), proposes(), writes(), accepts());
+        return Arbitraries.oneOf(requests(), replies(), proposes(), writes(), accepts(), forwards(), stops(),
+                stopDatas(), syncs(), decisionFetches(), decisionPushes());
     }
 
-    /** Messages whose encoding holds at least one length or count prefix. */
+    /** Messages whose encoding holds at least one length or count prefix: all but DECISION_FETCH. */
     static Arbitrary<Message> messagesWithLengthFields() {
-        return Arbitraries.oneOf(requests(), replies(), proposes());
+        return Arbitraries.oneOf(requests(), replies(), proposes(), writes(), accepts(), forwards(), stops(),
+                stopDatas(), syncs(), decisionPushes());
+    }
+
+    /** Messages whose encoding holds at least one presence flag: STOPDATA and SYNC. */
+    static Arbitrary<Message> messagesWithPresenceFlags() {
+        return Arbitraries.oneOf(stopDatas(), syncs());
+    }
+
+    /** The message types that carry a signature: requests, WRITE, ACCEPT and STOPDATA. */
+    static Arbitrary<Message> signedMessages() {
+        return Arbitraries.oneOf(requests(), writes(), accepts(), stopDatas());
+    }
+
+    /** The message types without a signature field of their own. */
+    static Arbitrary<Message> unsignedMessages() {
+        return Arbitraries.oneOf(replies(), proposes(), forwards(), stops(), syncs(), decisionFetches(),
+                decisionPushes());
+    }
+
+    // ---- the layout, written out independently of the codec ---------------------------------
+
+    /** Where the variable parts of one encoding are, and how long the encoding is. */
+    static final class Layout {
+        /** Offsets of 4-byte byte-string length prefixes. */
+        final List<Integer> lengths = new ArrayList<>();
+        /** Offsets of 4-byte list count prefixes. */
+        final List<Integer> counts = new ArrayList<>();
+        /** Offsets of 1-byte presence flags (0 absent, 1 present). */
+        final List<Integer> presences = new ArrayList<>();
+        private int size;
+
+        int size() {
+            return size;
+        }
+
+        /** Offsets of every length and count prefix. */
+        List<Integer> lengthAndCountOffsets() {
+            List<Integer> all = new ArrayList<>(lengths);
+            all.addAll(counts);
+            return all;
+        }
+
+        private void fixed(int bytes) {
+            size += bytes;
+        }
+
+        private void byteString(Bytes b) {
+            lengths.add(size);
+            size += 4 + b.length();
+        }
+
+        private void count() {
+            counts.add(size);
+            size += 4;
+        }
+
+        private boolean presence(Object part) {
+            presences.add(size);
+            size += 1;
+            return part != null;
+        }
+
+        private void request(Request r) {
+            fixed(8 + 8 + 1 + 8); // clientId, sequence, kind, viewId
+            byteString(r.operation());
+            byteString(r.signature());
+        }
+
+        private void requests(List<Request> requests) {
+            count();
+            requests.forEach(this::request);
+        }
+
+        private void batch(Batch b) {
+            fixed(8 + 8); // timestampMs, nonce
+            requests(b.requests());
+        }
+
+        private void vote(Bytes signature) {
+            fixed(4 + 8 + 4 + Digest.LENGTH); // sender, consensusId, epoch, digest
+            byteString(signature);
+        }
+
+        private void accepts(List<Accept> accepts) {
+            count();
+            accepts.forEach(a -> vote(a.signature()));
+        }
+
+        private void stopData(StopData d) {
+            fixed(4 + 4 + 8); // sender, regency, lastDecided
+            accepts(d.decisionProof());
+            if (presence(d.certificate())) {
+                fixed(8 + 4); // consensusId, epoch
+                batch(d.certificate().batch());
+                count();
+                d.certificate().writes().forEach(w -> vote(w.signature()));
+            }
+            byteString(d.signature());
+        }
+
+        private void decision(Decision d) {
+            fixed(8 + 4); // consensusId, epoch
+            batch(d.batch());
+            fixed(Digest.LENGTH);
+            accepts(d.proof());
+        }
+    }
+
+    /** The layout of the encoding of {@code message}, derived from the format, not the codec. */
+    static Layout layout(Message message) {
+        Layout l = new Layout();
+        l.fixed(HEADER_BYTES);
+        if (message instanceof Request r) {
+            l.request(r);
+        } else if (message instanceof Reply r) {
+            l.fixed(4 + 8 + 8 + 1 + 8); // sender, clientId, sequence, kind, viewId
+            l.byteString(r.result());
+        } else if (message instanceof Propose p) {
+            l.fixed(PROPOSE_FIXED_BYTES);
+            l.batch(p.batch());
+        } else if (message instanceof Write w) {
+            l.vote(w.signature());
+        } else if (message instanceof Accept a) {
+            l.vote(a.signature());
+        } else if (message instanceof Forward f) {
+            l.fixed(4); // sender
+            l.requests(f.requests());
+        } else if (message instanceof Stop s) {
+            l.fixed(4 + 4 + 8); // sender, regency, lastDecided
+            l.requests(s.requests());
+        } else if (message instanceof StopData d) {
+            l.stopData(d);
+        } else if (message instanceof Sync s) {
+            l.fixed(4 + 4); // sender, regency
+            l.count();
+            s.proofs().forEach(l::stopData);
+            if (l.presence(s.chosen())) {
+                l.batch(s.chosen());
+            }
+        } else if (message instanceof DecisionFetch) {
+            l.fixed(4 + 8); // sender, fromConsensusId
+        } else if (message instanceof DecisionPush p) {
+            l.fixed(4); // sender
+            l.count();
+            p.decisions().forEach(l::decision);
+        } else {
+            throw new AssertionError("unknown message " + message);
+        }
+        return l;
     }
 
     /** The encoded size of {@code message}, computed from the layout rather than by encoding. */
     static int encodedSize(Message message) {
-        if (message instanceof Request r) {
-            return HEADER_BYTES + requestSize(r);
-        } else if (message instanceof Reply r) {
-            return HEADER_BYTES + REPLY_FIXED_BYTES + r.result().length();
-        } else if (message instanceof Propose p) {
-            return HEADER_BYTES + PROPOSE_FIXED_BYTES + batchSize(p.batch());
-        } else if (message instanceof Write || message instanceof Accept) {
-            return HEADER_BYTES + VOTE_BYTES;
-        }
-        throw new AssertionError("unknown message " + message);
+        return layout(message).size();
     }
 
     static int batchSize(Batch batch) {
-        int size = BATCH_FIXED_BYTES;
-        for (Request r : batch.requests()) {
-            size += requestSize(r);
-        }
-        return size;
-    }
-
-    private static int requestSize(Request r) {
-        return REQUEST_FIXED_BYTES + r.operation().length();
+        Layout l = new Layout();
+        l.batch(batch);
+        return l.size();
     }
 
     /** Offsets of every 4-byte length or count prefix in the encoding of {@code message}. */
     static List<Integer> lengthFieldOffsets(Message message) {
-        List<Integer> offsets = new ArrayList<>();
-        if (message instanceof Request) {
-            offsets.add(HEADER_BYTES + REQUEST_FIXED_BYTES - 4);
-        } else if (message instanceof Reply) {
-            offsets.add(HEADER_BYTES + REPLY_FIXED_BYTES - 4);
-        } else if (message instanceof Propose p) {
-            int batchStart = HEADER_BYTES + PROPOSE_FIXED_BYTES;
-            offsets.add(batchStart + BATCH_FIXED_BYTES - 4);
-            int requestStart = batchStart + BATCH_FIXED_BYTES;
-            for (Request r : p.batch().requests()) {
-                offsets.add(requestStart + REQUEST_FIXED_BYTES - 4);
-                requestStart += requestSize(r);
-            }
-        }
-        return offsets;
+        return layout(message).lengthAndCountOffsets();
+    }
+
+    /** Offsets of every presence flag in the encoding of {@code message}. */
+    static List<Integer> presenceFlagOffsets(Message message) {
+        return layout(message).presences;
     }
 
     /** A copy of {@code input} with the big-endian int {@code value} written at {@code offset}. */
@@ -171,5 +394,146 @@ final class MessageArbitraries {
         patched[offset + 2] = (byte) (value >>> 8);
         patched[offset + 3] = (byte) value;
         return patched;
+    }
+
+    /** {@code message} with its signature replaced; only for signed message types. */
+    static Message withSignature(Message message, Bytes signature) {
+        if (message instanceof Request r) {
+            return r.withSignature(signature);
+        } else if (message instanceof Write w) {
+            return w.withSignature(signature);
+        } else if (message instanceof Accept a) {
+            return a.withSignature(signature);
+        } else if (message instanceof StopData d) {
+            return d.withSignature(signature);
+        }
+        throw new IllegalArgumentException("not a signed message: " + message);
+    }
+
+    /** The signature of a signed message. */
+    static Bytes signatureOf(Message message) {
+        if (message instanceof Request r) {
+            return r.signature();
+        } else if (message instanceof Write w) {
+            return w.signature();
+        } else if (message instanceof Accept a) {
+            return a.signature();
+        } else if (message instanceof StopData d) {
+            return d.signature();
+        }
+        throw new IllegalArgumentException("not a signed message: " + message);
+    }
+
+    /** How many distinct single-field mutations {@link #mutateSignedField} knows for {@code message}. */
+    static int signedFieldCount(Message message) {
+        if (message instanceof Request) {
+            return 5;
+        } else if (message instanceof Write || message instanceof Accept) {
+            return 5;
+        } else if (message instanceof StopData) {
+            return 7;
+        }
+        throw new IllegalArgumentException("not a signed message: " + message);
+    }
+
+    /**
+     * A copy of a signed {@code message} that differs from it in exactly one field covered by
+     * its signature (field number {@code which}, modulo {@link #signedFieldCount}), keeping its
+     * signature. The last mutation of WRITE and ACCEPT turns one into the other.
+     */
+    static Message mutateSignedField(Message message, int which) {
+        int field = Math.floorMod(which, signedFieldCount(message));
+        if (message instanceof Request r) {
+            switch (field) {
+                case 0: return new Request(r.clientId() + 1, r.sequence(), r.kind(), r.viewId(), r.operation(), r.signature());
+                case 1: return new Request(r.clientId(), r.sequence() == Long.MAX_VALUE ? 1 : r.sequence() + 1, r.kind(),
+                        r.viewId(), r.operation(), r.signature());
+                case 2: return new Request(r.clientId(), r.sequence(),
+                        r.kind() == RequestKind.ORDERED ? RequestKind.UNORDERED : RequestKind.ORDERED,
+                        r.viewId(), r.operation(), r.signature());
+                case 3: return new Request(r.clientId(), r.sequence(), r.kind(), r.viewId() + 1, r.operation(), r.signature());
+                default: return new Request(r.clientId(), r.sequence(), r.kind(), r.viewId(), changed(r.operation()),
+                        r.signature());
+            }
+        } else if (message instanceof Write w) {
+            switch (field) {
+                case 0: return new Write(w.sender() + 1, w.consensusId(), w.epoch(), w.batchDigest(), w.signature());
+                case 1: return new Write(w.sender(), w.consensusId() + 1, w.epoch(), w.batchDigest(), w.signature());
+                case 2: return new Write(w.sender(), w.consensusId(), w.epoch() + 1, w.batchDigest(), w.signature());
+                case 3: return new Write(w.sender(), w.consensusId(), w.epoch(), changed(w.batchDigest()), w.signature());
+                default: return new Accept(w.sender(), w.consensusId(), w.epoch(), w.batchDigest(), w.signature());
+            }
+        } else if (message instanceof Accept a) {
+            switch (field) {
+                case 0: return new Accept(a.sender() + 1, a.consensusId(), a.epoch(), a.batchDigest(), a.signature());
+                case 1: return new Accept(a.sender(), a.consensusId() + 1, a.epoch(), a.batchDigest(), a.signature());
+                case 2: return new Accept(a.sender(), a.consensusId(), a.epoch() + 1, a.batchDigest(), a.signature());
+                case 3: return new Accept(a.sender(), a.consensusId(), a.epoch(), changed(a.batchDigest()), a.signature());
+                default: return new Write(a.sender(), a.consensusId(), a.epoch(), a.batchDigest(), a.signature());
+            }
+        } else {
+            StopData d = (StopData) message;
+            switch (field) {
+                case 0: return new StopData(d.sender() + 1, d.regency(), d.lastDecided(), d.decisionProof(),
+                        d.certificate(), d.signature());
+                case 1: return new StopData(d.sender(), d.regency() + 1, d.lastDecided(), d.decisionProof(),
+                        d.certificate(), d.signature());
+                case 2: return new StopData(d.sender(), d.regency(), d.lastDecided() + 1, d.decisionProof(),
+                        d.certificate(), d.signature());
+                case 3: {
+                    // add an ACCEPT to the proof, or change the signature of the first one: the
+                    // nested signatures are part of what the STOPDATA's signature covers
+                    List<Accept> proof = new ArrayList<>(d.decisionProof());
+                    if (proof.isEmpty()) {
+                        proof.add(new Accept(0, 0, 0, new Digest(Bytes.copyOf(new byte[Digest.LENGTH]))));
+                    } else {
+                        proof.set(0, proof.get(0).withSignature(changed(proof.get(0).signature())));
+                    }
+                    return new StopData(d.sender(), d.regency(), d.lastDecided(), proof, d.certificate(), d.signature());
+                }
+                case 4: {
+                    WriteCertificate c = d.certificate() == null
+                            ? new WriteCertificate(0, 0, new Batch(0, 0, List.of()), List.of())
+                            : null;
+                    return new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(), c, d.signature());
+                }
+                case 5: {
+                    WriteCertificate c = d.certificate() == null
+                            ? new WriteCertificate(1, 1, new Batch(1, 1, List.of()), List.of())
+                            : new WriteCertificate(d.certificate().consensusId(), d.certificate().epoch() + 1,
+                                    d.certificate().batch(), d.certificate().writes());
+                    return new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(), c, d.signature());
+                }
+                default: {
+                    if (d.certificate() == null) {
+                        return new StopData(d.sender(), d.regency(), d.lastDecided() - 1, d.decisionProof(), null,
+                                d.signature());
+                    }
+                    WriteCertificate c = d.certificate();
+                    List<Write> writes = new ArrayList<>(c.writes());
+                    if (writes.isEmpty()) {
+                        writes.add(new Write(0, c.consensusId(), c.epoch(), new Digest(Bytes.copyOf(new byte[Digest.LENGTH]))));
+                    } else {
+                        writes.set(0, writes.get(0).withSignature(changed(writes.get(0).signature())));
+                    }
+                    return new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(),
+                            new WriteCertificate(c.consensusId(), c.epoch(), c.batch(), writes), d.signature());
+                }
+            }
+        }
+    }
+
+    /** A different byte string: one byte flipped, or a single byte if it was empty. */
+    static Bytes changed(Bytes b) {
+        if (b.length() == 0) {
+            return Bytes.copyOf(new byte[] {0});
+        }
+        byte[] copy = b.toArray();
+        copy[0] ^= 0x01;
+        return Bytes.copyOf(copy);
+    }
+
+    private static Digest changed(Digest d) {
+        return new Digest(changed(d.value()));
     }
 }

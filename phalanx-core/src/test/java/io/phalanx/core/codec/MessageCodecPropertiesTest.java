@@ -6,6 +6,8 @@ import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.Request;
+import io.phalanx.core.message.StopData;
+import io.phalanx.core.message.Sync;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Assume;
@@ -14,7 +16,10 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
+import net.jqwik.api.statistics.Statistics;
+import net.jqwik.api.statistics.StatisticsReport;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -30,7 +35,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * size, that the encoding is canonical (whatever decodes re-encodes to the same bytes) and
  * deterministic, that both directions enforce {@code messageBytesMax}, and that no input —
  * random, truncated, corrupted, with forged lengths or counts, wrong version, unknown tag,
- * trailing or excess bytes — makes {@code decode} throw anything but {@link CodecException}.
+ * trailing or excess bytes, presence flags other than 0 or 1 — makes {@code decode} throw anything
+ * but {@link CodecException}, nor allocate anything of a forged size. Every property runs over
+ * all eleven message types. Also proves what {@link MessageCodec#signedBytes} covers: every
+ * field but the signature itself.
  */
 class MessageCodecPropertiesTest {
     /** Large enough for every generated message, so round trips never hit the limit. */
@@ -49,6 +57,26 @@ class MessageCodecPropertiesTest {
     }
 
     @Provide
+    Arbitrary<Message> messagesWithPresenceFlags() {
+        return MessageArbitraries.messagesWithPresenceFlags();
+    }
+
+    @Provide
+    Arbitrary<Message> signedMessages() {
+        return MessageArbitraries.signedMessages();
+    }
+
+    @Provide
+    Arbitrary<Message> unsignedMessages() {
+        return MessageArbitraries.unsignedMessages();
+    }
+
+    @Provide
+    Arbitrary<Bytes> signatures() {
+        return MessageArbitraries.signatures();
+    }
+
+    @Provide
     Arbitrary<Batch> batches() {
         return MessageArbitraries.batches();
     }
@@ -63,6 +91,33 @@ class MessageCodecPropertiesTest {
     }
 
     // ---- round trips -------------------------------------------------------------------------
+
+    /** Every type is generated, so the properties below really cover all of them. */
+    @Property(tries = 1000)
+    @StatisticsReport(onFailureOnly = true)
+    void generatorsCoverEveryMessageTypeAndOptionalPart(@ForAll("messages") Message message) {
+        Statistics.label("type").collect(message.getClass().getSimpleName());
+        if (message instanceof StopData d) {
+            Statistics.label("stopdata certificate").collect(d.certificate() == null ? "absent" : "present");
+        }
+        if (message instanceof Sync s) {
+            Statistics.label("sync chosen").collect(s.chosen() == null ? "absent" : "present");
+        }
+        Statistics.label("type").coverage(coverage -> {
+            for (String type : List.of("Request", "Reply", "Propose", "Write", "Accept", "Forward", "Stop",
+                    "StopData", "Sync", "DecisionFetch", "DecisionPush")) {
+                coverage.check(type).percentage(p -> p > 4);
+            }
+        });
+        Statistics.label("stopdata certificate").coverage(coverage -> {
+            coverage.check("absent").count(c -> c > 0);
+            coverage.check("present").count(c -> c > 0);
+        });
+        Statistics.label("sync chosen").coverage(coverage -> {
+            coverage.check("absent").count(c -> c > 0);
+            coverage.check("present").count(c -> c > 0);
+        });
+    }
 
     @Property(tries = 1000)
     void decodeInvertsEncode(@ForAll("messages") Message message) throws CodecException {
@@ -145,7 +200,7 @@ class MessageCodecPropertiesTest {
 
     @Property(tries = 1000)
     void randomBodiesBehindAValidHeaderDecodeCanonicallyOrFail(
-            @ForAll @IntRange(min = 1, max = 5) int tag, @ForAll @Size(max = 400) byte[] body) throws CodecException {
+            @ForAll @IntRange(min = MessageArbitraries.TAG_MIN, max = MessageArbitraries.TAG_MAX) int tag, @ForAll @Size(max = 400) byte[] body) throws CodecException {
         byte[] input = new byte[2 + body.length];
         input[0] = MessageCodec.VERSION;
         input[1] = (byte) tag;
@@ -216,7 +271,7 @@ class MessageCodecPropertiesTest {
 
     @Property(tries = 500)
     void unknownTagFails(@ForAll("messages") Message message, @ForAll byte tag) throws CodecException {
-        Assume.that(tag < 1 || tag > 5);
+        Assume.that(tag < MessageArbitraries.TAG_MIN || tag > MessageArbitraries.TAG_MAX);
         byte[] encoded = codec.encode(message);
         encoded[1] = tag;
 
@@ -231,6 +286,113 @@ class MessageCodecPropertiesTest {
         System.arraycopy(trailing, 0, input, encoded.length, trailing.length);
 
         assertThat(expectFailure(codec, input)).hasMessageContaining("trailing bytes");
+    }
+
+    /**
+     * A forged length or count must be refused by comparing it with what is left of the input,
+     * before anything of the claimed size is allocated: decoding a small hostile input allocates
+     * little, even with no size limit at all.
+     */
+    @Property(tries = 300)
+    void forgedLengthsAndCountsAllocateNothingOfTheClaimedSize(
+            @ForAll("messagesWithLengthFields") Message message,
+            @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int which,
+            @ForAll("hugeLengths") int value) throws CodecException {
+        com.sun.management.ThreadMXBean threads = threadMxBean();
+        Assume.that(threads != null);
+        MessageCodec unlimited = new MessageCodec(Integer.MAX_VALUE);
+        byte[] encoded = codec.encode(message);
+        List<Integer> offsets = MessageArbitraries.lengthFieldOffsets(message);
+        byte[] hostile = MessageArbitraries.patchInt(encoded, offsets.get(which % offsets.size()), value);
+        expectFailure(unlimited, hostile); // warm-up: class loading and the like allocate too
+
+        long before = threads.getCurrentThreadAllocatedBytes();
+        expectFailure(unlimited, hostile);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+        // a claimed length is at least 16 MiB; what decoding really needs is a few times the input
+        assertThat(allocated).as("bytes allocated decoding %s bytes claiming %s", hostile.length, value)
+                .isLessThan(1_000_000L + 16L * hostile.length);
+    }
+
+    /** Lengths and counts of at least 16 MiB, or negative. */
+    @Provide
+    Arbitrary<Integer> hugeLengths() {
+        return Arbitraries.oneOf(
+                Arbitraries.of(Integer.MAX_VALUE, Integer.MIN_VALUE, -1, 1 << 24, 100_000_000),
+                Arbitraries.integers().lessOrEqual(-1),
+                Arbitraries.integers().greaterOrEqual(1 << 24));
+    }
+
+    @Property(tries = 500)
+    void presenceFlagsOtherThanZeroOrOneAreRefused(@ForAll("messagesWithPresenceFlags") Message message,
+                                                   @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int which,
+                                                   @ForAll @IntRange(min = 2, max = 255) int flag) throws CodecException {
+        byte[] encoded = codec.encode(message);
+        List<Integer> offsets = MessageArbitraries.presenceFlagOffsets(message);
+        int offset = offsets.get(which % offsets.size());
+        assertThat(encoded[offset]).as("presence flag at %s", offset).isIn((byte) 0, (byte) 1);
+        encoded[offset] = (byte) flag;
+
+        assertThat(expectFailure(codec, encoded)).hasMessage("presence flag must be 0 or 1, got " + flag);
+    }
+
+    /** Turning an optional part on or off leaves either another valid message or a refusal. */
+    @Property(tries = 500)
+    void flippedPresenceFlagsDecodeCanonicallyOrFail(@ForAll("messagesWithPresenceFlags") Message message,
+                                                     @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int which)
+            throws CodecException {
+        byte[] encoded = codec.encode(message);
+        List<Integer> offsets = MessageArbitraries.presenceFlagOffsets(message);
+        int offset = offsets.get(which % offsets.size());
+        encoded[offset] ^= 1;
+
+        checkDecodesCanonicallyOrFails(codec, encoded);
+    }
+
+    // ---- signedBytes -------------------------------------------------------------------------
+
+    @Property(tries = 500)
+    void signedBytesAreTheEncodingWithAnEmptySignature(@ForAll("signedMessages") Message message)
+            throws CodecException {
+        Message unsigned = MessageArbitraries.withSignature(message, Bytes.EMPTY);
+
+        assertThat(MessageCodec.signedBytes(message)).isEqualTo(codec.encode(unsigned));
+        assertThat(MessageCodec.signedBytes(unsigned)).isEqualTo(codec.encode(unsigned));
+    }
+
+    @Property(tries = 500)
+    void signedBytesIgnoreOnlyTheSignature(@ForAll("signedMessages") Message message,
+                                           @ForAll("signatures") Bytes otherSignature) {
+        Message resigned = MessageArbitraries.withSignature(message, otherSignature);
+
+        assertThat(MessageCodec.signedBytes(resigned)).isEqualTo(MessageCodec.signedBytes(message));
+    }
+
+    @Property(tries = 1000)
+    void signedBytesChangeWithEverySignedField(@ForAll("signedMessages") Message message,
+                                               @ForAll @IntRange(min = 0, max = 1000) int which) {
+        Message mutant = MessageArbitraries.mutateSignedField(message, which);
+        assertThat(mutant).isNotEqualTo(message);
+
+        assertThat(MessageCodec.signedBytes(mutant)).as("signed bytes of %s and of %s", message, mutant)
+                .isNotEqualTo(MessageCodec.signedBytes(message));
+    }
+
+    @Property(tries = 500)
+    void differentUnsignedContentsHaveDifferentSignedBytes(@ForAll("signedMessages") Message a,
+                                                           @ForAll("signedMessages") Message b) {
+        Assume.that(!MessageArbitraries.withSignature(a, Bytes.EMPTY)
+                .equals(MessageArbitraries.withSignature(b, Bytes.EMPTY)));
+
+        assertThat(MessageCodec.signedBytes(a)).isNotEqualTo(MessageCodec.signedBytes(b));
+    }
+
+    @Property(tries = 300)
+    void signedBytesRefuseUnsignedMessageTypes(@ForAll("unsignedMessages") Message message) {
+        assertThatThrownBy(() -> MessageCodec.signedBytes(message))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(message.getClass().getSimpleName() + " is not a signed message type");
     }
 
     @Property(tries = 200)
@@ -277,6 +439,15 @@ class MessageCodecPropertiesTest {
         throw new AssertionError("decode accepted invalid input " + hex(input) + " as " + decoded);
     }
 
+    private static com.sun.management.ThreadMXBean threadMxBean() {
+        java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        if (threads instanceof com.sun.management.ThreadMXBean sun && sun.isThreadAllocatedMemorySupported()
+                && sun.isThreadAllocatedMemoryEnabled()) {
+            return sun;
+        }
+        return null;
+    }
+
     private static String hex(byte[] input) {
         return input.length <= 96 ? HexFormat.of().formatHex(input)
                 : HexFormat.of().formatHex(input, 0, 96) + "..(" + input.length + "B)";
@@ -286,7 +457,7 @@ class MessageCodecPropertiesTest {
         List<Request> requests = new ArrayList<>();
         for (Request r : batch.requests()) {
             requests.add(new Request(r.clientId(), r.sequence(), r.kind(), r.viewId(),
-                    Bytes.copyOf(r.operation().toArray())));
+                    Bytes.copyOf(r.operation().toArray()), Bytes.copyOf(r.signature().toArray())));
         }
         return new Batch(batch.timestampMs(), batch.nonce(), requests);
     }

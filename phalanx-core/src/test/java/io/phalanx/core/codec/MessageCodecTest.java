@@ -4,16 +4,25 @@ import io.phalanx.core.crypto.Digests;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.DecisionFetch;
+import io.phalanx.core.message.DecisionPush;
 import io.phalanx.core.message.Digest;
+import io.phalanx.core.message.Forward;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
+import io.phalanx.core.message.Stop;
+import io.phalanx.core.message.StopData;
+import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.Write;
+import io.phalanx.core.message.WriteCertificate;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -43,26 +52,67 @@ class MessageCodecTest {
     }
 
     // ---- golden vectors ----------------------------------------------------------------------
+    //
+    // The expected bytes are written out by hand from the format: version 1, a type tag, then the
+    // fields in declaration order; integers big-endian and fixed-width, byte strings as a 4-byte
+    // length and the bytes, lists as a 4-byte count and the items, optional parts behind a
+    // presence byte (00 absent, 01 present), signatures last.
+
+    /** A digest whose hex is easy to write out by hand: 32 bytes of 0xab. */
+    private static final Digest AB = new Digest(Bytes.copyOf(filled(Digest.LENGTH, (byte) 0xab)));
+    private static final String AB_HEX = "ab".repeat(Digest.LENGTH);
+    /** 32 bytes of 0xcd. */
+    private static final Digest CD = new Digest(Bytes.copyOf(filled(Digest.LENGTH, (byte) 0xcd)));
+    private static final String CD_HEX = "cd".repeat(Digest.LENGTH);
+
+    /** The encoding of {@code request(7, 1, "")} nested in a list: 33 bytes. */
+    private static final String REQUEST_7_1_EMPTY_HEX =
+            "0000000000000007" + "0000000000000001" + "00" + "0000000000000003" + "00000000" + "00000000";
+
+    private static byte[] filled(int length, byte value) {
+        byte[] b = new byte[length];
+        Arrays.fill(b, value);
+        return b;
+    }
+
+    private String hex(Message message) throws CodecException {
+        return HEX.formatHex(codec.encode(message));
+    }
 
     @Test
     void requestHasTheDocumentedLayout() throws CodecException {
         Request request = request(7, 1, "put k v");
 
-        assertThat(HEX.formatHex(codec.encode(request))).isEqualTo(
+        assertThat(hex(request)).isEqualTo(
                 "01" + "01"                      // version, tag REQUEST
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "00"                   // kind ORDERED
                         + "0000000000000003"     // viewId
                         + "00000007"             // operation length
-                        + "707574206b2076");     // "put k v"
+                        + "707574206b2076"       // "put k v"
+                        + "00000000");           // empty signature (unsigned request)
+    }
+
+    @Test
+    void signedRequestCarriesItsSignatureLast() throws CodecException {
+        Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
+
+        assertThat(hex(request)).isEqualTo(
+                "01" + "01"                      // version, tag REQUEST
+                        + "0000000000000007"     // clientId
+                        + "0000000000000001"     // sequence
+                        + "01"                   // kind UNORDERED
+                        + "0000000000000003"     // viewId
+                        + "00000003" + "676574"  // operation "get"
+                        + "00000003" + "736967"); // signature "sig"
     }
 
     @Test
     void replyHasTheDocumentedLayout() throws CodecException {
         Reply reply = new Reply(2, 7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("ok"));
 
-        assertThat(HEX.formatHex(codec.encode(reply))).isEqualTo(
+        assertThat(hex(reply)).isEqualTo(
                 "01" + "02"                      // version, tag REPLY
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
@@ -76,7 +126,7 @@ class MessageCodecTest {
     void proposeHasTheDocumentedLayout() throws CodecException {
         Propose propose = new Propose(1, 5, 0, new Batch(1000, -1, List.of(request(7, 2, ""))));
 
-        assertThat(HEX.formatHex(codec.encode(propose))).isEqualTo(
+        assertThat(hex(propose)).isEqualTo(
                 "01" + "03"                      // version, tag PROPOSE
                         + "00000001"             // sender
                         + "0000000000000005"     // consensusId
@@ -85,19 +135,205 @@ class MessageCodecTest {
                         + "ffffffffffffffff"     // batch nonce
                         + "00000001"             // request count
                         + "0000000000000007" + "0000000000000002" + "00" + "0000000000000003"
-                        + "00000000");           // empty operation
+                        + "00000000"             // empty operation
+                        + "00000000");           // empty signature
+    }
+
+    @Test
+    void writeHasTheDocumentedLayout() throws CodecException {
+        Write write = new Write(3, 9, 2, AB, Bytes.utf8("sg"));
+
+        assertThat(hex(write)).isEqualTo(
+                "01" + "04"                      // version, tag WRITE
+                        + "00000003"             // sender
+                        + "0000000000000009"     // consensusId
+                        + "00000002"             // epoch
+                        + AB_HEX                 // batch digest, 32 bytes, no length prefix
+                        + "00000002" + "7367");  // signature "sg"
     }
 
     @Test
     void writeAndAcceptDifferOnlyInTheirTag() throws CodecException {
-        byte[] write = codec.encode(new Write(3, 9, 2, DIGEST));
-        byte[] accept = codec.encode(new Accept(3, 9, 2, DIGEST));
+        byte[] write = codec.encode(new Write(3, 9, 2, AB, Bytes.utf8("sg")));
+        byte[] accept = codec.encode(new Accept(3, 9, 2, AB, Bytes.utf8("sg")));
 
-        assertThat(HEX.formatHex(write)).isEqualTo("01" + "04" + "00000003" + "0000000000000009" + "00000002"
-                + DIGEST.value().toHex());
+        assertThat(HEX.formatHex(accept)).isEqualTo("01" + "05" + "00000003" + "0000000000000009" + "00000002"
+                + AB_HEX + "00000002" + "7367");
         assertThat(accept[1]).isEqualTo((byte) 5);
         accept[1] = write[1];
         assertThat(accept).isEqualTo(write);
+    }
+
+    @Test
+    void unsignedVoteHasAnEmptySignature() throws CodecException {
+        assertThat(hex(new Accept(3, 9, 2, AB))).isEqualTo(
+                "01" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
+    }
+
+    @Test
+    void forwardHasTheDocumentedLayout() throws CodecException {
+        Forward forward = new Forward(1, List.of(request(7, 1, "")));
+
+        assertThat(hex(forward)).isEqualTo(
+                "01" + "06"                      // version, tag FORWARD
+                        + "00000001"             // sender
+                        + "00000001"             // request count
+                        + REQUEST_7_1_EMPTY_HEX);
+    }
+
+    @Test
+    void stopHasTheDocumentedLayout() throws CodecException {
+        Stop stop = new Stop(2, 4, 10, List.of(request(7, 1, "")));
+
+        assertThat(hex(stop)).isEqualTo(
+                "01" + "07"                      // version, tag STOP
+                        + "00000002"             // sender
+                        + "00000004"             // regency
+                        + "000000000000000a"     // lastDecided
+                        + "00000001"             // request count
+                        + REQUEST_7_1_EMPTY_HEX);
+        assertThat(hex(new Stop(0, 1, -1, List.of()))).isEqualTo(
+                "01" + "07" + "00000000" + "00000001" + "ffffffffffffffff" + "00000000");
+    }
+
+    @Test
+    void stopDataWithoutCertificateHasTheDocumentedLayout() throws CodecException {
+        StopData stopData = new StopData(1, 3, -1, List.of(), null, Bytes.utf8("s"));
+
+        assertThat(hex(stopData)).isEqualTo(
+                "01" + "08"                      // version, tag STOPDATA
+                        + "00000001"             // sender
+                        + "00000003"             // regency
+                        + "ffffffffffffffff"     // lastDecided -1: nothing decided
+                        + "00000000"             // decision proof: no ACCEPTs
+                        + "00"                   // certificate absent
+                        + "00000001" + "73");    // signature "s"
+    }
+
+    @Test
+    void stopDataWithCertificateHasTheDocumentedLayout() throws CodecException {
+        StopData stopData = new StopData(1, 3, 5,
+                List.of(new Accept(2, 5, 1, AB, Bytes.utf8("a"))),
+                new WriteCertificate(6, 2, new Batch(1000, 7, List.of()), List.of(new Write(0, 6, 2, CD, Bytes.utf8("w")))),
+                Bytes.utf8("s"));
+
+        assertThat(hex(stopData)).isEqualTo(
+                "01" + "08"                      // version, tag STOPDATA
+                        + "00000001"             // sender
+                        + "00000003"             // regency
+                        + "0000000000000005"     // lastDecided
+                        + "00000001"             // decision proof: 1 ACCEPT, without tag
+                        + "00000002" + "0000000000000005" + "00000001" + AB_HEX + "00000001" + "61"
+                        + "01"                   // certificate present
+                        + "0000000000000006"     //   consensusId
+                        + "00000002"             //   epoch
+                        + "00000000000003e8" + "0000000000000007" + "00000000" // batch, no requests
+                        + "00000001"             //   1 WRITE, without tag
+                        + "00000000" + "0000000000000006" + "00000002" + CD_HEX + "00000001" + "77"
+                        + "00000001" + "73");    // signature "s"
+    }
+
+    @Test
+    void syncHasTheDocumentedLayout() throws CodecException {
+        StopData proof = new StopData(1, 3, -1, List.of(), null, Bytes.EMPTY);
+        String proofHex = "00000001" + "00000003" + "ffffffffffffffff" + "00000000" + "00" + "00000000";
+
+        assertThat(hex(new Sync(0, 3, List.of(proof), null))).isEqualTo(
+                "01" + "09"                      // version, tag SYNC
+                        + "00000000"             // sender
+                        + "00000003"             // regency
+                        + "00000001" + proofHex  // 1 STOPDATA, without tag
+                        + "00");                 // no chosen batch
+        assertThat(hex(new Sync(0, 3, List.of(), new Batch(1000, 7, List.of(request(7, 1, "")))))).isEqualTo(
+                "01" + "09" + "00000000" + "00000003"
+                        + "00000000"             // no STOPDATA
+                        + "01"                   // chosen batch present
+                        + "00000000000003e8" + "0000000000000007" + "00000001" + REQUEST_7_1_EMPTY_HEX);
+    }
+
+    @Test
+    void decisionFetchHasTheDocumentedLayout() throws CodecException {
+        assertThat(hex(new DecisionFetch(3, 42))).isEqualTo(
+                "01" + "0a"                      // version, tag DECISION_FETCH
+                        + "00000003"             // sender
+                        + "000000000000002a");   // fromConsensusId
+    }
+
+    @Test
+    void decisionPushHasTheDocumentedLayout() throws CodecException {
+        Decision decision = new Decision(5, 1, new Batch(1000, 7, List.of()), AB,
+                List.of(new Accept(2, 5, 1, AB, Bytes.utf8("a"))));
+
+        assertThat(hex(new DecisionPush(4, List.of(decision)))).isEqualTo(
+                "01" + "0b"                      // version, tag DECISION_PUSH
+                        + "00000004"             // sender
+                        + "00000001"             // decision count
+                        + "0000000000000005"     //   consensusId
+                        + "00000001"             //   epoch
+                        + "00000000000003e8" + "0000000000000007" + "00000000" // batch, no requests
+                        + AB_HEX                 //   digest
+                        + "00000001"             //   proof: 1 ACCEPT, without tag
+                        + "00000002" + "0000000000000005" + "00000001" + AB_HEX + "00000001" + "61");
+    }
+
+    // ---- signed bytes --------------------------------------------------------------------------
+
+    @Test
+    void signedBytesOfAWriteAreItsEncodingWithAnEmptySignature() {
+        Write write = new Write(3, 9, 2, AB, Bytes.utf8("sg"));
+
+        assertThat(HEX.formatHex(MessageCodec.signedBytes(write))).isEqualTo(
+                "01" + "04" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
+    }
+
+    @Test
+    void signedBytesOfARequestAreItsEncodingWithAnEmptySignature() {
+        Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
+
+        assertThat(HEX.formatHex(MessageCodec.signedBytes(request))).isEqualTo(
+                "01" + "01" + "0000000000000007" + "0000000000000001" + "01" + "0000000000000003"
+                        + "00000003" + "676574" + "00000000");
+    }
+
+    @Test
+    void signedBytesOfAStopDataCoverTheNestedSignatures() {
+        StopData stopData = new StopData(1, 3, 5, List.of(new Accept(2, 5, 1, AB, Bytes.utf8("a"))), null,
+                Bytes.utf8("s"));
+        StopData otherProofSignature = new StopData(1, 3, 5, List.of(new Accept(2, 5, 1, AB, Bytes.utf8("b"))), null,
+                Bytes.utf8("s"));
+
+        assertThat(HEX.formatHex(MessageCodec.signedBytes(stopData))).isEqualTo(
+                "01" + "08" + "00000001" + "00000003" + "0000000000000005"
+                        + "00000001" + "00000002" + "0000000000000005" + "00000001" + AB_HEX + "00000001" + "61"
+                        + "00" + "00000000");
+        assertThat(MessageCodec.signedBytes(otherProofSignature)).isNotEqualTo(MessageCodec.signedBytes(stopData));
+        assertThat(MessageCodec.signedBytes(stopData.withSignature(Bytes.utf8("other"))))
+                .isEqualTo(MessageCodec.signedBytes(stopData));
+    }
+
+    @Test
+    void signedBytesOfWriteAndAcceptDiffer() {
+        assertThat(MessageCodec.signedBytes(new Write(3, 9, 2, AB)))
+                .as("a WRITE signature must not pass for an ACCEPT")
+                .isNotEqualTo(MessageCodec.signedBytes(new Accept(3, 9, 2, AB)));
+    }
+
+    @Test
+    void signedBytesRefuseEveryUnsignedType() {
+        List<Message> unsigned = List.of(
+                new Reply(2, 7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("ok")),
+                new Propose(1, 5, 0, new Batch(0, 0, List.of())),
+                new Forward(1, List.of()),
+                new Stop(0, 1, -1, List.of()),
+                new Sync(0, 1, List.of(), null),
+                new DecisionFetch(0, 1),
+                new DecisionPush(0, List.of()));
+
+        for (Message message : unsigned) {
+            assertThatThrownBy(() -> MessageCodec.signedBytes(message))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage(message.getClass().getSimpleName() + " is not a signed message type");
+        }
     }
 
     @Test
@@ -122,7 +358,28 @@ class MessageCodecTest {
                 new Propose(Integer.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE,
                         new Batch(Long.MIN_VALUE, Long.MAX_VALUE, List.of(request(1, 1, "x"), request(1, 2, "")))),
                 new Write(-1, -1, -1, DIGEST),
-                new Accept(4, 1L << 40, 7, new Digest(Bytes.copyOf(new byte[Digest.LENGTH]))));
+                new Write(0, 1, 0, DIGEST, Bytes.copyOf(new byte[64])),
+                new Accept(4, 1L << 40, 7, new Digest(Bytes.copyOf(new byte[Digest.LENGTH]))),
+                new Accept(4, 1, 7, AB, Bytes.utf8("sig")),
+                new Forward(0, List.of()),
+                new Forward(-1, List.of(request(1, 1, "a"), request(1, 2, "b").withSignature(Bytes.utf8("s")))),
+                new Stop(0, 1, -1, List.of()),
+                new Stop(Integer.MAX_VALUE, Integer.MIN_VALUE, Long.MAX_VALUE, List.of(request(1, 1, "x"))),
+                new StopData(0, 0, -1, List.of(), null, Bytes.EMPTY),
+                new StopData(1, 2, 3, List.of(new Accept(1, 3, 0, AB, Bytes.utf8("a")), new Accept(2, 3, 0, AB)),
+                        new WriteCertificate(4, 1, new Batch(5, 6, List.of(request(1, 1, "x"))),
+                                List.of(new Write(1, 4, 1, CD, Bytes.utf8("w")))),
+                        Bytes.utf8("sig")),
+                new StopData(1, 2, 3, List.of(), new WriteCertificate(4, 1, new Batch(5, 6, List.of()), List.of()),
+                        Bytes.EMPTY),
+                new Sync(0, 0, List.of(), null),
+                new Sync(3, 4, List.of(new StopData(0, 4, -1, List.of(), null, Bytes.utf8("s"))),
+                        new Batch(1, 2, List.of(request(9, 9, "z")))),
+                new DecisionFetch(Integer.MIN_VALUE, Long.MIN_VALUE),
+                new DecisionPush(0, List.of()),
+                new DecisionPush(1, List.of(new Decision(1, 0, new Batch(0, 0, List.of()), AB, List.of()),
+                        new Decision(2, 1, new Batch(1, 1, List.of(request(1, 1, "x"))), CD,
+                                List.of(new Accept(0, 2, 1, CD, Bytes.utf8("a")))))));
 
         for (Message message : messages) {
             assertThat(codec.decode(codec.encode(message))).isEqualTo(message);
@@ -139,9 +396,27 @@ class MessageCodecTest {
     @Test
     void truncatedDigestIsRefused() throws CodecException {
         byte[] encoded = codec.encode(new Accept(1, 1, 1, DIGEST));
+        int digestEnd = 2 + 4 + 8 + 4 + Digest.LENGTH;
+
+        assertThat(expectFailure(codec, Arrays.copyOf(encoded, digestEnd - 1)))
+                .hasMessage("truncated input: byte string needs 32 bytes, 31 left at offset 18");
+    }
+
+    @Test
+    void missingSignatureIsRefused() throws CodecException {
+        byte[] encoded = codec.encode(new Accept(1, 1, 1, DIGEST));
+
+        assertThat(expectFailure(codec, Arrays.copyOf(encoded, encoded.length - 4)))
+                .as("an encoding from before signatures existed")
+                .hasMessage("truncated input: int needs 4 bytes, 0 left at offset 50");
+    }
+
+    @Test
+    void truncatedSignatureIsRefused() throws CodecException {
+        byte[] encoded = codec.encode(new Write(1, 1, 1, DIGEST, Bytes.utf8("sig")));
 
         assertThat(expectFailure(codec, Arrays.copyOf(encoded, encoded.length - 1)))
-                .hasMessageContaining("truncated input").hasMessageContaining("byte string");
+                .hasMessage("truncated input: byte string needs 3 bytes, 2 left at offset 54");
     }
 
     @Test
@@ -156,7 +431,7 @@ class MessageCodecTest {
 
     @Test
     void unknownTagsAreRefused() {
-        for (int tag : new int[] {0, 6, 127, 255}) {
+        for (int tag : new int[] {0, 12, 13, 127, 128, 255}) {
             assertThat(expectFailure(codec, new byte[] {MessageCodec.VERSION, (byte) tag}))
                     .hasMessage("unknown message type tag " + tag);
         }
@@ -217,6 +492,88 @@ class MessageCodecTest {
     }
 
     @Test
+    void negativeSignatureLengthIsRefused() throws CodecException {
+        byte[] encoded = codec.encode(new Write(1, 1, 1, DIGEST));
+
+        assertThat(expectFailure(codec, MessageArbitraries.patchInt(encoded, 50, -1)))
+                .hasMessage("negative length -1 at offset 50");
+    }
+
+    @Test
+    void negativeRequestSignatureLengthIsRefused() throws CodecException {
+        byte[] encoded = codec.encode(request(1, 1, "a"));
+
+        assertThat(expectFailure(codec, MessageArbitraries.patchInt(encoded, 27 + 4 + 1, Integer.MIN_VALUE)))
+                .hasMessage("negative length " + Integer.MIN_VALUE + " at offset 32");
+    }
+
+    @Test
+    void presenceFlagOtherThanZeroOrOneIsRefusedInAStopData() throws CodecException {
+        byte[] encoded = codec.encode(new StopData(1, 3, -1, List.of(), null, Bytes.EMPTY));
+        int flag = 2 + 4 + 4 + 8 + 4;
+        assertThat(encoded[flag]).isEqualTo((byte) 0);
+
+        for (int value : new int[] {2, 0x80, 0xff}) {
+            encoded[flag] = (byte) value;
+            assertThat(expectFailure(codec, encoded)).hasMessage("presence flag must be 0 or 1, got " + value);
+        }
+    }
+
+    @Test
+    void presenceFlagOtherThanZeroOrOneIsRefusedInASync() throws CodecException {
+        byte[] encoded = codec.encode(new Sync(0, 1, List.of(), new Batch(1, 1, List.of())));
+        int flag = 2 + 4 + 4 + 4;
+        assertThat(encoded[flag]).isEqualTo((byte) 1);
+        encoded[flag] = 3;
+
+        assertThat(expectFailure(codec, encoded)).hasMessage("presence flag must be 0 or 1, got 3");
+    }
+
+    @Test
+    void certificateClaimedPresentButMissingIsTruncated() throws CodecException {
+        byte[] encoded = codec.encode(new StopData(1, 3, -1, List.of(), null, Bytes.EMPTY));
+        encoded[2 + 4 + 4 + 8 + 4] = 1; // the 4 signature-length bytes left cannot hold a certificate
+
+        assertThat(expectFailure(codec, encoded)).hasMessageContaining("truncated input");
+    }
+
+    /** STOPDATA with no ACCEPT has 5 bytes after the count: presence flag and signature length. */
+    @Test
+    void acceptCountThatCannotFitIsRefused() throws CodecException {
+        byte[] encoded = codec.encode(new StopData(1, 3, -1, List.of(), null, Bytes.EMPTY));
+
+        assertThat(expectFailure(codec, MessageArbitraries.patchInt(encoded, 18, 1)))
+                .hasMessage("list count 1 cannot fit in the 5 bytes left at offset 18");
+        assertThat(expectFailure(codec, MessageArbitraries.patchInt(encoded, 18, -1)))
+                .hasMessage("list count -1 cannot fit in the 5 bytes left at offset 18");
+    }
+
+    @Test
+    void hostileCountsOfTheNewListsFailFast() throws CodecException {
+        MessageCodec unlimited = new MessageCodec(Integer.MAX_VALUE);
+        byte[] sync = codec.encode(new Sync(0, 1, List.of(), null));
+        byte[] push = codec.encode(new DecisionPush(0, List.of()));
+        byte[] forward = codec.encode(new Forward(0, List.of()));
+        byte[] stop = codec.encode(new Stop(0, 1, -1, List.of()));
+        byte[] certificate = codec.encode(new StopData(1, 3, -1, List.of(),
+                new WriteCertificate(1, 1, new Batch(1, 1, List.of()), List.of()), Bytes.EMPTY));
+        int writeCount = 2 + 4 + 4 + 8 + 4 + 1 + 8 + 4 + 20;
+
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
+            assertThat(expectFailure(unlimited, MessageArbitraries.patchInt(sync, 10, 100_000_000)))
+                    .hasMessage("list count 100000000 cannot fit in the 1 bytes left at offset 10");
+            assertThat(expectFailure(unlimited, MessageArbitraries.patchInt(push, 6, 100_000_000)))
+                    .hasMessage("list count 100000000 cannot fit in the 0 bytes left at offset 6");
+            assertThat(expectFailure(unlimited, MessageArbitraries.patchInt(forward, 6, Integer.MAX_VALUE)))
+                    .hasMessage("list count " + Integer.MAX_VALUE + " cannot fit in the 0 bytes left at offset 6");
+            assertThat(expectFailure(unlimited, MessageArbitraries.patchInt(stop, 18, 100_000_000)))
+                    .hasMessage("list count 100000000 cannot fit in the 0 bytes left at offset 18");
+            assertThat(expectFailure(unlimited, MessageArbitraries.patchInt(certificate, writeCount, 100_000_000)))
+                    .hasMessage("list count 100000000 cannot fit in the 4 bytes left at offset " + writeCount);
+        });
+    }
+
+    @Test
     void negativeRequestCountIsRefused() throws CodecException {
         byte[] encoded = codec.encode(new Propose(0, 1, 0, new Batch(1, 1, List.of())));
 
@@ -254,7 +611,8 @@ class MessageCodecTest {
 
     @Test
     void encodingOverTheLimitIsRefused() {
-        Request tooBig = new Request(1, 1, RequestKind.ORDERED, 0, Bytes.copyOf(new byte[1024 - 31 + 1]));
+        // 2 header + 25 fixed fields + 4 operation length + operation + 4 signature length
+        Request tooBig = new Request(1, 1, RequestKind.ORDERED, 0, Bytes.copyOf(new byte[1024 - 35 + 1]));
 
         assertThatThrownBy(() -> codec.encode(tooBig))
                 .isInstanceOf(CodecException.class)
@@ -263,11 +621,36 @@ class MessageCodecTest {
 
     @Test
     void encodingExactlyAtTheLimitIsAccepted() throws CodecException {
-        Request atLimit = new Request(1, 1, RequestKind.ORDERED, 0, Bytes.copyOf(new byte[1024 - 31]));
+        Request atLimit = new Request(1, 1, RequestKind.ORDERED, 0, Bytes.copyOf(new byte[1024 - 35]));
 
         byte[] encoded = codec.encode(atLimit);
         assertThat(encoded).hasSize(1024);
         assertThat(codec.decode(encoded)).isEqualTo(atLimit);
+    }
+
+    @Test
+    void theSignatureCountsTowardsTheLimit() throws CodecException {
+        Request atLimit = new Request(1, 1, RequestKind.ORDERED, 0, Bytes.copyOf(new byte[1024 - 35 - 64]),
+                Bytes.copyOf(new byte[64]));
+
+        assertThat(codec.encode(atLimit)).hasSize(1024);
+        assertThatThrownBy(() -> codec.encode(atLimit.withSignature(Bytes.copyOf(new byte[65]))))
+                .isInstanceOf(CodecException.class)
+                .hasMessage("encoded Request is 1025 bytes, over the maximum of 1024");
+    }
+
+    @Test
+    void nestedPartsCountTowardsTheLimit() {
+        // each decision: 8 + 4 + 20 (empty batch) + 32 + 4 (no ACCEPT) = 68 bytes
+        List<Decision> decisions = new ArrayList<>();
+        for (int i = 0; i < 15; i++) {
+            decisions.add(new Decision(i, 0, new Batch(0, 0, List.of()), AB, List.of()));
+        }
+        DecisionPush push = new DecisionPush(0, decisions); // 2 + 4 + 4 + 15 * 68 = 1030 bytes
+
+        assertThatThrownBy(() -> codec.encode(push))
+                .isInstanceOf(CodecException.class)
+                .hasMessage("encoded DecisionPush is 1030 bytes, over the maximum of 1024");
     }
 
     @Test
