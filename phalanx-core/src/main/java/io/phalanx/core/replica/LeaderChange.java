@@ -311,6 +311,9 @@ final class LeaderChange {
     void adoptRunningRegency(int epoch) {
         if (epoch > state.regency) {
             enterRegency(epoch, true);
+            // The proof shows instances up to lastDecided were decided in that regency, so its
+            // first open instance is no later than the next one.
+            state.syncConsensusId = state.lastDecided + 1;
             state.counters.increment(Counter.REGENCY_INSTALLED);
         }
     }

@@ -114,7 +114,9 @@ final class NormalCase {
     void progress(Effects effects) {
         while (true) {
             Instance next = state.instance(state.lastDecided + 1);
-            if (next == null) {
+            if (next == null || next.consensusId < state.syncConsensusId) {
+                // Behind the regency's first open instance: those instances were decided in an
+                // earlier regency, and only their proofs (catch-up) may decide them here.
                 return;
             }
             if (!next.hasValue() && state.active()) {
@@ -271,6 +273,11 @@ final class NormalCase {
         }
         if (message.epoch() != state.regency) {
             return state.refuse(Counter.WRONG_EPOCH, message);
+        }
+        if (message.consensusId() < state.syncConsensusId) {
+            // Decided before this regency began (the SYNC proved it): only its proof counts.
+            return state.refuse(Counter.STALE_INSTANCE, message, "instance precedes the regency's first open instance "
+                    + state.syncConsensusId);
         }
         return true;
     }

@@ -57,6 +57,11 @@ final class ReplicaState {
     Sync sync;
     /** The value SYNC bound for instance {@code syncConsensusId} in {@code regency}, or null. */
     Batch syncChosen;
+    /**
+     * The regency's first open instance (the one after the highest decision its SYNC proved).
+     * Instances before it were decided in earlier regencies: they are learned from proofs, never
+     * proposed or voted on in this one.
+     */
     long syncConsensusId = -1;
     /** The highest-epoch write certificate held for instance {@code lastDecided + 1}, or null. */
     WriteCertificate certificate;
