@@ -226,12 +226,23 @@ public final class MessageCodec {
     }
 
     private static List<Request> readRequests(Reader in) throws CodecException {
-        int count = in.count(REQUEST_BYTES_MIN);
-        List<Request> requests = new ArrayList<>(count);
+        return readList(in, REQUEST_BYTES_MIN, MessageCodec::readRequest);
+    }
+
+    /** Reads one part of a message; may fail only with {@link CodecException}. */
+    @FunctionalInterface
+    private interface PartReader<T> {
+        T read(Reader in) throws CodecException;
+    }
+
+    /** A count, checked against the bytes left (each item needs {@code itemBytesMin}), then the items. */
+    private static <T> List<T> readList(Reader in, int itemBytesMin, PartReader<T> item) throws CodecException {
+        int count = in.count(itemBytesMin);
+        List<T> items = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            requests.add(readRequest(in));
+            items.add(item.read(in));
         }
-        return requests;
+        return items;
     }
 
     private static void writeWrite(Writer out, Write w) {
@@ -258,12 +269,7 @@ public final class MessageCodec {
     }
 
     private static List<Accept> readAccepts(Reader in) throws CodecException {
-        int count = in.count(VOTE_BYTES_MIN);
-        List<Accept> accepts = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            accepts.add(readAccept(in));
-        }
-        return accepts;
+        return readList(in, VOTE_BYTES_MIN, MessageCodec::readAccept);
     }
 
     private static void writeStopData(Writer out, StopData d) {
@@ -293,12 +299,7 @@ public final class MessageCodec {
             long consensusId = in.i64();
             int epoch = in.i32();
             Batch batch = readBatch(in);
-            int count = in.count(VOTE_BYTES_MIN);
-            List<Write> writes = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                writes.add(readWrite(in));
-            }
-            certificate = new WriteCertificate(consensusId, epoch, batch, writes);
+            certificate = new WriteCertificate(consensusId, epoch, batch, readList(in, VOTE_BYTES_MIN, MessageCodec::readWrite));
         }
         return new StopData(sender, regency, lastDecided, proof, certificate, in.bytes());
     }
@@ -306,11 +307,7 @@ public final class MessageCodec {
     private static Sync readSync(Reader in) throws CodecException {
         int sender = in.i32();
         int regency = in.i32();
-        int count = in.count(STOP_DATA_BYTES_MIN);
-        List<StopData> proofs = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            proofs.add(readStopData(in));
-        }
+        List<StopData> proofs = readList(in, STOP_DATA_BYTES_MIN, MessageCodec::readStopData);
         Batch chosen = readPresence(in) ? readBatch(in) : null;
         return new Sync(sender, regency, proofs, chosen);
     }
@@ -325,12 +322,8 @@ public final class MessageCodec {
 
     private static DecisionPush readDecisionPush(Reader in) throws CodecException {
         int sender = in.i32();
-        int count = in.count(DECISION_BYTES_MIN);
-        List<Decision> decisions = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            decisions.add(new Decision(in.i64(), in.i32(), readBatch(in), readDigest(in), readAccepts(in)));
-        }
-        return new DecisionPush(sender, decisions);
+        return new DecisionPush(sender, readList(in, DECISION_BYTES_MIN,
+                r -> new Decision(r.i64(), r.i32(), readBatch(r), readDigest(r), readAccepts(r))));
     }
 
     private static boolean readPresence(Reader in) throws CodecException {
@@ -366,12 +359,7 @@ public final class MessageCodec {
     private static Batch readBatch(Reader in) throws CodecException {
         long timestamp = in.i64();
         long nonce = in.i64();
-        int count = in.count(REQUEST_BYTES_MIN);
-        List<Request> requests = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            requests.add(readRequest(in));
-        }
-        return new Batch(timestamp, nonce, requests);
+        return new Batch(timestamp, nonce, readRequests(in));
     }
 
     private static void writeVote(Writer out, int sender, long consensusId, int epoch, Digest digest) {
