@@ -3,6 +3,7 @@ package io.phalanx.core.replica;
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Batch;
+import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Forward;
 import io.phalanx.core.message.Request;
@@ -78,6 +79,9 @@ final class LeaderChange {
         boolean expiredTwice = false;
         for (PendingRequests.Entry entry : state.pending.entries()) {
             long age = state.nowMs - entry.sinceMs;
+            if (age < timeout) {
+                break; // entries are oldest first: the rest are younger still
+            }
             if (age >= 2 * timeout) {
                 expiredTwice = true;
             }
@@ -204,8 +208,7 @@ final class LeaderChange {
         if (certificate != null && certificate.consensusId() != state.lastDecided + 1) {
             certificate = null;
         }
-        StopData unsigned = new StopData(state.id, state.regency, state.lastDecided, proof, certificate,
-                io.phalanx.core.message.Bytes.EMPTY);
+        StopData unsigned = new StopData(state.id, state.regency, state.lastDecided, proof, certificate, Bytes.EMPTY);
         return unsigned.withSignature(state.signer.sign(MessageCodec.signedBytes(unsigned)));
     }
 

@@ -15,6 +15,7 @@ import io.phalanx.core.message.WriteCertificate;
 import io.phalanx.core.view.Mode;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * The normal case of Mod-SMaRt: PROPOSE, WRITE (BFT only), ACCEPT, decide.
@@ -217,9 +218,9 @@ final class NormalCase {
         return true;
     }
 
-    private java.util.Set<Integer> verifiedWriters(Instance instance) {
+    private Set<Integer> verifiedWriters(Instance instance) {
         int[] rejected = {0};
-        java.util.Set<Integer> writers = instance.verifiedWritersOf(instance.digest, state.quorums::isQuorum,
+        Set<Integer> writers = instance.verifiedWritersOf(instance.digest, state.quorums::isQuorum,
                 proofs::validWrite, rejected);
         state.counters.add(Counter.BAD_SIGNATURE, rejected[0]);
         return writers;
