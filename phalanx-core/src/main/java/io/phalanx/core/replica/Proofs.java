@@ -7,12 +7,17 @@ import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Request;
+import io.phalanx.core.message.RequestId;
 import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.Write;
 import io.phalanx.core.message.WriteCertificate;
 import io.phalanx.core.view.Mode;
 
+import io.phalanx.core.message.RequestId;
+
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 
@@ -28,9 +33,22 @@ final class Proofs {
     }
 
     private final ReplicaState state;
+    /**
+     * Requests whose client signature was checked recently, so a request that arrived from its
+     * client and comes back inside a PROPOSE (or a FORWARD or STOP) is not verified twice. Equal
+     * requests carry equal bytes and signature, so a hit needs no new check. Bounded LRU.
+     */
+    private final Map<RequestId, Request> verifiedRequests;
 
     Proofs(ReplicaState state) {
         this.state = state;
+        int capacity = state.config.pendingRequestsMax();
+        this.verifiedRequests = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<RequestId, Request> eldest) {
+                return size() > capacity;
+            }
+        };
     }
 
     boolean validWrite(Write write) {
@@ -44,8 +62,15 @@ final class Proofs {
     }
 
     boolean validRequest(Request request) {
-        return !state.config.clientSignaturesRequired()
-                || state.signatures.verifyClient(request.clientId(), MessageCodec.signedBytes(request), request.signature());
+        if (!state.config.clientSignaturesRequired() || request.equals(verifiedRequests.get(request.id()))) {
+            return true;
+        }
+        boolean valid = state.signatures.verifyClient(request.clientId(), MessageCodec.signedBytes(request),
+                request.signature());
+        if (valid) {
+            verifiedRequests.put(request.id(), request);
+        }
+        return valid;
     }
 
     /** A quorum of distinct, validly signed ACCEPTs for one (instance, epoch, digest). */
