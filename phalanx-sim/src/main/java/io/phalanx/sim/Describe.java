@@ -23,7 +23,8 @@ final class Describe {
         if (message instanceof Request r) {
             return "REQUEST " + r.id() + " " + r.operation().length() + "B";
         } else if (message instanceof Reply r) {
-            return "REPLY " + r.requestId() + " from r" + r.sender() + " = " + result(r.result());
+            return "REPLY " + r.requestId() + " from r" + r.sender() + " = "
+                    + (r.digestOnly() ? "digest " + r.result() : result(r.result()));
         } else if (message instanceof Propose p) {
             return "PROPOSE cid=" + p.consensusId() + " epoch=" + p.epoch() + " requests="
                     + p.batch().requests().size() + " digest=" + Digests.ofBatch(p.batch());

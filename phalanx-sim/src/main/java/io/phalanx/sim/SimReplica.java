@@ -12,6 +12,7 @@ import io.phalanx.core.replica.Input;
 import io.phalanx.core.replica.Output;
 import io.phalanx.core.replica.ReplicaConfig;
 import io.phalanx.core.replica.ReplicaCore;
+import io.phalanx.core.replica.ReplyPolicy;
 import io.phalanx.core.replica.Send;
 import io.phalanx.core.replica.ServiceExecutor;
 import io.phalanx.core.service.RequestVerifier;
@@ -30,7 +31,8 @@ import java.util.SplittableRandom;
 /**
  * A replica in the simulator: the real {@link ReplicaCore} and {@link ServiceExecutor} over a
  * key-value service, driven by simulated deliveries and ticks, with everything it decides and
- * executes recorded for the checkers. Its clock is the simulated time plus a fixed skew. A
+ * executes recorded for the checkers. Replies are hashed (one full reply per request, digests
+ * from the others; retransmissions are answered in full). Its clock is the simulated time plus a fixed skew. A
  * {@link Behavior} other than the correct one makes it Byzantine (and unchecked).
  */
 final class SimReplica {
@@ -41,6 +43,7 @@ final class SimReplica {
     final String name;
     private final ReplicaCore core;
     private final ServiceExecutor executor;
+    private final ReplyPolicy replies;
     private final Behavior.Outbox outbox;
     private final Behavior behavior;
     private final boolean correct;
@@ -66,6 +69,7 @@ final class SimReplica {
         this.core = new ReplicaCore(replicaConfig, quorums, RequestVerifier.ACCEPT_ALL, crypto.replicaSigner(id), crypto,
                 random.split());
         this.executor = new ServiceExecutor(id, config.view().id(), new KeyValueService(), replicaConfig.clientWindowMax());
+        this.replies = ReplyPolicy.hashedReplies(config.view(), id);
         this.outbox = outbox;
         this.behavior = behavior;
         this.correct = correct;
@@ -160,7 +164,7 @@ final class SimReplica {
             behavior.onSend(send.to(), send.message(), outbox);
         }
         for (Request request : output.unordered()) {
-            outbox.send(SimClient.address(request.clientId()), executor.query(request));
+            outbox.send(SimClient.address(request.clientId()), replies.shape(executor.query(request)));
         }
         output.replyResends().forEach(requestId -> executor.cachedReply(requestId)
                 .ifPresent(reply -> outbox.send(SimClient.address(reply.clientId()), reply)));
@@ -176,7 +180,7 @@ final class SimReplica {
         for (Reply reply : executor.execute(decision)) {
             Request request = byId.get(reply.requestId());
             executions.add(new Executed(decision.consensusId(), reply.requestId(), request.operation(), reply.result()));
-            outbox.send(SimClient.address(reply.clientId()), reply);
+            outbox.send(SimClient.address(reply.clientId()), replies.shape(reply));
         }
     }
 

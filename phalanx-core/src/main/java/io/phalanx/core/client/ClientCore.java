@@ -2,7 +2,9 @@ package io.phalanx.core.client;
 
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.crypto.Signer;
+import io.phalanx.core.crypto.Digests;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
@@ -24,7 +26,8 @@ import java.util.Set;
  * replies, and says when a result is final.
  *
  * <p>A result is final once a quorum of replicas (per {@link QuorumSystem#isQuorum}) returned
- * the same bytes, for ordered and unordered requests alike. Accepting ordered results at f+1
+ * the same bytes — in full, or as their SHA-256 digest with at least one full copy (hashed
+ * replies, see {@code ReplyPolicy}) — for ordered and unordered requests alike. Accepting ordered results at f+1
  * matching replies would be enough to know the result is correct, but not for read-only
  * queries to be linearizable: a query answered by a quorum must meet, in a correct replica,
  * every write that completed before it, which holds only if completed writes were also
@@ -91,18 +94,37 @@ public final class ClientCore {
             return ClientOutput.EMPTY;
         }
         Operation op = operations.get(operationId);
-        if (op.replies.putIfAbsent(from, reply.result()) != null) {
-            ignoredReplies++; // a replica's first answer stands
+        Digest digest = digestOf(reply);
+        if (digest == null) {
+            ignoredReplies++;
             return ClientOutput.EMPTY;
         }
-        Set<Integer> matching = op.repliersOf(reply.result());
-        if (quorums.isQuorum(matching)) {
-            return complete(op, reply.result());
+        Digest previous = op.replies.putIfAbsent(from, digest);
+        boolean fullOfItsDigest = previous != null && previous.equals(digest) && !reply.digestOnly()
+                && !op.fullResults.containsKey(digest);
+        if (previous != null && !fullOfItsDigest) {
+            ignoredReplies++; // a replica's first answer stands (a full copy of its digest is welcome)
+            return ClientOutput.EMPTY;
+        }
+        if (!reply.digestOnly()) {
+            op.fullResults.putIfAbsent(digest, reply.result());
+        }
+        Bytes full = op.fullResults.get(digest);
+        if (full != null && quorums.isQuorum(op.repliersOf(digest))) {
+            return complete(op, full);
         }
         if (op.request.kind() == RequestKind.UNORDERED && !op.quorumStillPossible(view, quorums)) {
             return start(nowMs, op, RequestKind.ORDERED);
         }
         return ClientOutput.EMPTY;
+    }
+
+    /** The digest a reply votes for; null for a malformed digest-only reply. */
+    private static Digest digestOf(Reply reply) {
+        if (!reply.digestOnly()) {
+            return Digests.sha256(reply.result().toArray());
+        }
+        return reply.result().length() == Digest.LENGTH ? new Digest(reply.result()) : null;
     }
 
     /** A timer set by an earlier output fired. */
@@ -142,6 +164,7 @@ public final class ClientCore {
         op.request = signer == Signer.NONE ? unsigned
                 : unsigned.withSignature(signer.sign(MessageCodec.signedBytes(unsigned)));
         op.replies.clear();
+        op.fullResults.clear();
         op.attempt++;
         op.timeoutMs = config.retransmitTimeoutMs();
         operationByRequest.put(op.request.id(), op.id);
@@ -159,7 +182,10 @@ public final class ClientCore {
     private static final class Operation {
         final long id;
         final Bytes operation;
-        final Map<Integer, Bytes> replies = new HashMap<>();
+        /** Per replica, the digest of the result it answered (full or digest-only). */
+        final Map<Integer, Digest> replies = new HashMap<>();
+        /** Full results received, by digest. */
+        final Map<Digest, Bytes> fullResults = new HashMap<>();
         Request request;
         int attempt;
         long timeoutMs;
@@ -169,7 +195,7 @@ public final class ClientCore {
             this.operation = operation;
         }
 
-        Set<Integer> repliersOf(Bytes result) {
+        Set<Integer> repliersOf(Digest result) {
             Set<Integer> senders = new HashSet<>();
             replies.forEach((sender, r) -> {
                 if (r.equals(result)) {
@@ -190,7 +216,7 @@ public final class ClientCore {
             if (quorums.isQuorum(silent)) {
                 return true;
             }
-            for (Bytes result : new HashSet<>(replies.values())) {
+            for (Digest result : new HashSet<>(replies.values())) {
                 Set<Integer> possible = repliersOf(result);
                 possible.addAll(silent);
                 if (quorums.isQuorum(possible)) {

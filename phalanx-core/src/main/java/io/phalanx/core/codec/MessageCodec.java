@@ -153,6 +153,7 @@ public final class MessageCodec {
             out.u8(kindByte(r.kind()));
             out.i64(r.viewId());
             out.bytes(r.result());
+            out.u8(r.digestOnly() ? 1 : 0);
         } else if (message instanceof Propose p) {
             out.u8(TAG_PROPOSE);
             out.i32(p.sender());
@@ -206,7 +207,7 @@ public final class MessageCodec {
         int tag = in.u8();
         return switch (tag) {
             case TAG_REQUEST -> readRequest(in);
-            case TAG_REPLY -> new Reply(in.i32(), in.i64(), in.i64(), readKind(in), in.i64(), in.bytes());
+            case TAG_REPLY -> new Reply(in.i32(), in.i64(), in.i64(), readKind(in), in.i64(), in.bytes(), readPresence(in));
             case TAG_PROPOSE -> new Propose(in.i32(), in.i64(), in.i32(), readBatch(in));
             case TAG_WRITE -> readWrite(in);
             case TAG_ACCEPT -> readAccept(in);

@@ -1,12 +1,15 @@
 package io.phalanx.core.client;
 
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.replica.ReplyPolicy;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.view.Mode;
 import io.phalanx.core.view.View;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -113,5 +116,39 @@ class ClientCoreTest {
         Request request = cft.invoke(0, 1, OP, false).broadcasts().get(0).request();
         assertThat(cft.onReply(1, 0, reply(0, request, A)).completions()).isEmpty();
         assertThat(cft.onReply(1, 1, reply(1, request, A)).completions()).hasSize(1);
+    }
+
+    @Test
+    void hashedRepliesCompleteOnceAFullCopyMatchesAQuorumOfDigests() {
+        Request request = client.invoke(0, 1, OP, false).broadcasts().get(0).request();
+        View view = View.of(0, 4, 1, Mode.BFT);
+        Reply full = reply(0, request, A);
+        int designated = ReplyPolicy.hashedReplies(view, 0).fullReplier(full);
+        List<Integer> others = new java.util.ArrayList<>(List.of(0, 1, 2, 3));
+        others.remove(Integer.valueOf(designated));
+        for (int i = 0; i < 3; i++) {
+            Reply digest = ReplyPolicy.hashedReplies(view, others.get(i))
+                    .shape(reply(others.get(i), request, A));
+            assertThat(digest.digestOnly()).isTrue();
+            assertThat(client.onReply(1, others.get(i), digest).completions()).as("digests alone").isEmpty();
+        }
+        Reply wrongFull = reply(designated, request, B);
+        assertThat(client.onReply(1, designated, wrongFull).completions()).as("a full copy of another result").isEmpty();
+        Reply fullAgain = reply(others.get(0), request, A); // a retransmission answered in full
+        assertThat(client.onReply(2, others.get(0), fullAgain).completions()).singleElement()
+                .satisfies(c -> assertThat(c.result()).isEqualTo(A));
+    }
+
+    @Test
+    void onlyTheDesignatedReplicaSendsTheFullResult() {
+        View view = View.of(0, 4, 1, Mode.BFT);
+        Request request = new Request(7, 3, RequestKind.ORDERED, 0, OP);
+        long fullOnes = 0;
+        for (int id = 0; id < 4; id++) {
+            Reply shaped = ReplyPolicy.hashedReplies(view, id).shape(reply(id, request, A));
+            fullOnes += shaped.digestOnly() ? 0 : 1;
+            assertThat(ReplyPolicy.fullReplies(view, id).shape(reply(id, request, A)).digestOnly()).isFalse();
+        }
+        assertThat(fullOnes).isEqualTo(1);
     }
 }

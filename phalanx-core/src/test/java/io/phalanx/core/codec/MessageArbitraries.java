@@ -99,7 +99,8 @@ final class MessageArbitraries {
                 Arbitraries.longs(),
                 kinds(),
                 Arbitraries.longs(),
-                bytes(64)).as(Reply::new);
+                bytes(64),
+                Arbitraries.of(false, true)).as(Reply::new);
     }
 
     static Arbitrary<Batch> batches() {
@@ -217,9 +218,9 @@ final class MessageArbitraries {
                 stopDatas(), syncs(), decisionPushes());
     }
 
-    /** Messages whose encoding holds at least one presence flag: STOPDATA and SYNC. */
+    /** Messages whose encoding holds at least one 0/1 flag byte: REPLY, STOPDATA and SYNC. */
     static Arbitrary<Message> messagesWithPresenceFlags() {
-        return Arbitraries.oneOf(stopDatas(), syncs());
+        return Arbitraries.oneOf(replies(), stopDatas(), syncs());
     }
 
     /** The message types that carry a signature: requests, WRITE, ACCEPT and STOPDATA. */
@@ -331,6 +332,7 @@ final class MessageArbitraries {
         } else if (message instanceof Reply r) {
             l.fixed(4 + 8 + 8 + 1 + 8); // sender, clientId, sequence, kind, viewId
             l.byteString(r.result());
+            l.presence(r.digestOnly() ? r : null); // the digest-only flag is a 0/1 byte like a presence flag
         } else if (message instanceof Propose p) {
             l.fixed(PROPOSE_FIXED_BYTES);
             l.batch(p.batch());

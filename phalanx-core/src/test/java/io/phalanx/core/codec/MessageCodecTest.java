@@ -119,7 +119,23 @@ class MessageCodecTest {
                         + "0000000000000001"     // sequence
                         + "01"                   // kind UNORDERED
                         + "0000000000000003"     // viewId
-                        + "00000002" + "6f6b");  // result "ok"
+                        + "00000002" + "6f6b"    // result "ok"
+                        + "00");                 // digest-only: no, a full result
+    }
+
+    @Test
+    void hashedReplyHasTheDocumentedLayout() throws CodecException {
+        Reply reply = new Reply(2, 7, 1, RequestKind.ORDERED, 3, Bytes.copyOf(new byte[] {(byte) 0xab, (byte) 0xcd}), true);
+
+        assertThat(hex(reply)).isEqualTo(
+                "01" + "02"                      // version, tag REPLY
+                        + "00000002"             // sender
+                        + "0000000000000007"     // clientId
+                        + "0000000000000001"     // sequence
+                        + "00"                   // kind ORDERED
+                        + "0000000000000003"     // viewId
+                        + "00000002" + "abcd"    // result (a digest; the codec does not check its length)
+                        + "01");                 // digest-only: yes
     }
 
     @Test

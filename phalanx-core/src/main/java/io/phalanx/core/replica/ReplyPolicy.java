@@ -1,0 +1,51 @@
+package io.phalanx.core.replica;
+
+import io.phalanx.core.crypto.Digests;
+import io.phalanx.core.message.Reply;
+import io.phalanx.core.view.View;
+
+import java.util.Objects;
+
+/**
+ * Which replies a replica sends in full. With hashed replies, the full result of request
+ * (client c, sequence s) comes from one replica, {@code members[(c + s) mod n]} — so the full
+ * replies spread over the group — and every other replica sends only the result's SHA-256,
+ * which the client counts as a vote for it. A client that gets no full reply (its sender is
+ * down or lies) retransmits, and replicas answer retransmissions from their cache in full.
+ * Drivers apply the policy to first replies only.
+ */
+public final class ReplyPolicy {
+    private final View view;
+    private final int replicaId;
+    private final boolean hashed;
+
+    private ReplyPolicy(View view, int replicaId, boolean hashed) {
+        this.view = Objects.requireNonNull(view, "view");
+        this.replicaId = replicaId;
+        this.hashed = hashed;
+    }
+
+    /** Every reply in full. */
+    public static ReplyPolicy fullReplies(View view, int replicaId) {
+        return new ReplyPolicy(view, replicaId, false);
+    }
+
+    /** One full reply per request, digests from the others. */
+    public static ReplyPolicy hashedReplies(View view, int replicaId) {
+        return new ReplyPolicy(view, replicaId, true);
+    }
+
+    /** The replica that sends the full result of {@code reply}'s request. */
+    public int fullReplier(Reply reply) {
+        return view.members().get((int) Math.floorMod(reply.clientId() + reply.sequence(), (long) view.n()));
+    }
+
+    /** {@code full} itself, or its digest form if another replica sends this result in full. */
+    public Reply shape(Reply full) {
+        if (!hashed || full.digestOnly() || fullReplier(full) == replicaId) {
+            return full;
+        }
+        return new Reply(full.sender(), full.clientId(), full.sequence(), full.kind(), full.viewId(),
+                Digests.sha256(full.result().toArray()).value(), true);
+    }
+}
