@@ -36,7 +36,8 @@ import java.util.TreeMap;
  * @param gstMs              global stabilization time: from here on no message is lost and
  *                           every delay is bounded by {@code delayMaxMs + spikeMaxMs}
  * @param livenessBoundMs    every operation of a correct client must complete within this long
- *                           after it was invoked or after GST, whichever is later
+ *                           after it was invoked or after GST, whichever is later; 60 s covers
+ *                           f+2 leader changes at the largest backed-off timeout (6.4 s)
  * @param timeLimitMs        simulated time after which the run stops
  */
 public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, int operationsPerClient,
