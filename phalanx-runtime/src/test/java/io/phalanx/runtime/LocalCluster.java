@@ -50,6 +50,12 @@ final class LocalCluster implements AutoCloseable {
     }
 
     static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures) throws Exception {
+        return start(n, f, clientCount, clientSignatures, java.util.Set.of());
+    }
+
+    /** Like {@link #start(int, int, int, boolean)} but leaves the replicas in {@code notStarted} to the test. */
+    static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures, java.util.Set<Integer> notStarted)
+            throws Exception {
         List<NodeIdentity> replicaIds = new ArrayList<>();
         List<ReplicaEntry> entries = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -72,7 +78,9 @@ final class LocalCluster implements AutoCloseable {
         cluster.clientIdentities.putAll(clientIds);
         try {
             for (int i = 0; i < n; i++) {
-                cluster.startReplica(i);
+                if (!notStarted.contains(i)) {
+                    cluster.startReplica(i);
+                }
             }
         } catch (Exception | Error e) {
             cluster.close();
