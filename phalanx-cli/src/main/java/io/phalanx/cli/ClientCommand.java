@@ -30,7 +30,11 @@ import java.util.concurrent.Callable;
         description = {"Talk to a running cluster's key-value service.",
                 "With an operation, runs it and prints the result; without, reads operations from stdin.",
                 "Operations:", KvCommands.HELP,
-                "Exit status: 0 on success, 1 if the service returned an error or the call failed."})
+                "Exit status: 0 on success, 1 if the service returned an error or the call failed.",
+                "LIMITATION: every run numbers its requests from 1 and replicas remember each client's numbers,",
+                "so a client id serves one run per cluster lifetime; a second run's requests are answered from the",
+                "replicas' reply cache instead of being executed. Use the shell for several operations, or one",
+                "client id per run (keygen --clients N)."})
 public final class ClientCommand implements Callable<Integer> {
 
     @Option(names = "--config", required = true, description = "The cluster file.")
