@@ -50,6 +50,9 @@ public final class ClientCommand implements Callable<Integer> {
             defaultValue = "30")
     long timeoutSeconds;
 
+    @Option(names = "--verbose", description = "Show the client's INFO log lines (connections and so on).")
+    boolean verbose;
+
     @Parameters(arity = "0..*", paramLabel = "OPERATION", description = "e.g. put k v | get k | del k | cas k old new | incr k 5")
     List<String> operation = new ArrayList<>();
 
@@ -68,6 +71,7 @@ public final class ClientCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
         }
+        ch.qos.logback.classic.Level previous = verbose ? null : Logs.quiet();
         try (Client client = connect()) {
             if (oneShot != null) {
                 return runOne(client, oneShot, out, err) ? 0 : 1;
@@ -79,6 +83,8 @@ public final class ClientCommand implements Callable<Integer> {
             err.println("phalanx client: " + e.getMessage());
             err.flush();
             return 1;
+        } finally {
+            Logs.restore(previous);
         }
     }
 

@@ -6,7 +6,6 @@ import io.phalanx.runtime.ReplicaStatus;
 import io.phalanx.runtime.config.ConfigException;
 import io.phalanx.runtime.config.Mode;
 import org.HdrHistogram.Histogram;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -76,13 +75,13 @@ public final class DemoCommand implements Callable<Integer> {
         Mode clusterMode = parseMode();
         checkOptions();
         PrintStream out = System.out;
-        Level previous = quietLogs();
+        Level previous = verbose ? null : Logs.quiet();
         try (DemoCluster cluster = DemoCluster.create(replicas, f, clusterMode, clients, requestTimeoutMs, clientSignatures)) {
             return run(cluster, out, System.err);
         } catch (ConfigException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         } finally {
-            restoreLogs(previous);
+            Logs.restore(previous);
         }
     }
 
@@ -167,22 +166,6 @@ public final class DemoCommand implements Callable<Integer> {
         if (durationSeconds < 1 || clients < 1 || clients > 100 || outstanding < 1 || outstanding > 64) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "need --duration >= 1, --clients in 1..100 and --outstanding in 1..64");
-        }
-    }
-
-    /** The demo prints its own story; replicas' INFO lines would bury it (unless --verbose). */
-    private Level quietLogs() {
-        if (verbose || !(LoggerFactory.getLogger("io.phalanx") instanceof ch.qos.logback.classic.Logger logger)) {
-            return null;
-        }
-        Level previous = logger.getLevel();
-        logger.setLevel(Level.WARN);
-        return previous == null ? Level.INFO : previous;
-    }
-
-    private void restoreLogs(Level previous) {
-        if (previous != null && LoggerFactory.getLogger("io.phalanx") instanceof ch.qos.logback.classic.Logger logger) {
-            logger.setLevel(previous);
         }
     }
 
