@@ -81,6 +81,8 @@ final class ClientLoop implements Runnable {
     private final Queue<Call> submitted = new ConcurrentLinkedQueue<>();
     private final BlockingQueue<Object> events;
     private final AtomicInteger admitted = new AtomicInteger();
+    /** True while a wake-up marker for submitted calls is queued; keeps markers from crowding out replies. */
+    private final java.util.concurrent.atomic.AtomicBoolean wakeQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicLong repliesDropped = new AtomicLong();
     private final AtomicLong timedOut = new AtomicLong();
     private final AtomicLong completed = new AtomicLong();
@@ -122,7 +124,9 @@ final class ClientLoop implements Runnable {
             return call.future;
         }
         submitted.add(call);
-        events.offer(Boolean.TRUE); // a wake-up; if the queue is full the thread is busy and drains `submitted` anyway
+        if (wakeQueued.compareAndSet(false, true) && !events.offer(Boolean.TRUE)) {
+            wakeQueued.set(false); // full: the thread is busy and drains `submitted` every iteration anyway
+        }
         return call.future;
     }
 
@@ -178,6 +182,7 @@ final class ClientLoop implements Runnable {
     }
 
     private void admitSubmitted() {
+        wakeQueued.set(false);
         Call call;
         while ((call = submitted.poll()) != null) {
             waiting.add(call);
@@ -214,16 +219,20 @@ final class ClientLoop implements Runnable {
         while (!deadlines.isEmpty() && (deadlines.peek().future.isDone() || deadlines.peek().deadlineMs <= now)) {
             Call call = deadlines.poll();
             if (!call.future.isDone()) {
+                if (call.operationId < 0 && waiting.remove(call)) {
+                    admitted.decrementAndGet(); // never reached the core: its place is free at once
+                }
                 expire(call);
             }
         }
     }
 
     private void expire(Call call) {
-        if (call.future.completeExceptionally(new PhalanxTimeoutException(name + ": no result from a quorum of replicas within "
-                + callTimeoutMs + " ms" + (call.readOnly ? "" : "; the operation may still take effect later")))) {
-            timedOut.incrementAndGet();
-        }
+        // Counters move before the future completes, so whoever waits on it sees them updated.
+        // Only this thread completes futures of admitted calls.
+        timedOut.incrementAndGet();
+        call.future.completeExceptionally(new PhalanxTimeoutException(name + ": no result from a quorum of replicas within "
+                + callTimeoutMs + " ms" + (call.readOnly ? "" : "; the operation may still take effect later")));
     }
 
     private void apply(ClientOutput output) {
@@ -244,8 +253,9 @@ final class ClientLoop implements Runnable {
             Call call = inCore.remove(completion.operationId());
             if (call != null) {
                 admitted.decrementAndGet();
-                if (call.future.complete(completion.result())) {
+                if (!call.future.isDone()) {
                     completed.incrementAndGet();
+                    call.future.complete(completion.result());
                 }
             }
         }

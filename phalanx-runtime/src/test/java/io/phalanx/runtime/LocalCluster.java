@@ -90,8 +90,12 @@ final class LocalCluster implements AutoCloseable {
     }
 
     Replica startReplica(int id) throws IOException, ConfigException {
+        return startReplica(id, new KeyValueService());
+    }
+
+    Replica startReplica(int id, io.phalanx.core.service.Service service) throws IOException, ConfigException {
         replicas[id] = Replica.builder().config(config).id(id).identity(replicaIdentities.get(id))
-                .service(new KeyValueService()).start();
+                .service(service).start();
         return replicas[id];
     }
 
