@@ -87,7 +87,7 @@ final class DemoCluster implements AutoCloseable {
         }
     }
 
-    Client client(long id, Duration callTimeout, int outstandingMax) throws IOException, ConfigException {
+    synchronized Client client(long id, Duration callTimeout, int outstandingMax) throws IOException, ConfigException {
         Client client = Client.builder().config(config).id(id).privateKey(key("client-" + id))
                 .callTimeout(callTimeout).outstandingMax(outstandingMax).build();
         clients.add(client);
@@ -116,7 +116,7 @@ final class DemoCluster implements AutoCloseable {
     }
 
     /** Closes replica {@code id}, as a crash looks to the others: its connections drop. */
-    void crash(int id) {
+    synchronized void crash(int id) {
         Replica replica = replicas[id];
         replicas[id] = null;
         if (replica != null) {
@@ -124,8 +124,9 @@ final class DemoCluster implements AutoCloseable {
         }
     }
 
+    /** Idempotent; also called from the demo's shutdown hook on Ctrl-C, so the keys never outlive it. */
     @Override
-    public void close() {
+    public synchronized void close() {
         clients.forEach(Client::close);
         for (int i = 0; i < replicas.length; i++) {
             crash(i);

@@ -77,7 +77,13 @@ public final class DemoCommand implements Callable<Integer> {
         PrintStream out = System.out;
         Level previous = verbose ? null : Logs.quiet();
         try (DemoCluster cluster = DemoCluster.create(replicas, f, clusterMode, clients, requestTimeoutMs, clientSignatures)) {
-            return run(cluster, out, System.err);
+            Thread hook = new Thread(cluster::close, "phalanx-demo-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                return run(cluster, out, System.err);
+            } finally {
+                removeHook(hook);
+            }
         } catch (ConfigException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         } finally {
@@ -107,6 +113,14 @@ public final class DemoCommand implements Callable<Integer> {
         int countersOk = workload.verifyCounters();
         Optional<ReplicaStatus> front = cluster.front();
         return summary(out, workload, monitor, drained, countersOk, front);
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // Already shutting down: the hook is running and closes the cluster.
+        }
     }
 
     private static void awaitConnected(List<Client> connected, int n) throws InterruptedException {

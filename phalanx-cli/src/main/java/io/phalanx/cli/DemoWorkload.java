@@ -2,6 +2,7 @@ package io.phalanx.cli;
 
 import io.phalanx.core.message.Bytes;
 import io.phalanx.runtime.Client;
+import io.phalanx.runtime.PhalanxTimeoutException;
 import io.phalanx.sim.kv.KvOperation;
 import io.phalanx.sim.kv.KvResult;
 import org.HdrHistogram.Recorder;
@@ -97,6 +98,10 @@ final class DemoWorkload {
             if (error != null) {
                 failed.incrementAndGet();
                 problem("client " + id + ": " + error.getMessage());
+                if (!(unwrap(error) instanceof PhalanxTimeoutException)) {
+                    slotsRunning.decrementAndGet(); // the client is closed or refusing: retrying would spin
+                    return;
+                }
                 nextExpected = phase == 1 ? null : expected;
             } else {
                 completed.incrementAndGet();
@@ -112,6 +117,11 @@ final class DemoWorkload {
             }
             step(c, s, n + 1, nextExpected);
         });
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
     }
 
     private void checkRead(long id, String key, String expected, KvResult result) {

@@ -60,6 +60,8 @@ public final class Client implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Client.class);
     /** Margin beyond the call timeout that a blocking call waits before giving up on the client thread. */
     private static final long BLOCKING_GRACE_MS = 5_000;
+    /** Cap of the doubling retransmission timeout. */
+    static final long RETRANSMIT_MAX_MS = 16_000;
 
     private final long id;
     private final String name;
@@ -88,9 +90,6 @@ public final class Client implements AutoCloseable {
         this.thread = new Thread(loop, "phalanx-client-" + b.id);
         this.thread.setDaemon(true);
     }
-
-    /** Cap of the doubling retransmission timeout. */
-    static final long RETRANSMIT_MAX_MS = 16_000;
 
     /** A builder; {@code config} and {@code id} are required. */
     public static Builder builder() {

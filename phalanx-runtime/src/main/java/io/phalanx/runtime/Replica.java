@@ -229,6 +229,11 @@ public final class Replica implements AutoCloseable {
         return coreStatus.lastDecided();
     }
 
+    /** The core's non-zero counters (decisions, refusals, leader changes...), as of its latest step. */
+    public java.util.Map<io.phalanx.core.replica.Counter, Long> counters() {
+        return coreStatus.counters();
+    }
+
     /** Everything at once: core state, counters of the core, the driver and both transports. */
     public ReplicaStatus status() {
         ReplicaStatus.Core core = coreStatus;
