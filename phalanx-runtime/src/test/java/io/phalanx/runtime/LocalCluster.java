@@ -56,12 +56,13 @@ final class LocalCluster implements AutoCloseable {
     /** Like {@link #start(int, int, int, boolean)} but leaves the replicas in {@code notStarted} to the test. */
     static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures, java.util.Set<Integer> notStarted)
             throws Exception {
+        java.util.Set<Integer> ports = new java.util.HashSet<>();
         List<NodeIdentity> replicaIds = new ArrayList<>();
         List<ReplicaEntry> entries = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             NodeIdentity identity = CERTIFICATES.generate("replica-" + i, Instant.now());
             replicaIds.add(identity);
-            entries.add(new ReplicaEntry(i, "127.0.0.1", freePort(), freePort(), identity.certificate()));
+            entries.add(new ReplicaEntry(i, "127.0.0.1", freePort(ports), freePort(ports), identity.certificate()));
         }
         Map<Long, NodeIdentity> clientIds = new LinkedHashMap<>();
         List<ClientEntry> clientEntries = new ArrayList<>();
@@ -142,13 +143,18 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** A port free right now and not in {@code taken} (the OS may hand out a just-closed port again). */
+    static int freePort(java.util.Set<Integer> taken) {
+        while (true) {
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.setReuseAddress(true);
+                socket.bind(new InetSocketAddress("127.0.0.1", 0));
+                if (taken.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 }
