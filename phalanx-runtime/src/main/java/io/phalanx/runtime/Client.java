@@ -101,25 +101,43 @@ public final class Client implements AutoCloseable {
         transport = ClientTransport.start(config, id, identity, replyHandler(codec));
         List<Integer> replicas = config.replicas().stream().map(ReplicaEntry::id).toList();
         ClientTransport connections = transport;
-        loop.broadcaster(frame -> replicas.forEach(r -> connections.send(r, frame)));
+        loop.broadcaster(new ClientLoop.Broadcaster() {
+            @Override
+            public void broadcast(byte[] frame) {
+                replicas.forEach(r -> connections.send(r, frame));
+            }
+
+            @Override
+            public void send(int replicaId, byte[] frame) {
+                connections.send(replicaId, frame);
+            }
+        });
         thread.start();
         log.info("{} started: {} replicas, {} mode, client signatures {}", name, replicas.size(),
                 config.cluster().mode(), config.cluster().clientSignatures() ? "on" : "off");
     }
 
     private FrameHandler replyHandler(MessageCodec codec) {
-        return (replicaId, frame) -> {
-            Message message;
-            try {
-                message = codec.decode(frame);
-            } catch (CodecException e) {
-                undecodable.incrementAndGet();
-                return;
+        return new FrameHandler() {
+            @Override
+            public void onFrame(int replicaId, byte[] frame) {
+                Message message;
+                try {
+                    message = codec.decode(frame);
+                } catch (CodecException e) {
+                    undecodable.incrementAndGet();
+                    return;
+                }
+                if (message instanceof Reply reply) {
+                    loop.onReply(replicaId, reply);
+                } else {
+                    undecodable.incrementAndGet();
+                }
             }
-            if (message instanceof Reply reply) {
-                loop.onReply(replicaId, reply);
-            } else {
-                undecodable.incrementAndGet();
+
+            @Override
+            public void onPeerUp(int replicaId) {
+                loop.onReplicaUp(replicaId);
             }
         };
     }
@@ -332,6 +350,11 @@ public final class Client implements AutoCloseable {
             ClusterConfig cluster = config != null ? config : ClusterConfigLoader.load(configFile);
             ClientEntry self = cluster.client(id)
                     .orElseThrow(() -> new ConfigException("clients", "no client with id " + id + " in the cluster config"));
+            int window = CoreSettings.replicaConfig(cluster, cluster.replicas().get(0).id()).clientWindowMax();
+            if (outstandingMax > window) {
+                throw new IllegalArgumentException("outstandingMax " + outstandingMax + " exceeds the replicas' client window ("
+                        + window + "); they would refuse the later requests");
+            }
             NodeIdentity node = identity != null ? identity : KeyFiles.loadIdentity(keyFile(), self.certificate());
             Client client = new Client(this, cluster, node);
             client.start(cluster, node);

@@ -44,10 +44,11 @@ final class ClientLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ClientLoop.class);
     private static final long IDLE_POLL_MS = 200;
 
-    /** Sends one encoded request to every replica. */
-    @FunctionalInterface
+    /** Sends one encoded request to every replica, or to one. */
     interface Broadcaster {
         void broadcast(byte[] frame);
+
+        void send(int replicaId, byte[] frame);
     }
 
     /** One call of the application. */
@@ -57,6 +58,8 @@ final class ClientLoop implements Runnable {
         final CompletableFuture<Bytes> future = new CompletableFuture<>();
         final long deadlineMs;
         long operationId = -1;
+        /** The latest request sent for this call, for replicas that connect later. */
+        byte[] lastFrame;
 
         Call(Bytes operation, boolean readOnly, long deadlineMs) {
             this.operation = operation;
@@ -66,6 +69,9 @@ final class ClientLoop implements Runnable {
     }
 
     private record ReplyIn(int from, Reply reply) {
+    }
+
+    private record ReplicaUp(int replicaId) {
     }
 
     /** A core retransmission timer. */
@@ -91,7 +97,15 @@ final class ClientLoop implements Runnable {
     private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.compare(a.atMs, b.atMs));
     /** Open calls in submission order, which is deadline order (one timeout for all calls). */
     private final ArrayDeque<Call> deadlines = new ArrayDeque<>();
-    private volatile Broadcaster broadcaster = frame -> { };
+    private volatile Broadcaster broadcaster = new Broadcaster() {
+        @Override
+        public void broadcast(byte[] frame) {
+        }
+
+        @Override
+        public void send(int replicaId, byte[] frame) {
+        }
+    };
     private volatile boolean running = true;
     private long nextOperationId = 1;
 
@@ -137,6 +151,15 @@ final class ClientLoop implements Runnable {
         }
     }
 
+    /**
+     * From I/O threads: a replica connection came up. Requests broadcast while it was down were
+     * dropped for it; they are sent to it again at once instead of after a retransmission
+     * timeout (this is what makes the first call of a new client fast).
+     */
+    void onReplicaUp(int replicaId) {
+        events.offer(new ReplicaUp(replicaId)); // if full, the core's retransmission covers it
+    }
+
     void stop() {
         running = false;
         events.offer(Boolean.FALSE);
@@ -169,6 +192,12 @@ final class ClientLoop implements Runnable {
                 Object event = events.poll(waitMs, TimeUnit.MILLISECONDS);
                 if (event instanceof ReplyIn r) {
                     apply(core.onReply(clock.millis(), r.from(), r.reply()));
+                } else if (event instanceof ReplicaUp up) {
+                    inCore.values().forEach(call -> {
+                        if (call.lastFrame != null) {
+                            broadcaster.send(up.replicaId(), call.lastFrame);
+                        }
+                    });
                 }
             }
         } catch (InterruptedException e) {
@@ -238,7 +267,12 @@ final class ClientLoop implements Runnable {
     private void apply(ClientOutput output) {
         for (ClientOutput.Broadcast broadcast : output.broadcasts()) {
             try {
-                broadcaster.broadcast(codec.encode(broadcast.request()));
+                byte[] frame = codec.encode(broadcast.request());
+                Call call = inCore.get(broadcast.operationId());
+                if (call != null) {
+                    call.lastFrame = frame;
+                }
+                broadcaster.broadcast(frame);
             } catch (CodecException e) {
                 Call call = inCore.get(broadcast.operationId());
                 if (call != null) {
