@@ -28,13 +28,17 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "client", mixinStandardHelpOptions = true,
         description = {"Talk to a running cluster's key-value service.",
-                "With an operation, runs it and prints the result; without, reads operations from stdin.",
-                "Operations:", KvCommands.HELP,
-                "Exit status: 0 on success, 1 if the service returned an error or the call failed.",
-                "LIMITATION: every run numbers its requests from 1 and replicas remember each client's numbers,",
-                "so a client id serves one run per cluster lifetime; a second run's requests are answered from the",
-                "replicas' reply cache instead of being executed. Use the shell for several operations, or one",
-                "client id per run (keygen --clients N)."})
+                "",
+                "With an OPERATION, runs it and prints the result; without, reads operations",
+                "from stdin (a shell: help, quit). Exit status 1 if a call failed or the",
+                "service returned an error. Operations:",
+                "",
+                KvCommands.HELP,
+                "",
+                "Limitation: each run numbers its requests from 1, and replicas remember the",
+                "numbers each client id used; so use a client id for one run per cluster",
+                "lifetime (a second run would be answered from the replicas' reply cache",
+                "without executing). Use the shell for many operations, or keygen --clients N."})
 public final class ClientCommand implements Callable<Integer> {
 
     @Option(names = "--config", required = true, description = "The cluster file.")

@@ -25,10 +25,12 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run a local cluster over TLS, crash its leader midway, and check the results.",
-                "Starts the replicas on 127.0.0.1 with throwaway keys, runs a key-value workload from several",
-                "clients (each increments its own counter, writes its own keys and reads them back), closes",
-                "the leader's replica halfway through, and reports the leader change and a summary.",
-                "Exit status 0 only if every request succeeded and every result check passed."})
+                "",
+                "Starts the replicas on 127.0.0.1 with throwaway keys and runs a key-value",
+                "workload from several clients: each increments its own counter, writes its",
+                "own keys and reads them back. Halfway through it closes the leader's replica",
+                "and reports the leader change; at the end it checks every counter and prints",
+                "a summary. Exit status 0 only if every request and every check succeeded."})
 public final class DemoCommand implements Callable<Integer> {
     private static final long STATUS_INTERVAL_MS = 1000;
     private static final long POLL_MS = 50;

@@ -15,10 +15,10 @@ import java.util.Optional;
  */
 final class KvCommands {
     static final String HELP = "  put KEY VALUE           set KEY to VALUE (prints the previous value)\n"
-            + "  get KEY                 read KEY (read-only fast path; falls back to ordering if replicas disagree)\n"
+            + "  get KEY                 read KEY (quorum read; ordered if replicas disagree)\n"
             + "  del KEY                 delete KEY (prints the value it had)\n"
-            + "  cas KEY EXPECTED NEW    set KEY to NEW only if it is EXPECTED ('-' = KEY must be absent)\n"
-            + "  incr KEY [DELTA]        add DELTA (default 1) to the counter at KEY and print the sum";
+            + "  cas KEY EXPECTED NEW    set KEY to NEW if it is EXPECTED ('-': if absent)\n"
+            + "  incr KEY [DELTA]        add DELTA (default 1) to the counter KEY, print it";
 
     /** A command line that is not a valid operation. */
     static final class UsageException extends Exception {

@@ -18,7 +18,10 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "replica", mixinStandardHelpOptions = true,
         description = {"Run one replica of the replicated key-value service until killed.",
-                "SIGTERM / Ctrl-C stop it cleanly. Logs go to stderr."})
+                "",
+                "Listens on the ports the cluster file gives replica ID and connects to the",
+                "other replicas over mutual TLS 1.3. SIGTERM / Ctrl-C stop it cleanly; logs",
+                "go to stderr. Exit status 1 if it stopped itself after an internal failure."})
 public final class ReplicaCommand implements Callable<Integer> {
 
     @Option(names = "--id", required = true, description = "This replica's id in the cluster file.")
