@@ -35,8 +35,8 @@ import java.util.function.BooleanSupplier;
  */
 final class LocalCluster implements AutoCloseable {
     static final Certificates CERTIFICATES = new Certificates(new SecureRandom());
-    /** Short request timer so a leader change takes about a second. */
-    static final Timeouts FAST = new Timeouts(400, 1000, 2000, 20, 200);
+    /** Short request timer so a leader change takes under two seconds. */
+    static final Timeouts FAST = new Timeouts(700, 1000, 2000, 20, 200);
 
     final ClusterConfig config;
     final List<NodeIdentity> replicaIdentities = new ArrayList<>();

@@ -74,8 +74,8 @@ class ReplicaClusterTest {
                 all.add(runIncrements(client, perClient, 8, completed, values));
             }
             LocalCluster.await("some progress", Duration.ofSeconds(20), () -> completed.get() >= 100);
-            assertThat(cluster.replicas[0].leader()).isZero();
-            cluster.replicas[0].close();
+            int leader = cluster.replicas[1].leader(); // 0, unless a slow machine already caused a change
+            cluster.replicas[leader].close();
 
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
             int total = perClient * clients.size();
@@ -83,9 +83,11 @@ class ReplicaClusterTest {
             assertThat(values).hasSize(total).allMatch(v -> v >= 1 && v <= total);
             assertThat(result(clients.get(0).invoke(op(new KvOperation.Get("shared")))))
                     .isEqualTo(KvResult.value(String.valueOf(total)));
-            for (int i = 1; i < 4; i++) {
-                assertThat(cluster.replicas[i].regency()).isPositive();
-                assertThat(cluster.replicas[i].leader()).isNotZero();
+            for (int i = 0; i < 4; i++) {
+                if (i != leader) {
+                    assertThat(cluster.replicas[i].regency()).isPositive();
+                    assertThat(cluster.replicas[i].leader()).isNotEqualTo(leader);
+                }
             }
         }
     }
