@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code phalanx} command: one entry point, one subcommand per job. */
 @Command(name = "phalanx", mixinStandardHelpOptions = true, version = "phalanx 0.1.0",
         description = "Byzantine fault-tolerant state machine replication.",
-        subcommands = {SimCommand.class, KeygenCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, ReplicaCommand.class, ClientCommand.class, KeygenCommand.class, SimCommand.class,
+                CommandLine.HelpCommand.class})
 public final class PhalanxCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -27,7 +27,7 @@ import java.util.Set;
  */
 public final class ClusterConfigLoader {
     private static final Set<String> TOP_KEYS = Set.of("cluster", "replicas", "clients", "timeouts", "batch", "limits");
-    private static final Set<String> CLUSTER_KEYS = Set.of("viewId", "mode", "f");
+    private static final Set<String> CLUSTER_KEYS = Set.of("viewId", "mode", "f", "clientSignatures");
     private static final Set<String> REPLICA_KEYS = Set.of("id", "host", "port", "clientPort", "certificate");
     private static final Set<String> CLIENT_KEYS = Set.of("id", "certificate");
     private static final Set<String> TIMEOUT_KEYS = Set.of("requestMs", "connectMs", "handshakeMs",
@@ -85,7 +85,8 @@ public final class ClusterConfigLoader {
             case "cft" -> Mode.CFT;
             default -> throw new ConfigException(node.path() + ".mode", "must be bft or cft, got '" + modeText + "'");
         };
-        return new ClusterSection(viewId, mode, node.requiredInt("f", 0, Integer.MAX_VALUE));
+        int f = node.requiredInt("f", 0, Integer.MAX_VALUE);
+        return new ClusterSection(viewId, mode, f, node.optionalBoolean("clientSignatures", false));
     }
 
     private List<ReplicaEntry> replicas(YamlNode root) throws ConfigException {

@@ -99,6 +99,18 @@ final class YamlNode {
         return (int) optionalLong(key, defaultValue, min, max);
     }
 
+    /** A YAML boolean ({@code true}/{@code false}); strings such as {@code "yes"} are refused. */
+    boolean optionalBoolean(String key, boolean defaultValue) throws ConfigException {
+        if (!has(key)) {
+            return defaultValue;
+        }
+        YamlNode value = required(key);
+        if (!value.node.isBoolean()) {
+            throw new ConfigException(value.path, "must be true or false, got '" + value.node.asText() + "'");
+        }
+        return value.node.asBoolean();
+    }
+
     String requiredString(String key) throws ConfigException {
         YamlNode value = required(key);
         if (!value.node.isTextual() && !value.node.isNumber()) {

@@ -62,6 +62,26 @@ class ClusterConfigLoaderTest {
     }
 
     @Test
+    void clientSignaturesDefaultOffAndMapToTheCore() throws Exception {
+        assertThat(ClusterConfigLoader.parse(valid(), dir).cluster().clientSignatures()).isFalse();
+        ClusterConfig signed = ClusterConfigLoader.parse(
+                valid().replace("f: 1 }", "f: 1, clientSignatures: true }"), dir);
+        assertThat(signed.cluster().clientSignatures()).isTrue();
+        io.phalanx.core.replica.ReplicaConfig core = io.phalanx.runtime.CoreSettings.replicaConfig(signed, 2);
+        assertThat(core.clientSignaturesRequired()).isTrue();
+        assertThat(core.requestTimeoutMs()).isEqualTo(1500);
+        assertThat(core.batchRequestsMax()).isEqualTo(100);
+        assertThat(core.view().members()).containsExactly(0, 1, 2, 3);
+        assertThat(core.view().publicKeys()).hasSize(4);
+    }
+
+    @Test
+    void clientSignaturesMustBeABoolean() {
+        assertThat(failure(valid().replace("f: 1 }", "f: 1, clientSignatures: \"yes\" }")).getMessage())
+                .startsWith("cluster.clientSignatures: must be true or false");
+    }
+
+    @Test
     void unknownKeyIsNamed() {
         assertThat(failure(valid().replace("requestMs: 1500", "requestMS: 1500")))
                 .hasMessageStartingWith("timeouts.requestMS: unknown key");

@@ -1,0 +1,160 @@
+package io.phalanx.cli;
+
+import io.phalanx.runtime.Client;
+import io.phalanx.runtime.Replica;
+import io.phalanx.runtime.ReplicaStatus;
+import io.phalanx.runtime.config.ClusterConfig;
+import io.phalanx.runtime.config.ClusterConfigLoader;
+import io.phalanx.runtime.config.ClusterSection;
+import io.phalanx.runtime.config.ConfigException;
+import io.phalanx.runtime.config.Mode;
+import io.phalanx.runtime.config.ReplicaEntry;
+import io.phalanx.runtime.config.Timeouts;
+import io.phalanx.runtime.keys.Keygen;
+import io.phalanx.sim.kv.KeyValueService;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The demo's cluster: throwaway keys from {@link Keygen} in a temporary directory, free ports
+ * on 127.0.0.1, n replicas of the key-value service in this JVM over real TLS, and clients.
+ * Closing it closes every replica and client and deletes the directory.
+ */
+final class DemoCluster implements AutoCloseable {
+    private final Path directory;
+    private final ClusterConfig config;
+    private final Replica[] replicas;
+    private final List<Client> clients = new ArrayList<>();
+
+    private DemoCluster(Path directory, ClusterConfig config) {
+        this.directory = directory;
+        this.config = config;
+        this.replicas = new Replica[config.replicas().size()];
+    }
+
+    /** Generates keys and a config; starts nothing yet. */
+    static DemoCluster create(int n, Integer f, Mode mode, int clientCount, long requestTimeoutMs, boolean signatures)
+            throws IOException, ConfigException {
+        Path directory = Files.createTempDirectory("phalanx-demo-");
+        try {
+            Keygen.Result keys = new Keygen(new SecureRandom())
+                    .generate(new Keygen.Options(n, clientCount, directory, mode, f, "127.0.0.1", 7000), Instant.now());
+            ClusterConfig generated = ClusterConfigLoader.load(keys.clusterFile());
+            Set<Integer> taken = new HashSet<>();
+            List<ReplicaEntry> entries = new ArrayList<>();
+            for (ReplicaEntry r : generated.replicas()) {
+                entries.add(new ReplicaEntry(r.id(), r.host(), freePort(taken), freePort(taken), r.certificate()));
+            }
+            Timeouts t = generated.timeouts();
+            ClusterSection section = new ClusterSection(0, generated.cluster().mode(), generated.cluster().f(), signatures);
+            ClusterConfig config = new ClusterConfig(section, entries, generated.clients(),
+                    new Timeouts(requestTimeoutMs, t.connectMs(), t.handshakeMs(), 50, 1000), generated.batch(),
+                    generated.limits()).validate();
+            return new DemoCluster(directory, config);
+        } catch (IOException | ConfigException | RuntimeException e) {
+            deleteRecursively(directory);
+            throw e;
+        }
+    }
+
+    ClusterConfig config() {
+        return config;
+    }
+
+    int size() {
+        return replicas.length;
+    }
+
+    void startReplicas() throws IOException, ConfigException {
+        for (int i = 0; i < replicas.length; i++) {
+            replicas[i] = Replica.builder().config(config).id(i).privateKey(key("replica-" + i))
+                    .service(new KeyValueService()).start();
+        }
+    }
+
+    synchronized Client client(long id, Duration callTimeout, int outstandingMax) throws IOException, ConfigException {
+        Client client = Client.builder().config(config).id(id).privateKey(key("client-" + id))
+                .callTimeout(callTimeout).outstandingMax(outstandingMax).build();
+        clients.add(client);
+        return client;
+    }
+
+    private Path key(String node) {
+        return directory.resolve("keys").resolve(node + ".key");
+    }
+
+    /** Status of every replica still running. */
+    List<ReplicaStatus> live() {
+        List<ReplicaStatus> out = new ArrayList<>();
+        for (Replica replica : replicas) {
+            if (replica != null) {
+                out.add(replica.status());
+            }
+        }
+        return out;
+    }
+
+    /** The most advanced live replica's view of things (highest regency, then most decided). */
+    Optional<ReplicaStatus> front() {
+        return live().stream().max(Comparator.comparingInt(ReplicaStatus::regency)
+                .thenComparingLong(ReplicaStatus::lastDecided));
+    }
+
+    /** Closes replica {@code id}, as a crash looks to the others: its connections drop. */
+    synchronized void crash(int id) {
+        Replica replica = replicas[id];
+        replicas[id] = null;
+        if (replica != null) {
+            replica.close();
+        }
+    }
+
+    /** Idempotent; also called from the demo's shutdown hook on Ctrl-C, so the keys never outlive it. */
+    @Override
+    public synchronized void close() {
+        clients.forEach(Client::close);
+        for (int i = 0; i < replicas.length; i++) {
+            crash(i);
+        }
+        deleteRecursively(directory);
+    }
+
+    static void deleteRecursively(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + root, e);
+        }
+    }
+
+    private static int freePort(Set<Integer> taken) throws IOException {
+        while (true) {
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress("127.0.0.1", 0));
+                if (taken.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.phalanx.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the library's INFO lines off for commands that print their own story (the demo, the
+ * client shell) and back on afterwards. Only the CLI touches logback directly; the library
+ * logs through SLF4J.
+ */
+final class Logs {
+    private static final String LIBRARY = "io.phalanx";
+
+    private Logs() {
+    }
+
+    /** Raises the library's level to WARN; returns the level to restore, or null if nothing changed. */
+    static Level quiet() {
+        if (!(LoggerFactory.getLogger(LIBRARY) instanceof Logger logger)) {
+            return null;
+        }
+        Level previous = logger.getLevel();
+        logger.setLevel(Level.WARN);
+        return previous == null ? Level.INFO : previous;
+    }
+
+    static void restore(Level previous) {
+        if (previous != null && LoggerFactory.getLogger(LIBRARY) instanceof Logger logger) {
+            logger.setLevel(previous);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.phalanx.cli;
+
+import io.phalanx.runtime.Replica;
+import io.phalanx.runtime.config.ConfigException;
+import io.phalanx.sim.kv.KeyValueService;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code phalanx replica}: runs one replica of the key-value service until the process is
+ * stopped; SIGTERM or Ctrl-C close it cleanly through a shutdown hook.
+ */
+@Command(name = "replica", mixinStandardHelpOptions = true,
+        description = {"Run one replica of the replicated key-value service until killed.",
+                "",
+                "Listens on the ports the cluster file gives replica ID and connects to the",
+                "other replicas over mutual TLS 1.3. SIGTERM / Ctrl-C stop it cleanly; logs",
+                "go to stderr. Exit status 1 if it stopped itself after an internal failure."})
+public final class ReplicaCommand implements Callable<Integer> {
+
+    @Option(names = "--id", required = true, description = "This replica's id in the cluster file.")
+    int id;
+
+    @Option(names = "--config", required = true, description = "The cluster file (e.g. from `phalanx keygen`).")
+    Path config;
+
+    @Option(names = "--key", description = "Private key (default: keys/replica-ID.key next to the cluster file).")
+    Path key;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Replica.Builder builder = Replica.builder().config(config).id(id).service(new KeyValueService());
+        if (key != null) {
+            builder.privateKey(key);
+        }
+        Replica replica;
+        try {
+            replica = builder.start();
+        } catch (ConfigException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("phalanx replica: " + e.getMessage());
+            return 1;
+        }
+        Thread hook = new Thread(replica::close, "phalanx-replica-" + id + "-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        while (!replica.awaitClosed(Duration.ofSeconds(1))) {
+            // Runs until a signal closes it (the hook) or it stops itself on a failure.
+        }
+        if (replica.failure().isPresent()) {
+            spec.commandLine().getErr().println("phalanx replica: stopped after a failure: " + replica.failure().get());
+            return 1;
+        }
+        return 0;
+    }
+}

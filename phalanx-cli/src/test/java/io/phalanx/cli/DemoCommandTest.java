@@ -1,0 +1,14 @@
+package io.phalanx.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DemoCommandTest {
+    @Test
+    void shortDemoWithALeaderCrashPasses() {
+        int exit = new CommandLine(new PhalanxCommand()).execute("demo", "--duration", "8", "--clients", "3");
+        assertThat(exit).isZero();
+    }
+}

@@ -1,0 +1,54 @@
+package io.phalanx.cli;
+
+import io.phalanx.runtime.config.Mode;
+import io.phalanx.runtime.keys.Keygen;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** A `phalanx keygen` directory on free local ports, with a short request timer for quick leader changes. */
+final class LocalClusterDirectory {
+    private LocalClusterDirectory() {
+    }
+
+    static Path create(Path dir, int replicas, int clients, long requestTimeoutMs) throws Exception {
+        int basePort = freeBasePort(replicas);
+        Keygen.Result result = new Keygen(new SecureRandom())
+                .generate(new Keygen.Options(replicas, clients, dir, Mode.BFT, null, "127.0.0.1", basePort), Instant.now());
+        Path file = result.clusterFile();
+        String text = Files.readString(file).replace("requestMs: 2000", "requestMs: " + requestTimeoutMs)
+                .replace("reconnectMaxMs: 5000", "reconnectMaxMs: 500");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    /** A base port p with p..p+n-1 and p+100..p+100+n-1 free right now. */
+    static int freeBasePort(int replicas) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+            boolean free = true;
+            for (int i = 0; i < replicas && free; i++) {
+                free = isFree(base + i) && isFree(base + Keygen.CLIENT_PORT_OFFSET + i);
+            }
+            if (free) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free port range found");
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

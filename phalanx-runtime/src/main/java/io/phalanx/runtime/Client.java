@@ -1,0 +1,382 @@
+package io.phalanx.runtime;
+
+import io.phalanx.core.client.ClientConfig;
+import io.phalanx.core.client.ClientCore;
+import io.phalanx.core.codec.CodecException;
+import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.crypto.Signer;
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Message;
+import io.phalanx.core.message.Reply;
+import io.phalanx.runtime.config.ClientEntry;
+import io.phalanx.runtime.config.ClusterConfig;
+import io.phalanx.runtime.config.ClusterConfigLoader;
+import io.phalanx.runtime.config.ConfigException;
+import io.phalanx.runtime.config.ReplicaEntry;
+import io.phalanx.runtime.keys.KeyFiles;
+import io.phalanx.runtime.keys.NodeIdentity;
+import io.phalanx.runtime.transport.ClientTransport;
+import io.phalanx.runtime.transport.FrameHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A connection to a Phalanx cluster: sends operations to every replica and returns a result
+ * once a quorum of replicas returned the same bytes.
+ *
+ * <pre>{@code
+ * try (Client client = Client.builder().config(Path.of("cluster.yaml")).id(1000).build()) {
+ *     Bytes result = client.invoke(operation);                    // ordered, blocking
+ *     Bytes read = client.invokeUnordered(query);                  // read-only fast path
+ *     CompletableFuture<Bytes> later = client.invokeAsync(operation);
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: any thread may call. Internally one thread drives the client's protocol state
+ * ({@link ClientLoop}); Netty I/O threads decode replies. Up to {@code outstandingMax} calls are
+ * in flight at once, up to {@code waitingMax} more wait their turn, and calls beyond that fail
+ * at once with {@link PhalanxOverloadedException}. Every call has a timeout
+ * ({@link PhalanxTimeoutException}). Futures are completed on the client's thread: callbacks
+ * attached with the non-{@code Async} methods of {@link CompletableFuture} run there and must not
+ * block (in particular, must not call {@link #invoke}).
+ *
+ * <p>When the cluster file sets {@code cluster.clientSignatures: true}, every request is signed
+ * with the client's Ed25519 key.
+ */
+public final class Client implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Client.class);
+    /** Margin beyond the call timeout that a blocking call waits before giving up on the client thread. */
+    private static final long BLOCKING_GRACE_MS = 5_000;
+    /** Cap of the doubling retransmission timeout. */
+    static final long RETRANSMIT_MAX_MS = 16_000;
+
+    private final long id;
+    private final String name;
+    private final long callTimeoutMs;
+    private final ClientLoop loop;
+    private final Thread thread;
+    private final AtomicLong undecodable = new AtomicLong();
+    private volatile ClientTransport transport;
+    private boolean closed;
+
+    private Client(Builder b, ClusterConfig config, NodeIdentity identity) {
+        this.id = b.id;
+        this.name = "client " + b.id;
+        this.callTimeoutMs = b.callTimeout.toMillis();
+        Signer signer = config.cluster().clientSignatures() ? CoreSettings.signer(identity.privateKey()) : Signer.NONE;
+        // Replicas forward requests among themselves when the leader is slow, so the client's own
+        // retransmission only repairs lost frames; it need not be as eager as timeouts.requestMs.
+        long retransmitMs = b.retransmitTimeoutMs != null ? b.retransmitTimeoutMs
+                : Math.max(ClientConfig.defaults().retransmitTimeoutMs(), config.timeouts().requestMs());
+        ClientConfig clientConfig = new ClientConfig(retransmitMs, Math.max(retransmitMs, RETRANSMIT_MAX_MS),
+                b.outstandingMax);
+        ClientCore core = new ClientCore(b.id, CoreSettings.view(config), clientConfig, signer);
+        MessageCodec codec = new MessageCodec(config.limits().frameBytesMax());
+        this.loop = new ClientLoop(name, core, codec, b.clock, callTimeoutMs, b.outstandingMax + b.waitingMax,
+                b.repliesQueueMax);
+        this.thread = new Thread(loop, "phalanx-client-" + b.id);
+        this.thread.setDaemon(true);
+    }
+
+    /** A builder; {@code config} and {@code id} are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private void start(ClusterConfig config, NodeIdentity identity) throws IOException {
+        MessageCodec codec = new MessageCodec(config.limits().frameBytesMax());
+        transport = ClientTransport.start(config, id, identity, replyHandler(codec));
+        List<Integer> replicas = config.replicas().stream().map(ReplicaEntry::id).toList();
+        ClientTransport connections = transport;
+        loop.broadcaster(new ClientLoop.Broadcaster() {
+            @Override
+            public void broadcast(byte[] frame) {
+                replicas.forEach(r -> connections.send(r, frame));
+            }
+
+            @Override
+            public void send(int replicaId, byte[] frame) {
+                connections.send(replicaId, frame);
+            }
+        });
+        thread.start();
+        log.info("{} started: {} replicas, {} mode, client signatures {}", name, replicas.size(),
+                config.cluster().mode(), config.cluster().clientSignatures() ? "on" : "off");
+    }
+
+    private FrameHandler replyHandler(MessageCodec codec) {
+        return new FrameHandler() {
+            @Override
+            public void onFrame(int replicaId, byte[] frame) {
+                Message message;
+                try {
+                    message = codec.decode(frame);
+                } catch (CodecException e) {
+                    undecodable.incrementAndGet();
+                    return;
+                }
+                if (message instanceof Reply reply) {
+                    loop.onReply(replicaId, reply);
+                } else {
+                    undecodable.incrementAndGet();
+                }
+            }
+
+            @Override
+            public void onPeerUp(int replicaId) {
+                loop.onReplicaUp(replicaId);
+            }
+        };
+    }
+
+    public long id() {
+        return id;
+    }
+
+    /**
+     * Executes {@code operation} through consensus and waits for its result.
+     *
+     * @throws PhalanxTimeoutException    if no quorum answered within the call timeout
+     * @throws PhalanxOverloadedException if too many calls are open
+     * @throws PhalanxException           if the client is closed meanwhile
+     */
+    public Bytes invoke(Bytes operation) {
+        return await(invokeAsync(operation));
+    }
+
+    /**
+     * Sends a read-only {@code operation} to be answered from the replicas' current state without
+     * consensus; if their answers do not agree (or time out) it is retried as an ordered call, so
+     * the result is linearizable either way. The service must not change state for it.
+     */
+    public Bytes invokeUnordered(Bytes operation) {
+        return await(invokeUnorderedAsync(operation));
+    }
+
+    /** Like {@link #invoke}, without waiting. */
+    public CompletableFuture<Bytes> invokeAsync(Bytes operation) {
+        return loop.submit(Objects.requireNonNull(operation, "operation"), false);
+    }
+
+    /** Like {@link #invokeUnordered}, without waiting. */
+    public CompletableFuture<Bytes> invokeUnorderedAsync(Bytes operation) {
+        return loop.submit(Objects.requireNonNull(operation, "operation"), true);
+    }
+
+    private Bytes await(CompletableFuture<Bytes> future) {
+        try {
+            return future.get(callTimeoutMs + BLOCKING_GRACE_MS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof PhalanxException p) {
+                throw p;
+            }
+            throw new PhalanxException(name + ": call failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new PhalanxTimeoutException(name + ": client thread did not answer within "
+                    + (callTimeoutMs + BLOCKING_GRACE_MS) + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PhalanxException(name + ": interrupted while waiting for a result", e);
+        }
+    }
+
+    /** Calls completed with a result, calls that timed out, calls open now, and dropped input. */
+    public Stats stats() {
+        ClientTransport connections = transport;
+        return new Stats(loop.completed(), loop.timedOut(), loop.open(), loop.repliesDropped(), undecodable.get(),
+                connections == null ? Set.of() : connections.connectedReplicas());
+    }
+
+    /**
+     * A snapshot of a client's counters.
+     *
+     * @param completed          calls completed with a result
+     * @param timedOut           calls failed with {@link PhalanxTimeoutException}
+     * @param open               calls outstanding or waiting now
+     * @param repliesDropped     replies dropped because the client's reply queue was full
+     * @param undecodable        frames from replicas that were not a valid reply
+     * @param connectedReplicas  replicas with an authenticated connection now
+     */
+    public record Stats(long completed, long timedOut, int open, long repliesDropped, long undecodable,
+                        Set<Integer> connectedReplicas) {
+    }
+
+    /** Fails every open call with {@link PhalanxException}, stops the thread and closes the connections. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        loop.stop();
+        try {
+            thread.join(BLOCKING_GRACE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ClientTransport connections = transport;
+        if (connections != null) {
+            connections.close();
+        }
+        log.info("{} stopped ({} calls completed, {} timed out)", name, loop.completed(), loop.timedOut());
+    }
+
+    /**
+     * Configures and connects a {@link Client}. Required: a cluster config (file or object) and
+     * the client's id. The private key defaults to {@code keys/client-<id>.key} next to the file.
+     */
+    public static final class Builder {
+        /** Default per-call timeout. */
+        public static final Duration CALL_TIMEOUT_DEFAULT = Duration.ofSeconds(30);
+        /** Default calls waiting beyond {@code outstandingMax}. */
+        public static final int WAITING_MAX_DEFAULT = 10_000;
+        /** Default bound of the queue of replies waiting for the client thread. */
+        public static final int REPLIES_QUEUE_MAX_DEFAULT = 16_384;
+
+        private Path configFile;
+        private ClusterConfig config;
+        private Long id;
+        private Path privateKeyFile;
+        private NodeIdentity identity;
+        private Duration callTimeout = CALL_TIMEOUT_DEFAULT;
+        private int outstandingMax = ClientConfig.defaults().outstandingMax();
+        private int waitingMax = WAITING_MAX_DEFAULT;
+        private int repliesQueueMax = REPLIES_QUEUE_MAX_DEFAULT;
+        private Long retransmitTimeoutMs;
+        private InstantSource clock = InstantSource.system();
+
+        private Builder() {
+        }
+
+        public Builder config(Path clusterFile) {
+            this.configFile = Objects.requireNonNull(clusterFile, "clusterFile");
+            this.config = null;
+            return this;
+        }
+
+        public Builder config(ClusterConfig clusterConfig) {
+            this.config = Objects.requireNonNull(clusterConfig, "clusterConfig");
+            this.configFile = null;
+            return this;
+        }
+
+        public Builder id(long clientId) {
+            this.id = clientId;
+            return this;
+        }
+
+        /** The client's PKCS#8 PEM private key; checked against its certificate in the config. */
+        public Builder privateKey(Path file) {
+            this.privateKeyFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /** The client's key and certificate, already loaded (instead of {@link #privateKey}). */
+        public Builder identity(NodeIdentity nodeIdentity) {
+            this.identity = Objects.requireNonNull(nodeIdentity, "nodeIdentity");
+            return this;
+        }
+
+        /** How long a call may take before it fails with {@link PhalanxTimeoutException}. */
+        public Builder callTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("callTimeout must be > 0, got " + timeout);
+            }
+            this.callTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Calls in flight at once (default 64). Must not exceed the replicas' client window (256 by
+         * default), or replicas refuse the later sequence numbers.
+         */
+        public Builder outstandingMax(int max) {
+            this.outstandingMax = positive("outstandingMax", max);
+            return this;
+        }
+
+        /** Calls that may wait for a free slot beyond {@code outstandingMax}; more fail at once. */
+        public Builder waitingMax(int max) {
+            this.waitingMax = positive("waitingMax", max);
+            return this;
+        }
+
+        /** Bound of the reply queue between the I/O threads and the client thread. */
+        public Builder repliesQueueMax(int max) {
+            this.repliesQueueMax = positive("repliesQueueMax", max);
+            return this;
+        }
+
+        /** First retransmission timeout (doubles up to 16 s); default the larger of 2 s and {@code timeouts.requestMs}. */
+        public Builder retransmitTimeoutMs(long ms) {
+            if (ms <= 0) {
+                throw new IllegalArgumentException("retransmitTimeoutMs must be > 0, got " + ms);
+            }
+            this.retransmitTimeoutMs = ms;
+            return this;
+        }
+
+        Builder clock(InstantSource source) {
+            this.clock = Objects.requireNonNull(source, "source");
+            return this;
+        }
+
+        /**
+         * Loads the config and key and starts connecting to every replica (connections come up
+         * in the background; calls made meanwhile are retransmitted until they arrive).
+         *
+         * @throws ConfigException if the file is invalid or does not list this client
+         * @throws IOException     if the key cannot be read or does not match the client's certificate
+         */
+        public Client build() throws IOException, ConfigException {
+            if (id == null || (config == null && configFile == null)) {
+                throw new IllegalStateException("Client.builder() needs config and id");
+            }
+            ClusterConfig cluster = config != null ? config : ClusterConfigLoader.load(configFile);
+            ClientEntry self = cluster.client(id)
+                    .orElseThrow(() -> new ConfigException("clients", "no client with id " + id + " in the cluster config"));
+            int window = CoreSettings.replicaConfig(cluster, cluster.replicas().get(0).id()).clientWindowMax();
+            if (outstandingMax > window) {
+                throw new IllegalArgumentException("outstandingMax " + outstandingMax + " exceeds the replicas' client window ("
+                        + window + "); they would refuse the later requests");
+            }
+            NodeIdentity node = identity != null ? identity : KeyFiles.loadIdentity(keyFile(), self.certificate());
+            Client client = new Client(this, cluster, node);
+            client.start(cluster, node);
+            return client;
+        }
+
+        private Path keyFile() {
+            if (privateKeyFile != null) {
+                return privateKeyFile;
+            }
+            if (configFile == null) {
+                throw new IllegalStateException("no privateKey given and no cluster file to find keys/client-" + id
+                        + ".key next to");
+            }
+            return configFile.toAbsolutePath().getParent().resolve("keys").resolve("client-" + id + ".key");
+        }
+
+        private static int positive(String name, int value) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(name + " must be > 0, got " + value);
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.phalanx.runtime;
+
+import io.phalanx.core.crypto.SignatureVerifier;
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.replica.ReplicaConfig;
+import io.phalanx.core.view.Mode;
+import io.phalanx.core.view.View;
+import io.phalanx.runtime.config.ClientEntry;
+import io.phalanx.runtime.config.ClusterConfig;
+import io.phalanx.runtime.config.ReplicaEntry;
+
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Translates a cluster file ({@link ClusterConfig}) into the core's vocabulary: the initial
+ * {@link View}, a replica's {@link ReplicaConfig} and the signature verifier over every node's
+ * public key. The one place where file keys meet core parameters, so a reader can check the
+ * mapping at a glance:
+ *
+ * <ul>
+ *   <li>{@code cluster.viewId / mode / f} and the replicas (in id order, with their certificates'
+ *       public keys) → the {@code View};</li>
+ *   <li>{@code cluster.clientSignatures} → {@code clientSignaturesRequired};</li>
+ *   <li>{@code timeouts.requestMs} → {@code requestTimeoutMs};</li>
+ *   <li>{@code batch.requestsMax / bytesMax} → {@code batchRequestsMax / batchBytesMax}.</li>
+ * </ul>
+ * Everything else keeps {@link ReplicaConfig#defaults}.
+ */
+public final class CoreSettings {
+    private CoreSettings() {
+    }
+
+    /** The view the cluster file describes: members in id order, so leader rotation follows ids. */
+    public static View view(ClusterConfig config) {
+        List<ReplicaEntry> sorted = new ArrayList<>(config.replicas());
+        sorted.sort(Comparator.comparingInt(ReplicaEntry::id));
+        List<Integer> members = sorted.stream().map(ReplicaEntry::id).toList();
+        Map<Integer, Bytes> keys = new HashMap<>();
+        sorted.forEach(r -> keys.put(r.id(), Bytes.copyOf(r.publicKey().getEncoded())));
+        return new View(config.cluster().viewId(), members, config.cluster().f(), mode(config), keys);
+    }
+
+    static Mode mode(ClusterConfig config) {
+        return switch (config.cluster().mode()) {
+            case BFT -> Mode.BFT;
+            case CFT -> Mode.CFT;
+        };
+    }
+
+    /** Replica {@code replicaId}'s protocol settings. */
+    public static ReplicaConfig replicaConfig(ClusterConfig config, int replicaId) {
+        ReplicaConfig d = ReplicaConfig.defaults(replicaId, view(config));
+        int batchBytesMax = config.batch().bytesMax();
+        // Core parameters without a file key keep their defaults; the record's own checks
+        // (e.g. an operation must fit in a batch) still apply.
+        return new ReplicaConfig(replicaId, d.view(), config.batch().requestsMax(), batchBytesMax,
+                d.pendingRequestsMax(), d.instanceWindowMax(), d.clientWindowMax(),
+                Math.min(d.operationBytesMax(), batchBytesMax), d.clockSkewMaxMs(), d.requestTimeoutMs(),
+                d.timeoutBackoffExponentMax(), d.decisionLogMax(), d.decisionPushMax(), d.clientSignaturesRequired())
+                .withRequestTimeoutMs(config.timeouts().requestMs())
+                .withClientSignaturesRequired(config.cluster().clientSignatures());
+    }
+
+    /** Signs with {@code privateKey} (Ed25519, Bouncy Castle's implementation; see {@code FastEd25519}). */
+    public static io.phalanx.core.crypto.Signer signer(java.security.PrivateKey privateKey) {
+        return FastEd25519.signer(privateKey);
+    }
+
+    /**
+     * Checks signatures of every replica and client the file lists (Bouncy Castle's Ed25519 with
+     * a cache of verified signatures; see {@code FastEd25519}).
+     */
+    public static SignatureVerifier verifier(ClusterConfig config) {
+        Map<Integer, PublicKey> replicas = new HashMap<>();
+        config.replicas().forEach(r -> replicas.put(r.id(), r.publicKey()));
+        Map<Long, PublicKey> clients = new HashMap<>();
+        for (ClientEntry client : config.clients()) {
+            clients.put(client.id(), client.certificate().getPublicKey());
+        }
+        return new FastEd25519(replicas, clients);
+    }
+}

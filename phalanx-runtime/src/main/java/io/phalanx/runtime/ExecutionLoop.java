@@ -1,0 +1,161 @@
+package io.phalanx.runtime;
+
+import io.phalanx.core.codec.CodecException;
+import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.Reply;
+import io.phalanx.core.message.Request;
+import io.phalanx.core.message.RequestId;
+import io.phalanx.core.replica.ServiceExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * A replica's execution thread: the only thread that touches the {@link ServiceExecutor} (and
+ * so the service). Ordered decisions, read-only queries and reply resends all arrive through one
+ * bounded queue in the order the protocol thread produced them, so a query sees every decision
+ * of the steps before it and never races with execution.
+ *
+ * <p>Decisions must never be lost: when the queue is full the protocol thread waits
+ * ({@link #submitDecision}), which is the backpressure that eventually fills — and drops from —
+ * the bounded inbound queue; the protocol retransmits. Queries and resends are best effort
+ * (dropped and counted when the queue is full; the client retries).
+ */
+final class ExecutionLoop implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(ExecutionLoop.class);
+
+    /** Work items, in protocol order. */
+    private sealed interface Task permits Execute, Query, Resend, Stop {
+    }
+
+    private record Execute(Decision decision) implements Task {
+    }
+
+    private record Query(Request request) implements Task {
+    }
+
+    private record Resend(RequestId id) implements Task {
+    }
+
+    private record Stop() implements Task {
+    }
+
+    private final String name;
+    private final ServiceExecutor executor;
+    private final MessageCodec codec;
+    private final BlockingQueue<Task> tasks;
+    private final Consumer<Throwable> onFatal;
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile long lastExecuted = -1;
+    private volatile ReplySender replies = (clientId, frame) -> false;
+
+    /** Where encoded replies go: the client port. */
+    @FunctionalInterface
+    interface ReplySender {
+        boolean send(long clientId, byte[] frame);
+    }
+
+    ExecutionLoop(String name, ServiceExecutor executor, MessageCodec codec, int tasksMax, Consumer<Throwable> onFatal) {
+        this.name = name;
+        this.executor = executor;
+        this.codec = codec;
+        this.tasks = new ArrayBlockingQueue<>(tasksMax);
+        this.onFatal = onFatal;
+    }
+
+    void replies(ReplySender sender) {
+        this.replies = sender;
+    }
+
+    /** Blocks while the queue is full: a decision is never dropped. */
+    void submitDecision(Decision decision) throws InterruptedException {
+        tasks.put(new Execute(decision));
+    }
+
+    void submitQuery(Request request) {
+        offer(new Query(request));
+    }
+
+    void submitResend(RequestId id) {
+        offer(new Resend(id));
+    }
+
+    private void offer(Task task) {
+        if (!tasks.offer(task)) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    /** Asks the thread to finish the queued work and stop; waits for it at most {@code waitMs}. */
+    void stop(Thread thread, long waitMs) throws InterruptedException {
+        if (!tasks.offer(new Stop(), waitMs, TimeUnit.MILLISECONDS)) {
+            thread.interrupt();
+        }
+        thread.join(waitMs);
+        if (thread.isAlive()) {
+            thread.interrupt();
+            thread.join(waitMs);
+        }
+    }
+
+    long lastExecuted() {
+        return lastExecuted;
+    }
+
+    long dropped() {
+        return dropped.get();
+    }
+
+    int queued() {
+        return tasks.size();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                Task task = tasks.take();
+                if (task instanceof Stop) {
+                    return;
+                }
+                run(task);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            // An out-of-order decision or a failing service: continuing would diverge from the others.
+            log.error("{}: execution stopped: {}", name, e.toString(), e);
+            onFatal.accept(e);
+        }
+    }
+
+    private void run(Task task) {
+        if (task instanceof Execute e) {
+            for (Reply reply : executor.execute(e.decision())) {
+                send(reply);
+            }
+            lastExecuted = executor.lastExecuted();
+        } else if (task instanceof Query q) {
+            send(executor.query(q.request()));
+        } else if (task instanceof Resend r) {
+            executor.cachedReply(r.id()).ifPresent(this::send);
+        }
+    }
+
+    private void send(Reply reply) {
+        byte[] frame;
+        try {
+            frame = codec.encode(reply);
+        } catch (CodecException e) {
+            log.warn("{}: reply to {} not sent: {}", name, reply.requestId(), e.getMessage());
+            return;
+        }
+        replies.send(reply.clientId(), frame); // a drop is counted by the transport; the client retries
+    }
+}

@@ -1,0 +1,33 @@
+package io.phalanx.runtime;
+
+import org.slf4j.Logger;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Counts occurrences of one kind of refused input and logs a WARN line only on the 1st, 2nd,
+ * 4th, 8th, ... occurrence, so a hostile peer sending garbage in a loop is visible in the log
+ * without being able to flood it. The exact number is always in the counter.
+ */
+final class RateLimitedWarning {
+    private final Logger log;
+    private final AtomicLong count = new AtomicLong();
+
+    RateLimitedWarning(Logger log) {
+        this.log = log;
+    }
+
+    /** Counts one occurrence; logs {@code format} (SLF4J style) with the running count appended. */
+    void record(String format, Object... arguments) {
+        long n = count.incrementAndGet();
+        if (Long.bitCount(n) == 1) {
+            Object[] withCount = java.util.Arrays.copyOf(arguments, arguments.length + 1);
+            withCount[arguments.length] = n;
+            log.warn(format + " (occurrence {}; further ones are counted, logged at powers of two)", withCount);
+        }
+    }
+
+    long count() {
+        return count.get();
+    }
+}

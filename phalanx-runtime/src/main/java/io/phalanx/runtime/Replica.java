@@ -1,0 +1,435 @@
+package io.phalanx.runtime;
+
+import io.phalanx.core.codec.CodecException;
+import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.crypto.SignatureVerifier;
+import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.Message;
+import io.phalanx.core.message.Propose;
+import io.phalanx.core.message.ReplicaMessage;
+import io.phalanx.core.message.Request;
+import io.phalanx.core.message.Write;
+import io.phalanx.core.replica.Input;
+import io.phalanx.core.replica.ReplicaConfig;
+import io.phalanx.core.replica.ReplicaCore;
+import io.phalanx.core.replica.ServiceExecutor;
+import io.phalanx.core.service.RequestVerifier;
+import io.phalanx.core.service.Service;
+import io.phalanx.runtime.config.ClusterConfig;
+import io.phalanx.runtime.config.ClusterConfigLoader;
+import io.phalanx.runtime.config.ConfigException;
+import io.phalanx.runtime.config.ReplicaEntry;
+import io.phalanx.runtime.keys.KeyFiles;
+import io.phalanx.runtime.keys.NodeIdentity;
+import io.phalanx.runtime.transport.ClientFrameHandler;
+import io.phalanx.runtime.transport.ClientPortServer;
+import io.phalanx.runtime.transport.FrameHandler;
+import io.phalanx.runtime.transport.ReplicaMesh;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running replica: the protocol core, the service and the network, wired together.
+ *
+ * <pre>{@code
+ * try (Replica replica = Replica.builder()
+ *         .config(Path.of("cluster.yaml"))
+ *         .id(0)                       // key defaults to keys/replica-0.key next to the file
+ *         .service(new MyService())
+ *         .start()) {
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Threads (see {@code docs/ARCHITECTURE.md}, "Runtime drivers"): Netty I/O threads of the
+ * mesh and of the client port decode frames and queue them for the single protocol thread
+ * ({@link ProtocolLoop}), which runs the {@link ReplicaCore} and its timers; decided batches,
+ * read-only queries and reply resends go to the single execution thread ({@link ExecutionLoop}),
+ * which runs the {@link Service} and sends replies. Signatures of requests and votes are checked
+ * on the I/O threads as they arrive, so that the core's checks on the protocol thread mostly hit
+ * a cache of verified signatures.
+ *
+ * <p>Identity comes only from the transport: a replica message counts as sent by the replica
+ * whose certificate authenticated the connection, and a request whose client id differs from
+ * its connection's certificate is dropped (counted, WARN). Every refused input is counted in
+ * {@link #status()}. If the core or the service breaks an invariant, the replica logs it,
+ * stops itself and reports it in {@link #failure()}.
+ */
+public final class Replica implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Replica.class);
+    private static final long STOP_WAIT_MS = 5_000;
+
+    private final int id;
+    private final String name;
+    private final MessageCodec codec;
+    private final SignatureVerifier signatures;
+    private final boolean clientSignatures;
+    private final ProtocolLoop protocol;
+    private final ExecutionLoop execution;
+    private final Thread protocolThread;
+    private final Thread executionThread;
+    private final RateLimitedWarning undecodable;
+    private final RateLimitedWarning unexpected;
+    private final RateLimitedWarning clientIdMismatches;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile ReplicaStatus.Core coreStatus;
+    private volatile ReplicaMesh mesh;
+    private volatile ClientPortServer clientPort;
+    private volatile Throwable failure;
+    private boolean closed;
+
+    private Replica(Builder b, ClusterConfig config, NodeIdentity identity) {
+        this.id = b.id;
+        this.name = "replica " + b.id;
+        this.codec = new MessageCodec(config.limits().frameBytesMax());
+        this.undecodable = new RateLimitedWarning(log);
+        this.unexpected = new RateLimitedWarning(log);
+        this.clientIdMismatches = new RateLimitedWarning(log);
+        ReplicaConfig replicaConfig = CoreSettings.replicaConfig(config, b.id);
+        this.signatures = CoreSettings.verifier(config);
+        this.clientSignatures = config.cluster().clientSignatures();
+        ReplicaCore core = new ReplicaCore(replicaConfig, b.requestVerifier, CoreSettings.signer(identity.privateKey()),
+                signatures, new SecureRandom());
+        ServiceExecutor executor = new ServiceExecutor(b.id, replicaConfig.view().id(), b.service,
+                replicaConfig.clientWindowMax());
+        this.execution = new ExecutionLoop(name, executor, codec, b.executionQueueMax, this::fail);
+        this.protocol = new ProtocolLoop(name, core, codec, execution, b.clock, b.inboundQueueMax,
+                status -> coreStatus = status, this::fail);
+        this.protocolThread = thread(protocol, "protocol");
+        this.executionThread = thread(execution, "execution");
+    }
+
+    private Thread thread(Runnable body, String role) {
+        Thread thread = new Thread(body, "phalanx-replica-" + id + "-" + role);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    /** A builder; {@code config}, {@code id} and {@code service} are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private void start(ClusterConfig config, NodeIdentity identity) throws IOException {
+        try {
+            clientPort = ClientPortServer.start(config, id, identity, clientHandler());
+            mesh = ReplicaMesh.start(config, id, identity, meshHandler());
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        ClientPortServer port = clientPort;
+        ReplicaMesh replicas = mesh;
+        execution.replies(port::sendToClient);
+        protocol.mesh(replicas::send);
+        executionThread.start();
+        protocolThread.start();
+        ReplicaEntry self = config.replica(id).orElseThrow();
+        log.info("{} started: {} n={} f={}, mesh {}:{}, clients {}:{}, client signatures {}", name,
+                config.cluster().mode(), config.replicas().size(), config.cluster().f(), self.host(), self.port(),
+                self.host(), self.clientPort(), config.cluster().clientSignatures() ? "required" : "off");
+    }
+
+    private FrameHandler meshHandler() {
+        return (replicaId, frame) -> {
+            Message message = decode(frame, "replica " + replicaId);
+            if (message instanceof ReplicaMessage m) {
+                preverify(m);
+                protocol.offer(new Input.MessageReceived(replicaId, m), "replica " + replicaId);
+            } else if (message != null) {
+                unexpected.record("{}: replica {} sent a {} on the mesh; dropped", name, replicaId,
+                        message.getClass().getSimpleName());
+            }
+        };
+    }
+
+    private ClientFrameHandler clientHandler() {
+        return (clientId, frame) -> {
+            Message message = decode(frame, "client " + clientId);
+            if (message instanceof Request r) {
+                if (r.clientId() != clientId) {
+                    clientIdMismatches.record("{}: client {} sent a request as client {}; dropped", name, clientId,
+                            r.clientId());
+                    return;
+                }
+                preverify(r);
+                protocol.offer(new Input.RequestReceived(r), "client " + clientId);
+            } else if (message != null) {
+                unexpected.record("{}: client {} sent a {}; only requests are accepted from clients", name, clientId,
+                        message.getClass().getSimpleName());
+            }
+        };
+    }
+
+    /**
+     * Checks signatures on the I/O thread so that the core's own checks of the same bytes, on
+     * the protocol thread, are cache hits (see {@code FastEd25519}). The result is ignored here:
+     * the core decides, and counts, what is invalid.
+     */
+    private void preverify(ReplicaMessage message) {
+        if (message instanceof Write w) {
+            signatures.verifyReplica(w.sender(), MessageCodec.signedBytes(w), w.signature());
+        } else if (message instanceof Accept a) {
+            signatures.verifyReplica(a.sender(), MessageCodec.signedBytes(a), a.signature());
+        } else if (message instanceof Propose p) {
+            p.batch().requests().forEach(this::preverify);
+        }
+    }
+
+    private void preverify(Request request) {
+        if (clientSignatures) {
+            signatures.verifyClient(request.clientId(), MessageCodec.signedBytes(request), request.signature());
+        }
+    }
+
+    /** Runs on I/O threads (the codec is stateless); null if the frame is not a message. */
+    private Message decode(byte[] frame, String from) {
+        try {
+            return codec.decode(frame);
+        } catch (CodecException e) {
+            undecodable.record("{}: undecodable frame of {} bytes from {}: {}", name, frame.length, from, e.getMessage());
+            return null;
+        }
+    }
+
+    private void fail(Throwable cause) {
+        failure = cause;
+        // Not on the failing thread: close() joins it.
+        Thread closer = new Thread(this::close, "phalanx-replica-" + id + "-stop");
+        closer.setDaemon(true);
+        closer.start();
+    }
+
+    public int id() {
+        return id;
+    }
+
+    /** The installed regency, as of the protocol thread's latest step. */
+    public int regency() {
+        return coreStatus.regency();
+    }
+
+    /** The replica this one currently follows. */
+    public int leader() {
+        return coreStatus.leader();
+    }
+
+    /** Highest consensus id decided here; -1 before the first decision. */
+    public long lastDecided() {
+        return coreStatus.lastDecided();
+    }
+
+    /** The core's non-zero counters (decisions, refusals, leader changes...), as of its latest step. */
+    public java.util.Map<io.phalanx.core.replica.Counter, Long> counters() {
+        return coreStatus.counters();
+    }
+
+    /** Everything at once: core state, counters of the core, the driver and both transports. */
+    public ReplicaStatus status() {
+        ReplicaStatus.Core core = coreStatus;
+        ReplicaMesh replicas = mesh;
+        ClientPortServer port = clientPort;
+        return new ReplicaStatus(id, core.regency(), core.leader(), core.active(), core.lastDecided(),
+                execution.lastExecuted(), core.pendingRequests(), core.counters(),
+                new ReplicaStatus.DriverCounters(protocol.inboundDropped(), undecodable.count(), unexpected.count(),
+                        clientIdMismatches.count(), execution.dropped(), protocol.encodeFailures()),
+                replicas == null ? null : replicas.metrics().snapshot(),
+                port == null ? null : port.metrics().snapshot());
+    }
+
+    /** Why the replica stopped itself (a broken invariant in the core or a failing service), if it did. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    /** Waits until the replica is closed (by {@link #close()} or after a failure); false on timeout. */
+    public boolean awaitClosed(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Stops everything this replica started: the client port and the mesh (so no input arrives),
+     * then the protocol thread, then the execution thread after it finishes what was queued.
+     * Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        try {
+            closeQuietly(clientPort);
+            closeQuietly(mesh);
+            protocol.stop();
+            stopThread(protocolThread);
+            if (executionThread.isAlive()) {
+                execution.stop(executionThread, STOP_WAIT_MS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            stopped.countDown();
+            log.info("{} stopped (last decided {}, last executed {})", name, coreStatus.lastDecided(),
+                    execution.lastExecuted());
+        }
+    }
+
+    private static void stopThread(Thread thread) throws InterruptedException {
+        if (thread == Thread.currentThread() || !thread.isAlive()) {
+            return;
+        }
+        thread.join(STOP_WAIT_MS);
+        if (thread.isAlive()) {
+            thread.interrupt(); // blocked handing a decision to a stuck execution thread
+            thread.join(STOP_WAIT_MS);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            log.warn("error while closing {}: {}", closeable, e.toString());
+        }
+    }
+
+    /**
+     * Configures and starts a {@link Replica}. Required: a cluster config (file or object), the
+     * replica's id, and the service. The private key defaults to {@code keys/replica-<id>.key}
+     * next to the cluster file.
+     */
+    public static final class Builder {
+        /** Default bound of the protocol thread's inbound queue. */
+        public static final int INBOUND_QUEUE_MAX_DEFAULT = 16_384;
+        /** Default bound of the execution thread's queue. */
+        public static final int EXECUTION_QUEUE_MAX_DEFAULT = 4_096;
+
+        private Path configFile;
+        private ClusterConfig config;
+        private Integer id;
+        private Path privateKeyFile;
+        private NodeIdentity identity;
+        private Service service;
+        private RequestVerifier requestVerifier = RequestVerifier.ACCEPT_ALL;
+        private InstantSource clock = InstantSource.system();
+        private int inboundQueueMax = INBOUND_QUEUE_MAX_DEFAULT;
+        private int executionQueueMax = EXECUTION_QUEUE_MAX_DEFAULT;
+
+        private Builder() {
+        }
+
+        /** The cluster file; loaded (and validated) by {@link #start()}. */
+        public Builder config(Path clusterFile) {
+            this.configFile = Objects.requireNonNull(clusterFile, "clusterFile");
+            this.config = null;
+            return this;
+        }
+
+        /** A cluster config built in code (tests, the demo). */
+        public Builder config(ClusterConfig clusterConfig) {
+            this.config = Objects.requireNonNull(clusterConfig, "clusterConfig");
+            this.configFile = null;
+            return this;
+        }
+
+        public Builder id(int replicaId) {
+            this.id = replicaId;
+            return this;
+        }
+
+        /** The replica's PKCS#8 PEM private key; checked against its certificate in the config. */
+        public Builder privateKey(Path file) {
+            this.privateKeyFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /** The replica's key and certificate, already loaded (instead of {@link #privateKey}). */
+        public Builder identity(NodeIdentity nodeIdentity) {
+            this.identity = Objects.requireNonNull(nodeIdentity, "nodeIdentity");
+            return this;
+        }
+
+        /** The replicated service; it is called from the execution thread only. */
+        public Builder service(Service replicatedService) {
+            this.service = Objects.requireNonNull(replicatedService, "replicatedService");
+            return this;
+        }
+
+        /** The service's check on proposed requests (default: accept all); runs on the protocol thread. */
+        public Builder requestVerifier(RequestVerifier verifier) {
+            this.requestVerifier = Objects.requireNonNull(verifier, "verifier");
+            return this;
+        }
+
+        /** Bound of the protocol thread's queue; inputs beyond it are dropped and counted. */
+        public Builder inboundQueueMax(int max) {
+            this.inboundQueueMax = positive("inboundQueueMax", max);
+            return this;
+        }
+
+        /** Bound of the execution thread's queue; a full queue makes the protocol thread wait. */
+        public Builder executionQueueMax(int max) {
+            this.executionQueueMax = positive("executionQueueMax", max);
+            return this;
+        }
+
+        Builder clock(InstantSource source) {
+            this.clock = Objects.requireNonNull(source, "source");
+            return this;
+        }
+
+        /**
+         * Loads the config and key, binds the ports and starts the threads.
+         *
+         * @throws ConfigException if the cluster file is invalid or does not list this replica
+         * @throws IOException     if the key cannot be read or does not match the replica's
+         *                         certificate, or a port cannot be bound
+         */
+        public Replica start() throws IOException, ConfigException {
+            if (id == null || service == null || (config == null && configFile == null)) {
+                throw new IllegalStateException("Replica.builder() needs config, id and service");
+            }
+            ClusterConfig cluster = config != null ? config : ClusterConfigLoader.load(configFile);
+            ReplicaEntry self = cluster.replica(id)
+                    .orElseThrow(() -> new ConfigException("replicas", "no replica with id " + id + " in the cluster config"));
+            NodeIdentity node = identity != null ? identity : KeyFiles.loadIdentity(keyFile(), self.certificate());
+            Replica replica = new Replica(this, cluster, node);
+            replica.start(cluster, node);
+            return replica;
+        }
+
+        private Path keyFile() {
+            if (privateKeyFile != null) {
+                return privateKeyFile;
+            }
+            if (configFile == null) {
+                throw new IllegalStateException("no privateKey given and no cluster file to find keys/replica-" + id
+                        + ".key next to");
+            }
+            return configFile.toAbsolutePath().getParent().resolve("keys").resolve("replica-" + id + ".key");
+        }
+
+        private static int positive(String name, int value) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(name + " must be > 0, got " + value);
+            }
+            return value;
+        }
+    }
+}

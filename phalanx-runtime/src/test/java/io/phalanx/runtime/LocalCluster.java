@@ -1,0 +1,160 @@
+package io.phalanx.runtime;
+
+import io.phalanx.core.message.Bytes;
+import io.phalanx.runtime.config.BatchLimits;
+import io.phalanx.runtime.config.ClientEntry;
+import io.phalanx.runtime.config.ClusterConfig;
+import io.phalanx.runtime.config.ClusterSection;
+import io.phalanx.runtime.config.ConfigException;
+import io.phalanx.runtime.config.Limits;
+import io.phalanx.runtime.config.Mode;
+import io.phalanx.runtime.config.ReplicaEntry;
+import io.phalanx.runtime.config.Timeouts;
+import io.phalanx.runtime.keys.Certificates;
+import io.phalanx.runtime.keys.NodeIdentity;
+import io.phalanx.sim.kv.KeyValueService;
+import io.phalanx.sim.kv.KvOperation;
+import io.phalanx.sim.kv.KvResult;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * n in-JVM replicas of the key-value service over real TLS on 127.0.0.1 with fresh keys and
+ * free ports, and the clients to talk to them. Closing it closes everything it started.
+ */
+final class LocalCluster implements AutoCloseable {
+    static final Certificates CERTIFICATES = new Certificates(new SecureRandom());
+    /** Short request timer so a leader change takes under two seconds. */
+    static final Timeouts FAST = new Timeouts(700, 1000, 2000, 20, 200);
+
+    final ClusterConfig config;
+    final List<NodeIdentity> replicaIdentities = new ArrayList<>();
+    final Map<Long, NodeIdentity> clientIdentities = new LinkedHashMap<>();
+    final Replica[] replicas;
+    private final List<Client> clients = new ArrayList<>();
+
+    private LocalCluster(ClusterConfig config, int n) {
+        this.config = config;
+        this.replicas = new Replica[n];
+    }
+
+    static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures) throws Exception {
+        return start(n, f, clientCount, clientSignatures, java.util.Set.of());
+    }
+
+    /** Like {@link #start(int, int, int, boolean)} but leaves the replicas in {@code notStarted} to the test. */
+    static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures, java.util.Set<Integer> notStarted)
+            throws Exception {
+        java.util.Set<Integer> ports = new java.util.HashSet<>();
+        List<NodeIdentity> replicaIds = new ArrayList<>();
+        List<ReplicaEntry> entries = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            NodeIdentity identity = CERTIFICATES.generate("replica-" + i, Instant.now());
+            replicaIds.add(identity);
+            entries.add(new ReplicaEntry(i, "127.0.0.1", freePort(ports), freePort(ports), identity.certificate()));
+        }
+        Map<Long, NodeIdentity> clientIds = new LinkedHashMap<>();
+        List<ClientEntry> clientEntries = new ArrayList<>();
+        for (int j = 0; j < clientCount; j++) {
+            long id = 1000 + j;
+            NodeIdentity identity = CERTIFICATES.generate("client-" + id, Instant.now());
+            clientIds.put(id, identity);
+            clientEntries.add(new ClientEntry(id, identity.certificate()));
+        }
+        ClusterConfig config = new ClusterConfig(new ClusterSection(0, Mode.BFT, f, clientSignatures), entries,
+                clientEntries, FAST, BatchLimits.defaults(), Limits.defaults()).validate();
+        LocalCluster cluster = new LocalCluster(config, n);
+        cluster.replicaIdentities.addAll(replicaIds);
+        cluster.clientIdentities.putAll(clientIds);
+        try {
+            for (int i = 0; i < n; i++) {
+                if (!notStarted.contains(i)) {
+                    cluster.startReplica(i);
+                }
+            }
+        } catch (Exception | Error e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    Replica startReplica(int id) throws IOException, ConfigException {
+        return startReplica(id, new KeyValueService());
+    }
+
+    Replica startReplica(int id, io.phalanx.core.service.Service service) throws IOException, ConfigException {
+        replicas[id] = Replica.builder().config(config).id(id).identity(replicaIdentities.get(id))
+                .service(service).start();
+        return replicas[id];
+    }
+
+    Client client(long id) throws IOException, ConfigException {
+        Client client = Client.builder().config(config).id(id).identity(clientIdentities.get(id))
+                .callTimeout(Duration.ofSeconds(30)).build();
+        clients.add(client);
+        return client;
+    }
+
+    @Override
+    public void close() {
+        clients.forEach(Client::close);
+        for (Replica replica : replicas) {
+            if (replica != null) {
+                replica.close();
+            }
+        }
+    }
+
+    static Bytes op(KvOperation operation) {
+        return operation.encode();
+    }
+
+    static KvResult result(Bytes bytes) {
+        return KvResult.decode(bytes);
+    }
+
+    static long counter(Bytes bytes) {
+        KvResult result = KvResult.decode(bytes);
+        if (!(result instanceof KvResult.Counter c)) {
+            throw new AssertionError("expected a counter, got " + result);
+        }
+        return c.value();
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** A port free right now and not in {@code taken} (the OS may hand out a just-closed port again). */
+    static int freePort(java.util.Set<Integer> taken) {
+        while (true) {
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.setReuseAddress(true);
+                socket.bind(new InetSocketAddress("127.0.0.1", 0));
+                if (taken.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}
