@@ -35,10 +35,8 @@ import java.util.concurrent.Callable;
                 "",
                 KvCommands.HELP,
                 "",
-                "Limitation: each run numbers its requests from 1, and replicas remember the",
-                "numbers each client id used; so use a client id for one run per cluster",
-                "lifetime (a second run would be answered from the replicas' reply cache",
-                "without executing). Use the shell for many operations, or keygen --clients N."})
+                "Each run starts a new client session, so a client id can be used by one run",
+                "after another, but not by two runs at the same time."})
 public final class ClientCommand implements Callable<Integer> {
 
     @Option(names = "--config", required = true, description = "The cluster file.")

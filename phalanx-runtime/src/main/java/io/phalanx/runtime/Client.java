@@ -62,6 +62,8 @@ public final class Client implements AutoCloseable {
     private static final long BLOCKING_GRACE_MS = 5_000;
     /** Cap of the doubling retransmission timeout. */
     static final long RETRANSMIT_MAX_MS = 16_000;
+    /** 2020-01-01T00:00:00Z: sessions count seconds from here, which fits 31 bits until 2088. */
+    private static final long SESSION_EPOCH_SECONDS = 1_577_836_800L;
 
     private final long id;
     private final String name;
@@ -83,12 +85,22 @@ public final class Client implements AutoCloseable {
                 : Math.max(ClientConfig.defaults().retransmitTimeoutMs(), config.timeouts().requestMs());
         ClientConfig clientConfig = new ClientConfig(retransmitMs, Math.max(retransmitMs, RETRANSMIT_MAX_MS),
                 b.outstandingMax);
-        ClientCore core = new ClientCore(b.id, CoreSettings.view(config), clientConfig, signer);
+        long session = b.session != null ? b.session : sessionFromClock(b.clock);
+        ClientCore core = new ClientCore(b.id, CoreSettings.view(config), clientConfig, signer, session);
         MessageCodec codec = new MessageCodec(config.limits().frameBytesMax());
         this.loop = new ClientLoop(name, core, codec, b.clock, callTimeoutMs, b.outstandingMax + b.waitingMax,
                 b.repliesQueueMax);
         this.thread = new Thread(loop, "phalanx-client-" + b.id);
         this.thread.setDaemon(true);
+    }
+
+    /**
+     * The default session: whole seconds since 2020-01-01, so a client restarted under the same
+     * id (at least a second later) gets a higher session and its requests are not mistaken for
+     * the previous run's.
+     */
+    static long sessionFromClock(InstantSource clock) {
+        return Math.max(1, clock.instant().getEpochSecond() - SESSION_EPOCH_SECONDS);
     }
 
     /** A builder; {@code config} and {@code id} are required. */
@@ -258,6 +270,7 @@ public final class Client implements AutoCloseable {
         private int waitingMax = WAITING_MAX_DEFAULT;
         private int repliesQueueMax = REPLIES_QUEUE_MAX_DEFAULT;
         private Long retransmitTimeoutMs;
+        private Long session;
         private InstantSource clock = InstantSource.system();
 
         private Builder() {
@@ -328,6 +341,15 @@ public final class Client implements AutoCloseable {
                 throw new IllegalArgumentException("retransmitTimeoutMs must be > 0, got " + ms);
             }
             this.retransmitTimeoutMs = ms;
+            return this;
+        }
+
+        /**
+         * The client session (0..2^31-1); by default seconds since 2020, so every run of a
+         * client id starts a newer session. Set it only to resume a session on purpose.
+         */
+        public Builder session(long clientSession) {
+            this.session = clientSession;
             return this;
         }
 

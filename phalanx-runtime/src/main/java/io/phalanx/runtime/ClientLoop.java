@@ -36,9 +36,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * never be lost to a full queue, and none needs cancelling.
  *
  * <p>At most {@code outstandingMax} calls are in the core at once (its own limit); later calls
- * wait in FIFO order. A call past its deadline fails with {@link PhalanxTimeoutException}; if it
- * was already in the core it stays there (the core has no way to abandon an operation) until it
- * completes, and its late result is discarded.
+ * wait in FIFO order. A call past its deadline fails with {@link PhalanxTimeoutException} and
+ * is cancelled in the core (no more retransmissions; an ordered request already sent may still
+ * take effect).
  */
 final class ClientLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ClientLoop.class);
@@ -250,6 +250,9 @@ final class ClientLoop implements Runnable {
             if (!call.future.isDone()) {
                 if (call.operationId < 0 && waiting.remove(call)) {
                     admitted.decrementAndGet(); // never reached the core: its place is free at once
+                } else if (call.operationId >= 0 && inCore.remove(call.operationId) != null) {
+                    core.cancel(call.operationId); // no more retransmissions; its place is free
+                    admitted.decrementAndGet();
                 }
                 expire(call);
             }

@@ -107,6 +107,14 @@ final class LocalCluster implements AutoCloseable {
         return client;
     }
 
+    /** A client in an explicit session (to act out a client process restarting under its id). */
+    Client client(long id, long session) throws IOException, ConfigException {
+        Client client = Client.builder().config(config).id(id).identity(clientIdentities.get(id))
+                .callTimeout(Duration.ofSeconds(30)).session(session).build();
+        clients.add(client);
+        return client;
+    }
+
     @Override
     public void close() {
         clients.forEach(Client::close);

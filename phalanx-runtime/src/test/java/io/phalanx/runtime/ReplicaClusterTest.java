@@ -63,6 +63,18 @@ class ReplicaClusterTest {
     }
 
     @Test
+    void aClientIdUsedAgainByANewSessionIsExecutedNotAnsweredFromCache() throws Exception {
+        try (LocalCluster cluster = LocalCluster.start(4, 1, 1, false)) {
+            Client first = cluster.client(1000, 7);
+            assertThat(counter(first.invoke(op(new KvOperation.Incr("visits", 1))))).isEqualTo(1L);
+            first.close();
+            Client second = cluster.client(1000, 8); // the same id, restarted: its numbers start again at 1
+            assertThat(counter(second.invoke(op(new KvOperation.Incr("visits", 1))))).isEqualTo(2L);
+            assertThat(result(second.invoke(op(new KvOperation.Get("visits"))))).isEqualTo(KvResult.value("2"));
+        }
+    }
+
+    @Test
     void closingTheLeaderLosesNoRequestAndRunsNoneTwice() throws Exception {
         try (LocalCluster cluster = LocalCluster.start(4, 1, 3, false)) {
             int perClient = 150;

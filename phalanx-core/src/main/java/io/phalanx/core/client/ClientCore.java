@@ -45,8 +45,8 @@ public final class ClientCore {
     private final Signer signer;
     private final Map<Long, Operation> operations = new LinkedHashMap<>();
     private final Map<RequestId, Long> operationByRequest = new HashMap<>();
-    private long nextOrderedSequence = 1;
-    private long nextUnorderedSequence = 1;
+    private long nextOrderedSequence;
+    private long nextUnorderedSequence;
     private long ignoredReplies;
 
     public ClientCore(long clientId, View view, ClientConfig config) {
@@ -55,6 +55,22 @@ public final class ClientCore {
 
     /** A client that signs every request with {@code signer} (for clusters that require it). */
     public ClientCore(long clientId, View view, ClientConfig config, Signer signer) {
+        this(clientId, view, config, signer, 0);
+    }
+
+    /**
+     * A client in session {@code session}. Sequence numbers carry the session in their high 32
+     * bits, so a client process that starts again under the same id must pick a higher session
+     * than any earlier run (the runtime uses seconds since 2020): replicas then treat its numbers
+     * as new instead of answering them from the previous run's reply cache, and drop whatever
+     * the previous run left pending. Two processes must never share a client id at once.
+     */
+    public ClientCore(long clientId, View view, ClientConfig config, Signer signer, long session) {
+        if (session < 0 || session > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("session must be within 0.." + Integer.MAX_VALUE + ", got " + session);
+        }
+        this.nextOrderedSequence = (session << 32) + 1;
+        this.nextUnorderedSequence = (session << 32) + 1;
         this.signer = Objects.requireNonNull(signer, "signer");
         this.clientId = clientId;
         this.view = Objects.requireNonNull(view, "view");
@@ -117,6 +133,22 @@ public final class ClientCore {
             return start(nowMs, op, RequestKind.ORDERED);
         }
         return ClientOutput.EMPTY;
+    }
+
+    /**
+     * Gives up on an operation (its caller timed out): it stops being retransmitted and frees
+     * its place. An ordered request already sent may still be executed by the replicas.
+     * Returns false if the operation was not outstanding.
+     */
+    public boolean cancel(long operationId) {
+        Operation op = operations.remove(operationId);
+        if (op == null) {
+            return false;
+        }
+        if (op.request != null) {
+            operationByRequest.remove(op.request.id());
+        }
+        return true;
     }
 
     /** The digest a reply votes for; null for a malformed digest-only reply. */

@@ -251,7 +251,13 @@ final class NormalCase {
         }
         effects.decide(decision);
         for (Request request : decision.batch().requests()) {
-            state.decidedWindow(request.clientId()).markDone(request.sequence());
+            if (state.decidedWindow(request.clientId()).markDone(request.sequence())) {
+                // The client restarted: what its previous session left pending will never run.
+                long client = request.clientId();
+                long session = SequenceWindow.sessionOf(request.sequence());
+                state.pending.removeIf(r -> r.clientId() == client && r.kind() == request.kind()
+                        && SequenceWindow.sessionOf(r.sequence()) < session);
+            }
             state.pending.remove(request.id());
         }
         state.lastDecided = decision.consensusId();

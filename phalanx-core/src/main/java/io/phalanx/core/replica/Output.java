@@ -12,7 +12,9 @@ import java.util.List;
  * requests from current state, and resend cached replies for {@code replyResends}.
  *
  * <p>{@code wakeAtMs} is when the core next wants an {@link Input.Tick} ({@link #NEVER} when no
- * timer runs); a later step's value replaces an earlier one.
+ * timer runs). Ticks are idempotent and may come early: a driver keeps the earliest wake time
+ * it was given and ticks then (under steady traffic every step says "one tick interval from
+ * now", so a driver that always took the latest value would never tick).
  *
  * <p>(When durability arrives, decisions are persisted before any message of the same step
  * leaves, as in etcd raft's {@code Ready}.)

@@ -58,6 +58,11 @@ final class PendingRequests {
         entries.remove(id);
     }
 
+    /** Removes every pending request matching {@code dropped}. */
+    void removeIf(java.util.function.Predicate<Request> dropped) {
+        entries.values().removeIf(e -> dropped.test(e.request));
+    }
+
     /** Entries oldest first; timers are updated through them. */
     Iterable<Entry> entries() {
         return entries.values();

@@ -130,7 +130,7 @@ final class ReplicaState {
     /** True if {@code clientId} may have {@code sequence} ordered now; creates no session. */
     boolean admits(long clientId, long sequence) {
         SequenceWindow window = decidedByClient.get(clientId);
-        return window == null ? sequence >= 1 && sequence <= config.clientWindowMax() : window.admits(sequence);
+        return window == null ? new SequenceWindow(config.clientWindowMax()).admits(sequence) : window.admits(sequence);
     }
 
     /** The instance {@code consensusId}, created if it is within the window; null otherwise. */

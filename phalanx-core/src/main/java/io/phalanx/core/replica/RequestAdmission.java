@@ -20,18 +20,26 @@ final class RequestAdmission {
         this.proofs = proofs;
     }
 
-    /** A request received directly from its client. */
+    /**
+     * A request received directly from its client (over a channel authenticated as that client,
+     * so a retransmission of a decided request is answered from the reply cache before its
+     * signature is checked: the cheap checks come first).
+     */
     void onRequest(Effects effects, Request request) {
+        if (request.kind() == RequestKind.ORDERED && state.decidedWindow(request.clientId()).isDone(request.sequence())) {
+            state.counters.increment(Counter.REPLY_RESENT);
+            effects.resendReply(request.id());
+            return;
+        }
+        if (request.kind() == RequestKind.ORDERED && state.pending.contains(request.id())) {
+            state.counters.increment(Counter.DUPLICATE_REQUEST);
+            return;
+        }
         if (!wellFormed(request)) {
             return;
         }
         if (request.kind() == RequestKind.UNORDERED) {
             effects.executeUnordered(request);
-            return;
-        }
-        if (state.decidedWindow(request.clientId()).isDone(request.sequence())) {
-            state.counters.increment(Counter.REPLY_RESENT);
-            effects.resendReply(request.id());
             return;
         }
         if (enqueue(request)) {

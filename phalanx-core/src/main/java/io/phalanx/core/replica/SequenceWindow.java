@@ -9,6 +9,12 @@ import java.util.TreeSet;
  * single "last sequence" is not enough. Everything up to {@code low} is done; done numbers above
  * {@code low} are kept individually. A client may only use numbers in
  * {@code (low, low + windowMax]}, which bounds that set.
+ *
+ * <p>Sessions. The high 32 bits of a sequence number are the client's session (see
+ * {@link #sessionOf}): a client process that starts again under the same id picks a higher
+ * session and numbers from 1 in it. Numbers of a newer session are never done and are admitted
+ * from the session's start; the first one marked done starts the new session, and every number
+ * of older sessions then counts as done (that process is gone; its requests must not run now).
  */
 final class SequenceWindow {
     private final int windowMax;
@@ -19,24 +25,43 @@ final class SequenceWindow {
         this.windowMax = windowMax;
     }
 
+    /** The session a sequence number belongs to: its high 32 bits. */
+    static long sessionOf(long sequence) {
+        return sequence >>> 32;
+    }
+
     boolean isDone(long sequence) {
+        long session = sessionOf(sequence);
+        if (session != sessionOf(low)) {
+            return session < sessionOf(low);
+        }
         return sequence <= low || doneAboveLow.contains(sequence);
     }
 
     /** True if the client may use {@code sequence} now (not done, and within the window). */
     boolean admits(long sequence) {
+        if (sessionOf(sequence) > sessionOf(low)) {
+            return (sequence & 0xffff_ffffL) <= windowMax && sequence > (sessionOf(sequence) << 32);
+        }
         return !isDone(sequence) && sequence <= low + windowMax;
     }
 
-    void markDone(long sequence) {
-        if (sequence <= low) {
-            return;
+    /** Marks {@code sequence} done; returns true if it started a newer session. */
+    boolean markDone(long sequence) {
+        boolean newSession = sessionOf(sequence) > sessionOf(low);
+        if (newSession) {
+            low = sessionOf(sequence) << 32;
+            doneAboveLow.clear();
+        }
+        if (sequence <= low || sessionOf(sequence) < sessionOf(low)) {
+            return newSession;
         }
         doneAboveLow.add(sequence);
         while (!doneAboveLow.isEmpty() && doneAboveLow.first() == low + 1) {
             doneAboveLow.pollFirst();
             low++;
         }
+        return newSession;
     }
 
     long low() {

@@ -1,12 +1,12 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.crypto.TestKeys;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.view.Mode;
 import io.phalanx.core.view.View;
-import io.phalanx.core.crypto.TestKeys;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -87,5 +87,23 @@ class RequestAdmissionTest {
         cluster.deliverAll();
         long decidedRequests = cluster.decisions.get(0).stream().mapToLong(d -> d.batch().requests().size()).sum();
         assertThat(decidedRequests).isEqualTo(2);
+    }
+
+    @Test
+    void aRestartedClientsNewSessionIsOrderedAndItsOldSessionIsOver() {
+        Cluster cluster = new Cluster(Mode.BFT, 4, 1);
+        long session1 = 1L << 32;
+        long session2 = 2L << 32;
+        cluster.clientSends(new Request(1, session1 + 1, RequestKind.ORDERED, 0, Bytes.utf8("first run")));
+        cluster.deliverAll();
+        cluster.clientSends(new Request(1, session2 + 1, RequestKind.ORDERED, 0, Bytes.utf8("second run")));
+        cluster.deliverAll();
+        assertThat(cluster.decisions.get(2)).hasSize(2);
+        assertThat(cluster.decisions.get(2).get(1).batch().requests().get(0).operation()).isEqualTo(Bytes.utf8("second run"));
+
+        Output late = cluster.step(2, new Input.RequestReceived(
+                new Request(1, session1 + 2, RequestKind.ORDERED, 0, Bytes.utf8("late from the first run"))));
+        assertThat(late.sends()).isEmpty();
+        assertThat(cluster.cores.get(2).pendingRequests()).isZero();
     }
 }
