@@ -65,6 +65,9 @@ public final class PumpedCluster {
     private final ArrayDeque<InFlight> network = new ArrayDeque<>();
     private final long[] stepNanos = new long[REPLICAS];
     private long nowMs = 1_000;
+    private long replicaSignatures;
+    private long replicaVerifications;
+    private long clientVerifications;
     private long requestsFed;
     private long requestsDecided;
     private boolean primed;
@@ -84,12 +87,16 @@ public final class PumpedCluster {
         this.signatures = signatures;
         this.clientSigners = new Signer[CLIENTS + 1];
         Signer[] replicaSigners = new Signer[REPLICAS];
-        SignatureVerifier verifier = makeKeys(replicaSigners);
+        SignatureVerifier verifier = new CountingVerifier(makeKeys(replicaSigners));
         for (int id = 0; id < REPLICAS; id++) {
             ReplicaConfig config = ReplicaConfig.defaults(id, view)
                     .withClientSignaturesRequired(signatures == Signatures.REPLICAS_AND_CLIENTS);
-            cores.add(new ReplicaCore(config, RequestVerifier.ACCEPT_ALL, replicaSigners[id], verifier,
-                    new SplittableRandom(id)));
+            Signer signer = replicaSigners[id];
+            Signer counting = message -> {
+                replicaSignatures++;
+                return signer.sign(message);
+            };
+            cores.add(new ReplicaCore(config, RequestVerifier.ACCEPT_ALL, counting, verifier, new SplittableRandom(id)));
         }
     }
 
@@ -207,6 +214,42 @@ public final class PumpedCluster {
 
     public int batchSize() {
         return batchSize;
+    }
+
+    /** Signatures the replicas made so far (WRITE and ACCEPT votes), across all four. */
+    public long replicaSignatures() {
+        return replicaSignatures;
+    }
+
+    /** Checks of replica signatures so far, across all four replicas. */
+    public long replicaVerifications() {
+        return replicaVerifications;
+    }
+
+    /** Checks of client request signatures so far, across all four replicas. */
+    public long clientVerifications() {
+        return clientVerifications;
+    }
+
+    /** Counts the checks the cores ask for, so a run can say how many each decided request cost. */
+    private final class CountingVerifier implements SignatureVerifier {
+        private final SignatureVerifier delegate;
+
+        CountingVerifier(SignatureVerifier delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public boolean verifyReplica(int replicaId, byte[] message, Bytes signature) {
+            replicaVerifications++;
+            return delegate.verifyReplica(replicaId, message, signature);
+        }
+
+        @Override
+        public boolean verifyClient(long clientId, byte[] message, Bytes signature) {
+            clientVerifications++;
+            return delegate.verifyClient(clientId, message, signature);
+        }
     }
 
     /** Accepts every signature: the no-op half of {@link Signatures#NONE}. */

@@ -1,5 +1,7 @@
 package io.phalanx.bench;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,10 +30,17 @@ public final class StepThroughput {
      * @param signatures         which signatures were real
      * @param requests           requests decided (by all four replicas) during the timed part
      * @param elapsedNanos       wall-clock length of the timed part
+     * @param cpuNanos           CPU time the measuring thread got during the timed part; on a shared
+     *                           machine (other processes competing for the cores) this, not the wall
+     *                           clock, tells what the work costs
+     * @param signaturesPerRequest    replica signatures made per decided request, all replicas together
+     * @param verificationsPerRequest signature checks (replica votes and client requests) per decided
+     *                                request, all replicas together
      * @param stepNanosPerRequest per replica (index = replica id, 0 is the leader): time spent inside
      *                           {@code step} per decided request
      */
     public record Result(int batchSize, int operationBytes, Signatures signatures, long requests, long elapsedNanos,
+                         long cpuNanos, double signaturesPerRequest, double verificationsPerRequest,
                          List<Double> stepNanosPerRequest) {
         public Result {
             Objects.requireNonNull(signatures, "signatures");
@@ -43,17 +52,24 @@ public final class StepThroughput {
             return requests * 1e9 / elapsedNanos;
         }
 
+        /** Requests ordered per second of CPU time given to the thread (all four replicas and the pump). */
+        public double requestsPerCpuSecond() {
+            return cpuNanos == 0 ? 0 : requests * 1e9 / cpuNanos;
+        }
+
         /**
          * Requests per second if every replica had a core of its own and nothing but its
-         * {@code step} to run: bounded by the busiest replica (usually the leader). An
-         * extrapolation, not a measurement of a real deployment.
+         * {@code step} to run: bounded by the busiest replica (usually the leader), whose share
+         * of the wall-clock step time is scaled to CPU time. An extrapolation, not a measurement
+         * of a real deployment.
          */
         public double requestsPerSecondPerReplicaCore() {
             double busiest = 0;
             for (double nanos : stepNanosPerRequest) {
                 busiest = Math.max(busiest, nanos);
             }
-            return busiest == 0 ? 0 : 1e9 / busiest;
+            double cpuShare = cpuNanos == 0 ? 1 : Math.min(1, cpuNanos / (double) elapsedNanos);
+            return busiest == 0 ? 0 : 1e9 / (busiest * cpuShare);
         }
 
         /** One line for a terminal. */
@@ -64,10 +80,12 @@ public final class StepThroughput {
                         stepNanosPerRequest.get(id) / 1e3));
             }
             return String.format(Locale.ROOT,
-                    "batch=%d op=%dB signatures=%s: %,.0f requests/s on one thread (%,d requests in %.2f s); "
-                            + "step us/request %s; busiest replica alone %,.0f requests/s",
-                    batchSize, operationBytes, signatures, requestsPerSecond(), requests, elapsedNanos / 1e9,
-                    perReplica, requestsPerSecondPerReplicaCore());
+                    "batch=%d op=%dB signatures=%s: %,.0f requests/s wall, %,.0f per CPU second, on one thread "
+                            + "(%,d requests in %.2f s, %.0f%% CPU); step wall us/request %s; "
+                            + "busiest replica alone %,.0f requests/s; per request %.3f signs, %.3f verifies",
+                    batchSize, operationBytes, signatures, requestsPerSecond(), requestsPerCpuSecond(), requests,
+                    elapsedNanos / 1e9, 100.0 * cpuNanos / elapsedNanos, perReplica, requestsPerSecondPerReplicaCore(),
+                    signaturesPerRequest, verificationsPerRequest);
         }
     }
 
@@ -89,17 +107,25 @@ public final class StepThroughput {
         pumpFor(cluster, warmupNanos);
 
         long requestsBefore = cluster.requestsDecided();
+        long signsBefore = cluster.replicaSignatures();
+        long verifiesBefore = cluster.replicaVerifications() + cluster.clientVerifications();
         long[] stepBefore = new long[PumpedCluster.REPLICAS];
         for (int id = 0; id < stepBefore.length; id++) {
             stepBefore[id] = cluster.stepNanos(id);
         }
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpuBefore = threads.getCurrentThreadCpuTime();
         long elapsed = pumpFor(cluster, duration.toNanos());
+        long cpu = Math.max(0, threads.getCurrentThreadCpuTime() - cpuBefore);
         long requests = cluster.requestsDecided() - requestsBefore;
         List<Double> perRequest = new ArrayList<>();
         for (int id = 0; id < PumpedCluster.REPLICAS; id++) {
             perRequest.add(requests == 0 ? 0 : (cluster.stepNanos(id) - stepBefore[id]) / (double) requests);
         }
-        return new Result(batchSize, operationBytes, signatures, requests, elapsed, perRequest);
+        double signs = requests == 0 ? 0 : (cluster.replicaSignatures() - signsBefore) / (double) requests;
+        double verifies = requests == 0 ? 0
+                : (cluster.replicaVerifications() + cluster.clientVerifications() - verifiesBefore) / (double) requests;
+        return new Result(batchSize, operationBytes, signatures, requests, elapsed, cpu, signs, verifies, perRequest);
     }
 
     /** Orders batches until {@code nanos} have passed; returns the time actually taken. */

@@ -19,6 +19,11 @@ class StepThroughputTest {
             assertThat(cluster.orderOneBatch()).isEqualTo(5);
         }
         assertThat(cluster.requestsDecided()).isEqualTo(1 + 8 * 5);
+        // Each replica signs a WRITE and an ACCEPT per decided instance (the leader has also already
+        // voted for the open one) and checks the others' votes lazily.
+        assertThat(cluster.replicaSignatures()).isBetween(9L * 2 * PumpedCluster.REPLICAS, 9L * 2 * PumpedCluster.REPLICAS + 2);
+        assertThat(cluster.replicaVerifications()).isPositive();
+        assertThat(cluster.clientVerifications()).isGreaterThanOrEqualTo(cluster.requestsDecided() * PumpedCluster.REPLICAS);
     }
 
     @Test
@@ -29,6 +34,7 @@ class StepThroughputTest {
         assertThat(result.requests() % 100).as("whole batches").isZero();
         assertThat(result.elapsedNanos()).isGreaterThanOrEqualTo(Duration.ofSeconds(1).toNanos());
         assertThat(result.requestsPerSecond()).isPositive().isFinite();
+        assertThat(result.requestsPerCpuSecond()).isNotNegative().isFinite();
         assertThat(result.stepNanosPerRequest()).hasSize(PumpedCluster.REPLICAS).allSatisfy(n -> assertThat(n).isPositive());
         // Four replicas share the thread, so one replica alone cannot be slower than all four together.
         assertThat(result.requestsPerSecondPerReplicaCore()).isGreaterThan(result.requestsPerSecond());
