@@ -5,6 +5,7 @@ import io.phalanx.core.crypto.Ed25519;
 import io.phalanx.core.crypto.SignatureVerifier;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
@@ -23,6 +24,7 @@ import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,8 +105,8 @@ public final class PumpedCluster {
     private SignatureVerifier makeKeys(Signer[] replicaSigners) {
         if (signatures == Signatures.NONE) {
             Bytes constant = Bytes.copyOf(new byte[Ed25519.SIGNATURE_LENGTH]);
-            java.util.Arrays.fill(replicaSigners, (Signer) message -> constant);
-            java.util.Arrays.fill(clientSigners, Signer.NONE);
+            Arrays.fill(replicaSigners, (Signer) message -> constant);
+            Arrays.fill(clientSigners, Signer.NONE);
             return new AcceptingVerifier();
         }
         try {
@@ -186,7 +188,7 @@ public final class PumpedCluster {
             network.add(new InFlight(id, send.to(), send.message()));
         }
         if (id == LEADER) {
-            for (var decision : output.decisions()) {
+            for (Decision decision : output.decisions()) {
                 requestsDecided += decision.batch().requests().size();
             }
         }
