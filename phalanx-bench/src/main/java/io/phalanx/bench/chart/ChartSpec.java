@@ -1,0 +1,39 @@
+package io.phalanx.bench.chart;
+
+import java.util.Objects;
+
+/**
+ * Title, axis labels and pixel size of a chart, kept apart from the data so that every chart of
+ * a report can share a look.
+ *
+ * @param widthPx  PNG width, 100..8000
+ * @param heightPx PNG height, 100..8000
+ */
+public record ChartSpec(String title, String xLabel, String yLabel, int widthPx, int heightPx) {
+    /** Limit on each side, so a typo cannot ask for a gigapixel image. */
+    public static final int SIDE_PX_MAX = 8000;
+    private static final int SIDE_PX_MIN = 100;
+
+    public ChartSpec {
+        Objects.requireNonNull(title, "title");
+        Objects.requireNonNull(xLabel, "xLabel");
+        Objects.requireNonNull(yLabel, "yLabel");
+        requireSide("widthPx", widthPx);
+        requireSide("heightPx", heightPx);
+    }
+
+    /** A chart of the default size, 1000 x 600. */
+    public static ChartSpec of(String title, String xLabel, String yLabel) {
+        return new ChartSpec(title, xLabel, yLabel, 1000, 600);
+    }
+
+    public ChartSpec withSize(int newWidthPx, int newHeightPx) {
+        return new ChartSpec(title, xLabel, yLabel, newWidthPx, newHeightPx);
+    }
+
+    private static void requireSide(String key, int px) {
+        if (px < SIDE_PX_MIN || px > SIDE_PX_MAX) {
+            throw new IllegalArgumentException(key + " must be within " + SIDE_PX_MIN + ".." + SIDE_PX_MAX + ", got " + px);
+        }
+    }
+}

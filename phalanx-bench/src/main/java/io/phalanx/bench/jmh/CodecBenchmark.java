@@ -1,0 +1,102 @@
+package io.phalanx.bench.jmh;
+
+import io.phalanx.core.codec.CodecException;
+import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.crypto.Ed25519;
+import io.phalanx.core.message.Message;
+import io.phalanx.core.message.Propose;
+import io.phalanx.core.message.Request;
+import io.phalanx.core.message.Write;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+import java.security.GeneralSecurityException;
+import java.security.KeyPairGenerator;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the wire format costs: encoding and decoding the messages every decided request passes
+ * through — the client's REQUEST, the leader's PROPOSE carrying a full 400-request batch, and a
+ * signed WRITE (an ACCEPT has the same layout). Average time per message.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class CodecBenchmark {
+    /** Codec limit large enough for a PROPOSE of 400 requests of 1 KiB. */
+    private static final int MESSAGE_BYTES_MAX = 4 << 20;
+    /** The default {@code batchRequestsMax}: a full batch. */
+    private static final int PROPOSE_REQUESTS = 400;
+
+    /** A REQUEST and a full PROPOSE whose requests carry {@code operationBytes}-byte operations. */
+    @State(Scope.Thread)
+    public static class Requests {
+        @Param({"0", "1024"})
+        public int operationBytes;
+
+        final MessageCodec codec = new MessageCodec(MESSAGE_BYTES_MAX);
+        Request request;
+        byte[] requestBytes;
+        Propose propose;
+        byte[] proposeBytes;
+
+        @Setup
+        public void setUp() throws CodecException {
+            request = Fixtures.request(7, operationBytes);
+            requestBytes = codec.encode(request);
+            propose = new Propose(0, 42, 0, Fixtures.batch(PROPOSE_REQUESTS, operationBytes));
+            proposeBytes = codec.encode(propose);
+        }
+    }
+
+    /** A WRITE with a real Ed25519 signature. */
+    @State(Scope.Thread)
+    public static class Votes {
+        final MessageCodec codec = new MessageCodec(MESSAGE_BYTES_MAX);
+        Write write;
+        byte[] writeBytes;
+
+        @Setup
+        public void setUp() throws CodecException, GeneralSecurityException {
+            Write unsigned = new Write(1, 42, 0, Fixtures.digest());
+            var signer = Ed25519.signer(KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate());
+            write = unsigned.withSignature(signer.sign(MessageCodec.signedBytes(unsigned)));
+            writeBytes = codec.encode(write);
+        }
+    }
+
+    @Benchmark
+    public byte[] requestEncode(Requests state) throws CodecException {
+        return state.codec.encode(state.request);
+    }
+
+    @Benchmark
+    public Message requestDecode(Requests state) throws CodecException {
+        return state.codec.decode(state.requestBytes);
+    }
+
+    @Benchmark
+    public byte[] propose400Encode(Requests state) throws CodecException {
+        return state.codec.encode(state.propose);
+    }
+
+    @Benchmark
+    public Message propose400Decode(Requests state) throws CodecException {
+        return state.codec.decode(state.proposeBytes);
+    }
+
+    @Benchmark
+    public byte[] writeEncode(Votes state) throws CodecException {
+        return state.codec.encode(state.write);
+    }
+
+    @Benchmark
+    public Message writeDecode(Votes state) throws CodecException {
+        return state.codec.decode(state.writeBytes);
+    }
+}
