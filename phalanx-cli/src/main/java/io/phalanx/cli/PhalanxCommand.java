@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "phalanx", mixinStandardHelpOptions = true, version = "phalanx 0.1.0",
         description = "Byzantine fault-tolerant state machine replication.",
         subcommands = {DemoCommand.class, ReplicaCommand.class, ClientCommand.class, KeygenCommand.class, SimCommand.class,
+                io.phalanx.cli.bench.BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class PhalanxCommand implements Runnable {
     @CommandLine.Spec

@@ -33,12 +33,26 @@ public final class ReplicaCommand implements Callable<Integer> {
     @Option(names = "--key", description = "Private key (default: keys/replica-ID.key next to the cluster file).")
     Path key;
 
+    @Option(names = "--service", defaultValue = "kv", description = {
+            "The replicated service: kv (the key-value map, default) or noop (answers every",
+            "operation with --reply-bytes zero bytes; what `phalanx bench` measures)."})
+    String service;
+
+    @Option(names = "--reply-bytes", defaultValue = "0", description = "Reply size of the noop service (default: 0).")
+    int replyBytes;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        Replica.Builder builder = Replica.builder().config(config).id(id).service(new KeyValueService());
+        io.phalanx.core.service.Service chosen = switch (service) {
+            case "kv" -> new KeyValueService();
+            case "noop" -> new io.phalanx.bench.NoopService(replyBytes);
+            default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--service must be kv or noop, got '" + service + "'");
+        };
+        Replica.Builder builder = Replica.builder().config(config).id(id).service(chosen);
         if (key != null) {
             builder.privateKey(key);
         }

@@ -6,6 +6,7 @@ import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
+import io.phalanx.core.replica.ReplyPolicy;
 import io.phalanx.core.replica.ServiceExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,7 @@ final class ExecutionLoop implements Runnable {
 
     private final String name;
     private final ServiceExecutor executor;
+    private final ReplyPolicy replyPolicy;
     private final MessageCodec codec;
     private final BlockingQueue<Task> tasks;
     private final Consumer<Throwable> onFatal;
@@ -61,9 +63,11 @@ final class ExecutionLoop implements Runnable {
         boolean send(long clientId, byte[] frame);
     }
 
-    ExecutionLoop(String name, ServiceExecutor executor, MessageCodec codec, int tasksMax, Consumer<Throwable> onFatal) {
+    ExecutionLoop(String name, ServiceExecutor executor, ReplyPolicy replyPolicy, MessageCodec codec, int tasksMax,
+                  Consumer<Throwable> onFatal) {
         this.name = name;
         this.executor = executor;
+        this.replyPolicy = replyPolicy;
         this.codec = codec;
         this.tasks = new ArrayBlockingQueue<>(tasksMax);
         this.onFatal = onFatal;
@@ -138,12 +142,12 @@ final class ExecutionLoop implements Runnable {
     private void run(Task task) {
         if (task instanceof Execute e) {
             for (Reply reply : executor.execute(e.decision())) {
-                send(reply);
+                send(replyPolicy.shape(reply)); // hashed replies: one replica sends the full result
             }
             lastExecuted = executor.lastExecuted();
         } else if (task instanceof Query q) {
-            send(executor.query(q.request()));
-        } else if (task instanceof Resend r) {
+            send(replyPolicy.shape(executor.query(q.request())));
+        } else if (task instanceof Resend r) { // a retransmission is answered in full
             executor.cachedReply(r.id()).ifPresent(this::send);
         }
     }

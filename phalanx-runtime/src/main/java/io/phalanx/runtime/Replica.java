@@ -12,6 +12,7 @@ import io.phalanx.core.message.Write;
 import io.phalanx.core.replica.Input;
 import io.phalanx.core.replica.ReplicaConfig;
 import io.phalanx.core.replica.ReplicaCore;
+import io.phalanx.core.replica.ReplyPolicy;
 import io.phalanx.core.replica.ServiceExecutor;
 import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.service.Service;
@@ -102,7 +103,8 @@ public final class Replica implements AutoCloseable {
                 signatures, new SecureRandom());
         ServiceExecutor executor = new ServiceExecutor(b.id, replicaConfig.view().id(), b.service,
                 replicaConfig.clientWindowMax());
-        this.execution = new ExecutionLoop(name, executor, codec, b.executionQueueMax, this::fail);
+        this.execution = new ExecutionLoop(name, executor, ReplyPolicy.hashedReplies(replicaConfig.view(), b.id), codec,
+                b.executionQueueMax, this::fail);
         this.protocol = new ProtocolLoop(name, core, codec, execution, b.clock, b.inboundQueueMax,
                 status -> coreStatus = status, this::fail);
         this.protocolThread = thread(protocol, "protocol");

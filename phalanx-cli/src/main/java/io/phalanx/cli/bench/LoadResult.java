@@ -1,0 +1,59 @@
+package io.phalanx.cli.bench;
+
+import io.phalanx.bench.chart.CsvTable;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.zip.DataFormatException;
+
+/**
+ * What one load-generator run measured: completions per second (all of them, warm-up
+ * included, and flagged) and the latency histogram of the measured window.
+ */
+record LoadResult(List<Long> opsPerSecond, List<Boolean> measured, Histogram latencyMicros, long failures) {
+
+    static LoadResult read(Path out) throws IOException {
+        CsvTable samples = CsvTable.read(out.resolve("samples.csv"));
+        List<Long> ops = new ArrayList<>();
+        List<Boolean> measured = new ArrayList<>();
+        for (int row = 0; row < samples.rowCount(); row++) {
+            ops.add(Long.parseLong(samples.get(row, "ops")));
+            measured.add("1".equals(samples.get(row, "measured")));
+        }
+        byte[] encoded = Base64.getDecoder().decode(Files.readString(out.resolve("latency.hgrm")).trim());
+        Histogram histogram;
+        try {
+            histogram = Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(encoded), 0);
+        } catch (DataFormatException e) {
+            throw new IOException("unreadable latency histogram in " + out, e);
+        }
+        long failures = Long.parseLong(Files.readString(out.resolve("failures.txt")).trim());
+        return new LoadResult(ops, measured, histogram, failures);
+    }
+
+    /** Median of the measured 1-second samples. */
+    double medianOpsPerSecond() {
+        List<Long> window = new ArrayList<>();
+        for (int i = 0; i < opsPerSecond.size(); i++) {
+            if (measured.get(i)) {
+                window.add(opsPerSecond.get(i));
+            }
+        }
+        if (window.isEmpty()) {
+            return 0;
+        }
+        window.sort(Long::compare);
+        int mid = window.size() / 2;
+        return window.size() % 2 == 1 ? window.get(mid) : (window.get(mid - 1) + window.get(mid)) / 2.0;
+    }
+
+    double percentileMs(double percentile) {
+        return latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getValueAtPercentile(percentile) / 1000.0;
+    }
+}

@@ -1,0 +1,197 @@
+package io.phalanx.cli.bench;
+
+import io.phalanx.runtime.config.Mode;
+import io.phalanx.runtime.keys.Keygen;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A cluster of replica processes on 127.0.0.1, as users deploy them: each replica its own JVM
+ * with a modest heap, running the no-op (or key-value) service; keys and a cluster file are
+ * generated into the run's directory with free ports. Replicas can be killed (SIGKILL) and
+ * restarted; {@link #close} kills whatever still runs.
+ */
+final class ProcessCluster implements AutoCloseable {
+    static final int CLIENTS = 8;
+
+    private final Path directory;
+    private final Path clusterFile;
+    private final int n;
+    private final int basePort;
+    private final String heap;
+    private final List<String> replicaArgs;
+    private final Process[] replicas;
+
+    private ProcessCluster(Path directory, Path clusterFile, int n, int basePort, String heap, List<String> replicaArgs) {
+        this.directory = directory;
+        this.clusterFile = clusterFile;
+        this.n = n;
+        this.basePort = basePort;
+        this.heap = heap;
+        this.replicaArgs = replicaArgs;
+        this.replicas = new Process[n];
+    }
+
+    /** Generates keys for n replicas and {@link #CLIENTS} clients into {@code directory}. */
+    static ProcessCluster create(Path directory, int n, Integer f, Mode mode, String heap, List<String> replicaArgs)
+            throws Exception {
+        Files.createDirectories(directory);
+        int basePort = freeBasePort(n);
+        Keygen.Result keys = new Keygen(new SecureRandom()).generate(
+                new Keygen.Options(n, CLIENTS, directory, mode, f, "127.0.0.1", basePort), Instant.now());
+        return new ProcessCluster(directory, keys.clusterFile(), n, basePort, heap, List.copyOf(replicaArgs));
+    }
+
+    Path clusterFile() {
+        return clusterFile;
+    }
+
+    int size() {
+        return n;
+    }
+
+    /** Client ids the generated file lists. */
+    static List<Long> clientIds() {
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < CLIENTS; i++) {
+            ids.add(Keygen.CLIENT_ID_FIRST + i);
+        }
+        return ids;
+    }
+
+    /** Starts every replica and waits until each listens on its client port. */
+    void startAll() throws IOException, InterruptedException {
+        for (int id = 0; id < n; id++) {
+            start(id);
+        }
+        for (int id = 0; id < n; id++) {
+            awaitListening(basePort + Keygen.CLIENT_PORT_OFFSET + id);
+        }
+    }
+
+    void start(int id) throws IOException {
+        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx" + heap, "-Xms" + heap,
+                "-cp", System.getProperty("java.class.path"), "io.phalanx.cli.PhalanxCommand",
+                "replica", "--id", Integer.toString(id), "--config", clusterFile.toString()));
+        command.addAll(replicaArgs);
+        replicas[id] = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(directory.resolve("replica-" + id + ".log").toFile())
+                .start();
+    }
+
+    /** SIGKILL: the replica gets no chance to say goodbye. */
+    void kill(int id) throws InterruptedException {
+        Process process = replicas[id];
+        if (process != null) {
+            process.destroyForcibly().waitFor();
+            replicas[id] = null;
+        }
+    }
+
+    /** Runs the load generator as its own process and waits for it; returns its output directory. */
+    Path runLoad(String name, int outstanding, int requestBytes, int warmupSeconds, int durationSeconds)
+            throws IOException, InterruptedException {
+        Path out = directory.resolve(name);
+        Process load = startLoad(out, outstanding, requestBytes, warmupSeconds, durationSeconds);
+        return awaitLoad(load, out, warmupSeconds + durationSeconds);
+    }
+
+    /** Starts the load generator without waiting; see {@link #awaitLoad}. */
+    Process startLoad(Path out, int outstanding, int requestBytes, int warmupSeconds, int durationSeconds)
+            throws IOException {
+        StringBuilder ids = new StringBuilder();
+        for (long id : clientIds()) {
+            ids.append(ids.length() == 0 ? "" : ",").append(id);
+        }
+        Files.createDirectories(out);
+        List<String> command = List.of(javaExecutable(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                "io.phalanx.cli.PhalanxCommand", "bench", "load", "--config", clusterFile.toString(),
+                "--ids", ids.toString(), "--outstanding", Integer.toString(outstanding),
+                "--request-bytes", Integer.toString(requestBytes), "--warmup-s", Integer.toString(warmupSeconds),
+                "--duration-s", Integer.toString(durationSeconds), "--out", out.toString());
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.resolve("load.log").toFile())
+                .start();
+    }
+
+    static Path awaitLoad(Process load, Path out, int seconds) throws InterruptedException, IOException {
+        if (!load.waitFor(seconds + 60L, java.util.concurrent.TimeUnit.SECONDS)) {
+            load.destroyForcibly();
+            throw new IOException("the load generator did not finish; see " + out.resolve("load.log"));
+        }
+        if (load.exitValue() != 0) {
+            throw new IOException("the load generator failed (exit " + load.exitValue() + "); see " + out.resolve("load.log"));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (int id = 0; id < n; id++) {
+            kill(id);
+        }
+    }
+
+    private static String javaExecutable() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** A base port p such that p..p+n-1 and p+100..p+100+n-1 are free now. */
+    private static int freeBasePort(int n) {
+        SplittableRandom random = new SplittableRandom();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int base = 20_000 + random.nextInt(20_000);
+            if (allFree(base, n) && allFree(base + Keygen.CLIENT_PORT_OFFSET, n)) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free port range found");
+    }
+
+    private static boolean allFree(int first, int count) {
+        for (int port = first; port < first + count; port++) {
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress("127.0.0.1", port));
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void awaitListening(int port) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                return;
+            } catch (IOException e) {
+                Thread.sleep(200);
+            }
+        }
+        throw new IOException("replica client port " + port + " did not open within 30 s");
+    }
+
+    static void deleteQuietly(Path path) {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (var walk = Files.walk(path)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
