@@ -44,13 +44,26 @@ final class ProcessCluster implements AutoCloseable {
         this.replicas = new Process[n];
     }
 
-    /** Generates keys for n replicas and {@link #CLIENTS} clients into {@code directory}. */
-    static ProcessCluster create(Path directory, int n, Integer f, Mode mode, String heap, List<String> replicaArgs)
-            throws Exception {
+    /**
+     * Generates keys for n replicas and {@link #CLIENTS} clients into {@code directory}; with a
+     * {@code decisionLogMax}, the cluster file keeps that many decisions for catch-up (so a
+     * replica restarted empty can replay the whole run from its peers; there is no state
+     * transfer before durability).
+     */
+    static ProcessCluster create(Path directory, int n, Integer f, Mode mode, String heap, List<String> replicaArgs,
+                                 Integer decisionLogMax) throws Exception {
         Files.createDirectories(directory);
         int basePort = freeBasePort(n);
         Keygen.Result keys = new Keygen(new SecureRandom()).generate(
                 new Keygen.Options(n, CLIENTS, directory, mode, f, "127.0.0.1", basePort), Instant.now());
+        if (decisionLogMax != null) {
+            String yaml = Files.readString(keys.clusterFile());
+            if (!yaml.contains("\nlimits:\n")) {
+                throw new IllegalStateException("generated cluster file has no limits section");
+            }
+            Files.writeString(keys.clusterFile(), yaml.replace("\nlimits:\n",
+                    "\nlimits:\n  decisionLogMax: " + decisionLogMax + "\n"));
+        }
         return new ProcessCluster(directory, keys.clusterFile(), n, basePort, heap, List.copyOf(replicaArgs));
     }
 

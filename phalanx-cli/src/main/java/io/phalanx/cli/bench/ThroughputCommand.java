@@ -99,7 +99,7 @@ public final class ThroughputCommand implements Callable<Integer> {
                 Path runDir = out.resolve("runs").resolve(config.name() + "-" + bytes[0] + "-" + bytes[1]);
                 ProcessCluster.deleteQuietly(runDir);
                 try (ProcessCluster cluster = ProcessCluster.create(runDir, config.n(), config.f(), config.mode(), heap,
-                        List.of("--service", "noop", "--reply-bytes", Integer.toString(bytes[1])))) {
+                        List.of("--service", "noop", "--reply-bytes", Integer.toString(bytes[1])), null)) {
                     cluster.startAll();
                     for (int c : clientList) {
                         LoadResult result = LoadResult.read(cluster.runLoad("load-" + c, c, bytes[0], warmupSeconds,

@@ -24,7 +24,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "timeline", mixinStandardHelpOptions = true,
         description = {"Throughput over time while replicas are killed and restarted; CSV and a PNG with the events.",
-                "A follower is killed at 25 % of the run and restarted at 45 %; the leader is killed at 65 %.",
+                "A follower is killed at 25 % of the run and restarted at 45 % (empty: it replays the run's",
+                "decisions from its peers); the leader is killed at 65 %.",
                 "--quick: a 40 s run with 10 clients."})
 public final class TimelineCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "bench-out/timeline", description = "Output folder (default: ${DEFAULT-VALUE}).")
@@ -35,8 +36,14 @@ public final class TimelineCommand implements Callable<Integer> {
     Integer duration;
     @Option(names = "--clients", description = "Outstanding requests (default 50; 10 with --quick).")
     Integer clients;
-    @Option(names = "--heap", defaultValue = "256m", description = "Heap of each replica JVM (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--heap", defaultValue = "512m", description = "Heap of each replica JVM (default: ${DEFAULT-VALUE}).")
     String heap;
+
+    /**
+     * Decisions kept for catch-up: enough for the whole run, so the follower restarted empty
+     * can replay everything from its peers (state transfer comes with durability).
+     */
+    private static final int DECISION_LOG_MAX = 200_000;
 
     /** One sporadic event, at a second of the run. */
     private record Event(int second, String label, int replica, boolean restart) {
@@ -54,7 +61,8 @@ public final class TimelineCommand implements Callable<Integer> {
                 new Event(seconds * 45 / 100, "r3 restarted", 3, true),
                 new Event(seconds * 65 / 100, "leader r0 killed", 0, false));
         List<String> happened = new ArrayList<>();
-        try (ProcessCluster cluster = ProcessCluster.create(runDir, 4, 1, Mode.BFT, heap, List.of("--service", "noop"))) {
+        try (ProcessCluster cluster = ProcessCluster.create(runDir, 4, 1, Mode.BFT, heap, List.of("--service", "noop"),
+                DECISION_LOG_MAX)) {
             cluster.startAll();
             Path loadDir = runDir.resolve("load");
             Process generator = cluster.startLoad(loadDir, load, 0, 0, seconds);

@@ -126,8 +126,15 @@ public final class ClientCore {
             op.fullResults.putIfAbsent(digest, reply.result());
         }
         Bytes full = op.fullResults.get(digest);
-        if (full != null && quorums.isQuorum(op.repliersOf(digest))) {
+        boolean quorum = quorums.isQuorum(op.repliersOf(digest));
+        if (full != null && quorum) {
             return complete(op, full);
+        }
+        if (quorum && !op.askedForFullCopy) {
+            // A quorum agrees on the digest, but the replica meant to send the full result has
+            // not: ask again now; replicas answer retransmissions in full from their cache.
+            op.askedForFullCopy = true;
+            return new ClientOutput(List.of(new ClientOutput.Broadcast(op.id, op.request)), List.of(), List.of());
         }
         if (op.request.kind() == RequestKind.UNORDERED && !op.quorumStillPossible(view, quorums)) {
             return start(nowMs, op, RequestKind.ORDERED);
@@ -197,6 +204,7 @@ public final class ClientCore {
                 : unsigned.withSignature(signer.sign(MessageCodec.signedBytes(unsigned)));
         op.replies.clear();
         op.fullResults.clear();
+        op.askedForFullCopy = false;
         op.attempt++;
         op.timeoutMs = config.retransmitTimeoutMs();
         operationByRequest.put(op.request.id(), op.id);
@@ -219,6 +227,7 @@ public final class ClientCore {
         /** Full results received, by digest. */
         final Map<Digest, Bytes> fullResults = new HashMap<>();
         Request request;
+        boolean askedForFullCopy;
         int attempt;
         long timeoutMs;
 

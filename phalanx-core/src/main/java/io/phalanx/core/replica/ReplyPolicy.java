@@ -2,6 +2,7 @@ package io.phalanx.core.replica;
 
 import io.phalanx.core.crypto.Digests;
 import io.phalanx.core.message.Reply;
+import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.view.View;
 
 import java.util.Objects;
@@ -10,8 +11,9 @@ import java.util.Objects;
  * Which replies a replica sends in full. With hashed replies, the full result of request
  * (client c, sequence s) comes from one replica, {@code members[(c + s) mod n]} — so the full
  * replies spread over the group — and every other replica sends only the result's SHA-256,
- * which the client counts as a vote for it. A client that gets no full reply (its sender is
- * down or lies) retransmits, and replicas answer retransmissions from their cache in full.
+ * which the client counts as a vote for it. A client that has a quorum of matching digests but
+ * no full copy (its sender is down, slow or lies) asks again at once, and replicas answer
+ * retransmissions from their cache in full: one extra round trip, not a timeout.
  * Drivers apply the policy to first replies only.
  */
 public final class ReplyPolicy {
@@ -40,9 +42,13 @@ public final class ReplyPolicy {
         return view.members().get((int) Math.floorMod(reply.clientId() + reply.sequence(), (long) view.n()));
     }
 
-    /** {@code full} itself, or its digest form if another replica sends this result in full. */
+    /**
+     * {@code full} itself, or its digest form if another replica sends this result in full.
+     * Replies to read-only queries stay full: a query is executed afresh on every attempt, so a
+     * client could not get a full copy by asking again.
+     */
     public Reply shape(Reply full) {
-        if (!hashed || full.digestOnly() || fullReplier(full) == replicaId) {
+        if (!hashed || full.digestOnly() || full.kind() != RequestKind.ORDERED || fullReplier(full) == replicaId) {
             return full;
         }
         return new Reply(full.sender(), full.clientId(), full.sequence(), full.kind(), full.viewId(),

@@ -130,7 +130,10 @@ class ClientCoreTest {
             Reply digest = ReplyPolicy.hashedReplies(view, others.get(i))
                     .shape(reply(others.get(i), request, A));
             assertThat(digest.digestOnly()).isTrue();
-            assertThat(client.onReply(1, others.get(i), digest).completions()).as("digests alone").isEmpty();
+            ClientOutput out = client.onReply(1, others.get(i), digest);
+            assertThat(out.completions()).as("digests alone").isEmpty();
+            // A quorum of digests without a full copy: the client asks again at once.
+            assertThat(out.broadcasts()).hasSize(i == 2 ? 1 : 0);
         }
         Reply wrongFull = reply(designated, request, B);
         assertThat(client.onReply(1, designated, wrongFull).completions()).as("a full copy of another result").isEmpty();

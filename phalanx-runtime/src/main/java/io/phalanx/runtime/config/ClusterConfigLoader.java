@@ -33,7 +33,8 @@ public final class ClusterConfigLoader {
     private static final Set<String> TIMEOUT_KEYS = Set.of("requestMs", "connectMs", "handshakeMs",
             "reconnectInitialMs", "reconnectMaxMs");
     private static final Set<String> BATCH_KEYS = Set.of("requestsMax", "bytesMax");
-    private static final Set<String> LIMIT_KEYS = Set.of("frameBytesMax", "outboundQueueFramesMax", "outboundQueueBytesMax");
+    private static final Set<String> LIMIT_KEYS = Set.of("frameBytesMax", "outboundQueueFramesMax", "outboundQueueBytesMax",
+            "decisionLogMax");
 
     private final Path baseDirectory;
 
@@ -150,6 +151,7 @@ public final class ClusterConfigLoader {
         Limits d = Limits.defaults();
         return new Limits(node.optionalInt("frameBytesMax", d.frameBytesMax(), 1, Integer.MAX_VALUE - 4),
                 node.optionalInt("outboundQueueFramesMax", d.outboundQueueFramesMax(), 1, Integer.MAX_VALUE),
-                node.optionalLong("outboundQueueBytesMax", d.outboundQueueBytesMax(), 1, Integer.MAX_VALUE));
+                node.optionalLong("outboundQueueBytesMax", d.outboundQueueBytesMax(), 1, Integer.MAX_VALUE),
+                node.optionalInt("decisionLogMax", d.decisionLogMax(), 1, 10_000_000));
     }
 }

@@ -10,9 +10,20 @@ package io.phalanx.runtime.config;
  *                               dropped (the protocol retransmits)
  * @param outboundQueueBytesMax  bytes waiting to be written to one peer (Netty's high water
  *                               mark); beyond it sends are dropped too
+ * @param decisionLogMax         recent decisions (with proofs) kept in memory to let a lagging
+ *                               or restarted replica catch up; one further behind needs state
+ *                               transfer, which comes with durability
  */
-public record Limits(int frameBytesMax, int outboundQueueFramesMax, long outboundQueueBytesMax) {
+public record Limits(int frameBytesMax, int outboundQueueFramesMax, long outboundQueueBytesMax, int decisionLogMax) {
+    /** Default decisions kept for catch-up. */
+    public static final int DECISION_LOG_MAX_DEFAULT = 1024;
+
+    /** Limits with the default decision log. */
+    public Limits(int frameBytesMax, int outboundQueueFramesMax, long outboundQueueBytesMax) {
+        this(frameBytesMax, outboundQueueFramesMax, outboundQueueBytesMax, DECISION_LOG_MAX_DEFAULT);
+    }
+
     public static Limits defaults() {
-        return new Limits(4 << 20, 4096, 64L << 20);
+        return new Limits(4 << 20, 4096, 64L << 20, DECISION_LOG_MAX_DEFAULT);
     }
 }
