@@ -3,12 +3,10 @@ package io.phalanx.runtime;
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.crypto.SignatureVerifier;
-import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.Request;
-import io.phalanx.core.message.Write;
 import io.phalanx.core.replica.Input;
 import io.phalanx.core.replica.ReplicaConfig;
 import io.phalanx.core.replica.ReplicaCore;
@@ -174,16 +172,16 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
-     * Checks signatures on the I/O thread so that the core's own checks of the same bytes, on
-     * the protocol thread, are cache hits (see {@code FastEd25519}). The result is ignored here:
-     * the core decides, and counts, what is invalid.
+     * Checks client signatures on the I/O thread so that the core's own checks of the same bytes,
+     * on the protocol thread, are cache hits (see {@code FastEd25519}). The result is ignored
+     * here: the core decides, and counts, what is invalid. WRITE and ACCEPT signatures are left
+     * to the core, which verifies only the votes that complete a quorum (two of the three others
+     * at n = 4): verifying every vote here would spend a third more CPU on Ed25519, which
+     * dominates a replica's CPU (docs/PERFORMANCE.md), for parallelism that a machine running
+     * several replicas on few cores does not have.
      */
     private void preverify(ReplicaMessage message) {
-        if (message instanceof Write w) {
-            signatures.verifyReplica(w.sender(), MessageCodec.signedBytes(w), w.signature());
-        } else if (message instanceof Accept a) {
-            signatures.verifyReplica(a.sender(), MessageCodec.signedBytes(a), a.signature());
-        } else if (message instanceof Propose p) {
+        if (message instanceof Propose p) {
             p.batch().requests().forEach(this::preverify);
         }
     }
