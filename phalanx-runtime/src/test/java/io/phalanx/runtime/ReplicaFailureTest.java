@@ -46,10 +46,17 @@ class ReplicaFailureTest {
             Client client = cluster.client(1000);
             assertThat(client.invoke(Bytes.utf8("fine")).toUtf8()).isEqualTo("fine");
             client.invokeAsync(Bytes.utf8("boom"));
+            int stopped = 0;
             for (Replica replica : cluster.replicas) {
-                assertThat(replica.awaitClosed(Duration.ofSeconds(20))).isTrue();
-                assertThat(replica.failure()).get().asString().contains("cannot execute boom");
+                if (replica.awaitClosed(Duration.ofSeconds(20))) {
+                    assertThat(replica.failure()).get().asString().contains("cannot execute boom");
+                    stopped++;
+                }
             }
+            // Every replica that learned the decision executed it and stopped. A quorum must have
+            // decided it; a replica the others left behind (they stop right after deciding, and
+            // may take their last ACCEPTs with them) can be unable to learn it.
+            assertThat(stopped).isGreaterThanOrEqualTo(3);
         }
     }
 }
