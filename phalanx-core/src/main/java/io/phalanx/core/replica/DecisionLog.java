@@ -2,63 +2,65 @@ package io.phalanx.core.replica;
 
 import io.phalanx.core.message.Decision;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The most recent decisions with their proofs, bounded by {@code decisionLogMax}: what this
  * replica can hand to a peer that fell behind, and the proof of its own last decision, which a
- * STOPDATA carries. (The durable, complete log arrives with durability.)
+ * STOPDATA carries. (The durable, complete log arrives with durability.) A ring buffer indexed
+ * by consensus id: every late vote for a decided instance looks its decision up, so lookups are
+ * constant-time.
  */
 final class DecisionLog {
-    private final int capacity;
-    private final ArrayDeque<Decision> decisions = new ArrayDeque<>();
+    private final Decision[] ring;
+    /** Consensus id of the oldest decision kept; meaningless while empty. */
+    private long first;
+    private int size;
 
     DecisionLog(int capacity) {
-        this.capacity = capacity;
+        this.ring = new Decision[capacity];
     }
 
     void append(Decision decision) {
-        if (!decisions.isEmpty() && decision.consensusId() != decisions.peekLast().consensusId() + 1) {
+        if (size > 0 && decision.consensusId() != first + size) {
             throw new IllegalStateException("decision " + decision.consensusId() + " does not follow "
-                    + decisions.peekLast().consensusId());
+                    + (first + size - 1));
         }
-        decisions.addLast(decision);
-        if (decisions.size() > capacity) {
-            decisions.removeFirst();
+        if (size == 0) {
+            first = decision.consensusId();
+        }
+        ring[slot(decision.consensusId())] = decision;
+        if (size < ring.length) {
+            size++;
+        } else {
+            first++;
         }
     }
 
     /** The last decision, or null before the first. */
     Decision last() {
-        return decisions.peekLast();
+        return size == 0 ? null : ring[slot(first + size - 1)];
     }
 
     /** The decision of {@code consensusId} if it is still kept, else null. */
     Decision get(long consensusId) {
-        Decision first = decisions.peekFirst();
-        if (first == null || consensusId < first.consensusId() || consensusId > decisions.peekLast().consensusId()) {
+        if (size == 0 || consensusId < first || consensusId >= first + size) {
             return null;
         }
-        int offset = (int) (consensusId - first.consensusId());
-        int i = 0;
-        for (Decision d : decisions) {
-            if (i++ == offset) {
-                return d;
-            }
-        }
-        return null;
+        return ring[slot(consensusId)];
     }
 
     /** Up to {@code countMax} consecutive decisions from {@code fromConsensusId}; empty if none is kept. */
     List<Decision> from(long fromConsensusId, int countMax) {
         List<Decision> out = new ArrayList<>();
-        for (Decision d : decisions) {
-            if (d.consensusId() >= fromConsensusId && out.size() < countMax) {
-                out.add(d);
-            }
+        for (long cid = Math.max(fromConsensusId, first); cid < first + size && out.size() < countMax; cid++) {
+            out.add(ring[slot(cid)]);
         }
         return out;
+    }
+
+    private int slot(long consensusId) {
+        return (int) Math.floorMod(consensusId, (long) ring.length);
     }
 }

@@ -1,0 +1,43 @@
+package io.phalanx.core.replica;
+
+import io.phalanx.core.crypto.Digests;
+import io.phalanx.core.message.Batch;
+import io.phalanx.core.message.Decision;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DecisionLogTest {
+    private static Decision decision(long cid) {
+        Batch batch = new Batch(cid, cid, List.of());
+        return new Decision(cid, 0, batch, Digests.ofBatch(batch), List.of());
+    }
+
+    @Test
+    void keepsTheMostRecentDecisionsAndFindsThemById() {
+        DecisionLog log = new DecisionLog(3);
+        assertThat(log.last()).isNull();
+        assertThat(log.get(0)).isNull();
+        for (long cid = 0; cid < 5; cid++) {
+            log.append(decision(cid));
+        }
+        assertThat(log.last().consensusId()).isEqualTo(4);
+        assertThat(log.get(1)).as("evicted").isNull();
+        assertThat(log.get(2).consensusId()).isEqualTo(2);
+        assertThat(log.get(4).consensusId()).isEqualTo(4);
+        assertThat(log.get(5)).isNull();
+        assertThat(log.from(0, 10)).extracting(Decision::consensusId).containsExactly(2L, 3L, 4L);
+        assertThat(log.from(3, 1)).extracting(Decision::consensusId).containsExactly(3L);
+        assertThat(log.from(7, 10)).isEmpty();
+    }
+
+    @Test
+    void refusesAGap() {
+        DecisionLog log = new DecisionLog(4);
+        log.append(decision(0));
+        assertThatThrownBy(() -> log.append(decision(2))).isInstanceOf(IllegalStateException.class);
+    }
+}
