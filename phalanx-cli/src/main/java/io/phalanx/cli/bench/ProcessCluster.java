@@ -125,14 +125,11 @@ final class ProcessCluster implements AutoCloseable {
     /** Starts the load generator without waiting; see {@link #awaitLoad}. */
     Process startLoad(Path out, int outstanding, int requestBytes, int warmupSeconds, int durationSeconds)
             throws IOException {
-        StringBuilder ids = new StringBuilder();
-        for (long id : clientIds()) {
-            ids.append(ids.length() == 0 ? "" : ",").append(id);
-        }
+        String ids = String.join(",", clientIds().stream().map(String::valueOf).toList());
         Files.createDirectories(out);
         List<String> command = List.of(javaExecutable(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 "io.phalanx.cli.PhalanxCommand", "bench", "load", "--config", clusterFile.toString(),
-                "--ids", ids.toString(), "--outstanding", Integer.toString(outstanding),
+                "--ids", ids, "--outstanding", Integer.toString(outstanding),
                 "--request-bytes", Integer.toString(requestBytes), "--warmup-s", Integer.toString(warmupSeconds),
                 "--duration-s", Integer.toString(durationSeconds), "--out", out.toString());
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.resolve("load.log").toFile())

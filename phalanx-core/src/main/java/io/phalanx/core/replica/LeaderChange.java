@@ -2,7 +2,6 @@ package io.phalanx.core.replica;
 
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Accept;
-import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Forward;
@@ -262,7 +261,8 @@ final class LeaderChange {
         if (sync.regency() < state.regency || (sync.regency() == state.regency && state.synced)) {
             return; // a replay, or a retransmission already processed
         }
-        String reason = checkSync(sync);
+        Proofs.Choice choice = Proofs.choose(sync.proofs());
+        String reason = checkSync(sync, choice);
         if (reason != null) {
             state.refuse(Counter.INVALID_SYNC, sync, reason);
             return;
@@ -271,10 +271,11 @@ final class LeaderChange {
             enterRegency(sync.regency(), false);
             state.counters.increment(Counter.REGENCY_INSTALLED);
         }
-        adoptSync(effects, sync, Proofs.choose(sync.proofs()));
+        adoptSync(effects, sync, choice);
     }
 
-    private String checkSync(Sync sync) {
+    /** Null if {@code sync} holds, with {@code choice} the choice rule run on its evidence. */
+    private String checkSync(Sync sync, Proofs.Choice choice) {
         if (sync.sender() != state.view.leaderOf(sync.regency())) {
             return "SYNC from " + sync.sender() + ", who does not lead regency " + sync.regency();
         }
@@ -291,8 +292,7 @@ final class LeaderChange {
         if (!state.quorums.isQuorum(senders)) {
             return "SYNC evidence is not a quorum: " + senders;
         }
-        Batch expected = Proofs.choose(sync.proofs()).chosen();
-        if (!Objects.equals(expected, sync.chosen())) {
+        if (!Objects.equals(choice.chosen(), sync.chosen())) {
             return "SYNC's chosen value breaks the choice rule";
         }
         return null;

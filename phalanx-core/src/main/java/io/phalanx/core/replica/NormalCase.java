@@ -15,7 +15,6 @@ import io.phalanx.core.message.WriteCertificate;
 import io.phalanx.core.view.Mode;
 
 import java.util.List;
-import java.util.Set;
 
 /**
  * The normal case of Mod-SMaRt: PROPOSE, WRITE (BFT only), ACCEPT, decide.
@@ -81,7 +80,7 @@ final class NormalCase {
         if (instance == null) {
             return;
         }
-        if (!instance.addWrite(write, false)) {
+        if (!instance.writes.add(write, false)) {
             state.refuse(Counter.CONFLICTING_VOTE, write);
             return;
         }
@@ -98,7 +97,7 @@ final class NormalCase {
         if (instance == null) {
             return;
         }
-        if (!instance.addAccept(accept, false)) {
+        if (!instance.accepts.add(accept, false)) {
             state.refuse(Counter.CONFLICTING_VOTE, accept);
             return;
         }
@@ -177,53 +176,45 @@ final class NormalCase {
             return;
         }
         if (state.view.mode() == Mode.CFT) {
-            if (!instance.acceptSent) {
+            if (instance.ownAccept == null) {
                 state.certificate = new WriteCertificate(instance.consensusId, instance.epoch, instance.batch, List.of());
                 sendAccept(effects, instance);
             }
             return;
         }
-        if (!instance.writeSent) {
+        if (instance.ownWrite == null) {
             Write write = sign(new Write(state.id, instance.consensusId, instance.epoch, instance.digest));
-            instance.addWrite(write, true);
+            instance.writes.add(write, true);
             instance.ownWrite = write;
-            instance.writeSent = true;
             state.broadcast(effects, write);
         }
-        if (!instance.acceptSent && state.quorums.isQuorum(verifiedWriters(instance))) {
-            state.certificate = new WriteCertificate(instance.consensusId, instance.epoch, instance.batch,
-                    instance.verifiedWritesFor(instance.digest));
-            sendAccept(effects, instance);
+        if (instance.ownAccept == null) {
+            List<Write> certificate = instance.writes.verifiedQuorum(instance.digest, state.quorums::isQuorum,
+                    proofs::validWrite);
+            state.counters.add(Counter.BAD_SIGNATURE, instance.writes.takeRejected());
+            if (certificate != null) {
+                state.certificate = new WriteCertificate(instance.consensusId, instance.epoch, instance.batch, certificate);
+                sendAccept(effects, instance);
+            }
         }
     }
 
     private void sendAccept(Effects effects, Instance instance) {
         Accept accept = sign(new Accept(state.id, instance.consensusId, instance.epoch, instance.digest));
-        instance.addAccept(accept, true);
+        instance.accepts.add(accept, true);
         instance.ownAccept = accept;
-        instance.acceptSent = true;
         state.broadcast(effects, accept);
     }
 
     private boolean tryDecide(Effects effects, Instance instance) {
-        int[] rejected = {0};
-        boolean quorum = state.quorums.isQuorum(
-                instance.verifiedAcceptorsOf(instance.digest, state.quorums::isQuorum, proofs::validAccept, rejected));
-        state.counters.add(Counter.BAD_SIGNATURE, rejected[0]);
-        if (!quorum) {
+        List<Accept> proof = instance.accepts.verifiedQuorum(instance.digest, state.quorums::isQuorum,
+                proofs::validAccept);
+        state.counters.add(Counter.BAD_SIGNATURE, instance.accepts.takeRejected());
+        if (proof == null) {
             return false;
         }
-        commit(effects, new Decision(instance.consensusId, instance.epoch, instance.batch, instance.digest,
-                instance.verifiedAcceptsFor(instance.digest)));
+        commit(effects, new Decision(instance.consensusId, instance.epoch, instance.batch, instance.digest, proof));
         return true;
-    }
-
-    private Set<Integer> verifiedWriters(Instance instance) {
-        int[] rejected = {0};
-        Set<Integer> writers = instance.verifiedWritersOf(instance.digest, state.quorums::isQuorum,
-                proofs::validWrite, rejected);
-        state.counters.add(Counter.BAD_SIGNATURE, rejected[0]);
-        return writers;
     }
 
     /** Resends this replica's messages for the open instance, in case the network lost them. */

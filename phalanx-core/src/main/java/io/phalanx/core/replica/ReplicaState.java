@@ -130,7 +130,16 @@ final class ReplicaState {
     /** True if {@code clientId} may have {@code sequence} ordered now; creates no session. */
     boolean admits(long clientId, long sequence) {
         SequenceWindow window = decidedByClient.get(clientId);
-        return window == null ? new SequenceWindow(config.clientWindowMax()).admits(sequence) : window.admits(sequence);
+        return window == null ? SequenceWindow.admitsFirst(sequence, config.clientWindowMax()) : window.admits(sequence);
+    }
+
+    /**
+     * True if {@code sequence} of {@code clientId} is decided (or belongs to a session that is
+     * over); creates no session, so unknown clients cost no memory.
+     */
+    boolean isDecided(long clientId, long sequence) {
+        SequenceWindow window = decidedByClient.get(clientId);
+        return window != null && window.isDone(sequence);
     }
 
     /** The instance {@code consensusId}, created if it is within the window; null otherwise. */

@@ -22,24 +22,18 @@ final class RequestAdmission {
 
     /**
      * A request received directly from its client (over a channel authenticated as that client,
-     * so a retransmission of a decided request is answered from the reply cache before its
-     * signature is checked: the cheap checks come first).
+     * so a retransmission of a decided request is answered from the reply cache at once).
      */
     void onRequest(Effects effects, Request request) {
-        if (request.kind() == RequestKind.ORDERED && state.decidedWindow(request.clientId()).isDone(request.sequence())) {
+        if (request.kind() == RequestKind.UNORDERED) {
+            if (wellFormed(request)) {
+                effects.executeUnordered(request);
+            }
+            return;
+        }
+        if (state.isDecided(request.clientId(), request.sequence())) {
             state.counters.increment(Counter.REPLY_RESENT);
             effects.resendReply(request.id());
-            return;
-        }
-        if (request.kind() == RequestKind.ORDERED && state.pending.contains(request.id())) {
-            state.counters.increment(Counter.DUPLICATE_REQUEST);
-            return;
-        }
-        if (!wellFormed(request)) {
-            return;
-        }
-        if (request.kind() == RequestKind.UNORDERED) {
-            effects.executeUnordered(request);
             return;
         }
         if (enqueue(request)) {
@@ -49,14 +43,11 @@ final class RequestAdmission {
 
     /** A request relayed by a replica; returns true if it was new here and queued. */
     boolean onRelayed(Request request) {
-        if (!wellFormed(request) || request.kind() != RequestKind.ORDERED) {
+        if (request.kind() != RequestKind.ORDERED) {
             state.counters.increment(Counter.INVALID_REQUEST);
             return false;
         }
-        if (state.decidedWindow(request.clientId()).isDone(request.sequence())) {
-            return false;
-        }
-        return enqueue(request);
+        return !state.isDecided(request.clientId(), request.sequence()) && enqueue(request);
     }
 
     private boolean wellFormed(Request request) {
@@ -71,12 +62,16 @@ final class RequestAdmission {
         return true;
     }
 
+    /** Queues a new ordered request; the cheap duplicate check comes before the signature check. */
     private boolean enqueue(Request request) {
         if (state.pending.contains(request.id())) {
             state.counters.increment(Counter.DUPLICATE_REQUEST);
             return false;
         }
-        if (!state.decidedWindow(request.clientId()).admits(request.sequence()) || !state.verifier.isValid(request)) {
+        if (!wellFormed(request)) {
+            return false;
+        }
+        if (!state.admits(request.clientId(), request.sequence()) || !state.verifier.isValid(request)) {
             state.counters.increment(Counter.INVALID_REQUEST);
             return false;
         }

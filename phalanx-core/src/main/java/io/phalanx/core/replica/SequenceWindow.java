@@ -41,9 +41,15 @@ final class SequenceWindow {
     /** True if the client may use {@code sequence} now (not done, and within the window). */
     boolean admits(long sequence) {
         if (sessionOf(sequence) > sessionOf(low)) {
-            return (sequence & 0xffff_ffffL) <= windowMax && sequence > (sessionOf(sequence) << 32);
+            return admitsFirst(sequence, windowMax);
         }
         return !isDone(sequence) && sequence <= low + windowMax;
+    }
+
+    /** True if {@code sequence} is within the first window of its session (nothing of it done yet). */
+    static boolean admitsFirst(long sequence, int windowMax) {
+        long counter = sequence & 0xffff_ffffL;
+        return counter >= 1 && counter <= windowMax;
     }
 
     /** Marks {@code sequence} done; returns true if it started a newer session. */

@@ -85,9 +85,7 @@ public final class ClientPortServer implements AutoCloseable {
      * is not connected or its queue is full. The array must not be modified afterwards.
      */
     public boolean sendToClient(long clientId, byte[] frame) {
-        if (frame.length > node.frameBytesMax()) {
-            throw new IllegalArgumentException("frame of " + frame.length + " bytes exceeds frameBytesMax " + node.frameBytesMax());
-        }
+        node.checkOutgoing(frame);
         return connections.send(clientId, frame);
     }
 

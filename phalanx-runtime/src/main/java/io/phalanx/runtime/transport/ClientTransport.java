@@ -8,11 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -56,12 +53,10 @@ public final class ClientTransport implements AutoCloseable {
     /** Like {@link #start} without checking the identity against the config (tests of refusal use it). */
     static ClientTransport startUnchecked(ClusterConfig config, long clientId, NodeIdentity identity, FrameHandler handler)
             throws IOException {
-        Map<Long, X509Certificate> certificates = new HashMap<>();
-        config.replicas().forEach(r -> certificates.put((long) r.id(), r.certificate()));
         String name = "client " + clientId;
-        Connections connections = new Connections(name, "replica", KnownPeers.of(certificates),
+        Connections connections = new Connections(name, "replica", KnownPeers.replicasOf(config),
                 peer -> "replicas do not dial clients", config.limits().outboundQueueFramesMax(), new TransportMetrics(),
-                events(handler));
+                PeerEvents.of(handler));
         NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts());
         ClientTransport transport = new ClientTransport(name, node, connections);
         for (ReplicaEntry replica : config.replicas()) {
@@ -74,30 +69,10 @@ public final class ClientTransport implements AutoCloseable {
         return transport;
     }
 
-    private static PeerEvents events(FrameHandler handler) {
-        return new PeerEvents() {
-            @Override
-            public void onUp(long peerId) {
-                handler.onPeerUp((int) peerId);
-            }
-
-            @Override
-            public void onDown(long peerId) {
-                handler.onPeerDown((int) peerId);
-            }
-
-            @Override
-            public void onFrame(long peerId, byte[] frame) {
-                handler.onFrame((int) peerId, frame);
-            }
-        };
-    }
 
     /** Queues {@code frame} for replica {@code replicaId}; false (counted) if down or its queue is full. */
     public boolean send(int replicaId, byte[] frame) {
-        if (frame.length > node.frameBytesMax()) {
-            throw new IllegalArgumentException("frame of " + frame.length + " bytes exceeds frameBytesMax " + node.frameBytesMax());
-        }
+        node.checkOutgoing(frame);
         return connections.send(replicaId, frame);
     }
 

@@ -1,5 +1,7 @@
 package io.phalanx.runtime.transport;
 
+import io.phalanx.runtime.config.ClusterConfig;
+
 import java.nio.ByteBuffer;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
@@ -29,6 +31,13 @@ final class KnownPeers {
             }
         });
         return new KnownPeers(ids);
+    }
+
+    /** The directory of the config's replicas. */
+    static KnownPeers replicasOf(ClusterConfig config) {
+        Map<Long, X509Certificate> certificates = new HashMap<>();
+        config.replicas().forEach(r -> certificates.put((long) r.id(), r.certificate()));
+        return of(certificates);
     }
 
     /** The id whose pinned key this certificate carries, if any. */

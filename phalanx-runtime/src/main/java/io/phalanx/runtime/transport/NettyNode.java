@@ -61,6 +61,18 @@ final class NettyNode implements AutoCloseable {
         return limits.frameBytesMax();
     }
 
+    /**
+     * Refuses to send a frame above {@code frameBytesMax}: every receiver enforces the limit, so
+     * a larger frame would only get the connection closed — it is a bug in the caller, not a
+     * network condition.
+     */
+    void checkOutgoing(byte[] frame) {
+        if (frame.length > limits.frameBytesMax()) {
+            throw new IllegalArgumentException("frame of " + frame.length + " bytes exceeds frameBytesMax "
+                    + limits.frameBytesMax());
+        }
+    }
+
     EventLoopGroup group() {
         return group;
     }

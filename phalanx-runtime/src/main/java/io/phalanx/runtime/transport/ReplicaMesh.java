@@ -8,11 +8,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -60,13 +57,11 @@ public final class ReplicaMesh implements AutoCloseable {
         if (!self.publicKey().equals(identity.publicKey())) {
             throw new IllegalArgumentException("identity does not match replica " + selfId + "'s certificate in the config");
         }
-        Map<Long, X509Certificate> certificates = new HashMap<>();
-        config.replicas().forEach(r -> certificates.put((long) r.id(), r.certificate()));
         String name = "replica " + selfId + " mesh";
-        Connections connections = new Connections(name, "replica", KnownPeers.of(certificates),
+        Connections connections = new Connections(name, "replica", KnownPeers.replicasOf(config),
                 peer -> peer < selfId ? null
                         : "replica " + peer + " dialled us, but only lower ids dial higher ones (we are " + selfId + ")",
-                config.limits().outboundQueueFramesMax(), new TransportMetrics(), events(handler));
+                config.limits().outboundQueueFramesMax(), new TransportMetrics(), PeerEvents.of(handler));
         NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts());
         ReplicaMesh mesh = new ReplicaMesh(selfId, name, node, connections);
         try {
@@ -87,24 +82,6 @@ public final class ReplicaMesh implements AutoCloseable {
         return mesh;
     }
 
-    private static PeerEvents events(FrameHandler handler) {
-        return new PeerEvents() {
-            @Override
-            public void onUp(long peerId) {
-                handler.onPeerUp((int) peerId);
-            }
-
-            @Override
-            public void onDown(long peerId) {
-                handler.onPeerDown((int) peerId);
-            }
-
-            @Override
-            public void onFrame(long peerId, byte[] frame) {
-                handler.onFrame((int) peerId, frame);
-            }
-        };
-    }
 
     /**
      * Queues {@code frame} for replica {@code peerId}. Returns false, and counts a drop, when
@@ -115,17 +92,8 @@ public final class ReplicaMesh implements AutoCloseable {
      *                                  in the caller, not a network condition)
      */
     public boolean send(int peerId, byte[] frame) {
-        checkFrame(frame);
+        node.checkOutgoing(frame);
         return connections.send(peerId, frame);
-    }
-
-    private void checkFrame(byte[] frame) {
-        // The limit is enforced by every receiver; sending a larger frame would only get the
-        // connection closed by the peer.
-        int max = node.frameBytesMax();
-        if (frame.length > max) {
-            throw new IllegalArgumentException("frame of " + frame.length + " bytes exceeds frameBytesMax " + max);
-        }
     }
 
     public int selfId() {
