@@ -218,7 +218,7 @@ public final class PumpedCluster {
         return batchSize;
     }
 
-    /** Signatures the replicas made so far (WRITE and ACCEPT votes), across all four. */
+    /** Signatures the replicas made so far (their ACCEPTs), across all four. */
     public long replicaSignatures() {
         return replicaSignatures;
     }

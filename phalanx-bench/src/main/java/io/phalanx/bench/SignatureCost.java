@@ -5,7 +5,7 @@ import io.phalanx.core.crypto.Ed25519;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Digest;
-import io.phalanx.core.message.Write;
+import io.phalanx.core.message.Accept;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -33,11 +33,11 @@ public final class SignatureCost {
         }
     }
 
-    /** Signs, then verifies, a WRITE's signed bytes for {@code duration} each. */
+    /** Signs, then verifies, an ACCEPT's signed bytes for {@code duration} each. */
     public static Cost[] measure(Duration duration) throws GeneralSecurityException {
         KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         Signer signer = Ed25519.signer(pair.getPrivate());
-        byte[] message = MessageCodec.signedBytes(new Write(1, 42, 0, new Digest(Bytes.copyOf(new byte[Digest.LENGTH]))));
+        byte[] message = MessageCodec.signedBytes(new Accept(1, 42, 0, new Digest(Bytes.copyOf(new byte[Digest.LENGTH]))));
         Bytes signature = signer.sign(message);
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
 

@@ -2,6 +2,7 @@ package io.phalanx.sim;
 
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.crypto.Digests;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Batch;
@@ -15,6 +16,7 @@ import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.message.Stop;
 import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.Sync;
+import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.message.Write;
 import io.phalanx.core.replica.Input;
 
@@ -57,6 +59,7 @@ final class Behaviors {
             case REPLAY -> replay(context);
             case BAD_PROPOSALS -> badProposals(context);
             case CENSORSHIP -> censorship(context);
+            case LYING_REPORTS -> lyingReports(context);
             default -> throw new IllegalArgumentException(fault + " is not a single-replica Byzantine strategy");
         };
     }
@@ -93,14 +96,13 @@ final class Behaviors {
         };
     }
 
-    /** Votes (validly signed, as itself) for digests nobody proposed. */
+    /** Votes (as itself, ACCEPTs validly signed) for digests nobody proposed. */
     private static Behavior fakeVotes(Context c) {
         return new Behavior() {
             @Override
             public void onSend(int to, Message message, Outbox out) {
                 if (message instanceof Write w) {
-                    Write fake = new Write(w.sender(), w.consensusId(), w.epoch(), randomDigest(c.random));
-                    out.send(to, fake.withSignature(c.ownSigner.sign(MessageCodec.signedBytes(fake))));
+                    out.send(to, new Write(w.sender(), w.consensusId(), w.epoch(), randomDigest(c.random)));
                     c.misbehave(Fault.FAKE_VOTES, "WRITEs an unproposed value for cid=" + w.consensusId() + " to r" + to);
                 } else if (message instanceof Accept a) {
                     Accept fake = new Accept(a.sender(), a.consensusId(), a.epoch(), randomDigest(c.random));
@@ -113,15 +115,64 @@ final class Behaviors {
         };
     }
 
+    /**
+     * Lies in its STOPDATA, signed as itself: claims it accepted nothing and wrote nothing, or
+     * that it accepted and wrote, in the latest epoch before the new regency, a value some
+     * leader proposed to it for the instance (an equivocating leader's other batch, say), or a
+     * value nobody proposed. Only what it says about its own votes is a lie: its decision proof
+     * must verify, so it cannot lie about what was decided.
+     */
+    private static Behavior lyingReports(Context c) {
+        Map<Long, List<Batch>> proposed = new HashMap<>();
+        return new Behavior() {
+            @Override
+            public Input onInput(Input input) {
+                if (input instanceof Input.MessageReceived m && m.message() instanceof Propose p) {
+                    List<Batch> seen = proposed.computeIfAbsent(p.consensusId(), k -> new ArrayList<>());
+                    if (!seen.contains(p.batch()) && seen.size() < 4) {
+                        seen.add(p.batch());
+                    }
+                    proposed.keySet().removeIf(cid -> cid < p.consensusId() - 16);
+                }
+                return input;
+            }
+
+            @Override
+            public void onSend(int to, Message message, Outbox out) {
+                if (!(message instanceof StopData d) || d.regency() == 0) {
+                    out.send(to, message);
+                    return;
+                }
+                long open = d.lastDecided() + 1;
+                VoteHistory lie;
+                String what;
+                List<Batch> seen = proposed.getOrDefault(open, List.of());
+                int choice = c.random.nextInt(3);
+                if (choice == 0) {
+                    lie = null;
+                    what = "claims it voted for nothing in cid=" + open;
+                } else {
+                    Batch value = choice == 1 && !seen.isEmpty() ? seen.get(c.random.nextInt(seen.size()))
+                            : new Batch(0, c.random.nextLong(), List.of());
+                    int epoch = d.regency() - 1;
+                    lie = VoteHistory.none(open).withWrite(epoch, Digests.ofBatch(value)).withAccept(epoch, value);
+                    what = "claims it accepted " + (choice == 1 && !seen.isEmpty() ? "a proposed" : "an unproposed")
+                            + " value in cid=" + open + " epoch " + epoch;
+                }
+                StopData forged = new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(), lie, Bytes.EMPTY);
+                out.send(to, forged.withSignature(c.ownSigner.sign(MessageCodec.signedBytes(forged))));
+                c.misbehave(Fault.LYING_REPORTS, what + " to r" + to);
+            }
+        };
+    }
+
     /** Sends its proofs with signatures that do not verify. */
     private static Behavior badSignatures(Context c) {
         return new Behavior() {
             @Override
             public void onSend(int to, Message message, Outbox out) {
                 Bytes garbage = randomBytes(c.random, 32);
-                if (message instanceof Write w) {
-                    out.send(to, w.withSignature(garbage));
-                } else if (message instanceof Accept a) {
+                if (message instanceof Accept a) {
                     out.send(to, a.withSignature(garbage));
                 } else if (message instanceof StopData d) {
                     out.send(to, d.withSignature(garbage));

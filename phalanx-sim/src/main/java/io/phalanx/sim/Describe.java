@@ -38,8 +38,10 @@ final class Describe {
             return "STOP regency=" + s.regency() + " with " + s.requests().size() + " requests";
         } else if (message instanceof StopData d) {
             return "STOPDATA regency=" + d.regency() + " lastDecided=" + d.lastDecided()
-                    + (d.certificate() == null ? " no certificate" : " certificate cid=" + d.certificate().consensusId()
-                    + " epoch=" + d.certificate().epoch() + " digest=" + Digests.ofBatch(d.certificate().batch()));
+                    + (d.votes() == null ? " no votes" : " votes cid=" + d.votes().consensusId()
+                    + (d.votes().accepted() == null ? " accepted nothing" : " accepted epoch=" + d.votes().acceptedEpoch()
+                    + " digest=" + Digests.ofBatch(d.votes().accepted()))
+                    + " wrote " + d.votes().writes().stream().map(w -> w.epoch() + ":" + w.digest()).toList());
         } else if (message instanceof Sync s) {
             return "SYNC regency=" + s.regency() + " evidence=" + s.proofs().size() + " chosen="
                     + (s.chosen() == null ? "free" : Digests.ofBatch(s.chosen()).toString());

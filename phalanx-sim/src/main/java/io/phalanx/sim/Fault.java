@@ -29,7 +29,7 @@ public enum Fault {
     TWINS(Kind.BYZANTINE),
     /** A Byzantine replica voting (validly signed) for values nobody proposed. */
     FAKE_VOTES(Kind.BYZANTINE),
-    /** A Byzantine replica whose WRITE, ACCEPT and STOPDATA signatures are garbage. */
+    /** A Byzantine replica whose ACCEPT and STOPDATA signatures are garbage. */
     BAD_SIGNATURES(Kind.BYZANTINE),
     /** A Byzantine replica whose outgoing bytes are randomly corrupted. */
     CORRUPT_BYTES(Kind.BYZANTINE),
@@ -39,6 +39,8 @@ public enum Fault {
     BAD_PROPOSALS(Kind.BYZANTINE),
     /** A Byzantine leader withholding one client's requests. */
     CENSORSHIP(Kind.BYZANTINE),
+    /** A Byzantine replica whose (validly signed) STOPDATA lies about what it wrote and accepted. */
+    LYING_REPORTS(Kind.BYZANTINE),
     /** A Byzantine client sending malformed, forged, conflicting and out-of-window requests. */
     BYZANTINE_CLIENT(Kind.CLIENT);
 

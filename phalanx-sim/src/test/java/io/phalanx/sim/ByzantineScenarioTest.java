@@ -65,6 +65,17 @@ class ByzantineScenarioTest {
     }
 
     @Test
+    void lyingReportsDoNotSwayTheChoiceRule() {
+        // n = 7: one replica crashes (the leader, in the seed found), so regencies change, and
+        // r2's STOPDATAs — validly signed, lying about its votes — reach the new leaders.
+        SimResult result = firstWhere(seed -> SimConfig.calm(seed, Mode.BFT, 7)
+                        .withByzantine(Map.of(2, Fault.LYING_REPORTS)).withCrashes(1),
+                r -> r.trace().stream().anyMatch(line -> line.contains("r2 [lying-reports] claims it accepted")));
+        assertThat(result.firedFaults()).contains(Fault.LYING_REPORTS);
+        assertThat(result.leaderChanges()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
     void badSignaturesAreCaughtAndThrownOut() {
         SimResult result = run(bft4(105).withByzantine(Map.of(3, Fault.BAD_SIGNATURES)));
         assertThat(result.firedFaults()).contains(Fault.BAD_SIGNATURES);

@@ -6,7 +6,7 @@ import io.phalanx.core.crypto.Ed25519;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.Request;
-import io.phalanx.core.message.Write;
+import io.phalanx.core.message.Accept;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * What the wire format costs: encoding and decoding the messages every decided request passes
  * through — the client's REQUEST, the leader's PROPOSE carrying a full 400-request batch, and a
- * signed WRITE (an ACCEPT has the same layout). Average time per message.
+ * signed ACCEPT (a WRITE is the same without the signature). Average time per message.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -54,19 +54,19 @@ public class CodecBenchmark {
         }
     }
 
-    /** A WRITE with a real Ed25519 signature. */
+    /** An ACCEPT with a real Ed25519 signature. */
     @State(Scope.Thread)
     public static class Votes {
         final MessageCodec codec = new MessageCodec(MESSAGE_BYTES_MAX);
-        Write write;
-        byte[] writeBytes;
+        Accept accept;
+        byte[] acceptBytes;
 
         @Setup
         public void setUp() throws CodecException, GeneralSecurityException {
-            Write unsigned = new Write(1, 42, 0, Fixtures.digest());
+            Accept unsigned = new Accept(1, 42, 0, Fixtures.digest());
             var signer = Ed25519.signer(KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate());
-            write = unsigned.withSignature(signer.sign(MessageCodec.signedBytes(unsigned)));
-            writeBytes = codec.encode(write);
+            accept = unsigned.withSignature(signer.sign(MessageCodec.signedBytes(unsigned)));
+            acceptBytes = codec.encode(accept);
         }
     }
 
@@ -91,12 +91,12 @@ public class CodecBenchmark {
     }
 
     @Benchmark
-    public byte[] writeEncode(Votes state) throws CodecException {
-        return state.codec.encode(state.write);
+    public byte[] acceptEncode(Votes state) throws CodecException {
+        return state.codec.encode(state.accept);
     }
 
     @Benchmark
-    public Message writeDecode(Votes state) throws CodecException {
-        return state.codec.decode(state.writeBytes);
+    public Message acceptDecode(Votes state) throws CodecException {
+        return state.codec.decode(state.acceptBytes);
     }
 }

@@ -8,7 +8,7 @@ import io.phalanx.core.message.Forward;
 import io.phalanx.core.message.Stop;
 import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.Sync;
-import io.phalanx.core.message.WriteCertificate;
+import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Digest;
@@ -37,7 +37,7 @@ import java.util.List;
  */
 public final class MessageCodec {
     /** Wire format version; bump it when the layout changes. */
-    public static final byte VERSION = 1;
+    public static final byte VERSION = 2;
 
     private static final byte TAG_REQUEST = 1;
     private static final byte TAG_REPLY = 2;
@@ -53,8 +53,10 @@ public final class MessageCodec {
 
     /** Smallest possible encoded request: fixed fields plus an empty operation. */
     private static final int REQUEST_BYTES_MIN = 8 + 8 + 1 + 8 + 4 + 4;
-    /** Smallest possible encoded WRITE or ACCEPT: fixed fields, digest, empty signature. */
+    /** Smallest possible encoded ACCEPT: fixed fields, digest, empty signature. */
     private static final int VOTE_BYTES_MIN = 4 + 8 + 4 + 32 + 4;
+    /** One entry of a vote history: an epoch and a digest. */
+    private static final int WRITTEN_BYTES_MIN = 4 + 32;
     /** Smallest possible encoded STOPDATA, nested in a SYNC. */
     private static final int STOP_DATA_BYTES_MIN = 4 + 4 + 8 + 4 + 1 + 4;
     /** Smallest possible encoded decision, nested in a DECISION_PUSH. */
@@ -120,14 +122,12 @@ public final class MessageCodec {
 
     /**
      * The bytes a signature covers: the canonical encoding of {@code message} with its signature
-     * field emptied. Only signed message types (requests, WRITE, ACCEPT, STOPDATA) have one.
+     * field emptied. Only signed message types (requests, ACCEPT, STOPDATA) have one.
      */
     public static byte[] signedBytes(Message message) {
         Message unsigned;
         if (message instanceof Request r) {
             unsigned = r.withSignature(Bytes.EMPTY);
-        } else if (message instanceof Write w) {
-            unsigned = w.withSignature(Bytes.EMPTY);
         } else if (message instanceof Accept a) {
             unsigned = a.withSignature(Bytes.EMPTY);
         } else if (message instanceof StopData d) {
@@ -248,11 +248,10 @@ public final class MessageCodec {
 
     private static void writeWrite(Writer out, Write w) {
         writeVote(out, w.sender(), w.consensusId(), w.epoch(), w.batchDigest());
-        out.bytes(w.signature());
     }
 
     private static Write readWrite(Reader in) throws CodecException {
-        return new Write(in.i32(), in.i64(), in.i32(), readDigest(in), in.bytes());
+        return new Write(in.i32(), in.i64(), in.i32(), readDigest(in));
     }
 
     private static void writeAccept(Writer out, Accept a) {
@@ -278,14 +277,19 @@ public final class MessageCodec {
         out.i32(d.regency());
         out.i64(d.lastDecided());
         writeAccepts(out, d.decisionProof());
-        WriteCertificate c = d.certificate();
-        out.u8(c == null ? 0 : 1);
-        if (c != null) {
-            out.i64(c.consensusId());
-            out.i32(c.epoch());
-            writeBatch(out, c.batch());
-            out.i32(c.writes().size());
-            c.writes().forEach(w -> writeWrite(out, w));
+        VoteHistory h = d.votes();
+        out.u8(h == null ? 0 : 1);
+        if (h != null) {
+            out.i64(h.consensusId());
+            out.i32(h.acceptedEpoch());
+            if (h.accepted() != null) {
+                writeBatch(out, h.accepted());
+            }
+            out.i32(h.writes().size());
+            h.writes().forEach(w -> {
+                out.i32(w.epoch());
+                out.raw(w.digest().value());
+            });
         }
         out.bytes(d.signature());
     }
@@ -295,14 +299,16 @@ public final class MessageCodec {
         int regency = in.i32();
         long lastDecided = in.i64();
         List<Accept> proof = readAccepts(in);
-        WriteCertificate certificate = null;
+        VoteHistory votes = null;
         if (readPresence(in)) {
             long consensusId = in.i64();
-            int epoch = in.i32();
-            Batch batch = readBatch(in);
-            certificate = new WriteCertificate(consensusId, epoch, batch, readList(in, VOTE_BYTES_MIN, MessageCodec::readWrite));
+            int acceptedEpoch = in.i32();
+            Batch accepted = acceptedEpoch >= 0 ? readBatch(in) : null;
+            List<VoteHistory.Written> writes = readList(in, WRITTEN_BYTES_MIN,
+                    r -> new VoteHistory.Written(r.i32(), readDigest(r)));
+            votes = new VoteHistory(consensusId, acceptedEpoch, accepted, writes);
         }
-        return new StopData(sender, regency, lastDecided, proof, certificate, in.bytes());
+        return new StopData(sender, regency, lastDecided, proof, votes, in.bytes());
     }
 
     private static Sync readSync(Reader in) throws CodecException {

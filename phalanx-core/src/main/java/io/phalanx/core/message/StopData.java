@@ -5,23 +5,23 @@ import java.util.Objects;
 
 /**
  * A replica's signed report to the leader of a new regency: its last decided instance with the
- * proof, and the highest-epoch write certificate it holds for the instance after it (null if
- * none). The new leader's SYNC carries a quorum of these, so every follower can re-run the
- * leader's choice on signed data instead of trusting it.
+ * proof, and its votes in the instance after it. The new leader's SYNC carries enough of these
+ * for the choice rule to hold, so every follower can re-run the leader's choice on signed data
+ * instead of trusting it.
  *
  * @param lastDecided    the sender's last decided consensus id, -1 if none
  * @param decisionProof  the quorum of ACCEPTs that decided {@code lastDecided} (empty if -1)
- * @param certificate    a write certificate for {@code lastDecided + 1}, or null
+ * @param votes          the sender's votes in instance {@code lastDecided + 1}, or null if it cast none
  * @param signature      the sender's signature over the message with an empty signature field
  */
 public record StopData(int sender, int regency, long lastDecided, List<Accept> decisionProof,
-                       WriteCertificate certificate, Bytes signature) implements ReplicaMessage {
+                       VoteHistory votes, Bytes signature) implements ReplicaMessage {
     public StopData {
         decisionProof = List.copyOf(decisionProof);
         Objects.requireNonNull(signature, "signature");
     }
 
     public StopData withSignature(Bytes newSignature) {
-        return new StopData(sender, regency, lastDecided, decisionProof, certificate, newSignature);
+        return new StopData(sender, regency, lastDecided, decisionProof, votes, newSignature);
     }
 }

@@ -4,25 +4,14 @@ import java.util.Objects;
 
 /**
  * First voting round (BFT mode only): the sender saw a valid proposal with this digest from the
- * leader. A quorum of matching WRITEs means no other value can be accepted in this epoch, and,
- * because each WRITE is signed, that quorum is a transferable write certificate the next leader
- * must respect.
+ * leader. A quorum of matching WRITEs means no other value can be accepted in this epoch.
  *
- * @param signature the sender's signature over the message with an empty signature field
+ * <p>A WRITE is not signed: the authenticated channel it arrives on proves its sender, and no
+ * one ever has to show a WRITE to a third party. What a replica wrote reaches the next leader
+ * inside its own signed STOPDATA ({@link VoteHistory}), which is what the choice rule counts.
  */
-public record Write(int sender, long consensusId, int epoch, Digest batchDigest, Bytes signature)
-        implements ConsensusMessage {
+public record Write(int sender, long consensusId, int epoch, Digest batchDigest) implements ConsensusMessage {
     public Write {
         Objects.requireNonNull(batchDigest, "batchDigest");
-        Objects.requireNonNull(signature, "signature");
-    }
-
-    /** An unsigned WRITE, to be signed with {@link #withSignature}. */
-    public Write(int sender, long consensusId, int epoch, Digest batchDigest) {
-        this(sender, consensusId, epoch, batchDigest, Bytes.EMPTY);
-    }
-
-    public Write withSignature(Bytes newSignature) {
-        return new Write(sender, consensusId, epoch, batchDigest, newSignature);
     }
 }

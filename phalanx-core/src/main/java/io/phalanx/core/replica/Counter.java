@@ -45,10 +45,12 @@ public enum Counter {
     STOP_WITHDRAWN,
     /** Regencies installed (leader changes completed or joined). */
     REGENCY_INSTALLED,
-    /** A STOPDATA whose signature, proof or certificate did not hold, or that came to a non-leader. */
+    /** A STOPDATA whose signature, decision proof or vote report did not hold, or that came to a non-leader. */
     INVALID_STOP_DATA,
     /** A SYNC that was not from the regency's leader or whose proofs or choice did not hold. */
     INVALID_SYNC,
+    /** The new leader held a quorum of STOPDATA whose reports were not sound yet, and waited for more. */
+    STOP_DATA_NOT_SOUND,
     /** A decision from a peer whose proof did not hold. */
     INVALID_DECISION,
     /** Requests to peers for decisions this replica missed. */

@@ -9,9 +9,9 @@ import io.phalanx.core.message.Write;
 /**
  * The state of one consensus instance at one replica in the current epoch: the proposal (once
  * seen and validated), this replica's own messages, and the WRITE and ACCEPT rounds
- * ({@link Votes}: one vote per sender, signatures checked lazily). A leader change discards it
- * (votes of an old epoch never count in a new one); what must survive, the write certificate,
- * lives in {@link ReplicaState}.
+ * ({@link Votes}: one vote per sender, ACCEPT signatures checked lazily). A leader change
+ * discards it (votes of an old epoch never count in a new one); what must survive, the
+ * replica's vote history for the instance, lives in {@link ReplicaState}.
  */
 final class Instance {
     final long consensusId;

@@ -9,7 +9,7 @@ import io.phalanx.core.message.Request;
 import io.phalanx.core.message.Stop;
 import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.Sync;
-import io.phalanx.core.message.WriteCertificate;
+import io.phalanx.core.message.VoteHistory;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,8 +29,8 @@ import java.util.TreeSet;
  *
  * <p>Regencies. A replica joins a leader change once f+1 replicas asked for it (one of them is
  * correct), and installs the regency once a quorum did. It then sends its signed STOPDATA to the
- * new leader, which collects a quorum, applies the choice rule ({@link Proofs#choose}) and
- * broadcasts SYNC with the STOPDATAs as evidence; followers check every signature and re-run the
+ * new leader, which collects a quorum (more if the choice rule needs them), applies the choice
+ * rule ({@link Proofs#choose}) and broadcasts SYNC with the STOPDATAs as evidence; followers check every signature and re-run the
  * choice before they vote in the new regency.
  */
 final class LeaderChange {
@@ -203,11 +203,11 @@ final class LeaderChange {
     private StopData signedStopData() {
         Decision last = state.decisionLog.last();
         List<Accept> proof = last == null ? List.of() : last.proof();
-        WriteCertificate certificate = state.certificate;
-        if (certificate != null && certificate.consensusId() != state.lastDecided + 1) {
-            certificate = null;
+        VoteHistory votes = state.votes;
+        if (votes != null && votes.consensusId() != state.lastDecided + 1) {
+            votes = null;
         }
-        StopData unsigned = new StopData(state.id, state.regency, state.lastDecided, proof, certificate, Bytes.EMPTY);
+        StopData unsigned = new StopData(state.id, state.regency, state.lastDecided, proof, votes, Bytes.EMPTY);
         return unsigned.withSignature(state.signer.sign(MessageCodec.signedBytes(unsigned)));
     }
 
@@ -231,7 +231,11 @@ final class LeaderChange {
         }
     }
 
-    /** As the new leader: once a quorum of valid STOPDATA is in, chooses and sends SYNC. */
+    /**
+     * As the new leader: once a quorum of valid STOPDATA is in and the choice rule finds it sound,
+     * chooses and sends SYNC. Evidence that is not sound yet (lying reports can make it so) waits
+     * for more STOPDATA; with every correct replica's report in, it is sound.
+     */
     private void collectStopData(Effects effects) {
         if (state.synced || !state.isLeader()) {
             return;
@@ -251,7 +255,11 @@ final class LeaderChange {
             return;
         }
         List<StopData> evidence = new ArrayList<>(state.validStopData.values());
-        Proofs.Choice choice = Proofs.choose(evidence);
+        Proofs.Choice choice = Proofs.choose(evidence, state.quorums);
+        if (!choice.sound()) {
+            state.counters.increment(Counter.STOP_DATA_NOT_SOUND);
+            return;
+        }
         Sync sync = new Sync(state.id, state.regency, evidence, choice.chosen());
         state.broadcast(effects, sync);
         adoptSync(effects, sync, choice);
@@ -261,7 +269,7 @@ final class LeaderChange {
         if (sync.regency() < state.regency || (sync.regency() == state.regency && state.synced)) {
             return; // a replay, or a retransmission already processed
         }
-        Proofs.Choice choice = Proofs.choose(sync.proofs());
+        Proofs.Choice choice = Proofs.choose(sync.proofs(), state.quorums);
         String reason = checkSync(sync, choice);
         if (reason != null) {
             state.refuse(Counter.INVALID_SYNC, sync, reason);
@@ -291,6 +299,9 @@ final class LeaderChange {
         }
         if (!state.quorums.isQuorum(senders)) {
             return "SYNC evidence is not a quorum: " + senders;
+        }
+        if (!choice.sound()) {
+            return "SYNC evidence is not sound: no value binds and too few replicas accepted nothing";
         }
         if (!Objects.equals(choice.chosen(), sync.chosen())) {
             return "SYNC's chosen value breaks the choice rule";

@@ -11,7 +11,7 @@ import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.Write;
-import io.phalanx.core.message.WriteCertificate;
+import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.view.Mode;
 
 import java.util.List;
@@ -134,9 +134,9 @@ final class NormalCase {
 
     private void giveValue(Effects effects, Instance next) {
         if (state.syncChosen != null && state.syncConsensusId == next.consensusId) {
-            // Certified by a quorum of WRITEs in an earlier epoch: correct replicas validated it
-            // then, against the same decided prefix, so it is not validated again (its timestamp
-            // may be old by now).
+            // Bound by the choice rule: reports that include a correct replica wrote it in an
+            // earlier epoch, so correct replicas validated it then, against the same decided
+            // prefix; it is not validated again (its timestamp may be old by now).
             adopt(next, state.syncChosen);
         } else if (next.bufferedProposal != null) {
             Propose proposal = next.bufferedProposal;
@@ -177,29 +177,32 @@ final class NormalCase {
         }
         if (state.view.mode() == Mode.CFT) {
             if (instance.ownAccept == null) {
-                state.certificate = new WriteCertificate(instance.consensusId, instance.epoch, instance.batch, List.of());
                 sendAccept(effects, instance);
             }
             return;
         }
         if (instance.ownWrite == null) {
-            Write write = sign(new Write(state.id, instance.consensusId, instance.epoch, instance.digest));
+            Write write = new Write(state.id, instance.consensusId, instance.epoch, instance.digest);
             instance.writes.add(write, true);
             instance.ownWrite = write;
+            state.votes = votes(instance).withWrite(instance.epoch, instance.digest);
             state.broadcast(effects, write);
         }
-        if (instance.ownAccept == null) {
-            List<Write> certificate = instance.writes.verifiedQuorum(instance.digest, state.quorums::isQuorum,
-                    proofs::validWrite);
-            state.counters.add(Counter.BAD_SIGNATURE, instance.writes.takeRejected());
-            if (certificate != null) {
-                state.certificate = new WriteCertificate(instance.consensusId, instance.epoch, instance.batch, certificate);
-                sendAccept(effects, instance);
-            }
+        // WRITEs are unsigned: the channel authenticated each sender, so counting them is enough.
+        if (instance.ownAccept == null
+                && instance.writes.verifiedQuorum(instance.digest, state.quorums::isQuorum, w -> true) != null) {
+            sendAccept(effects, instance);
         }
     }
 
+    /** This replica's vote history for {@code instance}'s consensus id, empty if it is a new one. */
+    private VoteHistory votes(Instance instance) {
+        VoteHistory votes = state.votes;
+        return votes != null && votes.consensusId() == instance.consensusId ? votes : VoteHistory.none(instance.consensusId);
+    }
+
     private void sendAccept(Effects effects, Instance instance) {
+        state.votes = votes(instance).withAccept(instance.epoch, instance.batch);
         Accept accept = sign(new Accept(state.id, instance.consensusId, instance.epoch, instance.digest));
         instance.accepts.add(accept, true);
         instance.ownAccept = accept;
@@ -255,8 +258,8 @@ final class NormalCase {
         state.lastBatchTimestampMs = Math.max(state.lastBatchTimestampMs, decision.batch().timestampMs());
         state.instances.remove(decision.consensusId());
         state.decisionLog.append(decision);
-        if (state.certificate != null && state.certificate.consensusId() <= state.lastDecided) {
-            state.certificate = null;
+        if (state.votes != null && state.votes.consensusId() <= state.lastDecided) {
+            state.votes = null;
         }
         state.failedChanges = 0;
         state.lastDecisionAtMs = state.nowMs;
@@ -303,10 +306,6 @@ final class NormalCase {
             state.noteAhead(message.sender(), message.consensusId() - 1);
         }
         return instance;
-    }
-
-    private Write sign(Write write) {
-        return write.withSignature(state.signer.sign(MessageCodec.signedBytes(write)));
     }
 
     private Accept sign(Accept accept) {

@@ -9,27 +9,27 @@ import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
 import io.phalanx.core.message.StopData;
-import io.phalanx.core.message.Write;
-import io.phalanx.core.message.WriteCertificate;
+import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.view.Mode;
+import io.phalanx.core.view.QuorumSystem;
 
-import io.phalanx.core.message.RequestId;
-
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
- * Checks everything a replica accepts as proof rather than on trust — signed votes, decision
- * proofs, write certificates, STOPDATA — and computes the leader-change choice rule, which the
+ * Checks everything a replica accepts as proof rather than on trust — signed ACCEPTs, decision
+ * proofs, STOPDATA — and computes the leader-change choice rule, which the
  * new leader and every follower run on the same signed data. Each check returns null when the
  * evidence holds, or the reason it does not.
  */
 final class Proofs {
     /** The outcome of the choice rule over a quorum of STOPDATA. */
-    record Choice(long maxLastDecided, int mostAdvancedSender, Batch chosen) {
+    record Choice(long maxLastDecided, int mostAdvancedSender, Batch chosen, boolean sound) {
     }
 
     private final ReplicaState state;
@@ -49,11 +49,6 @@ final class Proofs {
                 return size() > capacity;
             }
         };
-    }
-
-    boolean validWrite(Write write) {
-        return state.view.contains(write.sender())
-                && state.signatures.verifyReplica(write.sender(), MessageCodec.signedBytes(write), write.signature());
     }
 
     boolean validAccept(Accept accept) {
@@ -97,25 +92,6 @@ final class Proofs {
         return checkDecisionProof(decision.consensusId(), decision.epoch(), decision.digest(), decision.proof());
     }
 
-    /** In BFT mode a quorum of validly signed WRITEs for the batch; in CFT mode the reporter's word. */
-    String checkCertificate(WriteCertificate certificate) {
-        if (state.view.mode() == Mode.CFT) {
-            return null;
-        }
-        Digest digest = Digests.ofBatch(certificate.batch());
-        Set<Integer> senders = new HashSet<>();
-        for (Write w : certificate.writes()) {
-            if (w.consensusId() != certificate.consensusId() || w.epoch() != certificate.epoch()
-                    || !w.batchDigest().equals(digest)) {
-                return "certificate holds a WRITE for another instance, epoch or value";
-            }
-            if (!senders.add(w.sender()) || !validWrite(w)) {
-                return "certificate has a duplicate or badly signed WRITE from replica " + w.sender();
-            }
-        }
-        return state.quorums.isQuorum(senders) ? null : "certificate is not a quorum: " + senders;
-    }
-
     /** A STOPDATA for {@code regency}, signed by its sender, whose proof and certificate hold. */
     String checkStopData(StopData data, int regency) {
         if (data.regency() != regency) {
@@ -135,24 +111,52 @@ final class Proofs {
                 return reason;
             }
         }
-        WriteCertificate certificate = data.certificate();
-        if (certificate == null) {
+        return checkVotes(data, regency);
+    }
+
+    /** The vote history must be for the sender's next instance and from earlier epochs. */
+    private String checkVotes(StopData data, int regency) {
+        VoteHistory votes = data.votes();
+        if (votes == null) {
             return null;
         }
-        if (certificate.consensusId() != data.lastDecided() + 1 || certificate.epoch() >= regency) {
-            return "STOPDATA from " + data.sender() + " has a certificate for instance " + certificate.consensusId()
-                    + " epoch " + certificate.epoch();
+        if (votes.consensusId() != data.lastDecided() + 1 || votes.acceptedEpoch() >= regency) {
+            return "STOPDATA from " + data.sender() + " reports votes in instance " + votes.consensusId()
+                    + " epoch " + votes.acceptedEpoch();
         }
-        return checkCertificate(certificate);
+        Set<Digest> written = new HashSet<>();
+        for (VoteHistory.Written w : votes.writes()) {
+            if (w.epoch() < 0 || w.epoch() >= regency || !written.add(w.digest())) {
+                return "STOPDATA from " + data.sender() + " reports an invalid or repeated write in epoch " + w.epoch();
+            }
+        }
+        if (state.view.mode() == Mode.CFT && !votes.writes().isEmpty()) {
+            return "STOPDATA from " + data.sender() + " reports WRITEs in CFT mode";
+        }
+        return null;
     }
 
     /**
-     * The choice rule, over STOPDATAs already checked: the first open instance is the one after
-     * the highest proven decision; if any STOPDATA holds a certificate for it, the value of the
-     * highest-epoch certificate must be proposed (ties broken by lowest sender, which only a
-     * broken fault assumption could make matter); otherwise the leader proposes freely (null).
+     * The choice rule, over STOPDATAs already checked. The first open instance is the one after
+     * the highest proven decision; only the reports of replicas that decided the instance before
+     * it speak about it (the others never voted there).
+     *
+     * <p>CFT (crash faults only, so every report is true): Paxos' rule, the value accepted in the
+     * highest epoch, or a free choice if nobody accepted anything.
+     *
+     * <p>BFT: the rule of Cachin's "Yet another visit to Paxos" (the one Mod-SMaRt uses), where
+     * reports may lie. A value v accepted in epoch e <em>binds</em> if (1) a quorum of reports
+     * accepted nothing later than e, and nothing other than v in e, and (2) reports that include a
+     * correct replica wrote v in e or later. The evidence is <em>sound</em> if some value binds, or
+     * a quorum of reports accepted nothing at all (then the leader may propose freely). If a value
+     * was decided in an epoch e, the ACCEPT quorum that decided it meets every quorum of reports
+     * in a correct replica that accepted v in e or later, so no other value binds and "nothing
+     * accepted" has no quorum: the leader must propose v. Once the evidence holds a report from
+     * every correct replica it is sound; until then the leader waits for more reports. Among
+     * several binding values (possible only when nothing was decided) the one of the highest
+     * epoch, then the lowest digest, is chosen, so every follower computes the same answer.
      */
-    static Choice choose(Iterable<StopData> proofs) {
+    static Choice choose(Collection<StopData> proofs, QuorumSystem quorums) {
         long maxDecided = -1;
         int mostAdvanced = -1;
         for (StopData d : proofs) {
@@ -161,18 +165,56 @@ final class Proofs {
                 mostAdvanced = d.sender();
             }
         }
-        WriteCertificate best = null;
-        int bestSender = Integer.MAX_VALUE;
+        Map<Integer, VoteHistory> reports = new TreeMap<>();
         for (StopData d : proofs) {
-            WriteCertificate c = d.certificate();
-            if (c == null || c.consensusId() != maxDecided + 1) {
+            VoteHistory votes = d.votes();
+            reports.put(d.sender(), votes != null && votes.consensusId() == maxDecided + 1 ? votes
+                    : VoteHistory.none(maxDecided + 1));
+        }
+        if (quorums.view().mode() == Mode.CFT) {
+            VoteHistory highest = null;
+            for (VoteHistory h : reports.values()) {
+                if (h.accepted() != null && (highest == null || h.acceptedEpoch() > highest.acceptedEpoch())) {
+                    highest = h;
+                }
+            }
+            return new Choice(maxDecided, mostAdvanced, highest == null ? null : highest.accepted(), true);
+        }
+        Batch best = null;
+        int bestEpoch = -1;
+        Digest bestDigest = null;
+        Set<Integer> acceptedNothing = new HashSet<>();
+        for (Map.Entry<Integer, VoteHistory> candidate : reports.entrySet()) {
+            VoteHistory c = candidate.getValue();
+            if (c.accepted() == null) {
+                acceptedNothing.add(candidate.getKey());
                 continue;
             }
-            if (best == null || c.epoch() > best.epoch() || (c.epoch() == best.epoch() && d.sender() < bestSender)) {
-                best = c;
-                bestSender = d.sender();
+            Digest digest = Digests.ofBatch(c.accepted());
+            boolean better = c.acceptedEpoch() > bestEpoch
+                    || (c.acceptedEpoch() == bestEpoch && digest.compareTo(bestDigest) < 0);
+            if (better && binds(c.acceptedEpoch(), digest, reports, quorums)) {
+                best = c.accepted();
+                bestEpoch = c.acceptedEpoch();
+                bestDigest = digest;
             }
         }
-        return new Choice(maxDecided, mostAdvanced, best == null ? null : best.batch());
+        boolean sound = best != null || quorums.isQuorum(acceptedNothing);
+        return new Choice(maxDecided, mostAdvanced, best, sound);
+    }
+
+    private static boolean binds(int epoch, Digest digest, Map<Integer, VoteHistory> reports, QuorumSystem quorums) {
+        Set<Integer> notLater = new HashSet<>();
+        Set<Integer> wrote = new HashSet<>();
+        reports.forEach((sender, h) -> {
+            if (h.acceptedEpoch() < epoch
+                    || (h.acceptedEpoch() == epoch && Digests.ofBatch(h.accepted()).equals(digest))) {
+                notLater.add(sender);
+            }
+            if (h.writtenEpoch(digest) >= epoch) {
+                wrote.add(sender);
+            }
+        });
+        return quorums.isQuorum(notLater) && quorums.containsCorrect(wrote);
     }
 }

@@ -7,7 +7,7 @@ import io.phalanx.core.message.ConsensusMessage;
 import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.Sync;
-import io.phalanx.core.message.WriteCertificate;
+import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.view.QuorumSystem;
 import io.phalanx.core.view.View;
@@ -63,8 +63,11 @@ final class ReplicaState {
      * proposed or voted on in this one.
      */
     long syncConsensusId = -1;
-    /** The highest-epoch write certificate held for instance {@code lastDecided + 1}, or null. */
-    WriteCertificate certificate;
+    /**
+     * This replica's votes in instance {@code lastDecided + 1} over all epochs so far, reported in
+     * its STOPDATA; null until it votes there. Kept across regencies, dropped on deciding.
+     */
+    VoteHistory votes;
 
     /** Highest consensus id decided here, -1 before the first decision. */
     long lastDecided = -1;

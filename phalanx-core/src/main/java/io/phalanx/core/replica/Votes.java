@@ -14,7 +14,7 @@ import java.util.function.Predicate;
 
 /**
  * One voting round of one instance (its WRITEs, or its ACCEPTs): one vote per sender, and
- * signatures checked lazily. A second, different vote from the same sender is refused, so an
+ * signatures checked lazily (WRITEs are unsigned and pass a check that accepts them all). A second, different vote from the same sender is refused, so an
  * equivocating replica is counted once. Only the votes that would complete a quorum are
  * verified, once each; a vote with a bad signature is thrown out (and counted in
  * {@link #takeRejected}) — so every certificate and decision proof built from a round is valid,

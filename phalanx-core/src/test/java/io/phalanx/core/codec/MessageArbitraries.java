@@ -17,7 +17,7 @@ import io.phalanx.core.message.Stop;
 import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.Write;
-import io.phalanx.core.message.WriteCertificate;
+import io.phalanx.core.message.VoteHistory;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -132,8 +132,7 @@ final class MessageArbitraries {
                 Arbitraries.integers(),
                 Arbitraries.longs(),
                 Arbitraries.integers(),
-                digests(),
-                signatures()).as(Write::new);
+                digests()).as(Write::new);
     }
 
     static Arbitrary<Accept> accepts() {
@@ -159,12 +158,15 @@ final class MessageArbitraries {
                 requests().list().ofMaxSize(4)).as(Stop::new);
     }
 
-    static Arbitrary<WriteCertificate> writeCertificates() {
+    static Arbitrary<VoteHistory> voteHistories() {
+        Arbitrary<VoteHistory.Written> written = Combinators.combine(Arbitraries.integers(), digests())
+                .as(VoteHistory.Written::new);
         return Combinators.combine(
                 Arbitraries.longs(),
-                Arbitraries.integers(),
+                Arbitraries.integers().between(-1, 1_000_000),
                 smallBatches(),
-                writes().list().ofMaxSize(3)).as(WriteCertificate::new);
+                written.list().ofMaxSize(3)).as((cid, epoch, batch, writes) ->
+                new VoteHistory(cid, epoch, epoch < 0 ? null : batch, writes));
     }
 
     static Arbitrary<StopData> stopDatas() {
@@ -173,7 +175,7 @@ final class MessageArbitraries {
                 Arbitraries.integers(),
                 Arbitraries.oneOf(Arbitraries.just(-1L), Arbitraries.longs()),
                 accepts().list().ofMaxSize(3),
-                writeCertificates().injectNull(0.4),
+                voteHistories().injectNull(0.4),
                 signatures()).as(StopData::new);
     }
 
@@ -212,9 +214,9 @@ final class MessageArbitraries {
                 stopDatas(), syncs(), decisionFetches(), decisionPushes());
     }
 
-    /** Messages whose encoding holds at least one length or count prefix: all but DECISION_FETCH. */
+    /** Messages whose encoding holds at least one length or count prefix: all but WRITE and DECISION_FETCH. */
     static Arbitrary<Message> messagesWithLengthFields() {
-        return Arbitraries.oneOf(requests(), replies(), proposes(), writes(), accepts(), forwards(), stops(),
+        return Arbitraries.oneOf(requests(), replies(), proposes(), accepts(), forwards(), stops(),
                 stopDatas(), syncs(), decisionPushes());
     }
 
@@ -225,7 +227,7 @@ final class MessageArbitraries {
 
     /** The message types that carry a signature: requests, WRITE, ACCEPT and STOPDATA. */
     static Arbitrary<Message> signedMessages() {
-        return Arbitraries.oneOf(requests(), writes(), accepts(), stopDatas());
+        return Arbitraries.oneOf(requests(), accepts(), stopDatas());
     }
 
     /** The message types without a signature field of their own. */
@@ -306,11 +308,14 @@ final class MessageArbitraries {
         private void stopData(StopData d) {
             fixed(4 + 4 + 8); // sender, regency, lastDecided
             accepts(d.decisionProof());
-            if (presence(d.certificate())) {
-                fixed(8 + 4); // consensusId, epoch
-                batch(d.certificate().batch());
+            VoteHistory h = d.votes();
+            if (presence(h)) {
+                fixed(8 + 4); // consensusId, acceptedEpoch
+                if (h.accepted() != null) {
+                    batch(h.accepted());
+                }
                 count();
-                d.certificate().writes().forEach(w -> vote(w.signature()));
+                h.writes().forEach(w -> fixed(4 + Digest.LENGTH)); // epoch, digest
             }
             byteString(d.signature());
         }
@@ -336,8 +341,8 @@ final class MessageArbitraries {
         } else if (message instanceof Propose p) {
             l.fixed(PROPOSE_FIXED_BYTES);
             l.batch(p.batch());
-        } else if (message instanceof Write w) {
-            l.vote(w.signature());
+        } else if (message instanceof Write) {
+            l.fixed(4 + 8 + 4 + Digest.LENGTH); // sender, consensusId, epoch, digest: no signature
         } else if (message instanceof Accept a) {
             l.vote(a.signature());
         } else if (message instanceof Forward f) {
@@ -402,8 +407,6 @@ final class MessageArbitraries {
     static Message withSignature(Message message, Bytes signature) {
         if (message instanceof Request r) {
             return r.withSignature(signature);
-        } else if (message instanceof Write w) {
-            return w.withSignature(signature);
         } else if (message instanceof Accept a) {
             return a.withSignature(signature);
         } else if (message instanceof StopData d) {
@@ -416,8 +419,6 @@ final class MessageArbitraries {
     static Bytes signatureOf(Message message) {
         if (message instanceof Request r) {
             return r.signature();
-        } else if (message instanceof Write w) {
-            return w.signature();
         } else if (message instanceof Accept a) {
             return a.signature();
         } else if (message instanceof StopData d) {
@@ -430,8 +431,8 @@ final class MessageArbitraries {
     static int signedFieldCount(Message message) {
         if (message instanceof Request) {
             return 5;
-        } else if (message instanceof Write || message instanceof Accept) {
-            return 5;
+        } else if (message instanceof Accept) {
+            return 4;
         } else if (message instanceof StopData) {
             return 7;
         }
@@ -441,7 +442,7 @@ final class MessageArbitraries {
     /**
      * A copy of a signed {@code message} that differs from it in exactly one field covered by
      * its signature (field number {@code which}, modulo {@link #signedFieldCount}), keeping its
-     * signature. The last mutation of WRITE and ACCEPT turns one into the other.
+     * signature.
      */
     static Message mutateSignedField(Message message, int which) {
         int field = Math.floorMod(which, signedFieldCount(message));
@@ -457,31 +458,22 @@ final class MessageArbitraries {
                 default: return new Request(r.clientId(), r.sequence(), r.kind(), r.viewId(), changed(r.operation()),
                         r.signature());
             }
-        } else if (message instanceof Write w) {
-            switch (field) {
-                case 0: return new Write(w.sender() + 1, w.consensusId(), w.epoch(), w.batchDigest(), w.signature());
-                case 1: return new Write(w.sender(), w.consensusId() + 1, w.epoch(), w.batchDigest(), w.signature());
-                case 2: return new Write(w.sender(), w.consensusId(), w.epoch() + 1, w.batchDigest(), w.signature());
-                case 3: return new Write(w.sender(), w.consensusId(), w.epoch(), changed(w.batchDigest()), w.signature());
-                default: return new Accept(w.sender(), w.consensusId(), w.epoch(), w.batchDigest(), w.signature());
-            }
         } else if (message instanceof Accept a) {
             switch (field) {
                 case 0: return new Accept(a.sender() + 1, a.consensusId(), a.epoch(), a.batchDigest(), a.signature());
                 case 1: return new Accept(a.sender(), a.consensusId() + 1, a.epoch(), a.batchDigest(), a.signature());
                 case 2: return new Accept(a.sender(), a.consensusId(), a.epoch() + 1, a.batchDigest(), a.signature());
-                case 3: return new Accept(a.sender(), a.consensusId(), a.epoch(), changed(a.batchDigest()), a.signature());
-                default: return new Write(a.sender(), a.consensusId(), a.epoch(), a.batchDigest(), a.signature());
+                default: return new Accept(a.sender(), a.consensusId(), a.epoch(), changed(a.batchDigest()), a.signature());
             }
         } else {
             StopData d = (StopData) message;
             switch (field) {
                 case 0: return new StopData(d.sender() + 1, d.regency(), d.lastDecided(), d.decisionProof(),
-                        d.certificate(), d.signature());
+                        d.votes(), d.signature());
                 case 1: return new StopData(d.sender(), d.regency() + 1, d.lastDecided(), d.decisionProof(),
-                        d.certificate(), d.signature());
+                        d.votes(), d.signature());
                 case 2: return new StopData(d.sender(), d.regency(), d.lastDecided() + 1, d.decisionProof(),
-                        d.certificate(), d.signature());
+                        d.votes(), d.signature());
                 case 3: {
                     // add an ACCEPT to the proof, or change the signature of the first one: the
                     // nested signatures are part of what the STOPDATA's signature covers
@@ -491,35 +483,30 @@ final class MessageArbitraries {
                     } else {
                         proof.set(0, proof.get(0).withSignature(changed(proof.get(0).signature())));
                     }
-                    return new StopData(d.sender(), d.regency(), d.lastDecided(), proof, d.certificate(), d.signature());
+                    return new StopData(d.sender(), d.regency(), d.lastDecided(), proof, d.votes(), d.signature());
                 }
                 case 4: {
-                    WriteCertificate c = d.certificate() == null
-                            ? new WriteCertificate(0, 0, new Batch(0, 0, List.of()), List.of())
-                            : null;
-                    return new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(), c, d.signature());
+                    VoteHistory h = d.votes() == null ? VoteHistory.none(0) : null;
+                    return new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(), h, d.signature());
                 }
                 case 5: {
-                    WriteCertificate c = d.certificate() == null
-                            ? new WriteCertificate(1, 1, new Batch(1, 1, List.of()), List.of())
-                            : new WriteCertificate(d.certificate().consensusId(), d.certificate().epoch() + 1,
-                                    d.certificate().batch(), d.certificate().writes());
-                    return new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(), c, d.signature());
+                    VoteHistory h = d.votes() == null
+                            ? new VoteHistory(1, 1, new Batch(1, 1, List.of()), List.of())
+                            : d.votes().withAccept(d.votes().acceptedEpoch() + 1,
+                                    d.votes().accepted() == null ? new Batch(1, 1, List.of()) : d.votes().accepted());
+                    return new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(), h, d.signature());
                 }
                 default: {
-                    if (d.certificate() == null) {
+                    if (d.votes() == null) {
                         return new StopData(d.sender(), d.regency(), d.lastDecided() - 1, d.decisionProof(), null,
                                 d.signature());
                     }
-                    WriteCertificate c = d.certificate();
-                    List<Write> writes = new ArrayList<>(c.writes());
-                    if (writes.isEmpty()) {
-                        writes.add(new Write(0, c.consensusId(), c.epoch(), new Digest(Bytes.copyOf(new byte[Digest.LENGTH]))));
-                    } else {
-                        writes.set(0, writes.get(0).withSignature(changed(writes.get(0).signature())));
-                    }
+                    VoteHistory h = d.votes();
+                    int epoch = h.writes().isEmpty() ? 0 : h.writes().get(0).epoch() + 1;
+                    Digest digest = h.writes().isEmpty() ? new Digest(Bytes.copyOf(new byte[Digest.LENGTH]))
+                            : h.writes().get(0).digest();
                     return new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(),
-                            new WriteCertificate(c.consensusId(), c.epoch(), c.batch(), writes), d.signature());
+                            h.withWrite(epoch, digest), d.signature());
                 }
             }
         }

@@ -98,7 +98,7 @@ class MessageCodecPropertiesTest {
     void generatorsCoverEveryMessageTypeAndOptionalPart(@ForAll("messages") Message message) {
         Statistics.label("type").collect(message.getClass().getSimpleName());
         if (message instanceof StopData d) {
-            Statistics.label("stopdata certificate").collect(d.certificate() == null ? "absent" : "present");
+            Statistics.label("stopdata votes").collect(d.votes() == null ? "absent" : "present");
         }
         if (message instanceof Sync s) {
             Statistics.label("sync chosen").collect(s.chosen() == null ? "absent" : "present");
@@ -109,7 +109,7 @@ class MessageCodecPropertiesTest {
                 coverage.check(type).percentage(p -> p > 4);
             }
         });
-        Statistics.label("stopdata certificate").coverage(coverage -> {
+        Statistics.label("stopdata votes").coverage(coverage -> {
             coverage.check("absent").count(c -> c > 0);
             coverage.check("present").count(c -> c > 0);
         });

@@ -18,7 +18,7 @@ import io.phalanx.core.message.Stop;
 import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.Write;
-import io.phalanx.core.message.WriteCertificate;
+import io.phalanx.core.message.VoteHistory;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -53,7 +53,7 @@ class MessageCodecTest {
 
     // ---- golden vectors ----------------------------------------------------------------------
     //
-    // The expected bytes are written out by hand from the format: version 1, a type tag, then the
+    // The expected bytes are written out by hand from the format: version 2, a type tag, then the
     // fields in declaration order; integers big-endian and fixed-width, byte strings as a 4-byte
     // length and the bytes, lists as a 4-byte count and the items, optional parts behind a
     // presence byte (00 absent, 01 present), signatures last.
@@ -84,7 +84,7 @@ class MessageCodecTest {
         Request request = request(7, 1, "put k v");
 
         assertThat(hex(request)).isEqualTo(
-                "01" + "01"                      // version, tag REQUEST
+                "02" + "01"                      // version, tag REQUEST
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "00"                   // kind ORDERED
@@ -99,7 +99,7 @@ class MessageCodecTest {
         Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
 
         assertThat(hex(request)).isEqualTo(
-                "01" + "01"                      // version, tag REQUEST
+                "02" + "01"                      // version, tag REQUEST
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "01"                   // kind UNORDERED
@@ -113,7 +113,7 @@ class MessageCodecTest {
         Reply reply = new Reply(2, 7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("ok"));
 
         assertThat(hex(reply)).isEqualTo(
-                "01" + "02"                      // version, tag REPLY
+                "02" + "02"                      // version, tag REPLY
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
@@ -128,7 +128,7 @@ class MessageCodecTest {
         Reply reply = new Reply(2, 7, 1, RequestKind.ORDERED, 3, Bytes.copyOf(new byte[] {(byte) 0xab, (byte) 0xcd}), true);
 
         assertThat(hex(reply)).isEqualTo(
-                "01" + "02"                      // version, tag REPLY
+                "02" + "02"                      // version, tag REPLY
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
@@ -143,7 +143,7 @@ class MessageCodecTest {
         Propose propose = new Propose(1, 5, 0, new Batch(1000, -1, List.of(request(7, 2, ""))));
 
         assertThat(hex(propose)).isEqualTo(
-                "01" + "03"                      // version, tag PROPOSE
+                "02" + "03"                      // version, tag PROPOSE
                         + "00000001"             // sender
                         + "0000000000000005"     // consensusId
                         + "00000000"             // epoch
@@ -157,33 +157,32 @@ class MessageCodecTest {
 
     @Test
     void writeHasTheDocumentedLayout() throws CodecException {
-        Write write = new Write(3, 9, 2, AB, Bytes.utf8("sg"));
+        Write write = new Write(3, 9, 2, AB);
 
         assertThat(hex(write)).isEqualTo(
-                "01" + "04"                      // version, tag WRITE
+                "02" + "04"                      // version, tag WRITE
                         + "00000003"             // sender
                         + "0000000000000009"     // consensusId
                         + "00000002"             // epoch
-                        + AB_HEX                 // batch digest, 32 bytes, no length prefix
-                        + "00000002" + "7367");  // signature "sg"
+                        + AB_HEX);               // batch digest, 32 bytes, no length prefix; no signature
     }
 
     @Test
-    void writeAndAcceptDifferOnlyInTheirTag() throws CodecException {
-        byte[] write = codec.encode(new Write(3, 9, 2, AB, Bytes.utf8("sg")));
+    void acceptIsAWriteWithASignature() throws CodecException {
+        byte[] write = codec.encode(new Write(3, 9, 2, AB));
         byte[] accept = codec.encode(new Accept(3, 9, 2, AB, Bytes.utf8("sg")));
 
-        assertThat(HEX.formatHex(accept)).isEqualTo("01" + "05" + "00000003" + "0000000000000009" + "00000002"
+        assertThat(HEX.formatHex(accept)).isEqualTo("02" + "05" + "00000003" + "0000000000000009" + "00000002"
                 + AB_HEX + "00000002" + "7367");
         assertThat(accept[1]).isEqualTo((byte) 5);
         accept[1] = write[1];
-        assertThat(accept).isEqualTo(write);
+        assertThat(Arrays.copyOf(accept, write.length)).isEqualTo(write);
     }
 
     @Test
     void unsignedVoteHasAnEmptySignature() throws CodecException {
         assertThat(hex(new Accept(3, 9, 2, AB))).isEqualTo(
-                "01" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
+                "02" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
     }
 
     @Test
@@ -191,7 +190,7 @@ class MessageCodecTest {
         Forward forward = new Forward(1, List.of(request(7, 1, "")));
 
         assertThat(hex(forward)).isEqualTo(
-                "01" + "06"                      // version, tag FORWARD
+                "02" + "06"                      // version, tag FORWARD
                         + "00000001"             // sender
                         + "00000001"             // request count
                         + REQUEST_7_1_EMPTY_HEX);
@@ -202,51 +201,61 @@ class MessageCodecTest {
         Stop stop = new Stop(2, 4, 10, List.of(request(7, 1, "")));
 
         assertThat(hex(stop)).isEqualTo(
-                "01" + "07"                      // version, tag STOP
+                "02" + "07"                      // version, tag STOP
                         + "00000002"             // sender
                         + "00000004"             // regency
                         + "000000000000000a"     // lastDecided
                         + "00000001"             // request count
                         + REQUEST_7_1_EMPTY_HEX);
         assertThat(hex(new Stop(0, 1, -1, List.of()))).isEqualTo(
-                "01" + "07" + "00000000" + "00000001" + "ffffffffffffffff" + "00000000");
+                "02" + "07" + "00000000" + "00000001" + "ffffffffffffffff" + "00000000");
     }
 
     @Test
-    void stopDataWithoutCertificateHasTheDocumentedLayout() throws CodecException {
+    void stopDataWithoutVotesHasTheDocumentedLayout() throws CodecException {
         StopData stopData = new StopData(1, 3, -1, List.of(), null, Bytes.utf8("s"));
 
         assertThat(hex(stopData)).isEqualTo(
-                "01" + "08"                      // version, tag STOPDATA
+                "02" + "08"                      // version, tag STOPDATA
                         + "00000001"             // sender
                         + "00000003"             // regency
                         + "ffffffffffffffff"     // lastDecided -1: nothing decided
                         + "00000000"             // decision proof: no ACCEPTs
-                        + "00"                   // certificate absent
+                        + "00"                   // vote history absent
                         + "00000001" + "73");    // signature "s"
     }
 
     @Test
-    void stopDataWithCertificateHasTheDocumentedLayout() throws CodecException {
+    void stopDataWithVotesHasTheDocumentedLayout() throws CodecException {
         StopData stopData = new StopData(1, 3, 5,
                 List.of(new Accept(2, 5, 1, AB, Bytes.utf8("a"))),
-                new WriteCertificate(6, 2, new Batch(1000, 7, List.of()), List.of(new Write(0, 6, 2, CD, Bytes.utf8("w")))),
+                new VoteHistory(6, 2, new Batch(1000, 7, List.of()), List.of(new VoteHistory.Written(2, CD))),
                 Bytes.utf8("s"));
 
         assertThat(hex(stopData)).isEqualTo(
-                "01" + "08"                      // version, tag STOPDATA
+                "02" + "08"                      // version, tag STOPDATA
                         + "00000001"             // sender
                         + "00000003"             // regency
                         + "0000000000000005"     // lastDecided
                         + "00000001"             // decision proof: 1 ACCEPT, without tag
                         + "00000002" + "0000000000000005" + "00000001" + AB_HEX + "00000001" + "61"
-                        + "01"                   // certificate present
+                        + "01"                   // vote history present
                         + "0000000000000006"     //   consensusId
-                        + "00000002"             //   epoch
-                        + "00000000000003e8" + "0000000000000007" + "00000000" // batch, no requests
-                        + "00000001"             //   1 WRITE, without tag
-                        + "00000000" + "0000000000000006" + "00000002" + CD_HEX + "00000001" + "77"
+                        + "00000002"             //   accepted epoch (the batch follows only if >= 0)
+                        + "00000000000003e8" + "0000000000000007" + "00000000" // accepted batch, no requests
+                        + "00000001"             //   1 value written:
+                        + "00000002" + CD_HEX    //   epoch, digest
                         + "00000001" + "73");    // signature "s"
+    }
+
+    @Test
+    void stopDataThatAcceptedNothingHasNoBatch() throws CodecException {
+        StopData stopData = new StopData(1, 3, -1, List.of(), new VoteHistory(0, -1, null, List.of()), Bytes.EMPTY);
+
+        assertThat(hex(stopData)).isEqualTo(
+                "02" + "08" + "00000001" + "00000003" + "ffffffffffffffff" + "00000000"
+                        + "01" + "0000000000000000" + "ffffffff" + "00000000" // votes: cid 0, accepted -1, no writes
+                        + "00000000");
     }
 
     @Test
@@ -255,13 +264,13 @@ class MessageCodecTest {
         String proofHex = "00000001" + "00000003" + "ffffffffffffffff" + "00000000" + "00" + "00000000";
 
         assertThat(hex(new Sync(0, 3, List.of(proof), null))).isEqualTo(
-                "01" + "09"                      // version, tag SYNC
+                "02" + "09"                      // version, tag SYNC
                         + "00000000"             // sender
                         + "00000003"             // regency
                         + "00000001" + proofHex  // 1 STOPDATA, without tag
                         + "00");                 // no chosen batch
         assertThat(hex(new Sync(0, 3, List.of(), new Batch(1000, 7, List.of(request(7, 1, "")))))).isEqualTo(
-                "01" + "09" + "00000000" + "00000003"
+                "02" + "09" + "00000000" + "00000003"
                         + "00000000"             // no STOPDATA
                         + "01"                   // chosen batch present
                         + "00000000000003e8" + "0000000000000007" + "00000001" + REQUEST_7_1_EMPTY_HEX);
@@ -270,7 +279,7 @@ class MessageCodecTest {
     @Test
     void decisionFetchHasTheDocumentedLayout() throws CodecException {
         assertThat(hex(new DecisionFetch(3, 42))).isEqualTo(
-                "01" + "0a"                      // version, tag DECISION_FETCH
+                "02" + "0a"                      // version, tag DECISION_FETCH
                         + "00000003"             // sender
                         + "000000000000002a");   // fromConsensusId
     }
@@ -281,7 +290,7 @@ class MessageCodecTest {
                 List.of(new Accept(2, 5, 1, AB, Bytes.utf8("a"))));
 
         assertThat(hex(new DecisionPush(4, List.of(decision)))).isEqualTo(
-                "01" + "0b"                      // version, tag DECISION_PUSH
+                "02" + "0b"                      // version, tag DECISION_PUSH
                         + "00000004"             // sender
                         + "00000001"             // decision count
                         + "0000000000000005"     //   consensusId
@@ -295,19 +304,11 @@ class MessageCodecTest {
     // ---- signed bytes --------------------------------------------------------------------------
 
     @Test
-    void signedBytesOfAWriteAreItsEncodingWithAnEmptySignature() {
-        Write write = new Write(3, 9, 2, AB, Bytes.utf8("sg"));
-
-        assertThat(HEX.formatHex(MessageCodec.signedBytes(write))).isEqualTo(
-                "01" + "04" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
-    }
-
-    @Test
     void signedBytesOfARequestAreItsEncodingWithAnEmptySignature() {
         Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
 
         assertThat(HEX.formatHex(MessageCodec.signedBytes(request))).isEqualTo(
-                "01" + "01" + "0000000000000007" + "0000000000000001" + "01" + "0000000000000003"
+                "02" + "01" + "0000000000000007" + "0000000000000001" + "01" + "0000000000000003"
                         + "00000003" + "676574" + "00000000");
     }
 
@@ -319,7 +320,7 @@ class MessageCodecTest {
                 Bytes.utf8("s"));
 
         assertThat(HEX.formatHex(MessageCodec.signedBytes(stopData))).isEqualTo(
-                "01" + "08" + "00000001" + "00000003" + "0000000000000005"
+                "02" + "08" + "00000001" + "00000003" + "0000000000000005"
                         + "00000001" + "00000002" + "0000000000000005" + "00000001" + AB_HEX + "00000001" + "61"
                         + "00" + "00000000");
         assertThat(MessageCodec.signedBytes(otherProofSignature)).isNotEqualTo(MessageCodec.signedBytes(stopData));
@@ -328,10 +329,9 @@ class MessageCodecTest {
     }
 
     @Test
-    void signedBytesOfWriteAndAcceptDiffer() {
-        assertThat(MessageCodec.signedBytes(new Write(3, 9, 2, AB)))
-                .as("a WRITE signature must not pass for an ACCEPT")
-                .isNotEqualTo(MessageCodec.signedBytes(new Accept(3, 9, 2, AB)));
+    void signedBytesOfAnAcceptAreItsEncodingWithAnEmptySignature() {
+        assertThat(HEX.formatHex(MessageCodec.signedBytes(new Accept(3, 9, 2, AB, Bytes.utf8("sg"))))).isEqualTo(
+                "02" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
     }
 
     @Test
@@ -374,7 +374,6 @@ class MessageCodecTest {
                 new Propose(Integer.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE,
                         new Batch(Long.MIN_VALUE, Long.MAX_VALUE, List.of(request(1, 1, "x"), request(1, 2, "")))),
                 new Write(-1, -1, -1, DIGEST),
-                new Write(0, 1, 0, DIGEST, Bytes.copyOf(new byte[64])),
                 new Accept(4, 1L << 40, 7, new Digest(Bytes.copyOf(new byte[Digest.LENGTH]))),
                 new Accept(4, 1, 7, AB, Bytes.utf8("sig")),
                 new Forward(0, List.of()),
@@ -383,10 +382,10 @@ class MessageCodecTest {
                 new Stop(Integer.MAX_VALUE, Integer.MIN_VALUE, Long.MAX_VALUE, List.of(request(1, 1, "x"))),
                 new StopData(0, 0, -1, List.of(), null, Bytes.EMPTY),
                 new StopData(1, 2, 3, List.of(new Accept(1, 3, 0, AB, Bytes.utf8("a")), new Accept(2, 3, 0, AB)),
-                        new WriteCertificate(4, 1, new Batch(5, 6, List.of(request(1, 1, "x"))),
-                                List.of(new Write(1, 4, 1, CD, Bytes.utf8("w")))),
+                        new VoteHistory(4, 1, new Batch(5, 6, List.of(request(1, 1, "x"))),
+                                List.of(new VoteHistory.Written(1, CD))),
                         Bytes.utf8("sig")),
-                new StopData(1, 2, 3, List.of(), new WriteCertificate(4, 1, new Batch(5, 6, List.of()), List.of()),
+                new StopData(1, 2, 3, List.of(), new VoteHistory(4, 1, new Batch(5, 6, List.of()), List.of()),
                         Bytes.EMPTY),
                 new Sync(0, 0, List.of(), null),
                 new Sync(3, 4, List.of(new StopData(0, 4, -1, List.of(), null, Bytes.utf8("s"))),
@@ -429,7 +428,7 @@ class MessageCodecTest {
 
     @Test
     void truncatedSignatureIsRefused() throws CodecException {
-        byte[] encoded = codec.encode(new Write(1, 1, 1, DIGEST, Bytes.utf8("sig")));
+        byte[] encoded = codec.encode(new Accept(1, 1, 1, DIGEST, Bytes.utf8("sig")));
 
         assertThat(expectFailure(codec, Arrays.copyOf(encoded, encoded.length - 1)))
                 .hasMessage("truncated input: byte string needs 3 bytes, 2 left at offset 54");
@@ -438,9 +437,9 @@ class MessageCodecTest {
     @Test
     void otherVersionsAreRefused() throws CodecException {
         byte[] encoded = codec.encode(request(1, 1, "a"));
-        encoded[0] = 2;
+        encoded[0] = 1;
 
-        assertThat(expectFailure(codec, encoded)).hasMessage("unsupported wire version 2 (this build speaks 1)");
+        assertThat(expectFailure(codec, encoded)).hasMessage("unsupported wire version 1 (this build speaks 2)");
         encoded[0] = (byte) 0xff;
         assertThat(expectFailure(codec, encoded)).hasMessageContaining("unsupported wire version 255");
     }
@@ -509,7 +508,7 @@ class MessageCodecTest {
 
     @Test
     void negativeSignatureLengthIsRefused() throws CodecException {
-        byte[] encoded = codec.encode(new Write(1, 1, 1, DIGEST));
+        byte[] encoded = codec.encode(new Accept(1, 1, 1, DIGEST));
 
         assertThat(expectFailure(codec, MessageArbitraries.patchInt(encoded, 50, -1)))
                 .hasMessage("negative length -1 at offset 50");
@@ -571,8 +570,8 @@ class MessageCodecTest {
         byte[] push = codec.encode(new DecisionPush(0, List.of()));
         byte[] forward = codec.encode(new Forward(0, List.of()));
         byte[] stop = codec.encode(new Stop(0, 1, -1, List.of()));
-        byte[] certificate = codec.encode(new StopData(1, 3, -1, List.of(),
-                new WriteCertificate(1, 1, new Batch(1, 1, List.of()), List.of()), Bytes.EMPTY));
+        byte[] votes = codec.encode(new StopData(1, 3, -1, List.of(),
+                new VoteHistory(1, 1, new Batch(1, 1, List.of()), List.of()), Bytes.EMPTY));
         int writeCount = 2 + 4 + 4 + 8 + 4 + 1 + 8 + 4 + 20;
 
         assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
@@ -584,7 +583,7 @@ class MessageCodecTest {
                     .hasMessage("list count " + Integer.MAX_VALUE + " cannot fit in the 0 bytes left at offset 6");
             assertThat(expectFailure(unlimited, MessageArbitraries.patchInt(stop, 18, 100_000_000)))
                     .hasMessage("list count 100000000 cannot fit in the 0 bytes left at offset 18");
-            assertThat(expectFailure(unlimited, MessageArbitraries.patchInt(certificate, writeCount, 100_000_000)))
+            assertThat(expectFailure(unlimited, MessageArbitraries.patchInt(votes, writeCount, 100_000_000)))
                     .hasMessage("list count 100000000 cannot fit in the 4 bytes left at offset " + writeCount);
         });
     }

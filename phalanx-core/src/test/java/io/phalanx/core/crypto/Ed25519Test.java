@@ -3,7 +3,7 @@ package io.phalanx.core.crypto;
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Digest;
-import io.phalanx.core.message.Write;
+import io.phalanx.core.message.Accept;
 import org.junit.jupiter.api.Test;
 
 import java.security.InvalidKeyException;
@@ -18,11 +18,11 @@ class Ed25519Test {
     private static final Digest DIGEST = new Digest(Bytes.copyOf(new byte[32]));
 
     @Test
-    void aSignedWriteVerifiesUnderItsSendersKeyOnly() throws Exception {
+    void aSignedAcceptVerifiesUnderItsSendersKeyOnly() throws Exception {
         KeyPair r0 = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         KeyPair r1 = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         SignatureVerifier verifier = Ed25519.verifier(Map.of(0, r0.getPublic(), 1, r1.getPublic()), Map.of());
-        Write unsigned = new Write(0, 7, 1, DIGEST);
+        Accept unsigned = new Accept(0, 7, 1, DIGEST);
         byte[] payload = MessageCodec.signedBytes(unsigned);
         Bytes signature = Ed25519.signer(r0.getPrivate()).sign(payload);
 
@@ -30,7 +30,7 @@ class Ed25519Test {
         assertThat(verifier.verifyReplica(0, payload, signature)).isTrue();
         assertThat(verifier.verifyReplica(1, payload, signature)).as("someone else's key").isFalse();
         assertThat(verifier.verifyReplica(9, payload, signature)).as("unknown replica").isFalse();
-        assertThat(verifier.verifyReplica(0, MessageCodec.signedBytes(new Write(0, 8, 1, DIGEST)), signature))
+        assertThat(verifier.verifyReplica(0, MessageCodec.signedBytes(new Accept(0, 8, 1, DIGEST)), signature))
                 .as("another message").isFalse();
     }
 

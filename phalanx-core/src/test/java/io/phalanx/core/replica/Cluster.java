@@ -76,11 +76,6 @@ final class Cluster {
         }
     }
 
-    /** {@code write} signed with its sender's key. */
-    Write signed(Write write) {
-        return write.withSignature(keys.replica(write.sender()).sign(MessageCodec.signedBytes(write)));
-    }
-
     /** {@code accept} signed with its sender's key. */
     Accept signed(Accept accept) {
         return accept.withSignature(keys.replica(accept.sender()).sign(MessageCodec.signedBytes(accept)));

@@ -62,10 +62,10 @@ class NormalCaseTest {
         Digest digest = Digests.ofBatch(propose.batch());
 
         cluster.step(1, new Input.MessageReceived(0, propose));
-        Output afterOneWrite = cluster.step(1, new Input.MessageReceived(2, cluster.signed(new Write(2, 0, 0, digest))));
+        Output afterOneWrite = cluster.step(1, new Input.MessageReceived(2, new Write(2, 0, 0, digest)));
         assertThat(afterOneWrite.sends()).isEmpty(); // own + r2 = 2 < quorum 3
 
-        Output afterTwoWrites = cluster.step(1, new Input.MessageReceived(3, cluster.signed(new Write(3, 0, 0, digest))));
+        Output afterTwoWrites = cluster.step(1, new Input.MessageReceived(3, new Write(3, 0, 0, digest)));
         assertThat(afterTwoWrites.sends()).hasSize(3).allMatch(s -> s.message() instanceof Accept);
     }
 
