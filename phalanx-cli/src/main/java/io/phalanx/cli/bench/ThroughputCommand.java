@@ -3,13 +3,13 @@ package io.phalanx.cli.bench;
 import io.phalanx.bench.chart.ChartSpec;
 import io.phalanx.bench.chart.Charts;
 import io.phalanx.bench.chart.CsvTable;
+import io.phalanx.bench.chart.EventMarker;
 import io.phalanx.bench.chart.Series;
 import io.phalanx.runtime.config.Mode;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,11 +27,23 @@ import java.util.concurrent.Callable;
  * latency percentiles. The unreplicated baseline is a single replica (n = 1): the same client
  * transport, TLS and service, and no replication, so {@code efficiency = throughput × n ÷
  * baseline} (on one machine every replica does the baseline's work, so 1.0 is the ceiling).
+ *
+ * <p>Warm-up: the replica JVMs of a (size, configuration) cluster stay up across its client
+ * counts, so only its first run needs the full {@code --warmup} (JIT, buffer pools, TLS
+ * sessions on the replicas). Each run's load generator is a fresh JVM, so later runs still get
+ * {@code --rewarmup} seconds for it to compile its hot paths and connect. The first run's
+ * per-second counts, warm-up included, go to {@code warmup.csv} and a chart per size, which
+ * shows whether {@code --warmup} was long enough.
  */
 @Command(name = "throughput", mixinStandardHelpOptions = true,
         description = {"Throughput/latency matrix with replicas as separate processes; CSV and PNG charts.",
                 "Default: the full matrix (sizes 0/0 0/1024 1024/0 1024/1024; BFT n=4,7,10 and CFT n=3,5,7;",
-                "1, 10, 50, 200 clients; 60 s warm-up and 60 s measured per run: hours).",
+                "1, 10, 50, 200 clients; 60 s measured per run: about 2.6 hours).",
+                "The replicas of a cluster stay up across its client counts: its first run gets --warmup",
+                "seconds (default 60); later client counts on the warm cluster get --rewarmup seconds",
+                "(default 10, or --warmup if shorter) for the fresh load-generator JVM.",
+                "warmup.csv and warmup-REQ-REPLY.png: ops/s second by second over each cluster's first run,",
+                "warm-up included, to check that --warmup was long enough.",
                 "--quick: BFT n=4 and the baseline, 0/0, 10 clients, 5 s + 5 s (about a minute)."})
 public final class ThroughputCommand implements Callable<Integer> {
     /** A cluster configuration of the matrix. */
@@ -49,6 +61,7 @@ public final class ThroughputCommand implements Callable<Integer> {
     }
 
     private static final Config BASELINE = new Config("unreplicated", Mode.CFT, 1, 0);
+    private static final int REWARMUP_SECONDS_DEFAULT = 10;
 
     @Option(names = "--out", defaultValue = "bench-out/throughput", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -60,34 +73,33 @@ public final class ThroughputCommand implements Callable<Integer> {
     List<String> sizes;
     @Option(names = "--clients", split = ",", description = "Outstanding requests (closed-loop clients), e.g. 1,10,50,200.")
     List<Integer> clients;
-    @Option(names = "--warmup", description = "Warm-up seconds per run.")
+    @Option(names = "--warmup", description = "Warm-up seconds of each cluster's first run (default 60; --quick: 5).")
     Integer warmup;
+    @Option(names = "--rewarmup", description = "Warm-up seconds of the later client counts on an already warm cluster"
+            + " (default: " + REWARMUP_SECONDS_DEFAULT + ", or --warmup if shorter).")
+    Integer rewarmup;
     @Option(names = "--duration", description = "Measured seconds per run.")
     Integer duration;
     @Option(names = "--heap", defaultValue = "256m", description = "Heap of each replica JVM (default: ${DEFAULT-VALUE}).")
     String heap;
 
+    private final CsvTable table = new CsvTable("config", "mode", "n", "f", "request_bytes", "reply_bytes", "clients",
+            "ops_per_s", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "failures", "efficiency");
+    private final CsvTable warmupTable = new CsvTable("config", "request_bytes", "reply_bytes", "clients", "second", "ops");
+    private int runsDone;
+    private int runsTotal;
+    private boolean failures;
+
     @Override
     public Integer call() throws Exception {
-        List<Config> chosen = new ArrayList<>();
-        for (String name : configs != null ? configs : quick ? List.of("bft4") : List.copyOf(CONFIGS.keySet())) {
-            Config c = CONFIGS.get(name.toLowerCase(Locale.ROOT));
-            if (c == null) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "unknown config " + name);
-            }
-            chosen.add(c);
-        }
+        List<Config> chosen = chosenConfigs();
         List<String> sizeList = sizes != null ? sizes : quick ? List.of("0/0") : List.of("0/0", "0/1024", "1024/0", "1024/1024");
         List<Integer> clientList = clients != null ? clients : quick ? List.of(10) : List.of(1, 10, 50, 200);
         int warmupSeconds = warmup != null ? warmup : quick ? 5 : 60;
+        int rewarmupSeconds = rewarmup != null ? rewarmup : Math.min(REWARMUP_SECONDS_DEFAULT, warmupSeconds);
         int durationSeconds = duration != null ? duration : quick ? 5 : 60;
         Files.createDirectories(out);
-        PrintStream err = System.err;
-        CsvTable table = new CsvTable("config", "mode", "n", "f", "request_bytes", "reply_bytes", "clients", "ops_per_s",
-                "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "failures", "efficiency");
-        int total = sizeList.size() * (chosen.size() + 1) * clientList.size();
-        int done = 0;
-        boolean failures = false;
+        runsTotal = sizeList.size() * (chosen.size() + 1) * clientList.size();
         for (String size : sizeList) {
             int[] bytes = parseSize(size);
             Map<Integer, Double> baseline = new LinkedHashMap<>();
@@ -101,54 +113,97 @@ public final class ThroughputCommand implements Callable<Integer> {
                 try (ProcessCluster cluster = ProcessCluster.create(runDir, config.n(), config.f(), config.mode(), heap,
                         List.of("--service", "noop", "--reply-bytes", Integer.toString(bytes[1])), null)) {
                     cluster.startAll();
-                    for (int c : clientList) {
-                        LoadResult result = LoadResult.read(cluster.runLoad("load-" + c, c, bytes[0], warmupSeconds,
-                                durationSeconds));
-                        double ops = result.medianOpsPerSecond();
-                        if (config == BASELINE) {
-                            baseline.put(c, ops);
+                    for (int i = 0; i < clientList.size(); i++) {
+                        int c = clientList.get(i);
+                        LoadResult result = LoadResult.read(cluster.runLoad("load-" + c, c, bytes[0],
+                                i == 0 ? warmupSeconds : rewarmupSeconds, durationSeconds));
+                        if (i == 0) {
+                            recordWarmup(config, bytes, c, result);
                         }
-                        Double base = baseline.get(c);
-                        double efficiency = base == null || base == 0 ? 0 : ops * config.n() / base;
-                        table.addRow(config.name(), config.mode().name().toLowerCase(Locale.ROOT), config.n(), config.f(),
-                                bytes[0], bytes[1], c, Math.round(ops), fmt(result.percentileMs(50)),
-                                fmt(result.percentileMs(90)), fmt(result.percentileMs(99)), fmt(result.percentileMs(99.9)),
-                                fmt(result.latencyMicros().getMaxValue() / 1000.0), result.failures(), fmt(efficiency));
-                        failures |= result.failures() > 0 || ops <= 0;
-                        if (c == clientList.get(clientList.size() - 1)) {
+                        record(config, size, bytes, c, result, baseline);
+                        if (i == clientList.size() - 1) {
                             result.latencyMicros().setTag(config.name() + " (" + c + " clients)");
                             cdfs.put(config.name(), result.latencyMicros());
                         }
-                        done++;
-                        err.printf(Locale.ROOT, "[%d/%d] %-12s %s  clients=%-4d %8.0f ops/s  p50 %.2f ms  p99 %.2f ms  efficiency %.2f%n",
-                                done, total, config.name(), size, c, ops, result.percentileMs(50), result.percentileMs(99),
-                                efficiency);
-                        table.write(out.resolve("throughput.csv")); // partial results survive an interrupted run
                     }
                 }
             }
-            charts(table, size, bytes, cdfs);
+            charts(size, bytes, cdfs, clientList.get(0), warmupSeconds);
         }
-        System.out.println("wrote " + out.resolve("throughput.csv") + " and charts in " + out);
+        System.out.println("wrote " + out.resolve("throughput.csv") + ", " + out.resolve("warmup.csv") + " and charts in "
+                + out);
         return failures ? 1 : 0;
     }
 
-    private void charts(CsvTable table, String size, int[] bytes, Map<String, Histogram> cdfs) throws Exception {
-        CsvTable rows = new CsvTable(table.header());
-        for (int row = 0; row < table.rowCount(); row++) {
-            if (table.get(row, "request_bytes").equals(Integer.toString(bytes[0]))
-                    && table.get(row, "reply_bytes").equals(Integer.toString(bytes[1]))) {
-                rows.addRow(table.rows().get(row));
+    private List<Config> chosenConfigs() {
+        List<Config> chosen = new ArrayList<>();
+        for (String name : configs != null ? configs : quick ? List.of("bft4") : List.copyOf(CONFIGS.keySet())) {
+            Config c = CONFIGS.get(name.toLowerCase(Locale.ROOT));
+            if (c == null) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "unknown config " + name);
             }
+            chosen.add(c);
         }
+        return chosen;
+    }
+
+    /** Adds one run's row to throughput.csv (rewritten after every run, so an interrupted matrix keeps its results). */
+    private void record(Config config, String size, int[] bytes, int clientCount, LoadResult result,
+                        Map<Integer, Double> baseline) throws Exception {
+        double ops = result.medianOpsPerSecond();
+        if (config == BASELINE) {
+            baseline.put(clientCount, ops);
+        }
+        Double base = baseline.get(clientCount);
+        double efficiency = base == null || base == 0 ? 0 : ops * config.n() / base;
+        table.addRow(config.name(), config.mode().name().toLowerCase(Locale.ROOT), config.n(), config.f(),
+                bytes[0], bytes[1], clientCount, Math.round(ops), fmt(result.percentileMs(50)),
+                fmt(result.percentileMs(90)), fmt(result.percentileMs(99)), fmt(result.percentileMs(99.9)),
+                fmt(result.latencyMicros().getMaxValue() / 1000.0), result.failures(), fmt(efficiency));
+        failures |= result.failures() > 0 || ops <= 0;
+        runsDone++;
+        System.err.printf(Locale.ROOT, "[%d/%d] %-12s %s  clients=%-4d %8.0f ops/s  p50 %.2f ms  p99 %.2f ms  efficiency %.2f%n",
+                runsDone, runsTotal, config.name(), size, clientCount, ops, result.percentileMs(50),
+                result.percentileMs(99), efficiency);
+        table.write(out.resolve("throughput.csv"));
+    }
+
+    /** Adds a cluster's first run, second by second and warm-up included, to warmup.csv. */
+    private void recordWarmup(Config config, int[] bytes, int clientCount, LoadResult result) throws Exception {
+        List<Long> ops = result.opsPerSecond();
+        for (int i = 0; i < ops.size(); i++) {
+            warmupTable.addRow(config.name(), bytes[0], bytes[1], clientCount, i + 1, ops.get(i));
+        }
+        warmupTable.write(out.resolve("warmup.csv"));
+    }
+
+    private void charts(String size, int[] bytes, Map<String, Histogram> cdfs, int firstClients, int warmupSeconds)
+            throws Exception {
         String suffix = bytes[0] + "-" + bytes[1];
-        List<Series> series = Series.fromTable(rows, "config", "clients", "ops_per_s");
+        List<Series> series = Series.fromTable(rowsOfSize(table, bytes), "config", "clients", "ops_per_s");
         Charts.lineChart(out.resolve("throughput-" + suffix + ".png"),
                 ChartSpec.of("Throughput, request/reply " + size + " bytes", "outstanding requests (clients)", "ops/s"),
                 series, List.of());
         Charts.latencyCdf(out.resolve("latency-cdf-" + suffix + ".png"),
                 ChartSpec.of("Latency CDF, request/reply " + size + " bytes", "latency (µs)", "fraction of requests"),
                 cdfs.values().toArray(Histogram[]::new));
+        Charts.lineChart(out.resolve("warmup-" + suffix + ".png"),
+                ChartSpec.of("Warm-up: first run of each cluster, request/reply " + size + " bytes, " + firstClients
+                        + " clients", "time since the load started (s)", "ops/s"),
+                Series.fromTable(rowsOfSize(warmupTable, bytes), "config", "second", "ops"),
+                List.of(new EventMarker(warmupSeconds, "measuring starts")));
+    }
+
+    /** The rows of {@code source} (which has request_bytes and reply_bytes columns) for one size. */
+    private static CsvTable rowsOfSize(CsvTable source, int[] bytes) {
+        CsvTable rows = new CsvTable(source.header());
+        for (int row = 0; row < source.rowCount(); row++) {
+            if (source.get(row, "request_bytes").equals(Integer.toString(bytes[0]))
+                    && source.get(row, "reply_bytes").equals(Integer.toString(bytes[1]))) {
+                rows.addRow(source.rows().get(row));
+            }
+        }
+        return rows;
     }
 
     static int[] parseSize(String size) {

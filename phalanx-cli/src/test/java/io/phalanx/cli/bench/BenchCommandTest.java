@@ -8,6 +8,7 @@ import picocli.CommandLine;
 
 import javax.imageio.ImageIO;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,13 +19,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BenchCommandTest {
 
     @Test
-    void throughputOnATinyMatrixWritesCsvAndCharts(@TempDir Path out) throws Exception {
+    void throughputOnATinyMatrixWritesCsvAndChartsAndWarmsUpEachClusterOnce(@TempDir Path out) throws Exception {
         int exit = new CommandLine(new PhalanxCommand()).execute("bench", "throughput", "--configs", "bft4",
-                "--sizes", "0/0", "--clients", "2", "--warmup", "1", "--duration", "3", "--out", out.toString());
+                "--sizes", "0/0", "--clients", "1,2", "--warmup", "2", "--rewarmup", "1", "--duration", "3",
+                "--out", out.toString());
         assertThat(exit).isZero();
         CsvTable table = CsvTable.read(out.resolve("throughput.csv"));
-        assertThat(table.rowCount()).isEqualTo(2); // the unreplicated baseline and bft4
-        for (int row = 0; row < 2; row++) {
+        assertThat(table.rowCount()).isEqualTo(4); // the unreplicated baseline and bft4, 1 and 2 clients each
+        for (int row = 0; row < 4; row++) {
             assertThat(table.getDouble(row, "ops_per_s")).isPositive();
             assertThat(table.getDouble(row, "p50_ms")).isPositive().isLessThanOrEqualTo(table.getDouble(row, "p99_ms"));
             assertThat(table.getDouble(row, "failures")).isZero();
@@ -32,6 +34,22 @@ class BenchCommandTest {
         assertThat(table.getDouble(0, "efficiency")).isEqualTo(1.0);
         assertThat(ImageIO.read(out.resolve("throughput-0-0.png").toFile())).isNotNull();
         assertThat(ImageIO.read(out.resolve("latency-cdf-0-0.png").toFile())).isNotNull();
+
+        // The first client count gets --warmup, the later one on the same warm cluster --rewarmup.
+        for (String cluster : List.of("unreplicated-0-0", "bft4-0-0")) {
+            Path runs = out.resolve("runs").resolve(cluster);
+            assertThat(CsvTable.read(runs.resolve("load-1").resolve("samples.csv")).rowCount()).isEqualTo(2 + 3);
+            assertThat(CsvTable.read(runs.resolve("load-2").resolve("samples.csv")).rowCount()).isEqualTo(1 + 3);
+        }
+        CsvTable warmup = CsvTable.read(out.resolve("warmup.csv"));
+        assertThat(warmup.header()).containsExactly("config", "request_bytes", "reply_bytes", "clients", "second", "ops");
+        assertThat(warmup.rowCount()).isEqualTo(2 * (2 + 3)); // each cluster's first run, second by second
+        for (int row = 0; row < warmup.rowCount(); row++) {
+            assertThat(warmup.get(row, "config")).isIn("unreplicated", "bft4");
+            assertThat(warmup.get(row, "clients")).isEqualTo("1");
+            assertThat(warmup.getDouble(row, "second")).isEqualTo(row % 5 + 1);
+        }
+        assertThat(ImageIO.read(out.resolve("warmup-0-0.png").toFile())).isNotNull();
     }
 
     @Test

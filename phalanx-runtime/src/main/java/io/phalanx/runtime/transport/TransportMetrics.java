@@ -14,6 +14,7 @@ public final class TransportMetrics {
     private final LongAdder framesIn = new LongAdder();
     private final LongAdder framesOut = new LongAdder();
     private final LongAdder framesDropped = new LongAdder();
+    private final LongAdder flushes = new LongAdder();
     private final LongAdder badFrames = new LongAdder();
     private final LongAdder rejectedHandshakes = new LongAdder();
 
@@ -28,14 +29,17 @@ public final class TransportMetrics {
      * @param badFrames          connections closed for a malformed or oversized frame
      * @param rejectedHandshakes connections closed before authentication: unknown certificate,
      *                           wrong peer, not TLS, handshake timeout
+     * @param flushes            batches of frames handed to TLS and the socket at once (one
+     *                           TLS record per 16 KiB of a batch); {@code framesOut / flushes}
+     *                           is the average batch
      */
     public record Snapshot(long connectionsUp, long connectionsDown, long framesIn, long framesOut,
-                           long framesDropped, long badFrames, long rejectedHandshakes) {
+                           long framesDropped, long badFrames, long rejectedHandshakes, long flushes) {
     }
 
     public Snapshot snapshot() {
         return new Snapshot(connectionsUp.sum(), connectionsDown.sum(), framesIn.sum(), framesOut.sum(),
-                framesDropped.sum(), badFrames.sum(), rejectedHandshakes.sum());
+                framesDropped.sum(), badFrames.sum(), rejectedHandshakes.sum(), flushes.sum());
     }
 
     void connectionUp() {
@@ -56,6 +60,10 @@ public final class TransportMetrics {
 
     void frameDropped() {
         framesDropped.increment();
+    }
+
+    void flush() {
+        flushes.increment();
     }
 
     void badFrame() {
