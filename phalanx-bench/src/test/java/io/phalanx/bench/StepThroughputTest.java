@@ -19,9 +19,9 @@ class StepThroughputTest {
             assertThat(cluster.orderOneBatch()).isEqualTo(5);
         }
         assertThat(cluster.requestsDecided()).isEqualTo(1 + 8 * 5);
-        // Each replica signs a WRITE and an ACCEPT per decided instance (the leader has also already
-        // voted for the open one) and checks the others' votes lazily.
-        assertThat(cluster.replicaSignatures()).isBetween(9L * 2 * PumpedCluster.REPLICAS, 9L * 2 * PumpedCluster.REPLICAS + 2);
+        // Each replica signs one ACCEPT per decided instance (WRITEs are unsigned; the open
+        // instance has no ACCEPT yet: that needs a quorum of WRITEs) and checks the others' lazily.
+        assertThat(cluster.replicaSignatures()).isEqualTo(9L * PumpedCluster.REPLICAS);
         assertThat(cluster.replicaVerifications()).isPositive();
         assertThat(cluster.clientVerifications()).isGreaterThanOrEqualTo(cluster.requestsDecided() * PumpedCluster.REPLICAS);
     }

@@ -33,7 +33,7 @@ import java.util.function.BooleanSupplier;
  * n in-JVM replicas of the key-value service over real TLS on 127.0.0.1 with fresh keys and
  * free ports, and the clients to talk to them. Closing it closes everything it started.
  */
-final class LocalCluster implements AutoCloseable {
+public final class LocalCluster implements AutoCloseable {
     static final Certificates CERTIFICATES = new Certificates(new SecureRandom());
     /** Short request timer so a leader change takes under two seconds. */
     static final Timeouts FAST = new Timeouts(700, 1000, 2000, 20, 200);
@@ -152,7 +152,8 @@ final class LocalCluster implements AutoCloseable {
     }
 
     /** A port free right now and not in {@code taken} (the OS may hand out a just-closed port again). */
-    static int freePort(java.util.Set<Integer> taken) {
+    /** A port free on 127.0.0.1 now and not yet in {@code taken}, which it joins. */
+    public static int freePort(java.util.Set<Integer> taken) {
         while (true) {
             try (ServerSocket socket = new ServerSocket()) {
                 socket.setReuseAddress(true);

@@ -1,5 +1,6 @@
 package io.phalanx.runtime.transport;
 
+import io.phalanx.runtime.LocalCluster;
 import io.phalanx.runtime.config.BatchLimits;
 import io.phalanx.runtime.config.ClientEntry;
 import io.phalanx.runtime.config.ClusterConfig;
@@ -12,16 +13,14 @@ import io.phalanx.runtime.config.Timeouts;
 import io.phalanx.runtime.keys.Certificates;
 import io.phalanx.runtime.keys.NodeIdentity;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /** An in-memory cluster for transport tests: fresh keys, free local ports, fast timeouts. */
@@ -36,10 +35,12 @@ record TestCluster(ClusterConfig config, List<NodeIdentity> replicas, Map<Long, 
     static TestCluster of(int replicaCount, int clientCount, Limits limits) {
         List<NodeIdentity> replicas = new ArrayList<>();
         List<ReplicaEntry> entries = new ArrayList<>();
+        Set<Integer> ports = new HashSet<>(); // the OS may hand out a just-closed port twice
         for (int i = 0; i < replicaCount; i++) {
             NodeIdentity identity = identity("replica-" + i);
             replicas.add(identity);
-            entries.add(new ReplicaEntry(i, "127.0.0.1", freePort(), freePort(), identity.certificate()));
+            entries.add(new ReplicaEntry(i, "127.0.0.1", LocalCluster.freePort(ports), LocalCluster.freePort(ports),
+                    identity.certificate()));
         }
         Map<Long, NodeIdentity> clients = new LinkedHashMap<>();
         List<ClientEntry> clientEntries = new ArrayList<>();
@@ -72,15 +73,5 @@ record TestCluster(ClusterConfig config, List<NodeIdentity> replicas, Map<Long, 
 
     ReplicaEntry entry(int id) {
         return config.replica(id).orElseThrow();
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
