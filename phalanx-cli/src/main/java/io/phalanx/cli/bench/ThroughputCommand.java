@@ -3,7 +3,6 @@ package io.phalanx.cli.bench;
 import io.phalanx.bench.chart.ChartSpec;
 import io.phalanx.bench.chart.Charts;
 import io.phalanx.bench.chart.CsvTable;
-import io.phalanx.bench.chart.EventMarker;
 import io.phalanx.bench.chart.Series;
 import io.phalanx.runtime.config.Mode;
 import org.HdrHistogram.Histogram;
@@ -39,11 +38,12 @@ import java.util.concurrent.Callable;
         description = {"Throughput/latency matrix with replicas as separate processes; CSV and PNG charts.",
                 "Default: the full matrix (sizes 0/0 0/1024 1024/0 1024/1024; BFT n=4,7,10 and CFT n=3,5,7;",
                 "1, 10, 50, 200 clients; 60 s measured per run: about 2.6 hours).",
-                "The replicas of a cluster stay up across its client counts: its first run gets --warmup",
-                "seconds (default 60); later client counts on the warm cluster get --rewarmup seconds",
-                "(default 10, or --warmup if shorter) for the fresh load-generator JVM.",
-                "warmup.csv and warmup-REQ-REPLY.png: ops/s second by second over each cluster's first run,",
-                "warm-up included, to check that --warmup was long enough.",
+                "The replicas of a cluster stay up across its client counts. Each cluster is first warmed up",
+                "for --warmup seconds (default 60) under the largest client count, so the JIT sees the hot",
+                "paths quickly; then every client count gets --rewarmup seconds (default 10, or --warmup if",
+                "shorter) for its fresh load-generator JVM before it is measured.",
+                "warmup.csv and warmup-REQ-REPLY.png: ops/s second by second over each cluster's warm-up",
+                "run, to check that --warmup was long enough.",
                 "--quick: BFT n=4 and the baseline, 0/0, 10 clients, 5 s + 5 s (about a minute)."})
 public final class ThroughputCommand implements Callable<Integer> {
     /** A cluster configuration of the matrix. */
@@ -100,6 +100,7 @@ public final class ThroughputCommand implements Callable<Integer> {
         int durationSeconds = duration != null ? duration : quick ? 5 : 60;
         Files.createDirectories(out);
         runsTotal = sizeList.size() * (chosen.size() + 1) * clientList.size();
+        int warmupClients = clientList.stream().mapToInt(Integer::intValue).max().orElseThrow();
         for (String size : sizeList) {
             int[] bytes = parseSize(size);
             Map<Integer, Double> baseline = new LinkedHashMap<>();
@@ -113,13 +114,18 @@ public final class ThroughputCommand implements Callable<Integer> {
                 try (ProcessCluster cluster = ProcessCluster.create(runDir, config.n(), config.f(), config.mode(), heap,
                         List.of("--service", "noop", "--reply-bytes", Integer.toString(bytes[1])), null)) {
                     cluster.startAll();
+                    // Warm up under the heaviest load: at one client the JIT would take minutes to
+                    // compile the hot paths (with five JVMs on two cores even longer).
+                    LoadResult warm = LoadResult.read(cluster.runLoad("warmup", warmupClients, bytes[0],
+                            warmupSeconds, 0));
+                    recordWarmup(config, bytes, warmupClients, warm);
+                    System.err.printf(Locale.ROOT, "      %-12s %s  warmed up %d s at %d clients, last second %d ops/s%n",
+                            config.name(), size, warmupSeconds, warmupClients,
+                            warm.opsPerSecond().isEmpty() ? 0 : warm.opsPerSecond().get(warm.opsPerSecond().size() - 1));
                     for (int i = 0; i < clientList.size(); i++) {
                         int c = clientList.get(i);
                         LoadResult result = LoadResult.read(cluster.runLoad("load-" + c, c, bytes[0],
-                                i == 0 ? warmupSeconds : rewarmupSeconds, durationSeconds));
-                        if (i == 0) {
-                            recordWarmup(config, bytes, c, result);
-                        }
+                                rewarmupSeconds, durationSeconds));
                         record(config, size, bytes, c, result, baseline);
                         if (i == clientList.size() - 1) {
                             result.latencyMicros().setTag(config.name() + " (" + c + " clients)");
@@ -128,7 +134,7 @@ public final class ThroughputCommand implements Callable<Integer> {
                     }
                 }
             }
-            charts(size, bytes, cdfs, clientList.get(0), warmupSeconds);
+            charts(size, bytes, cdfs, warmupClients);
         }
         System.out.println("wrote " + out.resolve("throughput.csv") + ", " + out.resolve("warmup.csv") + " and charts in "
                 + out);
@@ -168,7 +174,7 @@ public final class ThroughputCommand implements Callable<Integer> {
         table.write(out.resolve("throughput.csv"));
     }
 
-    /** Adds a cluster's first run, second by second and warm-up included, to warmup.csv. */
+    /** Adds a cluster's warm-up run, second by second, to warmup.csv. */
     private void recordWarmup(Config config, int[] bytes, int clientCount, LoadResult result) throws Exception {
         List<Long> ops = result.opsPerSecond();
         for (int i = 0; i < ops.size(); i++) {
@@ -177,7 +183,7 @@ public final class ThroughputCommand implements Callable<Integer> {
         warmupTable.write(out.resolve("warmup.csv"));
     }
 
-    private void charts(String size, int[] bytes, Map<String, Histogram> cdfs, int firstClients, int warmupSeconds)
+    private void charts(String size, int[] bytes, Map<String, Histogram> cdfs, int warmupClients)
             throws Exception {
         String suffix = bytes[0] + "-" + bytes[1];
         List<Series> series = Series.fromTable(rowsOfSize(table, bytes), "config", "clients", "ops_per_s");
@@ -188,10 +194,10 @@ public final class ThroughputCommand implements Callable<Integer> {
                 ChartSpec.of("Latency CDF, request/reply " + size + " bytes", "latency (µs)", "fraction of requests"),
                 cdfs.values().toArray(Histogram[]::new));
         Charts.lineChart(out.resolve("warmup-" + suffix + ".png"),
-                ChartSpec.of("Warm-up: first run of each cluster, request/reply " + size + " bytes, " + firstClients
+                ChartSpec.of("Warm-up run of each cluster, request/reply " + size + " bytes, " + warmupClients
                         + " clients", "time since the load started (s)", "ops/s"),
                 Series.fromTable(rowsOfSize(warmupTable, bytes), "config", "second", "ops"),
-                List.of(new EventMarker(warmupSeconds, "measuring starts")));
+                List.of());
     }
 
     /** The rows of {@code source} (which has request_bytes and reply_bytes columns) for one size. */

@@ -35,19 +35,21 @@ class BenchCommandTest {
         assertThat(ImageIO.read(out.resolve("throughput-0-0.png").toFile())).isNotNull();
         assertThat(ImageIO.read(out.resolve("latency-cdf-0-0.png").toFile())).isNotNull();
 
-        // The first client count gets --warmup, the later one on the same warm cluster --rewarmup.
+        // Each cluster warms up once under the largest client count (--warmup, nothing measured);
+        // every client count then gets --rewarmup before its measured window.
         for (String cluster : List.of("unreplicated-0-0", "bft4-0-0")) {
             Path runs = out.resolve("runs").resolve(cluster);
-            assertThat(CsvTable.read(runs.resolve("load-1").resolve("samples.csv")).rowCount()).isEqualTo(2 + 3);
+            assertThat(CsvTable.read(runs.resolve("warmup").resolve("samples.csv")).rowCount()).isEqualTo(2);
+            assertThat(CsvTable.read(runs.resolve("load-1").resolve("samples.csv")).rowCount()).isEqualTo(1 + 3);
             assertThat(CsvTable.read(runs.resolve("load-2").resolve("samples.csv")).rowCount()).isEqualTo(1 + 3);
         }
         CsvTable warmup = CsvTable.read(out.resolve("warmup.csv"));
         assertThat(warmup.header()).containsExactly("config", "request_bytes", "reply_bytes", "clients", "second", "ops");
-        assertThat(warmup.rowCount()).isEqualTo(2 * (2 + 3)); // each cluster's first run, second by second
+        assertThat(warmup.rowCount()).isEqualTo(2 * 2); // each cluster's warm-up run, second by second
         for (int row = 0; row < warmup.rowCount(); row++) {
             assertThat(warmup.get(row, "config")).isIn("unreplicated", "bft4");
-            assertThat(warmup.get(row, "clients")).isEqualTo("1");
-            assertThat(warmup.getDouble(row, "second")).isEqualTo(row % 5 + 1);
+            assertThat(warmup.get(row, "clients")).isEqualTo("2");
+            assertThat(warmup.getDouble(row, "second")).isEqualTo(row % 2 + 1);
         }
         assertThat(ImageIO.read(out.resolve("warmup-0-0.png").toFile())).isNotNull();
     }
