@@ -166,53 +166,57 @@ final class Proofs {
                 mostAdvanced = d.sender();
             }
         }
-        Map<Integer, VoteHistory> reports = new TreeMap<>();
+        Map<Integer, Report> reports = new TreeMap<>();
         for (StopData d : proofs) {
             VoteHistory votes = d.votes();
-            reports.put(d.sender(), votes != null && votes.consensusId() == maxDecided + 1 ? votes
-                    : VoteHistory.none(maxDecided + 1));
+            reports.put(d.sender(), Report.of(votes != null && votes.consensusId() == maxDecided + 1 ? votes
+                    : VoteHistory.none(maxDecided + 1)));
         }
         if (quorums.view().mode() == Mode.CFT) {
             VoteHistory highest = null;
-            for (VoteHistory h : reports.values()) {
+            for (Report r : reports.values()) {
+                VoteHistory h = r.votes();
                 if (h.accepted() != null && (highest == null || h.acceptedEpoch() > highest.acceptedEpoch())) {
                     highest = h;
                 }
             }
             return new Choice(maxDecided, mostAdvanced, highest == null ? null : highest.accepted(), true);
         }
-        Batch best = null;
-        int bestEpoch = -1;
-        Digest bestDigest = null;
+        Report best = null;
         Set<Integer> acceptedNothing = new HashSet<>();
-        for (Map.Entry<Integer, VoteHistory> candidate : reports.entrySet()) {
-            VoteHistory c = candidate.getValue();
-            if (c.accepted() == null) {
+        for (Map.Entry<Integer, Report> candidate : reports.entrySet()) {
+            Report c = candidate.getValue();
+            if (c.acceptedDigest() == null) {
                 acceptedNothing.add(candidate.getKey());
                 continue;
             }
-            Digest digest = Digests.ofBatch(c.accepted());
-            boolean better = c.acceptedEpoch() > bestEpoch
-                    || (c.acceptedEpoch() == bestEpoch && digest.compareTo(bestDigest) < 0);
-            if (better && binds(c.acceptedEpoch(), digest, reports, quorums)) {
-                best = c.accepted();
-                bestEpoch = c.acceptedEpoch();
-                bestDigest = digest;
+            int epoch = c.votes().acceptedEpoch();
+            boolean better = best == null || epoch > best.votes().acceptedEpoch()
+                    || (epoch == best.votes().acceptedEpoch() && c.acceptedDigest().compareTo(best.acceptedDigest()) < 0);
+            if (better && binds(epoch, c.acceptedDigest(), reports, quorums)) {
+                best = c;
             }
         }
         boolean sound = best != null || quorums.isQuorum(acceptedNothing);
-        return new Choice(maxDecided, mostAdvanced, best, sound);
+        return new Choice(maxDecided, mostAdvanced, best == null ? null : best.votes().accepted(), sound);
     }
 
-    private static boolean binds(int epoch, Digest digest, Map<Integer, VoteHistory> reports, QuorumSystem quorums) {
+    /** One sender's votes in the open instance, with the digest of its accepted value (null if none) computed once. */
+    private record Report(VoteHistory votes, Digest acceptedDigest) {
+        static Report of(VoteHistory votes) {
+            return new Report(votes, votes.accepted() == null ? null : Digests.ofBatch(votes.accepted()));
+        }
+    }
+
+    private static boolean binds(int epoch, Digest digest, Map<Integer, Report> reports, QuorumSystem quorums) {
         Set<Integer> notLater = new HashSet<>();
         Set<Integer> wrote = new HashSet<>();
-        reports.forEach((sender, h) -> {
-            if (h.acceptedEpoch() < epoch
-                    || (h.acceptedEpoch() == epoch && Digests.ofBatch(h.accepted()).equals(digest))) {
+        reports.forEach((sender, r) -> {
+            int accepted = r.votes().acceptedEpoch();
+            if (accepted < epoch || (accepted == epoch && digest.equals(r.acceptedDigest()))) {
                 notLater.add(sender);
             }
-            if (h.writtenEpoch(digest) >= epoch) {
+            if (r.votes().writtenEpoch(digest) >= epoch) {
                 wrote.add(sender);
             }
         });
