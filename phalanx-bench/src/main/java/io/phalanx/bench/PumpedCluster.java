@@ -91,7 +91,8 @@ public final class PumpedCluster {
         Signer[] replicaSigners = new Signer[REPLICAS];
         SignatureVerifier verifier = new CountingVerifier(makeKeys(replicaSigners));
         for (int id = 0; id < REPLICAS; id++) {
-            ReplicaConfig config = ReplicaConfig.defaults(id, view)
+            // One instance at a time, so every batch holds exactly the requests fed for it.
+            ReplicaConfig config = ReplicaConfig.defaults(id, view).withPipelineMax(1)
                     .withClientSignaturesRequired(signatures == Signatures.REPLICAS_AND_CLIENTS);
             Signer signer = replicaSigners[id];
             Signer counting = message -> {

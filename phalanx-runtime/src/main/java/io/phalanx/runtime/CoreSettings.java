@@ -61,7 +61,8 @@ public final class CoreSettings {
         return new ReplicaConfig(replicaId, d.view(), config.batch().requestsMax(), batchBytesMax,
                 d.pendingRequestsMax(), d.instanceWindowMax(), d.clientWindowMax(),
                 Math.min(d.operationBytesMax(), batchBytesMax), d.clockSkewMaxMs(), d.requestTimeoutMs(),
-                d.timeoutBackoffExponentMax(), config.limits().decisionLogMax(), d.decisionPushMax(), d.clientSignaturesRequired())
+                d.timeoutBackoffExponentMax(), config.limits().decisionLogMax(), d.decisionPushMax(), d.clientSignaturesRequired(),
+                config.batch().pipelineMax())
                 .withRequestTimeoutMs(config.timeouts().requestMs())
                 .withClientSignaturesRequired(config.cluster().clientSignatures());
     }

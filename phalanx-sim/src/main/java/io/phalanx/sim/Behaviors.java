@@ -143,7 +143,10 @@ final class Behaviors {
                     out.send(to, message);
                     return;
                 }
-                long open = d.lastDecided() + 1;
+                // Lies about one instance it reports on (or the first open one).
+                List<VoteHistory> truth = d.votes();
+                long open = truth.isEmpty() || c.random.nextBoolean() ? d.lastDecided() + 1
+                        : truth.get(c.random.nextInt(truth.size())).consensusId();
                 VoteHistory lie;
                 String what;
                 List<Batch> seen = proposed.getOrDefault(open, List.of());
@@ -159,7 +162,17 @@ final class Behaviors {
                     what = "claims it accepted " + (choice == 1 && !seen.isEmpty() ? "a proposed" : "an unproposed")
                             + " value in cid=" + open + " epoch " + epoch;
                 }
-                StopData forged = new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(), lie, Bytes.EMPTY);
+                List<VoteHistory> votes = new ArrayList<>();
+                for (VoteHistory h : truth) {
+                    if (h.consensusId() != open) {
+                        votes.add(h);
+                    }
+                }
+                if (lie != null) {
+                    votes.add(lie);
+                    votes.sort(java.util.Comparator.comparingLong(VoteHistory::consensusId));
+                }
+                StopData forged = new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(), votes, Bytes.EMPTY);
                 out.send(to, forged.withSignature(c.ownSigner.sign(MessageCodec.signedBytes(forged))));
                 c.misbehave(Fault.LYING_REPORTS, what + " to r" + to);
             }

@@ -11,6 +11,7 @@ import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
+import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.message.Write;
 import io.phalanx.core.crypto.Digests;
 
@@ -38,13 +39,11 @@ final class Describe {
             return "STOP regency=" + s.regency() + " with " + s.requests().size() + " requests";
         } else if (message instanceof StopData d) {
             return "STOPDATA regency=" + d.regency() + " lastDecided=" + d.lastDecided()
-                    + (d.votes() == null ? " no votes" : " votes cid=" + d.votes().consensusId()
-                    + (d.votes().accepted() == null ? " accepted nothing" : " accepted epoch=" + d.votes().acceptedEpoch()
-                    + " digest=" + Digests.ofBatch(d.votes().accepted()))
-                    + " wrote " + d.votes().writes().stream().map(w -> w.epoch() + ":" + w.digest()).toList());
+                    + (d.votes().isEmpty() ? " no votes" : d.votes().stream().map(Describe::votes).toList());
         } else if (message instanceof Sync s) {
             return "SYNC regency=" + s.regency() + " evidence=" + s.proofs().size() + " chosen="
-                    + (s.chosen() == null ? "free" : Digests.ofBatch(s.chosen()).toString());
+                    + (s.chosen().isEmpty() ? "free" : s.chosen().stream()
+                    .map(b -> "cid=" + b.consensusId() + ":" + Digests.ofBatch(b.value())).toList());
         } else if (message instanceof DecisionFetch f) {
             return "FETCH decisions from cid=" + f.fromConsensusId();
         } else if (message instanceof DecisionPush p) {
@@ -52,6 +51,13 @@ final class Describe {
                     + (p.decisions().isEmpty() ? "" : " from cid=" + p.decisions().get(0).consensusId());
         }
         return message.toString();
+    }
+
+    private static String votes(VoteHistory h) {
+        return "votes cid=" + h.consensusId()
+                + (h.accepted() == null ? " accepted nothing" : " accepted epoch=" + h.acceptedEpoch()
+                + " digest=" + Digests.ofBatch(h.accepted()))
+                + " wrote " + h.writes().stream().map(w -> w.epoch() + ":" + w.digest()).toList();
     }
 
     /** A key-value result in words, or its bytes if it is not one. */

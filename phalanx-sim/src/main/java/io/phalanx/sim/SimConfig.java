@@ -3,6 +3,7 @@ package io.phalanx.sim;
 import io.phalanx.core.view.Mode;
 import io.phalanx.core.view.View;
 
+import io.phalanx.core.replica.ReplicaConfig;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -39,12 +40,14 @@ import java.util.TreeMap;
  *                           after it was invoked or after GST, whichever is later; 60 s covers
  *                           f+2 leader changes at the largest backed-off timeout (6.4 s)
  * @param timeLimitMs        simulated time after which the run stops
+ * @param pipelineMax        consensus instances the leader keeps open at once
  */
 public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, int operationsPerClient,
                         int clientOutstandingMax, int readOnlyPercent, int delayMinMs, int delayMaxMs,
                         int spikePercent, int spikeMaxMs, int duplicatePercent, int crashes,
                         Map<Integer, Fault> byzantine, int dropPercent, int partitions, boolean leaderIsolation,
-                        boolean byzantineClient, long gstMs, long livenessBoundMs, long timeLimitMs) {
+                        boolean byzantineClient, long gstMs, long livenessBoundMs, long timeLimitMs,
+                        int pipelineMax) {
 
     public SimConfig {
         View.of(0, replicas, f, mode); // validates n, f and mode together
@@ -72,10 +75,16 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
                 throw new IllegalArgumentException("percentages must be within 0..100, got " + percent);
             }
         }
+        if (pipelineMax < 1) {
+            throw new IllegalArgumentException("pipelineMax must be >= 1, got " + pipelineMax);
+        }
         if (gstMs < 0 || livenessBoundMs <= 0 || timeLimitMs <= gstMs) {
             throw new IllegalArgumentException("need 0 <= gstMs < timeLimitMs and livenessBoundMs > 0");
         }
     }
+
+    /** Pipeline depths a randomized run draws from: one instance at a time up to eight. */
+    private static final int[] PIPELINES = {1, 2, 4, 8};
 
     /** The largest f that n replicas tolerate in {@code mode}. */
     public static int maxF(int replicas, Mode mode) {
@@ -134,9 +143,10 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         boolean byzantineClient = enabled.contains(Fault.BYZANTINE_CLIENT) && random.nextBoolean();
         boolean lossy = drops > 0 || partitions > 0 || isolation;
         long gst = lossy ? 1_000 + random.nextInt(6_000) : 0;
+        int pipeline = PIPELINES[random.nextInt(PIPELINES.length)];
         return new SimConfig(seed, mode, replicas, f, clients, operations, outstanding, readOnly, delayMin, delayMax,
                 spikes, spikeMax, duplicates, crashes, byzantine, drops, partitions, isolation, byzantineClient, gst,
-                60_000, gst + 600_000);
+                60_000, gst + 600_000, pipeline);
     }
 
     /**
@@ -145,42 +155,42 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
      */
     public static SimConfig calm(long seed, Mode mode, int replicas) {
         return new SimConfig(seed, mode, replicas, maxF(replicas, mode), 3, 100, 2, 30, 1, 10, 0, 200, 0, 0, Map.of(),
-                0, 0, false, false, 0, 60_000, 600_000);
+                0, 0, false, false, 0, 60_000, 600_000, ReplicaConfig.PIPELINE_DEFAULT);
     }
 
     /** The same run with these Byzantine replicas (and no crashes). */
     public SimConfig withByzantine(Map<Integer, Fault> newByzantine) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, 0, newByzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax);
     }
 
     /** The same run with {@code count} crashes. */
     public SimConfig withCrashes(int count) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, count, byzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax);
     }
 
     /** The same run with duplicates and spikes. */
     public SimConfig withJitter(int newDuplicatePercent, int newSpikePercent) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, newSpikePercent, spikeMaxMs, newDuplicatePercent, crashes, byzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax);
     }
 
     /** The same run with network faults before {@code newGstMs}. */
     public SimConfig withNetworkFaults(int newDropPercent, int newPartitions, boolean newLeaderIsolation, long newGstMs) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, newDropPercent,
-                newPartitions, newLeaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000);
+                newPartitions, newLeaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax);
     }
 
     /** The same run with a Byzantine client. */
     public SimConfig withByzantineClient() {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
-                partitions, leaderIsolation, true, gstMs, livenessBoundMs, timeLimitMs);
+                partitions, leaderIsolation, true, gstMs, livenessBoundMs, timeLimitMs, pipelineMax);
     }
 
     /** The faults this configuration injects (those that then really happen are in the result). */

@@ -65,7 +65,8 @@ final class SimReplica {
         this.name = name;
         ReplicaConfig replicaConfig = ReplicaConfig.defaults(id, config.view())
                 .withRequestTimeoutMs(REQUEST_TIMEOUT_MS)
-                .withClientSignaturesRequired(true);
+                .withClientSignaturesRequired(true)
+                .withPipelineMax(config.pipelineMax());
         this.core = new ReplicaCore(replicaConfig, quorums, RequestVerifier.ACCEPT_ALL, crypto.replicaSigner(id), crypto,
                 random.split());
         this.executor = new ServiceExecutor(id, config.view().id(), new KeyValueService(), replicaConfig.clientWindowMax());

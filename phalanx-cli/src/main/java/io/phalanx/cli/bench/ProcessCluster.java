@@ -67,6 +67,16 @@ final class ProcessCluster implements AutoCloseable {
         return new ProcessCluster(directory, keys.clusterFile(), n, basePort, heap, List.copyOf(replicaArgs));
     }
 
+    /** Sets {@code batch.pipelineMax} in the cluster file; before {@link #startAll}. */
+    void pipelineMax(int pipelineMax) throws IOException {
+        String yaml = Files.readString(clusterFile);
+        String patched = yaml.replaceFirst("(?m)^  pipelineMax: \\d+$", "  pipelineMax: " + pipelineMax);
+        if (patched.equals(yaml) && !yaml.contains("  pipelineMax: " + pipelineMax + "\n")) {
+            throw new IllegalStateException("generated cluster file has no batch.pipelineMax");
+        }
+        Files.writeString(clusterFile, patched);
+    }
+
     Path clusterFile() {
         return clusterFile;
     }

@@ -80,6 +80,10 @@ public final class ThroughputCommand implements Callable<Integer> {
     Integer rewarmup;
     @Option(names = "--duration", description = "Measured seconds per run.")
     Integer duration;
+    @Option(names = "--pipeline", description = "batch.pipelineMax of the measured clusters: instances the leader"
+            + " keeps open at once (default: the cluster file's default, 4; 1 = one at a time).")
+    Integer pipeline;
+
     @Option(names = "--heap", defaultValue = "256m", description = "Heap of each replica JVM (default: ${DEFAULT-VALUE}).")
     String heap;
 
@@ -113,6 +117,9 @@ public final class ThroughputCommand implements Callable<Integer> {
                 ProcessCluster.deleteQuietly(runDir);
                 try (ProcessCluster cluster = ProcessCluster.create(runDir, config.n(), config.f(), config.mode(), heap,
                         List.of("--service", "noop", "--reply-bytes", Integer.toString(bytes[1])), null)) {
+                    if (pipeline != null) {
+                        cluster.pipelineMax(pipeline);
+                    }
                     cluster.startAll();
                     // Warm up under the heaviest load: at one client the JIT would take minutes to
                     // compile the hot paths (with five JVMs on two cores even longer).

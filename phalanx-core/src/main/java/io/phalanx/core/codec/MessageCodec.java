@@ -37,7 +37,7 @@ import java.util.List;
  */
 public final class MessageCodec {
     /** Wire format version; bump it when the layout changes. */
-    public static final byte VERSION = 2;
+    public static final byte VERSION = 3;
 
     private static final byte TAG_REQUEST = 1;
     private static final byte TAG_REPLY = 2;
@@ -57,8 +57,12 @@ public final class MessageCodec {
     private static final int VOTE_BYTES_MIN = 4 + 8 + 4 + 32 + 4;
     /** One entry of a vote history: an epoch and a digest. */
     private static final int WRITTEN_BYTES_MIN = 4 + 32;
+    /** Smallest possible vote history: consensus id, no accepted epoch (-1), no writes. */
+    private static final int VOTE_HISTORY_BYTES_MIN = 8 + 4 + 4;
+    /** Smallest possible bound value of a SYNC: consensus id and an empty batch. */
+    private static final int BOUND_BYTES_MIN = 8 + 20;
     /** Smallest possible encoded STOPDATA, nested in a SYNC. */
-    private static final int STOP_DATA_BYTES_MIN = 4 + 4 + 8 + 4 + 1 + 4;
+    private static final int STOP_DATA_BYTES_MIN = 4 + 4 + 8 + 4 + 4 + 4;
     /** Smallest possible encoded decision, nested in a DECISION_PUSH. */
     private static final int DECISION_BYTES_MIN = 8 + 4 + 20 + 32 + 4;
 
@@ -185,10 +189,11 @@ public final class MessageCodec {
             out.i32(s.regency());
             out.i32(s.proofs().size());
             s.proofs().forEach(d -> writeStopData(out, d));
-            out.u8(s.chosen() == null ? 0 : 1);
-            if (s.chosen() != null) {
-                writeBatch(out, s.chosen());
-            }
+            out.i32(s.chosen().size());
+            s.chosen().forEach(b -> {
+                out.i64(b.consensusId());
+                writeBatch(out, b.value());
+            });
         } else if (message instanceof DecisionFetch f) {
             out.u8(TAG_DECISION_FETCH);
             out.i32(f.sender());
@@ -277,9 +282,8 @@ public final class MessageCodec {
         out.i32(d.regency());
         out.i64(d.lastDecided());
         writeAccepts(out, d.decisionProof());
-        VoteHistory h = d.votes();
-        out.u8(h == null ? 0 : 1);
-        if (h != null) {
+        out.i32(d.votes().size());
+        for (VoteHistory h : d.votes()) {
             out.i64(h.consensusId());
             out.i32(h.acceptedEpoch());
             if (h.accepted() != null) {
@@ -299,23 +303,24 @@ public final class MessageCodec {
         int regency = in.i32();
         long lastDecided = in.i64();
         List<Accept> proof = readAccepts(in);
-        VoteHistory votes = null;
-        if (readPresence(in)) {
-            long consensusId = in.i64();
-            int acceptedEpoch = in.i32();
-            Batch accepted = acceptedEpoch >= 0 ? readBatch(in) : null;
-            List<VoteHistory.Written> writes = readList(in, WRITTEN_BYTES_MIN,
-                    r -> new VoteHistory.Written(r.i32(), readDigest(r)));
-            votes = new VoteHistory(consensusId, acceptedEpoch, accepted, writes);
-        }
+        List<VoteHistory> votes = readList(in, VOTE_HISTORY_BYTES_MIN, MessageCodec::readVoteHistory);
         return new StopData(sender, regency, lastDecided, proof, votes, in.bytes());
+    }
+
+    private static VoteHistory readVoteHistory(Reader in) throws CodecException {
+        long consensusId = in.i64();
+        int acceptedEpoch = in.i32();
+        Batch accepted = acceptedEpoch >= 0 ? readBatch(in) : null;
+        List<VoteHistory.Written> writes = readList(in, WRITTEN_BYTES_MIN,
+                r -> new VoteHistory.Written(r.i32(), readDigest(r)));
+        return new VoteHistory(consensusId, acceptedEpoch, accepted, writes);
     }
 
     private static Sync readSync(Reader in) throws CodecException {
         int sender = in.i32();
         int regency = in.i32();
         List<StopData> proofs = readList(in, STOP_DATA_BYTES_MIN, MessageCodec::readStopData);
-        Batch chosen = readPresence(in) ? readBatch(in) : null;
+        List<Sync.Bound> chosen = readList(in, BOUND_BYTES_MIN, r -> new Sync.Bound(r.i64(), readBatch(r)));
         return new Sync(sender, regency, proofs, chosen);
     }
 

@@ -1,14 +1,24 @@
 package io.phalanx.core.message;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
- * The new leader's start of its regency: the quorum of STOPDATAs it collected and the value it
- * chose for the first open instance from them (null when no certificate binds it and the leader
- * proposes freely). Followers verify the STOPDATAs and re-run the choice before they vote.
+ * The new leader's start of its regency: the quorum of STOPDATAs it collected and the values the
+ * choice rule bound from them, one per open instance that has one, in ascending consensus id
+ * (instances without one are free: the leader proposes for them). Followers verify the STOPDATAs
+ * and re-run the choice before they vote.
  */
-public record Sync(int sender, int regency, List<StopData> proofs, Batch chosen) implements ReplicaMessage {
+public record Sync(int sender, int regency, List<StopData> proofs, List<Bound> chosen) implements ReplicaMessage {
+    /** The value {@code value} the choice rule bound for instance {@code consensusId}. */
+    public record Bound(long consensusId, Batch value) {
+        public Bound {
+            Objects.requireNonNull(value, "value");
+        }
+    }
+
     public Sync {
         proofs = List.copyOf(proofs);
+        chosen = List.copyOf(chosen);
     }
 }

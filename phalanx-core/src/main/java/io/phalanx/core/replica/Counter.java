@@ -51,6 +51,8 @@ public enum Counter {
     INVALID_SYNC,
     /** The new leader held a quorum of STOPDATA whose reports were not sound yet, and waited for more. */
     STOP_DATA_NOT_SOUND,
+    /** The leader sent its SYNC again to a replica that reported (STOPDATA) after the regency began. */
+    SYNC_RESENT,
     /** A decision from a peer whose proof did not hold. */
     INVALID_DECISION,
     /** Requests to peers for decisions this replica missed. */

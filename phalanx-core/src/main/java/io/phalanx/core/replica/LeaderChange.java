@@ -194,7 +194,7 @@ final class LeaderChange {
         state.instances.clear();
         state.validStopData.clear();
         state.sync = null;
-        state.syncChosen = null;
+        state.syncChosen.clear();
         state.syncConsensusId = -1;
         state.pending.restartTimers(state.nowMs);
         state.nextRetransmitAtMs = state.nowMs + Math.max(1, state.timeoutMs() / 2);
@@ -203,10 +203,7 @@ final class LeaderChange {
     private StopData signedStopData() {
         Decision last = state.decisionLog.last();
         List<Accept> proof = last == null ? List.of() : last.proof();
-        VoteHistory votes = state.votes;
-        if (votes != null && votes.consensusId() != state.lastDecided + 1) {
-            votes = null;
-        }
+        List<VoteHistory> votes = List.copyOf(state.votes.tailMap(state.lastDecided, false).values());
         StopData unsigned = new StopData(state.id, state.regency, state.lastDecided, proof, votes, Bytes.EMPTY);
         return unsigned.withSignature(state.signer.sign(MessageCodec.signedBytes(unsigned)));
     }
@@ -226,6 +223,11 @@ final class LeaderChange {
         }
         if (data.regency() > state.regency) {
             checkStops(effects);
+        } else if (state.synced && state.sync != null) {
+            // The sender installed this regency without its SYNC (it learned of it from a
+            // decision, or the SYNC was lost): it cannot vote until it has it.
+            state.counters.increment(Counter.SYNC_RESENT);
+            effects.send(data.sender(), state.sync);
         } else {
             collectStopData(effects);
         }
@@ -260,7 +262,7 @@ final class LeaderChange {
             state.counters.increment(Counter.STOP_DATA_NOT_SOUND);
             return;
         }
-        Sync sync = new Sync(state.id, state.regency, evidence, choice.chosen());
+        Sync sync = new Sync(state.id, state.regency, evidence, bound(choice));
         state.broadcast(effects, sync);
         adoptSync(effects, sync, choice);
     }
@@ -303,16 +305,23 @@ final class LeaderChange {
         if (!choice.sound()) {
             return "SYNC evidence is not sound: no value binds and too few replicas accepted nothing";
         }
-        if (!Objects.equals(choice.chosen(), sync.chosen())) {
-            return "SYNC's chosen value breaks the choice rule";
+        if (!bound(choice).equals(sync.chosen())) {
+            return "SYNC's chosen values break the choice rule";
         }
         return null;
+    }
+
+    private static List<Sync.Bound> bound(Proofs.Choice choice) {
+        List<Sync.Bound> bound = new ArrayList<>(choice.chosen().size());
+        choice.chosen().forEach((consensusId, value) -> bound.add(new Sync.Bound(consensusId, value)));
+        return bound;
     }
 
     private void adoptSync(Effects effects, Sync sync, Proofs.Choice choice) {
         state.synced = true;
         state.sync = sync;
-        state.syncChosen = choice.chosen();
+        state.syncChosen.clear();
+        state.syncChosen.putAll(choice.chosen());
         state.syncConsensusId = choice.maxLastDecided() + 1;
         if (choice.maxLastDecided() > state.lastDecided) {
             state.noteAhead(choice.mostAdvancedSender(), choice.maxLastDecided());
@@ -321,14 +330,19 @@ final class LeaderChange {
         normalCase.progress(effects);
     }
 
-    /** A decision proved that regency {@code epoch} is running: join it without a SYNC. */
-    void adoptRunningRegency(int epoch) {
+    /**
+     * A decision proved that regency {@code epoch} is running: join it, silent until its SYNC
+     * arrives. Its SYNC may have bound values for instances after the one decided (several are
+     * open at once), so voting without it could contradict them; the STOPDATA sent to its leader
+     * asks for the SYNC.
+     */
+    void adoptRunningRegency(Effects effects, int epoch) {
         if (epoch > state.regency) {
-            enterRegency(epoch, true);
-            // The proof shows instances up to lastDecided were decided in that regency, so its
-            // first open instance is no later than the next one.
-            state.syncConsensusId = state.lastDecided + 1;
+            enterRegency(epoch, false);
             state.counters.increment(Counter.REGENCY_INSTALLED);
+            if (!state.isLeader()) {
+                effects.send(state.leader(), signedStopData());
+            }
         }
     }
 

@@ -10,20 +10,25 @@ import io.phalanx.core.message.DecisionPush;
 import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.Request;
+import io.phalanx.core.message.RequestId;
 import io.phalanx.core.message.Write;
 import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.view.Mode;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The normal case of Mod-SMaRt: PROPOSE, WRITE (BFT only), ACCEPT, decide.
  *
- * <p>One instance is open at a time: the leader proposes instance {@code lastDecided + 1} only
- * after it decided {@code lastDecided}, and followers validate a proposal only once it is the
- * next instance to decide, because validity ("not already ordered") depends on every earlier
- * decision. Votes for later instances within the window are kept as they come, so a follower
- * that is a little behind catches up as soon as the proposal becomes current.
+ * <p>Pipelining: the leader keeps up to {@code pipelineMax} instances open at once, each with a
+ * batch of requests not in any other open instance. Instances are decided, and so executed,
+ * strictly in consensus order. A follower validates a proposal once every earlier open instance
+ * has a value, against the decided log plus those values (no request twice, timestamps do not go
+ * back); so it validates in consensus order too, and a proposal that comes early is buffered.
+ * Votes for instances within {@code instanceWindowMax} are kept as they come, so a follower
+ * that is a little behind catches up as soon as it gets there.
  *
  * <p>A replica proposes and votes only while {@link ReplicaState#active()}: once it asked for a
  * leader change it falls silent in the old regency, which is what makes the STOPDATA it sends a
@@ -84,9 +89,7 @@ final class NormalCase {
             state.refuse(Counter.CONFLICTING_VOTE, write);
             return;
         }
-        if (instance.consensusId == state.lastDecided + 1) {
-            progress(effects);
-        }
+        progress(effects);
     }
 
     void onAccept(Effects effects, Accept accept) {
@@ -101,68 +104,107 @@ final class NormalCase {
             state.refuse(Counter.CONFLICTING_VOTE, accept);
             return;
         }
-        if (instance.consensusId == state.lastDecided + 1) {
-            progress(effects);
-        }
+        progress(effects);
     }
 
     /**
-     * Moves the next instance as far as it can go — gives it a value (the SYNC's certified
-     * choice, a buffered proposal, or, as leader, a fresh batch), votes, decides — and repeats
-     * for the one after while decisions happen.
+     * Moves the open instances as far as they can go — gives each a value in consensus order (the
+     * SYNC's bound choice, a buffered proposal, or, as leader, a fresh batch), votes — and decides
+     * the next instance, repeating while decisions happen.
      */
     void progress(Effects effects) {
-        while (true) {
-            Instance next = state.instance(state.lastDecided + 1);
-            if (next == null || next.consensusId < state.syncConsensusId) {
-                // Behind the regency's first open instance: those instances were decided in an
-                // earlier regency, and only their proofs (catch-up) may decide them here.
-                return;
-            }
-            if (!next.hasValue() && state.active()) {
-                giveValue(effects, next);
-            }
-            if (!next.hasValue()) {
-                return;
-            }
-            vote(effects, next);
-            if (!tryDecide(effects, next)) {
+        while (state.lastDecided + 1 >= state.syncConsensusId) {
+            // (Below the regency's first open instance, instances were decided in an earlier
+            // regency, and only their proofs — catch-up — may decide them here.)
+            advanceOpenInstances(effects);
+            Instance next = state.instances.get(state.lastDecided + 1);
+            if (next == null || !next.hasValue() || !tryDecide(effects, next)) {
                 return;
             }
         }
     }
 
+    /** Gives values to and votes in the open instances in consensus order, up to the first without a value. */
+    private void advanceOpenInstances(Effects effects) {
+        long last = state.lastDecided + state.config.instanceWindowMax();
+        for (long consensusId = state.lastDecided + 1; consensusId <= last; consensusId++) {
+            Instance instance = state.instances.get(consensusId);
+            if (instance == null || !instance.hasValue()) {
+                if (!state.active()) {
+                    return;
+                }
+                if (instance == null) {
+                    if (!state.syncChosen.containsKey(consensusId) && !mayPropose(consensusId)) {
+                        return;
+                    }
+                    instance = state.instance(consensusId);
+                }
+                giveValue(effects, instance);
+                if (!instance.hasValue()) {
+                    return; // later instances are validated against this one's value
+                }
+            }
+            vote(effects, instance);
+        }
+    }
+
+    /** Whether this replica, as leader, may open {@code consensusId}: within the pipeline, or a gap before a bound value. */
+    private boolean mayPropose(long consensusId) {
+        return state.isLeader() && (consensusId <= state.lastDecided + state.config.pipelineMax() || beforeBound(consensusId));
+    }
+
+    /** True if the regency's SYNC bound a value for an instance after {@code consensusId}. */
+    private boolean beforeBound(long consensusId) {
+        return !state.syncChosen.isEmpty() && consensusId < state.syncChosen.lastKey();
+    }
+
     private void giveValue(Effects effects, Instance next) {
-        if (state.syncChosen != null && state.syncConsensusId == next.consensusId) {
+        Batch bound = state.syncChosen.get(next.consensusId);
+        if (bound != null) {
             // Bound by the choice rule: reports that include a correct replica wrote it in an
-            // earlier epoch, so correct replicas validated it then, against the same decided
-            // prefix; it is not validated again (its timestamp may be old by now).
-            adopt(next, state.syncChosen);
+            // earlier epoch, so correct replicas validated it then; it is not validated again
+            // (its timestamp may be old by now, and execution keeps timestamps monotonic).
+            adopt(next, bound);
         } else if (next.bufferedProposal != null) {
             Propose proposal = next.bufferedProposal;
             next.bufferedProposal = null;
-            String reason = validator.check(proposal.batch());
+            String reason = validator.check(next.consensusId, proposal.batch(), beforeBound(next.consensusId));
             if (reason != null) {
                 state.refuse(Counter.INVALID_PROPOSAL, proposal, reason);
                 return;
             }
             adopt(next, proposal.batch());
-        } else if (state.isLeader()) {
+        } else if (mayPropose(next.consensusId)) {
             propose(effects, next);
         }
     }
 
     private void propose(Effects effects, Instance next) {
-        List<Request> requests = state.pending.nextBatch(state.config.batchRequestsMax(), state.config.batchBytesMax() - 16);
-        if (requests.isEmpty()) {
-            return;
+        List<Request> requests = state.pending.nextBatch(state.config.batchRequestsMax(), state.config.batchBytesMax() - 16,
+                inFlight());
+        if (requests.isEmpty() && !beforeBound(next.consensusId)) {
+            return; // nothing to order (an empty batch only fills a gap before a bound value)
         }
-        long timestamp = Math.max(state.nowMs, state.lastBatchTimestampMs);
+        long timestamp = Math.max(state.nowMs, state.previousTimestamp(next.consensusId));
         Batch batch = new Batch(timestamp, state.random.nextLong(), requests);
         state.counters.increment(Counter.PROPOSED);
         next.ownPropose = new Propose(state.id, next.consensusId, state.regency, batch);
         state.broadcast(effects, next.ownPropose);
         adopt(next, batch);
+    }
+
+    /** The requests in the values of open instances and in the regency's bound values: not to be proposed again. */
+    private Set<RequestId> inFlight() {
+        Set<RequestId> ids = new HashSet<>();
+        for (Instance instance : state.instances.values()) {
+            if (instance.hasValue()) {
+                instance.batch.requests().forEach(r -> ids.add(r.id()));
+            }
+        }
+        for (Batch bound : state.syncChosen.tailMap(state.lastDecided + 1).values()) {
+            bound.requests().forEach(r -> ids.add(r.id()));
+        }
+        return ids;
     }
 
     private static void adopt(Instance instance, Batch batch) {
@@ -185,7 +227,7 @@ final class NormalCase {
             Write write = new Write(state.id, instance.consensusId, instance.epoch, instance.digest);
             instance.writes.add(write, true);
             instance.ownWrite = write;
-            state.votes = votes(instance).withWrite(instance.epoch, instance.digest);
+            state.votes.put(instance.consensusId, votes(instance).withWrite(instance.epoch, instance.digest));
             state.broadcast(effects, write);
         }
         // WRITEs are unsigned: the channel authenticated each sender, so counting them is enough.
@@ -197,12 +239,12 @@ final class NormalCase {
 
     /** This replica's vote history for {@code instance}'s consensus id, empty if it is a new one. */
     private VoteHistory votes(Instance instance) {
-        VoteHistory votes = state.votes;
-        return votes != null && votes.consensusId() == instance.consensusId ? votes : VoteHistory.none(instance.consensusId);
+        VoteHistory votes = state.votes.get(instance.consensusId);
+        return votes != null ? votes : VoteHistory.none(instance.consensusId);
     }
 
     private void sendAccept(Effects effects, Instance instance) {
-        state.votes = votes(instance).withAccept(instance.epoch, instance.batch);
+        state.votes.put(instance.consensusId, votes(instance).withAccept(instance.epoch, instance.batch));
         Accept unsigned = new Accept(state.id, instance.consensusId, instance.epoch, instance.digest);
         // CFT replicas do not lie, so their ACCEPTs need no signature to serve as proof.
         Accept accept = state.view.mode() == Mode.BFT ? sign(unsigned) : unsigned;
@@ -222,20 +264,21 @@ final class NormalCase {
         return true;
     }
 
-    /** Resends this replica's messages for the open instance, in case the network lost them. */
+    /** Resends this replica's messages for the open instances, in case the network lost them. */
     void retransmitVotes(Effects effects) {
-        Instance open = state.instances.get(state.lastDecided + 1);
-        if (open == null || !state.active()) {
+        if (!state.active()) {
             return;
         }
-        if (open.ownPropose != null) {
-            state.broadcast(effects, open.ownPropose);
-        }
-        if (open.ownWrite != null) {
-            state.broadcast(effects, open.ownWrite);
-        }
-        if (open.ownAccept != null) {
-            state.broadcast(effects, open.ownAccept);
+        for (Instance open : state.instances.values()) {
+            if (open.ownPropose != null) {
+                state.broadcast(effects, open.ownPropose);
+            }
+            if (open.ownWrite != null) {
+                state.broadcast(effects, open.ownWrite);
+            }
+            if (open.ownAccept != null) {
+                state.broadcast(effects, open.ownAccept);
+            }
         }
     }
 
@@ -260,9 +303,8 @@ final class NormalCase {
         state.lastBatchTimestampMs = Math.max(state.lastBatchTimestampMs, decision.batch().timestampMs());
         state.instances.remove(decision.consensusId());
         state.decisionLog.append(decision);
-        if (state.votes != null && state.votes.consensusId() <= state.lastDecided) {
-            state.votes = null;
-        }
+        state.votes.headMap(state.lastDecided, true).clear();
+        state.syncChosen.headMap(state.lastDecided, true).clear();
         state.failedChanges = 0;
         state.lastDecisionAtMs = state.nowMs;
         state.counters.increment(Counter.DECIDED);

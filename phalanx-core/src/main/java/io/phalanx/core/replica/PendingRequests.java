@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Ordered requests received but not yet decided, oldest first (so the leader proposes them in
@@ -88,13 +89,16 @@ final class PendingRequests {
         return out;
     }
 
-    /** The oldest requests that fit in one batch. */
-    List<Request> nextBatch(int requestsMax, int bytesMax) {
+    /** The oldest requests not in {@code excluded} (proposed already) that fit in one batch. */
+    List<Request> nextBatch(int requestsMax, int bytesMax, Set<RequestId> excluded) {
         List<Request> batch = new ArrayList<>();
         int bytes = 0;
         Iterator<Entry> it = entries.values().iterator();
         while (it.hasNext() && batch.size() < requestsMax) {
             Request r = it.next().request;
+            if (excluded.contains(r.id())) {
+                continue;
+            }
             if (bytes + r.sizeBytes() > bytesMax) {
                 break;
             }

@@ -19,7 +19,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Checks everything a replica accepts as proof rather than on trust — signed ACCEPTs, decision
@@ -28,8 +31,16 @@ import java.util.TreeMap;
  * evidence holds, or the reason it does not.
  */
 final class Proofs {
-    /** The outcome of the choice rule over a quorum of STOPDATA. */
-    record Choice(long maxLastDecided, int mostAdvancedSender, Batch chosen, boolean sound) {
+    /**
+     * The outcome of the choice rule over a quorum of STOPDATA: the values bound for open
+     * instances, by consensus id (an open instance without one is free), and whether the evidence
+     * is sound for every instance.
+     */
+    record Choice(long maxLastDecided, int mostAdvancedSender, SortedMap<Long, Batch> chosen, boolean sound) {
+    }
+
+    /** The choice rule's answer for one instance. */
+    private record InstanceChoice(Batch chosen, boolean sound) {
     }
 
     private final ReplicaState state;
@@ -115,16 +126,28 @@ final class Proofs {
         return checkVotes(data, regency);
     }
 
-    /** The vote history must be for the sender's next instance and from earlier epochs. */
+    /**
+     * Vote histories must be for instances after the sender's last decision, within the window a
+     * replica votes in, in ascending order, and from earlier epochs.
+     */
     private String checkVotes(StopData data, int regency) {
-        VoteHistory votes = data.votes();
-        if (votes == null) {
-            return null;
+        long previous = data.lastDecided();
+        for (VoteHistory votes : data.votes()) {
+            if (votes.consensusId() <= previous || votes.consensusId() > data.lastDecided() + state.config.instanceWindowMax()
+                    || votes.acceptedEpoch() >= regency) {
+                return "STOPDATA from " + data.sender() + " reports votes in instance " + votes.consensusId()
+                        + " epoch " + votes.acceptedEpoch();
+            }
+            previous = votes.consensusId();
+            String reason = checkWrites(data, votes, regency);
+            if (reason != null) {
+                return reason;
+            }
         }
-        if (votes.consensusId() != data.lastDecided() + 1 || votes.acceptedEpoch() >= regency) {
-            return "STOPDATA from " + data.sender() + " reports votes in instance " + votes.consensusId()
-                    + " epoch " + votes.acceptedEpoch();
-        }
+        return null;
+    }
+
+    private String checkWrites(StopData data, VoteHistory votes, int regency) {
         Set<Digest> written = new HashSet<>();
         for (VoteHistory.Written w : votes.writes()) {
             if (w.epoch() < 0 || w.epoch() >= regency || !written.add(w.digest())) {
@@ -138,9 +161,11 @@ final class Proofs {
     }
 
     /**
-     * The choice rule, over STOPDATAs already checked. The first open instance is the one after
-     * the highest proven decision; only the reports of replicas that decided the instance before
-     * it speak about it (the others never voted there).
+     * The choice rule, over STOPDATAs already checked. The open instances are those after the
+     * highest proven decision; the rule runs for each one that some report voted in, on every
+     * report's history for it (a report without one accepted and wrote nothing there). Each
+     * instance is a separate consensus, so the rule and its argument below are per instance; the
+     * evidence is sound when it is sound for each of them.
      *
      * <p>CFT (crash faults only, so every report is true): Paxos' rule, the value accepted in the
      * highest epoch, or a free choice if nobody accepted anything.
@@ -166,12 +191,40 @@ final class Proofs {
                 mostAdvanced = d.sender();
             }
         }
-        Map<Integer, Report> reports = new TreeMap<>();
+        SortedSet<Long> open = new TreeSet<>();
         for (StopData d : proofs) {
-            VoteHistory votes = d.votes();
-            reports.put(d.sender(), Report.of(votes != null && votes.consensusId() == maxDecided + 1 ? votes
-                    : VoteHistory.none(maxDecided + 1)));
+            for (VoteHistory votes : d.votes()) {
+                if (votes.consensusId() > maxDecided) {
+                    open.add(votes.consensusId());
+                }
+            }
         }
+        SortedMap<Long, Batch> chosen = new TreeMap<>();
+        boolean sound = true;
+        for (long consensusId : open) {
+            Map<Integer, Report> reports = new TreeMap<>();
+            for (StopData d : proofs) {
+                reports.put(d.sender(), Report.of(historyOf(d, consensusId)));
+            }
+            InstanceChoice choice = chooseOne(reports, quorums);
+            sound &= choice.sound();
+            if (choice.chosen() != null) {
+                chosen.put(consensusId, choice.chosen());
+            }
+        }
+        return new Choice(maxDecided, mostAdvanced, chosen, sound);
+    }
+
+    private static VoteHistory historyOf(StopData data, long consensusId) {
+        for (VoteHistory votes : data.votes()) {
+            if (votes.consensusId() == consensusId) {
+                return votes;
+            }
+        }
+        return VoteHistory.none(consensusId);
+    }
+
+    private static InstanceChoice chooseOne(Map<Integer, Report> reports, QuorumSystem quorums) {
         if (quorums.view().mode() == Mode.CFT) {
             VoteHistory highest = null;
             for (Report r : reports.values()) {
@@ -180,7 +233,7 @@ final class Proofs {
                     highest = h;
                 }
             }
-            return new Choice(maxDecided, mostAdvanced, highest == null ? null : highest.accepted(), true);
+            return new InstanceChoice(highest == null ? null : highest.accepted(), true);
         }
         Report best = null;
         Set<Integer> acceptedNothing = new HashSet<>();
@@ -198,7 +251,7 @@ final class Proofs {
             }
         }
         boolean sound = best != null || quorums.isQuorum(acceptedNothing);
-        return new Choice(maxDecided, mostAdvanced, best == null ? null : best.votes().accepted(), sound);
+        return new InstanceChoice(best == null ? null : best.votes().accepted(), sound);
     }
 
     /** One sender's votes in the open instance, with the digest of its accepted value (null if none) computed once. */

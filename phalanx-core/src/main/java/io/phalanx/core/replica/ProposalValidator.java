@@ -10,7 +10,9 @@ import java.util.Set;
 
 /**
  * The checks a follower makes before it votes for a proposal: a leader may be Byzantine, so
- * nothing in the batch is taken on trust. Returns a reason for refusal, or null if valid.
+ * nothing in the batch is taken on trust. A proposal is checked once every open instance before
+ * it has a value, against the decided log and those values. Returns a reason for refusal, or
+ * null if valid.
  */
 final class ProposalValidator {
     private final ReplicaState state;
@@ -21,9 +23,13 @@ final class ProposalValidator {
         this.proofs = proofs;
     }
 
-    String check(Batch batch) {
+    /**
+     * @param emptyAllowed whether an empty batch is valid here: only to fill an instance before
+     *                     one whose value the regency's SYNC bound (instances decide in order)
+     */
+    String check(long consensusId, Batch batch, boolean emptyAllowed) {
         ReplicaConfig config = state.config;
-        if (batch.requests().isEmpty()) {
+        if (batch.requests().isEmpty() && !emptyAllowed) {
             return "empty batch";
         }
         if (batch.requests().size() > config.batchRequestsMax()) {
@@ -32,14 +38,20 @@ final class ProposalValidator {
         if (batch.sizeBytes() > config.batchBytesMax()) {
             return "batch of " + batch.sizeBytes() + " bytes exceeds batchBytesMax " + config.batchBytesMax();
         }
-        if (batch.timestampMs() < state.lastBatchTimestampMs) {
-            return "timestamp " + batch.timestampMs() + " precedes the previous batch's " + state.lastBatchTimestampMs;
+        long previousTimestamp = state.previousTimestamp(consensusId);
+        if (batch.timestampMs() < previousTimestamp) {
+            return "timestamp " + batch.timestampMs() + " precedes the previous batch's " + previousTimestamp;
         }
         if (Math.abs(batch.timestampMs() - state.nowMs) > config.clockSkewMaxMs()) {
             return "timestamp " + batch.timestampMs() + " is more than " + config.clockSkewMaxMs()
                     + " ms from local time " + state.nowMs;
         }
         Set<RequestId> seen = new HashSet<>();
+        for (Instance earlier : state.instances.headMap(consensusId).values()) {
+            if (earlier.hasValue()) {
+                earlier.batch.requests().forEach(r -> seen.add(r.id())); // in flight already
+            }
+        }
         for (Request request : batch.requests()) {
             String reason = checkRequest(request, seen);
             if (reason != null) {
@@ -57,7 +69,7 @@ final class ProposalValidator {
             return "request " + request.id() + " exceeds operationBytesMax";
         }
         if (!seen.add(request.id())) {
-            return "request " + request.id() + " appears twice";
+            return "request " + request.id() + " appears twice, or already in an earlier open instance";
         }
         if (!state.admits(request.clientId(), request.sequence())) {
             return "request " + request.id() + " is already decided or outside the client's window";

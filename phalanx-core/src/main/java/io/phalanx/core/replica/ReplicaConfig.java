@@ -32,12 +32,18 @@ import java.util.Objects;
  * @param clientSignaturesRequired whether every client request must carry a valid signature;
  *                             without them a Byzantine leader could propose requests no client
  *                             sent, so BFT deployments facing Byzantine replicas should turn it on
+ * @param pipelineMax          how many consensus instances the leader keeps open at once (1: the
+ *                             next is proposed only once the previous one is decided); at most
+ *                             {@code instanceWindowMax}
  */
 public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int batchBytesMax,
                             int pendingRequestsMax, int instanceWindowMax, int clientWindowMax,
                             int operationBytesMax, long clockSkewMaxMs, long requestTimeoutMs,
                             int timeoutBackoffExponentMax, int decisionLogMax, int decisionPushMax,
-                            boolean clientSignaturesRequired) {
+                            boolean clientSignaturesRequired, int pipelineMax) {
+
+    /** Instances in flight by default. */
+    public static final int PIPELINE_DEFAULT = 4;
 
     public ReplicaConfig {
         Objects.requireNonNull(view, "view");
@@ -57,6 +63,10 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
         if (timeoutBackoffExponentMax < 0 || timeoutBackoffExponentMax > 20) {
             throw new IllegalArgumentException("timeoutBackoffExponentMax must be within 0..20, got " + timeoutBackoffExponentMax);
         }
+        if (pipelineMax < 1 || pipelineMax > instanceWindowMax) {
+            throw new IllegalArgumentException("pipelineMax must be within 1..instanceWindowMax (" + instanceWindowMax
+                    + "), got " + pipelineMax);
+        }
         if (operationBytesMax > batchBytesMax) {
             throw new IllegalArgumentException("operationBytesMax (" + operationBytesMax
                     + ") must not exceed batchBytesMax (" + batchBytesMax + "): such a request could never be proposed");
@@ -69,19 +79,25 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
      */
     public static ReplicaConfig defaults(int replicaId, View view) {
         return new ReplicaConfig(replicaId, view, 400, 1 << 20, 10_000, 64, 256, 64 * 1024, 30_000,
-                2_000, 4, 1_024, 32, false);
+                2_000, 4, 1_024, 32, false, PIPELINE_DEFAULT);
     }
 
     public ReplicaConfig withRequestTimeoutMs(long newRequestTimeoutMs) {
         return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax, instanceWindowMax,
                 clientWindowMax, operationBytesMax, clockSkewMaxMs, newRequestTimeoutMs, timeoutBackoffExponentMax,
-                decisionLogMax, decisionPushMax, clientSignaturesRequired);
+                decisionLogMax, decisionPushMax, clientSignaturesRequired, pipelineMax);
     }
 
     public ReplicaConfig withClientSignaturesRequired(boolean required) {
         return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax, instanceWindowMax,
                 clientWindowMax, operationBytesMax, clockSkewMaxMs, requestTimeoutMs, timeoutBackoffExponentMax,
-                decisionLogMax, decisionPushMax, required);
+                decisionLogMax, decisionPushMax, required, pipelineMax);
+    }
+
+    public ReplicaConfig withPipelineMax(int newPipelineMax) {
+        return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax, instanceWindowMax,
+                clientWindowMax, operationBytesMax, clockSkewMaxMs, requestTimeoutMs, timeoutBackoffExponentMax,
+                decisionLogMax, decisionPushMax, clientSignaturesRequired, newPipelineMax);
     }
 
     /** How often the core wants a tick while it has timers running: an eighth of the request timeout. */

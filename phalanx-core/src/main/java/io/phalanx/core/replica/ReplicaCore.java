@@ -115,7 +115,7 @@ public final class ReplicaCore {
         } else if (message instanceof DecisionPush p) {
             int provenEpoch = catchup.onPush(effects, p);
             if (provenEpoch >= 0) {
-                leaderChange.adoptRunningRegency(provenEpoch);
+                leaderChange.adoptRunningRegency(effects, provenEpoch);
                 normalCase.progress(effects);
             }
         }

@@ -55,8 +55,8 @@ final class ReplicaState {
     final Map<Integer, StopData> validStopData = new TreeMap<>();
     /** The SYNC of the installed regency, once sent or processed; retransmitted by its leader. */
     Sync sync;
-    /** The value SYNC bound for instance {@code syncConsensusId} in {@code regency}, or null. */
-    Batch syncChosen;
+    /** The values the installed regency's SYNC bound, by consensus id (empty: all free). */
+    final TreeMap<Long, Batch> syncChosen = new TreeMap<>();
     /**
      * The regency's first open instance (the one after the highest decision its SYNC proved).
      * Instances before it were decided in earlier regencies: they are learned from proofs, never
@@ -64,10 +64,10 @@ final class ReplicaState {
      */
     long syncConsensusId = -1;
     /**
-     * This replica's votes in instance {@code lastDecided + 1} over all epochs so far, reported in
-     * its STOPDATA; null until it votes there. Kept across regencies, dropped on deciding.
+     * This replica's votes in each undecided instance over all epochs so far, by consensus id,
+     * reported in its STOPDATA. Kept across regencies, dropped on deciding.
      */
-    VoteHistory votes;
+    final TreeMap<Long, VoteHistory> votes = new TreeMap<>();
 
     /** Highest consensus id decided here, -1 before the first decision. */
     long lastDecided = -1;
@@ -151,6 +151,12 @@ final class ReplicaState {
             return null;
         }
         return instances.computeIfAbsent(consensusId, c -> new Instance(c, regency));
+    }
+
+    /** The timestamp a value for {@code consensusId} may not go below: its predecessor's. */
+    long previousTimestamp(long consensusId) {
+        Instance previous = instances.get(consensusId - 1);
+        return previous != null && previous.hasValue() ? previous.batch.timestampMs() : lastBatchTimestampMs;
     }
 
     /** Records that {@code peer} has decided at least up to {@code consensusId}. */

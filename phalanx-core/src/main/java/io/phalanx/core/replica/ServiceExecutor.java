@@ -35,6 +35,8 @@ public final class ServiceExecutor {
     private final Map<Long, SequenceWindow> executedByClient = new HashMap<>();
     private final Map<Long, TreeMap<Long, Reply>> repliesByClient = new HashMap<>();
     private long lastExecuted = -1;
+    /** The agreed time of the last executed decision: the highest batch timestamp so far. */
+    private long agreedTimestampMs = Long.MIN_VALUE;
 
     public ServiceExecutor(int replicaId, long viewId, Service service, int clientWindowMax) {
         this.replicaId = replicaId;
@@ -58,6 +60,9 @@ public final class ServiceExecutor {
                     + " but last executed " + lastExecuted);
         }
         lastExecuted = decision.consensusId();
+        // Batch timestamps can go back where a leader change bound an old value after a newer
+        // one; the agreed time cannot.
+        agreedTimestampMs = Math.max(agreedTimestampMs, decision.batch().timestampMs());
         List<Reply> replies = new ArrayList<>(decision.batch().requests().size());
         for (Request request : decision.batch().requests()) {
             SequenceWindow executed = executedByClient.computeIfAbsent(request.clientId(),
@@ -66,7 +71,7 @@ public final class ServiceExecutor {
                 continue; // defence in depth: the ordering layer already refuses duplicates
             }
             executed.markDone(request.sequence());
-            ExecutionContext context = new ExecutionContext(decision.consensusId(), decision.batch().timestampMs(),
+            ExecutionContext context = new ExecutionContext(decision.consensusId(), agreedTimestampMs,
                     decision.batch().nonce(), request.clientId(), request.sequence());
             Bytes result = service.execute(request.operation(), context);
             Reply reply = new Reply(replicaId, request.clientId(), request.sequence(), RequestKind.ORDERED, viewId, result);

@@ -175,7 +175,7 @@ final class MessageArbitraries {
                 Arbitraries.integers(),
                 Arbitraries.oneOf(Arbitraries.just(-1L), Arbitraries.longs()),
                 accepts().list().ofMaxSize(3),
-                voteHistories().injectNull(0.4),
+                voteHistories().list().ofMaxSize(2),
                 signatures()).as(StopData::new);
     }
 
@@ -184,7 +184,8 @@ final class MessageArbitraries {
                 Arbitraries.integers(),
                 Arbitraries.integers(),
                 stopDatas().list().ofMaxSize(3),
-                smallBatches().injectNull(0.4)).as(Sync::new);
+                Combinators.combine(Arbitraries.longs(), smallBatches()).as(Sync.Bound::new).list().ofMaxSize(2))
+                .as(Sync::new);
     }
 
     static Arbitrary<DecisionFetch> decisionFetches() {
@@ -220,9 +221,9 @@ final class MessageArbitraries {
                 stopDatas(), syncs(), decisionPushes());
     }
 
-    /** Messages whose encoding holds at least one 0/1 flag byte: REPLY, STOPDATA and SYNC. */
+    /** Messages whose encoding holds a 0/1 flag byte: REPLY (STOPDATA and SYNC carry counts instead). */
     static Arbitrary<Message> messagesWithPresenceFlags() {
-        return Arbitraries.oneOf(replies(), stopDatas(), syncs());
+        return replies().map(r -> r);
     }
 
     /** The message types that carry a signature: requests, WRITE, ACCEPT and STOPDATA. */
@@ -308,8 +309,8 @@ final class MessageArbitraries {
         private void stopData(StopData d) {
             fixed(4 + 4 + 8); // sender, regency, lastDecided
             accepts(d.decisionProof());
-            VoteHistory h = d.votes();
-            if (presence(h)) {
+            count();
+            for (VoteHistory h : d.votes()) {
                 fixed(8 + 4); // consensusId, acceptedEpoch
                 if (h.accepted() != null) {
                     batch(h.accepted());
@@ -357,9 +358,11 @@ final class MessageArbitraries {
             l.fixed(4 + 4); // sender, regency
             l.count();
             s.proofs().forEach(l::stopData);
-            if (l.presence(s.chosen())) {
-                l.batch(s.chosen());
-            }
+            l.count();
+            s.chosen().forEach(b -> {
+                l.fixed(8); // consensusId
+                l.batch(b.value());
+            });
         } else if (message instanceof DecisionFetch) {
             l.fixed(4 + 8); // sender, fromConsensusId
         } else if (message instanceof DecisionPush p) {
@@ -486,27 +489,32 @@ final class MessageArbitraries {
                     return new StopData(d.sender(), d.regency(), d.lastDecided(), proof, d.votes(), d.signature());
                 }
                 case 4: {
-                    VoteHistory h = d.votes() == null ? VoteHistory.none(0) : null;
-                    return new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(), h, d.signature());
+                    List<VoteHistory> votes = d.votes().isEmpty() ? List.of(VoteHistory.none(0)) : List.of();
+                    return new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(), votes, d.signature());
                 }
                 case 5: {
-                    VoteHistory h = d.votes() == null
-                            ? new VoteHistory(1, 1, new Batch(1, 1, List.of()), List.of())
-                            : d.votes().withAccept(d.votes().acceptedEpoch() + 1,
-                                    d.votes().accepted() == null ? new Batch(1, 1, List.of()) : d.votes().accepted());
-                    return new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(), h, d.signature());
+                    List<VoteHistory> votes = new ArrayList<>(d.votes());
+                    if (votes.isEmpty()) {
+                        votes.add(new VoteHistory(1, 1, new Batch(1, 1, List.of()), List.of()));
+                    } else {
+                        VoteHistory h = votes.get(0);
+                        votes.set(0, h.withAccept(h.acceptedEpoch() + 1,
+                                h.accepted() == null ? new Batch(1, 1, List.of()) : h.accepted()));
+                    }
+                    return new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(), votes, d.signature());
                 }
                 default: {
-                    if (d.votes() == null) {
-                        return new StopData(d.sender(), d.regency(), d.lastDecided() - 1, d.decisionProof(), null,
+                    if (d.votes().isEmpty()) {
+                        return new StopData(d.sender(), d.regency(), d.lastDecided() - 1, d.decisionProof(), List.of(),
                                 d.signature());
                     }
-                    VoteHistory h = d.votes();
+                    List<VoteHistory> votes = new ArrayList<>(d.votes());
+                    VoteHistory h = votes.get(0);
                     int epoch = h.writes().isEmpty() ? 0 : h.writes().get(0).epoch() + 1;
                     Digest digest = h.writes().isEmpty() ? new Digest(Bytes.copyOf(new byte[Digest.LENGTH]))
                             : h.writes().get(0).digest();
-                    return new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(),
-                            h.withWrite(epoch, digest), d.signature());
+                    votes.set(0, h.withWrite(epoch, digest));
+                    return new StopData(d.sender(), d.regency(), d.lastDecided(), d.decisionProof(), votes, d.signature());
                 }
             }
         }

@@ -12,6 +12,7 @@ import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
+import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
@@ -92,16 +93,20 @@ class MessageCodecPropertiesTest {
 
     // ---- round trips -------------------------------------------------------------------------
 
-    /** Every type is generated, so the properties below really cover all of them. */
-    @Property(tries = 1000)
+    /**
+     * Every type is generated, so the properties below really cover all of them. Measured on
+     * random samples only: edge cases are mixed in per type, and types with more parts (STOPDATA,
+     * SYNC) have more of them, which skews the shares the coverage check is about.
+     */
+    @Property(tries = 1000, edgeCases = EdgeCasesMode.NONE)
     @StatisticsReport(onFailureOnly = true)
     void generatorsCoverEveryMessageTypeAndOptionalPart(@ForAll("messages") Message message) {
         Statistics.label("type").collect(message.getClass().getSimpleName());
         if (message instanceof StopData d) {
-            Statistics.label("stopdata votes").collect(d.votes() == null ? "absent" : "present");
+            Statistics.label("stopdata votes").collect(d.votes().isEmpty() ? "none" : "some");
         }
         if (message instanceof Sync s) {
-            Statistics.label("sync chosen").collect(s.chosen() == null ? "absent" : "present");
+            Statistics.label("sync chosen").collect(s.chosen().isEmpty() ? "none" : "some");
         }
         Statistics.label("type").coverage(coverage -> {
             for (String type : List.of("Request", "Reply", "Propose", "Write", "Accept", "Forward", "Stop",
@@ -110,12 +115,12 @@ class MessageCodecPropertiesTest {
             }
         });
         Statistics.label("stopdata votes").coverage(coverage -> {
-            coverage.check("absent").count(c -> c > 0);
-            coverage.check("present").count(c -> c > 0);
+            coverage.check("none").count(c -> c > 0);
+            coverage.check("some").count(c -> c > 0);
         });
         Statistics.label("sync chosen").coverage(coverage -> {
-            coverage.check("absent").count(c -> c > 0);
-            coverage.check("present").count(c -> c > 0);
+            coverage.check("none").count(c -> c > 0);
+            coverage.check("some").count(c -> c > 0);
         });
     }
 

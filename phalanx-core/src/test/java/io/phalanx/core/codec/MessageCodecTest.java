@@ -53,7 +53,7 @@ class MessageCodecTest {
 
     // ---- golden vectors ----------------------------------------------------------------------
     //
-    // The expected bytes are written out by hand from the format: version 2, a type tag, then the
+    // The expected bytes are written out by hand from the format: version 3, a type tag, then the
     // fields in declaration order; integers big-endian and fixed-width, byte strings as a 4-byte
     // length and the bytes, lists as a 4-byte count and the items, optional parts behind a
     // presence byte (00 absent, 01 present), signatures last.
@@ -84,7 +84,7 @@ class MessageCodecTest {
         Request request = request(7, 1, "put k v");
 
         assertThat(hex(request)).isEqualTo(
-                "02" + "01"                      // version, tag REQUEST
+                "03" + "01"                      // version, tag REQUEST
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "00"                   // kind ORDERED
@@ -99,7 +99,7 @@ class MessageCodecTest {
         Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
 
         assertThat(hex(request)).isEqualTo(
-                "02" + "01"                      // version, tag REQUEST
+                "03" + "01"                      // version, tag REQUEST
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "01"                   // kind UNORDERED
@@ -113,7 +113,7 @@ class MessageCodecTest {
         Reply reply = new Reply(2, 7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("ok"));
 
         assertThat(hex(reply)).isEqualTo(
-                "02" + "02"                      // version, tag REPLY
+                "03" + "02"                      // version, tag REPLY
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
@@ -128,7 +128,7 @@ class MessageCodecTest {
         Reply reply = new Reply(2, 7, 1, RequestKind.ORDERED, 3, Bytes.copyOf(new byte[] {(byte) 0xab, (byte) 0xcd}), true);
 
         assertThat(hex(reply)).isEqualTo(
-                "02" + "02"                      // version, tag REPLY
+                "03" + "02"                      // version, tag REPLY
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
@@ -143,7 +143,7 @@ class MessageCodecTest {
         Propose propose = new Propose(1, 5, 0, new Batch(1000, -1, List.of(request(7, 2, ""))));
 
         assertThat(hex(propose)).isEqualTo(
-                "02" + "03"                      // version, tag PROPOSE
+                "03" + "03"                      // version, tag PROPOSE
                         + "00000001"             // sender
                         + "0000000000000005"     // consensusId
                         + "00000000"             // epoch
@@ -160,7 +160,7 @@ class MessageCodecTest {
         Write write = new Write(3, 9, 2, AB);
 
         assertThat(hex(write)).isEqualTo(
-                "02" + "04"                      // version, tag WRITE
+                "03" + "04"                      // version, tag WRITE
                         + "00000003"             // sender
                         + "0000000000000009"     // consensusId
                         + "00000002"             // epoch
@@ -172,7 +172,7 @@ class MessageCodecTest {
         byte[] write = codec.encode(new Write(3, 9, 2, AB));
         byte[] accept = codec.encode(new Accept(3, 9, 2, AB, Bytes.utf8("sg")));
 
-        assertThat(HEX.formatHex(accept)).isEqualTo("02" + "05" + "00000003" + "0000000000000009" + "00000002"
+        assertThat(HEX.formatHex(accept)).isEqualTo("03" + "05" + "00000003" + "0000000000000009" + "00000002"
                 + AB_HEX + "00000002" + "7367");
         assertThat(accept[1]).isEqualTo((byte) 5);
         accept[1] = write[1];
@@ -182,7 +182,7 @@ class MessageCodecTest {
     @Test
     void unsignedVoteHasAnEmptySignature() throws CodecException {
         assertThat(hex(new Accept(3, 9, 2, AB))).isEqualTo(
-                "02" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
+                "03" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
     }
 
     @Test
@@ -190,7 +190,7 @@ class MessageCodecTest {
         Forward forward = new Forward(1, List.of(request(7, 1, "")));
 
         assertThat(hex(forward)).isEqualTo(
-                "02" + "06"                      // version, tag FORWARD
+                "03" + "06"                      // version, tag FORWARD
                         + "00000001"             // sender
                         + "00000001"             // request count
                         + REQUEST_7_1_EMPTY_HEX);
@@ -201,27 +201,27 @@ class MessageCodecTest {
         Stop stop = new Stop(2, 4, 10, List.of(request(7, 1, "")));
 
         assertThat(hex(stop)).isEqualTo(
-                "02" + "07"                      // version, tag STOP
+                "03" + "07"                      // version, tag STOP
                         + "00000002"             // sender
                         + "00000004"             // regency
                         + "000000000000000a"     // lastDecided
                         + "00000001"             // request count
                         + REQUEST_7_1_EMPTY_HEX);
         assertThat(hex(new Stop(0, 1, -1, List.of()))).isEqualTo(
-                "02" + "07" + "00000000" + "00000001" + "ffffffffffffffff" + "00000000");
+                "03" + "07" + "00000000" + "00000001" + "ffffffffffffffff" + "00000000");
     }
 
     @Test
     void stopDataWithoutVotesHasTheDocumentedLayout() throws CodecException {
-        StopData stopData = new StopData(1, 3, -1, List.of(), null, Bytes.utf8("s"));
+        StopData stopData = new StopData(1, 3, -1, List.of(), List.of(), Bytes.utf8("s"));
 
         assertThat(hex(stopData)).isEqualTo(
-                "02" + "08"                      // version, tag STOPDATA
+                "03" + "08"                      // version, tag STOPDATA
                         + "00000001"             // sender
                         + "00000003"             // regency
                         + "ffffffffffffffff"     // lastDecided -1: nothing decided
                         + "00000000"             // decision proof: no ACCEPTs
-                        + "00"                   // vote history absent
+                        + "00000000"             // no vote histories
                         + "00000001" + "73");    // signature "s"
     }
 
@@ -229,17 +229,17 @@ class MessageCodecTest {
     void stopDataWithVotesHasTheDocumentedLayout() throws CodecException {
         StopData stopData = new StopData(1, 3, 5,
                 List.of(new Accept(2, 5, 1, AB, Bytes.utf8("a"))),
-                new VoteHistory(6, 2, new Batch(1000, 7, List.of()), List.of(new VoteHistory.Written(2, CD))),
+                List.of(new VoteHistory(6, 2, new Batch(1000, 7, List.of()), List.of(new VoteHistory.Written(2, CD)))),
                 Bytes.utf8("s"));
 
         assertThat(hex(stopData)).isEqualTo(
-                "02" + "08"                      // version, tag STOPDATA
+                "03" + "08"                      // version, tag STOPDATA
                         + "00000001"             // sender
                         + "00000003"             // regency
                         + "0000000000000005"     // lastDecided
                         + "00000001"             // decision proof: 1 ACCEPT, without tag
                         + "00000002" + "0000000000000005" + "00000001" + AB_HEX + "00000001" + "61"
-                        + "01"                   // vote history present
+                        + "00000001"             // 1 vote history:
                         + "0000000000000006"     //   consensusId
                         + "00000002"             //   accepted epoch (the batch follows only if >= 0)
                         + "00000000000003e8" + "0000000000000007" + "00000000" // accepted batch, no requests
@@ -250,36 +250,38 @@ class MessageCodecTest {
 
     @Test
     void stopDataThatAcceptedNothingHasNoBatch() throws CodecException {
-        StopData stopData = new StopData(1, 3, -1, List.of(), new VoteHistory(0, -1, null, List.of()), Bytes.EMPTY);
+        StopData stopData = new StopData(1, 3, -1, List.of(), List.of(new VoteHistory(0, -1, null, List.of())), Bytes.EMPTY);
 
         assertThat(hex(stopData)).isEqualTo(
-                "02" + "08" + "00000001" + "00000003" + "ffffffffffffffff" + "00000000"
-                        + "01" + "0000000000000000" + "ffffffff" + "00000000" // votes: cid 0, accepted -1, no writes
+                "03" + "08" + "00000001" + "00000003" + "ffffffffffffffff" + "00000000"
+                        + "00000001" + "0000000000000000" + "ffffffff" + "00000000" // 1 history: cid 0, accepted -1, no writes
                         + "00000000");
     }
 
     @Test
     void syncHasTheDocumentedLayout() throws CodecException {
-        StopData proof = new StopData(1, 3, -1, List.of(), null, Bytes.EMPTY);
-        String proofHex = "00000001" + "00000003" + "ffffffffffffffff" + "00000000" + "00" + "00000000";
+        StopData proof = new StopData(1, 3, -1, List.of(), List.of(), Bytes.EMPTY);
+        String proofHex = "00000001" + "00000003" + "ffffffffffffffff" + "00000000" + "00000000" + "00000000";
 
-        assertThat(hex(new Sync(0, 3, List.of(proof), null))).isEqualTo(
-                "02" + "09"                      // version, tag SYNC
+        assertThat(hex(new Sync(0, 3, List.of(proof), List.of()))).isEqualTo(
+                "03" + "09"                      // version, tag SYNC
                         + "00000000"             // sender
                         + "00000003"             // regency
                         + "00000001" + proofHex  // 1 STOPDATA, without tag
-                        + "00");                 // no chosen batch
-        assertThat(hex(new Sync(0, 3, List.of(), new Batch(1000, 7, List.of(request(7, 1, "")))))).isEqualTo(
-                "02" + "09" + "00000000" + "00000003"
+                        + "00000000");           // no bound values
+        assertThat(hex(new Sync(0, 3, List.of(), List.of(new Sync.Bound(9, new Batch(1000, 7, List.of(request(7, 1, ""))))))))
+                .isEqualTo(
+                "03" + "09" + "00000000" + "00000003"
                         + "00000000"             // no STOPDATA
-                        + "01"                   // chosen batch present
+                        + "00000001"             // 1 bound value:
+                        + "0000000000000009"     //   consensusId
                         + "00000000000003e8" + "0000000000000007" + "00000001" + REQUEST_7_1_EMPTY_HEX);
     }
 
     @Test
     void decisionFetchHasTheDocumentedLayout() throws CodecException {
         assertThat(hex(new DecisionFetch(3, 42))).isEqualTo(
-                "02" + "0a"                      // version, tag DECISION_FETCH
+                "03" + "0a"                      // version, tag DECISION_FETCH
                         + "00000003"             // sender
                         + "000000000000002a");   // fromConsensusId
     }
@@ -290,7 +292,7 @@ class MessageCodecTest {
                 List.of(new Accept(2, 5, 1, AB, Bytes.utf8("a"))));
 
         assertThat(hex(new DecisionPush(4, List.of(decision)))).isEqualTo(
-                "02" + "0b"                      // version, tag DECISION_PUSH
+                "03" + "0b"                      // version, tag DECISION_PUSH
                         + "00000004"             // sender
                         + "00000001"             // decision count
                         + "0000000000000005"     //   consensusId
@@ -308,21 +310,21 @@ class MessageCodecTest {
         Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
 
         assertThat(HEX.formatHex(MessageCodec.signedBytes(request))).isEqualTo(
-                "02" + "01" + "0000000000000007" + "0000000000000001" + "01" + "0000000000000003"
+                "03" + "01" + "0000000000000007" + "0000000000000001" + "01" + "0000000000000003"
                         + "00000003" + "676574" + "00000000");
     }
 
     @Test
     void signedBytesOfAStopDataCoverTheNestedSignatures() {
-        StopData stopData = new StopData(1, 3, 5, List.of(new Accept(2, 5, 1, AB, Bytes.utf8("a"))), null,
+        StopData stopData = new StopData(1, 3, 5, List.of(new Accept(2, 5, 1, AB, Bytes.utf8("a"))), List.of(),
                 Bytes.utf8("s"));
-        StopData otherProofSignature = new StopData(1, 3, 5, List.of(new Accept(2, 5, 1, AB, Bytes.utf8("b"))), null,
+        StopData otherProofSignature = new StopData(1, 3, 5, List.of(new Accept(2, 5, 1, AB, Bytes.utf8("b"))), List.of(),
                 Bytes.utf8("s"));
 
         assertThat(HEX.formatHex(MessageCodec.signedBytes(stopData))).isEqualTo(
-                "02" + "08" + "00000001" + "00000003" + "0000000000000005"
+                "03" + "08" + "00000001" + "00000003" + "0000000000000005"
                         + "00000001" + "00000002" + "0000000000000005" + "00000001" + AB_HEX + "00000001" + "61"
-                        + "00" + "00000000");
+                        + "00000000" + "00000000");
         assertThat(MessageCodec.signedBytes(otherProofSignature)).isNotEqualTo(MessageCodec.signedBytes(stopData));
         assertThat(MessageCodec.signedBytes(stopData.withSignature(Bytes.utf8("other"))))
                 .isEqualTo(MessageCodec.signedBytes(stopData));
@@ -331,7 +333,7 @@ class MessageCodecTest {
     @Test
     void signedBytesOfAnAcceptAreItsEncodingWithAnEmptySignature() {
         assertThat(HEX.formatHex(MessageCodec.signedBytes(new Accept(3, 9, 2, AB, Bytes.utf8("sg"))))).isEqualTo(
-                "02" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
+                "03" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
     }
 
     @Test
@@ -341,7 +343,7 @@ class MessageCodecTest {
                 new Propose(1, 5, 0, new Batch(0, 0, List.of())),
                 new Forward(1, List.of()),
                 new Stop(0, 1, -1, List.of()),
-                new Sync(0, 1, List.of(), null),
+                new Sync(0, 1, List.of(), List.of()),
                 new DecisionFetch(0, 1),
                 new DecisionPush(0, List.of()));
 
@@ -380,16 +382,17 @@ class MessageCodecTest {
                 new Forward(-1, List.of(request(1, 1, "a"), request(1, 2, "b").withSignature(Bytes.utf8("s")))),
                 new Stop(0, 1, -1, List.of()),
                 new Stop(Integer.MAX_VALUE, Integer.MIN_VALUE, Long.MAX_VALUE, List.of(request(1, 1, "x"))),
-                new StopData(0, 0, -1, List.of(), null, Bytes.EMPTY),
+                new StopData(0, 0, -1, List.of(), List.of(), Bytes.EMPTY),
                 new StopData(1, 2, 3, List.of(new Accept(1, 3, 0, AB, Bytes.utf8("a")), new Accept(2, 3, 0, AB)),
-                        new VoteHistory(4, 1, new Batch(5, 6, List.of(request(1, 1, "x"))),
-                                List.of(new VoteHistory.Written(1, CD))),
+                        List.of(new VoteHistory(4, 1, new Batch(5, 6, List.of(request(1, 1, "x"))),
+                                List.of(new VoteHistory.Written(1, CD))), VoteHistory.none(6)),
                         Bytes.utf8("sig")),
-                new StopData(1, 2, 3, List.of(), new VoteHistory(4, 1, new Batch(5, 6, List.of()), List.of()),
+                new StopData(1, 2, 3, List.of(), List.of(new VoteHistory(4, 1, new Batch(5, 6, List.of()), List.of())),
                         Bytes.EMPTY),
-                new Sync(0, 0, List.of(), null),
-                new Sync(3, 4, List.of(new StopData(0, 4, -1, List.of(), null, Bytes.utf8("s"))),
-                        new Batch(1, 2, List.of(request(9, 9, "z")))),
+                new Sync(0, 0, List.of(), List.of()),
+                new Sync(3, 4, List.of(new StopData(0, 4, -1, List.of(), List.of(), Bytes.utf8("s"))),
+                        List.of(new Sync.Bound(4, new Batch(1, 2, List.of(request(9, 9, "z")))),
+                                new Sync.Bound(6, new Batch(1, 3, List.of())))),
                 new DecisionFetch(Integer.MIN_VALUE, Long.MIN_VALUE),
                 new DecisionPush(0, List.of()),
                 new DecisionPush(1, List.of(new Decision(1, 0, new Batch(0, 0, List.of()), AB, List.of()),
@@ -439,7 +442,7 @@ class MessageCodecTest {
         byte[] encoded = codec.encode(request(1, 1, "a"));
         encoded[0] = 1;
 
-        assertThat(expectFailure(codec, encoded)).hasMessage("unsupported wire version 1 (this build speaks 2)");
+        assertThat(expectFailure(codec, encoded)).hasMessage("unsupported wire version 1 (this build speaks 3)");
         encoded[0] = (byte) 0xff;
         assertThat(expectFailure(codec, encoded)).hasMessageContaining("unsupported wire version 255");
     }
@@ -523,60 +526,48 @@ class MessageCodecTest {
     }
 
     @Test
-    void presenceFlagOtherThanZeroOrOneIsRefusedInAStopData() throws CodecException {
-        byte[] encoded = codec.encode(new StopData(1, 3, -1, List.of(), null, Bytes.EMPTY));
-        int flag = 2 + 4 + 4 + 8 + 4;
-        assertThat(encoded[flag]).isEqualTo((byte) 0);
+    void voteHistoryCountThatCannotFitIsRefused() throws CodecException {
+        byte[] encoded = codec.encode(new StopData(1, 3, -1, List.of(), List.of(), Bytes.EMPTY));
+        int count = 2 + 4 + 4 + 8 + 4;
 
-        for (int value : new int[] {2, 0x80, 0xff}) {
-            encoded[flag] = (byte) value;
-            assertThat(expectFailure(codec, encoded)).hasMessage("presence flag must be 0 or 1, got " + value);
-        }
+        assertThat(expectFailure(codec, MessageArbitraries.patchInt(encoded, count, 1)))
+                .hasMessage("list count 1 cannot fit in the 4 bytes left at offset " + count);
     }
 
     @Test
-    void presenceFlagOtherThanZeroOrOneIsRefusedInASync() throws CodecException {
-        byte[] encoded = codec.encode(new Sync(0, 1, List.of(), new Batch(1, 1, List.of())));
-        int flag = 2 + 4 + 4 + 4;
-        assertThat(encoded[flag]).isEqualTo((byte) 1);
-        encoded[flag] = 3;
+    void boundValueCountThatCannotFitIsRefused() throws CodecException {
+        byte[] encoded = codec.encode(new Sync(0, 1, List.of(), List.of()));
+        int count = 2 + 4 + 4 + 4;
 
-        assertThat(expectFailure(codec, encoded)).hasMessage("presence flag must be 0 or 1, got 3");
+        assertThat(expectFailure(codec, MessageArbitraries.patchInt(encoded, count, 1)))
+                .hasMessage("list count 1 cannot fit in the 0 bytes left at offset " + count);
     }
 
-    @Test
-    void certificateClaimedPresentButMissingIsTruncated() throws CodecException {
-        byte[] encoded = codec.encode(new StopData(1, 3, -1, List.of(), null, Bytes.EMPTY));
-        encoded[2 + 4 + 4 + 8 + 4] = 1; // the 4 signature-length bytes left cannot hold a certificate
-
-        assertThat(expectFailure(codec, encoded)).hasMessageContaining("truncated input");
-    }
-
-    /** STOPDATA with no ACCEPT has 5 bytes after the count: presence flag and signature length. */
+    /** STOPDATA with no ACCEPT has 8 bytes after the count: vote history count and signature length. */
     @Test
     void acceptCountThatCannotFitIsRefused() throws CodecException {
-        byte[] encoded = codec.encode(new StopData(1, 3, -1, List.of(), null, Bytes.EMPTY));
+        byte[] encoded = codec.encode(new StopData(1, 3, -1, List.of(), List.of(), Bytes.EMPTY));
 
         assertThat(expectFailure(codec, MessageArbitraries.patchInt(encoded, 18, 1)))
-                .hasMessage("list count 1 cannot fit in the 5 bytes left at offset 18");
+                .hasMessage("list count 1 cannot fit in the 8 bytes left at offset 18");
         assertThat(expectFailure(codec, MessageArbitraries.patchInt(encoded, 18, -1)))
-                .hasMessage("list count -1 cannot fit in the 5 bytes left at offset 18");
+                .hasMessage("list count -1 cannot fit in the 8 bytes left at offset 18");
     }
 
     @Test
     void hostileCountsOfTheNewListsFailFast() throws CodecException {
         MessageCodec unlimited = new MessageCodec(Integer.MAX_VALUE);
-        byte[] sync = codec.encode(new Sync(0, 1, List.of(), null));
+        byte[] sync = codec.encode(new Sync(0, 1, List.of(), List.of()));
         byte[] push = codec.encode(new DecisionPush(0, List.of()));
         byte[] forward = codec.encode(new Forward(0, List.of()));
         byte[] stop = codec.encode(new Stop(0, 1, -1, List.of()));
         byte[] votes = codec.encode(new StopData(1, 3, -1, List.of(),
-                new VoteHistory(1, 1, new Batch(1, 1, List.of()), List.of()), Bytes.EMPTY));
-        int writeCount = 2 + 4 + 4 + 8 + 4 + 1 + 8 + 4 + 20;
+                List.of(new VoteHistory(1, 1, new Batch(1, 1, List.of()), List.of())), Bytes.EMPTY));
+        int writeCount = 2 + 4 + 4 + 8 + 4 + 4 + 8 + 4 + 20;
 
         assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
             assertThat(expectFailure(unlimited, MessageArbitraries.patchInt(sync, 10, 100_000_000)))
-                    .hasMessage("list count 100000000 cannot fit in the 1 bytes left at offset 10");
+                    .hasMessage("list count 100000000 cannot fit in the 4 bytes left at offset 10");
             assertThat(expectFailure(unlimited, MessageArbitraries.patchInt(push, 6, 100_000_000)))
                     .hasMessage("list count 100000000 cannot fit in the 0 bytes left at offset 6");
             assertThat(expectFailure(unlimited, MessageArbitraries.patchInt(forward, 6, Integer.MAX_VALUE)))

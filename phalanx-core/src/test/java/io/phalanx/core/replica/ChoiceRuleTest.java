@@ -27,7 +27,7 @@ class ChoiceRuleTest {
 
     /** A report for regency 5 from {@code sender}, who decided instance 9 and voted as {@code votes} in 10. */
     private static StopData report(int sender, VoteHistory votes) {
-        return new StopData(sender, 5, 9, List.of(), votes, Bytes.EMPTY);
+        return new StopData(sender, 5, 9, List.of(), votes == null ? List.of() : List.of(votes), Bytes.EMPTY);
     }
 
     private static VoteHistory accepted(int epoch, Batch value) {
@@ -52,7 +52,7 @@ class ChoiceRuleTest {
         Proofs.Choice withAll = Proofs.choose(List.of(evidence.get(0), evidence.get(1), evidence.get(2),
                 report(1, accepted(2, V))), BFT4);
         assertThat(withAll.sound()).isTrue();
-        assertThat(withAll.chosen()).isEqualTo(V);
+        assertThat(withAll.chosen().get(10L)).isEqualTo(V);
     }
 
     @Test
@@ -65,7 +65,7 @@ class ChoiceRuleTest {
         Proofs.Choice choice = Proofs.choose(evidence, BFT4);
 
         assertThat(choice.sound()).isTrue();
-        assertThat(choice.chosen()).isEqualTo(V);
+        assertThat(choice.chosen().get(10L)).isEqualTo(V);
     }
 
     @Test
@@ -73,7 +73,7 @@ class ChoiceRuleTest {
         Proofs.Choice choice = Proofs.choose(List.of(report(0, wrote(1, V)), report(1, null), report(2, null)), BFT4);
 
         assertThat(choice.sound()).isTrue();
-        assertThat(choice.chosen()).isNull();
+        assertThat(choice.chosen().get(10L)).isNull();
         assertThat(choice.maxLastDecided()).isEqualTo(9);
     }
 
@@ -86,7 +86,7 @@ class ChoiceRuleTest {
                 report(2, wrote(3, W))), BFT4);
 
         assertThat(choice.sound()).isTrue();
-        assertThat(choice.chosen()).isEqualTo(W);
+        assertThat(choice.chosen().get(10L)).isEqualTo(W);
     }
 
     @Test
@@ -101,14 +101,14 @@ class ChoiceRuleTest {
     @Test
     void reportsAboutAnOlderInstanceCountAsNothing() {
         // Replica 2 is behind: it decided only up to 8, so its votes were about instance 9.
-        StopData behind = new StopData(2, 5, 8, List.of(), VoteHistory.none(9).withWrite(1, Digests.ofBatch(W))
-                .withAccept(1, W), Bytes.EMPTY);
+        StopData behind = new StopData(2, 5, 8, List.of(), List.of(VoteHistory.none(9).withWrite(1, Digests.ofBatch(W))
+                .withAccept(1, W)), Bytes.EMPTY);
 
         Proofs.Choice choice = Proofs.choose(List.of(report(0, null), report(1, null), behind), BFT4);
 
         assertThat(choice.maxLastDecided()).isEqualTo(9);
         assertThat(choice.sound()).isTrue();
-        assertThat(choice.chosen()).isNull();
+        assertThat(choice.chosen().get(10L)).isNull();
     }
 
     @Test
@@ -116,7 +116,38 @@ class ChoiceRuleTest {
         VoteHistory early = VoteHistory.none(10).withAccept(1, V);
         VoteHistory late = VoteHistory.none(10).withAccept(3, W);
 
-        assertThat(Proofs.choose(List.of(report(0, early), report(1, late)), CFT3).chosen()).isEqualTo(W);
-        assertThat(Proofs.choose(List.of(report(0, null), report(1, null)), CFT3).chosen()).isNull();
+        assertThat(Proofs.choose(List.of(report(0, early), report(1, late)), CFT3).chosen().get(10L)).isEqualTo(W);
+        assertThat(Proofs.choose(List.of(report(0, null), report(1, null)), CFT3).chosen().get(10L)).isNull();
+    }
+
+    @Test
+    void withSeveralInstancesOpenTheRuleRunsForEachAndLeavesGapsFree() {
+        // Pipelined instances 10 and 11: V was accepted by a quorum in 11 (so it may be decided),
+        // nobody accepted anything in 10.
+        VoteHistory wrote10 = VoteHistory.none(10).withWrite(2, Digests.ofBatch(W));
+        VoteHistory accepted11 = VoteHistory.none(11).withWrite(2, Digests.ofBatch(V)).withAccept(2, V);
+        List<StopData> evidence = List.of(
+                new StopData(0, 5, 9, List.of(), List.of(wrote10, accepted11), Bytes.EMPTY),
+                new StopData(1, 5, 9, List.of(), List.of(accepted11), Bytes.EMPTY),
+                new StopData(2, 5, 9, List.of(), List.of(accepted11), Bytes.EMPTY));
+
+        Proofs.Choice choice = Proofs.choose(evidence, BFT4);
+
+        assertThat(choice.sound()).isTrue();
+        assertThat(choice.chosen()).containsOnlyKeys(11L).containsEntry(11L, V); // 10 is free: the leader fills it
+    }
+
+    @Test
+    void evidenceIsSoundOnlyIfItIsSoundForEveryOpenInstance() {
+        // Instance 10 is settled (nobody accepted), but in 11 replica 0 accepted V alone and
+        // replica 3 claims W: neither binds, and "nothing accepted" has no quorum.
+        VoteHistory v11 = VoteHistory.none(11).withWrite(2, Digests.ofBatch(V)).withAccept(2, V);
+        VoteHistory w11 = VoteHistory.none(11).withWrite(3, Digests.ofBatch(W)).withAccept(3, W);
+        List<StopData> evidence = List.of(
+                new StopData(0, 5, 9, List.of(), List.of(v11), Bytes.EMPTY),
+                new StopData(2, 5, 9, List.of(), List.of(), Bytes.EMPTY),
+                new StopData(3, 5, 9, List.of(), List.of(w11), Bytes.EMPTY));
+
+        assertThat(Proofs.choose(evidence, BFT4).sound()).isFalse();
     }
 }

@@ -47,11 +47,15 @@ final class Cluster {
     }
 
     Cluster(Mode mode, int n, int f, RequestVerifier verifier) {
+        this(mode, n, f, verifier, ReplicaConfig.PIPELINE_DEFAULT);
+    }
+
+    Cluster(Mode mode, int n, int f, RequestVerifier verifier, int pipelineMax) {
         this.view = View.of(0, n, f, mode);
         this.keys = new TestKeys(n, 4);
         for (int id = 0; id < n; id++) {
-            cores.add(new ReplicaCore(ReplicaConfig.defaults(id, view), verifier, keys.replica(id), keys.verifier(),
-                    new SplittableRandom(id)));
+            cores.add(new ReplicaCore(ReplicaConfig.defaults(id, view).withPipelineMax(pipelineMax), verifier,
+                    keys.replica(id), keys.verifier(), new SplittableRandom(id)));
             decisions.add(new ArrayList<>());
             lastOutputs.add(null);
         }

@@ -11,6 +11,7 @@ import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.Stop;
 import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.Sync;
+import io.phalanx.core.message.Write;
 import io.phalanx.core.view.Mode;
 import org.junit.jupiter.api.Test;
 
@@ -93,6 +94,38 @@ class LeaderChangeTest {
     }
 
     @Test
+    void newLeaderBindsEveryPipelinedInstanceAndFillsTheGapBefore() {
+        Cluster cluster = new Cluster(Mode.BFT, 4, 1, io.phalanx.core.service.RequestVerifier.ACCEPT_ALL, 4);
+        // Instances 0, 1 and 2 open at once. Every ACCEPT of epoch 0 is lost, and so is every
+        // WRITE for instance 1: 0 and 2 are accepted by a quorum, 1 by nobody.
+        cluster.lost = m -> (m.message() instanceof Accept a && a.epoch() == 0)
+                || (m.message() instanceof Write w && w.consensusId() == 1 && w.epoch() == 0);
+        cluster.clientSends(request(1, 1));
+        cluster.clientSends(request(2, 1));
+        cluster.clientSends(request(3, 1));
+        List<Propose> proposals = cluster.network.stream().map(Cluster.InFlight::message).filter(Propose.class::isInstance)
+                .map(Propose.class::cast).filter(p -> p.epoch() == 0).distinct().toList();
+        assertThat(proposals).extracting(Propose::consensusId).containsExactly(0L, 1L, 2L);
+        cluster.deliverAll();
+        assertThat(cluster.decisions.get(1)).isEmpty();
+
+        cluster.isolated.add(0);
+        cluster.runFor(3 * TIMEOUT_MS);
+
+        Sync sync = cluster.firstSent(Sync.class);
+        assertThat(sync.chosen()).extracting(Sync.Bound::consensusId).containsExactly(0L, 2L);
+        for (int id = 1; id < 4; id++) {
+            List<Decision> decided = cluster.decisions.get(id);
+            assertThat(decided).extracting(Decision::consensusId).startsWith(0L, 1L, 2L);
+            assertThat(decided.get(0).digest()).isEqualTo(Digests.ofBatch(proposals.get(0).batch()));
+            assertThat(decided.get(2).digest()).isEqualTo(Digests.ofBatch(proposals.get(2).batch()));
+            // Instance 1 was free: the new leader filled it, with the request nobody accepted.
+            assertThat(decided.get(1).epoch()).isEqualTo(1);
+            assertThat(decided.get(1).batch().requests()).containsExactly(request(2, 1));
+        }
+    }
+
+    @Test
     void followersRefuseASyncThatIgnoresTheCertificate() {
         Cluster cluster = new Cluster(Mode.BFT, 4, 1);
         cluster.lost = m -> m.message() instanceof Accept a && a.epoch() == 0;
@@ -105,9 +138,9 @@ class LeaderChangeTest {
         cluster.runFor(3 * TIMEOUT_MS);
         Sync honest = cluster.firstSent(Sync.class);
         assertThat(honest).isNotNull();
-        assertThat(honest.chosen()).isNotNull();
+        assertThat(honest.chosen()).isNotEmpty();
 
-        Sync ignoringCertificate = new Sync(honest.sender(), honest.regency(), honest.proofs(), null);
+        Sync ignoringCertificate = new Sync(honest.sender(), honest.regency(), honest.proofs(), List.of());
         ReplicaCore r2 = cluster.cores.get(2);
         assertThat(r2.active()).isFalse();
         cluster.step(2, new Input.MessageReceived(1, ignoringCertificate));

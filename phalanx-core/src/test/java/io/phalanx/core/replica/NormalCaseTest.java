@@ -8,6 +8,7 @@ import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.Write;
+import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.view.Mode;
 import org.junit.jupiter.api.Test;
 
@@ -84,7 +85,7 @@ class NormalCaseTest {
 
     @Test
     void requestsArrivingDuringAnInstanceFormTheNextBatch() {
-        Cluster cluster = new Cluster(Mode.BFT, 4, 1);
+        Cluster cluster = new Cluster(Mode.BFT, 4, 1, RequestVerifier.ACCEPT_ALL, 1); // one instance at a time
         cluster.clientSends(request(1, 1));
         cluster.clientSends(request(2, 1));
         cluster.clientSends(request(3, 1));
@@ -94,6 +95,39 @@ class NormalCaseTest {
         assertThat(decided).extracting(Decision::consensusId).containsExactly(0L, 1L);
         assertThat(decided.get(0).batch().requests()).containsExactly(request(1, 1));
         assertThat(decided.get(1).batch().requests()).containsExactly(request(2, 1), request(3, 1));
+    }
+
+    @Test
+    void aPipelineKeepsSeveralInstancesOpenAndDecidesThemInOrder() {
+        Cluster cluster = new Cluster(Mode.BFT, 4, 1, RequestVerifier.ACCEPT_ALL, 2);
+        cluster.clientSends(request(1, 1)); // opens instance 0
+        cluster.clientSends(request(2, 1)); // opens instance 1 while 0 is undecided
+        cluster.clientSends(request(3, 1)); // the pipeline is full: waits
+        cluster.clientSends(request(4, 1));
+        assertThat(cluster.firstSent(Propose.class)).isNotNull();
+        cluster.deliverAll();
+
+        for (int id = 0; id < 4; id++) {
+            List<Decision> decided = cluster.decisions.get(id);
+            assertThat(decided).extracting(Decision::consensusId).containsExactly(0L, 1L, 2L);
+            assertThat(decided.get(0).batch().requests()).containsExactly(request(1, 1));
+            assertThat(decided.get(1).batch().requests()).containsExactly(request(2, 1));
+            assertThat(decided.get(2).batch().requests()).containsExactly(request(3, 1), request(4, 1));
+        }
+    }
+
+    @Test
+    void aFollowerRefusesARequestAlreadyInAnEarlierOpenInstance() {
+        Cluster cluster = new Cluster(Mode.BFT, 4, 1, RequestVerifier.ACCEPT_ALL, 2);
+        cluster.isolated.add(0); // the leader's own proposals are replaced by hand-made ones
+        Batch first = new Batch(cluster.nowMs, 1, List.of(request(1, 1)));
+        Batch again = new Batch(cluster.nowMs, 2, List.of(request(1, 1), request(2, 1)));
+        cluster.step(1, new Input.MessageReceived(0, new Propose(0, 0, 0, first)));
+        cluster.step(1, new Input.MessageReceived(0, new Propose(0, 1, 0, again)));
+
+        ReplicaCore r1 = cluster.cores.get(1);
+        assertThat(r1.counters().get(Counter.INVALID_PROPOSAL)).isEqualTo(1);
+        assertThat(r1.lastRejection()).contains("already in an earlier open instance");
     }
 
     @Test

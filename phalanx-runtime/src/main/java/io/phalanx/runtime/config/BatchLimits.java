@@ -1,13 +1,15 @@
 package io.phalanx.runtime.config;
 
 /**
- * The {@code batch} section: how much a leader may put in one proposal.
+ * The {@code batch} section: how much a leader may put in one proposal, and how many proposals
+ * it keeps in flight.
  *
  * @param requestsMax requests per batch
  * @param bytesMax    encoded request bytes per batch; must fit in one frame
+ * @param pipelineMax consensus instances the leader keeps open at once (1: one at a time)
  */
-public record BatchLimits(int requestsMax, int bytesMax) {
+public record BatchLimits(int requestsMax, int bytesMax, int pipelineMax) {
     public static BatchLimits defaults() {
-        return new BatchLimits(400, 1 << 20);
+        return new BatchLimits(400, 1 << 20, io.phalanx.core.replica.ReplicaConfig.PIPELINE_DEFAULT);
     }
 }

@@ -131,6 +131,10 @@ public record ClusterConfig(ClusterSection cluster, List<ReplicaEntry> replicas,
     private void validateLimits() throws ConfigException {
         positive("batch.requestsMax", batch.requestsMax());
         positive("batch.bytesMax", batch.bytesMax());
+        if (batch.pipelineMax() < 1 || batch.pipelineMax() > ClusterConfigLoader.PIPELINE_MAX_LIMIT) {
+            throw new ConfigException("batch.pipelineMax", "must be within 1.." + ClusterConfigLoader.PIPELINE_MAX_LIMIT
+                    + ", got " + batch.pipelineMax());
+        }
         positive("limits.frameBytesMax", limits.frameBytesMax());
         positive("limits.outboundQueueFramesMax", limits.outboundQueueFramesMax());
         positive("limits.outboundQueueBytesMax", limits.outboundQueueBytesMax());

@@ -32,7 +32,9 @@ public final class ClusterConfigLoader {
     private static final Set<String> CLIENT_KEYS = Set.of("id", "certificate");
     private static final Set<String> TIMEOUT_KEYS = Set.of("requestMs", "connectMs", "handshakeMs",
             "reconnectInitialMs", "reconnectMaxMs");
-    private static final Set<String> BATCH_KEYS = Set.of("requestsMax", "bytesMax");
+    private static final Set<String> BATCH_KEYS = Set.of("requestsMax", "bytesMax", "pipelineMax");
+    /** Largest {@code batch.pipelineMax}: the core's window of instances it buffers votes for. */
+    static final int PIPELINE_MAX_LIMIT = 64;
     private static final Set<String> LIMIT_KEYS = Set.of("frameBytesMax", "outboundQueueFramesMax", "outboundQueueBytesMax",
             "decisionLogMax");
 
@@ -143,7 +145,8 @@ public final class ClusterConfigLoader {
         node.onlyKeys(BATCH_KEYS);
         BatchLimits d = BatchLimits.defaults();
         return new BatchLimits(node.optionalInt("requestsMax", d.requestsMax(), 1, Integer.MAX_VALUE),
-                node.optionalInt("bytesMax", d.bytesMax(), 1, Integer.MAX_VALUE));
+                node.optionalInt("bytesMax", d.bytesMax(), 1, Integer.MAX_VALUE),
+                node.optionalInt("pipelineMax", d.pipelineMax(), 1, PIPELINE_MAX_LIMIT));
     }
 
     private static Limits limits(YamlNode node) throws ConfigException {

@@ -158,7 +158,8 @@ public final class Keygen {
                 .append("  reconnectMaxMs: ").append(t.reconnectMaxMs()).append('\n');
         yaml.append("batch:\n")
                 .append("  requestsMax: ").append(b.requestsMax()).append('\n')
-                .append("  bytesMax: ").append(b.bytesMax()).append('\n');
+                .append("  bytesMax: ").append(b.bytesMax()).append('\n')
+                .append("  pipelineMax: ").append(b.pipelineMax()).append('\n');
         yaml.append("limits:\n")
                 .append("  frameBytesMax: ").append(l.frameBytesMax()).append('\n')
                 .append("  outboundQueueFramesMax: ").append(l.outboundQueueFramesMax()).append('\n')
