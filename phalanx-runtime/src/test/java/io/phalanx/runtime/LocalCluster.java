@@ -37,6 +37,9 @@ public final class LocalCluster implements AutoCloseable {
     static final Certificates CERTIFICATES = new Certificates(new SecureRandom());
     /** Short request timer so a leader change takes under two seconds. */
     static final Timeouts FAST = new Timeouts(700, 1000, 2000, 20, 200);
+    /** Default batch limits with several instances open, so the runtime tests exercise pipelining. */
+    static final BatchLimits PIPELINED = new BatchLimits(BatchLimits.defaults().requestsMax(),
+            BatchLimits.defaults().bytesMax(), 4);
 
     final ClusterConfig config;
     final List<NodeIdentity> replicaIdentities = new ArrayList<>();
@@ -73,7 +76,7 @@ public final class LocalCluster implements AutoCloseable {
             clientEntries.add(new ClientEntry(id, identity.certificate()));
         }
         ClusterConfig config = new ClusterConfig(new ClusterSection(0, Mode.BFT, f, clientSignatures), entries,
-                clientEntries, FAST, BatchLimits.defaults(), Limits.defaults()).validate();
+                clientEntries, FAST, PIPELINED, Limits.defaults()).validate();
         LocalCluster cluster = new LocalCluster(config, n);
         cluster.replicaIdentities.addAll(replicaIds);
         cluster.clientIdentities.putAll(clientIds);

@@ -3,7 +3,6 @@ package io.phalanx.sim;
 import io.phalanx.core.view.Mode;
 import io.phalanx.core.view.View;
 
-import io.phalanx.core.replica.ReplicaConfig;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -83,6 +82,8 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         }
     }
 
+    /** Pipeline depth of hand-built scenarios: several instances open, so scenarios exercise it. */
+    private static final int CALM_PIPELINE = 4;
     /** Pipeline depths a randomized run draws from: one instance at a time up to eight. */
     private static final int[] PIPELINES = {1, 2, 4, 8};
 
@@ -151,11 +152,12 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
 
     /**
      * A fault-free run for hand-built scenarios: three clients of 100 operations (two in flight,
-     * 30 % read-only), 1-10 ms delays; add faults with the {@code with...} methods.
+     * 30 % read-only), 1-10 ms delays, up to 4 instances open; add faults with the {@code with...}
+     * methods.
      */
     public static SimConfig calm(long seed, Mode mode, int replicas) {
         return new SimConfig(seed, mode, replicas, maxF(replicas, mode), 3, 100, 2, 30, 1, 10, 0, 200, 0, 0, Map.of(),
-                0, 0, false, false, 0, 60_000, 600_000, ReplicaConfig.PIPELINE_DEFAULT);
+                0, 0, false, false, 0, 60_000, 600_000, CALM_PIPELINE);
     }
 
     /** The same run with these Byzantine replicas (and no crashes). */

@@ -81,7 +81,7 @@ public final class ThroughputCommand implements Callable<Integer> {
     @Option(names = "--duration", description = "Measured seconds per run.")
     Integer duration;
     @Option(names = "--pipeline", description = "batch.pipelineMax of the measured clusters: instances the leader"
-            + " keeps open at once (default: the cluster file's default, 4; 1 = one at a time).")
+            + " keeps open at once (default: the cluster file's default, 1 = one at a time).")
     Integer pipeline;
 
     @Option(names = "--heap", defaultValue = "256m", description = "Heap of each replica JVM (default: ${DEFAULT-VALUE}).")

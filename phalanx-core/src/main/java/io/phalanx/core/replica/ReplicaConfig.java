@@ -42,8 +42,13 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
                             int timeoutBackoffExponentMax, int decisionLogMax, int decisionPushMax,
                             boolean clientSignaturesRequired, int pipelineMax) {
 
-    /** Instances in flight by default. */
-    public static final int PIPELINE_DEFAULT = 4;
+    /**
+     * Instances in flight by default: one. On a LAN the replicas' CPU, not the network, limits
+     * throughput, and more open instances only split the same requests into more, smaller
+     * batches, each paying for its own votes and signatures (docs/PERFORMANCE.md has the A/B).
+     * Where round trips dominate (geo-replication) a deeper pipeline pays off.
+     */
+    public static final int PIPELINE_DEFAULT = 1;
 
     public ReplicaConfig {
         Objects.requireNonNull(view, "view");

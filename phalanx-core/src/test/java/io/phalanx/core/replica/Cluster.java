@@ -47,7 +47,7 @@ final class Cluster {
     }
 
     Cluster(Mode mode, int n, int f, RequestVerifier verifier) {
-        this(mode, n, f, verifier, ReplicaConfig.PIPELINE_DEFAULT);
+        this(mode, n, f, verifier, 4); // several instances open, so step-level tests exercise pipelining
     }
 
     Cluster(Mode mode, int n, int f, RequestVerifier verifier, int pipelineMax) {
