@@ -12,7 +12,10 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** A `phalanx keygen` directory on free local ports, with a short request timer for quick leader changes. */
+/**
+ * A `phalanx keygen` directory on free local ports, with a short request timer for quick leader
+ * changes and up to 4 instances in flight.
+ */
 final class LocalClusterDirectory {
     private LocalClusterDirectory() {
     }
@@ -22,8 +25,15 @@ final class LocalClusterDirectory {
         Keygen.Result result = new Keygen(new SecureRandom())
                 .generate(new Keygen.Options(replicas, clients, dir, Mode.BFT, null, "127.0.0.1", basePort), Instant.now());
         Path file = result.clusterFile();
+        // Several instances open, so the process-level tests (a leader killed mid-workload)
+        // exercise pipelining too.
         String text = Files.readString(file).replace("requestMs: 2000", "requestMs: " + requestTimeoutMs)
-                .replace("reconnectMaxMs: 5000", "reconnectMaxMs: 500");
+                .replace("reconnectMaxMs: 5000", "reconnectMaxMs: 500")
+                .replace("pipelineMax: 1", "pipelineMax: 4")
+                .replace("bytesMax: 1048576", "bytesMax: 262144"); // so the largest SYNC fits in a frame
+        if (!text.contains("pipelineMax: 4")) {
+            throw new IllegalStateException("generated cluster file has no batch.pipelineMax: " + file);
+        }
         Files.writeString(file, text);
         return file;
     }

@@ -7,6 +7,7 @@ import io.phalanx.core.view.Mode;
 import io.phalanx.core.view.View;
 import io.phalanx.runtime.config.ClientEntry;
 import io.phalanx.runtime.config.ClusterConfig;
+import io.phalanx.runtime.config.ConfigException;
 import io.phalanx.runtime.config.ReplicaEntry;
 
 import java.security.PublicKey;
@@ -50,6 +51,28 @@ public final class CoreSettings {
             case BFT -> Mode.BFT;
             case CFT -> Mode.CFT;
         };
+    }
+
+    /** Room for message headers, vote histories and signed proofs around the batches of a SYNC. */
+    static final int MESSAGE_OVERHEAD_BYTES = 64 * 1024;
+
+    /**
+     * Refuses a file under which the protocol could not send its largest messages: a SYNC carries
+     * up to n STOPDATAs, each with a value per open instance, plus the bound values; a
+     * DECISION_PUSH up to two batches' worth. Both must fit in one frame, or a leader change or a
+     * catch-up could never be sent. (Checked when a replica starts rather than in
+     * {@link ClusterConfig#validate}: transport-only uses of a file carry no protocol messages.)
+     */
+    public static void checkMessageLimits(ClusterConfig config) throws ConfigException {
+        long syncBytesMax = (long) (config.replicas().size() + 1) * config.batch().pipelineMax() * config.batch().bytesMax()
+                + MESSAGE_OVERHEAD_BYTES;
+        if (syncBytesMax > config.limits().frameBytesMax()) {
+            throw new ConfigException("batch.bytesMax", "(replicas + 1) x batch.pipelineMax x batch.bytesMax = "
+                    + (syncBytesMax - MESSAGE_OVERHEAD_BYTES) + " bytes, plus " + MESSAGE_OVERHEAD_BYTES
+                    + " for headers and proofs, must fit in limits.frameBytesMax (" + config.limits().frameBytesMax()
+                    + "): that is the largest SYNC a leader change may need. Lower batch.bytesMax or"
+                    + " batch.pipelineMax, or raise limits.frameBytesMax");
+        }
     }
 
     /** Replica {@code replicaId}'s protocol settings. */

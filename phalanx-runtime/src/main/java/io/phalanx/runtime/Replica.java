@@ -408,6 +408,7 @@ public final class Replica implements AutoCloseable {
             ClusterConfig cluster = config != null ? config : ClusterConfigLoader.load(configFile);
             ReplicaEntry self = cluster.replica(id)
                     .orElseThrow(() -> new ConfigException("replicas", "no replica with id " + id + " in the cluster config"));
+            CoreSettings.checkMessageLimits(cluster);
             NodeIdentity node = identity != null ? identity : KeyFiles.loadIdentity(keyFile(), self.certificate());
             Replica replica = new Replica(this, cluster, node);
             replica.start(cluster, node);

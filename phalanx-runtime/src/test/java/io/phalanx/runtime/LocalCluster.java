@@ -37,9 +37,11 @@ public final class LocalCluster implements AutoCloseable {
     static final Certificates CERTIFICATES = new Certificates(new SecureRandom());
     /** Short request timer so a leader change takes under two seconds. */
     static final Timeouts FAST = new Timeouts(700, 1000, 2000, 20, 200);
-    /** Default batch limits with several instances open, so the runtime tests exercise pipelining. */
-    static final BatchLimits PIPELINED = new BatchLimits(BatchLimits.defaults().requestsMax(),
-            BatchLimits.defaults().bytesMax(), 4);
+    /**
+     * Several instances open, so the runtime tests exercise pipelining; 256 KiB batches, so the
+     * largest SYNC of up to 10 replicas still fits in the default frame.
+     */
+    static final BatchLimits PIPELINED = new BatchLimits(BatchLimits.defaults().requestsMax(), 256 * 1024, 4);
 
     final ClusterConfig config;
     final List<NodeIdentity> replicaIdentities = new ArrayList<>();

@@ -1,5 +1,7 @@
 package io.phalanx.cli.bench;
 
+import io.phalanx.runtime.config.BatchLimits;
+import io.phalanx.runtime.config.Limits;
 import io.phalanx.runtime.config.Mode;
 import io.phalanx.runtime.keys.Keygen;
 
@@ -67,12 +69,19 @@ final class ProcessCluster implements AutoCloseable {
         return new ProcessCluster(directory, keys.clusterFile(), n, basePort, heap, List.copyOf(replicaArgs));
     }
 
-    /** Sets {@code batch.pipelineMax} in the cluster file; before {@link #startAll}. */
+    /**
+     * Sets {@code batch.pipelineMax} in the cluster file, and lowers {@code batch.bytesMax} where
+     * needed so that the largest SYNC still fits in a frame (the benchmark's batches are far
+     * smaller anyway: 400 requests of at most 1 KiB); before {@link #startAll}.
+     */
     void pipelineMax(int pipelineMax) throws IOException {
         String yaml = Files.readString(clusterFile);
-        String patched = yaml.replaceFirst("(?m)^  pipelineMax: \\d+$", "  pipelineMax: " + pipelineMax);
-        if (patched.equals(yaml) && !yaml.contains("  pipelineMax: " + pipelineMax + "\n")) {
-            throw new IllegalStateException("generated cluster file has no batch.pipelineMax");
+        long frame = Limits.defaults().frameBytesMax() - 64 * 1024;
+        long bytesMax = Math.min(BatchLimits.defaults().bytesMax(), frame / ((long) (n + 1) * pipelineMax));
+        String patched = yaml.replaceFirst("(?m)^  pipelineMax: \\d+$", "  pipelineMax: " + pipelineMax)
+                .replaceFirst("(?m)^  bytesMax: \\d+$", "  bytesMax: " + bytesMax);
+        if (!patched.contains("  pipelineMax: " + pipelineMax + "\n") || !patched.contains("  bytesMax: " + bytesMax + "\n")) {
+            throw new IllegalStateException("generated cluster file has no batch.pipelineMax or batch.bytesMax");
         }
         Files.writeString(clusterFile, patched);
     }

@@ -60,7 +60,7 @@ final class Catchup {
         if (from > state.lastDecided || from < 0) {
             return; // nothing this replica can add
         }
-        List<Decision> decisions = state.decisionLog.from(from, state.config.decisionPushMax());
+        List<Decision> decisions = state.decisionLog.from(from, state.config.decisionPushMax(), state.config.batchBytesMax());
         if (decisions.isEmpty() || decisions.get(0).consensusId() != from) {
             state.counters.increment(Counter.DECISION_UNAVAILABLE);
             return;

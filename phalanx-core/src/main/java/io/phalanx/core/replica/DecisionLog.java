@@ -51,11 +51,21 @@ final class DecisionLog {
         return ring[slot(consensusId)];
     }
 
-    /** Up to {@code countMax} consecutive decisions from {@code fromConsensusId}; empty if none is kept. */
-    List<Decision> from(long fromConsensusId, int countMax) {
+    /**
+     * Up to {@code countMax} consecutive decisions from {@code fromConsensusId} whose batches hold
+     * at most {@code bytesMax} bytes together (but always the first), so that a push fits in a
+     * message; empty if none is kept.
+     */
+    List<Decision> from(long fromConsensusId, int countMax, long bytesMax) {
         List<Decision> out = new ArrayList<>();
+        long bytes = 0;
         for (long cid = Math.max(fromConsensusId, first); cid < first + size && out.size() < countMax; cid++) {
-            out.add(ring[slot(cid)]);
+            Decision decision = ring[slot(cid)];
+            bytes += decision.batch().sizeBytes();
+            if (!out.isEmpty() && bytes > bytesMax) {
+                break;
+            }
+            out.add(decision);
         }
         return out;
     }

@@ -337,7 +337,8 @@ final class NormalCase {
         if (decided != null && message.epoch() > decided.epoch()) {
             state.counters.increment(Counter.DECISIONS_PUSHED);
             effects.send(message.sender(), new DecisionPush(state.id,
-                    state.decisionLog.from(message.consensusId(), state.config.decisionPushMax())));
+                    state.decisionLog.from(message.consensusId(), state.config.decisionPushMax(),
+                    state.config.batchBytesMax())));
         }
     }
 

@@ -28,7 +28,8 @@ import java.util.Objects;
  * @param timeoutBackoffExponentMax cap of the timeout's exponential backoff
  * @param decisionLogMax       how many recent decisions (with proofs) are kept to help lagging
  *                             replicas catch up; one further behind needs state transfer
- * @param decisionPushMax      most decisions sent in one DECISION_PUSH
+ * @param decisionPushMax      most decisions sent in one DECISION_PUSH (fewer if their batches
+ *                             would hold more than {@code batchBytesMax} bytes together)
  * @param clientSignaturesRequired whether every client request must carry a valid signature;
  *                             without them a Byzantine leader could propose requests no client
  *                             sent, so BFT deployments facing Byzantine replicas should turn it on

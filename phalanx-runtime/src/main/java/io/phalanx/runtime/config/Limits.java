@@ -24,6 +24,6 @@ public record Limits(int frameBytesMax, int outboundQueueFramesMax, long outboun
     }
 
     public static Limits defaults() {
-        return new Limits(4 << 20, 4096, 64L << 20, DECISION_LOG_MAX_DEFAULT);
+        return new Limits(16 << 20, 4096, 64L << 20, DECISION_LOG_MAX_DEFAULT);
     }
 }

@@ -164,6 +164,20 @@ class ClusterConfigLoaderTest {
     }
 
     @Test
+    void aSyncThatCouldNotFitInAFrameIsRefusedForAReplica() throws Exception {
+        // 4 replicas, 64 KiB batches: (4 + 1) x 2 x 64 KiB + 64 KiB fits in 1 MiB, x 4 does not.
+        io.phalanx.runtime.CoreSettings.checkMessageLimits(
+                ClusterConfigLoader.parse(valid().replace("bytesMax: 65536", "bytesMax: 65536, pipelineMax: 2"), dir));
+        ClusterConfig tooDeep = ClusterConfigLoader.parse(valid().replace("bytesMax: 65536", "bytesMax: 65536, pipelineMax: 4"), dir);
+        assertThatThrownBy(() -> io.phalanx.runtime.CoreSettings.checkMessageLimits(tooDeep))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("batch.bytesMax: (replicas + 1) x batch.pipelineMax x batch.bytesMax = 1310720 bytes")
+                .hasMessageContaining("the largest SYNC a leader change may need");
+        assertThat(failure(valid().replace("bytesMax: 65536", "bytesMax: 65536, pipelineMax: 65")))
+                .hasMessageStartingWith("batch.pipelineMax:");
+    }
+
+    @Test
     void duplicateYamlKeyAndGarbageAreRejected() {
         assertThat(failure(valid().replace("f: 1", "f: 1, f: 0"))).hasMessageStartingWith("(file): not valid YAML");
         assertThat(failure("- just\n- a list\n")).hasMessageStartingWith("(file): must be a mapping");

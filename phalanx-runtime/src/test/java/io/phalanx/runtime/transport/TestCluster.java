@@ -52,7 +52,7 @@ record TestCluster(ClusterConfig config, List<NodeIdentity> replicas, Map<Long, 
         }
         int f = (replicaCount - 1) / 3;
         ClusterConfig config = new ClusterConfig(new ClusterSection(0, Mode.BFT, f), entries, clientEntries, FAST,
-                new BatchLimits(100, limits.frameBytesMax() / 2, 4), limits);
+                new BatchLimits(100, limits.frameBytesMax() / 8, 1), limits);
         try {
             return new TestCluster(config.validate(), replicas, clients);
         } catch (ConfigException e) {
