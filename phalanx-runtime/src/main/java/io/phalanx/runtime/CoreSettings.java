@@ -64,8 +64,7 @@ public final class CoreSettings {
      * {@link ClusterConfig#validate}: transport-only uses of a file carry no protocol messages.)
      */
     public static void checkMessageLimits(ClusterConfig config) throws ConfigException {
-        long syncBytesMax = (long) (config.replicas().size() + 1) * config.batch().pipelineMax() * config.batch().bytesMax()
-                + MESSAGE_OVERHEAD_BYTES;
+        long syncBytesMax = largestSyncBytes(config.replicas().size(), config.batch().pipelineMax(), config.batch().bytesMax());
         if (syncBytesMax > config.limits().frameBytesMax()) {
             throw new ConfigException("batch.bytesMax", "(replicas + 1) x batch.pipelineMax x batch.bytesMax = "
                     + (syncBytesMax - MESSAGE_OVERHEAD_BYTES) + " bytes, plus " + MESSAGE_OVERHEAD_BYTES
@@ -73,6 +72,16 @@ public final class CoreSettings {
                     + "): that is the largest SYNC a leader change may need. Lower batch.bytesMax or"
                     + " batch.pipelineMax, or raise limits.frameBytesMax");
         }
+    }
+
+    /** The largest SYNC the protocol may send under these limits, headers and proofs included. */
+    static long largestSyncBytes(int replicas, int pipelineMax, long batchBytesMax) {
+        return (long) (replicas + 1) * pipelineMax * batchBytesMax + MESSAGE_OVERHEAD_BYTES;
+    }
+
+    /** The largest {@code batch.bytesMax} whose largest SYNC fits in {@code frameBytesMax}. */
+    public static long batchBytesFitting(int replicas, int pipelineMax, int frameBytesMax) {
+        return (frameBytesMax - MESSAGE_OVERHEAD_BYTES) / ((long) (replicas + 1) * pipelineMax);
     }
 
     /** Replica {@code replicaId}'s protocol settings. */

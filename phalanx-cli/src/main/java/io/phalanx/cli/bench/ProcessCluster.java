@@ -1,5 +1,6 @@
 package io.phalanx.cli.bench;
 
+import io.phalanx.runtime.CoreSettings;
 import io.phalanx.runtime.config.BatchLimits;
 import io.phalanx.runtime.config.Limits;
 import io.phalanx.runtime.config.Mode;
@@ -76,8 +77,8 @@ final class ProcessCluster implements AutoCloseable {
      */
     void pipelineMax(int pipelineMax) throws IOException {
         String yaml = Files.readString(clusterFile);
-        long frame = Limits.defaults().frameBytesMax() - 64 * 1024;
-        long bytesMax = Math.min(BatchLimits.defaults().bytesMax(), frame / ((long) (n + 1) * pipelineMax));
+        long bytesMax = Math.min(BatchLimits.defaults().bytesMax(),
+                CoreSettings.batchBytesFitting(n, pipelineMax, Limits.defaults().frameBytesMax()));
         String patched = yaml.replaceFirst("(?m)^  pipelineMax: \\d+$", "  pipelineMax: " + pipelineMax)
                 .replaceFirst("(?m)^  bytesMax: \\d+$", "  bytesMax: " + bytesMax);
         if (!patched.contains("  pipelineMax: " + pipelineMax + "\n") || !patched.contains("  bytesMax: " + bytesMax + "\n")) {

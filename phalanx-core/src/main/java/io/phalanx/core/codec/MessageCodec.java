@@ -283,19 +283,21 @@ public final class MessageCodec {
         out.i64(d.lastDecided());
         writeAccepts(out, d.decisionProof());
         out.i32(d.votes().size());
-        for (VoteHistory h : d.votes()) {
-            out.i64(h.consensusId());
-            out.i32(h.acceptedEpoch());
-            if (h.accepted() != null) {
-                writeBatch(out, h.accepted());
-            }
-            out.i32(h.writes().size());
-            h.writes().forEach(w -> {
-                out.i32(w.epoch());
-                out.raw(w.digest().value());
-            });
-        }
+        d.votes().forEach(h -> writeVoteHistory(out, h));
         out.bytes(d.signature());
+    }
+
+    private static void writeVoteHistory(Writer out, VoteHistory h) {
+        out.i64(h.consensusId());
+        out.i32(h.acceptedEpoch());
+        if (h.accepted() != null) {
+            writeBatch(out, h.accepted());
+        }
+        out.i32(h.writes().size());
+        h.writes().forEach(w -> {
+            out.i32(w.epoch());
+            out.raw(w.digest().value());
+        });
     }
 
     private static StopData readStopData(Reader in) throws CodecException {

@@ -15,7 +15,6 @@ import io.phalanx.core.message.Write;
 import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.view.Mode;
 
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -181,7 +180,7 @@ final class NormalCase {
 
     private void propose(Effects effects, Instance next) {
         List<Request> requests = state.pending.nextBatch(state.config.batchRequestsMax(), state.config.batchBytesMax() - 16,
-                inFlight());
+                inFlight(next.consensusId));
         if (requests.isEmpty() && !beforeBound(next.consensusId)) {
             return; // nothing to order (an empty batch only fills a gap before a bound value)
         }
@@ -193,14 +192,13 @@ final class NormalCase {
         adopt(next, batch);
     }
 
-    /** The requests in the values of open instances and in the regency's bound values: not to be proposed again. */
-    private Set<RequestId> inFlight() {
-        Set<RequestId> ids = new HashSet<>();
-        for (Instance instance : state.instances.values()) {
-            if (instance.hasValue()) {
-                instance.batch.requests().forEach(r -> ids.add(r.id()));
-            }
-        }
+    /**
+     * The requests not to be proposed again for {@code consensusId}: those in the earlier open
+     * instances (instances get values in order, so no later one has one yet) and in the regency's
+     * bound values.
+     */
+    private Set<RequestId> inFlight(long consensusId) {
+        Set<RequestId> ids = state.requestsOpenBefore(consensusId);
         for (Batch bound : state.syncChosen.tailMap(state.lastDecided + 1).values()) {
             bound.requests().forEach(r -> ids.add(r.id()));
         }

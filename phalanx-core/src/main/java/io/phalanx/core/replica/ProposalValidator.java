@@ -5,7 +5,6 @@ import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
 import io.phalanx.core.message.RequestKind;
 
-import java.util.HashSet;
 import java.util.Set;
 
 /**
@@ -46,12 +45,7 @@ final class ProposalValidator {
             return "timestamp " + batch.timestampMs() + " is more than " + config.clockSkewMaxMs()
                     + " ms from local time " + state.nowMs;
         }
-        Set<RequestId> seen = new HashSet<>();
-        for (Instance earlier : state.instances.headMap(consensusId).values()) {
-            if (earlier.hasValue()) {
-                earlier.batch.requests().forEach(r -> seen.add(r.id())); // in flight already
-            }
-        }
+        Set<RequestId> seen = state.requestsOpenBefore(consensusId);
         for (Request request : batch.requests()) {
             String reason = checkRequest(request, seen);
             if (reason != null) {

@@ -50,6 +50,8 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
      * Where round trips dominate (geo-replication) a deeper pipeline pays off.
      */
     public static final int PIPELINE_DEFAULT = 1;
+    /** Instances ahead of the last decided one whose votes are kept, by default; bounds the pipeline. */
+    public static final int INSTANCE_WINDOW_DEFAULT = 64;
 
     public ReplicaConfig {
         Objects.requireNonNull(view, "view");
@@ -84,7 +86,7 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
      * after the network recovers f crashed leaders in a row cost well under a minute.
      */
     public static ReplicaConfig defaults(int replicaId, View view) {
-        return new ReplicaConfig(replicaId, view, 400, 1 << 20, 10_000, 64, 256, 64 * 1024, 30_000,
+        return new ReplicaConfig(replicaId, view, 400, 1 << 20, 10_000, INSTANCE_WINDOW_DEFAULT, 256, 64 * 1024, 30_000,
                 2_000, 4, 1_024, 32, false, PIPELINE_DEFAULT);
     }
 

@@ -5,6 +5,7 @@ import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.ConsensusMessage;
 import io.phalanx.core.message.ReplicaMessage;
+import io.phalanx.core.message.RequestId;
 import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.VoteHistory;
@@ -13,7 +14,9 @@ import io.phalanx.core.view.QuorumSystem;
 import io.phalanx.core.view.View;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 
@@ -151,6 +154,17 @@ final class ReplicaState {
             return null;
         }
         return instances.computeIfAbsent(consensusId, c -> new Instance(c, regency));
+    }
+
+    /** The requests in the values of the open instances before {@code consensusId}: in flight already. */
+    Set<RequestId> requestsOpenBefore(long consensusId) {
+        Set<RequestId> ids = new HashSet<>();
+        for (Instance earlier : instances.headMap(consensusId).values()) {
+            if (earlier.hasValue()) {
+                earlier.batch.requests().forEach(r -> ids.add(r.id()));
+            }
+        }
+        return ids;
     }
 
     /** The timestamp a value for {@code consensusId} may not go below: its predecessor's. */

@@ -34,7 +34,7 @@ public final class ClusterConfigLoader {
             "reconnectInitialMs", "reconnectMaxMs");
     private static final Set<String> BATCH_KEYS = Set.of("requestsMax", "bytesMax", "pipelineMax");
     /** Largest {@code batch.pipelineMax}: the core's window of instances it buffers votes for. */
-    static final int PIPELINE_MAX_LIMIT = 64;
+    static final int PIPELINE_MAX_LIMIT = io.phalanx.core.replica.ReplicaConfig.INSTANCE_WINDOW_DEFAULT;
     private static final Set<String> LIMIT_KEYS = Set.of("frameBytesMax", "outboundQueueFramesMax", "outboundQueueBytesMax",
             "decisionLogMax");
 
