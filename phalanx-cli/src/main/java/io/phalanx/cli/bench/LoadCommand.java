@@ -16,101 +16,133 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code phalanx bench load}: the load generator process that {@code bench throughput} and
- * {@code bench timeline} start. Closed loop: {@code --outstanding} operations are always in
- * flight, spread over the given client ids; each completion starts the next operation. Writes
- * per-second completion counts ({@code samples.csv}, flushed every second), the latencies of
- * the measured window as an HdrHistogram ({@code latency.hgrm}, base64) and the failures.
+ * {@code bench timeline} start. Closed loop: during a phase, its {@code outstanding} operations
+ * are always in flight, spread over the given client ids; each completion starts the next
+ * operation. Phases ({@code --phase}, see {@link LoadPhase}) run one after another in this one
+ * JVM, so later phases find its hot paths compiled and its connections up: a fresh JVM per
+ * client count would measure the load generator's own warm-up. Between phases the previous
+ * phase's operations are allowed to finish first.
+ *
+ * <p>Each phase writes, in its own folder, the per-second completion counts ({@code samples.csv},
+ * flushed every second), the latencies of its measured window as an HdrHistogram
+ * ({@code latency.hgrm}, base64), its failures, and last an empty {@code done} file.
  */
 @Command(name = "load", hidden = true, mixinStandardHelpOptions = true,
         description = "Closed-loop load generator used by the other bench commands.")
 public final class LoadCommand implements Callable<Integer> {
+    /** How long a phase's operations may take to finish after it ends (the call timeout). */
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+
     @Option(names = "--config", required = true)
     Path config;
     @Option(names = "--ids", required = true, split = ",", description = "Client ids to use (their keys next to the config).")
     List<Long> ids;
-    @Option(names = "--outstanding", required = true)
-    int outstanding;
+    @Option(names = "--phase", required = true, description = "NAME:OUTSTANDING:WARMUP:DURATION; repeatable, run in order.")
+    List<String> phaseSpecs;
     @Option(names = "--request-bytes", defaultValue = "0")
     int requestBytes;
-    @Option(names = "--warmup-s", defaultValue = "5")
-    int warmupSeconds;
-    @Option(names = "--duration-s", defaultValue = "10")
-    int durationSeconds;
     @Option(names = "--out", required = true)
     Path out;
 
+    /** The state of the running phase that its operations report to. */
+    private static final class PhaseState {
+        final Histogram latencyMicros = new Histogram(60_000_000L, 3);
+        final AtomicLong completed = new AtomicLong();
+        final AtomicLong failed = new AtomicLong();
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicBoolean measuring = new AtomicBoolean(false);
+    }
+
     @Override
     public Integer call() throws Exception {
-        Files.createDirectories(out);
-        int clientCount = Math.min(outstanding, ids.size());
+        List<LoadPhase> phases = phaseSpecs.stream().map(LoadPhase::parse).toList();
+        int outstandingMax = LoadPhase.outstandingMax(phases);
+        int clientCount = Math.min(outstandingMax, ids.size());
         List<Client> clients = new ArrayList<>();
-        Histogram latencyMicros = new Histogram(60_000_000L, 3);
-        AtomicLong completed = new AtomicLong();
-        AtomicLong failed = new AtomicLong();
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicBoolean measuring = new AtomicBoolean(false);
         Bytes operation = Bytes.copyOf(new byte[requestBytes]);
         try {
             for (int i = 0; i < clientCount; i++) {
-                int share = outstanding / clientCount + (i < outstanding % clientCount ? 1 : 0);
+                int share = outstandingMax / clientCount + (i < outstandingMax % clientCount ? 1 : 0);
                 clients.add(Client.builder().config(config).id(ids.get(i)).outstandingMax(Math.max(1, share))
-                        .callTimeout(Duration.ofSeconds(60)).build());
-                for (int slot = 0; slot < share; slot++) {
-                    next(clients.get(i), operation, running, measuring, latencyMicros, completed, failed);
-                }
+                        .callTimeout(CALL_TIMEOUT).build());
             }
-            try (PrintWriter samples = new PrintWriter(Files.newBufferedWriter(out.resolve("samples.csv")))) {
-                samples.println("second,ops,measured");
-                long previous = 0;
-                for (int second = 1; second <= warmupSeconds + durationSeconds; second++) {
-                    Thread.sleep(1_000);
-                    measuring.set(second >= warmupSeconds);
-                    long now = completed.get();
-                    samples.println(second + "," + (now - previous) + "," + (second > warmupSeconds ? 1 : 0));
-                    samples.flush();
-                    previous = now;
-                }
+            for (LoadPhase phase : phases) {
+                run(phase, clients, operation);
             }
-            running.set(false);
-            measuring.set(false);
-            synchronized (latencyMicros) {
-                ByteBuffer buffer = ByteBuffer.allocate(latencyMicros.getNeededByteBufferCapacity());
-                int length = latencyMicros.encodeIntoCompressedByteBuffer(buffer);
-                Files.writeString(out.resolve("latency.hgrm"), Base64.getEncoder().encodeToString(
-                        java.util.Arrays.copyOf(buffer.array(), length)));
-            }
-            Files.writeString(out.resolve("failures.txt"), Long.toString(failed.get()));
         } finally {
             clients.forEach(Client::close);
         }
         return 0;
     }
 
-    private static void next(Client client, Bytes operation, AtomicBoolean running, AtomicBoolean measuring,
-                             Histogram latencyMicros, AtomicLong completed, AtomicLong failed) {
-        if (!running.get()) {
+    private void run(LoadPhase phase, List<Client> clients, Bytes operation) throws Exception {
+        Path dir = out.resolve(phase.name());
+        Files.createDirectories(dir);
+        PhaseState state = new PhaseState();
+        for (int slot = 0; slot < phase.outstanding(); slot++) {
+            next(clients.get(slot % clients.size()), operation, state);
+        }
+        try (PrintWriter samples = new PrintWriter(Files.newBufferedWriter(dir.resolve("samples.csv")))) {
+            samples.println("second,ops,measured");
+            long previous = 0;
+            long startNanos = System.nanoTime();
+            for (int second = 1; second <= phase.seconds(); second++) {
+                // Against the start, not the previous wake-up: a late wake-up must not stretch the run.
+                long sleepNanos = startNanos + second * 1_000_000_000L - System.nanoTime();
+                if (sleepNanos > 0) {
+                    Thread.sleep(sleepNanos / 1_000_000, (int) (sleepNanos % 1_000_000));
+                }
+                state.measuring.set(second >= phase.warmupSeconds());
+                long now = state.completed.get();
+                samples.println(second + "," + (now - previous) + "," + (second > phase.warmupSeconds() ? 1 : 0));
+                samples.flush();
+                previous = now;
+            }
+        }
+        state.measuring.set(false);
+        state.running.set(false);
+        long drainUntil = System.nanoTime() + CALL_TIMEOUT.toNanos() + 5_000_000_000L;
+        while (state.inFlight.get() > 0 && System.nanoTime() < drainUntil) {
+            Thread.sleep(5);
+        }
+        synchronized (state.latencyMicros) {
+            ByteBuffer buffer = ByteBuffer.allocate(state.latencyMicros.getNeededByteBufferCapacity());
+            int length = state.latencyMicros.encodeIntoCompressedByteBuffer(buffer);
+            Files.writeString(dir.resolve("latency.hgrm"), Base64.getEncoder().encodeToString(
+                    java.util.Arrays.copyOf(buffer.array(), length)));
+        }
+        Files.writeString(dir.resolve("failures.txt"), Long.toString(state.failed.get()));
+        Files.writeString(dir.resolve("done"), "");
+    }
+
+    private static void next(Client client, Bytes operation, PhaseState state) {
+        if (!state.running.get()) {
             return;
         }
+        state.inFlight.incrementAndGet();
         long start = System.nanoTime();
         client.invokeAsync(operation).whenComplete((result, error) -> {
+            state.inFlight.decrementAndGet();
             if (error != null) {
-                if (running.get()) {
-                    failed.incrementAndGet();
+                if (state.running.get()) {
+                    state.failed.incrementAndGet();
                 }
             } else {
-                completed.incrementAndGet();
-                if (measuring.get()) {
+                state.completed.incrementAndGet();
+                if (state.measuring.get()) {
                     long micros = Math.max(1, (System.nanoTime() - start) / 1_000);
-                    synchronized (latencyMicros) {
-                        latencyMicros.recordValue(Math.min(micros, latencyMicros.getHighestTrackableValue()));
+                    synchronized (state.latencyMicros) {
+                        state.latencyMicros.recordValue(Math.min(micros, state.latencyMicros.getHighestTrackableValue()));
                     }
                 }
             }
-            next(client, operation, running, measuring, latencyMicros, completed, failed);
+            next(client, operation, state);
         });
     }
 }

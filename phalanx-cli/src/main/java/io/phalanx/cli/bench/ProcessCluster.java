@@ -28,6 +28,8 @@ import java.util.SplittableRandom;
  */
 final class ProcessCluster implements AutoCloseable {
     static final int CLIENTS = 8;
+    /** Beyond a phase's own length: the generator's start, connecting, and its last calls finishing. */
+    private static final int LOAD_GRACE_SECONDS = 90;
 
     private final Path directory;
     private final Path clusterFile;
@@ -134,37 +136,62 @@ final class ProcessCluster implements AutoCloseable {
         }
     }
 
-    /** Runs the load generator as its own process and waits for it; returns its output directory. */
-    Path runLoad(String name, int outstanding, int requestBytes, int warmupSeconds, int durationSeconds)
-            throws IOException, InterruptedException {
-        Path out = directory.resolve(name);
-        Process load = startLoad(out, outstanding, requestBytes, warmupSeconds, durationSeconds);
-        return awaitLoad(load, out, warmupSeconds + durationSeconds);
-    }
-
-    /** Starts the load generator without waiting; see {@link #awaitLoad}. */
-    Process startLoad(Path out, int outstanding, int requestBytes, int warmupSeconds, int durationSeconds)
-            throws IOException {
+    /**
+     * Starts the load generator as its own process, running {@code phases} in order; phase
+     * {@code p} writes to {@code out/p.name()}. Wait for each with {@link #awaitPhase}.
+     */
+    Process startLoad(Path out, int requestBytes, List<LoadPhase> phases) throws IOException {
         String ids = String.join(",", clientIds().stream().map(String::valueOf).toList());
         Files.createDirectories(out);
-        List<String> command = List.of(javaExecutable(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                "io.phalanx.cli.PhalanxCommand", "bench", "load", "--config", clusterFile.toString(),
-                "--ids", ids, "--outstanding", Integer.toString(outstanding),
-                "--request-bytes", Integer.toString(requestBytes), "--warmup-s", Integer.toString(warmupSeconds),
-                "--duration-s", Integer.toString(durationSeconds), "--out", out.toString());
+        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx512m", "-cp",
+                System.getProperty("java.class.path"), "io.phalanx.cli.PhalanxCommand", "bench", "load",
+                "--config", clusterFile.toString(), "--ids", ids, "--request-bytes", Integer.toString(requestBytes),
+                "--out", out.toString()));
+        for (LoadPhase phase : phases) {
+            command.add("--phase");
+            command.add(phase.spec());
+        }
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.resolve("load.log").toFile())
                 .start();
     }
 
-    static Path awaitLoad(Process load, Path out, int seconds) throws InterruptedException, IOException {
-        if (!load.waitFor(seconds + 60L, java.util.concurrent.TimeUnit.SECONDS)) {
+    /**
+     * Waits until the load generator has finished {@code phase} (its {@code done} file appears)
+     * and returns what it measured. Call it for the phases in order: the wait allows the phase's
+     * own length plus a grace period, counted from the call.
+     */
+    static LoadResult awaitPhase(Process load, Path out, LoadPhase phase) throws InterruptedException, IOException {
+        Path dir = out.resolve(phase.name());
+        long deadline = System.nanoTime() + (phase.seconds() + LOAD_GRACE_SECONDS) * 1_000_000_000L;
+        while (!Files.exists(dir.resolve("done"))) {
+            if (!load.isAlive()) {
+                // It may have written the file just before exiting.
+                if (Files.exists(dir.resolve("done"))) {
+                    break;
+                }
+                throw new IOException("the load generator exited (" + load.exitValue() + ") before finishing phase "
+                        + phase.name() + "; see " + out.resolve("load.log"));
+            }
+            if (System.nanoTime() > deadline) {
+                load.destroyForcibly();
+                throw new IOException("the load generator did not finish phase " + phase.name() + "; see "
+                        + out.resolve("load.log"));
+            }
+            Thread.sleep(100);
+        }
+        return LoadResult.read(dir);
+    }
+
+    /** Waits for the load generator to exit after its last phase. */
+    static void awaitExit(Process load, Path out) throws InterruptedException, IOException {
+        if (!load.waitFor(LOAD_GRACE_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
             load.destroyForcibly();
-            throw new IOException("the load generator did not finish; see " + out.resolve("load.log"));
+            throw new IOException("the load generator did not exit after its last phase; see " + out.resolve("load.log"));
         }
         if (load.exitValue() != 0) {
-            throw new IOException("the load generator failed (exit " + load.exitValue() + "); see " + out.resolve("load.log"));
+            throw new IOException("the load generator failed (exit " + load.exitValue() + "); see "
+                    + out.resolve("load.log"));
         }
-        return out;
     }
 
     @Override

@@ -27,21 +27,21 @@ import java.util.concurrent.Callable;
  * transport, TLS and service, and no replication, so {@code efficiency = throughput × n ÷
  * baseline} (on one machine every replica does the baseline's work, so 1.0 is the ceiling).
  *
- * <p>Warm-up: the replica JVMs of a (size, configuration) cluster stay up across its client
- * counts, so only its first run needs the full {@code --warmup} (JIT, buffer pools, TLS
- * sessions on the replicas). Each run's load generator is a fresh JVM, so later runs still get
- * {@code --rewarmup} seconds for it to compile its hot paths and connect. The first run's
- * per-second counts, warm-up included, go to {@code warmup.csv} and a chart per size, which
- * shows whether {@code --warmup} was long enough.
+ * <p>Warm-up: the replica JVMs of a (size, configuration) cluster and its one load-generator
+ * JVM stay up across its client counts, so only the first phase needs the full
+ * {@code --warmup} (JIT, buffer pools, TLS sessions); each client count then gets
+ * {@code --rewarmup} seconds to reach its steady state before it is measured. The warm-up
+ * phase's per-second counts go to {@code warmup.csv} and a chart per size, which shows whether
+ * {@code --warmup} was long enough.
  */
 @Command(name = "throughput", mixinStandardHelpOptions = true,
         description = {"Throughput/latency matrix with replicas as separate processes; CSV and PNG charts.",
                 "Default: the full matrix (sizes 0/0 0/1024 1024/0 1024/1024; BFT n=4,7,10 and CFT n=3,5,7;",
                 "1, 10, 50, 200 clients; 60 s measured per run: about 2.6 hours).",
-                "The replicas of a cluster stay up across its client counts. Each cluster is first warmed up",
-                "for --warmup seconds (default 60) under the largest client count, so the JIT sees the hot",
-                "paths quickly; then every client count gets --rewarmup seconds (default 10, or --warmup if",
-                "shorter) for its fresh load-generator JVM before it is measured.",
+                "The replicas and the load generator of a cluster stay up across its client counts. Each",
+                "cluster is first warmed up for --warmup seconds (default 60) under the largest client count,",
+                "so the JIT sees the hot paths quickly; then every client count gets --rewarmup seconds",
+                "(default 10, or --warmup if shorter) to settle before it is measured.",
                 "warmup.csv and warmup-REQ-REPLY.png: ops/s second by second over each cluster's warm-up",
                 "run, to check that --warmup was long enough.",
                 "--quick: BFT n=4 and the baseline, 0/0, 10 clients, 5 s + 5 s (about a minute)."})
@@ -121,23 +121,33 @@ public final class ThroughputCommand implements Callable<Integer> {
                         cluster.pipelineMax(pipeline);
                     }
                     cluster.startAll();
-                    // Warm up under the heaviest load: at one client the JIT would take minutes to
-                    // compile the hot paths (with five JVMs on two cores even longer).
-                    LoadResult warm = LoadResult.read(cluster.runLoad("warmup", warmupClients, bytes[0],
-                            warmupSeconds, 0));
-                    recordWarmup(config, bytes, warmupClients, warm);
-                    System.err.printf(Locale.ROOT, "      %-12s %s  warmed up %d s at %d clients, last second %d ops/s%n",
-                            config.name(), size, warmupSeconds, warmupClients,
-                            warm.opsPerSecond().isEmpty() ? 0 : warm.opsPerSecond().get(warm.opsPerSecond().size() - 1));
-                    for (int i = 0; i < clientList.size(); i++) {
-                        int c = clientList.get(i);
-                        LoadResult result = LoadResult.read(cluster.runLoad("load-" + c, c, bytes[0],
-                                rewarmupSeconds, durationSeconds));
-                        record(config, size, bytes, c, result, baseline);
-                        if (i == clientList.size() - 1) {
-                            result.latencyMicros().setTag(config.name() + " (" + c + " clients)");
-                            cdfs.put(config.name(), result.latencyMicros());
+                    // One load generator runs every client count of this cluster, after warming
+                    // up (with the replicas) under the heaviest load: at one client the JIT would
+                    // take minutes to compile the hot paths (with five JVMs on two cores even longer).
+                    LoadPhase warmupPhase = new LoadPhase("warmup", warmupClients, warmupSeconds, 0);
+                    List<LoadPhase> phases = new ArrayList<>(List.of(warmupPhase));
+                    for (int c : clientList) {
+                        phases.add(new LoadPhase("load-" + c, c, rewarmupSeconds, durationSeconds));
+                    }
+                    Path loadDir = runDir.resolve("load");
+                    Process generator = cluster.startLoad(loadDir, bytes[0], phases);
+                    try {
+                        LoadResult warm = ProcessCluster.awaitPhase(generator, loadDir, warmupPhase);
+                        recordWarmup(config, bytes, warmupClients, warm);
+                        System.err.printf(Locale.ROOT, "      %-12s %s  warmed up %d s at %d clients, last second %d ops/s%n",
+                                config.name(), size, warmupSeconds, warmupClients,
+                                warm.opsPerSecond().isEmpty() ? 0 : warm.opsPerSecond().get(warm.opsPerSecond().size() - 1));
+                        for (LoadPhase phase : phases.subList(1, phases.size())) {
+                            LoadResult result = ProcessCluster.awaitPhase(generator, loadDir, phase);
+                            record(config, size, bytes, phase.outstanding(), result, baseline);
+                            if (phase == phases.get(phases.size() - 1)) {
+                                result.latencyMicros().setTag(config.name() + " (" + phase.outstanding() + " clients)");
+                                cdfs.put(config.name(), result.latencyMicros());
+                            }
                         }
+                        ProcessCluster.awaitExit(generator, loadDir);
+                    } finally {
+                        generator.destroyForcibly();
                     }
                 }
             }

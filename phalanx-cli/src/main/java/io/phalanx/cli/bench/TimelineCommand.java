@@ -64,8 +64,9 @@ public final class TimelineCommand implements Callable<Integer> {
         try (ProcessCluster cluster = ProcessCluster.create(runDir, 4, 1, Mode.BFT, heap, List.of("--service", "noop"),
                 DECISION_LOG_MAX)) {
             cluster.startAll();
-            Path loadDir = runDir.resolve("load");
-            Process generator = cluster.startLoad(loadDir, load, 0, 0, seconds);
+            LoadPhase phase = new LoadPhase("load", load, 0, seconds);
+            Path loadDir = runDir.resolve(phase.name());
+            Process generator = cluster.startLoad(runDir, 0, List.of(phase));
             long startNanos = awaitFirstSample(loadDir.resolve("samples.csv")) - 1_000_000_000L;
             for (Event event : events) {
                 long at = startNanos + event.second() * 1_000_000_000L;
@@ -80,8 +81,8 @@ public final class TimelineCommand implements Callable<Integer> {
                 happened.add(event.second() + "," + event.label());
                 System.err.printf(Locale.ROOT, "[%3d s] %s%n", event.second(), event.label());
             }
-            ProcessCluster.awaitLoad(generator, loadDir, seconds);
-            LoadResult result = LoadResult.read(loadDir);
+            LoadResult result = ProcessCluster.awaitPhase(generator, runDir, phase);
+            ProcessCluster.awaitExit(generator, runDir);
             CsvTable timeline = new CsvTable("second", "ops");
             for (int i = 0; i < result.opsPerSecond().size(); i++) {
                 timeline.addRow(i + 1, result.opsPerSecond().get(i));

@@ -36,9 +36,10 @@ class BenchCommandTest {
         assertThat(ImageIO.read(out.resolve("latency-cdf-0-0.png").toFile())).isNotNull();
 
         // Each cluster warms up once under the largest client count (--warmup, nothing measured);
-        // every client count then gets --rewarmup before its measured window.
+        // every client count then gets --rewarmup before its measured window, all phases of one
+        // load-generator JVM.
         for (String cluster : List.of("unreplicated-0-0", "bft4-0-0")) {
-            Path runs = out.resolve("runs").resolve(cluster);
+            Path runs = out.resolve("runs").resolve(cluster).resolve("load");
             assertThat(CsvTable.read(runs.resolve("warmup").resolve("samples.csv")).rowCount()).isEqualTo(2);
             assertThat(CsvTable.read(runs.resolve("load-1").resolve("samples.csv")).rowCount()).isEqualTo(1 + 3);
             assertThat(CsvTable.read(runs.resolve("load-2").resolve("samples.csv")).rowCount()).isEqualTo(1 + 3);
