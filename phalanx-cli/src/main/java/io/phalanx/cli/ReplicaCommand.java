@@ -5,6 +5,7 @@ import io.phalanx.runtime.config.ConfigException;
 import io.phalanx.sim.kv.KeyValueService;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import io.phalanx.runtime.transport.NetworkThreads;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -41,6 +42,10 @@ public final class ReplicaCommand implements Callable<Integer> {
     @Option(names = "--reply-bytes", defaultValue = "0", description = "Reply size of the noop service (default: 0).")
     int replyBytes;
 
+    @Option(names = "--io-threads", defaultValue = "1", description = "Network threads for the mesh, the client port"
+            + " and the protocol together (default: ${DEFAULT-VALUE}; the protocol runs on one of them).")
+    int ioThreads;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -52,7 +57,15 @@ public final class ReplicaCommand implements Callable<Integer> {
             default -> throw new CommandLine.ParameterException(spec.commandLine(),
                     "--service must be kv or noop, got '" + service + "'");
         };
-        Replica.Builder builder = Replica.builder().config(config).id(id).service(chosen);
+        if (ioThreads < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--io-threads must be at least 1");
+        }
+        try (NetworkThreads threads = NetworkThreads.start("replica " + id + " io", ioThreads)) {
+            return run(Replica.builder().config(config).id(id).service(chosen).networkThreads(threads));
+        }
+    }
+
+    private int run(Replica.Builder builder) throws InterruptedException {
         if (key != null) {
             builder.privateKey(key);
         }

@@ -17,6 +17,7 @@ import io.phalanx.runtime.keys.KeyFiles;
 import io.phalanx.runtime.keys.NodeIdentity;
 import io.phalanx.runtime.transport.ClientTransport;
 import io.phalanx.runtime.transport.FrameHandler;
+import io.phalanx.runtime.transport.NetworkThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,9 +109,9 @@ public final class Client implements AutoCloseable {
         return new Builder();
     }
 
-    private void start(ClusterConfig config, NodeIdentity identity) throws IOException {
+    private void start(ClusterConfig config, NodeIdentity identity, NetworkThreads threads) throws IOException {
         MessageCodec codec = new MessageCodec(config.limits().frameBytesMax());
-        transport = ClientTransport.start(config, id, identity, replyHandler(codec));
+        transport = ClientTransport.start(config, id, identity, replyHandler(codec), threads);
         List<Integer> replicas = config.replicas().stream().map(ReplicaEntry::id).toList();
         ClientTransport connections = transport;
         loop.broadcaster(new ClientLoop.Broadcaster() {
@@ -272,6 +273,7 @@ public final class Client implements AutoCloseable {
         private Long retransmitTimeoutMs;
         private Long session;
         private InstantSource clock = InstantSource.system();
+        private NetworkThreads networkThreads;
 
         private Builder() {
         }
@@ -353,6 +355,17 @@ public final class Client implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs the client's connections on {@code threads}, shared with other clients or
+         * replicas of the process, instead of on two I/O threads of its own. The caller closes
+         * them, after the clients. A process with many clients (a load generator, an
+         * application server) should share one small set.
+         */
+        public Builder networkThreads(NetworkThreads threads) {
+            this.networkThreads = Objects.requireNonNull(threads, "threads");
+            return this;
+        }
+
         Builder clock(InstantSource source) {
             this.clock = Objects.requireNonNull(source, "source");
             return this;
@@ -379,7 +392,7 @@ public final class Client implements AutoCloseable {
             }
             NodeIdentity node = identity != null ? identity : KeyFiles.loadIdentity(keyFile(), self.certificate());
             Client client = new Client(this, cluster, node);
-            client.start(cluster, node);
+            client.start(cluster, node, networkThreads);
             return client;
         }
 

@@ -23,9 +23,9 @@ import java.util.function.Consumer;
  * bounded queue in the order the protocol thread produced them, so a query sees every decision
  * of the steps before it and never races with execution.
  *
- * <p>Decisions must never be lost: when the queue is full the protocol thread waits
- * ({@link #submitDecision}), which is the backpressure that eventually fills — and drops from —
- * the bounded inbound queue; the protocol retransmits. Queries and resends are best effort
+ * <p>Decisions must never be lost: when the queue is full the protocol's step waits
+ * ({@link #submitDecision}), and the replica reads no more input until there is room: that is
+ * the backpressure (TCP's, on the protocol's network thread). Queries and resends are best effort
  * (dropped and counted when the queue is full; the client retries).
  */
 final class ExecutionLoop implements Runnable {
@@ -77,9 +77,12 @@ final class ExecutionLoop implements Runnable {
         this.replies = sender;
     }
 
-    /** Blocks while the queue is full: a decision is never dropped. */
-    void submitDecision(Decision decision) throws InterruptedException {
-        tasks.put(new Execute(decision));
+    /**
+     * Queues a decision, waiting up to {@code waitMs} for room; false if there was none. The
+     * caller retries: a decision is never dropped.
+     */
+    boolean submitDecision(Decision decision, long waitMs) throws InterruptedException {
+        return tasks.offer(new Execute(decision), waitMs, TimeUnit.MILLISECONDS);
     }
 
     void submitQuery(Request request) {

@@ -1,5 +1,6 @@
 package io.phalanx.runtime;
 
+import io.netty.util.concurrent.EventExecutor;
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Decision;
@@ -16,31 +17,43 @@ import org.slf4j.LoggerFactory;
 import java.time.InstantSource;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * A replica's protocol thread: the only thread that calls {@link ReplicaCore#step}. Netty I/O
- * threads decode frames and {@link #offer} inputs into a bounded queue (a full queue drops the
- * input, counts it and logs a rate-limited WARN: the protocol retransmits, and an unbounded
- * queue would let one fast peer exhaust memory). The thread takes inputs one at a time and
- * executes each {@link Output}: decisions, queries and resends go to the {@link ExecutionLoop},
+ * A replica's protocol driver: the only code that calls {@link ReplicaCore#step}, always on one
+ * network thread (a Netty event loop, {@link #start}). Inputs that arrive on that thread — the
+ * frames of every connection it serves — are stepped at once, in the read callback: no queue,
+ * no thread hand-off, and the messages a step sends are flushed together when the read batch
+ * ends. Inputs from other threads (connections on other network threads) become tasks on it,
+ * at most {@code inputsMax} waiting at once; beyond that an input is dropped, counted, and
+ * logged (rate-limited WARN): the protocol retransmits, and an unbounded backlog would let one
+ * fast peer exhaust memory. Decisions, queries and resends go to the {@link ExecutionLoop};
  * messages are encoded once per step and handed to the mesh.
  *
- * <p>Timers: the core's {@code wakeAtMs} becomes the poll timeout of the queue, and the
- * {@code Tick} is delivered by this same thread when it is reached. So a tick can never be lost
- * to a full queue and no timer needs cancelling across threads. The earliest wanted time is
- * kept (a tick that comes early is harmless) — replacing it with every step's later value
- * would postpone ticks forever under steady traffic. Time is {@code System.currentTimeMillis()}
- * (via an {@link InstantSource}), as the core compares it with batch timestamps of other replicas.
+ * <p>Why on the network thread: on a machine running several replicas per core every
+ * hand-off between threads waits in a run queue, and a consensus instance is a chain of them
+ * (propose, write, accept: each received, stepped and answered). Here a replica with one network
+ * thread (the default) handles a message from socket to socket without waking anyone. The cost:
+ * a step, including signature checks, delays the connections of that thread; and when the
+ * execution queue is full the step waits for it, so the replica stops reading until its service
+ * catches up (backpressure by TCP instead of dropped inputs).
+ *
+ * <p>Timers: the core's {@code wakeAtMs} becomes one scheduled task on the same thread, which
+ * delivers the {@code Tick}; so a tick can never be lost to a full queue. The earliest wanted
+ * time is kept (a tick that comes early is harmless) — replacing it with every step's later
+ * value would postpone ticks forever under steady traffic. Time is
+ * {@code System.currentTimeMillis()} (via an {@link InstantSource}), as the core compares it with
+ * batch timestamps of other replicas.
  */
-final class ProtocolLoop implements Runnable {
+final class ProtocolLoop {
     private static final Logger log = LoggerFactory.getLogger(ProtocolLoop.class);
-    /** Longest the thread sleeps without a timer, so it notices {@link #stop()} promptly. */
-    private static final long IDLE_POLL_MS = 200;
+    /** How often a step waiting for room in the execution queue checks whether the replica stops. */
+    private static final long DECISION_WAIT_MS = 100;
 
     /** Where encoded replica messages go: the mesh. */
     @FunctionalInterface
@@ -54,14 +67,19 @@ final class ProtocolLoop implements Runnable {
     private final MessageCodec codec;
     private final ExecutionLoop execution;
     private final InstantSource clock;
-    private final BlockingQueue<Input> inputs;
+    private final int inputsMax;
+    private final AtomicInteger waiting = new AtomicInteger();
     private final Consumer<ReplicaStatus.Core> statusSink;
     private final Consumer<Throwable> onFatal;
     private final RateLimitedWarning inboundDrops = new RateLimitedWarning(log);
     private final AtomicLong encodeFailures = new AtomicLong();
     private volatile MessageSender mesh = (to, frame) -> false;
+    private volatile EventExecutor thread;
     private volatile boolean running = true;
+    // Confined to the protocol's thread:
     private long wakeAtMs = Output.NEVER;
+    private ScheduledFuture<?> timer;
+    private long timerAtMs = Output.NEVER;
     private int reportedRegency;
     private int reportedLeader;
 
@@ -73,7 +91,7 @@ final class ProtocolLoop implements Runnable {
         this.codec = codec;
         this.execution = execution;
         this.clock = clock;
-        this.inputs = new ArrayBlockingQueue<>(inputsMax);
+        this.inputsMax = inputsMax;
         this.statusSink = statusSink;
         this.onFatal = onFatal;
         this.reportedRegency = core.regency();
@@ -85,11 +103,34 @@ final class ProtocolLoop implements Runnable {
         this.mesh = sender;
     }
 
-    /** Called from I/O threads; never blocks. */
+    /** Runs the protocol on {@code executor} from now on; inputs offered before are dropped. */
+    void start(EventExecutor executor) {
+        this.thread = executor;
+    }
+
+    /** From any thread; never blocks (except as described for a full execution queue, on the protocol's thread). */
     void offer(Input input, String from) {
-        if (!inputs.offer(input)) {
-            inboundDrops.record("{}: inbound queue full ({} inputs), dropping input from {}", name,
-                    inputs.size(), from);
+        EventExecutor executor = thread;
+        if (!running || executor == null) {
+            return;
+        }
+        if (executor.inEventLoop()) {
+            step(input);
+            return;
+        }
+        if (waiting.incrementAndGet() > inputsMax) {
+            waiting.decrementAndGet();
+            inboundDrops.record("{}: {} inputs wait for the protocol thread, dropping input from {}", name, inputsMax,
+                    from);
+            return;
+        }
+        try {
+            executor.execute(() -> {
+                waiting.decrementAndGet();
+                step(input);
+            });
+        } catch (RejectedExecutionException shuttingDown) {
+            waiting.decrementAndGet();
         }
     }
 
@@ -102,34 +143,35 @@ final class ProtocolLoop implements Runnable {
     }
 
     int queued() {
-        return inputs.size();
+        return waiting.get();
     }
 
-    void stop() {
+    /** No step starts after this; waits (at most {@code waitMs}) for one in progress on the protocol's thread. */
+    void stop(long waitMs) {
         running = false;
+        EventExecutor executor = thread;
+        if (executor != null && !executor.inEventLoop() && !executor.isShuttingDown()) {
+            try {
+                executor.submit(() -> { }).awaitUninterruptibly(waitMs);
+            } catch (RejectedExecutionException shuttingDown) {
+                // nothing runs there any more
+            }
+        }
     }
 
-    @Override
-    public void run() {
+    private void step(Input input) {
+        if (!running) {
+            return;
+        }
         try {
-            while (running) {
-                long now = clock.millis();
-                if (now >= wakeAtMs) {
-                    wakeAtMs = Output.NEVER;
-                    step(now, new Input.Tick());
-                    continue;
-                }
-                long waitMs = wakeAtMs == Output.NEVER ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, wakeAtMs - now);
-                Input input = inputs.poll(Math.max(1, waitMs), TimeUnit.MILLISECONDS);
-                if (input != null) {
-                    step(clock.millis(), input);
-                }
-            }
+            step(clock.millis(), input);
         } catch (InterruptedException e) {
+            running = false; // the network thread is shutting down while waiting for the execution queue
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
             // A broken invariant in the core: stop loudly rather than continue with corrupt state.
-            log.error("{}: protocol thread stopped: {}", name, e.toString(), e);
+            running = false;
+            log.error("{}: protocol stopped: {}", name, e.toString(), e);
             onFatal.accept(e);
         }
     }
@@ -137,7 +179,12 @@ final class ProtocolLoop implements Runnable {
     private void step(long nowMs, Input input) throws InterruptedException {
         Output output = core.step(nowMs, input);
         for (Decision decision : output.decisions()) {
-            execution.submitDecision(decision);
+            // Never dropped: wait for room (backpressure), unless the replica is stopping.
+            while (!execution.submitDecision(decision, DECISION_WAIT_MS)) {
+                if (!running) {
+                    return;
+                }
+            }
         }
         send(output);
         for (Request request : output.unordered()) {
@@ -151,7 +198,40 @@ final class ProtocolLoop implements Runnable {
         } else if (output.wakeAtMs() < wakeAtMs) {
             wakeAtMs = output.wakeAtMs();
         }
+        armTimer(nowMs);
         publishStatus();
+    }
+
+    /** Makes sure a timer task is due no later than {@link #wakeAtMs}. */
+    private void armTimer(long nowMs) {
+        if (wakeAtMs == Output.NEVER || (timer != null && timerAtMs <= wakeAtMs)) {
+            return; // nothing wanted, or a timer at least as early is already pending
+        }
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        timerAtMs = wakeAtMs;
+        try {
+            timer = thread.schedule(this::onTimer, Math.max(0, wakeAtMs - nowMs), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException shuttingDown) {
+            timer = null;
+            timerAtMs = Output.NEVER;
+        }
+    }
+
+    private void onTimer() {
+        timer = null;
+        timerAtMs = Output.NEVER;
+        if (!running) {
+            return;
+        }
+        long now = clock.millis();
+        if (wakeAtMs != Output.NEVER && now >= wakeAtMs) {
+            wakeAtMs = Output.NEVER;
+            step(new Input.Tick());
+        } else {
+            armTimer(now); // fired a little early (clock granularity): wait for the rest
+        }
     }
 
     private void send(Output output) {

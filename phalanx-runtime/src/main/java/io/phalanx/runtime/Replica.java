@@ -22,6 +22,7 @@ import io.phalanx.runtime.keys.KeyFiles;
 import io.phalanx.runtime.keys.NodeIdentity;
 import io.phalanx.runtime.transport.ClientFrameHandler;
 import io.phalanx.runtime.transport.ClientPortServer;
+import io.phalanx.runtime.transport.NetworkThreads;
 import io.phalanx.runtime.transport.FrameHandler;
 import io.phalanx.runtime.transport.ReplicaMesh;
 import org.slf4j.Logger;
@@ -50,13 +51,13 @@ import java.util.concurrent.TimeUnit;
  * }
  * }</pre>
  *
- * <p>Threads (see {@code docs/ARCHITECTURE.md}, "Runtime drivers"): Netty I/O threads of the
- * mesh and of the client port decode frames and queue them for the single protocol thread
- * ({@link ProtocolLoop}), which runs the {@link ReplicaCore} and its timers; decided batches,
- * read-only queries and reply resends go to the single execution thread ({@link ExecutionLoop}),
- * which runs the {@link Service} and sends replies. Signatures of requests and votes are checked
- * on the I/O threads as they arrive, so that the core's checks on the protocol thread mostly hit
- * a cache of verified signatures.
+ * <p>Threads (see {@code docs/ARCHITECTURE.md}, "Runtime drivers"): network threads (Netty event
+ * loops; one by default, or {@link Builder#networkThreads shared ones}) run TLS and framing for
+ * the mesh and the client port, decode frames, and run the {@link ReplicaCore} with its timers
+ * ({@link ProtocolLoop}) on one of them; decided batches, read-only queries and reply resends go
+ * to the single execution thread ({@link ExecutionLoop}), which runs the {@link Service} and
+ * sends replies. Client signatures are checked as requests are decoded, so that the core's own
+ * checks of the same bytes mostly hit a cache of verified signatures.
  *
  * <p>Identity comes only from the transport: a replica message counts as sent by the replica
  * whose certificate authenticated the connection, and a request whose client id differs from
@@ -67,6 +68,13 @@ import java.util.concurrent.TimeUnit;
 public final class Replica implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Replica.class);
     private static final long STOP_WAIT_MS = 5_000;
+    /**
+     * Network threads of a replica not given shared ones: one, shared by its mesh, its client
+     * port and its protocol, so every input is stepped where it is read (see {@link ProtocolLoop}).
+     * A replica serving many TLS clients on a machine of its own may want more
+     * ({@link Builder#networkThreads}); frames read on the others then hop to the protocol's.
+     */
+    static final int IO_THREADS_DEFAULT = 1;
 
     private final int id;
     private final String name;
@@ -75,7 +83,6 @@ public final class Replica implements AutoCloseable {
     private final boolean clientSignatures;
     private final ProtocolLoop protocol;
     private final ExecutionLoop execution;
-    private final Thread protocolThread;
     private final Thread executionThread;
     private final RateLimitedWarning undecodable;
     private final RateLimitedWarning unexpected;
@@ -84,6 +91,7 @@ public final class Replica implements AutoCloseable {
     private volatile ReplicaStatus.Core coreStatus;
     private volatile ReplicaMesh mesh;
     private volatile ClientPortServer clientPort;
+    private volatile NetworkThreads ownThreads;
     private volatile Throwable failure;
     private boolean closed;
 
@@ -105,7 +113,6 @@ public final class Replica implements AutoCloseable {
                 b.executionQueueMax, this::fail);
         this.protocol = new ProtocolLoop(name, core, codec, execution, b.clock, b.inboundQueueMax,
                 status -> coreStatus = status, this::fail);
-        this.protocolThread = thread(protocol, "protocol");
         this.executionThread = thread(execution, "execution");
     }
 
@@ -120,10 +127,16 @@ public final class Replica implements AutoCloseable {
         return new Builder();
     }
 
-    private void start(ClusterConfig config, NodeIdentity identity) throws IOException {
+    private void start(ClusterConfig config, NodeIdentity identity, NetworkThreads shared) throws IOException {
         try {
-            clientPort = ClientPortServer.start(config, id, identity, clientHandler());
-            mesh = ReplicaMesh.start(config, id, identity, meshHandler());
+            NetworkThreads threads = shared;
+            if (threads == null) {
+                ownThreads = NetworkThreads.start(name, IO_THREADS_DEFAULT);
+                threads = ownThreads;
+            }
+            protocol.start(threads.next());
+            clientPort = ClientPortServer.start(config, id, identity, clientHandler(), threads);
+            mesh = ReplicaMesh.start(config, id, identity, meshHandler(), threads);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -133,7 +146,6 @@ public final class Replica implements AutoCloseable {
         execution.replies(port::sendToClient);
         protocol.mesh(replicas::send);
         executionThread.start();
-        protocolThread.start();
         ReplicaEntry self = config.replica(id).orElseThrow();
         log.info("{} started: {} n={} f={}, mesh {}:{}, clients {}:{}, client signatures {}", name,
                 config.cluster().mode(), config.replicas().size(), config.cluster().f(), self.host(), self.port(),
@@ -258,9 +270,9 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
-     * Stops everything this replica started: the client port and the mesh (so no input arrives),
-     * then the protocol thread, then the execution thread after it finishes what was queued.
-     * Idempotent.
+     * Stops everything this replica started: the protocol (no step starts after this), the
+     * client port and the mesh, its own network threads, then the execution thread after it
+     * finishes what was queued. Idempotent.
      */
     @Override
     public void close() {
@@ -271,10 +283,10 @@ public final class Replica implements AutoCloseable {
             closed = true;
         }
         try {
+            protocol.stop(STOP_WAIT_MS);
             closeQuietly(clientPort);
             closeQuietly(mesh);
-            protocol.stop();
-            stopThread(protocolThread);
+            closeQuietly(ownThreads);
             if (executionThread.isAlive()) {
                 execution.stop(executionThread, STOP_WAIT_MS);
             }
@@ -284,17 +296,6 @@ public final class Replica implements AutoCloseable {
             stopped.countDown();
             log.info("{} stopped (last decided {}, last executed {})", name, coreStatus.lastDecided(),
                     execution.lastExecuted());
-        }
-    }
-
-    private static void stopThread(Thread thread) throws InterruptedException {
-        if (thread == Thread.currentThread() || !thread.isAlive()) {
-            return;
-        }
-        thread.join(STOP_WAIT_MS);
-        if (thread.isAlive()) {
-            thread.interrupt(); // blocked handing a decision to a stuck execution thread
-            thread.join(STOP_WAIT_MS);
         }
     }
 
@@ -330,6 +331,7 @@ public final class Replica implements AutoCloseable {
         private InstantSource clock = InstantSource.system();
         private int inboundQueueMax = INBOUND_QUEUE_MAX_DEFAULT;
         private int executionQueueMax = EXECUTION_QUEUE_MAX_DEFAULT;
+        private NetworkThreads networkThreads;
 
         private Builder() {
         }
@@ -395,6 +397,16 @@ public final class Replica implements AutoCloseable {
         }
 
         /**
+         * Runs the replica's mesh and client port on {@code threads}, shared with other
+         * replicas or clients of the process, instead of on one network thread
+         * threads of its own. The caller closes them, after the replica.
+         */
+        public Builder networkThreads(NetworkThreads threads) {
+            this.networkThreads = Objects.requireNonNull(threads, "threads");
+            return this;
+        }
+
+        /**
          * Loads the config and key, binds the ports and starts the threads.
          *
          * @throws ConfigException if the cluster file is invalid or does not list this replica
@@ -411,7 +423,7 @@ public final class Replica implements AutoCloseable {
             CoreSettings.checkMessageLimits(cluster);
             NodeIdentity node = identity != null ? identity : KeyFiles.loadIdentity(keyFile(), self.certificate());
             Replica replica = new Replica(this, cluster, node);
-            replica.start(cluster, node);
+            replica.start(cluster, node, networkThreads);
             return replica;
         }
 

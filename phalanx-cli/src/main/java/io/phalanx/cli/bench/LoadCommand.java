@@ -2,6 +2,7 @@ package io.phalanx.cli.bench;
 
 import io.phalanx.core.message.Bytes;
 import io.phalanx.runtime.Client;
+import io.phalanx.runtime.transport.NetworkThreads;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,6 +49,8 @@ public final class LoadCommand implements Callable<Integer> {
     int requestBytes;
     @Option(names = "--out", required = true)
     Path out;
+    @Option(names = "--io-threads", defaultValue = "2", description = "Network I/O threads all clients share.")
+    int ioThreads;
 
     /** The state of the running phase that its operations report to. */
     private static final class PhaseState {
@@ -66,17 +69,21 @@ public final class LoadCommand implements Callable<Integer> {
         int clientCount = Math.min(outstandingMax, ids.size());
         List<Client> clients = new ArrayList<>();
         Bytes operation = Bytes.copyOf(new byte[requestBytes]);
-        try {
-            for (int i = 0; i < clientCount; i++) {
-                int share = outstandingMax / clientCount + (i < outstandingMax % clientCount ? 1 : 0);
-                clients.add(Client.builder().config(config).id(ids.get(i)).outstandingMax(Math.max(1, share))
-                        .callTimeout(CALL_TIMEOUT).build());
+        // One small set of I/O threads for all clients: two each would be sixteen threads waking
+        // up for every reply on a machine that also runs the replicas.
+        try (NetworkThreads threads = NetworkThreads.start("load", ioThreads)) {
+            try {
+                for (int i = 0; i < clientCount; i++) {
+                    int share = outstandingMax / clientCount + (i < outstandingMax % clientCount ? 1 : 0);
+                    clients.add(Client.builder().config(config).id(ids.get(i)).outstandingMax(Math.max(1, share))
+                            .callTimeout(CALL_TIMEOUT).networkThreads(threads).build());
+                }
+                for (LoadPhase phase : phases) {
+                    run(phase, clients, operation);
+                }
+            } finally {
+                clients.forEach(Client::close);
             }
-            for (LoadPhase phase : phases) {
-                run(phase, clients, operation);
-            }
-        } finally {
-            clients.forEach(Client::close);
         }
         return 0;
     }

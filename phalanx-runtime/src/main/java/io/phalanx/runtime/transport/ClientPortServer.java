@@ -40,6 +40,12 @@ public final class ClientPortServer implements AutoCloseable {
     /** Listens on replica {@code selfId}'s {@code host:clientPort} from the config. */
     public static ClientPortServer start(ClusterConfig config, int selfId, NodeIdentity identity, ClientFrameHandler handler)
             throws IOException {
+        return start(config, selfId, identity, handler, null);
+    }
+
+    /** Like {@link #start(ClusterConfig, int, NodeIdentity, ClientFrameHandler)} on shared I/O threads (null: its own). */
+    public static ClientPortServer start(ClusterConfig config, int selfId, NodeIdentity identity,
+                                         ClientFrameHandler handler, NetworkThreads threads) throws IOException {
         ReplicaEntry self = config.replica(selfId)
                 .orElseThrow(() -> new IllegalArgumentException("replica " + selfId + " is not in the cluster config"));
         if (!self.publicKey().equals(identity.publicKey())) {
@@ -50,7 +56,7 @@ public final class ClientPortServer implements AutoCloseable {
         String name = "replica " + selfId + " client port";
         Connections connections = new Connections(name, "client", KnownPeers.of(certificates), client -> null,
                 config.limits().outboundQueueFramesMax(), new TransportMetrics(), events(handler));
-        NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts());
+        NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts(), threads);
         try {
             node.bind(self.host(), self.clientPort());
         } catch (IOException e) {

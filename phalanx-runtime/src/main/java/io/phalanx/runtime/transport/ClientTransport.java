@@ -42,22 +42,28 @@ public final class ClientTransport implements AutoCloseable {
      */
     public static ClientTransport start(ClusterConfig config, long clientId, NodeIdentity identity, FrameHandler handler)
             throws IOException {
+        return start(config, clientId, identity, handler, null);
+    }
+
+    /** Like {@link #start(ClusterConfig, long, NodeIdentity, FrameHandler)} on shared I/O threads (null: its own). */
+    public static ClientTransport start(ClusterConfig config, long clientId, NodeIdentity identity, FrameHandler handler,
+                                        NetworkThreads threads) throws IOException {
         ClientEntry self = config.client(clientId)
                 .orElseThrow(() -> new IllegalArgumentException("client " + clientId + " is not in the cluster config"));
         if (!self.certificate().getPublicKey().equals(identity.publicKey())) {
             throw new IllegalArgumentException("identity does not match client " + clientId + "'s certificate in the config");
         }
-        return startUnchecked(config, clientId, identity, handler);
+        return startUnchecked(config, clientId, identity, handler, threads);
     }
 
     /** Like {@link #start} without checking the identity against the config (tests of refusal use it). */
-    static ClientTransport startUnchecked(ClusterConfig config, long clientId, NodeIdentity identity, FrameHandler handler)
-            throws IOException {
+    static ClientTransport startUnchecked(ClusterConfig config, long clientId, NodeIdentity identity, FrameHandler handler,
+                                          NetworkThreads threads) throws IOException {
         String name = "client " + clientId;
         Connections connections = new Connections(name, "replica", KnownPeers.replicasOf(config),
                 peer -> "replicas do not dial clients", config.limits().outboundQueueFramesMax(), new TransportMetrics(),
                 PeerEvents.of(handler));
-        NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts());
+        NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts(), threads);
         ClientTransport transport = new ClientTransport(name, node, connections);
         for (ReplicaEntry replica : config.replicas()) {
             Dialer dialer = new Dialer(node, replica.host(), replica.clientPort(), replica.id(),

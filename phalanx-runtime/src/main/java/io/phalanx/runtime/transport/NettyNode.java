@@ -7,15 +7,15 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.phalanx.runtime.config.Limits;
 import io.phalanx.runtime.config.Timeouts;
 import io.phalanx.runtime.keys.NodeIdentity;
@@ -23,38 +23,41 @@ import io.phalanx.runtime.keys.NodeIdentity;
 import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The Netty plumbing shared by every transport: its own event loop group (no global one, so
- * several transports can share a JVM), TLS contexts for our identity, and one pipeline shape
- * for accepted and dialled connections alike — TLS, {@link FrameDecoder},
- * {@link ConnectionHandler}. Write-buffer water marks make Netty report a peer unwritable once
- * {@code outboundQueueBytesMax} bytes wait for it.
+ * The Netty plumbing shared by every transport: I/O threads ({@link NetworkThreads}, given or
+ * its own; never a global group, so several transports can share a JVM), TLS contexts for our
+ * identity, and one pipeline shape for accepted and dialled connections alike — TLS,
+ * {@link FrameDecoder}, {@link ConnectionHandler}. Write-buffer water marks make Netty report a
+ * peer unwritable once {@code outboundQueueBytesMax} bytes wait for it. Every channel it opens
+ * or accepts is tracked, so closing the node closes them all even on shared threads.
  */
 final class NettyNode implements AutoCloseable {
-    /** I/O threads per transport; a replica's traffic is a handful of long-lived connections. */
+    /** I/O threads of a transport that is not given shared ones. */
     static final int IO_THREADS = 2;
-    private static final long SHUTDOWN_QUIET_MS = 0;
     private static final long SHUTDOWN_TIMEOUT_MS = 2000;
 
     private final Connections connections;
     private final Limits limits;
     private final Timeouts timeouts;
-    private final EventLoopGroup group;
+    private final NetworkThreads threads;
+    private final boolean ownThreads;
+    private final ChannelGroup channels = new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE);
     private final SslContext serverContext;
     private final SslContext clientContext;
     private volatile Channel serverChannel;
+    private volatile boolean closed;
 
-    NettyNode(String name, NodeIdentity identity, Connections connections, Limits limits, Timeouts timeouts)
-            throws SSLException {
+    /** @param shared I/O threads to run on, which the caller closes; null: start and own {@link #IO_THREADS} */
+    NettyNode(String name, NodeIdentity identity, Connections connections, Limits limits, Timeouts timeouts,
+              NetworkThreads shared) throws SSLException {
         this.connections = connections;
         this.limits = limits;
         this.timeouts = timeouts;
         this.serverContext = TlsContexts.server(identity, connections.peers());
         this.clientContext = TlsContexts.client(identity, connections.peers());
-        this.group = new MultiThreadIoEventLoopGroup(IO_THREADS,
-                new DefaultThreadFactory("phalanx-" + name.replace(' ', '-'), true), NioIoHandler.newFactory());
+        this.ownThreads = shared == null;
+        this.threads = ownThreads ? NetworkThreads.start(name, IO_THREADS) : shared;
     }
 
     int frameBytesMax() {
@@ -74,7 +77,7 @@ final class NettyNode implements AutoCloseable {
     }
 
     EventLoopGroup group() {
-        return group;
+        return threads.group();
     }
 
     private WriteBufferWaterMark waterMark() {
@@ -83,6 +86,11 @@ final class NettyNode implements AutoCloseable {
     }
 
     private void initPipeline(Channel channel, SslHandler tls, Long expectedPeer, Runnable onAdmitted) {
+        channels.add(channel); // removed again when it closes
+        if (closed) {
+            channel.close(); // a dial that raced with close(): the group was already closed
+            return;
+        }
         tls.setHandshakeTimeoutMillis(timeouts.handshakeMs());
         channel.pipeline()
                 .addLast("tls", tls)
@@ -93,7 +101,7 @@ final class NettyNode implements AutoCloseable {
     /** Listens on {@code host:port}; port 0 picks a free port (see {@link #localAddress()}). */
     void bind(String host, int port) throws IOException {
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(group)
+                .group(group())
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -109,6 +117,7 @@ final class NettyNode implements AutoCloseable {
             throw new IOException("cannot listen on " + host + ":" + port + ": " + bound.cause().getMessage(), bound.cause());
         }
         serverChannel = bound.channel();
+        channels.add(serverChannel);
     }
 
     InetSocketAddress localAddress() {
@@ -119,7 +128,7 @@ final class NettyNode implements AutoCloseable {
     /** Starts one TCP connect + TLS handshake to {@code expectedPeer}; see {@link Dialer} for retries. */
     ChannelFuture connect(String host, int port, long expectedPeer, Runnable onAdmitted) {
         return new Bootstrap()
-                .group(group)
+                .group(group())
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeouts.connectMs()))
@@ -133,14 +142,16 @@ final class NettyNode implements AutoCloseable {
                 .connect(host, port);
     }
 
+    /** Closes every channel of this node; on return none of their callbacks is running or will run. */
     @Override
     public void close() {
+        closed = true;
         connections.close();
-        Channel channel = serverChannel;
-        if (channel != null) {
-            channel.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MS);
+        channels.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MS);
+        if (ownThreads) {
+            threads.close();
+        } else {
+            threads.quiesce(); // inactive events of the channels just closed run before this returns
         }
-        group.shutdownGracefully(SHUTDOWN_QUIET_MS, SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                .awaitUninterruptibly(SHUTDOWN_TIMEOUT_MS * 2);
     }
 }

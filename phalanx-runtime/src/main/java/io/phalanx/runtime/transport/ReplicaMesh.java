@@ -52,6 +52,12 @@ public final class ReplicaMesh implements AutoCloseable {
      */
     public static ReplicaMesh start(ClusterConfig config, int selfId, NodeIdentity identity, FrameHandler handler)
             throws IOException {
+        return start(config, selfId, identity, handler, null);
+    }
+
+    /** Like {@link #start(ClusterConfig, int, NodeIdentity, FrameHandler)} on shared I/O threads (null: its own). */
+    public static ReplicaMesh start(ClusterConfig config, int selfId, NodeIdentity identity, FrameHandler handler,
+                                    NetworkThreads threads) throws IOException {
         ReplicaEntry self = config.replica(selfId)
                 .orElseThrow(() -> new IllegalArgumentException("replica " + selfId + " is not in the cluster config"));
         if (!self.publicKey().equals(identity.publicKey())) {
@@ -62,7 +68,7 @@ public final class ReplicaMesh implements AutoCloseable {
                 peer -> peer < selfId ? null
                         : "replica " + peer + " dialled us, but only lower ids dial higher ones (we are " + selfId + ")",
                 config.limits().outboundQueueFramesMax(), new TransportMetrics(), PeerEvents.of(handler));
-        NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts());
+        NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts(), threads);
         ReplicaMesh mesh = new ReplicaMesh(selfId, name, node, connections);
         try {
             node.bind(self.host(), self.port());
@@ -124,7 +130,7 @@ public final class ReplicaMesh implements AutoCloseable {
         return node.localAddress();
     }
 
-    /** Stops dialling, closes every connection and the I/O threads. No callback runs after it returns. */
+    /** Stops dialling, closes every connection and its own I/O threads. No callback runs after it returns. */
     @Override
     public void close() {
         dialers.forEach(Dialer::stop);

@@ -76,7 +76,7 @@ class ClientPortTest {
         NodeIdentity stranger = TestCluster.identity("client-1000");
         assertThatThrownBy(() -> ClientTransport.start(cluster.config(), 1000, stranger, new Inbox()))
                 .isInstanceOf(IllegalArgumentException.class);
-        ClientTransport impostor = track(ClientTransport.startUnchecked(cluster.config(), 1000, stranger, new Inbox()));
+        ClientTransport impostor = track(ClientTransport.startUnchecked(cluster.config(), 1000, stranger, new Inbox(), null));
 
         await("every replica refuses the unknown certificate", () -> Arrays.stream(servers)
                 .allMatch(server -> server.metrics().snapshot().rejectedHandshakes() > 0));
@@ -121,7 +121,7 @@ class ClientPortTest {
         TestCluster cluster = TestCluster.of(4, 1);
         ClientPortServer[] servers = startServers(cluster, new Inbox[4]);
         ClientTransport replicaAsClient = track(ClientTransport.startUnchecked(cluster.config(), 1000,
-                cluster.replicas().get(1), new Inbox()));
+                cluster.replicas().get(1), new Inbox(), null));
 
         await("refused by every client port", () -> Arrays.stream(servers)
                 .allMatch(server -> server.metrics().snapshot().rejectedHandshakes() > 0));

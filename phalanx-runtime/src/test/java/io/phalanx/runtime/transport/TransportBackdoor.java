@@ -24,6 +24,6 @@ public final class TransportBackdoor {
     /** A client connector presenting any identity, even one the config does not list. */
     public static ClientTransport clientWithAnyIdentity(ClusterConfig config, long clientId, NodeIdentity identity,
                                                         FrameHandler handler) throws IOException {
-        return ClientTransport.startUnchecked(config, clientId, identity, handler);
+        return ClientTransport.startUnchecked(config, clientId, identity, handler, null);
     }
 }
