@@ -72,7 +72,8 @@ public final class Replica implements AutoCloseable {
      * Network threads of a replica not given shared ones: one, shared by its mesh, its client
      * port and its protocol, so every input is stepped where it is read (see {@link ProtocolLoop}).
      * A replica serving many TLS clients on a machine of its own may want more
-     * ({@link Builder#networkThreads}); frames read on the others then hop to the protocol's.
+     * ({@link Builder#networkThreads}): the mesh stays on the protocol's thread, and requests
+     * read on the others hop to it.
      */
     static final int IO_THREADS_DEFAULT = 1;
 
@@ -134,9 +135,12 @@ public final class Replica implements AutoCloseable {
                 ownThreads = NetworkThreads.start(name, IO_THREADS_DEFAULT);
                 threads = ownThreads;
             }
-            protocol.start(threads.next());
+            // The protocol and the mesh share one thread: replica messages never change threads.
+            // Client connections spread over all of them (with one thread, that same one).
+            NetworkThreads protocolThread = threads.one();
+            protocol.start(protocolThread.executor());
             clientPort = ClientPortServer.start(config, id, identity, clientHandler(), threads);
-            mesh = ReplicaMesh.start(config, id, identity, meshHandler(), threads);
+            mesh = ReplicaMesh.start(config, id, identity, meshHandler(), protocolThread);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;

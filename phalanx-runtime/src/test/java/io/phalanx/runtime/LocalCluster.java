@@ -48,6 +48,8 @@ public final class LocalCluster implements AutoCloseable {
     final Map<Long, NodeIdentity> clientIdentities = new LinkedHashMap<>();
     final Replica[] replicas;
     private final List<Client> clients = new ArrayList<>();
+    /** Network threads every replica and client of this cluster shares, or null: each has its own. */
+    private io.phalanx.runtime.transport.NetworkThreads shared;
 
     private LocalCluster(ClusterConfig config, int n) {
         this.config = config;
@@ -56,6 +58,23 @@ public final class LocalCluster implements AutoCloseable {
 
     static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures) throws Exception {
         return start(n, f, clientCount, clientSignatures, java.util.Set.of());
+    }
+
+    /** Every replica and client runs on {@code threads} (the caller closes them after the cluster). */
+    static LocalCluster startOn(io.phalanx.runtime.transport.NetworkThreads threads, int n, int f, int clientCount)
+            throws Exception {
+        LocalCluster cluster = start(n, f, clientCount, false, java.util.stream.IntStream.range(0, n).boxed()
+                .collect(java.util.stream.Collectors.toSet()));
+        cluster.shared = threads;
+        try {
+            for (int i = 0; i < n; i++) {
+                cluster.startReplica(i);
+            }
+        } catch (Exception | Error e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
     }
 
     /** Like {@link #start(int, int, int, boolean)} but leaves the replicas in {@code notStarted} to the test. */
@@ -100,14 +119,22 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     Replica startReplica(int id, io.phalanx.core.service.Service service) throws IOException, ConfigException {
-        replicas[id] = Replica.builder().config(config).id(id).identity(replicaIdentities.get(id))
-                .service(service).start();
+        Replica.Builder builder = Replica.builder().config(config).id(id).identity(replicaIdentities.get(id))
+                .service(service);
+        if (shared != null) {
+            builder.networkThreads(shared);
+        }
+        replicas[id] = builder.start();
         return replicas[id];
     }
 
     Client client(long id) throws IOException, ConfigException {
-        Client client = Client.builder().config(config).id(id).identity(clientIdentities.get(id))
-                .callTimeout(Duration.ofSeconds(30)).build();
+        Client.Builder builder = Client.builder().config(config).id(id).identity(clientIdentities.get(id))
+                .callTimeout(Duration.ofSeconds(30));
+        if (shared != null) {
+            builder.networkThreads(shared);
+        }
+        Client client = builder.build();
         clients.add(client);
         return client;
     }

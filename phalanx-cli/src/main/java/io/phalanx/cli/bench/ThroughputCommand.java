@@ -84,6 +84,9 @@ public final class ThroughputCommand implements Callable<Integer> {
             + " keeps open at once (default: the cluster file's default, 1 = one at a time).")
     Integer pipeline;
 
+    @Option(names = "--io-threads", description = "Network threads of each replica (default: the replica's default, 1).")
+    Integer ioThreads;
+
     @Option(names = "--heap", defaultValue = "256m", description = "Heap of each replica JVM (default: ${DEFAULT-VALUE}).")
     String heap;
 
@@ -115,8 +118,13 @@ public final class ThroughputCommand implements Callable<Integer> {
             for (Config config : runOrder) {
                 Path runDir = out.resolve("runs").resolve(config.name() + "-" + bytes[0] + "-" + bytes[1]);
                 ProcessCluster.deleteQuietly(runDir);
+                List<String> replicaArgs = new ArrayList<>(List.of("--service", "noop", "--reply-bytes",
+                        Integer.toString(bytes[1])));
+                if (ioThreads != null) {
+                    replicaArgs.addAll(List.of("--io-threads", Integer.toString(ioThreads)));
+                }
                 try (ProcessCluster cluster = ProcessCluster.create(runDir, config.n(), config.f(), config.mode(), heap,
-                        List.of("--service", "noop", "--reply-bytes", Integer.toString(bytes[1])), null)) {
+                        replicaArgs, null)) {
                     if (pipeline != null) {
                         cluster.pipelineMax(pipeline);
                     }

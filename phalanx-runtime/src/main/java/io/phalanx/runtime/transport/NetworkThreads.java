@@ -23,9 +23,12 @@ public final class NetworkThreads implements AutoCloseable {
     private static final long SHUTDOWN_TIMEOUT_MS = 2000;
 
     private final EventLoopGroup group;
+    /** False for a view of one thread of another instance ({@link #one}): closing it is its owner's job. */
+    private final boolean owner;
 
-    private NetworkThreads(EventLoopGroup group) {
+    private NetworkThreads(EventLoopGroup group, boolean owner) {
         this.group = group;
+        this.owner = owner;
     }
 
     /** Starts {@code threads} I/O threads named after {@code name}. */
@@ -34,7 +37,7 @@ public final class NetworkThreads implements AutoCloseable {
             throw new IllegalArgumentException("at least one network thread is needed; got " + threads);
         }
         return new NetworkThreads(new MultiThreadIoEventLoopGroup(threads,
-                new DefaultThreadFactory("phalanx-" + name.replace(' ', '-'), true), NioIoHandler.newFactory()));
+                new DefaultThreadFactory("phalanx-" + name.replace(' ', '-'), true), NioIoHandler.newFactory()), true);
     }
 
     EventLoopGroup group() {
@@ -42,12 +45,19 @@ public final class NetworkThreads implements AutoCloseable {
     }
 
     /**
-     * One of the threads (round robin), for work that must stay on a single network thread:
-     * a replica's protocol runs there, so frames of connections on that thread reach it without a
-     * hand-off.
+     * One of these threads (round robin) as a set of its own, for work that must stay on a
+     * single network thread together with some connections: a replica runs its protocol and its
+     * mesh there, so replica messages reach the protocol without a hand-off while client
+     * connections spread over all the threads. Closing the view does nothing; this instance's
+     * owner closes the thread.
      */
-    public EventExecutor next() {
-        return group.next();
+    public NetworkThreads one() {
+        return new NetworkThreads(group.next(), false);
+    }
+
+    /** The first (for {@link #one()}: the only) thread, to run tasks on. */
+    public EventExecutor executor() {
+        return group.iterator().next();
     }
 
     /**
@@ -62,9 +72,12 @@ public final class NetworkThreads implements AutoCloseable {
         }
     }
 
-    /** Stops the threads; connections still open on them are closed. */
+    /** Stops the threads; connections still open on them are closed. Does nothing on a {@link #one()} view. */
     @Override
     public void close() {
+        if (!owner) {
+            return;
+        }
         group.shutdownGracefully(SHUTDOWN_QUIET_MS, SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                 .awaitUninterruptibly(SHUTDOWN_TIMEOUT_MS * 2);
     }
