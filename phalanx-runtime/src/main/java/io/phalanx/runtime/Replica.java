@@ -22,8 +22,8 @@ import io.phalanx.runtime.keys.KeyFiles;
 import io.phalanx.runtime.keys.NodeIdentity;
 import io.phalanx.runtime.transport.ClientFrameHandler;
 import io.phalanx.runtime.transport.ClientPortServer;
-import io.phalanx.runtime.transport.NetworkThreads;
 import io.phalanx.runtime.transport.FrameHandler;
+import io.phalanx.runtime.transport.NetworkThreads;
 import io.phalanx.runtime.transport.ReplicaMesh;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,6 +138,18 @@ public final class Replica implements AutoCloseable {
             // The protocol and the mesh share one thread: replica messages never change threads.
             // Client connections spread over all of them (with one thread, that same one).
             NetworkThreads protocolThread = threads.one();
+            // Inputs are stepped as soon as the first connection is up, so where outputs go is
+            // wired first: a message or reply produced before its transport exists is dropped
+            // (and retransmitted), never sent to a stale target.
+            execution.replies((clientId, frame) -> {
+                ClientPortServer port = clientPort;
+                return port != null && port.sendToClient(clientId, frame);
+            });
+            protocol.mesh((replicaId, frame) -> {
+                ReplicaMesh replicas = mesh;
+                return replicas != null && replicas.send(replicaId, frame);
+            });
+            executionThread.start();
             protocol.start(protocolThread.executor());
             clientPort = ClientPortServer.start(config, id, identity, clientHandler(), threads);
             mesh = ReplicaMesh.start(config, id, identity, meshHandler(), protocolThread);
@@ -145,11 +157,6 @@ public final class Replica implements AutoCloseable {
             close();
             throw e;
         }
-        ClientPortServer port = clientPort;
-        ReplicaMesh replicas = mesh;
-        execution.replies(port::sendToClient);
-        protocol.mesh(replicas::send);
-        executionThread.start();
         ReplicaEntry self = config.replica(id).orElseThrow();
         log.info("{} started: {} n={} f={}, mesh {}:{}, clients {}:{}, client signatures {}", name,
                 config.cluster().mode(), config.replicas().size(), config.cluster().f(), self.host(), self.port(),
