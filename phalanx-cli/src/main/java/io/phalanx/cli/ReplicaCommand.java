@@ -2,10 +2,10 @@ package io.phalanx.cli;
 
 import io.phalanx.runtime.Replica;
 import io.phalanx.runtime.config.ConfigException;
+import io.phalanx.runtime.transport.NetworkThreads;
 import io.phalanx.sim.kv.KeyValueService;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import io.phalanx.runtime.transport.NetworkThreads;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -42,7 +42,7 @@ public final class ReplicaCommand implements Callable<Integer> {
     @Option(names = "--reply-bytes", defaultValue = "0", description = "Reply size of the noop service (default: 0).")
     int replyBytes;
 
-    @Option(names = "--io-threads", defaultValue = "1", description = "Network threads for the mesh, the client port"
+    @Option(names = "--io-threads", defaultValue = "" + Replica.IO_THREADS_DEFAULT, description = "Network threads for the mesh, the client port"
             + " and the protocol together (default: ${DEFAULT-VALUE}; the protocol runs on one of them).")
     int ioThreads;
 

@@ -75,7 +75,7 @@ public final class Replica implements AutoCloseable {
      * ({@link Builder#networkThreads}): the mesh stays on the protocol's thread, and requests
      * read on the others hop to it.
      */
-    static final int IO_THREADS_DEFAULT = 1;
+    public static final int IO_THREADS_DEFAULT = 1;
 
     private final int id;
     private final String name;

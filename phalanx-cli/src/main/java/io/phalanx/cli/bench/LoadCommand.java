@@ -38,6 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LoadCommand implements Callable<Integer> {
     /** How long a phase's operations may take to finish after it ends (the call timeout). */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+    /** Network threads all clients share: two each would be sixteen threads waking up for replies. */
+    private static final int NETWORK_THREADS = 2;
 
     @Option(names = "--config", required = true)
     Path config;
@@ -49,8 +51,6 @@ public final class LoadCommand implements Callable<Integer> {
     int requestBytes;
     @Option(names = "--out", required = true)
     Path out;
-    @Option(names = "--io-threads", defaultValue = "2", description = "Network I/O threads all clients share.")
-    int ioThreads;
 
     /** The state of the running phase that its operations report to. */
     private static final class PhaseState {
@@ -69,9 +69,7 @@ public final class LoadCommand implements Callable<Integer> {
         int clientCount = Math.min(outstandingMax, ids.size());
         List<Client> clients = new ArrayList<>();
         Bytes operation = Bytes.copyOf(new byte[requestBytes]);
-        // One small set of I/O threads for all clients: two each would be sixteen threads waking
-        // up for every reply on a machine that also runs the replicas.
-        try (NetworkThreads threads = NetworkThreads.start("load", ioThreads)) {
+        try (NetworkThreads threads = NetworkThreads.start("load", NETWORK_THREADS)) {
             try {
                 for (int i = 0; i < clientCount; i++) {
                     int share = outstandingMax / clientCount + (i < outstandingMax % clientCount ? 1 : 0);

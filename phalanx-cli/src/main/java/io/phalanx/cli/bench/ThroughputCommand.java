@@ -148,10 +148,9 @@ public final class ThroughputCommand implements Callable<Integer> {
                         for (LoadPhase phase : phases.subList(1, phases.size())) {
                             LoadResult result = ProcessCluster.awaitPhase(generator, loadDir, phase);
                             record(config, size, bytes, phase.outstanding(), result, baseline);
-                            if (phase == phases.get(phases.size() - 1)) {
-                                result.latencyMicros().setTag(config.name() + " (" + phase.outstanding() + " clients)");
-                                cdfs.put(config.name(), result.latencyMicros());
-                            }
+                            // The CDF chart shows each cluster's last client count.
+                            result.latencyMicros().setTag(config.name() + " (" + phase.outstanding() + " clients)");
+                            cdfs.put(config.name(), result.latencyMicros());
                         }
                         ProcessCluster.awaitExit(generator, loadDir);
                     } finally {
