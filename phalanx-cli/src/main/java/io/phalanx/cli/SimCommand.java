@@ -1,5 +1,6 @@
 package io.phalanx.cli;
 
+import io.phalanx.core.replica.Counter;
 import io.phalanx.core.view.Mode;
 import io.phalanx.sim.Fault;
 import io.phalanx.sim.SeedPlan;
@@ -168,6 +169,9 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
         long decided;
         long messages;
         long seedsWithLeaderChange;
+        /** Lazy proofs at work: decisions made on unchecked ACCEPTs, and proofs certified as they left. */
+        long decidedUnverified;
+        long proofsCertified;
         final java.util.EnumMap<Fault, Long> fired = new java.util.EnumMap<>(Fault.class);
         final List<SimResult> failed = new ArrayList<>();
         final List<Long> failedSeeds = new ArrayList<>();
@@ -182,6 +186,8 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             if (r.leaderChanges() > 0) {
                 seedsWithLeaderChange++;
             }
+            decidedUnverified += r.counter(Counter.DECIDED_UNVERIFIED);
+            proofsCertified += r.counter(Counter.PROOFS_CERTIFIED);
             r.firedFaults().forEach(f -> fired.merge(f, 1L, Long::sum));
             if (!r.passed()) {
                 failedSeeds.add(r.config().seed());
@@ -198,6 +204,8 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             out.printf("  messages:             %d%n", messages);
             out.printf("  simulated time:       %.1f s%n", simulatedMs / 1000.0);
             out.printf("  seeds with a leader change: %d%n", seedsWithLeaderChange);
+            out.printf("  lazy proofs: %d decisions on unchecked ACCEPTs, %d proofs certified as they left%n",
+                    decidedUnverified, proofsCertified);
             out.printf("  faults that fired (seeds): %s%n", fired.isEmpty() ? "none" : fired.entrySet().stream()
                     .map(e -> e.getKey().cliName() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
             out.printf("  seeds with violations: %d%s%n", failedSeeds.size(),

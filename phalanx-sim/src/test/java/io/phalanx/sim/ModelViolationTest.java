@@ -40,6 +40,12 @@ class ModelViolationTest {
         }
 
         @Override
+        public boolean containsCorrectQuorum(Collection<Integer> replicas) {
+            return replicas.stream().distinct().filter(standard.view()::contains).count()
+                    >= quorumSize() + standard.view().f();
+        }
+
+        @Override
         public int quorumSize() {
             return standard.quorumSize() - 1;
         }

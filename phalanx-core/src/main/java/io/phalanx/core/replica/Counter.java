@@ -62,5 +62,12 @@ public enum Counter {
     /** Decisions sent to peers that were behind. */
     DECISIONS_PUSHED,
     /** A fetch for decisions older than this replica's decision log keeps (needs state transfer). */
-    DECISION_UNAVAILABLE
+    DECISION_UNAVAILABLE,
+    /**
+     * Instances decided on ACCEPTs from so many replicas that their valid signatures surely make a
+     * quorum, none of them checked (BFT; see {@code NormalCase#tryDecide}).
+     */
+    DECIDED_UNVERIFIED,
+    /** Decision proofs checked and cut down to a quorum of valid signatures as they left this replica. */
+    PROOFS_CERTIFIED
 }

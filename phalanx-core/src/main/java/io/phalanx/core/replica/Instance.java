@@ -27,6 +27,8 @@ final class Instance {
     Accept ownAccept;
     final Votes<Write> writes = new Votes<>(Write::sender, Write::batchDigest);
     final Votes<Accept> accepts = new Votes<>(Accept::sender, Accept::batchDigest);
+    /** When a quorum of ACCEPTs for the value was first in (signatures unchecked); -1 before. */
+    long acceptQuorumSinceMs = -1;
 
     Instance(long consensusId, int epoch) {
         this.consensusId = consensusId;

@@ -196,13 +196,15 @@ final class LeaderChange {
         state.sync = null;
         state.syncChosen.clear();
         state.syncConsensusId = -1;
+        state.acceptWaitUntilMs = Output.NEVER;
         state.pending.restartTimers(state.nowMs);
         state.nextRetransmitAtMs = state.nowMs + Math.max(1, state.timeoutMs() / 2);
     }
 
     private StopData signedStopData() {
         Decision last = state.decisionLog.last();
-        List<Accept> proof = last == null ? List.of() : last.proof();
+        Decision certified = last == null ? null : proofs.certified(last);
+        List<Accept> proof = last == null ? List.of() : certified != null ? certified.proof() : last.proof();
         List<VoteHistory> votes = List.copyOf(state.votes.tailMap(state.lastDecided, false).values());
         StopData unsigned = new StopData(state.id, state.regency, state.lastDecided, proof, votes, Bytes.EMPTY);
         return unsigned.withSignature(state.signer.sign(MessageCodec.signedBytes(unsigned)));

@@ -13,6 +13,7 @@ import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.view.Mode;
 import io.phalanx.core.view.QuorumSystem;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -66,6 +67,63 @@ final class Proofs {
     boolean validAccept(Accept accept) {
         return state.view.contains(accept.sender()) && (state.view.mode() == Mode.CFT
                 || state.signatures.verifyReplica(accept.sender(), MessageCodec.signedBytes(accept), accept.signature()));
+    }
+
+    /**
+     * {@code decision} with its proof cut down to a quorum of validly signed ACCEPTs (this
+     * replica's own trusted), or null if its ACCEPTs hold no such quorum. Checks signatures only
+     * until the quorum is complete.
+     */
+    Decision certify(Decision decision) {
+        List<Accept> valid = new ArrayList<>();
+        Set<Integer> senders = new HashSet<>();
+        for (Accept a : decision.proof()) {
+            if (senders.contains(a.sender())) {
+                continue;
+            }
+            if (a.sender() == state.id || validAccept(a)) {
+                valid.add(a);
+                senders.add(a.sender());
+                if (state.quorums.isQuorum(senders)) {
+                    return new Decision(decision.consensusId(), decision.epoch(), decision.batch(), decision.digest(), valid);
+                }
+            } else {
+                state.counters.increment(Counter.BAD_SIGNATURE);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {@code decision}, a kept one, with a certified proof: certified now (and kept so) if it was
+     * not yet. Null if its ACCEPTs hold no valid quorum, which the way decisions are made rules
+     * out; counted as an invalid decision.
+     */
+    Decision certified(Decision decision) {
+        if (state.decisionLog.isCertified(decision.consensusId())) {
+            return decision;
+        }
+        Decision certified = certify(decision);
+        if (certified == null) {
+            state.counters.increment(Counter.INVALID_DECISION);
+            return null;
+        }
+        state.decisionLog.certify(certified);
+        state.counters.increment(Counter.PROOFS_CERTIFIED);
+        return certified;
+    }
+
+    /** {@link DecisionLog#from}, every proof certified; cut before any that cannot be. */
+    List<Decision> certifiedFrom(long fromConsensusId, int countMax, long bytesMax) {
+        List<Decision> out = new ArrayList<>();
+        for (Decision kept : state.decisionLog.from(fromConsensusId, countMax, bytesMax)) {
+            Decision certified = certified(kept);
+            if (certified == null) {
+                break;
+            }
+            out.add(certified);
+        }
+        return out;
     }
 
     boolean validRequest(Request request) {

@@ -76,15 +76,20 @@ public final class ReplicaCore {
         } else if (input instanceof Input.MessageReceived m) {
             onMessage(effects, m.from(), m.message());
         } else if (input instanceof Input.Tick) {
+            normalCase.onTick(effects);
             leaderChange.onTick(effects);
         }
         return effects.build(wakeAt());
     }
 
-    /** A tick every tick interval while any timer can fire: requests pending, a change running, or behind. */
+    /**
+     * A tick every tick interval while any timer can fire (requests pending, a change running, or
+     * behind), and at the end of a wait for ACCEPTs.
+     */
     private long wakeAt() {
         boolean timersRunning = !state.pending.isEmpty() || !state.active() || state.behind();
-        return timersRunning ? state.nowMs + state.config.tickIntervalMs() : Output.NEVER;
+        long timers = timersRunning ? state.nowMs + state.config.tickIntervalMs() : Output.NEVER;
+        return Math.min(timers, state.acceptWaitUntilMs);
     }
 
     private void onMessage(Effects effects, int from, ReplicaMessage message) {

@@ -78,6 +78,10 @@ final class ReplicaState {
     long lastDecisionAtMs = Long.MIN_VALUE;
     /** Timestamp of the last decided batch; the next batch's may not be lower. */
     long lastBatchTimestampMs = Long.MIN_VALUE;
+    /** Per member, the highest consensus id it sent this replica an ACCEPT for: who is keeping up. */
+    final Map<Integer, Long> lastAcceptFrom = new HashMap<>();
+    /** Until when an instance waits for the ACCEPTs that spare checking signatures; {@link Output#NEVER} if none does. */
+    long acceptWaitUntilMs = Output.NEVER;
     /** Undecided instances within the window, by consensus id, all in epoch {@code regency}. */
     final TreeMap<Long, Instance> instances = new TreeMap<>();
     final PendingRequests pending;

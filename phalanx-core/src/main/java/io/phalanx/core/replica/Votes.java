@@ -13,12 +13,14 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * One voting round of one instance (its WRITEs, or its ACCEPTs): one vote per sender, and
- * signatures checked lazily (WRITEs are unsigned and pass a check that accepts them all). A second, different vote from the same sender is refused, so an
- * equivocating replica is counted once. Only the votes that would complete a quorum are
- * verified, once each; a vote with a bad signature is thrown out (and counted in
- * {@link #takeRejected}) — so every certificate and decision proof built from a round is valid,
- * and the votes that arrive after a quorum are never verified at all.
+ * One voting round of one instance (its WRITEs, or its ACCEPTs): one vote per sender. A second,
+ * different vote from the same sender is refused, so an equivocating replica is counted once.
+ *
+ * <p>Two ways to find a quorum. {@link #quorum} counts votes as the channel authenticated them,
+ * and checks no signature. {@link #verifiedQuorum} checks signatures lazily: only the votes that
+ * would complete a quorum are verified, once each; a vote with a bad signature is thrown out (and
+ * counted in {@link #takeRejected}), so a certificate built from it is valid, and the votes that
+ * arrive after a quorum are never verified at all. WRITEs are unsigned and only ever counted.
  */
 final class Votes<V> {
     private final Function<V, Integer> senderOf;
@@ -40,6 +42,19 @@ final class Votes<V> {
             verified.add(sender);
         }
         return previous == null || previous.equals(vote);
+    }
+
+    /** The votes for {@code value} if their senders form a quorum, else null; no signature is checked. */
+    List<V> quorum(Digest value, Predicate<Set<Integer>> isQuorum) {
+        Set<Integer> voters = new HashSet<>();
+        List<V> votes = new ArrayList<>();
+        bySender.forEach((sender, vote) -> {
+            if (valueOf.apply(vote).equals(value)) {
+                voters.add(sender);
+                votes.add(vote);
+            }
+        });
+        return isQuorum.test(voters) ? votes : null;
     }
 
     /**

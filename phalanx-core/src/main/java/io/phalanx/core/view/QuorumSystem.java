@@ -23,6 +23,12 @@ public interface QuorumSystem {
     /** True if {@code replicas} must include at least one correct replica. */
     boolean containsCorrect(Collection<Integer> replicas);
 
+    /**
+     * True if {@code replicas} still form a quorum after taking out any replicas that may be
+     * faulty: signed votes from all of them surely include a quorum of valid signatures.
+     */
+    boolean containsCorrectQuorum(Collection<Integer> replicas);
+
     /** Number of replicas in a smallest quorum (for display and sizing). */
     int quorumSize();
 

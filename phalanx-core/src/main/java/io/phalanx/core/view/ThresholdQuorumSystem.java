@@ -46,6 +46,12 @@ public final class ThresholdQuorumSystem implements QuorumSystem {
         return countMembers(replicas) >= view.f() + 1;
     }
 
+    /** True if {@code replicas} hold a quorum plus f members ({@code n} when n = 3f+1). */
+    @Override
+    public boolean containsCorrectQuorum(Collection<Integer> replicas) {
+        return countMembers(replicas) >= quorumSize + view.f();
+    }
+
     /** Number of replicas in a smallest quorum (unweighted views only; for display and sizing). */
     @Override
     public int quorumSize() {

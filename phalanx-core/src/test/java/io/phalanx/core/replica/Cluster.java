@@ -40,6 +40,8 @@ final class Cluster {
     final Set<Integer> isolated = new HashSet<>();
     /** Messages the network loses on delivery. */
     java.util.function.Predicate<InFlight> lost = m -> false;
+    /** What the network makes of each message it delivers (a Byzantine sender's doing, say). */
+    java.util.function.UnaryOperator<ReplicaMessage> tamper = m -> m;
     long nowMs = 1_000;
 
     Cluster(Mode mode, int n, int f) {
@@ -113,7 +115,7 @@ final class Cluster {
         while (!network.isEmpty() && budget-- > 0) {
             InFlight m = network.poll();
             if (!isolated.contains(m.from()) && !isolated.contains(m.to()) && !lost.test(m)) {
-                step(m.to(), new Input.MessageReceived(m.from(), m.message()));
+                step(m.to(), new Input.MessageReceived(m.from(), tamper.apply(m.message())));
             }
         }
     }

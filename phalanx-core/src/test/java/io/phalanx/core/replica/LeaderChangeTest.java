@@ -177,6 +177,8 @@ class LeaderChangeTest {
         for (int seq = 1; seq <= 5; seq++) {
             cluster.clientSends(request(1, seq));
             cluster.deliverAll();
+            cluster.elapse(NormalCase.ACCEPT_WAIT_MS); // the others wait a moment for r3's ACCEPT
+            cluster.deliverAll();
         }
         assertThat(cluster.cores.get(0).lastDecided()).isEqualTo(4);
         assertThat(cluster.cores.get(3).lastDecided()).isEqualTo(-1);
@@ -197,6 +199,8 @@ class LeaderChangeTest {
         Cluster cluster = new Cluster(Mode.BFT, 4, 1);
         cluster.isolated.add(3);
         cluster.clientSends(request(1, 1));
+        cluster.deliverAll();
+        cluster.elapse(NormalCase.ACCEPT_WAIT_MS); // the others wait a moment for r3's ACCEPT
         cluster.deliverAll();
         Decision real = cluster.decisions.get(0).get(0);
         List<Accept> unsigned = real.proof().stream()

@@ -156,6 +156,8 @@ class NormalCaseTest {
         cluster.isolated.add(3);
         cluster.clientSends(request(1, 1));
         cluster.deliverAll();
+        cluster.elapse(NormalCase.ACCEPT_WAIT_MS); // the others wait a moment for r3's ACCEPT
+        cluster.deliverAll();
         assertThat(cluster.decisions.get(0)).hasSize(1);
         assertThat(cluster.decisions.get(3)).isEmpty();
     }
@@ -176,6 +178,8 @@ class NormalCaseTest {
         Cluster cluster = new Cluster(Mode.BFT, 4, 1);
         cluster.clientSends(request(1, 1));
         cluster.isolated.add(3); // r3 sees nothing of instance 0 yet
+        cluster.deliverAll();
+        cluster.elapse(NormalCase.ACCEPT_WAIT_MS); // the others wait a moment for r3's ACCEPT
         cluster.deliverAll();
         cluster.isolated.clear();
         cluster.clientSends(request(1, 2));

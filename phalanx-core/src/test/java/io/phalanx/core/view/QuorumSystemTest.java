@@ -207,6 +207,27 @@ class QuorumSystemTest {
         }
     }
 
+    /** Whichever f replicas are faulty, a set that containsCorrectQuorum keeps a quorum outside them, and it is the smallest such. */
+    @Test
+    void containsCorrectQuorumMeansAQuorumOfCorrectMembers() {
+        for (View view : allViews()) {
+            if (view.n() > ALL_PAIRS_N_MAX) {
+                continue;
+            }
+            QuorumSystem quorums = view.quorums();
+            for (int set = 0; set < 1 << view.n(); set++) {
+                boolean survives = true;
+                for (int faulty = 0; faulty < 1 << view.n(); faulty++) {
+                    if (Integer.bitCount(faulty) <= view.f()) {
+                        survives &= quorums.isQuorum(members(set & ~faulty));
+                    }
+                }
+                assertThat(quorums.containsCorrectQuorum(members(set))).as("%s: %s", quorums, members(set))
+                        .isEqualTo(survives);
+            }
+        }
+    }
+
     @Test
     void nonMembersAreIgnored() {
         QuorumSystem quorums = new View(0, List.of(10, 20, 30, 40), 1, Mode.BFT).quorums();
