@@ -60,7 +60,7 @@ final class Catchup {
         if (from > state.lastDecided || from < 0) {
             return; // nothing this replica can add
         }
-        List<Decision> decisions = proofs.certifiedFrom(from, state.config.decisionPushMax(), state.config.batchBytesMax());
+        List<Decision> decisions = state.decisionLog.from(from, state.config.decisionPushMax(), state.config.batchBytesMax());
         if (decisions.isEmpty() || decisions.get(0).consensusId() != from) {
             state.counters.increment(Counter.DECISION_UNAVAILABLE);
             return;
@@ -87,7 +87,7 @@ final class Catchup {
                 state.refuse(Counter.INVALID_DECISION, push, reason);
                 break;
             }
-            normalCase.commit(effects, decision, true);
+            normalCase.commit(effects, decision);
             state.counters.increment(Counter.DECISIONS_LEARNED);
             highestEpoch = Math.max(highestEpoch, decision.epoch());
         }

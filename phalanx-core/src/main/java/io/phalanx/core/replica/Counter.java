@@ -67,7 +67,5 @@ public enum Counter {
      * Instances decided on ACCEPTs from so many replicas that their valid signatures surely make a
      * quorum, none of them checked (BFT; see {@code NormalCase#tryDecide}).
      */
-    DECIDED_UNVERIFIED,
-    /** Decision proofs checked and cut down to a quorum of valid signatures as they left this replica. */
-    PROOFS_CERTIFIED
+    DECIDED_UNVERIFIED
 }

@@ -8,26 +8,21 @@ import java.util.List;
 /**
  * The most recent decisions with their proofs, bounded by {@code decisionLogMax}: what this
  * replica can hand to a peer that fell behind, and the proof of its own last decision, which a
- * STOPDATA carries. A decision's proof may be <em>uncertified</em>: ACCEPTs whose signatures
- * were never checked, enough of them that the valid ones surely make a quorum; such a proof is
- * certified (checked and cut down to a valid quorum) before it leaves the replica. (The durable, complete log arrives with durability.) A ring buffer indexed
+ * STOPDATA carries. (The durable, complete log arrives with durability.) A ring buffer indexed
  * by consensus id: every late vote for a decided instance looks its decision up, so lookups are
  * constant-time.
  */
 final class DecisionLog {
     private final Decision[] ring;
-    private final boolean[] certified;
     /** Consensus id of the oldest decision kept; meaningless while empty. */
     private long first;
     private int size;
 
     DecisionLog(int capacity) {
         this.ring = new Decision[capacity];
-        this.certified = new boolean[capacity];
     }
 
-    /** Appends the next decision; {@code proofCertified} if every signature in its proof was checked. */
-    void append(Decision decision, boolean proofCertified) {
+    void append(Decision decision) {
         if (size > 0 && decision.consensusId() != first + size) {
             throw new IllegalStateException("decision " + decision.consensusId() + " does not follow "
                     + (first + size - 1));
@@ -36,7 +31,6 @@ final class DecisionLog {
             first = decision.consensusId();
         }
         ring[slot(decision.consensusId())] = decision;
-        certified[slot(decision.consensusId())] = proofCertified;
         if (size < ring.length) {
             size++;
         } else {
@@ -47,21 +41,6 @@ final class DecisionLog {
     /** The last decision, or null before the first. */
     Decision last() {
         return size == 0 ? null : ring[slot(first + size - 1)];
-    }
-
-    /** Whether the kept decision of {@code consensusId} has a certified proof. */
-    boolean isCertified(long consensusId) {
-        return get(consensusId) != null && certified[slot(consensusId)];
-    }
-
-    /** Puts {@code decision}, the same one with its proof certified, in place of the kept one. */
-    void certify(Decision decision) {
-        Decision kept = get(decision.consensusId());
-        if (kept == null || !kept.digest().equals(decision.digest())) {
-            throw new IllegalStateException("no decision " + decision.consensusId() + " with that value to certify");
-        }
-        ring[slot(decision.consensusId())] = decision;
-        certified[slot(decision.consensusId())] = true;
     }
 
     /** The decision of {@code consensusId} if it is still kept, else null. */

@@ -203,8 +203,7 @@ final class LeaderChange {
 
     private StopData signedStopData() {
         Decision last = state.decisionLog.last();
-        Decision certified = last == null ? null : proofs.certified(last);
-        List<Accept> proof = last == null ? List.of() : certified != null ? certified.proof() : last.proof();
+        List<Accept> proof = last == null ? List.of() : last.proof();
         List<VoteHistory> votes = List.copyOf(state.votes.tailMap(state.lastDecided, false).values());
         StopData unsigned = new StopData(state.id, state.regency, state.lastDecided, proof, votes, Bytes.EMPTY);
         return unsigned.withSignature(state.signer.sign(MessageCodec.signedBytes(unsigned)));

@@ -259,8 +259,9 @@ final class NormalCase {
      * their signatures make the quorum a proof that others can check (catch-up, STOPDATA). In BFT
      * mode a replica checks none of them when ACCEPTs for the value came from so many replicas
      * that the valid ones surely make a quorum ({@link io.phalanx.core.view.QuorumSystem#containsCorrectQuorum},
-     * every member when n = 3f+1): the proof is then certified, cut down to a valid quorum, only
-     * if it ever leaves this replica ({@link Proofs#certified}). With just a quorum in, the
+     * every member when n = 3f+1); the decision keeps them all as its proof, which holds a valid
+     * quorum whatever the others' signatures ({@link Proofs#checkDecisionProof} checks them
+     * until it finds one, wherever the proof goes). With just a quorum in, the
      * replica waits up to {@link #ACCEPT_WAIT_MS} for the others, unless the missing ones did not
      * ACCEPT the previous instance (crashed or lagging), and then checks the signatures of the
      * quorum, as it always did before: a Byzantine replica's bad signature then costs the time
@@ -268,11 +269,9 @@ final class NormalCase {
      * membership only.
      */
     private boolean tryDecide(Effects effects, Instance instance) {
-        boolean certified = true;
         List<Accept> proof = null;
         if (state.view.mode() == Mode.BFT) {
             proof = instance.accepts.quorum(instance.digest, state.quorums::containsCorrectQuorum);
-            certified = proof == null;
             if (proof == null && (instance.accepts.quorum(instance.digest, state.quorums::isQuorum) == null
                     || waitsForMoreAccepts(instance))) {
                 return false;
@@ -287,7 +286,7 @@ final class NormalCase {
         } else {
             state.counters.increment(Counter.DECIDED_UNVERIFIED);
         }
-        commit(effects, new Decision(instance.consensusId, instance.epoch, instance.batch, instance.digest, proof), certified);
+        commit(effects, new Decision(instance.consensusId, instance.epoch, instance.batch, instance.digest, proof));
         return true;
     }
 
@@ -351,11 +350,8 @@ final class NormalCase {
         }
     }
 
-    /**
-     * Records a decision of instance {@code lastDecided + 1}, reached here or proven by a peer;
-     * {@code certified} if every signature in its proof was checked.
-     */
-    void commit(Effects effects, Decision decision, boolean certified) {
+    /** Records a decision of instance {@code lastDecided + 1}, reached here or proven by a peer. */
+    void commit(Effects effects, Decision decision) {
         if (decision.consensusId() != state.lastDecided + 1) {
             throw new IllegalStateException("replica " + state.id + " would decide " + decision.consensusId()
                     + " after " + state.lastDecided);
@@ -374,7 +370,7 @@ final class NormalCase {
         state.lastDecided = decision.consensusId();
         state.lastBatchTimestampMs = Math.max(state.lastBatchTimestampMs, decision.batch().timestampMs());
         state.instances.remove(decision.consensusId());
-        state.decisionLog.append(decision, certified);
+        state.decisionLog.append(decision);
         state.votes.headMap(state.lastDecided, true).clear();
         state.syncChosen.headMap(state.lastDecided, true).clear();
         state.failedChanges = 0;
@@ -408,11 +404,9 @@ final class NormalCase {
         Decision decided = state.decisionLog.get(message.consensusId());
         if (decided != null && message.epoch() > decided.epoch()) {
             state.counters.increment(Counter.DECISIONS_PUSHED);
-            List<Decision> decisions = proofs.certifiedFrom(message.consensusId(), state.config.decisionPushMax(),
-                    state.config.batchBytesMax());
-            if (!decisions.isEmpty()) {
-                effects.send(message.sender(), new DecisionPush(state.id, decisions));
-            }
+            effects.send(message.sender(), new DecisionPush(state.id,
+                    state.decisionLog.from(message.consensusId(), state.config.decisionPushMax(),
+                    state.config.batchBytesMax())));
         }
     }
 

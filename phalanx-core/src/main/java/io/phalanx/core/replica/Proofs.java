@@ -13,7 +13,6 @@ import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.view.Mode;
 import io.phalanx.core.view.QuorumSystem;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -69,63 +68,6 @@ final class Proofs {
                 || state.signatures.verifyReplica(accept.sender(), MessageCodec.signedBytes(accept), accept.signature()));
     }
 
-    /**
-     * {@code decision} with its proof cut down to a quorum of validly signed ACCEPTs (this
-     * replica's own trusted), or null if its ACCEPTs hold no such quorum. Checks signatures only
-     * until the quorum is complete.
-     */
-    Decision certify(Decision decision) {
-        List<Accept> valid = new ArrayList<>();
-        Set<Integer> senders = new HashSet<>();
-        for (Accept a : decision.proof()) {
-            if (senders.contains(a.sender())) {
-                continue;
-            }
-            if (a.sender() == state.id || validAccept(a)) {
-                valid.add(a);
-                senders.add(a.sender());
-                if (state.quorums.isQuorum(senders)) {
-                    return new Decision(decision.consensusId(), decision.epoch(), decision.batch(), decision.digest(), valid);
-                }
-            } else {
-                state.counters.increment(Counter.BAD_SIGNATURE);
-            }
-        }
-        return null;
-    }
-
-    /**
-     * {@code decision}, a kept one, with a certified proof: certified now (and kept so) if it was
-     * not yet. Null if its ACCEPTs hold no valid quorum, which the way decisions are made rules
-     * out; counted as an invalid decision.
-     */
-    Decision certified(Decision decision) {
-        if (state.decisionLog.isCertified(decision.consensusId())) {
-            return decision;
-        }
-        Decision certified = certify(decision);
-        if (certified == null) {
-            state.counters.increment(Counter.INVALID_DECISION);
-            return null;
-        }
-        state.decisionLog.certify(certified);
-        state.counters.increment(Counter.PROOFS_CERTIFIED);
-        return certified;
-    }
-
-    /** {@link DecisionLog#from}, every proof certified; cut before any that cannot be. */
-    List<Decision> certifiedFrom(long fromConsensusId, int countMax, long bytesMax) {
-        List<Decision> out = new ArrayList<>();
-        for (Decision kept : state.decisionLog.from(fromConsensusId, countMax, bytesMax)) {
-            Decision certified = certified(kept);
-            if (certified == null) {
-                break;
-            }
-            out.add(certified);
-        }
-        return out;
-    }
-
     boolean validRequest(Request request) {
         if (!state.config.clientSignaturesRequired() || request.equals(verifiedRequests.get(request.id()))) {
             return true;
@@ -138,7 +80,13 @@ final class Proofs {
         return valid;
     }
 
-    /** A quorum of distinct, validly signed ACCEPTs for one (instance, epoch, digest). */
+    /**
+     * ACCEPTs for one (instance, epoch, digest), from distinct senders, among which the validly
+     * signed ones make a quorum. Others with bad signatures may come along: a replica that decided
+     * on every replica's ACCEPT checked none of them ({@code NormalCase#tryDecide}), so its proof
+     * surely holds a valid quorum but may hold a Byzantine voter's bad signature too. Signatures
+     * are checked only until the quorum is complete.
+     */
     String checkDecisionProof(long consensusId, int epoch, Digest digest, List<Accept> proof) {
         Set<Integer> senders = new HashSet<>();
         for (Accept a : proof) {
@@ -148,11 +96,24 @@ final class Proofs {
             if (!senders.add(a.sender())) {
                 return "proof of " + consensusId + " counts replica " + a.sender() + " twice";
             }
-            if (!validAccept(a)) {
-                return "proof of " + consensusId + " has a bad signature from replica " + a.sender();
+        }
+        Set<Integer> valid = new HashSet<>();
+        Set<Integer> bad = new HashSet<>();
+        for (Accept a : proof) {
+            if (state.quorums.isQuorum(valid)) {
+                break;
+            }
+            if (validAccept(a)) {
+                valid.add(a.sender());
+            } else {
+                bad.add(a.sender());
             }
         }
-        return state.quorums.isQuorum(senders) ? null : "proof of " + consensusId + " is not a quorum: " + senders;
+        if (state.quorums.isQuorum(valid)) {
+            return null;
+        }
+        return "proof of " + consensusId + " has no quorum of valid signatures: valid " + valid
+                + (bad.isEmpty() ? "" : ", bad from " + bad);
     }
 
     String checkDecision(Decision decision) {

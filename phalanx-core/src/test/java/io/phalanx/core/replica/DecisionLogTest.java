@@ -22,7 +22,7 @@ class DecisionLogTest {
         assertThat(log.last()).isNull();
         assertThat(log.get(0)).isNull();
         for (long cid = 0; cid < 5; cid++) {
-            log.append(decision(cid), true);
+            log.append(decision(cid));
         }
         assertThat(log.last().consensusId()).isEqualTo(4);
         assertThat(log.get(1)).as("evicted").isNull();
@@ -39,7 +39,7 @@ class DecisionLogTest {
         DecisionLog log = new DecisionLog(8);
         for (long cid = 0; cid < 4; cid++) {
             Batch batch = new Batch(cid, cid, List.of(Cluster.request(1, cid + 1)));
-            log.append(new Decision(cid, 0, batch, Digests.ofBatch(batch), List.of()), true);
+            log.append(new Decision(cid, 0, batch, Digests.ofBatch(batch), List.of()));
         }
         long one = log.get(0).batch().sizeBytes();
 
@@ -50,7 +50,7 @@ class DecisionLogTest {
     @Test
     void refusesAGap() {
         DecisionLog log = new DecisionLog(4);
-        log.append(decision(0), true);
-        assertThatThrownBy(() -> log.append(decision(2), true)).isInstanceOf(IllegalStateException.class);
+        log.append(decision(0));
+        assertThatThrownBy(() -> log.append(decision(2))).isInstanceOf(IllegalStateException.class);
     }
 }
