@@ -258,11 +258,12 @@ final class NormalCase {
      * <p>Agreement needs only a quorum of ACCEPTs as the authenticated channels delivered them;
      * their signatures make the quorum a proof that others can check (catch-up, STOPDATA). In BFT
      * mode a replica checks none of them when ACCEPTs for the value came from so many replicas
-     * that the valid ones surely make a quorum ({@link io.phalanx.core.view.QuorumSystem#containsCorrectQuorum},
-     * every member when n = 3f+1); the decision keeps them all as its proof, which holds a valid
-     * quorum whatever the others' signatures ({@link Proofs#checkDecisionProof} checks them
-     * until it finds one, wherever the proof goes). With just a quorum in, the
-     * replica waits up to {@link #ACCEPT_WAIT_MS} for the others, unless the missing ones did not
+     * that the valid ones surely make a quorum
+     * ({@link io.phalanx.core.view.QuorumSystem#containsCorrectQuorum}: every member when
+     * n = 3f+1); the decision keeps them all as its proof, which holds a valid quorum whatever
+     * the others' signatures ({@link Proofs#checkDecisionProof} checks them until it finds one,
+     * wherever the proof goes). With just a quorum in, the replica waits up to
+     * {@link #ACCEPT_WAIT_MS} for the others, unless the missing ones did not
      * ACCEPT the previous instance (crashed or lagging), and then checks the signatures of the
      * quorum, as it always did before: a Byzantine replica's bad signature then costs the time
      * of one more vote, not a wrong proof. CFT ACCEPTs carry no signature and are checked for
@@ -292,8 +293,9 @@ final class NormalCase {
 
     /**
      * How long an instance with a quorum of ACCEPTs waits for the rest before its signatures are
-     * checked: on a LAN the last ACCEPTs follow the quorum within a millisecond or two, and
-     * waiting costs that, while checking costs two Ed25519 verifications of CPU (n = 4).
+     * checked (two Ed25519 verifications of CPU at n = 4). With four replica JVMs on two cores the
+     * last ACCEPT comes a few milliseconds after the quorum; 0 and 1 ms verified most quorums and
+     * lost throughput (docs/PERFORMANCE.md, "The ACCEPT wait").
      */
     static final long ACCEPT_WAIT_MS = 5;
 
