@@ -46,15 +46,28 @@ final class Votes<V> {
 
     /** The votes for {@code value} if their senders form a quorum, else null; no signature is checked. */
     List<V> quorum(Digest value, Predicate<Set<Integer>> isQuorum) {
-        Set<Integer> voters = new HashSet<>();
-        List<V> votes = new ArrayList<>();
+        Set<Integer> voters = votersFor(value);
+        if (!isQuorum.test(voters)) {
+            return null;
+        }
+        List<V> votes = new ArrayList<>(voters.size());
         bySender.forEach((sender, vote) -> {
-            if (valueOf.apply(vote).equals(value)) {
-                voters.add(sender);
+            if (voters.contains(sender)) {
                 votes.add(vote);
             }
         });
-        return isQuorum.test(voters) ? votes : null;
+        return votes;
+    }
+
+    /** The senders of the votes for {@code value}. */
+    private Set<Integer> votersFor(Digest value) {
+        Set<Integer> voters = new HashSet<>();
+        bySender.forEach((sender, vote) -> {
+            if (valueOf.apply(vote).equals(value)) {
+                voters.add(sender);
+            }
+        });
+        return voters;
     }
 
     /**
@@ -62,12 +75,7 @@ final class Votes<V> {
      * checked with {@code valid} only once all matching votes together would make a quorum.
      */
     List<V> verifiedQuorum(Digest value, Predicate<Set<Integer>> isQuorum, Predicate<V> valid) {
-        Set<Integer> matching = new HashSet<>();
-        bySender.forEach((sender, vote) -> {
-            if (valueOf.apply(vote).equals(value)) {
-                matching.add(sender);
-            }
-        });
+        Set<Integer> matching = votersFor(value);
         if (!isQuorum.test(matching)) {
             return null;
         }
