@@ -152,6 +152,11 @@ public final class Client implements AutoCloseable {
             public void onPeerUp(int replicaId) {
                 loop.onReplicaUp(replicaId);
             }
+
+            @Override
+            public void onPeerDown(int replicaId) {
+                loop.onReplicaDown(replicaId);
+            }
         };
     }
 

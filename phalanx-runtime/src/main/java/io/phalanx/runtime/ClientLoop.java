@@ -6,6 +6,7 @@ import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Reply;
+import io.phalanx.core.message.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +59,8 @@ final class ClientLoop implements Runnable {
         final CompletableFuture<Bytes> future = new CompletableFuture<>();
         final long deadlineMs;
         long operationId = -1;
-        /** The latest request sent for this call, for replicas that connect later. */
+        /** The latest request sent for this call and its encoding, reused when it goes out again. */
+        Request lastRequest;
         byte[] lastFrame;
 
         Call(Bytes operation, boolean readOnly, long deadlineMs) {
@@ -72,6 +74,9 @@ final class ClientLoop implements Runnable {
     }
 
     private record ReplicaUp(int replicaId) {
+    }
+
+    private record ReplicaDown(int replicaId) {
     }
 
     /** A core retransmission timer. */
@@ -160,6 +165,14 @@ final class ClientLoop implements Runnable {
         events.offer(new ReplicaUp(replicaId)); // if full, the core's retransmission covers it
     }
 
+    /**
+     * From I/O threads: a replica connection was lost. Requests sent to it alone (it was the
+     * leader) go to every replica at once instead of after a retransmission timeout.
+     */
+    void onReplicaDown(int replicaId) {
+        events.offer(new ReplicaDown(replicaId)); // if full, the core's retransmission covers it
+    }
+
     void stop() {
         running = false;
         events.offer(Boolean.FALSE);
@@ -193,11 +206,9 @@ final class ClientLoop implements Runnable {
                 if (event instanceof ReplyIn r) {
                     apply(core.onReply(clock.millis(), r.from(), r.reply()));
                 } else if (event instanceof ReplicaUp up) {
-                    inCore.values().forEach(call -> {
-                        if (call.lastFrame != null) {
-                            broadcaster.send(up.replicaId(), call.lastFrame);
-                        }
-                    });
+                    apply(core.onReplicaUp(up.replicaId()));
+                } else if (event instanceof ReplicaDown down) {
+                    apply(core.onReplicaDown(down.replicaId()));
                 }
             }
         } catch (InterruptedException e) {
@@ -268,16 +279,16 @@ final class ClientLoop implements Runnable {
     }
 
     private void apply(ClientOutput output) {
-        for (ClientOutput.Broadcast broadcast : output.broadcasts()) {
+        for (ClientOutput.Transmission transmission : output.transmissions()) {
+            Call call = inCore.get(transmission.operationId());
             try {
-                byte[] frame = codec.encode(broadcast.request());
-                Call call = inCore.get(broadcast.operationId());
-                if (call != null) {
-                    call.lastFrame = frame;
+                byte[] frame = encode(call, transmission.request());
+                if (transmission instanceof ClientOutput.Unicast unicast) {
+                    broadcaster.send(unicast.replica(), frame);
+                } else {
+                    broadcaster.broadcast(frame);
                 }
-                broadcaster.broadcast(frame);
             } catch (CodecException e) {
-                Call call = inCore.get(broadcast.operationId());
                 if (call != null) {
                     call.future.completeExceptionally(new PhalanxException("request cannot be sent: " + e.getMessage()));
                 }
@@ -296,6 +307,18 @@ final class ClientLoop implements Runnable {
                 }
             }
         }
+    }
+
+    /** The encoding of {@code request}, made once per request of a call. */
+    private byte[] encode(Call call, Request request) throws CodecException {
+        if (call == null) {
+            return codec.encode(request);
+        }
+        if (!request.equals(call.lastRequest)) {
+            call.lastFrame = codec.encode(request);
+            call.lastRequest = request;
+        }
+        return call.lastFrame;
     }
 
     private void failAll() {

@@ -97,14 +97,16 @@ final class SimClient {
     }
 
     private void apply(ClientOutput output) {
-        for (ClientOutput.Broadcast broadcast : output.broadcasts()) {
-            Request request = broadcast.request();
-            Recording recording = recordings.get(broadcast.operationId());
+        for (ClientOutput.Transmission transmission : output.transmissions()) {
+            Request request = transmission.request();
+            Recording recording = recordings.get(transmission.operationId());
             if (!recording.sent.contains(request.id())) {
                 recording.sent.add(request.id());
             }
-            for (int replica : view.members()) {
-                network.send(address(clientId), replica, request);
+            if (transmission instanceof ClientOutput.Unicast unicast) {
+                network.send(address(clientId), unicast.replica(), request);
+            } else {
+                view.members().forEach(replica -> network.send(address(clientId), replica, request));
             }
         }
         for (ClientOutput.Completion completion : output.completions()) {

@@ -34,6 +34,16 @@ import java.util.Set;
  * confirmed by a quorum. An unordered request whose replies cannot reach a matching quorum (or
  * that times out) is retried once on the ordered path with a fresh sequence number.
  *
+ * <p>Leader first: a new ordered request goes to the leader only, as in PBFT, since only the
+ * leader needs it to propose; followers receive it inside the PROPOSE, so each request crosses
+ * the network once instead of n times. The client learns the leader from replies, which carry
+ * the regency that decided them: it follows the highest regency that repliers containing a
+ * correct replica ({@link QuorumSystem#containsCorrect}) report, so a lying replica cannot steer
+ * it. A request goes to every replica instead when the leader's link is down
+ * ({@link #onReplicaDown}; requests sent to it alone are then sent to all at once), and on every
+ * retransmission: so a leader that drops requests is found out by the followers' request timers,
+ * as before. Read-only queries always go to every replica, since each must answer.
+ *
  * <p>Ordered requests are retransmitted on a doubling, capped timeout; replicas answer a
  * retransmission of an executed request from their reply cache.
  */
@@ -45,6 +55,10 @@ public final class ClientCore {
     private final Signer signer;
     private final Map<Long, Operation> operations = new LinkedHashMap<>();
     private final Map<RequestId, Long> operationByRequest = new HashMap<>();
+    /** Replicas whose link the driver reported down; nothing is sent to them alone. */
+    private final Set<Integer> unreachable = new HashSet<>();
+    /** The highest regency a correct replica is known to have reached; its leader gets new requests. */
+    private int leaderRegency;
     private long nextOrderedSequence;
     private long nextUnorderedSequence;
     private long ignoredReplies;
@@ -116,6 +130,7 @@ public final class ClientCore {
             return ClientOutput.EMPTY;
         }
         Digest previous = op.replies.putIfAbsent(from, digest);
+        op.regencies.putIfAbsent(from, reply.regency());
         boolean fullOfItsDigest = previous != null && previous.equals(digest) && !reply.digestOnly()
                 && !op.fullResults.containsKey(digest);
         if (previous != null && !fullOfItsDigest) {
@@ -134,7 +149,7 @@ public final class ClientCore {
             // A quorum agrees on the digest, but the replica meant to send the full result has
             // not: ask again now; replicas answer retransmissions in full from their cache.
             op.askedForFullCopy = true;
-            return new ClientOutput(List.of(new ClientOutput.Broadcast(op.id, op.request)), List.of(), List.of());
+            return new ClientOutput(List.of(broadcast(op)), List.of(), List.of());
         }
         if (op.request.kind() == RequestKind.UNORDERED && !op.quorumStillPossible(view, quorums)) {
             return start(nowMs, op, RequestKind.ORDERED);
@@ -177,8 +192,50 @@ public final class ClientCore {
         }
         op.attempt++;
         op.timeoutMs = Math.min(op.timeoutMs * 2, config.retransmitTimeoutMaxMs());
-        return new ClientOutput(List.of(new ClientOutput.Broadcast(op.id, op.request)), List.of(),
+        return new ClientOutput(List.of(broadcast(op)), List.of(),
                 List.of(new ClientOutput.Timer(op.id, op.attempt, nowMs + op.timeoutMs)));
+    }
+
+    /**
+     * The driver lost its link to {@code replica}: requests sent to it alone go to every replica
+     * now, and new ones will until {@link #onReplicaUp}.
+     */
+    public ClientOutput onReplicaDown(int replica) {
+        if (!view.contains(replica) || !unreachable.add(replica)) {
+            return ClientOutput.EMPTY;
+        }
+        List<ClientOutput.Transmission> resent = new ArrayList<>();
+        for (Operation op : operations.values()) {
+            if (!op.sentToAll && op.sentTo == replica) {
+                resent.add(broadcast(op));
+            }
+        }
+        return new ClientOutput(resent, List.of(), List.of());
+    }
+
+    /**
+     * The driver's link to {@code replica} is up (again): requests sent to every replica, or to
+     * it alone, may have been sent while it was down and never reached it, so they go to it now
+     * rather than after a retransmission timeout (this is also what makes a new client's first
+     * calls fast). A replica that did get one already ignores the copy.
+     */
+    public ClientOutput onReplicaUp(int replica) {
+        if (!view.contains(replica)) {
+            return ClientOutput.EMPTY;
+        }
+        unreachable.remove(replica);
+        List<ClientOutput.Transmission> resent = new ArrayList<>();
+        for (Operation op : operations.values()) {
+            if (op.sentToAll || op.sentTo == replica) {
+                resent.add(new ClientOutput.Unicast(op.id, op.request, replica));
+            }
+        }
+        return new ClientOutput(resent, List.of(), List.of());
+    }
+
+    /** The replica that gets new ordered requests: the leader of the highest regency known. */
+    public int leader() {
+        return view.leaderOf(leaderRegency);
     }
 
     public long clientId() {
@@ -203,19 +260,55 @@ public final class ClientCore {
         op.request = signer == Signer.NONE ? unsigned
                 : unsigned.withSignature(signer.sign(MessageCodec.signedBytes(unsigned)));
         op.replies.clear();
+        op.regencies.clear();
         op.fullResults.clear();
         op.askedForFullCopy = false;
         op.attempt++;
         op.timeoutMs = config.retransmitTimeoutMs();
         operationByRequest.put(op.request.id(), op.id);
-        return new ClientOutput(List.of(new ClientOutput.Broadcast(op.id, op.request)), List.of(),
+        int leader = leader();
+        ClientOutput.Transmission first;
+        if (kind == RequestKind.ORDERED && !unreachable.contains(leader)) {
+            op.sentToAll = false;
+            op.sentTo = leader;
+            first = new ClientOutput.Unicast(op.id, op.request, leader);
+        } else {
+            first = broadcast(op);
+        }
+        return new ClientOutput(List.of(first), List.of(),
                 List.of(new ClientOutput.Timer(op.id, op.attempt, nowMs + op.timeoutMs)));
+    }
+
+    private static ClientOutput.Broadcast broadcast(Operation op) {
+        op.sentToAll = true;
+        return new ClientOutput.Broadcast(op.id, op.request);
     }
 
     private ClientOutput complete(Operation op, Bytes result) {
         operations.remove(op.id);
         operationByRequest.remove(op.request.id());
+        followRegency(op.regencies);
         return new ClientOutput(List.of(), List.of(new ClientOutput.Completion(op.id, op.request.id(), result)), List.of());
+    }
+
+    /**
+     * Moves the leader hint to the highest regency r such that the replicas reporting r or more
+     * contain a correct one: a correct replica reached r, so regencies below it are over.
+     */
+    private void followRegency(Map<Integer, Integer> regencyBySender) {
+        List<Map.Entry<Integer, Integer>> highestFirst = new ArrayList<>(regencyBySender.entrySet());
+        highestFirst.sort(Map.Entry.<Integer, Integer>comparingByValue().reversed());
+        Set<Integer> reporters = new HashSet<>();
+        for (Map.Entry<Integer, Integer> report : highestFirst) {
+            if (report.getValue() <= leaderRegency) {
+                return;
+            }
+            reporters.add(report.getKey());
+            if (quorums.containsCorrect(reporters)) {
+                leaderRegency = report.getValue();
+                return;
+            }
+        }
     }
 
     /** One outstanding operation and the replies to its current request. */
@@ -224,10 +317,15 @@ public final class ClientCore {
         final Bytes operation;
         /** Per replica, the digest of the result it answered (full or digest-only). */
         final Map<Integer, Digest> replies = new HashMap<>();
+        /** Per replica, the regency its reply reported. */
+        final Map<Integer, Integer> regencies = new HashMap<>();
         /** Full results received, by digest. */
         final Map<Digest, Bytes> fullResults = new HashMap<>();
         Request request;
         boolean askedForFullCopy;
+        /** Whether the current request went to every replica; if not, it went to {@code sentTo} only. */
+        boolean sentToAll;
+        int sentTo;
         int attempt;
         long timeoutMs;
 

@@ -7,20 +7,31 @@ import io.phalanx.core.message.RequestId;
 import java.util.List;
 
 /**
- * What the client driver must do after a step: send each request in {@code broadcasts} to every
- * replica, report {@code completions} to the callers, and arm {@code timers}.
+ * What the client driver must do after a step: send each request in {@code transmissions} to
+ * the replicas it names, report {@code completions} to the callers, and arm {@code timers}.
  */
-public record ClientOutput(List<Broadcast> broadcasts, List<Completion> completions, List<Timer> timers) {
+public record ClientOutput(List<Transmission> transmissions, List<Completion> completions, List<Timer> timers) {
     public static final ClientOutput EMPTY = new ClientOutput(List.of(), List.of(), List.of());
 
     public ClientOutput {
-        broadcasts = List.copyOf(broadcasts);
+        transmissions = List.copyOf(transmissions);
         completions = List.copyOf(completions);
         timers = List.copyOf(timers);
     }
 
-    /** Send {@code request}, made for operation {@code operationId}, to every replica. */
-    public record Broadcast(long operationId, Request request) {
+    /** A request, made for operation {@code operationId}, to send. */
+    public sealed interface Transmission permits Broadcast, Unicast {
+        long operationId();
+
+        Request request();
+    }
+
+    /** Send {@code request} to every replica. */
+    public record Broadcast(long operationId, Request request) implements Transmission {
+    }
+
+    /** Send {@code request} to replica {@code replica} only. */
+    public record Unicast(long operationId, Request request, int replica) implements Transmission {
     }
 
     /**

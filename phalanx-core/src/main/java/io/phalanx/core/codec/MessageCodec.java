@@ -37,7 +37,7 @@ import java.util.List;
  */
 public final class MessageCodec {
     /** Wire format version; bump it when the layout changes. */
-    public static final byte VERSION = 3;
+    public static final byte VERSION = 4;
 
     private static final byte TAG_REQUEST = 1;
     private static final byte TAG_REPLY = 2;
@@ -156,6 +156,7 @@ public final class MessageCodec {
             out.i64(r.sequence());
             out.u8(kindByte(r.kind()));
             out.i64(r.viewId());
+            out.i32(r.regency());
             out.bytes(r.result());
             out.u8(r.digestOnly() ? 1 : 0);
         } else if (message instanceof Propose p) {
@@ -212,7 +213,7 @@ public final class MessageCodec {
         int tag = in.u8();
         return switch (tag) {
             case TAG_REQUEST -> readRequest(in);
-            case TAG_REPLY -> new Reply(in.i32(), in.i64(), in.i64(), readKind(in), in.i64(), in.bytes(), readPresence(in));
+            case TAG_REPLY -> new Reply(in.i32(), in.i64(), in.i64(), readKind(in), in.i64(), in.i32(), in.bytes(), readPresence(in));
             case TAG_PROPOSE -> new Propose(in.i32(), in.i64(), in.i32(), readBatch(in));
             case TAG_WRITE -> readWrite(in);
             case TAG_ACCEPT -> readAccept(in);

@@ -12,12 +12,15 @@ import java.util.Objects;
  * @param kind      the request's kind (replies to ordered and unordered requests are matched
  *                  separately, as their sequence spaces are separate)
  * @param viewId    the replica's current view, so clients learn of reconfigurations
+ * @param regency   the regency (epoch) that decided the request, or the latest decision's for a
+ *                  read-only query: clients send new requests to that regency's leader
+ *                  (see {@code ClientCore})
  * @param result    the service's result, or its SHA-256 digest if {@code digestOnly}
  * @param digestOnly true for a hashed reply: with hashed replies one replica per request sends
  *                  the full result and the others only its digest, which is enough to vote
  *                  for it and saves the bandwidth of large results n-1 times over
  */
-public record Reply(int sender, long clientId, long sequence, RequestKind kind, long viewId, Bytes result,
+public record Reply(int sender, long clientId, long sequence, RequestKind kind, long viewId, int regency, Bytes result,
                     boolean digestOnly) implements Message {
     public Reply {
         Objects.requireNonNull(kind, "kind");
@@ -25,8 +28,8 @@ public record Reply(int sender, long clientId, long sequence, RequestKind kind, 
     }
 
     /** A full reply. */
-    public Reply(int sender, long clientId, long sequence, RequestKind kind, long viewId, Bytes result) {
-        this(sender, clientId, sequence, kind, viewId, result, false);
+    public Reply(int sender, long clientId, long sequence, RequestKind kind, long viewId, int regency, Bytes result) {
+        this(sender, clientId, sequence, kind, viewId, regency, result, false);
     }
 
     public RequestId requestId() {

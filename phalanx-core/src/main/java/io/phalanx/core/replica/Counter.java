@@ -39,6 +39,8 @@ public enum Counter {
     BAD_SIGNATURE,
     /** Requests passed on to every replica after their timer expired once. */
     FORWARDED,
+    /** Requests a client sent to this follower, passed on to the leader at once. */
+    FORWARDED_TO_LEADER,
     /** STOP messages this replica sent (each a leader change it asked for or joined). */
     STOP_SENT,
     /** STOPs taken back because everything the replica waited for was decided after all. */

@@ -51,7 +51,7 @@ public final class ReplyPolicy {
         if (!hashed || full.digestOnly() || full.kind() != RequestKind.ORDERED || fullReplier(full) == replicaId) {
             return full;
         }
-        return new Reply(full.sender(), full.clientId(), full.sequence(), full.kind(), full.viewId(),
+        return new Reply(full.sender(), full.clientId(), full.sequence(), full.kind(), full.viewId(), full.regency(),
                 Digests.sha256(full.result().toArray()).value(), true);
     }
 }

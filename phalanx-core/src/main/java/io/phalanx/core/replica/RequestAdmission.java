@@ -1,7 +1,10 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.message.Forward;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
+
+import java.util.List;
 
 /**
  * Client sessions at the ordering layer: decides what happens to a client request on arrival —
@@ -23,6 +26,12 @@ final class RequestAdmission {
     /**
      * A request received directly from its client (over a channel authenticated as that client,
      * so a retransmission of a decided request is answered from the reply cache at once).
+     *
+     * <p>Clients send new requests to the leader they know of ({@code ClientCore}); a follower
+     * that gets one (the client's leader is out of date, or it sent to every replica) passes it
+     * to the current leader at once, in a FORWARD, and keeps it pending under its request timer
+     * as always. If that leader does not order it, the timer forwards it to every replica and
+     * then asks for a leader change, as before.
      */
     void onRequest(Effects effects, Request request) {
         if (request.kind() == RequestKind.UNORDERED) {
@@ -37,6 +46,10 @@ final class RequestAdmission {
             return;
         }
         if (enqueue(request)) {
+            if (!state.isLeader() && state.active()) {
+                state.counters.increment(Counter.FORWARDED_TO_LEADER);
+                effects.send(state.leader(), new Forward(state.id, List.of(request)));
+            }
             normalCase.progress(effects);
         }
     }

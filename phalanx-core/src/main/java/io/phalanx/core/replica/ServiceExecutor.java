@@ -37,6 +37,8 @@ public final class ServiceExecutor {
     private long lastExecuted = -1;
     /** The agreed time of the last executed decision: the highest batch timestamp so far. */
     private long agreedTimestampMs = Long.MIN_VALUE;
+    /** The regency that decided the last executed decision; replies tell clients its leader. */
+    private int regency;
 
     public ServiceExecutor(int replicaId, long viewId, Service service, int clientWindowMax) {
         this.replicaId = replicaId;
@@ -60,6 +62,7 @@ public final class ServiceExecutor {
                     + " but last executed " + lastExecuted);
         }
         lastExecuted = decision.consensusId();
+        regency = decision.epoch();
         // Batch timestamps can go back where a leader change bound an old value after a newer
         // one; the agreed time cannot.
         agreedTimestampMs = Math.max(agreedTimestampMs, decision.batch().timestampMs());
@@ -74,7 +77,7 @@ public final class ServiceExecutor {
             ExecutionContext context = new ExecutionContext(decision.consensusId(), agreedTimestampMs,
                     decision.batch().nonce(), request.clientId(), request.sequence());
             Bytes result = service.execute(request.operation(), context);
-            Reply reply = new Reply(replicaId, request.clientId(), request.sequence(), RequestKind.ORDERED, viewId, result);
+            Reply reply = new Reply(replicaId, request.clientId(), request.sequence(), RequestKind.ORDERED, viewId, regency, result);
             remember(reply);
             replies.add(reply);
         }
@@ -84,7 +87,7 @@ public final class ServiceExecutor {
     /** Answers a read-only request from the current state. */
     public Reply query(Request request) {
         Bytes result = service.query(request.operation());
-        return new Reply(replicaId, request.clientId(), request.sequence(), RequestKind.UNORDERED, viewId, result);
+        return new Reply(replicaId, request.clientId(), request.sequence(), RequestKind.UNORDERED, viewId, regency, result);
     }
 
     /** The cached reply to an executed request, if still cached. */

@@ -10,6 +10,7 @@ import io.phalanx.core.view.View;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,13 +25,17 @@ class ClientCoreTest {
     private final ClientCore client = new ClientCore(7, bft, new ClientConfig(100, 400, 4));
 
     private static Reply reply(int from, Request request, Bytes result) {
-        return new Reply(from, request.clientId(), request.sequence(), request.kind(), 0, result);
+        return reply(from, request, result, 0);
+    }
+
+    private static Reply reply(int from, Request request, Bytes result, int regency) {
+        return new Reply(from, request.clientId(), request.sequence(), request.kind(), 0, regency, result);
     }
 
     @Test
     void anOrderedResultIsFinalOnAQuorumOfMatchingReplies() {
         ClientOutput out = client.invoke(0, 1, OP, false);
-        Request request = out.broadcasts().get(0).request();
+        Request request = out.transmissions().get(0).request();
         assertThat(request.kind()).isEqualTo(RequestKind.ORDERED);
         assertThat(request.sequence()).isEqualTo(1);
         assertThat(out.timers()).containsExactly(new ClientOutput.Timer(1, 1, 100));
@@ -45,7 +50,7 @@ class ClientCoreTest {
 
     @Test
     void aReplicaCannotVoteTwiceOrSpeakForAnother() {
-        Request request = client.invoke(0, 1, OP, false).broadcasts().get(0).request();
+        Request request = client.invoke(0, 1, OP, false).transmissions().get(0).request();
         client.onReply(1, 0, reply(0, request, A));
         client.onReply(1, 0, reply(0, request, A));          // same replica again
         client.onReply(1, 1, reply(2, request, A));          // r1's link claiming to be r2
@@ -56,13 +61,13 @@ class ClientCoreTest {
 
     @Test
     void anUnorderedQueryWhoseRepliesDivergeIsRetriedAsOrdered() {
-        Request query = client.invoke(0, 1, OP, true).broadcasts().get(0).request();
+        Request query = client.invoke(0, 1, OP, true).transmissions().get(0).request();
         assertThat(query.kind()).isEqualTo(RequestKind.UNORDERED);
         client.onReply(1, 0, reply(0, query, A));
-        assertThat(client.onReply(1, 1, reply(1, query, B)).broadcasts()).isEmpty(); // A still possible: 1 + 2 silent
+        assertThat(client.onReply(1, 1, reply(1, query, B)).transmissions()).isEmpty(); // A still possible: 1 + 2 silent
         ClientOutput retry = client.onReply(1, 2, reply(2, query, Bytes.utf8("c")));
-        assertThat(retry.broadcasts()).hasSize(1);
-        Request ordered = retry.broadcasts().get(0).request();
+        assertThat(retry.transmissions()).hasSize(1);
+        Request ordered = retry.transmissions().get(0).request();
         assertThat(ordered.kind()).isEqualTo(RequestKind.ORDERED);
         assertThat(ordered.sequence()).isEqualTo(1);
         assertThat(ordered.operation()).isEqualTo(OP);
@@ -74,27 +79,27 @@ class ClientCoreTest {
     void anUnorderedQueryThatTimesOutIsRetriedAsOrdered() {
         client.invoke(0, 1, OP, true);
         ClientOutput retry = client.onTimeout(100, 1, 1);
-        assertThat(retry.broadcasts().get(0).request().kind()).isEqualTo(RequestKind.ORDERED);
+        assertThat(retry.transmissions().get(0).request().kind()).isEqualTo(RequestKind.ORDERED);
         assertThat(retry.timers()).containsExactly(new ClientOutput.Timer(1, 2, 200));
     }
 
     @Test
     void anOrderedRequestIsRetransmittedWithCappedDoublingTimeouts() {
-        Request request = client.invoke(0, 1, OP, false).broadcasts().get(0).request();
+        Request request = client.invoke(0, 1, OP, false).transmissions().get(0).request();
         ClientOutput first = client.onTimeout(100, 1, 1);
-        assertThat(first.broadcasts().get(0).request()).isEqualTo(request);
+        assertThat(first.transmissions().get(0).request()).isEqualTo(request);
         assertThat(first.timers()).containsExactly(new ClientOutput.Timer(1, 2, 300));
         ClientOutput second = client.onTimeout(300, 1, 2);
         assertThat(second.timers()).containsExactly(new ClientOutput.Timer(1, 3, 700));
         ClientOutput third = client.onTimeout(700, 1, 3);
         assertThat(third.timers()).containsExactly(new ClientOutput.Timer(1, 4, 1_100)); // capped at 400
-        assertThat(client.onTimeout(700, 1, 1).broadcasts()).isEmpty(); // stale timer
+        assertThat(client.onTimeout(700, 1, 1).transmissions()).isEmpty(); // stale timer
     }
 
     @Test
     void orderedAndUnorderedRequestsHaveSeparateSequences() {
-        Request q = client.invoke(0, 1, OP, true).broadcasts().get(0).request();
-        Request o = client.invoke(0, 2, OP, false).broadcasts().get(0).request();
+        Request q = client.invoke(0, 1, OP, true).transmissions().get(0).request();
+        Request o = client.invoke(0, 2, OP, false).transmissions().get(0).request();
         assertThat(q.sequence()).isEqualTo(1);
         assertThat(o.sequence()).isEqualTo(1);
         assertThat(q.id()).isNotEqualTo(o.id());
@@ -113,14 +118,14 @@ class ClientCoreTest {
     @Test
     void cftNeedsAMajorityOfMatchingReplies() {
         ClientCore cft = new ClientCore(7, View.of(0, 3, 1, Mode.CFT), ClientConfig.defaults());
-        Request request = cft.invoke(0, 1, OP, false).broadcasts().get(0).request();
+        Request request = cft.invoke(0, 1, OP, false).transmissions().get(0).request();
         assertThat(cft.onReply(1, 0, reply(0, request, A)).completions()).isEmpty();
         assertThat(cft.onReply(1, 1, reply(1, request, A)).completions()).hasSize(1);
     }
 
     @Test
     void hashedRepliesCompleteOnceAFullCopyMatchesAQuorumOfDigests() {
-        Request request = client.invoke(0, 1, OP, false).broadcasts().get(0).request();
+        Request request = client.invoke(0, 1, OP, false).transmissions().get(0).request();
         View view = View.of(0, 4, 1, Mode.BFT);
         Reply full = reply(0, request, A);
         int designated = ReplyPolicy.hashedReplies(view, 0).fullReplier(full);
@@ -133,7 +138,7 @@ class ClientCoreTest {
             ClientOutput out = client.onReply(1, others.get(i), digest);
             assertThat(out.completions()).as("digests alone").isEmpty();
             // A quorum of digests without a full copy: the client asks again at once.
-            assertThat(out.broadcasts()).hasSize(i == 2 ? 1 : 0);
+            assertThat(out.transmissions()).hasSize(i == 2 ? 1 : 0);
         }
         Reply wrongFull = reply(designated, request, B);
         assertThat(client.onReply(1, designated, wrongFull).completions()).as("a full copy of another result").isEmpty();
@@ -153,5 +158,59 @@ class ClientCoreTest {
             assertThat(ReplyPolicy.fullReplies(view, id).shape(reply(id, request, A)).digestOnly()).isFalse();
         }
         assertThat(fullOnes).isEqualTo(1);
+    }
+
+    @Test
+    void aNewOrderedRequestGoesToTheLeaderAloneAndARetransmissionToEveryReplica() {
+        ClientOutput out = client.invoke(0, 1, OP, false);
+        assertThat(out.transmissions()).singleElement().isInstanceOf(ClientOutput.Unicast.class)
+                .satisfies(t -> assertThat(((ClientOutput.Unicast) t).replica()).isEqualTo(bft.leaderOf(0)));
+        assertThat(client.onTimeout(100, 1, 1).transmissions()).singleElement().isInstanceOf(ClientOutput.Broadcast.class);
+        assertThat(client.invoke(0, 2, OP, true).transmissions()).as("a query")
+                .singleElement().isInstanceOf(ClientOutput.Broadcast.class);
+    }
+
+    @Test
+    void requestsForALeaderWhoseLinkIsDownGoToEveryReplica() {
+        Request toLeader = client.invoke(0, 1, OP, false).transmissions().get(0).request();
+        assertThat(client.onReplicaDown(1).transmissions()).as("not the leader").isEmpty();
+        assertThat(client.onReplicaDown(0).transmissions())
+                .containsExactly(new ClientOutput.Broadcast(1, toLeader));
+        ClientOutput meanwhile = client.invoke(0, 2, OP, false);
+        assertThat(meanwhile.transmissions()).singleElement().isInstanceOf(ClientOutput.Broadcast.class);
+
+        // Back up: what went to every replica while it was down is sent to it now.
+        assertThat(client.onReplicaUp(0).transmissions()).containsExactly(
+                new ClientOutput.Unicast(1, toLeader, 0),
+                new ClientOutput.Unicast(2, meanwhile.transmissions().get(0).request(), 0));
+        ClientOutput after = client.invoke(0, 3, OP, false);
+        assertThat(after.transmissions()).containsExactly(
+                new ClientOutput.Unicast(3, after.transmissions().get(0).request(), 0));
+    }
+
+    @Test
+    void aLinkThatComesUpGetsWhatWasSentToItAloneAgain() {
+        Request toLeader = client.invoke(0, 1, OP, false).transmissions().get(0).request(); // before any link is up
+        assertThat(client.onReplicaUp(1).transmissions()).isEmpty();
+        assertThat(client.onReplicaUp(0).transmissions()).containsExactly(new ClientOutput.Unicast(1, toLeader, 0));
+    }
+
+    @Test
+    void theLeaderFollowsTheRegencyThatRepliesContainingACorrectReplicaReport() {
+        // One liar (replica 3) reporting a high regency does not move the client (f = 1)...
+        completeWithRegencies(1, Map.of(0, 0, 1, 0, 3, 9));
+        assertThat(client.leader()).isEqualTo(bft.leaderOf(0));
+        // ...two replicas (f + 1) that reached regency 2 or more do.
+        completeWithRegencies(2, Map.of(0, 0, 1, 2, 2, 3));
+        assertThat(client.leader()).isEqualTo(bft.leaderOf(2));
+        assertThat(client.invoke(4, 3, OP, false).transmissions()).singleElement()
+                .satisfies(t -> assertThat(((ClientOutput.Unicast) t).replica()).isEqualTo(bft.leaderOf(2)));
+    }
+
+    /** Invokes operation {@code id} and completes it with replies of A reporting these regencies by sender. */
+    private void completeWithRegencies(long id, Map<Integer, Integer> regencyBySender) {
+        Request request = client.invoke(0, id, OP, false).transmissions().get(0).request();
+        regencyBySender.forEach((sender, regency) -> client.onReply(1, sender, reply(sender, request, A, regency)));
+        assertThat(client.outstanding()).isZero();
     }
 }

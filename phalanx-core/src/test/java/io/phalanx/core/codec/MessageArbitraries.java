@@ -99,6 +99,7 @@ final class MessageArbitraries {
                 Arbitraries.longs(),
                 kinds(),
                 Arbitraries.longs(),
+                Arbitraries.integers(),
                 bytes(64),
                 Arbitraries.of(false, true)).as(Reply::new);
     }
@@ -336,7 +337,7 @@ final class MessageArbitraries {
         if (message instanceof Request r) {
             l.request(r);
         } else if (message instanceof Reply r) {
-            l.fixed(4 + 8 + 8 + 1 + 8); // sender, clientId, sequence, kind, viewId
+            l.fixed(4 + 8 + 8 + 1 + 8 + 4); // sender, clientId, sequence, kind, viewId, regency
             l.byteString(r.result());
             l.presence(r.digestOnly() ? r : null); // the digest-only flag is a 0/1 byte like a presence flag
         } else if (message instanceof Propose p) {

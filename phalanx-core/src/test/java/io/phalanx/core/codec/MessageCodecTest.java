@@ -53,7 +53,7 @@ class MessageCodecTest {
 
     // ---- golden vectors ----------------------------------------------------------------------
     //
-    // The expected bytes are written out by hand from the format: version 3, a type tag, then the
+    // The expected bytes are written out by hand from the format: version 4, a type tag, then the
     // fields in declaration order; integers big-endian and fixed-width, byte strings as a 4-byte
     // length and the bytes, lists as a 4-byte count and the items, optional parts behind a
     // presence byte (00 absent, 01 present), signatures last.
@@ -84,7 +84,7 @@ class MessageCodecTest {
         Request request = request(7, 1, "put k v");
 
         assertThat(hex(request)).isEqualTo(
-                "03" + "01"                      // version, tag REQUEST
+                "04" + "01"                      // version, tag REQUEST
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "00"                   // kind ORDERED
@@ -99,7 +99,7 @@ class MessageCodecTest {
         Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
 
         assertThat(hex(request)).isEqualTo(
-                "03" + "01"                      // version, tag REQUEST
+                "04" + "01"                      // version, tag REQUEST
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "01"                   // kind UNORDERED
@@ -110,30 +110,32 @@ class MessageCodecTest {
 
     @Test
     void replyHasTheDocumentedLayout() throws CodecException {
-        Reply reply = new Reply(2, 7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("ok"));
+        Reply reply = new Reply(2, 7, 1, RequestKind.UNORDERED, 3, 5, Bytes.utf8("ok"));
 
         assertThat(hex(reply)).isEqualTo(
-                "03" + "02"                      // version, tag REPLY
+                "04" + "02"                      // version, tag REPLY
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "01"                   // kind UNORDERED
                         + "0000000000000003"     // viewId
+                        + "00000005"             // regency
                         + "00000002" + "6f6b"    // result "ok"
                         + "00");                 // digest-only: no, a full result
     }
 
     @Test
     void hashedReplyHasTheDocumentedLayout() throws CodecException {
-        Reply reply = new Reply(2, 7, 1, RequestKind.ORDERED, 3, Bytes.copyOf(new byte[] {(byte) 0xab, (byte) 0xcd}), true);
+        Reply reply = new Reply(2, 7, 1, RequestKind.ORDERED, 3, 5, Bytes.copyOf(new byte[] {(byte) 0xab, (byte) 0xcd}), true);
 
         assertThat(hex(reply)).isEqualTo(
-                "03" + "02"                      // version, tag REPLY
+                "04" + "02"                      // version, tag REPLY
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "00"                   // kind ORDERED
                         + "0000000000000003"     // viewId
+                        + "00000005"             // regency
                         + "00000002" + "abcd"    // result (a digest; the codec does not check its length)
                         + "01");                 // digest-only: yes
     }
@@ -143,7 +145,7 @@ class MessageCodecTest {
         Propose propose = new Propose(1, 5, 0, new Batch(1000, -1, List.of(request(7, 2, ""))));
 
         assertThat(hex(propose)).isEqualTo(
-                "03" + "03"                      // version, tag PROPOSE
+                "04" + "03"                      // version, tag PROPOSE
                         + "00000001"             // sender
                         + "0000000000000005"     // consensusId
                         + "00000000"             // epoch
@@ -160,7 +162,7 @@ class MessageCodecTest {
         Write write = new Write(3, 9, 2, AB);
 
         assertThat(hex(write)).isEqualTo(
-                "03" + "04"                      // version, tag WRITE
+                "04" + "04"                      // version, tag WRITE
                         + "00000003"             // sender
                         + "0000000000000009"     // consensusId
                         + "00000002"             // epoch
@@ -172,7 +174,7 @@ class MessageCodecTest {
         byte[] write = codec.encode(new Write(3, 9, 2, AB));
         byte[] accept = codec.encode(new Accept(3, 9, 2, AB, Bytes.utf8("sg")));
 
-        assertThat(HEX.formatHex(accept)).isEqualTo("03" + "05" + "00000003" + "0000000000000009" + "00000002"
+        assertThat(HEX.formatHex(accept)).isEqualTo("04" + "05" + "00000003" + "0000000000000009" + "00000002"
                 + AB_HEX + "00000002" + "7367");
         assertThat(accept[1]).isEqualTo((byte) 5);
         accept[1] = write[1];
@@ -182,7 +184,7 @@ class MessageCodecTest {
     @Test
     void unsignedVoteHasAnEmptySignature() throws CodecException {
         assertThat(hex(new Accept(3, 9, 2, AB))).isEqualTo(
-                "03" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
+                "04" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
     }
 
     @Test
@@ -190,7 +192,7 @@ class MessageCodecTest {
         Forward forward = new Forward(1, List.of(request(7, 1, "")));
 
         assertThat(hex(forward)).isEqualTo(
-                "03" + "06"                      // version, tag FORWARD
+                "04" + "06"                      // version, tag FORWARD
                         + "00000001"             // sender
                         + "00000001"             // request count
                         + REQUEST_7_1_EMPTY_HEX);
@@ -201,14 +203,14 @@ class MessageCodecTest {
         Stop stop = new Stop(2, 4, 10, List.of(request(7, 1, "")));
 
         assertThat(hex(stop)).isEqualTo(
-                "03" + "07"                      // version, tag STOP
+                "04" + "07"                      // version, tag STOP
                         + "00000002"             // sender
                         + "00000004"             // regency
                         + "000000000000000a"     // lastDecided
                         + "00000001"             // request count
                         + REQUEST_7_1_EMPTY_HEX);
         assertThat(hex(new Stop(0, 1, -1, List.of()))).isEqualTo(
-                "03" + "07" + "00000000" + "00000001" + "ffffffffffffffff" + "00000000");
+                "04" + "07" + "00000000" + "00000001" + "ffffffffffffffff" + "00000000");
     }
 
     @Test
@@ -216,7 +218,7 @@ class MessageCodecTest {
         StopData stopData = new StopData(1, 3, -1, List.of(), List.of(), Bytes.utf8("s"));
 
         assertThat(hex(stopData)).isEqualTo(
-                "03" + "08"                      // version, tag STOPDATA
+                "04" + "08"                      // version, tag STOPDATA
                         + "00000001"             // sender
                         + "00000003"             // regency
                         + "ffffffffffffffff"     // lastDecided -1: nothing decided
@@ -233,7 +235,7 @@ class MessageCodecTest {
                 Bytes.utf8("s"));
 
         assertThat(hex(stopData)).isEqualTo(
-                "03" + "08"                      // version, tag STOPDATA
+                "04" + "08"                      // version, tag STOPDATA
                         + "00000001"             // sender
                         + "00000003"             // regency
                         + "0000000000000005"     // lastDecided
@@ -253,7 +255,7 @@ class MessageCodecTest {
         StopData stopData = new StopData(1, 3, -1, List.of(), List.of(new VoteHistory(0, -1, null, List.of())), Bytes.EMPTY);
 
         assertThat(hex(stopData)).isEqualTo(
-                "03" + "08" + "00000001" + "00000003" + "ffffffffffffffff" + "00000000"
+                "04" + "08" + "00000001" + "00000003" + "ffffffffffffffff" + "00000000"
                         + "00000001" + "0000000000000000" + "ffffffff" + "00000000" // 1 history: cid 0, accepted -1, no writes
                         + "00000000");
     }
@@ -264,14 +266,14 @@ class MessageCodecTest {
         String proofHex = "00000001" + "00000003" + "ffffffffffffffff" + "00000000" + "00000000" + "00000000";
 
         assertThat(hex(new Sync(0, 3, List.of(proof), List.of()))).isEqualTo(
-                "03" + "09"                      // version, tag SYNC
+                "04" + "09"                      // version, tag SYNC
                         + "00000000"             // sender
                         + "00000003"             // regency
                         + "00000001" + proofHex  // 1 STOPDATA, without tag
                         + "00000000");           // no bound values
         assertThat(hex(new Sync(0, 3, List.of(), List.of(new Sync.Bound(9, new Batch(1000, 7, List.of(request(7, 1, ""))))))))
                 .isEqualTo(
-                "03" + "09" + "00000000" + "00000003"
+                "04" + "09" + "00000000" + "00000003"
                         + "00000000"             // no STOPDATA
                         + "00000001"             // 1 bound value:
                         + "0000000000000009"     //   consensusId
@@ -281,7 +283,7 @@ class MessageCodecTest {
     @Test
     void decisionFetchHasTheDocumentedLayout() throws CodecException {
         assertThat(hex(new DecisionFetch(3, 42))).isEqualTo(
-                "03" + "0a"                      // version, tag DECISION_FETCH
+                "04" + "0a"                      // version, tag DECISION_FETCH
                         + "00000003"             // sender
                         + "000000000000002a");   // fromConsensusId
     }
@@ -292,7 +294,7 @@ class MessageCodecTest {
                 List.of(new Accept(2, 5, 1, AB, Bytes.utf8("a"))));
 
         assertThat(hex(new DecisionPush(4, List.of(decision)))).isEqualTo(
-                "03" + "0b"                      // version, tag DECISION_PUSH
+                "04" + "0b"                      // version, tag DECISION_PUSH
                         + "00000004"             // sender
                         + "00000001"             // decision count
                         + "0000000000000005"     //   consensusId
@@ -310,7 +312,7 @@ class MessageCodecTest {
         Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
 
         assertThat(HEX.formatHex(MessageCodec.signedBytes(request))).isEqualTo(
-                "03" + "01" + "0000000000000007" + "0000000000000001" + "01" + "0000000000000003"
+                "04" + "01" + "0000000000000007" + "0000000000000001" + "01" + "0000000000000003"
                         + "00000003" + "676574" + "00000000");
     }
 
@@ -322,7 +324,7 @@ class MessageCodecTest {
                 Bytes.utf8("s"));
 
         assertThat(HEX.formatHex(MessageCodec.signedBytes(stopData))).isEqualTo(
-                "03" + "08" + "00000001" + "00000003" + "0000000000000005"
+                "04" + "08" + "00000001" + "00000003" + "0000000000000005"
                         + "00000001" + "00000002" + "0000000000000005" + "00000001" + AB_HEX + "00000001" + "61"
                         + "00000000" + "00000000");
         assertThat(MessageCodec.signedBytes(otherProofSignature)).isNotEqualTo(MessageCodec.signedBytes(stopData));
@@ -333,13 +335,13 @@ class MessageCodecTest {
     @Test
     void signedBytesOfAnAcceptAreItsEncodingWithAnEmptySignature() {
         assertThat(HEX.formatHex(MessageCodec.signedBytes(new Accept(3, 9, 2, AB, Bytes.utf8("sg"))))).isEqualTo(
-                "03" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
+                "04" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
     }
 
     @Test
     void signedBytesRefuseEveryUnsignedType() {
         List<Message> unsigned = List.of(
-                new Reply(2, 7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("ok")),
+                new Reply(2, 7, 1, RequestKind.UNORDERED, 3, 5, Bytes.utf8("ok")),
                 new Propose(1, 5, 0, new Batch(0, 0, List.of())),
                 new Forward(1, List.of()),
                 new Stop(0, 1, -1, List.of()),
@@ -371,7 +373,7 @@ class MessageCodecTest {
         List<Message> messages = List.of(
                 request(Long.MIN_VALUE, Long.MAX_VALUE, ""),
                 new Request(-1, 1, RequestKind.UNORDERED, Long.MAX_VALUE, Bytes.copyOf(new byte[300])),
-                new Reply(Integer.MIN_VALUE, 0, Long.MIN_VALUE, RequestKind.ORDERED, -1, Bytes.EMPTY),
+                new Reply(Integer.MIN_VALUE, 0, Long.MIN_VALUE, RequestKind.ORDERED, -1, Integer.MIN_VALUE, Bytes.EMPTY),
                 new Propose(0, 0, 0, new Batch(0, 0, List.of())),
                 new Propose(Integer.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE,
                         new Batch(Long.MIN_VALUE, Long.MAX_VALUE, List.of(request(1, 1, "x"), request(1, 2, "")))),
@@ -442,7 +444,7 @@ class MessageCodecTest {
         byte[] encoded = codec.encode(request(1, 1, "a"));
         encoded[0] = 1;
 
-        assertThat(expectFailure(codec, encoded)).hasMessage("unsupported wire version 1 (this build speaks 3)");
+        assertThat(expectFailure(codec, encoded)).hasMessage("unsupported wire version 1 (this build speaks 4)");
         encoded[0] = (byte) 0xff;
         assertThat(expectFailure(codec, encoded)).hasMessageContaining("unsupported wire version 255");
     }
@@ -502,9 +504,10 @@ class MessageCodecTest {
 
     @Test
     void byteStringLongerThanTheInputIsRefused() throws CodecException {
-        byte[] encoded = codec.encode(new Reply(0, 1, 1, RequestKind.ORDERED, 0, Bytes.utf8("ok")));
+        byte[] encoded = codec.encode(new Reply(0, 1, 1, RequestKind.ORDERED, 0, 0, Bytes.utf8("ok")));
+        // The result's length field: after version, tag, sender, clientId, sequence, kind, viewId and regency.
 
-        assertThat(expectFailure(codec, MessageArbitraries.patchInt(encoded, 31, Integer.MAX_VALUE)))
+        assertThat(expectFailure(codec, MessageArbitraries.patchInt(encoded, 35, Integer.MAX_VALUE)))
                 .hasMessageContaining("truncated input")
                 .hasMessageContaining("needs " + Integer.MAX_VALUE + " bytes");
     }
