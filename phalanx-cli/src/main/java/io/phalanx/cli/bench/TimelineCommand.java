@@ -24,8 +24,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "timeline", mixinStandardHelpOptions = true,
         description = {"Throughput over time while replicas are killed and restarted; CSV and a PNG with the events.",
-                "A follower is killed at 25 % of the run and restarted at 45 % (empty: it replays the run's",
-                "decisions from its peers); the leader is killed at 65 %.",
+                "A follower is killed at 25 %% of the run and restarted at 45 %% (empty: it replays the run's",
+                "decisions from its peers); the leader is killed at 65 %%.",
                 "--quick: a 40 s run with 10 clients."})
 public final class TimelineCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "bench-out/timeline", description = "Output folder (default: ${DEFAULT-VALUE}).")

@@ -56,6 +56,16 @@ class BenchCommandTest {
     }
 
     @Test
+    void timelineHelpPrintsItsPercentages() {
+        java.io.StringWriter help = new java.io.StringWriter();
+        CommandLine command = new CommandLine(new PhalanxCommand()).setOut(new java.io.PrintWriter(help));
+        assertThat(command.execute("bench", "timeline", "--help")).isZero();
+        // A bare '%' in a picocli description is a format specifier: the text then came out raw, with a warning.
+        assertThat(help.toString()).contains("killed at 25 % of the run and restarted at 45 % (empty")
+                .contains("the leader is killed at 65 %.").doesNotContain("%n");
+    }
+
+    @Test
     void timelineWritesTheSamplesTheEventsAndAChart(@TempDir Path out) throws Exception {
         int exit = new CommandLine(new PhalanxCommand()).execute("bench", "timeline", "--duration", "14",
                 "--clients", "2", "--out", out.toString());
