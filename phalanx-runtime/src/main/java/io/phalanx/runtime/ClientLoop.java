@@ -309,12 +309,15 @@ final class ClientLoop implements Runnable {
         }
     }
 
-    /** The encoding of {@code request}, made once per request of a call. */
+    /**
+     * The encoding of {@code request}, made once per request of a call (the core hands out the
+     * same {@code Request} object each time it sends one again).
+     */
     private byte[] encode(Call call, Request request) throws CodecException {
         if (call == null) {
             return codec.encode(request);
         }
-        if (!request.equals(call.lastRequest)) {
+        if (request != call.lastRequest) {
             call.lastFrame = codec.encode(request);
             call.lastRequest = request;
         }

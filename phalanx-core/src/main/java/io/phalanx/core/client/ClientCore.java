@@ -129,9 +129,8 @@ public final class ClientCore {
             ignoredReplies++;
             return ClientOutput.EMPTY;
         }
-        Digest previous = op.replies.putIfAbsent(from, digest);
-        op.regencies.putIfAbsent(from, reply.regency());
-        boolean fullOfItsDigest = previous != null && previous.equals(digest) && !reply.digestOnly()
+        Answer previous = op.replies.putIfAbsent(from, new Answer(digest, reply.regency()));
+        boolean fullOfItsDigest = previous != null && previous.result().equals(digest) && !reply.digestOnly()
                 && !op.fullResults.containsKey(digest);
         if (previous != null && !fullOfItsDigest) {
             ignoredReplies++; // a replica's first answer stands (a full copy of its digest is welcome)
@@ -260,7 +259,6 @@ public final class ClientCore {
         op.request = signer == Signer.NONE ? unsigned
                 : unsigned.withSignature(signer.sign(MessageCodec.signedBytes(unsigned)));
         op.replies.clear();
-        op.regencies.clear();
         op.fullResults.clear();
         op.askedForFullCopy = false;
         op.attempt++;
@@ -287,7 +285,7 @@ public final class ClientCore {
     private ClientOutput complete(Operation op, Bytes result) {
         operations.remove(op.id);
         operationByRequest.remove(op.request.id());
-        followRegency(op.regencies);
+        followRegency(op.replies);
         return new ClientOutput(List.of(), List.of(new ClientOutput.Completion(op.id, op.request.id(), result)), List.of());
     }
 
@@ -295,30 +293,40 @@ public final class ClientCore {
      * Moves the leader hint to the highest regency r such that the replicas reporting r or more
      * contain a correct one: a correct replica reached r, so regencies below it are over.
      */
-    private void followRegency(Map<Integer, Integer> regencyBySender) {
-        List<Map.Entry<Integer, Integer>> highestFirst = new ArrayList<>(regencyBySender.entrySet());
-        highestFirst.sort(Map.Entry.<Integer, Integer>comparingByValue().reversed());
+    private void followRegency(Map<Integer, Answer> answers) {
+        int highest = leaderRegency;
+        for (Answer answer : answers.values()) {
+            highest = Math.max(highest, answer.regency());
+        }
+        if (highest == leaderRegency) {
+            return; // the steady state, once per completed operation: nothing to sort
+        }
+        List<Map.Entry<Integer, Answer>> highestFirst = new ArrayList<>(answers.entrySet());
+        highestFirst.sort((a, b) -> Integer.compare(b.getValue().regency(), a.getValue().regency()));
         Set<Integer> reporters = new HashSet<>();
-        for (Map.Entry<Integer, Integer> report : highestFirst) {
-            if (report.getValue() <= leaderRegency) {
+        for (Map.Entry<Integer, Answer> report : highestFirst) {
+            int regency = report.getValue().regency();
+            if (regency <= leaderRegency) {
                 return;
             }
             reporters.add(report.getKey());
             if (quorums.containsCorrect(reporters)) {
-                leaderRegency = report.getValue();
+                leaderRegency = regency;
                 return;
             }
         }
+    }
+
+    /** A replica's answer: the digest of the result it returned (full or digest-only), and the regency it reported. */
+    private record Answer(Digest result, int regency) {
     }
 
     /** One outstanding operation and the replies to its current request. */
     private static final class Operation {
         final long id;
         final Bytes operation;
-        /** Per replica, the digest of the result it answered (full or digest-only). */
-        final Map<Integer, Digest> replies = new HashMap<>();
-        /** Per replica, the regency its reply reported. */
-        final Map<Integer, Integer> regencies = new HashMap<>();
+        /** Per replica, its first answer. */
+        final Map<Integer, Answer> replies = new HashMap<>();
         /** Full results received, by digest. */
         final Map<Digest, Bytes> fullResults = new HashMap<>();
         Request request;
@@ -336,8 +344,8 @@ public final class ClientCore {
 
         Set<Integer> repliersOf(Digest result) {
             Set<Integer> senders = new HashSet<>();
-            replies.forEach((sender, r) -> {
-                if (r.equals(result)) {
+            replies.forEach((sender, answer) -> {
+                if (answer.result().equals(result)) {
                     senders.add(sender);
                 }
             });
@@ -355,7 +363,9 @@ public final class ClientCore {
             if (quorums.isQuorum(silent)) {
                 return true;
             }
-            for (Digest result : new HashSet<>(replies.values())) {
+            Set<Digest> results = new HashSet<>();
+            replies.values().forEach(answer -> results.add(answer.result()));
+            for (Digest result : results) {
                 Set<Integer> possible = repliersOf(result);
                 possible.addAll(silent);
                 if (quorums.isQuorum(possible)) {
