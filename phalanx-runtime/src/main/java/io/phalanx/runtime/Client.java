@@ -35,8 +35,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A connection to a Phalanx cluster: sends operations to every replica and returns a result
- * once a quorum of replicas returned the same bytes.
+ * A connection to a Phalanx cluster: sends an operation to the leader (to every replica when it
+ * retransmits, or for a read-only query) and returns a result once a quorum of replicas returned
+ * the same bytes.
  *
  * <pre>{@code
  * try (Client client = Client.builder().config(Path.of("cluster.yaml")).id(1000).build()) {
@@ -46,20 +47,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * }
  * }</pre>
  *
- * <p>Thread-safe: any thread may call. Internally one thread drives the client's protocol state
- * ({@link ClientLoop}); Netty I/O threads decode replies. Up to {@code outstandingMax} calls are
- * in flight at once, up to {@code waitingMax} more wait their turn, and calls beyond that fail
- * at once with {@link PhalanxOverloadedException}. Every call has a timeout
- * ({@link PhalanxTimeoutException}). Futures are completed on the client's thread: callbacks
- * attached with the non-{@code Async} methods of {@link CompletableFuture} run there and must not
- * block (in particular, must not call {@link #invoke}).
+ * <p>Thread-safe: any thread may call. Internally the client's protocol state
+ * ({@link ClientLoop}) is driven by the one network thread that carries all its connections
+ * (its own, or one of the {@link Builder#networkThreads shared} ones), which decodes the replies
+ * too. Up to {@code outstandingMax} calls are in flight at once, up to {@code waitingMax} more
+ * wait their turn, and calls beyond that fail at once with {@link PhalanxOverloadedException}.
+ * Every call has a timeout ({@link PhalanxTimeoutException}). Futures are completed on that
+ * network thread: callbacks attached with the non-{@code Async} methods of
+ * {@link CompletableFuture} run there and must be short and must not block (in particular, must
+ * not call {@link #invoke}); starting the next call with {@link #invokeAsync} is fine.
  *
  * <p>When the cluster file sets {@code cluster.clientSignatures: true}, every request is signed
  * with the client's Ed25519 key.
  */
 public final class Client implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Client.class);
-    /** Margin beyond the call timeout that a blocking call waits before giving up on the client thread. */
+    /** Margin beyond the call timeout that a blocking call waits before giving up on the network thread. */
     private static final long BLOCKING_GRACE_MS = 5_000;
     /** Cap of the doubling retransmission timeout. */
     static final long RETRANSMIT_MAX_MS = 16_000;
@@ -70,7 +73,10 @@ public final class Client implements AutoCloseable {
     private final String name;
     private final long callTimeoutMs;
     private final ClientLoop loop;
-    private final Thread thread;
+    /** The one network thread of all of this client's connections, which also drives its core. */
+    private final NetworkThreads thread;
+    /** Whether {@link #thread} was started for this client alone (else it is shared, and its owner closes it). */
+    private final boolean ownThread;
     private final AtomicLong undecodable = new AtomicLong();
     private volatile ClientTransport transport;
     private boolean closed;
@@ -89,10 +95,10 @@ public final class Client implements AutoCloseable {
         long session = b.session != null ? b.session : sessionFromClock(b.clock);
         ClientCore core = new ClientCore(b.id, CoreSettings.view(config), clientConfig, signer, session);
         MessageCodec codec = new MessageCodec(config.limits().frameBytesMax());
+        this.ownThread = b.networkThreads == null;
+        this.thread = ownThread ? NetworkThreads.start("client-" + b.id, 1) : b.networkThreads.one();
         this.loop = new ClientLoop(name, core, codec, b.clock, callTimeoutMs, b.outstandingMax + b.waitingMax,
-                b.repliesQueueMax);
-        this.thread = new Thread(loop, "phalanx-client-" + b.id);
-        this.thread.setDaemon(true);
+                thread.executor());
     }
 
     /**
@@ -109,9 +115,16 @@ public final class Client implements AutoCloseable {
         return new Builder();
     }
 
-    private void start(ClusterConfig config, NodeIdentity identity, NetworkThreads threads) throws IOException {
+    private void start(ClusterConfig config, NodeIdentity identity) throws IOException {
         MessageCodec codec = new MessageCodec(config.limits().frameBytesMax());
-        transport = ClientTransport.start(config, id, identity, replyHandler(codec), threads);
+        try {
+            transport = ClientTransport.start(config, id, identity, replyHandler(codec), thread);
+        } catch (IOException | RuntimeException e) {
+            if (ownThread) {
+                thread.close();
+            }
+            throw e;
+        }
         List<Integer> replicas = config.replicas().stream().map(ReplicaEntry::id).toList();
         ClientTransport connections = transport;
         loop.broadcaster(new ClientLoop.Broadcaster() {
@@ -125,7 +138,6 @@ public final class Client implements AutoCloseable {
                 connections.send(replicaId, frame);
             }
         });
-        thread.start();
         log.info("{} started: {} replicas, {} mode, client signatures {}", name, replicas.size(),
                 config.cluster().mode(), config.cluster().clientSignatures() ? "on" : "off");
     }
@@ -203,7 +215,7 @@ public final class Client implements AutoCloseable {
             }
             throw new PhalanxException(name + ": call failed: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
-            throw new PhalanxTimeoutException(name + ": client thread did not answer within "
+            throw new PhalanxTimeoutException(name + ": network thread did not answer within "
                     + (callTimeoutMs + BLOCKING_GRACE_MS) + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -214,7 +226,7 @@ public final class Client implements AutoCloseable {
     /** Calls completed with a result, calls that timed out, calls open now, and dropped input. */
     public Stats stats() {
         ClientTransport connections = transport;
-        return new Stats(loop.completed(), loop.timedOut(), loop.open(), loop.repliesDropped(), undecodable.get(),
+        return new Stats(loop.completed(), loop.timedOut(), loop.open(), undecodable.get(),
                 connections == null ? Set.of() : connections.connectedReplicas());
     }
 
@@ -224,15 +236,14 @@ public final class Client implements AutoCloseable {
      * @param completed          calls completed with a result
      * @param timedOut           calls failed with {@link PhalanxTimeoutException}
      * @param open               calls outstanding or waiting now
-     * @param repliesDropped     replies dropped because the client's reply queue was full
      * @param undecodable        frames from replicas that were not a valid reply
      * @param connectedReplicas  replicas with an authenticated connection now
      */
-    public record Stats(long completed, long timedOut, int open, long repliesDropped, long undecodable,
+    public record Stats(long completed, long timedOut, int open, long undecodable,
                         Set<Integer> connectedReplicas) {
     }
 
-    /** Fails every open call with {@link PhalanxException}, stops the thread and closes the connections. Idempotent. */
+    /** Fails every open call with {@link PhalanxException} and closes the connections (and the client's own thread). Idempotent. */
     @Override
     public void close() {
         synchronized (this) {
@@ -241,15 +252,13 @@ public final class Client implements AutoCloseable {
             }
             closed = true;
         }
-        loop.stop();
-        try {
-            thread.join(BLOCKING_GRACE_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.stop(BLOCKING_GRACE_MS);
         ClientTransport connections = transport;
         if (connections != null) {
             connections.close();
+        }
+        if (ownThread) {
+            thread.close();
         }
         log.info("{} stopped ({} calls completed, {} timed out)", name, loop.completed(), loop.timedOut());
     }
@@ -263,8 +272,6 @@ public final class Client implements AutoCloseable {
         public static final Duration CALL_TIMEOUT_DEFAULT = Duration.ofSeconds(30);
         /** Default calls waiting beyond {@code outstandingMax}. */
         public static final int WAITING_MAX_DEFAULT = 10_000;
-        /** Default bound of the queue of replies waiting for the client thread. */
-        public static final int REPLIES_QUEUE_MAX_DEFAULT = 16_384;
 
         private Path configFile;
         private ClusterConfig config;
@@ -274,7 +281,6 @@ public final class Client implements AutoCloseable {
         private Duration callTimeout = CALL_TIMEOUT_DEFAULT;
         private int outstandingMax = ClientConfig.defaults().outstandingMax();
         private int waitingMax = WAITING_MAX_DEFAULT;
-        private int repliesQueueMax = REPLIES_QUEUE_MAX_DEFAULT;
         private Long retransmitTimeoutMs;
         private Long session;
         private InstantSource clock = InstantSource.system();
@@ -336,12 +342,6 @@ public final class Client implements AutoCloseable {
             return this;
         }
 
-        /** Bound of the reply queue between the I/O threads and the client thread. */
-        public Builder repliesQueueMax(int max) {
-            this.repliesQueueMax = positive("repliesQueueMax", max);
-            return this;
-        }
-
         /** First retransmission timeout (doubles up to 16 s); default the larger of 2 s and {@code timeouts.requestMs}. */
         public Builder retransmitTimeoutMs(long ms) {
             if (ms <= 0) {
@@ -361,9 +361,9 @@ public final class Client implements AutoCloseable {
         }
 
         /**
-         * Runs the client's connections on {@code threads}, shared with other clients or
-         * replicas of the process, instead of on two I/O threads of its own. The caller closes
-         * them, after the clients. A process with many clients (a load generator, an
+         * Runs the client on one of {@code threads} (round robin), shared with other clients
+         * or replicas of the process, instead of on a network thread of its own. The caller
+         * closes them, after the clients. A process with many clients (a load generator, an
          * application server) should share one small set.
          */
         public Builder networkThreads(NetworkThreads threads) {
@@ -397,7 +397,7 @@ public final class Client implements AutoCloseable {
             }
             NodeIdentity node = identity != null ? identity : KeyFiles.loadIdentity(keyFile(), self.certificate());
             Client client = new Client(this, cluster, node);
-            client.start(cluster, node, networkThreads);
+            client.start(cluster, node);
             return client;
         }
 

@@ -1,5 +1,6 @@
 package io.phalanx.runtime;
 
+import io.netty.util.concurrent.EventExecutor;
 import io.phalanx.core.client.ClientCore;
 import io.phalanx.core.client.ClientOutput;
 import io.phalanx.core.codec.CodecException;
@@ -17,33 +18,37 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Queue;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A client's driver thread: the only thread that touches its {@link ClientCore}.
+ * A client's driver. It runs on the one network thread that carries all of the client's
+ * connections, so a reply is decoded and handed to the {@link ClientCore} in the same read
+ * callback, and what the core sends goes out in the same event-loop turn: no thread of its own
+ * and no hand-off between threads per call (on a small machine each hand-off is a context
+ * switch, and a wait in the run queue when processes outnumber cores). Only this thread touches
+ * the core and the state below.
  *
  * <p>Inputs: calls from application threads (admitted by an atomic count bounded by
- * {@code outstandingMax + waitingMax}, so their queue is bounded), and replies decoded on Netty
- * I/O threads (a bounded queue; a full queue drops the reply and counts it — the core
- * retransmits and the replicas answer from their reply cache). Timers — the core's
+ * {@code outstandingMax + waitingMax}, queued, and taken in by one event-loop task), replies and
+ * link events from the client's connections (on this thread already). Timers — the core's
  * retransmission timers (a heap) and each call's deadline (a FIFO, as every call has the same
- * timeout) — are owned by this thread, which uses the earliest as its poll timeout: a timer can
- * never be lost to a full queue, and none needs cancelling.
+ * timeout) — are kept here; one event-loop task is scheduled for the earliest of them.
  *
  * <p>At most {@code outstandingMax} calls are in the core at once (its own limit); later calls
  * wait in FIFO order. A call past its deadline fails with {@link PhalanxTimeoutException} and
  * is cancelled in the core (no more retransmissions; an ordered request already sent may still
  * take effect).
  */
-final class ClientLoop implements Runnable {
+final class ClientLoop {
     private static final Logger log = LoggerFactory.getLogger(ClientLoop.class);
-    private static final long IDLE_POLL_MS = 200;
+    /** Timers fire at most this late: retransmission delays and call timeouts are seconds. */
+    private static final long TIMER_TICK_MS = 10;
 
     /** Sends one encoded request to every replica, or to one. */
     interface Broadcaster {
@@ -70,15 +75,6 @@ final class ClientLoop implements Runnable {
         }
     }
 
-    private record ReplyIn(int from, Reply reply) {
-    }
-
-    private record ReplicaUp(int replicaId) {
-    }
-
-    private record ReplicaDown(int replicaId) {
-    }
-
     /** A core retransmission timer. */
     private record Timer(long atMs, long operationId, int attempt) {
     }
@@ -89,12 +85,11 @@ final class ClientLoop implements Runnable {
     private final InstantSource clock;
     private final long callTimeoutMs;
     private final int callsMax;
+    private final EventExecutor executor;
     private final Queue<Call> submitted = new ConcurrentLinkedQueue<>();
-    private final BlockingQueue<Object> events;
     private final AtomicInteger admitted = new AtomicInteger();
-    /** True while a wake-up marker for submitted calls is queued; keeps markers from crowding out replies. */
-    private final java.util.concurrent.atomic.AtomicBoolean wakeQueued = new java.util.concurrent.atomic.AtomicBoolean();
-    private final AtomicLong repliesDropped = new AtomicLong();
+    /** True while a task that takes in submitted calls is queued: one task per burst of calls. */
+    private final AtomicBoolean admitQueued = new AtomicBoolean();
     private final AtomicLong timedOut = new AtomicLong();
     private final AtomicLong completed = new AtomicLong();
     private final ArrayDeque<Call> waiting = new ArrayDeque<>();
@@ -113,16 +108,19 @@ final class ClientLoop implements Runnable {
     };
     private volatile boolean running = true;
     private long nextOperationId = 1;
+    /** When the timer task scheduled last fires; Long.MAX_VALUE if none is pending. */
+    private long timerArmedAtMs = Long.MAX_VALUE;
 
-    ClientLoop(String name, ClientCore core, MessageCodec codec, InstantSource clock, long callTimeoutMs,
-               int callsMax, int repliesMax) {
+    /** @param executor the network thread of every connection of this client */
+    ClientLoop(String name, ClientCore core, MessageCodec codec, InstantSource clock, long callTimeoutMs, int callsMax,
+               EventExecutor executor) {
         this.name = name;
         this.core = core;
         this.codec = codec;
         this.clock = clock;
         this.callTimeoutMs = callTimeoutMs;
         this.callsMax = callsMax;
-        this.events = new ArrayBlockingQueue<>(repliesMax);
+        this.executor = executor;
     }
 
     void broadcaster(Broadcaster sender) {
@@ -133,7 +131,7 @@ final class ClientLoop implements Runnable {
     CompletableFuture<Bytes> submit(Bytes operation, boolean readOnly) {
         Call call = new Call(operation, readOnly, clock.millis() + callTimeoutMs);
         if (!running) {
-            call.future.completeExceptionally(new PhalanxException(name + " is closed"));
+            call.future.completeExceptionally(closedException());
             return call.future;
         }
         if (admitted.incrementAndGet() > callsMax) {
@@ -143,43 +141,68 @@ final class ClientLoop implements Runnable {
             return call.future;
         }
         submitted.add(call);
-        if (wakeQueued.compareAndSet(false, true) && !events.offer(Boolean.TRUE)) {
-            wakeQueued.set(false); // full: the thread is busy and drains `submitted` every iteration anyway
+        if (admitQueued.compareAndSet(false, true)) {
+            // On the network thread itself (a callback starting the next call) this only queues a
+            // task for the end of the current turn; from another thread it wakes the network thread.
+            onLoop(this::admitSubmitted);
+        }
+        if (!running) {
+            failSubmitted(closedException()); // raced with stop(): its sweep may have run already
         }
         return call.future;
     }
 
-    /** From I/O threads; never blocks. */
+    /** On the client's network thread: a decoded reply. */
     void onReply(int from, Reply reply) {
-        if (!events.offer(new ReplyIn(from, reply))) {
-            repliesDropped.incrementAndGet();
+        if (!executor.inEventLoop()) {
+            onLoop(() -> onReply(from, reply));
+            return;
+        }
+        if (running) {
+            apply(core.onReply(clock.millis(), from, reply));
         }
     }
 
     /**
-     * From I/O threads: a replica connection came up. Requests broadcast while it was down were
-     * dropped for it; they are sent to it again at once instead of after a retransmission
-     * timeout (this is what makes the first call of a new client fast).
+     * A replica connection came up. Requests broadcast while it was down were dropped for it;
+     * they are sent to it again at once instead of after a retransmission timeout (this is what
+     * makes the first call of a new client fast).
      */
     void onReplicaUp(int replicaId) {
-        events.offer(new ReplicaUp(replicaId)); // if full, the core's retransmission covers it
+        onLoop(() -> {
+            if (running) {
+                apply(core.onReplicaUp(replicaId));
+            }
+        });
     }
 
     /**
-     * From I/O threads: a replica connection was lost. Requests sent to it alone (it was the
-     * leader) go to every replica at once instead of after a retransmission timeout.
+     * A replica connection was lost. Requests sent to it alone (it was the leader) go to every
+     * replica at once instead of after a retransmission timeout.
      */
     void onReplicaDown(int replicaId) {
-        events.offer(new ReplicaDown(replicaId)); // if full, the core's retransmission covers it
+        onLoop(() -> {
+            if (running) {
+                apply(core.onReplicaDown(replicaId));
+            }
+        });
     }
 
-    void stop() {
+    /**
+     * Fails every open call with {@link PhalanxException} and stops taking input. Returns once
+     * that has run on the network thread, or after {@code waitMs} if that thread is stuck.
+     */
+    void stop(long waitMs) {
         running = false;
-        events.offer(Boolean.FALSE);
-    }
-
-    long repliesDropped() {
-        return repliesDropped.get();
+        if (executor.inEventLoop()) {
+            failAll();
+            return;
+        }
+        try {
+            executor.submit(this::failAll).awaitUninterruptibly(waitMs);
+        } catch (RejectedExecutionException threadsClosed) {
+            failAll(); // the network threads were closed first: nothing else touches this state now
+        }
     }
 
     long timedOut() {
@@ -194,35 +217,35 @@ final class ClientLoop implements Runnable {
         return admitted.get();
     }
 
-    @Override
-    public void run() {
+    /** Runs {@code task} on the network thread: now if already there, else as a task. */
+    private void onLoop(Runnable task) {
+        if (executor.inEventLoop()) {
+            task.run();
+            return;
+        }
         try {
-            while (running) {
-                admitSubmitted();
-                long now = clock.millis();
-                fireTimers(now);
-                long waitMs = Math.min(IDLE_POLL_MS, Math.max(1, nextTimerMs() - now));
-                Object event = events.poll(waitMs, TimeUnit.MILLISECONDS);
-                if (event instanceof ReplyIn r) {
-                    apply(core.onReply(clock.millis(), r.from(), r.reply()));
-                } else if (event instanceof ReplicaUp up) {
-                    apply(core.onReplicaUp(up.replicaId()));
-                } else if (event instanceof ReplicaDown down) {
-                    apply(core.onReplicaDown(down.replicaId()));
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException | Error e) {
-            log.error("{}: client thread stopped: {}", name, e.toString(), e);
-        } finally {
+            executor.execute(() -> run(task));
+        } catch (RejectedExecutionException threadsClosed) {
+            log.debug("{}: network thread closed; dropped an event", name);
+        }
+    }
+
+    /** A task of this loop: an exception must not escape into the network thread's other work. */
+    private void run(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            log.error("{}: client stopped by an unexpected error: {}", name, e.toString(), e);
             running = false;
             failAll();
         }
     }
 
     private void admitSubmitted() {
-        wakeQueued.set(false);
+        admitQueued.set(false);
+        if (!running) {
+            return;
+        }
         Call call;
         while ((call = submitted.poll()) != null) {
             waiting.add(call);
@@ -238,6 +261,7 @@ final class ClientLoop implements Runnable {
             inCore.put(next.operationId, next);
             apply(core.invoke(clock.millis(), next.operationId, next.operation, next.readOnly));
         }
+        armTimer();
     }
 
     private long nextTimerMs() {
@@ -249,6 +273,45 @@ final class ClientLoop implements Runnable {
             next = Math.min(next, deadlines.peek().deadlineMs);
         }
         return next;
+    }
+
+    /**
+     * Makes sure a task runs at the earliest timer or deadline, rounded up to
+     * {@link #TIMER_TICK_MS}: every call sets a retransmission timer, and one wake-up per tick
+     * instead of one per call is what keeps an idle network thread idle. New timers are almost always
+     * later than the armed one (every call has the same timeout and the same first
+     * retransmission delay), so this rarely schedules; a task that finds a newer one armed
+     * before it does nothing but fire what is due.
+     */
+    private void armTimer() {
+        long earliest = nextTimerMs();
+        if (earliest == Long.MAX_VALUE) {
+            return;
+        }
+        long at = (earliest + TIMER_TICK_MS - 1) / TIMER_TICK_MS * TIMER_TICK_MS;
+        if (at >= timerArmedAtMs) {
+            return;
+        }
+        timerArmedAtMs = at;
+        try {
+            executor.schedule(() -> run(() -> onTimer(at)), Math.max(0, at - clock.millis()), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException threadsClosed) {
+            timerArmedAtMs = Long.MAX_VALUE;
+        }
+    }
+
+    private void onTimer(long armedAtMs) {
+        if (!running) {
+            return;
+        }
+        boolean current = armedAtMs == timerArmedAtMs;
+        if (current) {
+            timerArmedAtMs = Long.MAX_VALUE;
+        }
+        fireTimers(clock.millis());
+        if (current) {
+            armTimer();
+        }
     }
 
     private void fireTimers(long now) {
@@ -267,6 +330,9 @@ final class ClientLoop implements Runnable {
                 }
                 expire(call);
             }
+        }
+        if (!waiting.isEmpty() && core.canInvoke()) {
+            admitSubmitted(); // cancelled calls freed places in the core
         }
     }
 
@@ -297,16 +363,24 @@ final class ClientLoop implements Runnable {
         for (ClientOutput.Timer timer : output.timers()) {
             timers.add(new Timer(timer.deadlineMs(), timer.operationId(), timer.attempt()));
         }
+        boolean freed = false;
         for (ClientOutput.Completion completion : output.completions()) {
             Call call = inCore.remove(completion.operationId());
             if (call != null) {
                 admitted.decrementAndGet();
+                freed = true;
                 if (!call.future.isDone()) {
                     completed.incrementAndGet();
+                    // Runs the caller's non-async callbacks here, on the network thread; one that
+                    // starts the next call only queues it (see submit).
                     call.future.complete(completion.result());
                 }
             }
         }
+        if (freed && !waiting.isEmpty() && !admitQueued.get()) {
+            admitSubmitted(); // calls waiting for a place in the core take the freed ones
+        }
+        armTimer();
     }
 
     /**
@@ -324,13 +398,24 @@ final class ClientLoop implements Runnable {
         return call.lastFrame;
     }
 
-    private void failAll() {
-        PhalanxException closed = new PhalanxException(name + " is closed");
-        List.copyOf(inCore.values()).forEach(c -> c.future.completeExceptionally(closed));
-        waiting.forEach(c -> c.future.completeExceptionally(closed));
+    private PhalanxException closedException() {
+        return new PhalanxException(name + " is closed");
+    }
+
+    private void failSubmitted(PhalanxException closed) {
         Call call;
         while ((call = submitted.poll()) != null) {
             call.future.completeExceptionally(closed);
         }
+    }
+
+    private void failAll() {
+        running = false;
+        PhalanxException closed = closedException();
+        List.copyOf(inCore.values()).forEach(c -> c.future.completeExceptionally(closed));
+        inCore.clear();
+        waiting.forEach(c -> c.future.completeExceptionally(closed));
+        waiting.clear();
+        failSubmitted(closed);
     }
 }

@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * phase's operations are allowed to finish first.
  *
  * <p>Each phase writes, in its own folder, the per-second completion counts ({@code samples.csv},
- * flushed every second), the latencies of its measured window as an HdrHistogram
+ * flushed every second, with the machine's CPU steal time of that second, see {@link CpuSteal}), the latencies of its measured window as an HdrHistogram
  * ({@code latency.hgrm}, base64), its failures, and last an empty {@code done} file.
  */
 @Command(name = "load", hidden = true, mixinStandardHelpOptions = true,
@@ -94,7 +96,9 @@ public final class LoadCommand implements Callable<Integer> {
             next(clients.get(slot % clients.size()), operation, state);
         }
         try (PrintWriter samples = new PrintWriter(Files.newBufferedWriter(dir.resolve("samples.csv")))) {
-            samples.println("second,ops,measured");
+            samples.println("second,ops,measured,steal_pct");
+            CpuSteal steal = new CpuSteal();
+            steal.sincePrevious();
             long previous = 0;
             long startNanos = System.nanoTime();
             for (int second = 1; second <= phase.seconds(); second++) {
@@ -105,7 +109,9 @@ public final class LoadCommand implements Callable<Integer> {
                 }
                 state.measuring.set(second >= phase.warmupSeconds());
                 long now = state.completed.get();
-                samples.println(second + "," + (now - previous) + "," + (second > phase.warmupSeconds() ? 1 : 0));
+                OptionalDouble stolen = steal.sincePrevious();
+                samples.println(second + "," + (now - previous) + "," + (second > phase.warmupSeconds() ? 1 : 0) + ","
+                        + (stolen.isPresent() ? String.format(Locale.ROOT, "%.1f", stolen.getAsDouble()) : ""));
                 samples.flush();
                 previous = now;
             }

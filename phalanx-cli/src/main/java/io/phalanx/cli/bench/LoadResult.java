@@ -14,17 +14,23 @@ import java.util.zip.DataFormatException;
 
 /**
  * What one load-generator run measured: completions per second (all of them, warm-up
- * included, and flagged) and the latency histogram of the measured window.
+ * included, and flagged), the CPU steal time of each second ({@link CpuSteal}; NaN if unknown)
+ * and the latency histogram of the measured window.
  */
-record LoadResult(List<Long> opsPerSecond, List<Boolean> measured, Histogram latencyMicros, long failures) {
+record LoadResult(List<Long> opsPerSecond, List<Boolean> measured, List<Double> stealPercent, Histogram latencyMicros,
+                  long failures) {
 
     static LoadResult read(Path out) throws IOException {
         CsvTable samples = CsvTable.read(out.resolve("samples.csv"));
         List<Long> ops = new ArrayList<>();
         List<Boolean> measured = new ArrayList<>();
+        List<Double> steal = new ArrayList<>();
+        boolean hasSteal = samples.header().contains("steal_pct");
         for (int row = 0; row < samples.rowCount(); row++) {
             ops.add(Long.parseLong(samples.get(row, "ops")));
             measured.add("1".equals(samples.get(row, "measured")));
+            String stolen = hasSteal ? samples.get(row, "steal_pct") : "";
+            steal.add(stolen.isEmpty() ? Double.NaN : Double.parseDouble(stolen));
         }
         byte[] encoded = Base64.getDecoder().decode(Files.readString(out.resolve("latency.hgrm")).trim());
         Histogram histogram;
@@ -34,7 +40,7 @@ record LoadResult(List<Long> opsPerSecond, List<Boolean> measured, Histogram lat
             throw new IOException("unreadable latency histogram in " + out, e);
         }
         long failures = Long.parseLong(Files.readString(out.resolve("failures.txt")).trim());
-        return new LoadResult(ops, measured, histogram, failures);
+        return new LoadResult(ops, measured, steal, histogram, failures);
     }
 
     /** Median of the measured 1-second samples. */
@@ -51,6 +57,23 @@ record LoadResult(List<Long> opsPerSecond, List<Boolean> measured, Histogram lat
         window.sort(Long::compare);
         int mid = window.size() / 2;
         return window.size() % 2 == 1 ? window.get(mid) : (window.get(mid - 1) + window.get(mid)) / 2.0;
+    }
+
+    /**
+     * Mean CPU steal time over the measured seconds, in percent of the machine; NaN where it
+     * cannot be read. A row measured while the hypervisor took a third of the CPUs is not
+     * comparable with one measured while it took none.
+     */
+    double meanStealPercent() {
+        double sum = 0;
+        int count = 0;
+        for (int i = 0; i < stealPercent.size(); i++) {
+            if (measured.get(i) && !stealPercent.get(i).isNaN()) {
+                sum += stealPercent.get(i);
+                count++;
+            }
+        }
+        return count == 0 ? Double.NaN : sum / count;
     }
 
     double percentileMs(double percentile) {

@@ -44,6 +44,8 @@ import java.util.concurrent.Callable;
                 "(default 10, or --warmup if shorter) to settle before it is measured.",
                 "warmup.csv and warmup-REQ-REPLY.png: ops/s second by second over each cluster's warm-up",
                 "run, to check that --warmup was long enough.",
+                "steal_pct: the VM's CPU steal time over the measured window (from /proc/stat), to tell a slow",
+                "row from a slow host.",
                 "--quick: BFT n=4 and the baseline, 0/0, 10 clients, 5 s + 5 s (about a minute)."})
 public final class ThroughputCommand implements Callable<Integer> {
     /** A cluster configuration of the matrix. */
@@ -91,7 +93,7 @@ public final class ThroughputCommand implements Callable<Integer> {
     String heap;
 
     private final CsvTable table = new CsvTable("config", "mode", "n", "f", "request_bytes", "reply_bytes", "clients",
-            "ops_per_s", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "failures", "efficiency");
+            "ops_per_s", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "failures", "efficiency", "steal_pct");
     private final CsvTable warmupTable = new CsvTable("config", "request_bytes", "reply_bytes", "clients", "second", "ops");
     private int runsDone;
     private int runsTotal;
@@ -186,15 +188,18 @@ public final class ThroughputCommand implements Callable<Integer> {
         }
         Double base = baseline.get(clientCount);
         double efficiency = base == null || base == 0 ? 0 : ops * config.n() / base;
+        double steal = result.meanStealPercent();
         table.addRow(config.name(), config.mode().name().toLowerCase(Locale.ROOT), config.n(), config.f(),
                 bytes[0], bytes[1], clientCount, Math.round(ops), fmt(result.percentileMs(50)),
                 fmt(result.percentileMs(90)), fmt(result.percentileMs(99)), fmt(result.percentileMs(99.9)),
-                fmt(result.latencyMicros().getMaxValue() / 1000.0), result.failures(), fmt(efficiency));
+                fmt(result.latencyMicros().getMaxValue() / 1000.0), result.failures(), fmt(efficiency),
+                Double.isNaN(steal) ? "" : String.format(Locale.ROOT, "%.1f", steal));
         failures |= result.failures() > 0 || ops <= 0;
         runsDone++;
-        System.err.printf(Locale.ROOT, "[%d/%d] %-12s %s  clients=%-4d %8.0f ops/s  p50 %.2f ms  p99 %.2f ms  efficiency %.2f%n",
+        System.err.printf(Locale.ROOT, "[%d/%d] %-12s %s  clients=%-4d %8.0f ops/s  p50 %.2f ms  p99 %.2f ms  efficiency %.2f%s%n",
                 runsDone, runsTotal, config.name(), size, clientCount, ops, result.percentileMs(50),
-                result.percentileMs(99), efficiency);
+                result.percentileMs(99), efficiency,
+                Double.isNaN(steal) ? "" : String.format(Locale.ROOT, "  steal %.0f%%", steal));
         table.write(out.resolve("throughput.csv"));
     }
 

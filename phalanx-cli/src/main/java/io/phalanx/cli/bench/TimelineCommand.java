@@ -83,9 +83,11 @@ public final class TimelineCommand implements Callable<Integer> {
             }
             LoadResult result = ProcessCluster.awaitPhase(generator, runDir, phase);
             ProcessCluster.awaitExit(generator, runDir);
-            CsvTable timeline = new CsvTable("second", "ops");
+            CsvTable timeline = new CsvTable("second", "ops", "steal_pct");
             for (int i = 0; i < result.opsPerSecond().size(); i++) {
-                timeline.addRow(i + 1, result.opsPerSecond().get(i));
+                double steal = result.stealPercent().get(i);
+                timeline.addRow(i + 1, result.opsPerSecond().get(i),
+                        Double.isNaN(steal) ? "" : String.format(Locale.ROOT, "%.1f", steal));
             }
             timeline.write(out.resolve("timeline.csv"));
             CsvTable eventTable = new CsvTable("second", "event");

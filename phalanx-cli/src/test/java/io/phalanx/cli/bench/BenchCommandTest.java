@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import javax.imageio.ImageIO;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -30,6 +31,9 @@ class BenchCommandTest {
             assertThat(table.getDouble(row, "ops_per_s")).isPositive();
             assertThat(table.getDouble(row, "p50_ms")).isPositive().isLessThanOrEqualTo(table.getDouble(row, "p99_ms"));
             assertThat(table.getDouble(row, "failures")).isZero();
+            if (Files.isReadable(Path.of("/proc/stat"))) {
+                assertThat(table.getDouble(row, "steal_pct")).isBetween(0.0, 100.0);
+            }
         }
         assertThat(table.getDouble(0, "efficiency")).isEqualTo(1.0);
         assertThat(ImageIO.read(out.resolve("throughput-0-0.png").toFile())).isNotNull();
