@@ -142,8 +142,10 @@ final class ClientLoop {
         }
         submitted.add(call);
         if (admitQueued.compareAndSet(false, true)) {
-            // On the network thread itself (a callback starting the next call) this only queues a
-            // task for the end of the current turn; from another thread it wakes the network thread.
+            // From another thread this queues a task and wakes the network thread. On the network
+            // thread itself (a callback starting the next call) the call is taken in at once: the
+            // core is between steps there (callbacks run from apply, after the core returned), and
+            // apply iterates only the core's output, never the maps the admission changes.
             onLoop(this::admitSubmitted);
         }
         if (!running) {
@@ -372,7 +374,7 @@ final class ClientLoop {
                 if (!call.future.isDone()) {
                     completed.incrementAndGet();
                     // Runs the caller's non-async callbacks here, on the network thread; one that
-                    // starts the next call only queues it (see submit).
+                    // starts the next call has it taken in at once (see submit).
                     call.future.complete(completion.result());
                 }
             }
