@@ -357,7 +357,12 @@ final class ClientLoop {
                     broadcaster.broadcast(frame);
                 }
             } catch (CodecException e) {
-                if (call != null) {
+                // Too large for a frame: it never will be sendable, so the call ends here and its
+                // place in the core is freed (a done future alone would hold it until the deadline
+                // sweep, which only drops calls that are already done).
+                if (call != null && inCore.remove(call.operationId) != null) {
+                    core.cancel(call.operationId);
+                    admitted.decrementAndGet();
                     call.future.completeExceptionally(new PhalanxException("request cannot be sent: " + e.getMessage()));
                 }
             }

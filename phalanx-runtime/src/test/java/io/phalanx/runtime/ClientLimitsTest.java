@@ -47,4 +47,21 @@ class ClientLimitsTest {
             assertThat(client.stats().open()).isZero();
         }
     }
+
+    @Test
+    void aRequestTooLargeToSendFailsAtOnceAndFreesItsPlace() throws Exception {
+        try (LocalCluster cluster = LocalCluster.start(4, 1, 1, false);
+             Client client = Client.builder().config(cluster.config).id(1000)
+                     .identity(cluster.clientIdentities.get(1000L)).outstandingMax(1).build()) {
+            Bytes oversized = Bytes.copyOf(new byte[cluster.config.limits().frameBytesMax() + 1]);
+            // With one place in the core, a place kept by a failed call would block the next ones.
+            for (int i = 0; i < 3; i++) {
+                assertThatThrownBy(() -> client.invoke(oversized)).isInstanceOf(PhalanxException.class)
+                        .hasMessageContaining("request cannot be sent");
+            }
+            assertThat(client.invoke(op(new KvOperation.Incr("c", 1)))).isNotNull();
+            assertThat(client.stats().open()).isZero();
+            assertThat(client.stats().completed()).isEqualTo(1);
+        }
+    }
 }
