@@ -75,8 +75,7 @@ public final class Client implements AutoCloseable {
     private final ClientLoop loop;
     /** The one network thread of all of this client's connections, which also drives its core. */
     private final NetworkThreads thread;
-    /** Whether {@link #thread} was started for this client alone (else it is shared, and its owner closes it). */
-    private final boolean ownThread;
+    private final MessageCodec codec;
     private final AtomicLong undecodable = new AtomicLong();
     private volatile ClientTransport transport;
     private boolean closed;
@@ -94,9 +93,9 @@ public final class Client implements AutoCloseable {
                 b.outstandingMax);
         long session = b.session != null ? b.session : sessionFromClock(b.clock);
         ClientCore core = new ClientCore(b.id, CoreSettings.view(config), clientConfig, signer, session);
-        MessageCodec codec = new MessageCodec(config.limits().frameBytesMax());
-        this.ownThread = b.networkThreads == null;
-        this.thread = ownThread ? NetworkThreads.start("client-" + b.id, 1) : b.networkThreads.one();
+        this.codec = new MessageCodec(config.limits().frameBytesMax());
+        // A view of one shared thread is not closed by close(); a thread of its own is.
+        this.thread = b.networkThreads == null ? NetworkThreads.start("client-" + b.id, 1) : b.networkThreads.one();
         this.loop = new ClientLoop(name, core, codec, b.clock, callTimeoutMs, b.outstandingMax + b.waitingMax,
                 thread.executor());
     }
@@ -116,13 +115,10 @@ public final class Client implements AutoCloseable {
     }
 
     private void start(ClusterConfig config, NodeIdentity identity) throws IOException {
-        MessageCodec codec = new MessageCodec(config.limits().frameBytesMax());
         try {
-            transport = ClientTransport.start(config, id, identity, replyHandler(codec), thread);
+            transport = ClientTransport.start(config, id, identity, replyHandler(), thread);
         } catch (IOException | RuntimeException e) {
-            if (ownThread) {
-                thread.close();
-            }
+            thread.close();
             throw e;
         }
         List<Integer> replicas = config.replicas().stream().map(ReplicaEntry::id).toList();
@@ -142,7 +138,7 @@ public final class Client implements AutoCloseable {
                 config.cluster().mode(), config.cluster().clientSignatures() ? "on" : "off");
     }
 
-    private FrameHandler replyHandler(MessageCodec codec) {
+    private FrameHandler replyHandler() {
         return new FrameHandler() {
             @Override
             public void onFrame(int replicaId, byte[] frame) {
@@ -257,9 +253,7 @@ public final class Client implements AutoCloseable {
         if (connections != null) {
             connections.close();
         }
-        if (ownThread) {
-            thread.close();
-        }
+        thread.close();
         log.info("{} stopped ({} calls completed, {} timed out)", name, loop.completed(), loop.timedOut());
     }
 

@@ -156,13 +156,11 @@ final class ClientLoop {
 
     /** On the client's network thread: a decoded reply. */
     void onReply(int from, Reply reply) {
-        if (!executor.inEventLoop()) {
-            onLoop(() -> onReply(from, reply));
-            return;
-        }
-        if (running) {
-            apply(core.onReply(clock.millis(), from, reply));
-        }
+        onLoop(() -> {
+            if (running) {
+                apply(core.onReply(clock.millis(), from, reply));
+            }
+        });
     }
 
     /**
@@ -222,7 +220,7 @@ final class ClientLoop {
     /** Runs {@code task} on the network thread: now if already there, else as a task. */
     private void onLoop(Runnable task) {
         if (executor.inEventLoop()) {
-            task.run();
+            run(task);
             return;
         }
         try {
@@ -232,7 +230,7 @@ final class ClientLoop {
         }
     }
 
-    /** A task of this loop: an exception must not escape into the network thread's other work. */
+    /** Work of this loop: an exception must not escape into the network thread's other work (other clients, reads). */
     private void run(Runnable task) {
         try {
             task.run();
@@ -384,7 +382,7 @@ final class ClientLoop {
                 }
             }
         }
-        if (freed && !waiting.isEmpty() && !admitQueued.get()) {
+        if (freed && !waiting.isEmpty()) {
             admitSubmitted(); // calls waiting for a place in the core take the freed ones
         }
         armTimer();

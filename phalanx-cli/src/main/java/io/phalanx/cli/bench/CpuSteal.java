@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.OptionalDouble;
 
 /**
@@ -42,6 +43,11 @@ final class CpuSteal {
         lastTotal = total;
         lastSteal = steal;
         return share;
+    }
+
+    /** A steal percentage as the CSV files hold it: one decimal, or empty if unknown (NaN). */
+    static String csvCell(double percent) {
+        return Double.isNaN(percent) ? "" : String.format(Locale.ROOT, "%.1f", percent);
     }
 
     /** {total, steal} jiffies of all CPUs, or null. */

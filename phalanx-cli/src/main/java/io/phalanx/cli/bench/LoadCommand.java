@@ -15,8 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
-import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -109,9 +107,8 @@ public final class LoadCommand implements Callable<Integer> {
                 }
                 state.measuring.set(second >= phase.warmupSeconds());
                 long now = state.completed.get();
-                OptionalDouble stolen = steal.sincePrevious();
                 samples.println(second + "," + (now - previous) + "," + (second > phase.warmupSeconds() ? 1 : 0) + ","
-                        + (stolen.isPresent() ? String.format(Locale.ROOT, "%.1f", stolen.getAsDouble()) : ""));
+                        + CpuSteal.csvCell(steal.sincePrevious().orElse(Double.NaN)));
                 samples.flush();
                 previous = now;
             }

@@ -25,11 +25,10 @@ record LoadResult(List<Long> opsPerSecond, List<Boolean> measured, List<Double> 
         List<Long> ops = new ArrayList<>();
         List<Boolean> measured = new ArrayList<>();
         List<Double> steal = new ArrayList<>();
-        boolean hasSteal = samples.header().contains("steal_pct");
         for (int row = 0; row < samples.rowCount(); row++) {
             ops.add(Long.parseLong(samples.get(row, "ops")));
             measured.add("1".equals(samples.get(row, "measured")));
-            String stolen = hasSteal ? samples.get(row, "steal_pct") : "";
+            String stolen = samples.get(row, "steal_pct");
             steal.add(stolen.isEmpty() ? Double.NaN : Double.parseDouble(stolen));
         }
         byte[] encoded = Base64.getDecoder().decode(Files.readString(out.resolve("latency.hgrm")).trim());

@@ -193,7 +193,7 @@ public final class ThroughputCommand implements Callable<Integer> {
                 bytes[0], bytes[1], clientCount, Math.round(ops), fmt(result.percentileMs(50)),
                 fmt(result.percentileMs(90)), fmt(result.percentileMs(99)), fmt(result.percentileMs(99.9)),
                 fmt(result.latencyMicros().getMaxValue() / 1000.0), result.failures(), fmt(efficiency),
-                Double.isNaN(steal) ? "" : String.format(Locale.ROOT, "%.1f", steal));
+                CpuSteal.csvCell(steal));
         failures |= result.failures() > 0 || ops <= 0;
         runsDone++;
         System.err.printf(Locale.ROOT, "[%d/%d] %-12s %s  clients=%-4d %8.0f ops/s  p50 %.2f ms  p99 %.2f ms  efficiency %.2f%s%n",

@@ -85,9 +85,7 @@ public final class TimelineCommand implements Callable<Integer> {
             ProcessCluster.awaitExit(generator, runDir);
             CsvTable timeline = new CsvTable("second", "ops", "steal_pct");
             for (int i = 0; i < result.opsPerSecond().size(); i++) {
-                double steal = result.stealPercent().get(i);
-                timeline.addRow(i + 1, result.opsPerSecond().get(i),
-                        Double.isNaN(steal) ? "" : String.format(Locale.ROOT, "%.1f", steal));
+                timeline.addRow(i + 1, result.opsPerSecond().get(i), CpuSteal.csvCell(result.stealPercent().get(i)));
             }
             timeline.write(out.resolve("timeline.csv"));
             CsvTable eventTable = new CsvTable("second", "event");
