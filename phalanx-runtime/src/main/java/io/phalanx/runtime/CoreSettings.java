@@ -94,9 +94,17 @@ public final class CoreSettings {
                 d.pendingRequestsMax(), d.instanceWindowMax(), d.clientWindowMax(),
                 Math.min(d.operationBytesMax(), batchBytesMax), d.clockSkewMaxMs(), d.requestTimeoutMs(),
                 d.timeoutBackoffExponentMax(), config.limits().decisionLogMax(), d.decisionPushMax(), d.clientSignaturesRequired(),
-                config.batch().pipelineMax())
+                config.batch().pipelineMax(), checkpointPeriodFor(config.limits().decisionLogMax()))
                 .withRequestTimeoutMs(config.timeouts().requestMs())
                 .withClientSignaturesRequired(config.cluster().clientSignatures());
+    }
+
+    /**
+     * The checkpoint period for a decision log of {@code decisionLogMax}: the default, or half the
+     * log when it is smaller, so the decisions after a checkpoint are still in the log.
+     */
+    static int checkpointPeriodFor(int decisionLogMax) {
+        return Math.max(1, Math.min(ReplicaConfig.CHECKPOINT_PERIOD_DEFAULT, decisionLogMax / 2));
     }
 
     /** Signs with {@code privateKey} (Ed25519, Bouncy Castle's implementation; see {@code FastEd25519}). */

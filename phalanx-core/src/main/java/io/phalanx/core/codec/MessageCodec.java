@@ -7,10 +7,15 @@ import io.phalanx.core.message.DecisionPush;
 import io.phalanx.core.message.Forward;
 import io.phalanx.core.message.Stop;
 import io.phalanx.core.message.StopData;
+import io.phalanx.core.message.StateQuery;
+import io.phalanx.core.message.StateReport;
 import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Checkpoint;
+import io.phalanx.core.message.Chunk;
+import io.phalanx.core.message.ChunkFetch;
 import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Propose;
@@ -37,7 +42,7 @@ import java.util.List;
  */
 public final class MessageCodec {
     /** Wire format version; bump it when the layout changes. */
-    public static final byte VERSION = 4;
+    public static final byte VERSION = 5;
 
     private static final byte TAG_REQUEST = 1;
     private static final byte TAG_REPLY = 2;
@@ -50,6 +55,10 @@ public final class MessageCodec {
     private static final byte TAG_SYNC = 9;
     private static final byte TAG_DECISION_FETCH = 10;
     private static final byte TAG_DECISION_PUSH = 11;
+    private static final byte TAG_STATE_QUERY = 12;
+    private static final byte TAG_STATE_REPORT = 13;
+    private static final byte TAG_CHUNK_FETCH = 14;
+    private static final byte TAG_CHUNK = 15;
 
     /** Smallest possible encoded request: fixed fields plus an empty operation. */
     private static final int REQUEST_BYTES_MIN = 8 + 8 + 1 + 8 + 4 + 4;
@@ -104,6 +113,57 @@ public final class MessageCodec {
         Writer out = new Writer(batchBytesHint(batch));
         writeBatch(out, batch);
         return out.toArray();
+    }
+
+    /**
+     * The canonical encoding of a checkpoint: what state transfer moves in chunks and what the
+     * checkpoint's digest covers. Not a message, so no frame limit applies; its chunks are.
+     */
+    public static Bytes encodeCheckpoint(Checkpoint checkpoint) {
+        Writer out = new Writer(HEADER_BYTES_HINT + checkpoint.serviceState().length() + checkpoint.sessions().size() * 64);
+        out.u8(VERSION);
+        out.i64(checkpoint.consensusId());
+        out.i32(checkpoint.regency());
+        out.i64(checkpoint.agreedTimestampMs());
+        out.i32(checkpoint.sessions().size());
+        for (Checkpoint.ClientSession session : checkpoint.sessions()) {
+            out.i64(session.clientId());
+            out.i64(session.low());
+            out.i32(session.doneAboveLow().size());
+            session.doneAboveLow().forEach(out::i64);
+            out.i32(session.replies().size());
+            for (Checkpoint.CachedReply reply : session.replies()) {
+                out.i64(reply.sequence());
+                out.i32(reply.regency());
+                out.bytes(reply.result());
+            }
+        }
+        out.bytes(checkpoint.serviceState());
+        return Bytes.copyOf(out.toArray());
+    }
+
+    /** Decodes {@link #encodeCheckpoint}'s output; fails cleanly on anything else. */
+    public static Checkpoint decodeCheckpoint(Bytes encoded) throws CodecException {
+        Reader in = new Reader(encoded.toArray());
+        try {
+            int version = in.u8();
+            if (version != VERSION) {
+                throw new CodecException("checkpoint of wire version " + version + " (this build speaks " + VERSION + ")");
+            }
+            long consensusId = in.i64();
+            int regency = in.i32();
+            long agreedTimestampMs = in.i64();
+            List<Checkpoint.ClientSession> sessions = readList(in, 8 + 8 + 4 + 4, r -> new Checkpoint.ClientSession(
+                    r.i64(), r.i64(), readList(r, 8, Reader::i64),
+                    readList(r, 8 + 4 + 4, rr -> new Checkpoint.CachedReply(rr.i64(), rr.i32(), rr.bytes()))));
+            Checkpoint checkpoint = new Checkpoint(consensusId, regency, agreedTimestampMs, sessions, in.bytes());
+            if (in.remaining() != 0) {
+                throw new CodecException(in.remaining() + " trailing bytes after a checkpoint");
+            }
+            return checkpoint;
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new CodecException("invalid checkpoint field: " + e.getMessage(), e);
+        }
     }
 
     /** Decodes one message occupying all of {@code input}. */
@@ -163,6 +223,10 @@ public final class MessageCodec {
             return HEADER_BYTES_HINT + batchBytesHint(p.batch());
         } else if (message instanceof Forward f) {
             return HEADER_BYTES_HINT + requestsBytesHint(f.requests());
+        } else if (message instanceof Chunk c) {
+            return HEADER_BYTES_HINT + c.data().length();
+        } else if (message instanceof StateReport r) {
+            return HEADER_BYTES_HINT + r.chunkDigests().size() * Digest.LENGTH;
         }
         return SMALL_MESSAGE_BYTES_HINT;
     }
@@ -243,6 +307,31 @@ public final class MessageCodec {
             out.i32(p.sender());
             out.i32(p.decisions().size());
             p.decisions().forEach(d -> writeDecision(out, d));
+        } else if (message instanceof StateQuery q) {
+            out.u8(TAG_STATE_QUERY);
+            out.i32(q.sender());
+        } else if (message instanceof StateReport r) {
+            out.u8(TAG_STATE_REPORT);
+            out.i32(r.sender());
+            out.i64(r.lastDecided());
+            out.i32(r.regency());
+            out.i64(r.highestVoted());
+            out.i64(r.checkpointId());
+            out.i64(r.checkpointBytes());
+            out.i32(r.chunkDigests().size());
+            r.chunkDigests().forEach(d -> out.raw(d.value()));
+            writeAccepts(out, r.checkpointProof());
+        } else if (message instanceof ChunkFetch f) {
+            out.u8(TAG_CHUNK_FETCH);
+            out.i32(f.sender());
+            out.i64(f.checkpointId());
+            out.i32(f.index());
+        } else if (message instanceof Chunk c) {
+            out.u8(TAG_CHUNK);
+            out.i32(c.sender());
+            out.i64(c.checkpointId());
+            out.i32(c.index());
+            out.bytes(c.data());
         } else {
             throw new IllegalStateException("no encoding for " + message.getClass());
         }
@@ -262,6 +351,11 @@ public final class MessageCodec {
             case TAG_SYNC -> readSync(in);
             case TAG_DECISION_FETCH -> new DecisionFetch(in.i32(), in.i64());
             case TAG_DECISION_PUSH -> readDecisionPush(in);
+            case TAG_STATE_QUERY -> new StateQuery(in.i32());
+            case TAG_STATE_REPORT -> new StateReport(in.i32(), in.i64(), in.i32(), in.i64(), in.i64(), in.i64(),
+                    readList(in, Digest.LENGTH, MessageCodec::readDigest), readAccepts(in));
+            case TAG_CHUNK_FETCH -> new ChunkFetch(in.i32(), in.i64(), in.i32());
+            case TAG_CHUNK -> new Chunk(in.i32(), in.i64(), in.i32(), in.bytes());
             default -> throw new CodecException("unknown message type tag " + tag);
         };
     }

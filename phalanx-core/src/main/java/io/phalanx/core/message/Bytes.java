@@ -48,6 +48,11 @@ public final class Bytes implements Comparable<Bytes> {
         return data.clone();
     }
 
+    /** A copy of {@code length} bytes from {@code offset}. */
+    public Bytes slice(int offset, int length) {
+        return copyOf(data, offset, length);
+    }
+
     /** Copies the content into {@code target} at {@code offset}. */
     public void copyTo(byte[] target, int offset) {
         System.arraycopy(data, 0, target, offset, data.length);

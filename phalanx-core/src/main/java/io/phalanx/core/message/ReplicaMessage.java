@@ -7,7 +7,8 @@ package io.phalanx.core.message;
  * for another.
  */
 public sealed interface ReplicaMessage extends Message
-        permits ConsensusMessage, Forward, Stop, StopData, Sync, DecisionFetch, DecisionPush {
+        permits ConsensusMessage, Forward, Stop, StopData, Sync, DecisionFetch, DecisionPush, StateQuery,
+        StateReport, ChunkFetch, Chunk {
     /** The id of the replica that created this message. */
     int sender();
 }

@@ -13,7 +13,8 @@ import java.util.List;
  * valid proof — a quorum of signed ACCEPTs — so a Byzantine peer can delay it but not mislead
  * it. Fetches are retried at most once per tick interval and alternate between the peer that
  * showed the evidence and the others in turn, so one silent or lying peer cannot stall it.
- * Decisions older than the decision log need state transfer (the durability issue).
+ * Decisions older than the decision log are answered with a {@link io.phalanx.core.message.StateReport}
+ * instead, which leads the asker to state transfer ({@link StateTransfer}).
  */
 final class Catchup {
     private final ReplicaState state;
@@ -50,23 +51,31 @@ final class Catchup {
         return candidate == state.id ? members.get(Math.floorMod(state.id + 2 + turn, members.size())) : candidate;
     }
 
-    void onFetch(Effects effects, DecisionFetch fetch) {
-        offerDecisions(effects, fetch.sender(), fetch.fromConsensusId() - 1);
+    /**
+     * Answers a fetch; false if the decisions asked for are older than this replica's decision
+     * log, so the asker needs state transfer.
+     */
+    boolean onFetch(Effects effects, DecisionFetch fetch) {
+        return offerDecisions(effects, fetch.sender(), fetch.fromConsensusId() - 1);
     }
 
-    /** Sends {@code peer}, which decided up to {@code peerLastDecided}, the decisions after it, if any. */
-    void offerDecisions(Effects effects, int peer, long peerLastDecided) {
+    /**
+     * Sends {@code peer}, which decided up to {@code peerLastDecided}, the decisions after it, if
+     * any; false if they are no longer in the decision log.
+     */
+    boolean offerDecisions(Effects effects, int peer, long peerLastDecided) {
         long from = peerLastDecided + 1;
         if (from > state.lastDecided || from < 0) {
-            return; // nothing this replica can add
+            return true; // nothing this replica can add
         }
         List<Decision> decisions = state.decisionLog.from(from, state.config.decisionPushMax(), state.config.batchBytesMax());
         if (decisions.isEmpty() || decisions.get(0).consensusId() != from) {
             state.counters.increment(Counter.DECISION_UNAVAILABLE);
-            return;
+            return false;
         }
         state.counters.add(Counter.DECISIONS_PUSHED, decisions.size());
         effects.send(peer, new DecisionPush(state.id, decisions));
+        return true;
     }
 
     /**

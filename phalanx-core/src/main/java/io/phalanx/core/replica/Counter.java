@@ -69,5 +69,25 @@ public enum Counter {
      * Instances decided on ACCEPTs from so many replicas that their valid signatures surely make a
      * quorum, none of them checked (BFT; see {@code NormalCase#tryDecide}).
      */
-    DECIDED_UNVERIFIED
+    DECIDED_UNVERIFIED,
+    /** Checkpoints the execution layer took and this replica now serves. */
+    CHECKPOINT_TAKEN,
+    /** Queries to peers about their state (recovering, or looking for a checkpoint). */
+    STATE_QUERY_SENT,
+    /** Reports of this replica's state sent to peers. */
+    STATE_REPORT_SENT,
+    /** State transfers started: the decisions this replica lacked were gone from its peers' logs. */
+    STATE_TRANSFER_STARTED,
+    /** Chunk requests sent during state transfer (retries included). */
+    CHUNK_FETCH_SENT,
+    /** Chunks received that matched the digest f+1 replicas vouched for. */
+    CHUNK_RECEIVED,
+    /** Chunks that did not match their digest, or came unasked: their sender is not asked again in this transfer. */
+    BAD_CHUNK,
+    /** Chunk requests for a checkpoint this replica no longer (or never) kept. */
+    CHUNK_UNAVAILABLE,
+    /** Checkpoints installed by state transfer. */
+    CHECKPOINT_INSTALLED,
+    /** A replica that started without its state caught up far enough to vote again. */
+    RECOVERED
 }

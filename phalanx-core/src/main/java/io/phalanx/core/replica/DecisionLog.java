@@ -38,6 +38,12 @@ final class DecisionLog {
         }
     }
 
+    /** Forgets every decision: the replica jumped past them to a checkpoint. */
+    void clear() {
+        java.util.Arrays.fill(ring, null);
+        size = 0;
+    }
+
     /** The last decision, or null before the first. */
     Decision last() {
         return size == 0 ? null : ring[slot(first + size - 1)];

@@ -1,5 +1,6 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.Request;
@@ -7,9 +8,11 @@ import io.phalanx.core.message.RequestId;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** Collects the effects of one step; {@link #build()} freezes them into an {@link Output}. */
 final class Effects {
+    private Checkpoint restore;
     private final List<Send> sends = new ArrayList<>();
     private final List<Decision> decisions = new ArrayList<>();
     private final List<Request> unordered = new ArrayList<>();
@@ -17,6 +20,14 @@ final class Effects {
 
     void send(int to, ReplicaMessage message) {
         sends.add(new Send(to, message));
+    }
+
+    /** The execution layer jumps to {@code checkpoint}; it must come before any decision of the step. */
+    void restore(Checkpoint checkpoint) {
+        if (!decisions.isEmpty()) {
+            throw new IllegalStateException("a checkpoint installed after decisions of the same step");
+        }
+        restore = checkpoint;
     }
 
     void decide(Decision decision) {
@@ -32,6 +43,6 @@ final class Effects {
     }
 
     Output build(long wakeAtMs) {
-        return new Output(sends, decisions, unordered, replyResends, wakeAtMs);
+        return new Output(Optional.ofNullable(restore), sends, decisions, unordered, replyResends, wakeAtMs);
     }
 }

@@ -10,7 +10,7 @@ import java.util.Objects;
  * clock and storage events into inputs and feeds them to {@link ReplicaCore#step}; the current
  * time travels with every step, so the core never reads a clock.
  */
-public sealed interface Input permits Input.MessageReceived, Input.RequestReceived, Input.Tick {
+public sealed interface Input permits Input.MessageReceived, Input.RequestReceived, Input.Tick, Input.CheckpointTaken {
 
     /**
      * Time passed: the driver delivers one when {@link Output#wakeAtMs()} is reached (sooner or
@@ -35,6 +35,17 @@ public sealed interface Input permits Input.MessageReceived, Input.RequestReceiv
     record RequestReceived(Request request) implements Input {
         public RequestReceived {
             Objects.requireNonNull(request, "request");
+        }
+    }
+
+    /**
+     * The execution layer took a checkpoint after decision {@code image.consensusId()} (it takes
+     * one after every {@link ReplicaConfig#checkpointAfter} decision): the replica serves it to
+     * peers that need state transfer.
+     */
+    record CheckpointTaken(CheckpointImage image) implements Input {
+        public CheckpointTaken {
+            Objects.requireNonNull(image, "image");
         }
     }
 }

@@ -176,6 +176,9 @@ final class LeaderChange {
     private void install(Effects effects, int regency) {
         enterRegency(regency, false);
         state.counters.increment(Counter.REGENCY_INSTALLED);
+        if (state.recovering) {
+            return; // its report would leave out votes it forgot; it reports once recovered
+        }
         StopData mine = signedStopData();
         if (state.isLeader()) {
             state.stopDataBySender.put(state.id, mine);
@@ -203,7 +206,9 @@ final class LeaderChange {
 
     private StopData signedStopData() {
         Decision last = state.decisionLog.last();
-        List<Accept> proof = last == null ? List.of() : last.proof();
+        // Right after a checkpoint was installed the log is empty; the checkpoint's proof holds.
+        List<Accept> proof = last != null ? last.proof()
+                : state.checkpointProofId == state.lastDecided ? state.checkpointProof : List.of();
         List<VoteHistory> votes = List.copyOf(state.votes.tailMap(state.lastDecided, false).values());
         StopData unsigned = new StopData(state.id, state.regency, state.lastDecided, proof, votes, Bytes.EMPTY);
         return unsigned.withSignature(state.signer.sign(MessageCodec.signedBytes(unsigned)));
@@ -240,7 +245,7 @@ final class LeaderChange {
      * for more STOPDATA; with every correct replica's report in, it is sound.
      */
     private void collectStopData(Effects effects) {
-        if (state.synced || !state.isLeader()) {
+        if (state.synced || !state.isLeader() || state.recovering) {
             return;
         }
         for (StopData data : state.stopDataBySender.values()) {
@@ -341,7 +346,7 @@ final class LeaderChange {
         if (epoch > state.regency) {
             enterRegency(epoch, false);
             state.counters.increment(Counter.REGENCY_INSTALLED);
-            if (!state.isLeader()) {
+            if (!state.isLeader() && !state.recovering) {
                 effects.send(state.leader(), signedStopData());
             }
         }
@@ -356,7 +361,7 @@ final class LeaderChange {
     private void retransmit(Effects effects) {
         if (state.stopTarget > state.regency) {
             state.broadcast(effects, stopMessage());
-        } else if (!state.synced && !state.isLeader()) {
+        } else if (!state.synced && !state.isLeader() && !state.recovering) {
             effects.send(state.leader(), signedStopData());
         } else if (state.sync != null && state.isLeader() && lastDecisionEpoch() < state.regency) {
             state.broadcast(effects, state.sync);

@@ -4,6 +4,7 @@ import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.crypto.Digests;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Batch;
+import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.ConsensusMessage;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.DecisionPush;
@@ -151,7 +152,7 @@ final class NormalCase {
 
     /** Whether this replica, as leader, may open {@code consensusId}: within the pipeline, or a gap before a bound value. */
     private boolean mayPropose(long consensusId) {
-        return state.isLeader() && (consensusId <= state.lastDecided + state.config.pipelineMax() || beforeBound(consensusId));
+        return state.isLeader() && !state.recovering && (consensusId <= state.lastDecided + state.config.pipelineMax() || beforeBound(consensusId));
     }
 
     /** True if the regency's SYNC bound a value for an instance after {@code consensusId}. */
@@ -214,7 +215,7 @@ final class NormalCase {
 
     /** Casts this replica's votes on the instance's value as far as the votes seen allow. */
     private void vote(Effects effects, Instance instance) {
-        if (!state.active()) {
+        if (!state.mayVote()) {
             return;
         }
         if (state.view.mode() == Mode.CFT) {
@@ -336,7 +337,7 @@ final class NormalCase {
 
     /** Resends this replica's messages for the open instances, in case the network lost them. */
     void retransmitVotes(Effects effects) {
-        if (!state.active()) {
+        if (!state.mayVote()) {
             return;
         }
         for (Instance open : state.instances.values()) {
@@ -380,6 +381,32 @@ final class NormalCase {
         state.counters.increment(Counter.DECIDED);
     }
 
+    /**
+     * Jumps to {@code checkpoint}, received by state transfer, whose last decision
+     * {@code proof} proves: everything up to it counts as decided, the client sessions are the
+     * checkpoint's, and the execution layer restores the same state before any later decision.
+     */
+    void install(Effects effects, Checkpoint checkpoint, List<Accept> proof) {
+        long consensusId = checkpoint.consensusId();
+        effects.restore(checkpoint);
+        state.decidedByClient.clear();
+        for (Checkpoint.ClientSession session : checkpoint.sessions()) {
+            state.decidedByClient.put(session.clientId(),
+                    SequenceWindow.restored(state.config.clientWindowMax(), session.low(), session.doneAboveLow()));
+        }
+        state.pending.removeIf(r -> state.isDecided(r.clientId(), r.sequence()));
+        state.lastDecided = consensusId;
+        state.lastBatchTimestampMs = Math.max(state.lastBatchTimestampMs, checkpoint.agreedTimestampMs());
+        state.instances.headMap(consensusId, true).clear();
+        state.votes.headMap(consensusId, true).clear();
+        state.syncChosen.headMap(consensusId, true).clear();
+        state.decisionLog.clear();
+        state.checkpointProof = proof;
+        state.checkpointProofId = consensusId;
+        state.failedChanges = 0;
+        state.lastDecisionAtMs = state.nowMs;
+    }
+
     /** Epoch check for normal-case messages; a stale one may tell a peer what it missed. */
     private boolean checkEpoch(Effects effects, ConsensusMessage message) {
         if (message.consensusId() <= state.lastDecided) {
@@ -387,6 +414,11 @@ final class NormalCase {
             return state.refuse(Counter.STALE_INSTANCE, message);
         }
         if (message.epoch() != state.regency) {
+            if (message.epoch() > state.regency && message.consensusId() > state.lastDecided + 1) {
+                // The cluster moved to a later regency while this replica was away (restarted,
+                // paused): the decisions before this instance will show it which one.
+                state.noteAhead(message.sender(), message.consensusId() - 1);
+            }
             return state.refuse(Counter.WRONG_EPOCH, message);
         }
         if (message.consensusId() < state.syncConsensusId) {

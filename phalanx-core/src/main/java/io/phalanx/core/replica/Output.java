@@ -1,14 +1,19 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
 
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
- * What the driver must do after a step, in this order: hand {@code decisions} to the execution
- * layer (in order; they are consecutive), send {@code sends}, answer {@code unordered} read-only
+ * What the driver must do after a step, in this order: if {@code restore} is present, replace
+ * the execution layer's state with that checkpoint (state transfer installed it; the decisions
+ * that follow continue from it); hand {@code decisions} to the execution layer (in order; they
+ * are consecutive), send {@code sends}, answer {@code unordered} read-only
  * requests from current state, and resend cached replies for {@code replyResends}.
  *
  * <p>{@code wakeAtMs} is when the core next wants an {@link Input.Tick} ({@link #NEVER} when no
@@ -19,12 +24,13 @@ import java.util.List;
  * <p>(When durability arrives, decisions are persisted before any message of the same step
  * leaves, as in etcd raft's {@code Ready}.)
  */
-public record Output(List<Send> sends, List<Decision> decisions, List<Request> unordered,
-                     List<RequestId> replyResends, long wakeAtMs) {
+public record Output(Optional<Checkpoint> restore, List<Send> sends, List<Decision> decisions,
+                     List<Request> unordered, List<RequestId> replyResends, long wakeAtMs) {
     /** No tick wanted. */
     public static final long NEVER = Long.MAX_VALUE;
 
     public Output {
+        Objects.requireNonNull(restore, "restore");
         sends = List.copyOf(sends);
         decisions = List.copyOf(decisions);
         unordered = List.copyOf(unordered);
@@ -33,6 +39,6 @@ public record Output(List<Send> sends, List<Decision> decisions, List<Request> u
 
     /** True if the driver has nothing to do but (maybe) schedule a tick. */
     public boolean isEmpty() {
-        return sends.isEmpty() && decisions.isEmpty() && unordered.isEmpty() && replyResends.isEmpty();
+        return restore.isEmpty() && sends.isEmpty() && decisions.isEmpty() && unordered.isEmpty() && replyResends.isEmpty();
     }
 }

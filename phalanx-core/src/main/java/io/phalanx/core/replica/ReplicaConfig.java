@@ -36,12 +36,17 @@ import java.util.Objects;
  * @param pipelineMax          how many consensus instances the leader keeps open at once (1: the
  *                             next is proposed only once the previous one is decided); at most
  *                             {@code instanceWindowMax}
+ * @param checkpointPeriod     a checkpoint follows every this many decisions (after consensus ids
+ *                             {@code period - 1}, {@code 2 * period - 1}, ...); a replica too far
+ *                             behind for the decision log gets the latest one by state
+ *                             transfer. At most half of {@code decisionLogMax}, so the decisions
+ *                             after a checkpoint are still in the log while it is transferred
  */
 public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int batchBytesMax,
                             int pendingRequestsMax, int instanceWindowMax, int clientWindowMax,
                             int operationBytesMax, long clockSkewMaxMs, long requestTimeoutMs,
                             int timeoutBackoffExponentMax, int decisionLogMax, int decisionPushMax,
-                            boolean clientSignaturesRequired, int pipelineMax) {
+                            boolean clientSignaturesRequired, int pipelineMax, int checkpointPeriod) {
 
     /**
      * Instances in flight by default: one. On a LAN the replicas' CPU, not the network, limits
@@ -52,6 +57,13 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
     public static final int PIPELINE_DEFAULT = 1;
     /** Instances ahead of the last decided one whose votes are kept, by default; bounds the pipeline. */
     public static final int INSTANCE_WINDOW_DEFAULT = 64;
+    /** Decisions kept for catch-up by default. */
+    public static final int DECISION_LOG_DEFAULT = 1_024;
+    /**
+     * Decisions between checkpoints by default: a quarter of the default log, so a replica that
+     * receives a checkpoint still finds the decisions after it in its peers' logs.
+     */
+    public static final int CHECKPOINT_PERIOD_DEFAULT = 256;
 
     public ReplicaConfig {
         Objects.requireNonNull(view, "view");
@@ -75,6 +87,10 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
             throw new IllegalArgumentException("pipelineMax must be within 1..instanceWindowMax (" + instanceWindowMax
                     + "), got " + pipelineMax);
         }
+        if (checkpointPeriod < 1 || checkpointPeriod > Math.max(1, decisionLogMax / 2)) {
+            throw new IllegalArgumentException("checkpointPeriod must be within 1..decisionLogMax/2 ("
+                    + Math.max(1, decisionLogMax / 2) + "), got " + checkpointPeriod);
+        }
         if (operationBytesMax > batchBytesMax) {
             throw new IllegalArgumentException("operationBytesMax (" + operationBytesMax
                     + ") must not exceed batchBytesMax (" + batchBytesMax + "): such a request could never be proposed");
@@ -87,25 +103,45 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
      */
     public static ReplicaConfig defaults(int replicaId, View view) {
         return new ReplicaConfig(replicaId, view, 400, 1 << 20, 10_000, INSTANCE_WINDOW_DEFAULT, 256, 64 * 1024, 30_000,
-                2_000, 4, 1_024, 32, false, PIPELINE_DEFAULT);
+                2_000, 4, DECISION_LOG_DEFAULT, 32, false, PIPELINE_DEFAULT, CHECKPOINT_PERIOD_DEFAULT);
     }
 
     public ReplicaConfig withRequestTimeoutMs(long newRequestTimeoutMs) {
         return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax, instanceWindowMax,
                 clientWindowMax, operationBytesMax, clockSkewMaxMs, newRequestTimeoutMs, timeoutBackoffExponentMax,
-                decisionLogMax, decisionPushMax, clientSignaturesRequired, pipelineMax);
+                decisionLogMax, decisionPushMax, clientSignaturesRequired, pipelineMax, checkpointPeriod);
     }
 
     public ReplicaConfig withClientSignaturesRequired(boolean required) {
         return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax, instanceWindowMax,
                 clientWindowMax, operationBytesMax, clockSkewMaxMs, requestTimeoutMs, timeoutBackoffExponentMax,
-                decisionLogMax, decisionPushMax, required, pipelineMax);
+                decisionLogMax, decisionPushMax, required, pipelineMax, checkpointPeriod);
     }
 
     public ReplicaConfig withPipelineMax(int newPipelineMax) {
         return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax, instanceWindowMax,
                 clientWindowMax, operationBytesMax, clockSkewMaxMs, requestTimeoutMs, timeoutBackoffExponentMax,
-                decisionLogMax, decisionPushMax, clientSignaturesRequired, newPipelineMax);
+                decisionLogMax, decisionPushMax, clientSignaturesRequired, newPipelineMax, checkpointPeriod);
+    }
+
+    /** The same limits with a decision log of {@code newDecisionLogMax} and checkpoints every {@code newCheckpointPeriod}. */
+    public ReplicaConfig withDecisionLog(int newDecisionLogMax, int newCheckpointPeriod) {
+        return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax, instanceWindowMax,
+                clientWindowMax, operationBytesMax, clockSkewMaxMs, requestTimeoutMs, timeoutBackoffExponentMax,
+                newDecisionLogMax, decisionPushMax, clientSignaturesRequired, pipelineMax, newCheckpointPeriod);
+    }
+
+    /** True if a checkpoint follows decision {@code consensusId}. */
+    public boolean checkpointAfter(long consensusId) {
+        return (consensusId + 1) % checkpointPeriod == 0;
+    }
+
+    /**
+     * The size of a state-transfer chunk: a batch's worth, since every frame limit is sized to
+     * carry a full batch.
+     */
+    public int stateChunkBytes() {
+        return batchBytesMax;
     }
 
     /** How often the core wants a tick while it has timers running: an eighth of the request timeout. */

@@ -3,12 +3,16 @@ package io.phalanx.core.replica;
 import io.phalanx.core.crypto.SignatureVerifier;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.Chunk;
+import io.phalanx.core.message.ChunkFetch;
 import io.phalanx.core.message.DecisionFetch;
 import io.phalanx.core.message.DecisionPush;
 import io.phalanx.core.message.Forward;
 import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.Stop;
+import io.phalanx.core.message.StateQuery;
+import io.phalanx.core.message.StateReport;
 import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.Write;
@@ -34,6 +38,22 @@ public final class ReplicaCore {
     private final RequestAdmission admission;
     private final LeaderChange leaderChange;
     private final Catchup catchup;
+    private final StateTransfer stateTransfer;
+
+    /** How a replica begins. */
+    public enum Start {
+        /**
+         * A new cluster: no replica has voted yet, so this one may vote at once. Only for the
+         * first start of a cluster whose members all start empty (tests, the simulator).
+         */
+        NEW_CLUSTER,
+        /**
+         * A replica that may have voted before and kept nothing: it asks its peers how far the
+         * cluster got and neither proposes, votes nor reports votes until it has decided that
+         * far (see {@link StateTransfer}). Every start without durable state must use it.
+         */
+        RECOVERING
+    }
 
     /**
      * @param config     limits, timers and identity
@@ -44,16 +64,24 @@ public final class ReplicaCore {
      */
     public ReplicaCore(ReplicaConfig config, RequestVerifier verifier, Signer signer, SignatureVerifier signatures,
                        RandomGenerator random) {
-        this(config, config.view().quorums(), verifier, signer, signatures, random);
+        this(config, config.view().quorums(), verifier, signer, signatures, random, Start.NEW_CLUSTER);
+    }
+
+    /** A replica of a new cluster ({@link Start#NEW_CLUSTER}) with a quorum system of its own. */
+    public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
+                       SignatureVerifier signatures, RandomGenerator random) {
+        this(config, quorums, verifier, signer, signatures, random, Start.NEW_CLUSTER);
     }
 
     /**
      * A replica with a quorum system other than the view's standard one (weighted votes, say).
      * Safety rests on its contract (see {@link QuorumSystem}); the simulator also uses this to
      * plant an undersized quorum and show that its checkers catch the consequences.
+     *
+     * @param start whether this replica may have voted before ({@link Start#RECOVERING})
      */
     public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
-                       SignatureVerifier signatures, RandomGenerator random) {
+                       SignatureVerifier signatures, RandomGenerator random, Start start) {
         if (!Objects.requireNonNull(quorums, "quorums").view().equals(config.view())) {
             throw new IllegalArgumentException("the quorum system is for another view");
         }
@@ -65,6 +93,8 @@ public final class ReplicaCore {
         this.admission = new RequestAdmission(state, normalCase, proofs);
         this.catchup = new Catchup(state, normalCase, proofs);
         this.leaderChange = new LeaderChange(state, normalCase, admission, proofs, catchup);
+        this.stateTransfer = new StateTransfer(state, normalCase, proofs);
+        state.recovering = Objects.requireNonNull(start, "start") == Start.RECOVERING;
     }
 
     /** Processes one input at time {@code nowMs} and returns what the driver must do. */
@@ -78,6 +108,17 @@ public final class ReplicaCore {
         } else if (input instanceof Input.Tick) {
             normalCase.onTick(effects);
             leaderChange.onTick(effects);
+            stateTransfer.onTick(effects);
+        } else if (input instanceof Input.CheckpointTaken c) {
+            stateTransfer.onCheckpointTaken(c.image());
+        } else {
+            throw new IllegalStateException("no handler for input " + input.getClass().getName());
+        }
+        if (state.recovering) {
+            stateTransfer.checkRecovered();
+            if (!state.recovering) {
+                normalCase.progress(effects); // may vote now in the instances it followed
+            }
         }
         return effects.build(wakeAt());
     }
@@ -87,7 +128,8 @@ public final class ReplicaCore {
      * behind), and at the end of a wait for ACCEPTs.
      */
     private long wakeAt() {
-        boolean timersRunning = !state.pending.isEmpty() || !state.active() || state.behind();
+        boolean timersRunning = !state.pending.isEmpty() || !state.active() || state.behind() || state.recovering
+                || stateTransfer.transferring();
         long timers = timersRunning ? state.nowMs + state.config.tickIntervalMs() : Output.NEVER;
         return Math.min(timers, state.acceptWaitUntilMs);
     }
@@ -116,13 +158,28 @@ public final class ReplicaCore {
         } else if (message instanceof Sync s) {
             leaderChange.onSync(effects, s);
         } else if (message instanceof DecisionFetch f) {
-            catchup.onFetch(effects, f);
+            if (!catchup.onFetch(effects, f)) {
+                stateTransfer.sendReport(effects, f.sender()); // too old for the log: a checkpoint instead
+            }
         } else if (message instanceof DecisionPush p) {
             int provenEpoch = catchup.onPush(effects, p);
             if (provenEpoch >= 0) {
                 leaderChange.adoptRunningRegency(effects, provenEpoch);
                 normalCase.progress(effects);
             }
+        } else if (message instanceof StateQuery q) {
+            stateTransfer.onQuery(effects, q);
+        } else if (message instanceof StateReport r) {
+            stateTransfer.onReport(effects, r);
+        } else if (message instanceof ChunkFetch f) {
+            stateTransfer.onChunkFetch(effects, f);
+        } else if (message instanceof Chunk c) {
+            stateTransfer.onChunk(effects, c);
+            if (state.behind()) {
+                catchup.fetchNow(effects); // the decisions after an installed checkpoint
+            }
+        } else {
+            throw new IllegalStateException("no handler for " + message.getClass().getName());
         }
     }
 
@@ -138,6 +195,35 @@ public final class ReplicaCore {
     /** The installed regency (the epoch this replica votes in). */
     public int regency() {
         return state.regency;
+    }
+
+    /**
+     * True while this replica, started without its memory, has not yet decided every instance a
+     * quorum of its peers voted in: it follows decisions but casts no vote.
+     */
+    public boolean recovering() {
+        return state.recovering;
+    }
+
+    /**
+     * The instance a recovering replica must decide before it votes again: -2 until a quorum of
+     * peers reported, then the highest instance any of them voted in or decided.
+     */
+    public long recoveryTarget() {
+        return stateTransfer.recoveryTarget();
+    }
+
+    /** How far a peer is known to have decided, if beyond this replica (-1 if not behind). */
+    public long aheadConsensusId() {
+        return state.behind() ? state.aheadConsensusId : -1;
+    }
+
+    /**
+     * The state transfer under way: {checkpoint consensus id, chunks received, chunks in all};
+     * empty if none.
+     */
+    public java.util.Optional<long[]> stateTransferProgress() {
+        return java.util.Optional.ofNullable(stateTransfer.transferProgress());
     }
 
     /** True if this replica is proposing/voting in its regency (not in a leader change). */

@@ -2,6 +2,7 @@ package io.phalanx.core.replica;
 
 import io.phalanx.core.crypto.SignatureVerifier;
 import io.phalanx.core.crypto.Signer;
+import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.ConsensusMessage;
 import io.phalanx.core.message.ReplicaMessage;
@@ -15,6 +16,7 @@ import io.phalanx.core.view.View;
 
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -74,6 +76,17 @@ final class ReplicaState {
 
     /** Highest consensus id decided here, -1 before the first decision. */
     long lastDecided = -1;
+    /**
+     * True while this replica, started without its memory, may not propose, vote or report its
+     * votes: it could contradict a vote it cast before (see {@link StateTransfer}).
+     */
+    boolean recovering;
+    /**
+     * The proof of decision {@code checkpointProofId}, the checkpoint installed by state
+     * transfer: a STOPDATA proves the last decision with it until the log holds a later one.
+     */
+    List<Accept> checkpointProof = List.of();
+    long checkpointProofId = -1;
     /** When this replica last decided (by vote or by proof). */
     long lastDecisionAtMs = Long.MIN_VALUE;
     /** Timestamp of the last decided batch; the next batch's may not be lower. */
@@ -122,9 +135,14 @@ final class ReplicaState {
         return leader() == id;
     }
 
-    /** True if this replica may propose and vote in the installed regency. */
+    /** True if this replica is in the installed regency's normal case (not in a leader change). */
     boolean active() {
         return synced && stopTarget == regency;
+    }
+
+    /** True if this replica may propose and vote: active, and not recovering from a lost memory. */
+    boolean mayVote() {
+        return active() && !recovering;
     }
 
     /** The request timeout after backoff for failed leader changes. */

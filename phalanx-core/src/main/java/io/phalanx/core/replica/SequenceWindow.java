@@ -1,5 +1,6 @@
 package io.phalanx.core.replica;
 
+import java.util.List;
 import java.util.TreeSet;
 
 /**
@@ -72,5 +73,18 @@ final class SequenceWindow {
 
     long low() {
         return low;
+    }
+
+    /** The done numbers above {@code low}, ascending: with {@code low}, all a checkpoint needs. */
+    List<Long> doneAboveLow() {
+        return List.copyOf(doneAboveLow);
+    }
+
+    /** A window as a checkpoint recorded it. */
+    static SequenceWindow restored(int windowMax, long low, List<Long> doneAboveLow) {
+        SequenceWindow window = new SequenceWindow(windowMax);
+        window.low = low;
+        window.doneAboveLow.addAll(doneAboveLow);
+        return window;
     }
 }

@@ -1,6 +1,7 @@
 package io.phalanx.core.replica;
 
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
@@ -95,6 +96,52 @@ public final class ServiceExecutor {
         TreeMap<Long, Reply> replies = repliesByClient.get(id.clientId());
         return id.kind() == RequestKind.ORDERED && replies != null
                 ? Optional.ofNullable(replies.get(id.sequence())) : Optional.empty();
+    }
+
+    /**
+     * The state after the last executed decision, with the client sessions and cached replies
+     * that keep execution exactly-once, in a form every correct replica produces identically.
+     *
+     * @throws IllegalStateException before the first decision: there is nothing to checkpoint
+     */
+    public Checkpoint checkpoint() {
+        if (lastExecuted < 0) {
+            throw new IllegalStateException("replica " + replicaId + " has executed nothing to checkpoint");
+        }
+        TreeMap<Long, SequenceWindow> byClient = new TreeMap<>(executedByClient);
+        List<Checkpoint.ClientSession> sessions = new ArrayList<>(byClient.size());
+        byClient.forEach((clientId, window) -> {
+            List<Checkpoint.CachedReply> cached = new ArrayList<>();
+            repliesByClient.getOrDefault(clientId, new TreeMap<>()).values().forEach(reply ->
+                    cached.add(new Checkpoint.CachedReply(reply.sequence(), reply.regency(), reply.result())));
+            sessions.add(new Checkpoint.ClientSession(clientId, window.low(), window.doneAboveLow(), cached));
+        });
+        return new Checkpoint(lastExecuted, regency, agreedTimestampMs, sessions, service.snapshot());
+    }
+
+    /**
+     * Replaces everything with {@code checkpoint}'s state (a replica that received it by state
+     * transfer); the next decision to execute is the one after it.
+     */
+    public void restore(Checkpoint checkpoint) {
+        service.restore(checkpoint.serviceState());
+        executedByClient.clear();
+        repliesByClient.clear();
+        for (Checkpoint.ClientSession session : checkpoint.sessions()) {
+            executedByClient.put(session.clientId(),
+                    SequenceWindow.restored(clientWindowMax, session.low(), session.doneAboveLow()));
+            TreeMap<Long, Reply> replies = new TreeMap<>();
+            for (Checkpoint.CachedReply cached : session.replies()) {
+                replies.put(cached.sequence(), new Reply(replicaId, session.clientId(), cached.sequence(),
+                        RequestKind.ORDERED, viewId, cached.regency(), cached.result()));
+            }
+            if (!replies.isEmpty()) {
+                repliesByClient.put(session.clientId(), replies);
+            }
+        }
+        lastExecuted = checkpoint.consensusId();
+        regency = checkpoint.regency();
+        agreedTimestampMs = checkpoint.agreedTimestampMs();
     }
 
     /** Highest consensus id executed, -1 if none. */

@@ -3,6 +3,8 @@ package io.phalanx.core.codec;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Chunk;
+import io.phalanx.core.message.ChunkFetch;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.DecisionFetch;
 import io.phalanx.core.message.DecisionPush;
@@ -14,6 +16,8 @@ import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.message.Stop;
+import io.phalanx.core.message.StateQuery;
+import io.phalanx.core.message.StateReport;
 import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.Write;
@@ -45,7 +49,7 @@ final class MessageArbitraries {
     static final int PROPOSE_FIXED_BYTES = 4 + 8 + 4;
     /** Every type tag the codec knows. */
     static final int TAG_MIN = 1;
-    static final int TAG_MAX = 11;
+    static final int TAG_MAX = 15;
 
     private MessageArbitraries() {
     }
@@ -210,16 +214,51 @@ final class MessageArbitraries {
                 decisions().list().ofMaxSize(3)).as(DecisionPush::new);
     }
 
-    /** Every message type, with equal weight. */
-    static Arbitrary<Message> messages() {
-        return Arbitraries.oneOf(requests(), replies(), proposes(), writes(), accepts(), forwards(), stops(),
-                stopDatas(), syncs(), decisionFetches(), decisionPushes());
+    static Arbitrary<StateQuery> stateQueries() {
+        return Arbitraries.integers().map(StateQuery::new);
     }
 
-    /** Messages whose encoding holds at least one length or count prefix: all but WRITE and DECISION_FETCH. */
+    static Arbitrary<StateReport> stateReports() {
+        return Combinators.combine(
+                Arbitraries.integers(),
+                Arbitraries.longs(),
+                Arbitraries.integers(),
+                Arbitraries.longs(),
+                Arbitraries.longs(),
+                Arbitraries.longs().greaterOrEqual(0),
+                digests().list().ofMaxSize(3),
+                accepts().list().ofMaxSize(3)).as(StateReport::new);
+    }
+
+    static Arbitrary<ChunkFetch> chunkFetches() {
+        return Combinators.combine(
+                Arbitraries.integers(),
+                Arbitraries.longs(),
+                Arbitraries.integers().greaterOrEqual(0)).as(ChunkFetch::new);
+    }
+
+    static Arbitrary<Chunk> chunks() {
+        return Combinators.combine(
+                Arbitraries.integers(),
+                Arbitraries.longs(),
+                Arbitraries.integers().greaterOrEqual(0),
+                Arbitraries.bytes().array(byte[].class).ofMaxSize(64).map(Bytes::copyOf)).as(Chunk::new);
+    }
+
+    /** Every message type, with equal weight. */
+    static Arbitrary<Message> messages() {
+        return Arbitraries.oneOf(List.of(requests(), replies(), proposes(), writes(), accepts(), forwards(), stops(),
+                stopDatas(), syncs(), decisionFetches(), decisionPushes(), stateQueries(), stateReports(),
+                chunkFetches(), chunks()));
+    }
+
+    /**
+     * Messages whose encoding holds at least one length or count prefix: all but WRITE,
+     * DECISION_FETCH, STATE_QUERY and CHUNK_FETCH.
+     */
     static Arbitrary<Message> messagesWithLengthFields() {
-        return Arbitraries.oneOf(requests(), replies(), proposes(), accepts(), forwards(), stops(),
-                stopDatas(), syncs(), decisionPushes());
+        return Arbitraries.oneOf(List.of(requests(), replies(), proposes(), accepts(), forwards(), stops(),
+                stopDatas(), syncs(), decisionPushes(), stateReports(), chunks()));
     }
 
     /** Messages whose encoding holds a 0/1 flag byte: REPLY (STOPDATA and SYNC carry counts instead). */
@@ -234,8 +273,8 @@ final class MessageArbitraries {
 
     /** The message types without a signature field of their own. */
     static Arbitrary<Message> unsignedMessages() {
-        return Arbitraries.oneOf(replies(), proposes(), forwards(), stops(), syncs(), decisionFetches(),
-                decisionPushes());
+        return Arbitraries.oneOf(List.of(replies(), proposes(), forwards(), stops(), syncs(), decisionFetches(),
+                decisionPushes(), stateQueries(), stateReports(), chunkFetches(), chunks()));
     }
 
     // ---- the layout, written out independently of the codec ---------------------------------
@@ -370,6 +409,18 @@ final class MessageArbitraries {
             l.fixed(4); // sender
             l.count();
             p.decisions().forEach(l::decision);
+        } else if (message instanceof StateQuery) {
+            l.fixed(4); // sender
+        } else if (message instanceof StateReport r) {
+            l.fixed(4 + 8 + 4 + 8 + 8 + 8); // sender, lastDecided, regency, highestVoted, checkpointId, checkpointBytes
+            l.count();
+            l.fixed(r.chunkDigests().size() * Digest.LENGTH);
+            l.accepts(r.checkpointProof());
+        } else if (message instanceof ChunkFetch) {
+            l.fixed(4 + 8 + 4); // sender, checkpointId, index
+        } else if (message instanceof Chunk c) {
+            l.fixed(4 + 8 + 4); // sender, checkpointId, index
+            l.byteString(c.data());
         } else {
             throw new AssertionError("unknown message " + message);
         }

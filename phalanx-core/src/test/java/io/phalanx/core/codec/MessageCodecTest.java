@@ -53,7 +53,7 @@ class MessageCodecTest {
 
     // ---- golden vectors ----------------------------------------------------------------------
     //
-    // The expected bytes are written out by hand from the format: version 4, a type tag, then the
+    // The expected bytes are written out by hand from the format: version 5, a type tag, then the
     // fields in declaration order; integers big-endian and fixed-width, byte strings as a 4-byte
     // length and the bytes, lists as a 4-byte count and the items, optional parts behind a
     // presence byte (00 absent, 01 present), signatures last.
@@ -84,7 +84,7 @@ class MessageCodecTest {
         Request request = request(7, 1, "put k v");
 
         assertThat(hex(request)).isEqualTo(
-                "04" + "01"                      // version, tag REQUEST
+                "05" + "01"                      // version, tag REQUEST
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "00"                   // kind ORDERED
@@ -99,7 +99,7 @@ class MessageCodecTest {
         Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
 
         assertThat(hex(request)).isEqualTo(
-                "04" + "01"                      // version, tag REQUEST
+                "05" + "01"                      // version, tag REQUEST
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "01"                   // kind UNORDERED
@@ -113,7 +113,7 @@ class MessageCodecTest {
         Reply reply = new Reply(2, 7, 1, RequestKind.UNORDERED, 3, 5, Bytes.utf8("ok"));
 
         assertThat(hex(reply)).isEqualTo(
-                "04" + "02"                      // version, tag REPLY
+                "05" + "02"                      // version, tag REPLY
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
@@ -129,7 +129,7 @@ class MessageCodecTest {
         Reply reply = new Reply(2, 7, 1, RequestKind.ORDERED, 3, 5, Bytes.copyOf(new byte[] {(byte) 0xab, (byte) 0xcd}), true);
 
         assertThat(hex(reply)).isEqualTo(
-                "04" + "02"                      // version, tag REPLY
+                "05" + "02"                      // version, tag REPLY
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
@@ -145,7 +145,7 @@ class MessageCodecTest {
         Propose propose = new Propose(1, 5, 0, new Batch(1000, -1, List.of(request(7, 2, ""))));
 
         assertThat(hex(propose)).isEqualTo(
-                "04" + "03"                      // version, tag PROPOSE
+                "05" + "03"                      // version, tag PROPOSE
                         + "00000001"             // sender
                         + "0000000000000005"     // consensusId
                         + "00000000"             // epoch
@@ -162,7 +162,7 @@ class MessageCodecTest {
         Write write = new Write(3, 9, 2, AB);
 
         assertThat(hex(write)).isEqualTo(
-                "04" + "04"                      // version, tag WRITE
+                "05" + "04"                      // version, tag WRITE
                         + "00000003"             // sender
                         + "0000000000000009"     // consensusId
                         + "00000002"             // epoch
@@ -174,7 +174,7 @@ class MessageCodecTest {
         byte[] write = codec.encode(new Write(3, 9, 2, AB));
         byte[] accept = codec.encode(new Accept(3, 9, 2, AB, Bytes.utf8("sg")));
 
-        assertThat(HEX.formatHex(accept)).isEqualTo("04" + "05" + "00000003" + "0000000000000009" + "00000002"
+        assertThat(HEX.formatHex(accept)).isEqualTo("05" + "05" + "00000003" + "0000000000000009" + "00000002"
                 + AB_HEX + "00000002" + "7367");
         assertThat(accept[1]).isEqualTo((byte) 5);
         accept[1] = write[1];
@@ -184,7 +184,7 @@ class MessageCodecTest {
     @Test
     void unsignedVoteHasAnEmptySignature() throws CodecException {
         assertThat(hex(new Accept(3, 9, 2, AB))).isEqualTo(
-                "04" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
+                "05" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
     }
 
     @Test
@@ -192,7 +192,7 @@ class MessageCodecTest {
         Forward forward = new Forward(1, List.of(request(7, 1, "")));
 
         assertThat(hex(forward)).isEqualTo(
-                "04" + "06"                      // version, tag FORWARD
+                "05" + "06"                      // version, tag FORWARD
                         + "00000001"             // sender
                         + "00000001"             // request count
                         + REQUEST_7_1_EMPTY_HEX);
@@ -203,14 +203,14 @@ class MessageCodecTest {
         Stop stop = new Stop(2, 4, 10, List.of(request(7, 1, "")));
 
         assertThat(hex(stop)).isEqualTo(
-                "04" + "07"                      // version, tag STOP
+                "05" + "07"                      // version, tag STOP
                         + "00000002"             // sender
                         + "00000004"             // regency
                         + "000000000000000a"     // lastDecided
                         + "00000001"             // request count
                         + REQUEST_7_1_EMPTY_HEX);
         assertThat(hex(new Stop(0, 1, -1, List.of()))).isEqualTo(
-                "04" + "07" + "00000000" + "00000001" + "ffffffffffffffff" + "00000000");
+                "05" + "07" + "00000000" + "00000001" + "ffffffffffffffff" + "00000000");
     }
 
     @Test
@@ -218,7 +218,7 @@ class MessageCodecTest {
         StopData stopData = new StopData(1, 3, -1, List.of(), List.of(), Bytes.utf8("s"));
 
         assertThat(hex(stopData)).isEqualTo(
-                "04" + "08"                      // version, tag STOPDATA
+                "05" + "08"                      // version, tag STOPDATA
                         + "00000001"             // sender
                         + "00000003"             // regency
                         + "ffffffffffffffff"     // lastDecided -1: nothing decided
@@ -235,7 +235,7 @@ class MessageCodecTest {
                 Bytes.utf8("s"));
 
         assertThat(hex(stopData)).isEqualTo(
-                "04" + "08"                      // version, tag STOPDATA
+                "05" + "08"                      // version, tag STOPDATA
                         + "00000001"             // sender
                         + "00000003"             // regency
                         + "0000000000000005"     // lastDecided
@@ -255,7 +255,7 @@ class MessageCodecTest {
         StopData stopData = new StopData(1, 3, -1, List.of(), List.of(new VoteHistory(0, -1, null, List.of())), Bytes.EMPTY);
 
         assertThat(hex(stopData)).isEqualTo(
-                "04" + "08" + "00000001" + "00000003" + "ffffffffffffffff" + "00000000"
+                "05" + "08" + "00000001" + "00000003" + "ffffffffffffffff" + "00000000"
                         + "00000001" + "0000000000000000" + "ffffffff" + "00000000" // 1 history: cid 0, accepted -1, no writes
                         + "00000000");
     }
@@ -266,14 +266,14 @@ class MessageCodecTest {
         String proofHex = "00000001" + "00000003" + "ffffffffffffffff" + "00000000" + "00000000" + "00000000";
 
         assertThat(hex(new Sync(0, 3, List.of(proof), List.of()))).isEqualTo(
-                "04" + "09"                      // version, tag SYNC
+                "05" + "09"                      // version, tag SYNC
                         + "00000000"             // sender
                         + "00000003"             // regency
                         + "00000001" + proofHex  // 1 STOPDATA, without tag
                         + "00000000");           // no bound values
         assertThat(hex(new Sync(0, 3, List.of(), List.of(new Sync.Bound(9, new Batch(1000, 7, List.of(request(7, 1, ""))))))))
                 .isEqualTo(
-                "04" + "09" + "00000000" + "00000003"
+                "05" + "09" + "00000000" + "00000003"
                         + "00000000"             // no STOPDATA
                         + "00000001"             // 1 bound value:
                         + "0000000000000009"     //   consensusId
@@ -283,7 +283,7 @@ class MessageCodecTest {
     @Test
     void decisionFetchHasTheDocumentedLayout() throws CodecException {
         assertThat(hex(new DecisionFetch(3, 42))).isEqualTo(
-                "04" + "0a"                      // version, tag DECISION_FETCH
+                "05" + "0a"                      // version, tag DECISION_FETCH
                         + "00000003"             // sender
                         + "000000000000002a");   // fromConsensusId
     }
@@ -294,7 +294,7 @@ class MessageCodecTest {
                 List.of(new Accept(2, 5, 1, AB, Bytes.utf8("a"))));
 
         assertThat(hex(new DecisionPush(4, List.of(decision)))).isEqualTo(
-                "04" + "0b"                      // version, tag DECISION_PUSH
+                "05" + "0b"                      // version, tag DECISION_PUSH
                         + "00000004"             // sender
                         + "00000001"             // decision count
                         + "0000000000000005"     //   consensusId
@@ -312,7 +312,7 @@ class MessageCodecTest {
         Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
 
         assertThat(HEX.formatHex(MessageCodec.signedBytes(request))).isEqualTo(
-                "04" + "01" + "0000000000000007" + "0000000000000001" + "01" + "0000000000000003"
+                "05" + "01" + "0000000000000007" + "0000000000000001" + "01" + "0000000000000003"
                         + "00000003" + "676574" + "00000000");
     }
 
@@ -324,7 +324,7 @@ class MessageCodecTest {
                 Bytes.utf8("s"));
 
         assertThat(HEX.formatHex(MessageCodec.signedBytes(stopData))).isEqualTo(
-                "04" + "08" + "00000001" + "00000003" + "0000000000000005"
+                "05" + "08" + "00000001" + "00000003" + "0000000000000005"
                         + "00000001" + "00000002" + "0000000000000005" + "00000001" + AB_HEX + "00000001" + "61"
                         + "00000000" + "00000000");
         assertThat(MessageCodec.signedBytes(otherProofSignature)).isNotEqualTo(MessageCodec.signedBytes(stopData));
@@ -335,7 +335,7 @@ class MessageCodecTest {
     @Test
     void signedBytesOfAnAcceptAreItsEncodingWithAnEmptySignature() {
         assertThat(HEX.formatHex(MessageCodec.signedBytes(new Accept(3, 9, 2, AB, Bytes.utf8("sg"))))).isEqualTo(
-                "04" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
+                "05" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
     }
 
     @Test
@@ -444,14 +444,14 @@ class MessageCodecTest {
         byte[] encoded = codec.encode(request(1, 1, "a"));
         encoded[0] = 1;
 
-        assertThat(expectFailure(codec, encoded)).hasMessage("unsupported wire version 1 (this build speaks 4)");
+        assertThat(expectFailure(codec, encoded)).hasMessage("unsupported wire version 1 (this build speaks 5)");
         encoded[0] = (byte) 0xff;
         assertThat(expectFailure(codec, encoded)).hasMessageContaining("unsupported wire version 255");
     }
 
     @Test
     void unknownTagsAreRefused() {
-        for (int tag : new int[] {0, 12, 13, 127, 128, 255}) {
+        for (int tag : new int[] {0, 16, 17, 127, 128, 255}) {
             assertThat(expectFailure(codec, new byte[] {MessageCodec.VERSION, (byte) tag}))
                     .hasMessage("unknown message type tag " + tag);
         }

@@ -53,14 +53,61 @@ final class Cluster {
     }
 
     Cluster(Mode mode, int n, int f, RequestVerifier verifier, int pipelineMax) {
+        this(mode, n, f, verifier, c -> c.withPipelineMax(pipelineMax));
+    }
+
+    private final java.util.function.UnaryOperator<ReplicaConfig> configure;
+    private final RequestVerifier verifier;
+    /** Per replica, its execution layer over a {@link ServiceExecutorTest.Recorder}, or null when not executing. */
+    final List<ServiceExecutor> executors = new ArrayList<>();
+    final List<ServiceExecutorTest.Recorder> services = new ArrayList<>();
+
+    /** A cluster whose replicas have the defaults changed by {@code configure}. */
+    Cluster(Mode mode, int n, int f, RequestVerifier verifier, java.util.function.UnaryOperator<ReplicaConfig> configure) {
         this.view = View.of(0, n, f, mode);
         this.keys = new TestKeys(n, 4);
+        this.configure = configure;
+        this.verifier = verifier;
         for (int id = 0; id < n; id++) {
-            cores.add(new ReplicaCore(ReplicaConfig.defaults(id, view).withPipelineMax(pipelineMax), verifier,
-                    keys.replica(id), keys.verifier(), new SplittableRandom(id)));
+            cores.add(newCore(id, ReplicaCore.Start.NEW_CLUSTER));
             decisions.add(new ArrayList<>());
             lastOutputs.add(null);
+            executors.add(null);
+            services.add(null);
         }
+    }
+
+    private ReplicaCore newCore(int id, ReplicaCore.Start start) {
+        return new ReplicaCore(config(id), view.quorums(), verifier, keys.replica(id), keys.verifier(),
+                new SplittableRandom(id), start);
+    }
+
+    ReplicaConfig config(int id) {
+        return configure.apply(ReplicaConfig.defaults(id, view));
+    }
+
+    /**
+     * Gives every replica an execution layer that executes its decisions and takes checkpoints,
+     * as the drivers do; call before any request.
+     */
+    Cluster executing() {
+        for (int id = 0; id < cores.size(); id++) {
+            services.set(id, new ServiceExecutorTest.Recorder());
+            executors.set(id, new ServiceExecutor(id, view.id(), services.get(id), config(id).clientWindowMax()));
+        }
+        return this;
+    }
+
+    /** Replica {@code id} loses its memory and starts again, recovering; messages to it in flight are lost. */
+    void restart(int id) {
+        network.removeIf(m -> m.to() == id || m.from() == id);
+        cores.set(id, newCore(id, ReplicaCore.Start.RECOVERING));
+        decisions.get(id).clear();
+        if (executors.get(id) != null) {
+            services.set(id, new ServiceExecutorTest.Recorder());
+            executors.set(id, new ServiceExecutor(id, view.id(), services.get(id), config(id).clientWindowMax()));
+        }
+        step(id, new Input.Tick());
     }
 
     /** Lets {@code ms} pass and ticks every replica that is not isolated. */
@@ -102,6 +149,17 @@ final class Cluster {
         Output output = cores.get(id).step(nowMs, input);
         lastOutputs.set(id, output);
         decisions.get(id).addAll(output.decisions());
+        ServiceExecutor executor = executors.get(id);
+        if (executor != null) {
+            output.restore().ifPresent(executor::restore);
+            for (Decision decision : output.decisions()) {
+                executor.execute(decision);
+                if (config(id).checkpointAfter(decision.consensusId())) {
+                    CheckpointImage image = CheckpointImage.of(executor.checkpoint(), config(id).stateChunkBytes());
+                    cores.get(id).step(nowMs, new Input.CheckpointTaken(image));
+                }
+            }
+        }
         for (Send send : output.sends()) {
             network.add(new InFlight(id, send.to(), send.message()));
             sent.add(new InFlight(id, send.to(), send.message()));

@@ -45,6 +45,9 @@ class ServiceExecutorTest {
         @Override
         public void restore(Bytes snapshot) {
             executed.clear();
+            if (snapshot.length() > 0) {
+                executed.addAll(List.of(snapshot.toUtf8().split("\n", -1)));
+            }
         }
     }
 

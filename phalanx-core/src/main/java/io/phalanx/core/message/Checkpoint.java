@@ -1,0 +1,52 @@
+package io.phalanx.core.message;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything execution needs to continue after consensus instance {@code consensusId} as if it
+ * had executed every decision up to it: the service's state and the client sessions (which
+ * sequence numbers are done, and the last replies, so that a retransmitted request is answered
+ * from the cache and never executed again). Deterministic: correct replicas that executed the
+ * same decisions produce equal checkpoints and so equal encodings, which is what lets a replica
+ * trust a checkpoint that f+1 replicas vouch for.
+ *
+ * @param consensusId       the last decision the checkpoint includes
+ * @param regency           the regency that decided it (replies name its leader)
+ * @param agreedTimestampMs the agreed time after it: the highest batch timestamp so far
+ * @param sessions          the clients' sessions, ordered by client id
+ * @param serviceState      the service's {@code snapshot()}
+ */
+public record Checkpoint(long consensusId, int regency, long agreedTimestampMs, List<ClientSession> sessions,
+                         Bytes serviceState) {
+    public Checkpoint {
+        sessions = List.copyOf(sessions);
+        Objects.requireNonNull(serviceState, "serviceState");
+        if (consensusId < 0) {
+            throw new IllegalArgumentException("a checkpoint follows a decision, got consensus id " + consensusId);
+        }
+        for (int i = 1; i < sessions.size(); i++) {
+            if (sessions.get(i - 1).clientId() >= sessions.get(i).clientId()) {
+                throw new IllegalArgumentException("sessions must be ordered by client id, without repeats");
+            }
+        }
+    }
+
+    /**
+     * One client's exactly-once window: every sequence number up to {@code low} is done, and
+     * {@code doneAboveLow} (ascending) too; {@code replies} are the cached results, ascending.
+     */
+    public record ClientSession(long clientId, long low, List<Long> doneAboveLow, List<CachedReply> replies) {
+        public ClientSession {
+            doneAboveLow = List.copyOf(doneAboveLow);
+            replies = List.copyOf(replies);
+        }
+    }
+
+    /** A cached reply without the replying replica's id, which differs from replica to replica. */
+    public record CachedReply(long sequence, int regency, Bytes result) {
+        public CachedReply {
+            Objects.requireNonNull(result, "result");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.phalanx.core.message;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A replica's answer to a {@link StateQuery}, or its offer when a peer asks for decisions it no
+ * longer keeps: how far it got, and the latest checkpoint it can serve.
+ *
+ * @param lastDecided       highest consensus id the sender decided
+ * @param regency           the highest regency the sender installed or asked for
+ * @param highestVoted      highest consensus id the sender voted in or decided
+ * @param checkpointId      consensus id of the sender's latest checkpoint, -1 if it has none
+ * @param checkpointBytes   the checkpoint's encoded size
+ * @param chunkDigests      SHA-256 of each chunk of the encoded checkpoint, in order; the
+ *                          checkpoint's digest is computed over them, so f+1 matching reports
+ *                          vouch for every chunk
+ * @param checkpointProof   the signed ACCEPTs that decided instance {@code checkpointId}: a
+ *                          replica that installs the checkpoint needs them to prove its last
+ *                          decision in a STOPDATA
+ */
+public record StateReport(int sender, long lastDecided, int regency, long highestVoted, long checkpointId,
+                          long checkpointBytes, List<Digest> chunkDigests, List<Accept> checkpointProof)
+        implements ReplicaMessage {
+    public StateReport {
+        chunkDigests = List.copyOf(Objects.requireNonNull(chunkDigests, "chunkDigests"));
+        checkpointProof = List.copyOf(Objects.requireNonNull(checkpointProof, "checkpointProof"));
+        if (checkpointBytes < 0) {
+            throw new IllegalArgumentException("checkpointBytes must be >= 0, got " + checkpointBytes);
+        }
+    }
+
+    public boolean hasCheckpoint() {
+        return checkpointId >= 0;
+    }
+}

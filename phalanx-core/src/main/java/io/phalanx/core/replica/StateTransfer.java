@@ -1,0 +1,399 @@
+package io.phalanx.core.replica;
+
+import io.phalanx.core.codec.CodecException;
+import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Checkpoint;
+import io.phalanx.core.message.Chunk;
+import io.phalanx.core.message.ChunkFetch;
+import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.Digest;
+import io.phalanx.core.message.StateQuery;
+import io.phalanx.core.message.StateReport;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Checkpoints, state transfer and recovery.
+ *
+ * <p>Checkpoints. The execution layer takes one after every {@link ReplicaConfig#checkpointAfter}
+ * decision and hands it in ({@link Input.CheckpointTaken}); this replica keeps the latest
+ * {@link #SERVED_MAX} with the proof of their last decision and serves their chunks.
+ *
+ * <p>State transfer. A replica that needs decisions its peers no longer keep gets a
+ * {@link StateReport} instead (from the peer it asked, then from all, by {@link StateQuery}). It
+ * takes the highest checkpoint beyond its last decision that f+1 replicas report with the same
+ * digest (so at least one correct replica vouches for it, and for the digest of every chunk),
+ * fetches the chunks from those replicas in parallel ({@link #FETCHES_IN_FLIGHT_MAX} at a time,
+ * round robin), checks each against its digest on arrival, drops a sender of a bad chunk for the
+ * rest of the transfer, installs the checkpoint, and catches up on the decisions after it from the
+ * decision logs. A request unanswered for {@link #CHUNK_RETRY_TICKS} tick intervals goes to the
+ * next source.
+ *
+ * <p>Recovery. A replica that starts without its memory ({@link ReplicaCore.Start#RECOVERING})
+ * may have voted before it lost it; voting again in the same instance and epoch could contradict
+ * that vote. So it casts no vote and sends no STOPDATA until it has decided every instance that
+ * any member of a quorum of its peers reports having voted in or decided. Its own earlier votes
+ * were in instances that a quorum, and so a correct member of any quorum of reports, voted in or
+ * decided, except for instances where only it and Byzantine replicas voted (a Byzantine leader's
+ * private proposal); a vote it casts there again counts, with the Byzantine leader, within the
+ * fault budget (docs/PROTOCOL.md, "Restarts and recovery").
+ */
+final class StateTransfer {
+    /** Checkpoints kept to serve: the latest, and the one before for transfers still under way. */
+    static final int SERVED_MAX = 2;
+    /** Chunk requests outstanding at once in one transfer. */
+    static final int FETCHES_IN_FLIGHT_MAX = 4;
+    /** Tick intervals after which an unanswered chunk request goes to another source. */
+    static final int CHUNK_RETRY_TICKS = 8;
+
+    /** A checkpoint this replica serves: its image and the proof of its last decision. */
+    private record Served(CheckpointImage image, List<Accept> proof) {
+    }
+
+    private final ReplicaState state;
+    private final NormalCase normalCase;
+    private final Proofs proofs;
+    private final TreeMap<Long, Served> served = new TreeMap<>();
+    /** The latest report from each peer; bounded by the view's size. */
+    private final Map<Integer, StateReport> reports = new HashMap<>();
+    private long nextQueryAtMs;
+    /** While recovering: the instance to decide before voting, once a quorum reported; -2 before. */
+    private long recoveryTarget = -2;
+    private Transfer transfer;
+
+    StateTransfer(ReplicaState state, NormalCase normalCase, Proofs proofs) {
+        this.state = state;
+        this.normalCase = normalCase;
+        this.proofs = proofs;
+    }
+
+    boolean transferring() {
+        return transfer != null;
+    }
+
+    /** How many chunks the transfer under way has, and has received; null if none runs. */
+    long[] transferProgress() {
+        return transfer == null ? null : new long[] {transfer.checkpointId, transfer.received, transfer.chunks.length};
+    }
+
+    long recoveryTarget() {
+        return recoveryTarget;
+    }
+
+    void onCheckpointTaken(CheckpointImage image) {
+        Decision decision = state.decisionLog.get(image.consensusId());
+        List<Accept> proof = decision != null ? decision.proof()
+                : image.consensusId() == state.checkpointProofId ? state.checkpointProof : null;
+        if (proof == null) {
+            // Execution lagged beyond the decision log: without the proof the checkpoint cannot
+            // be served (its installer could not prove its last decision). The next one will be.
+            return;
+        }
+        state.counters.increment(Counter.CHECKPOINT_TAKEN);
+        served.put(image.consensusId(), new Served(image, proof));
+        while (served.size() > SERVED_MAX) {
+            served.pollFirstEntry();
+        }
+    }
+
+    void onTick(Effects effects) {
+        if (state.recovering) {
+            if (recoveryTarget == -2 && state.nowMs >= nextQueryAtMs) {
+                query(effects);
+            }
+            checkRecovered();
+        }
+        if (transfer != null) {
+            transfer.retryStale(effects);
+        }
+    }
+
+    private void query(Effects effects) {
+        nextQueryAtMs = state.nowMs + state.config.tickIntervalMs() * 2;
+        state.counters.increment(Counter.STATE_QUERY_SENT);
+        state.broadcast(effects, new StateQuery(state.id));
+    }
+
+    void onQuery(Effects effects, StateQuery query) {
+        sendReport(effects, query.sender());
+    }
+
+    /** Tells {@code peer} where this replica stands and which checkpoint it can serve. */
+    void sendReport(Effects effects, int peer) {
+        state.counters.increment(Counter.STATE_REPORT_SENT);
+        effects.send(peer, report());
+    }
+
+    private StateReport report() {
+        long highestVoted = state.votes.isEmpty() ? state.lastDecided : Math.max(state.lastDecided, state.votes.lastKey());
+        int regency = Math.max(state.regency, state.stopTarget);
+        Map.Entry<Long, Served> latest = served.lastEntry();
+        if (latest == null) {
+            return new StateReport(state.id, state.lastDecided, regency, highestVoted, -1, 0, List.of(), List.of());
+        }
+        CheckpointImage image = latest.getValue().image();
+        return new StateReport(state.id, state.lastDecided, regency, highestVoted, image.consensusId(),
+                image.encoded().length(), image.chunkDigests(), latest.getValue().proof());
+    }
+
+    void onReport(Effects effects, StateReport report) {
+        reports.put(report.sender(), report);
+        state.noteAhead(report.sender(), report.lastDecided());
+        if (state.recovering && recoveryTarget == -2) {
+            setRecoveryTarget();
+        }
+        if (report.checkpointId() > state.lastDecided && (transfer == null || transfer.checkpointId < report.checkpointId())) {
+            considerTransfer(effects);
+        }
+        checkRecovered();
+    }
+
+    /** Once a quorum of peers reported: the highest instance any of them voted in or decided. */
+    private void setRecoveryTarget() {
+        if (!state.quorums.isQuorum(reports.keySet())) {
+            return;
+        }
+        long target = -1;
+        for (StateReport report : reports.values()) {
+            target = Math.max(target, Math.max(report.highestVoted(), report.lastDecided()));
+        }
+        recoveryTarget = target;
+        if (target > state.lastDecided) {
+            state.noteAhead(mostAdvanced(), target);
+        }
+    }
+
+    private int mostAdvanced() {
+        int peer = -1;
+        long best = Long.MIN_VALUE;
+        for (StateReport report : reports.values()) {
+            if (report.lastDecided() > best) {
+                best = report.lastDecided();
+                peer = report.sender();
+            }
+        }
+        return peer;
+    }
+
+    /** Ends recovery once every instance a quorum's members voted in is decided here. */
+    void checkRecovered() {
+        if (state.recovering && recoveryTarget != -2 && state.lastDecided >= recoveryTarget) {
+            state.recovering = false;
+            state.counters.increment(Counter.RECOVERED);
+        }
+    }
+
+    /**
+     * Starts a transfer of the highest checkpoint beyond this replica's last decision that f+1
+     * reports vouch for; with none yet, asks every peer for its report.
+     */
+    private void considerTransfer(Effects effects) {
+        Map<Digest, Set<Integer>> vouchers = new HashMap<>();
+        StateReport best = null;
+        for (StateReport report : reports.values()) {
+            if (report.checkpointId() <= state.lastDecided) {
+                continue;
+            }
+            Digest digest = CheckpointImage.digestOf(report.checkpointId(), report.checkpointBytes(), report.chunkDigests());
+            Set<Integer> senders = vouchers.computeIfAbsent(digest, d -> new HashSet<>());
+            senders.add(report.sender());
+            if (state.quorums.containsCorrect(senders) && (best == null || report.checkpointId() > best.checkpointId())
+                    && validReport(report)) {
+                best = report;
+            }
+        }
+        if (best == null) {
+            if (state.nowMs >= nextQueryAtMs) {
+                query(effects);
+            }
+            return;
+        }
+        if (transfer != null && transfer.checkpointId >= best.checkpointId()) {
+            return;
+        }
+        Digest digest = CheckpointImage.digestOf(best.checkpointId(), best.checkpointBytes(), best.chunkDigests());
+        List<Integer> sources = new ArrayList<>(vouchers.get(digest));
+        state.counters.increment(Counter.STATE_TRANSFER_STARTED);
+        transfer = new Transfer(best, sources);
+        transfer.fetchMore(effects);
+    }
+
+    /** The report's chunk list fits its size and the proof of its last decision holds. */
+    private boolean validReport(StateReport report) {
+        if (report.chunkDigests().size() != CheckpointImage.chunkCount(report.checkpointBytes(), state.config.stateChunkBytes())
+                || report.checkpointProof().isEmpty()) {
+            return false;
+        }
+        Accept first = report.checkpointProof().get(0);
+        return proofs.checkDecisionProof(report.checkpointId(), first.epoch(), first.batchDigest(),
+                report.checkpointProof()) == null;
+    }
+
+    void onChunkFetch(Effects effects, ChunkFetch fetch) {
+        Served checkpoint = served.get(fetch.checkpointId());
+        if (checkpoint == null || fetch.index() >= checkpoint.image().chunkCount()) {
+            state.counters.increment(Counter.CHUNK_UNAVAILABLE);
+            sendReport(effects, fetch.sender()); // tells it which checkpoint this replica has now
+            return;
+        }
+        effects.send(fetch.sender(), new Chunk(state.id, fetch.checkpointId(), fetch.index(),
+                checkpoint.image().chunk(fetch.index())));
+    }
+
+    void onChunk(Effects effects, Chunk chunk) {
+        if (transfer == null || chunk.checkpointId() != transfer.checkpointId) {
+            return; // late, from a transfer that ended
+        }
+        transfer.onChunk(effects, chunk);
+    }
+
+    /** Installs the completed transfer's checkpoint and moves on to the decisions after it. */
+    private void install(Effects effects, Transfer done) {
+        transfer = null;
+        Bytes encoded = done.assemble();
+        Checkpoint checkpoint;
+        try {
+            checkpoint = MessageCodec.decodeCheckpoint(encoded);
+        } catch (CodecException e) {
+            // f+1 replicas, one of them correct, vouched for these bytes: this build cannot read
+            // what a correct replica wrote. Continuing would diverge.
+            throw new IllegalStateException("replica " + state.id + " cannot decode checkpoint " + done.checkpointId
+                    + " that f+1 replicas vouched for: " + e.getMessage(), e);
+        }
+        if (checkpoint.consensusId() != done.checkpointId) {
+            throw new IllegalStateException("checkpoint vouched for as " + done.checkpointId + " holds consensus id "
+                    + checkpoint.consensusId());
+        }
+        if (checkpoint.consensusId() <= state.lastDecided) {
+            return; // decided past it meanwhile, from the decision logs
+        }
+        normalCase.install(effects, checkpoint, done.proof);
+        state.counters.increment(Counter.CHECKPOINT_INSTALLED);
+        CheckpointImage image = new CheckpointImage(checkpoint.consensusId(), encoded, state.config.stateChunkBytes(),
+                done.chunkDigests);
+        served.put(image.consensusId(), new Served(image, done.proof));
+        while (served.size() > SERVED_MAX) {
+            served.pollFirstEntry();
+        }
+        checkRecovered();
+    }
+
+    /** One checkpoint being fetched: which chunks are in, which are asked for and from whom. */
+    private final class Transfer {
+        final long checkpointId;
+        final List<Digest> chunkDigests;
+        final List<Accept> proof;
+        final Bytes[] chunks;
+        final List<Integer> sources;
+        final Set<Integer> excluded = new HashSet<>();
+        /** Chunk index to when it was asked for and from whom. */
+        final Map<Integer, long[]> asked = new HashMap<>();
+        int received;
+        int nextIndex;
+        int nextSource;
+
+        Transfer(StateReport report, List<Integer> sources) {
+            this.checkpointId = report.checkpointId();
+            this.chunkDigests = report.chunkDigests();
+            this.proof = report.checkpointProof();
+            this.chunks = new Bytes[chunkDigests.size()];
+            this.sources = sources;
+            sources.sort(null);
+        }
+
+        /** Asks for chunks not yet asked for, up to the in-flight bound. */
+        void fetchMore(Effects effects) {
+            while (asked.size() < FETCHES_IN_FLIGHT_MAX && nextIndex < chunks.length) {
+                if (chunks[nextIndex] == null && !asked.containsKey(nextIndex)) {
+                    if (!ask(effects, nextIndex)) {
+                        return;
+                    }
+                }
+                nextIndex++;
+            }
+        }
+
+        /** Asks the next usable source for chunk {@code index}; false if no source is left. */
+        boolean ask(Effects effects, int index) {
+            for (int tried = 0; tried < sources.size(); tried++) {
+                int source = sources.get(Math.floorMod(nextSource++, sources.size()));
+                if (!excluded.contains(source)) {
+                    asked.put(index, new long[] {state.nowMs, source});
+                    state.counters.increment(Counter.CHUNK_FETCH_SENT);
+                    effects.send(source, new ChunkFetch(state.id, checkpointId, index));
+                    return true;
+                }
+            }
+            abandon(effects);
+            return false;
+        }
+
+        void retryStale(Effects effects) {
+            long staleBefore = state.nowMs - state.config.tickIntervalMs() * CHUNK_RETRY_TICKS;
+            for (Map.Entry<Integer, long[]> entry : new ArrayList<>(asked.entrySet())) {
+                if (entry.getValue()[0] <= staleBefore) {
+                    asked.remove(entry.getKey());
+                    if (!ask(effects, entry.getKey())) {
+                        return;
+                    }
+                }
+            }
+        }
+
+        void onChunk(Effects effects, Chunk chunk) {
+            long[] request = asked.get(chunk.index());
+            if (request == null || request[1] != chunk.sender()) {
+                return; // unasked, or a late answer to a request that went elsewhere since
+            }
+            asked.remove(chunk.index());
+            Digest expected = chunkDigests.get(chunk.index());
+            if (!io.phalanx.core.crypto.Digests.sha256(chunk.data().toArray()).equals(expected)) {
+                state.counters.increment(Counter.BAD_CHUNK);
+                excluded.add(chunk.sender());
+                if (ask(effects, chunk.index())) {
+                    fetchMore(effects);
+                }
+                return;
+            }
+            state.counters.increment(Counter.CHUNK_RECEIVED);
+            chunks[chunk.index()] = chunk.data();
+            received++;
+            if (received == chunks.length) {
+                install(effects, this);
+            } else {
+                fetchMore(effects);
+            }
+        }
+
+        /** Every source sent a bad chunk: forget them and ask everyone again. */
+        private void abandon(Effects effects) {
+            transfer = null;
+            for (int source : excluded) {
+                reports.remove(source);
+            }
+            query(effects);
+        }
+
+        Bytes assemble() {
+            int total = 0;
+            for (Bytes chunk : chunks) {
+                total = Math.addExact(total, chunk.length());
+            }
+            byte[] all = new byte[total];
+            int offset = 0;
+            for (Bytes chunk : chunks) {
+                chunk.copyTo(all, offset);
+                offset += chunk.length();
+            }
+            return Bytes.copyOf(all);
+        }
+    }
+}

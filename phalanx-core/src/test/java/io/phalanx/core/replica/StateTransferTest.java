@@ -1,0 +1,173 @@
+package io.phalanx.core.replica;
+
+import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Chunk;
+import io.phalanx.core.message.ConsensusMessage;
+import io.phalanx.core.message.ReplicaMessage;
+import io.phalanx.core.message.Write;
+import io.phalanx.core.service.RequestVerifier;
+import io.phalanx.core.view.Mode;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Checkpoints, state transfer and recovery, step by step: a replica that lost its memory, or fell
+ * further behind than its peers' decision logs reach, comes back with the same state and votes
+ * again, and one that lost its memory casts no vote before it has caught up.
+ */
+class StateTransferTest {
+    /** A decision log of 8 and a checkpoint every 4 decisions; batches (and so chunks) of 128 bytes. */
+    private static ReplicaConfig small(ReplicaConfig d) {
+        return new ReplicaConfig(d.replicaId(), d.view(), 4, 128, d.pendingRequestsMax(), d.instanceWindowMax(),
+                d.clientWindowMax(), 64, d.clockSkewMaxMs(), d.requestTimeoutMs(), d.timeoutBackoffExponentMax(),
+                8, d.decisionPushMax(), false, 1, 4);
+    }
+
+    private static Cluster cluster(Mode mode, int n, int f) {
+        return new Cluster(mode, n, f, RequestVerifier.ACCEPT_ALL, StateTransferTest::small).executing();
+    }
+
+    private int sequence;
+
+    /** One request of client 1 at a time, each decided before the next. */
+    private void decide(Cluster cluster, int count) {
+        for (int i = 0; i < count; i++) {
+            cluster.clientSends(Cluster.request(1, ++sequence));
+            cluster.runFor(200);
+        }
+    }
+
+    /** Isolates the leader until the others have installed the next regency, then heals. */
+    private static void replaceLeader(Cluster cluster) {
+        int leader = cluster.cores.get(1).leader();
+        int regency = cluster.cores.get(1 + (leader == 1 ? 1 : 0)).regency();
+        cluster.isolated.add(leader);
+        cluster.clientSends(Cluster.request(2, 1));
+        for (int i = 0; i < 400 && cluster.cores.get((leader + 1) % cluster.cores.size()).regency() == regency; i++) {
+            cluster.runFor(100);
+        }
+        cluster.isolated.remove(leader);
+        cluster.runFor(3_000);
+        assertThat(cluster.cores.get((leader + 1) % cluster.cores.size()).regency()).isGreaterThan(regency);
+    }
+
+    private static boolean sentAfter(Cluster cluster, int from, int index, Class<? extends ReplicaMessage> type) {
+        return cluster.sent.subList(index, cluster.sent.size()).stream()
+                .anyMatch(m -> m.from() == from && type.isInstance(m.message()));
+    }
+
+    private static void assertSameState(Cluster cluster, int replica, int reference) {
+        assertThat(cluster.cores.get(replica).lastDecided()).isEqualTo(cluster.cores.get(reference).lastDecided());
+        assertThat(cluster.executors.get(replica).lastExecuted()).isEqualTo(cluster.executors.get(reference).lastExecuted());
+        assertThat(cluster.services.get(replica).snapshot()).isEqualTo(cluster.services.get(reference).snapshot());
+    }
+
+    @Test
+    void aReplicaRestartedAfterALeaderChangeAndBeyondTheLogGetsACheckpointAndVotesAgain() {
+        Cluster cluster = cluster(Mode.BFT, 4, 1);
+        decide(cluster, 12);
+        replaceLeader(cluster);
+        decide(cluster, 20); // far beyond the 8 decisions the logs keep
+
+        cluster.restart(3);
+        int restartedAt = cluster.sent.size();
+        decide(cluster, 12);
+
+        ReplicaCore restarted = cluster.cores.get(3);
+        assertThat(restarted.counters().get(Counter.CHECKPOINT_INSTALLED)).isGreaterThanOrEqualTo(1);
+        assertThat(restarted.recovering()).isFalse();
+        assertThat(restarted.regency()).isEqualTo(cluster.cores.get(1).regency());
+        assertSameState(cluster, 3, 1);
+        assertThat(sentAfter(cluster, 3, restartedAt, Write.class)).as("votes again").isTrue();
+        // The service state it restored counts every request once: client 1's 44 and client 2's one.
+        assertThat(cluster.services.get(3).executed).hasSize(45);
+    }
+
+    @Test
+    void aReplicaThatLostItsMemoryCastsNoVoteBeforeItCaughtUp() {
+        Cluster cluster = cluster(Mode.BFT, 4, 1);
+        decide(cluster, 10);
+        cluster.restart(2);
+        int restartedAt = cluster.sent.size();
+        // Its peers answer, but it learns nothing new until the next decision: it must not vote.
+        cluster.runFor(2_000);
+        assertThat(cluster.cores.get(2).recovering()).isFalse(); // nothing was in flight: a quorum reported its last vote decided...
+        assertSameState(cluster, 2, 0); // ...and the checkpoint plus the logs brought it there
+        assertThat(sentAfter(cluster, 2, restartedAt, Write.class)).isFalse();
+
+        Cluster busy = cluster(Mode.BFT, 4, 1);
+        decide(busy, 10);
+        // A request is being voted on when replica 2 restarts: the others' reports name it, and
+        // replica 2 does not vote before it decided it.
+        busy.lost = m -> m.message() instanceof Accept; // every replica ACCEPTed, none decided
+        busy.clientSends(Cluster.request(1, ++sequence));
+        busy.deliverAll();
+        busy.lost = m -> false;
+        busy.restart(2);
+        int busyRestart = busy.sent.size();
+        busy.runFor(2_000);
+        assertThat(busy.sent.subList(busyRestart, busy.sent.size()))
+                .as("no vote in the instance the others voted in before the restart")
+                .noneMatch(m -> m.from() == 2 && m.message() instanceof ConsensusMessage c && c.consensusId() <= 10
+                        && !(c instanceof io.phalanx.core.message.Propose));
+        assertThat(busy.cores.get(2).recovering()).isFalse();
+        assertThat(busy.cores.get(2).recoveryTarget()).isEqualTo(10); // the instance in flight
+        assertSameState(busy, 2, 0);
+    }
+
+    @Test
+    void aPeerThatSendsBadChunksIsDroppedAndTheTransferCompletesFromTheOthers() {
+        Cluster cluster = cluster(Mode.BFT, 4, 1);
+        decide(cluster, 30);
+        cluster.tamper = m -> m instanceof Chunk c && c.sender() == 0
+                ? new Chunk(0, c.checkpointId(), c.index(), Bytes.utf8("not the chunk")) : m;
+        cluster.restart(3);
+        decide(cluster, 6);
+
+        ReplicaCore restarted = cluster.cores.get(3);
+        assertThat(restarted.counters().get(Counter.CHECKPOINT_INSTALLED)).isGreaterThanOrEqualTo(1);
+        assertThat(restarted.counters().get(Counter.BAD_CHUNK)).isGreaterThanOrEqualTo(1);
+        assertSameState(cluster, 3, 1);
+    }
+
+    @Test
+    void aFollowerCutOffDuringALeaderChangeCatchesUpAndVotesInTheNewRegency() {
+        Cluster cluster = cluster(Mode.BFT, 7, 2);
+        decide(cluster, 4);
+        cluster.isolated.add(6); // paused: keeps its memory, misses the change and many decisions
+        replaceLeaderWithout(cluster, 6);
+        decide(cluster, 20);
+        cluster.isolated.remove(6);
+        int backAt = cluster.sent.size();
+        decide(cluster, 8);
+
+        assertThat(cluster.cores.get(6).regency()).isEqualTo(cluster.cores.get(1).regency());
+        assertSameState(cluster, 6, 1);
+        assertThat(sentAfter(cluster, 6, backAt, Write.class)).isTrue();
+    }
+
+    @Test
+    void cftReplicasTransferStateToo() {
+        Cluster cluster = cluster(Mode.CFT, 3, 1);
+        decide(cluster, 20);
+        cluster.restart(2);
+        decide(cluster, 6);
+        assertThat(cluster.cores.get(2).counters().get(Counter.CHECKPOINT_INSTALLED)).isGreaterThanOrEqualTo(1);
+        assertSameState(cluster, 2, 0);
+    }
+
+    /** Replaces the leader (replica 0) while {@code away} is isolated too. */
+    private void replaceLeaderWithout(Cluster cluster, int away) {
+        cluster.isolated.add(0);
+        cluster.clientSends(Cluster.request(2, 1));
+        for (int i = 0; i < 400 && cluster.cores.get(1).regency() == 0; i++) {
+            cluster.runFor(100);
+        }
+        cluster.isolated.remove(0);
+        cluster.runFor(3_000);
+        assertThat(cluster.cores.get(1).regency()).isGreaterThan(0);
+        assertThat(cluster.cores.get(away).regency()).isZero();
+    }
+}
