@@ -2,10 +2,13 @@ package io.phalanx.runtime;
 
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
+import io.phalanx.core.replica.CheckpointImage;
+import io.phalanx.core.replica.ReplicaConfig;
 import io.phalanx.core.replica.ReplyPolicy;
 import io.phalanx.core.replica.ServiceExecutor;
 import org.slf4j.Logger;
@@ -32,10 +35,14 @@ final class ExecutionLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ExecutionLoop.class);
 
     /** Work items, in protocol order. */
-    private sealed interface Task permits Execute, Query, Resend, Stop {
+    private sealed interface Task permits Execute, Restore, Query, Resend, Stop {
     }
 
     private record Execute(Decision decision) implements Task {
+    }
+
+    /** State transfer installed a checkpoint: the service jumps to it. */
+    private record Restore(Checkpoint checkpoint) implements Task {
     }
 
     private record Query(Request request) implements Task {
@@ -53,6 +60,8 @@ final class ExecutionLoop implements Runnable {
     private final MessageCodec codec;
     private final BlockingQueue<Task> tasks;
     private final Consumer<Throwable> onFatal;
+    private final ReplicaConfig config;
+    private final Consumer<CheckpointImage> checkpoints;
     private final AtomicLong dropped = new AtomicLong();
     private volatile long lastExecuted = -1;
     private volatile ReplySender replies = (clientId, frame) -> false;
@@ -63,9 +72,15 @@ final class ExecutionLoop implements Runnable {
         boolean send(long clientId, byte[] frame);
     }
 
+    /**
+     * @param config      when to checkpoint ({@link ReplicaConfig#checkpointAfter}) and in what chunks
+     * @param checkpoints where each checkpoint goes, on this thread: to the protocol, which serves it
+     */
     ExecutionLoop(String name, ServiceExecutor executor, ReplyPolicy replyPolicy, MessageCodec codec, int tasksMax,
-                  Consumer<Throwable> onFatal) {
+                  ReplicaConfig config, Consumer<CheckpointImage> checkpoints, Consumer<Throwable> onFatal) {
         this.name = name;
+        this.config = config;
+        this.checkpoints = checkpoints;
         this.executor = executor;
         this.replyPolicy = replyPolicy;
         this.codec = codec;
@@ -83,6 +98,11 @@ final class ExecutionLoop implements Runnable {
      */
     boolean submitDecision(Decision decision, long waitMs) throws InterruptedException {
         return tasks.offer(new Execute(decision), waitMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Queues a checkpoint to restore, waiting like {@link #submitDecision}: it must never be lost. */
+    boolean submitRestore(Checkpoint checkpoint, long waitMs) throws InterruptedException {
+        return tasks.offer(new Restore(checkpoint), waitMs, TimeUnit.MILLISECONDS);
     }
 
     void submitQuery(Request request) {
@@ -148,11 +168,28 @@ final class ExecutionLoop implements Runnable {
                 send(replyPolicy.shape(reply)); // hashed replies: one replica sends the full result
             }
             lastExecuted = executor.lastExecuted();
+            if (config.checkpointAfter(lastExecuted)) {
+                checkpoint();
+            }
+        } else if (task instanceof Restore r) {
+            executor.restore(r.checkpoint());
+            lastExecuted = executor.lastExecuted();
+            log.info("{}: restored checkpoint {} received by state transfer", name, lastExecuted);
         } else if (task instanceof Query q) {
             send(replyPolicy.shape(executor.query(q.request())));
         } else if (task instanceof Resend r) { // a retransmission is answered in full
             executor.cachedReply(r.id()).ifPresent(this::send);
         }
+    }
+
+    /** Takes a checkpoint here, where the service is quiet, and encodes and digests it here too. */
+    private void checkpoint() {
+        long startNs = System.nanoTime();
+        CheckpointImage image = CheckpointImage.of(executor.checkpoint(), config.stateChunkBytes());
+        long tookMs = (System.nanoTime() - startNs) / 1_000_000;
+        log.debug("{}: checkpoint {} taken, {} bytes in {} chunks, {} ms", name, image.consensusId(),
+                image.encoded().length(), image.chunkCount(), tookMs);
+        checkpoints.accept(image);
     }
 
     private void send(Reply reply) {

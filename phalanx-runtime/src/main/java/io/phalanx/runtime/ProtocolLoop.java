@@ -7,6 +7,7 @@ import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
+import io.phalanx.core.replica.CheckpointImage;
 import io.phalanx.core.replica.Input;
 import io.phalanx.core.replica.Output;
 import io.phalanx.core.replica.ReplicaCore;
@@ -82,6 +83,8 @@ final class ProtocolLoop {
     private long timerAtMs = Output.NEVER;
     private int reportedRegency;
     private int reportedLeader;
+    private boolean reportedRecovering;
+    private long reportedTransfer = -1;
 
     ProtocolLoop(String name, ReplicaCore core, MessageCodec codec, ExecutionLoop execution, InstantSource clock,
                  int inputsMax, Consumer<ReplicaStatus.Core> statusSink, Consumer<Throwable> onFatal) {
@@ -103,9 +106,18 @@ final class ProtocolLoop {
         this.mesh = sender;
     }
 
-    /** Runs the protocol on {@code executor} from now on; inputs offered before are dropped. */
+    /**
+     * Runs the protocol on {@code executor} from now on; inputs offered before are dropped. The
+     * first step is a tick: a recovering replica starts asking its peers where they stand.
+     */
     void start(EventExecutor executor) {
         this.thread = executor;
+        offer(new Input.Tick(), "start");
+    }
+
+    /** A checkpoint the execution thread took; the protocol serves it to peers. */
+    void checkpointTaken(CheckpointImage image) {
+        offer(new Input.CheckpointTaken(image), "execution");
     }
 
     /** From any thread; never blocks (except as described for a full execution queue, on the protocol's thread). */
@@ -178,6 +190,13 @@ final class ProtocolLoop {
 
     private void step(long nowMs, Input input) throws InterruptedException {
         Output output = core.step(nowMs, input);
+        if (output.restore().isPresent()) {
+            while (!execution.submitRestore(output.restore().get(), DECISION_WAIT_MS)) {
+                if (!running) {
+                    return;
+                }
+            }
+        }
         for (Decision decision : output.decisions()) {
             // Never dropped: wait for room (backpressure), unless the replica is stopping.
             while (!execution.submitDecision(decision, DECISION_WAIT_MS)) {
@@ -268,7 +287,33 @@ final class ProtocolLoop {
             reportedRegency = regency;
             reportedLeader = leader;
         }
+        logRecovery();
+        long[] transfer = core.stateTransferProgress().orElse(null);
         statusSink.accept(new ReplicaStatus.Core(regency, leader, core.active(), core.lastDecided(),
-                core.pendingRequests(), core.counters().snapshot()));
+                core.pendingRequests(), core.counters().snapshot(), core.recovering(), core.aheadConsensusId(),
+                transfer == null ? null : new ReplicaStatus.Transfer(transfer[0], (int) transfer[1], (int) transfer[2])));
+    }
+
+    /** Says loudly when the replica starts or stops recovering, and when a state transfer starts. */
+    private void logRecovery() {
+        if (core.recovering() != reportedRecovering) {
+            reportedRecovering = core.recovering();
+            if (reportedRecovering) {
+                log.warn("{}: RECOVERING: started without its state; it will not vote until it has decided every"
+                        + " instance a quorum of its peers voted in", name);
+            } else {
+                log.info("{}: recovered at consensus id {}: voting again", name, core.lastDecided());
+            }
+        }
+        long transfer = core.stateTransferProgress().map(p -> p[0]).orElse(-1L);
+        if (transfer != reportedTransfer) {
+            if (transfer >= 0) {
+                log.warn("{}: the decisions after {} are gone from its peers' decision logs: state transfer of"
+                        + " checkpoint {} started", name, core.lastDecided(), transfer);
+            } else {
+                log.info("{}: state transfer ended at consensus id {}", name, core.lastDecided());
+            }
+            reportedTransfer = transfer;
+        }
     }
 }

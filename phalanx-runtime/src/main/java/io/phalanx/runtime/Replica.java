@@ -106,13 +106,16 @@ public final class Replica implements AutoCloseable {
         ReplicaConfig replicaConfig = CoreSettings.replicaConfig(config, b.id);
         this.signatures = CoreSettings.verifier(config);
         this.clientSignatures = config.cluster().clientSignatures();
-        ReplicaCore core = new ReplicaCore(replicaConfig, b.requestVerifier, CoreSettings.signer(identity.privateKey()),
-                signatures, new SecureRandom());
+        // Nothing survives a restart yet, so every start may follow votes this replica cast
+        // before: it recovers before it votes again.
+        ReplicaCore core = new ReplicaCore(replicaConfig, replicaConfig.view().quorums(), b.requestVerifier,
+                CoreSettings.signer(identity.privateKey()), signatures, new SecureRandom(), ReplicaCore.Start.RECOVERING);
         ServiceExecutor executor = new ServiceExecutor(b.id, replicaConfig.view().id(), b.service,
                 replicaConfig.clientWindowMax());
+        ProtocolLoop[] protocolRef = new ProtocolLoop[1];
         this.execution = new ExecutionLoop(name, executor, ReplyPolicy.hashedReplies(replicaConfig.view(), b.id), codec,
-                b.executionQueueMax, this::fail);
-        this.protocol = new ProtocolLoop(name, core, codec, execution, b.clock, b.inboundQueueMax,
+                b.executionQueueMax, replicaConfig, image -> protocolRef[0].checkpointTaken(image), this::fail);
+        this.protocol = protocolRef[0] = new ProtocolLoop(name, core, codec, execution, b.clock, b.inboundQueueMax,
                 status -> coreStatus = status, this::fail);
         this.executionThread = thread(execution, "execution");
     }
@@ -267,7 +270,8 @@ public final class Replica implements AutoCloseable {
                 new ReplicaStatus.DriverCounters(protocol.inboundDropped(), undecodable.count(), unexpected.count(),
                         clientIdMismatches.count(), execution.dropped(), protocol.encodeFailures()),
                 replicas == null ? null : replicas.metrics().snapshot(),
-                port == null ? null : port.metrics().snapshot());
+                port == null ? null : port.metrics().snapshot(), core.recovering(), core.aheadConsensusId(),
+                core.transfer());
     }
 
     /** Why the replica stopped itself (a broken invariant in the core or a failing service), if it did. */

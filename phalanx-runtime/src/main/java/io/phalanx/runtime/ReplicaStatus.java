@@ -20,12 +20,45 @@ import java.util.Map;
  * @param driver          the driver's own counters (queues, undecodable input)
  * @param mesh            the replica-to-replica transport's counters
  * @param clientPort      the client port's counters
+ * @param recovering      true while the replica, started without its state, may not vote yet
+ * @param aheadConsensusId how far a peer is known to have decided when beyond this replica (it is
+ *                        catching up); -1 when it is not behind
+ * @param transfer        the state transfer under way, or null
  */
 public record ReplicaStatus(int id, int regency, int leader, boolean active, long lastDecided, long lastExecuted,
                             int pendingRequests, Map<Counter, Long> counters, DriverCounters driver,
-                            TransportMetrics.Snapshot mesh, TransportMetrics.Snapshot clientPort) {
+                            TransportMetrics.Snapshot mesh, TransportMetrics.Snapshot clientPort, boolean recovering,
+                            long aheadConsensusId, Transfer transfer) {
     public ReplicaStatus {
         counters = Map.copyOf(counters);
+    }
+
+    /** How many decisions this replica is known to lack (0 when it is not behind). */
+    public long behindBy() {
+        return aheadConsensusId < 0 ? 0 : aheadConsensusId - lastDecided;
+    }
+
+    /**
+     * One line for logs and consoles: role, regency, decided and executed, and whether the
+     * replica is recovering, catching up (by how much) or transferring state.
+     */
+    public String summary() {
+        StringBuilder line = new StringBuilder("replica ").append(id)
+                .append(leader == id ? " (leader)" : " (follower of r" + leader + ")")
+                .append(": regency ").append(regency).append(active ? "" : " (changing)")
+                .append(", decided ").append(lastDecided).append(", executed ").append(lastExecuted)
+                .append(", pending ").append(pendingRequests);
+        if (recovering) {
+            line.append(", RECOVERING (not voting yet)");
+        }
+        if (behindBy() > 0) {
+            line.append(", CATCHING UP: ").append(behindBy()).append(" decisions behind");
+        }
+        if (transfer != null) {
+            line.append(", STATE TRANSFER of checkpoint ").append(transfer.checkpointId()).append(": ")
+                    .append(transfer.chunksIn()).append('/').append(transfer.chunks()).append(" chunks");
+        }
+        return line.toString();
     }
 
     /** A core counter, 0 if it never moved. */
@@ -53,6 +86,16 @@ public record ReplicaStatus(int id, int regency, int leader, boolean active, lon
 
     /** What the protocol thread publishes after every step. */
     record Core(int regency, int leader, boolean active, long lastDecided, int pendingRequests,
-                Map<Counter, Long> counters) {
+                Map<Counter, Long> counters, boolean recovering, long aheadConsensusId, Transfer transfer) {
+    }
+
+    /**
+     * A state transfer under way.
+     *
+     * @param checkpointId the consensus id of the checkpoint being fetched
+     * @param chunksIn     chunks received and checked
+     * @param chunks       chunks in all
+     */
+    public record Transfer(long checkpointId, int chunksIn, int chunks) {
     }
 }

@@ -106,6 +106,11 @@ final class NormalCase {
             state.refuse(Counter.CONFLICTING_VOTE, accept);
             return;
         }
+        if (!instance.hasValue() && instance.accepts.quorum(accept.batchDigest(), state.quorums::isQuorum) != null) {
+            // A quorum accepted a value this replica never saw proposed (it restarted, or the
+            // PROPOSE was lost): its peers decide it, and it learns the decision from them.
+            state.noteAhead(accept.sender(), accept.consensusId());
+        }
         progress(effects);
     }
 
@@ -152,7 +157,7 @@ final class NormalCase {
 
     /** Whether this replica, as leader, may open {@code consensusId}: within the pipeline, or a gap before a bound value. */
     private boolean mayPropose(long consensusId) {
-        return state.isLeader() && !state.recovering && (consensusId <= state.lastDecided + state.config.pipelineMax() || beforeBound(consensusId));
+        return state.isLeader() && !state.recovering && consensusId > state.proposeAfter && (consensusId <= state.lastDecided + state.config.pipelineMax() || beforeBound(consensusId));
     }
 
     /** True if the regency's SYNC bound a value for an instance after {@code consensusId}. */

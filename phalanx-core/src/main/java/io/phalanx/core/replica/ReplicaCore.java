@@ -50,7 +50,8 @@ public final class ReplicaCore {
         /**
          * A replica that may have voted before and kept nothing: it asks its peers how far the
          * cluster got and neither proposes, votes nor reports votes until it has decided that
-         * far (see {@link StateTransfer}). Every start without durable state must use it.
+         * far and joined their regency (see {@link StateTransfer}). Every start without durable
+         * state must use it.
          */
         RECOVERING
     }
@@ -100,6 +101,7 @@ public final class ReplicaCore {
     /** Processes one input at time {@code nowMs} and returns what the driver must do. */
     public Output step(long nowMs, Input input) {
         state.nowMs = nowMs;
+        boolean wasRecovering = state.recovering;
         Effects effects = new Effects();
         if (input instanceof Input.RequestReceived r) {
             admission.onRequest(effects, r.request());
@@ -114,11 +116,9 @@ public final class ReplicaCore {
         } else {
             throw new IllegalStateException("no handler for input " + input.getClass().getName());
         }
-        if (state.recovering) {
-            stateTransfer.checkRecovered();
-            if (!state.recovering) {
-                normalCase.progress(effects); // may vote now in the instances it followed
-            }
+        stateTransfer.checkRecovered();
+        if (wasRecovering && !state.recovering) {
+            normalCase.progress(effects); // may propose and vote now in the instances it followed
         }
         return effects.build(wakeAt());
     }
@@ -206,8 +206,8 @@ public final class ReplicaCore {
     }
 
     /**
-     * The instance a recovering replica must decide before it votes again: -2 until a quorum of
-     * peers reported, then the highest instance any of them voted in or decided.
+     * The instance a recovering replica must decide before it votes again: -2 until peers that
+     * make a quorum with it reported, then the highest instance any of them decided.
      */
     public long recoveryTarget() {
         return stateTransfer.recoveryTarget();

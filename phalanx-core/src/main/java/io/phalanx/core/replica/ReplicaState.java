@@ -78,7 +78,7 @@ final class ReplicaState {
     long lastDecided = -1;
     /**
      * True while this replica, started without its memory, may not propose, vote or report its
-     * votes: it could contradict a vote it cast before (see {@link StateTransfer}).
+     * votes: it does not know the decided log or the running regency yet (see {@link StateTransfer}).
      */
     boolean recovering;
     /**
@@ -87,6 +87,11 @@ final class ReplicaState {
      */
     List<Accept> checkpointProof = List.of();
     long checkpointProofId = -1;
+    /**
+     * As leader, this replica proposes only for instances after this one: a replica that lost
+     * its memory may have proposed another value for the instances its peers had voted in.
+     */
+    long proposeAfter = -1;
     /** When this replica last decided (by vote or by proof). */
     long lastDecisionAtMs = Long.MIN_VALUE;
     /** Timestamp of the last decided batch; the next batch's may not be lower. */

@@ -38,13 +38,17 @@ import java.util.TreeMap;
  * next source.
  *
  * <p>Recovery. A replica that starts without its memory ({@link ReplicaCore.Start#RECOVERING})
- * may have voted before it lost it; voting again in the same instance and epoch could contradict
- * that vote. So it casts no vote and sends no STOPDATA until it has decided every instance that
- * any member of a quorum of its peers reports having voted in or decided. Its own earlier votes
- * were in instances that a quorum, and so a correct member of any quorum of reports, voted in or
- * decided, except for instances where only it and Byzantine replicas voted (a Byzantine leader's
- * private proposal); a vote it casts there again counts, with the Byzantine leader, within the
- * fault budget (docs/PROTOCOL.md, "Restarts and recovery").
+ * may have voted, or proposed as leader, before it lost it. It asks its peers where they stand
+ * and, once peers that make a quorum with it reported, neither proposes, votes nor sends STOPDATA
+ * until it has decided every instance any of them decided and installed the highest regency any
+ * of them installed: it then knows the decided log and the running regency and takes part again.
+ * As leader it never proposes for an instance that a reporting peer had voted in when it
+ * restarted: its own proposal there, before the restart, may have been another value. Until it
+ * has decided past those instances it counts toward f: a vote it casts again in an undecided
+ * instance can contradict its lost one only where the leader equivocated (docs/PROTOCOL.md,
+ * "Restarts and recovery"). Counting itself in the quorum of reports keeps a restart possible
+ * while another replica is down. A replica that reports nothing decided and nothing voted (a
+ * new cluster) recovers at once.
  */
 final class StateTransfer {
     /** Checkpoints kept to serve: the latest, and the one before for transfers still under way. */
@@ -67,6 +71,8 @@ final class StateTransfer {
     private long nextQueryAtMs;
     /** While recovering: the instance to decide before voting, once a quorum reported; -2 before. */
     private long recoveryTarget = -2;
+    /** While recovering: the regency to install before voting, once a quorum reported. */
+    private int recoveryRegency;
     private Transfer transfer;
 
     StateTransfer(ReplicaState state, NormalCase normalCase, Proofs proofs) {
@@ -156,18 +162,31 @@ final class StateTransfer {
         checkRecovered();
     }
 
-    /** Once a quorum of peers reported: the highest instance any of them voted in or decided. */
+    /**
+     * Once peers that make a quorum with this replica (which reports nothing) reported: the
+     * highest instance any of them decided and the highest regency any installed are what it
+     * must reach before it votes, and the highest instance any voted in bounds what it may
+     * propose.
+     */
     private void setRecoveryTarget() {
-        if (!state.quorums.isQuorum(reports.keySet())) {
+        Set<Integer> reporters = new HashSet<>(reports.keySet());
+        reporters.add(state.id);
+        if (!state.quorums.isQuorum(reporters)) {
             return;
         }
-        long target = -1;
+        long decided = -1;
+        long voted = -1;
+        int regency = 0;
         for (StateReport report : reports.values()) {
-            target = Math.max(target, Math.max(report.highestVoted(), report.lastDecided()));
+            decided = Math.max(decided, report.lastDecided());
+            voted = Math.max(voted, report.highestVoted());
+            regency = Math.max(regency, report.regency());
         }
-        recoveryTarget = target;
-        if (target > state.lastDecided) {
-            state.noteAhead(mostAdvanced(), target);
+        recoveryTarget = decided;
+        recoveryRegency = regency;
+        state.proposeAfter = Math.max(state.proposeAfter, voted);
+        if (decided > state.lastDecided) {
+            state.noteAhead(mostAdvanced(), decided);
         }
     }
 
@@ -183,9 +202,10 @@ final class StateTransfer {
         return peer;
     }
 
-    /** Ends recovery once every instance a quorum's members voted in is decided here. */
+    /** Ends recovery once this replica decided what the quorum decided and is in its regency. */
     void checkRecovered() {
-        if (state.recovering && recoveryTarget != -2 && state.lastDecided >= recoveryTarget) {
+        if (state.recovering && recoveryTarget != -2 && state.lastDecided >= recoveryTarget
+                && state.regency >= recoveryRegency) {
             state.recovering = false;
             state.counters.increment(Counter.RECOVERED);
         }

@@ -145,8 +145,19 @@ final class Cluster {
         }
     }
 
+    /** Votes, proposals and STOPDATAs sent in steps after which their sender was still recovering. */
+    final List<InFlight> sentWhileRecovering = new ArrayList<>();
+
     Output step(int id, Input input) {
         Output output = cores.get(id).step(nowMs, input);
+        if (cores.get(id).recovering()) {
+            for (Send send : output.sends()) {
+                if (send.message() instanceof io.phalanx.core.message.ConsensusMessage
+                        || send.message() instanceof io.phalanx.core.message.StopData) {
+                    sentWhileRecovering.add(new InFlight(id, send.to(), send.message()));
+                }
+            }
+        }
         lastOutputs.set(id, output);
         decisions.get(id).addAll(output.decisions());
         ServiceExecutor executor = executors.get(id);

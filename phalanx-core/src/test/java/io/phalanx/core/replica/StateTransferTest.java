@@ -89,32 +89,43 @@ class StateTransferTest {
     void aReplicaThatLostItsMemoryCastsNoVoteBeforeItCaughtUp() {
         Cluster cluster = cluster(Mode.BFT, 4, 1);
         decide(cluster, 10);
+        // A request is being voted on when replica 2 restarts: every replica ACCEPTed it, none
+        // decided it yet.
+        cluster.lost = m -> m.message() instanceof Accept;
+        cluster.clientSends(Cluster.request(1, ++sequence));
+        cluster.deliverAll();
+        cluster.lost = m -> false;
         cluster.restart(2);
-        int restartedAt = cluster.sent.size();
-        // Its peers answer, but it learns nothing new until the next decision: it must not vote.
         cluster.runFor(2_000);
-        assertThat(cluster.cores.get(2).recovering()).isFalse(); // nothing was in flight: a quorum reported its last vote decided...
-        assertSameState(cluster, 2, 0); // ...and the checkpoint plus the logs brought it there
-        assertThat(sentAfter(cluster, 2, restartedAt, Write.class)).isFalse();
 
-        Cluster busy = cluster(Mode.BFT, 4, 1);
-        decide(busy, 10);
-        // A request is being voted on when replica 2 restarts: the others' reports name it, and
-        // replica 2 does not vote before it decided it.
-        busy.lost = m -> m.message() instanceof Accept; // every replica ACCEPTed, none decided
-        busy.clientSends(Cluster.request(1, ++sequence));
-        busy.deliverAll();
-        busy.lost = m -> false;
-        busy.restart(2);
-        int busyRestart = busy.sent.size();
-        busy.runFor(2_000);
-        assertThat(busy.sent.subList(busyRestart, busy.sent.size()))
-                .as("no vote in the instance the others voted in before the restart")
-                .noneMatch(m -> m.from() == 2 && m.message() instanceof ConsensusMessage c && c.consensusId() <= 10
-                        && !(c instanceof io.phalanx.core.message.Propose));
-        assertThat(busy.cores.get(2).recovering()).isFalse();
-        assertThat(busy.cores.get(2).recoveryTarget()).isEqualTo(10); // the instance in flight
-        assertSameState(busy, 2, 0);
+        ReplicaCore restarted = cluster.cores.get(2);
+        assertThat(cluster.sentWhileRecovering).isEmpty();
+        assertThat(restarted.recoveryTarget()).isEqualTo(9); // what the others had decided
+        assertThat(restarted.recovering()).isFalse();
+        assertSameState(cluster, 2, 0);
+        assertThat(restarted.lastDecided()).isEqualTo(10);
+    }
+
+    @Test
+    void aRestartedLeaderDoesNotProposeAgainWhereItsPeersVotedBeforeTheRestart() {
+        Cluster cluster = cluster(Mode.BFT, 4, 1);
+        decide(cluster, 6);
+        // The leader proposed instance 6 and its peers voted; it restarts before anything is decided.
+        cluster.lost = m -> m.message() instanceof Accept;
+        cluster.clientSends(Cluster.request(1, ++sequence));
+        cluster.deliverAll();
+        cluster.lost = m -> false;
+        cluster.restart(0);
+        int restartedAt = cluster.sent.size();
+        cluster.runFor(3_000);
+
+        assertThat(cluster.sentWhileRecovering).isEmpty();
+        assertThat(cluster.sent.subList(restartedAt, cluster.sent.size()))
+                .noneMatch(m -> m.from() == 0 && m.message() instanceof io.phalanx.core.message.Propose p
+                        && p.consensusId() <= 6);
+        decide(cluster, 4);
+        assertSameState(cluster, 0, 1);
+        assertThat(cluster.cores.get(0).lastDecided()).isEqualTo(10);
     }
 
     @Test
@@ -169,5 +180,24 @@ class StateTransferTest {
         cluster.runFor(3_000);
         assertThat(cluster.cores.get(1).regency()).isGreaterThan(0);
         assertThat(cluster.cores.get(away).regency()).isZero();
+    }
+
+    @Test
+    void aNewClusterOfRecoveringReplicasServesAtOnceWithoutALeaderChange() {
+        Cluster cluster = cluster(Mode.BFT, 4, 1);
+        for (int id = 0; id < 4; id++) {
+            cluster.restart(id); // every replica of a process-based cluster starts recovering
+        }
+        // The first request reaches the leader before it heard from its peers.
+        cluster.step(0, new Input.RequestReceived(Cluster.request(1, ++sequence)));
+        cluster.runFor(1_000);
+        assertThat(cluster.cores.get(0).lastDecided()).isZero();
+        decide(cluster, 5);
+        for (int id = 0; id < 4; id++) {
+            assertThat(cluster.cores.get(id).recovering()).isFalse();
+            assertThat(cluster.cores.get(id).regency()).isZero();
+            assertThat(cluster.cores.get(id).pendingRequests()).isZero();
+            assertThat(cluster.cores.get(id).lastDecided()).isEqualTo(cluster.cores.get(0).lastDecided());
+        }
     }
 }
