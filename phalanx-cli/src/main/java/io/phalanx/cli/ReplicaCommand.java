@@ -24,6 +24,7 @@ import java.util.concurrent.Callable;
                 "other replicas over mutual TLS 1.3. SIGTERM / Ctrl-C stop it cleanly; logs",
                 "go to stderr. Exit status 1 if it stopped itself after an internal failure."})
 public final class ReplicaCommand implements Callable<Integer> {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ReplicaCommand.class);
 
     @Option(names = "--id", required = true, description = "This replica's id in the cluster file.")
     int id;
@@ -46,6 +47,12 @@ public final class ReplicaCommand implements Callable<Integer> {
             + " and the protocol together (default: ${DEFAULT-VALUE}; the protocol runs on one of them).")
     int ioThreads;
 
+    @Option(names = "--status-interval-ms", defaultValue = "10000", description = {
+            "How often the replica logs its status line: role, regency, decided and executed,",
+            "and whether it is recovering, catching up (how far behind) or transferring state",
+            "(default: ${DEFAULT-VALUE}; 0: never)."})
+    long statusIntervalMs;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -57,6 +64,9 @@ public final class ReplicaCommand implements Callable<Integer> {
             default -> throw new CommandLine.ParameterException(spec.commandLine(),
                     "--service must be kv or noop, got '" + service + "'");
         };
+        if (statusIntervalMs < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--status-interval-ms must be >= 0");
+        }
         if (ioThreads < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--io-threads must be at least 1");
         }
@@ -80,8 +90,12 @@ public final class ReplicaCommand implements Callable<Integer> {
         }
         Thread hook = new Thread(replica::close, "phalanx-replica-" + id + "-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        while (!replica.awaitClosed(Duration.ofSeconds(1))) {
+        Duration wait = statusIntervalMs > 0 ? Duration.ofMillis(statusIntervalMs) : Duration.ofSeconds(1);
+        while (!replica.awaitClosed(wait)) {
             // Runs until a signal closes it (the hook) or it stops itself on a failure.
+            if (statusIntervalMs > 0) {
+                log.info("status: {}", replica.status().summary());
+            }
         }
         if (replica.failure().isPresent()) {
             spec.commandLine().getErr().println("phalanx replica: stopped after a failure: " + replica.failure().get());

@@ -1,0 +1,271 @@
+package io.phalanx.cli;
+
+import io.phalanx.runtime.Client;
+import io.phalanx.sim.kv.KvOperation;
+import io.phalanx.sim.kv.KvResult;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A cluster of real {@code phalanx replica} processes for tests that kill (SIGKILL), pause
+ * (SIGSTOP) and restart them, and read each replica's state from the status line it logs every
+ * half second. Closing it stops every process it started.
+ */
+final class ProcessReplicas implements AutoCloseable {
+    /** One status line: {@code status: replica 2 (follower of r1): regency 1, decided 812, ...}. */
+    private static final Pattern STATUS = Pattern.compile(
+            "status: replica (\\d+) \\((leader|follower of r\\d+)\\): regency (\\d+)( \\(changing\\))?, decided (-?\\d+), "
+                    + "executed (-?\\d+), pending \\d+(.*)$");
+
+    /** What a replica's latest status line says. */
+    record Status(int id, int regency, boolean changing, long decided, String flags) {
+        /** Voting in its regency: not recovering, not catching up, not transferring, not in a leader change. */
+        boolean voting() {
+            return !changing && flags.isBlank();
+        }
+    }
+
+    final Path config;
+    final Path dir;
+    private final Process[] processes;
+    private final Path[] logs;
+
+    ProcessReplicas(Path dir, int replicas, long requestTimeoutMs) throws Exception {
+        this.dir = dir;
+        this.config = LocalClusterDirectory.create(dir, replicas, 8, requestTimeoutMs);
+        this.processes = new Process[replicas];
+        this.logs = new Path[replicas];
+        for (int id = 0; id < replicas; id++) {
+            logs[id] = dir.resolve("replica-" + id + ".log");
+            start(id);
+        }
+    }
+
+    int size() {
+        return processes.length;
+    }
+
+    /** Starts replica {@code id} (again), appending to its log. */
+    void start(int id) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                PhalanxCommand.class.getName(), "replica", "--id", Integer.toString(id), "--config", config.toString(),
+                "--status-interval-ms", "300");
+        builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logs[id].toFile()));
+        processes[id] = builder.start();
+    }
+
+    /** SIGKILL, as a crash: no shutdown hook runs. */
+    void kill(int id) throws InterruptedException {
+        processes[id].destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
+    void pause(int id) throws Exception {
+        signal("STOP", id);
+    }
+
+    void resume(int id) throws Exception {
+        signal("CONT", id);
+    }
+
+    private void signal(String signal, int id) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(processes[id].pid())).start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + processes[id].pid() + " failed");
+        }
+    }
+
+    boolean alive(int id) {
+        return processes[id].isAlive();
+    }
+
+    /** The log of replica {@code id} so far (all its runs). */
+    String log(int id) throws IOException {
+        return Files.readString(logs[id]);
+    }
+
+    /** Replica {@code id}'s latest status line, or null before the first. */
+    Status status(int id) throws IOException {
+        Status latest = null;
+        for (String line : log(id).split("\n")) {
+            Matcher m = STATUS.matcher(line);
+            if (m.find()) {
+                latest = new Status(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(3)), m.group(4) != null,
+                        Long.parseLong(m.group(5)), m.group(7));
+            }
+        }
+        return latest;
+    }
+
+    /** How many status lines replica {@code id} has logged so far (to wait for fresh ones). */
+    int statusLines(int id) throws IOException {
+        int count = 0;
+        for (String line : log(id).split("\n")) {
+            if (STATUS.matcher(line).find()) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** The highest regency any running replica reports. */
+    int clusterRegency() throws IOException {
+        int regency = 0;
+        for (int id = 0; id < processes.length; id++) {
+            Status s = status(id);
+            if (s != null && processes[id].isAlive()) {
+                regency = Math.max(regency, s.regency());
+            }
+        }
+        return regency;
+    }
+
+    /**
+     * Waits until replica {@code id} logs, after {@code sinceLines} status lines, one that shows it
+     * voting in the regency of the others; returns how long that took.
+     */
+    Duration awaitVoting(int id, int sinceLines, Duration timeout) throws Exception {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Status s = status(id);
+            if (statusLines(id) > sinceLines && s != null && s.voting() && s.regency() >= clusterRegency()) {
+                return Duration.ofNanos(System.nanoTime() - start);
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("replica " + id + " is not voting after " + timeout.toSeconds() + " s; last status: "
+                + status(id) + "\n--- its log ends with:\n" + tail(log(id), 30) + "\n--- its threads:\n" + threads(id));
+    }
+
+    /** A thread dump of replica {@code id} (jcmd), for failure messages. */
+    String threads(int id) {
+        try {
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            Process dump = new ProcessBuilder(jcmd, Long.toString(processes[id].pid()), "Thread.print")
+                    .redirectErrorStream(true).start();
+            String text = new String(dump.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            dump.waitFor(10, TimeUnit.SECONDS);
+            return text;
+        } catch (IOException | InterruptedException e) {
+            return "(no thread dump: " + e + ")";
+        }
+    }
+
+    static String tail(String text, int lines) {
+        String[] all = text.split("\n");
+        return String.join("\n", java.util.Arrays.asList(all).subList(Math.max(0, all.length - lines), all.length));
+    }
+
+    @Override
+    public void close() {
+        for (Process process : processes) {
+            if (process != null) {
+                process.destroyForcibly();
+            }
+        }
+        for (Process process : processes) {
+            try {
+                if (process != null) {
+                    process.waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * Clients incrementing one counter as fast as their calls complete, each with a few calls in
+     * flight, until closed; it counts the acknowledged increments and the calls that failed
+     * (whose outcome is unknown), and records when the last call completed.
+     */
+    static final class Load implements AutoCloseable {
+        final AtomicLong acknowledged = new AtomicLong();
+        final AtomicLong failed = new AtomicLong();
+        final AtomicLong lastSuccessNanos = new AtomicLong(System.nanoTime());
+        final List<Throwable> failures = new ArrayList<>();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final List<Client> clients = new ArrayList<>();
+        private final List<CompletableFuture<Void>> done = new ArrayList<>();
+        final String key;
+
+        Load(Path config, String key, int clients, int inFlight, Duration callTimeout) throws Exception {
+            this.key = key;
+            for (int c = 0; c < clients; c++) {
+                Client client = Client.builder().config(config).id(1000 + c).callTimeout(callTimeout).build();
+                this.clients.add(client);
+                for (int i = 0; i < inFlight; i++) {
+                    CompletableFuture<Void> finished = new CompletableFuture<>();
+                    done.add(finished);
+                    next(client, finished);
+                }
+            }
+        }
+
+        private void next(Client client, CompletableFuture<Void> finished) {
+            if (!running.get()) {
+                finished.complete(null);
+                return;
+            }
+            client.invokeAsync(new KvOperation.Incr(key, 1).encode()).whenComplete((bytes, error) -> {
+                if (error == null) {
+                    acknowledged.incrementAndGet();
+                    lastSuccessNanos.set(System.nanoTime());
+                } else {
+                    failed.incrementAndGet();
+                    synchronized (failures) {
+                        failures.add(error);
+                    }
+                }
+                next(client, finished);
+            });
+        }
+
+        /** Waits until {@code more} increments beyond the current count are acknowledged. */
+        void awaitProgress(long more, Duration timeout) throws InterruptedException {
+            long target = acknowledged.get() + more;
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (acknowledged.get() < target) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no progress: " + acknowledged.get() + " of " + target
+                            + " increments acknowledged after " + timeout.toSeconds() + " s, " + failed.get() + " failed");
+                }
+                Thread.sleep(20);
+            }
+        }
+
+        /** Stops issuing calls and waits for those in flight. */
+        void stop(Duration timeout) throws Exception {
+            running.set(false);
+            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        /** The counter as a quorum now reads it. */
+        long counter() {
+            KvResult result = KvResult.decode(clients.get(0).invoke(new KvOperation.Get(key).encode()));
+            if (!(result instanceof KvResult.Value v)) {
+                throw new AssertionError("expected a value, got " + result);
+            }
+            return v.value().map(Long::parseLong).orElse(0L);
+        }
+
+        @Override
+        public void close() {
+            running.set(false);
+            clients.forEach(Client::close);
+        }
+    }
+}
