@@ -64,7 +64,8 @@ public final class Simulation {
         this.random = new SplittableRandom(config.seed());
         this.crypto = new SimCrypto(config.seed());
         MessageCodec codec = new MessageCodec(4 << 20);
-        this.network = new SimNetwork(queue, random.split(), config, trace, codec, this::deliver, fired);
+        Adversary adversary = new Adversary(config, trace, queue, fired, this::lastDecided);
+        this.network = new SimNetwork(queue, random.split(), config, trace, codec, this::deliver, fired, adversary);
         for (int id = 0; id < config.replicas(); id++) {
             Fault strategy = experiment.extraByzantine().getOrDefault(id, config.byzantine().get(id));
             if (strategy == Fault.TWINS) {
@@ -168,6 +169,15 @@ public final class Simulation {
         }
         return new SimResult(config, violations, completed, history.operations().size(), queue.now(), decided,
                 network.messagesSent, trace.hash(), traceFor(violations), history, fired, regency, counters, undecodable);
+    }
+
+    /** The highest consensus id a replica of identity {@code id} decided (either twin's). */
+    private long lastDecided(int id) {
+        long decided = -1;
+        for (SimReplica r : replicasById.get(id)) {
+            decided = Math.max(decided, r.core().lastDecided());
+        }
+        return decided;
     }
 
     /** The leader most running correct replicas follow (replica 0's view if none runs). */
