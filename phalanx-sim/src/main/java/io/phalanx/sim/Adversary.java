@@ -23,8 +23,8 @@ import java.util.function.IntToLongFunction;
 /**
  * Adversarial scheduling aimed at the situations the leader-change choice rule exists for, in the
  * spirit of Twins' scenario enumeration: instead of waiting for random loss to produce them, the
- * network picks one consensus instance (the first proposed after a random start time) and, per
- * epoch of that instance, decides who hears its votes. The schedules ({@link Fault.Kind#ADVERSARY})
+ * network picks one consensus instance (one of the first few proposed; with pipelining, also a
+ * few after it) and, per epoch, decides who hears their votes. The schedules ({@link Fault.Kind#ADVERSARY})
  * combine freely:
  *
  * <ul>
@@ -33,9 +33,11 @@ import java.util.function.IntToLongFunction;
  *       (no STOP, STOPDATA or decision push leaves it). Invariant aimed at: a value decided by
  *       replicas that are all missing from the next STOPDATA quorum must still be bound there
  *       (agreement through the write certificate, BFT, or the highest acceptance, CFT).</li>
- *   <li>{@link Fault#STALE_VOTES}: the instance's PROPOSE (or, BFT, its WRITEs) reaches a minority
- *       only: values written or accepted by a few, different ones in different epochs. Aimed at:
- *       the rule's ranking by epoch (the latest acceptance wins, an older one is stale).</li>
+ *   <li>{@link Fault#STALE_VOTES}: in its first epoch the instance's PROPOSE (or, BFT, its WRITEs)
+ *       reaches a minority only, so a value is written or accepted by a few; in later epochs the
+ *       replicas that voted before do not hear the new PROPOSE, so their old votes stay what they
+ *       report while others vote for a newer value. Aimed at: the rule's ranking by epoch (the
+ *       latest acceptance wins, an older one is stale).</li>
  *   <li>{@link Fault#SLOW_WITNESSES}: the STOPDATAs of the replicas that voted most recently on
  *       the instance are lost on the way to the new leader, as many as still leave a quorum.
  *       Aimed at: the rule's soundness with the least informative legal evidence.</li>
@@ -43,14 +45,17 @@ import java.util.function.IntToLongFunction;
  *
  * <p>Within the model: it only loses messages and cuts links before GST (from GST on the network
  * heals and delivers everything), it cuts off at most n minus a quorum replicas, so a quorum stays
- * connected, and it makes no replica faulty. Masks apply to the first epoch of the instance and,
- * with probability one half each, to every later one. Randomness comes from its own stream
+ * connected, and it makes no replica faulty. ACCEPT masks apply to every epoch until a decider
+ * has been cut off, then to half of them. Randomness comes from its own stream
  * derived from the seed, so runs without schedules are what they were before.
  */
 final class Adversary {
     /** Who may hear a kind of vote in one epoch; null means everyone. */
     private record Masks(Set<Integer> proposeTo, Set<Integer> writeTo, Set<Integer> acceptTo) {
     }
+
+    /** The highest consensus id from which the target is drawn. */
+    private static final int FIRST_TARGET_MAX = 10;
 
     private final SimConfig config;
     private final View view;
@@ -63,12 +68,18 @@ final class Adversary {
     private final IntToLongFunction lastDecided;
     /** Replicas cut off and lost messages may total at most n minus a quorum, so a quorum stays connected. */
     private final int budget;
-    private final long startMs;
+    /** The target is the first instance proposed from this consensus id on (early: runs are short). */
+    private final long fromConsensusId;
+    /**
+     * How many instances from the target on the masks cover: with several open at once, a leader
+     * change may find some of them bound and others free.
+     */
+    private final int span;
     private long target = -1;
     private int firstEpoch = -1;
     private final Map<Integer, Masks> masks = new HashMap<>();
     private final Set<Integer> cutOff = new TreeSet<>();
-    /** Per replica, the highest epoch it was seen accepting (resp. writing) the target in. */
+    /** Per replica, the highest epoch it was seen accepting (resp. writing) a targeted instance in. */
     private final Map<Integer, Integer> acceptedEpoch = new HashMap<>();
     private final Map<Integer, Integer> writtenEpoch = new HashMap<>();
     /** Per regency, the replicas whose STOPDATA its leader does not get. */
@@ -84,7 +95,8 @@ final class Adversary {
         this.fired = fired;
         this.lastDecided = lastDecided;
         this.budget = config.replicas() - view.quorums().quorumSize();
-        this.startMs = schedules.isEmpty() ? 0 : random.nextLong(Math.max(1, config.gstMs() / 3));
+        this.fromConsensusId = schedules.isEmpty() ? 0 : random.nextInt(FIRST_TARGET_MAX + 1);
+        this.span = schedules.isEmpty() ? 1 : 1 + random.nextInt(config.pipelineMax());
     }
 
     /**
@@ -125,12 +137,13 @@ final class Adversary {
     }
 
     private boolean admitsVote(int to, ConsensusMessage vote) {
-        if (target < 0 && vote instanceof Propose && queue.now() >= startMs) {
+        if (target < 0 && vote instanceof Propose && vote.consensusId() >= fromConsensusId) {
             target = vote.consensusId();
             firstEpoch = vote.epoch();
-            trace.record(queue.now(), 0xAD1L * 31 + target, () -> "ADVERSARY targets cid=" + target + " " + schedules);
+            trace.record(queue.now(), 0xAD1L * 31 + target, () -> "ADVERSARY targets cid=" + target
+                    + (span > 1 ? ".." + (target + span - 1) : "") + " " + schedules);
         }
-        if (vote.consensusId() != target || vote.epoch() < firstEpoch) {
+        if (vote.consensusId() < target || vote.consensusId() >= target + span || vote.epoch() < firstEpoch) {
             return true;
         }
         if (vote instanceof Accept) {
@@ -149,22 +162,47 @@ final class Adversary {
 
     private Masks drawMasks(int epoch) {
         boolean first = epoch == firstEpoch;
-        Set<Integer> acceptTo = schedules.contains(Fault.HIDDEN_DECISION) && (first || random.nextBoolean())
-                ? minority(1) : null;
+        // ACCEPTs go to a minority until some decider is cut off, then in half the epochs.
+        Set<Integer> acceptTo = schedules.contains(Fault.HIDDEN_DECISION)
+                && (first || cutOff.isEmpty() || random.nextBoolean()) ? minority(1) : null;
         Set<Integer> proposeTo = null;
         Set<Integer> writeTo = null;
-        if (schedules.contains(Fault.STALE_VOTES) && (first || random.nextBoolean())) {
+        if (schedules.contains(Fault.STALE_VOTES) && first) {
             if (view.mode() == Mode.BFT && random.nextBoolean()) {
                 writeTo = minority(0);
             } else {
                 proposeTo = minority(0);
             }
+        } else if (schedules.contains(Fault.STALE_VOTES)) {
+            proposeTo = withoutStaleVoters();
         }
         Masks drawn = new Masks(proposeTo, writeTo, acceptTo);
         trace.record(queue.now(), 0xAD2L * 31 + epoch * 7L + drawn.hashCode(), () -> "ADVERSARY cid=" + target
                 + " epoch " + epoch + ": PROPOSE to " + all(drawn.proposeTo()) + ", WRITE to " + all(drawn.writeTo())
                 + ", ACCEPT to " + all(drawn.acceptTo()));
         return drawn;
+    }
+
+    /**
+     * Everyone but the replicas that voted in an earlier epoch (at most the budget of them, so a
+     * quorum still hears the proposal): their old votes stay what they report. Null if none voted.
+     */
+    private Set<Integer> withoutStaleVoters() {
+        Set<Integer> stale = new TreeSet<>(acceptedEpoch.keySet());
+        stale.addAll(writtenEpoch.keySet());
+        if (stale.isEmpty()) {
+            return null;
+        }
+        Set<Integer> hearing = new TreeSet<>();
+        int excluded = 0;
+        for (int id = 0; id < config.replicas(); id++) {
+            if (stale.contains(id) && excluded < budget) {
+                excluded++;
+            } else {
+                hearing.add(id);
+            }
+        }
+        return hearing;
     }
 
     private static String all(Set<Integer> mask) {

@@ -44,16 +44,16 @@ public enum Fault {
     /** A Byzantine client sending malformed, forged, conflicting and out-of-window requests. */
     BYZANTINE_CLIENT(Kind.CLIENT),
     /**
-     * One instance's ACCEPTs reach a minority only (in its first epoch, and at random in later
-     * ones), and every replica that decides it is cut off from the other replicas until GST (at most
+     * One instance's ACCEPTs reach a minority only (in every epoch until a decision is hidden, then
+     * at random), and every replica that decides it is cut off from the other replicas until GST (at most
      * n minus a quorum of them): the next leader's STOPDATA quorum holds no replica that decided, so
      * only the choice rule can carry the decided value over. See {@link Adversary}.
      */
     HIDDEN_DECISION(Kind.ADVERSARY),
     /**
-     * One instance's PROPOSE, or in BFT mode its WRITEs, reach a minority only (in its first epoch,
-     * and at random in later ones): values written or accepted by a few, different ones in
-     * different epochs, which the choice rule must rank by epoch.
+     * One instance's PROPOSE, or in BFT mode its WRITEs, reach a minority only in its first epoch,
+     * and in later epochs the replicas that voted before do not hear the new PROPOSE: old votes
+     * stay in their reports next to newer ones, which the choice rule must rank by epoch.
      */
     STALE_VOTES(Kind.ADVERSARY),
     /**

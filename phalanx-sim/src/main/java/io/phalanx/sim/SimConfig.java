@@ -157,9 +157,11 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         int pipeline = PIPELINES[random.nextInt(PIPELINES.length)];
         // Drawn last, so that every earlier draw, and the runs of seeds kept from before the
         // adversarial schedules existed, stay as they were when none is enabled.
+        // Half the runs play schedules, most often several together (they are meant to combine).
         Set<Fault> adversaries = EnumSet.noneOf(Fault.class);
+        boolean adversarial = random.nextBoolean();
         for (Fault fault : Fault.adversarial()) {
-            if (enabled.contains(fault) && random.nextInt(3) == 0) {
+            if (adversarial && enabled.contains(fault) && random.nextInt(4) != 0) {
                 adversaries.add(fault);
             }
         }

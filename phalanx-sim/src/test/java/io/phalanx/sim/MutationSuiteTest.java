@@ -40,7 +40,7 @@ class MutationSuiteTest {
                     EnumSet.of(Fault.HIDDEN_DECISION, Fault.SLOW_WITNESSES), true);
             case CFT_CHOICE_BINDS_LOWEST_EPOCH -> new Hunt(Mode.CFT,
                     EnumSet.of(Fault.HIDDEN_DECISION, Fault.STALE_VOTES, Fault.SLOW_WITNESSES), true);
-            case REQUEST_EXECUTED_TWICE -> new Hunt(Mode.BFT,
+            case REQUEST_EXECUTED_TWICE -> new Hunt(Mode.CFT,
                     EnumSet.of(Fault.HIDDEN_DECISION, Fault.STALE_VOTES, Fault.SLOW_WITNESSES), true);
         };
     }
