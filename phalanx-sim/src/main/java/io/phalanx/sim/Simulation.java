@@ -28,6 +28,9 @@ import java.util.SplittableRandom;
  * off from some followers) come and go, all healed at GST. Up to f replicas are faulty: crashed
  * at a random time (the leader included) or Byzantine with one of the {@link Behaviors}
  * strategies, or twins; checkers constrain only the correct ones. A Byzantine client may join.
+ * Adversarial schedules ({@link Adversary}) aim targeted loss and cut-offs before GST at one
+ * instance across leader changes. Planted bugs ({@link SimConfig#plantedBugs}) go to every
+ * replica's core and executor and every client's core.
  * Liveness: every operation of a correct client completes within {@code livenessBoundMs} of
  * its invocation or of GST, whichever is later.
  */
