@@ -42,8 +42,13 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
     @Option(names = "--faults", defaultValue = "all", description = {
             "Faults to inject: all, none, or a comma-separated list of: crash, drop, partition, spike,",
             "leader-isolation, silent-leader, equivocation, twins, fake-votes, bad-signatures, corrupt-bytes,",
-            "replay, bad-proposals, censorship, byzantine-client (default: ${DEFAULT-VALUE}). Each seed draws",
-            "its own mix within f faulty replicas; Byzantine strategies apply to BFT shapes only."})
+            "replay, bad-proposals, censorship, lying-reports, byzantine-client, and the adversarial",
+            "schedules aimed at one instance across leader changes (before GST only):",
+            "  hidden-decision  its ACCEPTs reach a minority; whoever decides it is cut off until GST",
+            "  stale-votes      its PROPOSE/WRITEs reach a minority; earlier voters miss later proposals",
+            "  slow-witnesses   the most informed STOPDATAs never reach the new leader (a quorum remains)",
+            "(default: ${DEFAULT-VALUE}). Each seed draws its own mix within f faulty replicas; Byzantine",
+            "strategies apply to BFT shapes only."})
     String faults;
 
     @Option(names = "--trace", description = "Replay --seed and print every event of its trace.")
@@ -142,6 +147,7 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
         if (c.byzantineClient()) {
             faultText.append(", a byzantine client");
         }
+        c.adversaries().stream().sorted().forEach(a -> faultText.append(", ").append(a.cliName()));
         return String.format("seed %d: %s n=%d f=%d, %d clients x %d ops (<=%d in flight, %d%% read-only), "
                         + "delay %d-%d ms, %d%% spikes to +%d ms, %d%% duplicates%s, GST at %d ms",
                 c.seed(), c.mode(), c.replicas(), c.f(), c.clients(), c.operationsPerClient(), c.clientOutstandingMax(),

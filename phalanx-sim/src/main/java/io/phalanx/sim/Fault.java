@@ -42,10 +42,32 @@ public enum Fault {
     /** A Byzantine replica whose (validly signed) STOPDATA lies about what it wrote and accepted. */
     LYING_REPORTS(Kind.BYZANTINE),
     /** A Byzantine client sending malformed, forged, conflicting and out-of-window requests. */
-    BYZANTINE_CLIENT(Kind.CLIENT);
+    BYZANTINE_CLIENT(Kind.CLIENT),
+    /**
+     * One instance's ACCEPTs reach a minority only (in every epoch until a decision is hidden, then
+     * at random), and every replica that decides it is cut off from the other replicas until GST (at most
+     * n minus a quorum of them): the next leader's STOPDATA quorum holds no replica that decided, so
+     * only the choice rule can carry the decided value over. See {@link Adversary}.
+     */
+    HIDDEN_DECISION(Kind.ADVERSARY),
+    /**
+     * One instance's PROPOSE, or in BFT mode its WRITEs, reach a minority only in its first epoch,
+     * and in later epochs the replicas that voted before do not hear the new PROPOSE: old votes
+     * stay in their reports next to newer ones, which the choice rule must rank by epoch.
+     */
+    STALE_VOTES(Kind.ADVERSARY),
+    /**
+     * On the way to each new leader, the STOPDATAs of the replicas that voted most recently on that
+     * instance (decided, then accepted, then wrote; the highest epoch first) are lost, as many as
+     * still leave a quorum: the leader syncs on the least informative legal evidence.
+     */
+    SLOW_WITNESSES(Kind.ADVERSARY);
 
-    /** What a fault affects. */
-    public enum Kind { REPLICA, NETWORK, BYZANTINE, CLIENT }
+    /**
+     * What a fault affects. {@code ADVERSARY} faults are network schedules aimed at one consensus
+     * instance (targeted message loss and partitions before GST, like the other network faults).
+     */
+    public enum Kind { REPLICA, NETWORK, BYZANTINE, CLIENT, ADVERSARY }
 
     private final Kind kind;
 
@@ -69,6 +91,17 @@ public enum Fault {
 
     public static Set<Fault> all() {
         return EnumSet.allOf(Fault.class);
+    }
+
+    /** The adversarial schedules ({@link Kind#ADVERSARY}). */
+    public static Set<Fault> adversarial() {
+        Set<Fault> faults = EnumSet.noneOf(Fault.class);
+        for (Fault fault : values()) {
+            if (fault.kind == Kind.ADVERSARY) {
+                faults.add(fault);
+            }
+        }
+        return faults;
     }
 
     /** Parses {@code all}, {@code none}, or a comma-separated list of names. */

@@ -47,7 +47,8 @@ final class SimClient {
         this.clientId = clientId;
         this.config = config;
         this.view = config.view();
-        this.core = new ClientCore(clientId, view, new ClientConfig(500, 4_000, config.clientOutstandingMax()), signer);
+        this.core = new ClientCore(clientId, view, new ClientConfig(500, 4_000, config.clientOutstandingMax()), signer, 0,
+                config.plantedBugs());
         this.network = network;
         this.queue = queue;
         this.trace = trace;

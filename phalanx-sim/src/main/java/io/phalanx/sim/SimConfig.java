@@ -1,5 +1,6 @@
 package io.phalanx.sim;
 
+import io.phalanx.core.PlantedBug;
 import io.phalanx.core.view.Mode;
 import io.phalanx.core.view.View;
 
@@ -40,17 +41,26 @@ import java.util.TreeMap;
  *                           f+2 leader changes at the largest backed-off timeout (6.4 s)
  * @param timeLimitMs        simulated time after which the run stops
  * @param pipelineMax        consensus instances the leader keeps open at once
+ * @param adversaries        adversarial schedules ({@link Fault.Kind#ADVERSARY}) this run plays
+ *                           before GST; see {@link Adversary}
+ * @param plantedBugs        bugs planted on purpose in the correct replicas and clients (the
+ *                           mutation suite); empty in every sweep
  */
 public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, int operationsPerClient,
                         int clientOutstandingMax, int readOnlyPercent, int delayMinMs, int delayMaxMs,
                         int spikePercent, int spikeMaxMs, int duplicatePercent, int crashes,
                         Map<Integer, Fault> byzantine, int dropPercent, int partitions, boolean leaderIsolation,
                         boolean byzantineClient, long gstMs, long livenessBoundMs, long timeLimitMs,
-                        int pipelineMax) {
+                        int pipelineMax, Set<Fault> adversaries, Set<PlantedBug> plantedBugs) {
 
     public SimConfig {
         View.of(0, replicas, f, mode); // validates n, f and mode together
         byzantine = Map.copyOf(byzantine);
+        adversaries = Set.copyOf(adversaries);
+        plantedBugs = Set.copyOf(plantedBugs);
+        if (!Fault.adversarial().containsAll(adversaries)) {
+            throw new IllegalArgumentException("not adversarial schedules: " + adversaries);
+        }
         if (crashes < 0 || crashes + byzantine.size() > f) {
             throw new IllegalArgumentException("crashes + Byzantine replicas must be within 0..f (" + f + "), got "
                     + crashes + " + " + byzantine.size());
@@ -145,9 +155,23 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         boolean lossy = drops > 0 || partitions > 0 || isolation;
         long gst = lossy ? 1_000 + random.nextInt(6_000) : 0;
         int pipeline = PIPELINES[random.nextInt(PIPELINES.length)];
+        // Drawn last, so that every earlier draw, and the runs of seeds kept from before the
+        // adversarial schedules existed, stay as they were when none is enabled.
+        // Half the runs play schedules, most often several together (they are meant to combine).
+        Set<Fault> adversaries = EnumSet.noneOf(Fault.class);
+        boolean adversarial = random.nextBoolean();
+        for (Fault fault : Fault.adversarial()) {
+            if (adversarial && enabled.contains(fault) && random.nextInt(4) != 0) {
+                adversaries.add(fault);
+            }
+        }
+        if (!adversaries.isEmpty()) {
+            // The schedules act before GST only, and need time for a decision and two leader changes.
+            gst = Math.max(gst, 3_000 + random.nextInt(5_000));
+        }
         return new SimConfig(seed, mode, replicas, f, clients, operations, outstanding, readOnly, delayMin, delayMax,
                 spikes, spikeMax, duplicates, crashes, byzantine, drops, partitions, isolation, byzantineClient, gst,
-                60_000, gst + 600_000, pipeline);
+                60_000, gst + 600_000, pipeline, adversaries, Set.of());
     }
 
     /**
@@ -157,42 +181,58 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
      */
     public static SimConfig calm(long seed, Mode mode, int replicas) {
         return new SimConfig(seed, mode, replicas, maxF(replicas, mode), 3, 100, 2, 30, 1, 10, 0, 200, 0, 0, Map.of(),
-                0, 0, false, false, 0, 60_000, 600_000, CALM_PIPELINE);
+                0, 0, false, false, 0, 60_000, 600_000, CALM_PIPELINE, Set.of(), Set.of());
     }
 
     /** The same run with these Byzantine replicas (and no crashes). */
     public SimConfig withByzantine(Map<Integer, Fault> newByzantine) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, 0, newByzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs);
     }
 
     /** The same run with {@code count} crashes. */
     public SimConfig withCrashes(int count) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, count, byzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs);
     }
 
     /** The same run with duplicates and spikes. */
     public SimConfig withJitter(int newDuplicatePercent, int newSpikePercent) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, newSpikePercent, spikeMaxMs, newDuplicatePercent, crashes, byzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs);
     }
 
     /** The same run with network faults before {@code newGstMs}. */
     public SimConfig withNetworkFaults(int newDropPercent, int newPartitions, boolean newLeaderIsolation, long newGstMs) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, newDropPercent,
-                newPartitions, newLeaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax);
+                newPartitions, newLeaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax, adversaries, plantedBugs);
     }
 
     /** The same run with a Byzantine client. */
     public SimConfig withByzantineClient() {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
-                partitions, leaderIsolation, true, gstMs, livenessBoundMs, timeLimitMs, pipelineMax);
+                partitions, leaderIsolation, true, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs);
+    }
+
+    /** The same run with these bugs planted in the correct replicas and clients (the mutation suite). */
+    public SimConfig withPlantedBugs(Set<PlantedBug> newPlantedBugs) {
+        return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
+                delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
+                adversaries, newPlantedBugs);
+    }
+
+    /** The same run playing these adversarial schedules before {@code newGstMs}. */
+    public SimConfig withAdversaries(Set<Fault> newAdversaries, long newGstMs) {
+        return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
+                delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
+                partitions, leaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax,
+                newAdversaries, plantedBugs);
     }
 
     /** The faults this configuration injects (those that then really happen are in the result). */
@@ -217,6 +257,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         if (byzantineClient) {
             planned.add(Fault.BYZANTINE_CLIENT);
         }
+        planned.addAll(adversaries);
         return planned;
     }
 

@@ -32,13 +32,15 @@ final class SimNetwork {
     private final MessageCodec codec;
     private final Receiver receiver;
     private final Set<Fault> fired;
+    private final Adversary adversary;
     private final Set<Long> cutLinks = new HashSet<>();
     long messagesSent;
     long duplicates;
     long dropped;
 
     SimNetwork(EventQueue queue, SplittableRandom random, SimConfig config, Trace trace, MessageCodec codec,
-               Receiver receiver, Set<Fault> fired) {
+               Receiver receiver, Set<Fault> fired, Adversary adversary) {
+        this.adversary = adversary;
         this.queue = queue;
         this.random = random;
         this.config = config;
@@ -62,7 +64,7 @@ final class SimNetwork {
         long fingerprint = 31L * (31L * from + to) + Arrays.hashCode(bytes);
         trace.record(queue.now(), fingerprint, () -> Describe.node(from) + Describe.twin(side) + " -> "
                 + Describe.node(to) + "  " + Describe.message(message));
-        transmit(from, to, bytes, side);
+        transmit(from, to, bytes, side, message);
     }
 
     /** Sends bytes that may not decode (a Byzantine node's garbage). */
@@ -73,13 +75,14 @@ final class SimNetwork {
     void sendRaw(int from, int to, byte[] bytes, String what, int side) {
         trace.record(queue.now(), 31L * (31L * from + to) + Arrays.hashCode(bytes), () -> Describe.node(from) + Describe.twin(side)
                 + " -> " + Describe.node(to) + "  " + what + " (" + bytes.length + " bytes)");
-        transmit(from, to, bytes, side);
+        transmit(from, to, bytes, side, null);
     }
 
-    private void transmit(int from, int to, byte[] bytes, int side) {
+    /** {@code message} is null for raw bytes; the adversary then looks at the endpoints only. */
+    private void transmit(int from, int to, byte[] bytes, int side, Message message) {
         messagesSent++;
         if (queue.now() < config.gstMs()) {
-            if (cutLinks.contains(link(from, to))) {
+            if (cutLinks.contains(link(from, to)) || !adversary.admits(from, to, message)) {
                 dropped++;
                 return;
             }

@@ -68,8 +68,9 @@ final class SimReplica {
                 .withClientSignaturesRequired(true)
                 .withPipelineMax(config.pipelineMax());
         this.core = new ReplicaCore(replicaConfig, quorums, RequestVerifier.ACCEPT_ALL, crypto.replicaSigner(id), crypto,
-                random.split());
-        this.executor = new ServiceExecutor(id, config.view().id(), new KeyValueService(), replicaConfig.clientWindowMax());
+                random.split(), ReplicaCore.Start.NEW_CLUSTER, config.plantedBugs());
+        this.executor = new ServiceExecutor(id, config.view().id(), new KeyValueService(), replicaConfig.clientWindowMax(),
+                config.plantedBugs());
         this.replies = ReplyPolicy.hashedReplies(config.view(), id);
         this.outbox = outbox;
         this.behavior = behavior;

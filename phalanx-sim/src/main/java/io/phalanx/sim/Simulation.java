@@ -28,6 +28,9 @@ import java.util.SplittableRandom;
  * off from some followers) come and go, all healed at GST. Up to f replicas are faulty: crashed
  * at a random time (the leader included) or Byzantine with one of the {@link Behaviors}
  * strategies, or twins; checkers constrain only the correct ones. A Byzantine client may join.
+ * Adversarial schedules ({@link Adversary}) aim targeted loss and cut-offs before GST at one
+ * instance across leader changes. Planted bugs ({@link SimConfig#plantedBugs}) go to every
+ * replica's core and executor and every client's core.
  * Liveness: every operation of a correct client completes within {@code livenessBoundMs} of
  * its invocation or of GST, whichever is later.
  */
@@ -64,7 +67,8 @@ public final class Simulation {
         this.random = new SplittableRandom(config.seed());
         this.crypto = new SimCrypto(config.seed());
         MessageCodec codec = new MessageCodec(4 << 20);
-        this.network = new SimNetwork(queue, random.split(), config, trace, codec, this::deliver, fired);
+        Adversary adversary = new Adversary(config, trace, queue, fired, this::lastDecided);
+        this.network = new SimNetwork(queue, random.split(), config, trace, codec, this::deliver, fired, adversary);
         for (int id = 0; id < config.replicas(); id++) {
             Fault strategy = experiment.extraByzantine().getOrDefault(id, config.byzantine().get(id));
             if (strategy == Fault.TWINS) {
@@ -168,6 +172,15 @@ public final class Simulation {
         }
         return new SimResult(config, violations, completed, history.operations().size(), queue.now(), decided,
                 network.messagesSent, trace.hash(), traceFor(violations), history, fired, regency, counters, undecodable);
+    }
+
+    /** The highest consensus id a replica of identity {@code id} decided (either twin's). */
+    private long lastDecided(int id) {
+        long decided = -1;
+        for (SimReplica r : replicasById.get(id)) {
+            decided = Math.max(decided, r.core().lastDecided());
+        }
+        return decided;
     }
 
     /** The leader most running correct replicas follow (replica 0's view if none runs). */

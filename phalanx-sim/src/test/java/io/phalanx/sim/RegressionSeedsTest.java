@@ -4,11 +4,16 @@ import io.phalanx.core.view.Mode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.EnumSet;
+import java.util.Set;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every seed that once exposed a bug, replayed on every build (all faults enabled, as the sweep
- * that found it ran). Add a row for each new one, with what it found.
+ * Every seed that once exposed a bug, replayed on every build with the faults of the sweep that
+ * found it: every fault that existed then, which is all but the adversarial schedules (they were
+ * added later, and draw their randomness last, so these seeds still run as they did). Add a row
+ * for each new one, with what it found.
  */
 class RegressionSeedsTest {
 
@@ -30,7 +35,8 @@ class RegressionSeedsTest {
         "27887 | CFT | 7 | recovery after GST slower than the liveness bound",
     })
     void seedStaysFixed(long seed, Mode mode, int replicas, String found) {
-        SimResult result = Simulation.run(SimConfig.randomized(seed, mode, replicas, Fault.all()));
+        Set<Fault> faults = EnumSet.complementOf(EnumSet.copyOf(Fault.adversarial()));
+        SimResult result = Simulation.run(SimConfig.randomized(seed, mode, replicas, faults));
         assertThat(result.violations()).as("seed %d: %s", seed, found).isEmpty();
     }
 }

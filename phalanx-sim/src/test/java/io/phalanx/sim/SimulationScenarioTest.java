@@ -52,4 +52,22 @@ class SimulationScenarioTest {
         }
         assertThat(histories.get(0).executions()).hasSizeGreaterThan(100);
     }
+
+    @Test
+    void decisionsHiddenFromTheNextLeaderStayDecided() {
+        // CFT n=3 and BFT n=4 with the three adversarial schedules: replicas decide a target
+        // instance and are cut off before they can tell anyone, next leaders sync on the least
+        // informative reports, and every replica still decides the same values.
+        java.util.Set<Fault> fired = java.util.EnumSet.noneOf(Fault.class);
+        for (long seed = 1; seed <= 20; seed++) {
+            Mode mode = seed % 2 == 0 ? Mode.BFT : Mode.CFT;
+            SimConfig config = SimConfig.calm(seed, mode, mode == Mode.BFT ? 4 : 3)
+                    .withAdversaries(Fault.adversarial(), 5_000);
+            SimResult result = Simulation.run(config);
+            assertThat(result.violations()).as("seed %d", seed).isEmpty();
+            assertThat(result.leaderChanges()).as("seed %d", seed).isGreaterThanOrEqualTo(1);
+            fired.addAll(result.firedFaults());
+        }
+        assertThat(fired).containsAll(Fault.adversarial());
+    }
 }

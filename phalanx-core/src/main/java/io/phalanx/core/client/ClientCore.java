@@ -1,5 +1,6 @@
 package io.phalanx.core.client;
 
+import io.phalanx.core.PlantedBug;
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.crypto.Digests;
@@ -53,6 +54,8 @@ public final class ClientCore {
     private final QuorumSystem quorums;
     private final ClientConfig config;
     private final Signer signer;
+    /** Bugs a test build planted on purpose (empty in production). */
+    private final Set<PlantedBug> plantedBugs;
     private final Map<Long, Operation> operations = new LinkedHashMap<>();
     private final Map<RequestId, Long> operationByRequest = new HashMap<>();
     /** Replicas whose link the driver reported down; nothing is sent to them alone. */
@@ -80,6 +83,12 @@ public final class ClientCore {
      * the previous run left pending. Two processes must never share a client id at once.
      */
     public ClientCore(long clientId, View view, ClientConfig config, Signer signer, long session) {
+        this(clientId, view, config, signer, session, Set.of());
+    }
+
+    /** A client with bugs planted on purpose, for the simulator's mutation suite only ({@link PlantedBug}). */
+    public ClientCore(long clientId, View view, ClientConfig config, Signer signer, long session,
+                      Set<PlantedBug> plantedBugs) {
         if (session < 0 || session > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("session must be within 0.." + Integer.MAX_VALUE + ", got " + session);
         }
@@ -90,6 +99,7 @@ public final class ClientCore {
         this.view = Objects.requireNonNull(view, "view");
         this.quorums = view.quorums();
         this.config = Objects.requireNonNull(config, "config");
+        this.plantedBugs = Set.copyOf(plantedBugs);
     }
 
     /** True if another operation may be invoked now. */
@@ -140,7 +150,8 @@ public final class ClientCore {
             op.fullResults.putIfAbsent(digest, reply.result());
         }
         Bytes full = op.fullResults.get(digest);
-        boolean quorum = quorums.isQuorum(op.repliersOf(digest));
+        boolean quorum = plantedBugs.contains(PlantedBug.CLIENT_ACCEPTS_F_PLUS_ONE_REPLIES)
+                ? quorums.containsCorrect(op.repliersOf(digest)) : quorums.isQuorum(op.repliersOf(digest));
         if (full != null && quorum) {
             return complete(op, full);
         }

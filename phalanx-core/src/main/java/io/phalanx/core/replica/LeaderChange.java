@@ -263,7 +263,7 @@ final class LeaderChange {
             return;
         }
         List<StopData> evidence = new ArrayList<>(state.validStopData.values());
-        Proofs.Choice choice = Proofs.choose(evidence, state.quorums);
+        Proofs.Choice choice = Proofs.choose(evidence, state.quorums, state.plantedBugs);
         if (!choice.sound()) {
             state.counters.increment(Counter.STOP_DATA_NOT_SOUND);
             return;
@@ -277,7 +277,7 @@ final class LeaderChange {
         if (sync.regency() < state.regency || (sync.regency() == state.regency && state.synced)) {
             return; // a replay, or a retransmission already processed
         }
-        Proofs.Choice choice = Proofs.choose(sync.proofs(), state.quorums);
+        Proofs.Choice choice = Proofs.choose(sync.proofs(), state.quorums, state.plantedBugs);
         String reason = checkSync(sync, choice);
         if (reason != null) {
             state.refuse(Counter.INVALID_SYNC, sync, reason);

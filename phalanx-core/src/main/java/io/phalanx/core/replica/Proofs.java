@@ -1,5 +1,6 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.PlantedBug;
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.crypto.Digests;
 import io.phalanx.core.message.Accept;
@@ -202,6 +203,11 @@ final class Proofs {
      * epoch, then the lowest digest, is chosen, so every follower computes the same answer.
      */
     static Choice choose(Collection<StopData> proofs, QuorumSystem quorums) {
+        return choose(proofs, quorums, Set.of());
+    }
+
+    /** The choice rule with bugs planted on purpose ({@link PlantedBug}); the rule itself if none. */
+    static Choice choose(Collection<StopData> proofs, QuorumSystem quorums, Set<PlantedBug> plantedBugs) {
         long maxDecided = -1;
         int mostAdvanced = -1;
         for (StopData d : proofs) {
@@ -225,7 +231,7 @@ final class Proofs {
             for (StopData d : proofs) {
                 reports.put(d.sender(), Report.of(historyOf(d, consensusId)));
             }
-            InstanceChoice choice = chooseOne(reports, quorums);
+            InstanceChoice choice = chooseOne(reports, quorums, plantedBugs);
             sound &= choice.sound();
             if (choice.chosen() != null) {
                 chosen.put(consensusId, choice.chosen());
@@ -243,16 +249,22 @@ final class Proofs {
         return VoteHistory.none(consensusId);
     }
 
-    private static InstanceChoice chooseOne(Map<Integer, Report> reports, QuorumSystem quorums) {
+    private static InstanceChoice chooseOne(Map<Integer, Report> reports, QuorumSystem quorums,
+                                            Set<PlantedBug> plantedBugs) {
         if (quorums.view().mode() == Mode.CFT) {
+            boolean lowest = plantedBugs.contains(PlantedBug.CFT_CHOICE_BINDS_LOWEST_EPOCH);
             VoteHistory highest = null;
             for (Report r : reports.values()) {
                 VoteHistory h = r.votes();
-                if (h.accepted() != null && (highest == null || h.acceptedEpoch() > highest.acceptedEpoch())) {
+                if (h.accepted() != null && (highest == null || (lowest ? h.acceptedEpoch() < highest.acceptedEpoch()
+                        : h.acceptedEpoch() > highest.acceptedEpoch()))) {
                     highest = h;
                 }
             }
             return new InstanceChoice(highest == null ? null : highest.accepted(), true);
+        }
+        if (plantedBugs.contains(PlantedBug.CHOICE_IGNORES_WRITE_CERTIFICATES)) {
+            return new InstanceChoice(null, true);
         }
         Report best = null;
         Set<Integer> acceptedNothing = new HashSet<>();

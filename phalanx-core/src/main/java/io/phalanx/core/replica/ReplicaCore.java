@@ -1,5 +1,6 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.PlantedBug;
 import io.phalanx.core.crypto.SignatureVerifier;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Accept;
@@ -20,6 +21,7 @@ import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.view.QuorumSystem;
 
 import java.util.Objects;
+import java.util.Set;
 import java.util.random.RandomGenerator;
 
 /**
@@ -83,12 +85,18 @@ public final class ReplicaCore {
      */
     public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
                        SignatureVerifier signatures, RandomGenerator random, Start start) {
+        this(config, quorums, verifier, signer, signatures, random, start, Set.of());
+    }
+
+    /** A replica with bugs planted on purpose, for the simulator's mutation suite only ({@link PlantedBug}). */
+    public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
+                       SignatureVerifier signatures, RandomGenerator random, Start start, Set<PlantedBug> plantedBugs) {
         if (!Objects.requireNonNull(quorums, "quorums").view().equals(config.view())) {
             throw new IllegalArgumentException("the quorum system is for another view");
         }
         this.state = new ReplicaState(Objects.requireNonNull(config, "config"), quorums,
                 Objects.requireNonNull(verifier, "verifier"), Objects.requireNonNull(signer, "signer"),
-                Objects.requireNonNull(signatures, "signatures"), Objects.requireNonNull(random, "random"));
+                Objects.requireNonNull(signatures, "signatures"), Objects.requireNonNull(random, "random"), plantedBugs);
         Proofs proofs = new Proofs(state);
         this.normalCase = new NormalCase(state, proofs);
         this.admission = new RequestAdmission(state, normalCase, proofs);

@@ -1,5 +1,6 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.PlantedBug;
 import io.phalanx.core.crypto.SignatureVerifier;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Accept;
@@ -40,6 +41,8 @@ final class ReplicaState {
     final Signer signer;
     final SignatureVerifier signatures;
     final RandomGenerator random;
+    /** Bugs a test build planted on purpose (empty in production); see {@link PlantedBug}. */
+    final Set<PlantedBug> plantedBugs;
     final Counters counters = new Counters();
 
     /** Current leader regency; the epoch of new instances. */
@@ -119,8 +122,9 @@ final class ReplicaState {
     long nowMs;
 
     ReplicaState(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
-                 SignatureVerifier signatures, RandomGenerator random) {
+                 SignatureVerifier signatures, RandomGenerator random, Set<PlantedBug> plantedBugs) {
         this.config = config;
+        this.plantedBugs = Set.copyOf(plantedBugs);
         this.id = config.replicaId();
         this.view = config.view();
         this.quorums = quorums;

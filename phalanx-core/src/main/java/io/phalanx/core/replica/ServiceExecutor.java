@@ -1,5 +1,6 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.PlantedBug;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -33,6 +35,8 @@ public final class ServiceExecutor {
     private final long viewId;
     private final Service service;
     private final int clientWindowMax;
+    /** Bugs a test build planted on purpose (empty in production). */
+    private final Set<PlantedBug> plantedBugs;
     private final Map<Long, SequenceWindow> executedByClient = new HashMap<>();
     private final Map<Long, TreeMap<Long, Reply>> repliesByClient = new HashMap<>();
     private long lastExecuted = -1;
@@ -42,6 +46,13 @@ public final class ServiceExecutor {
     private int regency;
 
     public ServiceExecutor(int replicaId, long viewId, Service service, int clientWindowMax) {
+        this(replicaId, viewId, service, clientWindowMax, Set.of());
+    }
+
+    /** An executor with bugs planted on purpose, for the simulator's mutation suite only ({@link PlantedBug}). */
+    public ServiceExecutor(int replicaId, long viewId, Service service, int clientWindowMax,
+                           Set<PlantedBug> plantedBugs) {
+        this.plantedBugs = Set.copyOf(plantedBugs);
         this.replicaId = replicaId;
         this.viewId = viewId;
         this.service = Objects.requireNonNull(service, "service");
@@ -71,7 +82,7 @@ public final class ServiceExecutor {
         for (Request request : decision.batch().requests()) {
             SequenceWindow executed = executedByClient.computeIfAbsent(request.clientId(),
                     c -> new SequenceWindow(clientWindowMax));
-            if (executed.isDone(request.sequence())) {
+            if (executed.isDone(request.sequence()) && !plantedBugs.contains(PlantedBug.REQUEST_EXECUTED_TWICE)) {
                 continue; // defence in depth: the ordering layer already refuses duplicates
             }
             executed.markDone(request.sequence());
