@@ -159,7 +159,7 @@ final class NormalCase {
 
     /** Whether this replica, as leader, may open {@code consensusId}: within the pipeline, or a gap before a bound value. */
     private boolean mayPropose(long consensusId) {
-        return state.isLeader() && !state.recovering && consensusId > state.proposeAfter && (consensusId <= state.lastDecided + state.config.pipelineMax() || beforeBound(consensusId));
+        return state.isLeader() && state.mayVoteIn(consensusId) && (consensusId <= state.lastDecided + state.config.pipelineMax() || beforeBound(consensusId));
     }
 
     /** True if the regency's SYNC bound a value for an instance after {@code consensusId}. */
@@ -222,7 +222,7 @@ final class NormalCase {
 
     /** Casts this replica's votes on the instance's value as far as the votes seen allow. */
     private void vote(Effects effects, Instance instance) {
-        if (!state.mayVote()) {
+        if (!state.mayVoteIn(instance.consensusId)) {
             return;
         }
         if (state.view.mode() == Mode.CFT) {

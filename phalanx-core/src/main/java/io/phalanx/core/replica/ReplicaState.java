@@ -91,10 +91,12 @@ final class ReplicaState {
     List<Accept> checkpointProof = List.of();
     long checkpointProofId = -1;
     /**
-     * As leader, this replica proposes only for instances after this one: a replica that lost
-     * its memory may have proposed another value for the instances its peers had voted in.
+     * A replica that lost its memory may have voted (or, as leader, proposed) in the instances
+     * its peers had voted in when it restarted: up to this one, it votes and proposes only in a
+     * regency above {@code voteFloorRegency}, the highest any of them had reached.
      */
-    long proposeAfter = -1;
+    long voteFloor = -1;
+    int voteFloorRegency = -1;
     /** When this replica last decided (by vote or by proof). */
     long lastDecisionAtMs = Long.MIN_VALUE;
     /** Timestamp of the last decided batch; the next batch's may not be lower. */
@@ -152,6 +154,11 @@ final class ReplicaState {
     /** True if this replica may propose and vote: active, and not recovering from a lost memory. */
     boolean mayVote() {
         return active() && !recovering;
+    }
+
+    /** True if this replica may propose or vote in {@code consensusId} in the installed regency. */
+    boolean mayVoteIn(long consensusId) {
+        return mayVote() && (consensusId > voteFloor || regency > voteFloorRegency);
     }
 
     /** The request timeout after backoff for failed leader changes. */

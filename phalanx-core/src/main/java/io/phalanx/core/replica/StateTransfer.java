@@ -41,14 +41,15 @@ import java.util.TreeMap;
  * may have voted, or proposed as leader, before it lost it. It asks its peers where they stand
  * and, once peers that make a quorum with it reported, neither proposes, votes nor sends STOPDATA
  * until it has decided every instance any of them decided and installed the highest regency any
- * of them installed: it then knows the decided log and the running regency and takes part again.
- * As leader it never proposes for an instance that a reporting peer had voted in when it
- * restarted: its own proposal there, before the restart, may have been another value. Until it
- * has decided past those instances it counts toward f: a vote it casts again in an undecided
- * instance can contradict its lost one only where the leader equivocated (docs/PROTOCOL.md,
- * "Restarts and recovery"). Counting itself in the quorum of reports keeps a restart possible
- * while another replica is down. A replica that reports nothing decided and nothing voted (a
- * new cluster) recovers at once.
+ * of them reached: it then knows the decided log and the running regency and takes part again.
+ * In the instances still open then (up to the highest any of them voted in) it may have voted
+ * before, so there it votes and proposes only in a regency above every one they reported; the
+ * others decide those instances without it, or a leader change moves them to such a regency.
+ * The bound is sound when the replica counts toward f until it has recovered: the quorum of
+ * reports, which includes it, and the quorum behind any vote it cast share f+1 members, so at
+ * least one correct replica other than itself reports that vote's instance and regency. Counting
+ * itself keeps a restart possible while another replica is down (docs/PROTOCOL.md, "Restarts
+ * and recovery"). In a new cluster nothing is decided or voted yet, and it recovers at once.
  */
 final class StateTransfer {
     /** Checkpoints kept to serve: the latest, and the one before for transfers still under way. */
@@ -184,7 +185,10 @@ final class StateTransfer {
         }
         recoveryTarget = decided;
         recoveryRegency = regency;
-        state.proposeAfter = Math.max(state.proposeAfter, voted);
+        if (voted > decided) {
+            state.voteFloor = voted;
+            state.voteFloorRegency = regency;
+        }
         if (decided > state.lastDecided) {
             state.noteAhead(mostAdvanced(), decided);
         }
