@@ -188,9 +188,10 @@ final class ProcessReplicas implements AutoCloseable {
     }
 
     /**
-     * Clients incrementing one counter as fast as their calls complete, each with a few calls in
-     * flight, until closed; it counts the acknowledged increments and the calls that failed
-     * (whose outcome is unknown), and records when the last call completed.
+     * Clients incrementing one counter, each with a few calls in flight and a short pause after
+     * each completion (so the replicas are busy, not starved of CPU on a 2-core machine), until
+     * closed; it counts the acknowledged increments and the calls that failed (whose outcome is
+     * unknown), and records when the last call completed.
      */
     static final class Load implements AutoCloseable {
         final AtomicLong acknowledged = new AtomicLong();
@@ -200,6 +201,9 @@ final class ProcessReplicas implements AutoCloseable {
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final List<Client> clients = new ArrayList<>();
         private final List<CompletableFuture<Void>> done = new ArrayList<>();
+        private final java.util.concurrent.ScheduledExecutorService pacer =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        private static final long PAUSE_MS = 5;
         final String key;
 
         Load(Path config, String key, int clients, int inFlight, Duration callTimeout) throws Exception {
@@ -230,7 +234,11 @@ final class ProcessReplicas implements AutoCloseable {
                         failures.add(error);
                     }
                 }
-                next(client, finished);
+                try {
+                    pacer.schedule(() -> next(client, finished), PAUSE_MS, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException closed) {
+                    finished.complete(null);
+                }
             });
         }
 
@@ -265,6 +273,7 @@ final class ProcessReplicas implements AutoCloseable {
         @Override
         public void close() {
             running.set(false);
+            pacer.shutdownNow();
             clients.forEach(Client::close);
         }
     }

@@ -103,7 +103,7 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
      */
     public static ReplicaConfig defaults(int replicaId, View view) {
         return new ReplicaConfig(replicaId, view, 400, 1 << 20, 10_000, INSTANCE_WINDOW_DEFAULT, 256, 64 * 1024, 30_000,
-                2_000, 4, DECISION_LOG_DEFAULT, 32, false, PIPELINE_DEFAULT, CHECKPOINT_PERIOD_DEFAULT);
+                2_000, 4, DECISION_LOG_DEFAULT, 128, false, PIPELINE_DEFAULT, CHECKPOINT_PERIOD_DEFAULT);
     }
 
     public ReplicaConfig withRequestTimeoutMs(long newRequestTimeoutMs) {

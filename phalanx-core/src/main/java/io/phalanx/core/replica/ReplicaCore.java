@@ -166,8 +166,9 @@ public final class ReplicaCore {
         } else if (message instanceof Sync s) {
             leaderChange.onSync(effects, s);
         } else if (message instanceof DecisionFetch f) {
-            if (!catchup.onFetch(effects, f)) {
-                stateTransfer.sendReport(effects, f.sender()); // too old for the log: a checkpoint instead
+            // Too old for the log, or so far behind that a checkpoint is quicker: offer that instead.
+            if (stateTransfer.checkpointSaves(f.fromConsensusId()) || !catchup.onFetch(effects, f)) {
+                stateTransfer.sendReport(effects, f.sender());
             }
         } else if (message instanceof DecisionPush p) {
             int provenEpoch = catchup.onPush(effects, p);
@@ -221,9 +222,12 @@ public final class ReplicaCore {
         return stateTransfer.recoveryTarget();
     }
 
-    /** How far a peer is known to have decided, if beyond this replica (-1 if not behind). */
+    /**
+     * How far a peer is known to have decided, if beyond this replica by more than the pipeline
+     * (a follower always sees votes for the instances the leader keeps open); -1 otherwise.
+     */
     public long aheadConsensusId() {
-        return state.behind() ? state.aheadConsensusId : -1;
+        return state.aheadConsensusId - state.lastDecided > state.config.pipelineMax() ? state.aheadConsensusId : -1;
     }
 
     /**

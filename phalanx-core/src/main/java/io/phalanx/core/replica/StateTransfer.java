@@ -129,6 +129,17 @@ final class StateTransfer {
         state.broadcast(effects, new StateQuery(state.id));
     }
 
+    /**
+     * True if a replica that needs the decisions from {@code fromConsensusId} on would skip at
+     * least a checkpoint period of them by taking this replica's latest checkpoint: moving the
+     * state once is quicker than replaying (and checking the proofs of) that many decisions, and
+     * a replica replaying slower than the cluster decides would never catch up.
+     */
+    boolean checkpointSaves(long fromConsensusId) {
+        Map.Entry<Long, Served> latest = served.lastEntry();
+        return latest != null && latest.getKey() - fromConsensusId + 1 >= state.config.checkpointPeriod();
+    }
+
     void onQuery(Effects effects, StateQuery query) {
         sendReport(effects, query.sender());
     }
