@@ -82,9 +82,22 @@ final class DemoCluster implements AutoCloseable {
 
     void startReplicas() throws IOException, ConfigException {
         for (int i = 0; i < replicas.length; i++) {
-            replicas[i] = Replica.builder().config(config).id(i).privateKey(key("replica-" + i))
-                    .service(new KeyValueService()).start();
+            start(i);
         }
+    }
+
+    /**
+     * Starts replica {@code id} with an empty service, as a restarted process starts: it
+     * recovers its state from its peers.
+     */
+    synchronized void start(int id) throws IOException, ConfigException {
+        replicas[id] = Replica.builder().config(config).id(id).privateKey(key("replica-" + id))
+                .service(new KeyValueService()).start();
+    }
+
+    /** The status of replica {@code id}, if it runs. */
+    synchronized Optional<ReplicaStatus> status(int id) {
+        return Optional.ofNullable(replicas[id]).map(Replica::status);
     }
 
     synchronized Client client(long id, Duration callTimeout, int outstandingMax) throws IOException, ConfigException {

@@ -1,6 +1,7 @@
 package io.phalanx.cli;
 
 import ch.qos.logback.classic.Level;
+import io.phalanx.core.replica.Counter;
 import io.phalanx.runtime.Client;
 import io.phalanx.runtime.ReplicaStatus;
 import io.phalanx.runtime.config.ConfigException;
@@ -10,6 +11,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,8 +31,11 @@ import java.util.concurrent.Callable;
                 "Starts the replicas on 127.0.0.1 with throwaway keys and runs a key-value",
                 "workload from several clients: each increments its own counter, writes its",
                 "own keys and reads them back. Halfway through it closes the leader's replica",
-                "and reports the leader change; at the end it checks every counter and prints",
-                "a summary. Exit status 0 only if every request and every check succeeded."})
+                "and reports the leader change; at three quarters it starts that replica again",
+                "with an empty state and reports how it caught up (state transfer, then the",
+                "decisions after it) and when it votes again; at the end it checks every",
+                "counter and prints a summary. Exit status 0 only if every request and every",
+                "check succeeded and the restarted replica came back."})
 public final class DemoCommand implements Callable<Integer> {
     private static final long STATUS_INTERVAL_MS = 1000;
     private static final long POLL_MS = 50;
@@ -66,6 +71,10 @@ public final class DemoCommand implements Callable<Integer> {
             defaultValue = "true")
     boolean crash = true;
 
+    @Option(names = "--no-restart", negatable = true, description = "Start the crashed replica again at three "
+            + "quarters of the run, with an empty state (default: true).", defaultValue = "true")
+    boolean restart = true;
+
     @Option(names = "--verbose", description = "Show the replicas' and clients' INFO log lines.")
     boolean verbose;
 
@@ -99,7 +108,8 @@ public final class DemoCommand implements Callable<Integer> {
         boolean crashLeader = crash && faults >= 1;
         out.printf("phalanx demo: %d replicas (%s, f=%d) on 127.0.0.1 over TLS 1.3, %d clients x %d in flight, %d s%s%n",
                 n, cluster.config().cluster().mode(), faults, clients, outstanding, durationSeconds,
-                crashLeader ? "; the leader crashes at " + durationSeconds / 2.0 + " s" : "");
+                crashLeader ? "; the leader crashes at " + durationSeconds / 2.0 + " s"
+                        + (restart ? " and restarts empty at " + durationSeconds * 3 / 4.0 + " s" : "") : "");
         cluster.startReplicas();
         List<Client> connected = new ArrayList<>();
         for (int j = 0; j < clients; j++) {
@@ -107,7 +117,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         awaitConnected(connected, n);
         DemoWorkload workload = new DemoWorkload(connected, outstanding);
-        Monitor monitor = new Monitor(cluster, workload, err, crashLeader);
+        Monitor monitor = new Monitor(cluster, workload, err, crashLeader, crashLeader && restart);
         workload.start();
         monitor.runFor(durationSeconds * 1000L, out);
         boolean drained = workload.stop(30_000);
@@ -137,7 +147,8 @@ public final class DemoCommand implements Callable<Integer> {
                         Optional<ReplicaStatus> front) {
         Histogram latency = monitor.total;
         boolean passed = workload.failed() == 0 && workload.checkFailures() == 0 && drained
-                && countersOk == clients && (!monitor.crashLeader || monitor.tookOverMs >= 0);
+                && countersOk == clients && (!monitor.crashLeader || monitor.tookOverMs >= 0)
+                && (!monitor.restart || monitor.backAfterMs >= 0);
         out.println();
         out.println("summary");
         out.printf("  operations:     %d completed, %d failed%n", workload.completed(), workload.failed());
@@ -151,6 +162,10 @@ public final class DemoCommand implements Callable<Integer> {
                             : "no new leader took over");
         } else {
             out.printf("  throughput:     %.0f ops/s%n", workload.completed() * 1000.0 / Math.max(1, monitor.elapsedMs));
+        }
+        if (monitor.restart) {
+            out.printf("  restart:        r%d started empty at %.1f s; %s%n", monitor.crashed, monitor.restartAtMs / 1000.0,
+                    monitor.backAfterMs >= 0 ? monitor.howItCameBack() : "it had not caught up when the run ended");
         }
         out.printf("  leader changes: %d (final regency %d, leader r%d)%n", front.map(ReplicaStatus::regency).orElse(0),
                 front.map(ReplicaStatus::regency).orElse(0), front.map(ReplicaStatus::leader).orElse(-1));
@@ -191,7 +206,12 @@ public final class DemoCommand implements Callable<Integer> {
         final DemoWorkload workload;
         final PrintStream err;
         final boolean crashLeader;
+        final boolean restart;
         final boolean terminal = System.console() != null;
+        long restartAtMs = -1;
+        long decidedAtRestart;
+        long backAfterMs = -1;
+        ReplicaStatus back;
         final Histogram total = new Histogram(3);
         long startMs;
         long elapsedMs;
@@ -203,11 +223,12 @@ public final class DemoCommand implements Callable<Integer> {
         int newLeader = -1;
         Histogram interval;
 
-        Monitor(DemoCluster cluster, DemoWorkload workload, PrintStream err, boolean crashLeader) {
+        Monitor(DemoCluster cluster, DemoWorkload workload, PrintStream err, boolean crashLeader, boolean restart) {
             this.cluster = cluster;
             this.workload = workload;
             this.err = err;
             this.crashLeader = crashLeader;
+            this.restart = restart;
         }
 
         void runFor(long durationMs, PrintStream out) throws InterruptedException {
@@ -220,6 +241,12 @@ public final class DemoCommand implements Callable<Integer> {
                 }
                 if (crashed >= 0 && tookOverMs < 0) {
                     watchTakeover(out);
+                }
+                if (restart && crashed >= 0 && restartAtMs < 0 && elapsedMs >= durationMs * 3 / 4) {
+                    restart(out);
+                }
+                if (restartAtMs >= 0 && backAfterMs < 0) {
+                    watchRestarted(out);
                 }
                 if (elapsedMs >= nextStatus) {
                     long completed = workload.completed();
@@ -242,6 +269,51 @@ public final class DemoCommand implements Callable<Integer> {
                     crashAtMs / 1000.0, decidedAtCrash + 1);
             out.flush();
             cluster.crash(crashed);
+        }
+
+        private void restart(PrintStream out) {
+            decidedAtRestart = cluster.front().map(ReplicaStatus::lastDecided).orElse(-1L);
+            restartAtMs = System.currentTimeMillis() - startMs;
+            finishLine();
+            out.printf("restarting r%d at %.1f s with an empty state (the others decided %d instances)%n", crashed,
+                    restartAtMs / 1000.0, decidedAtRestart + 1);
+            out.flush();
+            try {
+                cluster.start(crashed);
+            } catch (IOException | ConfigException e) {
+                out.println("could not restart r" + crashed + ": " + e.getMessage());
+                restartAtMs = Long.MAX_VALUE / 2; // reported as not back
+            }
+        }
+
+        /**
+         * The restarted replica is back once it recovered, caught up past what the others had
+         * decided when it started, and votes in their regency.
+         */
+        private void watchRestarted(PrintStream out) {
+            Optional<ReplicaStatus> status = cluster.status(crashed);
+            Optional<ReplicaStatus> front = cluster.front();
+            if (status.isEmpty() || front.isEmpty()) {
+                return;
+            }
+            ReplicaStatus s = status.get();
+            if (!s.recovering() && s.active() && s.lastDecided() > decidedAtRestart && s.regency() == front.get().regency()
+                    && s.behindBy() == 0) {
+                backAfterMs = System.currentTimeMillis() - startMs - restartAtMs;
+                back = s;
+                finishLine();
+                out.printf("r%d is back: %s%n", crashed, howItCameBack());
+                out.flush();
+            }
+        }
+
+        String howItCameBack() {
+            long chunks = back.counter(Counter.CHUNK_RECEIVED);
+            String transfer = back.counter(Counter.CHECKPOINT_INSTALLED) > 0
+                    ? "state transfer of a checkpoint (" + chunks + (chunks == 1 ? " chunk" : " chunks") + "), then "
+                    : "";
+            return "voting again after " + backAfterMs + " ms: " + transfer + back.counter(Counter.DECISIONS_LEARNED)
+                    + " decisions learned from its peers, now at instance " + (back.lastDecided() + 1);
         }
 
         /** The new leader has taken over once every live replica follows it and something new was decided. */
