@@ -51,9 +51,7 @@ final class ProcessCluster implements AutoCloseable {
 
     /**
      * Generates keys for n replicas and {@link #CLIENTS} clients into {@code directory}; with a
-     * {@code decisionLogMax}, the cluster file keeps that many decisions for catch-up (so a
-     * replica restarted empty can replay the whole run from its peers; there is no state
-     * transfer before durability).
+     * {@code decisionLogMax}, the cluster file keeps that many decisions for catch-up.
      */
     static ProcessCluster create(Path directory, int n, Integer f, Mode mode, String heap, List<String> replicaArgs,
                                  Integer decisionLogMax) throws Exception {
@@ -123,7 +121,7 @@ final class ProcessCluster implements AutoCloseable {
         command.addAll(replicaArgs);
         replicas[id] = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(directory.resolve("replica-" + id + ".log").toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("replica-" + id + ".log").toFile()))
                 .start();
     }
 
@@ -133,6 +131,42 @@ final class ProcessCluster implements AutoCloseable {
         if (process != null) {
             process.destroyForcibly().waitFor();
             replicas[id] = null;
+        }
+    }
+
+    /**
+     * The leader of the highest regency any replica's log reports installing (replica 0, which
+     * leads regency 0, before any leader change).
+     */
+    int currentLeader() throws IOException {
+        java.util.regex.Pattern installed = java.util.regex.Pattern.compile("regency (\\d+) installed, leader is now r(\\d+)");
+        int regency = 0;
+        int leader = 0;
+        for (int id = 0; id < replicas.length; id++) {
+            Path log = directory.resolve("replica-" + id + ".log");
+            if (!Files.exists(log)) {
+                continue;
+            }
+            java.util.regex.Matcher m = installed.matcher(Files.readString(log));
+            while (m.find()) {
+                if (Integer.parseInt(m.group(1)) > regency) {
+                    regency = Integer.parseInt(m.group(1));
+                    leader = Integer.parseInt(m.group(2));
+                }
+            }
+        }
+        return leader;
+    }
+
+    /** SIGSTOP (pause) or SIGCONT (resume): the replica keeps its memory but does nothing meanwhile. */
+    void signal(int id, String signal) throws Exception {
+        Process process = replicas[id];
+        if (process == null) {
+            throw new IllegalStateException("replica " + id + " is not running");
+        }
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
         }
     }
 

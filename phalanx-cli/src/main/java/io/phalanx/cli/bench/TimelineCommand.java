@@ -18,14 +18,20 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code phalanx bench timeline}: throughput in 1-second buckets over one run of a 4-replica
- * BFT cluster (separate JVMs, no-op service) while sporadic events happen — a follower is
- * killed (SIGKILL) and restarted, then the leader is killed — drawn as a chart with the events
- * marked, with the CSV behind it.
+ * BFT cluster (separate JVMs, no-op service) while sporadic events happen — a follower killed
+ * (SIGKILL) and restarted at once, a follower paused (SIGSTOP) and resumed, the leader killed and
+ * restarted at once, then the new leader killed for good — drawn as a chart with the events
+ * marked, with the CSV behind it. Each restarted replica starts empty and comes back by state
+ * transfer; the last event needs its vote.
  */
 @Command(name = "timeline", mixinStandardHelpOptions = true,
-        description = {"Throughput over time while replicas are killed and restarted; CSV and a PNG with the events.",
-                "A follower is killed at 25 %% of the run and restarted at 45 %% (empty: it replays the run's",
-                "decisions from its peers); the leader is killed at 65 %%.",
+        description = {"Throughput over time while replicas are killed, restarted and paused;",
+                "CSV and a PNG with the events.",
+                "At 15 %% of the run follower r3 is killed and restarted at once (empty:",
+                "it comes back by state transfer); at 30 %% follower r2 is paused",
+                "(SIGSTOP) until 45 %%; at 60 %% the leader is killed and restarted at",
+                "once; at 80 %% the new leader is killed for good, so the cluster",
+                "needs the restarted one's votes.",
                 "--quick: a 40 s run with 10 clients."})
 public final class TimelineCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "bench-out/timeline", description = "Output folder (default: ${DEFAULT-VALUE}).")
@@ -39,14 +45,14 @@ public final class TimelineCommand implements Callable<Integer> {
     @Option(names = "--heap", defaultValue = "512m", description = "Heap of each replica JVM (default: ${DEFAULT-VALUE}).")
     String heap;
 
-    /**
-     * Decisions kept for catch-up: enough for the whole run, so the follower restarted empty
-     * can replay everything from its peers (state transfer comes with durability).
-     */
-    private static final int DECISION_LOG_MAX = 200_000;
+    /** What happens to a replica process. */
+    private enum Action { KILL, KILL_AND_RESTART, PAUSE, RESUME }
+
+    /** Which replica an event hits: a fixed follower, or whoever leads when it happens. */
+    private static final int LEADER = -1;
 
     /** One sporadic event, at a second of the run. */
-    private record Event(int second, String label, int replica, boolean restart) {
+    private record Event(int second, String label, int replica, Action action) {
     }
 
     @Override
@@ -56,27 +62,41 @@ public final class TimelineCommand implements Callable<Integer> {
         Files.createDirectories(out);
         Path runDir = out.resolve("run");
         ProcessCluster.deleteQuietly(runDir);
-        List<Event> events = List.of(
-                new Event(seconds * 25 / 100, "follower r3 killed", 3, false),
-                new Event(seconds * 45 / 100, "r3 restarted", 3, true),
-                new Event(seconds * 65 / 100, "leader r0 killed", 0, false));
+        List<Event> planned = List.of(
+                new Event(seconds * 15 / 100, "follower r3 killed and restarted", 3, Action.KILL_AND_RESTART),
+                new Event(seconds * 30 / 100, "follower r2 paused", 2, Action.PAUSE),
+                new Event(seconds * 45 / 100, "r2 resumed", 2, Action.RESUME),
+                new Event(seconds * 60 / 100, "leader killed and restarted", LEADER, Action.KILL_AND_RESTART),
+                new Event(seconds * 80 / 100, "leader killed", LEADER, Action.KILL));
+        List<Event> events = new ArrayList<>();
         List<String> happened = new ArrayList<>();
         try (ProcessCluster cluster = ProcessCluster.create(runDir, 4, 1, Mode.BFT, heap, List.of("--service", "noop"),
-                DECISION_LOG_MAX)) {
+                null)) {
             cluster.startAll();
             LoadPhase phase = new LoadPhase("load", load, 0, seconds);
             Path loadDir = runDir.resolve(phase.name());
             Process generator = cluster.startLoad(runDir, 0, List.of(phase));
             long startNanos = awaitFirstSample(loadDir.resolve("samples.csv")) - 1_000_000_000L;
-            for (Event event : events) {
-                long at = startNanos + event.second() * 1_000_000_000L;
+            for (Event plannedEvent : planned) {
+                long at = startNanos + plannedEvent.second() * 1_000_000_000L;
                 while (System.nanoTime() < at) {
                     Thread.sleep(Math.min(200, Math.max(1, (at - System.nanoTime()) / 1_000_000)));
                 }
-                if (event.restart()) {
-                    cluster.start(event.replica());
-                } else {
-                    cluster.kill(event.replica());
+                Event event = plannedEvent;
+                if (event.replica() == LEADER) {
+                    int leader = cluster.currentLeader();
+                    event = new Event(event.second(), event.label().replace("leader", "leader r" + leader), leader,
+                            event.action());
+                }
+                events.add(event);
+                switch (event.action()) {
+                    case KILL -> cluster.kill(event.replica());
+                    case KILL_AND_RESTART -> {
+                        cluster.kill(event.replica());
+                        cluster.start(event.replica());
+                    }
+                    case PAUSE -> cluster.signal(event.replica(), "STOP");
+                    case RESUME -> cluster.signal(event.replica(), "CONT");
                 }
                 happened.add(event.second() + "," + event.label());
                 System.err.printf(Locale.ROOT, "[%3d s] %s%n", event.second(), event.label());

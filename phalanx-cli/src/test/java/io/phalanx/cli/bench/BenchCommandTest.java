@@ -65,23 +65,30 @@ class BenchCommandTest {
         CommandLine command = new CommandLine(new PhalanxCommand()).setOut(new java.io.PrintWriter(help));
         assertThat(command.execute("bench", "timeline", "--help")).isZero();
         // A bare '%' in a picocli description is a format specifier: the text then came out raw, with a warning.
-        assertThat(help.toString()).contains("killed at 25 % of the run and restarted at 45 % (empty")
-                .contains("the leader is killed at 65 %.").doesNotContain("%n");
+        assertThat(help.toString()).contains("At 15 % of the run follower r3 is killed and restarted at once")
+                .contains("once; at 80 % the new leader is killed for good").doesNotContain("%n");
     }
 
     @Test
     void timelineWritesTheSamplesTheEventsAndAChart(@TempDir Path out) throws Exception {
-        int exit = new CommandLine(new PhalanxCommand()).execute("bench", "timeline", "--duration", "14",
+        int exit = new CommandLine(new PhalanxCommand()).execute("bench", "timeline", "--duration", "30",
                 "--clients", "2", "--out", out.toString());
         assertThat(exit).isZero();
         CsvTable timeline = CsvTable.read(out.resolve("timeline.csv"));
-        assertThat(timeline.rowCount()).isEqualTo(14);
+        assertThat(timeline.rowCount()).isEqualTo(30);
         double total = 0;
         for (int row = 0; row < timeline.rowCount(); row++) {
             total += timeline.getDouble(row, "ops");
         }
         assertThat(total).isPositive();
-        assertThat(CsvTable.read(out.resolve("events.csv")).rowCount()).isEqualTo(3);
+        assertThat(CsvTable.read(out.resolve("events.csv")).rowCount()).isEqualTo(5);
+        // The leader killed for good at 80 % leaves r0, restarted at 60 %, as a needed voter:
+        // throughput after it shows r0 came back.
+        double after = 0;
+        for (int row = 25; row < timeline.rowCount(); row++) {
+            after += timeline.getDouble(row, "ops");
+        }
+        assertThat(after).as("operations in the last five seconds").isPositive();
         assertThat(ImageIO.read(out.resolve("timeline.png").toFile())).isNotNull();
     }
 }

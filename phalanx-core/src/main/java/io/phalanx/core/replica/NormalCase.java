@@ -159,7 +159,7 @@ final class NormalCase {
 
     /** Whether this replica, as leader, may open {@code consensusId}: within the pipeline, or a gap before a bound value. */
     private boolean mayPropose(long consensusId) {
-        return state.isLeader() && state.mayVoteIn(consensusId) && (consensusId <= state.lastDecided + state.config.pipelineMax() || beforeBound(consensusId));
+        return state.isLeader() && state.mayProposeIn(consensusId) && (consensusId <= state.lastDecided + state.config.pipelineMax() || beforeBound(consensusId));
     }
 
     /** True if the regency's SYNC bound a value for an instance after {@code consensusId}. */

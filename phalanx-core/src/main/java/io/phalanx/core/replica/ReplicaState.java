@@ -97,6 +97,11 @@ final class ReplicaState {
      */
     long voteFloor = -1;
     int voteFloorRegency = -1;
+    /**
+     * A replica that lost its memory may have led a regency up to this one and proposed in it:
+     * it proposes only in later regencies.
+     */
+    int proposeFloorRegency = -1;
     /** When this replica last decided (by vote or by proof). */
     long lastDecisionAtMs = Long.MIN_VALUE;
     /** Timestamp of the last decided batch; the next batch's may not be lower. */
@@ -156,9 +161,14 @@ final class ReplicaState {
         return active() && !recovering;
     }
 
-    /** True if this replica may propose or vote in {@code consensusId} in the installed regency. */
+    /** True if this replica may vote in {@code consensusId} in the installed regency. */
     boolean mayVoteIn(long consensusId) {
         return mayVote() && (consensusId > voteFloor || regency > voteFloorRegency);
+    }
+
+    /** True if this replica, as leader, may propose for {@code consensusId} in the installed regency. */
+    boolean mayProposeIn(long consensusId) {
+        return mayVoteIn(consensusId) && regency > proposeFloorRegency;
     }
 
     /** The request timeout after backoff for failed leader changes. */

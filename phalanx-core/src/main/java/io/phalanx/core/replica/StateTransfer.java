@@ -42,14 +42,12 @@ import java.util.TreeMap;
  * and, once peers that make a quorum with it reported, neither proposes, votes nor sends STOPDATA
  * until it has decided every instance any of them decided and installed the highest regency any
  * of them reached: it then knows the decided log and the running regency and takes part again.
- * In the instances still open then (up to the highest any of them voted in) it may have voted
- * before, so there it votes and proposes only in a regency above every one they reported; the
- * others decide those instances without it, or a leader change moves them to such a regency.
- * The bound is sound when the replica counts toward f until it has recovered: the quorum of
- * reports, which includes it, and the quorum behind any vote it cast share f+1 members, so at
- * least one correct replica other than itself reports that vote's instance and regency. Counting
- * itself keeps a restart possible while another replica is down (docs/PROTOCOL.md, "Restarts
- * and recovery"). In a new cluster nothing is decided or voted yet, and it recovers at once.
+ * In the instances still open then (up to the highest any of them voted in) it votes only in a
+ * regency above every one they reported, and it proposes only in such a regency (it may have led
+ * one of theirs). It counts toward f until it has recovered; docs/PROTOCOL.md, "Restarts and
+ * recovery", says why these bounds hold and what they leave to the fault budget. Counting itself
+ * in the quorum of reports keeps a restart possible while another replica is down. In a new
+ * cluster nothing is decided or voted yet, and it recovers at once.
  */
 final class StateTransfer {
     /** Checkpoints kept to serve: the latest, and the one before for transfers still under way. */
@@ -199,6 +197,9 @@ final class StateTransfer {
         if (voted > decided) {
             state.voteFloor = voted;
             state.voteFloorRegency = regency;
+        }
+        if (voted >= 0) {
+            state.proposeFloorRegency = regency; // it may have led one of them before
         }
         if (decided > state.lastDecided) {
             state.noteAhead(mostAdvanced(), decided);

@@ -107,7 +107,7 @@ class StateTransferTest {
     }
 
     @Test
-    void aRestartedLeaderDoesNotProposeAgainWhereItsPeersVotedBeforeTheRestart() {
+    void aRestartedLeaderNeverProposesAgainInTheRegencyItLedAndIsReplaced() {
         Cluster cluster = cluster(Mode.BFT, 4, 1);
         decide(cluster, 6);
         // The leader proposed instance 6 and its peers voted; it restarts before anything is decided.
@@ -117,15 +117,18 @@ class StateTransferTest {
         cluster.lost = m -> false;
         cluster.restart(0);
         int restartedAt = cluster.sent.size();
-        cluster.runFor(3_000);
+        cluster.clientSends(Cluster.request(1, ++sequence));
+        cluster.runFor(10_000); // the others' request timers replace it
 
         assertThat(cluster.sentWhileRecovering).isEmpty();
         assertThat(cluster.sent.subList(restartedAt, cluster.sent.size()))
                 .noneMatch(m -> m.from() == 0 && m.message() instanceof io.phalanx.core.message.Propose p
-                        && p.consensusId() <= 6);
+                        && p.epoch() == 0);
+        assertThat(cluster.cores.get(1).regency()).isGreaterThan(0);
         decide(cluster, 4);
         assertSameState(cluster, 0, 1);
-        assertThat(cluster.cores.get(0).lastDecided()).isEqualTo(10);
+        assertThat(cluster.cores.get(0).regency()).isEqualTo(cluster.cores.get(1).regency());
+        assertThat(cluster.services.get(0).executed).hasSize(12);
     }
 
     @Test
