@@ -14,6 +14,7 @@ import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Propose;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
@@ -50,6 +51,7 @@ public final class MessageCodec {
     private static final byte TAG_SYNC = 9;
     private static final byte TAG_DECISION_FETCH = 10;
     private static final byte TAG_DECISION_PUSH = 11;
+    private static final byte TAG_REFUSAL = 12;
 
     /** Smallest possible encoded request: fixed fields plus an empty operation. */
     private static final int REQUEST_BYTES_MIN = 8 + 8 + 1 + 8 + 4 + 4;
@@ -198,6 +200,12 @@ public final class MessageCodec {
             out.i32(r.regency());
             out.bytes(r.result());
             out.u8(r.digestOnly() ? 1 : 0);
+        } else if (message instanceof Refusal r) {
+            out.u8(TAG_REFUSAL);
+            out.i32(r.sender());
+            out.i64(r.clientId());
+            out.i64(r.sequence());
+            out.u8(r.reason().ordinal());
         } else if (message instanceof Propose p) {
             out.u8(TAG_PROPOSE);
             out.i32(p.sender());
@@ -262,6 +270,7 @@ public final class MessageCodec {
             case TAG_SYNC -> readSync(in);
             case TAG_DECISION_FETCH -> new DecisionFetch(in.i32(), in.i64());
             case TAG_DECISION_PUSH -> readDecisionPush(in);
+            case TAG_REFUSAL -> new Refusal(in.i32(), in.i64(), in.i64(), readReason(in));
             default -> throw new CodecException("unknown message type tag " + tag);
         };
     }
@@ -429,6 +438,15 @@ public final class MessageCodec {
 
     private static byte kindByte(RequestKind kind) {
         return (byte) kind.ordinal();
+    }
+
+    private static Refusal.Reason readReason(Reader in) throws CodecException {
+        int b = in.u8();
+        Refusal.Reason[] reasons = Refusal.Reason.values();
+        if (b >= reasons.length) {
+            throw new CodecException("unknown refusal reason " + b);
+        }
+        return reasons[b];
     }
 
     private static RequestKind readKind(Reader in) throws CodecException {

@@ -1,6 +1,7 @@
 package io.phalanx.core.replica;
 
 import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
 
@@ -9,7 +10,9 @@ import java.util.List;
 /**
  * What the driver must do after a step, in this order: hand {@code decisions} to the execution
  * layer (in order; they are consecutive), send {@code sends}, answer {@code unordered} read-only
- * requests from current state, and resend cached replies for {@code replyResends}.
+ * requests from current state, resend cached replies for {@code replyResends}, and send each of
+ * {@code refusals} to its client unless a reply to the refused request is still cached, which is
+ * sent instead (a request of a superseded session may have run before the newer session began).
  *
  * <p>{@code wakeAtMs} is when the core next wants an {@link Input.Tick} ({@link #NEVER} when no
  * timer runs). Ticks are idempotent and may come early: a driver keeps the earliest wake time
@@ -20,7 +23,7 @@ import java.util.List;
  * leaves, as in etcd raft's {@code Ready}.)
  */
 public record Output(List<Send> sends, List<Decision> decisions, List<Request> unordered,
-                     List<RequestId> replyResends, long wakeAtMs) {
+                     List<RequestId> replyResends, List<Refusal> refusals, long wakeAtMs) {
     /** No tick wanted. */
     public static final long NEVER = Long.MAX_VALUE;
 
@@ -29,10 +32,11 @@ public record Output(List<Send> sends, List<Decision> decisions, List<Request> u
         decisions = List.copyOf(decisions);
         unordered = List.copyOf(unordered);
         replyResends = List.copyOf(replyResends);
+        refusals = List.copyOf(refusals);
     }
 
     /** True if the driver has nothing to do but (maybe) schedule a tick. */
     public boolean isEmpty() {
-        return sends.isEmpty() && decisions.isEmpty() && unordered.isEmpty() && replyResends.isEmpty();
+        return sends.isEmpty() && decisions.isEmpty() && unordered.isEmpty() && replyResends.isEmpty() && refusals.isEmpty();
     }
 }

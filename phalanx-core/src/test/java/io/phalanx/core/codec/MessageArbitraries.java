@@ -10,6 +10,7 @@ import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Forward;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Propose;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
@@ -45,7 +46,7 @@ final class MessageArbitraries {
     static final int PROPOSE_FIXED_BYTES = 4 + 8 + 4;
     /** Every type tag the codec knows. */
     static final int TAG_MIN = 1;
-    static final int TAG_MAX = 11;
+    static final int TAG_MAX = 12;
 
     private MessageArbitraries() {
     }
@@ -102,6 +103,14 @@ final class MessageArbitraries {
                 Arbitraries.integers(),
                 bytes(64),
                 Arbitraries.of(false, true)).as(Reply::new);
+    }
+
+    static Arbitrary<Refusal> refusals() {
+        return Combinators.combine(
+                Arbitraries.integers(),
+                Arbitraries.longs(),
+                Arbitraries.longs(),
+                Arbitraries.of(Refusal.Reason.class)).as(Refusal::new);
     }
 
     static Arbitrary<Batch> batches() {
@@ -213,10 +222,10 @@ final class MessageArbitraries {
     /** Every message type, with equal weight. */
     static Arbitrary<Message> messages() {
         return Arbitraries.oneOf(requests(), replies(), proposes(), writes(), accepts(), forwards(), stops(),
-                stopDatas(), syncs(), decisionFetches(), decisionPushes());
+                stopDatas(), syncs(), decisionFetches(), decisionPushes(), refusals());
     }
 
-    /** Messages whose encoding holds at least one length or count prefix: all but WRITE and DECISION_FETCH. */
+    /** Messages whose encoding holds at least one length or count prefix: all but WRITE, DECISION_FETCH and REFUSAL. */
     static Arbitrary<Message> messagesWithLengthFields() {
         return Arbitraries.oneOf(requests(), replies(), proposes(), accepts(), forwards(), stops(),
                 stopDatas(), syncs(), decisionPushes());
@@ -235,7 +244,7 @@ final class MessageArbitraries {
     /** The message types without a signature field of their own. */
     static Arbitrary<Message> unsignedMessages() {
         return Arbitraries.oneOf(replies(), proposes(), forwards(), stops(), syncs(), decisionFetches(),
-                decisionPushes());
+                decisionPushes(), refusals());
     }
 
     // ---- the layout, written out independently of the codec ---------------------------------
@@ -370,6 +379,8 @@ final class MessageArbitraries {
             l.fixed(4); // sender
             l.count();
             p.decisions().forEach(l::decision);
+        } else if (message instanceof Refusal) {
+            l.fixed(4 + 8 + 8 + 1); // sender, clientId, sequence, reason
         } else {
             throw new AssertionError("unknown message " + message);
         }
