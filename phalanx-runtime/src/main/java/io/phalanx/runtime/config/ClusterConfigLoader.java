@@ -31,7 +31,7 @@ public final class ClusterConfigLoader {
     private static final Set<String> REPLICA_KEYS = Set.of("id", "host", "port", "clientPort", "certificate");
     private static final Set<String> CLIENT_KEYS = Set.of("id", "certificate");
     private static final Set<String> TIMEOUT_KEYS = Set.of("requestMs", "connectMs", "handshakeMs",
-            "reconnectInitialMs", "reconnectMaxMs");
+            "reconnectInitialMs", "reconnectMaxMs", "frameIncompleteMs");
     private static final Set<String> BATCH_KEYS = Set.of("requestsMax", "bytesMax", "pipelineMax");
     /** Largest {@code batch.pipelineMax}: the core's window of instances it buffers votes for. */
     static final int PIPELINE_MAX_LIMIT = io.phalanx.core.replica.ReplicaConfig.INSTANCE_WINDOW_DEFAULT;
@@ -138,7 +138,8 @@ public final class ClusterConfigLoader {
                 node.optionalLong("connectMs", d.connectMs(), 1, Integer.MAX_VALUE),
                 node.optionalLong("handshakeMs", d.handshakeMs(), 1, Long.MAX_VALUE),
                 node.optionalLong("reconnectInitialMs", d.reconnectInitialMs(), 1, Long.MAX_VALUE),
-                node.optionalLong("reconnectMaxMs", d.reconnectMaxMs(), 1, Long.MAX_VALUE));
+                node.optionalLong("reconnectMaxMs", d.reconnectMaxMs(), 1, Long.MAX_VALUE),
+                node.optionalLong("frameIncompleteMs", d.frameIncompleteMs(), 1, Long.MAX_VALUE));
     }
 
     private static BatchLimits batch(YamlNode node) throws ConfigException {
