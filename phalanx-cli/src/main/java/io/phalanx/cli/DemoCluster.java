@@ -63,7 +63,7 @@ final class DemoCluster implements AutoCloseable {
             Timeouts t = generated.timeouts();
             ClusterSection section = new ClusterSection(0, generated.cluster().mode(), generated.cluster().f(), signatures);
             ClusterConfig config = new ClusterConfig(section, entries, generated.clients(),
-                    new Timeouts(requestTimeoutMs, t.connectMs(), t.handshakeMs(), 50, 1000), generated.batch(),
+                    new Timeouts(requestTimeoutMs, t.connectMs(), t.handshakeMs(), 50, 1000, t.frameIncompleteMs()), generated.batch(),
                     generated.limits()).validate();
             return new DemoCluster(directory, config);
         } catch (IOException | ConfigException | RuntimeException e) {

@@ -3,6 +3,8 @@ package io.phalanx.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.PrintWriter;
+
 /** The {@code phalanx} command: one entry point, one subcommand per job. */
 @Command(name = "phalanx", mixinStandardHelpOptions = true, version = "phalanx 0.1.0",
         description = "Byzantine fault-tolerant state machine replication.",
@@ -19,6 +21,24 @@ public final class PhalanxCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new PhalanxCommand()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line, set to report a bad argument or config file with its message and a hint
+     * to use --help: the full usage text would bury the one line that says what is wrong.
+     */
+    public static CommandLine commandLine() {
+        return new CommandLine(new PhalanxCommand()).setParameterExceptionHandler(PhalanxCommand::reportBadParameter);
+    }
+
+    private static int reportBadParameter(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        PrintWriter err = command.getErr();
+        err.println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help' for usage.");
+        err.flush();
+        return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 }

@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** `phalanx client` one-shot operations and shell against four replicas started from a keygen directory. */
 class ClientCommandTest {
     private static int run(StringWriter out, String... args) {
-        CommandLine command = new CommandLine(new PhalanxCommand());
+        CommandLine command = PhalanxCommand.commandLine();
         command.setOut(new PrintWriter(out));
         command.setErr(new PrintWriter(out));
         return command.execute(args);

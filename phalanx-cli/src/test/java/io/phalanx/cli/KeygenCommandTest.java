@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class KeygenCommandTest {
     private static int run(StringWriter out, StringWriter err, String... args) {
-        CommandLine command = new CommandLine(new PhalanxCommand());
+        CommandLine command = PhalanxCommand.commandLine();
         command.setOut(new PrintWriter(out));
         command.setErr(new PrintWriter(err));
         return command.execute(args);

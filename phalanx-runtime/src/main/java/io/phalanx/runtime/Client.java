@@ -7,6 +7,7 @@ import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Message;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Reply;
 import io.phalanx.runtime.config.ClientEntry;
 import io.phalanx.runtime.config.ClusterConfig;
@@ -151,6 +152,8 @@ public final class Client implements AutoCloseable {
                 }
                 if (message instanceof Reply reply) {
                     loop.onReply(replicaId, reply);
+                } else if (message instanceof Refusal refusal) {
+                    loop.onRefusal(replicaId, refusal);
                 } else {
                     undecodable.incrementAndGet();
                 }

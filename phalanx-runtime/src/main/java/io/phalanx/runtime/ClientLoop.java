@@ -6,6 +6,7 @@ import io.phalanx.core.client.ClientOutput;
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import org.slf4j.Logger;
@@ -159,6 +160,15 @@ final class ClientLoop {
         onLoop(() -> {
             if (running) {
                 apply(core.onReply(clock.millis(), from, reply));
+            }
+        });
+    }
+
+    /** On the client's network thread: a decoded refusal. */
+    void onRefusal(int from, Refusal refusal) {
+        onLoop(() -> {
+            if (running) {
+                apply(core.onRefusal(from, refusal));
             }
         });
     }
@@ -344,6 +354,25 @@ final class ClientLoop {
                 + callTimeoutMs + " ms" + (call.readOnly ? "" : "; the operation may still take effect later")));
     }
 
+    /** The error a call refused by a quorum of replicas ends with: what happened to its session, and what to do. */
+    private PhalanxException refused(ClientOutput.Failure failure) {
+        long clientId = failure.refusedRequest().clientId();
+        long session = failure.refusedRequest().sequence() >>> 32;
+        long number = failure.refusedRequest().sequence() & 0xffff_ffffL;
+        String what = switch (failure.reason()) {
+            case SESSION_SUPERSEDED -> "session " + session + " of client id " + clientId
+                    + " was superseded by a newer session of the same client id (another client process with this"
+                    + " identity, or one built with a higher session); the replicas no longer execute requests of"
+                    + " session " + session + " (this one may have run before the newer session began). Start a"
+                    + " client with a session above the newer one";
+            case SESSION_UNKNOWN -> "a quorum of replicas do not know session " + session + " of client id " + clientId
+                    + " (they restarted without their state?) and refused its request " + number
+                    + ": a session they do not know is admitted only from its first requests. Start a new client"
+                    + " (a new session)";
+        };
+        return new PhalanxException(name + ": " + what);
+    }
+
     private void apply(ClientOutput output) {
         for (ClientOutput.Transmission transmission : output.transmissions()) {
             Call call = inCore.get(transmission.operationId());
@@ -380,6 +409,14 @@ final class ClientLoop {
                     // starts the next call has it taken in at once (see submit).
                     call.future.complete(completion.result());
                 }
+            }
+        }
+        for (ClientOutput.Failure failure : output.failures()) {
+            Call call = inCore.remove(failure.operationId());
+            if (call != null) {
+                admitted.decrementAndGet();
+                freed = true;
+                call.future.completeExceptionally(refused(failure));
             }
         }
         if (freed && !waiting.isEmpty()) {

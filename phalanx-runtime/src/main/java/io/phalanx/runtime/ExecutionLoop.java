@@ -4,6 +4,8 @@ import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.Message;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
@@ -14,6 +16,7 @@ import io.phalanx.core.replica.ServiceExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +25,7 @@ import java.util.function.Consumer;
 
 /**
  * A replica's execution thread: the only thread that touches the {@link ServiceExecutor} (and
- * so the service). Ordered decisions, read-only queries and reply resends all arrive through one
+ * so the service). Ordered decisions, read-only queries, reply resends and refusals all arrive through one
  * bounded queue in the order the protocol thread produced them, so a query sees every decision
  * of the steps before it and never races with execution.
  *
@@ -48,7 +51,8 @@ final class ExecutionLoop implements Runnable {
     private record Query(Request request) implements Task {
     }
 
-    private record Resend(RequestId id) implements Task {
+    /** Resend the cached reply to {@code id}; if none is cached, send {@code orElse} (when not null). */
+    private record Resend(RequestId id, Refusal orElse) implements Task {
     }
 
     private record Stop() implements Task {
@@ -110,7 +114,15 @@ final class ExecutionLoop implements Runnable {
     }
 
     void submitResend(RequestId id) {
-        offer(new Resend(id));
+        offer(new Resend(id, null));
+    }
+
+    /**
+     * Sends {@code refusal} to its client, unless a reply to the refused request is still cached:
+     * that reply is sent instead (a request of a superseded session may have run before it was).
+     */
+    void submitRefusal(Refusal refusal) {
+        offer(new Resend(refusal.requestId(), refusal));
     }
 
     private void offer(Task task) {
@@ -178,7 +190,12 @@ final class ExecutionLoop implements Runnable {
         } else if (task instanceof Query q) {
             send(replyPolicy.shape(executor.query(q.request())));
         } else if (task instanceof Resend r) { // a retransmission is answered in full
-            executor.cachedReply(r.id()).ifPresent(this::send);
+            Optional<Reply> cached = executor.cachedReply(r.id());
+            if (cached.isPresent()) {
+                send(cached.get());
+            } else if (r.orElse() != null) {
+                send(r.orElse().clientId(), r.orElse());
+            }
         }
     }
 
@@ -193,13 +210,17 @@ final class ExecutionLoop implements Runnable {
     }
 
     private void send(Reply reply) {
+        send(reply.clientId(), reply);
+    }
+
+    private void send(long clientId, Message message) {
         byte[] frame;
         try {
-            frame = codec.encode(reply);
+            frame = codec.encode(message);
         } catch (CodecException e) {
-            log.warn("{}: reply to {} not sent: {}", name, reply.requestId(), e.getMessage());
+            log.warn("{}: {} to client {} not sent: {}", name, message.getClass().getSimpleName(), clientId, e.getMessage());
             return;
         }
-        replies.send(reply.clientId(), frame); // a drop is counted by the transport; the client retries
+        replies.send(clientId, frame); // a drop is counted by the transport; the client retries
     }
 }

@@ -212,6 +212,7 @@ final class ProtocolLoop {
         for (RequestId id : output.replyResends()) {
             execution.submitResend(id);
         }
+        output.refusals().forEach(execution::submitRefusal);
         if (output.wakeAtMs() == Output.NEVER) {
             wakeAtMs = Output.NEVER;
         } else if (output.wakeAtMs() < wakeAtMs) {

@@ -9,16 +9,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * 4th, 8th, ... occurrence, so a hostile peer sending garbage in a loop is visible in the log
  * without being able to flood it. The exact number is always in the counter.
  */
-final class RateLimitedWarning {
+public final class RateLimitedWarning {
     private final Logger log;
     private final AtomicLong count = new AtomicLong();
 
-    RateLimitedWarning(Logger log) {
+    public RateLimitedWarning(Logger log) {
         this.log = log;
     }
 
     /** Counts one occurrence; logs {@code format} (SLF4J style) with the running count appended. */
-    void record(String format, Object... arguments) {
+    public void record(String format, Object... arguments) {
         long n = count.incrementAndGet();
         if (Long.bitCount(n) == 1) {
             Object[] withCount = java.util.Arrays.copyOf(arguments, arguments.length + 1);
@@ -27,7 +27,7 @@ final class RateLimitedWarning {
         }
     }
 
-    long count() {
+    public long count() {
         return count.get();
     }
 }

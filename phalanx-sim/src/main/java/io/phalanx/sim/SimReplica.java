@@ -170,6 +170,10 @@ final class SimReplica {
         }
         output.replyResends().forEach(requestId -> executor.cachedReply(requestId)
                 .ifPresent(reply -> outbox.send(SimClient.address(reply.clientId()), reply)));
+        // A refusal is answered from the reply cache when it can be, as the runtime does. Simulated
+        // clients run one session each and do not act on refusals, so the refusal itself is not sent.
+        output.refusals().forEach(refusal -> executor.cachedReply(refusal.requestId())
+                .ifPresent(reply -> outbox.send(SimClient.address(reply.clientId()), reply)));
     }
 
     private void execute(Decision decision) {

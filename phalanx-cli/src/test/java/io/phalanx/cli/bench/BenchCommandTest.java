@@ -21,7 +21,7 @@ class BenchCommandTest {
 
     @Test
     void throughputOnATinyMatrixWritesCsvAndChartsAndWarmsUpEachClusterOnce(@TempDir Path out) throws Exception {
-        int exit = new CommandLine(new PhalanxCommand()).execute("bench", "throughput", "--configs", "bft4",
+        int exit = PhalanxCommand.commandLine().execute("bench", "throughput", "--configs", "bft4",
                 "--sizes", "0/0", "--clients", "1,2", "--warmup", "2", "--rewarmup", "1", "--duration", "3",
                 "--out", out.toString());
         assertThat(exit).isZero();
@@ -62,7 +62,7 @@ class BenchCommandTest {
     @Test
     void timelineHelpPrintsItsPercentages() {
         java.io.StringWriter help = new java.io.StringWriter();
-        CommandLine command = new CommandLine(new PhalanxCommand()).setOut(new java.io.PrintWriter(help));
+        CommandLine command = PhalanxCommand.commandLine().setOut(new java.io.PrintWriter(help));
         assertThat(command.execute("bench", "timeline", "--help")).isZero();
         // A bare '%' in a picocli description is a format specifier: the text then came out raw, with a warning.
         assertThat(help.toString()).contains("At 15 % of the run follower r3 is killed and restarted at once")
@@ -71,7 +71,7 @@ class BenchCommandTest {
 
     @Test
     void timelineWritesTheSamplesTheEventsAndAChart(@TempDir Path out) throws Exception {
-        int exit = new CommandLine(new PhalanxCommand()).execute("bench", "timeline", "--duration", "30",
+        int exit = PhalanxCommand.commandLine().execute("bench", "timeline", "--duration", "30",
                 "--clients", "2", "--out", out.toString());
         assertThat(exit).isZero();
         CsvTable timeline = CsvTable.read(out.resolve("timeline.csv"));

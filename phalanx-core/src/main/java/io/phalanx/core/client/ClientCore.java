@@ -6,6 +6,7 @@ import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.crypto.Digests;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Digest;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
@@ -168,6 +169,45 @@ public final class ClientCore {
     }
 
     /**
+     * Processes a refusal that arrived on the link authenticated as replica {@code from}. A
+     * replica refuses a request of a session that a newer session of this client id ended, or
+     * of a session it does not know past the session's first window (it lost its state): it
+     * will not order it, now or later, and neither will any replica in the same state. The
+     * operation fails once a quorum of replicas refused it for the same reason, the evidence a
+     * result needs too, so no minority (faulty or lagging) can fail a call the others would
+     * complete. A refusal from the replica a request went to alone (the leader) sends it to
+     * every replica at once, so the quorum forms in a round trip instead of a retransmission timeout.
+     */
+    public ClientOutput onRefusal(int from, Refusal refusal) {
+        Long operationId = operationByRequest.get(refusal.requestId());
+        if (refusal.sender() != from || !view.contains(from) || refusal.clientId() != clientId || operationId == null) {
+            ignoredReplies++;
+            return ClientOutput.EMPTY;
+        }
+        Operation op = operations.get(operationId);
+        if (op.refusals.putIfAbsent(from, refusal.reason()) != null) {
+            ignoredReplies++;
+            return ClientOutput.EMPTY;
+        }
+        Set<Integer> refusers = new HashSet<>();
+        op.refusals.forEach((replica, reason) -> {
+            if (reason == refusal.reason()) {
+                refusers.add(replica);
+            }
+        });
+        if (quorums.isQuorum(refusers)) {
+            operations.remove(op.id);
+            operationByRequest.remove(op.request.id());
+            return new ClientOutput(List.of(), List.of(), List.of(),
+                    List.of(new ClientOutput.Failure(op.id, op.request.id(), refusal.reason())));
+        }
+        if (!op.sentToAll) {
+            return new ClientOutput(List.of(broadcast(op)), List.of(), List.of());
+        }
+        return ClientOutput.EMPTY;
+    }
+
+    /**
      * Gives up on an operation (its caller timed out): it stops being retransmitted and frees
      * its place. An ordered request already sent may still be executed by the replicas.
      * Returns false if the operation was not outstanding.
@@ -256,7 +296,7 @@ public final class ClientCore {
         return operations.size();
     }
 
-    /** Replies dropped: unknown request, wrong sender, or a replica's second answer. */
+    /** Replies and refusals dropped: unknown request, wrong sender, or a replica's second answer. */
     public long ignoredReplies() {
         return ignoredReplies;
     }
@@ -270,6 +310,7 @@ public final class ClientCore {
         op.request = signer == Signer.NONE ? unsigned
                 : unsigned.withSignature(signer.sign(MessageCodec.signedBytes(unsigned)));
         op.replies.clear();
+        op.refusals.clear();
         op.fullResults.clear();
         op.askedForFullCopy = false;
         op.attempt++;
@@ -338,6 +379,8 @@ public final class ClientCore {
         final Bytes operation;
         /** Per replica, its first answer. */
         final Map<Integer, Answer> replies = new HashMap<>();
+        /** Per replica, why it refused the current request, if it did. */
+        final Map<Integer, Refusal.Reason> refusals = new HashMap<>();
         /** Full results received, by digest. */
         final Map<Digest, Bytes> fullResults = new HashMap<>();
         Request request;

@@ -19,6 +19,7 @@ import io.phalanx.core.message.ChunkFetch;
 import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Propose;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
@@ -59,6 +60,7 @@ public final class MessageCodec {
     private static final byte TAG_STATE_REPORT = 13;
     private static final byte TAG_CHUNK_FETCH = 14;
     private static final byte TAG_CHUNK = 15;
+    private static final byte TAG_REFUSAL = 16;
 
     /** Smallest possible encoded request: fixed fields plus an empty operation. */
     private static final int REQUEST_BYTES_MIN = 8 + 8 + 1 + 8 + 4 + 4;
@@ -262,6 +264,12 @@ public final class MessageCodec {
             out.i32(r.regency());
             out.bytes(r.result());
             out.u8(r.digestOnly() ? 1 : 0);
+        } else if (message instanceof Refusal r) {
+            out.u8(TAG_REFUSAL);
+            out.i32(r.sender());
+            out.i64(r.clientId());
+            out.i64(r.sequence());
+            out.u8(r.reason().ordinal());
         } else if (message instanceof Propose p) {
             out.u8(TAG_PROPOSE);
             out.i32(p.sender());
@@ -356,6 +364,7 @@ public final class MessageCodec {
                     readList(in, Digest.LENGTH, MessageCodec::readDigest), readAccepts(in));
             case TAG_CHUNK_FETCH -> new ChunkFetch(in.i32(), in.i64(), in.i32());
             case TAG_CHUNK -> new Chunk(in.i32(), in.i64(), in.i32(), in.bytes());
+            case TAG_REFUSAL -> new Refusal(in.i32(), in.i64(), in.i64(), readReason(in));
             default -> throw new CodecException("unknown message type tag " + tag);
         };
     }
@@ -523,6 +532,15 @@ public final class MessageCodec {
 
     private static byte kindByte(RequestKind kind) {
         return (byte) kind.ordinal();
+    }
+
+    private static Refusal.Reason readReason(Reader in) throws CodecException {
+        int b = in.u8();
+        Refusal.Reason[] reasons = Refusal.Reason.values();
+        if (b >= reasons.length) {
+            throw new CodecException("unknown refusal reason " + b);
+        }
+        return reasons[b];
     }
 
     private static RequestKind readKind(Reader in) throws CodecException {

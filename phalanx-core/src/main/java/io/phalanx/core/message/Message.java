@@ -5,5 +5,5 @@ package io.phalanx.core.message;
  * handler can switch over it exhaustively: adding a message type fails compilation wherever it
  * is not yet handled.
  */
-public sealed interface Message permits Request, Reply, ReplicaMessage {
+public sealed interface Message permits Request, Reply, Refusal, ReplicaMessage {
 }

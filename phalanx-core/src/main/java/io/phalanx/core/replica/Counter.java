@@ -31,6 +31,8 @@ public enum Counter {
     DUPLICATE_REQUEST,
     /** A retransmission of a request already decided; the cached reply is resent. */
     REPLY_RESENT,
+    /** A client request refused with a {@code Refusal}: its session was superseded or is unknown here. */
+    REQUEST_REFUSED,
     /** Instances decided. */
     DECIDED,
     /** Proposals this replica made as leader. */

@@ -2,6 +2,7 @@ package io.phalanx.core.replica;
 
 import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
@@ -17,6 +18,7 @@ final class Effects {
     private final List<Decision> decisions = new ArrayList<>();
     private final List<Request> unordered = new ArrayList<>();
     private final List<RequestId> replyResends = new ArrayList<>();
+    private final List<Refusal> refusals = new ArrayList<>();
 
     void send(int to, ReplicaMessage message) {
         sends.add(new Send(to, message));
@@ -42,7 +44,11 @@ final class Effects {
         replyResends.add(id);
     }
 
+    void refuse(Refusal refusal) {
+        refusals.add(refusal);
+    }
+
     Output build(long wakeAtMs) {
-        return new Output(Optional.ofNullable(restore), sends, decisions, unordered, replyResends, wakeAtMs);
+        return new Output(Optional.ofNullable(restore), sends, decisions, unordered, replyResends, refusals, wakeAtMs);
     }
 }

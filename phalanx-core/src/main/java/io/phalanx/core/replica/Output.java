@@ -2,6 +2,7 @@ package io.phalanx.core.replica;
 
 import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
 
@@ -13,8 +14,10 @@ import java.util.Optional;
  * What the driver must do after a step, in this order: if {@code restore} is present, replace
  * the execution layer's state with that checkpoint (state transfer installed it; the decisions
  * that follow continue from it); hand {@code decisions} to the execution layer (in order; they
- * are consecutive), send {@code sends}, answer {@code unordered} read-only
- * requests from current state, and resend cached replies for {@code replyResends}.
+ * are consecutive), send {@code sends}, answer {@code unordered} read-only requests from
+ * current state, resend cached replies for {@code replyResends}, and send each of
+ * {@code refusals} to its client unless a reply to the refused request is still cached, which is
+ * sent instead (a request of a superseded session may have run before the newer session began).
  *
  * <p>{@code wakeAtMs} is when the core next wants an {@link Input.Tick} ({@link #NEVER} when no
  * timer runs). Ticks are idempotent and may come early: a driver keeps the earliest wake time
@@ -25,7 +28,7 @@ import java.util.Optional;
  * leaves, as in etcd raft's {@code Ready}.)
  */
 public record Output(Optional<Checkpoint> restore, List<Send> sends, List<Decision> decisions,
-                     List<Request> unordered, List<RequestId> replyResends, long wakeAtMs) {
+                     List<Request> unordered, List<RequestId> replyResends, List<Refusal> refusals, long wakeAtMs) {
     /** No tick wanted. */
     public static final long NEVER = Long.MAX_VALUE;
 
@@ -35,10 +38,12 @@ public record Output(Optional<Checkpoint> restore, List<Send> sends, List<Decisi
         decisions = List.copyOf(decisions);
         unordered = List.copyOf(unordered);
         replyResends = List.copyOf(replyResends);
+        refusals = List.copyOf(refusals);
     }
 
     /** True if the driver has nothing to do but (maybe) schedule a tick. */
     public boolean isEmpty() {
-        return restore.isEmpty() && sends.isEmpty() && decisions.isEmpty() && unordered.isEmpty() && replyResends.isEmpty();
+        return restore.isEmpty() && sends.isEmpty() && decisions.isEmpty() && unordered.isEmpty() && replyResends.isEmpty()
+                && refusals.isEmpty();
     }
 }

@@ -1,6 +1,7 @@
 package io.phalanx.core.replica;
 
 import io.phalanx.core.message.Forward;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
 
@@ -40,6 +41,12 @@ final class RequestAdmission {
             }
             return;
         }
+        Refusal.Reason refused = sessionRefusal(request);
+        if (refused != null) {
+            state.counters.increment(Counter.REQUEST_REFUSED);
+            effects.refuse(new Refusal(state.id, request.clientId(), request.sequence(), refused));
+            return;
+        }
         if (state.isDecided(request.clientId(), request.sequence())) {
             state.counters.increment(Counter.REPLY_RESENT);
             effects.resendReply(request.id());
@@ -52,6 +59,26 @@ final class RequestAdmission {
             }
             normalCase.progress(effects);
         }
+    }
+
+    /**
+     * Why the client's sessions rule {@code request} out, or null if they do not. A request of a
+     * session that a newer one ended, or of a session this replica does not know past its first
+     * window (see {@link SequenceWindow}), is never ordered; the client gets a {@link Refusal}
+     * (the driver sends a still-cached reply instead, if there is one), so it can fail the call
+     * with the reason rather than retransmit into silence until its call times out. The answer
+     * is local to this replica, like a reply from its cache; the client acts on a quorum of them.
+     */
+    private Refusal.Reason sessionRefusal(Request request) {
+        SequenceWindow window = state.decidedByClient.get(request.clientId());
+        if (window == null) {
+            return SequenceWindow.admitsFirst(request.sequence(), state.config.clientWindowMax())
+                    ? null : Refusal.Reason.SESSION_UNKNOWN;
+        }
+        if (window.isSuperseded(request.sequence())) {
+            return Refusal.Reason.SESSION_SUPERSEDED;
+        }
+        return window.isUnknownSession(request.sequence()) ? Refusal.Reason.SESSION_UNKNOWN : null;
     }
 
     /** A request relayed by a replica; returns true if it was new here and queued. */

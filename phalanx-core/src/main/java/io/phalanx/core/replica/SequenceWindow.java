@@ -16,6 +16,12 @@ import java.util.TreeSet;
  * session and numbers from 1 in it. Numbers of a newer session are never done and are admitted
  * from the session's start; the first one marked done starts the new session, and every number
  * of older sessions then counts as done (that process is gone; its requests must not run now).
+ *
+ * <p>A session this replica has not seen begin is admitted only from its first window: a
+ * replica that lost its state (restarted without durable storage) cannot tell which later
+ * numbers already ran, so admitting them could run one twice, or count numbers below them as
+ * done that never ran. Requests refused for either session rule are answered with a
+ * {@code Refusal} (see {@code RequestAdmission}), never with silence.
  */
 final class SequenceWindow {
     private final int windowMax;
@@ -37,6 +43,22 @@ final class SequenceWindow {
             return session < sessionOf(low);
         }
         return sequence <= low || doneAboveLow.contains(sequence);
+    }
+
+    /**
+     * True if {@code sequence} belongs to a session older than the latest one begun: that session
+     * is over, and none of its requests runs any more.
+     */
+    boolean isSuperseded(long sequence) {
+        return sessionOf(sequence) < sessionOf(low);
+    }
+
+    /**
+     * True if {@code sequence} is of a session newer than any begun here and beyond that
+     * session's first window: nothing tells this replica which of its earlier numbers ran.
+     */
+    boolean isUnknownSession(long sequence) {
+        return sessionOf(sequence) > sessionOf(low) && !admitsFirst(sequence, windowMax);
     }
 
     /** True if the client may use {@code sequence} now (not done, and within the window). */

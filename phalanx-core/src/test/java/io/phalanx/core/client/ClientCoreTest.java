@@ -2,6 +2,7 @@ package io.phalanx.core.client;
 
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.replica.ReplyPolicy;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
@@ -208,6 +209,23 @@ class ClientCoreTest {
     }
 
     /** Invokes operation {@code id} and completes it with replies of A reporting these regencies by sender. */
+    @Test
+    void aQuorumOfRefusalsFailsTheOperationWithTheirReason() {
+        Request request = client.invoke(0, 1, OP, false).transmissions().get(0).request();
+        Refusal.Reason superseded = Refusal.Reason.SESSION_SUPERSEDED;
+        ClientOutput fromLeader = client.onRefusal(0, new Refusal(0, 7, request.sequence(), superseded));
+        assertThat(fromLeader.transmissions()).as("sent to the leader alone: now to every replica")
+                .singleElement().isInstanceOf(ClientOutput.Broadcast.class);
+        assertThat(client.onRefusal(1, new Refusal(2, 7, request.sequence(), superseded)).failures())
+                .as("a replica cannot refuse for another").isEmpty();
+        assertThat(client.onRefusal(1, new Refusal(1, 7, request.sequence(), Refusal.Reason.SESSION_UNKNOWN)).failures())
+                .as("another reason does not add up").isEmpty();
+        assertThat(client.onRefusal(2, new Refusal(2, 7, request.sequence(), superseded)).failures()).isEmpty();
+        ClientOutput failed = client.onRefusal(3, new Refusal(3, 7, request.sequence(), superseded));
+        assertThat(failed.failures()).containsExactly(new ClientOutput.Failure(1, request.id(), superseded));
+        assertThat(client.outstanding()).isZero();
+    }
+
     private void completeWithRegencies(long id, Map<Integer, Integer> regencyBySender) {
         Request request = client.invoke(0, id, OP, false).transmissions().get(0).request();
         regencyBySender.forEach((sender, regency) -> client.onReply(1, sender, reply(sender, request, A, regency)));

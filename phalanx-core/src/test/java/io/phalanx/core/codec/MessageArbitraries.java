@@ -12,6 +12,7 @@ import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Forward;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Propose;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
@@ -49,7 +50,7 @@ final class MessageArbitraries {
     static final int PROPOSE_FIXED_BYTES = 4 + 8 + 4;
     /** Every type tag the codec knows. */
     static final int TAG_MIN = 1;
-    static final int TAG_MAX = 15;
+    static final int TAG_MAX = 16;
 
     private MessageArbitraries() {
     }
@@ -106,6 +107,14 @@ final class MessageArbitraries {
                 Arbitraries.integers(),
                 bytes(64),
                 Arbitraries.of(false, true)).as(Reply::new);
+    }
+
+    static Arbitrary<Refusal> refusals() {
+        return Combinators.combine(
+                Arbitraries.integers(),
+                Arbitraries.longs(),
+                Arbitraries.longs(),
+                Arbitraries.of(Refusal.Reason.class)).as(Refusal::new);
     }
 
     static Arbitrary<Batch> batches() {
@@ -249,12 +258,12 @@ final class MessageArbitraries {
     static Arbitrary<Message> messages() {
         return Arbitraries.oneOf(List.of(requests(), replies(), proposes(), writes(), accepts(), forwards(), stops(),
                 stopDatas(), syncs(), decisionFetches(), decisionPushes(), stateQueries(), stateReports(),
-                chunkFetches(), chunks()));
+                chunkFetches(), chunks(), refusals()));
     }
 
     /**
      * Messages whose encoding holds at least one length or count prefix: all but WRITE,
-     * DECISION_FETCH, STATE_QUERY and CHUNK_FETCH.
+     * DECISION_FETCH, STATE_QUERY, CHUNK_FETCH and REFUSAL.
      */
     static Arbitrary<Message> messagesWithLengthFields() {
         return Arbitraries.oneOf(List.of(requests(), replies(), proposes(), accepts(), forwards(), stops(),
@@ -274,7 +283,7 @@ final class MessageArbitraries {
     /** The message types without a signature field of their own. */
     static Arbitrary<Message> unsignedMessages() {
         return Arbitraries.oneOf(List.of(replies(), proposes(), forwards(), stops(), syncs(), decisionFetches(),
-                decisionPushes(), stateQueries(), stateReports(), chunkFetches(), chunks()));
+                decisionPushes(), stateQueries(), stateReports(), chunkFetches(), chunks(), refusals()));
     }
 
     // ---- the layout, written out independently of the codec ---------------------------------
@@ -421,6 +430,8 @@ final class MessageArbitraries {
         } else if (message instanceof Chunk c) {
             l.fixed(4 + 8 + 4); // sender, checkpointId, index
             l.byteString(c.data());
+        } else if (message instanceof Refusal) {
+            l.fixed(4 + 8 + 8 + 1); // sender, clientId, sequence, reason
         } else {
             throw new AssertionError("unknown message " + message);
         }

@@ -11,6 +11,7 @@ import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Forward;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Propose;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
@@ -106,6 +107,19 @@ class MessageCodecTest {
                         + "0000000000000003"     // viewId
                         + "00000003" + "676574"  // operation "get"
                         + "00000003" + "736967"); // signature "sig"
+    }
+
+    @Test
+    void refusalHasTheDocumentedLayout() throws CodecException {
+        Refusal refusal = new Refusal(2, 7, (3L << 32) + 1, Refusal.Reason.SESSION_UNKNOWN);
+
+        assertThat(hex(refusal)).isEqualTo(
+                "05" + "10"                      // version, tag REFUSAL
+                        + "00000002"             // sender
+                        + "0000000000000007"     // clientId
+                        + "0000000300000001"     // sequence: session 3, number 1
+                        + "01");                 // reason SESSION_UNKNOWN
+        assertThat(codec.decode(codec.encode(refusal))).isEqualTo(refusal);
     }
 
     @Test
@@ -451,7 +465,7 @@ class MessageCodecTest {
 
     @Test
     void unknownTagsAreRefused() {
-        for (int tag : new int[] {0, 16, 17, 127, 128, 255}) {
+        for (int tag : new int[] {0, 17, 18, 127, 128, 255}) {
             assertThat(expectFailure(codec, new byte[] {MessageCodec.VERSION, (byte) tag}))
                     .hasMessage("unknown message type tag " + tag);
         }

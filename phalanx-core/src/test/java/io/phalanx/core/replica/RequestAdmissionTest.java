@@ -3,6 +3,7 @@ package io.phalanx.core.replica;
 import io.phalanx.core.crypto.TestKeys;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Propose;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.view.Mode;
@@ -105,5 +106,52 @@ class RequestAdmissionTest {
                 new Request(1, session1 + 2, RequestKind.ORDERED, 0, Bytes.utf8("late from the first run"))));
         assertThat(late.sends()).isEmpty();
         assertThat(cluster.cores.get(2).pendingRequests()).isZero();
+        assertThat(late.refusals()).containsExactly(
+                new Refusal(2, 1, session1 + 2, Refusal.Reason.SESSION_SUPERSEDED));
+    }
+
+    @Test
+    void aRequestOfASessionEndedByAHugeOneIsRefusedNotAnsweredWithSilence() {
+        Cluster cluster = new Cluster(Mode.BFT, 4, 1);
+        long huge = (long) Integer.MAX_VALUE << 32;
+        cluster.clientSends(new Request(1, huge + 1, RequestKind.ORDERED, 0, Bytes.utf8("from the far future")));
+        cluster.deliverAll();
+        long normal = 190_000_000L << 32;
+        for (int replica = 0; replica < 4; replica++) {
+            Output out = cluster.step(replica, new Input.RequestReceived(
+                    new Request(1, normal + 1, RequestKind.ORDERED, 0, Bytes.utf8("a normal run"))));
+            assertThat(out.replyResends()).as("no cached reply to resend").isEmpty();
+            assertThat(out.refusals()).containsExactly(
+                    new Refusal(replica, 1, normal + 1, Refusal.Reason.SESSION_SUPERSEDED));
+            assertThat(cluster.cores.get(replica).counters().get(Counter.REQUEST_REFUSED)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void replicasThatLostTheirStateRefuseAnUnknownSessionPastItsFirstWindow() {
+        Cluster fresh = new Cluster(Mode.BFT, 4, 1);
+        int windowMax = ReplicaConfig.defaults(0, View.of(0, 4, 1, Mode.BFT)).clientWindowMax();
+        long session = 7L << 32;
+        Output beyond = fresh.step(0, new Input.RequestReceived(
+                new Request(1, session + windowMax + 1, RequestKind.ORDERED, 0, Bytes.utf8("x"))));
+        assertThat(beyond.refusals()).containsExactly(
+                new Refusal(0, 1, session + windowMax + 1, Refusal.Reason.SESSION_UNKNOWN));
+        assertThat(fresh.cores.get(0).pendingRequests()).isZero();
+
+        Output first = fresh.step(0, new Input.RequestReceived(
+                new Request(1, session + windowMax, RequestKind.ORDERED, 0, Bytes.utf8("y"))));
+        assertThat(first.refusals()).as("the first window of an unknown session is admitted").isEmpty();
+        assertThat(fresh.cores.get(0).pendingRequests()).isEqualTo(1);
+    }
+
+    @Test
+    void aKnownClientsNewSessionPastItsFirstWindowIsRefusedAsUnknown() {
+        Cluster cluster = new Cluster(Mode.BFT, 4, 1);
+        cluster.clientSends(new Request(1, (1L << 32) + 1, RequestKind.ORDERED, 0, Bytes.utf8("first run")));
+        cluster.deliverAll();
+        int windowMax = ReplicaConfig.defaults(0, View.of(0, 4, 1, Mode.BFT)).clientWindowMax();
+        long beyond = (2L << 32) + windowMax + 1;
+        Output out = cluster.step(0, new Input.RequestReceived(new Request(1, beyond, RequestKind.ORDERED, 0, Bytes.utf8("x"))));
+        assertThat(out.refusals()).containsExactly(new Refusal(0, 1, beyond, Refusal.Reason.SESSION_UNKNOWN));
     }
 }

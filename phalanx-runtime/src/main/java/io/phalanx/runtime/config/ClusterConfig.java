@@ -122,6 +122,7 @@ public record ClusterConfig(ClusterSection cluster, List<ReplicaEntry> replicas,
         positive("timeouts.handshakeMs", timeouts.handshakeMs());
         positive("timeouts.reconnectInitialMs", timeouts.reconnectInitialMs());
         positive("timeouts.reconnectMaxMs", timeouts.reconnectMaxMs());
+        positive("timeouts.frameIncompleteMs", timeouts.frameIncompleteMs());
         if (timeouts.reconnectMaxMs() < timeouts.reconnectInitialMs()) {
             throw new ConfigException("timeouts.reconnectMaxMs", "must be >= timeouts.reconnectInitialMs ("
                     + timeouts.reconnectInitialMs() + "), got " + timeouts.reconnectMaxMs());

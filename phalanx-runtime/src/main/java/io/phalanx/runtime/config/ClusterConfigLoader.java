@@ -2,6 +2,8 @@ package io.phalanx.runtime.config;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.phalanx.runtime.keys.Certificates;
@@ -31,7 +33,7 @@ public final class ClusterConfigLoader {
     private static final Set<String> REPLICA_KEYS = Set.of("id", "host", "port", "clientPort", "certificate");
     private static final Set<String> CLIENT_KEYS = Set.of("id", "certificate");
     private static final Set<String> TIMEOUT_KEYS = Set.of("requestMs", "connectMs", "handshakeMs",
-            "reconnectInitialMs", "reconnectMaxMs");
+            "reconnectInitialMs", "reconnectMaxMs", "frameIncompleteMs");
     private static final Set<String> BATCH_KEYS = Set.of("requestsMax", "bytesMax", "pipelineMax");
     /** Largest {@code batch.pipelineMax}: the core's window of instances it buffers votes for. */
     static final int PIPELINE_MAX_LIMIT = io.phalanx.core.replica.ReplicaConfig.INSTANCE_WINDOW_DEFAULT;
@@ -50,7 +52,7 @@ public final class ClusterConfigLoader {
         try {
             text = Files.readString(file);
         } catch (IOException e) {
-            throw new ConfigException("(file)", "cannot read " + file + ": " + e.getMessage(), e);
+            throw new ConfigException("(file)", "cannot read cluster file " + file + ": " + Pem.reason(e), e);
         }
         Path base = file.toAbsolutePath().getParent();
         return new ClusterConfigLoader(base).parse(text);
@@ -66,6 +68,12 @@ public final class ClusterConfigLoader {
         try {
             YAMLMapper mapper = YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
             tree = mapper.readTree(yaml);
+        } catch (StreamReadException e) {
+            JsonParser parser = e.getProcessor();
+            if (parser != null && e.getOriginalMessage().startsWith("Duplicate field")) {
+                throw new ConfigException(keyPath(parser.getParsingContext()), "the same key twice in one mapping");
+            }
+            throw new ConfigException("(file)", "not valid YAML: " + e.getOriginalMessage());
         } catch (JacksonException e) {
             throw new ConfigException("(file)", "not valid YAML: " + e.getOriginalMessage());
         }
@@ -119,9 +127,27 @@ public final class ClusterConfigLoader {
             X509Certificate certificate = Pem.readCertificate(path);
             Certificates.checkSelfSigned(certificate);
             return certificate;
-        } catch (IOException | CertificateException e) {
-            throw new ConfigException(key, "cannot use certificate file " + path + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new ConfigException(key, e.getMessage()); // names the file and the reason
+        } catch (CertificateException e) {
+            throw new ConfigException(key, "certificate file " + path + ": " + e.getMessage());
         }
+    }
+
+    /** The key path ({@code replicas[2].port}) of where {@code context} stands in the file. */
+    private static String keyPath(JsonStreamContext context) {
+        StringBuilder path = new StringBuilder();
+        for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+            if (c.inArray()) {
+                path.insert(0, "[" + Math.max(0, c.getCurrentIndex()) + "]");
+            } else if (c.getCurrentName() != null) {
+                path.insert(0, "." + c.getCurrentName());
+            }
+        }
+        if (path.length() == 0) {
+            return "(file)";
+        }
+        return path.charAt(0) == '.' ? path.substring(1) : path.toString();
     }
 
     /** A path from the file, relative to the file's directory unless absolute. */
@@ -138,7 +164,8 @@ public final class ClusterConfigLoader {
                 node.optionalLong("connectMs", d.connectMs(), 1, Integer.MAX_VALUE),
                 node.optionalLong("handshakeMs", d.handshakeMs(), 1, Long.MAX_VALUE),
                 node.optionalLong("reconnectInitialMs", d.reconnectInitialMs(), 1, Long.MAX_VALUE),
-                node.optionalLong("reconnectMaxMs", d.reconnectMaxMs(), 1, Long.MAX_VALUE));
+                node.optionalLong("reconnectMaxMs", d.reconnectMaxMs(), 1, Long.MAX_VALUE),
+                node.optionalLong("frameIncompleteMs", d.frameIncompleteMs(), 1, Long.MAX_VALUE));
     }
 
     private static BatchLimits batch(YamlNode node) throws ConfigException {

@@ -9,9 +9,19 @@ package io.phalanx.runtime.config;
  * @param handshakeMs        TLS handshake limit; a peer that does not finish is disconnected
  * @param reconnectInitialMs first delay before redialling a lost peer; doubles after each failure
  * @param reconnectMaxMs     cap on the redial delay
+ * @param frameIncompleteMs  how long a frame may take from its first byte to its last; a peer
+ *                           that leaves one incomplete longer is disconnected
  */
-public record Timeouts(long requestMs, long connectMs, long handshakeMs, long reconnectInitialMs, long reconnectMaxMs) {
+public record Timeouts(long requestMs, long connectMs, long handshakeMs, long reconnectInitialMs, long reconnectMaxMs,
+                       long frameIncompleteMs) {
+    public static final long FRAME_INCOMPLETE_DEFAULT_MS = 30_000;
+
     public static Timeouts defaults() {
         return new Timeouts(2000, 2000, 5000, 100, 5000);
+    }
+
+    /** Timeouts with the default {@code frameIncompleteMs}. */
+    public Timeouts(long requestMs, long connectMs, long handshakeMs, long reconnectInitialMs, long reconnectMaxMs) {
+        this(requestMs, connectMs, handshakeMs, reconnectInitialMs, reconnectMaxMs, FRAME_INCOMPLETE_DEFAULT_MS);
     }
 }

@@ -1,19 +1,37 @@
 package io.phalanx.runtime.keys;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Loads a node's private key at start and checks it belongs to the certificate the cluster
  * file lists for that node: a mismatched key would otherwise show up only as every peer
- * rejecting our handshakes.
+ * rejecting our handshakes. A key file that group or others may read is used, with a WARN
+ * (once per file and process): refusing it would stop a cluster over a deployment slip, but
+ * whoever can read the key can act as this node.
  */
 public final class KeyFiles {
+    private static final Logger log = LoggerFactory.getLogger(KeyFiles.class);
+    private static final Set<PosixFilePermission> READABLE_BY_OTHERS =
+            EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ);
+    /** Key files already warned about; bounded by the key files one process loads (one or a few). */
+    private static final Set<Path> warned = ConcurrentHashMap.newKeySet();
+
     private KeyFiles() {
     }
 
@@ -21,10 +39,25 @@ public final class KeyFiles {
     public static NodeIdentity loadIdentity(Path privateKeyFile, X509Certificate certificate) throws IOException {
         PrivateKey key = Pem.readPrivateKey(privateKeyFile);
         if (!matches(key, certificate)) {
-            throw new IOException(privateKeyFile + ": private key does not match certificate "
+            throw new IOException(Pem.KEY_FILE + " " + privateKeyFile + ": private key does not match certificate "
                     + certificate.getSubjectX500Principal());
         }
+        warnIfReadableByOthers(privateKeyFile);
         return new NodeIdentity(key, certificate);
+    }
+
+    private static void warnIfReadableByOthers(Path keyFile) {
+        Set<PosixFilePermission> permissions;
+        try {
+            permissions = Files.getPosixFilePermissions(keyFile);
+        } catch (UnsupportedOperationException | IOException e) {
+            return; // no POSIX permissions here (e.g. Windows): nothing to check
+        }
+        if (!Collections.disjoint(permissions, READABLE_BY_OTHERS) && warned.add(keyFile.toAbsolutePath().normalize())) {
+            log.warn("{} {} is readable by group or others (permissions {}); whoever can read it can act as this node."
+                    + " Make it rw------- (chmod 600 {})", Pem.KEY_FILE, keyFile, PosixFilePermissions.toString(permissions),
+                    keyFile);
+        }
     }
 
     /** True if a signature made with {@code key} verifies under the certificate's public key. */

@@ -155,7 +155,8 @@ public final class Keygen {
                 .append("  connectMs: ").append(t.connectMs()).append('\n')
                 .append("  handshakeMs: ").append(t.handshakeMs()).append('\n')
                 .append("  reconnectInitialMs: ").append(t.reconnectInitialMs()).append('\n')
-                .append("  reconnectMaxMs: ").append(t.reconnectMaxMs()).append('\n');
+                .append("  reconnectMaxMs: ").append(t.reconnectMaxMs()).append('\n')
+                .append("  frameIncompleteMs: ").append(t.frameIncompleteMs()).append('\n');
         yaml.append("batch:\n")
                 .append("  requestsMax: ").append(b.requestsMax()).append('\n')
                 .append("  bytesMax: ").append(b.bytesMax()).append('\n')

@@ -11,7 +11,10 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
@@ -27,6 +30,10 @@ import java.util.List;
  * signer only accept those. No JCA provider is registered globally.
  */
 public final class Pem {
+    /** How error messages name the files this class reads. */
+    static final String KEY_FILE = "key file";
+    static final String CERTIFICATE_FILE = "certificate file";
+
     private Pem() {
     }
 
@@ -34,7 +41,7 @@ public final class Pem {
     public static X509Certificate readCertificate(Path path) throws IOException {
         List<X509Certificate> all = readCertificates(path);
         if (all.size() != 1) {
-            throw new IOException(path + ": expected exactly one certificate, found " + all.size());
+            throw new IOException(CERTIFICATE_FILE + " " + path + ": expected exactly one certificate, found " + all.size());
         }
         return all.get(0);
     }
@@ -42,33 +49,62 @@ public final class Pem {
     /** Reads every certificate of a PEM file (a trust bundle holds several). */
     public static List<X509Certificate> readCertificates(Path path) throws IOException {
         List<X509Certificate> out = new ArrayList<>();
-        try (Reader reader = Files.newBufferedReader(path, StandardCharsets.US_ASCII);
+        try (Reader reader = open(path, CERTIFICATE_FILE, "a PEM certificate file");
              PEMParser parser = new PEMParser(reader)) {
             Object object;
             while ((object = parser.readObject()) != null) {
                 if (!(object instanceof X509CertificateHolder)) {
-                    throw new IOException(path + ": not a certificate: " + object.getClass().getSimpleName());
+                    throw new IOException(CERTIFICATE_FILE + " " + path + ": not a certificate: "
+                            + object.getClass().getSimpleName());
                 }
                 out.add(new JcaX509CertificateConverter().getCertificate((X509CertificateHolder) object));
             }
         } catch (CertificateException | RuntimeException e) {
-            throw new IOException(path + ": unreadable certificate: " + e.getMessage(), e);
+            throw new IOException(CERTIFICATE_FILE + " " + path + ": unreadable certificate: " + e.getMessage(), e);
         }
         return out;
     }
 
     /** Reads an unencrypted PKCS#8 private key. */
     public static PrivateKey readPrivateKey(Path path) throws IOException {
-        try (Reader reader = Files.newBufferedReader(path, StandardCharsets.US_ASCII);
+        try (Reader reader = open(path, KEY_FILE, "a PEM private key file");
              PEMParser parser = new PEMParser(reader)) {
             Object object = parser.readObject();
             if (!(object instanceof PrivateKeyInfo)) {
-                throw new IOException(path + ": expected an unencrypted PKCS#8 private key (BEGIN PRIVATE KEY)");
+                throw new IOException(KEY_FILE + " " + path
+                        + ": expected an unencrypted PKCS#8 private key (BEGIN PRIVATE KEY)");
             }
             return new JcaPEMKeyConverter().getPrivateKey((PrivateKeyInfo) object);
         } catch (RuntimeException e) {
-            throw new IOException(path + ": unreadable private key: " + e.getMessage(), e);
+            throw new IOException(KEY_FILE + " " + path + ": unreadable private key: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Opens {@code path} as text. The JDK's exceptions say only the path ("/x/a.key") or only the
+     * reason ("Is a directory"); ours say what the file was for, which file, and why it failed.
+     */
+    private static Reader open(Path path, String what, String expected) throws IOException {
+        if (Files.isDirectory(path)) {
+            throw new IOException(what + " " + path + ": is a directory, expected " + expected);
+        }
+        try {
+            return Files.newBufferedReader(path, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new IOException(what + " " + path + ": " + reason(e), e);
+        }
+    }
+
+    /** Why reading a file failed, in words: the JDK's message is often the bare path. */
+    public static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        } else if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        } else if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage();
     }
 
     /** Encodes one or more objects (keys, certificates) as PEM text. */

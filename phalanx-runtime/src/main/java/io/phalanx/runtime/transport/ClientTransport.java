@@ -82,6 +82,11 @@ public final class ClientTransport implements AutoCloseable {
         return connections.send(replicaId, frame);
     }
 
+    /** The connection to {@code replicaId}, or null; for tests that need to misbehave on the wire. */
+    io.netty.channel.Channel channelTo(int replicaId) {
+        return connections.channel(replicaId);
+    }
+
     public Set<Integer> connectedReplicas() {
         return connections.connected().stream().map(Long::intValue).collect(Collectors.toUnmodifiableSet());
     }

@@ -100,6 +100,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof BadFrameException) {
             connections.badFrame(ctx.channel(), peerId, cause.getMessage());
+        } else if (cause instanceof FrameDecoder.IncompleteFrameException) {
+            connections.incompleteFrame(ctx.channel(), peerId, cause.getMessage());
         } else if (!admitted) {
             // The handshake-completion event has already logged and counted the refusal.
             log.debug("error before authentication on {}: {}", ctx.channel(), rootMessage(cause));

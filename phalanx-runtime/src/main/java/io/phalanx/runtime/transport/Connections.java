@@ -1,6 +1,7 @@
 package io.phalanx.runtime.transport;
 
 import io.netty.channel.Channel;
+import io.phalanx.runtime.RateLimitedWarning;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,10 @@ import java.util.function.LongFunction;
  * yet — the newer connection wins and the older one is closed.
  *
  * <p>Also the one place that logs connection events, so every transport logs them alike:
- * INFO for up/down, WARN without stack trace for refused peers and bad frames.
+ * INFO for up/down, WARN without stack trace for refused peers and bad frames. Refused
+ * connections and frames left incomplete are logged rate-limited ({@link RateLimitedWarning}:
+ * the 1st, 2nd, 4th, 8th, ... occurrence), since a handshake flood or a peer that reconnects to
+ * stall again would otherwise write a line each; the metrics count every one.
  */
 final class Connections {
     private static final Logger log = LoggerFactory.getLogger(Connections.class);
@@ -30,6 +34,9 @@ final class Connections {
     private final TransportMetrics metrics;
     private final PeerEvents events;
     private final ConcurrentHashMap<Long, OutboundLink> links = new ConcurrentHashMap<>();
+    /** Anyone can knock, so refusals before authentication are logged at a bounded rate (all counted). */
+    private final RateLimitedWarning refusals = new RateLimitedWarning(log);
+    private final RateLimitedWarning incompleteFrames = new RateLimitedWarning(log);
     private volatile boolean closed;
 
     /**
@@ -93,7 +100,14 @@ final class Connections {
             return;
         }
         metrics.rejectedHandshake();
-        log.warn("{}: refused connection with {}: {}", name, channel.remoteAddress(), reason);
+        refusals.record("{}: refused connection with {}: {}", name, channel.remoteAddress(), reason);
+    }
+
+    /** Closing a connection whose peer left a frame incomplete for too long. */
+    void incompleteFrame(Channel channel, long peerId, String reason) {
+        metrics.incompleteFrame();
+        incompleteFrames.record("{}: closing connection with {} {} ({}): {}", name, peerKind, peerId,
+                channel.remoteAddress(), reason);
     }
 
     void badFrame(Channel channel, long peerId, String reason) {

@@ -94,7 +94,7 @@ final class NettyNode implements AutoCloseable {
         tls.setHandshakeTimeoutMillis(timeouts.handshakeMs());
         channel.pipeline()
                 .addLast("tls", tls)
-                .addLast("frames", new FrameDecoder(limits.frameBytesMax()))
+                .addLast("frames", new FrameDecoder(limits.frameBytesMax(), timeouts.frameIncompleteMs()))
                 .addLast("peer", new ConnectionHandler(connections, expectedPeer, onAdmitted));
     }
 

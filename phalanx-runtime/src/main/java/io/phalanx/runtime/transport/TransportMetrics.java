@@ -17,6 +17,7 @@ public final class TransportMetrics {
     private final LongAdder flushes = new LongAdder();
     private final LongAdder badFrames = new LongAdder();
     private final LongAdder rejectedHandshakes = new LongAdder();
+    private final LongAdder incompleteFrames = new LongAdder();
 
     /**
      * A consistent-enough copy of the counters for reading.
@@ -29,17 +30,21 @@ public final class TransportMetrics {
      * @param badFrames          connections closed for a malformed or oversized frame
      * @param rejectedHandshakes connections closed before authentication: unknown certificate,
      *                           wrong peer, not TLS, handshake timeout
+     * @param incompleteFrames   connections closed because a frame stayed incomplete longer than
+     *                           {@code timeouts.frameIncompleteMs}
      * @param flushes            batches of frames handed to TLS and the socket at once (one
      *                           TLS record per 16 KiB of a batch); {@code framesOut / flushes}
      *                           is the average batch
      */
     public record Snapshot(long connectionsUp, long connectionsDown, long framesIn, long framesOut,
-                           long framesDropped, long badFrames, long rejectedHandshakes, long flushes) {
+                           long framesDropped, long badFrames, long rejectedHandshakes, long flushes,
+                           long incompleteFrames) {
     }
 
     public Snapshot snapshot() {
         return new Snapshot(connectionsUp.sum(), connectionsDown.sum(), framesIn.sum(), framesOut.sum(),
-                framesDropped.sum(), badFrames.sum(), rejectedHandshakes.sum(), flushes.sum());
+                framesDropped.sum(), badFrames.sum(), rejectedHandshakes.sum(), flushes.sum(),
+                incompleteFrames.sum());
     }
 
     void connectionUp() {
@@ -72,6 +77,10 @@ public final class TransportMetrics {
 
     void rejectedHandshake() {
         rejectedHandshakes.increment();
+    }
+
+    void incompleteFrame() {
+        incompleteFrames.increment();
     }
 
     @Override

@@ -143,10 +143,20 @@ class ClusterConfigLoaderTest {
     @Test
     void missingCertificateFileIsNamed() {
         assertThat(failure(valid().replace("keys/replica-2.crt", "keys/replica-9.crt")))
-                .hasMessageStartingWith("replicas[2].certificate: cannot use certificate file")
-                .hasMessageContaining("replica-9.crt");
+                .hasMessage("replicas[2].certificate: certificate file " + dir.resolve("keys/replica-9.crt")
+                        + ": no such file");
         assertThat(failure(valid().replace("keys/replica-2.crt", "keys/replica-2.key")))
-                .hasMessageStartingWith("replicas[2].certificate: cannot use certificate file");
+                .hasMessageStartingWith("replicas[2].certificate: certificate file " + dir.resolve("keys/replica-2.key")
+                        + ": not a certificate");
+        assertThat(failure(valid().replace("keys/replica-2.crt", "keys")))
+                .hasMessage("replicas[2].certificate: certificate file " + dir.resolve("keys")
+                        + ": is a directory, expected a PEM certificate file");
+    }
+
+    @Test
+    void anUnreadableClusterFileSaysWhy() {
+        assertThatThrownBy(() -> ClusterConfigLoader.load(dir.resolve("nowhere.yaml")))
+                .hasMessage("(file): cannot read cluster file " + dir.resolve("nowhere.yaml") + ": no such file");
     }
 
     @Test
@@ -179,7 +189,12 @@ class ClusterConfigLoaderTest {
 
     @Test
     void duplicateYamlKeyAndGarbageAreRejected() {
-        assertThat(failure(valid().replace("f: 1", "f: 1, f: 0"))).hasMessageStartingWith("(file): not valid YAML");
+        assertThat(failure(valid().replace("f: 1", "f: 1, f: 0"))).hasMessage("cluster.f: the same key twice in one mapping");
+        assertThat(failure(valid().replace("port: 7002,", "port: 7002, port: 7009,")))
+                .hasMessage("replicas[2].port: the same key twice in one mapping");
+        assertThat(failure(valid() + "cluster: { viewId: 1, mode: bft, f: 1 }\n"))
+                .hasMessage("cluster: the same key twice in one mapping");
+        assertThat(failure("cluster: [\n")).hasMessageStartingWith("(file): not valid YAML");
         assertThat(failure("- just\n- a list\n")).hasMessageStartingWith("(file): must be a mapping");
     }
 

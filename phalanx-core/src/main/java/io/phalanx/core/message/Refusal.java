@@ -1,0 +1,39 @@
+package io.phalanx.core.message;
+
+import java.util.Objects;
+
+/**
+ * A replica's explicit "no" to an ordered request it will not order, sent instead of silence so
+ * the client can end the call with an error that says why (see {@code ClientCore}). A replica
+ * sends one only to a request that came straight from its client.
+ *
+ * @param sender   the refusing replica
+ * @param clientId the client the refusal is for
+ * @param sequence the refused request's sequence number
+ * @param reason   why it is refused
+ */
+public record Refusal(int sender, long clientId, long sequence, Reason reason) implements Message {
+    public Refusal {
+        Objects.requireNonNull(reason, "reason");
+    }
+
+    /** The refused ordered request's id. */
+    public RequestId requestId() {
+        return new RequestId(clientId, sequence, RequestKind.ORDERED);
+    }
+
+    /** Why a replica refuses a request; the wire value is the ordinal, so only append. */
+    public enum Reason {
+        /**
+         * A request of a newer session of the same client id was decided, which ends every older
+         * session: no request of this session is executed any more.
+         */
+        SESSION_SUPERSEDED,
+        /**
+         * The replica knows nothing of this session (it lost its state, e.g. restarted without
+         * durable storage) and admits a session it does not know only from its first
+         * {@code clientWindowMax} sequence numbers, since it cannot tell which later ones already ran.
+         */
+        SESSION_UNKNOWN
+    }
+}

@@ -1,0 +1,57 @@
+package io.phalanx.runtime;
+
+import io.phalanx.sim.kv.KvOperation;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static io.phalanx.runtime.LocalCluster.counter;
+import static io.phalanx.runtime.LocalCluster.op;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What a client hears when the replicas will not order its session: an error that says why, never silence. */
+class ClientSessionTest {
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
+
+    @Test
+    void aClientRunningWhileEveryReplicaRestartsWithoutStateGetsAClearErrorWithinItsCallTimeout() throws Exception {
+        try (LocalCluster cluster = LocalCluster.start(4, 1, 1, false);
+             Client client = Client.builder().config(cluster.config).id(1000)
+                     .identity(cluster.clientIdentities.get(1000L)).callTimeout(CALL_TIMEOUT).build()) {
+            int windowMax = CoreSettings.replicaConfig(cluster.config, 0).clientWindowMax();
+            for (int call = 1; call <= windowMax; call++) {
+                client.invoke(op(new KvOperation.Incr("calls", 1)));
+            }
+            for (int id = 0; id < 4; id++) {
+                cluster.replicas[id].close();
+            }
+            for (int id = 0; id < 4; id++) {
+                cluster.startReplica(id); // no durable state: they know nothing of the client's session
+            }
+            long startNs = System.nanoTime();
+            assertThatThrownBy(() -> client.invoke(op(new KvOperation.Incr("calls", 1))))
+                    .isExactlyInstanceOf(PhalanxException.class)
+                    .hasMessageContaining("do not know session")
+                    .hasMessageContaining("Start a new client");
+            assertThat(Duration.ofNanos(System.nanoTime() - startNs)).isLessThan(CALL_TIMEOUT);
+        }
+    }
+
+    @Test
+    void aSessionEndedByAHugeOneFailsWithTheReasonInsteadOfTimingOut() throws Exception {
+        try (LocalCluster cluster = LocalCluster.start(4, 1, 1, false)) {
+            Client huge = cluster.client(1000, Integer.MAX_VALUE);
+            assertThat(counter(huge.invoke(op(new KvOperation.Incr("visits", 1))))).isEqualTo(1L);
+            huge.close();
+            try (Client normal = Client.builder().config(cluster.config).id(1000)
+                    .identity(cluster.clientIdentities.get(1000L)).callTimeout(CALL_TIMEOUT).build()) {
+                long startNs = System.nanoTime();
+                assertThatThrownBy(() -> normal.invoke(op(new KvOperation.Incr("visits", 1))))
+                        .isExactlyInstanceOf(PhalanxException.class)
+                        .hasMessageContaining("was superseded by a newer session of the same client id");
+                assertThat(Duration.ofNanos(System.nanoTime() - startNs)).isLessThan(CALL_TIMEOUT);
+            }
+        }
+    }
+}
