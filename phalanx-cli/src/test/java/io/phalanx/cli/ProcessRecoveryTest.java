@@ -82,6 +82,41 @@ class ProcessRecoveryTest {
         }
     }
 
+    @Test
+    void clientsRunningWhileEveryReplicaRestartsContinueOrFailClearlyWithinTheirTimeout(
+            @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
+        Duration callTimeout = Duration.ofSeconds(15);
+        try (ProcessReplicas cluster = new ProcessReplicas(dir, 4, REQUEST_TIMEOUT_MS);
+             ProcessReplicas.Load load = new ProcessReplicas.Load(cluster.config, "counter", 4, 4, callTimeout)) {
+            load.awaitProgress(2_000, Duration.ofSeconds(60)); // every client is well past its first window
+            int[] lines = new int[cluster.size()];
+            for (int id = 0; id < cluster.size(); id++) {
+                cluster.kill(id); // every replica at once: nothing survives (there is no durable state yet)
+            }
+            for (int id = 0; id < cluster.size(); id++) {
+                lines[id] = cluster.statusLines(id);
+                cluster.start(id);
+            }
+            for (int id = 0; id < cluster.size(); id++) {
+                cluster.awaitVoting(id, lines[id], Duration.ofSeconds(30), -1); // a new history: ids start at 0
+            }
+            long failedBefore = load.failed.get();
+            long startNs = System.nanoTime();
+            // Every running client's calls now end, each within the call timeout, in a clear
+            // refusal: the new replicas do not know their sessions.
+            load.awaitFailures(failedBefore + 16, callTimeout.plusSeconds(5));
+            assertThat(Duration.ofNanos(System.nanoTime() - startNs)).isLessThan(callTimeout.plusSeconds(5));
+            assertThat(load.failuresSince((int) failedBefore))
+                    .allSatisfy(e -> assertThat(e).hasMessageContaining("do not know session"));
+            load.stop(callTimeout.plusSeconds(5));
+            // A client started now is served at once.
+            try (ProcessReplicas.Load fresh = new ProcessReplicas.Load(cluster.config, "fresh", 1, 2, callTimeout, 1006)) {
+                fresh.awaitProgress(50, Duration.ofSeconds(20));
+                fresh.stop(callTimeout);
+            }
+        }
+    }
+
     /** Kills replica {@code id} and starts it again at once; it must vote again within 10 s. */
     private static void restartAtOnce(ProcessReplicas cluster, int id) throws Exception {
         cluster.kill(id);

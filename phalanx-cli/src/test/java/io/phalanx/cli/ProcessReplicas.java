@@ -131,16 +131,35 @@ final class ProcessReplicas implements AutoCloseable {
         return regency;
     }
 
+    /** The most any running replica other than {@code id} reports having decided. */
+    long decidedByOthers(int id) throws IOException {
+        long decided = -1;
+        for (int other = 0; other < processes.length; other++) {
+            Status s = status(other);
+            if (other != id && s != null && processes[other].isAlive()) {
+                decided = Math.max(decided, s.decided());
+            }
+        }
+        return decided;
+    }
+
     /**
      * Waits until replica {@code id} logs, after {@code sinceLines} status lines, one that shows it
-     * voting in the regency of the others; returns how long that took.
+     * voting in the regency of the others, having decided at least what they had decided when the
+     * wait began; returns how long that took.
      */
     Duration awaitVoting(int id, int sinceLines, Duration timeout) throws Exception {
+        return awaitVoting(id, sinceLines, timeout, decidedByOthers(id));
+    }
+
+    /** As {@link #awaitVoting(int, int, Duration)}, having decided at least {@code target}. */
+    Duration awaitVoting(int id, int sinceLines, Duration timeout, long target) throws Exception {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             Status s = status(id);
-            if (statusLines(id) > sinceLines && s != null && s.voting() && s.regency() >= clusterRegency()) {
+            if (statusLines(id) > sinceLines && s != null && s.voting() && s.regency() >= clusterRegency()
+                    && s.decided() >= target) {
                 return Duration.ofNanos(System.nanoTime() - start);
             }
             Thread.sleep(100);
@@ -207,9 +226,14 @@ final class ProcessReplicas implements AutoCloseable {
         final String key;
 
         Load(Path config, String key, int clients, int inFlight, Duration callTimeout) throws Exception {
+            this(config, key, clients, inFlight, callTimeout, 1000);
+        }
+
+        /** Clients {@code firstId}, {@code firstId + 1}, ... (the cluster file lists ids 1000 to 1007). */
+        Load(Path config, String key, int clients, int inFlight, Duration callTimeout, int firstId) throws Exception {
             this.key = key;
             for (int c = 0; c < clients; c++) {
-                Client client = Client.builder().config(config).id(1000 + c).callTimeout(callTimeout).build();
+                Client client = Client.builder().config(config).id(firstId + c).callTimeout(callTimeout).build();
                 this.clients.add(client);
                 for (int i = 0; i < inFlight; i++) {
                     CompletableFuture<Void> finished = new CompletableFuture<>();
@@ -252,6 +276,25 @@ final class ProcessReplicas implements AutoCloseable {
                             + " increments acknowledged after " + timeout.toSeconds() + " s, " + failed.get() + " failed");
                 }
                 Thread.sleep(20);
+            }
+        }
+
+        /** Waits until at least {@code count} calls have failed in all. */
+        void awaitFailures(long count, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (failed.get() < count) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(failed.get() + " of " + count + " calls failed after " + timeout.toSeconds()
+                            + " s; " + acknowledged.get() + " acknowledged");
+                }
+                Thread.sleep(20);
+            }
+        }
+
+        /** The failures after the first {@code skip}, in the order they happened. */
+        List<Throwable> failuresSince(int skip) {
+            synchronized (failures) {
+                return new ArrayList<>(failures.subList(Math.min(skip, failures.size()), failures.size()));
             }
         }
 

@@ -18,9 +18,12 @@ import java.util.Objects;
  * @param checkpointProof   the signed ACCEPTs that decided instance {@code checkpointId}: a
  *                          replica that installs the checkpoint needs them to prove its last
  *                          decision in a STOPDATA
+ * @param heardYourVotes    whether the sender ever received a vote or proposal from the replica
+ *                          it reports to: if none did, a restarted replica never voted before
  */
 public record StateReport(int sender, long lastDecided, int regency, long highestVoted, long checkpointId,
-                          long checkpointBytes, List<Digest> chunkDigests, List<Accept> checkpointProof)
+                          long checkpointBytes, List<Digest> chunkDigests, List<Accept> checkpointProof,
+                          boolean heardYourVotes)
         implements ReplicaMessage {
     public StateReport {
         chunkDigests = List.copyOf(Objects.requireNonNull(chunkDigests, "chunkDigests"));

@@ -49,6 +49,7 @@ final class NormalCase {
     }
 
     void onPropose(Effects effects, Propose propose) {
+        state.heardVotesFrom.add(propose.sender());
         if (!checkEpoch(effects, propose)) {
             return;
         }
@@ -77,6 +78,7 @@ final class NormalCase {
     }
 
     void onWrite(Effects effects, Write write) {
+        state.heardVotesFrom.add(write.sender());
         if (!checkEpoch(effects, write)) {
             return;
         }
@@ -97,6 +99,7 @@ final class NormalCase {
 
     void onAccept(Effects effects, Accept accept) {
         state.lastAcceptFrom.merge(accept.sender(), accept.consensusId(), Math::max);
+        state.heardVotesFrom.add(accept.sender());
         if (!checkEpoch(effects, accept)) {
             return;
         }

@@ -108,6 +108,11 @@ final class ReplicaState {
     long lastBatchTimestampMs = Long.MIN_VALUE;
     /** Per member, the highest consensus id it sent this replica an ACCEPT for: who is keeping up. */
     final Map<Integer, Long> lastAcceptFrom = new HashMap<>();
+    /**
+     * Members this replica has received a vote or a proposal from: a peer that restarts without
+     * its memory learns from this whether it may have voted before (see {@link StateTransfer}).
+     */
+    final Set<Integer> heardVotesFrom = new HashSet<>();
     /** Until when an instance waits for the ACCEPTs that spare checking signatures; {@link Output#NEVER} if none does. */
     long acceptWaitUntilMs = Output.NEVER;
     /** Undecided instances within the window, by consensus id, all in epoch {@code regency}. */

@@ -46,8 +46,9 @@ import java.util.TreeMap;
  * regency above every one they reported, and it proposes only in such a regency (it may have led
  * one of theirs). It counts toward f until it has recovered; docs/PROTOCOL.md, "Restarts and
  * recovery", says why these bounds hold and what they leave to the fault budget. Counting itself
- * in the quorum of reports keeps a restart possible while another replica is down. In a new
- * cluster nothing is decided or voted yet, and it recovers at once.
+ * in the quorum of reports keeps a restart possible while another replica is down. If none of
+ * the reporters ever received a vote or proposal from it (a replica of a new cluster that started
+ * late), it never cast one that counts, and it recovers at once.
  */
 final class StateTransfer {
     /** Checkpoints kept to serve: the latest, and the one before for transfers still under way. */
@@ -145,19 +146,20 @@ final class StateTransfer {
     /** Tells {@code peer} where this replica stands and which checkpoint it can serve. */
     void sendReport(Effects effects, int peer) {
         state.counters.increment(Counter.STATE_REPORT_SENT);
-        effects.send(peer, report());
+        effects.send(peer, report(peer));
     }
 
-    private StateReport report() {
+    private StateReport report(int peer) {
+        boolean heard = state.heardVotesFrom.contains(peer);
         long highestVoted = state.votes.isEmpty() ? state.lastDecided : Math.max(state.lastDecided, state.votes.lastKey());
         int regency = Math.max(state.regency, state.stopTarget);
         Map.Entry<Long, Served> latest = served.lastEntry();
         if (latest == null) {
-            return new StateReport(state.id, state.lastDecided, regency, highestVoted, -1, 0, List.of(), List.of());
+            return new StateReport(state.id, state.lastDecided, regency, highestVoted, -1, 0, List.of(), List.of(), heard);
         }
         CheckpointImage image = latest.getValue().image();
         return new StateReport(state.id, state.lastDecided, regency, highestVoted, image.consensusId(),
-                image.encoded().length(), image.chunkDigests(), latest.getValue().proof());
+                image.encoded().length(), image.chunkDigests(), latest.getValue().proof(), heard);
     }
 
     void onReport(Effects effects, StateReport report) {
@@ -187,10 +189,19 @@ final class StateTransfer {
         long decided = -1;
         long voted = -1;
         int regency = 0;
+        boolean votedBefore = false;
         for (StateReport report : reports.values()) {
             decided = Math.max(decided, report.lastDecided());
             voted = Math.max(voted, report.highestVoted());
             regency = Math.max(regency, report.regency());
+            votedBefore |= report.heardYourVotes();
+        }
+        if (!votedBefore) {
+            // None of them ever received a vote or proposal from this replica: it never cast one
+            // that could count (a replica of a new cluster that started late, say).
+            recoveryTarget = -1;
+            recoveryRegency = 0;
+            return;
         }
         recoveryTarget = decided;
         recoveryRegency = regency;

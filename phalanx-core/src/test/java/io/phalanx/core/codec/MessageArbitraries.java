@@ -236,7 +236,10 @@ final class MessageArbitraries {
                 Arbitraries.longs(),
                 Arbitraries.longs().greaterOrEqual(0),
                 digests().list().ofMaxSize(3),
-                accepts().list().ofMaxSize(3)).as(StateReport::new);
+                accepts().list().ofMaxSize(3)).as((a, b, c, d, e, f, g, h) -> new StateReport(a, b, c, d, e, f, g, h, false))
+                .flatMap(r -> Arbitraries.of(true, false).map(heard -> new StateReport(r.sender(), r.lastDecided(),
+                        r.regency(), r.highestVoted(), r.checkpointId(), r.checkpointBytes(), r.chunkDigests(),
+                        r.checkpointProof(), heard)));
     }
 
     static Arbitrary<ChunkFetch> chunkFetches() {
@@ -270,9 +273,9 @@ final class MessageArbitraries {
                 stopDatas(), syncs(), decisionPushes(), stateReports(), chunks()));
     }
 
-    /** Messages whose encoding holds a 0/1 flag byte: REPLY (STOPDATA and SYNC carry counts instead). */
+    /** Messages whose encoding holds a 0/1 flag byte: REPLY and STATE_REPORT (STOPDATA and SYNC carry counts instead). */
     static Arbitrary<Message> messagesWithPresenceFlags() {
-        return replies().map(r -> r);
+        return Arbitraries.oneOf(List.of(replies(), stateReports()));
     }
 
     /** The message types that carry a signature: requests, WRITE, ACCEPT and STOPDATA. */
@@ -425,6 +428,7 @@ final class MessageArbitraries {
             l.count();
             l.fixed(r.chunkDigests().size() * Digest.LENGTH);
             l.accepts(r.checkpointProof());
+            l.presence(r.heardYourVotes() ? r : null); // the heardYourVotes flag is a 0/1 byte
         } else if (message instanceof ChunkFetch) {
             l.fixed(4 + 8 + 4); // sender, checkpointId, index
         } else if (message instanceof Chunk c) {
