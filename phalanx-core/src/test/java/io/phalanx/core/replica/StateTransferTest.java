@@ -53,6 +53,18 @@ class StateTransferTest {
         assertThat(cluster.cores.get((leader + 1) % cluster.cores.size()).regency()).isGreaterThan(regency);
     }
 
+    /**
+     * Restarts replica {@code id} while a request is being voted on: every replica ACCEPTed it,
+     * none decided it yet.
+     */
+    private void restartMidInstance(Cluster cluster, int id) {
+        cluster.lost = m -> m.message() instanceof Accept;
+        cluster.clientSends(Cluster.request(1, ++sequence));
+        cluster.deliverAll();
+        cluster.lost = m -> false;
+        cluster.restart(id);
+    }
+
     private static boolean sentAfter(Cluster cluster, int from, int index, Class<? extends ReplicaMessage> type) {
         return cluster.sent.subList(index, cluster.sent.size()).stream()
                 .anyMatch(m -> m.from() == from && type.isInstance(m.message()));
@@ -89,13 +101,7 @@ class StateTransferTest {
     void aReplicaThatLostItsMemoryCastsNoVoteBeforeItCaughtUp() {
         Cluster cluster = cluster(Mode.BFT, 4, 1);
         decide(cluster, 10);
-        // A request is being voted on when replica 2 restarts: every replica ACCEPTed it, none
-        // decided it yet.
-        cluster.lost = m -> m.message() instanceof Accept;
-        cluster.clientSends(Cluster.request(1, ++sequence));
-        cluster.deliverAll();
-        cluster.lost = m -> false;
-        cluster.restart(2);
+        restartMidInstance(cluster, 2);
         cluster.runFor(2_000);
 
         ReplicaCore restarted = cluster.cores.get(2);
@@ -110,12 +116,7 @@ class StateTransferTest {
     void aRestartedLeaderNeverProposesAgainInTheRegencyItLedAndIsReplaced() {
         Cluster cluster = cluster(Mode.BFT, 4, 1);
         decide(cluster, 6);
-        // The leader proposed instance 6 and its peers voted; it restarts before anything is decided.
-        cluster.lost = m -> m.message() instanceof Accept;
-        cluster.clientSends(Cluster.request(1, ++sequence));
-        cluster.deliverAll();
-        cluster.lost = m -> false;
-        cluster.restart(0);
+        restartMidInstance(cluster, 0); // the leader, which proposed the instance
         int restartedAt = cluster.sent.size();
         cluster.clientSends(Cluster.request(1, ++sequence));
         cluster.runFor(10_000); // the others' request timers replace it
