@@ -34,7 +34,9 @@ public record RestartPlan(Pattern pattern, int chains, int perChain, int onVoteP
         /** Every correct replica once, in id order from a random one. */
         EVERY_REPLICA_IN_TURN,
         /** Whichever replica leads at that moment. */
-        LEADER
+        LEADER,
+        /** Any correct replica that does not lead at that moment (hand-built scenarios; sweeps draw the others). */
+        FOLLOWER
     }
 
     public RestartPlan {

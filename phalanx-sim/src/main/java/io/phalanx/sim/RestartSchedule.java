@@ -123,6 +123,11 @@ final class RestartSchedule {
                 yield eligible.stream().filter(r -> r.id == leader).findFirst()
                         .orElse(eligible.get(random.nextInt(eligible.size())));
             }
+            case FOLLOWER -> {
+                int leader = currentLeader.getAsInt();
+                List<SimReplica> followers = eligible.stream().filter(r -> r.id != leader).toList();
+                yield followers.isEmpty() ? null : followers.get(random.nextInt(followers.size()));
+            }
             case RANDOM -> eligible.get(random.nextInt(eligible.size()));
             case NONE -> null;
         };

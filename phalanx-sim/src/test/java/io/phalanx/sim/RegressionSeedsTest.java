@@ -40,4 +40,18 @@ class RegressionSeedsTest {
         SimResult result = Simulation.run(SimConfig.randomized(seed, mode, replicas, faults));
         assertThat(result.violations()).as("seed %d: %s", seed, found).isEmpty();
     }
+
+    /** Seeds found by sweeps with restarts, replayed with the faults of that sweep. */
+    @ParameterizedTest(name = "seed {0} ({1} n={2}, {3}): {4}")
+    @CsvSource(delimiter = '|', value = {
+        // A recovering replica waited forever for a regency two peers had only asked for (and
+        // then withdrew), and one that recovered by state transfer into an idle cluster never
+        // learned the regency its peers were in.
+        "76 | BFT | 10 | restart,crash,drop,partition,equivocation,leader-isolation | restarted replica never recovered",
+    })
+    void restartSeedStaysFixed(long seed, Mode mode, int replicas, String faults, String found) {
+        SimResult result = Simulation.run(SimConfig.randomized(seed, mode, replicas, Fault.parse(faults)));
+        assertThat(result.violations()).as("seed %d: %s", seed, found).isEmpty();
+        assertThat(result.counter(io.phalanx.core.replica.Counter.RECOVERED)).isPositive();
+    }
 }
