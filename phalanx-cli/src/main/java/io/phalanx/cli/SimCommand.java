@@ -40,13 +40,16 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
     String mode;
 
     @Option(names = "--faults", defaultValue = "all", description = {
-            "Faults to inject: all, none, or a comma-separated list of: crash, drop, partition, spike,",
+            "Faults to inject: all, none, or a comma-separated list of: crash, restart, drop, partition, spike,",
             "leader-isolation, silent-leader, equivocation, twins, fake-votes, bad-signatures, corrupt-bytes,",
             "replay, bad-proposals, censorship, lying-reports, byzantine-client, and the adversarial",
             "schedules aimed at one instance across leader changes (before GST only):",
             "  hidden-decision  its ACCEPTs reach a minority; whoever decides it is cut off until GST",
             "  stale-votes      its PROPOSE/WRITEs reach a minority; earlier voters miss later proposals",
             "  slow-witnesses   the most informed STOPDATAs never reach the new leader (a quorum remains)",
+            "restart: a correct replica loses its memory at any moment and comes back recovering (the same one",
+            "several times, or every replica in turn; counted faulty until it has recovered); with it some seeds",
+            "keep short decision logs, so that restarted and lagging replicas catch up by state transfer.",
             "(default: ${DEFAULT-VALUE}). Each seed draws its own mix within f faulty replicas; Byzantine",
             "strategies apply to BFT shapes only."})
     String faults;
@@ -148,6 +151,13 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             faultText.append(", a byzantine client");
         }
         c.adversaries().stream().sorted().forEach(a -> faultText.append(", ").append(a.cliName()));
+        if (c.restarts().any()) {
+            faultText.append(", ").append(c.restarts());
+        }
+        if (c.decisionLogMax() != io.phalanx.core.replica.ReplicaConfig.DECISION_LOG_DEFAULT) {
+            faultText.append(", decision log ").append(c.decisionLogMax()).append(" (checkpoint every ")
+                    .append(c.checkpointPeriod()).append(')');
+        }
         return String.format("seed %d: %s n=%d f=%d, %d clients x %d ops (<=%d in flight, %d%% read-only), "
                         + "delay %d-%d ms, %d%% spikes to +%d ms, %d%% duplicates%s, GST at %d ms",
                 c.seed(), c.mode(), c.replicas(), c.f(), c.clients(), c.operationsPerClient(), c.clientOutstandingMax(),
@@ -161,6 +171,10 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
                 r.operationsInvoked(), r.decided(), r.leaderChanges(), r.messages(), r.simulatedMs(), r.traceHash());
         out.println("  faults that fired: " + (r.firedFaults().isEmpty() ? "none"
                 : r.firedFaults().stream().sorted().map(Fault::cliName).collect(java.util.stream.Collectors.joining(", "))));
+        if (r.counter(Counter.RECOVERED) > 0 || r.counter(Counter.CHECKPOINT_INSTALLED) > 0) {
+            out.printf("  recoveries: %d, checkpoints installed by state transfer: %d, taken: %d%n",
+                    r.counter(Counter.RECOVERED), r.counter(Counter.CHECKPOINT_INSTALLED), r.counter(Counter.CHECKPOINT_TAKEN));
+        }
         for (Violation v : r.violations()) {
             out.println("  VIOLATION " + v);
         }
@@ -177,6 +191,10 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
         long seedsWithLeaderChange;
         /** Lazy proofs at work: decisions made on unchecked ACCEPTs. */
         long decidedUnverified;
+        /** Seeds in which a replica restarted, one installed a checkpoint by state transfer, one recovered. */
+        long seedsRestarted;
+        long seedsStateTransferred;
+        long seedsRecovered;
         final java.util.EnumMap<Fault, Long> fired = new java.util.EnumMap<>(Fault.class);
         final List<SimResult> failed = new ArrayList<>();
         final List<Long> failedSeeds = new ArrayList<>();
@@ -192,6 +210,9 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
                 seedsWithLeaderChange++;
             }
             decidedUnverified += r.counter(Counter.DECIDED_UNVERIFIED);
+            seedsRestarted += r.firedFaults().contains(Fault.RESTART) ? 1 : 0;
+            seedsStateTransferred += r.counter(Counter.CHECKPOINT_INSTALLED) > 0 ? 1 : 0;
+            seedsRecovered += r.counter(Counter.RECOVERED) > 0 ? 1 : 0;
             r.firedFaults().forEach(f -> fired.merge(f, 1L, Long::sum));
             if (!r.passed()) {
                 failedSeeds.add(r.config().seed());
@@ -209,6 +230,8 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             out.printf("  simulated time:       %.1f s%n", simulatedMs / 1000.0);
             out.printf("  seeds with a leader change: %d%n", seedsWithLeaderChange);
             out.printf("  decisions on unchecked ACCEPTs: %d%n", decidedUnverified);
+            out.printf("  seeds that restarted a replica: %d, transferred state (CHECKPOINT_INSTALLED): %d,"
+                    + " recovered (RECOVERED): %d%n", seedsRestarted, seedsStateTransferred, seedsRecovered);
             out.printf("  faults that fired (seeds): %s%n", fired.isEmpty() ? "none" : fired.entrySet().stream()
                     .map(e -> e.getKey().cliName() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
             out.printf("  seeds with violations: %d%s%n", failedSeeds.size(),

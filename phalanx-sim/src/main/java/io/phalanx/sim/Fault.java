@@ -6,13 +6,21 @@ import java.util.Set;
 
 /**
  * The faults the simulator can inject, each named as on the command line ({@code --faults}).
- * Replica faults (a crash or a Byzantine strategy) are drawn per seed within the budget of f
- * faulty replicas; network faults hit only before the run's global stabilization time (GST),
+ * Replica faults (a crash, a restart or a Byzantine strategy) are drawn per seed within the
+ * budget of f faulty replicas; network faults hit only before the run's global stabilization time (GST),
  * after which the network delivers every message within a bounded delay.
  */
 public enum Fault {
     /** A replica, leader included, stops for good at a random time. */
     CRASH(Kind.REPLICA),
+    /**
+     * A correct replica, leader included, loses all its memory at any moment (mid-instance, during
+     * a leader change, while behind) and comes back after a delay as a new, recovering replica;
+     * some runs restart one replica several times, or every replica in turn. It counts toward f
+     * until it has recovered. Runs with it enabled may also keep short decision logs, so that
+     * restarted and lagging replicas catch up by state transfer. See {@link RestartPlan}.
+     */
+    RESTART(Kind.REPLICA),
     /** Messages are lost (before GST). */
     DROP(Kind.NETWORK),
     /** Replicas split into groups that cannot talk, then heal (before GST). */

@@ -18,6 +18,7 @@ final class FaultSchedule {
     private final SimNetwork network;
     private final SplittableRandom random;
     private final Set<Fault> fired;
+    private final List<SimReplica> crashVictims = new ArrayList<>();
 
     FaultSchedule(SimConfig config, EventQueue queue, Trace trace, SimNetwork network, SplittableRandom random,
                   Set<Fault> fired) {
@@ -50,11 +51,17 @@ final class FaultSchedule {
         long horizon = config.gstMs() + 1_000;
         for (int i = 0; i < config.crashes() && !candidates.isEmpty(); i++) {
             SimReplica victim = candidates.remove(random.nextInt(candidates.size()));
+            crashVictims.add(victim);
             queue.at(random.nextLong(horizon), () -> {
                 fired.add(Fault.CRASH);
                 victim.crash();
             });
         }
+    }
+
+    /** The replicas that will crash for good (restarts leave them alone: each uses its own slot of f). */
+    List<SimReplica> crashVictims() {
+        return crashVictims;
     }
 
     private void schedulePartition() {

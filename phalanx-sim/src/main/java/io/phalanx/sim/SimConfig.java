@@ -1,6 +1,7 @@
 package io.phalanx.sim;
 
 import io.phalanx.core.PlantedBug;
+import io.phalanx.core.replica.ReplicaConfig;
 import io.phalanx.core.view.Mode;
 import io.phalanx.core.view.View;
 
@@ -45,13 +46,19 @@ import java.util.TreeMap;
  *                           before GST; see {@link Adversary}
  * @param plantedBugs        bugs planted on purpose in the correct replicas and clients (the
  *                           mutation suite); empty in every sweep
+ * @param restarts           correct replicas that lose their memory and come back ({@link Fault#RESTART});
+ *                           its chains count toward f with {@code crashes} and {@code byzantine}
+ * @param decisionLogMax     decisions each replica keeps for peers that catch up; beyond it they
+ *                           need state transfer
+ * @param checkpointPeriod   decisions between checkpoints (at most half of {@code decisionLogMax})
  */
 public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, int operationsPerClient,
                         int clientOutstandingMax, int readOnlyPercent, int delayMinMs, int delayMaxMs,
                         int spikePercent, int spikeMaxMs, int duplicatePercent, int crashes,
                         Map<Integer, Fault> byzantine, int dropPercent, int partitions, boolean leaderIsolation,
                         boolean byzantineClient, long gstMs, long livenessBoundMs, long timeLimitMs,
-                        int pipelineMax, Set<Fault> adversaries, Set<PlantedBug> plantedBugs) {
+                        int pipelineMax, Set<Fault> adversaries, Set<PlantedBug> plantedBugs, RestartPlan restarts,
+                        int decisionLogMax, int checkpointPeriod) {
 
     public SimConfig {
         View.of(0, replicas, f, mode); // validates n, f and mode together
@@ -61,9 +68,14 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         if (!Fault.adversarial().containsAll(adversaries)) {
             throw new IllegalArgumentException("not adversarial schedules: " + adversaries);
         }
-        if (crashes < 0 || crashes + byzantine.size() > f) {
-            throw new IllegalArgumentException("crashes + Byzantine replicas must be within 0..f (" + f + "), got "
-                    + crashes + " + " + byzantine.size());
+        java.util.Objects.requireNonNull(restarts, "restarts");
+        if (crashes < 0 || crashes + byzantine.size() + restarts.chains() > f) {
+            throw new IllegalArgumentException("crashes + Byzantine replicas + restart chains must be within 0..f (" + f
+                    + "), got " + crashes + " + " + byzantine.size() + " + " + restarts.chains());
+        }
+        if (decisionLogMax < 1 || checkpointPeriod < 1 || checkpointPeriod > Math.max(1, decisionLogMax / 2)) {
+            throw new IllegalArgumentException("need decisionLogMax >= 1 and 1 <= checkpointPeriod <= decisionLogMax/2, got "
+                    + decisionLogMax + ", " + checkpointPeriod);
         }
         if (mode == Mode.CFT && !byzantine.isEmpty()) {
             throw new IllegalArgumentException("CFT mode tolerates crashes only, not Byzantine replicas");
@@ -96,6 +108,11 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     private static final int CALM_PIPELINE = 4;
     /** Pipeline depths a randomized run draws from: one instance at a time up to eight. */
     private static final int[] PIPELINES = {1, 2, 4, 8};
+    /**
+     * Short decision logs (and checkpoint periods) some runs with restarts keep, so that a
+     * replica down or behind for a few dozen decisions needs state transfer.
+     */
+    private static final int[][] SHORT_DECISION_LOGS = {{16, 4}, {32, 8}, {64, 16}};
 
     /** The largest f that n replicas tolerate in {@code mode}. */
     public static int maxF(int replicas, Mode mode) {
@@ -109,7 +126,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
 
     /**
      * A run with a fault mix for {@code seed} drawn from {@code enabled}: n replicas at their
-     * largest f, up to f faulty replicas (crashed, or Byzantine in BFT mode), some network faults
+     * largest f, up to f faulty replicas (crashed, restarting, or Byzantine in BFT mode), some network faults
      * before a GST, and network parameters all drawn from the seed, so sweeping seeds sweeps
      * scenarios too.
      */
@@ -169,9 +186,39 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
             // The schedules act before GST only, and need time for a decision and two leader changes.
             gst = Math.max(gst, 3_000 + random.nextInt(5_000));
         }
+        // Drawn after everything else, for the same reason: without restarts a seed runs as before.
+        RestartPlan restarts = RestartPlan.NONE;
+        int decisionLogMax = ReplicaConfig.DECISION_LOG_DEFAULT;
+        int checkpointPeriod = ReplicaConfig.CHECKPOINT_PERIOD_DEFAULT;
+        if (enabled.contains(Fault.RESTART)) {
+            restarts = randomRestarts(random, f - crashes - byzantine.size());
+            if (random.nextBoolean()) {
+                int[] logs = SHORT_DECISION_LOGS[random.nextInt(SHORT_DECISION_LOGS.length)];
+                decisionLogMax = logs[0];
+                checkpointPeriod = logs[1];
+            }
+        }
         return new SimConfig(seed, mode, replicas, f, clients, operations, outstanding, readOnly, delayMin, delayMax,
                 spikes, spikeMax, duplicates, crashes, byzantine, drops, partitions, isolation, byzantineClient, gst,
-                60_000, gst + 600_000, pipeline, adversaries, Set.of());
+                60_000, gst + 600_000, pipeline, adversaries, Set.of(), restarts, decisionLogMax, checkpointPeriod);
+    }
+
+    /**
+     * Restarts for a randomized run with {@code slots} of the f faulty-replica slots free: none in
+     * a third of the runs, else one chain or more, in one of the patterns.
+     */
+    private static RestartPlan randomRestarts(SplittableRandom random, int slots) {
+        if (slots <= 0 || random.nextInt(3) == 0) {
+            return RestartPlan.NONE;
+        }
+        RestartPlan.Pattern[] patterns = {RestartPlan.Pattern.RANDOM, RestartPlan.Pattern.SAME_REPLICA,
+                RestartPlan.Pattern.EVERY_REPLICA_IN_TURN, RestartPlan.Pattern.LEADER};
+        RestartPlan.Pattern pattern = patterns[random.nextInt(patterns.length)];
+        int chains = 1 + random.nextInt(slots);
+        int perChain = 1 + random.nextInt(3);
+        int onVote = new int[] {0, 50, 100}[random.nextInt(3)];
+        long downMax = new long[] {50, 1_000, 4_000}[random.nextInt(3)];
+        return new RestartPlan(pattern, chains, perChain, onVote, downMax);
     }
 
     /**
@@ -181,42 +228,43 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
      */
     public static SimConfig calm(long seed, Mode mode, int replicas) {
         return new SimConfig(seed, mode, replicas, maxF(replicas, mode), 3, 100, 2, 30, 1, 10, 0, 200, 0, 0, Map.of(),
-                0, 0, false, false, 0, 60_000, 600_000, CALM_PIPELINE, Set.of(), Set.of());
+                0, 0, false, false, 0, 60_000, 600_000, CALM_PIPELINE, Set.of(), Set.of(), RestartPlan.NONE,
+                ReplicaConfig.DECISION_LOG_DEFAULT, ReplicaConfig.CHECKPOINT_PERIOD_DEFAULT);
     }
 
     /** The same run with these Byzantine replicas (and no crashes). */
     public SimConfig withByzantine(Map<Integer, Fault> newByzantine) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, 0, newByzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod);
     }
 
     /** The same run with {@code count} crashes. */
     public SimConfig withCrashes(int count) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, count, byzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod);
     }
 
     /** The same run with duplicates and spikes. */
     public SimConfig withJitter(int newDuplicatePercent, int newSpikePercent) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, newSpikePercent, spikeMaxMs, newDuplicatePercent, crashes, byzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod);
     }
 
     /** The same run with network faults before {@code newGstMs}. */
     public SimConfig withNetworkFaults(int newDropPercent, int newPartitions, boolean newLeaderIsolation, long newGstMs) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, newDropPercent,
-                newPartitions, newLeaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax, adversaries, plantedBugs);
+                newPartitions, newLeaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod);
     }
 
     /** The same run with a Byzantine client. */
     public SimConfig withByzantineClient() {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
-                partitions, leaderIsolation, true, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs);
+                partitions, leaderIsolation, true, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod);
     }
 
     /** The same run with these bugs planted in the correct replicas and clients (the mutation suite). */
@@ -224,7 +272,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, newPlantedBugs);
+                adversaries, newPlantedBugs, restarts, decisionLogMax, checkpointPeriod);
     }
 
     /** The same run playing these adversarial schedules before {@code newGstMs}. */
@@ -232,7 +280,23 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax,
-                newAdversaries, plantedBugs);
+                newAdversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod);
+    }
+
+    /** The same run with these restarts (whose chains count toward f). */
+    public SimConfig withRestarts(RestartPlan newRestarts) {
+        return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
+                delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
+                adversaries, plantedBugs, newRestarts, decisionLogMax, checkpointPeriod);
+    }
+
+    /** The same run with replicas keeping {@code newDecisionLogMax} decisions and checkpointing every {@code newCheckpointPeriod}. */
+    public SimConfig withDecisionLog(int newDecisionLogMax, int newCheckpointPeriod) {
+        return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
+                delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
+                adversaries, plantedBugs, restarts, newDecisionLogMax, newCheckpointPeriod);
     }
 
     /** The faults this configuration injects (those that then really happen are in the result). */
@@ -240,6 +304,9 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         Set<Fault> planned = EnumSet.noneOf(Fault.class);
         if (crashes > 0) {
             planned.add(Fault.CRASH);
+        }
+        if (restarts.any()) {
+            planned.add(Fault.RESTART);
         }
         planned.addAll(byzantine.values());
         if (dropPercent > 0) {

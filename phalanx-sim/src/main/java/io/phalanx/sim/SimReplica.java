@@ -2,12 +2,19 @@ package io.phalanx.sim;
 
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.crypto.Digests;
+import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Message;
+import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
+import io.phalanx.core.message.Write;
+import io.phalanx.core.replica.CheckpointImage;
+import io.phalanx.core.replica.Counter;
 import io.phalanx.core.replica.Input;
 import io.phalanx.core.replica.Output;
 import io.phalanx.core.replica.ReplicaConfig;
@@ -17,12 +24,17 @@ import io.phalanx.core.replica.Send;
 import io.phalanx.core.replica.ServiceExecutor;
 import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.view.QuorumSystem;
+import io.phalanx.sim.check.Checkpointed;
 import io.phalanx.sim.check.Decided;
 import io.phalanx.sim.check.Executed;
 import io.phalanx.sim.check.ReplicaHistory;
+import io.phalanx.sim.check.Restored;
+import io.phalanx.sim.check.Vote;
 import io.phalanx.sim.kv.KeyValueService;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +46,17 @@ import java.util.SplittableRandom;
  * executes recorded for the checkers. Replies are hashed (one full reply per request, digests
  * from the others; retransmissions are answered in full). Its clock is the simulated time plus a fixed skew. A
  * {@link Behavior} other than the correct one makes it Byzantine (and unchecked).
+ *
+ * <p>Checkpoints and restores as the runtime's execution and protocol loops do them: after every
+ * {@link ReplicaConfig#checkpointAfter} decision the executor's checkpoint is wrapped in a
+ * {@link CheckpointImage} and handed to the core in a later event (the runtime's thread hop);
+ * a checkpoint that state transfer installed ({@link Output#restore()}) replaces the executor's
+ * state before the step's decisions execute.
+ *
+ * <p>A crash stops it for good. A restart ({@link #goDown()}, then {@link #comeBack}) loses
+ * everything: the next incarnation is a new core started {@link ReplicaCore.Start#RECOVERING}
+ * with a new executor and service, and a new history under the same id. Messages sent to it
+ * while it is down are lost; those it sent before going down still arrive.
  */
 final class SimReplica {
     /** Request timeout of simulated replicas: a few network round trips plus a spike. */
@@ -41,8 +64,12 @@ final class SimReplica {
 
     final int id;
     final String name;
-    private final ReplicaCore core;
-    private final ServiceExecutor executor;
+    private final SimConfig config;
+    private final QuorumSystem quorums;
+    private final ReplicaConfig replicaConfig;
+    private final SimCrypto crypto;
+    /** Where each incarnation's core draws its nonces from. */
+    private final SplittableRandom incarnations;
     private final ReplyPolicy replies;
     private final Behavior.Outbox outbox;
     private final Behavior behavior;
@@ -51,11 +78,26 @@ final class SimReplica {
     private final Trace trace;
     private final MessageCodec codec;
     private final long clockSkewMs;
-    private final List<Decided> decisions = new ArrayList<>();
-    private final List<Executed> executions = new ArrayList<>();
+    private final List<ReplicaHistory> retired = new ArrayList<>();
+    private final Map<Counter, Long> retiredCounters = new EnumMap<>(Counter.class);
+    private ReplicaCore core;
+    private ServiceExecutor executor;
+    private int incarnation;
+    private List<Decided> decisions = new ArrayList<>();
+    private List<Executed> executions = new ArrayList<>();
+    private List<Restored> restores = new ArrayList<>();
+    private List<Checkpointed> checkpoints = new ArrayList<>();
+    private LinkedHashSet<Vote> votes = new LinkedHashSet<>();
     private long tickAtMs = Output.NEVER;
     private int reportedRegency;
     private boolean crashed;
+    private boolean down;
+    /** When the current incarnation came back from a restart; -1 for the first one. */
+    private long cameBackAtMs = -1;
+    /** Runs once when a recovering incarnation has recovered. */
+    private Runnable onRecovered;
+    /** Runs (once) right after the next step that sends a PROPOSE, WRITE or ACCEPT. */
+    private Runnable afterNextVote;
     long undecodable;
 
     SimReplica(int id, String name, SimConfig config, QuorumSystem quorums, Behavior.Outbox outbox, Behavior behavior,
@@ -63,14 +105,16 @@ final class SimReplica {
                SplittableRandom random) {
         this.id = id;
         this.name = name;
-        ReplicaConfig replicaConfig = ReplicaConfig.defaults(id, config.view())
+        this.config = config;
+        this.quorums = quorums;
+        this.crypto = crypto;
+        this.replicaConfig = ReplicaConfig.defaults(id, config.view())
                 .withRequestTimeoutMs(REQUEST_TIMEOUT_MS)
                 .withClientSignaturesRequired(true)
-                .withPipelineMax(config.pipelineMax());
-        this.core = new ReplicaCore(replicaConfig, quorums, RequestVerifier.ACCEPT_ALL, crypto.replicaSigner(id), crypto,
-                random.split(), ReplicaCore.Start.NEW_CLUSTER, config.plantedBugs());
-        this.executor = new ServiceExecutor(id, config.view().id(), new KeyValueService(), replicaConfig.clientWindowMax(),
-                config.plantedBugs());
+                .withPipelineMax(config.pipelineMax())
+                .withDecisionLog(config.decisionLogMax(), config.checkpointPeriod());
+        this.core = newCore(random.split(), ReplicaCore.Start.NEW_CLUSTER);
+        this.executor = newExecutor();
         this.replies = ReplyPolicy.hashedReplies(config.view(), id);
         this.outbox = outbox;
         this.behavior = behavior;
@@ -79,6 +123,17 @@ final class SimReplica {
         this.trace = trace;
         this.codec = codec;
         this.clockSkewMs = random.nextInt(101) - 50;
+        this.incarnations = random;
+    }
+
+    private ReplicaCore newCore(SplittableRandom random, ReplicaCore.Start start) {
+        return new ReplicaCore(replicaConfig, quorums, RequestVerifier.ACCEPT_ALL, crypto.replicaSigner(id), crypto,
+                random, start, config.plantedBugs());
+    }
+
+    private ServiceExecutor newExecutor() {
+        return new ServiceExecutor(id, config.view().id(), new KeyValueService(), replicaConfig.clientWindowMax(),
+                config.plantedBugs());
     }
 
     void crash() {
@@ -86,8 +141,66 @@ final class SimReplica {
         trace.record(queue.now(), 0xC4A5L * 31 + id, () -> name + " CRASHES");
     }
 
+    /** Loses everything it holds; it receives nothing until {@link #comeBack}. */
+    void goDown() {
+        down = true;
+        tickAtMs = Output.NEVER;
+        afterNextVote = null;
+        retired.add(history());
+        core.counters().snapshot().forEach((counter, value) -> retiredCounters.merge(counter, value, Long::sum));
+        long decided = core.lastDecided();
+        trace.record(queue.now(), 0x2E57L * 31 + id, () -> name + " RESTARTS: loses its memory (had decided up to cid="
+                + decided + ")");
+    }
+
+    /**
+     * Starts the next incarnation: a new core that recovers from its peers, a new executor and
+     * service; {@code recovered} runs once it has recovered.
+     */
+    void comeBack(Runnable recovered) {
+        incarnation++;
+        core = newCore(incarnations.split(), ReplicaCore.Start.RECOVERING);
+        executor = newExecutor();
+        decisions = new ArrayList<>();
+        executions = new ArrayList<>();
+        restores = new ArrayList<>();
+        checkpoints = new ArrayList<>();
+        votes = new LinkedHashSet<>();
+        reportedRegency = 0;
+        down = false;
+        cameBackAtMs = queue.now();
+        onRecovered = recovered;
+        int number = incarnation;
+        trace.record(queue.now(), 0xBAC4L * 31 + id, () -> name + " COMES BACK (incarnation " + number
+                + "), recovering");
+        step(new Input.Tick()); // as the runtime's first step: a recovering replica asks its peers at once
+    }
+
+    /** Takes it down right after its next step that sends a PROPOSE, WRITE or ACCEPT. */
+    void afterNextVote(Runnable then) {
+        afterNextVote = then;
+    }
+
     boolean crashed() {
         return crashed;
+    }
+
+    boolean down() {
+        return down;
+    }
+
+    /** Neither crashed nor down. */
+    boolean running() {
+        return !crashed && !down;
+    }
+
+    /** Running and recovering from a restart (not voting yet). */
+    boolean recovering() {
+        return running() && core.recovering();
+    }
+
+    long cameBackAtMs() {
+        return cameBackAtMs;
     }
 
     boolean correct() {
@@ -98,8 +211,16 @@ final class SimReplica {
         return core;
     }
 
+    /** This replica's counters, summed over its incarnations. */
+    Map<Counter, Long> counters() {
+        Map<Counter, Long> all = new EnumMap<>(Counter.class);
+        all.putAll(retiredCounters);
+        core.counters().snapshot().forEach((counter, value) -> all.merge(counter, value, Long::sum));
+        return all;
+    }
+
     void deliver(int from, byte[] bytes) {
-        if (crashed) {
+        if (!running()) {
             return;
         }
         Message message;
@@ -122,7 +243,7 @@ final class SimReplica {
 
     private void tick() {
         tickAtMs = Output.NEVER;
-        if (!crashed) {
+        if (running()) {
             step(new Input.Tick());
         }
     }
@@ -133,19 +254,53 @@ final class SimReplica {
             return;
         }
         long localNow = queue.now() + clockSkewMs;
+        boolean wasRecovering = core.recovering();
         Output output = core.step(localNow, given);
         apply(output);
         reportRegency();
+        if (wasRecovering && !core.recovering()) {
+            recovered();
+        }
+        if (afterNextVote != null && sendsVote(output)) {
+            Runnable then = afterNextVote;
+            afterNextVote = null;
+            then.run();
+        }
+        if (down) {
+            return;
+        }
         long wakeAt = output.wakeAtMs() == Output.NEVER ? Output.NEVER : output.wakeAtMs() - clockSkewMs;
         if (wakeAt < tickAtMs) {
             tickAtMs = Math.max(wakeAt, queue.now() + 1);
             long at = tickAtMs;
+            int current = incarnation;
             queue.at(at, () -> {
-                if (tickAtMs == at) {
+                if (tickAtMs == at && incarnation == current) {
                     tick();
                 }
             });
         }
+    }
+
+    private void recovered() {
+        long decided = core.lastDecided();
+        int regency = core.regency();
+        trace.record(queue.now(), 0x4EC0L * 31 + id, () -> name + " RECOVERED at cid=" + decided + " in regency "
+                + regency + ": votes again");
+        if (onRecovered != null) {
+            Runnable then = onRecovered;
+            onRecovered = null;
+            then.run();
+        }
+    }
+
+    private static boolean sendsVote(Output output) {
+        for (Send send : output.sends()) {
+            if (send.message() instanceof Propose || send.message() instanceof Write || send.message() instanceof Accept) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void reportRegency() {
@@ -159,10 +314,12 @@ final class SimReplica {
     }
 
     private void apply(Output output) {
+        output.restore().ifPresent(this::restore);
         for (Decision decision : output.decisions()) {
             execute(decision);
         }
         for (Send send : output.sends()) {
+            recordVote(send.message());
             behavior.onSend(send.to(), send.message(), outbox);
         }
         for (Request request : output.unordered()) {
@@ -174,6 +331,26 @@ final class SimReplica {
         // clients run one session each and do not act on refusals, so the refusal itself is not sent.
         output.refusals().forEach(refusal -> executor.cachedReply(refusal.requestId())
                 .ifPresent(reply -> outbox.send(SimClient.address(reply.clientId()), reply)));
+    }
+
+    /** State transfer installed {@code checkpoint}: execution continues from it. */
+    private void restore(Checkpoint checkpoint) {
+        executor.restore(checkpoint);
+        var digest = CheckpointImage.of(checkpoint, replicaConfig.stateChunkBytes()).digest();
+        restores.add(new Restored(checkpoint.consensusId(), digest, decisions.size(), executions.size()));
+        checkpoints.add(new Checkpointed(checkpoint.consensusId(), digest, true));
+        trace.record(queue.now(), digest.hashCode() * 31L + id, () -> name + " INSTALLS checkpoint cid="
+                + checkpoint.consensusId() + " digest=" + digest + " (state transfer)");
+    }
+
+    private void recordVote(Message message) {
+        if (message instanceof Propose p) {
+            votes.add(new Vote(Vote.Kind.PROPOSE, p.consensusId(), p.epoch(), Digests.ofBatch(p.batch())));
+        } else if (message instanceof Write w) {
+            votes.add(new Vote(Vote.Kind.WRITE, w.consensusId(), w.epoch(), w.batchDigest()));
+        } else if (message instanceof Accept a) {
+            votes.add(new Vote(Vote.Kind.ACCEPT, a.consensusId(), a.epoch(), a.batchDigest()));
+        }
     }
 
     private void execute(Decision decision) {
@@ -188,9 +365,37 @@ final class SimReplica {
             executions.add(new Executed(decision.consensusId(), reply.requestId(), request.operation(), reply.result()));
             outbox.send(SimClient.address(reply.clientId()), replies.shape(reply));
         }
+        if (replicaConfig.checkpointAfter(decision.consensusId())) {
+            checkpoint();
+        }
     }
 
-    ReplicaHistory history() {
-        return new ReplicaHistory(id, correct, decisions, executions);
+    /**
+     * Takes a checkpoint after the decision just executed and hands it to the core in a later
+     * event, as the runtime's execution thread does (lost if the replica goes down meanwhile).
+     */
+    private void checkpoint() {
+        CheckpointImage image = CheckpointImage.of(executor.checkpoint(), replicaConfig.stateChunkBytes());
+        checkpoints.add(new Checkpointed(image.consensusId(), image.digest(), false));
+        int current = incarnation;
+        queue.at(queue.now(), () -> {
+            if (running() && incarnation == current) {
+                step(new Input.CheckpointTaken(image));
+            }
+        });
+    }
+
+    /** Every incarnation's history, the current one last (a replica down between two has none). */
+    List<ReplicaHistory> histories() {
+        List<ReplicaHistory> all = new ArrayList<>(retired);
+        if (!down) {
+            all.add(history());
+        }
+        return all;
+    }
+
+    private ReplicaHistory history() {
+        return new ReplicaHistory(id, incarnation, correct, decisions, executions, restores, checkpoints,
+                new ArrayList<>(votes));
     }
 }

@@ -26,13 +26,16 @@ import java.util.SplittableRandom;
  * <p>Fault model: messages are delayed (with spikes), reordered and duplicated throughout; before
  * the global stabilization time (GST) they are also lost, and partitions (including a leader cut
  * off from some followers) come and go, all healed at GST. Up to f replicas are faulty: crashed
- * at a random time (the leader included) or Byzantine with one of the {@link Behaviors}
- * strategies, or twins; checkers constrain only the correct ones. A Byzantine client may join.
+ * at a random time (the leader included), restarted without their memory ({@link RestartSchedule};
+ * counted faulty until they have recovered), or Byzantine with one of the {@link Behaviors}
+ * strategies, or twins; checkers constrain only the correct ones, restarted ones included, in
+ * every incarnation. A Byzantine client may join.
  * Adversarial schedules ({@link Adversary}) aim targeted loss and cut-offs before GST at one
  * instance across leader changes. Planted bugs ({@link SimConfig#plantedBugs}) go to every
  * replica's core and executor and every client's core.
  * Liveness: every operation of a correct client completes within {@code livenessBoundMs} of
- * its invocation or of GST, whichever is later.
+ * its invocation or of GST, whichever is later, and every restarted replica has recovered by the
+ * end (the run goes on after the clients are done until it has, within the same bound).
  */
 public final class Simulation {
     private static final int TRACE_TAIL_MAX = 400;
@@ -143,12 +146,19 @@ public final class Simulation {
     }
 
     public SimResult run() {
-        new FaultSchedule(config, queue, trace, network, random.split(), fired).schedule(crashable(), this::currentLeader);
+        FaultSchedule faults = new FaultSchedule(config, queue, trace, network, random.split(), fired);
+        faults.schedule(crashable(), this::currentLeader);
+        if (config.restarts().any()) { // split only then, so runs without restarts draw as they always did
+            List<SimReplica> restartable = new ArrayList<>(crashable());
+            restartable.removeAll(faults.crashVictims());
+            new RestartSchedule(config, queue, random.split(), fired, restartable, this::currentLeader,
+                    this::allClientsDone).schedule();
+        }
         clients.forEach(SimClient::start);
         if (byzantineClient != null) {
             byzantineClient.start();
         }
-        while (!allClientsDone() && queue.runNext(config.timeLimitMs())) {
+        while ((!allClientsDone() || recoveryPending()) && queue.runNext(config.timeLimitMs())) {
             // each event runs inside runNext
         }
         History history = history();
@@ -157,6 +167,7 @@ public final class Simulation {
             violations.addAll(checker.check(history));
         }
         violations.addAll(checkLiveness());
+        violations.addAll(checkRecovered());
         long completed = history.operations().stream().filter(ClientOperation::completed).count();
         long decided = 0;
         int regency = 0;
@@ -167,7 +178,7 @@ public final class Simulation {
                 decided = Math.max(decided, r.core().lastDecided() + 1);
                 regency = Math.max(regency, r.core().regency());
                 undecodable += r.undecodable;
-                r.core().counters().snapshot().forEach((counter, value) -> counters.merge(counter, value, Long::sum));
+                r.counters().forEach((counter, value) -> counters.merge(counter, value, Long::sum));
             }
         }
         return new SimResult(config, violations, completed, history.operations().size(), queue.now(), decided,
@@ -187,12 +198,43 @@ public final class Simulation {
     private int currentLeader() {
         Map<Integer, Integer> votes = new HashMap<>();
         for (SimReplica r : replicas) {
-            if (r.correct() && !r.crashed()) {
+            if (r.correct() && r.running() && !r.recovering()) {
                 votes.merge(r.core().leader(), 1, Integer::sum);
             }
         }
         return votes.entrySet().stream().max(Map.Entry.<Integer, Integer>comparingByValue()
                 .thenComparing(Map.Entry.comparingByKey())).map(Map.Entry::getKey).orElse(0);
+    }
+
+    /**
+     * A restarted replica that is down, or recovering for less than the liveness bound after it
+     * came back (or after GST): the run goes on, after the clients are done, until it recovers.
+     */
+    private boolean recoveryPending() {
+        for (SimReplica r : replicas) {
+            if (r.correct() && !r.crashed() && (r.down() || (r.recovering()
+                    && queue.now() <= Math.max(config.gstMs(), r.cameBackAtMs()) + config.livenessBoundMs()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Liveness of recovery: by the end every correct replica that runs has recovered and votes. */
+    private List<Violation> checkRecovered() {
+        List<Violation> violations = new ArrayList<>();
+        for (SimReplica r : replicas) {
+            if (r.correct() && r.down()) {
+                violations.add(new Violation("liveness", r.name + " restarted and never came back by "
+                        + queue.now() + " ms"));
+            } else if (r.correct() && r.recovering()) {
+                violations.add(new Violation("liveness", r.name + " came back at " + r.cameBackAtMs()
+                        + " ms and was still recovering at " + queue.now() + " ms (decided up to cid="
+                        + r.core().lastDecided() + ", recovery target cid=" + r.core().recoveryTarget() + ", regency "
+                        + r.core().regency() + ")"));
+            }
+        }
+        return violations;
     }
 
     /** Replicas that may crash: correct ones (a Byzantine one already uses the fault budget). */
@@ -245,7 +287,7 @@ public final class Simulation {
 
     private History history() {
         List<ReplicaHistory> replicaHistories = new ArrayList<>();
-        replicas.forEach(r -> replicaHistories.add(r.history()));
+        replicas.forEach(r -> replicaHistories.addAll(r.histories()));
         List<ClientOperation> operations = new ArrayList<>();
         clients.forEach(c -> operations.addAll(c.operations()));
         Set<Long> byzantineClients = byzantineClient == null ? Set.of() : Set.of(byzantineClient.clientId());

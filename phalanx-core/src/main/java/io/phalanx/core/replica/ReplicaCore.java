@@ -183,7 +183,13 @@ public final class ReplicaCore {
         } else if (message instanceof ChunkFetch f) {
             stateTransfer.onChunkFetch(effects, f);
         } else if (message instanceof Chunk c) {
-            stateTransfer.onChunk(effects, c);
+            int provenEpoch = stateTransfer.onChunk(effects, c);
+            if (provenEpoch >= 0) {
+                // As for a pushed decision: a checkpoint whose last decision was proven in a later
+                // regency shows that regency running (without it a replica that recovered by state
+                // transfer into an idle cluster never learned the regency its peers reported).
+                leaderChange.adoptRunningRegency(effects, provenEpoch);
+            }
             if (state.behind()) {
                 catchup.fetchNow(effects); // the decisions after an installed checkpoint
             }

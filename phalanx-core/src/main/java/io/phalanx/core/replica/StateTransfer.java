@@ -112,6 +112,15 @@ final class StateTransfer {
 
     void onTick(Effects effects) {
         if (state.recovering) {
+            if (recoveryTarget != -2 && state.lastDecided >= recoveryTarget && state.regency < recoveryRegency
+                    && state.nowMs >= nextQueryAtMs) {
+                // Decided far enough, but not in the regency a peer reported. A report's regency
+                // includes a leader change the peer only asked for, which may never be installed
+                // (asks are withdrawn once what they waited for is decided): ask again and go by
+                // fresh reports. The vote floor they set only ever rises.
+                recoveryTarget = -2;
+                reports.clear();
+            }
             if (recoveryTarget == -2 && state.nowMs >= nextQueryAtMs) {
                 query(effects);
             }
@@ -206,8 +215,8 @@ final class StateTransfer {
         recoveryTarget = decided;
         recoveryRegency = regency;
         if (voted > decided) {
-            state.voteFloor = voted;
-            state.voteFloorRegency = regency;
+            state.voteFloor = Math.max(state.voteFloor, voted);
+            state.voteFloorRegency = Math.max(state.voteFloorRegency, regency);
         }
         if (voted >= 0) {
             state.proposeFloorRegency = regency; // it may have led one of them before
@@ -295,11 +304,18 @@ final class StateTransfer {
                 checkpoint.image().chunk(fetch.index())));
     }
 
-    void onChunk(Effects effects, Chunk chunk) {
+    /**
+     * Takes a chunk of the transfer under way; returns the epoch that proved the last decision of
+     * the checkpoint it completed and installed, or -1 if it installed none.
+     */
+    int onChunk(Effects effects, Chunk chunk) {
         if (transfer == null || chunk.checkpointId() != transfer.checkpointId) {
-            return; // late, from a transfer that ended
+            return -1; // late, from a transfer that ended
         }
+        long before = state.lastDecided;
         transfer.onChunk(effects, chunk);
+        boolean installed = state.lastDecided != before && state.checkpointProofId == state.lastDecided;
+        return installed ? state.checkpointProof.get(0).epoch() : -1;
     }
 
     /** Installs the completed transfer's checkpoint and moves on to the decisions after it. */

@@ -16,11 +16,11 @@ import java.util.Objects;
  * ({@link Digests#ofBatch}), not the digest the replica recorded, so a replica that decided one
  * batch under another batch's digest is caught too (reported separately). When a decision has no
  * batch recorded, its recorded digest stands in. Byzantine replicas are ignored: they may claim
- * to have decided anything.
+ * to have decided anything. Every incarnation of a restarted replica is compared too.
  */
 public final class AgreementChecker implements Checker {
     /** The first correct replica's decision for an instance, which later ones are compared with. */
-    private record FirstDecision(int replicaId, Decided decided, Digest digest) {
+    private record FirstDecision(ReplicaHistory replica, Decided decided, Digest digest) {
     }
 
     @Override
@@ -36,9 +36,9 @@ public final class AgreementChecker implements Checker {
             for (Decided decided : replica.decisions()) {
                 Digest digest = actualDigest(replica, decided, violations);
                 FirstDecision first = firstByInstance.putIfAbsent(decided.consensusId(),
-                        new FirstDecision(replica.replicaId(), decided, digest));
+                        new FirstDecision(replica, decided, digest));
                 if (first != null && !Objects.equals(first.digest(), digest)) {
-                    violations.add(disagreement(first, replica.replicaId(), decided, digest));
+                    violations.add(disagreement(first, replica, decided, digest));
                 }
             }
         }
@@ -51,16 +51,16 @@ public final class AgreementChecker implements Checker {
         }
         Digest computed = Digests.ofBatch(decided.batch());
         if (decided.digest() != null && !decided.digest().equals(computed)) {
-            violations.add(new Violation(name(), "replica " + replica.replicaId() + " decided consensusId "
+            violations.add(new Violation(name(), replica.name() + " decided consensusId "
                     + decided.consensusId() + " with recorded digest " + decided.digest()
                     + " but its batch " + Histories.describe(decided.batch()) + " hashes to " + computed));
         }
         return computed;
     }
 
-    private Violation disagreement(FirstDecision first, int replicaId, Decided decided, Digest digest) {
-        String who = first.replicaId() == replicaId ? "replica " + replicaId + " earlier" : "replica " + first.replicaId();
-        return new Violation(name(), "consensusId " + decided.consensusId() + ": replica " + replicaId
+    private Violation disagreement(FirstDecision first, ReplicaHistory replica, Decided decided, Digest digest) {
+        String who = first.replica() == replica ? replica.name() + " earlier" : first.replica().name();
+        return new Violation(name(), "consensusId " + decided.consensusId() + ": " + replica.name()
                 + " decided digest " + digest + " " + Histories.describe(decided.batch())
                 + " but " + who + " decided digest " + first.digest() + " "
                 + Histories.describe(first.decided().batch()));

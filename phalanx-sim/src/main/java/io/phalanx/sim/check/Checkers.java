@@ -8,19 +8,20 @@ import java.util.function.Supplier;
 
 /**
  * The set of checkers every simulator run must pass, in one place so that no run forgets
- * one: agreement, total order, exactly-once integrity and linearizability.
+ * one: agreement, total order, exactly-once integrity, linearizability, checkpoint agreement and
+ * vote-once (no correct replica votes for two values in one epoch, across restarts).
  */
 public final class Checkers {
     private Checkers() {
     }
 
-    /** All four safety checkers; linearizability replays the log through {@code referenceFactory}'s services. */
+    /** All the safety checkers; linearizability replays the log through {@code referenceFactory}'s services. */
     public static List<Checker> standard(Supplier<? extends Service> referenceFactory) {
         return List.of(new AgreementChecker(), new TotalOrderChecker(), new ExactlyOnceChecker(),
-                new LinearizabilityChecker(referenceFactory));
+                new LinearizabilityChecker(referenceFactory), new CheckpointChecker(), new VoteOnceChecker());
     }
 
-    /** All four safety checkers, with a default {@link KeyValueService} as the reference model. */
+    /** All the safety checkers, with a default {@link KeyValueService} as the reference model. */
     public static List<Checker> standard() {
         return standard(KeyValueService::new);
     }

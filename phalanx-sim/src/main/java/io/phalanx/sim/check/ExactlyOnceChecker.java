@@ -19,6 +19,11 @@ import java.util.TreeSet;
  * clients are correct (a Byzantine client's requests would be reported as forged). A forged or
  * altered request is reported once, naming every correct replica that executed it. Byzantine
  * replicas are ignored.
+ *
+ * <p>"At most once" holds per incarnation of a replica (a restarted replica begins again from
+ * nothing, or from a checkpoint, and re-executes nothing it restored), and over the decided log
+ * stitched across state transfers ({@link Segments#referenceLog}): a request executed before a
+ * checkpoint must not run again after a replica restored it.
  */
 public final class ExactlyOnceChecker implements Checker {
     /** Where a request was first seen executed with a given problem, and by whom. */
@@ -36,6 +41,10 @@ public final class ExactlyOnceChecker implements Checker {
         List<Violation> violations = new ArrayList<>();
         Map<RequestId, Offence> forged = new LinkedHashMap<>();
         Map<RequestId, Offence> altered = new LinkedHashMap<>();
+        ReplicaHistory reference = Segments.referenceLog(history);
+        if (reference != null && reference.incarnation() == Segments.STITCHED) {
+            checkDuplicates(reference, violations); // a request run before a checkpoint and again after it
+        }
         for (ReplicaHistory replica : Histories.correctReplicas(history)) {
             checkDuplicates(replica, violations);
             for (Executed executed : replica.executions()) {
@@ -72,7 +81,7 @@ public final class ExactlyOnceChecker implements Checker {
             Executed executed = executions.get(position);
             Integer earlier = firstPosition.putIfAbsent(executed.requestId(), position);
             if (earlier != null) {
-                violations.add(new Violation(name(), "replica " + replica.replicaId() + " executed "
+                violations.add(new Violation(name(), replica.name() + " executed "
                         + executed.requestId() + " more than once: at position " + earlier + " (consensusId "
                         + executions.get(earlier).consensusId() + ") and again at position " + position
                         + " (consensusId " + executed.consensusId() + ")"));

@@ -21,7 +21,8 @@ import java.util.function.Supplier;
  *
  * <p>Total order makes the longest execution sequence among correct replicas the one
  * linearization every correct replica agrees with (the total-order checker verifies the others
- * are its prefixes). This checker replays it through a fresh reference service, then checks:
+ * are its prefixes); when state transfer made replicas skip stretches of it, the log is stitched
+ * from their segments ({@link Segments#referenceLog}). This checker replays it through a fresh reference service, then checks:
  * <ol>
  *   <li>every ordered result a client accepted belongs to a request in the log ("lost write" /
  *       "phantom read" otherwise) and equals the replayed result ("wrong result");</li>
@@ -71,7 +72,7 @@ public final class LinearizabilityChecker implements Checker {
 
     @Override
     public List<Violation> check(History history) {
-        ReferenceLog log = ReferenceLog.replay(Histories.longestExecution(history), referenceFactory.get());
+        ReferenceLog log = ReferenceLog.replay(Segments.referenceLog(history), referenceFactory.get());
         ViolationList violations = new ViolationList(name(), REPORTS_PER_KIND_MAX);
         checkReplicaResults(log, violations);
         checkOrderedResults(history, log, violations);
@@ -86,7 +87,7 @@ public final class LinearizabilityChecker implements Checker {
         for (int position = 0; position < log.size(); position++) {
             Executed executed = log.entry(position);
             if (!log.expectedResult(position).equals(executed.result())) {
-                violations.add("result differs from reference model", "replica " + log.source().replicaId()
+                violations.add("result differs from reference model", log.source().name()
                         + " executed " + Histories.describe(executed) + " at log position " + position
                         + " but the reference model gives " + Histories.describeResult(log.expectedResult(position)));
             }
@@ -115,7 +116,7 @@ public final class LinearizabilityChecker implements Checker {
 
     private static String logSummary(ReferenceLog log) {
         return log.source() == null ? " (no correct replica executed anything)"
-                : " (longest log: replica " + log.source().replicaId() + ", " + log.size() + " entries)";
+                : " (longest log: " + log.source().name() + ", " + log.size() + " entries)";
     }
 
     /**

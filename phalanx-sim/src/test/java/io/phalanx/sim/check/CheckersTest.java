@@ -12,9 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class CheckersTest {
     @Test
-    void standardSetHasTheFourSafetyCheckers() {
+    void standardSetHasEverySafetyChecker() {
         assertThat(Checkers.standard()).extracting(Checker::name)
-                .containsExactly("agreement", "total-order", "exactly-once", "linearizability");
+                .containsExactly("agreement", "total-order", "exactly-once", "linearizability", "checkpoint", "vote-once");
     }
 
     @Test

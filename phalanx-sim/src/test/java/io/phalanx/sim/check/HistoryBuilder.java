@@ -3,6 +3,7 @@ package io.phalanx.sim.check;
 import io.phalanx.core.crypto.Digests;
 import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
 import io.phalanx.core.message.RequestKind;
@@ -26,6 +27,8 @@ import java.util.Optional;
  */
 final class HistoryBuilder {
     private final Map<Integer, ReplicaBuilder> replicas = new LinkedHashMap<>();
+    /** Earlier incarnations of restarted replicas. */
+    private final List<ReplicaBuilder> retired = new ArrayList<>();
     private final List<ClientOperation> operations = new ArrayList<>();
 
     static Request ordered(long clientId, long sequence, KvOperation op) {
@@ -58,6 +61,15 @@ final class HistoryBuilder {
         return replicas.computeIfAbsent(id, i -> new ReplicaBuilder(i, false));
     }
 
+    /** Replica {@code id} loses its memory: its next mentions are a new, empty incarnation. */
+    ReplicaBuilder restart(int id) {
+        ReplicaBuilder old = replica(id);
+        retired.add(old);
+        ReplicaBuilder next = new ReplicaBuilder(id, old.correct, old.incarnation + 1);
+        replicas.put(id, next);
+        return next;
+    }
+
     /** Correct replicas {@code ids} acting in lockstep. */
     Group replicas(int... ids) {
         return new Group(Arrays.stream(ids).mapToObj(this::replica).toList());
@@ -86,7 +98,10 @@ final class HistoryBuilder {
     }
 
     History build() {
-        return new History(replicas.values().stream().map(ReplicaBuilder::build).toList(), operations);
+        List<ReplicaHistory> all = new ArrayList<>();
+        retired.forEach(r -> all.add(r.build()));
+        replicas.values().forEach(r -> all.add(r.build()));
+        return new History(all, operations);
     }
 
     private KvResult executedResult(RequestId id) {
@@ -117,25 +132,60 @@ final class HistoryBuilder {
     static final class ReplicaBuilder {
         private final int id;
         private final boolean correct;
+        private final int incarnation;
         private final KeyValueService service = new KeyValueService();
         private final List<Decided> decisions = new ArrayList<>();
         private final List<Executed> executions = new ArrayList<>();
+        private final List<Restored> restores = new ArrayList<>();
+        private final List<Checkpointed> checkpoints = new ArrayList<>();
+        private final List<Vote> votes = new ArrayList<>();
         private final Map<RequestId, Bytes> firstResults = new HashMap<>();
+        private long nextConsensusId;
 
         private ReplicaBuilder(int id, boolean correct) {
+            this(id, correct, 0);
+        }
+
+        private ReplicaBuilder(int id, boolean correct, int incarnation) {
             this.id = id;
             this.correct = correct;
+            this.incarnation = incarnation;
+        }
+
+        /**
+         * Jumps to the state {@code source} holds now, as after consensus instance {@code consensusId}
+         * (state transfer of a checkpoint with {@code digest}); it decides {@code consensusId + 1} next.
+         */
+        ReplicaBuilder restoreFrom(ReplicaBuilder source, long consensusId, Digest digest) {
+            service.restore(source.service.snapshot());
+            restores.add(new Restored(consensusId, digest, decisions.size(), executions.size()));
+            checkpoints.add(new Checkpointed(consensusId, digest, true));
+            nextConsensusId = consensusId + 1;
+            return this;
+        }
+
+        /** Takes a checkpoint after {@code consensusId} with {@code digest}. */
+        ReplicaBuilder checkpoint(long consensusId, Digest digest) {
+            checkpoints.add(new Checkpointed(consensusId, digest, false));
+            return this;
+        }
+
+        /** Sends a PROPOSE, WRITE or ACCEPT for {@code digest} in ({@code consensusId}, {@code epoch}). */
+        ReplicaBuilder vote(Vote.Kind kind, long consensusId, int epoch, Digest digest) {
+            votes.add(new Vote(kind, consensusId, epoch, digest));
+            return this;
         }
 
         /** Decides the next consensus instance and executes its requests in order. */
         ReplicaBuilder decide(Request... requests) {
-            return decideAs(decisions.size(), requests);
+            return decideAs(nextConsensusId, requests);
         }
 
         /** Decides instance {@code consensusId} (whatever came before) and executes its requests. */
         ReplicaBuilder decideAs(long consensusId, Request... requests) {
             Batch batch = new Batch(1000 + consensusId, consensusId, List.of(requests));
             decisions.add(new Decided(consensusId, Digests.ofBatch(batch), batch));
+            nextConsensusId = consensusId + 1;
             for (Request request : requests) {
                 Bytes result = service.execute(request.operation(),
                         new ExecutionContext(consensusId, batch.timestampMs(), batch.nonce(), request.clientId(), request.sequence()));
@@ -166,7 +216,7 @@ final class HistoryBuilder {
         }
 
         ReplicaHistory build() {
-            return new ReplicaHistory(id, correct, decisions, executions);
+            return new ReplicaHistory(id, incarnation, correct, decisions, executions, restores, checkpoints, votes);
         }
     }
 }

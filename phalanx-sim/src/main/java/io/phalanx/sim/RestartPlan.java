@@ -1,0 +1,66 @@
+package io.phalanx.sim;
+
+/**
+ * Which correct replicas a run restarts ({@link Fault#RESTART}): they lose everything they hold
+ * (core, executor, service) and come back after a delay with {@code Start.RECOVERING}.
+ *
+ * <p>Restarts run in {@code chains}, each one restart at a time: a chain restarts a replica, waits
+ * until it is back and has recovered, pauses, and restarts the next. A restarting replica counts
+ * toward f until it has recovered, so a run with {@code c} crashed or Byzantine replicas has at
+ * most {@code f - c} chains, and never more than f faulty replicas at once. Chains start before
+ * GST plus {@link #HORIZON_AFTER_GST_MS}, and start no restart once every client is done.
+ *
+ * @param pattern    which replica each restart takes
+ * @param chains     restarts that may be under way at once (each uses one of the f slots)
+ * @param perChain   restarts per chain ({@link Pattern#EVERY_REPLICA_IN_TURN}: one per replica)
+ * @param onVotePercent share of restarts that wait for the victim's next PROPOSE, WRITE or ACCEPT
+ *                   and take it down right after it leaves (mid-instance, votes in flight)
+ * @param downMaxMs  longest time a replica stays down (drawn per restart; short ones are likelier)
+ */
+public record RestartPlan(Pattern pattern, int chains, int perChain, int onVotePercent, long downMaxMs) {
+    /** Restarts begin no later than this long after GST, so liveness after GST is judged on a stable fault set. */
+    public static final long HORIZON_AFTER_GST_MS = 10_000;
+
+    /** No restarts. */
+    public static final RestartPlan NONE = new RestartPlan(Pattern.NONE, 0, 0, 0, 0);
+
+    /** Which replica a restart takes. */
+    public enum Pattern {
+        NONE,
+        /** Any correct replica not already down or recovering. */
+        RANDOM,
+        /** The same replica every time (per chain). */
+        SAME_REPLICA,
+        /** Every correct replica once, in id order from a random one. */
+        EVERY_REPLICA_IN_TURN,
+        /** Whichever replica leads at that moment. */
+        LEADER,
+        /** Any correct replica that does not lead at that moment (hand-built scenarios; sweeps draw the others). */
+        FOLLOWER
+    }
+
+    public RestartPlan {
+        if (pattern == Pattern.NONE ? chains != 0 : chains < 1 || perChain < 1) {
+            throw new IllegalArgumentException("a restart plan needs chains >= 1 and perChain >= 1 (none: 0 chains)");
+        }
+        if (onVotePercent < 0 || onVotePercent > 100 || downMaxMs < 0) {
+            throw new IllegalArgumentException("need 0 <= onVotePercent <= 100 and downMaxMs >= 0");
+        }
+    }
+
+    /** One chain restarting {@code count} times in {@code pattern}, {@code onVotePercent} of them mid-instance. */
+    public static RestartPlan of(Pattern pattern, int count, int onVotePercent, long downMaxMs) {
+        return new RestartPlan(pattern, 1, count, onVotePercent, downMaxMs);
+    }
+
+    public boolean any() {
+        return pattern != Pattern.NONE;
+    }
+
+    @Override
+    public String toString() {
+        return any() ? chains + "x" + perChain + " " + pattern.name().toLowerCase().replace('_', '-') + " restart(s)"
+                + (onVotePercent > 0 ? " (" + onVotePercent + "% right after a vote)" : "") + ", down <= " + downMaxMs + " ms"
+                : "no restarts";
+    }
+}
