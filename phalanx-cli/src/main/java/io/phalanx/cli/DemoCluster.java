@@ -92,6 +92,7 @@ final class DemoCluster implements AutoCloseable {
      */
     synchronized void start(int id) throws IOException, ConfigException {
         replicas[id] = Replica.builder().config(config).id(id).privateKey(key("replica-" + id))
+                .dataDirectory(directory.resolve("data").resolve("replica-" + id))
                 .service(new KeyValueService()).start();
     }
 

@@ -47,6 +47,11 @@ public final class ReplicaCommand implements Callable<Integer> {
             + " and the protocol together (default: ${DEFAULT-VALUE}; the protocol runs on one of them).")
     int ioThreads;
 
+    @Option(names = "--data", description = {
+            "This replica's data directory (default: data/replica-ID next to the cluster file). A",
+            "replica that finds it from an earlier start recovers before it votes again."})
+    Path data;
+
     @Option(names = "--status-interval-ms", defaultValue = "10000", description = {
             "How often the replica logs its status line: role, regency, decided and executed,",
             "and whether it is recovering, catching up (how far behind) or transferring state",
@@ -78,6 +83,9 @@ public final class ReplicaCommand implements Callable<Integer> {
     private int run(Replica.Builder builder) throws InterruptedException {
         if (key != null) {
             builder.privateKey(key);
+        }
+        if (data != null) {
+            builder.dataDirectory(data);
         }
         Replica replica;
         try {

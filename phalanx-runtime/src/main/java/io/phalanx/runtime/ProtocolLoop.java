@@ -299,9 +299,11 @@ final class ProtocolLoop {
     private void logRecovery() {
         if (core.recovering() != reportedRecovering) {
             reportedRecovering = core.recovering();
-            if (reportedRecovering) {
-                log.warn("{}: RECOVERING: started without its state; it will not vote until it has decided every"
-                        + " instance a quorum of its peers voted in", name);
+            if (reportedRecovering && core.start() == ReplicaCore.Start.RECOVERING) {
+                log.warn("{}: RECOVERING: restarted without the votes it cast before; it catches up with its peers"
+                        + " before it votes again", name);
+            } else if (reportedRecovering) {
+                log.info("{}: first start in its data directory: catching up with its peers before it votes", name);
             } else {
                 log.info("{}: recovered at consensus id {}: voting again", name, core.lastDecided());
             }

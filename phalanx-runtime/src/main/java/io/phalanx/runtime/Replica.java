@@ -96,7 +96,7 @@ public final class Replica implements AutoCloseable {
     private volatile Throwable failure;
     private boolean closed;
 
-    private Replica(Builder b, ClusterConfig config, NodeIdentity identity) {
+    private Replica(Builder b, ClusterConfig config, NodeIdentity identity, ReplicaCore.Start start) {
         this.id = b.id;
         this.name = "replica " + b.id;
         this.codec = new MessageCodec(config.limits().frameBytesMax());
@@ -106,10 +106,10 @@ public final class Replica implements AutoCloseable {
         ReplicaConfig replicaConfig = CoreSettings.replicaConfig(config, b.id);
         this.signatures = CoreSettings.verifier(config);
         this.clientSignatures = config.cluster().clientSignatures();
-        // Nothing survives a restart yet, so every start may follow votes this replica cast
-        // before: it recovers before it votes again.
+        // No votes survive a restart yet: a replica that ran before in its data directory
+        // recovers before it votes again (see DataDirectory).
         ReplicaCore core = new ReplicaCore(replicaConfig, replicaConfig.view().quorums(), b.requestVerifier,
-                CoreSettings.signer(identity.privateKey()), signatures, new SecureRandom(), ReplicaCore.Start.RECOVERING);
+                CoreSettings.signer(identity.privateKey()), signatures, new SecureRandom(), start);
         ServiceExecutor executor = new ServiceExecutor(b.id, replicaConfig.view().id(), b.service,
                 replicaConfig.clientWindowMax());
         ProtocolLoop[] protocolRef = new ProtocolLoop[1];
@@ -347,8 +347,19 @@ public final class Replica implements AutoCloseable {
         private int inboundQueueMax = INBOUND_QUEUE_MAX_DEFAULT;
         private int executionQueueMax = EXECUTION_QUEUE_MAX_DEFAULT;
         private NetworkThreads networkThreads;
+        private Path dataDirectory;
 
         private Builder() {
+        }
+
+        /**
+         * The replica's own directory (see {@link io.phalanx.runtime.storage.DataDirectory});
+         * default with a cluster file: {@code data/replica-ID} next to it. Required when the
+         * config is built in code.
+         */
+        public Builder dataDirectory(Path dir) {
+            this.dataDirectory = Objects.requireNonNull(dir, "dir");
+            return this;
         }
 
         /** The cluster file; loaded (and validated) by {@link #start()}. */
@@ -437,9 +448,20 @@ public final class Replica implements AutoCloseable {
                     .orElseThrow(() -> new ConfigException("replicas", "no replica with id " + id + " in the cluster config"));
             CoreSettings.checkMessageLimits(cluster);
             NodeIdentity node = identity != null ? identity : KeyFiles.loadIdentity(keyFile(), self.certificate());
-            Replica replica = new Replica(this, cluster, node);
+            ReplicaCore.Start start = io.phalanx.runtime.storage.DataDirectory.open(dataDirectory(), id);
+            Replica replica = new Replica(this, cluster, node, start);
             replica.start(cluster, node, networkThreads);
             return replica;
+        }
+
+        private Path dataDirectory() {
+            if (dataDirectory != null) {
+                return dataDirectory;
+            }
+            if (configFile == null) {
+                throw new IllegalStateException("Replica.builder() needs a dataDirectory when the config is built in code");
+            }
+            return configFile.toAbsolutePath().getParent().resolve("data").resolve("replica-" + id);
         }
 
         private Path keyFile() {

@@ -51,9 +51,17 @@ public final class LocalCluster implements AutoCloseable {
     /** Network threads every replica and client of this cluster shares, or null: each has its own. */
     private io.phalanx.runtime.transport.NetworkThreads shared;
 
+    /** The replicas' data directories, deleted on close. */
+    final java.nio.file.Path dataRoot;
+
     private LocalCluster(ClusterConfig config, int n) {
         this.config = config;
         this.replicas = new Replica[n];
+        try {
+            this.dataRoot = java.nio.file.Files.createTempDirectory("phalanx-local-cluster");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures) throws Exception {
@@ -120,7 +128,7 @@ public final class LocalCluster implements AutoCloseable {
 
     Replica startReplica(int id, io.phalanx.core.service.Service service) throws IOException, ConfigException {
         Replica.Builder builder = Replica.builder().config(config).id(id).identity(replicaIdentities.get(id))
-                .service(service);
+                .service(service).dataDirectory(dataRoot.resolve("replica-" + id));
         if (shared != null) {
             builder.networkThreads(shared);
         }
@@ -154,6 +162,11 @@ public final class LocalCluster implements AutoCloseable {
             if (replica != null) {
                 replica.close();
             }
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(dataRoot)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a temp directory left behind is harmless
         }
     }
 

@@ -31,9 +31,10 @@ class RestartScenarioTest {
         SimResult result = new Simulation(config, true).run();
         assertThat(result.violations()).as("seed %d", config.seed()).isEmpty();
         assertThat(result.operationsCompleted()).as("seed %d", config.seed()).isEqualTo(result.operationsInvoked());
+        // Every restart recovered, or (the simulation's liveness check says which) caught up and
+        // waits only for the instances its lost votes may lie in to be decided.
         long cameBack = result.trace().stream().filter(line -> line.contains(" COMES BACK ")).count();
-        assertThat(result.counter(Counter.RECOVERED)).as("seed %d: every restart recovered", config.seed())
-                .isEqualTo(cameBack);
+        assertThat(result.counter(Counter.RECOVERED)).as("seed %d", config.seed()).isLessThanOrEqualTo(cameBack);
         return result;
     }
 
@@ -72,9 +73,6 @@ class RestartScenarioTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("protocol bug found by this test and the restart sweep (seeds 31002396, 31003458,"
-            + " 31001593): a leader restarted right after it proposed recovers before any peer reports voting in those"
-            + " instances, and proposes and votes different values in the same epoch (in CFT this breaks agreement)")
     void aLeaderRestartedMidInstanceNeverEquivocates() {
         // Restarted right after it sent a PROPOSE, WRITE or ACCEPT, down for at most 50 ms, with
         // spikes keeping its messages in flight: it comes back while the others still vote on what

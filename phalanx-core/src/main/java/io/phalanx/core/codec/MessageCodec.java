@@ -125,7 +125,6 @@ public final class MessageCodec {
         Writer out = new Writer(HEADER_BYTES_HINT + checkpoint.serviceState().length() + checkpoint.sessions().size() * 64);
         out.u8(VERSION);
         out.i64(checkpoint.consensusId());
-        out.i32(checkpoint.regency());
         out.i64(checkpoint.agreedTimestampMs());
         out.i32(checkpoint.sessions().size());
         for (Checkpoint.ClientSession session : checkpoint.sessions()) {
@@ -136,7 +135,6 @@ public final class MessageCodec {
             out.i32(session.replies().size());
             for (Checkpoint.CachedReply reply : session.replies()) {
                 out.i64(reply.sequence());
-                out.i32(reply.regency());
                 out.bytes(reply.result());
             }
         }
@@ -153,12 +151,11 @@ public final class MessageCodec {
                 throw new CodecException("checkpoint of wire version " + version + " (this build speaks " + VERSION + ")");
             }
             long consensusId = in.i64();
-            int regency = in.i32();
             long agreedTimestampMs = in.i64();
             List<Checkpoint.ClientSession> sessions = readList(in, 8 + 8 + 4 + 4, r -> new Checkpoint.ClientSession(
                     r.i64(), r.i64(), readList(r, 8, Reader::i64),
-                    readList(r, 8 + 4 + 4, rr -> new Checkpoint.CachedReply(rr.i64(), rr.i32(), rr.bytes()))));
-            Checkpoint checkpoint = new Checkpoint(consensusId, regency, agreedTimestampMs, sessions, in.bytes());
+                    readList(r, 8 + 4, rr -> new Checkpoint.CachedReply(rr.i64(), rr.bytes()))));
+            Checkpoint checkpoint = new Checkpoint(consensusId, agreedTimestampMs, sessions, in.bytes());
             if (in.remaining() != 0) {
                 throw new CodecException(in.remaining() + " trailing bytes after a checkpoint");
             }

@@ -11,13 +11,17 @@ import java.util.Objects;
  * same decisions produce equal checkpoints and so equal encodings, which is what lets a replica
  * trust a checkpoint that f+1 replicas vouch for.
  *
+ * <p>It holds nothing that may differ between correct replicas that decided the same values: not
+ * the epoch that decided an instance (one replica decides it by vote, another learns it from a
+ * later epoch's proof), nor the regency in the cached replies, which is where the leader hint of
+ * a reply comes from.
+ *
  * @param consensusId       the last decision the checkpoint includes
- * @param regency           the regency that decided it (replies name its leader)
  * @param agreedTimestampMs the agreed time after it: the highest batch timestamp so far
  * @param sessions          the clients' sessions, ordered by client id
  * @param serviceState      the service's {@code snapshot()}
  */
-public record Checkpoint(long consensusId, int regency, long agreedTimestampMs, List<ClientSession> sessions,
+public record Checkpoint(long consensusId, long agreedTimestampMs, List<ClientSession> sessions,
                          Bytes serviceState) {
     public Checkpoint {
         sessions = List.copyOf(sessions);
@@ -43,8 +47,8 @@ public record Checkpoint(long consensusId, int regency, long agreedTimestampMs, 
         }
     }
 
-    /** A cached reply without the replying replica's id, which differs from replica to replica. */
-    public record CachedReply(long sequence, int regency, Bytes result) {
+    /** A cached reply without what differs from replica to replica (the replying replica's id, the regency). */
+    public record CachedReply(long sequence, Bytes result) {
         public CachedReply {
             Objects.requireNonNull(result, "result");
         }

@@ -52,16 +52,21 @@ final class LeaderChange {
     void onTick(Effects effects) {
         long timeout = state.timeoutMs();
         boolean expiredTwice = expireRequestTimers(effects, timeout);
-        if (state.stopTarget > state.regency && state.synced && state.pending.isEmpty()
-                && state.lastDecisionAtMs > state.changeStartedMs) {
+        boolean regencyRunning = state.regencyProvenAtMs > state.changeStartedMs;
+        if (state.stopTarget > state.regency && state.pending.isEmpty()
+                && (state.synced ? state.lastDecisionAtMs > state.changeStartedMs : regencyRunning)) {
             // Everything it waited for got decided in the old regency after all: take the STOP
-            // back (no STOPDATA was sent, so nothing was promised) and vote again.
+            // back (no STOPDATA was sent for it, so nothing was promised) and vote again.
             state.stopTarget = state.regency;
             state.highestStopBy.remove(state.id);
             state.counters.increment(Counter.STOP_WITHDRAWN);
         }
         if (state.active() && expiredTwice) {
             startStop(effects, state.regency + 1);
+        } else if (!state.synced && state.stopTarget == state.regency && regencyRunning) {
+            // Its peers decide in the installed regency while this replica waits for its SYNC (it
+            // joined from a decision proof, or may not report yet): the regency is not stuck.
+            state.changeStartedMs = state.nowMs;
         } else if (!state.active() && state.nowMs - state.changeStartedMs >= timeout) {
             startStop(effects, Math.max(state.stopTarget, state.regency) + 1);
         }
@@ -174,10 +179,15 @@ final class LeaderChange {
 
     /** Enters regency {@code regency}: silent in older ones for good, reporting to its leader. */
     private void install(Effects effects, int regency) {
+        if (regency <= state.regency) {
+            // Already installed, by the checkStops that startStop ran: installing again would
+            // clear the regency's instances, and a leader would then propose them afresh.
+            return;
+        }
         enterRegency(regency, false);
         state.counters.increment(Counter.REGENCY_INSTALLED);
-        if (state.recovering) {
-            return; // its report would leave out votes it forgot; it reports once recovered
+        if (!state.mayReportVotes()) {
+            return; // its report would leave out votes it forgot; it reports once they are decided
         }
         StopData mine = signedStopData();
         if (state.isLeader()) {
@@ -245,7 +255,7 @@ final class LeaderChange {
      * for more STOPDATA; with every correct replica's report in, it is sound.
      */
     private void collectStopData(Effects effects) {
-        if (state.synced || !state.isLeader() || state.recovering) {
+        if (state.synced || !state.isLeader() || !state.mayReportVotes()) {
             return;
         }
         for (StopData data : state.stopDataBySender.values()) {
@@ -346,7 +356,7 @@ final class LeaderChange {
         if (epoch > state.regency) {
             enterRegency(epoch, false);
             state.counters.increment(Counter.REGENCY_INSTALLED);
-            if (!state.isLeader() && !state.recovering) {
+            if (!state.isLeader() && state.mayReportVotes()) {
                 effects.send(state.leader(), signedStopData());
             }
         }
@@ -361,7 +371,7 @@ final class LeaderChange {
     private void retransmit(Effects effects) {
         if (state.stopTarget > state.regency) {
             state.broadcast(effects, stopMessage());
-        } else if (!state.synced && !state.isLeader() && !state.recovering) {
+        } else if (!state.synced && !state.isLeader() && state.mayReportVotes()) {
             effects.send(state.leader(), signedStopData());
         } else if (state.sync != null && state.isLeader() && lastDecisionEpoch() < state.regency) {
             state.broadcast(effects, state.sync);

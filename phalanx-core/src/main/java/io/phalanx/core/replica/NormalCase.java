@@ -162,7 +162,7 @@ final class NormalCase {
 
     /** Whether this replica, as leader, may open {@code consensusId}: within the pipeline, or a gap before a bound value. */
     private boolean mayPropose(long consensusId) {
-        return state.isLeader() && state.mayProposeIn(consensusId) && (consensusId <= state.lastDecided + state.config.pipelineMax() || beforeBound(consensusId));
+        return state.isLeader() && state.mayVote() && (consensusId <= state.lastDecided + state.config.pipelineMax() || beforeBound(consensusId));
     }
 
     /** True if the regency's SYNC bound a value for an instance after {@code consensusId}. */
@@ -225,7 +225,7 @@ final class NormalCase {
 
     /** Casts this replica's votes on the instance's value as far as the votes seen allow. */
     private void vote(Effects effects, Instance instance) {
-        if (!state.mayVoteIn(instance.consensusId)) {
+        if (!state.mayVote()) {
             return;
         }
         if (state.view.mode() == Mode.CFT) {
@@ -390,6 +390,9 @@ final class NormalCase {
         state.syncChosen.headMap(state.lastDecided, true).clear();
         state.failedChanges = 0;
         state.lastDecisionAtMs = state.nowMs;
+        if (decision.epoch() == state.regency) {
+            state.regencyProvenAtMs = state.nowMs;
+        }
         state.counters.increment(Counter.DECIDED);
     }
 

@@ -41,6 +41,7 @@ public final class ReplicaCore {
     private final LeaderChange leaderChange;
     private final Catchup catchup;
     private final StateTransfer stateTransfer;
+    private final Start start;
 
     /** How a replica begins. */
     public enum Start {
@@ -50,10 +51,16 @@ public final class ReplicaCore {
          */
         NEW_CLUSTER,
         /**
-         * A replica that may have voted before and kept nothing: it asks its peers how far the
-         * cluster got and neither proposes, votes nor reports votes until it has decided that
-         * far and joined their regency (see {@link StateTransfer}). Every start without durable
-         * state must use it.
+         * A replica with no data of its own (its data directory is new): it may never have voted,
+         * or it may have lost a disk. It asks its peers how far the cluster got, like
+         * {@link #RECOVERING}; if none of them ever received a vote from it, it lost nothing.
+         */
+        FIRST_START,
+        /**
+         * A replica that ran before and kept no votes: it asks its peers how far the cluster got
+         * and neither proposes, votes nor reports votes until it has decided that far and joined
+         * their regency, and it keeps out of the instances and regencies where its lost votes may
+         * lie (see {@link StateTransfer}).
          */
         RECOVERING
     }
@@ -102,8 +109,9 @@ public final class ReplicaCore {
         this.admission = new RequestAdmission(state, normalCase, proofs);
         this.catchup = new Catchup(state, normalCase, proofs);
         this.leaderChange = new LeaderChange(state, normalCase, admission, proofs, catchup);
-        this.stateTransfer = new StateTransfer(state, normalCase, proofs);
-        state.recovering = Objects.requireNonNull(start, "start") == Start.RECOVERING;
+        this.stateTransfer = new StateTransfer(state, normalCase, proofs, start == Start.FIRST_START);
+        this.start = Objects.requireNonNull(start, "start");
+        state.recovering = start != Start.NEW_CLUSTER;
     }
 
     /** Processes one input at time {@code nowMs} and returns what the driver must do. */
@@ -212,6 +220,11 @@ public final class ReplicaCore {
         return state.regency;
     }
 
+    /** How this replica began. */
+    public Start start() {
+        return start;
+    }
+
     /**
      * True while this replica, started without its memory, has not yet decided every instance a
      * quorum of its peers voted in: it follows decisions but casts no vote.
@@ -226,6 +239,15 @@ public final class ReplicaCore {
      */
     public long recoveryTarget() {
         return stateTransfer.recoveryTarget();
+    }
+
+    /**
+     * True while this replica, recovering, has caught up with its peers but waits for the
+     * instances where the votes it lost may lie to be decided, or for a later regency: in an idle
+     * cluster it waits for the next requests.
+     */
+    public boolean awaitsLostVotes() {
+        return stateTransfer.awaitsLostVotes();
     }
 
     /**

@@ -91,19 +91,16 @@ final class ReplicaState {
     List<Accept> checkpointProof = List.of();
     long checkpointProofId = -1;
     /**
-     * A replica that lost its memory may have voted (or, as leader, proposed) in the instances
-     * its peers had voted in when it restarted: up to this one, it votes and proposes only in a
-     * regency above {@code voteFloorRegency}, the highest any of them had reached.
+     * A replica that lost its memory may have voted (or, as leader, proposed) in instances up to
+     * this one, in regencies up to {@code voteFloorRegency}: it stays recovering until it has
+     * decided them all or is in a later regency (see {@link StateTransfer}). -1: nothing was lost.
      */
     long voteFloor = -1;
     int voteFloorRegency = -1;
-    /**
-     * A replica that lost its memory may have led a regency up to this one and proposed in it:
-     * it proposes only in later regencies.
-     */
-    int proposeFloorRegency = -1;
     /** When this replica last decided (by vote or by proof). */
     long lastDecisionAtMs = Long.MIN_VALUE;
+    /** When it last decided an instance in the installed regency: proof that the regency runs. */
+    long regencyProvenAtMs = Long.MIN_VALUE;
     /** Timestamp of the last decided batch; the next batch's may not be lower. */
     long lastBatchTimestampMs = Long.MIN_VALUE;
     /** Per member, the highest consensus id it sent this replica an ACCEPT for: who is keeping up. */
@@ -166,14 +163,17 @@ final class ReplicaState {
         return active() && !recovering;
     }
 
-    /** True if this replica may vote in {@code consensusId} in the installed regency. */
-    boolean mayVoteIn(long consensusId) {
-        return mayVote() && (consensusId > voteFloor || regency > voteFloorRegency);
+    /**
+     * True if this replica's vote history is complete enough to report in a STOPDATA: it is not
+     * recovering, so every vote it may have lost is in a decided instance or an older regency.
+     */
+    boolean mayReportVotes() {
+        return !recovering;
     }
 
-    /** True if this replica, as leader, may propose for {@code consensusId} in the installed regency. */
-    boolean mayProposeIn(long consensusId) {
-        return mayVoteIn(consensusId) && regency > proposeFloorRegency;
+    /** True once every vote this replica may have lost is in a decided instance or an older regency. */
+    boolean lostVotesSettled() {
+        return lastDecided >= voteFloor || regency > voteFloorRegency;
     }
 
     /** The request timeout after backoff for failed leader changes. */

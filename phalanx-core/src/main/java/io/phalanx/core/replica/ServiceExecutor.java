@@ -124,11 +124,18 @@ public final class ServiceExecutor {
         byClient.forEach((clientId, window) -> {
             List<Checkpoint.CachedReply> cached = new ArrayList<>();
             repliesByClient.getOrDefault(clientId, new TreeMap<>()).values().forEach(reply ->
-                    cached.add(new Checkpoint.CachedReply(reply.sequence(), reply.regency(), reply.result())));
+                    cached.add(new Checkpoint.CachedReply(reply.sequence(), reply.result())));
             sessions.add(new Checkpoint.ClientSession(clientId, window.low(), window.doneAboveLow(), cached));
         });
-        return new Checkpoint(lastExecuted, regency, agreedTimestampMs, sessions, service.snapshot());
+        return new Checkpoint(lastExecuted, agreedTimestampMs, sessions, service.snapshot());
     }
+
+    /**
+     * The regency a reply restored from a checkpoint names, and replies name until the next
+     * decision: 0, which a client never follows back to, since it follows only a regency above
+     * the one it knows.
+     */
+    private static final int RESTORED_REGENCY = 0;
 
     /**
      * Replaces everything with {@code checkpoint}'s state (a replica that received it by state
@@ -144,14 +151,14 @@ public final class ServiceExecutor {
             TreeMap<Long, Reply> replies = new TreeMap<>();
             for (Checkpoint.CachedReply cached : session.replies()) {
                 replies.put(cached.sequence(), new Reply(replicaId, session.clientId(), cached.sequence(),
-                        RequestKind.ORDERED, viewId, cached.regency(), cached.result()));
+                        RequestKind.ORDERED, viewId, RESTORED_REGENCY, cached.result()));
             }
             if (!replies.isEmpty()) {
                 repliesByClient.put(session.clientId(), replies);
             }
         }
         lastExecuted = checkpoint.consensusId();
-        regency = checkpoint.regency();
+        regency = RESTORED_REGENCY;
         agreedTimestampMs = checkpoint.agreedTimestampMs();
     }
 

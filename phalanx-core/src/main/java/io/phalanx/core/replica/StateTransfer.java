@@ -11,6 +11,7 @@ import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.StateQuery;
 import io.phalanx.core.message.StateReport;
+import io.phalanx.core.view.Mode;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,17 +39,19 @@ import java.util.TreeMap;
  * next source.
  *
  * <p>Recovery. A replica that starts without its memory ({@link ReplicaCore.Start#RECOVERING})
- * may have voted, or proposed as leader, before it lost it. It asks its peers where they stand
- * and, once peers that make a quorum with it reported, neither proposes, votes nor sends STOPDATA
- * until it has decided every instance any of them decided and installed the highest regency any
- * of them reached: it then knows the decided log and the running regency and takes part again.
- * In the instances still open then (up to the highest any of them voted in) it votes only in a
- * regency above every one they reported, and it proposes only in such a regency (it may have led
- * one of theirs). It counts toward f until it has recovered; docs/PROTOCOL.md, "Restarts and
- * recovery", says why these bounds hold and what they leave to the fault budget. Counting itself
- * in the quorum of reports keeps a restart possible while another replica is down. If none of
- * the reporters ever received a vote or proposal from it (a replica of a new cluster that started
- * late), it never cast one that counts, and it recovers at once.
+ * may have voted, or proposed as leader, before it lost it, and some of those messages may still
+ * be on their way. It asks its peers where they stand and waits for reports from a quorum (in BFT
+ * counting itself, which keeps a restart possible while another replica is down; in CFT from
+ * others only, since a crash-tolerant quorum need not hold a replica besides itself). It stays
+ * recovering — no proposal, no vote, no STOPDATA — until it has decided everything any of them
+ * decided, reached the highest regency any of them reported, and settled the votes it may have
+ * lost: those lie within a window ({@code instanceWindowMax}) beyond what it had decided, which a
+ * reporter had voted in or decided, in regencies up to the highest reported; they are settled
+ * once those instances are decided (by the others, without it) or the cluster has moved to a
+ * later regency (by a leader change that completed without its report). Until then it counts
+ * toward f. docs/PROTOCOL.md, "Restarts and recovery", says why these bounds hold. A replica with
+ * no data of its own ({@link ReplicaCore.Start#FIRST_START}) that no peer ever received a vote
+ * from lost nothing, and takes part as soon as it has caught up.
  */
 final class StateTransfer {
     /** Checkpoints kept to serve: the latest, and the one before for transfers still under way. */
@@ -74,11 +77,14 @@ final class StateTransfer {
     /** While recovering: the regency to install before voting, once a quorum reported. */
     private int recoveryRegency;
     private Transfer transfer;
+    /** Started with no data of its own ({@link ReplicaCore.Start#FIRST_START}): it may never have voted. */
+    private final boolean firstStart;
 
-    StateTransfer(ReplicaState state, NormalCase normalCase, Proofs proofs) {
+    StateTransfer(ReplicaState state, NormalCase normalCase, Proofs proofs, boolean firstStart) {
         this.state = state;
         this.normalCase = normalCase;
         this.proofs = proofs;
+        this.firstStart = firstStart;
     }
 
     boolean transferring() {
@@ -184,43 +190,36 @@ final class StateTransfer {
     }
 
     /**
-     * Once peers that make a quorum with this replica (which reports nothing) reported: the
-     * highest instance any of them decided and the highest regency any installed are what it
-     * must reach before it votes, and the highest instance any voted in bounds what it may
-     * propose.
+     * Once enough peers reported (see the class comment): what it must decide and the regency it
+     * must reach before it takes part, and the instances and regencies of the votes it may have
+     * lost.
      */
     private void setRecoveryTarget() {
         Set<Integer> reporters = new HashSet<>(reports.keySet());
-        reporters.add(state.id);
+        if (state.view.mode() == Mode.BFT) {
+            reporters.add(state.id);
+        }
         if (!state.quorums.isQuorum(reporters)) {
             return;
         }
         long decided = -1;
         long voted = -1;
         int regency = 0;
-        boolean votedBefore = false;
+        boolean heard = false;
         for (StateReport report : reports.values()) {
             decided = Math.max(decided, report.lastDecided());
-            voted = Math.max(voted, report.highestVoted());
+            voted = Math.max(voted, Math.max(report.lastDecided(), report.highestVoted()));
             regency = Math.max(regency, report.regency());
-            votedBefore |= report.heardYourVotes();
-        }
-        if (!votedBefore) {
-            // None of them ever received a vote or proposal from this replica: it never cast one
-            // that could count (a replica of a new cluster that started late, say).
-            recoveryTarget = -1;
-            recoveryRegency = 0;
-            return;
+            heard |= report.heardYourVotes();
         }
         recoveryTarget = decided;
         recoveryRegency = regency;
-        if (voted > decided) {
-            state.voteFloor = Math.max(state.voteFloor, voted);
+        if (!firstStart || heard) {
+            // What it had decided, a reporter had voted in or decided; it voted at most a window
+            // beyond its own last decision.
+            state.voteFloor = Math.max(state.voteFloor, voted + state.config.instanceWindowMax());
             state.voteFloorRegency = Math.max(state.voteFloorRegency, regency);
-        }
-        if (voted >= 0) {
-            state.proposeFloorRegency = regency; // it may have led one of them before
-        }
+        } // else it never ran before (no data of its own) and no peer ever received a vote from it: it lost nothing
         if (decided > state.lastDecided) {
             state.noteAhead(mostAdvanced(), decided);
         }
@@ -238,10 +237,25 @@ final class StateTransfer {
         return peer;
     }
 
-    /** Ends recovery once this replica decided what the quorum decided and is in its regency. */
+    /**
+     * True while the replica has caught up with what its peers reported but still waits for the
+     * instances where its lost votes may lie to be decided (or for a later regency): with no
+     * requests to order, that can take until the next ones come.
+     */
+    boolean awaitsLostVotes() {
+        return state.recovering && caughtUp() && !state.lostVotesSettled();
+    }
+
+    private boolean caughtUp() {
+        return recoveryTarget != -2 && state.lastDecided >= recoveryTarget && state.regency >= recoveryRegency;
+    }
+
+    /**
+     * Ends recovery once this replica decided what the quorum decided, is in its regency, and
+     * every vote it may have lost is settled.
+     */
     void checkRecovered() {
-        if (state.recovering && recoveryTarget != -2 && state.lastDecided >= recoveryTarget
-                && state.regency >= recoveryRegency) {
+        if (state.recovering && caughtUp() && state.lostVotesSettled()) {
             state.recovering = false;
             state.counters.increment(Counter.RECOVERED);
         }
@@ -261,7 +275,7 @@ final class StateTransfer {
             Digest digest = CheckpointImage.digestOf(report.checkpointId(), report.checkpointBytes(), report.chunkDigests());
             Set<Integer> senders = vouchers.computeIfAbsent(digest, d -> new HashSet<>());
             senders.add(report.sender());
-            if (state.quorums.containsCorrect(senders) && (best == null || report.checkpointId() > best.checkpointId())
+            if (vouched(senders) && (best == null || report.checkpointId() > best.checkpointId())
                     && validReport(report)) {
                 best = report;
             }
@@ -280,6 +294,15 @@ final class StateTransfer {
         state.counters.increment(Counter.STATE_TRANSFER_STARTED);
         transfer = new Transfer(best, sources);
         transfer.fetchMore(effects);
+    }
+
+    /**
+     * True if {@code senders} reporting the same checkpoint digest make it trustworthy: f+1 in
+     * BFT, so one of them is correct; any one in CFT, where replicas crash but do not lie (and a
+     * replica lagging behind a cluster with f crashed members hears from f others at most).
+     */
+    private boolean vouched(Set<Integer> senders) {
+        return state.view.mode() == Mode.CFT ? !senders.isEmpty() : state.quorums.containsCorrect(senders);
     }
 
     /** The report's chunk list fits its size and the proof of its last decision holds. */

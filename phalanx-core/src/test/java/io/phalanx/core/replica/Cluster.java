@@ -100,8 +100,13 @@ final class Cluster {
 
     /** Replica {@code id} loses its memory and starts again, recovering; messages to it in flight are lost. */
     void restart(int id) {
+        restart(id, ReplicaCore.Start.RECOVERING);
+    }
+
+    /** Replica {@code id} starts again, as {@code start} says; messages to and from it in flight are lost. */
+    void restart(int id, ReplicaCore.Start start) {
         network.removeIf(m -> m.to() == id || m.from() == id);
-        cores.set(id, newCore(id, ReplicaCore.Start.RECOVERING));
+        cores.set(id, newCore(id, start));
         decisions.get(id).clear();
         if (executors.get(id) != null) {
             services.set(id, new ServiceExecutorTest.Recorder());

@@ -1,0 +1,80 @@
+package io.phalanx.runtime.storage;
+
+import io.phalanx.core.replica.ReplicaCore;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A replica's data directory. Today it holds one file, {@value #MARKER}, written (and synced to
+ * disk) the first time the replica starts there, before it can vote: its presence is how a replica
+ * tells a restart, after which it may have votes to recover ({@link ReplicaCore.Start#RECOVERING}),
+ * from its very first start ({@link ReplicaCore.Start#FIRST_START}). A replica whose directory
+ * was wiped starts as a first start too, and its peers, which remember receiving its votes, make
+ * it recover (see {@code StateTransfer}). The durable log and checkpoints will live here too.
+ */
+public final class DataDirectory {
+    /** The file that says this directory belongs to a replica that has started here before. */
+    public static final String MARKER = "replica-id";
+
+    private DataDirectory() {
+    }
+
+    /**
+     * Opens (creating it if needed) replica {@code replicaId}'s data directory {@code dir}; returns
+     * how its core must start.
+     *
+     * @throws IOException if the directory cannot be created or written, or belongs to another replica
+     */
+    public static ReplicaCore.Start open(Path dir, int replicaId) throws IOException {
+        Path marker = dir.resolve(MARKER);
+        String expected = Integer.toString(replicaId);
+        try {
+            String found = Files.readString(marker, StandardCharsets.UTF_8).strip();
+            if (!found.equals(expected)) {
+                throw new IOException("data directory " + dir + " belongs to replica " + found + ", not replica "
+                        + replicaId + " (" + marker + ")");
+            }
+            return ReplicaCore.Start.RECOVERING;
+        } catch (NoSuchFileException firstStart) {
+            writeMarker(dir, marker, expected);
+            return ReplicaCore.Start.FIRST_START;
+        }
+    }
+
+    /** Writes the marker atomically and durably: temp file, fsync, rename, directory fsync. */
+    private static void writeMarker(Path dir, Path marker, String content) throws IOException {
+        Files.createDirectories(dir);
+        Path temp = dir.resolve(MARKER + ".tmp");
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            channel.write(ByteBuffer.wrap((content + "\n").getBytes(StandardCharsets.UTF_8)));
+            channel.force(true);
+        }
+        try {
+            Files.move(temp, marker, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("data directory " + dir + " does not support atomic renames", e);
+        }
+        syncDirectory(dir);
+    }
+
+    /** Makes a rename in {@code dir} durable (a no-op where directories cannot be opened, as on Windows). */
+    private static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            if (!System.getProperty("os.name", "").toLowerCase().contains("win")) {
+                throw e;
+            }
+        }
+    }
+}
