@@ -171,9 +171,13 @@ final class ReplicaState {
         return !recovering;
     }
 
-    /** True once every vote this replica may have lost is in a decided instance or an older regency. */
+    /**
+     * True once every vote this replica may have lost is in a decided instance, or the cluster has
+     * moved on to a later regency whose SYNC this replica has (a recovering replica sends no
+     * STOPDATA, so that SYNC was chosen from the complete reports of others).
+     */
     boolean lostVotesSettled() {
-        return lastDecided >= voteFloor || regency > voteFloorRegency;
+        return lastDecided >= voteFloor || (synced && regency > voteFloorRegency);
     }
 
     /** The request timeout after backoff for failed leader changes. */

@@ -202,18 +202,20 @@ final class StateTransfer {
         if (!state.quorums.isQuorum(reporters)) {
             return;
         }
-        long decided = -1;
         long voted = -1;
         int regency = 0;
         boolean heard = false;
         for (StateReport report : reports.values()) {
-            decided = Math.max(decided, report.lastDecided());
             voted = Math.max(voted, Math.max(report.lastDecided(), report.highestVoted()));
             regency = Math.max(regency, report.regency());
             heard |= report.heardYourVotes();
         }
+        // What it must reach before it takes part: what a correct reporter vouches for (in BFT the
+        // highest that f+1 of them report, so a liar cannot make it wait for ever). Where its lost
+        // votes may lie: the highest anyone reports, so no correct report is missed.
+        long decided = vouchedAtLeast(reports.values().stream().mapToLong(StateReport::lastDecided).toArray());
         recoveryTarget = decided;
-        recoveryRegency = regency;
+        recoveryRegency = (int) vouchedAtLeast(reports.values().stream().mapToLong(StateReport::regency).toArray());
         if (!firstStart || heard) {
             // What it had decided, a reporter had voted in or decided; it voted at most a window
             // beyond its own last decision.
@@ -223,6 +225,13 @@ final class StateTransfer {
         if (decided > state.lastDecided) {
             state.noteAhead(mostAdvanced(), decided);
         }
+    }
+
+    /** The highest value that reporters making a correct set report at least (the highest one in CFT). */
+    private long vouchedAtLeast(long[] values) {
+        java.util.Arrays.sort(values);
+        int reportersNeeded = state.view.mode() == Mode.CFT ? 1 : state.view.f() + 1;
+        return values.length < reportersNeeded ? -1 : values[values.length - reportersNeeded];
     }
 
     private int mostAdvanced() {
