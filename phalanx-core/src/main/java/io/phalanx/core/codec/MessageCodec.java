@@ -320,6 +320,7 @@ public final class MessageCodec {
             out.i32(r.sender());
             out.i64(r.lastDecided());
             out.i32(r.regency());
+            out.i32(r.stopTarget());
             out.i64(r.highestVoted());
             out.i64(r.checkpointId());
             out.i64(r.checkpointBytes());
@@ -358,7 +359,7 @@ public final class MessageCodec {
             case TAG_DECISION_FETCH -> new DecisionFetch(in.i32(), in.i64());
             case TAG_DECISION_PUSH -> readDecisionPush(in);
             case TAG_STATE_QUERY -> new StateQuery(in.i32());
-            case TAG_STATE_REPORT -> new StateReport(in.i32(), in.i64(), in.i32(), in.i64(), in.i64(), in.i64(),
+            case TAG_STATE_REPORT -> new StateReport(in.i32(), in.i64(), in.i32(), in.i32(), in.i64(), in.i64(), in.i64(),
                     readList(in, Digest.LENGTH, MessageCodec::readDigest), readAccepts(in), readPresence(in));
             case TAG_CHUNK_FETCH -> new ChunkFetch(in.i32(), in.i64(), in.i32());
             case TAG_CHUNK -> new Chunk(in.i32(), in.i64(), in.i32(), in.bytes());

@@ -8,7 +8,8 @@ import java.util.Objects;
  * longer keeps: how far it got, and the latest checkpoint it can serve.
  *
  * @param lastDecided       highest consensus id the sender decided
- * @param regency           the highest regency the sender installed or asked for
+ * @param regency           the regency the sender installed
+ * @param stopTarget        the highest regency the sender installed or asked for
  * @param highestVoted      highest consensus id the sender voted in or decided
  * @param checkpointId      consensus id of the sender's latest checkpoint, -1 if it has none
  * @param checkpointBytes   the checkpoint's encoded size
@@ -21,7 +22,7 @@ import java.util.Objects;
  * @param heardYourVotes    whether the sender ever received a vote or proposal from the replica
  *                          it reports to: if none did, a restarted replica never voted before
  */
-public record StateReport(int sender, long lastDecided, int regency, long highestVoted, long checkpointId,
+public record StateReport(int sender, long lastDecided, int regency, int stopTarget, long highestVoted, long checkpointId,
                           long checkpointBytes, List<Digest> chunkDigests, List<Accept> checkpointProof,
                           boolean heardYourVotes)
         implements ReplicaMessage {

@@ -167,13 +167,13 @@ final class StateTransfer {
     private StateReport report(int peer) {
         boolean heard = state.heardVotesFrom.contains(peer);
         long highestVoted = state.votes.isEmpty() ? state.lastDecided : Math.max(state.lastDecided, state.votes.lastKey());
-        int regency = Math.max(state.regency, state.stopTarget);
+        int stopTarget = Math.max(state.regency, state.stopTarget);
         Map.Entry<Long, Served> latest = served.lastEntry();
         if (latest == null) {
-            return new StateReport(state.id, state.lastDecided, regency, highestVoted, -1, 0, List.of(), List.of(), heard);
+            return new StateReport(state.id, state.lastDecided, state.regency, stopTarget, highestVoted, -1, 0, List.of(), List.of(), heard);
         }
         CheckpointImage image = latest.getValue().image();
-        return new StateReport(state.id, state.lastDecided, regency, highestVoted, image.consensusId(),
+        return new StateReport(state.id, state.lastDecided, state.regency, stopTarget, highestVoted, image.consensusId(),
                 image.encoded().length(), image.chunkDigests(), latest.getValue().proof(), heard);
     }
 
@@ -207,7 +207,7 @@ final class StateTransfer {
         boolean heard = false;
         for (StateReport report : reports.values()) {
             voted = Math.max(voted, Math.max(report.lastDecided(), report.highestVoted()));
-            regency = Math.max(regency, report.regency());
+            regency = Math.max(regency, Math.max(report.regency(), report.stopTarget()));
             heard |= report.heardYourVotes();
         }
         // What it must reach before it takes part: what a correct reporter vouches for (in BFT the

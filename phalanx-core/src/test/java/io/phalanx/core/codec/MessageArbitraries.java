@@ -236,10 +236,10 @@ final class MessageArbitraries {
                 Arbitraries.longs(),
                 Arbitraries.longs().greaterOrEqual(0),
                 digests().list().ofMaxSize(3),
-                accepts().list().ofMaxSize(3)).as((a, b, c, d, e, f, g, h) -> new StateReport(a, b, c, d, e, f, g, h, false))
-                .flatMap(r -> Arbitraries.of(true, false).map(heard -> new StateReport(r.sender(), r.lastDecided(),
-                        r.regency(), r.highestVoted(), r.checkpointId(), r.checkpointBytes(), r.chunkDigests(),
-                        r.checkpointProof(), heard)));
+                accepts().list().ofMaxSize(3)).as((a, b, c, d, e, f, g, h) -> new StateReport(a, b, c, c, d, e, f, g, h, false))
+                .flatMap(r -> Combinators.combine(Arbitraries.integers(), Arbitraries.of(true, false)).as((stop, heard) ->
+                        new StateReport(r.sender(), r.lastDecided(), r.regency(), stop, r.highestVoted(),
+                                r.checkpointId(), r.checkpointBytes(), r.chunkDigests(), r.checkpointProof(), heard)));
     }
 
     static Arbitrary<ChunkFetch> chunkFetches() {
@@ -424,7 +424,7 @@ final class MessageArbitraries {
         } else if (message instanceof StateQuery) {
             l.fixed(4); // sender
         } else if (message instanceof StateReport r) {
-            l.fixed(4 + 8 + 4 + 8 + 8 + 8); // sender, lastDecided, regency, highestVoted, checkpointId, checkpointBytes
+            l.fixed(4 + 8 + 4 + 4 + 8 + 8 + 8); // sender, lastDecided, regency, stopTarget, highestVoted, checkpointId, checkpointBytes
             l.count();
             l.fixed(r.chunkDigests().size() * Digest.LENGTH);
             l.accepts(r.checkpointProof());
