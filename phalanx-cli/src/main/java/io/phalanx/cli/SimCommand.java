@@ -42,7 +42,7 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
     @Option(names = "--faults", defaultValue = "all", description = {
             "Faults to inject: all, none, or a comma-separated list of: crash, restart, drop, partition, spike,",
             "leader-isolation, silent-leader, equivocation, twins, fake-votes, bad-signatures, corrupt-bytes,",
-            "replay, bad-proposals, censorship, lying-reports, byzantine-client, and the adversarial",
+            "replay, bad-proposals, censorship, lying-reports, lying-checkpoint, byzantine-client, and the adversarial",
             "schedules aimed at one instance across leader changes (before GST only):",
             "  hidden-decision  its ACCEPTs reach a minority; whoever decides it is cut off until GST",
             "  stale-votes      its PROPOSE/WRITEs reach a minority; earlier voters miss later proposals",

@@ -27,5 +27,11 @@ public enum PlantedBug {
      * a later decision repeats (a value a leader change bound may hold one an earlier instance also
      * holds) is executed a second time.
      */
-    REQUEST_EXECUTED_TWICE
+    REQUEST_EXECUTED_TWICE,
+    /**
+     * {@code StateTransfer#vouched} (BFT): a checkpoint that one report vouches for is fetched and
+     * installed, its digest not compared with f others', so a Byzantine replica can hand a
+     * replica that needs state transfer a forged state.
+     */
+    CHECKPOINT_DIGEST_NOT_COMPARED
 }

@@ -7,18 +7,23 @@ import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Checkpoint;
+import io.phalanx.core.message.Chunk;
 import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Forward;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
+import io.phalanx.core.message.StateReport;
 import io.phalanx.core.message.Stop;
 import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.message.Write;
+import io.phalanx.core.replica.CheckpointImage;
 import io.phalanx.core.replica.Input;
+import io.phalanx.sim.kv.KeyValueService;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -60,6 +65,7 @@ final class Behaviors {
             case BAD_PROPOSALS -> badProposals(context);
             case CENSORSHIP -> censorship(context);
             case LYING_REPORTS -> lyingReports(context);
+            case LYING_CHECKPOINT -> lyingCheckpoint(context);
             default -> throw new IllegalArgumentException(fault + " is not a single-replica Byzantine strategy");
         };
     }
@@ -180,6 +186,40 @@ final class Behaviors {
     }
 
     /** Sends its proofs with signatures that do not verify. */
+    /**
+     * Offers, for the checkpoint it really has, a forged one of the same consensus id (an empty
+     * key-value map, no client sessions) with the real decision proof, so that only the digest
+     * gives it away, and serves the forged chunks. A replica that takes it needs f+1 matching
+     * digests, so it never installs it unless that check is gone.
+     */
+    private static Behavior lyingCheckpoint(Context c) {
+        Map<Long, CheckpointImage> forged = new HashMap<>();
+        return new Behavior() {
+            @Override
+            public void onSend(int to, Message message, Outbox out) {
+                if (message instanceof StateReport r && r.hasCheckpoint()) {
+                    CheckpointImage fake = forged.computeIfAbsent(r.checkpointId(), id -> CheckpointImage.of(
+                            new Checkpoint(id, 0, List.of(), new KeyValueService().snapshot()), CHUNK_BYTES));
+                    out.send(to, new StateReport(r.sender(), r.lastDecided(), r.regency(), r.stopTarget(), r.highestVoted(),
+                            r.checkpointId(), fake.encoded().length(), fake.chunkDigests(), r.checkpointProof(),
+                            r.heardYourVotes()));
+                    c.misbehave(Fault.LYING_CHECKPOINT, "offers a forged checkpoint cid=" + r.checkpointId() + " to r" + to);
+                } else if (message instanceof Chunk k && forged.containsKey(k.checkpointId())) {
+                    CheckpointImage fake = forged.get(k.checkpointId());
+                    if (k.index() < fake.chunkCount()) {
+                        out.send(to, new Chunk(k.sender(), k.checkpointId(), k.index(), fake.chunk(k.index())));
+                    }
+                } else {
+                    out.send(to, message);
+                }
+            }
+        };
+    }
+
+    /** The simulated replicas' chunk size: their batch limit ({@code ReplicaConfig#stateChunkBytes}). */
+    private static final int CHUNK_BYTES = io.phalanx.core.replica.ReplicaConfig.defaults(0,
+            io.phalanx.core.view.View.of(0, 4, 1, io.phalanx.core.view.Mode.BFT)).stateChunkBytes();
+
     private static Behavior badSignatures(Context c) {
         return new Behavior() {
             @Override

@@ -49,6 +49,11 @@ public enum Fault {
     CENSORSHIP(Kind.BYZANTINE),
     /** A Byzantine replica whose (validly signed) STOPDATA lies about what it wrote and accepted. */
     LYING_REPORTS(Kind.BYZANTINE),
+    /**
+     * A Byzantine replica that offers a forged checkpoint (an empty service, no client sessions)
+     * in its STATE_REPORTs, with the real proof of that instance's decision, and serves its chunks.
+     */
+    LYING_CHECKPOINT(Kind.BYZANTINE),
     /** A Byzantine client sending malformed, forged, conflicting and out-of-window requests. */
     BYZANTINE_CLIENT(Kind.CLIENT),
     /**

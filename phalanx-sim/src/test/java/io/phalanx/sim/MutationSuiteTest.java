@@ -42,6 +42,8 @@ class MutationSuiteTest {
                     EnumSet.of(Fault.HIDDEN_DECISION, Fault.STALE_VOTES, Fault.SLOW_WITNESSES), true);
             case REQUEST_EXECUTED_TWICE -> new Hunt(Mode.CFT,
                     EnumSet.of(Fault.HIDDEN_DECISION, Fault.STALE_VOTES, Fault.SLOW_WITNESSES), true);
+            case CHECKPOINT_DIGEST_NOT_COMPARED -> new Hunt(Mode.BFT,
+                    EnumSet.of(Fault.RESTART, Fault.LYING_CHECKPOINT, Fault.DROP), true);
         };
     }
 

@@ -132,6 +132,10 @@ public final class ReplicaCore {
         } else {
             throw new IllegalStateException("no handler for input " + input.getClass().getName());
         }
+        int join = stateTransfer.regencyToJoin();
+        if (join > 0) {
+            leaderChange.adoptRunningRegency(effects, join); // listening only: it votes after the SYNC
+        }
         stateTransfer.checkRecovered();
         if (wasRecovering && !state.recovering) {
             normalCase.progress(effects); // may propose and vote now in the instances it followed

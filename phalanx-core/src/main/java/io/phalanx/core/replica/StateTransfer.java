@@ -1,5 +1,6 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.PlantedBug;
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Accept;
@@ -255,6 +256,16 @@ final class StateTransfer {
         return state.recovering && caughtUp() && !state.lostVotesSettled();
     }
 
+    /**
+     * The regency a recovering replica that decided what its peers decided should join, if it
+     * is below the one they installed (vouched for as the catch-up target is): in an idle
+     * cluster no decision of that regency will come to show it running. 0 if none.
+     */
+    int regencyToJoin() {
+        boolean decidedEnough = recoveryTarget != -2 && state.lastDecided >= recoveryTarget;
+        return state.recovering && decidedEnough && state.regency < recoveryRegency ? recoveryRegency : 0;
+    }
+
     private boolean caughtUp() {
         return recoveryTarget != -2 && state.lastDecided >= recoveryTarget && state.regency >= recoveryRegency;
     }
@@ -311,7 +322,10 @@ final class StateTransfer {
      * replica lagging behind a cluster with f crashed members hears from f others at most).
      */
     private boolean vouched(Set<Integer> senders) {
-        return state.view.mode() == Mode.CFT ? !senders.isEmpty() : state.quorums.containsCorrect(senders);
+        if (state.view.mode() == Mode.CFT || state.plantedBugs.contains(PlantedBug.CHECKPOINT_DIGEST_NOT_COMPARED)) {
+            return !senders.isEmpty();
+        }
+        return state.quorums.containsCorrect(senders);
     }
 
     /** The report's chunk list fits its size and the proof of its last decision holds. */
