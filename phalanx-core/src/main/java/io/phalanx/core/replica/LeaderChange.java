@@ -255,7 +255,7 @@ final class LeaderChange {
      * for more STOPDATA; with every correct replica's report in, it is sound.
      */
     private void collectStopData(Effects effects) {
-        if (state.synced || !state.isLeader() || !state.mayReportVotes()) {
+        if (state.synced || !state.isLeader() || state.recovering) {
             return;
         }
         for (StopData data : state.stopDataBySender.values()) {

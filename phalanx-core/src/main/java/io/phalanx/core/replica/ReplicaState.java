@@ -163,12 +163,20 @@ final class ReplicaState {
         return active() && !recovering;
     }
 
+    /** True while recovering, once caught up with what its peers reported (only its lost votes are unsettled). */
+    boolean caughtUpWhileRecovering;
+
     /**
-     * True if this replica's vote history is complete enough to report in a STOPDATA: it is not
-     * recovering, so every vote it may have lost is in a decided instance or an older regency.
+     * True if this replica may send a STOPDATA: it is not recovering, so every vote it may have
+     * lost is in a decided instance or an older regency; or, in BFT, it has caught up and only its
+     * lost votes are unsettled. A STOPDATA that leaves them out is one faulty report among at
+     * most f, which the choice rule tolerates (the replica counts toward f until it has
+     * recovered); without it, a leader that crashes right after a restart would stall the cluster
+     * for good, since settling the lost votes needs the leader change this report completes.
+     * CFT's choice rule trusts every report, so there it waits.
      */
     boolean mayReportVotes() {
-        return !recovering;
+        return !recovering || (caughtUpWhileRecovering && view.mode() == io.phalanx.core.view.Mode.BFT);
     }
 
     /**

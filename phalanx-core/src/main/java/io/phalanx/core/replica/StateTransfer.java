@@ -275,6 +275,7 @@ final class StateTransfer {
      * every vote it may have lost is settled.
      */
     void checkRecovered() {
+        state.caughtUpWhileRecovering = state.recovering && caughtUp();
         if (state.recovering && caughtUp() && state.lostVotesSettled()) {
             state.recovering = false;
             state.counters.increment(Counter.RECOVERED);

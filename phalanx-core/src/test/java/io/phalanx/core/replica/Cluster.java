@@ -150,15 +150,17 @@ final class Cluster {
         }
     }
 
-    /** Votes, proposals and STOPDATAs sent in steps after which their sender was still recovering. */
+    /**
+     * Votes and proposals sent in steps after which their sender was still recovering (a BFT
+     * replica that has caught up may send STOPDATA then; see {@code ReplicaState#mayReportVotes}).
+     */
     final List<InFlight> sentWhileRecovering = new ArrayList<>();
 
     Output step(int id, Input input) {
         Output output = cores.get(id).step(nowMs, input);
         if (cores.get(id).recovering()) {
             for (Send send : output.sends()) {
-                if (send.message() instanceof io.phalanx.core.message.ConsensusMessage
-                        || send.message() instanceof io.phalanx.core.message.StopData) {
+                if (send.message() instanceof io.phalanx.core.message.ConsensusMessage) {
                     sentWhileRecovering.add(new InFlight(id, send.to(), send.message()));
                 }
             }
