@@ -30,9 +30,12 @@ final class ProcessReplicas implements AutoCloseable {
 
     /** What a replica's latest status line says. */
     record Status(int id, int regency, boolean changing, long decided, String flags) {
-        /** Voting in its regency: not recovering, not catching up, not transferring, not in a leader change. */
+        /**
+         * Voting in its regency: not recovering, not transferring state, not in a leader change
+         * (a voting replica may be a few hundred decisions behind for a moment under load).
+         */
         boolean voting() {
-            return !changing && flags.isBlank();
+            return !changing && !flags.contains("RECOVERING") && !flags.contains("STATE TRANSFER");
         }
     }
 
@@ -59,7 +62,11 @@ final class ProcessReplicas implements AutoCloseable {
     /** Starts replica {@code id} (again), appending to its log. */
     void start(int id) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+        // The serial collector and the client compiler only: on a 2-core machine running four
+        // replicas, their clients and the build, a restarted JVM then starts in a second or two
+        // instead of competing with its peers for C2 compilation threads.
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"),
                 PhalanxCommand.class.getName(), "replica", "--id", Integer.toString(id), "--config", config.toString(),
                 "--status-interval-ms", "300");
         builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logs[id].toFile()));
@@ -129,6 +136,18 @@ final class ProcessReplicas implements AutoCloseable {
             }
         }
         return regency;
+    }
+
+    /** Waits until replica {@code id} logs a status line after {@code sinceLines} of them. */
+    void awaitStatus(int id, int sinceLines, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (statusLines(id) <= sinceLines) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("replica " + id + " logged no status within " + timeout.toSeconds() + " s:\n"
+                        + tail(log(id), 30));
+            }
+            Thread.sleep(100);
+        }
     }
 
     /** The most any running replica other than {@code id} reports having decided. */

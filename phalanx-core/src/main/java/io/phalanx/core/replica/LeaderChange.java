@@ -255,7 +255,7 @@ final class LeaderChange {
      * for more STOPDATA; with every correct replica's report in, it is sound.
      */
     private void collectStopData(Effects effects) {
-        if (state.synced || !state.isLeader() || state.recovering) {
+        if (state.synced || !state.isLeader() || !mayLead()) {
             return;
         }
         for (StopData data : state.stopDataBySender.values()) {
@@ -281,6 +281,17 @@ final class LeaderChange {
         Sync sync = new Sync(state.id, state.regency, evidence, bound(choice));
         state.broadcast(effects, sync);
         adoptSync(effects, sync, choice);
+    }
+
+    /**
+     * Whether this replica may choose and send the installed regency's SYNC: not while it
+     * recovers, unless it has caught up and the regency is later than any it may have led and
+     * synced before it lost its memory (so it cannot contradict a SYNC of its own); that is what
+     * lets a cluster whose replicas all restarted at once start again.
+     */
+    private boolean mayLead() {
+        return !state.recovering
+                || (state.caughtUpWhileRecovering && state.mayReportVotes() && state.regency > state.voteFloorRegency);
     }
 
     void onSync(Effects effects, Sync sync) {
