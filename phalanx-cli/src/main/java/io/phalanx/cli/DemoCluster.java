@@ -161,14 +161,25 @@ final class DemoCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * A port that is free now, below Linux's ephemeral range (32768 and up): a replica restarted
+     * on its port must not find it taken by some outgoing connection's local end meanwhile.
+     */
     private static int freePort(Set<Integer> taken) throws IOException {
-        while (true) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom();
+        for (int attempt = 0; attempt < 1_000; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            if (taken.contains(port)) {
+                continue;
+            }
             try (ServerSocket socket = new ServerSocket()) {
-                socket.bind(new InetSocketAddress("127.0.0.1", 0));
-                if (taken.add(socket.getLocalPort())) {
-                    return socket.getLocalPort();
-                }
+                socket.bind(new InetSocketAddress("127.0.0.1", port));
+                taken.add(port);
+                return port;
+            } catch (IOException busy) {
+                // try another
             }
         }
+        throw new IOException("no free port found in 20000..31999");
     }
 }

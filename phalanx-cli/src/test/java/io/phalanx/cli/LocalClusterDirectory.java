@@ -41,7 +41,9 @@ final class LocalClusterDirectory {
     /** A base port p with p..p+n-1 and p+100..p+100+n-1 free right now. */
     static int freeBasePort(int replicas) {
         for (int attempt = 0; attempt < 100; attempt++) {
-            int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+            // Below Linux's ephemeral range (32768 and up): a restarted replica must not find its
+            // port taken by the local end of an outgoing connection.
+            int base = ThreadLocalRandom.current().nextInt(20_000, 32_000);
             boolean free = true;
             for (int i = 0; i < replicas && free; i++) {
                 free = isFree(base + i) && isFree(base + Keygen.CLIENT_PORT_OFFSET + i);

@@ -196,19 +196,26 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    /** A port free right now and not in {@code taken} (the OS may hand out a just-closed port again). */
-    /** A port free on 127.0.0.1 now and not yet in {@code taken}, which it joins. */
+    /**
+     * A port free on 127.0.0.1 now and not yet in {@code taken}, which it joins; below Linux's
+     * ephemeral range (32768 and up), so a replica restarted on it never finds it taken by the
+     * local end of some outgoing connection.
+     */
     public static int freePort(java.util.Set<Integer> taken) {
-        while (true) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom();
+        for (int attempt = 0; attempt < 1_000; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            if (taken.contains(port)) {
+                continue;
+            }
             try (ServerSocket socket = new ServerSocket()) {
-                socket.setReuseAddress(true);
-                socket.bind(new InetSocketAddress("127.0.0.1", 0));
-                if (taken.add(socket.getLocalPort())) {
-                    return socket.getLocalPort();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                socket.bind(new InetSocketAddress("127.0.0.1", port));
+                taken.add(port);
+                return port;
+            } catch (IOException busy) {
+                // try another
             }
         }
+        throw new IllegalStateException("no free port in 20000..31999");
     }
 }

@@ -239,11 +239,15 @@ final class ProcessCluster implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** A base port p such that p..p+n-1 and p+100..p+100+n-1 are free now. */
+    /**
+     * A base port p such that p..p+n-1 and p+100..p+100+n-1 are free now, below Linux's ephemeral
+     * range (32768 and up), so a restarted replica never finds its port taken by the local end of
+     * some outgoing connection.
+     */
     private static int freeBasePort(int n) {
         SplittableRandom random = new SplittableRandom();
         for (int attempt = 0; attempt < 100; attempt++) {
-            int base = 20_000 + random.nextInt(20_000);
+            int base = 20_000 + random.nextInt(12_000);
             if (allFree(base, n) && allFree(base + Keygen.CLIENT_PORT_OFFSET, n)) {
                 return base;
             }
