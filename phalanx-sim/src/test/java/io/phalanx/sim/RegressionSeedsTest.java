@@ -52,6 +52,7 @@ class RegressionSeedsTest {
                 + "its empty STOPDATA and a second restart let a decided value be dropped",
         "53004963 | CFT | 5 | restart,crash,drop,partition,equivocation,leader-isolation,hidden-decision,stale-votes "
                 + "| recovery waited for a regency peers had only asked for",
+        "71007753 | CFT | 5 | all | a recovering replica answered a read-only query from a stale state (stale read)",
     })
     void restartSeedStaysFixed(long seed, Mode mode, int replicas, String faults, String found) {
         SimResult result = Simulation.run(SimConfig.randomized(seed, mode, replicas, Fault.parse(faults)));

@@ -52,14 +52,6 @@ final class Catchup {
     }
 
     /**
-     * Answers a fetch; false if the decisions asked for are older than this replica's decision
-     * log, so the asker needs state transfer.
-     */
-    boolean onFetch(Effects effects, DecisionFetch fetch) {
-        return offerDecisions(effects, fetch.sender(), fetch.fromConsensusId() - 1);
-    }
-
-    /**
      * Sends {@code peer}, which decided up to {@code peerLastDecided}, the decisions after it, if
      * any; false if they are no longer in the decision log.
      */

@@ -91,5 +91,7 @@ public enum Counter {
     /** Checkpoints installed by state transfer. */
     CHECKPOINT_INSTALLED,
     /** A replica that started without its state caught up far enough to vote again. */
-    RECOVERED
+    RECOVERED,
+    /** Read-only queries left unanswered because this replica was recovering (its state may be stale). */
+    QUERY_WHILE_RECOVERING
 }

@@ -129,8 +129,8 @@ final class LeaderChange {
         return new Stop(state.id, state.stopTarget, state.lastDecided, state.pending.oldest(state.config.batchRequestsMax()));
     }
 
+    /** A STOP; the decisions its sender lacks are offered by the dispatcher (decisions or a checkpoint). */
     void onStop(Effects effects, Stop stop) {
-        catchup.offerDecisions(effects, stop.sender(), stop.lastDecided());
         boolean queued = false;
         for (Request request : stop.requests()) {
             queued |= admission.onRelayed(request);

@@ -172,16 +172,14 @@ public final class ReplicaCore {
         } else if (message instanceof Forward f) {
             leaderChange.onForward(effects, f);
         } else if (message instanceof Stop s) {
+            offerWhatIsMissing(effects, s.sender(), s.lastDecided() + 1, false);
             leaderChange.onStop(effects, s);
         } else if (message instanceof StopData d) {
             leaderChange.onStopData(effects, d);
         } else if (message instanceof Sync s) {
             leaderChange.onSync(effects, s);
         } else if (message instanceof DecisionFetch f) {
-            // Too old for the log, or so far behind that a checkpoint is quicker: offer that instead.
-            if (stateTransfer.checkpointSaves(f.fromConsensusId()) || !catchup.onFetch(effects, f)) {
-                stateTransfer.sendReport(effects, f.sender());
-            }
+            offerWhatIsMissing(effects, f.sender(), f.fromConsensusId(), true);
         } else if (message instanceof DecisionPush p) {
             int provenEpoch = catchup.onPush(effects, p);
             if (provenEpoch >= 0) {
@@ -207,6 +205,23 @@ public final class ReplicaCore {
             }
         } else {
             throw new IllegalStateException("no handler for " + message.getClass().getName());
+        }
+    }
+
+    /**
+     * Gives {@code peer}, which lacks the decisions from {@code fromConsensusId} on, those
+     * decisions, or this replica's state report when they are gone from the log or, if it asked
+     * for them ({@code asked}), so many that a checkpoint is quicker (it then fetches the
+     * checkpoint). A STOP only says how far its sender got: it is answered with a report only
+     * when the decisions are gone.
+     */
+    private void offerWhatIsMissing(Effects effects, int peer, long fromConsensusId, boolean asked) {
+        if (fromConsensusId > state.lastDecided) {
+            return; // nothing this replica can add
+        }
+        boolean checkpointQuicker = asked && stateTransfer.checkpointSaves(fromConsensusId);
+        if (checkpointQuicker || !catchup.offerDecisions(effects, peer, fromConsensusId - 1)) {
+            stateTransfer.sendReport(effects, peer);
         }
     }
 

@@ -36,7 +36,12 @@ final class RequestAdmission {
      */
     void onRequest(Effects effects, Request request) {
         if (request.kind() == RequestKind.UNORDERED) {
-            if (wellFormed(request)) {
+            if (state.recovering) {
+                // Its state may be older than replies it gave before its restart: answering a
+                // read now could complete a quorum of stale answers. The client falls back to
+                // ordering the read.
+                state.counters.increment(Counter.QUERY_WHILE_RECOVERING);
+            } else if (wellFormed(request)) {
                 effects.executeUnordered(request);
             }
             return;
