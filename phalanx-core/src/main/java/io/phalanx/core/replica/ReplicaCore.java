@@ -111,7 +111,8 @@ public final class ReplicaCore {
         this.leaderChange = new LeaderChange(state, normalCase, admission, proofs, catchup);
         this.stateTransfer = new StateTransfer(state, normalCase, proofs, start == Start.FIRST_START);
         this.start = Objects.requireNonNull(start, "start");
-        state.recovering = start != Start.NEW_CLUSTER;
+        // A replica alone is the whole cluster: there is nobody to learn from or to contradict.
+        state.recovering = start != Start.NEW_CLUSTER && config.view().n() > 1;
     }
 
     /** Processes one input at time {@code nowMs} and returns what the driver must do. */

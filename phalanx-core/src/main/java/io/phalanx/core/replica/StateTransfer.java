@@ -37,7 +37,8 @@ import java.util.TreeMap;
  * round robin), checks each against its digest on arrival, drops a sender of a bad chunk for the
  * rest of the transfer, installs the checkpoint, and catches up on the decisions after it from the
  * decision logs. A request unanswered for {@link #CHUNK_RETRY_TICKS} tick intervals goes to the
- * next source.
+ * next source, and the silent one is not asked again in this transfer; with no source left, the
+ * replica forgets their reports and asks every peer again.
  *
  * <p>Recovery. A replica that starts without its memory ({@link ReplicaCore.Start#RECOVERING})
  * may have voted, or proposed as leader, before it lost it, and some of those messages may still
@@ -451,6 +452,8 @@ final class StateTransfer {
             for (Map.Entry<Integer, long[]> entry : new ArrayList<>(asked.entrySet())) {
                 if (entry.getValue()[0] <= staleBefore) {
                     asked.remove(entry.getKey());
+                    // Silent (crashed, or its report was old): not asked again in this transfer.
+                    excluded.add((int) entry.getValue()[1]);
                     if (!ask(effects, entry.getKey())) {
                         return;
                     }
@@ -483,7 +486,7 @@ final class StateTransfer {
             }
         }
 
-        /** Every source sent a bad chunk: forget them and ask everyone again. */
+        /** Every source sent a bad chunk or fell silent: forget their reports and ask everyone again. */
         private void abandon(Effects effects) {
             transfer = null;
             for (int source : excluded) {
