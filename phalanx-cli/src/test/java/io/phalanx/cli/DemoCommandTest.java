@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DemoCommandTest {
     @Test
     void shortDemoWithALeaderCrashPasses() {
-        int exit = PhalanxCommand.commandLine().execute("demo", "--duration", "16", "--clients", "3");
+        int exit = PhalanxCommand.commandLine().execute("demo", "--duration", "24", "--clients", "3");
         assertThat(exit).isZero();
     }
 }

@@ -112,6 +112,11 @@ final class StateTransfer {
             return;
         }
         state.counters.increment(Counter.CHECKPOINT_TAKEN);
+        serve(image, proof);
+    }
+
+    /** Keeps {@code image} to serve, with the proof of its last decision, and drops all but the latest {@link #SERVED_MAX}. */
+    private void serve(CheckpointImage image, List<Accept> proof) {
         served.put(image.consensusId(), new Served(image, proof));
         while (served.size() > SERVED_MAX) {
             served.pollFirstEntry();
@@ -390,10 +395,7 @@ final class StateTransfer {
         state.counters.increment(Counter.CHECKPOINT_INSTALLED);
         CheckpointImage image = new CheckpointImage(checkpoint.consensusId(), encoded, state.config.stateChunkBytes(),
                 done.chunkDigests);
-        served.put(image.consensusId(), new Served(image, done.proof));
-        while (served.size() > SERVED_MAX) {
-            served.pollFirstEntry();
-        }
+        serve(image, done.proof);
         checkRecovered();
     }
 

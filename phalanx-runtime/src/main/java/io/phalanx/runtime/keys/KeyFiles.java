@@ -50,8 +50,11 @@ public final class KeyFiles {
         Set<PosixFilePermission> permissions;
         try {
             permissions = Files.getPosixFilePermissions(keyFile);
-        } catch (UnsupportedOperationException | IOException e) {
-            return; // no POSIX permissions here (e.g. Windows): nothing to check
+        } catch (UnsupportedOperationException e) {
+            return; // no POSIX permissions on this file system (e.g. Windows): nothing to check
+        } catch (IOException e) {
+            log.warn("{} {}: cannot read its permissions to check who may read it: {}", Pem.KEY_FILE, keyFile, e.toString());
+            return;
         }
         if (!Collections.disjoint(permissions, READABLE_BY_OTHERS) && warned.add(keyFile.toAbsolutePath().normalize())) {
             log.warn("{} {} is readable by group or others (permissions {}); whoever can read it can act as this node."
