@@ -191,7 +191,7 @@ final class ProtocolLoop {
     private void step(long nowMs, Input input) throws InterruptedException {
         Output output = core.step(nowMs, input);
         if (output.restore().isPresent()) {
-            while (!execution.submitRestore(output.restore().get(), DECISION_WAIT_MS)) {
+            while (!execution.submitRestore(output.restore().get().checkpoint(), DECISION_WAIT_MS)) {
                 if (!running) {
                     return;
                 }

@@ -314,7 +314,7 @@ final class SimReplica {
     }
 
     private void apply(Output output) {
-        output.restore().ifPresent(this::restore);
+        output.restore().ifPresent(r -> restore(r.checkpoint()));
         for (Decision decision : output.decisions()) {
             execute(decision);
         }

@@ -24,6 +24,7 @@ import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.message.Write;
+import io.phalanx.core.storage.LogRecord;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -162,6 +163,123 @@ public final class MessageCodec {
             return checkpoint;
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new CodecException("invalid checkpoint field: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Version of the storage formats (log records, stored checkpoints), apart from the wire's: a
+     * replica must read what an older build of the same storage version wrote.
+     */
+    public static final byte STORAGE_VERSION = 1;
+    private static final byte RECORD_DECIDED = 1;
+    private static final byte RECORD_VOTED = 2;
+    private static final byte SYNC_UNCHANGED = 0;
+    private static final byte SYNC_NONE = 1;
+    private static final byte SYNC_PRESENT = 2;
+
+    /** The canonical encoding of a log record; its parts are encoded as on the wire. */
+    public static byte[] encodeLogRecord(LogRecord record) {
+        Writer out;
+        if (record instanceof LogRecord.Decided d) {
+            out = new Writer(HEADER_BYTES_HINT + batchBytesHint(d.decision().batch()) + d.decision().proof().size() * 128);
+            out.u8(STORAGE_VERSION);
+            out.u8(RECORD_DECIDED);
+            writeDecision(out, d.decision());
+        } else if (record instanceof LogRecord.Voted v) {
+            out = new Writer(SMALL_MESSAGE_BYTES_HINT);
+            out.u8(STORAGE_VERSION);
+            out.u8(RECORD_VOTED);
+            out.i32(v.regency());
+            out.i32(v.stopTarget());
+            out.u8(!v.syncChanged() ? SYNC_UNCHANGED : v.sync() == null ? SYNC_NONE : SYNC_PRESENT);
+            if (v.sync() != null) {
+                writeMessage(out, v.sync());
+            }
+            out.i32(v.votes().size());
+            v.votes().forEach(h -> writeVoteHistory(out, h));
+        } else {
+            throw new IllegalArgumentException("no encoding for log record " + record.getClass().getName());
+        }
+        return out.toArray();
+    }
+
+    /** Decodes {@link #encodeLogRecord}'s output; fails cleanly on anything else. */
+    public static LogRecord decodeLogRecord(byte[] encoded) throws CodecException {
+        Reader in = new Reader(encoded);
+        try {
+            requireStorageVersion(in.u8(), "log record");
+            int kind = in.u8();
+            LogRecord record = switch (kind) {
+                case RECORD_DECIDED -> new LogRecord.Decided(
+                        new Decision(in.i64(), in.i32(), readBatch(in), readDigest(in), readAccepts(in)));
+                case RECORD_VOTED -> readVoted(in);
+                default -> throw new CodecException("unknown log record kind " + kind);
+            };
+            if (in.remaining() != 0) {
+                throw new CodecException(in.remaining() + " trailing bytes after a log record");
+            }
+            return record;
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new CodecException("invalid log record field: " + e.getMessage(), e);
+        }
+    }
+
+    private static LogRecord.Voted readVoted(Reader in) throws CodecException {
+        int regency = in.i32();
+        int stopTarget = in.i32();
+        int syncFlag = in.u8();
+        Sync sync = null;
+        if (syncFlag == SYNC_PRESENT) {
+            if (in.u8() != TAG_SYNC) {
+                throw new CodecException("a hard state record holds a message that is not a SYNC");
+            }
+            sync = readSync(in);
+        } else if (syncFlag != SYNC_UNCHANGED && syncFlag != SYNC_NONE) {
+            throw new CodecException("unknown SYNC flag " + syncFlag);
+        }
+        List<VoteHistory> votes = readList(in, VOTE_HISTORY_BYTES_MIN, MessageCodec::readVoteHistory);
+        return new LogRecord.Voted(regency, stopTarget, syncFlag != SYNC_UNCHANGED, sync, votes);
+    }
+
+    /** A stored checkpoint: its canonical encoding and the proof of its last decision. */
+    public static byte[] encodeStoredCheckpoint(Bytes checkpoint, List<Accept> proof) {
+        Writer out = new Writer(HEADER_BYTES_HINT + checkpoint.length() + proof.size() * 128);
+        out.u8(STORAGE_VERSION);
+        writeAccepts(out, proof);
+        out.bytes(checkpoint);
+        return out.toArray();
+    }
+
+    /** The proof of a stored checkpoint ({@link #encodeStoredCheckpoint}). */
+    public static List<Accept> decodeStoredCheckpointProof(byte[] stored) throws CodecException {
+        Reader in = new Reader(stored);
+        try {
+            requireStorageVersion(in.u8(), "stored checkpoint");
+            return readAccepts(in);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new CodecException("invalid stored checkpoint field: " + e.getMessage(), e);
+        }
+    }
+
+    /** The checkpoint's canonical encoding in a stored checkpoint ({@link #encodeStoredCheckpoint}). */
+    public static Bytes decodeStoredCheckpointBytes(byte[] stored) throws CodecException {
+        Reader in = new Reader(stored);
+        try {
+            requireStorageVersion(in.u8(), "stored checkpoint");
+            readAccepts(in);
+            Bytes checkpoint = in.bytes();
+            if (in.remaining() != 0) {
+                throw new CodecException(in.remaining() + " trailing bytes after a stored checkpoint");
+            }
+            return checkpoint;
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new CodecException("invalid stored checkpoint field: " + e.getMessage(), e);
+        }
+    }
+
+    private static void requireStorageVersion(int version, String what) throws CodecException {
+        if (version != STORAGE_VERSION) {
+            throw new CodecException(what + " of storage version " + version + " (this build reads " + STORAGE_VERSION + ")");
         }
     }
 

@@ -23,6 +23,17 @@ public enum Counter {
     INVALID_PROPOSAL,
     /** A second, different vote from the same replica in the same round. */
     CONFLICTING_VOTE,
+    /**
+     * A vote this replica did not cast because it already voted for another value in that epoch
+     * before it restarted (its hard state says so): the value came from an equivocating leader.
+     */
+    VOTE_WOULD_CONTRADICT,
+    /**
+     * An instance this replica, as leader, did not propose for again after a restart: it had
+     * written a value it no longer has in that epoch, so any other would equivocate. The
+     * instance waits for the next regency, whose SYNC recovers the value.
+     */
+    PROPOSAL_WITHHELD,
     /** A client request refused on arrival (bad size, outside its window, refused by the service). */
     INVALID_REQUEST,
     /** A client request dropped because the pending queue is full. */

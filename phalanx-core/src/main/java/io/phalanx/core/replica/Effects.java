@@ -1,5 +1,6 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Refusal;
@@ -13,7 +14,8 @@ import java.util.Optional;
 
 /** Collects the effects of one step; {@link #build()} freezes them into an {@link Output}. */
 final class Effects {
-    private Checkpoint restore;
+    private Output.Restore restore;
+    private HardState hardState;
     private final List<Send> sends = new ArrayList<>();
     private final List<Decision> decisions = new ArrayList<>();
     private final List<Request> unordered = new ArrayList<>();
@@ -25,11 +27,16 @@ final class Effects {
     }
 
     /** The execution layer jumps to {@code checkpoint}; it must come before any decision of the step. */
-    void restore(Checkpoint checkpoint) {
+    void restore(Checkpoint checkpoint, List<Accept> proof) {
         if (!decisions.isEmpty()) {
             throw new IllegalStateException("a checkpoint installed after decisions of the same step");
         }
-        restore = checkpoint;
+        restore = new Output.Restore(checkpoint, proof);
+    }
+
+    /** The hard state changed in this step: the driver persists it before the sends leave. */
+    void hardState(HardState changed) {
+        hardState = changed;
     }
 
     void decide(Decision decision) {
@@ -49,6 +56,6 @@ final class Effects {
     }
 
     Output build(long wakeAtMs) {
-        return new Output(Optional.ofNullable(restore), sends, decisions, unordered, replyResends, refusals, wakeAtMs);
+        return new Output(Optional.ofNullable(hardState), Optional.ofNullable(restore), sends, decisions, unordered, replyResends, refusals, wakeAtMs);
     }
 }

@@ -358,6 +358,29 @@ final class LeaderChange {
     }
 
     /**
+     * Takes up the hard state a replica kept durable before it restarted: its regency (with the
+     * SYNC that bound its first values, so a leader never chooses a second one), the STOP it sent,
+     * and its votes in the undecided instances.
+     */
+    void restore(HardState hard) {
+        enterRegency(hard.regency(), hard.regency() == 0);
+        state.stopTarget = hard.stopTarget();
+        if (hard.stopTarget() > hard.regency()) {
+            state.highestStopBy.put(state.id, hard.stopTarget());
+        }
+        state.votes.putAll(hard.votes());
+        Sync sync = hard.sync();
+        if (sync != null) {
+            Proofs.Choice choice = Proofs.choose(sync.proofs(), state.quorums, state.plantedBugs);
+            state.synced = true;
+            state.sync = sync;
+            state.syncChosen.putAll(choice.chosen().tailMap(state.lastDecided + 1));
+            state.syncConsensusId = choice.maxLastDecided() + 1;
+            state.noteAhead(choice.mostAdvancedSender(), choice.maxLastDecided());
+        }
+    }
+
+    /**
      * A decision proved that regency {@code epoch} is running: join it, silent until its SYNC
      * arrives. Its SYNC may have bound values for instances after the one decided (several are
      * open at once), so voting without it could contradict them; the STOPDATA sent to its leader

@@ -187,8 +187,44 @@ final class NormalCase {
             }
             adopt(next, proposal.batch());
         } else if (mayPropose(next.consensusId)) {
-            propose(effects, next);
+            VoteHistory mine = state.votes.get(next.consensusId);
+            if (mine == null || !votedIn(mine, state.regency)) {
+                propose(effects, next);
+            } else if (mine.acceptedEpoch() == state.regency) {
+                repropose(effects, next, mine.accepted()); // proposed before a restart: the same value again
+            } else {
+                state.counters.increment(Counter.PROPOSAL_WITHHELD);
+            }
         }
+    }
+
+    /** True if {@code votes} holds a vote cast in {@code epoch}. */
+    private static boolean votedIn(VoteHistory votes, int epoch) {
+        return votes.acceptedEpoch() == epoch || votes.writes().stream().anyMatch(w -> w.epoch() == epoch);
+    }
+
+    private void repropose(Effects effects, Instance next, Batch batch) {
+        next.ownPropose = new Propose(state.id, next.consensusId, state.regency, batch);
+        state.broadcast(effects, next.ownPropose);
+        adopt(next, batch);
+    }
+
+    /**
+     * True if voting for {@code instance}'s value would contradict a vote this replica cast in the
+     * same epoch before it restarted (a fresh {@link Instance} forgets its own votes; the hard
+     * state does not). Checked only before a first vote in the instance, where a restart can hide one.
+     */
+    private boolean contradictsEarlierVote(Instance instance) {
+        VoteHistory mine = state.votes.get(instance.consensusId);
+        if (mine == null) {
+            return false;
+        }
+        for (VoteHistory.Written w : mine.writes()) {
+            if (w.epoch() == instance.epoch && !w.digest().equals(instance.digest)) {
+                return true;
+            }
+        }
+        return mine.acceptedEpoch() == instance.epoch && !Digests.ofBatch(mine.accepted()).equals(instance.digest);
     }
 
     private void propose(Effects effects, Instance next) {
@@ -226,6 +262,10 @@ final class NormalCase {
     /** Casts this replica's votes on the instance's value as far as the votes seen allow. */
     private void vote(Effects effects, Instance instance) {
         if (!state.mayVote()) {
+            return;
+        }
+        if (instance.ownWrite == null && instance.ownAccept == null && contradictsEarlierVote(instance)) {
+            state.counters.increment(Counter.VOTE_WOULD_CONTRADICT);
             return;
         }
         if (state.view.mode() == Mode.CFT) {
@@ -403,7 +443,7 @@ final class NormalCase {
      */
     void install(Effects effects, Checkpoint checkpoint, List<Accept> proof) {
         long consensusId = checkpoint.consensusId();
-        effects.restore(checkpoint);
+        effects.restore(checkpoint, proof);
         state.decidedByClient.clear();
         for (Checkpoint.ClientSession session : checkpoint.sessions()) {
             state.decidedByClient.put(session.clientId(),

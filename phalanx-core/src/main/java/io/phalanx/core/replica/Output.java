@@ -1,5 +1,6 @@
 package io.phalanx.core.replica;
 
+import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Refusal;
@@ -11,7 +12,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What the driver must do after a step, in this order: if {@code restore} is present, replace
+ * What the driver must do after a step, in this order: if {@code hardState} is present and the
+ * driver promises durability, make it durable, with the step's {@code decisions}, before any of
+ * {@code sends} leaves (a vote that left before the state that records it could be contradicted
+ * after a crash: see {@link HardState}); if {@code restore} is present, replace
  * the execution layer's state with that checkpoint (state transfer installed it; the decisions
  * that follow continue from it); hand {@code decisions} to the execution layer (in order; they
  * are consecutive), send {@code sends}, answer {@code unordered} read-only requests from
@@ -24,15 +28,29 @@ import java.util.Optional;
  * it was given and ticks then (under steady traffic every step says "one tick interval from
  * now", so a driver that always took the latest value would never tick).
  *
- * <p>(When durability arrives, decisions are persisted before any message of the same step
- * leaves, as in etcd raft's {@code Ready}.)
+ * <p>{@code hardState}, when present, is the whole hard state after the step (it changed in the
+ * step). Persisting before sending is etcd raft's {@code Ready} contract; here the driver keeps
+ * it by holding a step's sends until its storage reports the step's records durable, so the core
+ * never waits and group commit can cover many steps with one fsync.
  */
-public record Output(Optional<Checkpoint> restore, List<Send> sends, List<Decision> decisions,
+public record Output(Optional<HardState> hardState, Optional<Restore> restore, List<Send> sends, List<Decision> decisions,
                      List<Request> unordered, List<RequestId> replyResends, List<Refusal> refusals, long wakeAtMs) {
+    /**
+     * A checkpoint state transfer installed, with the proof of its last decision: the execution
+     * layer jumps to it, and a driver that stores checkpoints stores it before any later decision.
+     */
+    public record Restore(Checkpoint checkpoint, List<Accept> proof) {
+        public Restore {
+            Objects.requireNonNull(checkpoint, "checkpoint");
+            proof = List.copyOf(proof);
+        }
+    }
+
     /** No tick wanted. */
     public static final long NEVER = Long.MAX_VALUE;
 
     public Output {
+        Objects.requireNonNull(hardState, "hardState");
         Objects.requireNonNull(restore, "restore");
         sends = List.copyOf(sends);
         decisions = List.copyOf(decisions);
@@ -43,7 +61,7 @@ public record Output(Optional<Checkpoint> restore, List<Send> sends, List<Decisi
 
     /** True if the driver has nothing to do but (maybe) schedule a tick. */
     public boolean isEmpty() {
-        return restore.isEmpty() && sends.isEmpty() && decisions.isEmpty() && unordered.isEmpty() && replyResends.isEmpty()
+        return hardState.isEmpty() && restore.isEmpty() && sends.isEmpty() && decisions.isEmpty() && unordered.isEmpty() && replyResends.isEmpty()
                 && refusals.isEmpty();
     }
 }

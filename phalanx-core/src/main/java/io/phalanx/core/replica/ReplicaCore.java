@@ -6,6 +6,7 @@ import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Chunk;
 import io.phalanx.core.message.ChunkFetch;
+import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.DecisionFetch;
 import io.phalanx.core.message.DecisionPush;
 import io.phalanx.core.message.Forward;
@@ -42,6 +43,10 @@ public final class ReplicaCore {
     private final Catchup catchup;
     private final StateTransfer stateTransfer;
     private final Start start;
+    private final Invariants invariants;
+    /** The hard state as of the last step that reported it: a step that changes it reports it again. */
+    private HardState persisted;
+    private boolean stepped;
 
     /** How a replica begins. */
     public enum Start {
@@ -62,7 +67,13 @@ public final class ReplicaCore {
          * their regency, and it keeps out of the instances and regencies where its lost votes may
          * lie (see {@link StateTransfer}).
          */
-        RECOVERING
+        RECOVERING,
+        /**
+         * A replica that ran before and kept its hard state durable before every message it sent
+         * (durability {@code sync}): it remembers every vote it cast, so it votes again at once,
+         * never contradicting them (see {@link HardState}).
+         */
+        RESTORED
     }
 
     /**
@@ -98,6 +109,18 @@ public final class ReplicaCore {
     /** A replica with bugs planted on purpose, for the simulator's mutation suite only ({@link PlantedBug}). */
     public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
                        SignatureVerifier signatures, RandomGenerator random, Start start, Set<PlantedBug> plantedBugs) {
+        this(config, quorums, verifier, signer, signatures, random, start, plantedBugs, Recovered.NOTHING);
+    }
+
+    /**
+     * A replica that restarts from what its storage kept: it resumes after the stored decisions,
+     * and, if {@code start} is {@link Start#RESTORED}, with its hard state (any other start ignores
+     * the stored hard state: it may be incomplete). The driver restores its execution layer from
+     * the same checkpoint and decisions.
+     */
+    public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
+                       SignatureVerifier signatures, RandomGenerator random, Start start, Set<PlantedBug> plantedBugs,
+                       Recovered recovered) {
         if (!Objects.requireNonNull(quorums, "quorums").view().equals(config.view())) {
             throw new IllegalArgumentException("the quorum system is for another view");
         }
@@ -111,13 +134,35 @@ public final class ReplicaCore {
         this.leaderChange = new LeaderChange(state, normalCase, admission, proofs, catchup);
         this.stateTransfer = new StateTransfer(state, normalCase, proofs, start == Start.FIRST_START);
         this.start = Objects.requireNonNull(start, "start");
+        this.invariants = new Invariants(state);
         // A replica alone is the whole cluster: there is nobody to learn from or to contradict.
-        state.recovering = start != Start.NEW_CLUSTER && config.view().n() > 1;
+        state.recovering = start != Start.NEW_CLUSTER && start != Start.RESTORED && config.view().n() > 1;
+        resume(Objects.requireNonNull(recovered, "recovered"));
+        persisted = hardState();
+    }
+
+    /** Brings the protocol state to where the storage left it; the effects were the driver's before the crash. */
+    private void resume(Recovered recovered) {
+        Effects replayed = new Effects();
+        if (recovered.checkpoint() != null) {
+            normalCase.install(replayed, recovered.checkpoint(), recovered.checkpointProof());
+            stateTransfer.onCheckpointTaken(CheckpointImage.of(recovered.checkpoint(), state.config.stateChunkBytes()));
+        }
+        for (Decision decision : recovered.decisions()) {
+            normalCase.commit(replayed, decision);
+        }
+        if (start == Start.RESTORED) {
+            leaderChange.restore(recovered.hardState().afterDecided(state.lastDecided));
+        }
     }
 
     /** Processes one input at time {@code nowMs} and returns what the driver must do. */
     public Output step(long nowMs, Input input) {
         state.nowMs = nowMs;
+        if (!stepped) {
+            stepped = true;
+            state.changeStartedMs = nowMs; // a restored leader change times out from now, not from time 0
+        }
         boolean wasRecovering = state.recovering;
         Effects effects = new Effects();
         if (input instanceof Input.RequestReceived r) {
@@ -141,7 +186,26 @@ public final class ReplicaCore {
         if (wasRecovering && !state.recovering) {
             normalCase.progress(effects); // may propose and vote now in the instances it followed
         }
+        reportHardState(effects);
+        invariants.check();
         return effects.build(wakeAt());
+    }
+
+    /** Adds the hard state to the step's effects if the step changed it (deciding an instance only settles votes). */
+    private void reportHardState(Effects effects) {
+        boolean changed = state.regency != persisted.regency() || state.stopTarget != persisted.stopTarget()
+                || state.sync != persisted.sync();
+        for (var vote : state.votes.entrySet()) {
+            changed |= persisted.votes().get(vote.getKey()) != vote.getValue(); // histories are immutable: identity suffices
+        }
+        if (changed) {
+            persisted = hardState();
+            effects.hardState(persisted);
+        }
+    }
+
+    private HardState hardState() {
+        return new HardState(state.regency, state.stopTarget, state.sync, state.votes);
     }
 
     /**

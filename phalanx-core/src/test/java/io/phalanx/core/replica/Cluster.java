@@ -169,7 +169,7 @@ final class Cluster {
         decisions.get(id).addAll(output.decisions());
         ServiceExecutor executor = executors.get(id);
         if (executor != null) {
-            output.restore().ifPresent(executor::restore);
+            output.restore().ifPresent(r -> executor.restore(r.checkpoint()));
             for (Decision decision : output.decisions()) {
                 executor.execute(decision);
                 if (config(id).checkpointAfter(decision.consensusId())) {

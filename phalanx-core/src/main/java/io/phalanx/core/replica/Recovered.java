@@ -1,0 +1,53 @@
+package io.phalanx.core.replica;
+
+import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.Checkpoint;
+import io.phalanx.core.message.Decision;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a replica found in its storage when it restarted: its latest checkpoint with the proof of
+ * the checkpoint's last decision, the decisions logged after it (consecutive), and its hard
+ * state. A core built from it ({@link ReplicaCore#ReplicaCore(ReplicaConfig, io.phalanx.core.view.QuorumSystem,
+ * io.phalanx.core.service.RequestVerifier, io.phalanx.core.crypto.Signer, io.phalanx.core.crypto.SignatureVerifier,
+ * java.util.random.RandomGenerator, ReplicaCore.Start, java.util.Set, Recovered)}) resumes where the log
+ * ends rather than at decision -1, like etcd raft's {@code RestartNode}.
+ *
+ * @param checkpoint      the latest durable checkpoint; null if none was taken
+ * @param checkpointProof the signed ACCEPTs that decided {@code checkpoint}'s last instance
+ * @param decisions       the decisions after the checkpoint (or from 0), in order, without gaps
+ * @param hardState       the hard state, trusted only when the replica starts
+ *                        {@link ReplicaCore.Start#RESTORED} (it was kept durable before every send)
+ */
+public record Recovered(Checkpoint checkpoint, List<Accept> checkpointProof, List<Decision> decisions,
+                        HardState hardState) {
+    /** Nothing stored: a replica that starts from decision -1. */
+    public static final Recovered NOTHING = new Recovered(null, List.of(), List.of(), HardState.INITIAL);
+
+    public Recovered {
+        checkpointProof = List.copyOf(checkpointProof);
+        decisions = List.copyOf(decisions);
+        Objects.requireNonNull(hardState, "hardState");
+        if ((checkpoint == null) != checkpointProof.isEmpty()) {
+            throw new IllegalArgumentException("a checkpoint needs the proof of its last decision, and only a checkpoint has one");
+        }
+        long expected = checkpoint == null ? 0 : checkpoint.consensusId() + 1;
+        for (Decision decision : decisions) {
+            if (decision.consensusId() != expected) {
+                throw new IllegalArgumentException("stored decisions jump from " + (expected - 1) + " to "
+                        + decision.consensusId());
+            }
+            expected++;
+        }
+    }
+
+    /** The last decision stored, -1 if none. */
+    public long lastDecided() {
+        if (!decisions.isEmpty()) {
+            return decisions.get(decisions.size() - 1).consensusId();
+        }
+        return checkpoint == null ? -1 : checkpoint.consensusId();
+    }
+}

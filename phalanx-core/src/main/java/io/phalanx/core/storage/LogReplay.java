@@ -1,0 +1,89 @@
+package io.phalanx.core.storage;
+
+import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.Checkpoint;
+import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.Sync;
+import io.phalanx.core.message.VoteHistory;
+import io.phalanx.core.replica.HardState;
+import io.phalanx.core.replica.Recovered;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Rebuilds what a replica stored from its latest checkpoint and the log records that follow, in
+ * log order: the decisions after the checkpoint and the hard state as the last record left it.
+ * The log may start before the checkpoint (it is truncated only in whole segments): decisions
+ * the checkpoint covers are skipped. A decision that does not follow the one before is refused:
+ * the log lost records in the middle, and skipping them would execute out of order.
+ */
+public final class LogReplay {
+    private final Checkpoint checkpoint;
+    private final List<Accept> checkpointProof;
+    private final List<Decision> decisions = new ArrayList<>();
+    private long lastDecided;
+    private int regency;
+    private int stopTarget;
+    private Sync sync;
+    private final TreeMap<Long, VoteHistory> votes = new TreeMap<>();
+
+    /** A replay after {@code checkpoint} (null if none) whose last decision {@code proof} proves. */
+    public LogReplay(Checkpoint checkpoint, List<Accept> proof) {
+        this.checkpoint = checkpoint;
+        this.checkpointProof = List.copyOf(proof);
+        this.lastDecided = checkpoint == null ? -1 : checkpoint.consensusId();
+    }
+
+    /** Applies the next record of the log. */
+    public void apply(LogRecord record) {
+        if (record instanceof LogRecord.Decided d) {
+            long consensusId = d.decision().consensusId();
+            if (consensusId <= lastDecided) {
+                return; // covered by the checkpoint (or logged twice: the first copy stands)
+            }
+            if (consensusId != lastDecided + 1) {
+                throw new IllegalStateException("the log jumps from decision " + lastDecided + " to " + consensusId);
+            }
+            decisions.add(d.decision());
+            lastDecided = consensusId;
+        } else if (record instanceof LogRecord.Voted v) {
+            regency = v.regency();
+            stopTarget = v.stopTarget();
+            if (v.syncChanged()) {
+                sync = v.sync();
+            }
+            v.votes().forEach(h -> votes.put(h.consensusId(), h));
+        }
+    }
+
+    /** The highest decision replayed so far, -1 if none. */
+    public long lastDecided() {
+        return lastDecided;
+    }
+
+    /** What the replay found, for {@code ReplicaCore}. */
+    public Recovered recovered() {
+        HardState hard = new HardState(regency, stopTarget, sync, votes).afterDecided(lastDecided);
+        return new Recovered(checkpoint, checkpointProof, decisions, hard);
+    }
+
+    /**
+     * The record that takes the log from hard state {@code before} to {@code after}: the SYNC only
+     * if it is another one, and only the vote histories that changed (they are immutable, so a
+     * changed one is another object).
+     */
+    public static LogRecord.Voted change(HardState before, HardState after) {
+        List<VoteHistory> changed = new ArrayList<>();
+        for (Map.Entry<Long, VoteHistory> vote : after.votes().entrySet()) {
+            if (before.votes().get(vote.getKey()) != vote.getValue()) {
+                changed.add(vote.getValue());
+            }
+        }
+        boolean syncChanged = before.sync() != after.sync();
+        return new LogRecord.Voted(after.regency(), after.stopTarget(), syncChanged, syncChanged ? after.sync() : null,
+                changed);
+    }
+}
