@@ -48,9 +48,16 @@ public final class ReplicaCommand implements Callable<Integer> {
     int ioThreads;
 
     @Option(names = "--data", description = {
-            "This replica's data directory (default: data/replica-ID next to the cluster file). A",
-            "replica that finds it from an earlier start recovers before it votes again."})
+            "This replica's data directory (default: data/replica-ID next to the cluster file): its",
+            "log and checkpoints (durability in the cluster file). With durability sync a restarted",
+            "replica votes again at once; otherwise it recovers from its peers before it votes."})
     Path data;
+
+    @Option(names = "--repair-from-peers", description = {
+            "If the log in the data directory is damaged in the middle (a bad record with intact",
+            "data after it), drop it from there on and fetch the rest from the peers instead of",
+            "refusing to start. The replica recovers before it votes, as after a lost disk."})
+    boolean repairFromPeers;
 
     @Option(names = "--status-interval-ms", defaultValue = "10000", description = {
             "How often the replica logs its status line: role, regency, decided and executed,",
@@ -87,6 +94,7 @@ public final class ReplicaCommand implements Callable<Integer> {
         if (data != null) {
             builder.dataDirectory(data);
         }
+        builder.repairFromPeers(repairFromPeers);
         Replica replica;
         try {
             replica = builder.start();

@@ -21,6 +21,11 @@ final class LocalClusterDirectory {
     }
 
     static Path create(Path dir, int replicas, int clients, long requestTimeoutMs) throws Exception {
+        return create(dir, replicas, clients, requestTimeoutMs, "sync");
+    }
+
+    /** As above, with durability {@code mode} ({@code none}, {@code async} or {@code sync}). */
+    static Path create(Path dir, int replicas, int clients, long requestTimeoutMs, String durability) throws Exception {
         int basePort = freeBasePort(replicas);
         Keygen.Result result = new Keygen(new SecureRandom())
                 .generate(new Keygen.Options(replicas, clients, dir, Mode.BFT, null, "127.0.0.1", basePort), Instant.now());
@@ -30,9 +35,10 @@ final class LocalClusterDirectory {
         String text = Files.readString(file).replace("requestMs: 2000", "requestMs: " + requestTimeoutMs)
                 .replace("reconnectMaxMs: 5000", "reconnectMaxMs: 500")
                 .replace("pipelineMax: 1", "pipelineMax: 4")
-                .replace("bytesMax: 1048576", "bytesMax: 262144"); // so the largest SYNC fits in a frame
-        if (!text.contains("pipelineMax: 4")) {
-            throw new IllegalStateException("generated cluster file has no batch.pipelineMax: " + file);
+                .replace("bytesMax: 1048576", "bytesMax: 262144") // so the largest SYNC fits in a frame
+                .replace("  mode: sync ", "  mode: " + durability + " ");
+        if (!text.contains("pipelineMax: 4") || !text.contains("  mode: " + durability + " ")) {
+            throw new IllegalStateException("generated cluster file has no batch.pipelineMax or durability.mode: " + file);
         }
         Files.writeString(file, text);
         return file;

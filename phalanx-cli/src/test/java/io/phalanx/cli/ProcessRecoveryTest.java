@@ -4,16 +4,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Replicas as separate OS processes under load from several clients, killed with SIGKILL and
- * restarted at once with the same command, or paused with SIGSTOP: each comes back and votes
- * again, and no acknowledged increment is lost or applied twice. A restarted process keeps
- * nothing; it gets the state by state transfer and the decisions after it from its peers.
+ * restarted at once with the same command, paused with SIGSTOP, or restarted on a damaged or
+ * wiped data directory: each comes back and votes again, and no acknowledged increment is lost
+ * or applied twice. With durability sync (the default) a restarted process resumes from its log
+ * and votes at once; with a damaged log or a wiped directory, or with durability none, it gets
+ * what it lacks by state transfer and catch-up from its peers before it votes.
  */
 class ProcessRecoveryTest {
     private static final long REQUEST_TIMEOUT_MS = 1_000;
@@ -83,15 +92,40 @@ class ProcessRecoveryTest {
     }
 
     @Test
-    void clientsRunningWhileEveryReplicaRestartsContinueOrFailClearlyWithinTheirTimeout(
+    void everyReplicaKilledAtOnceUnderLoadLosesNoAcknowledgedWrite(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir)
+            throws Exception {
+        try (ProcessReplicas cluster = new ProcessReplicas(dir, 4, REQUEST_TIMEOUT_MS);
+             ProcessReplicas.Load load = new ProcessReplicas.Load(cluster.config, "counter", 4, 4, CALL_TIMEOUT)) {
+            load.awaitProgress(1_000, Duration.ofSeconds(60));
+            for (int id = 0; id < cluster.size(); id++) {
+                cluster.kill(id); // every replica at once, the clients still calling
+            }
+            long acknowledgedAtCrash = load.acknowledged.get();
+            for (int id = 0; id < cluster.size(); id++) {
+                cluster.start(id);
+            }
+            // The clients' calls in flight are retransmitted and answered: the cluster resumes
+            // from the replicas' logs, sessions and all.
+            load.awaitProgress(500, Duration.ofSeconds(60));
+            load.stop(CALL_TIMEOUT.plusSeconds(5));
+            for (int id = 0; id < cluster.size(); id++) {
+                assertThat(cluster.log(id)).contains("with every vote it cast");
+            }
+            assertThat(load.counter()).isGreaterThanOrEqualTo(acknowledgedAtCrash);
+            assertExactlyOnce(load);
+        }
+    }
+
+    @Test
+    void withoutDurabilityClientsRunningWhileEveryReplicaRestartsFailClearlyWithinTheirTimeout(
             @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
         Duration callTimeout = Duration.ofSeconds(15);
-        try (ProcessReplicas cluster = new ProcessReplicas(dir, 4, REQUEST_TIMEOUT_MS);
+        try (ProcessReplicas cluster = new ProcessReplicas(dir, 4, REQUEST_TIMEOUT_MS, "none");
              ProcessReplicas.Load load = new ProcessReplicas.Load(cluster.config, "counter", 4, 4, callTimeout)) {
             load.awaitProgress(2_000, Duration.ofSeconds(60)); // every client is well past its first window
             int[] lines = new int[cluster.size()];
             for (int id = 0; id < cluster.size(); id++) {
-                cluster.kill(id); // every replica at once: nothing survives (there is no durable state yet)
+                cluster.kill(id); // every replica at once: with durability none nothing survives
             }
             for (int id = 0; id < cluster.size(); id++) {
                 lines[id] = cluster.statusLines(id);
@@ -114,6 +148,88 @@ class ProcessRecoveryTest {
             try (ProcessReplicas.Load fresh = new ProcessReplicas.Load(cluster.config, "fresh", 1, 2, callTimeout, 1006)) {
                 fresh.awaitProgress(50, Duration.ofMillis(4 * REQUEST_TIMEOUT_MS + 10_000));
                 fresh.stop(callTimeout);
+            }
+        }
+    }
+
+    @Test
+    void aCutLogTailAndAFlippedByteAreRecoveredTheSecondByRepairFromPeers(
+            @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
+        try (ProcessReplicas cluster = new ProcessReplicas(dir, 4, REQUEST_TIMEOUT_MS);
+             ProcessReplicas.Load load = new ProcessReplicas.Load(cluster.config, "counter", 4, 4, CALL_TIMEOUT)) {
+            load.awaitProgress(500, Duration.ofSeconds(60));
+
+            // A tail cut short: cut at start, and the replica recovers before it votes.
+            cluster.kill(1);
+            Path segment = lastSegment(cluster.dataDirectory(1));
+            try (FileChannel file = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+                file.truncate(file.size() - 3);
+            }
+            int lines = cluster.statusLines(1);
+            cluster.start(1);
+            Duration back = cluster.awaitVoting(1, lines, Duration.ofSeconds(30));
+            assertThat(cluster.log(1)).contains("cut a torn write at the end of the log");
+            System.out.printf("replica 1 voting again %d ms after its log tail was cut%n", back.toMillis());
+            load.awaitProgress(200, Duration.ofSeconds(30));
+
+            // A byte flipped in the middle: the replica refuses to start, naming file and offset...
+            cluster.kill(2);
+            segment = lastSegment(cluster.dataDirectory(2));
+            long offset;
+            try (FileChannel file = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                offset = file.size() / 2;
+                ByteBuffer one = ByteBuffer.allocate(1);
+                file.read(one, offset);
+                one.put(0, (byte) (one.get(0) ^ 0x5A)).rewind();
+                file.write(one, offset);
+            }
+            cluster.start(2);
+            assertThat(cluster.awaitExit(2, Duration.ofSeconds(30))).isNotZero();
+            assertThat(cluster.log(2)).contains("corrupt log file " + segment.getFileName()).contains("--repair-from-peers");
+            // ...and repaired from its peers, it recovers before it votes.
+            lines = cluster.statusLines(2);
+            cluster.start(2, "--repair-from-peers");
+            back = cluster.awaitVoting(2, lines, Duration.ofSeconds(30));
+            System.out.printf("replica 2 voting again %d ms after its repair%n", back.toMillis());
+            load.awaitProgress(200, Duration.ofSeconds(30));
+
+            load.stop(CALL_TIMEOUT.plusSeconds(5));
+            assertExactlyOnce(load);
+        }
+    }
+
+    @Test
+    void aReplicaWhoseDataDirectoryIsWipedRecoversFromItsPeersBeforeItVotes(
+            @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
+        try (ProcessReplicas cluster = new ProcessReplicas(dir, 4, REQUEST_TIMEOUT_MS);
+             ProcessReplicas.Load load = new ProcessReplicas.Load(cluster.config, "counter", 4, 4, CALL_TIMEOUT)) {
+            load.awaitProgress(500, Duration.ofSeconds(60));
+            cluster.kill(3);
+            deleteTree(cluster.dataDirectory(3));
+            int lines = cluster.statusLines(3);
+            cluster.start(3);
+            Duration back = cluster.awaitVoting(3, lines, Duration.ofSeconds(30));
+            // It started recovering (it did not vote), and voted again only once it had caught up.
+            String restarted = cluster.log(3).substring(cluster.log(3).lastIndexOf("first start in its data directory"));
+            assertThat(restarted).containsPattern("recovered at consensus id [1-9]\\d*: voting again");
+            System.out.printf("wiped replica voting again %d ms after its restart%n", back.toMillis());
+            load.awaitProgress(200, Duration.ofSeconds(30));
+            load.stop(CALL_TIMEOUT.plusSeconds(5));
+            assertExactlyOnce(load);
+        }
+    }
+
+    private static Path lastSegment(Path dataDirectory) throws IOException {
+        try (Stream<Path> files = Files.list(dataDirectory)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".seg")).max(Comparator.naturalOrder())
+                    .orElseThrow(() -> new AssertionError("no log segment in " + dataDirectory));
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
             }
         }
     }

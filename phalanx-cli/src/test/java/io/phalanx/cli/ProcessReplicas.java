@@ -45,8 +45,13 @@ final class ProcessReplicas implements AutoCloseable {
     private final Path[] logs;
 
     ProcessReplicas(Path dir, int replicas, long requestTimeoutMs) throws Exception {
+        this(dir, replicas, requestTimeoutMs, "sync");
+    }
+
+    /** Replicas with durability {@code durability} ({@code none}, {@code async} or {@code sync}). */
+    ProcessReplicas(Path dir, int replicas, long requestTimeoutMs, String durability) throws Exception {
         this.dir = dir;
-        this.config = LocalClusterDirectory.create(dir, replicas, 8, requestTimeoutMs);
+        this.config = LocalClusterDirectory.create(dir, replicas, 8, requestTimeoutMs, durability);
         this.processes = new Process[replicas];
         this.logs = new Path[replicas];
         for (int id = 0; id < replicas; id++) {
@@ -61,6 +66,16 @@ final class ProcessReplicas implements AutoCloseable {
 
     /** Starts replica {@code id} (again), appending to its log. */
     void start(int id) throws IOException {
+        start(id, new String[0]);
+    }
+
+    /** Replica {@code id}'s data directory (the default, next to the cluster file). */
+    Path dataDirectory(int id) {
+        return config.toAbsolutePath().getParent().resolve("data").resolve("replica-" + id);
+    }
+
+    /** Starts replica {@code id} (again) with {@code extra} options, appending to its log. */
+    void start(int id, String... extra) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // The serial collector and the client compiler only: on a 2-core machine running four
         // replicas, their clients and the build, a restarted JVM then starts in a second or two
@@ -69,6 +84,7 @@ final class ProcessReplicas implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"),
                 PhalanxCommand.class.getName(), "replica", "--id", Integer.toString(id), "--config", config.toString(),
                 "--status-interval-ms", "300");
+        builder.command().addAll(List.of(extra));
         builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logs[id].toFile()));
         processes[id] = builder.start();
     }
@@ -95,6 +111,14 @@ final class ProcessReplicas implements AutoCloseable {
 
     boolean alive(int id) {
         return processes[id].isAlive();
+    }
+
+    /** Waits for replica {@code id}'s process to end; its exit status. */
+    int awaitExit(int id, Duration timeout) throws InterruptedException {
+        if (!processes[id].waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("replica " + id + " still runs after " + timeout.toSeconds() + " s");
+        }
+        return processes[id].exitValue();
     }
 
     /** The log of replica {@code id} so far (all its runs). */

@@ -16,6 +16,7 @@ import io.phalanx.core.replica.ServiceExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -41,7 +42,8 @@ final class ExecutionLoop implements Runnable {
     private sealed interface Task permits Execute, Restore, Query, Resend, Stop {
     }
 
-    private record Execute(Decision decision) implements Task {
+    /** {@code logged}: the log step that holds the decision, -1 if none (durability none). */
+    private record Execute(Decision decision, long logged) implements Task {
     }
 
     /** State transfer installed a checkpoint: the service jumps to it. */
@@ -67,6 +69,10 @@ final class ExecutionLoop implements Runnable {
     private final ReplicaConfig config;
     private final Consumer<CheckpointImage> checkpoints;
     private final AtomicLong dropped = new AtomicLong();
+    /** The log, or null with durability {@code none}. */
+    private final LogLoop logLoop;
+    /** The latest log step of a decision executed here: with durability sync, nothing reaches a client before it is durable. */
+    private long executedLogged = -1;
     private volatile long lastExecuted = -1;
     private volatile ReplySender replies = (clientId, frame) -> false;
 
@@ -81,8 +87,9 @@ final class ExecutionLoop implements Runnable {
      * @param checkpoints where each checkpoint goes, on this thread: to the protocol, which serves it
      */
     ExecutionLoop(String name, ServiceExecutor executor, ReplyPolicy replyPolicy, MessageCodec codec, int tasksMax,
-                  ReplicaConfig config, Consumer<CheckpointImage> checkpoints, Consumer<Throwable> onFatal) {
+                  ReplicaConfig config, LogLoop logLoop, Consumer<CheckpointImage> checkpoints, Consumer<Throwable> onFatal) {
         this.name = name;
+        this.logLoop = logLoop;
         this.config = config;
         this.checkpoints = checkpoints;
         this.executor = executor;
@@ -100,8 +107,8 @@ final class ExecutionLoop implements Runnable {
      * Queues a decision, waiting up to {@code waitMs} for room; false if there was none. The
      * caller retries: a decision is never dropped.
      */
-    boolean submitDecision(Decision decision, long waitMs) throws InterruptedException {
-        return tasks.offer(new Execute(decision), waitMs, TimeUnit.MILLISECONDS);
+    boolean submitDecision(Decision decision, long logged, long waitMs) throws InterruptedException {
+        return tasks.offer(new Execute(decision, logged), waitMs, TimeUnit.MILLISECONDS);
     }
 
     /** Queues a checkpoint to restore, waiting like {@link #submitDecision}: it must never be lost. */
@@ -174,9 +181,12 @@ final class ExecutionLoop implements Runnable {
         }
     }
 
-    private void run(Task task) {
+    private void run(Task task) throws InterruptedException {
         if (task instanceof Execute e) {
-            for (Reply reply : executor.execute(e.decision())) {
+            List<Reply> replies = executor.execute(e.decision());
+            executedLogged = Math.max(executedLogged, e.logged());
+            awaitLogged(); // the batch was being logged while it executed
+            for (Reply reply : replies) {
                 send(replyPolicy.shape(reply)); // hashed replies: one replica sends the full result
             }
             lastExecuted = executor.lastExecuted();
@@ -188,14 +198,24 @@ final class ExecutionLoop implements Runnable {
             lastExecuted = executor.lastExecuted();
             log.info("{}: restored checkpoint {} received by state transfer", name, lastExecuted);
         } else if (task instanceof Query q) {
-            send(replyPolicy.shape(executor.query(q.request())));
+            Reply reply = executor.query(q.request());
+            awaitLogged(); // a read must not show a write that a crash could still take back
+            send(replyPolicy.shape(reply));
         } else if (task instanceof Resend r) { // a retransmission is answered in full
+            awaitLogged();
             Optional<Reply> cached = executor.cachedReply(r.id());
             if (cached.isPresent()) {
                 send(cached.get());
             } else if (r.orElse() != null) {
                 send(r.orElse().clientId(), r.orElse());
             }
+        }
+    }
+
+    /** With durability sync: waits until every decision executed here is durable. */
+    private void awaitLogged() throws InterruptedException {
+        if (logLoop != null && logLoop.holdsOutput() && executedLogged >= 0) {
+            logLoop.awaitDurable(executedLogged);
         }
     }
 
@@ -207,6 +227,9 @@ final class ExecutionLoop implements Runnable {
         log.debug("{}: checkpoint {} taken, {} bytes in {} chunks, {} ms", name, image.consensusId(),
                 image.encoded().length(), image.chunkCount(), tookMs);
         checkpoints.accept(image);
+        if (logLoop != null) {
+            logLoop.submitCheckpoint(image.consensusId(), image.encoded());
+        }
     }
 
     private void send(Reply reply) {

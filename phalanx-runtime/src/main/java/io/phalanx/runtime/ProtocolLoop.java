@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.InstantSource;
+import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
@@ -67,6 +68,8 @@ final class ProtocolLoop {
     private final ReplicaCore core;
     private final MessageCodec codec;
     private final ExecutionLoop execution;
+    /** The log, or null with durability {@code none}. */
+    private final LogLoop logLoop;
     private final InstantSource clock;
     private final int inputsMax;
     private final AtomicInteger waiting = new AtomicInteger();
@@ -85,10 +88,17 @@ final class ProtocolLoop {
     private int reportedLeader;
     private boolean reportedRecovering;
     private long reportedTransfer = -1;
+    /** Messages waiting for the log to make the steps that produced them durable (durability {@code sync}). */
+    private final ArrayDeque<Held> held = new ArrayDeque<>();
 
-    ProtocolLoop(String name, ReplicaCore core, MessageCodec codec, ExecutionLoop execution, InstantSource clock,
-                 int inputsMax, Consumer<ReplicaStatus.Core> statusSink, Consumer<Throwable> onFatal) {
+    /** A message that leaves once log step {@code sequence} is durable. */
+    private record Held(long sequence, int to, byte[] frame) {
+    }
+
+    ProtocolLoop(String name, ReplicaCore core, MessageCodec codec, ExecutionLoop execution, LogLoop logLoop,
+                 InstantSource clock, int inputsMax, Consumer<ReplicaStatus.Core> statusSink, Consumer<Throwable> onFatal) {
         this.name = name;
+        this.logLoop = logLoop;
         this.selfId = core.id();
         this.core = core;
         this.codec = codec;
@@ -112,6 +122,15 @@ final class ProtocolLoop {
      */
     void start(EventExecutor executor) {
         this.thread = executor;
+        if (logLoop != null) {
+            logLoop.onDurable(sequence -> {
+                try {
+                    executor.execute(() -> release(sequence));
+                } catch (RejectedExecutionException shuttingDown) {
+                    // nothing is sent any more
+                }
+            });
+        }
         offer(new Input.Tick(), "start");
     }
 
@@ -190,6 +209,15 @@ final class ProtocolLoop {
 
     private void step(long nowMs, Input input) throws InterruptedException {
         Output output = core.step(nowMs, input);
+        long logged = -1;
+        if (logLoop != null) {
+            // Never dropped either: what the step decided and voted must reach the log.
+            while ((logged = logLoop.submit(output, DECISION_WAIT_MS)) == -2) {
+                if (!running) {
+                    return;
+                }
+            }
+        }
         if (output.restore().isPresent()) {
             while (!execution.submitRestore(output.restore().get().checkpoint(), DECISION_WAIT_MS)) {
                 if (!running) {
@@ -199,7 +227,7 @@ final class ProtocolLoop {
         }
         for (Decision decision : output.decisions()) {
             // Never dropped: wait for room (backpressure), unless the replica is stopping.
-            while (!execution.submitDecision(decision, DECISION_WAIT_MS)) {
+            while (!execution.submitDecision(decision, logged, DECISION_WAIT_MS)) {
                 if (!running) {
                     return;
                 }
@@ -254,7 +282,14 @@ final class ProtocolLoop {
         }
     }
 
+    /**
+     * Sends the step's messages, or, with durability {@code sync}, holds them until every step
+     * logged so far is durable: a vote may not leave before the hard state that records it, and
+     * later messages keep their order behind it.
+     */
     private void send(Output output) {
+        long needed = logLoop != null && logLoop.holdsOutput() ? logLoop.submitted() : -1;
+        boolean hold = needed >= 0 && (needed > logLoop.durable() || !held.isEmpty());
         // A broadcast is one message object sent to every peer: encode it once.
         Map<ReplicaMessage, byte[]> encoded = new IdentityHashMap<>();
         for (Send send : output.sends()) {
@@ -262,9 +297,22 @@ final class ProtocolLoop {
                 continue; // the core counts its own votes; it never needs to hear itself
             }
             byte[] frame = encoded.computeIfAbsent(send.message(), this::encode);
-            if (frame != null) {
+            if (frame == null) {
+                continue;
+            }
+            if (hold) {
+                held.add(new Held(needed, send.to(), frame));
+            } else {
                 mesh.send(send.to(), frame); // a drop is counted by the transport; the protocol retransmits
             }
+        }
+    }
+
+    /** The log made step {@code sequence} durable: the messages waiting for it leave, in order. */
+    private void release(long sequence) {
+        while (!held.isEmpty() && held.peek().sequence() <= sequence) {
+            Held next = held.poll();
+            mesh.send(next.to(), next.frame());
         }
     }
 

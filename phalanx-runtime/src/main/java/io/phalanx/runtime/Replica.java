@@ -8,6 +8,7 @@ import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.replica.Input;
+import io.phalanx.core.replica.Recovered;
 import io.phalanx.core.replica.ReplicaConfig;
 import io.phalanx.core.replica.ReplicaCore;
 import io.phalanx.core.replica.ReplyPolicy;
@@ -20,6 +21,7 @@ import io.phalanx.runtime.config.ConfigException;
 import io.phalanx.runtime.config.ReplicaEntry;
 import io.phalanx.runtime.keys.KeyFiles;
 import io.phalanx.runtime.keys.NodeIdentity;
+import io.phalanx.runtime.storage.ReplicaStorage;
 import io.phalanx.runtime.transport.ClientFrameHandler;
 import io.phalanx.runtime.transport.ClientPortServer;
 import io.phalanx.runtime.transport.FrameHandler;
@@ -35,6 +37,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -85,6 +88,9 @@ public final class Replica implements AutoCloseable {
     private final ProtocolLoop protocol;
     private final ExecutionLoop execution;
     private final Thread executionThread;
+    /** The log and its thread; null with durability none. */
+    private final LogLoop logLoop;
+    private final Thread logThread;
     private final RateLimitedWarning undecodable;
     private final RateLimitedWarning unexpected;
     private final RateLimitedWarning clientIdMismatches;
@@ -96,28 +102,49 @@ public final class Replica implements AutoCloseable {
     private volatile Throwable failure;
     private boolean closed;
 
-    private Replica(Builder b, ClusterConfig config, NodeIdentity identity, ReplicaCore.Start start) {
+    private Replica(Builder b, ClusterConfig config, NodeIdentity identity, ReplicaConfig replicaConfig,
+                    ReplicaStorage.Opened stored) {
         this.id = b.id;
         this.name = "replica " + b.id;
         this.codec = new MessageCodec(config.limits().frameBytesMax());
         this.undecodable = new RateLimitedWarning(log);
         this.unexpected = new RateLimitedWarning(log);
         this.clientIdMismatches = new RateLimitedWarning(log);
-        ReplicaConfig replicaConfig = CoreSettings.replicaConfig(config, b.id);
         this.signatures = CoreSettings.verifier(config);
         this.clientSignatures = config.cluster().clientSignatures();
-        // No votes survive a restart yet: a replica that ran before in its data directory
-        // recovers before it votes again (see DataDirectory).
+        Recovered recovered = stored.recovered();
         ReplicaCore core = new ReplicaCore(replicaConfig, replicaConfig.view().quorums(), b.requestVerifier,
-                CoreSettings.signer(identity.privateKey()), signatures, new SecureRandom(), start);
+                CoreSettings.signer(identity.privateKey()), signatures, new SecureRandom(), stored.start(), Set.of(),
+                recovered);
         ServiceExecutor executor = new ServiceExecutor(b.id, replicaConfig.view().id(), b.service,
                 replicaConfig.clientWindowMax());
+        replay(executor, recovered);
+        this.logLoop = stored.store() == null ? null
+                : new LogLoop(name, stored.store(), config.durability(), b.executionQueueMax, this::fail);
+        this.logThread = logLoop == null ? null : thread(logLoop, "log");
         ProtocolLoop[] protocolRef = new ProtocolLoop[1];
         this.execution = new ExecutionLoop(name, executor, ReplyPolicy.hashedReplies(replicaConfig.view(), b.id), codec,
-                b.executionQueueMax, replicaConfig, image -> protocolRef[0].checkpointTaken(image), this::fail);
-        this.protocol = protocolRef[0] = new ProtocolLoop(name, core, codec, execution, b.clock, b.inboundQueueMax,
-                status -> coreStatus = status, this::fail);
+                b.executionQueueMax, replicaConfig, logLoop, image -> protocolRef[0].checkpointTaken(image), this::fail);
+        this.protocol = protocolRef[0] = new ProtocolLoop(name, core, codec, execution, logLoop, b.clock,
+                b.inboundQueueMax, status -> coreStatus = status, this::fail);
         this.executionThread = thread(execution, "execution");
+    }
+
+    /**
+     * Brings the service to where the stored state left it: the checkpoint, then the decisions
+     * after it. Their replies were sent (or lost) before the restart; clients that still wait
+     * retransmit and get them from the reply cache.
+     */
+    private void replay(ServiceExecutor executor, Recovered recovered) {
+        if (recovered.checkpoint() != null) {
+            executor.restore(recovered.checkpoint());
+        }
+        recovered.decisions().forEach(executor::execute);
+        if (recovered.lastDecided() >= 0) {
+            log.info("{}: service restored to consensus id {} ({} decisions replayed after {})", name,
+                    recovered.lastDecided(), recovered.decisions().size(),
+                    recovered.checkpoint() == null ? "the start" : "checkpoint " + recovered.checkpoint().consensusId());
+        }
     }
 
     private Thread thread(Runnable body, String role) {
@@ -152,6 +179,9 @@ public final class Replica implements AutoCloseable {
                 ReplicaMesh replicas = mesh;
                 return replicas != null && replicas.send(replicaId, frame);
             });
+            if (logThread != null) {
+                logThread.start();
+            }
             executionThread.start();
             protocol.start(protocolThread.executor());
             clientPort = ClientPortServer.start(config, id, identity, clientHandler(), threads);
@@ -305,6 +335,9 @@ public final class Replica implements AutoCloseable {
             if (executionThread.isAlive()) {
                 execution.stop(executionThread, STOP_WAIT_MS);
             }
+            if (logThread != null && logThread.isAlive()) {
+                logLoop.stop(logThread, STOP_WAIT_MS); // after execution, which may wait for it
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -348,8 +381,19 @@ public final class Replica implements AutoCloseable {
         private int executionQueueMax = EXECUTION_QUEUE_MAX_DEFAULT;
         private NetworkThreads networkThreads;
         private Path dataDirectory;
+        private boolean repairFromPeers;
 
         private Builder() {
+        }
+
+        /**
+         * If the log in the data directory is damaged (a bad record with intact data after it),
+         * drop it from the damage on and recover the rest from the peers, instead of refusing to
+         * start. The replica recovers before it votes, as after a lost disk.
+         */
+        public Builder repairFromPeers(boolean repair) {
+            this.repairFromPeers = repair;
+            return this;
         }
 
         /**
@@ -448,8 +492,10 @@ public final class Replica implements AutoCloseable {
                     .orElseThrow(() -> new ConfigException("replicas", "no replica with id " + id + " in the cluster config"));
             CoreSettings.checkMessageLimits(cluster);
             NodeIdentity node = identity != null ? identity : KeyFiles.loadIdentity(keyFile(), self.certificate());
-            ReplicaCore.Start start = io.phalanx.runtime.storage.DataDirectory.open(dataDirectory(), id);
-            Replica replica = new Replica(this, cluster, node, start);
+            ReplicaConfig replicaConfig = CoreSettings.replicaConfig(cluster, id);
+            ReplicaStorage.Opened stored = ReplicaStorage.open(dataDirectory(), replicaConfig, cluster.durability(),
+                    repairFromPeers);
+            Replica replica = new Replica(this, cluster, node, replicaConfig, stored);
             replica.start(cluster, node, networkThreads);
             return replica;
         }

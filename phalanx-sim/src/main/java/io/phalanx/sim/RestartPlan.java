@@ -1,8 +1,12 @@
 package io.phalanx.sim;
 
 /**
- * Which correct replicas a run restarts ({@link Fault#RESTART}): they lose everything they hold
- * (core, executor, service) and come back after a delay with {@code Start.RECOVERING}.
+ * Which correct replicas a run restarts ({@link Fault#RESTART}) and what their disks keep
+ * ({@link Disk}): they lose everything they hold in memory (core, executor, service) and come
+ * back after a delay from what their simulated disk kept: everything ({@link Disk#SYNC}, they vote
+ * at once), what was synced ({@link Disk#ASYNC}, they recover first), or nothing
+ * ({@link Disk#NONE}, they recover first). {@link Pattern#EVERY_REPLICA_AT_ONCE} takes the whole
+ * cluster down at once, which only {@link Disk#SYNC} survives without losing writes.
  *
  * <p>Restarts run in {@code chains}, each one restart at a time: a chain restarts a replica, waits
  * until it is back and has recovered, pauses, and restarts the next. A restarting replica counts
@@ -16,13 +20,33 @@ package io.phalanx.sim;
  * @param onVotePercent share of restarts that wait for the victim's next PROPOSE, WRITE or ACCEPT
  *                   and take it down right after it leaves (mid-instance, votes in flight)
  * @param downMaxMs  longest time a replica stays down (drawn per restart; short ones are likelier)
+ * @param disk       what a replica's disk keeps across a restart
+ * @param diskFaultPercent share of {@link Disk#ASYNC} and {@link Disk#SYNC} restarts whose disk
+ *                   also suffers a fault while down: a flipped byte (the replica repairs its log
+ *                   from its peers) or a wipe (it starts as on a new disk)
  */
-public record RestartPlan(Pattern pattern, int chains, int perChain, int onVotePercent, long downMaxMs) {
+public record RestartPlan(Pattern pattern, int chains, int perChain, int onVotePercent, long downMaxMs, Disk disk,
+                          int diskFaultPercent) {
     /** Restarts begin no later than this long after GST, so liveness after GST is judged on a stable fault set. */
     public static final long HORIZON_AFTER_GST_MS = 10_000;
 
     /** No restarts. */
     public static final RestartPlan NONE = new RestartPlan(Pattern.NONE, 0, 0, 0, 0);
+
+    /** What a restarted replica's disk kept. */
+    public enum Disk {
+        /** Nothing: durability none. */
+        NONE,
+        /** The log up to its last sync (synced in the background; the unsynced tail is lost or torn). */
+        ASYNC,
+        /** Everything it sent a message or reply about: durability sync. */
+        SYNC
+    }
+
+    /** Restarts whose replicas lose their memory and keep no disk. */
+    public RestartPlan(Pattern pattern, int chains, int perChain, int onVotePercent, long downMaxMs) {
+        this(pattern, chains, perChain, onVotePercent, downMaxMs, Disk.NONE, 0);
+    }
 
     /** Which replica a restart takes. */
     public enum Pattern {
@@ -36,15 +60,21 @@ public record RestartPlan(Pattern pattern, int chains, int perChain, int onVoteP
         /** Whichever replica leads at that moment. */
         LEADER,
         /** Any correct replica that does not lead at that moment (hand-built scenarios; sweeps draw the others). */
-        FOLLOWER
+        FOLLOWER,
+        /** Every correct replica at the same instant, all coming back together ({@link Disk#SYNC} only). */
+        EVERY_REPLICA_AT_ONCE
     }
 
     public RestartPlan {
         if (pattern == Pattern.NONE ? chains != 0 : chains < 1 || perChain < 1) {
             throw new IllegalArgumentException("a restart plan needs chains >= 1 and perChain >= 1 (none: 0 chains)");
         }
-        if (onVotePercent < 0 || onVotePercent > 100 || downMaxMs < 0) {
-            throw new IllegalArgumentException("need 0 <= onVotePercent <= 100 and downMaxMs >= 0");
+        if (onVotePercent < 0 || onVotePercent > 100 || downMaxMs < 0 || diskFaultPercent < 0 || diskFaultPercent > 100) {
+            throw new IllegalArgumentException("need 0 <= onVotePercent, diskFaultPercent <= 100 and downMaxMs >= 0");
+        }
+        java.util.Objects.requireNonNull(disk, "disk");
+        if (pattern == Pattern.EVERY_REPLICA_AT_ONCE && disk != Disk.SYNC) {
+            throw new IllegalArgumentException("only durability sync survives a restart of every replica at once");
         }
     }
 
@@ -57,10 +87,21 @@ public record RestartPlan(Pattern pattern, int chains, int perChain, int onVoteP
         return pattern != Pattern.NONE;
     }
 
+    /** The same restarts with replicas whose disks keep {@code newDisk}, {@code faultPercent} of them faulty. */
+    public RestartPlan withDisk(Disk newDisk, int faultPercent) {
+        return new RestartPlan(pattern, chains, perChain, onVotePercent, downMaxMs, newDisk, faultPercent);
+    }
+
+    /** Whether restarted replicas count toward f until they recover: unless their disks kept everything. */
+    public boolean restartsAreFaults() {
+        return disk != Disk.SYNC || diskFaultPercent > 0;
+    }
+
     @Override
     public String toString() {
         return any() ? chains + "x" + perChain + " " + pattern.name().toLowerCase().replace('_', '-') + " restart(s)"
-                + (onVotePercent > 0 ? " (" + onVotePercent + "% right after a vote)" : "") + ", down <= " + downMaxMs + " ms"
+                + (onVotePercent > 0 ? " (" + onVotePercent + "% right after a vote)" : "") + ", down <= " + downMaxMs
+                + " ms, disk " + disk.name().toLowerCase() + (diskFaultPercent > 0 ? " (" + diskFaultPercent + "% faulty)" : "")
                 : "no restarts";
     }
 }

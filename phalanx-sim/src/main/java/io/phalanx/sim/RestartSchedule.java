@@ -75,6 +75,10 @@ final class RestartSchedule {
                 || queue.now() > config.gstMs() + RestartPlan.HORIZON_AFTER_GST_MS) {
             return;
         }
+        if (config.restarts().pattern() == RestartPlan.Pattern.EVERY_REPLICA_AT_ONCE) {
+            restartAll(chain);
+            return;
+        }
         SimReplica victim = pick(chain);
         if (victim == null) {
             queue.at(queue.now() + RETRY_MS, () -> next(chain));
@@ -129,7 +133,7 @@ final class RestartSchedule {
                 yield followers.isEmpty() ? null : followers.get(random.nextInt(followers.size()));
             }
             case RANDOM -> eligible.get(random.nextInt(eligible.size()));
-            case NONE -> null;
+            case NONE, EVERY_REPLICA_AT_ONCE -> null;
         };
     }
 
@@ -140,12 +144,52 @@ final class RestartSchedule {
         }
         fired.add(Fault.RESTART);
         victim.goDown();
-        long downMax = config.restarts().downMaxMs();
-        long downMs = 1 + random.nextLong(1 + (random.nextBoolean() ? downMax / 10 : downMax));
-        queue.at(queue.now() + downMs, () -> victim.comeBack(() -> {
+        SimReplica.DiskFault fault = diskFault();
+        queue.at(queue.now() + downMs(), () -> victim.comeBack(fault, () -> {
             busy.remove(victim);
             chain.done++;
             queue.at(queue.now() + random.nextLong(PAUSE_MAX_MS), () -> next(chain));
         }));
+    }
+
+    private long downMs() {
+        long downMax = config.restarts().downMaxMs();
+        return 1 + random.nextLong(1 + (random.nextBoolean() ? downMax / 10 : downMax));
+    }
+
+    /** What happens to a restarted replica's disk while it is down. */
+    private SimReplica.DiskFault diskFault() {
+        if (config.restarts().disk() == RestartPlan.Disk.NONE || random.nextInt(100) >= config.restarts().diskFaultPercent()) {
+            return SimReplica.DiskFault.NONE;
+        }
+        return random.nextBoolean() ? SimReplica.DiskFault.CORRUPT : SimReplica.DiskFault.WIPE;
+    }
+
+    /**
+     * Takes every running correct replica down at the same instant and brings them all back
+     * together: the whole cluster restarts from its disks (durability sync), and the next
+     * restart of the chain waits until every one of them is back.
+     */
+    private void restartAll(Chain chain) {
+        List<SimReplica> victims = candidates.stream().filter(SimReplica::running).toList();
+        if (victims.isEmpty()) {
+            queue.at(queue.now() + RETRY_MS, () -> next(chain));
+            return;
+        }
+        fired.add(Fault.RESTART);
+        busy.addAll(victims);
+        victims.forEach(SimReplica::goDown);
+        int[] back = {0};
+        queue.at(queue.now() + downMs(), () -> {
+            for (SimReplica victim : victims) {
+                victim.comeBack(SimReplica.DiskFault.NONE, () -> {
+                    busy.remove(victim);
+                    if (++back[0] == victims.size()) {
+                        chain.done++;
+                        queue.at(queue.now() + random.nextLong(PAUSE_MAX_MS), () -> next(chain));
+                    }
+                });
+            }
+        });
     }
 }

@@ -192,6 +192,9 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         int checkpointPeriod = ReplicaConfig.CHECKPOINT_PERIOD_DEFAULT;
         if (enabled.contains(Fault.RESTART)) {
             restarts = randomRestarts(random, f - crashes - byzantine.size());
+            if (restarts.any()) {
+                restarts = withRandomDisk(random, restarts, crashes);
+            }
             if (random.nextBoolean()) {
                 int[] logs = SHORT_DECISION_LOGS[random.nextInt(SHORT_DECISION_LOGS.length)];
                 decisionLogMax = logs[0];
@@ -219,6 +222,21 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         int onVote = new int[] {0, 50, 100}[random.nextInt(3)];
         long downMax = new long[] {50, 1_000, 4_000}[random.nextInt(3)];
         return new RestartPlan(pattern, chains, perChain, onVote, downMax);
+    }
+
+    /**
+     * What the restarted replicas' disks keep: nothing, the synced log (async) or everything
+     * (sync), a third each; a third of the disks that keep something also suffer a fault. A
+     * quarter of the sync runs without crashes restart every replica at once instead.
+     */
+    private static RestartPlan withRandomDisk(SplittableRandom random, RestartPlan restarts, int crashes) {
+        RestartPlan.Disk disk = RestartPlan.Disk.values()[random.nextInt(3)];
+        int faultPercent = disk != RestartPlan.Disk.NONE && random.nextInt(3) == 0 ? 30 : 0;
+        if (disk == RestartPlan.Disk.SYNC && crashes == 0 && random.nextInt(4) == 0) {
+            return new RestartPlan(RestartPlan.Pattern.EVERY_REPLICA_AT_ONCE, 1, 1 + random.nextInt(2), 0,
+                    restarts.downMaxMs(), disk, 0);
+        }
+        return restarts.withDisk(disk, faultPercent);
     }
 
     /**

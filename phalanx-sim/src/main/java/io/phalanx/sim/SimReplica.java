@@ -17,12 +17,16 @@ import io.phalanx.core.replica.CheckpointImage;
 import io.phalanx.core.replica.Counter;
 import io.phalanx.core.replica.Input;
 import io.phalanx.core.replica.Output;
+import io.phalanx.core.replica.Recovered;
 import io.phalanx.core.replica.ReplicaConfig;
 import io.phalanx.core.replica.ReplicaCore;
 import io.phalanx.core.replica.ReplyPolicy;
 import io.phalanx.core.replica.Send;
 import io.phalanx.core.replica.ServiceExecutor;
 import io.phalanx.core.service.RequestVerifier;
+import io.phalanx.core.storage.CorruptLogException;
+import io.phalanx.core.storage.ReplicaStore;
+import io.phalanx.core.storage.SegmentedLog;
 import io.phalanx.core.view.QuorumSystem;
 import io.phalanx.sim.check.Checkpointed;
 import io.phalanx.sim.check.Decided;
@@ -30,8 +34,10 @@ import io.phalanx.sim.check.Executed;
 import io.phalanx.sim.check.ReplicaHistory;
 import io.phalanx.sim.check.Restored;
 import io.phalanx.sim.check.Vote;
+import io.phalanx.sim.disk.SimulatedDisk;
 import io.phalanx.sim.kv.KeyValueService;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
@@ -54,13 +60,32 @@ import java.util.SplittableRandom;
  * state before the step's decisions execute.
  *
  * <p>A crash stops it for good. A restart ({@link #goDown()}, then {@link #comeBack}) loses
- * everything: the next incarnation is a new core started {@link ReplicaCore.Start#RECOVERING}
- * with a new executor and service, and a new history under the same id. Messages sent to it
- * while it is down are lost; those it sent before going down still arrive.
+ * everything in memory: the next incarnation is a new core with a new executor and service, and
+ * a new history under the same id. What it starts from is what its simulated disk kept, as the
+ * runtime's log thread keeps it ({@link ReplicaStore}): with {@link RestartPlan.Disk#SYNC} every
+ * step's records are synced before its messages leave, and the new incarnation starts
+ * {@link ReplicaCore.Start#RESTORED}; with {@link RestartPlan.Disk#ASYNC} the log is synced every
+ * {@link #ASYNC_SYNC_INTERVAL_MS} and the new incarnation recovers from the decisions it kept;
+ * with {@link RestartPlan.Disk#NONE} it keeps nothing. A corrupted log is cut at the damage and the
+ * replica recovers the rest; a wiped disk makes it start as new ({@link ReplicaCore.Start#FIRST_START}).
+ * Messages sent to it while it is down are lost; those it sent before going down still arrive.
  */
 final class SimReplica {
     /** Request timeout of simulated replicas: a few network round trips plus a spike. */
     static final long REQUEST_TIMEOUT_MS = 400;
+    /** How often a replica with {@link RestartPlan.Disk#ASYNC} syncs its log (when it steps). */
+    static final long ASYNC_SYNC_INTERVAL_MS = 50;
+    private static final long SEGMENT_BYTES_MAX = 256 * 1024;
+    private static final int RECORD_BYTES_MAX = 64 << 20;
+
+    /** What happens to a restarted replica's disk while it is down. */
+    enum DiskFault {
+        NONE,
+        /** A byte of its log flips: it must cut the log there and recover the rest from its peers. */
+        CORRUPT,
+        /** The disk is replaced by an empty one. */
+        WIPE
+    }
 
     final int id;
     final String name;
@@ -82,6 +107,11 @@ final class SimReplica {
     private final Map<Counter, Long> retiredCounters = new EnumMap<>(Counter.class);
     private ReplicaCore core;
     private ServiceExecutor executor;
+    /** The replica's disk, kept across incarnations; null if it keeps none. */
+    private final SimulatedDisk disk;
+    private final RestartPlan.Disk durability;
+    private ReplicaStore store;
+    private long lastSyncMs;
     private int incarnation;
     private List<Decided> decisions = new ArrayList<>();
     private List<Executed> executions = new ArrayList<>();
@@ -124,11 +154,37 @@ final class SimReplica {
         this.codec = codec;
         this.clockSkewMs = random.nextInt(101) - 50;
         this.incarnations = random;
+        this.durability = config.restarts().disk();
+        // Split only with a disk, so runs without one draw as they always did.
+        this.disk = durability == RestartPlan.Disk.NONE ? null : new SimulatedDisk(random.split());
+        if (disk != null) {
+            this.store = openStore(DiskFault.NONE).store();
+        }
     }
 
     private ReplicaCore newCore(SplittableRandom random, ReplicaCore.Start start) {
+        return newCore(random, start, Recovered.NOTHING);
+    }
+
+    private ReplicaCore newCore(SplittableRandom random, ReplicaCore.Start start, Recovered recovered) {
         return new ReplicaCore(replicaConfig, quorums, RequestVerifier.ACCEPT_ALL, crypto.replicaSigner(id), crypto,
-                random, start, config.plantedBugs());
+                random, start, config.plantedBugs(), recovered);
+    }
+
+    /** Opens the store on the disk after {@code fault}; a corrupt log is cut at the damage. */
+    private ReplicaStore.Opened openStore(DiskFault fault) {
+        try {
+            try {
+                return ReplicaStore.open(disk, SEGMENT_BYTES_MAX, RECORD_BYTES_MAX, replicaConfig::checkpointAfter, 2);
+            } catch (CorruptLogException e) {
+                trace.record(queue.now(), 0xD15CL * 31 + id, () -> name + " finds its log damaged (" + fault + "): "
+                        + e.getMessage() + "; cuts it there and recovers the rest from its peers");
+                SegmentedLog.deleteFrom(disk, e.position());
+                return ReplicaStore.open(disk, SEGMENT_BYTES_MAX, RECORD_BYTES_MAX, replicaConfig::checkpointAfter, 2);
+            }
+        } catch (IOException | CorruptLogException e) {
+            throw new IllegalStateException(name + " cannot open its simulated disk: " + e.getMessage(), e);
+        }
     }
 
     private ServiceExecutor newExecutor() {
@@ -141,9 +197,13 @@ final class SimReplica {
         trace.record(queue.now(), 0xC4A5L * 31 + id, () -> name + " CRASHES");
     }
 
-    /** Loses everything it holds; it receives nothing until {@link #comeBack}. */
+    /** Loses everything it holds in memory, and its disk what was not synced; it receives nothing until {@link #comeBack}. */
     void goDown() {
         down = true;
+        if (disk != null) {
+            disk.crash();
+            store = null;
+        }
         tickAtMs = Output.NEVER;
         afterNextVote = null;
         retired.add(history());
@@ -157,9 +217,8 @@ final class SimReplica {
      * Starts the next incarnation: a new core that recovers from its peers, a new executor and
      * service; {@code recovered} runs once it has recovered.
      */
-    void comeBack(Runnable recovered) {
+    void comeBack(DiskFault fault, Runnable recovered) {
         incarnation++;
-        core = newCore(incarnations.split(), ReplicaCore.Start.RECOVERING);
         executor = newExecutor();
         decisions = new ArrayList<>();
         executions = new ArrayList<>();
@@ -170,10 +229,60 @@ final class SimReplica {
         down = false;
         cameBackAtMs = queue.now();
         onRecovered = recovered;
+        ReplicaCore.Start start = ReplicaCore.Start.RECOVERING;
+        Recovered stored = Recovered.NOTHING;
+        if (disk != null) {
+            boolean damaged = damage(fault);
+            ReplicaStore.Opened opened = openStore(fault);
+            store = opened.store();
+            stored = opened.recovered();
+            damaged |= opened.tailCut();
+            start = fault == DiskFault.WIPE ? ReplicaCore.Start.FIRST_START
+                    : durability == RestartPlan.Disk.SYNC && !damaged ? ReplicaCore.Start.RESTORED
+                    : ReplicaCore.Start.RECOVERING;
+        }
+        core = newCore(incarnations.split(), start, stored);
+        replay(stored);
         int number = incarnation;
-        trace.record(queue.now(), 0xBAC4L * 31 + id, () -> name + " COMES BACK (incarnation " + number
-                + "), recovering");
+        ReplicaCore.Start how = start;
+        long from = stored.lastDecided();
+        trace.record(queue.now(), 0xBAC4L * 31 + id, () -> name + " COMES BACK (incarnation " + number + ") "
+                + how + " from its disk at cid=" + from);
         step(new Input.Tick()); // as the runtime's first step: a recovering replica asks its peers at once
+        if (!core.recovering() && onRecovered != null) {
+            recovered(); // it kept everything: back at once
+        }
+    }
+
+    /** Applies {@code fault} to the disk; true if the log may have lost what it held. */
+    private boolean damage(DiskFault fault) {
+        if (fault == DiskFault.WIPE) {
+            disk.wipe();
+            trace.record(queue.now(), 0x819EL * 31 + id, () -> name + "'s disk is WIPED");
+            return true;
+        }
+        if (fault == DiskFault.CORRUPT) {
+            String hit = disk.corruptRandomByte();
+            trace.record(queue.now(), 0xC0EEL * 31 + id, () -> name + "'s disk: a byte flips in " + hit);
+            return hit != null;
+        }
+        return false;
+    }
+
+    /** Brings the new executor to what the disk kept, recording it as the runtime's start would do it. */
+    private void replay(Recovered stored) {
+        if (stored.checkpoint() != null) {
+            restore(stored.checkpoint());
+        }
+        for (Decision decision : stored.decisions()) {
+            decisions.add(new Decided(decision.consensusId(), decision.digest(), decision.batch()));
+            Map<RequestId, Request> byId = new HashMap<>();
+            decision.batch().requests().forEach(r -> byId.put(r.id(), r));
+            for (Reply reply : executor.execute(decision)) { // replies went out (or were lost) before the restart
+                executions.add(new Executed(decision.consensusId(), reply.requestId(),
+                        byId.get(reply.requestId()).operation(), reply.result()));
+            }
+        }
     }
 
     /** Takes it down right after its next step that sends a PROPOSE, WRITE or ACCEPT. */
@@ -256,6 +365,7 @@ final class SimReplica {
         long localNow = queue.now() + clockSkewMs;
         boolean wasRecovering = core.recovering();
         Output output = core.step(localNow, given);
+        persist(output);
         apply(output);
         reportRegency();
         if (wasRecovering && !core.recovering()) {
@@ -279,6 +389,25 @@ final class SimReplica {
                     tick();
                 }
             });
+        }
+    }
+
+    /**
+     * Logs the step's records before anything of it leaves, and syncs them at once (sync) or every
+     * {@link #ASYNC_SYNC_INTERVAL_MS} (async), as the runtime's log thread does.
+     */
+    private void persist(Output output) {
+        if (store == null) {
+            return;
+        }
+        try {
+            store.append(output);
+            if (durability == RestartPlan.Disk.SYNC || queue.now() - lastSyncMs >= ASYNC_SYNC_INTERVAL_MS) {
+                store.sync();
+                lastSyncMs = queue.now();
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(name + " cannot write its simulated disk: " + e.getMessage(), e);
         }
     }
 
@@ -377,6 +506,14 @@ final class SimReplica {
     private void checkpoint() {
         CheckpointImage image = CheckpointImage.of(executor.checkpoint(), replicaConfig.stateChunkBytes());
         checkpoints.add(new Checkpointed(image.consensusId(), image.digest(), false));
+        if (store != null) {
+            try {
+                store.checkpoint(image.consensusId(), image.encoded());
+            } catch (IOException e) {
+                throw new IllegalStateException(name + " cannot store checkpoint " + image.consensusId() + ": "
+                        + e.getMessage(), e);
+            }
+        }
         int current = incarnation;
         queue.at(queue.now(), () -> {
             if (running() && incarnation == current) {

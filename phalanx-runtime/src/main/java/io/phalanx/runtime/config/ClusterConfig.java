@@ -14,13 +14,25 @@ import java.util.Optional;
  * rather than as a puzzling failure later.
  */
 public record ClusterConfig(ClusterSection cluster, List<ReplicaEntry> replicas, List<ClientEntry> clients,
-                            Timeouts timeouts, BatchLimits batch, Limits limits) {
+                            Timeouts timeouts, BatchLimits batch, Limits limits, Durability durability) {
     /** Largest port number. */
     public static final int PORT_MAX = 65535;
 
     public ClusterConfig {
         replicas = List.copyOf(replicas);
         clients = List.copyOf(clients);
+        java.util.Objects.requireNonNull(durability, "durability");
+    }
+
+    /** A cluster with the default durability ({@link Durability#defaults()}: sync). */
+    public ClusterConfig(ClusterSection cluster, List<ReplicaEntry> replicas, List<ClientEntry> clients, Timeouts timeouts,
+                         BatchLimits batch, Limits limits) {
+        this(cluster, replicas, clients, timeouts, batch, limits, Durability.defaults());
+    }
+
+    /** The same cluster with {@code newDurability}. */
+    public ClusterConfig withDurability(Durability newDurability) {
+        return new ClusterConfig(cluster, replicas, clients, timeouts, batch, limits, newDurability);
     }
 
     public Optional<ReplicaEntry> replica(int id) {
@@ -38,6 +50,7 @@ public record ClusterConfig(ClusterSection cluster, List<ReplicaEntry> replicas,
         validateClients();
         validateTimeouts();
         validateLimits();
+        validateDurability();
         return this;
     }
 
@@ -147,6 +160,15 @@ public record ClusterConfig(ClusterSection cluster, List<ReplicaEntry> replicas,
             throw new ConfigException("limits.outboundQueueBytesMax", "must be >= limits.frameBytesMax ("
                     + limits.frameBytesMax() + ") so one full frame can be queued, got " + limits.outboundQueueBytesMax());
         }
+    }
+
+    private void validateDurability() throws ConfigException {
+        positive("durability.syncIntervalMs", durability.syncIntervalMs());
+        if (durability.segmentBytesMax() < limits.frameBytesMax()) {
+            throw new ConfigException("durability.segmentBytesMax", "must be >= limits.frameBytesMax ("
+                    + limits.frameBytesMax() + ") so a segment holds a full batch, got " + durability.segmentBytesMax());
+        }
+        positive("durability.checkpointsRetain", durability.checkpointsRetain());
     }
 
     private static void positive(String key, long value) throws ConfigException {

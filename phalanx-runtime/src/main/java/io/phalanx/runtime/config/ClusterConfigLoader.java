@@ -28,7 +28,8 @@ import java.util.Set;
  * live in one visible place (the records' {@code defaults()}).
  */
 public final class ClusterConfigLoader {
-    private static final Set<String> TOP_KEYS = Set.of("cluster", "replicas", "clients", "timeouts", "batch", "limits");
+    private static final Set<String> TOP_KEYS = Set.of("cluster", "replicas", "clients", "timeouts", "batch", "limits",
+            "durability");
     private static final Set<String> CLUSTER_KEYS = Set.of("viewId", "mode", "f", "clientSignatures");
     private static final Set<String> REPLICA_KEYS = Set.of("id", "host", "port", "clientPort", "certificate");
     private static final Set<String> CLIENT_KEYS = Set.of("id", "certificate");
@@ -37,6 +38,8 @@ public final class ClusterConfigLoader {
     private static final Set<String> BATCH_KEYS = Set.of("requestsMax", "bytesMax", "pipelineMax");
     /** Largest {@code batch.pipelineMax}: the core's window of instances it buffers votes for. */
     static final int PIPELINE_MAX_LIMIT = io.phalanx.core.replica.ReplicaConfig.INSTANCE_WINDOW_DEFAULT;
+    private static final Set<String> DURABILITY_KEYS = Set.of("mode", "syncIntervalMs", "segmentBytesMax",
+            "checkpointsRetain");
     private static final Set<String> LIMIT_KEYS = Set.of("frameBytesMax", "outboundQueueFramesMax", "outboundQueueBytesMax",
             "decisionLogMax");
 
@@ -83,7 +86,7 @@ public final class ClusterConfigLoader {
         YamlNode root = new YamlNode(tree, "").onlyKeys(TOP_KEYS);
         ClusterConfig config = new ClusterConfig(cluster(root.required("cluster")), replicas(root), clients(root),
                 timeouts(root.optionalSection("timeouts")), batch(root.optionalSection("batch")),
-                limits(root.optionalSection("limits")));
+                limits(root.optionalSection("limits")), durability(root.optionalSection("durability")));
         return config.validate();
     }
 
@@ -183,5 +186,20 @@ public final class ClusterConfigLoader {
                 node.optionalInt("outboundQueueFramesMax", d.outboundQueueFramesMax(), 1, Integer.MAX_VALUE),
                 node.optionalLong("outboundQueueBytesMax", d.outboundQueueBytesMax(), 1, Integer.MAX_VALUE),
                 node.optionalInt("decisionLogMax", d.decisionLogMax(), 1, 10_000_000));
+    }
+
+    private static Durability durability(YamlNode node) throws ConfigException {
+        node.onlyKeys(DURABILITY_KEYS);
+        Durability d = Durability.defaults();
+        String modeText = node.optionalString("mode", d.mode().name().toLowerCase(java.util.Locale.ROOT));
+        Durability.Mode mode = switch (modeText) {
+            case "none" -> Durability.Mode.NONE;
+            case "async" -> Durability.Mode.ASYNC;
+            case "sync" -> Durability.Mode.SYNC;
+            default -> throw new ConfigException(node.path() + ".mode", "must be none, async or sync, got '" + modeText + "'");
+        };
+        return new Durability(mode, node.optionalLong("syncIntervalMs", d.syncIntervalMs(), 1, Integer.MAX_VALUE),
+                node.optionalLong("segmentBytesMax", d.segmentBytesMax(), 1, Long.MAX_VALUE / 2),
+                node.optionalInt("checkpointsRetain", d.checkpointsRetain(), 1, 1000));
     }
 }

@@ -111,6 +111,10 @@ final class YamlNode {
         return value.node.asBoolean();
     }
 
+    String optionalString(String key, String defaultValue) throws ConfigException {
+        return has(key) ? requiredString(key) : defaultValue;
+    }
+
     String requiredString(String key) throws ConfigException {
         YamlNode value = required(key);
         if (!value.node.isTextual() && !value.node.isNumber()) {

@@ -4,6 +4,7 @@ import io.phalanx.runtime.config.BatchLimits;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ClusterConfigLoader;
 import io.phalanx.runtime.config.ConfigException;
+import io.phalanx.runtime.config.Durability;
 import io.phalanx.runtime.config.Limits;
 import io.phalanx.runtime.config.Mode;
 import io.phalanx.runtime.config.Timeouts;
@@ -165,5 +166,12 @@ public final class Keygen {
                 .append("  frameBytesMax: ").append(l.frameBytesMax()).append('\n')
                 .append("  outboundQueueFramesMax: ").append(l.outboundQueueFramesMax()).append('\n')
                 .append("  outboundQueueBytesMax: ").append(l.outboundQueueBytesMax()).append('\n');
+        Durability d = Durability.defaults();
+        yaml.append("durability:\n")
+                .append("  mode: ").append(d.mode().name().toLowerCase(java.util.Locale.ROOT))
+                .append("   # none | async | sync: what a replica keeps on disk (docs/CONFIG.md)\n")
+                .append("  syncIntervalMs: ").append(d.syncIntervalMs()).append('\n')
+                .append("  segmentBytesMax: ").append(d.segmentBytesMax()).append('\n')
+                .append("  checkpointsRetain: ").append(d.checkpointsRetain()).append('\n');
     }
 }

@@ -14,16 +14,20 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * A replica's data directory. Today it holds one file, {@value #MARKER}, written (and synced to
- * disk) the first time the replica starts there, before it can vote: its presence is how a replica
- * tells a restart, after which it may have votes to recover ({@link ReplicaCore.Start#RECOVERING}),
- * from its very first start ({@link ReplicaCore.Start#FIRST_START}). A replica whose directory
- * was wiped starts as a first start too, and its peers, which remember receiving its votes, make
- * it recover (see {@code StateTransfer}). The durable log and checkpoints will live here too.
+ * A replica's data directory. {@value #MARKER} is written (and synced to disk) the first time the
+ * replica starts there, before it can vote: its presence is how a replica tells a restart, after
+ * which it may have votes to recover ({@link ReplicaCore.Start#RECOVERING}), from its very first
+ * start ({@link ReplicaCore.Start#FIRST_START}). A replica whose directory was wiped starts as a
+ * first start too, and its peers, which remember receiving its votes, make it recover (see
+ * {@code StateTransfer}). {@value #DURABILITY} names the durability mode of the run that wrote
+ * the log: only a log written entirely under {@code sync} holds every vote. The log segments and
+ * checkpoints ({@link ReplicaStorage}) live here too.
  */
 public final class DataDirectory {
     /** The file that says this directory belongs to a replica that has started here before. */
     public static final String MARKER = "replica-id";
+    /** The file that names the durability mode the log was last written under. */
+    public static final String DURABILITY = "durability";
 
     private DataDirectory() {
     }
@@ -45,15 +49,30 @@ public final class DataDirectory {
             }
             return ReplicaCore.Start.RECOVERING;
         } catch (NoSuchFileException firstStart) {
-            writeMarker(dir, marker, expected);
+            writeAtomically(dir, MARKER, expected);
             return ReplicaCore.Start.FIRST_START;
         }
     }
 
-    /** Writes the marker atomically and durably: temp file, fsync, rename, directory fsync. */
-    private static void writeMarker(Path dir, Path marker, String content) throws IOException {
+    /** The durability mode named in {@code dir}'s {@value #DURABILITY} file; empty if there is none. */
+    public static String readDurability(Path dir) throws IOException {
+        try {
+            return Files.readString(dir.resolve(DURABILITY), StandardCharsets.UTF_8).strip();
+        } catch (NoSuchFileException none) {
+            return "";
+        }
+    }
+
+    /** Records, durably, that the log is from now on written under {@code mode}. */
+    public static void writeDurability(Path dir, String mode) throws IOException {
+        writeAtomically(dir, DURABILITY, mode);
+    }
+
+    /** Writes {@code name} atomically and durably: temp file, fsync, rename, directory fsync. */
+    private static void writeAtomically(Path dir, String name, String content) throws IOException {
         Files.createDirectories(dir);
-        Path temp = dir.resolve(MARKER + ".tmp");
+        Path marker = dir.resolve(name);
+        Path temp = dir.resolve(name + ".tmp");
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             channel.write(ByteBuffer.wrap((content + "\n").getBytes(StandardCharsets.UTF_8)));

@@ -1,0 +1,223 @@
+package io.phalanx.runtime;
+
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.replica.Output;
+import io.phalanx.core.storage.ReplicaStore;
+import io.phalanx.runtime.config.Durability;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+
+/**
+ * A replica's log thread: the only thread that touches its {@link ReplicaStore}. The protocol
+ * thread hands it every step that changed the hard state or decided ({@link #submit}, numbered in
+ * order); it appends them and syncs once for all that queued up meanwhile (group commit), in
+ * parallel with execution, then reports how far the log is durable.
+ *
+ * <p>Durability {@code sync}: the protocol holds a step's messages until the step is durable and
+ * execution holds replies until their batch is ({@link #awaitDurable}), so nothing leaves that a
+ * crash could make this replica contradict or forget. Durability {@code async}: nothing waits; the
+ * log is synced at least every {@code syncIntervalMs}. Checkpoints the execution thread takes are
+ * stored here too, between steps, so the log is truncated only behind a checkpoint on disk.
+ *
+ * <p>A write that fails stops the replica: it could no longer keep the promise its durability
+ * mode makes.
+ */
+final class LogLoop implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(LogLoop.class);
+    /** Most queued records one fsync covers; bounds the latency the first of them waits. */
+    private static final int GROUP_MAX = 1_024;
+
+    private sealed interface Task permits Step, Checkpoint, Stop {
+    }
+
+    private record Step(long sequence, Output output) implements Task {
+    }
+
+    private record Checkpoint(long consensusId, Bytes encoded) implements Task {
+    }
+
+    private record Stop() implements Task {
+    }
+
+    private final String name;
+    private final ReplicaStore store;
+    private final Durability durability;
+    private final BlockingQueue<Task> tasks;
+    private final Consumer<Throwable> onFatal;
+    private final Object durableChanged = new Object();
+    private volatile long durable = -1;
+    private volatile LongConsumer onDurable = sequence -> { };
+    private volatile long syncs;
+    private volatile long syncNanosTotal;
+    // Confined to the protocol's thread:
+    private long submitted = -1;
+    // Confined to the log's thread:
+    private long appended = -1;
+    private long lastSyncNs = System.nanoTime();
+
+    LogLoop(String name, ReplicaStore store, Durability durability, int tasksMax, Consumer<Throwable> onFatal) {
+        this.name = name;
+        this.store = store;
+        this.durability = durability;
+        this.tasks = new ArrayBlockingQueue<>(tasksMax);
+        this.onFatal = onFatal;
+    }
+
+    /** Whether messages and replies wait for the log ({@code sync}). */
+    boolean holdsOutput() {
+        return durability.mode() == Durability.Mode.SYNC;
+    }
+
+    /** Called on the log's thread with the highest durable step number after each sync. */
+    void onDurable(LongConsumer listener) {
+        this.onDurable = listener;
+    }
+
+    /**
+     * Queues {@code output}'s records, waiting up to {@code waitMs} for room; returns its step
+     * number, or -1 if it has nothing to log, or -2 if there was no room (the caller retries: a
+     * record is never dropped).
+     */
+    long submit(Output output, long waitMs) throws InterruptedException {
+        if (output.hardState().isEmpty() && output.decisions().isEmpty() && output.restore().isEmpty()) {
+            return -1;
+        }
+        if (!tasks.offer(new Step(submitted + 1, output), waitMs, TimeUnit.MILLISECONDS)) {
+            return -2;
+        }
+        return ++submitted;
+    }
+
+    /** The number of the latest step submitted (protocol thread only). */
+    long submitted() {
+        return submitted;
+    }
+
+    long durable() {
+        return durable;
+    }
+
+    /** Waits until step {@code sequence} is durable (execution thread; a stopping replica interrupts it). */
+    void awaitDurable(long sequence) throws InterruptedException {
+        if (durable >= sequence) {
+            return;
+        }
+        synchronized (durableChanged) {
+            while (durable < sequence) {
+                durableChanged.wait();
+            }
+        }
+    }
+
+    /** A checkpoint the execution thread took; dropped (and logged) if the queue is full: the next one will do. */
+    void submitCheckpoint(long consensusId, Bytes encoded) {
+        if (!tasks.offer(new Checkpoint(consensusId, encoded))) {
+            log.warn("{}: log queue full, checkpoint {} not stored (the next one will be)", name, consensusId);
+        }
+    }
+
+    long syncs() {
+        return syncs;
+    }
+
+    /** Mean fsync time so far, in microseconds. */
+    long syncMicrosMean() {
+        long count = syncs;
+        return count == 0 ? 0 : syncNanosTotal / count / 1_000;
+    }
+
+    long logBytes() {
+        return store.logBytes();
+    }
+
+    int queued() {
+        return tasks.size();
+    }
+
+    /** Finishes (and syncs) what is queued, then stops; waits for it at most {@code waitMs}. */
+    void stop(Thread thread, long waitMs) throws InterruptedException {
+        if (!tasks.offer(new Stop(), waitMs, TimeUnit.MILLISECONDS)) {
+            thread.interrupt();
+        }
+        thread.join(waitMs);
+        if (thread.isAlive()) {
+            thread.interrupt();
+            thread.join(waitMs);
+        }
+    }
+
+    @Override
+    public void run() {
+        List<Task> group = new ArrayList<>();
+        try {
+            while (true) {
+                Task first = durability.mode() == Durability.Mode.ASYNC
+                        ? tasks.poll(durability.syncIntervalMs(), TimeUnit.MILLISECONDS) : tasks.take();
+                group.clear();
+                if (first != null) {
+                    group.add(first);
+                    tasks.drainTo(group, GROUP_MAX - 1);
+                }
+                boolean stop = write(group);
+                syncIfDue(stop);
+                if (stop) {
+                    store.close();
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            log.error("{}: the log cannot be written, stopping the replica: {}", name, e.toString(), e);
+            onFatal.accept(e);
+        }
+    }
+
+    /** Appends the group's records and stores its checkpoints; true if it ends with a stop. */
+    private boolean write(List<Task> group) throws IOException {
+        for (Task task : group) {
+            if (task instanceof Step s) {
+                store.append(s.output());
+                appended = s.sequence();
+            } else if (task instanceof Checkpoint c) {
+                if (store.checkpoint(c.consensusId(), c.encoded())) {
+                    log.debug("{}: checkpoint {} stored, log now {} bytes", name, c.consensusId(), store.logBytes());
+                }
+            } else if (task instanceof Stop) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void syncIfDue(boolean stopping) throws IOException {
+        boolean due = durability.mode() == Durability.Mode.SYNC || stopping
+                || System.nanoTime() - lastSyncNs >= TimeUnit.MILLISECONDS.toNanos(durability.syncIntervalMs());
+        if (appended <= durable || !due) {
+            return;
+        }
+        long startNs = System.nanoTime();
+        store.sync();
+        lastSyncNs = System.nanoTime();
+        syncNanosTotal += lastSyncNs - startNs;
+        syncs++;
+        publish(appended);
+    }
+
+    private void publish(long sequence) {
+        synchronized (durableChanged) {
+            durable = sequence;
+            durableChanged.notifyAll();
+        }
+        onDurable.accept(sequence);
+    }
+}

@@ -1,0 +1,108 @@
+package io.phalanx.runtime.storage;
+
+import io.phalanx.core.replica.Recovered;
+import io.phalanx.core.replica.ReplicaConfig;
+import io.phalanx.core.replica.ReplicaCore;
+import io.phalanx.core.storage.CorruptLogException;
+import io.phalanx.core.storage.ReplicaStore;
+import io.phalanx.core.storage.SegmentedLog;
+import io.phalanx.runtime.config.Durability;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Opens what a replica keeps in its data directory and decides how its core starts:
+ *
+ * <ul>
+ *   <li>an empty directory: {@link ReplicaCore.Start#FIRST_START} (its peers tell whether it lost
+ *       a disk);</li>
+ *   <li>a log written entirely under durability {@code sync}, intact: {@link ReplicaCore.Start#RESTORED},
+ *       with its checkpoint, decisions and hard state: it votes at once;</li>
+ *   <li>anything else it ran in before ({@code none}, {@code async}, a changed mode, a log whose
+ *       torn tail was cut or that was repaired): {@link ReplicaCore.Start#RECOVERING}, from the
+ *       decisions it kept. A cut tail is treated so even under {@code sync}, where it can only be a
+ *       write that never completed: a log truncated behind the replica's back looks the same.</li>
+ * </ul>
+ *
+ * <p>A torn last record is cut and logged. A record damaged anywhere else stops the start with a
+ * message naming the file and offset, unless the operator asked to repair from peers: then the
+ * log is cut at the damage and the replica recovers the rest from its peers.
+ */
+public final class ReplicaStorage {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaStorage.class);
+    /**
+     * Largest log record read back: far above any record written (a decision of a full batch
+     * with its proof, or a hard state with a SYNC), so only a damaged length exceeds it.
+     */
+    private static final int RECORD_BYTES_MAX = 1 << 30;
+
+    /** How the core starts, from what, and the store to keep logging to (null with durability none). */
+    public record Opened(ReplicaCore.Start start, Recovered recovered, ReplicaStore store) {
+    }
+
+    private ReplicaStorage() {
+    }
+
+    /**
+     * @param repairFromPeers cut a damaged log at the damage instead of refusing to start
+     * @throws IOException if the directory cannot be used, or its log is damaged and no repair was asked for
+     */
+    public static Opened open(Path dir, ReplicaConfig config, Durability durability, boolean repairFromPeers)
+            throws IOException {
+        ReplicaCore.Start start = DataDirectory.open(dir, config.replicaId());
+        String previous = DataDirectory.readDurability(dir);
+        String mode = durability.mode().name().toLowerCase(Locale.ROOT);
+        if (durability.mode() == Durability.Mode.NONE) {
+            DataDirectory.writeDurability(dir, mode);
+            return new Opened(start, Recovered.NOTHING, null);
+        }
+        FileStorage storage = new FileStorage(dir);
+        boolean repaired = false;
+        ReplicaStore.Opened opened;
+        try {
+            opened = openStore(storage, config, durability);
+        } catch (CorruptLogException e) {
+            if (!repairFromPeers) {
+                throw new IOException("replica " + config.replicaId() + " cannot start from its data directory " + dir
+                        + ": " + e.getMessage() + ". Start it with --repair-from-peers to drop the log from there on and"
+                        + " fetch the rest from its peers", e);
+            }
+            log.warn("replica {}: {}: dropping the log from there on and recovering the rest from its peers",
+                    config.replicaId(), e.getMessage());
+            SegmentedLog.deleteFrom(storage, e.position());
+            repaired = true;
+            try {
+                opened = openStore(storage, config, durability);
+            } catch (CorruptLogException again) {
+                throw new IOException("replica " + config.replicaId() + ": the log is still damaged after the repair: "
+                        + again.getMessage(), again);
+            }
+        }
+        opened.repairs().forEach(repair -> log.warn("replica {}: {}", config.replicaId(), repair));
+        if (start == ReplicaCore.Start.RECOVERING && !repaired && !opened.tailCut() && previous.equals("sync")
+                && durability.mode() == Durability.Mode.SYNC) {
+            start = ReplicaCore.Start.RESTORED;
+        }
+        DataDirectory.writeDurability(dir, mode); // before the first vote of this run
+        Recovered recovered = opened.recovered();
+        if (recovered.lastDecided() >= 0) {
+            log.info("replica {}: found {} in {}: decided up to {}{}", config.replicaId(),
+                    recovered.checkpoint() == null ? "no checkpoint" : "checkpoint " + recovered.checkpoint().consensusId(),
+                    dir, recovered.lastDecided(), start == ReplicaCore.Start.RESTORED
+                            ? ", with every vote it cast (it votes at once)"
+                            : ", without a complete record of its votes (" + (previous.isEmpty() ? "no mode" : previous)
+                            + " before): it recovers before it votes");
+        }
+        return new Opened(start, recovered, opened.store());
+    }
+
+    private static ReplicaStore.Opened openStore(FileStorage storage, ReplicaConfig config, Durability durability)
+            throws IOException, CorruptLogException {
+        return ReplicaStore.open(storage, durability.segmentBytesMax(), RECORD_BYTES_MAX, config::checkpointAfter,
+                durability.checkpointsRetain());
+    }
+}
