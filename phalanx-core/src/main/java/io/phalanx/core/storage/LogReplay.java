@@ -37,15 +37,18 @@ public final class LogReplay {
         this.lastDecided = checkpoint == null ? -1 : checkpoint.consensusId();
     }
 
-    /** Applies the next record of the log. */
-    public void apply(LogRecord record) {
+    /**
+     * Applies the next record of the log; returns why it cannot (a decision that does not follow
+     * the one before), or null.
+     */
+    public String apply(LogRecord record) {
         if (record instanceof LogRecord.Decided d) {
             long consensusId = d.decision().consensusId();
             if (consensusId <= lastDecided) {
-                return; // covered by the checkpoint (or logged twice: the first copy stands)
+                return null; // covered by the checkpoint (or logged twice: the first copy stands)
             }
             if (consensusId != lastDecided + 1) {
-                throw new IllegalStateException("the log jumps from decision " + lastDecided + " to " + consensusId);
+                return "the log jumps from decision " + lastDecided + " to " + consensusId;
             }
             decisions.add(d.decision());
             lastDecided = consensusId;
@@ -57,6 +60,7 @@ public final class LogReplay {
             }
             v.votes().forEach(h -> votes.put(h.consensusId(), h));
         }
+        return null;
     }
 
     /** The highest decision replayed so far, -1 if none. */

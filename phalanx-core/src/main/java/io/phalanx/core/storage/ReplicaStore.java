@@ -101,7 +101,12 @@ public final class ReplicaStore implements Closeable {
                 throw new IOException("the log record at " + entry.position() + " passed its checksum but cannot be read: "
                         + e.getMessage(), e);
             }
-            replay.apply(record);
+            String gap = replay.apply(record);
+            if (gap != null) {
+                // Decisions are missing in the middle (a newer checkpoint that covered them was found damaged).
+                SegmentedLog.Position at = entry.position();
+                throw new CorruptLogException(SegmentedLog.segmentName(at.segmentIndex()), at.offset(), gap, at);
+            }
             long decided = record instanceof LogRecord.Decided d ? d.decision().consensusId() : -1;
             segmentMaxDecided.merge(entry.position().segmentIndex(), decided, Math::max);
         }

@@ -10,6 +10,9 @@ import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.service.RequestVerifier;
+import io.phalanx.core.storage.MemoryStorage;
+import io.phalanx.core.storage.ReplicaStore;
+import io.phalanx.core.storage.Storage;
 import io.phalanx.core.view.Mode;
 import io.phalanx.core.view.View;
 
@@ -78,8 +81,52 @@ final class Cluster {
     }
 
     private ReplicaCore newCore(int id, ReplicaCore.Start start) {
+        return newCore(id, start, Recovered.NOTHING);
+    }
+
+    private ReplicaCore newCore(int id, ReplicaCore.Start start, Recovered recovered) {
         return new ReplicaCore(config(id), view.quorums(), verifier, keys.replica(id), keys.verifier(),
-                new SplittableRandom(id), start);
+                new SplittableRandom(id), start, java.util.Set.of(), recovered);
+    }
+
+    /** Per replica, the store its steps are logged to (synced before their messages leave), or null. */
+    final List<ReplicaStore> stores = new ArrayList<>();
+    final List<Storage> disks = new ArrayList<>();
+
+    /** Gives every replica a store on a disk of its own, logging as a driver with durability sync does. */
+    Cluster durable() throws Exception {
+        for (int id = 0; id < cores.size(); id++) {
+            disks.add(new MemoryStorage());
+            stores.add(openStore(id).store());
+        }
+        return this;
+    }
+
+    private ReplicaStore.Opened openStore(int id) throws Exception {
+        return ReplicaStore.open(disks.get(id), 1 << 16, 1 << 24, config(id)::checkpointAfter, 2);
+    }
+
+    /**
+     * Replica {@code id} crashes and restarts from its disk: a new core resumes from the stored
+     * checkpoint, decisions and hard state, and a new executor replays them. Messages to and from
+     * it in flight are lost.
+     */
+    void restartFromDisk(int id) throws Exception {
+        network.removeIf(m -> m.to() == id || m.from() == id);
+        ReplicaStore.Opened opened = openStore(id);
+        stores.set(id, opened.store());
+        Recovered recovered = opened.recovered();
+        cores.set(id, newCore(id, ReplicaCore.Start.RESTORED, recovered));
+        if (executors.get(id) != null) {
+            services.set(id, new ServiceExecutorTest.Recorder());
+            ServiceExecutor executor = new ServiceExecutor(id, view.id(), services.get(id), config(id).clientWindowMax());
+            if (recovered.checkpoint() != null) {
+                executor.restore(recovered.checkpoint());
+            }
+            recovered.decisions().forEach(executor::execute);
+            executors.set(id, executor);
+        }
+        step(id, new Input.Tick());
     }
 
     ReplicaConfig config(int id) {
@@ -158,6 +205,14 @@ final class Cluster {
 
     Output step(int id, Input input) {
         Output output = cores.get(id).step(nowMs, input);
+        if (!stores.isEmpty()) {
+            try {
+                stores.get(id).append(output);
+                stores.get(id).sync();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         if (cores.get(id).recovering()) {
             for (Send send : output.sends()) {
                 if (send.message() instanceof io.phalanx.core.message.ConsensusMessage) {

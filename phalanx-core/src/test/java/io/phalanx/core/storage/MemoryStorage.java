@@ -11,7 +11,7 @@ import java.util.TreeMap;
  * lives in phalanx-sim, which depends on this module). Tests damage files directly with
  * {@link #put}, and read {@link #operations} to check the order of syncs and directory changes.
  */
-class MemoryStorage implements Storage {
+public class MemoryStorage implements Storage {
     private final TreeMap<String, byte[]> files = new TreeMap<>();
     /** Every mutating call, in order: "create X", "write X", "sync X", "syncDirectory", "delete X", ... */
     final List<String> operations = new ArrayList<>();

@@ -1,0 +1,156 @@
+package io.phalanx.core.replica;
+
+import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.ConsensusMessage;
+import io.phalanx.core.message.Digest;
+import io.phalanx.core.message.Propose;
+import io.phalanx.core.message.Write;
+import io.phalanx.core.service.RequestVerifier;
+import io.phalanx.core.view.Mode;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Replicas that log every step before its messages leave (durability sync) and restart from
+ * their disks ({@link ReplicaCore.Start#RESTORED}): they resume where the log ends, vote again at
+ * once, and never cast a vote that contradicts one they cast before the restart.
+ */
+class DurableRestartTest {
+    /** A decision log of 8 and a checkpoint every 4 decisions, so restarts cross checkpoints and log truncation. */
+    private static ReplicaConfig small(ReplicaConfig d) {
+        return new ReplicaConfig(d.replicaId(), d.view(), 4, 128, d.pendingRequestsMax(), d.instanceWindowMax(),
+                d.clientWindowMax(), 64, d.clockSkewMaxMs(), d.requestTimeoutMs(), d.timeoutBackoffExponentMax(),
+                8, d.decisionPushMax(), false, 1, 4);
+    }
+
+    private static Cluster cluster(Mode mode) throws Exception {
+        int n = mode == Mode.BFT ? 4 : 3;
+        return new Cluster(mode, n, 1, RequestVerifier.ACCEPT_ALL, DurableRestartTest::small).executing().durable();
+    }
+
+    private int sequence;
+
+    private void decide(Cluster cluster, int count) {
+        for (int i = 0; i < count; i++) {
+            cluster.clientSends(Cluster.request(1, ++sequence));
+            cluster.runFor(200);
+        }
+    }
+
+    private static void assertSameState(Cluster cluster, int replica, int reference) {
+        assertThat(cluster.cores.get(replica).lastDecided()).isEqualTo(cluster.cores.get(reference).lastDecided());
+        assertThat(cluster.executors.get(replica).lastExecuted()).isEqualTo(cluster.executors.get(reference).lastExecuted());
+        assertThat(cluster.services.get(replica).snapshot()).isEqualTo(cluster.services.get(reference).snapshot());
+    }
+
+    /** No replica sent two different votes (or proposals) of one kind for one instance and epoch. */
+    private static void assertNoEquivocation(Cluster cluster) {
+        Map<String, Digest> votes = new HashMap<>();
+        for (Cluster.InFlight m : cluster.sent) {
+            if (m.message() instanceof ConsensusMessage c) {
+                Digest digest = c instanceof Propose p ? io.phalanx.core.crypto.Digests.ofBatch(p.batch())
+                        : c instanceof Write w ? w.batchDigest() : c instanceof Accept a ? a.batchDigest() : null;
+                if (digest != null) {
+                    String key = m.from() + "/" + c.getClass().getSimpleName() + "/" + c.consensusId() + "/" + c.epoch();
+                    Digest earlier = votes.putIfAbsent(key, digest);
+                    assertThat(earlier == null || earlier.equals(digest)).as("%s voted twice: %s and %s", key, earlier, digest)
+                            .isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aFollowerRestartedFromItsLogResumesWhereItStoppedAndVotesAtOnce() throws Exception {
+        Cluster cluster = cluster(Mode.BFT);
+        decide(cluster, 11); // past two checkpoints: the log was truncated behind them
+        cluster.restartFromDisk(2);
+
+        assertThat(cluster.cores.get(2).recovering()).isFalse();
+        assertSameState(cluster, 2, 1);
+        int restartedAt = cluster.sent.size();
+        decide(cluster, 3);
+        assertThat(cluster.sent.subList(restartedAt, cluster.sent.size()))
+                .anyMatch(m -> m.from() == 2 && m.message() instanceof Accept);
+        assertSameState(cluster, 2, 1);
+        assertNoEquivocation(cluster);
+    }
+
+    @Test
+    void aLeaderRestartedMidInstanceProposesNoOtherValueInThatRegency() throws Exception {
+        Cluster cluster = cluster(Mode.BFT);
+        decide(cluster, 5);
+        // The leader proposes and writes; the ACCEPTs are lost, so the instance stays open.
+        cluster.lost = m -> m.message() instanceof Accept;
+        cluster.clientSends(Cluster.request(1, ++sequence));
+        cluster.deliverAll();
+        cluster.lost = m -> false;
+        cluster.restartFromDisk(0);
+        cluster.clientSends(Cluster.request(2, 1)); // a request it could put in a second value
+        cluster.runFor(10_000);
+
+        assertNoEquivocation(cluster);
+        decide(cluster, 3);
+        for (int id = 1; id < 4; id++) {
+            assertSameState(cluster, 0, id);
+        }
+        assertThat(cluster.services.get(0).executed).hasSize(sequence + 1);
+    }
+
+    @Test
+    void everyReplicaRestartedAtOnceMidInstanceLosesNothingDecided() throws Exception {
+        for (Mode mode : List.of(Mode.BFT, Mode.CFT)) {
+            sequence = 0;
+            Cluster cluster = cluster(mode);
+            decide(cluster, 9);
+            cluster.lost = m -> m.message() instanceof Accept;
+            cluster.clientSends(Cluster.request(1, ++sequence));
+            cluster.deliverAll();
+            cluster.lost = m -> false;
+            long decided = cluster.cores.get(1).lastDecided();
+            for (int id = 0; id < cluster.cores.size(); id++) {
+                cluster.restartFromDisk(id);
+            }
+            assertThat(cluster.cores.get(1).lastDecided()).isEqualTo(decided);
+            cluster.clientSends(Cluster.request(1, sequence)); // the client retransmits
+            cluster.runFor(10_000);
+            decide(cluster, 2);
+
+            assertNoEquivocation(cluster);
+            for (int id = 1; id < cluster.cores.size(); id++) {
+                assertSameState(cluster, 0, id);
+            }
+            assertThat(cluster.services.get(0).executed).as(mode.name()).hasSize(sequence);
+        }
+    }
+
+    @Test
+    void aRestartAfterALeaderChangeKeepsTheRegencyAndItsSync() throws Exception {
+        Cluster cluster = cluster(Mode.BFT);
+        decide(cluster, 3);
+        int leader = cluster.cores.get(1).leader();
+        cluster.isolated.add(leader);
+        cluster.clientSends(Cluster.request(2, 1));
+        for (int i = 0; i < 400 && cluster.cores.get((leader + 1) % 4).regency() == 0; i++) {
+            cluster.runFor(100);
+        }
+        cluster.isolated.remove(leader);
+        cluster.runFor(3_000);
+        int regency = cluster.cores.get(1).regency();
+        assertThat(regency).isPositive();
+        int newLeader = cluster.cores.get(1).leader();
+        cluster.restartFromDisk(newLeader);
+
+        assertThat(cluster.cores.get(newLeader).regency()).isEqualTo(regency);
+        assertThat(cluster.cores.get(newLeader).active()).isTrue();
+        decide(cluster, 3);
+        assertThat(cluster.cores.get(1).regency()).isEqualTo(regency); // served on, no leader change needed
+        assertSameState(cluster, newLeader, 1);
+        assertNoEquivocation(cluster);
+    }
+}
