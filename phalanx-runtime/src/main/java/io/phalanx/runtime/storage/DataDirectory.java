@@ -3,15 +3,10 @@ package io.phalanx.runtime.storage;
 import io.phalanx.core.replica.ReplicaCore;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
 /**
  * A replica's data directory. Today it holds one file, {@value #MARKER}, written (and synced to
@@ -45,36 +40,14 @@ public final class DataDirectory {
             }
             return ReplicaCore.Start.RECOVERING;
         } catch (NoSuchFileException firstStart) {
-            writeMarker(dir, marker, expected);
+            writeMarker(dir, expected);
             return ReplicaCore.Start.FIRST_START;
         }
     }
 
     /** Writes the marker atomically and durably: temp file, fsync, rename, directory fsync. */
-    private static void writeMarker(Path dir, Path marker, String content) throws IOException {
+    private static void writeMarker(Path dir, String content) throws IOException {
         Files.createDirectories(dir);
-        Path temp = dir.resolve(MARKER + ".tmp");
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(ByteBuffer.wrap((content + "\n").getBytes(StandardCharsets.UTF_8)));
-            channel.force(true);
-        }
-        try {
-            Files.move(temp, marker, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("data directory " + dir + " does not support atomic renames", e);
-        }
-        syncDirectory(dir);
-    }
-
-    /** Makes a rename in {@code dir} durable (a no-op where directories cannot be opened, as on Windows). */
-    private static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            if (!System.getProperty("os.name", "").toLowerCase().contains("win")) {
-                throw e;
-            }
-        }
+        DurableFiles.writeAtomically(dir, MARKER, (content + "\n").getBytes(StandardCharsets.UTF_8));
     }
 }
