@@ -3,15 +3,10 @@ package io.phalanx.runtime.storage;
 import io.phalanx.core.replica.ReplicaCore;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
 /**
  * A replica's data directory. {@value #MARKER} is written (and synced to disk) the first time the
@@ -71,29 +66,6 @@ public final class DataDirectory {
     /** Writes {@code name} atomically and durably: temp file, fsync, rename, directory fsync. */
     private static void writeAtomically(Path dir, String name, String content) throws IOException {
         Files.createDirectories(dir);
-        Path marker = dir.resolve(name);
-        Path temp = dir.resolve(name + ".tmp");
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(ByteBuffer.wrap((content + "\n").getBytes(StandardCharsets.UTF_8)));
-            channel.force(true);
-        }
-        try {
-            Files.move(temp, marker, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("data directory " + dir + " does not support atomic renames", e);
-        }
-        syncDirectory(dir);
-    }
-
-    /** Makes a rename in {@code dir} durable (a no-op where directories cannot be opened, as on Windows). */
-    private static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            if (!System.getProperty("os.name", "").toLowerCase().contains("win")) {
-                throw e;
-            }
-        }
+        DurableFiles.writeAtomically(dir, name, (content + "\n").getBytes(StandardCharsets.UTF_8));
     }
 }
