@@ -112,6 +112,8 @@ final class SimReplica {
     private final RestartPlan.Disk durability;
     private ReplicaStore store;
     private long lastSyncMs;
+    /** Where disk faults fall; null without a disk. */
+    private final SplittableRandom diskFaults;
     private int incarnation;
     private List<Decided> decisions = new ArrayList<>();
     private List<Executed> executions = new ArrayList<>();
@@ -156,7 +158,9 @@ final class SimReplica {
         this.incarnations = random;
         this.durability = config.restarts().disk();
         // Split only with a disk, so runs without one draw as they always did.
-        this.disk = durability == RestartPlan.Disk.NONE ? null : new SimulatedDisk(random.split());
+        this.disk = durability == RestartPlan.Disk.NONE ? null
+                : new SimulatedDisk(random.split(), SimulatedDisk.Faults.DEFAULT);
+        this.diskFaults = disk == null ? null : random.split();
         if (disk != null) {
             this.store = openStore(DiskFault.NONE).store();
         }
@@ -179,7 +183,7 @@ final class SimReplica {
             } catch (CorruptLogException e) {
                 trace.record(queue.now(), 0xD15CL * 31 + id, () -> name + " finds its log damaged (" + fault + "): "
                         + e.getMessage() + "; cuts it there and recovers the rest from its peers");
-                SegmentedLog.deleteFrom(disk, e.position());
+                SegmentedLog.deleteFrom(disk, e.position().orElseThrow(() -> new IllegalStateException(e.getMessage())));
                 return ReplicaStore.open(disk, SEGMENT_BYTES_MAX, RECORD_BYTES_MAX, replicaConfig::checkpointAfter, 2);
             }
         } catch (IOException | CorruptLogException e) {
@@ -262,9 +266,24 @@ final class SimReplica {
             return true;
         }
         if (fault == DiskFault.CORRUPT) {
-            String hit = disk.corruptRandomByte();
-            trace.record(queue.now(), 0xC0EEL * 31 + id, () -> name + "'s disk: a byte flips in " + hit);
-            return hit != null;
+            try {
+                List<String> files = disk.list();
+                if (files.isEmpty()) {
+                    return false;
+                }
+                String hit = files.get(diskFaults.nextInt(files.size()));
+                int length = disk.read(hit).length;
+                if (length == 0) {
+                    return false;
+                }
+                long offset = diskFaults.nextInt(length);
+                disk.corrupt(hit, offset);
+                trace.record(queue.now(), 0xC0EEL * 31 + id, () -> name + "'s disk: the byte at " + offset + " of " + hit
+                        + " flips");
+                return true;
+            } catch (IOException e) {
+                throw new IllegalStateException(name + " cannot damage its simulated disk: " + e.getMessage(), e);
+            }
         }
         return false;
     }

@@ -60,20 +60,21 @@ public final class ReplicaStorage {
             DataDirectory.writeDurability(dir, mode);
             return new Opened(start, Recovered.NOTHING, null);
         }
-        FileStorage storage = new FileStorage(dir);
+        FileStorage storage = FileStorage.open(dir);
         boolean repaired = false;
         ReplicaStore.Opened opened;
         try {
             opened = openStore(storage, config, durability);
         } catch (CorruptLogException e) {
-            if (!repairFromPeers) {
+            if (!repairFromPeers || e.position().isEmpty()) {
                 throw new IOException("replica " + config.replicaId() + " cannot start from its data directory " + dir
-                        + ": " + e.getMessage() + ". Start it with --repair-from-peers to drop the log from there on and"
-                        + " fetch the rest from its peers", e);
+                        + ": " + e.getMessage() + (e.position().isEmpty() ? " (not a log segment: look at it by hand)"
+                        : ". Start it with --repair-from-peers to drop the log from there on and fetch the rest from"
+                        + " its peers"), e);
             }
             log.warn("replica {}: {}: dropping the log from there on and recovering the rest from its peers",
                     config.replicaId(), e.getMessage());
-            SegmentedLog.deleteFrom(storage, e.position());
+            deleteFrom(storage, e.position().get());
             repaired = true;
             try {
                 opened = openStore(storage, config, durability);
@@ -98,6 +99,14 @@ public final class ReplicaStorage {
                             + " before): it recovers before it votes");
         }
         return new Opened(start, recovered, opened.store());
+    }
+
+    private static void deleteFrom(FileStorage storage, SegmentedLog.Position position) throws IOException {
+        try {
+            SegmentedLog.deleteFrom(storage, position);
+        } catch (CorruptLogException e) {
+            throw new IOException("cannot repair the log: " + e.getMessage(), e);
+        }
     }
 
     private static ReplicaStore.Opened openStore(FileStorage storage, ReplicaConfig config, Durability durability)
