@@ -24,13 +24,13 @@ import io.phalanx.core.replica.Send;
 import io.phalanx.core.replica.ServiceExecutor;
 import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.view.QuorumSystem;
+import io.phalanx.kv.KeyValueService;
 import io.phalanx.sim.check.Checkpointed;
 import io.phalanx.sim.check.Decided;
 import io.phalanx.sim.check.Executed;
 import io.phalanx.sim.check.ReplicaHistory;
 import io.phalanx.sim.check.Restored;
 import io.phalanx.sim.check.Vote;
-import io.phalanx.sim.kv.KeyValueService;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
