@@ -1,10 +1,10 @@
 package io.phalanx.cli;
 
+import io.phalanx.kv.KvOperation;
+import io.phalanx.kv.KvResult;
 import io.phalanx.runtime.Client;
 import io.phalanx.runtime.PhalanxException;
 import io.phalanx.runtime.config.ConfigException;
-import io.phalanx.sim.kv.KvOperation;
-import io.phalanx.sim.kv.KvResult;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,5 +1,6 @@
 package io.phalanx.cli;
 
+import io.phalanx.kv.KeyValueService;
 import io.phalanx.runtime.Client;
 import io.phalanx.runtime.Replica;
 import io.phalanx.runtime.ReplicaStatus;
@@ -11,7 +12,6 @@ import io.phalanx.runtime.config.Mode;
 import io.phalanx.runtime.config.ReplicaEntry;
 import io.phalanx.runtime.config.Timeouts;
 import io.phalanx.runtime.keys.Keygen;
-import io.phalanx.sim.kv.KeyValueService;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,10 +1,10 @@
 package io.phalanx.cli;
 
 import io.phalanx.core.message.Bytes;
+import io.phalanx.kv.KvOperation;
+import io.phalanx.kv.KvResult;
 import io.phalanx.runtime.Client;
 import io.phalanx.runtime.PhalanxTimeoutException;
-import io.phalanx.sim.kv.KvOperation;
-import io.phalanx.sim.kv.KvResult;
 import org.HdrHistogram.Recorder;
 
 import java.util.ArrayList;

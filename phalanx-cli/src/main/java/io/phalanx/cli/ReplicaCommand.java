@@ -1,9 +1,9 @@
 package io.phalanx.cli;
 
+import io.phalanx.kv.KeyValueService;
 import io.phalanx.runtime.Replica;
 import io.phalanx.runtime.config.ConfigException;
 import io.phalanx.runtime.transport.NetworkThreads;
-import io.phalanx.sim.kv.KeyValueService;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

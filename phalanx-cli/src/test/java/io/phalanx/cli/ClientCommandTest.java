@@ -1,7 +1,7 @@
 package io.phalanx.cli;
 
+import io.phalanx.kv.KeyValueService;
 import io.phalanx.runtime.Replica;
-import io.phalanx.sim.kv.KeyValueService;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;

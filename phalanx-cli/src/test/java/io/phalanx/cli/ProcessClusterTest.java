@@ -1,9 +1,9 @@
 package io.phalanx.cli;
 
 import io.phalanx.core.message.Bytes;
+import io.phalanx.kv.KvOperation;
+import io.phalanx.kv.KvResult;
 import io.phalanx.runtime.Client;
-import io.phalanx.sim.kv.KvOperation;
-import io.phalanx.sim.kv.KvResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

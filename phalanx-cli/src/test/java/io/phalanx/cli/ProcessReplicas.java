@@ -1,8 +1,8 @@
 package io.phalanx.cli;
 
+import io.phalanx.kv.KvOperation;
+import io.phalanx.kv.KvResult;
 import io.phalanx.runtime.Client;
-import io.phalanx.sim.kv.KvOperation;
-import io.phalanx.sim.kv.KvResult;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.phalanx.runtime;
 
 import io.phalanx.core.message.Bytes;
-import io.phalanx.sim.kv.KvOperation;
+import io.phalanx.kv.KvOperation;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

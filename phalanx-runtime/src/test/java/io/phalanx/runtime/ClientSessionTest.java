@@ -1,6 +1,6 @@
 package io.phalanx.runtime;
 
-import io.phalanx.sim.kv.KvOperation;
+import io.phalanx.kv.KvOperation;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -4,12 +4,12 @@ import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
+import io.phalanx.kv.KvOperation;
+import io.phalanx.kv.KvResult;
 import io.phalanx.runtime.keys.NodeIdentity;
 import io.phalanx.runtime.transport.ClientTransport;
 import io.phalanx.runtime.transport.ReplicaMesh;
 import io.phalanx.runtime.transport.TransportBackdoor;
-import io.phalanx.sim.kv.KvOperation;
-import io.phalanx.sim.kv.KvResult;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

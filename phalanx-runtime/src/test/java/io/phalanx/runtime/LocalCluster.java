@@ -1,6 +1,9 @@
 package io.phalanx.runtime;
 
 import io.phalanx.core.message.Bytes;
+import io.phalanx.kv.KeyValueService;
+import io.phalanx.kv.KvOperation;
+import io.phalanx.kv.KvResult;
 import io.phalanx.runtime.config.BatchLimits;
 import io.phalanx.runtime.config.ClientEntry;
 import io.phalanx.runtime.config.ClusterConfig;
@@ -12,9 +15,6 @@ import io.phalanx.runtime.config.ReplicaEntry;
 import io.phalanx.runtime.config.Timeouts;
 import io.phalanx.runtime.keys.Certificates;
 import io.phalanx.runtime.keys.NodeIdentity;
-import io.phalanx.sim.kv.KeyValueService;
-import io.phalanx.sim.kv.KvOperation;
-import io.phalanx.sim.kv.KvResult;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

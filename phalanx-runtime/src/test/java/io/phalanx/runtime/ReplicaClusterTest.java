@@ -2,9 +2,9 @@ package io.phalanx.runtime;
 
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.replica.Counter;
+import io.phalanx.kv.KvOperation;
+import io.phalanx.kv.KvResult;
 import io.phalanx.runtime.transport.NetworkThreads;
-import io.phalanx.sim.kv.KvOperation;
-import io.phalanx.sim.kv.KvResult;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -23,7 +23,7 @@ import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.message.Write;
 import io.phalanx.core.replica.CheckpointImage;
 import io.phalanx.core.replica.Input;
-import io.phalanx.sim.kv.KeyValueService;
+import io.phalanx.kv.KeyValueService;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -63,7 +63,7 @@ final class Describe {
     /** A key-value result in words, or its bytes if it is not one. */
     static String result(io.phalanx.core.message.Bytes result) {
         try {
-            return io.phalanx.sim.kv.KvResult.decode(result).toString();
+            return io.phalanx.kv.KvResult.decode(result).toString();
         } catch (IllegalArgumentException e) {
             return result.toString();
         }

@@ -5,7 +5,7 @@ import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
-import io.phalanx.sim.kv.KvOperation;
+import io.phalanx.kv.KvOperation;
 
 import java.util.SplittableRandom;
 

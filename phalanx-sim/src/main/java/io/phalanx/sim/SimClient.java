@@ -12,8 +12,8 @@ import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
 import io.phalanx.core.view.View;
+import io.phalanx.kv.KvOperation;
 import io.phalanx.sim.check.ClientOperation;
-import io.phalanx.sim.kv.KvOperation;
 import io.phalanx.sim.kv.KvWorkload;
 
 import java.util.ArrayList;

@@ -28,6 +28,7 @@ import io.phalanx.core.storage.CorruptLogException;
 import io.phalanx.core.storage.ReplicaStore;
 import io.phalanx.core.storage.SegmentedLog;
 import io.phalanx.core.view.QuorumSystem;
+import io.phalanx.kv.KeyValueService;
 import io.phalanx.sim.check.Checkpointed;
 import io.phalanx.sim.check.Decided;
 import io.phalanx.sim.check.Executed;
@@ -35,7 +36,6 @@ import io.phalanx.sim.check.ReplicaHistory;
 import io.phalanx.sim.check.Restored;
 import io.phalanx.sim.check.Vote;
 import io.phalanx.sim.disk.SimulatedDisk;
-import io.phalanx.sim.kv.KeyValueService;
 
 import java.io.IOException;
 import java.util.ArrayList;

@@ -4,6 +4,11 @@ import io.phalanx.bench.chart.ChartSpec;
 import io.phalanx.bench.chart.Charts;
 import io.phalanx.bench.chart.CsvTable;
 import io.phalanx.bench.chart.Series;
+import io.phalanx.bench.process.CpuSteal;
+import io.phalanx.bench.process.LoadPhase;
+import io.phalanx.bench.process.LoadResult;
+import io.phalanx.bench.process.ProcessCluster;
+import io.phalanx.cli.PhalanxCommand;
 import io.phalanx.runtime.config.Mode;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -125,8 +130,8 @@ public final class ThroughputCommand implements Callable<Integer> {
                 if (ioThreads != null) {
                     replicaArgs.addAll(List.of("--io-threads", Integer.toString(ioThreads)));
                 }
-                try (ProcessCluster cluster = ProcessCluster.create(runDir, config.n(), config.f(), config.mode(), heap,
-                        replicaArgs, null)) {
+                try (ProcessCluster cluster = ProcessCluster.create(PhalanxCommand.class.getName(), runDir, config.n(),
+                        config.f(), config.mode(), heap, replicaArgs, null)) {
                     if (pipeline != null) {
                         cluster.pipelineMax(pipeline);
                     }

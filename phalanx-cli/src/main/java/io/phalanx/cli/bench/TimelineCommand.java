@@ -5,6 +5,11 @@ import io.phalanx.bench.chart.Charts;
 import io.phalanx.bench.chart.CsvTable;
 import io.phalanx.bench.chart.EventMarker;
 import io.phalanx.bench.chart.Series;
+import io.phalanx.bench.process.CpuSteal;
+import io.phalanx.bench.process.LoadPhase;
+import io.phalanx.bench.process.LoadResult;
+import io.phalanx.bench.process.ProcessCluster;
+import io.phalanx.cli.PhalanxCommand;
 import io.phalanx.runtime.config.Mode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -70,8 +75,8 @@ public final class TimelineCommand implements Callable<Integer> {
                 new Event(seconds * 80 / 100, "leader killed", LEADER, Action.KILL));
         List<Event> events = new ArrayList<>();
         List<String> happened = new ArrayList<>();
-        try (ProcessCluster cluster = ProcessCluster.create(runDir, 4, 1, Mode.BFT, heap, List.of("--service", "noop"),
-                null)) {
+        try (ProcessCluster cluster = ProcessCluster.create(PhalanxCommand.class.getName(), runDir, 4, 1, Mode.BFT, heap,
+                List.of("--service", "noop"), null)) {
             cluster.startAll();
             LoadPhase phase = new LoadPhase("load", load, 0, seconds);
             Path loadDir = runDir.resolve(phase.name());

@@ -1,7 +1,7 @@
 package io.phalanx.sim.check;
 
 import io.phalanx.core.service.Service;
-import io.phalanx.sim.kv.KeyValueService;
+import io.phalanx.kv.KeyValueService;
 
 import java.util.List;
 import java.util.function.Supplier;

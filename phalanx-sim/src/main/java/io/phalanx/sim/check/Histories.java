@@ -4,8 +4,8 @@ import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
-import io.phalanx.sim.kv.KvOperation;
-import io.phalanx.sim.kv.KvResult;
+import io.phalanx.kv.KvOperation;
+import io.phalanx.kv.KvResult;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -4,10 +4,10 @@ import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.RequestId;
 import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.service.Service;
+import io.phalanx.kv.KeyValueService;
+import io.phalanx.kv.KvOperation;
+import io.phalanx.kv.KvResult;
 import io.phalanx.sim.check.RealTimeIndex.Placed;
-import io.phalanx.sim.kv.KeyValueService;
-import io.phalanx.sim.kv.KvOperation;
-import io.phalanx.sim.kv.KvResult;
 
 import java.util.ArrayList;
 import java.util.List;

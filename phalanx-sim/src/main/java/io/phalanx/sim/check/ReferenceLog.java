@@ -5,8 +5,8 @@ import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.RequestId;
 import io.phalanx.core.service.ExecutionContext;
 import io.phalanx.core.service.Service;
-import io.phalanx.sim.kv.KvOperation;
-import io.phalanx.sim.kv.KvResult;
+import io.phalanx.kv.KvOperation;
+import io.phalanx.kv.KvResult;
 
 import java.util.ArrayList;
 import java.util.HashMap;

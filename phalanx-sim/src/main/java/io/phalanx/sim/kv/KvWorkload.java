@@ -1,5 +1,7 @@
 package io.phalanx.sim.kv;
 
+import io.phalanx.kv.KvOperation;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

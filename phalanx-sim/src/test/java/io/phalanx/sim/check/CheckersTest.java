@@ -1,7 +1,7 @@
 package io.phalanx.sim.check;
 
 import io.phalanx.core.message.Request;
-import io.phalanx.sim.kv.KvResult;
+import io.phalanx.kv.KvResult;
 import org.junit.jupiter.api.Test;
 
 import static io.phalanx.sim.check.HistoryBuilder.get;

@@ -2,7 +2,7 @@ package io.phalanx.sim.check;
 
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
-import io.phalanx.sim.kv.KvResult;
+import io.phalanx.kv.KvResult;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

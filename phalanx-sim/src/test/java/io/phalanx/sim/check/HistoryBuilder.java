@@ -8,9 +8,9 @@ import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
 import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.service.ExecutionContext;
-import io.phalanx.sim.kv.KeyValueService;
-import io.phalanx.sim.kv.KvOperation;
-import io.phalanx.sim.kv.KvResult;
+import io.phalanx.kv.KeyValueService;
+import io.phalanx.kv.KvOperation;
+import io.phalanx.kv.KvResult;
 
 import java.util.ArrayList;
 import java.util.Arrays;

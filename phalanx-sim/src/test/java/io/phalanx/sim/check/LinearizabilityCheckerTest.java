@@ -1,8 +1,8 @@
 package io.phalanx.sim.check;
 
 import io.phalanx.core.message.Request;
-import io.phalanx.sim.kv.KvOperation;
-import io.phalanx.sim.kv.KvResult;
+import io.phalanx.kv.KvOperation;
+import io.phalanx.kv.KvResult;
 import io.phalanx.sim.kv.KvWorkload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

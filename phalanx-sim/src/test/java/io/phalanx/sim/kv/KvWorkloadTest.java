@@ -1,5 +1,8 @@
 package io.phalanx.sim.kv;
 
+import io.phalanx.kv.KeyValueService;
+import io.phalanx.kv.KvOperation;
+import io.phalanx.kv.KvResult;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.phalanx.cli.bench;
+package io.phalanx.bench.process;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package io.phalanx.cli.bench;
+package io.phalanx.bench.process;
 
 import java.util.List;
 
@@ -8,9 +8,9 @@ import java.util.List;
  * go to the folder {@code name} under the run's output folder. On the command line a phase is
  * {@code NAME:OUTSTANDING:WARMUP:DURATION}.
  */
-record LoadPhase(String name, int outstanding, int warmupSeconds, int durationSeconds) {
+public record LoadPhase(String name, int outstanding, int warmupSeconds, int durationSeconds) {
 
-    LoadPhase {
+    public LoadPhase {
         if (!name.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("a phase name is letters, digits, '.', '_' or '-'; got '" + name + "'");
         }
@@ -19,7 +19,7 @@ record LoadPhase(String name, int outstanding, int warmupSeconds, int durationSe
         }
     }
 
-    static LoadPhase parse(String spec) {
+    public static LoadPhase parse(String spec) {
         String[] parts = spec.split(":");
         if (parts.length != 4) {
             throw new IllegalArgumentException("a phase is NAME:OUTSTANDING:WARMUP:DURATION, e.g. load-10:10:5:60; got "

@@ -1,4 +1,4 @@
-package io.phalanx.cli.bench;
+package io.phalanx.bench.process;
 
 import io.phalanx.runtime.CoreSettings;
 import io.phalanx.runtime.config.BatchLimits;
@@ -25,12 +25,17 @@ import java.util.SplittableRandom;
  * with a modest heap, running the no-op (or key-value) service; keys and a cluster file are
  * generated into the run's directory with free ports. Replicas can be killed (SIGKILL) and
  * restarted; {@link #close} kills whatever still runs.
+ *
+ * <p>Replicas and the load generator are {@code phalanx replica} and {@code phalanx bench load}
+ * processes: the {@code phalanx} command's main class, given to {@link #create}, run on this
+ * JVM's class path (the {@code phalanx} jar, or a test's class path).
  */
-final class ProcessCluster implements AutoCloseable {
+public final class ProcessCluster implements AutoCloseable {
     static final int CLIENTS = 8;
     /** Beyond a phase's own length: the generator's start, connecting, and its last calls finishing. */
     private static final int LOAD_GRACE_SECONDS = 90;
 
+    private final String phalanxMainClass;
     private final Path directory;
     private final Path clusterFile;
     private final int n;
@@ -39,7 +44,9 @@ final class ProcessCluster implements AutoCloseable {
     private final List<String> replicaArgs;
     private final Process[] replicas;
 
-    private ProcessCluster(Path directory, Path clusterFile, int n, int basePort, String heap, List<String> replicaArgs) {
+    private ProcessCluster(String phalanxMainClass, Path directory, Path clusterFile, int n, int basePort, String heap,
+                           List<String> replicaArgs) {
+        this.phalanxMainClass = phalanxMainClass;
         this.directory = directory;
         this.clusterFile = clusterFile;
         this.n = n;
@@ -51,10 +58,12 @@ final class ProcessCluster implements AutoCloseable {
 
     /**
      * Generates keys for n replicas and {@link #CLIENTS} clients into {@code directory}; with a
-     * {@code decisionLogMax}, the cluster file keeps that many decisions for catch-up.
+     * {@code decisionLogMax}, the cluster file keeps that many decisions for catch-up. The
+     * processes run {@code phalanxMainClass}, the {@code phalanx} command's main class.
      */
-    static ProcessCluster create(Path directory, int n, Integer f, Mode mode, String heap, List<String> replicaArgs,
-                                 Integer decisionLogMax) throws Exception {
+    public static ProcessCluster create(String phalanxMainClass, Path directory, int n, Integer f, Mode mode,
+                                        String heap, List<String> replicaArgs, Integer decisionLogMax)
+            throws Exception {
         Files.createDirectories(directory);
         int basePort = freeBasePort(n);
         Keygen.Result keys = new Keygen(new SecureRandom()).generate(
@@ -67,7 +76,8 @@ final class ProcessCluster implements AutoCloseable {
             Files.writeString(keys.clusterFile(), yaml.replace("\nlimits:\n",
                     "\nlimits:\n  decisionLogMax: " + decisionLogMax + "\n"));
         }
-        return new ProcessCluster(directory, keys.clusterFile(), n, basePort, heap, List.copyOf(replicaArgs));
+        return new ProcessCluster(phalanxMainClass, directory, keys.clusterFile(), n, basePort, heap,
+                List.copyOf(replicaArgs));
     }
 
     /**
@@ -75,7 +85,7 @@ final class ProcessCluster implements AutoCloseable {
      * needed so that the largest SYNC still fits in a frame (the benchmark's batches are far
      * smaller anyway: 400 requests of at most 1 KiB); before {@link #startAll}.
      */
-    void pipelineMax(int pipelineMax) throws IOException {
+    public void pipelineMax(int pipelineMax) throws IOException {
         String yaml = Files.readString(clusterFile);
         long bytesMax = Math.min(BatchLimits.defaults().bytesMax(),
                 CoreSettings.batchBytesFitting(n, pipelineMax, Limits.defaults().frameBytesMax()));
@@ -105,7 +115,7 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /** Starts every replica and waits until each listens on its client port. */
-    void startAll() throws IOException, InterruptedException {
+    public void startAll() throws IOException, InterruptedException {
         for (int id = 0; id < n; id++) {
             start(id);
         }
@@ -114,9 +124,9 @@ final class ProcessCluster implements AutoCloseable {
         }
     }
 
-    void start(int id) throws IOException {
+    public void start(int id) throws IOException {
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx" + heap, "-Xms" + heap,
-                "-cp", System.getProperty("java.class.path"), "io.phalanx.cli.PhalanxCommand",
+                "-cp", System.getProperty("java.class.path"), phalanxMainClass,
                 "replica", "--id", Integer.toString(id), "--config", clusterFile.toString()));
         command.addAll(replicaArgs);
         replicas[id] = new ProcessBuilder(command)
@@ -126,7 +136,7 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /** SIGKILL: the replica gets no chance to say goodbye. */
-    void kill(int id) throws InterruptedException {
+    public void kill(int id) throws InterruptedException {
         Process process = replicas[id];
         if (process != null) {
             process.destroyForcibly().waitFor();
@@ -138,7 +148,7 @@ final class ProcessCluster implements AutoCloseable {
      * The leader of the highest regency any replica's log reports installing (replica 0, which
      * leads regency 0, before any leader change).
      */
-    int currentLeader() throws IOException {
+    public int currentLeader() throws IOException {
         java.util.regex.Pattern installed = java.util.regex.Pattern.compile("regency (\\d+) installed, leader is now r(\\d+)");
         int regency = 0;
         int leader = 0;
@@ -159,7 +169,7 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /** SIGSTOP (pause) or SIGCONT (resume): the replica keeps its memory but does nothing meanwhile. */
-    void signal(int id, String signal) throws Exception {
+    public void signal(int id, String signal) throws Exception {
         Process process = replicas[id];
         if (process == null) {
             throw new IllegalStateException("replica " + id + " is not running");
@@ -174,11 +184,11 @@ final class ProcessCluster implements AutoCloseable {
      * Starts the load generator as its own process, running {@code phases} in order; phase
      * {@code p} writes to {@code out/p.name()}. Wait for each with {@link #awaitPhase}.
      */
-    Process startLoad(Path out, int requestBytes, List<LoadPhase> phases) throws IOException {
+    public Process startLoad(Path out, int requestBytes, List<LoadPhase> phases) throws IOException {
         String ids = String.join(",", clientIds().stream().map(String::valueOf).toList());
         Files.createDirectories(out);
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx512m", "-cp",
-                System.getProperty("java.class.path"), "io.phalanx.cli.PhalanxCommand", "bench", "load",
+                System.getProperty("java.class.path"), phalanxMainClass, "bench", "load",
                 "--config", clusterFile.toString(), "--ids", ids, "--request-bytes", Integer.toString(requestBytes),
                 "--out", out.toString()));
         for (LoadPhase phase : phases) {
@@ -194,7 +204,8 @@ final class ProcessCluster implements AutoCloseable {
      * and returns what it measured. Call it for the phases in order: the wait allows the phase's
      * own length plus a grace period, counted from the call.
      */
-    static LoadResult awaitPhase(Process load, Path out, LoadPhase phase) throws InterruptedException, IOException {
+    public static LoadResult awaitPhase(Process load, Path out, LoadPhase phase)
+            throws InterruptedException, IOException {
         Path dir = out.resolve(phase.name());
         long deadline = System.nanoTime() + (phase.seconds() + LOAD_GRACE_SECONDS) * 1_000_000_000L;
         while (!Files.exists(dir.resolve("done"))) {
@@ -217,7 +228,7 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /** Waits for the load generator to exit after its last phase. */
-    static void awaitExit(Process load, Path out) throws InterruptedException, IOException {
+    public static void awaitExit(Process load, Path out) throws InterruptedException, IOException {
         if (!load.waitFor(LOAD_GRACE_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
             load.destroyForcibly();
             throw new IOException("the load generator did not exit after its last phase; see " + out.resolve("load.log"));
@@ -279,7 +290,7 @@ final class ProcessCluster implements AutoCloseable {
         throw new IOException("replica client port " + port + " did not open within 30 s");
     }
 
-    static void deleteQuietly(Path path) {
+    public static void deleteQuietly(Path path) {
         if (!Files.exists(path)) {
             return;
         }

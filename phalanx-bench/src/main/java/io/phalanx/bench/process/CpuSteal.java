@@ -1,4 +1,4 @@
-package io.phalanx.cli.bench;
+package io.phalanx.bench.process;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,7 +13,7 @@ import java.util.OptionalDouble;
  * take a third of the machine for minutes at a time, so every measured second records it
  * next to its throughput. Empty where {@code /proc/stat} does not exist (not Linux).
  */
-final class CpuSteal {
+public final class CpuSteal {
     private static final Path PROC_STAT = Path.of("/proc/stat");
     /** Fields after "cpu": user nice system idle iowait irq softirq steal ... (Linux 2.6.11+). */
     private static final int STEAL_FIELD = 7;
@@ -46,7 +46,7 @@ final class CpuSteal {
     }
 
     /** A steal percentage as the CSV files hold it: one decimal, or empty if unknown (NaN). */
-    static String csvCell(double percent) {
+    public static String csvCell(double percent) {
         return Double.isNaN(percent) ? "" : String.format(Locale.ROOT, "%.1f", percent);
     }
 

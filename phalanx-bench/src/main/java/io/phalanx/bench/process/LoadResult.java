@@ -1,4 +1,4 @@
-package io.phalanx.cli.bench;
+package io.phalanx.bench.process;
 
 import io.phalanx.bench.chart.CsvTable;
 import org.HdrHistogram.Histogram;
@@ -17,7 +17,7 @@ import java.util.zip.DataFormatException;
  * included, and flagged), the CPU steal time of each second ({@link CpuSteal}; NaN if unknown)
  * and the latency histogram of the measured window.
  */
-record LoadResult(List<Long> opsPerSecond, List<Boolean> measured, List<Double> stealPercent, Histogram latencyMicros,
+public record LoadResult(List<Long> opsPerSecond, List<Boolean> measured, List<Double> stealPercent, Histogram latencyMicros,
                   long failures) {
 
     static LoadResult read(Path out) throws IOException {
@@ -43,7 +43,7 @@ record LoadResult(List<Long> opsPerSecond, List<Boolean> measured, List<Double> 
     }
 
     /** Median of the measured 1-second samples. */
-    double medianOpsPerSecond() {
+    public double medianOpsPerSecond() {
         List<Long> window = new ArrayList<>();
         for (int i = 0; i < opsPerSecond.size(); i++) {
             if (measured.get(i)) {
@@ -63,7 +63,7 @@ record LoadResult(List<Long> opsPerSecond, List<Boolean> measured, List<Double> 
      * cannot be read. A row measured while the hypervisor took a third of the CPUs is not
      * comparable with one measured while it took none.
      */
-    double meanStealPercent() {
+    public double meanStealPercent() {
         double sum = 0;
         int count = 0;
         for (int i = 0; i < stealPercent.size(); i++) {
@@ -75,7 +75,7 @@ record LoadResult(List<Long> opsPerSecond, List<Boolean> measured, List<Double> 
         return count == 0 ? Double.NaN : sum / count;
     }
 
-    double percentileMs(double percentile) {
+    public double percentileMs(double percentile) {
         return latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getValueAtPercentile(percentile) / 1000.0;
     }
 }

@@ -1,4 +1,4 @@
-package io.phalanx.sim.kv;
+package io.phalanx.kv;
 
 import io.phalanx.core.message.Bytes;
 
@@ -6,12 +6,11 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * An operation on the simulator's replicated key-value map.
+ * An operation on the replicated key-value map.
  *
- * <p>The simulator needs a service whose results depend on the order of execution (so a wrong
- * order or a lost write shows up in the results) and whose operations name the single key they
- * touch (so the linearizability checker can reason per key). Keys are few in a workload, so
- * operations conflict often.
+ * <p>Results depend on the order of execution (so a wrong order or a lost write shows up in the
+ * results the simulator checks) and every operation names the single key it touches (so the
+ * simulator's linearizability checker can reason per key).
  *
  * <p>Encoding: a version byte, a tag byte, then the fields — strings as a 4-byte length plus
  * strict UTF-8, optional strings with a 0/1 presence flag first, longs as 8 bytes big-endian.

@@ -1,4 +1,4 @@
-package io.phalanx.sim.kv;
+package io.phalanx.kv;
 
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.service.ExecutionContext;
@@ -10,8 +10,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The simulator's replicated application and the checkers' reference model: a deterministic
- * in-memory map from string keys to string values.
+ * The replicated key-value service: a deterministic in-memory map from string keys to string
+ * values. {@code phalanx replica} runs it, and the simulator runs it both as its replicated
+ * application and as its checkers' reference model.
  *
  * <p>It never throws on input that arrives over the network: malformed operation bytes, a write
  * sent to {@link #query}, a non-numeric counter or a full map all produce a {@link KvResult.Error}

@@ -1,4 +1,4 @@
-package io.phalanx.sim.kv;
+package io.phalanx.kv;
 
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.service.ExecutionContext;
