@@ -15,7 +15,7 @@ class ClientSessionTest {
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
 
     @Test
-    void aClientRunningWhileEveryReplicaRestartsWithoutStateGetsAClearErrorWithinItsCallTimeout() throws Exception {
+    void aClientRunningWhileEveryReplicaRestartsWithItsStateGoesOnInItsSession() throws Exception {
         try (LocalCluster cluster = LocalCluster.start(4, 1, 1, false);
              Client client = Client.builder().config(cluster.config).id(1000)
                      .identity(cluster.clientIdentities.get(1000L)).callTimeout(CALL_TIMEOUT).build()) {
@@ -27,7 +27,27 @@ class ClientSessionTest {
                 cluster.replicas[id].close();
             }
             for (int id = 0; id < 4; id++) {
-                cluster.startReplica(id); // no durable state: they know nothing of the client's session
+                cluster.startReplica(id); // durability sync (the default): each resumes from its log
+            }
+            assertThat(counter(client.invoke(op(new KvOperation.Incr("calls", 1))))).isEqualTo(windowMax + 1L);
+        }
+    }
+
+    @Test
+    void aClientRunningWhileEveryReplicaRestartsWithoutStateGetsAClearErrorWithinItsCallTimeout() throws Exception {
+        try (LocalCluster cluster = LocalCluster.start(4, 1, 1, false, java.util.Set.of(),
+                io.phalanx.runtime.config.Durability.none());
+             Client client = Client.builder().config(cluster.config).id(1000)
+                     .identity(cluster.clientIdentities.get(1000L)).callTimeout(CALL_TIMEOUT).build()) {
+            int windowMax = CoreSettings.replicaConfig(cluster.config, 0).clientWindowMax();
+            for (int call = 1; call <= windowMax; call++) {
+                client.invoke(op(new KvOperation.Incr("calls", 1)));
+            }
+            for (int id = 0; id < 4; id++) {
+                cluster.replicas[id].close();
+            }
+            for (int id = 0; id < 4; id++) {
+                cluster.startReplica(id); // durability none: they know nothing of the client's session
             }
             long startNs = System.nanoTime();
             assertThatThrownBy(() -> client.invoke(op(new KvOperation.Incr("calls", 1))))

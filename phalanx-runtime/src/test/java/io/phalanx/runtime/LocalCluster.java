@@ -88,6 +88,12 @@ public final class LocalCluster implements AutoCloseable {
     /** Like {@link #start(int, int, int, boolean)} but leaves the replicas in {@code notStarted} to the test. */
     static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures, java.util.Set<Integer> notStarted)
             throws Exception {
+        return start(n, f, clientCount, clientSignatures, notStarted, io.phalanx.runtime.config.Durability.defaults());
+    }
+
+    /** Like {@link #start(int, int, int, boolean, java.util.Set)}, the replicas keeping what {@code durability} says. */
+    static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures, java.util.Set<Integer> notStarted,
+                              io.phalanx.runtime.config.Durability durability) throws Exception {
         java.util.Set<Integer> ports = new java.util.HashSet<>();
         List<NodeIdentity> replicaIds = new ArrayList<>();
         List<ReplicaEntry> entries = new ArrayList<>();
@@ -105,7 +111,7 @@ public final class LocalCluster implements AutoCloseable {
             clientEntries.add(new ClientEntry(id, identity.certificate()));
         }
         ClusterConfig config = new ClusterConfig(new ClusterSection(0, Mode.BFT, f, clientSignatures), entries,
-                clientEntries, FAST, PIPELINED, Limits.defaults()).validate();
+                clientEntries, FAST, PIPELINED, Limits.defaults(), durability).validate();
         LocalCluster cluster = new LocalCluster(config, n);
         cluster.replicaIdentities.addAll(replicaIds);
         cluster.clientIdentities.putAll(clientIds);

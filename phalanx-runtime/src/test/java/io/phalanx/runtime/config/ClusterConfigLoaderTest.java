@@ -85,7 +85,9 @@ class ClusterConfigLoaderTest {
     void unknownKeyIsNamed() {
         assertThat(failure(valid().replace("requestMs: 1500", "requestMS: 1500")))
                 .hasMessageStartingWith("timeouts.requestMS: unknown key");
-        assertThat(failure(valid() + "durability: {}\n")).hasMessageStartingWith("durability: unknown key");
+        assertThat(failure(valid() + "storage: {}\n")).hasMessageStartingWith("storage: unknown key");
+        assertThat(failure(valid() + "durability: { mode: fast }\n")).hasMessageStartingWith("durability.mode: must be none, async or sync");
+        assertThat(failure(valid() + "durability: { syncMs: 5 }\n")).hasMessageStartingWith("durability.syncMs: unknown key");
         assertThat(failure(valid().replace("clientPort: 7102,", "clientPort: 7102, weight: 1,")))
                 .hasMessageStartingWith("replicas[2].weight: unknown key");
     }
