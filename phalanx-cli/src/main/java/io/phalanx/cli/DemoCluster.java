@@ -87,8 +87,8 @@ final class DemoCluster implements AutoCloseable {
     }
 
     /**
-     * Starts replica {@code id} with an empty service, as a restarted process starts: it
-     * recovers its state from its peers.
+     * Starts replica {@code id} with a new service, as a restarted process starts: it resumes
+     * from its data directory (the cluster's durability is sync) and catches up with its peers.
      */
     synchronized void start(int id) throws IOException, ConfigException {
         replicas[id] = Replica.builder().config(config).id(id).privateKey(key("replica-" + id))

@@ -32,8 +32,9 @@ import java.util.concurrent.Callable;
                 "workload from several clients: each increments its own counter, writes its",
                 "own keys and reads them back. Halfway through it closes the leader's replica",
                 "and reports the leader change; at three quarters it starts that replica again",
-                "with an empty state and reports how it caught up (state transfer, then the",
-                "decisions after it) and when it votes again; at the end it checks every",
+                "from its data directory (durability sync: its log and checkpoints) and reports",
+                "how it caught up with what the others decided meanwhile (state transfer, then",
+                "the decisions after it) and when it votes again; at the end it checks every",
                 "counter and prints a summary. Exit status 0 only if every request and every",
                 "check succeeded and the restarted replica came back."})
 public final class DemoCommand implements Callable<Integer> {
@@ -72,7 +73,7 @@ public final class DemoCommand implements Callable<Integer> {
     boolean crash = true;
 
     @Option(names = "--no-restart", negatable = true, description = "Start the crashed replica again at three "
-            + "quarters of the run, with an empty state (default: true).", defaultValue = "true")
+            + "quarters of the run, from its data directory (default: true).", defaultValue = "true")
     boolean restart = true;
 
     @Option(names = "--verbose", description = "Show the replicas' and clients' INFO log lines.")
@@ -109,7 +110,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("phalanx demo: %d replicas (%s, f=%d) on 127.0.0.1 over TLS 1.3, %d clients x %d in flight, %d s%s%n",
                 n, cluster.config().cluster().mode(), faults, clients, outstanding, durationSeconds,
                 crashLeader ? "; the leader crashes at " + durationSeconds / 2.0 + " s"
-                        + (restart ? " and restarts empty at " + durationSeconds * 3 / 4.0 + " s" : "") : "");
+                        + (restart ? " and restarts from its disk at " + durationSeconds * 3 / 4.0 + " s" : "") : "");
         cluster.startReplicas();
         List<Client> connected = new ArrayList<>();
         for (int j = 0; j < clients; j++) {
@@ -164,7 +165,8 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf("  throughput:     %.0f ops/s%n", workload.completed() * 1000.0 / Math.max(1, monitor.elapsedMs));
         }
         if (monitor.restart) {
-            out.printf("  restart:        r%d started empty at %.1f s; %s%n", monitor.crashed, monitor.restartAtMs / 1000.0,
+            out.printf("  restart:        r%d restarted at %.1f s from its log at instance %d; %s%n", monitor.crashed,
+                    monitor.restartAtMs / 1000.0, monitor.resumedAt + 1,
                     monitor.backAfterMs >= 0 ? monitor.howItCameBack() : "it had not caught up when the run ended");
         }
         out.printf("  leader changes: %d (final regency %d, leader r%d)%n", front.map(ReplicaStatus::regency).orElse(0),
@@ -209,6 +211,8 @@ public final class DemoCommand implements Callable<Integer> {
         final boolean restart;
         final boolean terminal = System.console() != null;
         long restartAtMs = -1;
+        /** The last decision the restarted replica found in its log. */
+        long resumedAt = -1;
         long decidedAtRestart;
         long backAfterMs = -1;
         ReplicaStatus back;
@@ -275,11 +279,12 @@ public final class DemoCommand implements Callable<Integer> {
             decidedAtRestart = cluster.front().map(ReplicaStatus::lastDecided).orElse(-1L);
             restartAtMs = System.currentTimeMillis() - startMs;
             finishLine();
-            out.printf("restarting r%d at %.1f s with an empty state (the others decided %d instances)%n", crashed,
-                    restartAtMs / 1000.0, decidedAtRestart + 1);
-            out.flush();
             try {
                 cluster.start(crashed);
+                resumedAt = cluster.status(crashed).map(ReplicaStatus::lastDecided).orElse(-1L);
+                out.printf("restarted r%d at %.1f s from its data directory: it resumes at instance %d, the others"
+                        + " decided %d instances%n", crashed, restartAtMs / 1000.0, resumedAt + 1, decidedAtRestart + 1);
+                out.flush();
             } catch (IOException | ConfigException e) {
                 out.println("could not restart r" + crashed + ": " + e.getMessage());
                 restartAtMs = Long.MAX_VALUE / 2; // reported as not back
