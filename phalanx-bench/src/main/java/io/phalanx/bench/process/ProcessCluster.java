@@ -97,6 +97,16 @@ public final class ProcessCluster implements AutoCloseable {
         Files.writeString(clusterFile, patched);
     }
 
+    /** Sets {@code durability.mode} in the cluster file ({@code none}, {@code async} or {@code sync}); before {@link #startAll}. */
+    public void durability(String mode) throws IOException {
+        String yaml = Files.readString(clusterFile);
+        String patched = yaml.replaceFirst("(?m)^  mode: (none|async|sync)\\b", "  mode: " + mode);
+        if (!patched.contains("  mode: " + mode)) {
+            throw new IllegalStateException("generated cluster file has no durability.mode");
+        }
+        Files.writeString(clusterFile, patched);
+    }
+
     Path clusterFile() {
         return clusterFile;
     }

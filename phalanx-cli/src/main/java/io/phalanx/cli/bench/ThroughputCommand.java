@@ -51,6 +51,8 @@ import java.util.concurrent.Callable;
                 "run, to check that --warmup was long enough.",
                 "steal_pct: the VM's CPU steal time over the measured window (from /proc/stat), to tell a slow",
                 "row from a slow host.",
+                "--durability none,async,sync: the durability mode of the replicas (default: sync, the",
+                "cluster file's default), a dimension of the matrix; charts are drawn per mode.",
                 "--quick: BFT n=4 and the baseline, 0/0, 10 clients, 5 s + 5 s (about a minute)."})
 public final class ThroughputCommand implements Callable<Integer> {
     /** A cluster configuration of the matrix. */
@@ -91,15 +93,20 @@ public final class ThroughputCommand implements Callable<Integer> {
             + " keeps open at once (default: the cluster file's default, 1 = one at a time).")
     Integer pipeline;
 
+    @Option(names = "--durability", split = ",", description = "Durability modes to measure: none, async, sync"
+            + " (default: sync).")
+    List<String> durabilities;
+
     @Option(names = "--io-threads", description = "Network threads of each replica (default: the replica's default, 1).")
     Integer ioThreads;
 
     @Option(names = "--heap", defaultValue = "256m", description = "Heap of each replica JVM (default: ${DEFAULT-VALUE}).")
     String heap;
 
-    private final CsvTable table = new CsvTable("config", "mode", "n", "f", "request_bytes", "reply_bytes", "clients",
+    private final CsvTable table = new CsvTable("config", "mode", "n", "f", "durability", "request_bytes", "reply_bytes", "clients",
             "ops_per_s", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "failures", "efficiency", "steal_pct");
-    private final CsvTable warmupTable = new CsvTable("config", "request_bytes", "reply_bytes", "clients", "second", "ops");
+    private final CsvTable warmupTable = new CsvTable("config", "durability", "request_bytes", "reply_bytes", "clients",
+            "second", "ops");
     private int runsDone;
     private int runsTotal;
     private boolean failures;
@@ -113,63 +120,80 @@ public final class ThroughputCommand implements Callable<Integer> {
         int rewarmupSeconds = rewarmup != null ? rewarmup : Math.min(REWARMUP_SECONDS_DEFAULT, warmupSeconds);
         int durationSeconds = duration != null ? duration : quick ? 5 : 60;
         Files.createDirectories(out);
-        runsTotal = sizeList.size() * (chosen.size() + 1) * clientList.size();
+        List<String> modes = durabilities != null ? durabilities : List.of("sync");
+        for (String mode : modes) {
+            if (!List.of("none", "async", "sync").contains(mode)) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--durability takes none, async and sync, got " + mode);
+            }
+        }
+        runsTotal = sizeList.size() * modes.size() * (chosen.size() + 1) * clientList.size();
         int warmupClients = clientList.stream().mapToInt(Integer::intValue).max().orElseThrow();
         for (String size : sizeList) {
-            int[] bytes = parseSize(size);
-            Map<Integer, Double> baseline = new LinkedHashMap<>();
-            Map<String, Histogram> cdfs = new LinkedHashMap<>();
-            List<Config> runOrder = new ArrayList<>();
-            runOrder.add(BASELINE);
-            runOrder.addAll(chosen);
-            for (Config config : runOrder) {
-                Path runDir = out.resolve("runs").resolve(config.name() + "-" + bytes[0] + "-" + bytes[1]);
-                ProcessCluster.deleteQuietly(runDir);
-                List<String> replicaArgs = new ArrayList<>(List.of("--service", "noop", "--reply-bytes",
-                        Integer.toString(bytes[1])));
-                if (ioThreads != null) {
-                    replicaArgs.addAll(List.of("--io-threads", Integer.toString(ioThreads)));
-                }
-                try (ProcessCluster cluster = ProcessCluster.create(PhalanxCommand.class.getName(), runDir, config.n(),
-                        config.f(), config.mode(), heap, replicaArgs, null)) {
-                    if (pipeline != null) {
-                        cluster.pipelineMax(pipeline);
-                    }
-                    cluster.startAll();
-                    // One load generator runs every client count of this cluster, after warming
-                    // up (with the replicas) under the heaviest load: at one client the JIT would
-                    // take minutes to compile the hot paths (with five JVMs on two cores even longer).
-                    LoadPhase warmupPhase = new LoadPhase("warmup", warmupClients, warmupSeconds, 0);
-                    List<LoadPhase> phases = new ArrayList<>(List.of(warmupPhase));
-                    for (int c : clientList) {
-                        phases.add(new LoadPhase("load-" + c, c, rewarmupSeconds, durationSeconds));
-                    }
-                    Path loadDir = runDir.resolve("load");
-                    Process generator = cluster.startLoad(loadDir, bytes[0], phases);
-                    try {
-                        LoadResult warm = ProcessCluster.awaitPhase(generator, loadDir, warmupPhase);
-                        recordWarmup(config, bytes, warmupClients, warm);
-                        System.err.printf(Locale.ROOT, "      %-12s %s  warmed up %d s at %d clients, last second %d ops/s%n",
-                                config.name(), size, warmupSeconds, warmupClients,
-                                warm.opsPerSecond().isEmpty() ? 0 : warm.opsPerSecond().get(warm.opsPerSecond().size() - 1));
-                        for (LoadPhase phase : phases.subList(1, phases.size())) {
-                            LoadResult result = ProcessCluster.awaitPhase(generator, loadDir, phase);
-                            record(config, size, bytes, phase.outstanding(), result, baseline);
-                            // The CDF chart shows each cluster's last client count.
-                            result.latencyMicros().setTag(config.name() + " (" + phase.outstanding() + " clients)");
-                            cdfs.put(config.name(), result.latencyMicros());
-                        }
-                        ProcessCluster.awaitExit(generator, loadDir);
-                    } finally {
-                        generator.destroyForcibly();
-                    }
-                }
+            for (String durability : modes) {
+                measure(size, durability, chosen, clientList, warmupClients, warmupSeconds, rewarmupSeconds,
+                        durationSeconds);
             }
-            charts(size, bytes, cdfs, warmupClients);
         }
         System.out.println("wrote " + out.resolve("throughput.csv") + ", " + out.resolve("warmup.csv") + " and charts in "
                 + out);
         return failures ? 1 : 0;
+    }
+
+    /** Every cluster of the matrix at one size and durability mode, the unreplicated baseline first. */
+    private void measure(String size, String durability, List<Config> chosen, List<Integer> clientList, int warmupClients,
+                         int warmupSeconds, int rewarmupSeconds, int durationSeconds) throws Exception {
+        int[] bytes = parseSize(size);
+        Map<Integer, Double> baseline = new LinkedHashMap<>();
+        Map<String, Histogram> cdfs = new LinkedHashMap<>();
+        List<Config> runOrder = new ArrayList<>();
+        runOrder.add(BASELINE);
+        runOrder.addAll(chosen);
+        for (Config config : runOrder) {
+            Path runDir = out.resolve("runs").resolve(config.name() + "-" + durability + "-" + bytes[0] + "-" + bytes[1]);
+            ProcessCluster.deleteQuietly(runDir);
+            List<String> replicaArgs = new ArrayList<>(List.of("--service", "noop", "--reply-bytes",
+                    Integer.toString(bytes[1])));
+            if (ioThreads != null) {
+                replicaArgs.addAll(List.of("--io-threads", Integer.toString(ioThreads)));
+            }
+            try (ProcessCluster cluster = ProcessCluster.create(PhalanxCommand.class.getName(), runDir, config.n(),
+                    config.f(), config.mode(), heap, replicaArgs, null)) {
+                if (pipeline != null) {
+                    cluster.pipelineMax(pipeline);
+                }
+                cluster.durability(durability);
+                cluster.startAll();
+                // One load generator runs every client count of this cluster, after warming
+                // up (with the replicas) under the heaviest load: at one client the JIT would
+                // take minutes to compile the hot paths (with five JVMs on two cores even longer).
+                LoadPhase warmupPhase = new LoadPhase("warmup", warmupClients, warmupSeconds, 0);
+                List<LoadPhase> phases = new ArrayList<>(List.of(warmupPhase));
+                for (int c : clientList) {
+                    phases.add(new LoadPhase("load-" + c, c, rewarmupSeconds, durationSeconds));
+                }
+                Path loadDir = runDir.resolve("load");
+                Process generator = cluster.startLoad(loadDir, bytes[0], phases);
+                try {
+                    LoadResult warm = ProcessCluster.awaitPhase(generator, loadDir, warmupPhase);
+                    recordWarmup(config, durability, bytes, warmupClients, warm);
+                    System.err.printf(Locale.ROOT, "      %-12s %s  warmed up %d s at %d clients, last second %d ops/s%n",
+                            config.name(), size, warmupSeconds, warmupClients,
+                            warm.opsPerSecond().isEmpty() ? 0 : warm.opsPerSecond().get(warm.opsPerSecond().size() - 1));
+                    for (LoadPhase phase : phases.subList(1, phases.size())) {
+                        LoadResult result = ProcessCluster.awaitPhase(generator, loadDir, phase);
+                        record(config, durability, size, bytes, phase.outstanding(), result, baseline);
+                        // The CDF chart shows each cluster's last client count.
+                        result.latencyMicros().setTag(config.name() + " (" + phase.outstanding() + " clients)");
+                        cdfs.put(config.name(), result.latencyMicros());
+                    }
+                    ProcessCluster.awaitExit(generator, loadDir);
+                } finally {
+                    generator.destroyForcibly();
+                }
+            }
+        }
+        charts(size, durability, bytes, cdfs, warmupClients);
     }
 
     private List<Config> chosenConfigs() {
@@ -185,7 +209,7 @@ public final class ThroughputCommand implements Callable<Integer> {
     }
 
     /** Adds one run's row to throughput.csv (rewritten after every run, so an interrupted matrix keeps its results). */
-    private void record(Config config, String size, int[] bytes, int clientCount, LoadResult result,
+    private void record(Config config, String durability, String size, int[] bytes, int clientCount, LoadResult result,
                         Map<Integer, Double> baseline) throws Exception {
         double ops = result.medianOpsPerSecond();
         if (config == BASELINE) {
@@ -194,52 +218,54 @@ public final class ThroughputCommand implements Callable<Integer> {
         Double base = baseline.get(clientCount);
         double efficiency = base == null || base == 0 ? 0 : ops * config.n() / base;
         double steal = result.meanStealPercent();
-        table.addRow(config.name(), config.mode().name().toLowerCase(Locale.ROOT), config.n(), config.f(),
+        table.addRow(config.name(), config.mode().name().toLowerCase(Locale.ROOT), config.n(), config.f(), durability,
                 bytes[0], bytes[1], clientCount, Math.round(ops), fmt(result.percentileMs(50)),
                 fmt(result.percentileMs(90)), fmt(result.percentileMs(99)), fmt(result.percentileMs(99.9)),
                 fmt(result.latencyMicros().getMaxValue() / 1000.0), result.failures(), fmt(efficiency),
                 CpuSteal.csvCell(steal));
         failures |= result.failures() > 0 || ops <= 0;
         runsDone++;
-        System.err.printf(Locale.ROOT, "[%d/%d] %-12s %s  clients=%-4d %8.0f ops/s  p50 %.2f ms  p99 %.2f ms  efficiency %.2f%s%n",
-                runsDone, runsTotal, config.name(), size, clientCount, ops, result.percentileMs(50),
+        System.err.printf(Locale.ROOT, "[%d/%d] %-12s %-5s %s  clients=%-4d %8.0f ops/s  p50 %.2f ms  p99 %.2f ms  efficiency %.2f%s%n",
+                runsDone, runsTotal, config.name(), durability, size, clientCount, ops, result.percentileMs(50),
                 result.percentileMs(99), efficiency,
                 Double.isNaN(steal) ? "" : String.format(Locale.ROOT, "  steal %.0f%%", steal));
         table.write(out.resolve("throughput.csv"));
     }
 
     /** Adds a cluster's warm-up run, second by second, to warmup.csv. */
-    private void recordWarmup(Config config, int[] bytes, int clientCount, LoadResult result) throws Exception {
+    private void recordWarmup(Config config, String durability, int[] bytes, int clientCount, LoadResult result)
+            throws Exception {
         List<Long> ops = result.opsPerSecond();
         for (int i = 0; i < ops.size(); i++) {
-            warmupTable.addRow(config.name(), bytes[0], bytes[1], clientCount, i + 1, ops.get(i));
+            warmupTable.addRow(config.name(), durability, bytes[0], bytes[1], clientCount, i + 1, ops.get(i));
         }
         warmupTable.write(out.resolve("warmup.csv"));
     }
 
-    private void charts(String size, int[] bytes, Map<String, Histogram> cdfs, int warmupClients)
+    private void charts(String size, String durability, int[] bytes, Map<String, Histogram> cdfs, int warmupClients)
             throws Exception {
-        String suffix = bytes[0] + "-" + bytes[1];
-        List<Series> series = Series.fromTable(rowsOfSize(table, bytes), "config", "clients", "ops_per_s");
+        String suffix = bytes[0] + "-" + bytes[1] + "-" + durability;
+        String what = "request/reply " + size + " bytes, durability " + durability;
+        List<Series> series = Series.fromTable(rowsOf(table, bytes, durability), "config", "clients", "ops_per_s");
         Charts.lineChart(out.resolve("throughput-" + suffix + ".png"),
-                ChartSpec.of("Throughput, request/reply " + size + " bytes", "outstanding requests (clients)", "ops/s"),
-                series, List.of());
+                ChartSpec.of("Throughput, " + what, "outstanding requests (clients)", "ops/s"), series, List.of());
         Charts.latencyCdf(out.resolve("latency-cdf-" + suffix + ".png"),
-                ChartSpec.of("Latency CDF, request/reply " + size + " bytes", "latency (µs)", "fraction of requests"),
+                ChartSpec.of("Latency CDF, " + what, "latency (µs)", "fraction of requests"),
                 cdfs.values().toArray(Histogram[]::new));
         Charts.lineChart(out.resolve("warmup-" + suffix + ".png"),
-                ChartSpec.of("Warm-up run of each cluster, request/reply " + size + " bytes, " + warmupClients
+                ChartSpec.of("Warm-up run of each cluster, " + what + ", " + warmupClients
                         + " clients", "time since the load started (s)", "ops/s"),
-                Series.fromTable(rowsOfSize(warmupTable, bytes), "config", "second", "ops"),
+                Series.fromTable(rowsOf(warmupTable, bytes, durability), "config", "second", "ops"),
                 List.of());
     }
 
-    /** The rows of {@code source} (which has request_bytes and reply_bytes columns) for one size. */
-    private static CsvTable rowsOfSize(CsvTable source, int[] bytes) {
+    /** The rows of {@code source} (with request_bytes, reply_bytes and durability columns) for one size and mode. */
+    private static CsvTable rowsOf(CsvTable source, int[] bytes, String durability) {
         CsvTable rows = new CsvTable(source.header());
         for (int row = 0; row < source.rowCount(); row++) {
             if (source.get(row, "request_bytes").equals(Integer.toString(bytes[0]))
-                    && source.get(row, "reply_bytes").equals(Integer.toString(bytes[1]))) {
+                    && source.get(row, "reply_bytes").equals(Integer.toString(bytes[1]))
+                    && source.get(row, "durability").equals(durability)) {
                 rows.addRow(source.rows().get(row));
             }
         }
