@@ -15,12 +15,30 @@ public enum Fault {
     CRASH(Kind.REPLICA),
     /**
      * A correct replica, leader included, loses all its memory at any moment (mid-instance, during
-     * a leader change, while behind) and comes back after a delay as a new, recovering replica;
-     * some runs restart one replica several times, or every replica in turn. It counts toward f
-     * until it has recovered. Runs with it enabled may also keep short decision logs, so that
-     * restarted and lagging replicas catch up by state transfer. See {@link RestartPlan}.
+     * a leader change, while behind) and comes back after a delay from what its simulated disk kept:
+     * nothing (it recovers from its peers), or its log and checkpoints written with durability sync
+     * (it votes at once); some runs restart one replica several times, or every replica in turn.
+     * Until it has recovered it counts toward f. Runs with it enabled may also keep short decision
+     * logs, so that restarted and lagging replicas catch up by state transfer. See {@link RestartPlan}.
      */
     RESTART(Kind.REPLICA),
+    /**
+     * With restarts: every correct replica crashes at the same instant and all come back from
+     * their disks (durability sync); nothing acknowledged may be lost.
+     */
+    RESTART_ALL(Kind.DISK),
+    /**
+     * With restarts: the restarted replicas' disks are synced only in the background (durability
+     * async), so a crash loses their unsynced writes and may tear the last one; the replica cuts
+     * the torn record and recovers the rest from its peers.
+     */
+    TORN_WRITE(Kind.DISK),
+    /** With restarts: a byte of a restarted replica's log or checkpoint flips while it is down. */
+    CORRUPT_RECORD(Kind.DISK),
+    /** With restarts: a write of a replica about to crash lands in the wrong file or place. */
+    MISDIRECTED_WRITE(Kind.DISK),
+    /** With restarts: a restarted replica comes back on an empty disk. */
+    WIPED_DISK(Kind.DISK),
     /** Messages are lost (before GST). */
     DROP(Kind.NETWORK),
     /** Replicas split into groups that cannot talk, then heal (before GST). */
@@ -79,8 +97,10 @@ public enum Fault {
     /**
      * What a fault affects. {@code ADVERSARY} faults are network schedules aimed at one consensus
      * instance (targeted message loss and partitions before GST, like the other network faults).
+     * {@code DISK} faults hit the disks of restarted replicas ({@link #RESTART}), whose slot in f
+     * they share.
      */
-    public enum Kind { REPLICA, NETWORK, BYZANTINE, CLIENT, ADVERSARY }
+    public enum Kind { REPLICA, NETWORK, BYZANTINE, CLIENT, ADVERSARY, DISK }
 
     private final Kind kind;
 

@@ -1,5 +1,7 @@
 package io.phalanx.sim;
 
+import java.util.Set;
+
 /**
  * Which correct replicas a run restarts ({@link Fault#RESTART}) and what their disks keep
  * ({@link Disk}): they lose everything they hold in memory (core, executor, service) and come
@@ -22,11 +24,13 @@ package io.phalanx.sim;
  * @param downMaxMs  longest time a replica stays down (drawn per restart; short ones are likelier)
  * @param disk       what a replica's disk keeps across a restart
  * @param diskFaultPercent share of {@link Disk#ASYNC} and {@link Disk#SYNC} restarts whose disk
- *                   also suffers a fault while down: a flipped byte (the replica repairs its log
- *                   from its peers) or a wipe (it starts as on a new disk)
+ *                   also suffers one of {@code diskFaults}
+ * @param diskFaults which disk faults those are: {@link Fault#CORRUPT_RECORD} (a byte flips while
+ *                   the replica is down), {@link Fault#MISDIRECTED_WRITE} (its last write before the
+ *                   crash lands elsewhere), {@link Fault#WIPED_DISK} (it comes back on an empty disk)
  */
 public record RestartPlan(Pattern pattern, int chains, int perChain, int onVotePercent, long downMaxMs, Disk disk,
-                          int diskFaultPercent) {
+                          int diskFaultPercent, Set<Fault> diskFaults) {
     /** Restarts begin no later than this long after GST, so liveness after GST is judged on a stable fault set. */
     public static final long HORIZON_AFTER_GST_MS = 10_000;
 
@@ -45,7 +49,7 @@ public record RestartPlan(Pattern pattern, int chains, int perChain, int onVoteP
 
     /** Restarts whose replicas lose their memory and keep no disk. */
     public RestartPlan(Pattern pattern, int chains, int perChain, int onVotePercent, long downMaxMs) {
-        this(pattern, chains, perChain, onVotePercent, downMaxMs, Disk.NONE, 0);
+        this(pattern, chains, perChain, onVotePercent, downMaxMs, Disk.NONE, 0, Set.of());
     }
 
     /** Which replica a restart takes. */
@@ -73,6 +77,10 @@ public record RestartPlan(Pattern pattern, int chains, int perChain, int onVoteP
             throw new IllegalArgumentException("need 0 <= onVotePercent, diskFaultPercent <= 100 and downMaxMs >= 0");
         }
         java.util.Objects.requireNonNull(disk, "disk");
+        diskFaults = Set.copyOf(diskFaults);
+        if (diskFaultPercent > 0 && diskFaults.isEmpty()) {
+            throw new IllegalArgumentException("disk faults at " + diskFaultPercent + "% but none named");
+        }
         if (pattern == Pattern.EVERY_REPLICA_AT_ONCE && disk != Disk.SYNC) {
             throw new IllegalArgumentException("only durability sync survives a restart of every replica at once");
         }
@@ -87,9 +95,9 @@ public record RestartPlan(Pattern pattern, int chains, int perChain, int onVoteP
         return pattern != Pattern.NONE;
     }
 
-    /** The same restarts with replicas whose disks keep {@code newDisk}, {@code faultPercent} of them faulty. */
-    public RestartPlan withDisk(Disk newDisk, int faultPercent) {
-        return new RestartPlan(pattern, chains, perChain, onVotePercent, downMaxMs, newDisk, faultPercent);
+    /** The same restarts with replicas whose disks keep {@code newDisk}, {@code faultPercent} of them suffering one of {@code faults}. */
+    public RestartPlan withDisk(Disk newDisk, int faultPercent, Set<Fault> faults) {
+        return new RestartPlan(pattern, chains, perChain, onVotePercent, downMaxMs, newDisk, faultPercent, faults);
     }
 
     /** Whether restarted replicas count toward f until they recover: unless their disks kept everything. */
@@ -101,7 +109,7 @@ public record RestartPlan(Pattern pattern, int chains, int perChain, int onVoteP
     public String toString() {
         return any() ? chains + "x" + perChain + " " + pattern.name().toLowerCase().replace('_', '-') + " restart(s)"
                 + (onVotePercent > 0 ? " (" + onVotePercent + "% right after a vote)" : "") + ", down <= " + downMaxMs
-                + " ms, disk " + disk.name().toLowerCase() + (diskFaultPercent > 0 ? " (" + diskFaultPercent + "% faulty)" : "")
+                + " ms, disk " + disk.name().toLowerCase() + (diskFaultPercent > 0 ? " (" + diskFaultPercent + "% with one of " + diskFaults.stream().map(Fault::cliName).sorted().toList() + ")" : "")
                 : "no restarts";
     }
 }

@@ -193,7 +193,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         if (enabled.contains(Fault.RESTART)) {
             restarts = randomRestarts(random, f - crashes - byzantine.size());
             if (restarts.any()) {
-                restarts = withRandomDisk(random, restarts, crashes);
+                restarts = withRandomDisk(random, restarts, crashes, enabled);
             }
             if (random.nextBoolean()) {
                 int[] logs = SHORT_DECISION_LOGS[random.nextInt(SHORT_DECISION_LOGS.length)];
@@ -225,18 +225,30 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     }
 
     /**
-     * What the restarted replicas' disks keep: nothing, the synced log (async) or everything
-     * (sync), a third each; a third of the disks that keep something also suffer a fault. A
+     * What the restarted replicas' disks keep: nothing, everything (sync), or, with
+     * {@link Fault#TORN_WRITE}, the synced log (async), each as likely; a third of the disks that
+     * keep something also suffer one of the enabled disk faults. With {@link Fault#RESTART_ALL}, a
      * quarter of the sync runs without crashes restart every replica at once instead.
      */
-    private static RestartPlan withRandomDisk(SplittableRandom random, RestartPlan restarts, int crashes) {
-        RestartPlan.Disk disk = RestartPlan.Disk.values()[random.nextInt(3)];
-        int faultPercent = disk != RestartPlan.Disk.NONE && random.nextInt(3) == 0 ? 30 : 0;
-        if (disk == RestartPlan.Disk.SYNC && crashes == 0 && random.nextInt(4) == 0) {
-            return new RestartPlan(RestartPlan.Pattern.EVERY_REPLICA_AT_ONCE, 1, 1 + random.nextInt(2), 0,
-                    restarts.downMaxMs(), disk, 0);
+    private static RestartPlan withRandomDisk(SplittableRandom random, RestartPlan restarts, int crashes,
+                                              Set<Fault> enabled) {
+        List<RestartPlan.Disk> disks = new ArrayList<>(List.of(RestartPlan.Disk.NONE, RestartPlan.Disk.SYNC));
+        if (enabled.contains(Fault.TORN_WRITE)) {
+            disks.add(RestartPlan.Disk.ASYNC);
         }
-        return restarts.withDisk(disk, faultPercent);
+        RestartPlan.Disk disk = disks.get(random.nextInt(disks.size()));
+        if (disk == RestartPlan.Disk.SYNC && crashes == 0 && enabled.contains(Fault.RESTART_ALL) && random.nextInt(4) == 0) {
+            return new RestartPlan(RestartPlan.Pattern.EVERY_REPLICA_AT_ONCE, 1, 1 + random.nextInt(2), 0,
+                    restarts.downMaxMs(), disk, 0, Set.of());
+        }
+        Set<Fault> diskFaults = EnumSet.noneOf(Fault.class);
+        for (Fault fault : List.of(Fault.CORRUPT_RECORD, Fault.MISDIRECTED_WRITE, Fault.WIPED_DISK)) {
+            if (enabled.contains(fault)) {
+                diskFaults.add(fault);
+            }
+        }
+        boolean faulty = disk != RestartPlan.Disk.NONE && !diskFaults.isEmpty() && random.nextInt(3) == 0;
+        return restarts.withDisk(disk, faulty ? 30 : 0, faulty ? diskFaults : Set.of());
     }
 
     /**
@@ -325,6 +337,13 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         }
         if (restarts.any()) {
             planned.add(Fault.RESTART);
+            planned.addAll(restarts.diskFaults());
+            if (restarts.pattern() == RestartPlan.Pattern.EVERY_REPLICA_AT_ONCE) {
+                planned.add(Fault.RESTART_ALL);
+            }
+            if (restarts.disk() == RestartPlan.Disk.ASYNC) {
+                planned.add(Fault.TORN_WRITE);
+            }
         }
         planned.addAll(byzantine.values());
         if (dropPercent > 0) {

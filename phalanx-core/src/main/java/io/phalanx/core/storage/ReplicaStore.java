@@ -189,7 +189,7 @@ public final class ReplicaStore implements Closeable {
                 break;
             }
         }
-        if (keepFrom > segmentMaxDecided.firstKey()) {
+        if (!segmentMaxDecided.isEmpty() && keepFrom > segmentMaxDecided.firstKey()) {
             log.deleteSegmentsBefore(keepFrom);
             segmentMaxDecided.headMap(keepFrom).clear();
         }
