@@ -2,7 +2,7 @@ package io.phalanx.core.storage;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -36,11 +36,14 @@ public final class SegmentedLog implements Closeable {
     public record Position(long segmentIndex, long offset) {
     }
 
-    /** A record read back by {@link #open}, and where it is. */
+    /** A record read back by {@link #open}, and where it is ({@code equals} compares the payload by identity). */
     public record Entry(Position position, byte[] payload) {
     }
 
-    /** What {@link #open} cut from the end of the last segment: a write a crash interrupted. */
+    /**
+     * What {@link #open} cut from the end of the last segment: a write a crash interrupted, or damage
+     * to the final record, which looks the same. Log it: synced records may be among those cut.
+     */
     public record TornTail(String fileName, long offset, long bytesCut, String reason) {
     }
 
@@ -96,10 +99,15 @@ public final class SegmentedLog implements Closeable {
         closed.remove(last);
         Storage.AppendFile file = storage.append(segmentName(last));
         if (found.segmentBytes().isEmpty()) {
-            storage.syncDirectory();
+            try {
+                storage.syncDirectory();
+            } catch (IOException e) {
+                file.close();
+                throw e;
+            }
         }
         SegmentedLog log = new SegmentedLog(storage, segmentBytesMax, recordBytesMax, closed, last, file);
-        return new Opened(log, found.entries(), found.tornTail());
+        return new Opened(log, Collections.unmodifiableList(found.entries()), found.tornTail());
     }
 
     /**

@@ -244,6 +244,48 @@ class SegmentedLogTest {
     }
 
     @Test
+    void aMiddleRecordWhoseLengthNowReachesPastTheEndIsNotMistakenForATornTail() throws Exception {
+        try (SegmentedLog log = open().log()) {
+            for (int i = 0; i < 5; i++) {
+                log.append(payload(i, 10));
+            }
+            log.sync();
+        }
+        byte[] damaged = storage.read(FIRST);
+        LogRecords.writeInt(damaged, 18, 500);
+        storage.put(FIRST, damaged);
+        assertThatThrownBy(this::open).isInstanceOfSatisfying(CorruptLogException.class, e -> {
+            assertThat(e.offset()).isEqualTo(18);
+            assertThat(e.reason()).contains("followed by an intact record at byte 36");
+        });
+    }
+
+    @Test
+    void anIntactRecordWrittenToTheWrongPlaceFailsItsChecksum() throws Exception {
+        try (SegmentedLog log = open().log()) {
+            for (int i = 0; i < 20; i++) {
+                log.append(payload(i, 10));
+            }
+            log.sync();
+        }
+        byte[] first = storage.read(FIRST);
+        byte[] second = storage.read(SECOND);
+        System.arraycopy(first, 0, second, 18, 18);
+        storage.put(SECOND, second);
+        assertThatThrownBy(this::open).isInstanceOfSatisfying(CorruptLogException.class, e -> {
+            assertThat(e.fileName()).isEqualTo(SECOND);
+            assertThat(e.offset()).isEqualTo(18);
+        });
+
+        System.arraycopy(first, 36, first, 18, 18);
+        storage.put(FIRST, first);
+        assertThatThrownBy(this::open).isInstanceOfSatisfying(CorruptLogException.class, e -> {
+            assertThat(e.fileName()).isEqualTo(FIRST);
+            assertThat(e.offset()).isEqualTo(18);
+        });
+    }
+
+    @Test
     void damageInASegmentThatIsNotTheLastThrows() throws Exception {
         writeRecords(30);
         byte[] first = storage.read(FIRST);
