@@ -196,6 +196,9 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
         long seedsStateTransferred;
         long seedsRecovered;
         final java.util.EnumMap<Fault, Long> fired = new java.util.EnumMap<>(Fault.class);
+        /** Seeds that restarted a replica, by what its disk kept. */
+        final java.util.EnumMap<io.phalanx.sim.RestartPlan.Disk, Long> restartsByDisk =
+                new java.util.EnumMap<>(io.phalanx.sim.RestartPlan.Disk.class);
         final List<SimResult> failed = new ArrayList<>();
         final List<Long> failedSeeds = new ArrayList<>();
 
@@ -210,7 +213,10 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
                 seedsWithLeaderChange++;
             }
             decidedUnverified += r.counter(Counter.DECIDED_UNVERIFIED);
-            seedsRestarted += r.firedFaults().contains(Fault.RESTART) ? 1 : 0;
+            if (r.firedFaults().contains(Fault.RESTART)) {
+                seedsRestarted++;
+                restartsByDisk.merge(r.config().restarts().disk(), 1L, Long::sum);
+            }
             seedsStateTransferred += r.counter(Counter.CHECKPOINT_INSTALLED) > 0 ? 1 : 0;
             seedsRecovered += r.counter(Counter.RECOVERED) > 0 ? 1 : 0;
             r.firedFaults().forEach(f -> fired.merge(f, 1L, Long::sum));
@@ -232,6 +238,9 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             out.printf("  decisions on unchecked ACCEPTs: %d%n", decidedUnverified);
             out.printf("  seeds that restarted a replica: %d, transferred state (CHECKPOINT_INSTALLED): %d,"
                     + " recovered (RECOVERED): %d%n", seedsRestarted, seedsStateTransferred, seedsRecovered);
+            out.printf("  restarts by what the disk kept (seeds): %s%n", restartsByDisk.isEmpty() ? "none"
+                    : restartsByDisk.entrySet().stream().map(e -> e.getKey().name().toLowerCase(java.util.Locale.ROOT)
+                    + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
             out.printf("  faults that fired (seeds): %s%n", fired.isEmpty() ? "none" : fired.entrySet().stream()
                     .map(e -> e.getKey().cliName() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
             out.printf("  seeds with violations: %d%s%n", failedSeeds.size(),

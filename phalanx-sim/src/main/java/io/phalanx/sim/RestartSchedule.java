@@ -85,18 +85,22 @@ final class RestartSchedule {
             return;
         }
         busy.add(victim);
-        if (random.nextInt(100) < config.restarts().onVotePercent()) {
+        Fault diskFault = diskFault();
+        if (diskFault == Fault.MISDIRECTED_WRITE) {
+            victim.misdirectNextWrite(); // the vote's record goes astray, then the replica crashes
+        }
+        if (diskFault == Fault.MISDIRECTED_WRITE || random.nextInt(100) < config.restarts().onVotePercent()) {
             boolean[] taken = {false};
             Runnable takeDown = () -> {
                 if (!taken[0]) {
                     taken[0] = true;
-                    restart(chain, victim);
+                    restart(chain, victim, diskFault);
                 }
             };
             victim.afterNextVote(takeDown);
             queue.at(queue.now() + VOTE_WAIT_MAX_MS, takeDown::run);
         } else {
-            restart(chain, victim);
+            restart(chain, victim, diskFault);
         }
     }
 
@@ -137,15 +141,17 @@ final class RestartSchedule {
         };
     }
 
-    private void restart(Chain chain, SimReplica victim) {
+    private void restart(Chain chain, SimReplica victim, Fault diskFault) {
         if (!victim.running()) {
             busy.remove(victim); // it crashed meanwhile (cannot happen: crash victims are not candidates)
             return;
         }
         fired.add(Fault.RESTART);
-        victim.goDown();
-        SimReplica.DiskFault fault = diskFault();
-        queue.at(queue.now() + downMs(), () -> victim.comeBack(fault, () -> {
+        goDown(victim);
+        if (diskFault != null && diskFault != Fault.MISDIRECTED_WRITE) {
+            fired.add(diskFault); // applied while it is down
+        }
+        queue.at(queue.now() + downMs(), () -> victim.comeBack(diskFault, () -> {
             busy.remove(victim);
             chain.done++;
             queue.at(queue.now() + random.nextLong(PAUSE_MAX_MS), () -> next(chain));
@@ -157,12 +163,25 @@ final class RestartSchedule {
         return 1 + random.nextLong(1 + (random.nextBoolean() ? downMax / 10 : downMax));
     }
 
-    /** What happens to a restarted replica's disk while it is down. */
-    private SimReplica.DiskFault diskFault() {
-        if (config.restarts().disk() == RestartPlan.Disk.NONE || random.nextInt(100) >= config.restarts().diskFaultPercent()) {
-            return SimReplica.DiskFault.NONE;
+    /** The disk fault this restart's victim suffers, or null: one of the plan's, in its share of restarts. */
+    private Fault diskFault() {
+        RestartPlan plan = config.restarts();
+        if (plan.diskFaultPercent() == 0 || random.nextInt(100) >= plan.diskFaultPercent()) {
+            return null;
         }
-        return random.nextBoolean() ? SimReplica.DiskFault.CORRUPT : SimReplica.DiskFault.WIPE;
+        List<Fault> faults = plan.diskFaults().stream().sorted().toList();
+        return faults.get(random.nextInt(faults.size()));
+    }
+
+    /** Takes {@code victim} down, noting whether its disk lost or tore writes. */
+    private void goDown(SimReplica victim) {
+        SimReplica.DiskLoss loss = victim.goDown();
+        if (loss.tornWrites() > 0 || loss.writesLost() > 0) {
+            fired.add(Fault.TORN_WRITE);
+        }
+        if (loss.misdirectedWrites() > 0) {
+            fired.add(Fault.MISDIRECTED_WRITE);
+        }
     }
 
     /**
@@ -177,12 +196,13 @@ final class RestartSchedule {
             return;
         }
         fired.add(Fault.RESTART);
+        fired.add(Fault.RESTART_ALL);
         busy.addAll(victims);
-        victims.forEach(SimReplica::goDown);
+        victims.forEach(this::goDown);
         int[] back = {0};
         queue.at(queue.now() + downMs(), () -> {
             for (SimReplica victim : victims) {
-                victim.comeBack(SimReplica.DiskFault.NONE, () -> {
+                victim.comeBack(null, () -> {
                     busy.remove(victim);
                     if (++back[0] == victims.size()) {
                         chain.done++;

@@ -227,7 +227,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     /**
      * What the restarted replicas' disks keep: nothing, everything (sync), or, with
      * {@link Fault#TORN_WRITE}, the synced log (async), each as likely; a third of the disks that
-     * keep something also suffer one of the enabled disk faults. With {@link Fault#RESTART_ALL}, a
+     * keep something suffer one of the enabled disk faults at half their restarts. With {@link Fault#RESTART_ALL}, a
      * quarter of the sync runs without crashes restart every replica at once instead.
      */
     private static RestartPlan withRandomDisk(SplittableRandom random, RestartPlan restarts, int crashes,
@@ -248,7 +248,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
             }
         }
         boolean faulty = disk != RestartPlan.Disk.NONE && !diskFaults.isEmpty() && random.nextInt(3) == 0;
-        return restarts.withDisk(disk, faulty ? 30 : 0, faulty ? diskFaults : Set.of());
+        return restarts.withDisk(disk, faulty ? 50 : 0, faulty ? diskFaults : Set.of());
     }
 
     /**
@@ -311,6 +311,14 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax,
                 newAdversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod);
+    }
+
+    /** The same run with every client running {@code newOperationsPerClient} operations. */
+    public SimConfig withOperationsPerClient(int newOperationsPerClient) {
+        return new SimConfig(seed, mode, replicas, f, clients, newOperationsPerClient, clientOutstandingMax, readOnlyPercent,
+                delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
+                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod);
     }
 
     /** The same run with these restarts (whose chains count toward f). */

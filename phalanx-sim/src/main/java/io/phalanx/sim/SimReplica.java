@@ -78,13 +78,9 @@ final class SimReplica {
     private static final long SEGMENT_BYTES_MAX = 256 * 1024;
     private static final int RECORD_BYTES_MAX = 64 << 20;
 
-    /** What happens to a restarted replica's disk while it is down. */
-    enum DiskFault {
-        NONE,
-        /** A byte of its log flips: it must cut the log there and recover the rest from its peers. */
-        CORRUPT,
-        /** The disk is replaced by an empty one. */
-        WIPE
+    /** What a crash cost a replica's disk. */
+    record DiskLoss(long writesLost, int tornWrites, int misdirectedWrites) {
+        static final DiskLoss NONE = new DiskLoss(0, 0, 0);
     }
 
     final int id;
@@ -112,6 +108,10 @@ final class SimReplica {
     private final RestartPlan.Disk durability;
     private ReplicaStore store;
     private long lastSyncMs;
+    /** Whether the latest {@link #openStore} had to cut a damaged log. */
+    private boolean repaired;
+    /** The disk's fault counts at the last crash, to tell what the next one cost. */
+    private SimulatedDisk.FaultCounts faultsSeen = new SimulatedDisk.FaultCounts(0, 0, 0, 0, 0, 0, 0);
     /** Where disk faults fall; null without a disk. */
     private final SplittableRandom diskFaults;
     private int incarnation;
@@ -162,7 +162,7 @@ final class SimReplica {
                 : new SimulatedDisk(random.split(), SimulatedDisk.Faults.DEFAULT);
         this.diskFaults = disk == null ? null : random.split();
         if (disk != null) {
-            this.store = openStore(DiskFault.NONE).store();
+            this.store = openStore(null).store();
         }
     }
 
@@ -175,16 +175,25 @@ final class SimReplica {
                 random, start, config.plantedBugs(), recovered);
     }
 
-    /** Opens the store on the disk after {@code fault}; a corrupt log is cut at the damage. */
-    private ReplicaStore.Opened openStore(DiskFault fault) {
+    /**
+     * Opens the store on the disk after {@code fault}; a corrupt log is cut at the damage (as
+     * {@code --repair-from-peers} does), which {@link #repaired} then says.
+     */
+    private ReplicaStore.Opened openStore(Fault fault) {
+        repaired = false;
         try {
-            try {
-                return ReplicaStore.open(disk, SEGMENT_BYTES_MAX, RECORD_BYTES_MAX, replicaConfig::checkpointAfter, 2);
-            } catch (CorruptLogException e) {
-                trace.record(queue.now(), 0xD15CL * 31 + id, () -> name + " finds its log damaged (" + fault + "): "
-                        + e.getMessage() + "; cuts it there and recovers the rest from its peers");
-                SegmentedLog.deleteFrom(disk, e.position().orElseThrow(() -> new IllegalStateException(e.getMessage())));
-                return ReplicaStore.open(disk, SEGMENT_BYTES_MAX, RECORD_BYTES_MAX, replicaConfig::checkpointAfter, 2);
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    return ReplicaStore.open(disk, SEGMENT_BYTES_MAX, RECORD_BYTES_MAX, replicaConfig::checkpointAfter, 2);
+                } catch (CorruptLogException e) {
+                    if (attempt >= 3 || e.position().isEmpty()) {
+                        throw new IllegalStateException(name + " cannot repair its simulated disk: " + e.getMessage(), e);
+                    }
+                    trace.record(queue.now(), 0xD15CL * 31 + id + attempt, () -> name + " finds its log damaged ("
+                            + fault + "): " + e.getMessage() + "; cuts it there and recovers the rest from its peers");
+                    SegmentedLog.deleteFrom(disk, e.position().get());
+                    repaired = true;
+                }
             }
         } catch (IOException | CorruptLogException e) {
             throw new IllegalStateException(name + " cannot open its simulated disk: " + e.getMessage(), e);
@@ -201,27 +210,44 @@ final class SimReplica {
         trace.record(queue.now(), 0xC4A5L * 31 + id, () -> name + " CRASHES");
     }
 
-    /** Loses everything it holds in memory, and its disk what was not synced; it receives nothing until {@link #comeBack}. */
-    void goDown() {
+    /** The next write to its disk lands in the wrong place (a fault the restart schedule injects). */
+    void misdirectNextWrite() {
+        if (disk != null) {
+            disk.misdirectNextWrite();
+        }
+    }
+
+    /**
+     * Loses everything it holds in memory, and its disk what was not synced; it receives nothing
+     * until {@link #comeBack}. Returns what its disk lost.
+     */
+    DiskLoss goDown() {
         down = true;
+        DiskLoss loss = DiskLoss.NONE;
         if (disk != null) {
             disk.crash();
             store = null;
+            SimulatedDisk.FaultCounts after = disk.faults();
+            loss = new DiskLoss(after.unsyncedWritesLost() - faultsSeen.unsyncedWritesLost(),
+                    after.tornWrites() - faultsSeen.tornWrites(), after.misdirectedWrites() - faultsSeen.misdirectedWrites());
+            faultsSeen = after;
         }
         tickAtMs = Output.NEVER;
         afterNextVote = null;
         retired.add(history());
         core.counters().snapshot().forEach((counter, value) -> retiredCounters.merge(counter, value, Long::sum));
         long decided = core.lastDecided();
+        DiskLoss lost = loss;
         trace.record(queue.now(), 0x2E57L * 31 + id, () -> name + " RESTARTS: loses its memory (had decided up to cid="
-                + decided + ")");
+                + decided + ")" + (lost.equals(DiskLoss.NONE) ? "" : ", its disk " + lost));
+        return loss;
     }
 
     /**
      * Starts the next incarnation: a new core that recovers from its peers, a new executor and
      * service; {@code recovered} runs once it has recovered.
      */
-    void comeBack(DiskFault fault, Runnable recovered) {
+    void comeBack(Fault fault, Runnable recovered) {
         incarnation++;
         executor = newExecutor();
         decisions = new ArrayList<>();
@@ -236,12 +262,12 @@ final class SimReplica {
         ReplicaCore.Start start = ReplicaCore.Start.RECOVERING;
         Recovered stored = Recovered.NOTHING;
         if (disk != null) {
-            boolean damaged = damage(fault);
+            boolean damaged = damage(fault) || fault == Fault.MISDIRECTED_WRITE;
             ReplicaStore.Opened opened = openStore(fault);
             store = opened.store();
             stored = opened.recovered();
-            damaged |= opened.tailCut();
-            start = fault == DiskFault.WIPE ? ReplicaCore.Start.FIRST_START
+            damaged |= opened.tailCut() || repaired;
+            start = fault == Fault.WIPED_DISK ? ReplicaCore.Start.FIRST_START
                     : durability == RestartPlan.Disk.SYNC && !damaged ? ReplicaCore.Start.RESTORED
                     : ReplicaCore.Start.RECOVERING;
         }
@@ -259,13 +285,13 @@ final class SimReplica {
     }
 
     /** Applies {@code fault} to the disk; true if the log may have lost what it held. */
-    private boolean damage(DiskFault fault) {
-        if (fault == DiskFault.WIPE) {
+    private boolean damage(Fault fault) {
+        if (fault == Fault.WIPED_DISK) {
             disk.wipe();
             trace.record(queue.now(), 0x819EL * 31 + id, () -> name + "'s disk is WIPED");
             return true;
         }
-        if (fault == DiskFault.CORRUPT) {
+        if (fault == Fault.CORRUPT_RECORD) {
             try {
                 List<String> files = disk.list();
                 if (files.isEmpty()) {
