@@ -31,18 +31,19 @@ class BenchCommandTest {
             assertThat(table.getDouble(row, "ops_per_s")).isPositive();
             assertThat(table.getDouble(row, "p50_ms")).isPositive().isLessThanOrEqualTo(table.getDouble(row, "p99_ms"));
             assertThat(table.getDouble(row, "failures")).isZero();
+            assertThat(table.get(row, "durability")).isEqualTo("sync"); // the cluster file's default
             if (Files.isReadable(Path.of("/proc/stat"))) {
                 assertThat(table.getDouble(row, "steal_pct")).isBetween(0.0, 100.0);
             }
         }
         assertThat(table.getDouble(0, "efficiency")).isEqualTo(1.0);
-        assertThat(ImageIO.read(out.resolve("throughput-0-0.png").toFile())).isNotNull();
-        assertThat(ImageIO.read(out.resolve("latency-cdf-0-0.png").toFile())).isNotNull();
+        assertThat(ImageIO.read(out.resolve("throughput-0-0-sync.png").toFile())).isNotNull();
+        assertThat(ImageIO.read(out.resolve("latency-cdf-0-0-sync.png").toFile())).isNotNull();
 
         // Each cluster warms up once under the largest client count (--warmup, nothing measured);
         // every client count then gets --rewarmup before its measured window, all phases of one
         // load-generator JVM.
-        for (String cluster : List.of("unreplicated-0-0", "bft4-0-0")) {
+        for (String cluster : List.of("unreplicated-sync-0-0", "bft4-sync-0-0")) {
             Path runs = out.resolve("runs").resolve(cluster).resolve("load");
             assertThat(CsvTable.read(runs.resolve("warmup").resolve("samples.csv")).rowCount()).isEqualTo(2);
             assertThat(CsvTable.read(runs.resolve("load-1").resolve("samples.csv")).rowCount()).isEqualTo(1 + 3);
