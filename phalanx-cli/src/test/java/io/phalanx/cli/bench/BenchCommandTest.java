@@ -57,7 +57,7 @@ class BenchCommandTest {
             assertThat(warmup.get(row, "clients")).isEqualTo("2");
             assertThat(warmup.getDouble(row, "second")).isEqualTo(row % 2 + 1);
         }
-        assertThat(ImageIO.read(out.resolve("warmup-0-0.png").toFile())).isNotNull();
+        assertThat(ImageIO.read(out.resolve("warmup-0-0-sync.png").toFile())).isNotNull();
     }
 
     @Test
