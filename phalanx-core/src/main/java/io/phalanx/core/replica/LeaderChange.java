@@ -23,9 +23,12 @@ import java.util.TreeSet;
  *
  * <p>Timers. A pending request's timer first expires after the (backed-off) request timeout: the
  * request is forwarded to every replica. At twice the timeout the replica asks to leave the
- * regency with STOP(regency + 1). A leader change that is not complete one timeout after it
- * started is abandoned for the next regency, and the timeout doubles with every leader change
- * until a decision resets it, so that eventually one lasts long enough under any delay bound.
+ * regency with STOP(regency + 1). An installed regency whose SYNC has not come one timeout after
+ * it was installed is abandoned for the next; a STOP no quorum joined is retransmitted, not
+ * escalated (PBFT's rule: a replica's target is never more than one above a regency some correct
+ * replica installed, so no group of replicas runs ahead of the others). The timeout doubles with
+ * every leader change until a decision resets it, so that eventually one lasts long enough under
+ * any delay bound.
  *
  * <p>Regencies. A replica joins a leader change once f+1 replicas asked for it (one of them is
  * correct), and installs the regency once a quorum did. It then sends its signed STOPDATA to the
@@ -67,14 +70,27 @@ final class LeaderChange {
             // Its peers decide in the installed regency while this replica waits for its SYNC (it
             // joined from a decision proof, or may not report yet): the regency is not stuck.
             state.changeStartedMs = state.nowMs;
-        } else if (!state.active() && state.nowMs - state.changeStartedMs >= timeout) {
-            startStop(effects, Math.max(state.stopTarget, state.regency) + 1);
+        } else if (awaitsSync() && state.nowMs - state.changeStartedMs >= timeout) {
+            startStop(effects, state.regency + 1);
         }
         if (state.nowMs >= state.nextRetransmitAtMs && (!state.pending.isEmpty() || !state.active())) {
             retransmit(effects);
             state.nextRetransmitAtMs = state.nowMs + Math.max(1, timeout / 2);
         }
         catchup.onTick(effects);
+    }
+
+    /**
+     * True while the installed regency waits for its SYNC: a quorum asked for it, so a SYNC that
+     * has not come within the timeout means its leader is faulty or too slow, and only such a
+     * change is abandoned for the next regency. A STOP that no quorum joined is retransmitted,
+     * never escalated: escalating cannot gather the missing askers, and replicas that see f+1
+     * asking while the others do not (twins telling one side what the other never hears) ran
+     * ahead with it; after GST their old STOPs still made f+1 for a target above every regency
+     * the others installed, so they left each one at once (seed 5011690; docs/PROTOCOL.md, Timers).
+     */
+    private boolean awaitsSync() {
+        return !state.synced && state.stopTarget == state.regency;
     }
 
     /** Forwards requests whose timer expired once; true if one expired twice. */

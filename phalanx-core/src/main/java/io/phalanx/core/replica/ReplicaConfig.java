@@ -22,8 +22,9 @@ import java.util.Objects;
  * @param clockSkewMaxMs       how far a batch's timestamp may stray from this replica's clock
  * @param requestTimeoutMs     the request timer: a request pending this long is forwarded to
  *                             every replica; pending twice this long, it starts a leader change.
- *                             A leader change that does not complete within it is abandoned for
- *                             the next regency. Doubled for every leader change that did not
+ *                             An installed regency whose SYNC does not come within it is abandoned
+ *                             for the next (a STOP no quorum joined is only retransmitted).
+ *                             Doubled for every leader change that did not
  *                             lead to a decision, up to {@code 2^timeoutBackoffExponentMax} times
  * @param timeoutBackoffExponentMax cap of the timeout's exponential backoff
  * @param decisionLogMax       how many recent decisions (with proofs) are kept to help lagging

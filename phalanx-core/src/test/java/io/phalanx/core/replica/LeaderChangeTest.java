@@ -217,23 +217,49 @@ class LeaderChangeTest {
     }
 
     @Test
-    void timeoutsBackOffWhileChangesFailAndResetAfterADecision() {
+    void timeoutsBackOffWhileInstalledChangesFailAndResetAfterADecision() {
         Cluster cluster = new Cluster(Mode.BFT, 4, 1);
         cluster.isolated.add(0);
-        cluster.isolated.add(1); // two of four gone: no leader change can complete
+        cluster.lost = m -> m.message() instanceof Sync; // every regency installs, no SYNC arrives
         cluster.clientSends(request(1, 1));
         ReplicaCore r2 = cluster.cores.get(2);
         cluster.runFor(4 * TIMEOUT_MS);
         long early = r2.currentTimeoutMs();
+        int earlyRegency = r2.regency();
         cluster.runFor(30 * TIMEOUT_MS);
         long later = r2.currentTimeoutMs();
         assertThat(early).isGreaterThan(TIMEOUT_MS);
         assertThat(later).isGreaterThan(early);
+        assertThat(r2.regency()).isGreaterThan(earlyRegency); // each regency abandoned for the next
 
         cluster.isolated.clear();
+        cluster.lost = m -> false;
         cluster.runFor(200 * TIMEOUT_MS);
         assertThat(r2.lastDecided()).isZero();
         assertThat(r2.currentTimeoutMs()).isEqualTo(TIMEOUT_MS);
+    }
+
+    @Test
+    void aStopThatNoQuorumJoinsIsRetransmittedNotEscalated() {
+        Cluster cluster = new Cluster(Mode.BFT, 4, 1);
+        cluster.isolated.add(0);
+        cluster.isolated.add(1); // two of four gone: no leader change can be installed
+        cluster.clientSends(request(1, 1));
+        cluster.runFor(40 * TIMEOUT_MS);
+        for (int id = 2; id < 4; id++) {
+            ReplicaCore core = cluster.cores.get(id);
+            assertThat(core.regency()).as("r%d regency", id).isZero();
+            assertThat(core.active()).as("r%d silent in regency 0", id).isFalse();
+        }
+        // Still asking for regency 1, and only for it: a replica that escalated alone would run
+        // ahead of the replicas it cannot hear, and leave the regencies they install later.
+        cluster.elapse(2 * cluster.cores.get(2).currentTimeoutMs());
+        assertThat(cluster.take(Stop.class)).isNotEmpty().allSatisfy(m -> assertThat(((Stop) m.message()).regency()).isEqualTo(1));
+
+        cluster.isolated.clear();
+        cluster.runFor(20 * TIMEOUT_MS);
+        assertThat(cluster.cores.get(2).regency()).isEqualTo(1);
+        assertThat(cluster.cores.get(2).lastDecided()).isZero();
     }
 
     @Test
