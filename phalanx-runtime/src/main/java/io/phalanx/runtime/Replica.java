@@ -110,8 +110,7 @@ public final class Replica implements AutoCloseable {
         // recovers before it votes again (see DataDirectory).
         ReplicaCore core = new ReplicaCore(replicaConfig, replicaConfig.view().quorums(), b.requestVerifier,
                 CoreSettings.signer(identity.privateKey()), signatures, new SecureRandom(), start);
-        ServiceExecutor executor = new ServiceExecutor(b.id, replicaConfig.view().id(), b.service,
-                replicaConfig.clientWindowMax());
+        ServiceExecutor executor = new ServiceExecutor(replicaConfig, b.service);
         ProtocolLoop[] protocolRef = new ProtocolLoop[1];
         this.execution = new ExecutionLoop(name, executor, ReplyPolicy.hashedReplies(replicaConfig.view(), b.id), codec,
                 b.executionQueueMax, replicaConfig, image -> protocolRef[0].checkpointTaken(image), this::fail);

@@ -38,7 +38,7 @@ public final class ClusterConfigLoader {
     /** Largest {@code batch.pipelineMax}: the core's window of instances it buffers votes for. */
     static final int PIPELINE_MAX_LIMIT = io.phalanx.core.replica.ReplicaConfig.INSTANCE_WINDOW_DEFAULT;
     private static final Set<String> LIMIT_KEYS = Set.of("frameBytesMax", "outboundQueueFramesMax", "outboundQueueBytesMax",
-            "decisionLogMax");
+            "decisionLogMax", "clientsMax");
 
     private final Path baseDirectory;
 
@@ -182,6 +182,7 @@ public final class ClusterConfigLoader {
         return new Limits(node.optionalInt("frameBytesMax", d.frameBytesMax(), 1, Integer.MAX_VALUE - 4),
                 node.optionalInt("outboundQueueFramesMax", d.outboundQueueFramesMax(), 1, Integer.MAX_VALUE),
                 node.optionalLong("outboundQueueBytesMax", d.outboundQueueBytesMax(), 1, Integer.MAX_VALUE),
-                node.optionalInt("decisionLogMax", d.decisionLogMax(), 1, 10_000_000));
+                node.optionalInt("decisionLogMax", d.decisionLogMax(), 1, 10_000_000),
+                node.optionalInt("clientsMax", d.clientsMax(), 1, 10_000_000));
     }
 }
