@@ -92,8 +92,10 @@ public final class PumpedCluster {
         SignatureVerifier verifier = new CountingVerifier(makeKeys(replicaSigners));
         for (int id = 0; id < REPLICAS; id++) {
             // One instance at a time, so every batch holds exactly the requests fed for it.
-            ReplicaConfig config = ReplicaConfig.defaults(id, view).withPipelineMax(1)
-                    .withClientSignaturesRequired(signatures == Signatures.REPLICAS_AND_CLIENTS);
+            ReplicaConfig config = ReplicaConfig.builder(id, view)
+                    .pipelineMax(1)
+                    .clientSignaturesRequired(signatures == Signatures.REPLICAS_AND_CLIENTS)
+                    .build();
             Signer signer = replicaSigners[id];
             Signer counting = message -> {
                 replicaSignatures++;

@@ -366,9 +366,10 @@ final class ClientLoop {
                     + " session " + session + " (this one may have run before the newer session began). Start a"
                     + " client with a session above the newer one";
             case SESSION_UNKNOWN -> "a quorum of replicas do not know session " + session + " of client id " + clientId
-                    + " (they restarted without their state?) and refused its request " + number
-                    + ": a session they do not know is admitted only from its first requests. Start a new client"
-                    + " (a new session)";
+                    + " (they restarted without their state, or evicted the session to keep at most"
+                    + " limits.clientsMax client sessions?) and refused its request " + number
+                    + ": a session they do not know is admitted only from its first requests, and an evicted one"
+                    + " not at all. Start a new client (a new session)";
         };
         return new PhalanxException(name + ": " + what);
     }

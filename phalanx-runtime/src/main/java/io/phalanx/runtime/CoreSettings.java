@@ -28,7 +28,11 @@ import java.util.Map;
  *       public keys) → the {@code View};</li>
  *   <li>{@code cluster.clientSignatures} → {@code clientSignaturesRequired};</li>
  *   <li>{@code timeouts.requestMs} → {@code requestTimeoutMs};</li>
- *   <li>{@code batch.requestsMax / bytesMax} → {@code batchRequestsMax / batchBytesMax}.</li>
+ *   <li>{@code batch.requestsMax / bytesMax} → {@code batchRequestsMax / batchBytesMax};</li>
+ *   <li>{@code batch.pipelineMax} → {@code pipelineMax};</li>
+ *   <li>{@code limits.decisionLogMax} → {@code decisionLogMax}, and {@code checkpointPeriod}
+ *       ({@link #checkpointPeriodFor});</li>
+ *   <li>{@code limits.clientsMax} → {@code clientsMax}.</li>
  * </ul>
  * Everything else keeps {@link ReplicaConfig#defaults}.
  */
@@ -86,17 +90,21 @@ public final class CoreSettings {
 
     /** Replica {@code replicaId}'s protocol settings. */
     public static ReplicaConfig replicaConfig(ClusterConfig config, int replicaId) {
-        ReplicaConfig d = ReplicaConfig.defaults(replicaId, view(config));
+        ReplicaConfig defaults = ReplicaConfig.defaults(replicaId, view(config));
         int batchBytesMax = config.batch().bytesMax();
         // Core parameters without a file key keep their defaults; the record's own checks
         // (e.g. an operation must fit in a batch) still apply.
-        return new ReplicaConfig(replicaId, d.view(), config.batch().requestsMax(), batchBytesMax,
-                d.pendingRequestsMax(), d.instanceWindowMax(), d.clientWindowMax(),
-                Math.min(d.operationBytesMax(), batchBytesMax), d.clockSkewMaxMs(), d.requestTimeoutMs(),
-                d.timeoutBackoffExponentMax(), config.limits().decisionLogMax(), d.decisionPushMax(), d.clientSignaturesRequired(),
-                config.batch().pipelineMax(), checkpointPeriodFor(config.limits().decisionLogMax()))
-                .withRequestTimeoutMs(config.timeouts().requestMs())
-                .withClientSignaturesRequired(config.cluster().clientSignatures());
+        return defaults.toBuilder()
+                .batchRequestsMax(config.batch().requestsMax())
+                .batchBytesMax(batchBytesMax)
+                .operationBytesMax(Math.min(defaults.operationBytesMax(), batchBytesMax))
+                .requestTimeoutMs(config.timeouts().requestMs())
+                .clientSignaturesRequired(config.cluster().clientSignatures())
+                .pipelineMax(config.batch().pipelineMax())
+                .decisionLogMax(config.limits().decisionLogMax())
+                .checkpointPeriod(checkpointPeriodFor(config.limits().decisionLogMax()))
+                .clientsMax(config.limits().clientsMax())
+                .build();
     }
 
     /**

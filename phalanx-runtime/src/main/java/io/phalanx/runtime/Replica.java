@@ -116,8 +116,7 @@ public final class Replica implements AutoCloseable {
         ReplicaCore core = new ReplicaCore(replicaConfig, replicaConfig.view().quorums(), b.requestVerifier,
                 CoreSettings.signer(identity.privateKey()), signatures, new SecureRandom(), stored.start(), Set.of(),
                 recovered);
-        ServiceExecutor executor = new ServiceExecutor(b.id, replicaConfig.view().id(), b.service,
-                replicaConfig.clientWindowMax());
+        ServiceExecutor executor = new ServiceExecutor(replicaConfig, b.service);
         replay(executor, recovered);
         this.logLoop = stored.store() == null ? null
                 : new LogLoop(name, stored.store(), config.durability(), b.executionQueueMax, this::fail);

@@ -199,7 +199,7 @@ final class Behaviors {
             public void onSend(int to, Message message, Outbox out) {
                 if (message instanceof StateReport r && r.hasCheckpoint()) {
                     CheckpointImage fake = forged.computeIfAbsent(r.checkpointId(), id -> CheckpointImage.of(
-                            new Checkpoint(id, 0, List.of(), new KeyValueService().snapshot()), CHUNK_BYTES));
+                            new Checkpoint(id, 0, List.of(), List.of(), List.of(), new KeyValueService().snapshot()), CHUNK_BYTES));
                     out.send(to, new StateReport(r.sender(), r.lastDecided(), r.regency(), r.stopTarget(), r.highestVoted(),
                             r.checkpointId(), fake.encoded().length(), fake.chunkDigests(), r.checkpointProof(),
                             r.heardYourVotes()));

@@ -8,6 +8,7 @@ import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Message;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
@@ -26,12 +27,24 @@ import java.util.SplittableRandom;
  * A correct client in the simulator: the real {@link ClientCore} running a closed-loop random
  * key-value workload, keeping up to {@code clientOutstandingMax} operations in flight and
  * recording what it invoked and what it was told, with times, for the checkers.
+ *
+ * <p>Sessions. It begins in session 0. In runs where replicas evict client sessions
+ * ({@link SimConfig#evictsSessions}) a quorum may refuse a request of its session; the call then
+ * ends without a result (it may or may not have run, which the checkers allow for an operation
+ * that never completed) and the client begins a new session for its next calls, numbered by the
+ * simulated time (and above its last), as the runtime numbers sessions by wall time.
+ * Calls still outstanding in an older session go on there until they complete or are refused.
  */
 final class SimClient {
     private final long clientId;
-    private final ClientCore core;
     private final SimConfig config;
     private final View view;
+    private final Signer signer;
+    /** The core of the current session, which new calls go to. */
+    private ClientCore core;
+    /** Every session's core by session number, so answers to older sessions still reach theirs. */
+    private final Map<Long, ClientCore> coresBySession = new LinkedHashMap<>();
+    private long session;
     private final SimNetwork network;
     private final EventQueue queue;
     private final Trace trace;
@@ -41,19 +54,29 @@ final class SimClient {
     private final Map<Long, Recording> recordings = new LinkedHashMap<>();
     private long nextOperationId;
     private int completed;
+    /** Calls that ended refused (their session was evicted or superseded). */
+    private int failed;
 
     SimClient(long clientId, SimConfig config, SimNetwork network, EventQueue queue, Trace trace,
               MessageCodec codec, SplittableRandom random, Signer signer) {
         this.clientId = clientId;
         this.config = config;
         this.view = config.view();
-        this.core = new ClientCore(clientId, view, new ClientConfig(500, 4_000, config.clientOutstandingMax()), signer, 0,
-                config.plantedBugs());
+        this.signer = signer;
+        this.core = newCore(0);
         this.network = network;
         this.queue = queue;
         this.trace = trace;
         this.codec = codec;
         this.random = random;
+    }
+
+    private ClientCore newCore(long newSession) {
+        ClientCore created = new ClientCore(clientId, view, new ClientConfig(500, 4_000, config.clientOutstandingMax()),
+                signer, newSession, config.plantedBugs());
+        session = newSession;
+        coresBySession.put(newSession, created);
+        return created;
     }
 
     /** The network address of client {@code clientId}. */
@@ -68,11 +91,13 @@ final class SimClient {
     }
 
     boolean done() {
-        return completed == config.operationsPerClient();
+        return completed + failed == config.operationsPerClient();
     }
 
     private void invokeNext() {
-        if (nextOperationId >= config.operationsPerClient() || !core.canInvoke()) {
+        long outstanding = nextOperationId - completed - failed;
+        if (nextOperationId >= config.operationsPerClient() || !core.canInvoke()
+                || outstanding >= config.clientOutstandingMax()) {
             return;
         }
         long operationId = nextOperationId++;
@@ -82,7 +107,7 @@ final class SimClient {
         recordings.put(operationId, new Recording(bytes, readOnly, queue.now()));
         trace.record(queue.now(), bytes.hashCode() * 31L + clientId, () -> "c" + clientId + " INVOKES op" + operationId
                 + (readOnly ? " (read-only) " : " ") + operation);
-        apply(core.invoke(queue.now(), operationId, bytes, readOnly));
+        apply(core, core.invoke(queue.now(), operationId, bytes, readOnly));
     }
 
     void deliver(int from, byte[] bytes) {
@@ -93,11 +118,19 @@ final class SimClient {
             return;
         }
         if (message instanceof Reply reply) {
-            apply(core.onReply(queue.now(), from, reply));
+            ClientCore to = coresBySession.get(reply.sequence() >>> 32);
+            if (to != null) {
+                apply(to, to.onReply(queue.now(), from, reply));
+            }
+        } else if (message instanceof Refusal refusal) {
+            ClientCore to = coresBySession.get(refusal.sequence() >>> 32);
+            if (to != null) {
+                apply(to, to.onRefusal(from, refusal));
+            }
         }
     }
 
-    private void apply(ClientOutput output) {
+    private void apply(ClientCore from, ClientOutput output) {
         for (ClientOutput.Transmission transmission : output.transmissions()) {
             Request request = transmission.request();
             Recording recording = recordings.get(transmission.operationId());
@@ -114,8 +147,30 @@ final class SimClient {
             complete(completion);
         }
         for (ClientOutput.Timer timer : output.timers()) {
-            queue.at(timer.deadlineMs(), () -> apply(core.onTimeout(queue.now(), timer.operationId(), timer.attempt())));
+            queue.at(timer.deadlineMs(), () -> apply(from, from.onTimeout(queue.now(), timer.operationId(), timer.attempt())));
         }
+        for (ClientOutput.Failure failure : output.failures()) {
+            fail(failure);
+        }
+    }
+
+    /**
+     * A quorum refused the call's request for its session's sake: the call ends without a result,
+     * and the client's next calls go to a new session (if this was the current one).
+     */
+    private void fail(ClientOutput.Failure failure) {
+        Recording recording = recordings.get(failure.operationId());
+        recording.failedAtMs = queue.now();
+        failed++;
+        trace.record(queue.now(), failure.refusedRequest().hashCode() * 31L + clientId, () -> "c" + clientId + " FAILS op"
+                + failure.operationId() + ": a quorum refused " + failure.refusedRequest() + " (" + failure.reason() + ")");
+        long refusedSession = failure.refusedRequest().sequence() >>> 32;
+        if (refusedSession == session) {
+            long next = Math.min(Integer.MAX_VALUE, Math.max(session + 1, queue.now()));
+            core = newCore(next);
+            trace.record(queue.now(), next * 31 + clientId, () -> "c" + clientId + " BEGINS session " + next);
+        }
+        queue.at(queue.now() + random.nextInt(10), this::invokeNext);
     }
 
     private void complete(ClientOutput.Completion completion) {
@@ -142,7 +197,7 @@ final class SimClient {
     List<String> unfinished() {
         List<String> lines = new ArrayList<>();
         recordings.forEach((id, r) -> {
-            if (r.completedAtMs < 0) {
+            if (r.completedAtMs < 0 && r.failedAtMs < 0) {
                 lines.add("c" + clientId + " op" + id + " invoked at " + r.invokedAtMs + " ms, sent as " + r.sent);
             }
         });
@@ -174,6 +229,8 @@ final class SimClient {
         final long invokedAtMs;
         final List<RequestId> sent = new ArrayList<>();
         long completedAtMs = -1;
+        /** When a quorum refused it (it then never completes); -1 if none did. */
+        long failedAtMs = -1;
         RequestId completedAs;
         Bytes result;
 

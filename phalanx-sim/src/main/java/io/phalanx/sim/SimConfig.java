@@ -51,6 +51,9 @@ import java.util.TreeMap;
  * @param decisionLogMax     decisions each replica keeps for peers that catch up; beyond it they
  *                           need state transfer
  * @param checkpointPeriod   decisions between checkpoints (at most half of {@code decisionLogMax})
+ * @param clientsMax         client sessions each replica keeps ({@code ReplicaConfig.clientsMax});
+ *                           below the number of clients the replicas evict sessions, refuse
+ *                           their requests, and clients begin new sessions ({@link #evictsSessions})
  */
 public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, int operationsPerClient,
                         int clientOutstandingMax, int readOnlyPercent, int delayMinMs, int delayMaxMs,
@@ -58,7 +61,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
                         Map<Integer, Fault> byzantine, int dropPercent, int partitions, boolean leaderIsolation,
                         boolean byzantineClient, long gstMs, long livenessBoundMs, long timeLimitMs,
                         int pipelineMax, Set<Fault> adversaries, Set<PlantedBug> plantedBugs, RestartPlan restarts,
-                        int decisionLogMax, int checkpointPeriod) {
+                        int decisionLogMax, int checkpointPeriod, int clientsMax) {
 
     public SimConfig {
         View.of(0, replicas, f, mode); // validates n, f and mode together
@@ -76,6 +79,9 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         if (decisionLogMax < 1 || checkpointPeriod < 1 || checkpointPeriod > Math.max(1, decisionLogMax / 2)) {
             throw new IllegalArgumentException("need decisionLogMax >= 1 and 1 <= checkpointPeriod <= decisionLogMax/2, got "
                     + decisionLogMax + ", " + checkpointPeriod);
+        }
+        if (clientsMax < 1) {
+            throw new IllegalArgumentException("clientsMax must be >= 1, got " + clientsMax);
         }
         if (mode == Mode.CFT && !byzantine.isEmpty()) {
             throw new IllegalArgumentException("CFT mode tolerates crashes only, not Byzantine replicas");
@@ -203,7 +209,8 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         }
         return new SimConfig(seed, mode, replicas, f, clients, operations, outstanding, readOnly, delayMin, delayMax,
                 spikes, spikeMax, duplicates, crashes, byzantine, drops, partitions, isolation, byzantineClient, gst,
-                60_000, gst + 600_000, pipeline, adversaries, Set.of(), restarts, decisionLogMax, checkpointPeriod);
+                60_000, gst + 600_000, pipeline, adversaries, Set.of(), restarts, decisionLogMax, checkpointPeriod,
+                ReplicaConfig.CLIENTS_DEFAULT);
     }
 
     /**
@@ -259,42 +266,42 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     public static SimConfig calm(long seed, Mode mode, int replicas) {
         return new SimConfig(seed, mode, replicas, maxF(replicas, mode), 3, 100, 2, 30, 1, 10, 0, 200, 0, 0, Map.of(),
                 0, 0, false, false, 0, 60_000, 600_000, CALM_PIPELINE, Set.of(), Set.of(), RestartPlan.NONE,
-                ReplicaConfig.DECISION_LOG_DEFAULT, ReplicaConfig.CHECKPOINT_PERIOD_DEFAULT);
+                ReplicaConfig.DECISION_LOG_DEFAULT, ReplicaConfig.CHECKPOINT_PERIOD_DEFAULT, ReplicaConfig.CLIENTS_DEFAULT);
     }
 
     /** The same run with these Byzantine replicas (and no crashes). */
     public SimConfig withByzantine(Map<Integer, Fault> newByzantine) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, 0, newByzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
     /** The same run with {@code count} crashes. */
     public SimConfig withCrashes(int count) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, count, byzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
     /** The same run with duplicates and spikes. */
     public SimConfig withJitter(int newDuplicatePercent, int newSpikePercent) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, newSpikePercent, spikeMaxMs, newDuplicatePercent, crashes, byzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
     /** The same run with network faults before {@code newGstMs}. */
     public SimConfig withNetworkFaults(int newDropPercent, int newPartitions, boolean newLeaderIsolation, long newGstMs) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, newDropPercent,
-                newPartitions, newLeaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod);
+                newPartitions, newLeaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
     /** The same run with a Byzantine client. */
     public SimConfig withByzantineClient() {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
-                partitions, leaderIsolation, true, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod);
+                partitions, leaderIsolation, true, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
     /** The same run with these bugs planted in the correct replicas and clients (the mutation suite). */
@@ -302,7 +309,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, newPlantedBugs, restarts, decisionLogMax, checkpointPeriod);
+                adversaries, newPlantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
     /** The same run playing these adversarial schedules before {@code newGstMs}. */
@@ -310,7 +317,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax,
-                newAdversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod);
+                newAdversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
     /** The same run with every client running {@code newOperationsPerClient} operations. */
@@ -318,7 +325,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, newOperationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod);
+                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
     /** The same run with these restarts (whose chains count toward f). */
@@ -326,7 +333,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, plantedBugs, newRestarts, decisionLogMax, checkpointPeriod);
+                adversaries, plantedBugs, newRestarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
     /** The same run with replicas keeping {@code newDecisionLogMax} decisions and checkpointing every {@code newCheckpointPeriod}. */
@@ -334,7 +341,27 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, plantedBugs, restarts, newDecisionLogMax, newCheckpointPeriod);
+                adversaries, plantedBugs, restarts, newDecisionLogMax, newCheckpointPeriod, clientsMax);
+    }
+
+    /**
+     * The same run with replicas keeping at most {@code newClientsMax} client sessions. Below the
+     * number of clients (the Byzantine one included) sessions are evicted (see {@link #evictsSessions}).
+     */
+    public SimConfig withClientsMax(int newClientsMax) {
+        return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
+                delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
+                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, newClientsMax);
+    }
+
+    /**
+     * True if replicas may evict client sessions in this run: more clients than {@code clientsMax}.
+     * Only then do replicas send clients their refusals and clients begin new sessions on them (a
+     * refused call ends without a result); other runs keep the message counts they always had.
+     */
+    public boolean evictsSessions() {
+        return clientsMax < clients + (byzantineClient ? 1 : 0);
     }
 
     /** The faults this configuration injects (those that then really happen are in the result). */

@@ -140,11 +140,14 @@ final class SimReplica {
         this.config = config;
         this.quorums = quorums;
         this.crypto = crypto;
-        this.replicaConfig = ReplicaConfig.defaults(id, config.view())
-                .withRequestTimeoutMs(REQUEST_TIMEOUT_MS)
-                .withClientSignaturesRequired(true)
-                .withPipelineMax(config.pipelineMax())
-                .withDecisionLog(config.decisionLogMax(), config.checkpointPeriod());
+        this.replicaConfig = ReplicaConfig.builder(id, config.view())
+                .requestTimeoutMs(REQUEST_TIMEOUT_MS)
+                .clientSignaturesRequired(true)
+                .pipelineMax(config.pipelineMax())
+                .decisionLogMax(config.decisionLogMax())
+                .checkpointPeriod(config.checkpointPeriod())
+                .clientsMax(config.clientsMax())
+                .build();
         this.core = newCore(random.split(), ReplicaCore.Start.NEW_CLUSTER);
         this.executor = newExecutor();
         this.replies = ReplyPolicy.hashedReplies(config.view(), id);
@@ -202,7 +205,7 @@ final class SimReplica {
 
     private ServiceExecutor newExecutor() {
         return new ServiceExecutor(id, config.view().id(), new KeyValueService(), replicaConfig.clientWindowMax(),
-                config.plantedBugs());
+                replicaConfig.clientsMax(), config.plantedBugs());
     }
 
     void crash() {
@@ -501,10 +504,17 @@ final class SimReplica {
         }
         output.replyResends().forEach(requestId -> executor.cachedReply(requestId)
                 .ifPresent(reply -> outbox.send(SimClient.address(reply.clientId()), reply)));
-        // A refusal is answered from the reply cache when it can be, as the runtime does. Simulated
-        // clients run one session each and do not act on refusals, so the refusal itself is not sent.
-        output.refusals().forEach(refusal -> executor.cachedReply(refusal.requestId())
-                .ifPresent(reply -> outbox.send(SimClient.address(reply.clientId()), reply)));
+        // A refusal is answered from the reply cache when it can be, as the runtime does. The
+        // refusal itself goes out only in runs that evict sessions: elsewhere simulated clients
+        // keep one session, and no refusal of theirs could end a call (SimConfig#evictsSessions).
+        for (var refusal : output.refusals()) {
+            var cached = executor.cachedReply(refusal.requestId());
+            if (cached.isPresent()) {
+                outbox.send(SimClient.address(refusal.clientId()), cached.get());
+            } else if (config.evictsSessions()) {
+                outbox.send(SimClient.address(refusal.clientId()), refusal);
+            }
+        }
     }
 
     /** State transfer installed {@code checkpoint}: execution continues from it. */

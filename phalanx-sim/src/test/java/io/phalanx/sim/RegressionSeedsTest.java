@@ -93,7 +93,8 @@ class RegressionSeedsTest {
     void twinsAndLeaderIsolationStayLive(long runSeed, String found) {
         SimConfig config = new SimConfig(runSeed, Mode.BFT, 10, 3, 2, 20, 1, 2, 0, 11, 8, 217, 6, 1,
                 Map.of(0, Fault.TWINS, 1, Fault.TWINS), 0, 0, true, true, 6_284, 60_000, 606_284, 1, Set.of(), Set.of(),
-                RestartPlan.NONE, ReplicaConfig.DECISION_LOG_DEFAULT, ReplicaConfig.CHECKPOINT_PERIOD_DEFAULT);
+                RestartPlan.NONE, ReplicaConfig.DECISION_LOG_DEFAULT, ReplicaConfig.CHECKPOINT_PERIOD_DEFAULT,
+                ReplicaConfig.CLIENTS_DEFAULT);
         SimResult result = Simulation.run(config);
         assertThat(result.violations()).as("run seed %d: %s", runSeed, found).isEmpty();
         assertThat(result.firedFaults()).contains(Fault.TWINS, Fault.LEADER_ISOLATION, Fault.CRASH);

@@ -170,13 +170,18 @@ public final class ClientCore {
 
     /**
      * Processes a refusal that arrived on the link authenticated as replica {@code from}. A
-     * replica refuses a request of a session that a newer session of this client id ended, or
-     * of a session it does not know past the session's first window (it lost its state): it
-     * will not order it, now or later, and neither will any replica in the same state. The
-     * operation fails once a quorum of replicas refused it for the same reason, the evidence a
-     * result needs too, so no minority (faulty or lagging) can fail a call the others would
-     * complete. A refusal from the replica a request went to alone (the leader) sends it to
-     * every replica at once, so the quorum forms in a round trip instead of a retransmission timeout.
+     * replica refuses a request of a session that a newer session of this client id ended, of a
+     * session it does not know past the session's first window (it lost its state), or of a
+     * session it evicted to keep at most {@code clientsMax} sessions: it will not order it, now
+     * or later, and neither will any replica in the same state. The operation fails once a quorum
+     * of replicas refused it, the evidence a result needs too, so no minority (faulty or lagging)
+     * can fail a call the others would complete. Their reasons may differ, since which one a
+     * replica gives depends on how far it has got (one that has not yet decided the client's
+     * newer session finds this one evicted, one that has finds it superseded), and requiring one
+     * reason could leave the call waiting while replicas move between them; the failure names
+     * the reason most of them gave. A refusal from the replica a request went to alone (the
+     * leader) sends it to every replica at once, so the quorum forms in a round trip instead of a
+     * retransmission timeout.
      */
     public ClientOutput onRefusal(int from, Refusal refusal) {
         Long operationId = operationByRequest.get(refusal.requestId());
@@ -189,22 +194,29 @@ public final class ClientCore {
             ignoredReplies++;
             return ClientOutput.EMPTY;
         }
-        Set<Integer> refusers = new HashSet<>();
-        op.refusals.forEach((replica, reason) -> {
-            if (reason == refusal.reason()) {
-                refusers.add(replica);
-            }
-        });
-        if (quorums.isQuorum(refusers)) {
+        if (quorums.isQuorum(op.refusals.keySet())) {
             operations.remove(op.id);
             operationByRequest.remove(op.request.id());
             return new ClientOutput(List.of(), List.of(), List.of(),
-                    List.of(new ClientOutput.Failure(op.id, op.request.id(), refusal.reason())));
+                    List.of(new ClientOutput.Failure(op.id, op.request.id(), mostGiven(op.refusals, refusal.reason()))));
         }
         if (!op.sentToAll) {
             return new ClientOutput(List.of(broadcast(op)), List.of(), List.of());
         }
         return ClientOutput.EMPTY;
+    }
+
+    /** The reason given by the most replicas in {@code refusals}; {@code latest} among equals. */
+    private static Refusal.Reason mostGiven(Map<Integer, Refusal.Reason> refusals, Refusal.Reason latest) {
+        Map<Refusal.Reason, Integer> counts = new java.util.EnumMap<>(Refusal.Reason.class);
+        refusals.values().forEach(reason -> counts.merge(reason, 1, Integer::sum));
+        Refusal.Reason most = latest;
+        for (Map.Entry<Refusal.Reason, Integer> entry : counts.entrySet()) {
+            if (entry.getValue() > counts.get(most)) {
+                most = entry.getKey();
+            }
+        }
+        return most;
     }
 
     /**

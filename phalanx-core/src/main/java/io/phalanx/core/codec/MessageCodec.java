@@ -45,6 +45,11 @@ import java.util.List;
 public final class MessageCodec {
     /** Wire format version; bump it when the layout changes. */
     public static final byte VERSION = 5;
+    /**
+     * Layout version of {@link #encodeCheckpoint}, which is no message: until 5 it was
+     * {@link #VERSION}; 6 added each session's last decision and what evicted sessions left behind.
+     */
+    public static final byte CHECKPOINT_VERSION = 6;
 
     private static final byte TAG_REQUEST = 1;
     private static final byte TAG_REPLY = 2;
@@ -123,13 +128,15 @@ public final class MessageCodec {
      * checkpoint's digest covers. Not a message, so no frame limit applies; its chunks are.
      */
     public static Bytes encodeCheckpoint(Checkpoint checkpoint) {
-        Writer out = new Writer(HEADER_BYTES_HINT + checkpoint.serviceState().length() + checkpoint.sessions().size() * 64);
-        out.u8(VERSION);
+        Writer out = new Writer(HEADER_BYTES_HINT + checkpoint.serviceState().length() + checkpoint.sessions().size() * 64
+                + checkpoint.evictedSessions().size() * 24 + checkpoint.sessionFloors().size() * 12);
+        out.u8(CHECKPOINT_VERSION);
         out.i64(checkpoint.consensusId());
         out.i64(checkpoint.agreedTimestampMs());
         out.i32(checkpoint.sessions().size());
         for (Checkpoint.ClientSession session : checkpoint.sessions()) {
             out.i64(session.clientId());
+            out.i64(session.lastConsensusId());
             out.i64(session.low());
             out.i32(session.doneAboveLow().size());
             session.doneAboveLow().forEach(out::i64);
@@ -138,6 +145,17 @@ public final class MessageCodec {
                 out.i64(reply.sequence());
                 out.bytes(reply.result());
             }
+        }
+        out.i32(checkpoint.evictedSessions().size());
+        for (Checkpoint.EvictedSession evicted : checkpoint.evictedSessions()) {
+            out.i64(evicted.clientId());
+            out.i64(evicted.session());
+            out.i64(evicted.evictedAt());
+        }
+        out.i32(checkpoint.sessionFloors().size());
+        for (Checkpoint.SessionFloor floor : checkpoint.sessionFloors()) {
+            out.i32(floor.bucket());
+            out.i64(floor.session());
         }
         out.bytes(checkpoint.serviceState());
         return Bytes.copyOf(out.toArray());
@@ -148,15 +166,19 @@ public final class MessageCodec {
         Reader in = new Reader(encoded.toArray());
         try {
             int version = in.u8();
-            if (version != VERSION) {
-                throw new CodecException("checkpoint of wire version " + version + " (this build speaks " + VERSION + ")");
+            if (version != CHECKPOINT_VERSION) {
+                throw new CodecException("checkpoint of layout version " + version + " (this build speaks "
+                        + CHECKPOINT_VERSION + ")");
             }
             long consensusId = in.i64();
             long agreedTimestampMs = in.i64();
-            List<Checkpoint.ClientSession> sessions = readList(in, 8 + 8 + 4 + 4, r -> new Checkpoint.ClientSession(
-                    r.i64(), r.i64(), readList(r, 8, Reader::i64),
+            List<Checkpoint.ClientSession> sessions = readList(in, 8 + 8 + 8 + 4 + 4, r -> new Checkpoint.ClientSession(
+                    r.i64(), r.i64(), r.i64(), readList(r, 8, Reader::i64),
                     readList(r, 8 + 4, rr -> new Checkpoint.CachedReply(rr.i64(), rr.bytes()))));
-            Checkpoint checkpoint = new Checkpoint(consensusId, agreedTimestampMs, sessions, in.bytes());
+            List<Checkpoint.EvictedSession> evicted = readList(in, 8 + 8 + 8,
+                    r -> new Checkpoint.EvictedSession(r.i64(), r.i64(), r.i64()));
+            List<Checkpoint.SessionFloor> floors = readList(in, 4 + 8, r -> new Checkpoint.SessionFloor(r.i32(), r.i64()));
+            Checkpoint checkpoint = new Checkpoint(consensusId, agreedTimestampMs, sessions, evicted, floors, in.bytes());
             if (in.remaining() != 0) {
                 throw new CodecException(in.remaining() + " trailing bytes after a checkpoint");
             }

@@ -19,12 +19,18 @@ import java.util.Objects;
  * @param consensusId       the last decision the checkpoint includes
  * @param agreedTimestampMs the agreed time after it: the highest batch timestamp so far
  * @param sessions          the clients' sessions, ordered by client id
+ * @param evictedSessions   what sessions evicted to stay within {@code clientsMax} left behind,
+ *                          ordered by client id (see {@code ClientSessions})
+ * @param sessionFloors     what evicted sessions left behind once there were too many of those,
+ *                          ordered by bucket
  * @param serviceState      the service's {@code snapshot()}
  */
 public record Checkpoint(long consensusId, long agreedTimestampMs, List<ClientSession> sessions,
-                         Bytes serviceState) {
+                         List<EvictedSession> evictedSessions, List<SessionFloor> sessionFloors, Bytes serviceState) {
     public Checkpoint {
         sessions = List.copyOf(sessions);
+        evictedSessions = List.copyOf(evictedSessions);
+        sessionFloors = List.copyOf(sessionFloors);
         Objects.requireNonNull(serviceState, "serviceState");
         if (consensusId < 0) {
             throw new IllegalArgumentException("a checkpoint follows a decision, got consensus id " + consensusId);
@@ -34,17 +40,45 @@ public record Checkpoint(long consensusId, long agreedTimestampMs, List<ClientSe
                 throw new IllegalArgumentException("sessions must be ordered by client id, without repeats");
             }
         }
+        for (int i = 1; i < evictedSessions.size(); i++) {
+            if (evictedSessions.get(i - 1).clientId() >= evictedSessions.get(i).clientId()) {
+                throw new IllegalArgumentException("evicted sessions must be ordered by client id, without repeats");
+            }
+        }
+        for (int i = 0; i < sessionFloors.size(); i++) {
+            if (sessionFloors.get(i).bucket() < 0 || (i > 0 && sessionFloors.get(i - 1).bucket() >= sessionFloors.get(i).bucket())) {
+                throw new IllegalArgumentException("session floors must be ordered by bucket, without repeats or negatives");
+            }
+        }
     }
 
     /**
      * One client's exactly-once window: every sequence number up to {@code low} is done, and
      * {@code doneAboveLow} (ascending) too; {@code replies} are the cached results, ascending.
+     * {@code lastConsensusId} is the decision that last marked one of its numbers done: the
+     * session evicted first is the one where it is lowest.
      */
-    public record ClientSession(long clientId, long low, List<Long> doneAboveLow, List<CachedReply> replies) {
+    public record ClientSession(long clientId, long lastConsensusId, long low, List<Long> doneAboveLow,
+                                List<CachedReply> replies) {
         public ClientSession {
             doneAboveLow = List.copyOf(doneAboveLow);
             replies = List.copyOf(replies);
         }
+    }
+
+    /**
+     * A session evicted in decision {@code evictedAt}: for {@code clientId}, while it has no
+     * session, every request of a session up to {@code session} counts as done.
+     */
+    public record EvictedSession(long clientId, long session, long evictedAt) {
+    }
+
+    /**
+     * The highest session of the evicted sessions folded into {@code bucket} ({@code clientId mod
+     * clientsMax}) when there were too many to keep each: for a client of that bucket without a
+     * session or an evicted one, every request of a session up to this one counts as done.
+     */
+    public record SessionFloor(int bucket, long session) {
     }
 
     /** A cached reply without what differs from replica to replica (the replying replica's id, the regency). */

@@ -32,7 +32,9 @@ public record Refusal(int sender, long clientId, long sequence, Reason reason) i
         /**
          * The replica knows nothing of this session (it lost its state, e.g. restarted without
          * durable storage) and admits a session it does not know only from its first
-         * {@code clientWindowMax} sequence numbers, since it cannot tell which later ones already ran.
+         * {@code clientWindowMax} sequence numbers, since it cannot tell which later ones already
+         * ran; or it evicted the session to keep at most {@code clientsMax}, and admits none of
+         * its requests any more. Either way the client must begin a new session.
          */
         SESSION_UNKNOWN
     }

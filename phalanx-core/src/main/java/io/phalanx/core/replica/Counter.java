@@ -104,5 +104,10 @@ public enum Counter {
     /** A replica that started without its state caught up far enough to vote again. */
     RECOVERED,
     /** Read-only queries left unanswered because this replica was recovering (its state may be stale). */
-    QUERY_WHILE_RECOVERING
+    QUERY_WHILE_RECOVERING,
+    /**
+     * Client sessions the ordering layer evicted at a decision to stay within {@code clientsMax}
+     * (the execution layer evicts the same ones when it executes that decision).
+     */
+    CLIENT_SESSION_EVICTED
 }

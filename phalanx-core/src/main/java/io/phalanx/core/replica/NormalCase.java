@@ -412,8 +412,9 @@ final class NormalCase {
                     + " after " + state.lastDecided);
         }
         effects.decide(decision);
+        long evictedBefore = state.decidedByClient.evictions();
         for (Request request : decision.batch().requests()) {
-            if (state.decidedWindow(request.clientId()).markDone(request.sequence())) {
+            if (state.decidedByClient.markDone(request.clientId(), request.sequence(), decision.consensusId())) {
                 // The client restarted: what its previous session left pending will never run.
                 long client = request.clientId();
                 long session = SequenceWindow.sessionOf(request.sequence());
@@ -421,6 +422,10 @@ final class NormalCase {
                         && SequenceWindow.sessionOf(r.sequence()) < session);
             }
             state.pending.remove(request.id());
+        }
+        if (state.decidedByClient.evictions() != evictedBefore) {
+            // Sessions evicted to stay within clientsMax: what they left pending will never run.
+            state.pending.removeIf(r -> state.isDecided(r.clientId(), r.sequence()));
         }
         state.lastDecided = decision.consensusId();
         state.lastBatchTimestampMs = Math.max(state.lastBatchTimestampMs, decision.batch().timestampMs());
@@ -444,11 +449,7 @@ final class NormalCase {
     void install(Effects effects, Checkpoint checkpoint, List<Accept> proof) {
         long consensusId = checkpoint.consensusId();
         effects.restore(checkpoint, proof);
-        state.decidedByClient.clear();
-        for (Checkpoint.ClientSession session : checkpoint.sessions()) {
-            state.decidedByClient.put(session.clientId(),
-                    SequenceWindow.restored(state.config.clientWindowMax(), session.low(), session.doneAboveLow()));
-        }
+        state.decidedByClient.restore(checkpoint);
         state.pending.removeIf(r -> state.isDecided(r.clientId(), r.sequence()));
         state.lastDecided = consensusId;
         state.lastBatchTimestampMs = Math.max(state.lastBatchTimestampMs, checkpoint.agreedTimestampMs());

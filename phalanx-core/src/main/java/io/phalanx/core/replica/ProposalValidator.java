@@ -65,7 +65,7 @@ final class ProposalValidator {
         if (!seen.add(request.id())) {
             return "request " + request.id() + " appears twice, or already in an earlier open instance";
         }
-        if (!state.admits(request.clientId(), request.sequence())) {
+        if (!state.decidedByClient.admitsInProposal(request.clientId(), request.sequence())) {
             return "request " + request.id() + " is already decided or outside the client's window";
         }
         if (!proofs.validRequest(request)) {

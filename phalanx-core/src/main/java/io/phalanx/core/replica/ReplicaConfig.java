@@ -8,6 +8,14 @@ import java.util.Objects;
  * Protocol limits of one replica. Every bound the core enforces is here, named {@code ...Max},
  * so that memory use is bounded whatever peers and clients send.
  *
+ * <p>Build one with {@link #builder} (or {@link #defaults}), change one with {@link #toBuilder}:
+ * a limit added later then costs one builder setter, not a change at every call site. The
+ * canonical constructor is public only because a record's must be; it checks the same things.
+ *
+ * <p>{@code clientWindowMax} and {@code clientsMax} shape the replicated client sessions
+ * (what runs, what is refused, what a checkpoint holds), so every replica of a cluster must use
+ * the same values, as it uses the same service.
+ *
  * @param replicaId            this replica's id; must be a member of {@code view}
  * @param view                 the initial view
  * @param batchRequestsMax     most requests the leader puts in one batch
@@ -18,6 +26,10 @@ import java.util.Objects;
  *                             buffered; votes further ahead are dropped (and counted)
  * @param clientWindowMax      how many sequence numbers ahead of its oldest undecided one a
  *                             client may have outstanding
+ * @param clientsMax           most client sessions kept (the ordering layer's decided windows, the
+ *                             execution layer's windows and cached replies, a checkpoint's
+ *                             sessions); a decision that starts one more evicts the session whose
+ *                             last decided request is oldest (see {@link ClientSessions})
  * @param operationBytesMax    largest operation a request may carry
  * @param clockSkewMaxMs       how far a batch's timestamp may stray from this replica's clock
  * @param requestTimeoutMs     the request timer: a request pending this long is forwarded to
@@ -44,7 +56,7 @@ import java.util.Objects;
  *                             after a checkpoint are still in the log while it is transferred
  */
 public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int batchBytesMax,
-                            int pendingRequestsMax, int instanceWindowMax, int clientWindowMax,
+                            int pendingRequestsMax, int instanceWindowMax, int clientWindowMax, int clientsMax,
                             int operationBytesMax, long clockSkewMaxMs, long requestTimeoutMs,
                             int timeoutBackoffExponentMax, int decisionLogMax, int decisionPushMax,
                             boolean clientSignaturesRequired, int pipelineMax, int checkpointPeriod) {
@@ -65,6 +77,16 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
      * receives a checkpoint still finds the decisions after it in its peers' logs.
      */
     public static final int CHECKPOINT_PERIOD_DEFAULT = 256;
+    /**
+     * Client sessions kept by default. Large enough that the clients a deployment lists in its
+     * cluster file (each with a certificate) all keep their sessions, so the bound does not bite in
+     * normal operation: eviction costs the evicted client its session. Small enough to cap what
+     * sessions cost, the largest per-client state a replica has: the execution layer caches a
+     * client's last {@code clientWindowMax} (256) replies, about 60 KB for 100-byte results, so
+     * 10,000 busy clients take about 600 MB at worst; the windows themselves are a few numbers each
+     * for clients that wait for one call before the next.
+     */
+    public static final int CLIENTS_DEFAULT = 10_000;
 
     public ReplicaConfig {
         Objects.requireNonNull(view, "view");
@@ -76,6 +98,7 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
         requirePositive("pendingRequestsMax", pendingRequestsMax);
         requirePositive("instanceWindowMax", instanceWindowMax);
         requirePositive("clientWindowMax", clientWindowMax);
+        requirePositive("clientsMax", clientsMax);
         requirePositive("operationBytesMax", operationBytesMax);
         requirePositive("clockSkewMaxMs", clockSkewMaxMs);
         requirePositive("requestTimeoutMs", requestTimeoutMs);
@@ -103,33 +126,150 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
      * after the network recovers f crashed leaders in a row cost well under a minute.
      */
     public static ReplicaConfig defaults(int replicaId, View view) {
-        return new ReplicaConfig(replicaId, view, 400, 1 << 20, 10_000, INSTANCE_WINDOW_DEFAULT, 256, 64 * 1024, 30_000,
-                2_000, 4, DECISION_LOG_DEFAULT, 128, false, PIPELINE_DEFAULT, CHECKPOINT_PERIOD_DEFAULT);
+        return builder(replicaId, view).build();
     }
 
-    public ReplicaConfig withRequestTimeoutMs(long newRequestTimeoutMs) {
-        return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax, instanceWindowMax,
-                clientWindowMax, operationBytesMax, clockSkewMaxMs, newRequestTimeoutMs, timeoutBackoffExponentMax,
-                decisionLogMax, decisionPushMax, clientSignaturesRequired, pipelineMax, checkpointPeriod);
+    /** A builder holding {@link #defaults}; set what differs, then {@link Builder#build}. */
+    public static Builder builder(int replicaId, View view) {
+        return new Builder(replicaId, view);
     }
 
-    public ReplicaConfig withClientSignaturesRequired(boolean required) {
-        return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax, instanceWindowMax,
-                clientWindowMax, operationBytesMax, clockSkewMaxMs, requestTimeoutMs, timeoutBackoffExponentMax,
-                decisionLogMax, decisionPushMax, required, pipelineMax, checkpointPeriod);
+    /** A builder holding these limits, to make a copy that differs in some. */
+    public Builder toBuilder() {
+        return new Builder(replicaId, view)
+                .batchRequestsMax(batchRequestsMax)
+                .batchBytesMax(batchBytesMax)
+                .pendingRequestsMax(pendingRequestsMax)
+                .instanceWindowMax(instanceWindowMax)
+                .clientWindowMax(clientWindowMax)
+                .clientsMax(clientsMax)
+                .operationBytesMax(operationBytesMax)
+                .clockSkewMaxMs(clockSkewMaxMs)
+                .requestTimeoutMs(requestTimeoutMs)
+                .timeoutBackoffExponentMax(timeoutBackoffExponentMax)
+                .decisionLogMax(decisionLogMax)
+                .decisionPushMax(decisionPushMax)
+                .clientSignaturesRequired(clientSignaturesRequired)
+                .pipelineMax(pipelineMax)
+                .checkpointPeriod(checkpointPeriod);
     }
 
-    public ReplicaConfig withPipelineMax(int newPipelineMax) {
-        return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax, instanceWindowMax,
-                clientWindowMax, operationBytesMax, clockSkewMaxMs, requestTimeoutMs, timeoutBackoffExponentMax,
-                decisionLogMax, decisionPushMax, clientSignaturesRequired, newPipelineMax, checkpointPeriod);
-    }
+    /**
+     * Sets limits one by one, starting from {@link #defaults}; {@link #build} checks them together
+     * and names the first bad one. Each setter's meaning is the record component's of the same name.
+     */
+    public static final class Builder {
+        private final int replicaId;
+        private final View view;
+        private int batchRequestsMax = 400;
+        private int batchBytesMax = 1 << 20;
+        private int pendingRequestsMax = 10_000;
+        private int instanceWindowMax = INSTANCE_WINDOW_DEFAULT;
+        private int clientWindowMax = 256;
+        private int clientsMax = CLIENTS_DEFAULT;
+        private int operationBytesMax = 64 * 1024;
+        private long clockSkewMaxMs = 30_000;
+        private long requestTimeoutMs = 2_000;
+        private int timeoutBackoffExponentMax = 4;
+        private int decisionLogMax = DECISION_LOG_DEFAULT;
+        private int decisionPushMax = 128;
+        private boolean clientSignaturesRequired;
+        private int pipelineMax = PIPELINE_DEFAULT;
+        private int checkpointPeriod = CHECKPOINT_PERIOD_DEFAULT;
 
-    /** The same limits with a decision log of {@code newDecisionLogMax} and checkpoints every {@code newCheckpointPeriod}. */
-    public ReplicaConfig withDecisionLog(int newDecisionLogMax, int newCheckpointPeriod) {
-        return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax, instanceWindowMax,
-                clientWindowMax, operationBytesMax, clockSkewMaxMs, requestTimeoutMs, timeoutBackoffExponentMax,
-                newDecisionLogMax, decisionPushMax, clientSignaturesRequired, pipelineMax, newCheckpointPeriod);
+        private Builder(int replicaId, View view) {
+            this.replicaId = replicaId;
+            this.view = view;
+        }
+
+        public Builder batchRequestsMax(int value) {
+            batchRequestsMax = value;
+            return this;
+        }
+
+        public Builder batchBytesMax(int value) {
+            batchBytesMax = value;
+            return this;
+        }
+
+        public Builder pendingRequestsMax(int value) {
+            pendingRequestsMax = value;
+            return this;
+        }
+
+        public Builder instanceWindowMax(int value) {
+            instanceWindowMax = value;
+            return this;
+        }
+
+        public Builder clientWindowMax(int value) {
+            clientWindowMax = value;
+            return this;
+        }
+
+        public Builder clientsMax(int value) {
+            clientsMax = value;
+            return this;
+        }
+
+        public Builder operationBytesMax(int value) {
+            operationBytesMax = value;
+            return this;
+        }
+
+        public Builder clockSkewMaxMs(long value) {
+            clockSkewMaxMs = value;
+            return this;
+        }
+
+        public Builder requestTimeoutMs(long value) {
+            requestTimeoutMs = value;
+            return this;
+        }
+
+        public Builder timeoutBackoffExponentMax(int value) {
+            timeoutBackoffExponentMax = value;
+            return this;
+        }
+
+        public Builder decisionLogMax(int value) {
+            decisionLogMax = value;
+            return this;
+        }
+
+        public Builder decisionPushMax(int value) {
+            decisionPushMax = value;
+            return this;
+        }
+
+        public Builder clientSignaturesRequired(boolean value) {
+            clientSignaturesRequired = value;
+            return this;
+        }
+
+        public Builder pipelineMax(int value) {
+            pipelineMax = value;
+            return this;
+        }
+
+        public Builder checkpointPeriod(int value) {
+            checkpointPeriod = value;
+            return this;
+        }
+
+        /**
+         * The limits set so far.
+         *
+         * @throws IllegalArgumentException naming the first key whose value is out of range, alone
+         *                                  or together with another (e.g. {@code pipelineMax} above
+         *                                  {@code instanceWindowMax})
+         */
+        public ReplicaConfig build() {
+            return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax,
+                    instanceWindowMax, clientWindowMax, clientsMax, operationBytesMax, clockSkewMaxMs, requestTimeoutMs,
+                    timeoutBackoffExponentMax, decisionLogMax, decisionPushMax, clientSignaturesRequired, pipelineMax,
+                    checkpointPeriod);
+        }
     }
 
     /** True if a checkpoint follows decision {@code consensusId}. */

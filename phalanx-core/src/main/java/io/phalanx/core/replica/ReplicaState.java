@@ -116,8 +116,8 @@ final class ReplicaState {
     final TreeMap<Long, Instance> instances = new TreeMap<>();
     final PendingRequests pending;
     final DecisionLog decisionLog;
-    /** Per client: which ordered sequence numbers are decided. */
-    final Map<Long, SequenceWindow> decidedByClient = new HashMap<>();
+    /** Per client: which ordered sequence numbers are decided; at most {@code clientsMax} clients. */
+    final ClientSessions decidedByClient;
 
     /** Evidence that a peer decided more: who, and up to which instance at least. */
     int aheadPeer = -1;
@@ -143,6 +143,8 @@ final class ReplicaState {
         this.random = random;
         this.pending = new PendingRequests(config.pendingRequestsMax());
         this.decisionLog = new DecisionLog(config.decisionLogMax());
+        this.decidedByClient = new ClientSessions(config.clientWindowMax(), config.clientsMax(),
+                evicted -> counters.increment(Counter.CLIENT_SESSION_EVICTED));
     }
 
     int leader() {
@@ -194,23 +196,17 @@ final class ReplicaState {
         return config.requestTimeoutMs() << exponent;
     }
 
-    SequenceWindow decidedWindow(long clientId) {
-        return decidedByClient.computeIfAbsent(clientId, c -> new SequenceWindow(config.clientWindowMax()));
-    }
-
     /** True if {@code clientId} may have {@code sequence} ordered now; creates no session. */
     boolean admits(long clientId, long sequence) {
-        SequenceWindow window = decidedByClient.get(clientId);
-        return window == null ? SequenceWindow.admitsFirst(sequence, config.clientWindowMax()) : window.admits(sequence);
+        return decidedByClient.admits(clientId, sequence);
     }
 
     /**
      * True if {@code sequence} of {@code clientId} is decided (or belongs to a session that is
-     * over); creates no session, so unknown clients cost no memory.
+     * over, evicted included); creates no session, so unknown clients cost no memory.
      */
     boolean isDecided(long clientId, long sequence) {
-        SequenceWindow window = decidedByClient.get(clientId);
-        return window != null && window.isDone(sequence);
+        return decidedByClient.isDone(clientId, sequence);
     }
 
     /** The instance {@code consensusId}, created if it is within the window; null otherwise. */

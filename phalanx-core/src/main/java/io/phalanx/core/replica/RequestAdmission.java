@@ -68,22 +68,15 @@ final class RequestAdmission {
 
     /**
      * Why the client's sessions rule {@code request} out, or null if they do not. A request of a
-     * session that a newer one ended, or of a session this replica does not know past its first
-     * window (see {@link SequenceWindow}), is never ordered; the client gets a {@link Refusal}
+     * session that a newer one ended, of a session this replica does not know past its first
+     * window (see {@link SequenceWindow}), or of a session evicted to stay within
+     * {@code clientsMax} (see {@link ClientSessions}), is never ordered; the client gets a {@link Refusal}
      * (the driver sends a still-cached reply instead, if there is one), so it can fail the call
      * with the reason rather than retransmit into silence until its call times out. The answer
      * is local to this replica, like a reply from its cache; the client acts on a quorum of them.
      */
     private Refusal.Reason sessionRefusal(Request request) {
-        SequenceWindow window = state.decidedByClient.get(request.clientId());
-        if (window == null) {
-            return SequenceWindow.admitsFirst(request.sequence(), state.config.clientWindowMax())
-                    ? null : Refusal.Reason.SESSION_UNKNOWN;
-        }
-        if (window.isSuperseded(request.sequence())) {
-            return Refusal.Reason.SESSION_SUPERSEDED;
-        }
-        return window.isUnknownSession(request.sequence()) ? Refusal.Reason.SESSION_UNKNOWN : null;
+        return state.decidedByClient.refusal(request.clientId(), request.sequence());
     }
 
     /** A request relayed by a replica; returns true if it was new here and queued. */

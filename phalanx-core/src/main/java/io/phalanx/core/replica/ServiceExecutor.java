@@ -37,28 +37,38 @@ public final class ServiceExecutor {
     private final int clientWindowMax;
     /** Bugs a test build planted on purpose (empty in production). */
     private final Set<PlantedBug> plantedBugs;
-    private final Map<Long, SequenceWindow> executedByClient = new HashMap<>();
+    /** Cached replies per client that has a session in {@code executedByClient}. */
     private final Map<Long, TreeMap<Long, Reply>> repliesByClient = new HashMap<>();
+    /** The executed windows; an evicted session's cached replies go with it. */
+    private final ClientSessions executedByClient;
     private long lastExecuted = -1;
     /** The agreed time of the last executed decision: the highest batch timestamp so far. */
     private long agreedTimestampMs = Long.MIN_VALUE;
     /** The regency that decided the last executed decision; replies tell clients its leader. */
     private int regency;
 
-    public ServiceExecutor(int replicaId, long viewId, Service service, int clientWindowMax) {
-        this(replicaId, viewId, service, clientWindowMax, Set.of());
+    /** The execution layer of replica {@code config.replicaId()}, with its client limits. */
+    public ServiceExecutor(ReplicaConfig config, Service service) {
+        this(config.replicaId(), config.view().id(), service, config.clientWindowMax(), config.clientsMax(), Set.of());
+    }
+
+    /**
+     * @param clientWindowMax the replica's {@link ReplicaConfig#clientWindowMax}
+     * @param clientsMax      the replica's {@link ReplicaConfig#clientsMax}: the ordering layer must
+     *                        keep the same sessions, so it must be the same value
+     */
+    public ServiceExecutor(int replicaId, long viewId, Service service, int clientWindowMax, int clientsMax) {
+        this(replicaId, viewId, service, clientWindowMax, clientsMax, Set.of());
     }
 
     /** An executor with bugs planted on purpose, for the simulator's mutation suite only ({@link PlantedBug}). */
-    public ServiceExecutor(int replicaId, long viewId, Service service, int clientWindowMax,
+    public ServiceExecutor(int replicaId, long viewId, Service service, int clientWindowMax, int clientsMax,
                            Set<PlantedBug> plantedBugs) {
         this.plantedBugs = Set.copyOf(plantedBugs);
         this.replicaId = replicaId;
         this.viewId = viewId;
         this.service = Objects.requireNonNull(service, "service");
-        if (clientWindowMax <= 0) {
-            throw new IllegalArgumentException("clientWindowMax must be > 0, got " + clientWindowMax);
-        }
+        this.executedByClient = new ClientSessions(clientWindowMax, clientsMax, repliesByClient::remove);
         this.clientWindowMax = clientWindowMax;
     }
 
@@ -80,12 +90,13 @@ public final class ServiceExecutor {
         agreedTimestampMs = Math.max(agreedTimestampMs, decision.batch().timestampMs());
         List<Reply> replies = new ArrayList<>(decision.batch().requests().size());
         for (Request request : decision.batch().requests()) {
-            SequenceWindow executed = executedByClient.computeIfAbsent(request.clientId(),
-                    c -> new SequenceWindow(clientWindowMax));
-            if (executed.isDone(request.sequence()) && !plantedBugs.contains(PlantedBug.REQUEST_EXECUTED_TWICE)) {
-                continue; // defence in depth: the ordering layer already refuses duplicates
+            if (executedByClient.isDone(request.clientId(), request.sequence())
+                    && !plantedBugs.contains(PlantedBug.REQUEST_EXECUTED_TWICE)) {
+                // Defence in depth: the ordering layer already refuses duplicates. A request of an
+                // evicted session, though, may be decided (see ClientSessions#admitsInProposal).
+                continue;
             }
-            executed.markDone(request.sequence());
+            executedByClient.markDone(request.clientId(), request.sequence(), decision.consensusId());
             ExecutionContext context = new ExecutionContext(decision.consensusId(), agreedTimestampMs,
                     decision.batch().nonce(), request.clientId(), request.sequence());
             Bytes result = service.execute(request.operation(), context);
@@ -119,15 +130,14 @@ public final class ServiceExecutor {
         if (lastExecuted < 0) {
             throw new IllegalStateException("replica " + replicaId + " has executed nothing to checkpoint");
         }
-        TreeMap<Long, SequenceWindow> byClient = new TreeMap<>(executedByClient);
-        List<Checkpoint.ClientSession> sessions = new ArrayList<>(byClient.size());
-        byClient.forEach((clientId, window) -> {
+        List<Checkpoint.ClientSession> sessions = executedByClient.toCheckpoint(clientId -> {
             List<Checkpoint.CachedReply> cached = new ArrayList<>();
             repliesByClient.getOrDefault(clientId, new TreeMap<>()).values().forEach(reply ->
                     cached.add(new Checkpoint.CachedReply(reply.sequence(), reply.result())));
-            sessions.add(new Checkpoint.ClientSession(clientId, window.low(), window.doneAboveLow(), cached));
+            return cached;
         });
-        return new Checkpoint(lastExecuted, agreedTimestampMs, sessions, service.snapshot());
+        return new Checkpoint(lastExecuted, agreedTimestampMs, sessions, executedByClient.tombstonesToCheckpoint(),
+                executedByClient.floorsToCheckpoint(), service.snapshot());
     }
 
     /**
@@ -143,11 +153,9 @@ public final class ServiceExecutor {
      */
     public void restore(Checkpoint checkpoint) {
         service.restore(checkpoint.serviceState());
-        executedByClient.clear();
+        executedByClient.restore(checkpoint);
         repliesByClient.clear();
         for (Checkpoint.ClientSession session : checkpoint.sessions()) {
-            executedByClient.put(session.clientId(),
-                    SequenceWindow.restored(clientWindowMax, session.low(), session.doneAboveLow()));
             TreeMap<Long, Reply> replies = new TreeMap<>();
             for (Checkpoint.CachedReply cached : session.replies()) {
                 replies.put(cached.sequence(), new Reply(replicaId, session.clientId(), cached.sequence(),
@@ -168,6 +176,9 @@ public final class ServiceExecutor {
     }
 
     private void remember(Reply reply) {
+        if (!executedByClient.knows(reply.clientId())) {
+            return; // only where a planted bug ran a request of an evicted session
+        }
         TreeMap<Long, Reply> replies = repliesByClient.computeIfAbsent(reply.clientId(), c -> new TreeMap<>());
         replies.put(reply.sequence(), reply);
         while (replies.size() > clientWindowMax) {

@@ -218,10 +218,24 @@ class ClientCoreTest {
                 .singleElement().isInstanceOf(ClientOutput.Broadcast.class);
         assertThat(client.onRefusal(1, new Refusal(2, 7, request.sequence(), superseded)).failures())
                 .as("a replica cannot refuse for another").isEmpty();
-        assertThat(client.onRefusal(1, new Refusal(1, 7, request.sequence(), Refusal.Reason.SESSION_UNKNOWN)).failures())
-                .as("another reason does not add up").isEmpty();
-        assertThat(client.onRefusal(2, new Refusal(2, 7, request.sequence(), superseded)).failures()).isEmpty();
+        assertThat(client.onRefusal(1, new Refusal(1, 7, request.sequence(), superseded)).failures()).isEmpty();
+        assertThat(client.onRefusal(1, new Refusal(1, 7, request.sequence(), superseded)).failures())
+                .as("a replica refuses once").isEmpty();
         ClientOutput failed = client.onRefusal(3, new Refusal(3, 7, request.sequence(), superseded));
+        assertThat(failed.failures()).containsExactly(new ClientOutput.Failure(1, request.id(), superseded));
+        assertThat(client.outstanding()).isZero();
+    }
+
+    @Test
+    void refusalsForDifferentReasonsAddUpAndTheFailureNamesTheMostGiven() {
+        // A replica that has not decided the client's newer session yet finds this one evicted
+        // (unknown); one that has finds it superseded. Both will never order it.
+        Request request = client.invoke(0, 1, OP, false).transmissions().get(0).request();
+        Refusal.Reason unknown = Refusal.Reason.SESSION_UNKNOWN;
+        Refusal.Reason superseded = Refusal.Reason.SESSION_SUPERSEDED;
+        assertThat(client.onRefusal(0, new Refusal(0, 7, request.sequence(), unknown)).failures()).isEmpty();
+        assertThat(client.onRefusal(1, new Refusal(1, 7, request.sequence(), superseded)).failures()).isEmpty();
+        ClientOutput failed = client.onRefusal(2, new Refusal(2, 7, request.sequence(), superseded));
         assertThat(failed.failures()).containsExactly(new ClientOutput.Failure(1, request.id(), superseded));
         assertThat(client.outstanding()).isZero();
     }

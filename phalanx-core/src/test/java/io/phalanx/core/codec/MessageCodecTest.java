@@ -4,6 +4,7 @@ import io.phalanx.core.crypto.Digests;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.DecisionFetch;
 import io.phalanx.core.message.DecisionPush;
@@ -682,5 +683,37 @@ class MessageCodecTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("messageBytesMax must be >= 64, got 63");
         assertThat(new MessageCodec(64).messageBytesMax()).isEqualTo(64);
+    }
+
+    @Test
+    void aCheckpointWithEvictedSessionsIsEncodedByteForByteAndRoundTrips() throws CodecException {
+        Checkpoint checkpoint = new Checkpoint(9, 1_000,
+                List.of(new Checkpoint.ClientSession(4, 8, 2, List.of(4L), List.of(new Checkpoint.CachedReply(2, Bytes.utf8("r"))))),
+                List.of(new Checkpoint.EvictedSession(1, 0, 5)), List.of(new Checkpoint.SessionFloor(2, 3)),
+                Bytes.utf8("s"));
+        Bytes encoded = MessageCodec.encodeCheckpoint(checkpoint);
+        assertThat(HEX.formatHex(encoded.toArray())).isEqualTo(
+                "06"                                      // checkpoint layout version
+                + "0000000000000009" + "00000000000003e8" // consensus id, agreed time
+                + "00000001"                              // one session:
+                + "0000000000000004" + "0000000000000008" // client 4, last decided in cid 8
+                + "0000000000000002"                      // low
+                + "00000001" + "0000000000000004"         // done above low: 4
+                + "00000001" + "0000000000000002" + "00000001" + "72" // one cached reply: 2 -> "r"
+                + "00000001"                              // one evicted session:
+                + "0000000000000001" + "0000000000000000" + "0000000000000005" // client 1, session 0, in cid 5
+                + "00000001" + "00000002" + "0000000000000003" // one floor: bucket 2, session 3
+                + "00000001" + "73");                     // service state "s"
+        assertThat(MessageCodec.decodeCheckpoint(encoded)).isEqualTo(checkpoint);
+    }
+
+    @Test
+    void aCheckpointOfAnotherLayoutIsRefused() {
+        byte[] encoded = MessageCodec.encodeCheckpoint(new Checkpoint(0, 0, List.of(), List.of(), List.of(),
+                Bytes.utf8(""))).toArray();
+        encoded[0] = 5;
+        assertThatThrownBy(() -> MessageCodec.decodeCheckpoint(Bytes.copyOf(encoded)))
+                .isInstanceOf(CodecException.class)
+                .hasMessage("checkpoint of layout version 5 (this build speaks 6)");
     }
 }

@@ -56,17 +56,18 @@ final class Cluster {
     }
 
     Cluster(Mode mode, int n, int f, RequestVerifier verifier, int pipelineMax) {
-        this(mode, n, f, verifier, c -> c.withPipelineMax(pipelineMax));
+        this(mode, n, f, verifier, c -> c.pipelineMax(pipelineMax));
     }
 
-    private final java.util.function.UnaryOperator<ReplicaConfig> configure;
+    private final java.util.function.UnaryOperator<ReplicaConfig.Builder> configure;
     private final RequestVerifier verifier;
     /** Per replica, its execution layer over a {@link ServiceExecutorTest.Recorder}, or null when not executing. */
     final List<ServiceExecutor> executors = new ArrayList<>();
     final List<ServiceExecutorTest.Recorder> services = new ArrayList<>();
 
     /** A cluster whose replicas have the defaults changed by {@code configure}. */
-    Cluster(Mode mode, int n, int f, RequestVerifier verifier, java.util.function.UnaryOperator<ReplicaConfig> configure) {
+    Cluster(Mode mode, int n, int f, RequestVerifier verifier,
+            java.util.function.UnaryOperator<ReplicaConfig.Builder> configure) {
         this.view = View.of(0, n, f, mode);
         this.keys = new TestKeys(n, 4);
         this.configure = configure;
@@ -119,7 +120,7 @@ final class Cluster {
         cores.set(id, newCore(id, ReplicaCore.Start.RESTORED, recovered));
         if (executors.get(id) != null) {
             services.set(id, new ServiceExecutorTest.Recorder());
-            ServiceExecutor executor = new ServiceExecutor(id, view.id(), services.get(id), config(id).clientWindowMax());
+            ServiceExecutor executor = new ServiceExecutor(config(id), services.get(id));
             if (recovered.checkpoint() != null) {
                 executor.restore(recovered.checkpoint());
             }
@@ -130,7 +131,7 @@ final class Cluster {
     }
 
     ReplicaConfig config(int id) {
-        return configure.apply(ReplicaConfig.defaults(id, view));
+        return configure.apply(ReplicaConfig.builder(id, view)).build();
     }
 
     /**
@@ -140,7 +141,7 @@ final class Cluster {
     Cluster executing() {
         for (int id = 0; id < cores.size(); id++) {
             services.set(id, new ServiceExecutorTest.Recorder());
-            executors.set(id, new ServiceExecutor(id, view.id(), services.get(id), config(id).clientWindowMax()));
+            executors.set(id, new ServiceExecutor(config(id), services.get(id)));
         }
         return this;
     }
@@ -157,7 +158,7 @@ final class Cluster {
         decisions.get(id).clear();
         if (executors.get(id) != null) {
             services.set(id, new ServiceExecutorTest.Recorder());
-            executors.set(id, new ServiceExecutor(id, view.id(), services.get(id), config(id).clientWindowMax()));
+            executors.set(id, new ServiceExecutor(config(id), services.get(id)));
         }
         step(id, new Input.Tick());
     }

@@ -22,10 +22,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DurableRestartTest {
     /** A decision log of 8 and a checkpoint every 4 decisions, so restarts cross checkpoints and log truncation. */
-    private static ReplicaConfig small(ReplicaConfig d) {
-        return new ReplicaConfig(d.replicaId(), d.view(), 4, 128, d.pendingRequestsMax(), d.instanceWindowMax(),
-                d.clientWindowMax(), 64, d.clockSkewMaxMs(), d.requestTimeoutMs(), d.timeoutBackoffExponentMax(),
-                8, d.decisionPushMax(), false, 1, 4);
+    private static ReplicaConfig.Builder small(ReplicaConfig.Builder d) {
+        return d.batchRequestsMax(4)
+                .batchBytesMax(128)
+                .operationBytesMax(64)
+                .decisionLogMax(8)
+                .clientSignaturesRequired(false)
+                .pipelineMax(1)
+                .checkpointPeriod(4);
     }
 
     private static Cluster cluster(Mode mode) throws Exception {

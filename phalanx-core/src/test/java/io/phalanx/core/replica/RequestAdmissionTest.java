@@ -50,7 +50,13 @@ class RequestAdmissionTest {
     @Test
     void aFullPendingQueueDropsAndCounts() {
         View view = View.of(0, 4, 1, Mode.BFT);
-        ReplicaConfig small = new ReplicaConfig(1, view, 10, 1 << 20, 2, 64, 256, 1024, 30_000, 2_000, 6, 1_024, 32, false, 1, 256);
+        ReplicaConfig small = ReplicaConfig.builder(1, view)
+                .batchRequestsMax(10)
+                .pendingRequestsMax(2)
+                .operationBytesMax(1024)
+                .timeoutBackoffExponentMax(6)
+                .decisionPushMax(32)
+                .build();
         ReplicaCore follower = new ReplicaCore(small, r -> true, KEYS.replica(small.replicaId()), KEYS.verifier(), new SplittableRandom(1));
         for (int client = 1; client <= 3; client++) {
             follower.step(0, new Input.RequestReceived(request(client, 1)));
@@ -62,7 +68,13 @@ class RequestAdmissionTest {
     @Test
     void anOversizedOperationIsRefused() {
         View view = View.of(0, 4, 1, Mode.BFT);
-        ReplicaConfig small = new ReplicaConfig(0, view, 10, 1 << 20, 100, 64, 256, 8, 30_000, 2_000, 6, 1_024, 32, false, 1, 256);
+        ReplicaConfig small = ReplicaConfig.builder(0, view)
+                .batchRequestsMax(10)
+                .pendingRequestsMax(100)
+                .operationBytesMax(8)
+                .timeoutBackoffExponentMax(6)
+                .decisionPushMax(32)
+                .build();
         ReplicaCore leader = new ReplicaCore(small, r -> true, KEYS.replica(small.replicaId()), KEYS.verifier(), new SplittableRandom(1));
         Output out = leader.step(0, new Input.RequestReceived(
                 new Request(1, 1, RequestKind.ORDERED, 0, Bytes.utf8("far too long"))));

@@ -41,7 +41,7 @@ public final class ClusterConfigLoader {
     private static final Set<String> DURABILITY_KEYS = Set.of("mode", "syncIntervalMs", "segmentBytesMax",
             "checkpointsRetain");
     private static final Set<String> LIMIT_KEYS = Set.of("frameBytesMax", "outboundQueueFramesMax", "outboundQueueBytesMax",
-            "decisionLogMax");
+            "decisionLogMax", "clientsMax");
 
     private final Path baseDirectory;
 
@@ -185,7 +185,8 @@ public final class ClusterConfigLoader {
         return new Limits(node.optionalInt("frameBytesMax", d.frameBytesMax(), 1, Integer.MAX_VALUE - 4),
                 node.optionalInt("outboundQueueFramesMax", d.outboundQueueFramesMax(), 1, Integer.MAX_VALUE),
                 node.optionalLong("outboundQueueBytesMax", d.outboundQueueBytesMax(), 1, Integer.MAX_VALUE),
-                node.optionalInt("decisionLogMax", d.decisionLogMax(), 1, 10_000_000));
+                node.optionalInt("decisionLogMax", d.decisionLogMax(), 1, 10_000_000),
+                node.optionalInt("clientsMax", d.clientsMax(), 1, 10_000_000));
     }
 
     private static Durability durability(YamlNode node) throws ConfigException {

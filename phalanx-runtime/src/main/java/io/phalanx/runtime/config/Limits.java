@@ -13,17 +13,24 @@ package io.phalanx.runtime.config;
  * @param decisionLogMax         recent decisions (with proofs) kept in memory to let a lagging
  *                               or restarted replica catch up; one further behind needs state
  *                               transfer, which comes with durability
+ * @param clientsMax             client sessions (exactly-once windows and cached replies) a
+ *                               replica keeps; a decision that begins one more evicts the one
+ *                               whose last decided request is oldest. Shapes replicated state, so
+ *                               every replica must use the same value (it comes from this shared file)
  */
-public record Limits(int frameBytesMax, int outboundQueueFramesMax, long outboundQueueBytesMax, int decisionLogMax) {
+public record Limits(int frameBytesMax, int outboundQueueFramesMax, long outboundQueueBytesMax, int decisionLogMax,
+                     int clientsMax) {
     /** Default decisions kept for catch-up. */
     public static final int DECISION_LOG_MAX_DEFAULT = 1024;
+    /** Default client sessions kept: the core's ({@code ReplicaConfig.CLIENTS_DEFAULT}). */
+    public static final int CLIENTS_MAX_DEFAULT = io.phalanx.core.replica.ReplicaConfig.CLIENTS_DEFAULT;
 
-    /** Limits with the default decision log. */
+    /** Limits with the default decision log and client sessions. */
     public Limits(int frameBytesMax, int outboundQueueFramesMax, long outboundQueueBytesMax) {
-        this(frameBytesMax, outboundQueueFramesMax, outboundQueueBytesMax, DECISION_LOG_MAX_DEFAULT);
+        this(frameBytesMax, outboundQueueFramesMax, outboundQueueBytesMax, DECISION_LOG_MAX_DEFAULT, CLIENTS_MAX_DEFAULT);
     }
 
     public static Limits defaults() {
-        return new Limits(16 << 20, 4096, 64L << 20, DECISION_LOG_MAX_DEFAULT);
+        return new Limits(16 << 20, 4096, 64L << 20, DECISION_LOG_MAX_DEFAULT, CLIENTS_MAX_DEFAULT);
     }
 }

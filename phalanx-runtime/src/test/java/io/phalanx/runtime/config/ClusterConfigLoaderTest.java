@@ -76,6 +76,18 @@ class ClusterConfigLoaderTest {
     }
 
     @Test
+    void clientsMaxDefaultsToTheCoresAndMapsToIt() throws Exception {
+        ClusterConfig defaults = ClusterConfigLoader.parse(valid(), dir);
+        assertThat(defaults.limits().clientsMax()).isEqualTo(io.phalanx.core.replica.ReplicaConfig.CLIENTS_DEFAULT);
+        ClusterConfig small = ClusterConfigLoader.parse(
+                valid().replace("outboundQueueFramesMax: 128 }", "outboundQueueFramesMax: 128, clientsMax: 50 }"), dir);
+        assertThat(small.limits().clientsMax()).isEqualTo(50);
+        assertThat(io.phalanx.runtime.CoreSettings.replicaConfig(small, 1).clientsMax()).isEqualTo(50);
+        assertThat(failure(valid().replace("outboundQueueFramesMax: 128 }", "outboundQueueFramesMax: 128, clientsMax: 0 }")))
+                .hasMessageStartingWith("limits.clientsMax:");
+    }
+
+    @Test
     void clientSignaturesMustBeABoolean() {
         assertThat(failure(valid().replace("f: 1 }", "f: 1, clientSignatures: \"yes\" }")).getMessage())
                 .startsWith("cluster.clientSignatures: must be true or false");
