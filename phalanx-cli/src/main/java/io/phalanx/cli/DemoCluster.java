@@ -8,6 +8,7 @@ import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ClusterConfigLoader;
 import io.phalanx.runtime.config.ClusterSection;
 import io.phalanx.runtime.config.ConfigException;
+import io.phalanx.runtime.config.Limits;
 import io.phalanx.runtime.config.Mode;
 import io.phalanx.runtime.config.ReplicaEntry;
 import io.phalanx.runtime.config.Timeouts;
@@ -36,6 +37,8 @@ import java.util.stream.Stream;
  * Closing it closes every replica and client and deletes the directory.
  */
 final class DemoCluster implements AutoCloseable {
+    /** Decisions each replica keeps for catch-up in the demo. */
+    static final int DEMO_DECISION_LOG_MAX = 128;
     private final Path directory;
     private final ClusterConfig config;
     private final Replica[] replicas;
@@ -62,9 +65,14 @@ final class DemoCluster implements AutoCloseable {
             }
             Timeouts t = generated.timeouts();
             ClusterSection section = new ClusterSection(0, generated.cluster().mode(), generated.cluster().f(), signatures);
+            Limits l = generated.limits();
+            // A short decision log (a checkpoint every 64 decisions): the replica restarted from its
+            // disk is further behind than its peers' logs reach, so the demo shows a state transfer.
+            Limits limits = new Limits(l.frameBytesMax(), l.outboundQueueFramesMax(), l.outboundQueueBytesMax(),
+                    DEMO_DECISION_LOG_MAX, l.clientsMax());
             ClusterConfig config = new ClusterConfig(section, entries, generated.clients(),
                     new Timeouts(requestTimeoutMs, t.connectMs(), t.handshakeMs(), 50, 1000, t.frameIncompleteMs()), generated.batch(),
-                    generated.limits()).validate();
+                    limits, generated.durability()).validate();
             return new DemoCluster(directory, config);
         } catch (IOException | ConfigException | RuntimeException e) {
             deleteRecursively(directory);
