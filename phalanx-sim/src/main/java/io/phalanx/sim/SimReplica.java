@@ -187,7 +187,8 @@ final class SimReplica {
         try {
             for (int attempt = 0; ; attempt++) {
                 try {
-                    return ReplicaStore.open(disk, SEGMENT_BYTES_MAX, RECORD_BYTES_MAX, replicaConfig::checkpointAfter, 2);
+                    return ReplicaStore.open(disk, SEGMENT_BYTES_MAX, RECORD_BYTES_MAX, replicaConfig::checkpointAfter, 2,
+                            replicaConfig.decisionLogMax());
                 } catch (CorruptLogException e) {
                     if (attempt >= 3 || e.position().isEmpty()) {
                         throw new IllegalStateException(name + " cannot repair its simulated disk: " + e.getMessage(), e);

@@ -55,6 +55,11 @@ class RegressionSeedsTest {
         "53004963 | CFT | 5 | restart,crash,drop,partition,equivocation,leader-isolation,hidden-decision,stale-votes "
                 + "| recovery waited for a regency peers had only asked for",
         "71007753 | CFT | 5 | all | a recovering replica answered a read-only query from a stale state (stale read)",
+        // Every replica restarted at once from its disk (durability sync): the two that had taken
+        // the checkpoint of the last decision came back with no decision in their decision logs,
+        // the others needed that decision, and a checkpoint two replicas vouch for is not f+1.
+        "95006978 | BFT | 7 | all | whole-cluster restart: decision behind the checkpoint lost from the decision log",
+        "95017064 | BFT | 7 | all | whole-cluster restart: decision behind the checkpoint lost from the decision log",
     })
     void restartSeedStaysFixed(long seed, Mode mode, int replicas, String faults, String found) {
         SimResult result = Simulation.run(SimConfig.randomized(seed, mode, replicas, Fault.parse(faults)));

@@ -17,18 +17,30 @@ import java.util.Objects;
  *
  * @param checkpoint      the latest durable checkpoint; null if none was taken
  * @param checkpointProof the signed ACCEPTs that decided {@code checkpoint}'s last instance
+ * @param covered         decisions the log still holds up to the checkpoint's last one, in order,
+ *                        without gaps, ending at it (empty if none or no checkpoint): the core
+ *                        keeps them in its decision log, so that peers still behind the
+ *                        checkpoint can catch up from this replica too (after a restart of the
+ *                        whole cluster, a checkpoint only a few replicas took cannot be vouched
+ *                        for by f+1, and its decision is the only way past it)
  * @param decisions       the decisions after the checkpoint (or from 0), in order, without gaps
  * @param hardState       the hard state, trusted only when the replica starts
  *                        {@link ReplicaCore.Start#RESTORED} (it was kept durable before every send)
  */
-public record Recovered(Checkpoint checkpoint, List<Accept> checkpointProof, List<Decision> decisions,
-                        HardState hardState) {
+public record Recovered(Checkpoint checkpoint, List<Accept> checkpointProof, List<Decision> covered,
+                        List<Decision> decisions, HardState hardState) {
     /** Nothing stored: a replica that starts from decision -1. */
-    public static final Recovered NOTHING = new Recovered(null, List.of(), List.of(), HardState.INITIAL);
+    public static final Recovered NOTHING = new Recovered(null, List.of(), List.of(), List.of(), HardState.INITIAL);
 
     public Recovered {
         checkpointProof = List.copyOf(checkpointProof);
+        covered = List.copyOf(covered);
         decisions = List.copyOf(decisions);
+        if (!covered.isEmpty() && (checkpoint == null
+                || covered.get(covered.size() - 1).consensusId() != checkpoint.consensusId()
+                || covered.get(covered.size() - 1).consensusId() - covered.get(0).consensusId() != covered.size() - 1)) {
+            throw new IllegalArgumentException("the decisions a checkpoint covers must run without gaps up to it");
+        }
         Objects.requireNonNull(hardState, "hardState");
         if ((checkpoint == null) != checkpointProof.isEmpty()) {
             throw new IllegalArgumentException("a checkpoint needs the proof of its last decision, and only a checkpoint has one");

@@ -146,6 +146,7 @@ public final class ReplicaCore {
         Effects replayed = new Effects();
         if (recovered.checkpoint() != null) {
             normalCase.install(replayed, recovered.checkpoint(), recovered.checkpointProof());
+            recovered.covered().forEach(state.decisionLog::append); // ends at the checkpoint: the log stays in step
             stateTransfer.onCheckpointTaken(CheckpointImage.of(recovered.checkpoint(), state.config.stateChunkBytes()));
         }
         for (Decision decision : recovered.decisions()) {

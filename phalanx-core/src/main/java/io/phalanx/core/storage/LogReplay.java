@@ -24,15 +24,22 @@ public final class LogReplay {
     private final Checkpoint checkpoint;
     private final List<Accept> checkpointProof;
     private final List<Decision> decisions = new ArrayList<>();
+    /** Decisions up to the checkpoint's, consecutive, the most recent {@code coveredMax} of them. */
+    private final java.util.ArrayDeque<Decision> covered = new java.util.ArrayDeque<>();
+    private final int coveredMax;
     private long lastDecided;
     private int regency;
     private int stopTarget;
     private Sync sync;
     private final TreeMap<Long, VoteHistory> votes = new TreeMap<>();
 
-    /** A replay after {@code checkpoint} (null if none) whose last decision {@code proof} proves. */
-    public LogReplay(Checkpoint checkpoint, List<Accept> proof) {
+    /**
+     * A replay after {@code checkpoint} (null if none) whose last decision {@code proof} proves,
+     * keeping up to {@code coveredMax} of the decisions the checkpoint covers.
+     */
+    public LogReplay(Checkpoint checkpoint, List<Accept> proof, int coveredMax) {
         this.checkpoint = checkpoint;
+        this.coveredMax = coveredMax;
         this.checkpointProof = List.copyOf(proof);
         this.lastDecided = checkpoint == null ? -1 : checkpoint.consensusId();
     }
@@ -45,7 +52,8 @@ public final class LogReplay {
         if (record instanceof LogRecord.Decided d) {
             long consensusId = d.decision().consensusId();
             if (consensusId <= lastDecided) {
-                return null; // covered by the checkpoint (or logged twice: the first copy stands)
+                cover(d.decision()); // covered by the checkpoint (or logged twice: the first copy stands)
+                return null;
             }
             if (consensusId != lastDecided + 1) {
                 return "the log jumps from decision " + lastDecided + " to " + consensusId;
@@ -63,6 +71,20 @@ public final class LogReplay {
         return null;
     }
 
+    /** Keeps {@code decision}, which the checkpoint covers, if it continues the run kept so far. */
+    private void cover(Decision decision) {
+        if (checkpoint == null || decision.consensusId() > checkpoint.consensusId()) {
+            return;
+        }
+        if (!covered.isEmpty() && decision.consensusId() != covered.peekLast().consensusId() + 1) {
+            covered.clear(); // a gap (or a repeat): start the run again from here
+        }
+        covered.addLast(decision);
+        while (covered.size() > coveredMax) {
+            covered.pollFirst();
+        }
+    }
+
     /** The highest decision replayed so far, -1 if none. */
     public long lastDecided() {
         return lastDecided;
@@ -71,7 +93,10 @@ public final class LogReplay {
     /** What the replay found, for {@code ReplicaCore}. */
     public Recovered recovered() {
         HardState hard = new HardState(regency, stopTarget, sync, votes).afterDecided(lastDecided);
-        return new Recovered(checkpoint, checkpointProof, decisions, hard);
+        boolean reachesCheckpoint = checkpoint != null && !covered.isEmpty()
+                && covered.peekLast().consensusId() == checkpoint.consensusId();
+        return new Recovered(checkpoint, checkpointProof, reachesCheckpoint ? List.copyOf(covered) : List.of(), decisions,
+                hard);
     }
 
     /**

@@ -25,7 +25,7 @@ import java.util.function.LongPredicate;
  * commit), {@link #checkpoint} each checkpoint the execution layer takes. Not thread-safe.
  *
  * <p>Retention: once a checkpoint is durable and read back, the segments whose decisions it
- * covers are deleted. Every segment begins with the whole hard state (the record that opened it,
+ * covers are deleted, but for the last {@code decisionsKept} decisions before it. Every segment begins with the whole hard state (the record that opened it,
  * then a full copy), so the segments left replay the hard state without the deleted ones.
  */
 public final class ReplicaStore implements Closeable {
@@ -45,6 +45,8 @@ public final class ReplicaStore implements Closeable {
     private final CheckpointFiles checkpoints;
     private final LongPredicate checkpointAfter;
     private final int checkpointsRetain;
+    /** Decisions kept in the log before the newest checkpoint, as the core keeps them in its decision log. */
+    private final int decisionsKept;
     /** Per live segment, the highest decision in it (an upper bound for segments found at open). */
     private final TreeMap<Long, Long> segmentMaxDecided = new TreeMap<>();
     private final TreeMap<Long, List<Accept>> pendingProofs = new TreeMap<>();
@@ -52,8 +54,9 @@ public final class ReplicaStore implements Closeable {
     private long lastCheckpoint;
 
     private ReplicaStore(SegmentedLog log, CheckpointFiles checkpoints, LongPredicate checkpointAfter,
-                         int checkpointsRetain, HardState persisted, long lastCheckpoint) {
+                         int checkpointsRetain, int decisionsKept, HardState persisted, long lastCheckpoint) {
         this.log = log;
+        this.decisionsKept = decisionsKept;
         this.checkpoints = checkpoints;
         this.checkpointAfter = checkpointAfter;
         this.checkpointsRetain = checkpointsRetain;
@@ -67,9 +70,12 @@ public final class ReplicaStore implements Closeable {
      *
      * @param recordBytesMax  largest record the log accepts (a decision of a full batch with its proof)
      * @param checkpointAfter whether a checkpoint follows a decision (its proof is kept until then)
+     * @param decisionsKept   decisions to keep in the log before the newest checkpoint (the core's
+     *                        {@code decisionLogMax}): a replica restarted from its disk can still
+     *                        hand them to peers behind the checkpoint
      */
     public static Opened open(Storage storage, long segmentBytesMax, int recordBytesMax, LongPredicate checkpointAfter,
-                              int checkpointsRetain)
+                              int checkpointsRetain, int decisionsKept)
             throws IOException, CorruptLogException {
         CheckpointFiles checkpoints = new CheckpointFiles(storage);
         List<String> repairs = new ArrayList<>();
@@ -91,7 +97,7 @@ public final class ReplicaStore implements Closeable {
         SegmentedLog.Opened opened = SegmentedLog.open(storage, segmentBytesMax, recordBytesMax);
         opened.tornTail().ifPresent(torn -> repairs.add("cut a torn write at the end of the log: " + torn.bytesCut()
                 + " bytes at offset " + torn.offset() + " of " + torn.fileName() + " (" + torn.reason() + ")"));
-        LogReplay replay = new LogReplay(checkpoint, proof);
+        LogReplay replay = new LogReplay(checkpoint, proof, decisionsKept);
         TreeMap<Long, Long> segmentMaxDecided = new TreeMap<>();
         for (SegmentedLog.Entry entry : opened.entries()) {
             LogRecord record;
@@ -111,7 +117,7 @@ public final class ReplicaStore implements Closeable {
             segmentMaxDecided.merge(entry.position().segmentIndex(), decided, Math::max);
         }
         Recovered recovered = replay.recovered();
-        ReplicaStore store = new ReplicaStore(opened.log(), checkpoints, checkpointAfter, checkpointsRetain,
+        ReplicaStore store = new ReplicaStore(opened.log(), checkpoints, checkpointAfter, checkpointsRetain, decisionsKept,
                 recovered.hardState(), checkpoint == null ? -1 : checkpoint.consensusId());
         store.segmentMaxDecided.putAll(segmentMaxDecided);
         return new Opened(store, recovered, repairs, opened.tornTail().isPresent());
@@ -183,8 +189,9 @@ public final class ReplicaStore implements Closeable {
         lastCheckpoint = consensusId;
         pendingProofs.headMap(consensusId, true).clear();
         long keepFrom = log.segmentIndex();
+        long keepDecisionsFrom = consensusId - decisionsKept; // a decision log's worth before the checkpoint stays
         for (Map.Entry<Long, Long> segment : segmentMaxDecided.entrySet()) {
-            if (segment.getValue() > consensusId) {
+            if (segment.getValue() > keepDecisionsFrom) {
                 keepFrom = Math.min(keepFrom, segment.getKey());
                 break;
             }

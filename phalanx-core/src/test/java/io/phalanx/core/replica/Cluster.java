@@ -104,7 +104,7 @@ final class Cluster {
     }
 
     private ReplicaStore.Opened openStore(int id) throws Exception {
-        return ReplicaStore.open(disks.get(id), 1 << 16, 1 << 24, config(id)::checkpointAfter, 2);
+        return ReplicaStore.open(disks.get(id), 1 << 16, 1 << 24, config(id)::checkpointAfter, 2, config(id).decisionLogMax());
     }
 
     /**

@@ -112,6 +112,6 @@ public final class ReplicaStorage {
     private static ReplicaStore.Opened openStore(FileStorage storage, ReplicaConfig config, Durability durability)
             throws IOException, CorruptLogException {
         return ReplicaStore.open(storage, durability.segmentBytesMax(), RECORD_BYTES_MAX, config::checkpointAfter,
-                durability.checkpointsRetain());
+                durability.checkpointsRetain(), config.decisionLogMax());
     }
 }
