@@ -140,7 +140,16 @@ final class ExecutionLoop implements Runnable {
 
     /** Asks the thread to finish the queued work and stop; waits for it at most {@code waitMs}. */
     void stop(Thread thread, long waitMs) throws InterruptedException {
-        if (!tasks.offer(new Stop(), waitMs, TimeUnit.MILLISECONDS)) {
+        stopAfterQueued(tasks, new Stop(), thread, waitMs);
+    }
+
+    /**
+     * Queues {@code stop} behind the work in {@code queue} and waits (at most {@code waitMs}, twice)
+     * for {@code thread} to finish it; interrupts the thread if the queue has no room or it takes longer.
+     */
+    static <T> void stopAfterQueued(BlockingQueue<T> queue, T stop, Thread thread, long waitMs)
+            throws InterruptedException {
+        if (!queue.offer(stop, waitMs, TimeUnit.MILLISECONDS)) {
             thread.interrupt();
         }
         thread.join(waitMs);

@@ -145,14 +145,7 @@ final class LogLoop implements Runnable {
 
     /** Finishes (and syncs) what is queued, then stops; waits for it at most {@code waitMs}. */
     void stop(Thread thread, long waitMs) throws InterruptedException {
-        if (!tasks.offer(new Stop(), waitMs, TimeUnit.MILLISECONDS)) {
-            thread.interrupt();
-        }
-        thread.join(waitMs);
-        if (thread.isAlive()) {
-            thread.interrupt();
-            thread.join(waitMs);
-        }
+        ExecutionLoop.stopAfterQueued(tasks, new Stop(), thread, waitMs);
     }
 
     @Override

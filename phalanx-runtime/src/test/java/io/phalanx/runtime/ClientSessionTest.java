@@ -19,16 +19,8 @@ class ClientSessionTest {
         try (LocalCluster cluster = LocalCluster.start(4, 1, 1, false);
              Client client = Client.builder().config(cluster.config).id(1000)
                      .identity(cluster.clientIdentities.get(1000L)).callTimeout(CALL_TIMEOUT).build()) {
-            int windowMax = CoreSettings.replicaConfig(cluster.config, 0).clientWindowMax();
-            for (int call = 1; call <= windowMax; call++) {
-                client.invoke(op(new KvOperation.Incr("calls", 1)));
-            }
-            for (int id = 0; id < 4; id++) {
-                cluster.replicas[id].close();
-            }
-            for (int id = 0; id < 4; id++) {
-                cluster.startReplica(id); // durability sync (the default): each resumes from its log
-            }
+            // durability sync (the default): each replica resumes from its log
+            int windowMax = fillWindowAndRestartEveryReplica(cluster, client);
             assertThat(counter(client.invoke(op(new KvOperation.Incr("calls", 1))))).isEqualTo(windowMax + 1L);
         }
     }
@@ -39,16 +31,8 @@ class ClientSessionTest {
                 io.phalanx.runtime.config.Durability.none());
              Client client = Client.builder().config(cluster.config).id(1000)
                      .identity(cluster.clientIdentities.get(1000L)).callTimeout(CALL_TIMEOUT).build()) {
-            int windowMax = CoreSettings.replicaConfig(cluster.config, 0).clientWindowMax();
-            for (int call = 1; call <= windowMax; call++) {
-                client.invoke(op(new KvOperation.Incr("calls", 1)));
-            }
-            for (int id = 0; id < 4; id++) {
-                cluster.replicas[id].close();
-            }
-            for (int id = 0; id < 4; id++) {
-                cluster.startReplica(id); // durability none: they know nothing of the client's session
-            }
+            // durability none: the replicas know nothing of the client's session
+            fillWindowAndRestartEveryReplica(cluster, client);
             long startNs = System.nanoTime();
             assertThatThrownBy(() -> client.invoke(op(new KvOperation.Incr("calls", 1))))
                     .isExactlyInstanceOf(PhalanxException.class)
@@ -73,5 +57,20 @@ class ClientSessionTest {
                 assertThat(Duration.ofNanos(System.nanoTime() - startNs)).isLessThan(CALL_TIMEOUT);
             }
         }
+    }
+
+    /** Makes a whole window of calls (the client's session is past its first), then restarts every replica; the window. */
+    private static int fillWindowAndRestartEveryReplica(LocalCluster cluster, Client client) throws Exception {
+        int windowMax = CoreSettings.replicaConfig(cluster.config, 0).clientWindowMax();
+        for (int call = 1; call <= windowMax; call++) {
+            client.invoke(op(new KvOperation.Incr("calls", 1)));
+        }
+        for (int id = 0; id < 4; id++) {
+            cluster.replicas[id].close();
+        }
+        for (int id = 0; id < 4; id++) {
+            cluster.startReplica(id);
+        }
+        return windowMax;
     }
 }

@@ -47,6 +47,20 @@ final class Cluster {
     java.util.function.UnaryOperator<ReplicaMessage> tamper = m -> m;
     long nowMs = 1_000;
 
+    /**
+     * Small limits for tests that cross checkpoints: a decision log of 8 and a checkpoint every 4
+     * decisions, batches (and so state-transfer chunks) of 128 bytes, one instance at a time.
+     */
+    static ReplicaConfig.Builder smallLogs(ReplicaConfig.Builder d) {
+        return d.batchRequestsMax(4)
+                .batchBytesMax(128)
+                .operationBytesMax(64)
+                .decisionLogMax(8)
+                .clientSignaturesRequired(false)
+                .pipelineMax(1)
+                .checkpointPeriod(4);
+    }
+
     Cluster(Mode mode, int n, int f) {
         this(mode, n, f, RequestVerifier.ACCEPT_ALL);
     }

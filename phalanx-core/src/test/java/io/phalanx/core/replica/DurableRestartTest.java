@@ -21,20 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * once, and never cast a vote that contradicts one they cast before the restart.
  */
 class DurableRestartTest {
-    /** A decision log of 8 and a checkpoint every 4 decisions, so restarts cross checkpoints and log truncation. */
-    private static ReplicaConfig.Builder small(ReplicaConfig.Builder d) {
-        return d.batchRequestsMax(4)
-                .batchBytesMax(128)
-                .operationBytesMax(64)
-                .decisionLogMax(8)
-                .clientSignaturesRequired(false)
-                .pipelineMax(1)
-                .checkpointPeriod(4);
-    }
-
     private static Cluster cluster(Mode mode) throws Exception {
         int n = mode == Mode.BFT ? 4 : 3;
-        return new Cluster(mode, n, 1, RequestVerifier.ACCEPT_ALL, DurableRestartTest::small).executing().durable();
+        return new Cluster(mode, n, 1, RequestVerifier.ACCEPT_ALL, Cluster::smallLogs).executing().durable();
     }
 
     private int sequence;

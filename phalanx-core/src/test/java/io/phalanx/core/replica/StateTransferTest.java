@@ -18,19 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * again, and one that lost its memory casts no vote before it has caught up.
  */
 class StateTransferTest {
-    /** A decision log of 8 and a checkpoint every 4 decisions; batches (and so chunks) of 128 bytes. */
-    private static ReplicaConfig.Builder small(ReplicaConfig.Builder d) {
-        return d.batchRequestsMax(4)
-                .batchBytesMax(128)
-                .operationBytesMax(64)
-                .decisionLogMax(8)
-                .clientSignaturesRequired(false)
-                .pipelineMax(1)
-                .checkpointPeriod(4);
-    }
-
     private static Cluster cluster(Mode mode, int n, int f) {
-        return new Cluster(mode, n, f, RequestVerifier.ACCEPT_ALL, StateTransferTest::small).executing();
+        return new Cluster(mode, n, f, RequestVerifier.ACCEPT_ALL, Cluster::smallLogs).executing();
     }
 
     private int sequence;
