@@ -6,17 +6,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns the library's INFO lines off for commands that print their own story (the demo, the
- * client shell) and back on afterwards. Only the CLI touches logback directly; the library
+ * client shell, {@code bench state-transfer}) and back on afterwards. Only the CLI touches logback directly; the library
  * logs through SLF4J.
  */
-final class Logs {
+public final class Logs {
     private static final String LIBRARY = "io.phalanx";
 
     private Logs() {
     }
 
     /** Raises the library's level to WARN; returns the level to restore, or null if nothing changed. */
-    static Level quiet() {
+    public static Level quiet() {
         if (!(LoggerFactory.getLogger(LIBRARY) instanceof Logger logger)) {
             return null;
         }
@@ -25,7 +25,7 @@ final class Logs {
         return previous == null ? Level.INFO : previous;
     }
 
-    static void restore(Level previous) {
+    public static void restore(Level previous) {
         if (previous != null && LoggerFactory.getLogger(LIBRARY) instanceof Logger logger) {
             logger.setLevel(previous);
         }

@@ -63,7 +63,27 @@ public final class Charts {
         for (int i = 0; i < markers.size(); i++) {
             plot.addDomainMarker(eventLine(markers.get(i), i));
         }
+        showMarkers(plot, markers);
         ChartUtils.saveChartAsPNG(png.toFile(), chart, spec.widthPx(), spec.heightPx());
+    }
+
+    /** Widens the x axis where a marker lies beyond the data, which would otherwise hide it. */
+    private static void showMarkers(XYPlot plot, List<EventMarker> markers) {
+        if (markers.isEmpty()) {
+            return;
+        }
+        org.jfree.data.Range range = plot.getDomainAxis().getRange();
+        double lower = range.getLowerBound();
+        double upper = range.getUpperBound();
+        for (EventMarker m : markers) {
+            lower = Math.min(lower, m.x());
+            upper = Math.max(upper, m.x());
+        }
+        if (lower < range.getLowerBound() || upper > range.getUpperBound()) {
+            // Room on the right for the label, which is drawn to the right of its line.
+            double width = upper - lower;
+            plot.getDomainAxis().setRange(lower - width * 0.02, upper + width * 0.1);
+        }
     }
 
     /**

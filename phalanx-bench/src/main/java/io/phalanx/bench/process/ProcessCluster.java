@@ -43,6 +43,8 @@ public final class ProcessCluster implements AutoCloseable {
     private final String heap;
     private final List<String> replicaArgs;
     private final Process[] replicas;
+    /** How often each replica was started, for the name of its GC log; none are written while null. */
+    private int[] starts;
 
     private ProcessCluster(String phalanxMainClass, Path directory, Path clusterFile, int n, int basePort, String heap,
                            List<String> replicaArgs) {
@@ -107,7 +109,39 @@ public final class ProcessCluster implements AutoCloseable {
         Files.writeString(clusterFile, patched);
     }
 
-    Path clusterFile() {
+    /**
+     * Makes every replica JVM started from now on log its garbage collections (JDK unified
+     * logging, {@code gc} and {@code gc+init}, with uptime) to a file of its own, see
+     * {@link #gcLog}; before {@link #startAll}. Cheap: one line per collection.
+     */
+    public void gcLogs() {
+        starts = new int[n];
+    }
+
+    /** The GC log of replica {@code id}'s latest start ({@link #gcLogs}). */
+    public Path gcLog(int id) {
+        if (starts == null || starts[id] == 0) {
+            throw new IllegalStateException("replica " + id + " was not started with a GC log");
+        }
+        return directory.resolve("gc-replica-" + id + "-" + starts[id] + ".log");
+    }
+
+    /** Replica {@code id}'s output (its log), appended to by each of its starts. */
+    public Path logFile(int id) {
+        return directory.resolve("replica-" + id + ".log");
+    }
+
+    /** Replica {@code id}'s data directory: the default, {@code data/replica-ID} next to the cluster file. */
+    public Path dataDirectory(int id) {
+        return clusterFile.toAbsolutePath().getParent().resolve("data").resolve("replica-" + id);
+    }
+
+    /** The process of replica {@code id}, if it runs. */
+    public java.util.Optional<Process> process(int id) {
+        return java.util.Optional.ofNullable(replicas[id]).filter(Process::isAlive);
+    }
+
+    public Path clusterFile() {
         return clusterFile;
     }
 
@@ -135,13 +169,17 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     public void start(int id) throws IOException {
-        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx" + heap, "-Xms" + heap,
-                "-cp", System.getProperty("java.class.path"), phalanxMainClass,
+        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx" + heap, "-Xms" + heap));
+        if (starts != null) {
+            starts[id]++;
+            command.add("-Xlog:gc,gc+init:file=" + gcLog(id) + ":uptime");
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), phalanxMainClass,
                 "replica", "--id", Integer.toString(id), "--config", clusterFile.toString()));
         command.addAll(replicaArgs);
         replicas[id] = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("replica-" + id + ".log").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()))
                 .start();
     }
 
@@ -163,7 +201,7 @@ public final class ProcessCluster implements AutoCloseable {
         int regency = 0;
         int leader = 0;
         for (int id = 0; id < replicas.length; id++) {
-            Path log = directory.resolve("replica-" + id + ".log");
+            Path log = logFile(id);
             if (!Files.exists(log)) {
                 continue;
             }
