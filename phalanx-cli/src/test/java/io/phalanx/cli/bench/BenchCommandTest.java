@@ -50,7 +50,7 @@ class BenchCommandTest {
             assertThat(CsvTable.read(runs.resolve("load-2").resolve("samples.csv")).rowCount()).isEqualTo(1 + 3);
         }
         CsvTable warmup = CsvTable.read(out.resolve("warmup.csv"));
-        assertThat(warmup.header()).containsExactly("config", "request_bytes", "reply_bytes", "clients", "second", "ops");
+        assertThat(warmup.header()).containsExactly("config", "durability", "request_bytes", "reply_bytes", "clients", "second", "ops");
         assertThat(warmup.rowCount()).isEqualTo(2 * 2); // each cluster's warm-up run, second by second
         for (int row = 0; row < warmup.rowCount(); row++) {
             assertThat(warmup.get(row, "config")).isIn("unreplicated", "bft4");
