@@ -21,6 +21,8 @@ final class Catchup {
     private final NormalCase normalCase;
     private final Proofs proofs;
     private int fetchAttempts;
+    /** When this replica, behind, next asks a peer for the decisions it lacks. */
+    private long nextFetchAtMs;
 
     Catchup(ReplicaState state, NormalCase normalCase, Proofs proofs) {
         this.state = state;
@@ -29,7 +31,7 @@ final class Catchup {
     }
 
     void onTick(Effects effects) {
-        if (state.behind() && state.nowMs >= state.nextFetchAtMs) {
+        if (state.behind() && state.nowMs >= nextFetchAtMs) {
             fetchNow(effects);
         }
     }
@@ -40,7 +42,7 @@ final class Catchup {
         }
         int target = fetchAttempts % 2 == 0 ? state.aheadPeer : otherPeer(fetchAttempts / 2);
         fetchAttempts++;
-        state.nextFetchAtMs = state.nowMs + state.config.tickIntervalMs() * 2;
+        nextFetchAtMs = state.nowMs + state.config.tickIntervalMs() * 2;
         state.counters.increment(Counter.FETCH_SENT);
         effects.send(target, new DecisionFetch(state.id, state.lastDecided + 1));
     }

@@ -12,10 +12,13 @@ import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.VoteHistory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -42,6 +45,16 @@ final class LeaderChange {
     private final RequestAdmission admission;
     private final Proofs proofs;
     private final Catchup catchup;
+    /** When the current leader change started; its own timeout runs from here. */
+    private long changeStartedMs;
+    /** When the change in progress (or the open instances) are next retransmitted. */
+    private long nextRetransmitAtMs;
+    /** Highest regency each replica asked for in a STOP (or implied with a STOPDATA). */
+    private final Map<Integer, Integer> highestStopBy = new HashMap<>();
+    /** Latest STOPDATA per sender (the leader of a regency collects them). */
+    private final Map<Integer, StopData> stopDataBySender = new HashMap<>();
+    /** Senders whose STOPDATA for the installed regency was checked and found valid. */
+    private final Map<Integer, StopData> validStopData = new TreeMap<>();
 
     LeaderChange(ReplicaState state, NormalCase normalCase, RequestAdmission admission, Proofs proofs, Catchup catchup) {
         this.state = state;
@@ -55,13 +68,13 @@ final class LeaderChange {
     void onTick(Effects effects) {
         long timeout = state.timeoutMs();
         boolean expiredTwice = expireRequestTimers(effects, timeout);
-        boolean regencyRunning = state.regencyProvenAtMs > state.changeStartedMs;
+        boolean regencyRunning = state.regencyProvenAtMs > changeStartedMs;
         if (state.stopTarget > state.regency && state.pending.isEmpty()
-                && (state.synced ? state.lastDecisionAtMs > state.changeStartedMs : regencyRunning)) {
+                && (state.synced ? state.lastDecisionAtMs > changeStartedMs : regencyRunning)) {
             // Everything it waited for got decided in the old regency after all: take the STOP
             // back (no STOPDATA was sent for it, so nothing was promised) and vote again.
             state.stopTarget = state.regency;
-            state.highestStopBy.remove(state.id);
+            highestStopBy.remove(state.id);
             state.counters.increment(Counter.STOP_WITHDRAWN);
         }
         if (state.active() && expiredTwice) {
@@ -69,15 +82,19 @@ final class LeaderChange {
         } else if (!state.synced && state.stopTarget == state.regency && regencyRunning) {
             // Its peers decide in the installed regency while this replica waits for its SYNC (it
             // joined from a decision proof, or may not report yet): the regency is not stuck.
-            state.changeStartedMs = state.nowMs;
-        } else if (awaitsSync() && state.nowMs - state.changeStartedMs >= timeout) {
+            changeStartedMs = state.nowMs;
+        } else if (awaitsSync() && state.nowMs - changeStartedMs >= timeout) {
             startStop(effects, state.regency + 1);
         }
-        if (state.nowMs >= state.nextRetransmitAtMs && (!state.pending.isEmpty() || !state.active())) {
+        if (state.nowMs >= nextRetransmitAtMs && (!state.pending.isEmpty() || !state.active())) {
             retransmit(effects);
-            state.nextRetransmitAtMs = state.nowMs + Math.max(1, timeout / 2);
+            nextRetransmitAtMs = state.nowMs + Math.max(1, timeout / 2);
         }
-        catchup.onTick(effects);
+    }
+
+    /** Starts the leader change's timers at {@code nowMs}: a core restored in a change times out from its first step. */
+    void startTimersAt(long nowMs) {
+        changeStartedMs = nowMs;
     }
 
     /**
@@ -133,9 +150,9 @@ final class LeaderChange {
             return;
         }
         state.stopTarget = target;
-        state.changeStartedMs = state.nowMs;
+        changeStartedMs = state.nowMs;
         state.failedChanges++;
-        state.highestStopBy.merge(state.id, target, Math::max);
+        highestStopBy.merge(state.id, target, Math::max);
         state.counters.increment(Counter.STOP_SENT);
         state.broadcast(effects, stopMessage());
         checkStops(effects);
@@ -152,7 +169,7 @@ final class LeaderChange {
             queued |= admission.onRelayed(request);
         }
         if (stop.regency() > state.regency) {
-            state.highestStopBy.merge(stop.sender(), stop.regency(), Math::max);
+            highestStopBy.merge(stop.sender(), stop.regency(), Math::max);
             checkStops(effects);
         }
         if (queued) {
@@ -165,7 +182,7 @@ final class LeaderChange {
      * and installs the highest that a quorum asked for.
      */
     private void checkStops(Effects effects) {
-        TreeSet<Integer> targets = new TreeSet<>(state.highestStopBy.values());
+        TreeSet<Integer> targets = new TreeSet<>(highestStopBy.values());
         for (int target : targets.descendingSet()) {
             if (target <= state.regency) {
                 break;
@@ -185,7 +202,7 @@ final class LeaderChange {
 
     private Set<Integer> askersOf(int target) {
         Set<Integer> askers = new HashSet<>();
-        state.highestStopBy.forEach((replica, asked) -> {
+        highestStopBy.forEach((replica, asked) -> {
             if (asked >= target) {
                 askers.add(replica);
             }
@@ -207,7 +224,7 @@ final class LeaderChange {
         }
         StopData mine = signedStopData();
         if (state.isLeader()) {
-            state.stopDataBySender.put(state.id, mine);
+            stopDataBySender.put(state.id, mine);
             collectStopData(effects);
         } else {
             effects.send(state.leader(), mine);
@@ -219,15 +236,15 @@ final class LeaderChange {
         state.regency = regency;
         state.stopTarget = regency;
         state.synced = synced;
-        state.changeStartedMs = state.nowMs;
+        changeStartedMs = state.nowMs;
         state.instances.clear();
-        state.validStopData.clear();
+        validStopData.clear();
         state.sync = null;
         state.syncChosen.clear();
         state.syncConsensusId = -1;
         state.acceptWaitUntilMs = Output.NEVER;
         state.pending.restartTimers(state.nowMs);
-        state.nextRetransmitAtMs = state.nowMs + Math.max(1, state.timeoutMs() / 2);
+        nextRetransmitAtMs = state.nowMs + Math.max(1, state.timeoutMs() / 2);
     }
 
     private StopData signedStopData() {
@@ -243,15 +260,15 @@ final class LeaderChange {
     void onStopData(Effects effects, StopData data) {
         if (data.regency() > state.regency) {
             // Sent only after installing: it implies the sender's STOP for that regency.
-            state.highestStopBy.merge(data.sender(), data.regency(), Math::max);
+            highestStopBy.merge(data.sender(), data.regency(), Math::max);
         }
         if (data.regency() < state.regency || state.view.leaderOf(data.regency()) != state.id) {
             state.refuse(Counter.INVALID_STOP_DATA, data, "not for a regency this replica leads");
             return;
         }
-        StopData previous = state.stopDataBySender.get(data.sender());
+        StopData previous = stopDataBySender.get(data.sender());
         if (previous == null || previous.regency() <= data.regency()) {
-            state.stopDataBySender.put(data.sender(), data);
+            stopDataBySender.put(data.sender(), data);
         }
         if (data.regency() > state.regency) {
             checkStops(effects);
@@ -274,21 +291,21 @@ final class LeaderChange {
         if (state.synced || !state.isLeader() || !mayLead()) {
             return;
         }
-        for (StopData data : state.stopDataBySender.values()) {
-            if (data.regency() != state.regency || state.validStopData.containsKey(data.sender())) {
+        for (StopData data : stopDataBySender.values()) {
+            if (data.regency() != state.regency || validStopData.containsKey(data.sender())) {
                 continue;
             }
             String reason = data.sender() == state.id ? null : proofs.checkStopData(data, state.regency);
             if (reason == null) {
-                state.validStopData.put(data.sender(), data);
+                validStopData.put(data.sender(), data);
             } else {
                 state.refuse(Counter.INVALID_STOP_DATA, data, reason);
             }
         }
-        if (!state.quorums.isQuorum(state.validStopData.keySet())) {
+        if (!state.quorums.isQuorum(validStopData.keySet())) {
             return;
         }
-        List<StopData> evidence = new ArrayList<>(state.validStopData.values());
+        List<StopData> evidence = new ArrayList<>(validStopData.values());
         Proofs.Choice choice = Proofs.choose(evidence, state.quorums, state.plantedBugs);
         if (!choice.sound()) {
             state.counters.increment(Counter.STOP_DATA_NOT_SOUND);
@@ -382,7 +399,7 @@ final class LeaderChange {
         enterRegency(hard.regency(), hard.regency() == 0);
         state.stopTarget = hard.stopTarget();
         if (hard.stopTarget() > hard.regency()) {
-            state.highestStopBy.put(state.id, hard.stopTarget());
+            highestStopBy.put(state.id, hard.stopTarget());
         }
         state.votes.putAll(hard.votes());
         Sync sync = hard.sync();

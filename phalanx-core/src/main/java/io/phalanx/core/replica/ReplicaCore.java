@@ -162,7 +162,7 @@ public final class ReplicaCore {
         state.nowMs = nowMs;
         if (!stepped) {
             stepped = true;
-            state.changeStartedMs = nowMs; // a restored leader change times out from now, not from time 0
+            leaderChange.startTimersAt(nowMs); // a restored leader change times out from now, not from time 0
         }
         boolean wasRecovering = state.recovering;
         Effects effects = new Effects();
@@ -173,6 +173,7 @@ public final class ReplicaCore {
         } else if (input instanceof Input.Tick) {
             normalCase.onTick(effects);
             leaderChange.onTick(effects);
+            catchup.onTick(effects);
             stateTransfer.onTick(effects);
         } else if (input instanceof Input.CheckpointTaken c) {
             stateTransfer.onCheckpointTaken(c.image());

@@ -8,7 +8,6 @@ import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.ConsensusMessage;
 import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.RequestId;
-import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.service.RequestVerifier;
@@ -24,8 +23,11 @@ import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 
 /**
- * The protocol state shared by the handlers of one replica. Single-threaded: only the handlers
- * called from {@link ReplicaCore#step} touch it.
+ * The protocol state shared by the handlers of one replica: what more than one of them reads or
+ * writes. State that one handler alone uses lives in that handler (the leader change's STOP and
+ * STOPDATA bookkeeping and timers in {@link LeaderChange}, the fetch timer in {@link Catchup},
+ * the transfer in {@link StateTransfer}). Single-threaded: only the handlers called from
+ * {@link ReplicaCore#step} touch it.
  *
  * <p>Leader-change state in one picture: {@code regency} is the installed regency (the epoch of
  * every vote this replica casts); {@code stopTarget > regency} means it asked to leave it and
@@ -51,16 +53,8 @@ final class ReplicaState {
     int stopTarget;
     /** Whether the installed regency's SYNC was processed (or sent, by its leader). */
     boolean synced = true;
-    /** When the current leader change started; its own timeout runs from here. */
-    long changeStartedMs;
     /** Leader changes started since the last decision; drives the timeout backoff. */
     int failedChanges;
-    /** Highest regency each replica asked for in a STOP (or implied with a STOPDATA). */
-    final Map<Integer, Integer> highestStopBy = new HashMap<>();
-    /** Latest STOPDATA per sender (the leader of a regency collects them). */
-    final Map<Integer, StopData> stopDataBySender = new HashMap<>();
-    /** Senders whose STOPDATA for the installed regency was checked and found valid. */
-    final Map<Integer, StopData> validStopData = new TreeMap<>();
     /** The SYNC of the installed regency, once sent or processed; retransmitted by its leader. */
     Sync sync;
     /** The values the installed regency's SYNC bound, by consensus id (empty: all free). */
@@ -122,8 +116,6 @@ final class ReplicaState {
     /** Evidence that a peer decided more: who, and up to which instance at least. */
     int aheadPeer = -1;
     long aheadConsensusId = -1;
-    long nextFetchAtMs;
-    long nextRetransmitAtMs;
 
     /** Why the last refused proposal was refused, for traces and logs. */
     String lastRejection = "";
