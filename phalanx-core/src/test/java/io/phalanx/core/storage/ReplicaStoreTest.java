@@ -1,0 +1,121 @@
+package io.phalanx.core.storage;
+
+import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.crypto.Digests;
+import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.Batch;
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Checkpoint;
+import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.Digest;
+import io.phalanx.core.message.Request;
+import io.phalanx.core.message.RequestKind;
+import io.phalanx.core.message.VoteHistory;
+import io.phalanx.core.replica.HardState;
+import io.phalanx.core.replica.Output;
+import io.phalanx.core.replica.Recovered;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A replica's store over many small segments, checkpoints and retention: reopened at any point,
+ * it gives back the hard state as the last step left it, the decisions after the newest
+ * checkpoint, and the decision log's worth before it, although the segments that first recorded
+ * most of it are gone.
+ */
+class ReplicaStoreTest {
+    private static final int DECISIONS_KEPT = 6;
+
+    private static ReplicaStore.Opened open(MemoryStorage disk) throws Exception {
+        return ReplicaStore.open(disk, 2_048, 1 << 20, cid -> (cid + 1) % 4 == 0, 2, DECISIONS_KEPT);
+    }
+
+    private static Decision decision(long cid, int epoch) {
+        Batch batch = new Batch(1_000 + cid, cid, List.of(new Request(7, cid + 1, RequestKind.ORDERED, 0,
+                Bytes.utf8("operation " + cid + " " + "x".repeat(200)))));
+        Digest digest = Digests.ofBatch(batch);
+        return new Decision(cid, epoch, batch, digest, List.of(new Accept(0, cid, epoch, digest, Bytes.EMPTY)));
+    }
+
+    private static Output output(HardState hard, Decision decision) {
+        return new Output(Optional.of(hard), Optional.empty(), List.of(), decision == null ? List.of() : List.of(decision),
+                List.of(), List.of(), List.of(), Output.NEVER);
+    }
+
+    private static Bytes checkpoint(long cid) {
+        return MessageCodec.encodeCheckpoint(new Checkpoint(cid, 1_000 + cid, List.of(), List.of(), List.of(),
+                Bytes.utf8("state after " + cid)));
+    }
+
+    /** The SYNC of regency 3, and a vote in an instance far ahead: both set once, and kept by every later step. */
+    private static final io.phalanx.core.message.Sync SYNC = new io.phalanx.core.message.Sync(3, 3, List.of(), List.of());
+    private static final VoteHistory OLD_VOTE = VoteHistory.none(1_000).withWrite(3, decision(1_000, 3).digest());
+
+    /** The hard state after step {@code cid}: the SYNC, the old vote, and a write and an accept in the next instance. */
+    private static HardState hardState(long cid) {
+        Decision next = decision(cid + 1, 3);
+        TreeMap<Long, VoteHistory> votes = new TreeMap<>();
+        votes.put(cid + 1, VoteHistory.none(cid + 1).withWrite(3, next.digest()).withAccept(3, next.batch()));
+        votes.put(1_000L, OLD_VOTE);
+        return new HardState(3, 3 + (cid % 3 == 0 ? 1 : 0), SYNC, votes);
+    }
+
+    @Test
+    void reopenedAfterEveryStepItGivesBackWhatTheStepsLeft() throws Exception {
+        MemoryStorage disk = new MemoryStorage();
+        ReplicaStore store = open(disk).store();
+        for (long cid = 0; cid < 40; cid++) {
+            store.append(output(hardState(cid), decision(cid, 3)));
+            store.sync();
+            if ((cid + 1) % 4 == 0) {
+                assertThat(store.checkpoint(cid, checkpoint(cid))).isTrue();
+            }
+            Recovered recovered = open(disk).recovered();
+            long newest = (cid + 1) / 4 * 4 - 1; // the newest checkpoint stored so far, -1 if none
+            assertThat(recovered.lastDecided()).as("after step %d", cid).isEqualTo(cid);
+            assertThat(recovered.hardState().regency()).isEqualTo(hardState(cid).regency());
+            assertThat(recovered.hardState().stopTarget()).isEqualTo(hardState(cid).stopTarget());
+            assertThat(recovered.hardState().votes()).containsOnlyKeys(cid + 1, 1_000L);
+            assertThat(recovered.hardState().votes().get(cid + 1)).isEqualTo(hardState(cid).votes().get(cid + 1));
+            assertThat(recovered.hardState().votes().get(1_000L)).isEqualTo(OLD_VOTE);
+            assertThat(recovered.hardState().sync()).isEqualTo(SYNC);
+            if (newest >= 0) {
+                assertThat(recovered.checkpoint().consensusId()).isEqualTo(newest);
+                assertThat(recovered.decisions()).extracting(Decision::consensusId)
+                        .containsExactlyElementsOf(range(newest + 1, cid));
+                assertThat(recovered.covered()).extracting(Decision::consensusId)
+                        .containsExactlyElementsOf(range(Math.max(0, newest - DECISIONS_KEPT + 1), newest));
+            }
+        }
+        // Retention deleted the early segments: the full copy of the hard state at the start of
+        // each segment is what let the checks above pass.
+        assertThat(disk.list()).noneMatch(name -> name.equals(SegmentedLog.segmentName(1)));
+        assertThat(disk.list().stream().filter(name -> name.startsWith("checkpoint-"))).hasSize(2);
+    }
+
+    @Test
+    void aHardStateChangeThatOpensASegmentIsNotUndoneByTheCopyOfTheStateBeforeIt() throws Exception {
+        MemoryStorage disk = new MemoryStorage();
+        ReplicaStore store = open(disk).store();
+        for (long cid = 0; cid < 4; cid++) {
+            store.append(output(hardState(0), decision(cid, 3)));
+        }
+        // Steps that only change the regency, many of them opening a segment: after each, the log
+        // must say the regency that step installed, not the one before it.
+        for (int regency = 4; regency < 200; regency++) {
+            store.append(output(new HardState(regency, regency, null, new TreeMap<>()), null));
+            store.sync();
+            assertThat(open(disk).recovered().hardState().regency()).as("after installing %d", regency).isEqualTo(regency);
+        }
+        assertThat(disk.list().stream().filter(name -> name.endsWith(".seg")).count()).isGreaterThan(2);
+    }
+
+    private static List<Long> range(long from, long to) {
+        return java.util.stream.LongStream.rangeClosed(from, to).boxed().toList();
+    }
+}
