@@ -59,6 +59,8 @@ final class LogLoop implements Runnable {
     private volatile long durable = -1;
     private volatile LongConsumer onDurable = sequence -> { };
     private volatile long syncs;
+    private volatile long logBytes;
+    private volatile long lastCheckpoint = -1;
     private volatile long syncNanosTotal;
     // Confined to the protocol's thread:
     private long submitted = -1;
@@ -72,6 +74,8 @@ final class LogLoop implements Runnable {
         this.durability = durability;
         this.tasks = new ArrayBlockingQueue<>(tasksMax);
         this.onFatal = onFatal;
+        this.logBytes = store.logBytes(); // before the log thread starts, which then owns the store
+        this.lastCheckpoint = store.lastCheckpoint();
     }
 
     /** Whether messages and replies wait for the log ({@code sync}). */
@@ -137,8 +141,10 @@ final class LogLoop implements Runnable {
         return count == 0 ? 0 : syncNanosTotal / count / 1_000;
     }
 
-    long logBytes() {
-        return store.logBytes();
+    /** The log's state as of the last group written (readable from any thread). */
+    ReplicaStatus.Log status() {
+        return new ReplicaStatus.Log(durability.mode().name().toLowerCase(java.util.Locale.ROOT), logBytes, syncs,
+                syncMicrosMean(), lastCheckpoint);
     }
 
     int queued() {
@@ -169,6 +175,8 @@ final class LogLoop implements Runnable {
                 }
                 boolean stop = write(group);
                 syncIfDue(stop);
+                logBytes = store.logBytes();
+                lastCheckpoint = store.lastCheckpoint();
                 if (stop) {
                     store.close();
                     return;

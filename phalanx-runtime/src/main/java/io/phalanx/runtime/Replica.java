@@ -300,7 +300,7 @@ public final class Replica implements AutoCloseable {
                         clientIdMismatches.count(), execution.dropped(), protocol.encodeFailures()),
                 replicas == null ? null : replicas.metrics().snapshot(),
                 port == null ? null : port.metrics().snapshot(), core.recovering(), core.aheadConsensusId(),
-                core.transfer());
+                core.transfer(), logLoop == null ? null : logLoop.status());
     }
 
     /** Why the replica stopped itself (a broken invariant in the core or a failing service), if it did. */

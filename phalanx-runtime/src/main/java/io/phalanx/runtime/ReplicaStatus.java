@@ -24,11 +24,12 @@ import java.util.Map;
  * @param aheadConsensusId how far a peer is known to have decided when beyond this replica (it is
  *                        catching up); -1 when it is not behind
  * @param transfer        the state transfer under way, or null
+ * @param log             the durable log's state, or null with durability {@code none}
  */
 public record ReplicaStatus(int id, int regency, int leader, boolean active, long lastDecided, long lastExecuted,
                             int pendingRequests, Map<Counter, Long> counters, DriverCounters driver,
                             TransportMetrics.Snapshot mesh, TransportMetrics.Snapshot clientPort, boolean recovering,
-                            long aheadConsensusId, Transfer transfer) {
+                            long aheadConsensusId, Transfer transfer, Log log) {
     public ReplicaStatus {
         counters = Map.copyOf(counters);
     }
@@ -57,6 +58,11 @@ public record ReplicaStatus(int id, int regency, int leader, boolean active, lon
         if (transfer != null) {
             line.append(", STATE TRANSFER of checkpoint ").append(transfer.checkpointId()).append(": ")
                     .append(transfer.chunksIn()).append('/').append(transfer.chunks()).append(" chunks");
+        }
+        if (log != null) {
+            line.append(String.format(java.util.Locale.ROOT, ", log %.1f MiB (%s, %d fsyncs of %.2f ms on average",
+                    log.bytes() / 1048576.0, log.mode(), log.syncs(), log.syncMicrosMean() / 1000.0))
+                    .append(log.lastCheckpoint() < 0 ? ", no checkpoint yet)" : ", checkpoint " + log.lastCheckpoint() + ")");
         }
         return line.toString();
     }
@@ -87,6 +93,18 @@ public record ReplicaStatus(int id, int regency, int leader, boolean active, lon
     /** What the protocol thread publishes after every step. */
     record Core(int regency, int leader, boolean active, long lastDecided, int pendingRequests,
                 Map<Counter, Long> counters, boolean recovering, long aheadConsensusId, Transfer transfer) {
+    }
+
+    /**
+     * The durable log as its thread last reported it.
+     *
+     * @param mode           the durability mode ({@code async} or {@code sync})
+     * @param bytes          bytes of log segments on disk
+     * @param syncs          fsyncs so far (each covering every record logged since the one before)
+     * @param syncMicrosMean mean time of an fsync, in microseconds
+     * @param lastCheckpoint consensus id of the newest checkpoint on disk, -1 if none
+     */
+    public record Log(String mode, long bytes, long syncs, long syncMicrosMean, long lastCheckpoint) {
     }
 
     /**

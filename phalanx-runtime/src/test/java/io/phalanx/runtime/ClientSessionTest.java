@@ -22,6 +22,10 @@ class ClientSessionTest {
             // durability sync (the default): each replica resumes from its log
             int windowMax = fillWindowAndRestartEveryReplica(cluster, client);
             assertThat(counter(client.invoke(op(new KvOperation.Incr("calls", 1))))).isEqualTo(windowMax + 1L);
+            ReplicaStatus status = cluster.replicas[0].status();
+            assertThat(status.log().mode()).isEqualTo("sync");
+            assertThat(status.log().bytes()).isPositive();
+            assertThat(status.summary()).contains(", log ").contains("(sync, ");
         }
     }
 
