@@ -29,16 +29,16 @@ class ProcessRecoveryTest {
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
 
     @Test
-    void replicasKilledAndRestartedAtOnceAfterLeaderChangesVoteAgainWithinTenSeconds(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
+    void theLeaderAFollowerAndTheCurrentLeaderRestartedAtOnceVoteAgainWithinTenSeconds(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
         try (ProcessReplicas cluster = new ProcessReplicas(dir, 4, REQUEST_TIMEOUT_MS);
              ProcessReplicas.Load load = new ProcessReplicas.Load(cluster.config, "counter", 4, 4, CALL_TIMEOUT)) {
             load.awaitProgress(300, Duration.ofSeconds(60));
 
-            // The leader of regency 0 dies and comes straight back: the others move on to regency 1.
+            // The leader of regency 0 dies and comes straight back: from its log it may be back
+            // before its followers time out (it then leads on), or they move on to regency 1.
             restartAtOnce(cluster, 0);
             load.awaitProgress(200, Duration.ofSeconds(30));
-            assertThat(cluster.clusterRegency()).isGreaterThanOrEqualTo(1);
-            // A follower of the new regency.
+            // A follower of the regency now running.
             int follower = (cluster.status(1).regency() + 2) % 4;
             restartAtOnce(cluster, follower);
             load.awaitProgress(200, Duration.ofSeconds(30));
