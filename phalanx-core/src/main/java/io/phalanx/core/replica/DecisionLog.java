@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The most recent decisions with their proofs, bounded by {@code decisionLogMax}: what this
  * replica can hand to a peer that fell behind, and the proof of its own last decision, which a
- * STOPDATA carries. (The durable, complete log arrives with durability.) A ring buffer indexed
+ * STOPDATA carries. (The durable log is the driver's: {@code storage.ReplicaStore}.) A ring buffer indexed
  * by consensus id: every late vote for a decided instance looks its decision up, so lookups are
  * constant-time.
  */

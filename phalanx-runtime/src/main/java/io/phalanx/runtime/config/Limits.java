@@ -11,8 +11,8 @@ package io.phalanx.runtime.config;
  * @param outboundQueueBytesMax  bytes waiting to be written to one peer (Netty's high water
  *                               mark); beyond it sends are dropped too
  * @param decisionLogMax         recent decisions (with proofs) kept in memory to let a lagging
- *                               or restarted replica catch up; one further behind needs state
- *                               transfer, which comes with durability
+ *                               or restarted replica catch up; one further behind gets a
+ *                               checkpoint by state transfer
  * @param clientsMax             client sessions (exactly-once windows and cached replies) a
  *                               replica keeps; a decision that begins one more evicts the one
  *                               whose last decided request is oldest. Shapes replicated state, so
