@@ -129,16 +129,8 @@ public final class Replica implements AutoCloseable {
         this.executionThread = thread(execution, "execution");
     }
 
-    /**
-     * Brings the service to where the stored state left it: the checkpoint, then the decisions
-     * after it. Their replies were sent (or lost) before the restart; clients that still wait
-     * retransmit and get them from the reply cache.
-     */
     private void replay(ServiceExecutor executor, Recovered recovered) {
-        if (recovered.checkpoint() != null) {
-            executor.restore(recovered.checkpoint());
-        }
-        recovered.decisions().forEach(executor::execute);
+        executor.resume(recovered);
         if (recovered.lastDecided() >= 0) {
             log.info("{}: service restored to consensus id {} ({} decisions replayed after {})", name,
                     recovered.lastDecided(), recovered.decisions().size(),

@@ -323,15 +323,7 @@ final class SimReplica {
         if (stored.checkpoint() != null) {
             restore(stored.checkpoint());
         }
-        for (Decision decision : stored.decisions()) {
-            decisions.add(new Decided(decision.consensusId(), decision.digest(), decision.batch()));
-            Map<RequestId, Request> byId = new HashMap<>();
-            decision.batch().requests().forEach(r -> byId.put(r.id(), r));
-            for (Reply reply : executor.execute(decision)) { // replies went out (or were lost) before the restart
-                executions.add(new Executed(decision.consensusId(), reply.requestId(),
-                        byId.get(reply.requestId()).operation(), reply.result()));
-            }
-        }
+        stored.decisions().forEach(this::executeRecorded); // their replies went out (or were lost) before the restart
     }
 
     /** Takes it down right after its next step that sends a PROPOSE, WRITE or ACCEPT. */
@@ -539,20 +531,28 @@ final class SimReplica {
     }
 
     private void execute(Decision decision) {
-        decisions.add(new Decided(decision.consensusId(), decision.digest(), decision.batch()));
         trace.record(queue.now(), decision.digest().hashCode() * 31L + id, () -> name + " DECIDES cid="
                 + decision.consensusId() + " epoch=" + decision.epoch() + " digest=" + decision.digest()
                 + " requests=" + decision.batch().requests().size());
-        Map<RequestId, Request> byId = new HashMap<>();
-        decision.batch().requests().forEach(r -> byId.put(r.id(), r));
-        for (Reply reply : executor.execute(decision)) {
-            Request request = byId.get(reply.requestId());
-            executions.add(new Executed(decision.consensusId(), reply.requestId(), request.operation(), reply.result()));
+        for (Reply reply : executeRecorded(decision)) {
             outbox.send(SimClient.address(reply.clientId()), replies.shape(reply));
         }
         if (replicaConfig.checkpointAfter(decision.consensusId())) {
             checkpoint();
         }
+    }
+
+    /** Executes {@code decision}, recording it and what it executed for the checkers; its replies. */
+    private List<Reply> executeRecorded(Decision decision) {
+        decisions.add(new Decided(decision.consensusId(), decision.digest(), decision.batch()));
+        Map<RequestId, Request> byId = new HashMap<>();
+        decision.batch().requests().forEach(r -> byId.put(r.id(), r));
+        List<Reply> replies = executor.execute(decision);
+        for (Reply reply : replies) {
+            Request request = byId.get(reply.requestId());
+            executions.add(new Executed(decision.consensusId(), reply.requestId(), request.operation(), reply.result()));
+        }
+        return replies;
     }
 
     /**

@@ -148,6 +148,18 @@ public final class ServiceExecutor {
     private static final int RESTORED_REGENCY = 0;
 
     /**
+     * Brings the service to what a restarted replica's storage kept ({@link Recovered}): its
+     * checkpoint, then the decisions logged after it. Their replies went out (or were lost)
+     * before the restart; a client that still waits retransmits and gets them from the cache.
+     */
+    public void resume(Recovered recovered) {
+        if (recovered.checkpoint() != null) {
+            restore(recovered.checkpoint());
+        }
+        recovered.decisions().forEach(this::execute);
+    }
+
+    /**
      * Replaces everything with {@code checkpoint}'s state (a replica that received it by state
      * transfer); the next decision to execute is the one after it.
      */

@@ -42,7 +42,7 @@ public final class ReplicaStore implements Closeable {
     }
 
     private final SegmentedLog log;
-    private final CheckpointFiles checkpoints;
+    private final StoredCheckpoints checkpoints;
     private final LongPredicate checkpointAfter;
     private final int checkpointsRetain;
     /** Decisions kept in the log before the newest checkpoint, as the core keeps them in its decision log. */
@@ -53,7 +53,7 @@ public final class ReplicaStore implements Closeable {
     private HardState persisted;
     private long lastCheckpoint;
 
-    private ReplicaStore(SegmentedLog log, CheckpointFiles checkpoints, LongPredicate checkpointAfter,
+    private ReplicaStore(SegmentedLog log, StoredCheckpoints checkpoints, LongPredicate checkpointAfter,
                          int checkpointsRetain, int decisionsKept, HardState persisted, long lastCheckpoint) {
         this.log = log;
         this.decisionsKept = decisionsKept;
@@ -77,15 +77,15 @@ public final class ReplicaStore implements Closeable {
     public static Opened open(Storage storage, long segmentBytesMax, int recordBytesMax, LongPredicate checkpointAfter,
                               int checkpointsRetain, int decisionsKept)
             throws IOException, CorruptLogException {
-        CheckpointFiles checkpoints = new CheckpointFiles(storage);
+        StoredCheckpoints checkpoints = new StoredCheckpoints(storage);
         List<String> repairs = new ArrayList<>();
         Checkpoint checkpoint = null;
         List<Accept> proof = List.of();
-        CheckpointFiles.Latest latest = checkpoints.latest();
+        StoredCheckpoints.Latest latest = checkpoints.latest();
         latest.damaged().forEach(damaged -> repairs.add("checkpoint file " + damaged.fileName() + " is damaged ("
                 + damaged.reason() + "): an older one is used"));
         if (latest.checkpoint().isPresent()) {
-            CheckpointFiles.Checkpoint stored = latest.checkpoint().get();
+            StoredCheckpoints.Checkpoint stored = latest.checkpoint().get();
             try {
                 proof = MessageCodec.decodeStoredCheckpointProof(stored.content());
                 checkpoint = MessageCodec.decodeCheckpoint(MessageCodec.decodeStoredCheckpointBytes(stored.content()));

@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Client sessions beyond {@code clientsMax}: five clients, three sessions kept. Eviction follows
- * the decided sequence alone (the session whose last decided request is oldest goes), so every
+ * the decided sequence alone (the session whose last decided request is oldest is evicted), so every
  * replica evicts the same sessions at the same decision, and nothing an evicted session ran
  * runs again.
  */
@@ -61,9 +61,9 @@ class ClientSessionEvictionTest {
         }
         kept.add(sameSessionsEverywhere());
         decide(request(1, 2)); // cid 3: client 1 is now the most recent, client 2 the oldest
-        decide(request(4, 1)); // cid 4: a fourth session; client 2 (last decided in cid 1) goes
+        decide(request(4, 1)); // cid 4: a fourth session; client 2 (last decided in cid 1) is evicted
         kept.add(sameSessionsEverywhere());
-        decide(request(5, 1)); // cid 5: client 3 (cid 2) goes
+        decide(request(5, 1)); // cid 5: client 3 (cid 2) is evicted
         kept.add(sameSessionsEverywhere());
 
         assertThat(kept).containsExactly(List.of(1L, 2L, 3L), List.of(1L, 3L, 4L), List.of(1L, 4L, 5L));

@@ -135,10 +135,7 @@ final class Cluster {
         if (executors.get(id) != null) {
             services.set(id, new ServiceExecutorTest.Recorder());
             ServiceExecutor executor = new ServiceExecutor(config(id), services.get(id));
-            if (recovered.checkpoint() != null) {
-                executor.restore(recovered.checkpoint());
-            }
-            recovered.decisions().forEach(executor::execute);
+            executor.resume(recovered);
             executors.set(id, executor);
         }
         step(id, new Input.Tick());

@@ -1,6 +1,6 @@
 package io.phalanx.runtime.storage;
 
-import io.phalanx.core.storage.CheckpointFiles;
+import io.phalanx.core.storage.StoredCheckpoints;
 import io.phalanx.core.storage.SegmentedLog;
 import io.phalanx.core.storage.Storage;
 import org.junit.jupiter.api.Test;
@@ -148,10 +148,10 @@ class FileStorageTest {
 
     @Test
     void checkpointsRoundTripAndSkipATempLeftByACrash() throws Exception {
-        CheckpointFiles checkpoints = new CheckpointFiles(FileStorage.open(dir));
+        StoredCheckpoints checkpoints = new StoredCheckpoints(FileStorage.open(dir));
         checkpoints.write(10, new byte[] {1, 2, 3});
-        Files.write(dir.resolve(CheckpointFiles.fileName(20) + ".tmp"), new byte[] {7, 7});
-        CheckpointFiles.Latest latest = new CheckpointFiles(FileStorage.open(dir)).latest();
+        Files.write(dir.resolve(StoredCheckpoints.fileName(20) + ".tmp"), new byte[] {7, 7});
+        StoredCheckpoints.Latest latest = new StoredCheckpoints(FileStorage.open(dir)).latest();
         assertThat(latest.damaged()).isEmpty();
         assertThat(latest.checkpoint().orElseThrow().consensusId()).isEqualTo(10);
         assertThat(latest.checkpoint().orElseThrow().content()).containsExactly(1, 2, 3);

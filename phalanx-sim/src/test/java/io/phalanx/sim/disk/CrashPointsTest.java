@@ -1,6 +1,6 @@
 package io.phalanx.sim.disk;
 
-import io.phalanx.core.storage.CheckpointFiles;
+import io.phalanx.core.storage.StoredCheckpoints;
 import io.phalanx.core.storage.SegmentedLog;
 import org.junit.jupiter.api.Test;
 
@@ -133,7 +133,7 @@ class CrashPointsTest {
     }
 
     private static void checkpointScenario(CrashingStorage storage, CheckpointProgress progress) throws Exception {
-        CheckpointFiles checkpoints = new CheckpointFiles(storage);
+        StoredCheckpoints checkpoints = new StoredCheckpoints(storage);
         for (long id = 10; id <= 60; id += 10) {
             checkpoints.write(id, checkpoint(id));
             progress.written.add(id);
@@ -160,8 +160,8 @@ class CrashPointsTest {
                     // the point of the exercise
                 }
                 String label = "crash at step " + crashAt + ", seed " + seed;
-                CheckpointFiles checkpoints = new CheckpointFiles(disk);
-                CheckpointFiles.Latest latest = checkpoints.latest();
+                StoredCheckpoints checkpoints = new StoredCheckpoints(disk);
+                StoredCheckpoints.Latest latest = checkpoints.latest();
                 assertThat(latest.damaged()).as(label).isEmpty();
                 if (progress.written.isEmpty()) {
                     assertThat(latest.checkpoint()).as(label).isEmpty();
@@ -181,18 +181,18 @@ class CrashPointsTest {
     @Test
     void aMisdirectedLogWriteIntoACheckpointIsReportedAndTheOlderOneUsed() throws Exception {
         SimulatedDisk disk = new SimulatedDisk(new SplittableRandom(3), SimulatedDisk.Faults.DEFAULT);
-        CheckpointFiles checkpoints = new CheckpointFiles(disk);
+        StoredCheckpoints checkpoints = new StoredCheckpoints(disk);
         checkpoints.write(10, checkpoint(10));
         checkpoints.write(20, checkpoint(20));
         try (SegmentedLog log = SegmentedLog.open(disk, 1000, 100).log()) {
-            disk.misdirectNextWrite(CheckpointFiles.fileName(20), 30);
+            disk.misdirectNextWrite(StoredCheckpoints.fileName(20), 30);
             log.append(new byte[] {1, 2, 3});
             log.sync();
         }
-        CheckpointFiles.Latest latest = checkpoints.latest();
+        StoredCheckpoints.Latest latest = checkpoints.latest();
         assertThat(latest.checkpoint().orElseThrow().consensusId()).isEqualTo(10);
-        assertThat(latest.damaged()).extracting(CheckpointFiles.Damaged::fileName)
-                .containsExactly(CheckpointFiles.fileName(20));
+        assertThat(latest.damaged()).extracting(StoredCheckpoints.Damaged::fileName)
+                .containsExactly(StoredCheckpoints.fileName(20));
         SegmentedLog.Opened reopened = SegmentedLog.open(disk, 1000, 100);
         assertThat(reopened.entries()).isEmpty();
         assertThat(reopened.tornTail()).as("the zeros where the record belonged are reported").isPresent();
@@ -202,15 +202,15 @@ class CrashPointsTest {
     void aLatentErrorInTheNewestCheckpointIsReportedWhereverItHits() throws Exception {
         for (long seed = 0; seed < 20; seed++) {
             SimulatedDisk disk = new SimulatedDisk(new SplittableRandom(seed), SimulatedDisk.Faults.DEFAULT);
-            CheckpointFiles checkpoints = new CheckpointFiles(disk);
+            StoredCheckpoints checkpoints = new StoredCheckpoints(disk);
             checkpoints.write(10, checkpoint(10));
             checkpoints.write(20, checkpoint(20));
-            String newest = CheckpointFiles.fileName(20);
+            String newest = StoredCheckpoints.fileName(20);
             disk.corrupt(newest, new SplittableRandom(seed).nextInt(disk.read(newest).length));
             disk.crash();
-            CheckpointFiles.Latest latest = checkpoints.latest();
+            StoredCheckpoints.Latest latest = checkpoints.latest();
             assertThat(latest.checkpoint().orElseThrow().consensusId()).isEqualTo(10);
-            assertThat(latest.damaged()).singleElement().extracting(CheckpointFiles.Damaged::fileName).isEqualTo(newest);
+            assertThat(latest.damaged()).singleElement().extracting(StoredCheckpoints.Damaged::fileName).isEqualTo(newest);
         }
     }
 }

@@ -23,7 +23,7 @@ import java.util.zip.CRC32C;
  * file back before returning, because the log may be truncated only behind a checkpoint that is
  * known to be readable.
  */
-public final class CheckpointFiles {
+public final class StoredCheckpoints {
     static final String PREFIX = "checkpoint-";
     static final String SUFFIX = ".ckpt";
     static final int MAGIC = 0x50484350;
@@ -49,7 +49,7 @@ public final class CheckpointFiles {
 
     private final Storage storage;
 
-    public CheckpointFiles(Storage storage) {
+    public StoredCheckpoints(Storage storage) {
         this.storage = storage;
     }
 

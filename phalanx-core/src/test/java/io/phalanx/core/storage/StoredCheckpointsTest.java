@@ -14,11 +14,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * Checkpoint files: the layout, read-back verification on write, and that every damaged file is
  * detected and reported while {@code latest()} falls back to an older intact one. Crashes during
- * writes are tested over the simulated disk in phalanx-sim ({@code CheckpointFilesCrashTest}).
+ * writes are tested over the simulated disk in phalanx-sim ({@code StoredCheckpointsCrashTest}).
  */
-class CheckpointFilesTest {
+class StoredCheckpointsTest {
     private final MemoryStorage storage = new MemoryStorage();
-    private final CheckpointFiles checkpoints = new CheckpointFiles(storage);
+    private final StoredCheckpoints checkpoints = new StoredCheckpoints(storage);
 
     private static byte[] content(int seed) {
         byte[] content = new byte[40 + seed];
@@ -38,7 +38,7 @@ class CheckpointFilesTest {
 
     @Test
     void noCheckpointYet() throws Exception {
-        assertThat(checkpoints.latest()).isEqualTo(new CheckpointFiles.Latest(Optional.empty(), List.of()));
+        assertThat(checkpoints.latest()).isEqualTo(new StoredCheckpoints.Latest(Optional.empty(), List.of()));
     }
 
     @Test
@@ -46,7 +46,7 @@ class CheckpointFilesTest {
         checkpoints.write(100, content(1));
         checkpoints.write(9, content(2));
         checkpoints.write(1000, content(3));
-        CheckpointFiles.Latest latest = checkpoints.latest();
+        StoredCheckpoints.Latest latest = checkpoints.latest();
         assertThat(latest.checkpoint().orElseThrow().consensusId()).isEqualTo(1000);
         assertThat(latest.checkpoint().orElseThrow().content()).isEqualTo(content(3));
         assertThat(latest.damaged()).isEmpty();
@@ -57,13 +57,13 @@ class CheckpointFilesTest {
     void aFlippedByteAnywhereInTheNewestIsReportedAndTheOlderOneUsed() throws Exception {
         checkpoints.write(10, content(1));
         checkpoints.write(20, content(2));
-        String newest = CheckpointFiles.fileName(20);
+        String newest = StoredCheckpoints.fileName(20);
         byte[] intact = storage.read(newest);
         for (int at = 0; at < intact.length; at++) {
             byte[] damaged = intact.clone();
             damaged[at] ^= 0x01;
             storage.put(newest, damaged);
-            CheckpointFiles.Latest latest = checkpoints.latest();
+            StoredCheckpoints.Latest latest = checkpoints.latest();
             assertThat(latest.checkpoint().orElseThrow().consensusId()).as("byte " + at).isEqualTo(10);
             assertThat(latest.damaged()).as("byte " + at).singleElement()
                     .satisfies(d -> assertThat(d.fileName()).isEqualTo(newest));
@@ -73,11 +73,11 @@ class CheckpointFilesTest {
     @Test
     void aTornCheckpointOfEveryLengthIsReported() throws Exception {
         checkpoints.write(20, content(2));
-        String name = CheckpointFiles.fileName(20);
+        String name = StoredCheckpoints.fileName(20);
         byte[] intact = storage.read(name);
         for (int length = 0; length < intact.length; length++) {
             storage.put(name, Arrays.copyOf(intact, length));
-            CheckpointFiles.Latest latest = checkpoints.latest();
+            StoredCheckpoints.Latest latest = checkpoints.latest();
             assertThat(latest.checkpoint()).as("length " + length).isEmpty();
             assertThat(latest.damaged()).as("length " + length).hasSize(1);
         }
@@ -86,18 +86,18 @@ class CheckpointFilesTest {
     @Test
     void aCheckpointUnderAnotherConsensusIdsNameIsDamage() throws Exception {
         checkpoints.write(5, content(1));
-        storage.put(CheckpointFiles.fileName(7), storage.read(CheckpointFiles.fileName(5)));
-        CheckpointFiles.Latest latest = checkpoints.latest();
+        storage.put(StoredCheckpoints.fileName(7), storage.read(StoredCheckpoints.fileName(5)));
+        StoredCheckpoints.Latest latest = checkpoints.latest();
         assertThat(latest.checkpoint().orElseThrow().consensusId()).isEqualTo(5);
         assertThat(latest.damaged()).containsExactly(
-                new CheckpointFiles.Damaged(CheckpointFiles.fileName(7), "header says consensus id 5"));
+                new StoredCheckpoints.Damaged(StoredCheckpoints.fileName(7), "header says consensus id 5"));
     }
 
     @Test
     void aBadlyNamedCheckpointFileIsReported() throws Exception {
         checkpoints.write(5, content(1));
         storage.put("checkpoint-x.ckpt", new byte[0]);
-        assertThat(checkpoints.latest().damaged()).extracting(CheckpointFiles.Damaged::fileName)
+        assertThat(checkpoints.latest().damaged()).extracting(StoredCheckpoints.Damaged::fileName)
                 .containsExactly("checkpoint-x.ckpt");
     }
 
@@ -111,9 +111,9 @@ class CheckpointFilesTest {
                 super.writeAtomically(name, damaged);
             }
         };
-        assertThatThrownBy(() -> new CheckpointFiles(flipsAByte).write(3, content(1)))
+        assertThatThrownBy(() -> new StoredCheckpoints(flipsAByte).write(3, content(1)))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining(CheckpointFiles.fileName(3)).hasMessageContaining("checksum mismatch");
+                .hasMessageContaining(StoredCheckpoints.fileName(3)).hasMessageContaining("checksum mismatch");
     }
 
     @Test
@@ -124,8 +124,8 @@ class CheckpointFilesTest {
         storage.operations.clear();
         checkpoints.retain(2);
         assertThat(checkpoints.consensusIds()).containsExactly(30L, 40L);
-        assertThat(storage.operations).containsExactly("delete " + CheckpointFiles.fileName(10),
-                "delete " + CheckpointFiles.fileName(20), "syncDirectory");
+        assertThat(storage.operations).containsExactly("delete " + StoredCheckpoints.fileName(10),
+                "delete " + StoredCheckpoints.fileName(20), "syncDirectory");
         checkpoints.retain(5);
         assertThat(checkpoints.consensusIds()).containsExactly(30L, 40L);
         assertThatThrownBy(() -> checkpoints.retain(0)).isInstanceOf(IllegalArgumentException.class);
