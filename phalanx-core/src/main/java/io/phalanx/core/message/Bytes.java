@@ -54,6 +54,11 @@ public final class Bytes implements Comparable<Bytes> {
     }
 
     /** Copies the content into {@code target} at {@code offset}. */
+    /** Writes the bytes to {@code out} without copying them. */
+    public void writeTo(java.io.OutputStream out) throws java.io.IOException {
+        out.write(data);
+    }
+
     public void copyTo(byte[] target, int offset) {
         System.arraycopy(data, 0, target, offset, data.length);
     }

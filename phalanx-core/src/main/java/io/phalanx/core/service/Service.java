@@ -2,6 +2,9 @@ package io.phalanx.core.service;
 
 import io.phalanx.core.message.Bytes;
 
+import java.io.IOException;
+import java.io.InputStream;
+
 /**
  * The replicated application: a deterministic state machine.
  *
@@ -9,7 +12,12 @@ import io.phalanx.core.message.Bytes;
  * must reach the same state and results; so an implementation must not read clocks, random
  * sources, threads' timing or anything else outside its arguments (take time and randomness
  * from the {@link ExecutionContext}). Calls never overlap: the library calls a service from one
- * thread at a time.
+ * thread at a time, except {@link Snapshot#writeTo}, which may run while execution goes on.
+ *
+ * <p>Snapshots. A service whose state fits in memory implements {@link #snapshot} and
+ * {@link #restore(Bytes)}. A larger one overrides {@link #openSnapshot} and
+ * {@link #restore(InputStream)} as well, so its state streams to the checkpoint file and from
+ * a state transfer without ever being held in memory at once.
  */
 public interface Service {
 
@@ -27,4 +35,32 @@ public interface Service {
 
     /** Replaces the state with one produced by {@link #snapshot}. */
     void restore(Bytes snapshot);
+
+    /**
+     * Captures the state now (the execution thread calls it between two operations), to be
+     * written out by {@link Snapshot#writeTo}, possibly on another thread while execution goes
+     * on. The default captures {@link #snapshot}'s bytes; a service whose state does not fit in
+     * memory captures a consistent view instead (a storage engine's snapshot) and streams it.
+     */
+    default Snapshot openSnapshot() {
+        Bytes state = snapshot();
+        return new Snapshot() {
+            @Override
+            public void writeTo(java.io.OutputStream out) throws IOException {
+                state.writeTo(out);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    /**
+     * Replaces the state with the bytes a {@link Snapshot#writeTo} wrote, read from {@code in}
+     * to its end. The default reads them all into memory and calls {@link #restore(Bytes)}.
+     */
+    default void restore(InputStream in) throws IOException {
+        restore(Bytes.copyOf(in.readAllBytes()));
+    }
 }
