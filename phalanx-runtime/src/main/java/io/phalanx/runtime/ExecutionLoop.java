@@ -2,7 +2,6 @@ package io.phalanx.runtime;
 
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
-import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Refusal;
@@ -10,17 +9,23 @@ import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
 import io.phalanx.core.replica.CheckpointImage;
+import io.phalanx.core.replica.ImageStore;
 import io.phalanx.core.replica.ReplicaConfig;
 import io.phalanx.core.replica.ReplyPolicy;
 import io.phalanx.core.replica.ServiceExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -47,7 +52,7 @@ final class ExecutionLoop implements Runnable {
     }
 
     /** State transfer installed a checkpoint: the service jumps to it. */
-    private record Restore(Checkpoint checkpoint) implements Task {
+    private record Restore(CheckpointImage checkpoint) implements Task {
     }
 
     private record Query(Request request) implements Task {
@@ -68,6 +73,11 @@ final class ExecutionLoop implements Runnable {
     private final Consumer<Throwable> onFatal;
     private final ReplicaConfig config;
     private final Consumer<CheckpointImage> checkpoints;
+    /** Where checkpoint images are written: the data directory, or memory with durability none. */
+    private final ImageStore images;
+    /** Writes checkpoint images while execution goes on: one at a time. */
+    private final ExecutorService imageWriter;
+    private final AtomicBoolean writingImage = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
     /** The log, or null with durability {@code none}. */
     private final LogLoop logLoop;
@@ -84,11 +94,20 @@ final class ExecutionLoop implements Runnable {
 
     /**
      * @param config      when to checkpoint ({@link ReplicaConfig#checkpointAfter}) and in what chunks
-     * @param checkpoints where each checkpoint goes, on this thread: to the protocol, which serves it
+     * @param images      where checkpoint images are written
+     * @param checkpoints where each checkpoint goes once written, from the thread that wrote it: to
+     *                    the protocol, which serves it
      */
     ExecutionLoop(String name, ServiceExecutor executor, ReplyPolicy replyPolicy, MessageCodec codec, int tasksMax,
-                  ReplicaConfig config, LogLoop logLoop, Consumer<CheckpointImage> checkpoints, Consumer<Throwable> onFatal) {
+                  ReplicaConfig config, LogLoop logLoop, ImageStore images, Consumer<CheckpointImage> checkpoints,
+                  Consumer<Throwable> onFatal) {
         this.name = name;
+        this.images = images;
+        this.imageWriter = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "phalanx-" + name.replace(' ', '-') + "-checkpoint");
+            thread.setDaemon(true);
+            return thread;
+        });
         this.logLoop = logLoop;
         this.config = config;
         this.checkpoints = checkpoints;
@@ -112,7 +131,7 @@ final class ExecutionLoop implements Runnable {
     }
 
     /** Queues a checkpoint to restore, waiting like {@link #submitDecision}: it must never be lost. */
-    boolean submitRestore(Checkpoint checkpoint, long waitMs) throws InterruptedException {
+    boolean submitRestore(CheckpointImage checkpoint, long waitMs) throws InterruptedException {
         return tasks.offer(new Restore(checkpoint), waitMs, TimeUnit.MILLISECONDS);
     }
 
@@ -141,6 +160,8 @@ final class ExecutionLoop implements Runnable {
     /** Asks the thread to finish the queued work and stop; waits for it at most {@code waitMs}. */
     void stop(Thread thread, long waitMs) throws InterruptedException {
         stopAfterQueued(tasks, new Stop(), thread, waitMs);
+        imageWriter.shutdownNow(); // a checkpoint half written is not used: its manifest never is
+        imageWriter.awaitTermination(waitMs, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -228,16 +249,44 @@ final class ExecutionLoop implements Runnable {
         }
     }
 
-    /** Takes a checkpoint here, where the service is quiet, and encodes and digests it here too. */
+    /**
+     * Captures a checkpoint here, between two decisions, and has the image written (and digested)
+     * on the checkpoint thread while execution goes on. One is written at a time: a checkpoint
+     * due while the previous one is still being written is skipped, and the next one taken.
+     */
     private void checkpoint() {
+        if (!writingImage.compareAndSet(false, true)) {
+            log.info("{}: checkpoint {} skipped: the previous one is still being written", name, lastExecuted);
+            return;
+        }
         long startNs = System.nanoTime();
-        CheckpointImage image = CheckpointImage.of(executor.checkpoint(), config.stateChunkBytes());
-        long tookMs = (System.nanoTime() - startNs) / 1_000_000;
-        log.debug("{}: checkpoint {} taken, {} bytes in {} chunks, {} ms", name, image.consensusId(),
-                image.encoded().length(), image.chunkCount(), tookMs);
-        checkpoints.accept(image);
-        if (logLoop != null) {
-            logLoop.submitCheckpoint(image.consensusId(), image.encoded());
+        ServiceExecutor.Capture capture = executor.capture();
+        long capturedMs = (System.nanoTime() - startNs) / 1_000_000;
+        try {
+            imageWriter.execute(() -> writeImage(capture, capturedMs));
+        } catch (RejectedExecutionException e) {
+            capture.close(); // stopping
+            writingImage.set(false);
+        }
+    }
+
+    private void writeImage(ServiceExecutor.Capture capture, long capturedMs) {
+        long startNs = System.nanoTime();
+        long consensusId = capture.header().consensusId();
+        try {
+            CheckpointImage image = capture.writeTo(images.open(consensusId), config.stateChunkBytes());
+            log.debug("{}: checkpoint {} taken, {} bytes in {} chunks, captured in {} ms, written in {} ms", name,
+                    consensusId, image.length(), image.chunkCount(), capturedMs, (System.nanoTime() - startNs) / 1_000_000);
+            checkpoints.accept(image);
+            if (logLoop != null) {
+                logLoop.submitCheckpoint(image);
+            }
+        } catch (IOException | RuntimeException e) {
+            // The log keeps every decision since the last checkpoint that was stored: nothing is
+            // lost, the log just grows until a later checkpoint is written.
+            log.error("{}: checkpoint {} could not be written: {}", name, consensusId, e.toString(), e);
+        } finally {
+            writingImage.set(false);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.phalanx.runtime;
 
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.replica.CheckpointImage;
 import io.phalanx.core.replica.Output;
 import io.phalanx.core.storage.ReplicaStore;
 import io.phalanx.runtime.config.Durability;
@@ -44,7 +45,7 @@ final class LogLoop implements Runnable {
     private record Step(long sequence, Output output) implements Task {
     }
 
-    private record Checkpoint(long consensusId, Bytes encoded) implements Task {
+    private record Checkpoint(CheckpointImage image) implements Task {
     }
 
     private record Stop() implements Task {
@@ -125,9 +126,9 @@ final class LogLoop implements Runnable {
     }
 
     /** A checkpoint the execution thread took; dropped (and logged) if the queue is full: the next one will do. */
-    void submitCheckpoint(long consensusId, Bytes encoded) {
-        if (!tasks.offer(new Checkpoint(consensusId, encoded))) {
-            log.warn("{}: log queue full, checkpoint {} not stored (the next one will be)", name, consensusId);
+    void submitCheckpoint(CheckpointImage image) {
+        if (!tasks.offer(new Checkpoint(image))) {
+            log.warn("{}: log queue full, checkpoint {} not stored (the next one will be)", name, image.consensusId());
         }
     }
 
@@ -197,8 +198,8 @@ final class LogLoop implements Runnable {
                 store.append(s.output());
                 appended = s.sequence();
             } else if (task instanceof Checkpoint c) {
-                if (store.checkpoint(c.consensusId(), c.encoded())) {
-                    log.debug("{}: checkpoint {} stored, log now {} bytes", name, c.consensusId(), store.logBytes());
+                if (store.checkpoint(c.image())) {
+                    log.debug("{}: checkpoint {} stored, log now {} bytes", name, c.image().consensusId(), store.logBytes());
                 }
             } else if (task instanceof Stop) {
                 return true;

@@ -8,6 +8,7 @@ import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.replica.Input;
+import io.phalanx.core.replica.ImageStore;
 import io.phalanx.core.replica.Recovered;
 import io.phalanx.core.replica.ReplicaConfig;
 import io.phalanx.core.replica.ReplicaCore;
@@ -113,9 +114,10 @@ public final class Replica implements AutoCloseable {
         this.signatures = CoreSettings.verifier(config);
         this.clientSignatures = config.cluster().clientSignatures();
         Recovered recovered = stored.recovered();
+        ImageStore images = stored.images();
         ReplicaCore core = new ReplicaCore(replicaConfig, replicaConfig.view().quorums(), b.requestVerifier,
                 CoreSettings.signer(identity.privateKey()), signatures, new SecureRandom(), stored.start(), Set.of(),
-                recovered);
+                recovered, images);
         ServiceExecutor executor = new ServiceExecutor(replicaConfig, b.service);
         replay(executor, recovered);
         this.logLoop = stored.store() == null ? null
@@ -123,7 +125,7 @@ public final class Replica implements AutoCloseable {
         this.logThread = logLoop == null ? null : thread(logLoop, "log");
         ProtocolLoop[] protocolRef = new ProtocolLoop[1];
         this.execution = new ExecutionLoop(name, executor, ReplyPolicy.hashedReplies(replicaConfig.view(), b.id), codec,
-                b.executionQueueMax, replicaConfig, logLoop, image -> protocolRef[0].checkpointTaken(image), this::fail);
+                b.executionQueueMax, replicaConfig, logLoop, images, image -> protocolRef[0].checkpointTaken(image), this::fail);
         this.protocol = protocolRef[0] = new ProtocolLoop(name, core, codec, execution, logLoop, b.clock,
                 b.inboundQueueMax, status -> coreStatus = status, this::fail);
         this.executionThread = thread(execution, "execution");

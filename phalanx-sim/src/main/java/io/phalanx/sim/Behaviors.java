@@ -192,6 +192,14 @@ final class Behaviors {
      * gives it away, and serves the forged chunks. A replica that takes it needs f+1 matching
      * digests, so it never installs it unless that check is gone.
      */
+    private static io.phalanx.core.message.Bytes forgedChunk(CheckpointImage fake, int index) {
+        try {
+            return fake.chunk(index);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("an image in memory failed to read", e);
+        }
+    }
+
     private static Behavior lyingCheckpoint(Context c) {
         Map<Long, CheckpointImage> forged = new HashMap<>();
         return new Behavior() {
@@ -199,15 +207,15 @@ final class Behaviors {
             public void onSend(int to, Message message, Outbox out) {
                 if (message instanceof StateReport r && r.hasCheckpoint()) {
                     CheckpointImage fake = forged.computeIfAbsent(r.checkpointId(), id -> CheckpointImage.of(
-                            new Checkpoint(id, 0, List.of(), List.of(), List.of(), new KeyValueService().snapshot()), CHUNK_BYTES));
+                            new Checkpoint(id, 0, List.of(), List.of(), List.of()), new KeyValueService().snapshot(), CHUNK_BYTES));
                     out.send(to, new StateReport(r.sender(), r.lastDecided(), r.regency(), r.stopTarget(), r.highestVoted(),
-                            r.checkpointId(), fake.encoded().length(), fake.chunkDigests(), r.checkpointProof(),
+                            r.checkpointId(), fake.length(), fake.chunkDigests(), r.checkpointProof(),
                             r.heardYourVotes()));
                     c.misbehave(Fault.LYING_CHECKPOINT, "offers a forged checkpoint cid=" + r.checkpointId() + " to r" + to);
                 } else if (message instanceof Chunk k && forged.containsKey(k.checkpointId())) {
                     CheckpointImage fake = forged.get(k.checkpointId());
                     if (k.index() < fake.chunkCount()) {
-                        out.send(to, new Chunk(k.sender(), k.checkpointId(), k.index(), fake.chunk(k.index())));
+                        out.send(to, new Chunk(k.sender(), k.checkpointId(), k.index(), forgedChunk(fake, k.index())));
                     }
                 } else {
                     out.send(to, message);

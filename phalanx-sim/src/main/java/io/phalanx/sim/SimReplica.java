@@ -4,7 +4,6 @@ import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.crypto.Digests;
 import io.phalanx.core.message.Accept;
-import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Propose;
@@ -14,6 +13,8 @@ import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
 import io.phalanx.core.message.Write;
 import io.phalanx.core.replica.CheckpointImage;
+import io.phalanx.core.replica.ImageStore;
+import io.phalanx.core.replica.MemoryImageStore;
 import io.phalanx.core.replica.Counter;
 import io.phalanx.core.replica.Input;
 import io.phalanx.core.replica.Output;
@@ -26,6 +27,7 @@ import io.phalanx.core.replica.ServiceExecutor;
 import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.storage.CorruptLogException;
 import io.phalanx.core.storage.ReplicaStore;
+import io.phalanx.core.storage.StoredImages;
 import io.phalanx.core.storage.SegmentedLog;
 import io.phalanx.core.view.QuorumSystem;
 import io.phalanx.kv.KeyValueService;
@@ -175,7 +177,12 @@ final class SimReplica {
 
     private ReplicaCore newCore(SplittableRandom random, ReplicaCore.Start start, Recovered recovered) {
         return new ReplicaCore(replicaConfig, quorums, RequestVerifier.ACCEPT_ALL, crypto.replicaSigner(id), crypto,
-                random, start, config.plantedBugs(), recovered);
+                random, start, config.plantedBugs(), recovered, images());
+    }
+
+    /** Where checkpoint images go: files on its disk, as the runtime keeps them, or memory without one. */
+    private ImageStore images() {
+        return disk == null ? new MemoryImageStore() : new StoredImages(disk);
     }
 
     /**
@@ -511,9 +518,9 @@ final class SimReplica {
     }
 
     /** State transfer installed {@code checkpoint}: execution continues from it. */
-    private void restore(Checkpoint checkpoint) {
+    private void restore(CheckpointImage checkpoint) {
         executor.restore(checkpoint);
-        var digest = CheckpointImage.of(checkpoint, replicaConfig.stateChunkBytes()).digest();
+        var digest = checkpoint.digest();
         restores.add(new Restored(checkpoint.consensusId(), digest, decisions.size(), executions.size()));
         checkpoints.add(new Checkpointed(checkpoint.consensusId(), digest, true));
         trace.record(queue.now(), digest.hashCode() * 31L + id, () -> name + " INSTALLS checkpoint cid="
@@ -560,11 +567,17 @@ final class SimReplica {
      * event, as the runtime's execution thread does (lost if the replica goes down meanwhile).
      */
     private void checkpoint() {
-        CheckpointImage image = CheckpointImage.of(executor.checkpoint(), replicaConfig.stateChunkBytes());
+        CheckpointImage image;
+        try {
+            image = executor.checkpoint(images(), replicaConfig.stateChunkBytes());
+        } catch (IOException e) {
+            throw new IllegalStateException(name + " cannot write checkpoint " + executor.lastExecuted() + ": "
+                    + e.getMessage(), e);
+        }
         checkpoints.add(new Checkpointed(image.consensusId(), image.digest(), false));
         if (store != null) {
             try {
-                store.checkpoint(image.consensusId(), image.encoded());
+                store.checkpoint(image);
             } catch (IOException e) {
                 throw new IllegalStateException(name + " cannot store checkpoint " + image.consensusId() + ": "
                         + e.getMessage(), e);

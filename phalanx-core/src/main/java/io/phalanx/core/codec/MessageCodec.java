@@ -24,6 +24,7 @@ import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.message.Write;
+import io.phalanx.core.storage.CheckpointManifest;
 import io.phalanx.core.storage.LogRecord;
 
 import java.nio.ByteBuffer;
@@ -46,10 +47,13 @@ public final class MessageCodec {
     /** Wire format version; bump it when the layout changes. */
     public static final byte VERSION = 5;
     /**
-     * Layout version of {@link #encodeCheckpoint}, which is no message: until 5 it was
-     * {@link #VERSION}; 6 added each session's last decision and what evicted sessions left behind.
+     * Layout version of {@link #encodeCheckpointHeader}, which is no message: until 5 it was
+     * {@link #VERSION}; 6 added each session's last decision and what evicted sessions left behind;
+     * 7 made it a header with its length up front, the service's state streaming after it.
      */
-    public static final byte CHECKPOINT_VERSION = 6;
+    public static final byte CHECKPOINT_VERSION = 7;
+    /** The checkpoint header's prefix: its layout version and the length of what follows. */
+    public static final int CHECKPOINT_PREFIX_BYTES = 5;
 
     private static final byte TAG_REQUEST = 1;
     private static final byte TAG_REPLY = 2;
@@ -124,13 +128,15 @@ public final class MessageCodec {
     }
 
     /**
-     * The canonical encoding of a checkpoint: what state transfer moves in chunks and what the
-     * checkpoint's digest covers. Not a message, so no frame limit applies; its chunks are.
+     * The canonical encoding of a checkpoint's header: everything but the service's state, which
+     * follows it in a checkpoint image (see {@code CheckpointImage}) to the image's end. It begins
+     * with {@link #CHECKPOINT_PREFIX_BYTES}: the layout version and the length of the rest.
      */
-    public static Bytes encodeCheckpoint(Checkpoint checkpoint) {
-        Writer out = new Writer(HEADER_BYTES_HINT + checkpoint.serviceState().length() + checkpoint.sessions().size() * 64
+    public static byte[] encodeCheckpointHeader(Checkpoint checkpoint) {
+        Writer out = new Writer(HEADER_BYTES_HINT + checkpoint.sessions().size() * 64
                 + checkpoint.evictedSessions().size() * 24 + checkpoint.sessionFloors().size() * 12);
         out.u8(CHECKPOINT_VERSION);
+        out.i32(0); // the length, set below
         out.i64(checkpoint.consensusId());
         out.i64(checkpoint.agreedTimestampMs());
         out.i32(checkpoint.sessions().size());
@@ -157,19 +163,46 @@ public final class MessageCodec {
             out.i32(floor.bucket());
             out.i64(floor.session());
         }
-        out.bytes(checkpoint.serviceState());
-        return Bytes.copyOf(out.toArray());
+        byte[] header = out.toArray();
+        int rest = header.length - CHECKPOINT_PREFIX_BYTES;
+        header[1] = (byte) (rest >>> 24);
+        header[2] = (byte) (rest >>> 16);
+        header[3] = (byte) (rest >>> 8);
+        header[4] = (byte) rest;
+        return header;
     }
 
-    /** Decodes {@link #encodeCheckpoint}'s output; fails cleanly on anything else. */
-    public static Checkpoint decodeCheckpoint(Bytes encoded) throws CodecException {
-        Reader in = new Reader(encoded.toArray());
+    /**
+     * The length of the checkpoint header after its {@link #CHECKPOINT_PREFIX_BYTES}-byte
+     * {@code prefix}, checked against the {@code available} bytes that can follow it.
+     */
+    public static int checkpointHeaderRest(byte[] prefix, long available) throws CodecException {
+        if (prefix.length != CHECKPOINT_PREFIX_BYTES) {
+            throw new CodecException("a checkpoint header prefix has " + CHECKPOINT_PREFIX_BYTES + " bytes, got " + prefix.length);
+        }
+        if (prefix[0] != CHECKPOINT_VERSION) {
+            throw new CodecException("checkpoint of layout version " + prefix[0] + " (this build speaks "
+                    + CHECKPOINT_VERSION + ")");
+        }
+        int rest = ((prefix[1] & 0xFF) << 24) | ((prefix[2] & 0xFF) << 16) | ((prefix[3] & 0xFF) << 8) | (prefix[4] & 0xFF);
+        if (rest < 0 || rest > available) {
+            throw new CodecException("checkpoint header of " + rest + " bytes, but only " + available + " follow");
+        }
+        return rest;
+    }
+
+    /** Decodes {@link #encodeCheckpointHeader}'s output, prefix included; fails cleanly on anything else. */
+    public static Checkpoint decodeCheckpointHeader(byte[] encoded) throws CodecException {
+        Reader in = new Reader(encoded);
         try {
-            int version = in.u8();
-            if (version != CHECKPOINT_VERSION) {
-                throw new CodecException("checkpoint of layout version " + version + " (this build speaks "
-                        + CHECKPOINT_VERSION + ")");
+            byte[] prefix = java.util.Arrays.copyOf(encoded, Math.min(encoded.length, CHECKPOINT_PREFIX_BYTES));
+            int rest = checkpointHeaderRest(prefix, encoded.length - prefix.length);
+            if (rest != encoded.length - CHECKPOINT_PREFIX_BYTES) {
+                throw new CodecException("checkpoint header declares " + rest + " bytes, has "
+                        + (encoded.length - CHECKPOINT_PREFIX_BYTES));
             }
+            in.u8();
+            in.i32();
             long consensusId = in.i64();
             long agreedTimestampMs = in.i64();
             List<Checkpoint.ClientSession> sessions = readList(in, 8 + 8 + 8 + 4 + 4, r -> new Checkpoint.ClientSession(
@@ -178,9 +211,9 @@ public final class MessageCodec {
             List<Checkpoint.EvictedSession> evicted = readList(in, 8 + 8 + 8,
                     r -> new Checkpoint.EvictedSession(r.i64(), r.i64(), r.i64()));
             List<Checkpoint.SessionFloor> floors = readList(in, 4 + 8, r -> new Checkpoint.SessionFloor(r.i32(), r.i64()));
-            Checkpoint checkpoint = new Checkpoint(consensusId, agreedTimestampMs, sessions, evicted, floors, in.bytes());
+            Checkpoint checkpoint = new Checkpoint(consensusId, agreedTimestampMs, sessions, evicted, floors);
             if (in.remaining() != 0) {
-                throw new CodecException(in.remaining() + " trailing bytes after a checkpoint");
+                throw new CodecException(in.remaining() + " trailing bytes after a checkpoint header");
             }
             return checkpoint;
         } catch (IllegalArgumentException | NullPointerException e) {
@@ -263,39 +296,38 @@ public final class MessageCodec {
         return new LogRecord.Voted(regency, stopTarget, syncFlag != SYNC_UNCHANGED, sync, votes);
     }
 
-    /** A stored checkpoint: its canonical encoding and the proof of its last decision. */
-    public static byte[] encodeStoredCheckpoint(Bytes checkpoint, List<Accept> proof) {
-        Writer out = new Writer(HEADER_BYTES_HINT + checkpoint.length() + proof.size() * 128);
+    /**
+     * A stored checkpoint's manifest: the image's size, chunk size and chunk digests, and the
+     * proof of its last decision. The image itself is a file of its own.
+     */
+    public static byte[] encodeCheckpointManifest(CheckpointManifest manifest) {
+        Writer out = new Writer(HEADER_BYTES_HINT + manifest.chunkDigests().size() * Digest.LENGTH + manifest.proof().size() * 128);
         out.u8(STORAGE_VERSION);
-        writeAccepts(out, proof);
-        out.bytes(checkpoint);
+        out.i64(manifest.consensusId());
+        out.i64(manifest.imageBytes());
+        out.i32(manifest.chunkBytes());
+        out.i32(manifest.chunkDigests().size());
+        manifest.chunkDigests().forEach(d -> out.raw(d.value()));
+        writeAccepts(out, manifest.proof());
         return out.toArray();
     }
 
-    /** The proof of a stored checkpoint ({@link #encodeStoredCheckpoint}). */
-    public static List<Accept> decodeStoredCheckpointProof(byte[] stored) throws CodecException {
+    /** Decodes {@link #encodeCheckpointManifest}'s output. */
+    public static CheckpointManifest decodeCheckpointManifest(byte[] stored) throws CodecException {
         Reader in = new Reader(stored);
         try {
-            requireStorageVersion(in.u8(), "stored checkpoint");
-            return readAccepts(in);
-        } catch (IllegalArgumentException | NullPointerException e) {
-            throw new CodecException("invalid stored checkpoint field: " + e.getMessage(), e);
-        }
-    }
-
-    /** The checkpoint's canonical encoding in a stored checkpoint ({@link #encodeStoredCheckpoint}). */
-    public static Bytes decodeStoredCheckpointBytes(byte[] stored) throws CodecException {
-        Reader in = new Reader(stored);
-        try {
-            requireStorageVersion(in.u8(), "stored checkpoint");
-            readAccepts(in);
-            Bytes checkpoint = in.bytes();
+            requireStorageVersion(in.u8(), "checkpoint manifest");
+            long consensusId = in.i64();
+            long imageBytes = in.i64();
+            int chunkBytes = in.i32();
+            List<Digest> digests = readList(in, Digest.LENGTH, r -> new Digest(r.raw(Digest.LENGTH)));
+            List<Accept> proof = readAccepts(in);
             if (in.remaining() != 0) {
-                throw new CodecException(in.remaining() + " trailing bytes after a stored checkpoint");
+                throw new CodecException(in.remaining() + " trailing bytes after a checkpoint manifest");
             }
-            return checkpoint;
+            return new CheckpointManifest(consensusId, imageBytes, chunkBytes, digests, proof);
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw new CodecException("invalid stored checkpoint field: " + e.getMessage(), e);
+            throw new CodecException("invalid checkpoint manifest field: " + e.getMessage(), e);
         }
     }
 

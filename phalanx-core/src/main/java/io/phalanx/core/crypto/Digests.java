@@ -14,8 +14,15 @@ public final class Digests {
     }
 
     public static Digest sha256(byte[] data) {
+        return sha256(data, 0, data.length);
+    }
+
+    /** SHA-256 of {@code length} bytes of {@code data} from {@code offset}. */
+    public static Digest sha256(byte[] data, int offset, int length) {
         try {
-            return new Digest(Bytes.copyOf(MessageDigest.getInstance("SHA-256").digest(data)));
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            sha256.update(data, offset, length);
+            return new Digest(Bytes.copyOf(sha256.digest()));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);
         }

@@ -4,12 +4,13 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Everything execution needs to continue after consensus instance {@code consensusId} as if it
- * had executed every decision up to it: the service's state and the client sessions (which
- * sequence numbers are done, and the last replies, so that a retransmitted request is answered
- * from the cache and never executed again). Deterministic: correct replicas that executed the
- * same decisions produce equal checkpoints and so equal encodings, which is what lets a replica
- * trust a checkpoint that f+1 replicas vouch for.
+ * A checkpoint's header: besides the service's state, which streams after it in a checkpoint
+ * image ({@code CheckpointImage}), everything execution needs to continue after consensus
+ * instance {@code consensusId} as if it had executed every decision up to it: the client sessions
+ * (which sequence numbers are done, and the last replies, so that a retransmitted request is
+ * answered from the cache and never executed again). Deterministic: correct replicas that
+ * executed the same decisions produce equal checkpoints and so equal encodings, which is what
+ * lets a replica trust a checkpoint that f+1 replicas vouch for.
  *
  * <p>It holds nothing that may differ between correct replicas that decided the same values: not
  * the epoch that decided an instance (one replica decides it by vote, another learns it from a
@@ -23,15 +24,13 @@ import java.util.Objects;
  *                          ordered by client id (see {@code ClientSessions})
  * @param sessionFloors     what evicted sessions left behind once there were too many of those,
  *                          ordered by bucket
- * @param serviceState      the service's {@code snapshot()}
  */
 public record Checkpoint(long consensusId, long agreedTimestampMs, List<ClientSession> sessions,
-                         List<EvictedSession> evictedSessions, List<SessionFloor> sessionFloors, Bytes serviceState) {
+                         List<EvictedSession> evictedSessions, List<SessionFloor> sessionFloors) {
     public Checkpoint {
         sessions = List.copyOf(sessions);
         evictedSessions = List.copyOf(evictedSessions);
         sessionFloors = List.copyOf(sessionFloors);
-        Objects.requireNonNull(serviceState, "serviceState");
         if (consensusId < 0) {
             throw new IllegalArgumentException("a checkpoint follows a decision, got consensus id " + consensusId);
         }

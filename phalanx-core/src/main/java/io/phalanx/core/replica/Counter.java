@@ -97,8 +97,10 @@ public enum Counter {
     CHUNK_RECEIVED,
     /** Chunks that did not match their digest, or came unasked: their sender is not asked again in this transfer. */
     BAD_CHUNK,
-    /** Chunk requests for a checkpoint this replica no longer (or never) kept. */
+    /** Chunk requests for a checkpoint this replica no longer (or never) kept, or could not read from its disk. */
     CHUNK_UNAVAILABLE,
+    /** Chunks a state transfer found intact on disk, written before a restart: not fetched again. */
+    CHUNK_RESUMED,
     /** Checkpoints installed by state transfer. */
     CHECKPOINT_INSTALLED,
     /** A replica that started without its state caught up far enough to vote again. */

@@ -1,7 +1,6 @@
 package io.phalanx.core.replica;
 
 import io.phalanx.core.message.Accept;
-import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.ReplicaMessage;
@@ -27,7 +26,7 @@ final class Effects {
     }
 
     /** The execution layer jumps to {@code checkpoint}; it must come before any decision of the step. */
-    void restore(Checkpoint checkpoint, List<Accept> proof) {
+    void restore(CheckpointImage checkpoint, List<Accept> proof) {
         if (!decisions.isEmpty()) {
             throw new IllegalStateException("a checkpoint installed after decisions of the same step");
         }

@@ -442,13 +442,13 @@ final class NormalCase {
     }
 
     /**
-     * Jumps to {@code checkpoint}, received by state transfer, whose last decision
-     * {@code proof} proves: everything up to it counts as decided, the client sessions are the
+     * Jumps to {@code checkpoint} (the header of {@code image}), received by state transfer or
+     * stored, whose last decision {@code proof} proves: everything up to it counts as decided, the client sessions are the
      * checkpoint's, and the execution layer restores the same state before any later decision.
      */
-    void install(Effects effects, Checkpoint checkpoint, List<Accept> proof) {
+    void install(Effects effects, Checkpoint checkpoint, CheckpointImage image, List<Accept> proof) {
         long consensusId = checkpoint.consensusId();
-        effects.restore(checkpoint, proof);
+        effects.restore(image, proof);
         state.decidedByClient.restore(checkpoint);
         state.pending.removeIf(r -> state.isDecided(r.clientId(), r.sequence()));
         state.lastDecided = consensusId;

@@ -1,7 +1,6 @@
 package io.phalanx.core.replica;
 
 import io.phalanx.core.message.Accept;
-import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Request;
@@ -39,7 +38,7 @@ public record Output(Optional<HardState> hardState, Optional<Restore> restore, L
      * A checkpoint state transfer installed, with the proof of its last decision: the execution
      * layer jumps to it, and a driver that stores checkpoints stores it before any later decision.
      */
-    public record Restore(Checkpoint checkpoint, List<Accept> proof) {
+    public record Restore(CheckpointImage checkpoint, List<Accept> proof) {
         public Restore {
             Objects.requireNonNull(checkpoint, "checkpoint");
             proof = List.copyOf(proof);

@@ -1,7 +1,6 @@
 package io.phalanx.core.replica;
 
 import io.phalanx.core.message.Accept;
-import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
 
 import java.util.List;
@@ -27,7 +26,7 @@ import java.util.Objects;
  * @param hardState       the hard state, trusted only when the replica starts
  *                        {@link ReplicaCore.Start#RESTORED} (it was kept durable before every send)
  */
-public record Recovered(Checkpoint checkpoint, List<Accept> checkpointProof, List<Decision> covered,
+public record Recovered(CheckpointImage checkpoint, List<Accept> checkpointProof, List<Decision> covered,
                         List<Decision> decisions, HardState hardState) {
     /** Nothing stored: a replica that starts from decision -1. */
     public static final Recovered NOTHING = new Recovered(null, List.of(), List.of(), List.of(), HardState.INITIAL);

@@ -1,9 +1,11 @@
 package io.phalanx.core.replica;
 
 import io.phalanx.core.PlantedBug;
+import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.crypto.SignatureVerifier;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Chunk;
 import io.phalanx.core.message.ChunkFetch;
 import io.phalanx.core.message.Decision;
@@ -21,6 +23,7 @@ import io.phalanx.core.message.Write;
 import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.view.QuorumSystem;
 
+import java.io.IOException;
 import java.util.Objects;
 import java.util.Set;
 import java.util.random.RandomGenerator;
@@ -121,6 +124,17 @@ public final class ReplicaCore {
     public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
                        SignatureVerifier signatures, RandomGenerator random, Start start, Set<PlantedBug> plantedBugs,
                        Recovered recovered) {
+        this(config, quorums, verifier, signer, signatures, random, start, plantedBugs, recovered, new MemoryImageStore());
+    }
+
+    /**
+     * A replica that writes the checkpoints it receives by state transfer into {@code images}: a
+     * driver with storage passes its own, so that a state larger than memory goes to disk a chunk
+     * at a time and a transfer cut short by a restart resumes.
+     */
+    public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
+                       SignatureVerifier signatures, RandomGenerator random, Start start, Set<PlantedBug> plantedBugs,
+                       Recovered recovered, ImageStore images) {
         if (!Objects.requireNonNull(quorums, "quorums").view().equals(config.view())) {
             throw new IllegalArgumentException("the quorum system is for another view");
         }
@@ -132,7 +146,8 @@ public final class ReplicaCore {
         this.admission = new RequestAdmission(state, normalCase, proofs);
         this.catchup = new Catchup(state, normalCase, proofs);
         this.leaderChange = new LeaderChange(state, normalCase, admission, proofs, catchup);
-        this.stateTransfer = new StateTransfer(state, normalCase, proofs, start == Start.FIRST_START);
+        this.stateTransfer = new StateTransfer(state, normalCase, proofs, start == Start.FIRST_START,
+                Objects.requireNonNull(images, "images"));
         this.start = Objects.requireNonNull(start, "start");
         this.invariants = new Invariants(state);
         // A replica alone is the whole cluster: there is nobody to learn from or to contradict.
@@ -145,9 +160,17 @@ public final class ReplicaCore {
     private void resume(Recovered recovered) {
         Effects replayed = new Effects();
         if (recovered.checkpoint() != null) {
-            normalCase.install(replayed, recovered.checkpoint(), recovered.checkpointProof());
+            CheckpointImage image = recovered.checkpoint();
+            Checkpoint header;
+            try {
+                header = image.header();
+            } catch (IOException | CodecException e) {
+                throw new IllegalStateException("replica " + state.id + " cannot read its stored checkpoint "
+                        + image.consensusId() + ": " + e.getMessage(), e);
+            }
+            normalCase.install(replayed, header, image, recovered.checkpointProof());
             recovered.covered().forEach(state.decisionLog::append); // ends at the checkpoint: the log stays in step
-            stateTransfer.onCheckpointTaken(CheckpointImage.of(recovered.checkpoint(), state.config.stateChunkBytes()));
+            stateTransfer.onCheckpointTaken(image);
         }
         for (Decision decision : recovered.decisions()) {
             normalCase.commit(replayed, decision);

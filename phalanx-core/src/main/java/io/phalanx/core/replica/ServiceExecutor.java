@@ -1,6 +1,8 @@
 package io.phalanx.core.replica;
 
 import io.phalanx.core.PlantedBug;
+import io.phalanx.core.codec.CodecException;
+import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
@@ -10,6 +12,10 @@ import io.phalanx.core.message.RequestId;
 import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.service.ExecutionContext;
 import io.phalanx.core.service.Service;
+import io.phalanx.core.service.Snapshot;
+
+import java.io.IOException;
+import java.io.InputStream;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -121,12 +127,39 @@ public final class ServiceExecutor {
     }
 
     /**
-     * The state after the last executed decision, with the client sessions and cached replies
-     * that keep execution exactly-once, in a form every correct replica produces identically.
+     * A checkpoint captured between two decisions, to be written into an image later, on this
+     * thread or another, while execution goes on ({@link Service#openSnapshot}). Written once:
+     * {@link #writeTo} closes the snapshot, and so does {@link #close} if it is never written.
+     */
+    public record Capture(Checkpoint header, Snapshot snapshot) implements AutoCloseable {
+        public Capture {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(snapshot, "snapshot");
+        }
+
+        /** Streams the header and the service's state into {@code target}, a chunk at a time. */
+        public CheckpointImage writeTo(ImageStore.Target target, int chunkBytes) throws IOException {
+            try (snapshot; ImageWriter writer = new ImageWriter(header.consensusId(), chunkBytes, target)) {
+                writer.write(MessageCodec.encodeCheckpointHeader(header));
+                snapshot.writeTo(writer);
+                return writer.finish();
+            }
+        }
+
+        @Override
+        public void close() {
+            snapshot.close();
+        }
+    }
+
+    /**
+     * Captures the state after the last executed decision, with the client sessions and cached
+     * replies that keep execution exactly-once, in a form every correct replica writes
+     * identically.
      *
      * @throws IllegalStateException before the first decision: there is nothing to checkpoint
      */
-    public Checkpoint checkpoint() {
+    public Capture capture() {
         if (lastExecuted < 0) {
             throw new IllegalStateException("replica " + replicaId + " has executed nothing to checkpoint");
         }
@@ -136,8 +169,16 @@ public final class ServiceExecutor {
                     cached.add(new Checkpoint.CachedReply(reply.sequence(), reply.result())));
             return cached;
         });
-        return new Checkpoint(lastExecuted, agreedTimestampMs, sessions, executedByClient.tombstonesToCheckpoint(),
-                executedByClient.floorsToCheckpoint(), service.snapshot());
+        Checkpoint header = new Checkpoint(lastExecuted, agreedTimestampMs, sessions, executedByClient.tombstonesToCheckpoint(),
+                executedByClient.floorsToCheckpoint());
+        return new Capture(header, service.openSnapshot());
+    }
+
+    /** Captures a checkpoint ({@link #capture}) and writes its image into {@code images} at once. */
+    public CheckpointImage checkpoint(ImageStore images, int chunkBytes) throws IOException {
+        try (Capture capture = capture()) {
+            return capture.writeTo(images.open(lastExecuted), chunkBytes);
+        }
     }
 
     /**
@@ -160,11 +201,24 @@ public final class ServiceExecutor {
     }
 
     /**
-     * Replaces everything with {@code checkpoint}'s state (a replica that received it by state
-     * transfer); the next decision to execute is the one after it.
+     * Replaces everything with the state in {@code image} (a replica that received it by state
+     * transfer, or restarts from it), streaming the service's state from it; the next decision
+     * to execute is the one after it.
+     *
+     * @throws IllegalStateException if the image cannot be read: f+1 replicas vouched for its
+     *                               chunks, or it was checked on disk, so continuing would diverge
      */
-    public void restore(Checkpoint checkpoint) {
-        service.restore(checkpoint.serviceState());
+    public void restore(CheckpointImage image) {
+        Checkpoint checkpoint;
+        try {
+            checkpoint = image.header();
+            try (InputStream serviceState = image.serviceState()) {
+                service.restore(serviceState);
+            }
+        } catch (IOException | CodecException e) {
+            throw new IllegalStateException("replica " + replicaId + " cannot restore checkpoint " + image.consensusId()
+                    + ": " + e.getMessage(), e);
+        }
         executedByClient.restore(checkpoint);
         repliesByClient.clear();
         for (Checkpoint.ClientSession session : checkpoint.sessions()) {

@@ -2,7 +2,6 @@ package io.phalanx.core.replica;
 
 import io.phalanx.core.PlantedBug;
 import io.phalanx.core.codec.CodecException;
-import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Checkpoint;
@@ -14,6 +13,7 @@ import io.phalanx.core.message.StateQuery;
 import io.phalanx.core.message.StateReport;
 import io.phalanx.core.view.Mode;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -36,7 +36,10 @@ import java.util.TreeMap;
  * fetches the chunks from those replicas in parallel ({@link #FETCHES_IN_FLIGHT_MAX} at a time,
  * round robin), checks each against its digest on arrival, drops a sender of a bad chunk for the
  * rest of the transfer, installs the checkpoint, and catches up on the decisions after it from the
- * decision logs. A request unanswered for {@link #CHUNK_RETRY_TICKS} tick intervals goes to the
+ * decision logs. Chunks go to the {@link ImageStore} in order as they arrive (at most
+ * {@link #CHUNKS_AHEAD_MAX} wait in memory for one before them), so a state larger than memory
+ * passes through a chunk at a time; a transfer of the same checkpoint after a restart keeps the
+ * chunks already on disk that still match their digests. A request unanswered for {@link #CHUNK_RETRY_TICKS} tick intervals goes to the
  * next source, and the silent one is not asked again in this transfer; with no source left, the
  * replica forgets their reports and asks every peer again.
  *
@@ -62,6 +65,8 @@ final class StateTransfer {
     static final int FETCHES_IN_FLIGHT_MAX = 4;
     /** Tick intervals after which an unanswered chunk request goes to another source. */
     static final int CHUNK_RETRY_TICKS = 8;
+    /** How far past the first chunk not yet written a transfer asks: what waits in memory for it. */
+    static final int CHUNKS_AHEAD_MAX = 2 * FETCHES_IN_FLIGHT_MAX;
 
     /** A checkpoint this replica serves: its image and the proof of its last decision. */
     private record Served(CheckpointImage image, List<Accept> proof) {
@@ -81,8 +86,11 @@ final class StateTransfer {
     private Transfer transfer;
     /** Started with no data of its own ({@link ReplicaCore.Start#FIRST_START}): it may never have voted. */
     private final boolean firstStart;
+    /** Where received checkpoints are written. */
+    private final ImageStore images;
 
-    StateTransfer(ReplicaState state, NormalCase normalCase, Proofs proofs, boolean firstStart) {
+    StateTransfer(ReplicaState state, NormalCase normalCase, Proofs proofs, boolean firstStart, ImageStore images) {
+        this.images = images;
         this.state = state;
         this.normalCase = normalCase;
         this.proofs = proofs;
@@ -95,7 +103,7 @@ final class StateTransfer {
 
     /** How many chunks the transfer under way has, and has received; null if none runs. */
     long[] transferProgress() {
-        return transfer == null ? null : new long[] {transfer.checkpointId, transfer.received, transfer.chunks.length};
+        return transfer == null ? null : new long[] {transfer.checkpointId, transfer.received(), transfer.chunkDigests.size()};
     }
 
     long recoveryTarget() {
@@ -181,7 +189,7 @@ final class StateTransfer {
         }
         CheckpointImage image = latest.getValue().image();
         return new StateReport(state.id, state.lastDecided, state.regency, stopTarget, highestVoted, image.consensusId(),
-                image.encoded().length(), image.chunkDigests(), latest.getValue().proof(), heard);
+                image.length(), image.chunkDigests(), latest.getValue().proof(), heard);
     }
 
     void onReport(Effects effects, StateReport report) {
@@ -353,8 +361,18 @@ final class StateTransfer {
             sendReport(effects, fetch.sender()); // tells it which checkpoint this replica has now
             return;
         }
-        effects.send(fetch.sender(), new Chunk(state.id, fetch.checkpointId(), fetch.index(),
-                checkpoint.image().chunk(fetch.index())));
+        Bytes data;
+        try {
+            data = checkpoint.image().chunk(fetch.index());
+        } catch (IOException | RuntimeException e) {
+            // The image is on a disk that failed it (its file went, or cannot be read): another
+            // source serves the chunk; the report tells the asker what this replica has.
+            state.counters.increment(Counter.CHUNK_UNAVAILABLE);
+            served.remove(fetch.checkpointId());
+            sendReport(effects, fetch.sender());
+            return;
+        }
+        effects.send(fetch.sender(), new Chunk(state.id, fetch.checkpointId(), fetch.index(), data));
     }
 
     /**
@@ -374,58 +392,103 @@ final class StateTransfer {
     /** Installs the completed transfer's checkpoint and moves on to the decisions after it. */
     private void install(Effects effects, Transfer done) {
         transfer = null;
-        Bytes encoded = done.assemble();
+        CheckpointImage image;
         Checkpoint checkpoint;
         try {
-            checkpoint = MessageCodec.decodeCheckpoint(encoded);
+            done.target.sync();
+            done.target.close();
+            image = new CheckpointImage(done.checkpointId, done.length, state.config.stateChunkBytes(), done.chunkDigests,
+                    done.target.data());
+            checkpoint = image.header();
         } catch (CodecException e) {
             // f+1 replicas, one of them correct, vouched for these bytes: this build cannot read
             // what a correct replica wrote. Continuing would diverge.
             throw new IllegalStateException("replica " + state.id + " cannot decode checkpoint " + done.checkpointId
                     + " that f+1 replicas vouched for: " + e.getMessage(), e);
-        }
-        if (checkpoint.consensusId() != done.checkpointId) {
-            throw new IllegalStateException("checkpoint vouched for as " + done.checkpointId + " holds consensus id "
-                    + checkpoint.consensusId());
+        } catch (IOException e) {
+            throw new IllegalStateException("replica " + state.id + " cannot write checkpoint " + done.checkpointId
+                    + " to its disk: " + e.getMessage(), e);
         }
         if (checkpoint.consensusId() <= state.lastDecided) {
             return; // decided past it meanwhile, from the decision logs
         }
-        normalCase.install(effects, checkpoint, done.proof);
+        normalCase.install(effects, checkpoint, image, done.proof);
         state.counters.increment(Counter.CHECKPOINT_INSTALLED);
-        CheckpointImage image = new CheckpointImage(checkpoint.consensusId(), encoded, state.config.stateChunkBytes(),
-                done.chunkDigests);
         serve(image, done.proof);
         checkRecovered();
     }
 
-    /** One checkpoint being fetched: which chunks are in, which are asked for and from whom. */
+    /**
+     * One checkpoint being fetched: which chunks are written, which wait in memory for an
+     * earlier one, which are asked for and from whom.
+     */
     private final class Transfer {
         final long checkpointId;
+        final long length;
         final List<Digest> chunkDigests;
         final List<Accept> proof;
-        final Bytes[] chunks;
+        final ImageStore.Target target;
+        /** Chunks written to the target, all before the rest: the next to write is this one. */
+        int written;
+        /** Chunks received past {@code written}, waiting for the ones before them; at most {@link #CHUNKS_AHEAD_MAX}. */
+        final TreeMap<Integer, Bytes> ahead = new TreeMap<>();
         final List<Integer> sources;
         final Set<Integer> excluded = new HashSet<>();
         /** Chunk index to when it was asked for and from whom. */
         final Map<Integer, long[]> asked = new HashMap<>();
-        int received;
         int nextIndex;
         int nextSource;
 
         Transfer(StateReport report, List<Integer> sources) {
             this.checkpointId = report.checkpointId();
+            this.length = report.checkpointBytes();
             this.chunkDigests = report.chunkDigests();
             this.proof = report.checkpointProof();
-            this.chunks = new Bytes[chunkDigests.size()];
             this.sources = sources;
             sources.sort(null);
+            try {
+                this.target = images.open(checkpointId);
+                resume();
+            } catch (IOException e) {
+                throw new IllegalStateException("replica " + state.id + " cannot open checkpoint " + checkpointId
+                        + " on its disk: " + e.getMessage(), e);
+            }
+            nextIndex = written;
         }
 
-        /** Asks for chunks not yet asked for, up to the in-flight bound. */
+        int received() {
+            return written + ahead.size();
+        }
+
+        /** Keeps the chunks an earlier transfer of this checkpoint wrote, up to the first that does not match. */
+        private void resume() throws IOException {
+            int chunkBytes = state.config.stateChunkBytes();
+            long size = target.size();
+            if (size > 0) {
+                ImageData data = target.data();
+                while (written < chunkDigests.size()) {
+                    long offset = (long) written * chunkBytes;
+                    int chunkLength = (int) Math.min(chunkBytes, length - offset);
+                    if (offset + chunkLength > size || !io.phalanx.core.crypto.Digests.sha256(
+                            data.read(offset, chunkLength).toArray()).equals(chunkDigests.get(written))) {
+                        break;
+                    }
+                    written++;
+                }
+                state.counters.add(Counter.CHUNK_RESUMED, written);
+            }
+            target.truncate((long) written * chunkBytes);
+        }
+
+        /** Asks for chunks not yet asked for, up to the in-flight bound and no further ahead than {@link #CHUNKS_AHEAD_MAX}. */
         void fetchMore(Effects effects) {
-            while (asked.size() < FETCHES_IN_FLIGHT_MAX && nextIndex < chunks.length) {
-                if (chunks[nextIndex] == null && !asked.containsKey(nextIndex)) {
+            if (written == chunkDigests.size()) {
+                install(effects, this); // all were on disk already
+                return;
+            }
+            while (asked.size() < FETCHES_IN_FLIGHT_MAX && nextIndex < chunkDigests.size()
+                    && nextIndex < written + CHUNKS_AHEAD_MAX) {
+                if (!ahead.containsKey(nextIndex) && !asked.containsKey(nextIndex)) {
                     if (!ask(effects, nextIndex)) {
                         return;
                     }
@@ -479,9 +542,21 @@ final class StateTransfer {
                 return;
             }
             state.counters.increment(Counter.CHUNK_RECEIVED);
-            chunks[chunk.index()] = chunk.data();
-            received++;
-            if (received == chunks.length) {
+            if (chunk.index() < written || ahead.containsKey(chunk.index())) {
+                return; // already in (a retry crossed the late answer)
+            }
+            ahead.put(chunk.index(), chunk.data());
+            try {
+                while (!ahead.isEmpty() && ahead.firstKey() == written) {
+                    Bytes data = ahead.pollFirstEntry().getValue();
+                    target.write(data.toArray(), 0, data.length());
+                    written++;
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("replica " + state.id + " cannot write checkpoint " + checkpointId
+                        + " to its disk: " + e.getMessage(), e);
+            }
+            if (written == chunkDigests.size()) {
                 install(effects, this);
             } else {
                 fetchMore(effects);
@@ -495,20 +570,6 @@ final class StateTransfer {
                 reports.remove(source);
             }
             query(effects);
-        }
-
-        Bytes assemble() {
-            int total = 0;
-            for (Bytes chunk : chunks) {
-                total = Math.addExact(total, chunk.length());
-            }
-            byte[] all = new byte[total];
-            int offset = 0;
-            for (Bytes chunk : chunks) {
-                chunk.copyTo(all, offset);
-                offset += chunk.length();
-            }
-            return Bytes.copyOf(all);
         }
     }
 }

@@ -1,7 +1,7 @@
 package io.phalanx.core.storage;
 
 import io.phalanx.core.message.Accept;
-import io.phalanx.core.message.Checkpoint;
+import io.phalanx.core.replica.CheckpointImage;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.VoteHistory;
@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * the log lost records in the middle, and skipping them would execute out of order.
  */
 public final class LogReplay {
-    private final Checkpoint checkpoint;
+    private final CheckpointImage checkpoint;
     private final List<Accept> checkpointProof;
     private final List<Decision> decisions = new ArrayList<>();
     /** Decisions up to the checkpoint's, consecutive, the most recent {@code coveredMax} of them. */
@@ -37,7 +37,7 @@ public final class LogReplay {
      * A replay after {@code checkpoint} (null if none) whose last decision {@code proof} proves,
      * keeping up to {@code coveredMax} of the decisions the checkpoint covers.
      */
-    public LogReplay(Checkpoint checkpoint, List<Accept> proof, int coveredMax) {
+    public LogReplay(CheckpointImage checkpoint, List<Accept> proof, int coveredMax) {
         this.checkpoint = checkpoint;
         this.coveredMax = coveredMax;
         this.checkpointProof = List.copyOf(proof);

@@ -4,9 +4,10 @@ import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Bytes;
-import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
+import io.phalanx.core.replica.CheckpointImage;
 import io.phalanx.core.replica.HardState;
+import io.phalanx.core.replica.ImageStore;
 import io.phalanx.core.replica.Output;
 import io.phalanx.core.replica.Recovered;
 
@@ -43,6 +44,7 @@ public final class ReplicaStore implements Closeable {
 
     private final SegmentedLog log;
     private final StoredCheckpoints checkpoints;
+    private final StoredImages images;
     private final LongPredicate checkpointAfter;
     private final int checkpointsRetain;
     /** Decisions kept in the log before the newest checkpoint, as the core keeps them in its decision log. */
@@ -53,9 +55,10 @@ public final class ReplicaStore implements Closeable {
     private HardState persisted;
     private long lastCheckpoint;
 
-    private ReplicaStore(SegmentedLog log, StoredCheckpoints checkpoints, LongPredicate checkpointAfter,
+    private ReplicaStore(SegmentedLog log, StoredCheckpoints checkpoints, StoredImages images, LongPredicate checkpointAfter,
                          int checkpointsRetain, int decisionsKept, HardState persisted, long lastCheckpoint) {
         this.log = log;
+        this.images = images;
         this.decisionsKept = decisionsKept;
         this.checkpoints = checkpoints;
         this.checkpointAfter = checkpointAfter;
@@ -78,22 +81,29 @@ public final class ReplicaStore implements Closeable {
                               int checkpointsRetain, int decisionsKept)
             throws IOException, CorruptLogException {
         StoredCheckpoints checkpoints = new StoredCheckpoints(storage);
+        StoredImages images = new StoredImages(storage);
         List<String> repairs = new ArrayList<>();
-        Checkpoint checkpoint = null;
-        List<Accept> proof = List.of();
-        StoredCheckpoints.Latest latest = checkpoints.latest();
+        CheckpointImage[] found = new CheckpointImage[1];
+        List<List<Accept>> foundProof = new ArrayList<>(List.of(List.of()));
+        StoredCheckpoints.Latest latest = checkpoints.latest(stored -> {
+            CheckpointManifest manifest;
+            try {
+                manifest = MessageCodec.decodeCheckpointManifest(stored.content());
+            } catch (CodecException e) {
+                return "its manifest passed its checksum but cannot be read: " + e.getMessage();
+            }
+            String problem = imageProblem(images, manifest, storage);
+            if (problem == null) {
+                found[0] = new CheckpointImage(manifest.consensusId(), manifest.imageBytes(), manifest.chunkBytes(),
+                        manifest.chunkDigests(), images.data(manifest.consensusId(), manifest.imageBytes()));
+                foundProof.set(0, manifest.proof());
+            }
+            return problem;
+        });
         latest.damaged().forEach(damaged -> repairs.add("checkpoint file " + damaged.fileName() + " is damaged ("
                 + damaged.reason() + "): an older one is used"));
-        if (latest.checkpoint().isPresent()) {
-            StoredCheckpoints.Checkpoint stored = latest.checkpoint().get();
-            try {
-                proof = MessageCodec.decodeStoredCheckpointProof(stored.content());
-                checkpoint = MessageCodec.decodeCheckpoint(MessageCodec.decodeStoredCheckpointBytes(stored.content()));
-            } catch (CodecException e) {
-                throw new IOException("checkpoint " + stored.consensusId() + " passed its checksum but cannot be read: "
-                        + e.getMessage(), e);
-            }
-        }
+        CheckpointImage checkpoint = latest.checkpoint().isPresent() ? found[0] : null;
+        List<Accept> proof = latest.checkpoint().isPresent() ? foundProof.get(0) : List.of();
         SegmentedLog.Opened opened = SegmentedLog.open(storage, segmentBytesMax, recordBytesMax);
         opened.tornTail().ifPresent(torn -> repairs.add("cut a torn write at the end of the log: " + torn.bytesCut()
                 + " bytes at offset " + torn.offset() + " of " + torn.fileName() + " (" + torn.reason() + ")"));
@@ -117,8 +127,11 @@ public final class ReplicaStore implements Closeable {
             segmentMaxDecided.merge(entry.position().segmentIndex(), decided, Math::max);
         }
         Recovered recovered = replay.recovered();
-        ReplicaStore store = new ReplicaStore(opened.log(), checkpoints, checkpointAfter, checkpointsRetain, decisionsKept,
+        ReplicaStore store = new ReplicaStore(opened.log(), checkpoints, images, checkpointAfter, checkpointsRetain, decisionsKept,
                 recovered.hardState(), checkpoint == null ? -1 : checkpoint.consensusId());
+        if (checkpoint != null) {
+            store.deleteUnusedImages(checkpoint.consensusId());
+        }
         store.segmentMaxDecided.putAll(segmentMaxDecided);
         return new Opened(store, recovered, repairs, opened.tornTail().isPresent());
     }
@@ -130,8 +143,7 @@ public final class ReplicaStore implements Closeable {
     public void append(Output output) throws IOException {
         if (output.restore().isPresent()) {
             Output.Restore restore = output.restore().get();
-            storeCheckpoint(restore.checkpoint().consensusId(), MessageCodec.encodeCheckpoint(restore.checkpoint()),
-                    restore.proof());
+            storeCheckpoint(restore.checkpoint(), restore.proof());
         }
         if (output.hardState().isPresent()) {
             HardState changed = output.hardState().get();
@@ -166,26 +178,48 @@ public final class ReplicaStore implements Closeable {
     }
 
     /**
-     * Stores the checkpoint the execution layer took after decision {@code consensusId}, if this
-     * store logged that decision (it holds its proof), then drops the log segments it covers;
-     * false if it could not be stored for want of the proof.
+     * Stores the checkpoint the execution layer took, if this store logged its last decision (it
+     * holds its proof), then drops the log segments it covers; false if it could not be stored
+     * for want of the proof.
      */
-    public boolean checkpoint(long consensusId, Bytes encodedCheckpoint) throws IOException {
-        List<Accept> proof = pendingProofs.remove(consensusId);
+    public boolean checkpoint(CheckpointImage image) throws IOException {
+        List<Accept> proof = pendingProofs.remove(image.consensusId());
         if (proof == null) {
             return false;
         }
-        storeCheckpoint(consensusId, encodedCheckpoint, proof);
+        storeCheckpoint(image, proof);
         return true;
     }
 
-    private void storeCheckpoint(long consensusId, Bytes encodedCheckpoint, List<Accept> proof) throws IOException {
+    /** The store's image files: where the execution layer and state transfer write checkpoint images. */
+    public StoredImages images() {
+        return images;
+    }
+
+    /**
+     * Makes {@code image} a stored checkpoint: copies it into this storage unless it is there
+     * already (an image in memory), writes its manifest, and applies retention.
+     */
+    private void storeCheckpoint(CheckpointImage image, List<Accept> proof) throws IOException {
+        long consensusId = image.consensusId();
         if (consensusId <= lastCheckpoint) {
             return;
         }
+        if (!images.holds(image.data())) {
+            try (ImageStore.Target target = images.open(consensusId)) {
+                target.truncate(0);
+                for (int i = 0; i < image.chunkCount(); i++) {
+                    byte[] chunk = image.chunk(i).toArray();
+                    target.write(chunk, 0, chunk.length);
+                }
+                target.sync();
+            }
+        }
         log.sync(); // the decisions up to it are on disk before the segments that hold them can go
-        checkpoints.write(consensusId, MessageCodec.encodeStoredCheckpoint(encodedCheckpoint, proof));
+        checkpoints.write(consensusId, MessageCodec.encodeCheckpointManifest(new CheckpointManifest(consensusId,
+                image.length(), image.chunkBytes(), image.chunkDigests(), proof)));
         checkpoints.retain(checkpointsRetain);
+        deleteUnusedImages(consensusId);
         lastCheckpoint = consensusId;
         pendingProofs.headMap(consensusId, true).clear();
         long keepFrom = log.segmentIndex();
@@ -200,6 +234,53 @@ public final class ReplicaStore implements Closeable {
             log.deleteSegmentsBefore(keepFrom);
             segmentMaxDecided.headMap(keepFrom).clear();
         }
+    }
+
+    /**
+     * Deletes the images older than {@code newest} that no retained checkpoint names (retired
+     * checkpoints, transfers abandoned for a newer one); images newer than it are being written.
+     */
+    private void deleteUnusedImages(long newest) throws IOException {
+        List<Long> kept = checkpoints.consensusIds();
+        boolean deleted = false;
+        for (long id : images.consensusIds()) {
+            if (id < newest && !kept.contains(id)) {
+                images.delete(id);
+                deleted = true;
+            }
+        }
+        if (deleted) {
+            images.syncDirectory();
+        }
+    }
+
+    /** Null if the image a manifest names is on disk, of its size, every chunk matching its digest; else what is wrong. */
+    private static String imageProblem(StoredImages images, CheckpointManifest manifest, Storage storage) throws IOException {
+        String name = StoredImages.fileName(manifest.consensusId());
+        if (!storage.list().contains(name)) {
+            return "its image " + name + " is missing";
+        }
+        CheckpointImage image;
+        try {
+            image = new CheckpointImage(manifest.consensusId(), manifest.imageBytes(), manifest.chunkBytes(),
+                    manifest.chunkDigests(), images.data(manifest.consensusId(), manifest.imageBytes()));
+        } catch (IllegalArgumentException e) {
+            return "its manifest is inconsistent: " + e.getMessage();
+        }
+        try {
+            for (int i = 0; i < image.chunkCount(); i++) {
+                if (!image.chunkIntact(i)) {
+                    return "chunk " + i + " of its image " + name + " (bytes from " + (long) i * manifest.chunkBytes()
+                            + ") does not match its digest";
+                }
+            }
+            image.header();
+        } catch (java.io.EOFException e) {
+            return "its image " + name + " is shorter than " + manifest.imageBytes() + " bytes";
+        } catch (CodecException e) {
+            return "its image's header cannot be read: " + e.getMessage();
+        }
+        return null;
     }
 
     /** The newest checkpoint stored, -1 if none. */

@@ -26,6 +26,20 @@ public interface Storage {
     byte[] read(String name) throws IOException;
 
     /**
+     * {@code length} bytes of {@code name} from {@code offset} (a chunk of a checkpoint image). The
+     * default reads the whole file; a storage of large files reads just the range.
+     *
+     * @throws java.io.EOFException if the file ends before the range does
+     */
+    default byte[] read(String name, long offset, int length) throws IOException {
+        byte[] all = read(name);
+        if (offset < 0 || length < 0 || offset + length > all.length) {
+            throw new java.io.EOFException(name + " has " + all.length + " bytes, not " + length + " from " + offset);
+        }
+        return java.util.Arrays.copyOfRange(all, (int) offset, (int) offset + length);
+    }
+
+    /**
      * Replaces {@code name} with {@code content} atomically and durably: after a crash the file
      * holds either its old content or all of the new one, and after this returns the new one.
      */

@@ -8,8 +8,11 @@ import java.util.Optional;
 import java.util.zip.CRC32C;
 
 /**
- * Checkpoint images as whole files {@code checkpoint-<20-digit consensus id>.ckpt}, each written
- * with {@link Storage#writeAtomically} so a crash leaves either no file or a complete one.
+ * Stored checkpoints' manifests ({@link CheckpointManifest}: the image's size and chunk digests,
+ * the proof of its last decision) as whole files {@code checkpoint-<20-digit consensus id>.ckpt},
+ * each written with {@link Storage#writeAtomically} so a crash leaves either no file or a complete
+ * one. The image a manifest names is a file of its own ({@link StoredImages}), written and synced
+ * before the manifest: a manifest on disk means a complete image.
  *
  * <p>File layout, integers big endian: magic {@code 0x50484350} ("PHCP", 4 bytes), format version
  * (4), consensus id (8, must match the name), content length (4, must match the file size), CRC32C
@@ -31,7 +34,7 @@ public final class StoredCheckpoints {
     static final int HEADER_BYTES = 24;
     private static final int CHECKSUMMED_HEADER_BYTES = 20;
 
-    /** A checkpoint image: the state after executing every decision up to {@code consensusId}. */
+    /** A stored checkpoint's manifest, encoded: the checkpoint after executing every decision up to {@code consensusId}. */
     public record Checkpoint(long consensusId, byte[] content) {
     }
 
@@ -82,6 +85,19 @@ public final class StoredCheckpoints {
 
     /** The newest checkpoint that verifies, and the damaged files newer than it. */
     public Latest latest() throws IOException {
+        return latest(checkpoint -> null);
+    }
+
+    /** What else a checkpoint must pass to be used: null if it does, else the problem. */
+    public interface Check {
+        String problem(Checkpoint checkpoint) throws IOException;
+    }
+
+    /**
+     * The newest checkpoint that verifies and passes {@code check} (its image, say), and the
+     * files newer than it that failed either.
+     */
+    public Latest latest(Check check) throws IOException {
         List<Damaged> damaged = new ArrayList<>();
         List<String> names = names();
         for (int i = names.size() - 1; i >= 0; i--) {
@@ -97,8 +113,13 @@ public final class StoredCheckpoints {
                 damaged.add(new Damaged(name, problem));
                 continue;
             }
-            return new Latest(Optional.of(new Checkpoint(consensusId,
-                    Arrays.copyOfRange(bytes, HEADER_BYTES, bytes.length))), damaged);
+            Checkpoint checkpoint = new Checkpoint(consensusId, Arrays.copyOfRange(bytes, HEADER_BYTES, bytes.length));
+            problem = check.problem(checkpoint);
+            if (problem != null) {
+                damaged.add(new Damaged(name, problem));
+                continue;
+            }
+            return new Latest(Optional.of(checkpoint), damaged);
         }
         return new Latest(Optional.empty(), damaged);
     }

@@ -686,14 +686,13 @@ class MessageCodecTest {
     }
 
     @Test
-    void aCheckpointWithEvictedSessionsIsEncodedByteForByteAndRoundTrips() throws CodecException {
+    void aCheckpointHeaderWithEvictedSessionsIsEncodedByteForByteAndRoundTrips() throws CodecException {
         Checkpoint checkpoint = new Checkpoint(9, 1_000,
                 List.of(new Checkpoint.ClientSession(4, 8, 2, List.of(4L), List.of(new Checkpoint.CachedReply(2, Bytes.utf8("r"))))),
-                List.of(new Checkpoint.EvictedSession(1, 0, 5)), List.of(new Checkpoint.SessionFloor(2, 3)),
-                Bytes.utf8("s"));
-        Bytes encoded = MessageCodec.encodeCheckpoint(checkpoint);
-        assertThat(HEX.formatHex(encoded.toArray())).isEqualTo(
-                "06"                                      // checkpoint layout version
+                List.of(new Checkpoint.EvictedSession(1, 0, 5)), List.of(new Checkpoint.SessionFloor(2, 3)));
+        byte[] encoded = MessageCodec.encodeCheckpointHeader(checkpoint);
+        assertThat(HEX.formatHex(encoded)).isEqualTo(
+                "07" + "00000075"                         // checkpoint layout version, 117 bytes follow
                 + "0000000000000009" + "00000000000003e8" // consensus id, agreed time
                 + "00000001"                              // one session:
                 + "0000000000000004" + "0000000000000008" // client 4, last decided in cid 8
@@ -702,18 +701,25 @@ class MessageCodecTest {
                 + "00000001" + "0000000000000002" + "00000001" + "72" // one cached reply: 2 -> "r"
                 + "00000001"                              // one evicted session:
                 + "0000000000000001" + "0000000000000000" + "0000000000000005" // client 1, session 0, in cid 5
-                + "00000001" + "00000002" + "0000000000000003" // one floor: bucket 2, session 3
-                + "00000001" + "73");                     // service state "s"
-        assertThat(MessageCodec.decodeCheckpoint(encoded)).isEqualTo(checkpoint);
+                + "00000001" + "00000002" + "0000000000000003"); // one floor: bucket 2, session 3
+        assertThat(MessageCodec.decodeCheckpointHeader(encoded)).isEqualTo(checkpoint);
     }
 
     @Test
     void aCheckpointOfAnotherLayoutIsRefused() {
-        byte[] encoded = MessageCodec.encodeCheckpoint(new Checkpoint(0, 0, List.of(), List.of(), List.of(),
-                Bytes.utf8(""))).toArray();
-        encoded[0] = 5;
-        assertThatThrownBy(() -> MessageCodec.decodeCheckpoint(Bytes.copyOf(encoded)))
+        byte[] encoded = MessageCodec.encodeCheckpointHeader(new Checkpoint(0, 0, List.of(), List.of(), List.of()));
+        encoded[0] = 6;
+        assertThatThrownBy(() -> MessageCodec.decodeCheckpointHeader(encoded))
                 .isInstanceOf(CodecException.class)
-                .hasMessage("checkpoint of layout version 5 (this build speaks 6)");
+                .hasMessage("checkpoint of layout version 6 (this build speaks 7)");
+    }
+
+    @Test
+    void aCheckpointHeaderDeclaringMoreThanFollowsIsRefused() {
+        byte[] encoded = MessageCodec.encodeCheckpointHeader(new Checkpoint(0, 0, List.of(), List.of(), List.of()));
+        encoded[1] = 0x7F;
+        assertThatThrownBy(() -> MessageCodec.decodeCheckpointHeader(encoded))
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("but only 28 follow");
     }
 }

@@ -41,14 +41,14 @@ class ClientSessionEvictionTest {
 
     /** The clients whose sessions replica {@code id}'s execution layer keeps, by client id. */
     private List<Long> sessionsAt(int id) {
-        return cluster.executors.get(id).checkpoint().sessions().stream().map(Checkpoint.ClientSession::clientId).toList();
+        return header(cluster.executors.get(id)).sessions().stream().map(Checkpoint.ClientSession::clientId).toList();
     }
 
     /** Every replica's executed sessions, and its checkpoint as a whole, are the same; returns the sessions. */
     private List<Long> sameSessionsEverywhere() {
-        Checkpoint reference = cluster.executors.get(0).checkpoint();
+        Checkpoint reference = header(cluster.executors.get(0));
         for (int id = 1; id < cluster.cores.size(); id++) {
-            assertThat(cluster.executors.get(id).checkpoint()).as("replica %d", id).isEqualTo(reference);
+            assertThat(header(cluster.executors.get(id))).as("replica %d", id).isEqualTo(reference);
         }
         return sessionsAt(0);
     }
@@ -71,7 +71,7 @@ class ClientSessionEvictionTest {
             assertThat(cluster.cores.get(id).counters().get(Counter.CLIENT_SESSION_EVICTED)).as("replica %d", id).isEqualTo(2);
             assertThat(cluster.cores.get(id).lastDecided()).isEqualTo(5);
         }
-        assertThat(cluster.executors.get(0).checkpoint().evictedSessions())
+        assertThat(header(cluster.executors.get(0)).evictedSessions())
                 .as("client 2's session 0 evicted in cid 4, client 3's in cid 5")
                 .containsExactly(new Checkpoint.EvictedSession(2, 0, 4), new Checkpoint.EvictedSession(3, 0, 5));
     }
@@ -83,7 +83,7 @@ class ClientSessionEvictionTest {
             executor.execute(decision(client - 1, request(client, 1)));
         }
         // Clients 1 to 4 were evicted; three tombstones are kept, client 1's went into bucket 1.
-        Checkpoint checkpoint = executor.checkpoint();
+        Checkpoint checkpoint = header(executor);
         assertThat(checkpoint.evictedSessions()).extracting(Checkpoint.EvictedSession::clientId).containsExactly(2L, 3L, 4L);
         assertThat(checkpoint.sessionFloors()).containsExactly(new Checkpoint.SessionFloor(1, 0));
 
@@ -103,7 +103,7 @@ class ClientSessionEvictionTest {
         executor.execute(decision(1, request(5, 1), request(4, 1), request(3, 1), request(2, 1)));
         // Client 1 (cid 0) went for client 3; then clients 3, 4, 5 (cid 1) were the oldest and
         // client 3, the lowest id, went for client 2.
-        assertThat(executor.checkpoint().sessions()).extracting(Checkpoint.ClientSession::clientId)
+        assertThat(header(executor).sessions()).extracting(Checkpoint.ClientSession::clientId)
                 .containsExactly(2L, 4L, 5L);
     }
 
@@ -172,15 +172,15 @@ class ClientSessionEvictionTest {
         }
         taker.execute(decision(cid++, request(2, 2))); // client 2 becomes the most recent
         ServiceExecutor restored = new ServiceExecutor(cluster.config(1), new ServiceExecutorTest.Recorder());
-        restored.restore(taker.checkpoint());
+        restored.restore(image(taker));
 
         for (long client = 5; client <= 6; client++) {
             Decision next = decision(cid++, request(client, 1));
             taker.execute(next);
             restored.execute(next);
         }
-        assertThat(restored.checkpoint()).isEqualTo(taker.checkpoint());
-        assertThat(taker.checkpoint().sessions()).extracting(Checkpoint.ClientSession::clientId)
+        assertThat(header(restored)).isEqualTo(header(taker));
+        assertThat(header(taker).sessions()).extracting(Checkpoint.ClientSession::clientId)
                 .containsExactly(2L, 5L, 6L);
     }
 
@@ -192,12 +192,28 @@ class ClientSessionEvictionTest {
             roomy.execute(decision(client - 1, request(client, 1)));
         }
         ServiceExecutor small = new ServiceExecutor(cluster.config(0), new ServiceExecutorTest.Recorder());
-        assertThatThrownBy(() -> small.restore(roomy.checkpoint())).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> small.restore(image(roomy))).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("clientsMax 3");
     }
 
     private static Decision decision(long consensusId, Request... requests) {
         Batch batch = new Batch(5_000 + consensusId, consensusId, List.of(requests));
         return new Decision(consensusId, 0, batch, Digests.ofBatch(batch), List.of());
+    }
+
+    /** The header of the checkpoint {@code executor} would take now. */
+    private static Checkpoint header(ServiceExecutor executor) {
+        try (ServiceExecutor.Capture capture = executor.capture()) {
+            return capture.header();
+        }
+    }
+
+    /** The checkpoint {@code executor} would take now, in memory. */
+    private static CheckpointImage image(ServiceExecutor executor) {
+        try {
+            return executor.checkpoint(new MemoryImageStore(), 1024);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -240,7 +240,12 @@ final class Cluster {
             for (Decision decision : output.decisions()) {
                 executor.execute(decision);
                 if (config(id).checkpointAfter(decision.consensusId())) {
-                    CheckpointImage image = CheckpointImage.of(executor.checkpoint(), config(id).stateChunkBytes());
+                    CheckpointImage image;
+                    try {
+                        image = executor.checkpoint(new MemoryImageStore(), config(id).stateChunkBytes());
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
                     cores.get(id).step(nowMs, new Input.CheckpointTaken(image));
                 }
             }

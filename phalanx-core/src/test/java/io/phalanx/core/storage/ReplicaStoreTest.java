@@ -11,6 +11,7 @@ import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.message.VoteHistory;
+import io.phalanx.core.replica.CheckpointImage;
 import io.phalanx.core.replica.HardState;
 import io.phalanx.core.replica.Output;
 import io.phalanx.core.replica.Recovered;
@@ -47,9 +48,9 @@ class ReplicaStoreTest {
                 List.of(), List.of(), List.of(), Output.NEVER);
     }
 
-    private static Bytes checkpoint(long cid) {
-        return MessageCodec.encodeCheckpoint(new Checkpoint(cid, 1_000 + cid, List.of(), List.of(), List.of(),
-                Bytes.utf8("state after " + cid)));
+    private static CheckpointImage checkpoint(long cid) {
+        return CheckpointImage.of(new Checkpoint(cid, 1_000 + cid, List.of(), List.of(), List.of()),
+                Bytes.utf8("state after " + cid), 16);
     }
 
     /** The SYNC of regency 3, and a vote in an instance far ahead: both set once, and kept by every later step. */
@@ -73,7 +74,7 @@ class ReplicaStoreTest {
             store.append(output(hardState(cid), decision(cid, 3)));
             store.sync();
             if ((cid + 1) % 4 == 0) {
-                assertThat(store.checkpoint(cid, checkpoint(cid))).isTrue();
+                assertThat(store.checkpoint(checkpoint(cid))).isTrue();
             }
             Recovered recovered = open(disk).recovered();
             long newest = (cid + 1) / 4 * 4 - 1; // the newest checkpoint stored so far, -1 if none
@@ -95,7 +96,8 @@ class ReplicaStoreTest {
         // Retention deleted the early segments: the full copy of the hard state at the start of
         // each segment is what let the checks above pass.
         assertThat(disk.list()).noneMatch(name -> name.equals(SegmentedLog.segmentName(1)));
-        assertThat(disk.list().stream().filter(name -> name.startsWith("checkpoint-"))).hasSize(2);
+        assertThat(disk.list().stream().filter(name -> name.endsWith(".ckpt"))).hasSize(2);
+        assertThat(disk.list().stream().filter(name -> name.endsWith(".img"))).hasSize(2);
     }
 
     @Test

@@ -89,6 +89,20 @@ public final class FileStorage implements Storage {
     }
 
     @Override
+    public byte[] read(String name, long offset, int length) throws IOException {
+        byte[] range = new byte[length];
+        ByteBuffer buffer = ByteBuffer.wrap(range);
+        try (FileChannel channel = FileChannel.open(path(name), StandardOpenOption.READ)) {
+            while (buffer.hasRemaining()) {
+                if (channel.read(buffer, offset + buffer.position()) < 0) {
+                    throw new java.io.EOFException(name + " ends before " + length + " bytes from offset " + offset);
+                }
+            }
+        }
+        return range;
+    }
+
+    @Override
     public void writeAtomically(String name, byte[] content) throws IOException {
         path(name);
         DurableFiles.writeAtomically(dir, name, content);

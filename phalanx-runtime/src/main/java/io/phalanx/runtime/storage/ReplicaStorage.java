@@ -1,5 +1,7 @@
 package io.phalanx.runtime.storage;
 
+import io.phalanx.core.replica.ImageStore;
+import io.phalanx.core.replica.MemoryImageStore;
 import io.phalanx.core.replica.Recovered;
 import io.phalanx.core.replica.ReplicaConfig;
 import io.phalanx.core.replica.ReplicaCore;
@@ -40,8 +42,15 @@ public final class ReplicaStorage {
      */
     private static final int RECORD_BYTES_MAX = 1 << 30;
 
-    /** How the core starts, from what, and the store to keep logging to (null with durability none). */
+    /**
+     * How the core starts, from what, the store to keep logging to (null with durability none),
+     * and where checkpoint images go: the store's files, or memory with durability none.
+     */
     public record Opened(ReplicaCore.Start start, Recovered recovered, ReplicaStore store) {
+        public ImageStore images() {
+            return store == null ? new MemoryImageStore() : store.images();
+        }
+
     }
 
     private ReplicaStorage() {
