@@ -1,6 +1,7 @@
 package io.phalanx.cli;
 
 import io.phalanx.kv.KeyValueService;
+import io.phalanx.kv.RocksKeyValueService;
 import io.phalanx.runtime.Replica;
 import io.phalanx.runtime.config.ConfigException;
 import io.phalanx.runtime.transport.NetworkThreads;
@@ -9,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -36,8 +38,9 @@ public final class ReplicaCommand implements Callable<Integer> {
     Path key;
 
     @Option(names = "--service", defaultValue = "kv", description = {
-            "The replicated service: kv (the key-value map, default) or noop (answers every",
-            "operation with --reply-bytes zero bytes; what `phalanx bench` measures)."})
+            "The replicated service: kv (the key-value map in memory, default), kv-rocksdb (the same",
+            "map in RocksDB under the data directory, for states larger than memory) or noop",
+            "(answers every operation with --reply-bytes zero bytes; what `phalanx bench` measures)."})
     String service;
 
     @Option(names = "--reply-bytes", defaultValue = "0", description = "Reply size of the noop service (default: 0).")
@@ -72,10 +75,40 @@ public final class ReplicaCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         io.phalanx.core.service.Service chosen = switch (service) {
             case "kv" -> new KeyValueService();
+            case "kv-rocksdb" -> openRocks();
             case "noop" -> new io.phalanx.bench.NoopService(replyBytes);
             default -> throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--service must be kv or noop, got '" + service + "'");
+                    "--service must be kv, kv-rocksdb or noop, got '" + service + "'");
         };
+        try {
+            return serve(chosen);
+        } finally {
+            if (chosen instanceof AutoCloseable closeable) {
+                closeable.close();
+            }
+        }
+    }
+
+    /**
+     * The RocksDB key-value map, in {@code kv-rocksdb} under the data directory, emptied first:
+     * the replica's state is its checkpoint and log, which the replica restores into it at start
+     * (streaming the checkpoint), so what RocksDB flushed before a crash is never trusted.
+     */
+    private RocksKeyValueService openRocks() throws IOException {
+        Path dir = (data != null ? data : config.toAbsolutePath().getParent().resolve("data").resolve("replica-" + id))
+                .resolve("kv-rocksdb");
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            }
+        }
+        Files.createDirectories(dir);
+        return RocksKeyValueService.open(dir);
+    }
+
+    private int serve(io.phalanx.core.service.Service chosen) throws Exception {
         if (statusIntervalMs < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--status-interval-ms must be >= 0");
         }

@@ -120,4 +120,55 @@ class ReplicaStoreTest {
     private static List<Long> range(long from, long to) {
         return java.util.stream.LongStream.rangeClosed(from, to).boxed().toList();
     }
+
+    @Test
+    void aCheckpointWhoseImageIsDamagedIsPassedOverForTheOneBefore() throws Exception {
+        MemoryStorage disk = new MemoryStorage();
+        ReplicaStore store = open(disk).store();
+        for (long cid = 0; cid < 8; cid++) {
+            store.append(output(hardState(cid), decision(cid, 3)));
+            store.sync();
+            if ((cid + 1) % 4 == 0) {
+                assertThat(store.checkpoint(checkpoint(cid))).isTrue();
+            }
+        }
+        String image = StoredImages.fileName(7);
+        byte[] damaged = disk.read(image);
+        damaged[damaged.length - 1] ^= 0x20; // in the service's state, past the header
+        disk.put(image, damaged);
+
+        ReplicaStore.Opened reopened = open(disk);
+
+        assertThat(reopened.recovered().checkpoint().consensusId()).isEqualTo(3);
+        assertThat(reopened.recovered().lastDecided()).isEqualTo(7); // the log still holds 4..7
+        assertThat(reopened.repairs()).anySatisfy(repair -> assertThat(repair)
+                .contains("checkpoint-00000000000000000007.ckpt").contains("does not match its digest"));
+    }
+
+    @Test
+    void aStoredImageStreamsItsServiceStateBackInChunks() throws Exception {
+        MemoryStorage disk = new MemoryStorage();
+        StoredImages images = new StoredImages(disk);
+        byte[] state = new byte[100_000];
+        new java.util.Random(7).nextBytes(state);
+        io.phalanx.core.replica.ImageWriter writer = new io.phalanx.core.replica.ImageWriter(5, 4_096, images.open(5));
+        writer.write(MessageCodec.encodeCheckpointHeader(new Checkpoint(5, 9, List.of(), List.of(), List.of())));
+        for (int offset = 0; offset < state.length; offset += 777) {
+            writer.write(state, offset, Math.min(777, state.length - offset)); // writes that straddle chunks
+        }
+        CheckpointImage written = writer.finish();
+
+        CheckpointImage read = new CheckpointImage(5, written.length(), 4_096, written.chunkDigests(),
+                images.data(5, written.length()));
+
+        assertThat(read.digest()).isEqualTo(CheckpointImage.of(new Checkpoint(5, 9, List.of(), List.of(), List.of()),
+                Bytes.copyOf(state), 4_096).digest());
+        assertThat(read.header().agreedTimestampMs()).isEqualTo(9);
+        try (java.io.InputStream in = read.serviceState()) {
+            assertThat(in.readAllBytes()).isEqualTo(state);
+        }
+        for (int i = 0; i < read.chunkCount(); i++) {
+            assertThat(read.chunkIntact(i)).isTrue();
+        }
+    }
 }
