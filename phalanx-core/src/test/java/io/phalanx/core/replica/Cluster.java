@@ -100,9 +100,13 @@ final class Cluster {
     }
 
     private ReplicaCore newCore(int id, ReplicaCore.Start start, Recovered recovered) {
+        ImageStore images = imageStores.getOrDefault(id, new MemoryImageStore());
         return new ReplicaCore(config(id), view.quorums(), verifier, keys.replica(id), keys.verifier(),
-                new SplittableRandom(id), start, java.util.Set.of(), recovered);
+                new SplittableRandom(id), start, java.util.Set.of(), recovered, images);
     }
+
+    /** Per replica, where state transfer writes the checkpoints it receives (memory if absent); kept across restarts. */
+    final java.util.Map<Integer, ImageStore> imageStores = new java.util.HashMap<>();
 
     /** Per replica, the store its steps are logged to (synced before their messages leave), or null. */
     final List<ReplicaStore> stores = new ArrayList<>();

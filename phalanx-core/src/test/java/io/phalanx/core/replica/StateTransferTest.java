@@ -154,6 +154,34 @@ class StateTransferTest {
     }
 
     @Test
+    void aTransferOfACheckpointAlreadyOnDiskFetchesOnlyTheChunksThatDoNotMatch() throws Exception {
+        Cluster cluster = new Cluster(Mode.BFT, 4, 1, RequestVerifier.ACCEPT_ALL,
+                c -> Cluster.smallLogs(c).batchBytesMax(256)).executing(); // several chunks
+        io.phalanx.core.storage.MemoryStorage disk = new io.phalanx.core.storage.MemoryStorage();
+        cluster.imageStores.put(3, new io.phalanx.core.storage.StoredImages(disk));
+        decide(cluster, 40);
+        cluster.restart(3);
+        cluster.runFor(3_000);
+        ReplicaCore first = cluster.cores.get(3);
+        assertThat(first.counters().get(Counter.CHECKPOINT_INSTALLED)).isEqualTo(1);
+        long chunks = first.counters().get(Counter.CHUNK_RECEIVED);
+        assertThat(chunks).isGreaterThanOrEqualTo(2);
+        String image = disk.list().stream().filter(name -> name.endsWith(".img")).findFirst().orElseThrow();
+        byte[] damaged = disk.read(image);
+        damaged[damaged.length - 1] ^= 1; // the last chunk no longer matches its digest
+
+        disk.put(image, damaged);
+        cluster.restart(3); // before the others take another checkpoint: the same one is transferred again
+        cluster.runFor(3_000);
+
+        ReplicaCore second = cluster.cores.get(3);
+        assertThat(second.counters().get(Counter.CHECKPOINT_INSTALLED)).isEqualTo(1);
+        assertThat(second.counters().get(Counter.CHUNK_RESUMED)).isEqualTo(chunks - 1);
+        assertThat(second.counters().get(Counter.CHUNK_RECEIVED)).isEqualTo(1);
+        assertSameState(cluster, 3, 1);
+    }
+
+    @Test
     void aFollowerCutOffDuringALeaderChangeCatchesUpAndVotesInTheNewRegency() {
         Cluster cluster = cluster(Mode.BFT, 7, 2);
         decide(cluster, 4);

@@ -19,7 +19,7 @@ public class MemoryStorage implements Storage {
     IOException failure;
 
     /** Replaces {@code name}'s content as a fault would, without recording an operation. */
-    void put(String name, byte[] content) {
+    public void put(String name, byte[] content) {
         files.put(name, content.clone());
     }
 
