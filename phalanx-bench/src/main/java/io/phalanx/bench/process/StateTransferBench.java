@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * The harness behind {@code phalanx bench state-transfer}: how long a replica that lost its
  * disk takes to get a state of N bytes back from its peers.
  *
- * <p>A 4-replica BFT cluster of {@code phalanx replica --service kv} processes (durability sync,
+ * <p>A 4-replica BFT cluster of {@code phalanx replica --service kv} (or {@code kv-rocksdb}) processes (durability sync,
  * each with a GC log and a status line every {@link #STATUS_INTERVAL_MS}) is filled with N bytes
  * of values ({@link StateFiller}); a light paced write load ({@link PacedWriter}) then runs until
  * the end, and every replica is let to store a checkpoint that holds the whole state. Then, per
@@ -48,9 +48,15 @@ public final class StateTransferBench {
     private static final int TROUBLE_POLLS = 10;
     /** How long the cluster may take to store a checkpoint covering the filled state. */
     private static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(120);
+    /** A checkpoint's manifest, written once its image ({@code checkpoint-N.img}) is complete. */
     private static final Pattern CHECKPOINT_FILE = Pattern.compile("checkpoint-(\\d+)\\.ckpt");
+    /** The services a replica of this benchmark may run ({@code phalanx replica --service}). */
+    public static final List<String> SERVICES = List.of("kv", "kv-rocksdb");
 
     /**
+     * @param service           the replicas' key-value service: {@code kv} (a map on the heap) or
+     *                          {@code kv-rocksdb} (the same map in RocksDB under the data directory);
+     *                          both hold fewer than {@link KeyValueService#ENTRIES_MAX_DEFAULT} keys
      * @param stateBytes        bytes of values to fill the state with
      * @param valueBytes        bytes of each value
      * @param heap              each replica JVM's heap ({@code -Xmx}, {@code -Xms}), e.g. {@code 256m}
@@ -59,9 +65,13 @@ public final class StateTransferBench {
      * @param runDirectory      keys, cluster file, data directories, replica and GC logs
      * @param phalanxMainClass  the {@code phalanx} command's main class, which the replicas run
      */
-    public record Options(long stateBytes, int valueBytes, String heap, int repeat, int pacedOpsPerSecond,
-                          Path runDirectory, String phalanxMainClass) {
+    public record Options(String service, long stateBytes, int valueBytes, String heap, int repeat,
+                          int pacedOpsPerSecond, Path runDirectory, String phalanxMainClass) {
         public Options {
+            Objects.requireNonNull(service, "service");
+            if (!SERVICES.contains(service)) {
+                throw new IllegalArgumentException("--service must be kv or kv-rocksdb, got '" + service + "'");
+            }
             Objects.requireNonNull(heap, "heap");
             Objects.requireNonNull(runDirectory, "runDirectory");
             Objects.requireNonNull(phalanxMainClass, "phalanxMainClass");
@@ -76,7 +86,7 @@ public final class StateTransferBench {
             long keys = StateFiller.keysFor(stateBytes, valueBytes);
             if (keys >= KeyValueService.ENTRIES_MAX_DEFAULT) {
                 throw new IllegalArgumentException("--state-bytes " + stateBytes + " in values of " + valueBytes
-                        + " bytes needs " + keys + " keys; the key-value service holds fewer than "
+                        + " bytes needs " + keys + " keys; the key-value service (" + service + ") holds fewer than "
                         + KeyValueService.ENTRIES_MAX_DEFAULT + ": use larger values");
             }
             if (repeat < 1 || pacedOpsPerSecond < 1) {
@@ -145,7 +155,7 @@ public final class StateTransferBench {
     public Result run(Consumer<StateFiller.Result> onFilled, Consumer<Restart> onRestart) throws Exception {
         ProcessCluster.deleteQuietly(options.runDirectory());
         try (ProcessCluster cluster = ProcessCluster.create(options.phalanxMainClass(), options.runDirectory(), REPLICAS,
-                F, Mode.BFT, options.heap(), List.of("--service", "kv", "--status-interval-ms",
+                F, Mode.BFT, options.heap(), List.of("--service", options.service(), "--status-interval-ms",
                         Integer.toString(STATUS_INTERVAL_MS)), null)) {
             cluster.durability("sync");
             cluster.gcLogs();

@@ -99,6 +99,22 @@ class StateTransferParsingTest {
     }
 
     @Test
+    void optionsTakeEitherKeyValueServiceWithinItsBoundOnKeys(@TempDir Path run) {
+        for (String service : StateTransferBench.SERVICES) {
+            StateTransferBench.Options options = new StateTransferBench.Options(service, 1L << 30, 4096, "256m", 1, 50,
+                    run, "Main");
+            assertThat(options.service()).isEqualTo(service);
+            assertThat(StateFiller.keysFor(options.stateBytes(), options.valueBytes())).isEqualTo(262_144);
+            assertThatThrownBy(() -> new StateTransferBench.Options(service, 1L << 30, 1024, "256m", 1, 50, run,
+                    "Main")).hasMessageContaining("needs 1048576 keys").hasMessageContaining("(" + service + ")");
+        }
+        assertThatThrownBy(() -> new StateTransferBench.Options("noop", 1L << 20, 1024, "256m", 1, 50, run, "Main"))
+                .hasMessageContaining("--service must be kv or kv-rocksdb");
+        assertThatThrownBy(() -> new StateTransferBench.Options("kv-rocksdb", 1L << 20, 65 * 1024, "256m", 1, 50, run,
+                "Main")).hasMessageContaining("--value-bytes must be within 1..65536");
+    }
+
+    @Test
     void aFillWritesExactlyTheStateSize() {
         assertThat(StateFiller.keysFor(2L << 20, 1024)).isEqualTo(2048);
         assertThat(StateFiller.keysFor(1000, 300)).isEqualTo(4); // 300 + 300 + 300 + 100

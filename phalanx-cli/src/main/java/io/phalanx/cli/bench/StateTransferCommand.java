@@ -30,18 +30,20 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "state-transfer", mixinStandardHelpOptions = true,
         description = {"Time to move a state of N bytes to a restarted replica that lost its disk.",
-                "Starts a 4-replica BFT cluster of `phalanx replica --service kv` processes",
-                "(durability sync) and fills it with N bytes of values through closed-loop",
-                "clients. Then, under a light paced write load, kills a follower (SIGKILL),",
+                "Starts a 4-replica BFT cluster of `phalanx replica --service kv` (or kv-rocksdb)",
+                "processes (durability sync) and fills it with N bytes of values through",
+                "closed-loop clients. Then, under a light paced write load, kills a follower (SIGKILL),",
                 "deletes its data directory and starts it again. Reports when its state",
                 "transfer started and ended and when it voted again (from its log), its peak",
                 "heap (from its GC log), and the writes the others served meanwhile.",
-                "The replicas keep the state on the heap, several times over (decision log,",
-                "served checkpoints, a checkpoint being taken): --heap 256m holds 16 MiB but",
-                "ran out at about 30 MiB; use --heap 1g for --state-bytes 64m.",
+                "With --service kv the replicas keep the state on the heap (--heap 1g for",
+                "--state-bytes 64m); with kv-rocksdb it is in RocksDB and checkpoints on disk.",
                 "Writes state-transfer.csv, progress.csv, heap.csv, writes.csv and PNG charts",
                 "in --out; the replicas' logs, GC logs and data stay in --out/run."})
 public final class StateTransferCommand implements Callable<Integer> {
+    @Option(names = "--service", defaultValue = "kv", description = "The replicas' service: kv (the key-value map on"
+            + " the heap) or kv-rocksdb (the same map in RocksDB under each data directory) (default: ${DEFAULT-VALUE}).")
+    String service;
     @Option(names = "--state-bytes", required = true, description = "Bytes of values to fill the state with, e.g. 64m, 1g, 2097152.")
     String stateBytes;
     @Option(names = "--value-bytes", defaultValue = "1024", description = "Bytes of each value (default: ${DEFAULT-VALUE}).")
@@ -62,7 +64,7 @@ public final class StateTransferCommand implements Callable<Integer> {
 
     private final CsvTable summary = new CsvTable("state_bytes", "value_bytes", "fill_seconds", "transfer_seconds",
             "back_seconds", "chunks", "peak_heap_mib", "heap_max_mib", "ops_per_s_during_transfer", "repeat", "replica",
-            "checkpoint", "transfer_start_seconds", "peak_after_gc_mib", "peers_peak_after_gc_mib");
+            "checkpoint", "transfer_start_seconds", "peak_after_gc_mib", "peers_peak_after_gc_mib", "service");
     private final CsvTable progress = new CsvTable("repeat", "seconds", "decided", "executed", "chunks_in", "chunks",
             "voting", "flags");
     private final CsvTable heapTable = new CsvTable("repeat", "uptime_seconds", "before_mib", "after_mib");
@@ -72,8 +74,8 @@ public final class StateTransferCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         StateTransferBench.Options options;
         try {
-            options = new StateTransferBench.Options(ByteSize.parse(stateBytes), valueBytes, heap, repeat, pacedRate,
-                    out.resolve("run"), PhalanxCommand.class.getName());
+            options = new StateTransferBench.Options(service, ByteSize.parse(stateBytes), valueBytes, heap, repeat,
+                    pacedRate, out.resolve("run"), PhalanxCommand.class.getName());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -124,7 +126,7 @@ public final class StateTransferCommand implements Callable<Integer> {
                     fmt((r.transferEndMs() - r.transferStartMs()) / 1000.0), fmt(r.backMs() / 1000.0),
                     r.chunks() < 0 ? "" : Integer.toString(r.chunks()), fmt(r.peakHeapMib()), fmt(r.heapMaxMib()),
                     fmt(r.opsPerSecond()), r.repeat(), r.replica(), r.checkpoint(), fmt(r.transferStartMs() / 1000.0),
-                    fmt(r.peakAfterGcMib()), fmt(r.peersPeakAfterGcMib()));
+                    fmt(r.peakAfterGcMib()), fmt(r.peersPeakAfterGcMib()), options.service());
             summary.write(out.resolve("state-transfer.csv"));
         }
         for (ReplicaLog.Status s : r.statuses()) {
@@ -154,7 +156,8 @@ public final class StateTransferCommand implements Callable<Integer> {
         if (r.backMs() >= 0) {
             markers.add(new EventMarker(r.backMs() / 1000.0, "voting"));
         }
-        String what = ByteSize.mib(options.stateBytes()) + " in values of " + options.valueBytes() + " B, replica r"
+        String what = options.service() + ", " + ByteSize.mib(options.stateBytes()) + " in values of "
+                + options.valueBytes() + " B, replica r"
                 + r.replica() + ", restart " + r.repeat();
         List<Series.Point> received = new ArrayList<>();
         for (ReplicaLog.Status s : r.statuses()) {
@@ -188,8 +191,8 @@ public final class StateTransferCommand implements Callable<Integer> {
 
     private String summaryLine(StateTransferBench.Options options, StateTransferBench.Result result) {
         List<Restart> ok = result.restarts().stream().filter(Restart::ok).toList();
-        String state = String.format(Locale.ROOT, "state transfer of %s (%d values of %d B)",
-                ByteSize.mib(options.stateBytes()), result.fill().keys(), options.valueBytes());
+        String state = String.format(Locale.ROOT, "state transfer of %s (%d values of %d B, %s)",
+                ByteSize.mib(options.stateBytes()), result.fill().keys(), options.valueBytes(), options.service());
         if (ok.isEmpty()) {
             return state + ": not measured (fill " + fmt(result.fill().seconds()) + " s; see the errors above and "
                     + out.resolve("run") + ")";

@@ -4,6 +4,8 @@ import io.phalanx.bench.chart.CsvTable;
 import io.phalanx.cli.PhalanxCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 import javax.imageio.ImageIO;
@@ -14,21 +16,24 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Keeps {@code phalanx bench state-transfer} working on a tiny state (2 MiB): the restarted
- * replica comes back by state transfer and the numbers in its CSV row hang together. It says
+ * Keeps {@code phalanx bench state-transfer} working on a tiny state (2 MiB), with either
+ * key-value service: the restarted replica comes back by state transfer and the numbers in its
+ * CSV row hang together. It says
  * nothing about speed (benchmarks are never timed tests).
  */
 class StateTransferCommandTest {
 
-    @Test
-    void aTinyStateIsTransferredToTheRestartedReplicaWhichVotesAgain(@TempDir Path out) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"kv", "kv-rocksdb"})
+    void aTinyStateIsTransferredToTheRestartedReplicaWhichVotesAgain(String service, @TempDir Path out) throws Exception {
         // A faster paced load than the default reaches the checkpoint after the fill sooner.
-        int exit = PhalanxCommand.commandLine().execute("bench", "state-transfer", "--state-bytes", "2m",
-                "--value-bytes", "1024", "--paced-rate", "100", "--out", out.toString());
+        int exit = PhalanxCommand.commandLine().execute("bench", "state-transfer", "--service", service,
+                "--state-bytes", "2m", "--value-bytes", "1024", "--paced-rate", "100", "--out", out.toString());
         assertThat(exit).isZero();
 
         CsvTable table = CsvTable.read(out.resolve("state-transfer.csv"));
         assertThat(table.rowCount()).isEqualTo(1);
+        assertThat(table.get(0, "service")).isEqualTo(service);
         assertThat(table.get(0, "state_bytes")).isEqualTo("2097152");
         assertThat(table.get(0, "value_bytes")).isEqualTo("1024");
         assertThat(table.getDouble(0, "fill_seconds")).isPositive();
@@ -71,6 +76,17 @@ class StateTransferCommandTest {
         assertThat(command.execute("bench", "state-transfer", "--state-bytes", "2g", "--value-bytes", "1024",
                 "--out", out.toString())).isEqualTo(2);
         assertThat(err.toString()).contains("needs 2097152 keys").contains("use larger values");
+
+        // RocksDB keeps the state off the heap, but its map has the same bound on keys.
+        err.getBuffer().setLength(0);
+        assertThat(command.execute("bench", "state-transfer", "--service", "kv-rocksdb", "--state-bytes", "2g",
+                "--value-bytes", "1024", "--out", out.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("needs 2097152 keys").contains("(kv-rocksdb)");
+
+        err.getBuffer().setLength(0);
+        assertThat(command.execute("bench", "state-transfer", "--service", "noop", "--state-bytes", "2m",
+                "--out", out.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--service must be kv or kv-rocksdb, got 'noop'");
 
         err.getBuffer().setLength(0);
         assertThat(command.execute("bench", "state-transfer", "--state-bytes", "64q", "--out", out.toString())).isEqualTo(2);
