@@ -115,7 +115,15 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             while (next < end || inFlight > 0) {
                 while (next < end && inFlight < inFlightMax) {
                     SimConfig config = plan.configFor(next++);
-                    done.submit(() -> Simulation.run(config));
+                    done.submit(() -> {
+                        try {
+                            return Simulation.run(config);
+                        } catch (RuntimeException | Error e) {
+                            // A replica or the simulator threw: a bug, which the seed replays.
+                            throw new IllegalStateException("seed " + config.seed() + " threw " + e
+                                    + "; replay it with --seed " + config.seed() + " --seeds 1", e);
+                        }
+                    });
                     inFlight++;
                 }
                 SimResult result = done.take().get();

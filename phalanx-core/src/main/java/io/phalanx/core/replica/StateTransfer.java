@@ -477,7 +477,9 @@ final class StateTransfer {
                 }
                 state.counters.add(Counter.CHUNK_RESUMED, written);
             }
-            target.truncate((long) written * chunkBytes);
+            // Cut what follows the intact chunks: a damaged chunk, or bytes past the image's end
+            // (a file longer than the image, whatever wrote it).
+            target.truncate(Math.min((long) written * chunkBytes, length));
         }
 
         /** Asks for chunks not yet asked for, up to the in-flight bound and no further ahead than {@link #CHUNKS_AHEAD_MAX}. */

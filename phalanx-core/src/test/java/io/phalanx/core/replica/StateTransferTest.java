@@ -179,6 +179,17 @@ class StateTransferTest {
         assertThat(second.counters().get(Counter.CHUNK_RESUMED)).isEqualTo(chunks - 1);
         assertThat(second.counters().get(Counter.CHUNK_RECEIVED)).isEqualTo(1);
         assertSameState(cluster, 3, 1);
+
+        // The whole image on disk, its last chunk short of a full one: installed without a fetch
+        // (the resume once cut the file to whole chunks past the image's end, and failed).
+        cluster.restart(3);
+        cluster.runFor(3_000);
+
+        ReplicaCore third = cluster.cores.get(3);
+        assertThat(third.counters().get(Counter.CHECKPOINT_INSTALLED)).isEqualTo(1);
+        assertThat(third.counters().get(Counter.CHUNK_RESUMED)).isEqualTo(chunks);
+        assertThat(third.counters().get(Counter.CHUNK_FETCH_SENT)).isZero();
+        assertSameState(cluster, 3, 1);
     }
 
     @Test
