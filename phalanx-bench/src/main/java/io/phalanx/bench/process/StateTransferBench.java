@@ -41,6 +41,12 @@ public final class StateTransferBench {
     static final int STATUS_INTERVAL_MS = 200;
     /** Puts in flight during the fill, over all its clients: enough for full batches of 1 KiB values. */
     static final int FILL_OUTSTANDING = 128;
+    /**
+     * Bytes of values in flight during the fill, at most: a batch holds no more, and every replica
+     * keeps the last {@code limits.decisionLogMax} (1,024) batches on its heap, so with 128 puts of
+     * 4 KiB values in flight the decision log alone filled a 256 MiB heap during the fill.
+     */
+    static final int FILL_BYTES_IN_FLIGHT = 128 << 10;
     private static final int REPLICAS = 4;
     private static final int F = 1;
     private static final long POLL_MS = 100;
@@ -162,7 +168,7 @@ public final class StateTransferBench {
             cluster.startAll();
             List<Long> ids = ProcessCluster.clientIds();
             StateFiller.Result fill = new StateFiller(cluster.clusterFile(), REPLICAS, ids.subList(0, ids.size() - 1),
-                    FILL_OUTSTANDING, progress).fill(options.stateBytes(), options.valueBytes(),
+                    fillOutstanding(options.valueBytes()), progress).fill(options.stateBytes(), options.valueBytes(),
                     () -> trouble(cluster, -1));
             progress.printf(Locale.ROOT, "filled %s in %d keys in %.1f s (%d failed)%n", ByteSize.mib(fill.bytes()),
                     fill.keys(), fill.seconds(), fill.failures());
@@ -186,6 +192,11 @@ public final class StateTransferBench {
                         failure.orElse(null));
             }
         }
+    }
+
+    /** Puts in flight during the fill: {@link #FILL_OUTSTANDING}, fewer for values over 1 KiB. */
+    static int fillOutstanding(int valueBytes) {
+        return Math.max(1, Math.min(FILL_OUTSTANDING, FILL_BYTES_IN_FLIGHT / valueBytes));
     }
 
     /**

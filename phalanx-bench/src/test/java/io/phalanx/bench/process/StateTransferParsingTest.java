@@ -121,5 +121,9 @@ class StateTransferParsingTest {
         assertThat(StateFiller.value(7, 1024)).hasSize(1024).isEqualTo(StateFiller.value(7, 1024))
                 .isNotEqualTo(StateFiller.value(8, 1024)).matches("[A-Za-z0-9_-]+");
         assertThat(StateFiller.key(12)).isEqualTo("state-00000012");
+        // At most 128 KiB of values in flight: the replicas keep the last 1,024 batches on the heap.
+        assertThat(StateTransferBench.fillOutstanding(1024)).isEqualTo(128);
+        assertThat(StateTransferBench.fillOutstanding(4096)).isEqualTo(32);
+        assertThat(StateTransferBench.fillOutstanding(65536)).isEqualTo(2);
     }
 }
