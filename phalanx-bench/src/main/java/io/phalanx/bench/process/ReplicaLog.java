@@ -29,7 +29,8 @@ public record ReplicaLog(List<Status> statuses, OptionalLong transferStartedMs, 
                     + "executed (-?\\d+), pending \\d+(.*)$");
     private static final Pattern CHUNKS = Pattern.compile("STATE TRANSFER of checkpoint (-?\\d+): (\\d+)/(\\d+) chunks");
     private static final Pattern TRANSFER_STARTED = Pattern.compile("state transfer of checkpoint (-?\\d+) started");
-    private static final String TRANSFER_ENDED = "state transfer ended at consensus id";
+    /** Ends a transfer; at consensus id -1 it was given up (the replica then starts another). */
+    private static final Pattern TRANSFER_ENDED = Pattern.compile("state transfer ended at consensus id (-?\\d+)");
     private static final long DAY_MS = 24L * 3600 * 1000;
     /** Most bytes read from one log: a replica logging a status line every 100 ms writes far less in an hour. */
     private static final long READ_BYTES_MAX = 256L << 20;
@@ -97,11 +98,16 @@ public record ReplicaLog(List<Status> statuses, OptionalLong transferStartedMs, 
                 statuses.add(status.get());
                 continue;
             }
+            // From the first transfer started to the first that ended with a state: transfers given
+            // up or replaced by one of a newer checkpoint count in the time, the last one's checkpoint is reported.
             Matcher transfer = TRANSFER_STARTED.matcher(line);
-            if (transfer.find() && started.isEmpty()) {
-                started = OptionalLong.of(at);
+            Matcher end = TRANSFER_ENDED.matcher(line);
+            if (transfer.find() && ended.isEmpty()) {
+                if (started.isEmpty()) {
+                    started = OptionalLong.of(at);
+                }
                 checkpoint = Long.parseLong(transfer.group(1));
-            } else if (line.contains(TRANSFER_ENDED) && started.isPresent() && ended.isEmpty()) {
+            } else if (end.find() && started.isPresent() && ended.isEmpty() && Long.parseLong(end.group(1)) >= 0) {
                 ended = OptionalLong.of(at);
             } else if (line.contains(" ERROR ")) {
                 errors.add(line);

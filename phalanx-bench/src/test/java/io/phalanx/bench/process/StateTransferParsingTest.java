@@ -61,6 +61,21 @@ class StateTransferParsingTest {
     }
 
     @Test
+    void aTransferGivenUpOrReplacedByANewerCheckpointCountsUntilOneEndsWithAState() {
+        String log = """
+                10:00:01.000 WARN  [io] ProtocolLoop - replica 3: the decisions after -1 are gone from its peers' decision logs: state transfer of checkpoint 511 started
+                10:00:03.000 INFO  [io] ProtocolLoop - replica 3: state transfer ended at consensus id -1
+                10:00:04.000 WARN  [io] ProtocolLoop - replica 3: the decisions after -1 are gone from its peers' decision logs: state transfer of checkpoint 767 started
+                10:00:09.500 INFO  [io] ProtocolLoop - replica 3: state transfer ended at consensus id 767
+                10:00:20.000 WARN  [io] ProtocolLoop - replica 3: the decisions after 800 are gone from its peers' decision logs: state transfer of checkpoint 1023 started
+                """;
+        ReplicaLog parsed = ReplicaLog.parse(log, LocalTime.of(10, 0));
+        assertThat(parsed.transferStartedMs()).hasValue(1_000);
+        assertThat(parsed.transferEndedMs()).hasValue(9_500);
+        assertThat(parsed.transferCheckpoint()).isEqualTo(767);
+    }
+
+    @Test
     void timesAcrossMidnightCountTheShortWay() {
         assertThat(ReplicaLog.millisAfter(LocalTime.of(23, 59, 59), LocalTime.of(0, 0, 1))).isEqualTo(2_000);
         assertThat(ReplicaLog.millisAfter(LocalTime.of(0, 0, 1), LocalTime.of(23, 59, 59))).isEqualTo(-2_000);
