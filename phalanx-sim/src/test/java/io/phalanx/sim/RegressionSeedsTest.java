@@ -60,6 +60,9 @@ class RegressionSeedsTest {
         // the others needed that decision, and a checkpoint two replicas vouch for is not f+1.
         "95006978 | BFT | 7 | all | whole-cluster restart: decision behind the checkpoint lost from the decision log",
         "95017064 | BFT | 7 | all | whole-cluster restart: decision behind the checkpoint lost from the decision log",
+        // A transfer completed after the replica had decided past its checkpoint and stored a
+        // newer one, whose retention had deleted the transferred image: syncing it threw.
+        "98010813 | CFT | 5 | all | state transfer installed an image that retention had deleted",
     })
     void restartSeedStaysFixed(long seed, Mode mode, int replicas, String faults, String found) {
         SimResult result = Simulation.run(SimConfig.randomized(seed, mode, replicas, Fault.parse(faults)));

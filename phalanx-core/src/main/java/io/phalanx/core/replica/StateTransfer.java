@@ -392,6 +392,16 @@ final class StateTransfer {
     /** Installs the completed transfer's checkpoint and moves on to the decisions after it. */
     private void install(Effects effects, Transfer done) {
         transfer = null;
+        if (done.checkpointId <= state.lastDecided) {
+            // Decided past it meanwhile, from the decision logs; a driver that stored a newer
+            // checkpoint since may already have deleted this image.
+            try {
+                done.target.close();
+            } catch (IOException e) {
+                // the image is not used
+            }
+            return;
+        }
         CheckpointImage image;
         Checkpoint checkpoint;
         try {
