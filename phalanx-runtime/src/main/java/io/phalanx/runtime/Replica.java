@@ -16,6 +16,8 @@ import io.phalanx.core.replica.ReplyPolicy;
 import io.phalanx.core.replica.ServiceExecutor;
 import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.service.Service;
+import io.phalanx.runtime.admin.ExecutionMeter;
+import io.phalanx.runtime.admin.ReplicaAdmin;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ClusterConfigLoader;
 import io.phalanx.runtime.config.ConfigException;
@@ -97,6 +99,8 @@ public final class Replica implements AutoCloseable {
     private final RateLimitedWarning clientIdMismatches;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile ReplicaStatus.Core coreStatus;
+    private final ExecutionMeter executed;
+    private volatile ReplicaAdmin admin;
     private volatile ReplicaMesh mesh;
     private volatile ClientPortServer clientPort;
     private volatile NetworkThreads ownThreads;
@@ -118,7 +122,8 @@ public final class Replica implements AutoCloseable {
         ReplicaCore core = new ReplicaCore(replicaConfig, replicaConfig.view().quorums(), b.requestVerifier,
                 CoreSettings.signer(identity.privateKey()), signatures, new SecureRandom(), stored.start(), Set.of(),
                 recovered, images);
-        ServiceExecutor executor = new ServiceExecutor(replicaConfig, b.service);
+        this.executed = new ExecutionMeter(recovered.lastDecided());
+        ServiceExecutor executor = new ServiceExecutor(replicaConfig, executed.wrap(b.service));
         replay(executor, recovered);
         this.logLoop = stored.store() == null ? null
                 : new LogLoop(name, stored.store(), config.durability(), b.executionQueueMax, this::fail);
@@ -179,6 +184,7 @@ public final class Replica implements AutoCloseable {
             protocol.start(protocolThread.executor());
             clientPort = ClientPortServer.start(config, id, identity, clientHandler(), threads);
             mesh = ReplicaMesh.start(config, id, identity, meshHandler(), protocolThread);
+            admin = ReplicaAdmin.startIfConfigured(this, config, executed, threads);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -294,7 +300,9 @@ public final class Replica implements AutoCloseable {
                         clientIdMismatches.count(), execution.dropped(), protocol.encodeFailures()),
                 replicas == null ? null : replicas.metrics().snapshot(),
                 port == null ? null : port.metrics().snapshot(), core.recovering(), core.aheadConsensusId(),
-                core.transfer(), logLoop == null ? null : logLoop.status());
+                core.transfer(), logLoop == null ? null : logLoop.status(),
+                replicas == null ? Set.of() : replicas.connectedPeers(),
+                new ReplicaStatus.Queues(protocol.queued(), execution.queued(), logLoop == null ? 0 : logLoop.queued()));
     }
 
     /** Why the replica stopped itself (a broken invariant in the core or a failing service), if it did. */
@@ -324,6 +332,7 @@ public final class Replica implements AutoCloseable {
             protocol.stop(STOP_WAIT_MS);
             closeQuietly(clientPort);
             closeQuietly(mesh);
+            closeQuietly(admin);
             closeQuietly(ownThreads);
             if (executionThread.isAlive()) {
                 execution.stop(executionThread, STOP_WAIT_MS);

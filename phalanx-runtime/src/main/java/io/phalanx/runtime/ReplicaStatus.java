@@ -4,6 +4,7 @@ import io.phalanx.core.replica.Counter;
 import io.phalanx.runtime.transport.TransportMetrics;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A snapshot of one running {@link Replica}, safe to read from any thread: what the core
@@ -25,13 +26,17 @@ import java.util.Map;
  *                        catching up); -1 when it is not behind
  * @param transfer        the state transfer under way, or null
  * @param log             the durable log's state, or null with durability {@code none}
+ * @param connectedPeers  the replicas this one has an authenticated mesh connection to now
+ * @param queues          how much work waits in the replica's queues now
  */
 public record ReplicaStatus(int id, int regency, int leader, boolean active, long lastDecided, long lastExecuted,
                             int pendingRequests, Map<Counter, Long> counters, DriverCounters driver,
                             TransportMetrics.Snapshot mesh, TransportMetrics.Snapshot clientPort, boolean recovering,
-                            long aheadConsensusId, Transfer transfer, Log log) {
+                            long aheadConsensusId, Transfer transfer, Log log, Set<Integer> connectedPeers,
+                            Queues queues) {
     public ReplicaStatus {
         counters = Map.copyOf(counters);
+        connectedPeers = Set.copyOf(connectedPeers);
     }
 
     /** How many decisions this replica is known to lack (0 when it is not behind). */
@@ -105,6 +110,18 @@ public record ReplicaStatus(int id, int regency, int leader, boolean active, lon
      * @param lastCheckpoint consensus id of the newest checkpoint on disk, -1 if none
      */
     public record Log(String mode, long bytes, long syncs, long syncMicrosMean, long lastCheckpoint) {
+    }
+
+    /**
+     * Work waiting in the replica's bounded queues.
+     *
+     * @param inbound   inputs read on other network threads waiting for the protocol's thread
+     *                  (at most {@code Replica.Builder.inboundQueueMax})
+     * @param execution decisions, queries and resends waiting for the execution thread (at most
+     *                  {@code executionQueueMax})
+     * @param log       steps waiting for the log thread (0 with durability {@code none})
+     */
+    public record Queues(int inbound, int execution, int log) {
     }
 
     /**

@@ -94,13 +94,26 @@ public final class LocalCluster implements AutoCloseable {
     /** Like {@link #start(int, int, int, boolean, java.util.Set)}, the replicas keeping what {@code durability} says. */
     static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures, java.util.Set<Integer> notStarted,
                               io.phalanx.runtime.config.Durability durability) throws Exception {
+        return start(n, f, clientCount, clientSignatures, notStarted, durability, false);
+    }
+
+    /** n replicas, all started, each serving its admin port (/metrics, /status) on a free port of 127.0.0.1. */
+    static LocalCluster startWithAdminPorts(int n, int f, int clientCount) throws Exception {
+        return start(n, f, clientCount, false, java.util.Set.of(), io.phalanx.runtime.config.Durability.defaults(), true);
+    }
+
+    private static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures,
+                                      java.util.Set<Integer> notStarted, io.phalanx.runtime.config.Durability durability,
+                                      boolean adminPorts) throws Exception {
         java.util.Set<Integer> ports = new java.util.HashSet<>();
         List<NodeIdentity> replicaIds = new ArrayList<>();
         List<ReplicaEntry> entries = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             NodeIdentity identity = CERTIFICATES.generate("replica-" + i, Instant.now());
             replicaIds.add(identity);
-            entries.add(new ReplicaEntry(i, "127.0.0.1", freePort(ports), freePort(ports), identity.certificate()));
+            ReplicaEntry entry = new ReplicaEntry(i, "127.0.0.1", freePort(ports), freePort(ports), identity.certificate());
+            entries.add(adminPorts ? entry.withAdmin(new io.phalanx.runtime.config.AdminEndpoint("127.0.0.1",
+                    freePort(ports))) : entry);
         }
         Map<Long, NodeIdentity> clientIds = new LinkedHashMap<>();
         List<ClientEntry> clientEntries = new ArrayList<>();

@@ -90,6 +90,12 @@ public record ClusterConfig(ClusterSection cluster, List<ReplicaEntry> replicas,
             }
             checkEndpoint(endpoints, at + ".port", replica.host(), replica.port());
             checkEndpoint(endpoints, at + ".clientPort", replica.host(), replica.clientPort());
+            if (replica.admin() != null) {
+                if (replica.admin().host() == null || replica.admin().host().isBlank()) {
+                    throw new ConfigException(at + ".admin.host", "must not be empty");
+                }
+                checkEndpoint(endpoints, at + ".admin.port", replica.admin().host(), replica.admin().port());
+            }
             checkUniqueKey(keys, at + ".certificate", replica.certificate().getPublicKey().getEncoded());
         }
         for (int i = 0; i < clients.size(); i++) {

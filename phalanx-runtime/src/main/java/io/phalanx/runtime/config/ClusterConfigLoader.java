@@ -31,7 +31,8 @@ public final class ClusterConfigLoader {
     private static final Set<String> TOP_KEYS = Set.of("cluster", "replicas", "clients", "timeouts", "batch", "limits",
             "durability");
     private static final Set<String> CLUSTER_KEYS = Set.of("viewId", "mode", "f", "clientSignatures");
-    private static final Set<String> REPLICA_KEYS = Set.of("id", "host", "port", "clientPort", "certificate");
+    private static final Set<String> REPLICA_KEYS = Set.of("id", "host", "port", "clientPort", "certificate", "admin");
+    private static final Set<String> ADMIN_KEYS = Set.of("host", "port");
     private static final Set<String> CLIENT_KEYS = Set.of("id", "certificate");
     private static final Set<String> TIMEOUT_KEYS = Set.of("requestMs", "connectMs", "handshakeMs",
             "reconnectInitialMs", "reconnectMaxMs", "frameIncompleteMs");
@@ -109,9 +110,16 @@ public final class ClusterConfigLoader {
             node.onlyKeys(REPLICA_KEYS);
             out.add(new ReplicaEntry(node.requiredInt("id", 0, Integer.MAX_VALUE), node.requiredString("host"),
                     node.requiredInt("port", 1, ClusterConfig.PORT_MAX),
-                    node.requiredInt("clientPort", 1, ClusterConfig.PORT_MAX), certificate(node)));
+                    node.requiredInt("clientPort", 1, ClusterConfig.PORT_MAX), certificate(node),
+                    node.has("admin") ? admin(node.required("admin")) : null));
         }
         return out;
+    }
+
+    private static AdminEndpoint admin(YamlNode node) throws ConfigException {
+        node.onlyKeys(ADMIN_KEYS);
+        return new AdminEndpoint(node.optionalString("host", AdminEndpoint.HOST_DEFAULT),
+                node.requiredInt("port", 1, ClusterConfig.PORT_MAX));
     }
 
     private List<ClientEntry> clients(YamlNode root) throws ConfigException {

@@ -13,8 +13,20 @@ import java.security.cert.X509Certificate;
  * @param port        replica-to-replica (mesh) port
  * @param clientPort  port clients connect to
  * @param certificate the replica's self-signed certificate (loaded from the file's path)
+ * @param admin       where it serves {@code /metrics} and {@code /status}, or null: no admin port
  */
-public record ReplicaEntry(int id, String host, int port, int clientPort, X509Certificate certificate) {
+public record ReplicaEntry(int id, String host, int port, int clientPort, X509Certificate certificate,
+                           AdminEndpoint admin) {
+    /** A replica without an admin port. */
+    public ReplicaEntry(int id, String host, int port, int clientPort, X509Certificate certificate) {
+        this(id, host, port, clientPort, certificate, null);
+    }
+
+    /** The same replica serving its admin endpoints at {@code endpoint} (null: none). */
+    public ReplicaEntry withAdmin(AdminEndpoint endpoint) {
+        return new ReplicaEntry(id, host, port, clientPort, certificate, endpoint);
+    }
+
     public PublicKey publicKey() {
         return certificate.getPublicKey();
     }

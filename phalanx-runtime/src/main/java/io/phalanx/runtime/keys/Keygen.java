@@ -30,6 +30,8 @@ import java.util.List;
 public final class Keygen {
     /** Replica ports are basePort+i and client ports basePort+CLIENT_PORT_OFFSET+i. */
     public static final int CLIENT_PORT_OFFSET = 100;
+    /** Admin ports (metrics, status; on loopback) are basePort+ADMIN_PORT_OFFSET+i. */
+    public static final int ADMIN_PORT_OFFSET = 200;
     /** Keeps mesh and client port ranges from overlapping. */
     public static final int REPLICAS_MAX = CLIENT_PORT_OFFSET;
     public static final int CLIENTS_MAX = 10_000;
@@ -92,7 +94,7 @@ public final class Keygen {
         if (options.clients() < 0 || options.clients() > CLIENTS_MAX) {
             throw new ConfigException("--clients", "must be in 0.." + CLIENTS_MAX + ", got " + options.clients());
         }
-        int lastPort = options.basePort() + CLIENT_PORT_OFFSET + options.replicas() - 1;
+        int lastPort = options.basePort() + ADMIN_PORT_OFFSET + options.replicas() - 1;
         if (options.basePort() < 1 || lastPort > ClusterConfig.PORT_MAX) {
             throw new ConfigException("--base-port", "ports " + options.basePort() + ".." + lastPort + " must be in 1.."
                     + ClusterConfig.PORT_MAX);
@@ -135,7 +137,9 @@ public final class Keygen {
                     .append("    host: ").append(options.host()).append('\n')
                     .append("    port: ").append(options.basePort() + i).append('\n')
                     .append("    clientPort: ").append(options.basePort() + CLIENT_PORT_OFFSET + i).append('\n')
-                    .append("    certificate: keys/replica-").append(i).append(".crt\n");
+                    .append("    certificate: keys/replica-").append(i).append(".crt\n")
+                    .append("    admin: { port: ").append(options.basePort() + ADMIN_PORT_OFFSET + i)
+                    .append(" }   # /metrics and /status over HTTP, on 127.0.0.1 unless admin.host says otherwise\n");
         }
         yaml.append(options.clients() == 0 ? "clients: []\n" : "clients:\n");
         for (int j = 0; j < options.clients(); j++) {

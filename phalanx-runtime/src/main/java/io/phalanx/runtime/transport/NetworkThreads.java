@@ -40,7 +40,8 @@ public final class NetworkThreads implements AutoCloseable {
                 new DefaultThreadFactory("phalanx-" + name.replace(' ', '-'), true), NioIoHandler.newFactory()), true);
     }
 
-    EventLoopGroup group() {
+    /** The event loops themselves, for a server of another protocol on the same threads (the admin port). */
+    public EventLoopGroup group() {
         return group;
     }
 
