@@ -66,7 +66,7 @@ public final class ClientTransport implements AutoCloseable {
         NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts(), threads);
         ClientTransport transport = new ClientTransport(name, node, connections);
         for (ReplicaEntry replica : config.replicas()) {
-            Dialer dialer = new Dialer(node, replica.host(), replica.clientPort(), replica.id(),
+            Dialer dialer = new Dialer(node, name, replica.host(), replica.clientPort(), replica.id(),
                     config.timeouts().reconnectInitialMs(), config.timeouts().reconnectMaxMs());
             transport.dialers.add(dialer);
             dialer.start();

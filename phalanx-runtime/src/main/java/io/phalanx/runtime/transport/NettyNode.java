@@ -15,6 +15,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.DefaultAddressResolverGroup;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.phalanx.runtime.config.Limits;
 import io.phalanx.runtime.config.Timeouts;
@@ -23,6 +25,7 @@ import io.phalanx.runtime.keys.NodeIdentity;
 import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
  * The Netty plumbing shared by every transport: I/O threads ({@link NetworkThreads}, given or
@@ -47,6 +50,11 @@ final class NettyNode implements AutoCloseable {
     private final SslContext clientContext;
     private volatile Channel serverChannel;
     private volatile boolean closed;
+    /**
+     * Turns host names into addresses at every dial: the JDK's resolver unless a test gives a
+     * name service of its own (see {@link #resolveWith}).
+     */
+    private volatile AddressResolverGroup<? extends SocketAddress> resolver = DefaultAddressResolverGroup.INSTANCE;
 
     /** @param shared I/O threads to run on, which the caller closes; null: start and own {@link #IO_THREADS} */
     NettyNode(String name, NodeIdentity identity, Connections connections, Limits limits, Timeouts timeouts,
@@ -74,6 +82,11 @@ final class NettyNode implements AutoCloseable {
             throw new IllegalArgumentException("frame of " + frame.length + " bytes exceeds frameBytesMax "
                     + limits.frameBytesMax());
         }
+    }
+
+    /** For tests: host names are looked up in {@code group} (e.g. names that resolve only later). */
+    void resolveWith(AddressResolverGroup<? extends SocketAddress> group) {
+        this.resolver = group;
     }
 
     EventLoopGroup group() {
@@ -130,6 +143,7 @@ final class NettyNode implements AutoCloseable {
         return new Bootstrap()
                 .group(group())
                 .channel(NioSocketChannel.class)
+                .resolver(resolver)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeouts.connectMs()))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())

@@ -1,5 +1,7 @@
 package io.phalanx.runtime.transport;
 
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.DefaultAddressResolverGroup;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ReplicaEntry;
 import io.phalanx.runtime.keys.NodeIdentity;
@@ -8,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -58,6 +61,13 @@ public final class ReplicaMesh implements AutoCloseable {
     /** Like {@link #start(ClusterConfig, int, NodeIdentity, FrameHandler)} on shared I/O threads (null: its own). */
     public static ReplicaMesh start(ClusterConfig config, int selfId, NodeIdentity identity, FrameHandler handler,
                                     NetworkThreads threads) throws IOException {
+        return start(config, selfId, identity, handler, threads, DefaultAddressResolverGroup.INSTANCE);
+    }
+
+    /** As above, looking up peers' host names in {@code resolver} (tests of names that resolve late). */
+    static ReplicaMesh start(ClusterConfig config, int selfId, NodeIdentity identity, FrameHandler handler,
+                             NetworkThreads threads, AddressResolverGroup<? extends SocketAddress> resolver)
+            throws IOException {
         ReplicaEntry self = config.replica(selfId)
                 .orElseThrow(() -> new IllegalArgumentException("replica " + selfId + " is not in the cluster config"));
         if (!self.publicKey().equals(identity.publicKey())) {
@@ -69,6 +79,7 @@ public final class ReplicaMesh implements AutoCloseable {
                         : "replica " + peer + " dialled us, but only lower ids dial higher ones (we are " + selfId + ")",
                 config.limits().outboundQueueFramesMax(), new TransportMetrics(), PeerEvents.of(handler));
         NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts(), threads);
+        node.resolveWith(resolver);
         ReplicaMesh mesh = new ReplicaMesh(selfId, name, node, connections);
         try {
             node.bind(self.host(), self.port());
@@ -78,7 +89,7 @@ public final class ReplicaMesh implements AutoCloseable {
         }
         for (ReplicaEntry peer : config.replicas()) {
             if (peer.id() > selfId) {
-                Dialer dialer = new Dialer(node, peer.host(), peer.port(), peer.id(),
+                Dialer dialer = new Dialer(node, name, peer.host(), peer.port(), peer.id(),
                         config.timeouts().reconnectInitialMs(), config.timeouts().reconnectMaxMs());
                 mesh.dialers.add(dialer);
                 dialer.start();
