@@ -61,7 +61,8 @@ final class DemoCluster implements AutoCloseable {
             Set<Integer> taken = new HashSet<>();
             List<ReplicaEntry> entries = new ArrayList<>();
             for (ReplicaEntry r : generated.replicas()) {
-                entries.add(new ReplicaEntry(r.id(), r.host(), freePort(taken), freePort(taken), r.certificate()));
+                entries.add(new ReplicaEntry(r.id(), r.host(), freePort(taken), freePort(taken), r.certificate(),
+                        new io.phalanx.runtime.config.AdminEndpoint(r.admin().host(), freePort(taken))));
             }
             Timeouts t = generated.timeouts();
             ClusterSection section = new ClusterSection(0, generated.cluster().mode(), generated.cluster().f(), signatures);

@@ -44,7 +44,7 @@ final class LocalClusterDirectory {
         return file;
     }
 
-    /** A base port p with p..p+n-1 and p+100..p+100+n-1 free right now. */
+    /** A base port p with p..p+n-1, p+100..p+100+n-1 and p+200..p+200+n-1 free right now. */
     static int freeBasePort(int replicas) {
         for (int attempt = 0; attempt < 100; attempt++) {
             // Below Linux's ephemeral range (32768 and up): a restarted replica must not find its
@@ -52,7 +52,8 @@ final class LocalClusterDirectory {
             int base = ThreadLocalRandom.current().nextInt(20_000, 32_000);
             boolean free = true;
             for (int i = 0; i < replicas && free; i++) {
-                free = isFree(base + i) && isFree(base + Keygen.CLIENT_PORT_OFFSET + i);
+                free = isFree(base + i) && isFree(base + Keygen.CLIENT_PORT_OFFSET + i)
+                        && isFree(base + Keygen.ADMIN_PORT_OFFSET + i);
             }
             if (free) {
                 return base;
