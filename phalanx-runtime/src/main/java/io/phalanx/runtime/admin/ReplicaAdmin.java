@@ -56,7 +56,9 @@ public final class ReplicaAdmin implements AutoCloseable {
         this.sampler = new StatusSampler(replica::status, executed::requests, peers);
         registry.config().commonTags("replica", Integer.toString(replica.id()),
                 "view", Long.toString(config.cluster().viewId()));
-        registry.gauge("phalanx.view.id", config.cluster().viewId());
+        long viewId = config.cluster().viewId();
+        io.micrometer.core.instrument.Gauge.builder("phalanx.view.id", () -> viewId)
+                .description("Id of the view the replica runs in").strongReference(true).register(registry);
         ReplicaMeters.bind(registry, replica.id(), peers, replica::status, executed, sampler);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
