@@ -110,7 +110,11 @@ public final class Client implements AutoCloseable {
         return Math.max(1, clock.instant().getEpochSecond() - SESSION_EPOCH_SECONDS);
     }
 
-    /** A builder; {@code config} and {@code id} are required. */
+    /**
+     * A builder; {@code config} and {@code id} are required.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -171,6 +175,11 @@ public final class Client implements AutoCloseable {
         };
     }
 
+    /**
+     * This client's id, as the cluster file lists it.
+     *
+     * @return the client id
+     */
     public long id() {
         return id;
     }
@@ -178,6 +187,8 @@ public final class Client implements AutoCloseable {
     /**
      * Executes {@code operation} through consensus and waits for its result.
      *
+     * @param operation the operation, in the service's encoding
+     * @return the service's result, as enough replicas returned it
      * @throws PhalanxTimeoutException    if no quorum answered within the call timeout
      * @throws PhalanxOverloadedException if too many calls are open
      * @throws PhalanxException           if the client is closed meanwhile
@@ -190,17 +201,30 @@ public final class Client implements AutoCloseable {
      * Sends a read-only {@code operation} to be answered from the replicas' current state without
      * consensus; if their answers do not agree (or time out) it is retried as an ordered call, so
      * the result is linearizable either way. The service must not change state for it.
+     *
+     * @param operation the read-only operation, in the service's encoding
+     * @return the service's answer, as enough replicas returned it
      */
     public Bytes invokeUnordered(Bytes operation) {
         return await(invokeUnorderedAsync(operation));
     }
 
-    /** Like {@link #invoke}, without waiting. */
+    /**
+     * Like {@link #invoke}, without waiting.
+     *
+     * @param operation the operation, in the service's encoding
+     * @return the result when it comes, or the failure {@link #invoke} would throw
+     */
     public CompletableFuture<Bytes> invokeAsync(Bytes operation) {
         return loop.submit(Objects.requireNonNull(operation, "operation"), false);
     }
 
-    /** Like {@link #invokeUnordered}, without waiting. */
+    /**
+     * Like {@link #invokeUnordered}, without waiting.
+     *
+     * @param operation the read-only operation, in the service's encoding
+     * @return the answer when it comes, or the failure {@link #invokeUnordered} would throw
+     */
     public CompletableFuture<Bytes> invokeUnorderedAsync(Bytes operation) {
         return loop.submit(Objects.requireNonNull(operation, "operation"), true);
     }
@@ -222,7 +246,11 @@ public final class Client implements AutoCloseable {
         }
     }
 
-    /** Calls completed with a result, calls that timed out, calls open now, and dropped input. */
+    /**
+     * Calls completed with a result, calls that timed out, calls open now, and dropped input.
+     *
+     * @return the counters now
+     */
     public Stats stats() {
         ClientTransport connections = transport;
         return new Stats(loop.completed(), loop.timedOut(), loop.open(), undecodable.get(),
@@ -286,36 +314,67 @@ public final class Client implements AutoCloseable {
         private Builder() {
         }
 
+        /**
+         * The cluster file; keys are looked for in {@code keys/} next to it.
+         *
+         * @param clusterFile the cluster file ({@code phalanx keygen} writes one)
+         * @return this builder
+         */
         public Builder config(Path clusterFile) {
             this.configFile = Objects.requireNonNull(clusterFile, "clusterFile");
             this.config = null;
             return this;
         }
 
+        /**
+         * A cluster config built in code (then a key must be given).
+         *
+         * @param clusterConfig the cluster
+         * @return this builder
+         */
         public Builder config(ClusterConfig clusterConfig) {
             this.config = Objects.requireNonNull(clusterConfig, "clusterConfig");
             this.configFile = null;
             return this;
         }
 
+        /**
+         * @param clientId this client's id in the cluster file's {@code clients}
+         * @return this builder
+         */
         public Builder id(long clientId) {
             this.id = clientId;
             return this;
         }
 
-        /** The client's PKCS#8 PEM private key; checked against its certificate in the config. */
+        /**
+         * The client's PKCS#8 PEM private key; checked against its certificate in the config.
+         *
+         * @param file the key file; default {@code keys/client-ID.key} next to the cluster file
+         * @return this builder
+         */
         public Builder privateKey(Path file) {
             this.privateKeyFile = Objects.requireNonNull(file, "file");
             return this;
         }
 
-        /** The client's key and certificate, already loaded (instead of {@link #privateKey}). */
+        /**
+         * The client's key and certificate, already loaded (instead of {@link #privateKey}).
+         *
+         * @param nodeIdentity the key and certificate
+         * @return this builder
+         */
         public Builder identity(NodeIdentity nodeIdentity) {
             this.identity = Objects.requireNonNull(nodeIdentity, "nodeIdentity");
             return this;
         }
 
-        /** How long a call may take before it fails with {@link PhalanxTimeoutException}. */
+        /**
+         * How long a call may take before it fails with {@link PhalanxTimeoutException}.
+         *
+         * @param timeout positive; default {@link #CALL_TIMEOUT_DEFAULT}
+         * @return this builder
+         */
         public Builder callTimeout(Duration timeout) {
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("callTimeout must be > 0, got " + timeout);
@@ -327,19 +386,33 @@ public final class Client implements AutoCloseable {
         /**
          * Calls in flight at once (default 64). Must not exceed the replicas' client window (256 by
          * default), or replicas refuse the later sequence numbers.
+         *
+         * @param max positive
+         * @return this builder
          */
         public Builder outstandingMax(int max) {
             this.outstandingMax = positive("outstandingMax", max);
             return this;
         }
 
-        /** Calls that may wait for a free slot beyond {@code outstandingMax}; more fail at once. */
+        /**
+         * Calls that may wait for a free slot beyond {@code outstandingMax}; more fail at once.
+         *
+         * @param max positive; default {@link #WAITING_MAX_DEFAULT}
+         * @return this builder
+         */
         public Builder waitingMax(int max) {
             this.waitingMax = positive("waitingMax", max);
             return this;
         }
 
-        /** First retransmission timeout (doubles up to 16 s); default the larger of 2 s and {@code timeouts.requestMs}. */
+        /**
+         * First retransmission timeout (doubles up to 16 s); default the larger of 2 s and
+         * {@code timeouts.requestMs}.
+         *
+         * @param ms positive
+         * @return this builder
+         */
         public Builder retransmitTimeoutMs(long ms) {
             if (ms <= 0) {
                 throw new IllegalArgumentException("retransmitTimeoutMs must be > 0, got " + ms);
@@ -351,6 +424,9 @@ public final class Client implements AutoCloseable {
         /**
          * The client session (0..2^31-1); by default seconds since 2020, so every run of a
          * client id starts a newer session. Set it only to resume a session on purpose.
+         *
+         * @param clientSession the session number
+         * @return this builder
          */
         public Builder session(long clientSession) {
             this.session = clientSession;
@@ -362,6 +438,9 @@ public final class Client implements AutoCloseable {
          * or replicas of the process, instead of on a network thread of its own. The caller
          * closes them, after the clients. A process with many clients (a load generator, an
          * application server) should share one small set.
+         *
+         * @param threads shared network threads, closed by the caller after the clients
+         * @return this builder
          */
         public Builder networkThreads(NetworkThreads threads) {
             this.networkThreads = Objects.requireNonNull(threads, "threads");
@@ -377,6 +456,7 @@ public final class Client implements AutoCloseable {
          * Loads the config and key and starts connecting to every replica (connections come up
          * in the background; calls made meanwhile are retransmitted until they arrive).
          *
+         * @return the running client; close it when done
          * @throws ConfigException if the file is invalid or does not list this client
          * @throws IOException     if the key cannot be read or does not match the client's certificate
          */

@@ -12,6 +12,11 @@ public interface RequestVerifier {
     /** Accepts everything. */
     RequestVerifier ACCEPT_ALL = request -> true;
 
-    /** True if the service is willing to have {@code request} ordered. */
+    /**
+     * Whether the service is willing to have {@code request} ordered.
+     *
+     * @param request a request of the proposal being voted on
+     * @return true to let it be ordered; false makes the follower refuse the proposal
+     */
     boolean isValid(Request request);
 }

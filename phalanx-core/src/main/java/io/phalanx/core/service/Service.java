@@ -21,19 +21,36 @@ import java.io.InputStream;
  */
 public interface Service {
 
-    /** Executes an ordered operation and returns its result. */
+    /**
+     * Executes an ordered operation.
+     *
+     * @param operation the bytes a client passed to {@code invoke}, in the service's own encoding
+     * @param context   where the operation stands in the order, with the agreed time and nonce
+     * @return the result, returned to the client: the same on every correct replica
+     */
     Bytes execute(Bytes operation, ExecutionContext context);
 
     /**
      * Answers a read-only operation from the current state without changing it. The client
      * accepts the answer only if enough replicas return the same bytes.
+     *
+     * @param operation the bytes a client passed to {@code invokeUnordered}
+     * @return the answer from the current state
      */
     Bytes query(Bytes operation);
 
-    /** A complete, deterministic image of the state: equal states give equal bytes. */
+    /**
+     * A complete, deterministic image of the state: equal states give equal bytes.
+     *
+     * @return the state, which {@link #restore(Bytes)} takes back
+     */
     Bytes snapshot();
 
-    /** Replaces the state with one produced by {@link #snapshot}. */
+    /**
+     * Replaces the state with one produced by {@link #snapshot}.
+     *
+     * @param snapshot bytes {@link #snapshot} returned, here or on another replica
+     */
     void restore(Bytes snapshot);
 
     /**
@@ -41,6 +58,8 @@ public interface Service {
      * written out by {@link Snapshot#writeTo}, possibly on another thread while execution goes
      * on. The default captures {@link #snapshot}'s bytes; a service whose state does not fit in
      * memory captures a consistent view instead (a storage engine's snapshot) and streams it.
+     *
+     * @return the captured state, written once and then closed by the caller
      */
     default Snapshot openSnapshot() {
         Bytes state = snapshot();
@@ -59,6 +78,9 @@ public interface Service {
     /**
      * Replaces the state with the bytes a {@link Snapshot#writeTo} wrote, read from {@code in}
      * to its end. The default reads them all into memory and calls {@link #restore(Bytes)}.
+     *
+     * @param in the bytes of a snapshot, read to the end; not closed here
+     * @throws IOException if reading {@code in} fails
      */
     default void restore(InputStream in) throws IOException {
         restore(Bytes.copyOf(in.readAllBytes()));

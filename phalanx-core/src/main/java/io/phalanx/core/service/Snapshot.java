@@ -14,6 +14,9 @@ public interface Snapshot extends AutoCloseable {
      * Writes the captured state to {@code out}: deterministic, so services that executed the
      * same operations write the same bytes, whatever the moment and the thread of the call.
      * {@link Service#restore(java.io.InputStream)} reads these bytes back.
+     *
+     * @param out where the state goes; not closed here
+     * @throws IOException if writing to {@code out} fails
      */
     void writeTo(OutputStream out) throws IOException;
 
