@@ -104,6 +104,8 @@ public final class CoreSettings {
                 .decisionLogMax(config.limits().decisionLogMax())
                 .checkpointPeriod(checkpointPeriodFor(config.limits().decisionLogMax()))
                 .clientsMax(config.limits().clientsMax())
+                // The log thread persists asynchronously; under sync no vote may leave before it did.
+                .sendsAwaitPersistence(config.durability().mode() == io.phalanx.runtime.config.Durability.Mode.SYNC)
                 .build();
     }
 

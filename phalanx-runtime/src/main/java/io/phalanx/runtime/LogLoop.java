@@ -19,13 +19,15 @@ import java.util.function.LongConsumer;
 
 /**
  * A replica's log thread: the only thread that touches its {@link ReplicaStore}. The protocol
- * thread hands it every step that changed the hard state or decided ({@link #submit}, numbered in
- * order); it appends them and syncs once for all that queued up meanwhile (group commit), in
- * parallel with execution, then reports how far the log is durable.
+ * thread hands it every step that changed the hard state or decided ({@link #submit}, numbered by
+ * the core's {@code Output.persistSequence}); it appends them and syncs once for all that queued
+ * up meanwhile (group commit), in parallel with execution, then reports how far the log is
+ * durable.
  *
- * <p>Durability {@code sync}: the protocol holds a step's messages until the step is durable and
- * execution holds replies until their batch is ({@link #awaitDurable}), so nothing leaves that a
- * crash could make this replica contradict or forget. Durability {@code async}: nothing waits; the
+ * <p>Durability {@code sync}: the core holds a step's messages until the protocol thread reports
+ * the step durable ({@code Input.Persisted}) and execution holds replies until their batch is
+ * ({@link #awaitDurable}), so nothing leaves that a crash could make this replica contradict or
+ * forget. Durability {@code async}: nothing waits; the
  * log is synced at least every {@code syncIntervalMs}. Checkpoints the execution thread takes are
  * stored here too, between steps, so the log is truncated only behind a checkpoint on disk.
  *
@@ -64,7 +66,7 @@ final class LogLoop implements Runnable {
     private volatile long lastCheckpoint = -1;
     private volatile long syncNanosTotal;
     // Confined to the protocol's thread:
-    private long submitted = -1;
+    private long submitted;
     // Confined to the log's thread:
     private long appended = -1;
     private long lastSyncNs = System.nanoTime();
@@ -91,17 +93,21 @@ final class LogLoop implements Runnable {
 
     /**
      * Queues {@code output}'s records, waiting up to {@code waitMs} for room; returns its step
-     * number, or -1 if it has nothing to log, or -2 if there was no room (the caller retries: a
-     * record is never dropped).
+     * number (its {@code persistSequence}), or -1 if it has nothing to log, or -2 if there was no
+     * room (the caller retries: a record is never dropped).
      */
     long submit(Output output, long waitMs) throws InterruptedException {
-        if (output.hardState().isEmpty() && output.decisions().isEmpty() && output.restore().isEmpty()) {
+        if (output.persistSequence() == 0) {
             return -1;
         }
-        if (!tasks.offer(new Step(submitted + 1, output), waitMs, TimeUnit.MILLISECONDS)) {
+        if (output.persistSequence() <= submitted) {
+            throw new IllegalStateException("step " + output.persistSequence() + " logged after step " + submitted);
+        }
+        if (!tasks.offer(new Step(output.persistSequence(), output), waitMs, TimeUnit.MILLISECONDS)) {
             return -2;
         }
-        return ++submitted;
+        submitted = output.persistSequence();
+        return submitted;
     }
 
     /** The number of the latest step submitted (protocol thread only). */

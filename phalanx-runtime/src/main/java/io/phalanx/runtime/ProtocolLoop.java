@@ -16,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.InstantSource;
-import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
@@ -88,13 +87,6 @@ final class ProtocolLoop {
     private int reportedLeader;
     private boolean reportedRecovering;
     private long reportedTransfer = -1;
-    /** Messages waiting for the log to make the steps that produced them durable (durability {@code sync}). */
-    private final ArrayDeque<Held> held = new ArrayDeque<>();
-
-    /** A message that leaves once log step {@code sequence} is durable. */
-    private record Held(long sequence, int to, byte[] frame) {
-    }
-
     ProtocolLoop(String name, ReplicaCore core, MessageCodec codec, ExecutionLoop execution, LogLoop logLoop,
                  InstantSource clock, int inputsMax, Consumer<ReplicaStatus.Core> statusSink, Consumer<Throwable> onFatal) {
         this.name = name;
@@ -122,10 +114,15 @@ final class ProtocolLoop {
      */
     void start(EventExecutor executor) {
         this.thread = executor;
-        if (logLoop != null) {
+        if (logLoop != null && logLoop.holdsOutput()) {
             logLoop.onDurable(sequence -> {
                 try {
-                    executor.execute(() -> release(sequence));
+                    // The core releases the messages it held for these steps.
+                    executor.execute(() -> {
+                        if (running) {
+                            step(new Input.Persisted(sequence));
+                        }
+                    });
                 } catch (RejectedExecutionException shuttingDown) {
                     // nothing is sent any more
                 }
@@ -283,13 +280,10 @@ final class ProtocolLoop {
     }
 
     /**
-     * Sends the step's messages, or, with durability {@code sync}, holds them until every step
-     * logged so far is durable: a vote may not leave before the hard state that records it, and
-     * later messages keep their order behind it.
+     * Sends the step's messages. With durability {@code sync} the core released them only once
+     * the records of their step, and of every step before it, were durable.
      */
     private void send(Output output) {
-        long needed = logLoop != null && logLoop.holdsOutput() ? logLoop.submitted() : -1;
-        boolean hold = needed >= 0 && (needed > logLoop.durable() || !held.isEmpty());
         // A broadcast is one message object sent to every peer: encode it once.
         Map<ReplicaMessage, byte[]> encoded = new IdentityHashMap<>();
         for (Send send : output.sends()) {
@@ -297,22 +291,9 @@ final class ProtocolLoop {
                 continue; // the core counts its own votes; it never needs to hear itself
             }
             byte[] frame = encoded.computeIfAbsent(send.message(), this::encode);
-            if (frame == null) {
-                continue;
-            }
-            if (hold) {
-                held.add(new Held(needed, send.to(), frame));
-            } else {
+            if (frame != null) {
                 mesh.send(send.to(), frame); // a drop is counted by the transport; the protocol retransmits
             }
-        }
-    }
-
-    /** The log made step {@code sequence} durable: the messages waiting for it leave, in order. */
-    private void release(long sequence) {
-        while (!held.isEmpty() && held.peek().sequence() <= sequence) {
-            Held next = held.poll();
-            mesh.send(next.to(), next.frame());
         }
     }
 

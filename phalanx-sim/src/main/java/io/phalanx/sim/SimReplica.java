@@ -77,6 +77,11 @@ final class SimReplica {
     static final long REQUEST_TIMEOUT_MS = 400;
     /** How often a replica with {@link RestartPlan.Disk#ASYNC} syncs its log (when it steps). */
     static final long ASYNC_SYNC_INTERVAL_MS = 50;
+    /**
+     * With a sync disk: how long after a step its sync completes. Steps taken meanwhile join it
+     * (group commit); their messages and replies wait for it.
+     */
+    static final long SYNC_LATENCY_MS = 1;
     private static final long SEGMENT_BYTES_MAX = 256 * 1024;
     private static final int RECORD_BYTES_MAX = 64 << 20;
 
@@ -110,6 +115,15 @@ final class SimReplica {
     private final RestartPlan.Disk durability;
     private ReplicaStore store;
     private long lastSyncMs;
+    /** With a sync disk: the persist sequence of the latest step appended, and of the latest synced (this incarnation). */
+    private long appendedSequence;
+    private long persistedSequence;
+    private boolean syncScheduled;
+    /** With a sync disk: messages to clients that wait for the sync of the records before them. */
+    private final java.util.ArrayDeque<HeldReply> heldReplies = new java.util.ArrayDeque<>();
+
+    private record HeldReply(long sequence, int address, Message message) {
+    }
     /** Whether the latest {@link #openStore} had to cut a damaged log. */
     private boolean repaired;
     /** The disk's fault counts at the last crash, to tell what the next one cost. */
@@ -149,6 +163,9 @@ final class SimReplica {
                 .decisionLogMax(config.decisionLogMax())
                 .checkpointPeriod(config.checkpointPeriod())
                 .clientsMax(config.clientsMax())
+                // A sync disk persists asynchronously, as the runtime's log thread does: the core
+                // holds a step's sends until the sync that covers it reports back.
+                .sendsAwaitPersistence(config.restarts().disk() == RestartPlan.Disk.SYNC)
                 .build();
         this.core = newCore(random.split(), ReplicaCore.Start.NEW_CLUSTER);
         this.executor = newExecutor();
@@ -245,6 +262,10 @@ final class SimReplica {
         }
         tickAtMs = Output.NEVER;
         afterNextVote = null;
+        appendedSequence = 0;
+        persistedSequence = 0;
+        syncScheduled = false;
+        heldReplies.clear();
         retired.add(history());
         core.counters().snapshot().forEach((counter, value) -> retiredCounters.merge(counter, value, Long::sum));
         long decided = core.lastDecided();
@@ -441,8 +462,10 @@ final class SimReplica {
     }
 
     /**
-     * Logs the step's records before anything of it leaves, and syncs them at once (sync) or every
-     * {@link #ASYNC_SYNC_INTERVAL_MS} (async), as the runtime's log thread does.
+     * Logs the step's records, and syncs them {@link #SYNC_LATENCY_MS} later together with those
+     * of the steps taken meanwhile (sync), or every {@link #ASYNC_SYNC_INTERVAL_MS} (async), as the
+     * runtime's log thread does. Under sync the core holds the step's messages, and this replica
+     * its replies to clients, until that sync reports back.
      */
     private void persist(Output output) {
         if (store == null) {
@@ -450,12 +473,51 @@ final class SimReplica {
         }
         try {
             store.append(output);
-            if (durability == RestartPlan.Disk.SYNC || queue.now() - lastSyncMs >= ASYNC_SYNC_INTERVAL_MS) {
+            if (output.persistSequence() > 0) {
+                appendedSequence = output.persistSequence();
+            }
+            if (durability == RestartPlan.Disk.SYNC) {
+                scheduleSync();
+            } else if (queue.now() - lastSyncMs >= ASYNC_SYNC_INTERVAL_MS) {
                 store.sync();
                 lastSyncMs = queue.now();
             }
         } catch (IOException e) {
             throw new IllegalStateException(name + " cannot write its simulated disk: " + e.getMessage(), e);
+        }
+    }
+
+    private void scheduleSync() {
+        if (syncScheduled || appendedSequence <= persistedSequence) {
+            return;
+        }
+        syncScheduled = true;
+        int current = incarnation;
+        queue.at(queue.now() + SYNC_LATENCY_MS, () -> {
+            if (incarnation != current || down) {
+                return; // the crash took the unsynced records, and what waited for them
+            }
+            syncScheduled = false;
+            try {
+                store.sync();
+            } catch (IOException e) {
+                throw new IllegalStateException(name + " cannot sync its simulated disk: " + e.getMessage(), e);
+            }
+            persistedSequence = appendedSequence;
+            while (!heldReplies.isEmpty() && heldReplies.peekFirst().sequence() <= persistedSequence) {
+                HeldReply reply = heldReplies.pollFirst();
+                outbox.send(reply.address(), reply.message());
+            }
+            step(new Input.Persisted(persistedSequence));
+        });
+    }
+
+    /** Sends {@code message} to a client, once the records logged so far are durable (sync). */
+    private void toClient(int address, Message message) {
+        if (durability == RestartPlan.Disk.SYNC && store != null && appendedSequence > persistedSequence) {
+            heldReplies.addLast(new HeldReply(appendedSequence, address, message));
+        } else {
+            outbox.send(address, message);
         }
     }
 
@@ -500,19 +562,19 @@ final class SimReplica {
             behavior.onSend(send.to(), send.message(), outbox);
         }
         for (Request request : output.unordered()) {
-            outbox.send(SimClient.address(request.clientId()), replies.shape(executor.query(request)));
+            toClient(SimClient.address(request.clientId()), replies.shape(executor.query(request)));
         }
         output.replyResends().forEach(requestId -> executor.cachedReply(requestId)
-                .ifPresent(reply -> outbox.send(SimClient.address(reply.clientId()), reply)));
+                .ifPresent(reply -> toClient(SimClient.address(reply.clientId()), reply)));
         // A refusal is answered from the reply cache when it can be, as the runtime does. The
         // refusal itself goes out only in runs that evict sessions: elsewhere simulated clients
         // keep one session, and no refusal of theirs could end a call (SimConfig#evictsSessions).
         for (var refusal : output.refusals()) {
             var cached = executor.cachedReply(refusal.requestId());
             if (cached.isPresent()) {
-                outbox.send(SimClient.address(refusal.clientId()), cached.get());
+                toClient(SimClient.address(refusal.clientId()), cached.get());
             } else if (config.evictsSessions()) {
-                outbox.send(SimClient.address(refusal.clientId()), refusal);
+                toClient(SimClient.address(refusal.clientId()), refusal);
             }
         }
     }
@@ -542,7 +604,7 @@ final class SimReplica {
                 + decision.consensusId() + " epoch=" + decision.epoch() + " digest=" + decision.digest()
                 + " requests=" + decision.batch().requests().size());
         for (Reply reply : executeRecorded(decision)) {
-            outbox.send(SimClient.address(reply.clientId()), replies.shape(reply));
+            toClient(SimClient.address(reply.clientId()), replies.shape(reply));
         }
         if (replicaConfig.checkpointAfter(decision.consensusId())) {
             checkpoint();

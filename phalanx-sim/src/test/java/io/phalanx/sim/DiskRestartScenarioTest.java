@@ -63,10 +63,15 @@ class DiskRestartScenarioTest {
                     500, RestartPlan.Disk.SYNC, 0, Set.of()));
             SimResult result = run(config);
             assertThat(result.firedFaults()).as("seed %d", seed).contains(Fault.RESTART_ALL);
-            // Every replica came back at once, restored, and the linearizability checker saw every
-            // acknowledged write in the reads after.
+            // Every replica came back at once, and the linearizability checker saw every
+            // acknowledged write in the reads after. A sync disk syncs a little after the step, so
+            // a crash can tear the last write: a replica whose log tail was cut cannot tell what it
+            // lost and recovers from its peers; every other one restores.
             assertThat(count(result.trace(), " COMES BACK ")).as("seed %d", seed).isGreaterThanOrEqualTo(config.replicas());
-            assertThat(count(result.trace(), " RECOVERING from its disk")).as("seed %d", seed).isZero();
+            long torn = count(result.trace(), "tornWrites=1");
+            assertThat(count(result.trace(), " RECOVERING from its disk")).as("seed %d", seed).isLessThanOrEqualTo(torn);
+            assertThat(count(result.trace(), " RESTORED from its disk")).as("seed %d", seed)
+                    .isGreaterThanOrEqualTo(config.replicas() - torn);
         }
     }
 

@@ -10,7 +10,8 @@ import java.util.Objects;
  * clock and storage events into inputs and feeds them to {@link ReplicaCore#step}; the current
  * time travels with every step, so the core never reads a clock.
  */
-public sealed interface Input permits Input.MessageReceived, Input.RequestReceived, Input.Tick, Input.CheckpointTaken {
+public sealed interface Input permits Input.MessageReceived, Input.RequestReceived, Input.Tick, Input.CheckpointTaken,
+        Input.Persisted {
 
     /**
      * Time passed: the driver delivers one when {@link Output#wakeAtMs()} is reached (sooner or
@@ -46,6 +47,19 @@ public sealed interface Input permits Input.MessageReceived, Input.RequestReceiv
     record CheckpointTaken(CheckpointImage image) implements Input {
         public CheckpointTaken {
             Objects.requireNonNull(image, "image");
+        }
+    }
+
+    /**
+     * The driver made the records of every step up to {@link Output#persistSequence()}
+     * {@code sequence} durable. With {@link ReplicaConfig#sendsAwaitPersistence} the core then
+     * releases the sends it held for them, in order, in this step's output.
+     */
+    record Persisted(long sequence) implements Input {
+        public Persisted {
+            if (sequence < 1) {
+                throw new IllegalArgumentException("persist sequences start at 1, got " + sequence);
+            }
         }
     }
 }

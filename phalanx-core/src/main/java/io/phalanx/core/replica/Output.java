@@ -28,12 +28,18 @@ import java.util.Optional;
  * now", so a driver that always took the latest value would never tick).
  *
  * <p>{@code hardState}, when present, is the whole hard state after the step (it changed in the
- * step). Persisting before sending is etcd raft's {@code Ready} contract; here the driver keeps
- * it by holding a step's sends until its storage reports the step's records durable, so the core
- * never waits and group commit can cover many steps with one fsync.
+ * step). Persisting before sending is etcd raft's {@code Ready} contract. A step with records to
+ * persist (hard state, decisions, a restore) has a {@code persistSequence}, counting from 1 (0
+ * for a step with none). A driver that persists synchronously sends after persisting. One that
+ * persists asynchronously builds the core with {@link ReplicaConfig#sendsAwaitPersistence}: the
+ * core then holds the sends of every step from one with records on (later steps' sends queue
+ * behind, so messages keep their order) until the driver steps {@link Input.Persisted} with that
+ * sequence, whose output carries them. The core never waits, and group commit can cover many
+ * steps with one fsync.
  */
 public record Output(Optional<HardState> hardState, Optional<Restore> restore, List<Send> sends, List<Decision> decisions,
-                     List<Request> unordered, List<RequestId> replyResends, List<Refusal> refusals, long wakeAtMs) {
+                     List<Request> unordered, List<RequestId> replyResends, List<Refusal> refusals, long wakeAtMs,
+                     long persistSequence) {
     /**
      * A checkpoint state transfer installed, with the proof of its last decision: the execution
      * layer jumps to it, and a driver that stores checkpoints stores it before any later decision.
@@ -48,6 +54,12 @@ public record Output(Optional<HardState> hardState, Optional<Restore> restore, L
     /** No tick wanted. */
     public static final long NEVER = Long.MAX_VALUE;
 
+    /** A step's output with no records to persist, or whose persist sequence does not matter (tests). */
+    public Output(Optional<HardState> hardState, Optional<Restore> restore, List<Send> sends, List<Decision> decisions,
+                  List<Request> unordered, List<RequestId> replyResends, List<Refusal> refusals, long wakeAtMs) {
+        this(hardState, restore, sends, decisions, unordered, replyResends, refusals, wakeAtMs, 0);
+    }
+
     public Output {
         Objects.requireNonNull(hardState, "hardState");
         Objects.requireNonNull(restore, "restore");
@@ -56,6 +68,16 @@ public record Output(Optional<HardState> hardState, Optional<Restore> restore, L
         unordered = List.copyOf(unordered);
         replyResends = List.copyOf(replyResends);
         refusals = List.copyOf(refusals);
+    }
+
+    /** True if the step has records the driver must persist (hard state, decisions, a restore). */
+    public boolean persists() {
+        return hardState.isPresent() || restore.isPresent() || !decisions.isEmpty();
+    }
+
+    /** This output with {@code sends} instead of its own, and its persist sequence. */
+    Output withSends(List<Send> released, long sequence) {
+        return new Output(hardState, restore, released, decisions, unordered, replyResends, refusals, wakeAtMs, sequence);
     }
 
     /** True if the driver has nothing to do but (maybe) schedule a tick. */

@@ -54,12 +54,16 @@ import java.util.Objects;
  *                             behind for the decision log gets the latest one by state
  *                             transfer. At most half of {@code decisionLogMax}, so the decisions
  *                             after a checkpoint are still in the log while it is transferred
+ * @param sendsAwaitPersistence whether the core holds a step's sends until the driver reports its
+ *                             records durable ({@link Input.Persisted}), for a driver that persists
+ *                             asynchronously and promises durability (see {@link Output})
  */
 public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int batchBytesMax,
                             int pendingRequestsMax, int instanceWindowMax, int clientWindowMax, int clientsMax,
                             int operationBytesMax, long clockSkewMaxMs, long requestTimeoutMs,
                             int timeoutBackoffExponentMax, int decisionLogMax, int decisionPushMax,
-                            boolean clientSignaturesRequired, int pipelineMax, int checkpointPeriod) {
+                            boolean clientSignaturesRequired, int pipelineMax, int checkpointPeriod,
+                            boolean sendsAwaitPersistence) {
 
     /**
      * Instances in flight by default: one. On a LAN the replicas' CPU, not the network, limits
@@ -151,7 +155,8 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
                 .decisionPushMax(decisionPushMax)
                 .clientSignaturesRequired(clientSignaturesRequired)
                 .pipelineMax(pipelineMax)
-                .checkpointPeriod(checkpointPeriod);
+                .checkpointPeriod(checkpointPeriod)
+                .sendsAwaitPersistence(sendsAwaitPersistence);
     }
 
     /**
@@ -176,6 +181,7 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
         private boolean clientSignaturesRequired;
         private int pipelineMax = PIPELINE_DEFAULT;
         private int checkpointPeriod = CHECKPOINT_PERIOD_DEFAULT;
+        private boolean sendsAwaitPersistence;
 
         private Builder(int replicaId, View view) {
             this.replicaId = replicaId;
@@ -257,6 +263,11 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
             return this;
         }
 
+        public Builder sendsAwaitPersistence(boolean value) {
+            sendsAwaitPersistence = value;
+            return this;
+        }
+
         /**
          * The limits set so far.
          *
@@ -268,7 +279,7 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
             return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax,
                     instanceWindowMax, clientWindowMax, clientsMax, operationBytesMax, clockSkewMaxMs, requestTimeoutMs,
                     timeoutBackoffExponentMax, decisionLogMax, decisionPushMax, clientSignaturesRequired, pipelineMax,
-                    checkpointPeriod);
+                    checkpointPeriod, sendsAwaitPersistence);
         }
     }
 

@@ -24,6 +24,8 @@ import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.view.QuorumSystem;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.random.RandomGenerator;
@@ -47,6 +49,12 @@ public final class ReplicaCore {
     private final StateTransfer stateTransfer;
     private final Start start;
     private final Invariants invariants;
+    /** The persist sequence of the latest step with records to persist; 0 before any. */
+    private long persistRequested;
+    /** The latest persist sequence the driver reported durable ({@link Input.Persisted}). */
+    private long persistedUpTo;
+    /** With {@link ReplicaConfig#sendsAwaitPersistence}: sends not yet released, oldest first. */
+    private final java.util.ArrayDeque<HeldSends> heldSends = new java.util.ArrayDeque<>();
     /** The hard state as of the last step that reported it: a step that changes it reports it again. */
     private HardState persisted;
     private boolean stepped;
@@ -200,6 +208,8 @@ public final class ReplicaCore {
             stateTransfer.onTick(effects);
         } else if (input instanceof Input.CheckpointTaken c) {
             stateTransfer.onCheckpointTaken(c.image());
+        } else if (input instanceof Input.Persisted p) {
+            persistedUpTo = Math.max(persistedUpTo, Math.min(p.sequence(), persistRequested));
         } else {
             throw new IllegalStateException("no handler for input " + input.getClass().getName());
         }
@@ -213,7 +223,31 @@ public final class ReplicaCore {
         }
         reportHardState(effects);
         invariants.check();
-        return effects.build(wakeAt());
+        return withHeldSends(effects.build(wakeAt()));
+    }
+
+    /**
+     * Numbers a step with records to persist, and, with {@link ReplicaConfig#sendsAwaitPersistence},
+     * holds its sends (and those of any step after it) until they are persisted, releasing those
+     * whose steps are.
+     */
+    private Output withHeldSends(Output output) {
+        long sequence = output.persists() ? ++persistRequested : 0;
+        if (!state.config.sendsAwaitPersistence()) {
+            return sequence == 0 ? output : output.withSends(output.sends(), sequence);
+        }
+        if (!output.sends().isEmpty()) {
+            heldSends.add(new HeldSends(persistRequested, output.sends()));
+        }
+        List<Send> released = new ArrayList<>();
+        while (!heldSends.isEmpty() && heldSends.peekFirst().persistSequence() <= persistedUpTo) {
+            released.addAll(heldSends.pollFirst().sends());
+        }
+        return output.withSends(released, sequence);
+    }
+
+    /** Sends that wait for the records of step {@code persistSequence} (and every one before it) to be durable. */
+    private record HeldSends(long persistSequence, List<Send> sends) {
     }
 
     /** Adds the hard state to the step's effects if the step changed it (deciding an instance only settles votes). */

@@ -41,7 +41,11 @@ import java.util.TreeMap;
  * passes through a chunk at a time; a transfer of the same checkpoint after a restart keeps the
  * chunks already on disk that still match their digests. A request unanswered for {@link #CHUNK_RETRY_TICKS} tick intervals goes to the
  * next source, and the silent one is not asked again in this transfer; with no source left, the
- * replica forgets their reports and asks every peer again.
+ * replica forgets their reports and asks every peer again. A transfer under way is not replaced
+ * when peers report a newer checkpoint: they keep serving the one it fetches for another period
+ * ({@link #SERVED_MAX}), and a replica that started over at every new checkpoint would never
+ * finish one that takes longer than a period to move. Once its sources no longer serve it, their
+ * requests go unanswered and the transfer ends as above, and the next one takes the newest.
  *
  * <p>Recovery. A replica that starts without its memory ({@link ReplicaCore.Start#RECOVERING})
  * may have voted, or proposed as leader, before it lost it, and some of those messages may still
@@ -198,7 +202,7 @@ final class StateTransfer {
         if (state.recovering && recoveryTarget == -2) {
             setRecoveryTarget();
         }
-        if (report.checkpointId() > state.lastDecided && (transfer == null || transfer.checkpointId < report.checkpointId())) {
+        if (report.checkpointId() > state.lastDecided && transfer == null) {
             considerTransfer(effects);
         }
         checkRecovered();
@@ -321,8 +325,8 @@ final class StateTransfer {
             }
             return;
         }
-        if (transfer != null && transfer.checkpointId >= best.checkpointId()) {
-            return;
+        if (transfer != null) {
+            return; // see the class comment: a transfer under way is not replaced by a newer checkpoint
         }
         Digest digest = CheckpointImage.digestOf(best.checkpointId(), best.checkpointBytes(), best.chunkDigests());
         List<Integer> sources = new ArrayList<>(vouchers.get(digest));

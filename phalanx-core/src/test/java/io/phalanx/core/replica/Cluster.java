@@ -254,6 +254,12 @@ final class Cluster {
                 }
             }
         }
+        if (config(id).sendsAwaitPersistence() && output.persistSequence() > 0) {
+            persisting.add(new long[] {id, output.persistSequence()});
+            if (!(input instanceof Input.Persisted)) {
+                unpersistedSteps.add(output);
+            }
+        }
         for (Send send : output.sends()) {
             network.add(new InFlight(id, send.to(), send.message()));
             sent.add(new InFlight(id, send.to(), send.message()));
@@ -261,10 +267,24 @@ final class Cluster {
         return output;
     }
 
+    /**
+     * With {@link ReplicaConfig#sendsAwaitPersistence}: steps whose records are being persisted,
+     * as (replica, persist sequence); {@link #deliverAll} reports them durable before the next
+     * message is delivered, as an asynchronous log would a little later.
+     */
+    final java.util.ArrayDeque<long[]> persisting = new java.util.ArrayDeque<>();
+    /** With {@link ReplicaConfig#sendsAwaitPersistence}: the outputs of steps that had records to persist when they were taken. */
+    final List<Output> unpersistedSteps = new ArrayList<>();
+
     /** Delivers everything in flight (and what that produces) except to or from isolated replicas. */
     void deliverAll() {
         int budget = 100_000;
-        while (!network.isEmpty() && budget-- > 0) {
+        while ((!network.isEmpty() || !persisting.isEmpty()) && budget-- > 0) {
+            if (!persisting.isEmpty()) {
+                long[] durable = persisting.poll();
+                step((int) durable[0], new Input.Persisted(durable[1]));
+                continue;
+            }
             InFlight m = network.poll();
             if (!isolated.contains(m.from()) && !isolated.contains(m.to()) && !lost.test(m)) {
                 step(m.to(), new Input.MessageReceived(m.from(), tamper.apply(m.message())));

@@ -146,4 +146,20 @@ class DurableRestartTest {
         assertSameState(cluster, newLeader, 1);
         assertNoEquivocation(cluster);
     }
+
+    @Test
+    void aCoreThatHoldsSendsUntilPersistedSendsNoVoteBeforeItsRecordsAreDurableAndStillDecides() {
+        Cluster cluster = new Cluster(Mode.BFT, 4, 1, RequestVerifier.ACCEPT_ALL, c -> c.sendsAwaitPersistence(true));
+        for (int sequence = 1; sequence <= 5; sequence++) {
+            cluster.clientSends(Cluster.request(1, sequence));
+            cluster.runFor(200);
+        }
+
+        for (int id = 0; id < 4; id++) {
+            assertThat(cluster.cores.get(id).lastDecided()).as("replica %d", id).isEqualTo(4);
+        }
+        assertThat(cluster.unpersistedSteps).isNotEmpty()
+                .allSatisfy(output -> assertThat(output.sends()).as("sends of a step whose records are not durable yet").isEmpty());
+        assertThat(cluster.unpersistedSteps).anySatisfy(output -> assertThat(output.hardState()).isPresent());
+    }
 }
