@@ -63,6 +63,9 @@ class RegressionSeedsTest {
         // A transfer completed after the replica had decided past its checkpoint and stored a
         // newer one, whose retention had deleted the transferred image: syncing it threw.
         "98010813 | CFT | 5 | all | state transfer installed an image that retention had deleted",
+        // A transfer found the whole image of its checkpoint already on disk and cut the file
+        // to whole chunks, past the image's end.
+        "98002487 | CFT | 7 | all | a resumed transfer cut its image past the end",
     })
     void restartSeedStaysFixed(long seed, Mode mode, int replicas, String faults, String found) {
         SimResult result = Simulation.run(SimConfig.randomized(seed, mode, replicas, Fault.parse(faults)));
