@@ -158,11 +158,21 @@ public final class Simulation {
         if (byzantineClient != null) {
             byzantineClient.start();
         }
-        while ((!allClientsDone() || recoveryPending()) && queue.runNext(config.timeLimitMs())) {
-            // each event runs inside runNext
+        Violation threw = null;
+        try {
+            while ((!allClientsDone() || recoveryPending()) && queue.runNext(config.timeLimitMs())) {
+                // each event runs inside runNext
+            }
+        } catch (RuntimeException e) {
+            // A replica stopped on an exception: a bug. The run ends here, and its trace shows what led to it.
+            threw = new Violation("no-exception", "the run stopped at " + queue.now() + " ms: " + e);
+            trace.record(queue.now(), e.toString().hashCode(), () -> "EXCEPTION " + e);
         }
         History history = history();
         List<Violation> violations = new ArrayList<>();
+        if (threw != null) {
+            violations.add(threw);
+        }
         for (Checker checker : Checkers.standard()) {
             violations.addAll(checker.check(history));
         }

@@ -66,6 +66,9 @@ class RegressionSeedsTest {
         // A transfer found the whole image of its checkpoint already on disk and cut the file
         // to whole chunks, past the image's end.
         "98002487 | CFT | 7 | all | a resumed transfer cut its image past the end",
+        // A misdirected write zeroed the chunk a transfer had just written and verified: the
+        // image no longer decoded, and the replica stopped instead of fetching it again.
+        "99006737 | CFT | 7 | all | a transferred image damaged by a misdirected write was installed",
     })
     void restartSeedStaysFixed(long seed, Mode mode, int replicas, String faults, String found) {
         SimResult result = Simulation.run(SimConfig.randomized(seed, mode, replicas, Fault.parse(faults)));

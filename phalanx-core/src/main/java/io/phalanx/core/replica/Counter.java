@@ -101,6 +101,11 @@ public enum Counter {
     CHUNK_UNAVAILABLE,
     /** Chunks a state transfer found intact on disk, written before a restart: not fetched again. */
     CHUNK_RESUMED,
+    /**
+     * Transfers whose image did not read back as written (a disk that lost or misplaced a write):
+     * not installed; the next transfer keeps the chunks that match and fetches the rest again.
+     */
+    IMAGE_DAMAGED,
     /** Checkpoints installed by state transfer. */
     CHECKPOINT_INSTALLED,
     /** A replica that started without its state caught up far enough to vote again. */

@@ -163,15 +163,33 @@ final class StateTransfer {
     }
 
     /**
-     * True if a replica that needs the decisions from {@code fromConsensusId} on would skip at
-     * least a checkpoint period of them by taking this replica's latest checkpoint: moving the
-     * state once is quicker than replaying (and checking the proofs of) that many decisions, and
-     * a replica replaying slower than the cluster decides would never catch up.
+     * True if a replica that needs the decisions from {@code fromConsensusId} on had better take
+     * this replica's latest checkpoint: it skips at least a checkpoint period of decisions, and
+     * the checkpoint is no larger than they are (their batches and proofs), or some of them are
+     * gone. Replaying a short stretch of small decisions is quicker than moving a large state,
+     * during which the cluster decides on and the next checkpoint is as far ahead again; replaying
+     * many large ones costs more than moving a small state, and a replica replaying slower than
+     * the cluster decides would never catch up.
      */
     boolean checkpointSaves(long fromConsensusId) {
         Map.Entry<Long, Served> latest = served.lastEntry();
-        return latest != null && latest.getKey() - fromConsensusId + 1 >= state.config.checkpointPeriod();
+        if (latest == null || latest.getKey() - fromConsensusId + 1 < state.config.checkpointPeriod()) {
+            return false;
+        }
+        long imageBytes = latest.getValue().image().length();
+        long replayBytes = 0;
+        for (long cid = Math.max(0, fromConsensusId); cid <= latest.getKey() && replayBytes < imageBytes; cid++) {
+            Decision decision = state.decisionLog.get(cid);
+            if (decision == null) {
+                return true; // gone: the checkpoint is the way past them
+            }
+            replayBytes += decision.batch().sizeBytes() + (long) decision.proof().size() * ACCEPT_BYTES_ESTIMATE;
+        }
+        return replayBytes >= imageBytes;
     }
+
+    /** Roughly what one signed ACCEPT of a decision's proof weighs on the wire. */
+    private static final int ACCEPT_BYTES_ESTIMATE = 128;
 
     void onQuery(Effects effects, StateQuery query) {
         sendReport(effects, query.sender());
@@ -413,6 +431,13 @@ final class StateTransfer {
             done.target.close();
             image = new CheckpointImage(done.checkpointId, done.length, state.config.stateChunkBytes(), done.chunkDigests,
                     done.target.data());
+            if (!readsBackIntact(image)) {
+                // Every chunk matched its digest on arrival: the disk lost or misplaced a write.
+                // Installing it would restore a state no correct replica has.
+                state.counters.increment(Counter.IMAGE_DAMAGED);
+                query(effects);
+                return;
+            }
             checkpoint = image.header();
         } catch (CodecException e) {
             // f+1 replicas, one of them correct, vouched for these bytes: this build cannot read
@@ -430,6 +455,16 @@ final class StateTransfer {
         state.counters.increment(Counter.CHECKPOINT_INSTALLED);
         serve(image, done.proof);
         checkRecovered();
+    }
+
+    /** True if every chunk of {@code image} reads back from its store as it was verified on arrival. */
+    private static boolean readsBackIntact(CheckpointImage image) throws IOException {
+        for (int i = 0; i < image.chunkCount(); i++) {
+            if (!image.chunkIntact(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
