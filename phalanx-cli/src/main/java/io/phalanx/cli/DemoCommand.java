@@ -112,6 +112,7 @@ public final class DemoCommand implements Callable<Integer> {
                 crashLeader ? "; the leader crashes at " + durationSeconds / 2.0 + " s"
                         + (restart ? " and restarts from its disk at " + durationSeconds * 3 / 4.0 + " s" : "") : "");
         cluster.startReplicas();
+        printStatusPage(cluster, out);
         List<Client> connected = new ArrayList<>();
         for (int j = 0; j < clients; j++) {
             connected.add(cluster.client(1000 + j, Duration.ofSeconds(Math.max(20, durationSeconds)), outstanding));
@@ -126,6 +127,17 @@ public final class DemoCommand implements Callable<Integer> {
         int countersOk = workload.verifyCounters();
         Optional<ReplicaStatus> front = cluster.front();
         return summary(out, workload, monitor, drained, countersOk, front);
+    }
+
+    /**
+     * Every replica serves a status page on its admin port; the one printed is a follower's, as
+     * the leader crashes halfway when asked to and its page goes with it.
+     */
+    private static void printStatusPage(DemoCluster cluster, PrintStream out) {
+        int shown = cluster.size() > 1 ? 1 : 0;
+        cluster.config().replica(shown).map(r -> r.admin()).ifPresent(admin -> out.printf(
+                "status page: %s/ (replica r%d; every replica serves one on its admin port while the demo runs)%n",
+                admin.baseUrl(), shown));
     }
 
     private static void removeHook(Thread hook) {

@@ -38,7 +38,11 @@ import java.util.stream.Collectors;
 public final class ReplicaAdmin implements AutoCloseable {
     /** Content type of the Prometheus text exposition format. */
     public static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String JSON_CONTENT_TYPE = "application/json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The status page: one self-contained file (HTML, CSS, script) that polls /status and /history. */
+    private static final AdminServer.Page STATUS_PAGE = new AdminServer.Page("text/html; charset=utf-8",
+            resource("status-page.html"));
 
     private final Replica replica;
     private final ClusterConfig config;
@@ -80,8 +84,10 @@ public final class ReplicaAdmin implements AutoCloseable {
                 StatusSampler.PERIOD_MS, TimeUnit.MILLISECONDS);
         try {
             admin.server = AdminServer.start("replica " + replica.id(), endpoint, threads, Map.of(
+                    "/", () -> STATUS_PAGE,
                     "/metrics", () -> AdminServer.Page.text(METRICS_CONTENT_TYPE, admin.registry.scrape()),
-                    "/status", () -> new AdminServer.Page("application/json", admin.statusJson())));
+                    "/status", () -> new AdminServer.Page(JSON_CONTENT_TYPE, admin.json(admin.statusTree())),
+                    "/history", () -> new AdminServer.Page(JSON_CONTENT_TYPE, admin.json(admin.historyTree()))));
         } catch (IOException | RuntimeException e) {
             admin.close();
             throw e;
@@ -104,12 +110,37 @@ public final class ReplicaAdmin implements AutoCloseable {
         return registry;
     }
 
+    private static byte[] resource(String name) {
+        try (var in = ReplicaAdmin.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + name + " missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     byte[] statusJson() {
+        return json(statusTree());
+    }
+
+    private byte[] json(Object tree) {
         try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(statusTree());
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(tree);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The {@code /history} document: the decision rate, one point a second, oldest first. */
+    Map<String, Object> historyTree() {
+        List<Map<String, Object>> samples = new ArrayList<>();
+        for (StatusSampler.HistoryPoint point : sampler.history()) {
+            samples.add(Map.of("atMs", point.atMs(), "requestsPerSecond", round(point.requestsPerSecond()),
+                    "lastDecided", point.lastDecided()));
+        }
+        return Map.of("id", replica.id(), "periodMs", StatusSampler.HISTORY_PERIOD_MS, "samples", samples);
     }
 
     /** The {@code /status} document; docs/OPERATIONS.md lists its fields. */
@@ -118,6 +149,7 @@ public final class ReplicaAdmin implements AutoCloseable {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", s.id());
         out.put("role", role(s));
+        out.put("admin", adminUrl(s.id()));
         out.put("viewId", config.cluster().viewId());
         out.put("mode", config.cluster().mode().name().toLowerCase(java.util.Locale.ROOT));
         out.put("n", config.replicas().size());
@@ -143,7 +175,11 @@ public final class ReplicaAdmin implements AutoCloseable {
                 "log", s.queues().log()));
         List<Map<String, Object>> peers = new ArrayList<>();
         for (int peer : peers(config, s.id())) {
-            peers.add(Map.of("id", peer, "connected", s.connectedPeers().contains(peer)));
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("id", peer);
+            entry.put("connected", s.connectedPeers().contains(peer));
+            entry.put("admin", adminUrl(peer));
+            peers.add(entry);
         }
         out.put("peers", peers);
         List<Map<String, Object>> events = new ArrayList<>();
@@ -152,6 +188,11 @@ public final class ReplicaAdmin implements AutoCloseable {
         }
         out.put("events", events);
         return out;
+    }
+
+    /** The base URL of replica {@code id}'s admin port, or null if it has none. */
+    private String adminUrl(int id) {
+        return config.replica(id).map(ReplicaEntry::admin).map(AdminEndpoint::baseUrl).orElse(null);
     }
 
     /** {@code leader}, {@code follower}, or what keeps the replica from either. */

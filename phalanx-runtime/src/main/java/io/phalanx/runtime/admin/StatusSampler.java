@@ -16,12 +16,17 @@ import java.util.function.Supplier;
  * single snapshot cannot tell: when the replica last decided, how many requests per second it
  * decided over the last {@link #RATE_WINDOW_MS} ms, and the recent events (leader changes,
  * checkpoints, state transfers, recovery, mesh connections lost and back), at most
- * {@link #EVENTS_MAX} of them. Times are to within one period.
+ * {@link #EVENTS_MAX} of them, and a history of the decision rate, one point every
+ * {@link #HISTORY_PERIOD_MS} ms for the last {@link #HISTORY_MAX} of them, so a status page opened
+ * late still draws the last minutes. Times are to within one period.
  */
 final class StatusSampler {
     static final long PERIOD_MS = 250;
     static final long RATE_WINDOW_MS = 10_000;
-    static final int EVENTS_MAX = 32;
+    static final int EVENTS_MAX = 100;
+    static final long HISTORY_PERIOD_MS = 1_000;
+    /** Five minutes of history. */
+    static final int HISTORY_MAX = 300;
 
     /**
      * Something that happened to the replica, as seen by the sampler.
@@ -32,6 +37,16 @@ final class StatusSampler {
      * @param text one line for a person
      */
     record Event(long atMs, String kind, String text) {
+    }
+
+    /**
+     * The decision rate over one {@link #HISTORY_PERIOD_MS} period.
+     *
+     * @param atMs              wall-clock time at the end of the period
+     * @param requestsPerSecond requests decided per second during the period
+     * @param lastDecided       the highest consensus id decided at its end
+     */
+    record HistoryPoint(long atMs, double requestsPerSecond, long lastDecided) {
     }
 
     private record RatePoint(long atNanos, long requests) {
@@ -45,6 +60,10 @@ final class StatusSampler {
     private ReplicaStatus previous;
     /** Guarded by itself. */
     private final ArrayDeque<Event> events = new ArrayDeque<>();
+    /** Guarded by itself. */
+    private final ArrayDeque<HistoryPoint> history = new ArrayDeque<>();
+    /** Sampler thread only: where the current history period started. */
+    private RatePoint historyStart;
     private volatile long lastDecisionNanos = System.nanoTime();
     private volatile double requestsPerSecond;
 
@@ -70,10 +89,19 @@ final class StatusSampler {
         }
     }
 
+    /** The decision rate, one point a second, oldest first. */
+    List<HistoryPoint> history() {
+        synchronized (history) {
+            return new ArrayList<>(history);
+        }
+    }
+
     void sample() {
         long now = System.nanoTime();
         ReplicaStatus current = status.get();
-        rate(now, decidedRequests.getAsLong());
+        long requests = decidedRequests.getAsLong();
+        rate(now, requests);
+        history(now, requests, current.lastDecided());
         if (previous != null) {
             if (current.lastDecided() != previous.lastDecided()) {
                 lastDecisionNanos = now;
@@ -93,7 +121,31 @@ final class StatusSampler {
         requestsPerSecond = spanNanos <= 0 ? 0 : (requests - first.requests()) * 1e9 / spanNanos;
     }
 
+    private void history(long now, long requests, long lastDecided) {
+        if (historyStart == null) {
+            historyStart = new RatePoint(now, requests);
+            return;
+        }
+        long spanNanos = now - historyStart.atNanos();
+        if (spanNanos < HISTORY_PERIOD_MS * 1_000_000 - PERIOD_MS * 500_000) {
+            return; // within half a sampling period of the full second: the fixed-rate sampler jitters
+        }
+        HistoryPoint point = new HistoryPoint(System.currentTimeMillis(),
+                (requests - historyStart.requests()) * 1e9 / spanNanos, lastDecided);
+        historyStart = new RatePoint(now, requests);
+        synchronized (history) {
+            if (history.size() == HISTORY_MAX) {
+                history.removeFirst();
+            }
+            history.addLast(point);
+        }
+    }
+
     private void compare(ReplicaStatus before, ReplicaStatus now) {
+        if (!now.active() && before.active() && now.regency() == before.regency()) {
+            event("leader-change", "leader change started: leaving regency " + now.regency() + " (leader r"
+                    + now.leader() + ")");
+        }
         if (now.regency() != before.regency()) {
             event("leader-change", "regency " + now.regency() + " installed, leader r" + now.leader()
                     + " (was regency " + before.regency() + ", leader r" + before.leader() + ")");
