@@ -13,8 +13,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The status page of a follower's admin port, loaded in a browser engine (HtmlUnit, JavaScript
- * on): its script fills the replica table and names the leader, and after the leader is stopped
- * it shows the new leader and the leader change among its events, without a reload.
+ * on): its script fills the replica table and the connection matrix and names the leader, and after
+ * the leader is stopped it shows the new leader, the leader change among its events and the lost
+ * connections, without a reload.
  */
 class StatusPageTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
@@ -46,7 +47,10 @@ class StatusPageTest {
                             && text(page, "replica-0").contains("no")); // r0 no longer connected
             assertThat(text(page, "replica-0")).contains("unreachable");
             assertThat(text(page, "replica-1")).contains("leader");
-            assertThat(page.getElementById("rate-line")).as("the chart's line").isNotNull();
+            assertThat(text(page, "matrix-1")).as("r1's own mesh connections").isEqualTo("r1no-yesyes");
+            assertThat(text(page, "matrix-0")).as("r0 does not answer").isEqualTo("r0-???");
+            assertThat(page.getElementById("rate-line").getAttribute("points")).as("the chart's line, from /history")
+                    .isNotBlank();
         }
     }
 

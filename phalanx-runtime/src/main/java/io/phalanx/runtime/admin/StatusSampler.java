@@ -1,6 +1,7 @@
 package io.phalanx.runtime.admin;
 
 import io.phalanx.runtime.ReplicaStatus;
+import io.phalanx.runtime.transport.TransportMetrics;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -15,10 +16,10 @@ import java.util.function.Supplier;
  * Looks at a replica's status every {@link #PERIOD_MS} ms (on a network thread) and keeps what a
  * single snapshot cannot tell: when the replica last decided, how many requests per second it
  * decided over the last {@link #RATE_WINDOW_MS} ms, and the recent events (leader changes,
- * checkpoints, state transfers, recovery, mesh connections lost and back), at most
- * {@link #EVENTS_MAX} of them, and a history of the decision rate, one point every
- * {@link #HISTORY_PERIOD_MS} ms for the last {@link #HISTORY_MAX} of them, so a status page opened
- * late still draws the last minutes. Times are to within one period.
+ * checkpoints, state transfers, recovery, mesh connections lost and back, connections refused
+ * before authentication), at most {@link #EVENTS_MAX} of them, and a history of the decision rate,
+ * one point every {@link #HISTORY_PERIOD_MS} ms for the last {@link #HISTORY_MAX} of them, so a
+ * status page opened late still draws the last minutes. Times are to within one period.
  */
 final class StatusSampler {
     static final long PERIOD_MS = 250;
@@ -167,6 +168,8 @@ final class StatusSampler {
         if (checkpointNow != checkpointBefore) {
             event("checkpoint", "checkpoint " + checkpointNow + " stored");
         }
+        refused("mesh", before.mesh(), now.mesh());
+        refused("client port", before.clientPort(), now.clientPort());
         if (!Objects.equals(now.connectedPeers(), before.connectedPeers())) {
             Set<Integer> lost = new TreeSet<>(before.connectedPeers());
             lost.removeAll(now.connectedPeers());
@@ -175,6 +178,16 @@ final class StatusSampler {
             lost.forEach(peer -> event("connection", "connection to r" + peer + " lost"));
             back.retainAll(peers);
             back.forEach(peer -> event("connection", "connected to r" + peer));
+        }
+    }
+
+    /** Handshakes refused (bad certificate, unknown id, garbage) since the previous sample, as one event. */
+    private void refused(String transport, TransportMetrics.Snapshot before, TransportMetrics.Snapshot now) {
+        long refusedBefore = before == null ? 0 : before.rejectedHandshakes();
+        long refusedNow = now == null ? 0 : now.rejectedHandshakes();
+        if (refusedNow > refusedBefore) {
+            event("connection", transport + ": " + (refusedNow - refusedBefore) + " connection(s) refused before"
+                    + " authentication (" + refusedNow + " so far)");
         }
     }
 
