@@ -29,8 +29,10 @@ import java.util.stream.Collectors;
 
 /**
  * A replica's admin port: {@code GET /metrics} (Prometheus text format, from a Micrometer
- * registry of the replica's own) and {@code GET /status} (JSON: the replica's view of the
- * cluster, read by {@code phalanx status}). It runs on the replica's network threads: the HTTP
+ * registry of the replica's own), {@code GET /status} (JSON: the replica's view of the
+ * cluster, read by {@code phalanx status}), {@code GET /history} (JSON: the decision rate, one
+ * sample a second for 5 minutes) and {@code GET /} (the status page, a static file whose script
+ * reads the other three). It runs on the replica's network threads: the HTTP
  * server, and a sampler every {@link StatusSampler#PERIOD_MS} ms that notices decisions and
  * events between snapshots. Started by the replica when its entry in the cluster file has an
  * {@code admin} section; closed with it.
