@@ -218,6 +218,7 @@ public final class ReplicaCore {
             leaderChange.adoptRunningRegency(effects, join); // listening only: it votes after the SYNC
         }
         stateTransfer.checkRecovered();
+        stateTransfer.dropIfDecidedPast();
         if (wasRecovering && !state.recovering) {
             normalCase.progress(effects); // may propose and vote now in the instances it followed
         }

@@ -105,6 +105,23 @@ final class StateTransfer {
         return transfer != null;
     }
 
+    /**
+     * Ends the transfer under way if this replica decided past its checkpoint meanwhile (from the
+     * decision logs): its image is no longer needed, and the execution layer will write its own
+     * checkpoint of that id to the same place. Called after every step.
+     */
+    void dropIfDecidedPast() {
+        if (transfer != null && transfer.checkpointId <= state.lastDecided) {
+            Transfer done = transfer;
+            transfer = null;
+            try {
+                done.target.close();
+            } catch (IOException e) {
+                // the image is not used
+            }
+        }
+    }
+
     /** How many chunks the transfer under way has, and has received; null if none runs. */
     long[] transferProgress() {
         return transfer == null ? null : new long[] {transfer.checkpointId, transfer.received(), transfer.chunkDigests.size()};
