@@ -61,7 +61,7 @@ class ClientSessionEvictionTest {
         }
         kept.add(sameSessionsEverywhere());
         decide(request(1, 2)); // cid 3: client 1 is now the most recent, client 2 the oldest
-        decide(request(4, 1)); // cid 4: a fourth session; client 2 (last decided in cid 1) is evicted
+        decide(request(4, 1)); // cid 4: client 4 is new; client 2 (last decided in cid 1) is evicted
         kept.add(sameSessionsEverywhere());
         decide(request(5, 1)); // cid 5: client 3 (cid 2) is evicted
         kept.add(sameSessionsEverywhere());
