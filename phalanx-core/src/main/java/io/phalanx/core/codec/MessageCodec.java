@@ -93,6 +93,12 @@ public final class MessageCodec {
     private static final int SMALL_MESSAGE_BYTES_HINT = 256;
     private final int messageBytesMax;
 
+    /**
+     * A codec that encodes and accepts messages of at most {@code messageBytesMax} bytes.
+     *
+     * @param messageBytesMax the largest encoded message, at least 64 bytes
+     * @throws IllegalArgumentException if {@code messageBytesMax} is below 64
+     */
     public MessageCodec(int messageBytesMax) {
         if (messageBytesMax < 64) {
             throw new IllegalArgumentException("messageBytesMax must be >= 64, got " + messageBytesMax);
@@ -100,11 +106,22 @@ public final class MessageCodec {
         this.messageBytesMax = messageBytesMax;
     }
 
+    /**
+     * The size limit of this codec.
+     *
+     * @return the largest encoded message it encodes or decodes, in bytes
+     */
     public int messageBytesMax() {
         return messageBytesMax;
     }
 
-    /** Encodes {@code message}; fails if the encoding would exceed {@code messageBytesMax}. */
+    /**
+     * Encodes {@code message}; fails if the encoding would exceed {@code messageBytesMax}.
+     *
+     * @param message the message to encode
+     * @return its canonical encoding
+     * @throws CodecException if the encoding is longer than {@code messageBytesMax}
+     */
     public byte[] encode(Message message) throws CodecException {
         Writer out = new Writer(sizeHint(message));
         out.u8(VERSION);
@@ -120,6 +137,9 @@ public final class MessageCodec {
     /**
      * The canonical encoding of a batch alone, the input of the batch digest. It is not a
      * message and has no size limit of its own: the proposal that carries it has.
+     *
+     * @param batch the batch to encode
+     * @return its canonical encoding
      */
     public static byte[] encodeBatch(Batch batch) {
         Writer out = new Writer(batchBytesHint(batch));
@@ -131,6 +151,9 @@ public final class MessageCodec {
      * The canonical encoding of a checkpoint's header: everything but the service's state, which
      * follows it in a checkpoint image (see {@code CheckpointImage}) to the image's end. It begins
      * with {@link #CHECKPOINT_PREFIX_BYTES}: the layout version and the length of the rest.
+     *
+     * @param checkpoint the checkpoint whose header to encode
+     * @return the header's canonical encoding, prefix included
      */
     public static byte[] encodeCheckpointHeader(Checkpoint checkpoint) {
         Writer out = new Writer(HEADER_BYTES_HINT + checkpoint.sessions().size() * 64
@@ -175,6 +198,12 @@ public final class MessageCodec {
     /**
      * The length of the checkpoint header after its {@link #CHECKPOINT_PREFIX_BYTES}-byte
      * {@code prefix}, checked against the {@code available} bytes that can follow it.
+     *
+     * @param prefix    the first {@link #CHECKPOINT_PREFIX_BYTES} bytes of a checkpoint image
+     * @param available how many bytes follow the prefix in the image
+     * @return the length of the header's rest, at most {@code available}
+     * @throws CodecException if the prefix has the wrong length or layout version, or declares
+     *                        more bytes than are available
      */
     public static int checkpointHeaderRest(byte[] prefix, long available) throws CodecException {
         if (prefix.length != CHECKPOINT_PREFIX_BYTES) {
@@ -191,7 +220,13 @@ public final class MessageCodec {
         return rest;
     }
 
-    /** Decodes {@link #encodeCheckpointHeader}'s output, prefix included; fails cleanly on anything else. */
+    /**
+     * Decodes {@link #encodeCheckpointHeader}'s output, prefix included; fails cleanly on anything else.
+     *
+     * @param encoded exactly one encoded checkpoint header
+     * @return the checkpoint it describes
+     * @throws CodecException if {@code encoded} is not a valid header of this layout version
+     */
     public static Checkpoint decodeCheckpointHeader(byte[] encoded) throws CodecException {
         Reader in = new Reader(encoded);
         try {
@@ -232,7 +267,12 @@ public final class MessageCodec {
     private static final byte SYNC_NONE = 1;
     private static final byte SYNC_PRESENT = 2;
 
-    /** The canonical encoding of a log record; its parts are encoded as on the wire. */
+    /**
+     * The canonical encoding of a log record; its parts are encoded as on the wire.
+     *
+     * @param record the record to encode
+     * @return its encoding, beginning with {@link #STORAGE_VERSION}
+     */
     public static byte[] encodeLogRecord(LogRecord record) {
         Writer out;
         if (record instanceof LogRecord.Decided d) {
@@ -258,7 +298,13 @@ public final class MessageCodec {
         return out.toArray();
     }
 
-    /** Decodes {@link #encodeLogRecord}'s output; fails cleanly on anything else. */
+    /**
+     * Decodes {@link #encodeLogRecord}'s output; fails cleanly on anything else.
+     *
+     * @param encoded exactly one encoded log record
+     * @return the record
+     * @throws CodecException if {@code encoded} is not a valid record of this storage version
+     */
     public static LogRecord decodeLogRecord(byte[] encoded) throws CodecException {
         Reader in = new Reader(encoded);
         try {
@@ -299,6 +345,9 @@ public final class MessageCodec {
     /**
      * A stored checkpoint's manifest: the image's size, chunk size and chunk digests, and the
      * proof of its last decision. The image itself is a file of its own.
+     *
+     * @param manifest the manifest to encode
+     * @return its encoding, beginning with {@link #STORAGE_VERSION}
      */
     public static byte[] encodeCheckpointManifest(CheckpointManifest manifest) {
         Writer out = new Writer(HEADER_BYTES_HINT + manifest.chunkDigests().size() * Digest.LENGTH + manifest.proof().size() * 128);
@@ -312,7 +361,13 @@ public final class MessageCodec {
         return out.toArray();
     }
 
-    /** Decodes {@link #encodeCheckpointManifest}'s output. */
+    /**
+     * Decodes {@link #encodeCheckpointManifest}'s output.
+     *
+     * @param stored exactly one encoded manifest
+     * @return the manifest
+     * @throws CodecException if {@code stored} is not a valid manifest of this storage version
+     */
     public static CheckpointManifest decodeCheckpointManifest(byte[] stored) throws CodecException {
         Reader in = new Reader(stored);
         try {
@@ -337,7 +392,14 @@ public final class MessageCodec {
         }
     }
 
-    /** Decodes one message occupying all of {@code input}. */
+    /**
+     * Decodes one message occupying all of {@code input}.
+     *
+     * @param input the received bytes
+     * @return the message they encode
+     * @throws CodecException if {@code input} is over {@code messageBytesMax}, of another wire
+     *                        version, malformed, truncated, or followed by trailing bytes
+     */
     public Message decode(byte[] input) throws CodecException {
         if (input.length > messageBytesMax) {
             throw new CodecException("message of " + input.length + " bytes is over the maximum of " + messageBytesMax);
@@ -362,6 +424,10 @@ public final class MessageCodec {
     /**
      * The bytes a signature covers: the canonical encoding of {@code message} with its signature
      * field emptied. Only signed message types (requests, ACCEPT, STOPDATA) have one.
+     *
+     * @param message a request, ACCEPT or STOPDATA, signed or not
+     * @return the bytes to sign or to verify its signature against
+     * @throws IllegalArgumentException if {@code message} is of a type that is never signed
      */
     public static byte[] signedBytes(Message message) {
         Message unsigned;

@@ -26,7 +26,12 @@ public final class Ed25519 {
     private Ed25519() {
     }
 
-    /** A signer for the node holding {@code privateKey}. */
+    /**
+     * A signer for the node holding {@code privateKey}.
+     *
+     * @param privateKey the node's Ed25519 private key
+     * @return a signer that signs with it
+     */
     public static Signer signer(PrivateKey privateKey) {
         Objects.requireNonNull(privateKey, "privateKey");
         return message -> {
@@ -41,7 +46,13 @@ public final class Ed25519 {
         };
     }
 
-    /** A verifier over the given replicas' and clients' public keys. */
+    /**
+     * A verifier over the given replicas' and clients' public keys.
+     *
+     * @param replicaKeys the replicas' public keys by replica id
+     * @param clientKeys  the clients' public keys by client id
+     * @return a verifier that treats a signer missing from the maps as invalid
+     */
     public static SignatureVerifier verifier(Map<Integer, PublicKey> replicaKeys, Map<Long, PublicKey> clientKeys) {
         Map<Integer, PublicKey> replicas = Map.copyOf(replicaKeys);
         Map<Long, PublicKey> clients = Map.copyOf(clientKeys);
@@ -58,7 +69,15 @@ public final class Ed25519 {
         };
     }
 
-    /** True if {@code signature} is valid for {@code message} under {@code key}; false for any bad input. */
+    /**
+     * Checks one signature.
+     *
+     * @param key       the signer's public key, or null if the signer is unknown
+     * @param message   the signed bytes
+     * @param signature the signature to check
+     * @return true if {@code signature} is valid for {@code message} under {@code key}; false for
+     *         any bad input, a null key included
+     */
     public static boolean verify(PublicKey key, byte[] message, Bytes signature) {
         if (key == null || signature.length() != SIGNATURE_LENGTH) {
             return false;
@@ -75,7 +94,13 @@ public final class Ed25519 {
         }
     }
 
-    /** Decodes an X.509 (SubjectPublicKeyInfo) encoded Ed25519 public key, as stored in views. */
+    /**
+     * Decodes an X.509 (SubjectPublicKeyInfo) encoded Ed25519 public key, as stored in views.
+     *
+     * @param encoded the encoded key
+     * @return the public key
+     * @throws InvalidKeyException if {@code encoded} is not an Ed25519 public key
+     */
     public static PublicKey publicKey(Bytes encoded) throws InvalidKeyException {
         try {
             return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(encoded.toArray()));

@@ -8,9 +8,23 @@ import io.phalanx.core.message.Bytes;
  * invalid.
  */
 public interface SignatureVerifier {
-    /** True if {@code signature} is replica {@code replicaId}'s signature of {@code message}. */
+    /**
+     * Checks a replica's signature.
+     *
+     * @param replicaId the replica said to have signed
+     * @param message   the signed bytes
+     * @param signature the signature to check
+     * @return true if {@code signature} is replica {@code replicaId}'s signature of {@code message}
+     */
     boolean verifyReplica(int replicaId, byte[] message, Bytes signature);
 
-    /** True if {@code signature} is client {@code clientId}'s signature of {@code message}. */
+    /**
+     * Checks a client's signature.
+     *
+     * @param clientId  the client said to have signed
+     * @param message   the signed bytes
+     * @param signature the signature to check
+     * @return true if {@code signature} is client {@code clientId}'s signature of {@code message}
+     */
     boolean verifyClient(long clientId, byte[] message, Bytes signature);
 }

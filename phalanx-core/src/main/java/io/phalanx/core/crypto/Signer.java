@@ -13,5 +13,11 @@ public interface Signer {
     /** Signs nothing: for clients of clusters that do not require client signatures. */
     Signer NONE = message -> Bytes.EMPTY;
 
+    /**
+     * Signs {@code message} with the node's private key.
+     *
+     * @param message the bytes to sign (for a message: its encoding with an empty signature field)
+     * @return the signature
+     */
     Bytes sign(byte[] message);
 }

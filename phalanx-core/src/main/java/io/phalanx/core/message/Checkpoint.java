@@ -27,6 +27,16 @@ import java.util.Objects;
  */
 public record Checkpoint(long consensusId, long agreedTimestampMs, List<ClientSession> sessions,
                          List<EvictedSession> evictedSessions, List<SessionFloor> sessionFloors) {
+    /**
+     * Copies the lists and checks their order, so that equal checkpoints encode equally.
+     *
+     * @param consensusId       the last decision the checkpoint includes, at least 0
+     * @param agreedTimestampMs the highest batch timestamp so far
+     * @param sessions          the clients' sessions, ordered by client id without repeats
+     * @param evictedSessions   the evicted sessions, ordered by client id without repeats
+     * @param sessionFloors     the session floors, ordered by non-negative bucket without repeats
+     * @throws IllegalArgumentException if the id is negative or a list is out of order
+     */
     public Checkpoint {
         sessions = List.copyOf(sessions);
         evictedSessions = List.copyOf(evictedSessions);
@@ -56,9 +66,24 @@ public record Checkpoint(long consensusId, long agreedTimestampMs, List<ClientSe
      * {@code doneAboveLow} (ascending) too; {@code replies} are the cached results, ascending.
      * {@code lastConsensusId} is the decision that last marked one of its numbers done: the
      * session evicted first is the one where it is lowest.
+     *
+     * @param clientId        the client the session belongs to
+     * @param lastConsensusId the decision that last marked one of its sequence numbers done
+     * @param low             every sequence number up to this one is done
+     * @param doneAboveLow    the done sequence numbers above {@code low}, ascending
+     * @param replies         the cached replies, ascending by sequence number
      */
     public record ClientSession(long clientId, long lastConsensusId, long low, List<Long> doneAboveLow,
                                 List<CachedReply> replies) {
+        /**
+         * Copies the lists.
+         *
+         * @param clientId        the client the session belongs to
+         * @param lastConsensusId the decision that last marked one of its sequence numbers done
+         * @param low             every sequence number up to this one is done
+         * @param doneAboveLow    the done sequence numbers above {@code low}, ascending
+         * @param replies         the cached replies, ascending by sequence number
+         */
         public ClientSession {
             doneAboveLow = List.copyOf(doneAboveLow);
             replies = List.copyOf(replies);
@@ -68,6 +93,10 @@ public record Checkpoint(long consensusId, long agreedTimestampMs, List<ClientSe
     /**
      * A session evicted in decision {@code evictedAt}: for {@code clientId}, while it has no
      * session, every request of a session up to {@code session} counts as done.
+     *
+     * @param clientId  the client whose session was evicted
+     * @param session   the evicted session's number (the high 32 bits of its sequence numbers)
+     * @param evictedAt the decision that evicted it
      */
     public record EvictedSession(long clientId, long session, long evictedAt) {
     }
@@ -76,12 +105,26 @@ public record Checkpoint(long consensusId, long agreedTimestampMs, List<ClientSe
      * The highest session of the evicted sessions folded into {@code bucket} ({@code clientId mod
      * clientsMax}) when there were too many to keep each: for a client of that bucket without a
      * session or an evicted one, every request of a session up to this one counts as done.
+     *
+     * @param bucket  the client id modulo {@code clientsMax}
+     * @param session the highest evicted session folded into the bucket
      */
     public record SessionFloor(int bucket, long session) {
     }
 
-    /** A cached reply without what differs from replica to replica (the replying replica's id, the regency). */
+    /**
+     * A cached reply without what differs from replica to replica (the replying replica's id, the regency).
+     *
+     * @param sequence the sequence number of the request it answers
+     * @param result   the service's result
+     */
     public record CachedReply(long sequence, Bytes result) {
+        /**
+         * Checks that the result is present.
+         *
+         * @param sequence the sequence number of the request it answers
+         * @param result   the service's result
+         */
         public CachedReply {
             Objects.requireNonNull(result, "result");
         }

@@ -5,9 +5,17 @@ package io.phalanx.core.message;
  * PROPOSE, WRITE and ACCEPT.
  */
 public sealed interface ConsensusMessage extends ReplicaMessage permits Propose, Write, Accept {
-    /** The consensus instance this message belongs to. */
+    /**
+     * The consensus instance this message belongs to.
+     *
+     * @return the instance's consensus id
+     */
     long consensusId();
 
-    /** The epoch (leader regency) within the instance. */
+    /**
+     * The epoch (leader regency) within the instance.
+     *
+     * @return the epoch the message was sent in
+     */
     int epoch();
 }

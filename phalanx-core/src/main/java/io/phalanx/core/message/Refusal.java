@@ -13,11 +13,23 @@ import java.util.Objects;
  * @param reason   why it is refused
  */
 public record Refusal(int sender, long clientId, long sequence, Reason reason) implements Message {
+    /**
+     * Checks that the reason is present.
+     *
+     * @param sender   the refusing replica
+     * @param clientId the client the refusal is for
+     * @param sequence the refused request's sequence number
+     * @param reason   why it is refused
+     */
     public Refusal {
         Objects.requireNonNull(reason, "reason");
     }
 
-    /** The refused ordered request's id. */
+    /**
+     * The id of the refused request, which is always an ordered one.
+     *
+     * @return the refused ordered request's id
+     */
     public RequestId requestId() {
         return new RequestId(clientId, sequence, RequestKind.ORDERED);
     }

@@ -9,6 +9,10 @@ package io.phalanx.core.message;
 public sealed interface ReplicaMessage extends Message
         permits ConsensusMessage, Forward, Stop, StopData, Sync, DecisionFetch, DecisionPush, StateQuery,
         StateReport, ChunkFetch, Chunk {
-    /** The id of the replica that created this message. */
+    /**
+     * The replica that created this message.
+     *
+     * @return the sender's replica id
+     */
     int sender();
 }

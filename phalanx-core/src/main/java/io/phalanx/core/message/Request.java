@@ -20,6 +20,17 @@ import java.util.Objects;
  */
 public record Request(long clientId, long sequence, RequestKind kind, long viewId, Bytes operation, Bytes signature)
         implements Message {
+    /**
+     * Checks that the fields are present and the sequence number is positive.
+     *
+     * @param clientId  the client's identity
+     * @param sequence  per-client, per-kind sequence number, at least 1
+     * @param kind      ordered or unordered
+     * @param viewId    the view the client believes is current
+     * @param operation the service-defined operation
+     * @param signature the client's signature, or {@link Bytes#EMPTY} if unsigned
+     * @throws IllegalArgumentException if {@code sequence} is below 1
+     */
     public Request {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(operation, "operation");
@@ -29,21 +40,43 @@ public record Request(long clientId, long sequence, RequestKind kind, long viewI
         }
     }
 
-    /** An unsigned request. */
+    /**
+     * An unsigned request.
+     *
+     * @param clientId  the client's identity
+     * @param sequence  per-client, per-kind sequence number, at least 1
+     * @param kind      ordered or unordered
+     * @param viewId    the view the client believes is current
+     * @param operation the service-defined operation
+     */
     public Request(long clientId, long sequence, RequestKind kind, long viewId, Bytes operation) {
         this(clientId, sequence, kind, viewId, operation, Bytes.EMPTY);
     }
 
+    /**
+     * This request with its signature field set.
+     *
+     * @param newSignature the client's signature over this request with an empty signature field
+     * @return a copy that carries {@code newSignature}
+     */
     public Request withSignature(Bytes newSignature) {
         return new Request(clientId, sequence, kind, viewId, operation, newSignature);
     }
 
-    /** The request's identity for duplicate detection. */
+    /**
+     * The request's identity for duplicate detection.
+     *
+     * @return its client, sequence number and kind
+     */
     public RequestId id() {
         return new RequestId(clientId, sequence, kind);
     }
 
-    /** Approximate wire size, used to bound batches without encoding them. */
+    /**
+     * Approximate wire size, used to bound batches without encoding them.
+     *
+     * @return the operation's and signature's lengths plus the fixed fields, in bytes
+     */
     public int sizeBytes() {
         return 36 + operation.length() + signature.length();
     }

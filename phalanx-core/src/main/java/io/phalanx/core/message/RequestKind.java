@@ -6,6 +6,8 @@ package io.phalanx.core.message;
  * of replicas agree, and otherwise retries them as ordered requests.
  */
 public enum RequestKind {
+    /** Goes through consensus and is executed by every replica in the decided order. */
     ORDERED,
+    /** A read-only query, answered from each replica's current state without consensus. */
     UNORDERED
 }

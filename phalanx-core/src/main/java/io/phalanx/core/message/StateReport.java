@@ -7,6 +7,7 @@ import java.util.Objects;
  * A replica's answer to a {@link StateQuery}, or its offer when a peer asks for decisions it no
  * longer keeps: how far it got, and the latest checkpoint it can serve.
  *
+ * @param sender            the reporting replica
  * @param lastDecided       highest consensus id the sender decided
  * @param regency           the regency the sender installed
  * @param stopTarget        the highest regency the sender installed or asked for
@@ -26,6 +27,21 @@ public record StateReport(int sender, long lastDecided, int regency, int stopTar
                           long checkpointBytes, List<Digest> chunkDigests, List<Accept> checkpointProof,
                           boolean heardYourVotes)
         implements ReplicaMessage {
+    /**
+     * Copies the lists and checks that the checkpoint size is not negative.
+     *
+     * @param sender          the reporting replica
+     * @param lastDecided     highest consensus id the sender decided
+     * @param regency         the regency the sender installed
+     * @param stopTarget      the highest regency the sender installed or asked for
+     * @param highestVoted    highest consensus id the sender voted in or decided
+     * @param checkpointId    consensus id of the sender's latest checkpoint, -1 if it has none
+     * @param checkpointBytes the checkpoint's encoded size, at least 0
+     * @param chunkDigests    SHA-256 of each chunk of the encoded checkpoint, in order
+     * @param checkpointProof the signed ACCEPTs that decided instance {@code checkpointId}
+     * @param heardYourVotes  whether the sender ever received a vote or proposal from the replica it reports to
+     * @throws IllegalArgumentException if {@code checkpointBytes} is negative
+     */
     public StateReport {
         chunkDigests = List.copyOf(Objects.requireNonNull(chunkDigests, "chunkDigests"));
         checkpointProof = List.copyOf(Objects.requireNonNull(checkpointProof, "checkpointProof"));
@@ -34,6 +50,11 @@ public record StateReport(int sender, long lastDecided, int regency, int stopTar
         }
     }
 
+    /**
+     * Whether the sender offers a checkpoint.
+     *
+     * @return true if {@code checkpointId} names one (is at least 0)
+     */
     public boolean hasCheckpoint() {
         return checkpointId >= 0;
     }

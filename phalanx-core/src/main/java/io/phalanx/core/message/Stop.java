@@ -9,9 +9,20 @@ import java.util.List;
  * decided more can hand it the decisions it missed (a replica stuck behind often is the one
  * asking for a change).
  *
+ * @param sender      the replica that wants the change
+ * @param regency     the regency it wants to reach
  * @param lastDecided the sender's last decided consensus id, -1 if none
+ * @param requests    the requests whose timers expired at the sender
  */
 public record Stop(int sender, int regency, long lastDecided, List<Request> requests) implements ReplicaMessage {
+    /**
+     * Copies the request list.
+     *
+     * @param sender      the replica that wants the change
+     * @param regency     the regency it wants to reach
+     * @param lastDecided the sender's last decided consensus id, -1 if none
+     * @param requests    the requests whose timers expired at the sender
+     */
     public Stop {
         requests = List.copyOf(requests);
     }

@@ -25,6 +25,17 @@ import java.util.Set;
  *                simulator)
  */
 public record View(long id, List<Integer> members, int f, Mode mode, Map<Integer, Bytes> publicKeys) {
+    /**
+     * Copies the collections and checks that the parameters work together.
+     *
+     * @param id         the view id, at least 0
+     * @param members    distinct non-negative replica ids in leader-rotation order, at least
+     *                   {@link #minimumSize minimumSize(f, mode)} of them
+     * @param f          how many members may be faulty, at least 0
+     * @param mode       the fault model
+     * @param publicKeys encoded public keys of members only
+     * @throws InvalidViewException if a check fails; the message names it
+     */
     public View {
         Objects.requireNonNull(mode, "mode");
         members = List.copyOf(Objects.requireNonNull(members, "members"));
@@ -37,12 +48,29 @@ public record View(long id, List<Integer> members, int f, Mode mode, Map<Integer
         }
     }
 
-    /** A view without public keys. */
+    /**
+     * A view without public keys.
+     *
+     * @param id      the view id, at least 0
+     * @param members distinct non-negative replica ids in leader-rotation order
+     * @param f       how many members may be faulty
+     * @param mode    the fault model
+     * @throws InvalidViewException if the parameters do not work together
+     */
     public View(long id, List<Integer> members, int f, Mode mode) {
         this(id, members, f, mode, Map.of());
     }
 
-    /** A view whose members are 0..n-1. */
+    /**
+     * A view whose members are 0..n-1.
+     *
+     * @param id   the view id, at least 0
+     * @param n    the number of members
+     * @param f    how many members may be faulty
+     * @param mode the fault model
+     * @return a view without public keys
+     * @throws InvalidViewException if the parameters do not work together
+     */
     public static View of(long id, int n, int f, Mode mode) {
         Integer[] ids = new Integer[Math.max(n, 0)];
         for (int i = 0; i < ids.length; i++) {
@@ -78,7 +106,14 @@ public record View(long id, List<Integer> members, int f, Mode mode, Map<Integer
         }
     }
 
-    /** Smallest group that tolerates {@code f} faults in {@code mode}; fails if that is no int. */
+    /**
+     * Smallest group that tolerates {@code f} faults in {@code mode}; fails if that is no int.
+     *
+     * @param f    how many members may be faulty
+     * @param mode the fault model
+     * @return 3f+1 for BFT, 2f+1 for CFT
+     * @throws ArithmeticException if the size overflows an int
+     */
     public static int minimumSize(int f, Mode mode) {
         return Math.toIntExact(minimumSizeOf(f, mode));
     }
@@ -87,20 +122,40 @@ public record View(long id, List<Integer> members, int f, Mode mode, Map<Integer
         return mode == Mode.BFT ? 3L * f + 1 : 2L * f + 1;
     }
 
+    /**
+     * The group's size.
+     *
+     * @return the number of members
+     */
     public int n() {
         return members.size();
     }
 
+    /**
+     * Whether a replica belongs to this view.
+     *
+     * @param replicaId the replica id to look up
+     * @return true if it is a member
+     */
     public boolean contains(int replicaId) {
         return members.contains(replicaId);
     }
 
-    /** The leader of regency {@code regency}: members rotate round-robin. */
+    /**
+     * The leader of regency {@code regency}: members rotate round-robin.
+     *
+     * @param regency the regency
+     * @return the id of {@code members[regency mod n]}
+     */
     public int leaderOf(int regency) {
         return members.get(Math.floorMod(regency, members.size()));
     }
 
-    /** The quorum rules of this view. */
+    /**
+     * The quorum rules of this view.
+     *
+     * @return a quorum system over this view's members
+     */
     public QuorumSystem quorums() {
         return new ThresholdQuorumSystem(this);
     }
