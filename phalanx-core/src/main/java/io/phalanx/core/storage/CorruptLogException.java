@@ -11,9 +11,13 @@ import java.util.Optional;
  * missing decisions from peers.
  */
 public final class CorruptLogException extends Exception {
+    /** The file holding the damage. */
     private final String fileName;
+    /** Where in {@link #fileName} the damage starts. */
     private final long offset;
+    /** What is wrong there. */
     private final String reason;
+    /** Where to cut the log, or null if the damage is a file that is no segment. */
     private final SegmentedLog.Position position;
 
     CorruptLogException(String fileName, long offset, String reason, SegmentedLog.Position position) {
@@ -24,24 +28,38 @@ public final class CorruptLogException extends Exception {
         this.position = position;
     }
 
-    /** The file holding the damage. */
+    /**
+     * The file holding the damage.
+     *
+     * @return the file's name in the log's storage
+     */
     public String fileName() {
         return fileName;
     }
 
-    /** The byte offset in {@link #fileName()} where the first damaged record (or the file) starts. */
+    /**
+     * Where the damage starts.
+     *
+     * @return the byte offset in {@link #fileName()} where the first damaged record (or the file) starts
+     */
     public long offset() {
         return offset;
     }
 
-    /** What is wrong there, for the operator. */
+    /**
+     * What is wrong there, for the operator.
+     *
+     * @return a description of the damage
+     */
     public String reason() {
         return reason;
     }
 
     /**
-     * Where to cut the log to drop the damage and everything after it; empty when the damage is a
-     * file whose name is not a valid segment name, which an operator must look at by hand.
+     * Where to cut the log to drop the damage and everything after it.
+     *
+     * @return the position to pass to {@link SegmentedLog#deleteFrom}; empty when the damage is a
+     *         file whose name is not a valid segment name, which an operator must look at by hand
      */
     public Optional<SegmentedLog.Position> position() {
         return Optional.ofNullable(position);

@@ -10,8 +10,17 @@ import java.util.Objects;
 /** One record of a replica's log: a decision, or a change of its hard state. */
 public sealed interface LogRecord permits LogRecord.Decided, LogRecord.Voted {
 
-    /** A decided instance with its proof. */
+    /**
+     * A decided instance with its proof.
+     *
+     * @param decision the decision
+     */
     record Decided(Decision decision) implements LogRecord {
+        /**
+         * Checks that the decision is present.
+         *
+         * @param decision the decision
+         */
         public Decided {
             Objects.requireNonNull(decision, "decision");
         }
@@ -21,9 +30,25 @@ public sealed interface LogRecord permits LogRecord.Decided, LogRecord.Voted {
      * The hard state after a step that changed it, as a change of the previous record's: the
      * regency and stop target in full, the SYNC only if it changed ({@code syncChanged}; then
      * {@code sync} is the new one, null for none), and the vote histories that changed.
+     *
+     * @param regency     the installed regency
+     * @param stopTarget  the highest regency installed or asked for
+     * @param syncChanged whether the SYNC changed in this step
+     * @param sync        the new SYNC if it changed, null if it changed to none or did not change
+     * @param votes       the vote histories that changed
      */
     record Voted(int regency, int stopTarget, boolean syncChanged, Sync sync, List<VoteHistory> votes)
             implements LogRecord {
+        /**
+         * Copies the vote list and checks that an unchanged SYNC is absent.
+         *
+         * @param regency     the installed regency
+         * @param stopTarget  the highest regency installed or asked for
+         * @param syncChanged whether the SYNC changed in this step
+         * @param sync        the new SYNC if it changed, null if it changed to none or did not change
+         * @param votes       the vote histories that changed
+         * @throws IllegalArgumentException if {@code sync} is given though it did not change
+         */
         public Voted {
             votes = List.copyOf(votes);
             if (!syncChanged && sync != null) {

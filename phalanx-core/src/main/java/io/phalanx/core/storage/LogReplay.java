@@ -36,6 +36,11 @@ public final class LogReplay {
     /**
      * A replay after {@code checkpoint} (null if none) whose last decision {@code proof} proves,
      * keeping up to {@code coveredMax} of the decisions the checkpoint covers.
+     *
+     * @param checkpoint the latest stored checkpoint, or null if there is none
+     * @param proof      the signed ACCEPTs that decided the checkpoint's last instance (empty without one)
+     * @param coveredMax how many of the latest decisions up to the checkpoint's to keep for peers
+     *                   that lag behind
      */
     public LogReplay(CheckpointImage checkpoint, List<Accept> proof, int coveredMax) {
         this.checkpoint = checkpoint;
@@ -45,8 +50,10 @@ public final class LogReplay {
     }
 
     /**
-     * Applies the next record of the log; returns why it cannot (a decision that does not follow
-     * the one before), or null.
+     * Applies the next record of the log.
+     *
+     * @param record the next record in log order
+     * @return why it cannot be applied (a decision that does not follow the one before), or null
      */
     public String apply(LogRecord record) {
         if (record instanceof LogRecord.Decided d) {
@@ -85,12 +92,20 @@ public final class LogReplay {
         }
     }
 
-    /** The highest decision replayed so far, -1 if none. */
+    /**
+     * The highest decision replayed so far.
+     *
+     * @return its consensus id, the checkpoint's if no later one was replayed, -1 if none
+     */
     public long lastDecided() {
         return lastDecided;
     }
 
-    /** What the replay found, for {@code ReplicaCore}. */
+    /**
+     * What the replay found, for {@code ReplicaCore}.
+     *
+     * @return the checkpoint, the decisions after it, the covered ones kept, and the hard state
+     */
     public Recovered recovered() {
         HardState hard = new HardState(regency, stopTarget, sync, votes).afterDecided(lastDecided);
         boolean reachesCheckpoint = checkpoint != null && !covered.isEmpty()
@@ -103,6 +118,10 @@ public final class LogReplay {
      * The record that takes the log from hard state {@code before} to {@code after}: the SYNC only
      * if it is another one, and only the vote histories that changed (they are immutable, so a
      * changed one is another object).
+     *
+     * @param before the hard state the log holds so far
+     * @param after  the hard state after a step
+     * @return the record to append
      */
     public static LogRecord.Voted change(HardState before, HardState after) {
         List<VoteHistory> changed = new ArrayList<>();

@@ -38,6 +38,11 @@ public final class ReplicaStore implements Closeable {
      * repaired. {@code tailCut}: a torn last record was cut, so the hard state may lack a change
      * that was written but never synced; a replica that cannot tell whether a message left before
      * the cut treats its votes as unknown.
+     *
+     * @param store     the open store
+     * @param recovered the checkpoint, decisions and hard state read back
+     * @param repairs   what was repaired or passed over, one sentence each, for the operator's log
+     * @param tailCut   whether a torn last record was cut
      */
     public record Opened(ReplicaStore store, Recovered recovered, List<String> repairs, boolean tailCut) {
     }
@@ -71,11 +76,18 @@ public final class ReplicaStore implements Closeable {
      * Opens the store in {@code storage}: reads the latest intact checkpoint and replays the log
      * after it. A torn last record is cut (and listed in the repairs); anything else corrupt throws.
      *
-     * @param recordBytesMax  largest record the log accepts (a decision of a full batch with its proof)
-     * @param checkpointAfter whether a checkpoint follows a decision (its proof is kept until then)
-     * @param decisionsKept   decisions to keep in the log before the newest checkpoint (the core's
-     *                        {@code decisionLogMax}): a replica restarted from its disk can still
-     *                        hand them to peers behind the checkpoint
+     * @param storage           the directory holding the log and the checkpoints
+     * @param segmentBytesMax   size at which the log starts a new segment
+     * @param recordBytesMax    largest record the log accepts (a decision of a full batch with its proof)
+     * @param checkpointAfter   whether a checkpoint follows a decision (its proof is kept until then)
+     * @param checkpointsRetain how many stored checkpoints to keep, the newest
+     * @param decisionsKept     decisions to keep in the log before the newest checkpoint (the core's
+     *                          {@code decisionLogMax}): a replica restarted from its disk can still
+     *                          hand them to peers behind the checkpoint
+     * @return the store, what it recovered, and what it repaired
+     * @throws IOException if the storage fails or a record that passed its checksum cannot be decoded
+     * @throws CorruptLogException if the log is damaged other than by a torn tail, or decisions are
+     *                             missing between the checkpoint and the log
      */
     public static Opened open(Storage storage, long segmentBytesMax, int recordBytesMax, LongPredicate checkpointAfter,
                               int checkpointsRetain, int decisionsKept)
@@ -139,6 +151,9 @@ public final class ReplicaStore implements Closeable {
     /**
      * Logs what a step made durable-to-be: a checkpoint state transfer installed (stored at once,
      * before the decisions that follow it), the changed hard state, the decisions. Not synced.
+     *
+     * @param output the step's output
+     * @throws IOException if the storage fails; a log that failed refuses further use
      */
     public void append(Output output) throws IOException {
         if (output.restore().isPresent()) {
@@ -172,15 +187,22 @@ public final class ReplicaStore implements Closeable {
         }
     }
 
-    /** Makes everything appended so far durable: one fsync for all of it. */
+    /**
+     * Makes everything appended so far durable: one fsync for all of it.
+     *
+     * @throws IOException if the fsync fails; the log then refuses further use
+     */
     public void sync() throws IOException {
         log.sync();
     }
 
     /**
      * Stores the checkpoint the execution layer took, if this store logged its last decision (it
-     * holds its proof), then drops the log segments it covers; false if it could not be stored
-     * for want of the proof.
+     * holds its proof), then drops the log segments it covers.
+     *
+     * @param image the checkpoint's image
+     * @return false if it could not be stored for want of the proof
+     * @throws IOException if the storage fails
      */
     public boolean checkpoint(CheckpointImage image) throws IOException {
         List<Accept> proof = pendingProofs.remove(image.consensusId());
@@ -191,7 +213,11 @@ public final class ReplicaStore implements Closeable {
         return true;
     }
 
-    /** The store's image files: where the execution layer and state transfer write checkpoint images. */
+    /**
+     * The store's image files: where the execution layer and state transfer write checkpoint images.
+     *
+     * @return the image files in this store's storage
+     */
     public StoredImages images() {
         return images;
     }
@@ -283,12 +309,20 @@ public final class ReplicaStore implements Closeable {
         return null;
     }
 
-    /** The newest checkpoint stored, -1 if none. */
+    /**
+     * The newest checkpoint stored.
+     *
+     * @return its consensus id, -1 if none
+     */
     public long lastCheckpoint() {
         return lastCheckpoint;
     }
 
-    /** Bytes the log occupies on disk. */
+    /**
+     * The log's size.
+     *
+     * @return bytes the log occupies on disk
+     */
     public long logBytes() {
         return log.bytes();
     }

@@ -32,22 +32,43 @@ public final class SegmentedLog implements Closeable {
     static final String SUFFIX = ".seg";
     private static final long FIRST_SEGMENT = 1;
 
-    /** Where a record starts: its segment and the byte offset of its header there. */
+    /**
+     * Where a record starts: its segment and the byte offset of its header there.
+     *
+     * @param segmentIndex the index of the segment holding the record
+     * @param offset       the byte offset of the record's header in that segment
+     */
     public record Position(long segmentIndex, long offset) {
     }
 
-    /** A record read back by {@link #open}, and where it is ({@code equals} compares the payload by identity). */
+    /**
+     * A record read back by {@link #open}, and where it is ({@code equals} compares the payload by identity).
+     *
+     * @param position where the record starts
+     * @param payload  the record's content, without its header
+     */
     public record Entry(Position position, byte[] payload) {
     }
 
     /**
      * What {@link #open} cut from the end of the last segment: a write a crash interrupted, or damage
      * to the final record, which looks the same. Log it: synced records may be among those cut.
+     *
+     * @param fileName the segment that was cut
+     * @param offset   the length it was cut to
+     * @param bytesCut how many bytes were dropped
+     * @param reason   what was wrong with the first record dropped
      */
     public record TornTail(String fileName, long offset, long bytesCut, String reason) {
     }
 
-    /** The log, positioned for appending; every intact record, in order; and the torn tail cut, if any. */
+    /**
+     * The log, positioned for appending; every intact record, in order; and the torn tail cut, if any.
+     *
+     * @param log       the open log
+     * @param entries   every intact record, in log order
+     * @param tornTail  what was cut from the end, if anything
+     */
     public record Opened(SegmentedLog log, List<Entry> entries, Optional<TornTail> tornTail) {
     }
 
@@ -72,7 +93,12 @@ public final class SegmentedLog implements Closeable {
         this.current = current;
     }
 
-    /** The file name of segment {@code segmentIndex}. */
+    /**
+     * The file name of segment {@code segmentIndex}.
+     *
+     * @param segmentIndex the segment's index, from 1
+     * @return {@code log-<index in 20 digits>.seg}
+     */
     public static String segmentName(long segmentIndex) {
         return String.format("%s%020d%s", PREFIX, segmentIndex, SUFFIX);
     }
@@ -81,8 +107,11 @@ public final class SegmentedLog implements Closeable {
      * Reads the whole log, cuts a torn tail (durably), creates the first segment if there is none,
      * and returns the log ready to append after the last intact record.
      *
+     * @param storage         the directory holding the segments
      * @param segmentBytesMax a segment is closed before a record would take it past this size
      * @param recordBytesMax  the largest payload {@link #append} accepts; a larger length on disk is damage
+     * @return the open log with the records it holds and the torn tail it cut
+     * @throws IOException if the storage fails
      * @throws CorruptLogException if any damage other than a torn tail is found; nothing is changed then
      */
     public static Opened open(Storage storage, long segmentBytesMax, int recordBytesMax)
@@ -116,6 +145,9 @@ public final class SegmentedLog implements Closeable {
      * corrupt ({@link CorruptLogException#position()}) that will be refilled from peers; the log
      * must not be open.
      *
+     * @param storage the directory holding the segments
+     * @param from    the first record to discard
+     * @throws IOException if the storage fails
      * @throws CorruptLogException if a file named like a segment has an invalid name
      */
     public static void deleteFrom(Storage storage, Position from) throws IOException, CorruptLogException {
@@ -134,6 +166,9 @@ public final class SegmentedLog implements Closeable {
      * Writes one record after the last; it is durable only once {@link #sync} returns. Opening a new
      * segment syncs the current one and the directory first (see the class comment).
      *
+     * @param payload the record's content
+     * @return where the record starts
+     * @throws IOException if the write fails; the log then refuses further use
      * @throws IllegalArgumentException if {@code payload} is longer than {@code recordBytesMax}
      */
     public Position append(byte[] payload) throws IOException {
@@ -166,7 +201,11 @@ public final class SegmentedLog implements Closeable {
         storage.syncDirectory();
     }
 
-    /** Makes every record appended so far durable. */
+    /**
+     * Makes every record appended so far durable.
+     *
+     * @throws IOException if the fsync fails; the log then refuses further use
+     */
     public void sync() throws IOException {
         checkUsable();
         if (!unsynced) {
@@ -180,7 +219,11 @@ public final class SegmentedLog implements Closeable {
         }
     }
 
-    /** The index of the segment being appended to. */
+    /**
+     * The segment being appended to.
+     *
+     * @return its index
+     */
     public long segmentIndex() {
         return segmentIndex;
     }
@@ -188,6 +231,9 @@ public final class SegmentedLog implements Closeable {
     /**
      * Deletes every segment before {@code segmentIndex}, oldest first, each deletion made durable
      * before the next: the caller has a durable checkpoint covering all their records.
+     *
+     * @param segmentIndex the first segment to keep, at most the current one
+     * @throws IOException if a deletion fails; the log then refuses further use
      */
     public void deleteSegmentsBefore(long segmentIndex) throws IOException {
         checkUsable();
@@ -206,7 +252,11 @@ public final class SegmentedLog implements Closeable {
         }
     }
 
-    /** Bytes on disk in the live segments, including records not yet synced. */
+    /**
+     * The log's size.
+     *
+     * @return bytes on disk in the live segments, including records not yet synced
+     */
     public long bytes() {
         long total = current.size();
         for (long size : closedSegmentBytes.values()) {

@@ -34,11 +34,21 @@ public final class StoredCheckpoints {
     static final int HEADER_BYTES = 24;
     private static final int CHECKSUMMED_HEADER_BYTES = 20;
 
-    /** A stored checkpoint's manifest, encoded: the checkpoint after executing every decision up to {@code consensusId}. */
+    /**
+     * A stored checkpoint's manifest, encoded: the checkpoint after executing every decision up to {@code consensusId}.
+     *
+     * @param consensusId the checkpoint's last decision
+     * @param content     the encoded manifest, without the file's header
+     */
     public record Checkpoint(long consensusId, byte[] content) {
     }
 
-    /** A checkpoint file that failed verification, and why. */
+    /**
+     * A checkpoint file that failed verification, and why.
+     *
+     * @param fileName the file's name
+     * @param reason   the check it failed
+     */
     public record Damaged(String fileName, String reason) {
     }
 
@@ -46,17 +56,30 @@ public final class StoredCheckpoints {
      * The newest intact checkpoint (empty if none) and the files newer than it that are damaged,
      * newest first. An intact result with damaged newer files means the replica restarts further
      * back than it could have; the caller must log every damaged file.
+     *
+     * @param checkpoint the newest intact checkpoint, if any
+     * @param damaged    the damaged files newer than it, newest first
      */
     public record Latest(Optional<Checkpoint> checkpoint, List<Damaged> damaged) {
     }
 
     private final Storage storage;
 
+    /**
+     * Checkpoint files in {@code storage}.
+     *
+     * @param storage the directory holding them
+     */
     public StoredCheckpoints(Storage storage) {
         this.storage = storage;
     }
 
-    /** The file name of the checkpoint at {@code consensusId}. */
+    /**
+     * The file name of the checkpoint at {@code consensusId}.
+     *
+     * @param consensusId the checkpoint's last decision
+     * @return {@code checkpoint-<id in 20 digits>.ckpt}
+     */
     public static String fileName(long consensusId) {
         return String.format("%s%020d%s", PREFIX, consensusId, SUFFIX);
     }
@@ -65,6 +88,8 @@ public final class StoredCheckpoints {
      * Writes the checkpoint at {@code consensusId} atomically and durably, reads it back and
      * verifies it.
      *
+     * @param consensusId the checkpoint's last decision, at least 0
+     * @param content     the encoded manifest
      * @throws IOException if the write fails or the file does not read back intact
      */
     public void write(long consensusId, byte[] content) throws IOException {
@@ -83,19 +108,35 @@ public final class StoredCheckpoints {
         }
     }
 
-    /** The newest checkpoint that verifies, and the damaged files newer than it. */
+    /**
+     * The newest checkpoint that verifies, and the damaged files newer than it.
+     *
+     * @return the newest intact checkpoint, if any, and the damaged files newer than it
+     * @throws IOException if the storage fails
+     */
     public Latest latest() throws IOException {
         return latest(checkpoint -> null);
     }
 
     /** What else a checkpoint must pass to be used: null if it does, else the problem. */
     public interface Check {
+        /**
+         * Checks one intact checkpoint file.
+         *
+         * @param checkpoint the checkpoint read from the file
+         * @return null if it may be used, else what is wrong with it
+         * @throws IOException if the storage fails while checking
+         */
         String problem(Checkpoint checkpoint) throws IOException;
     }
 
     /**
      * The newest checkpoint that verifies and passes {@code check} (its image, say), and the
      * files newer than it that failed either.
+     *
+     * @param check what a verified checkpoint must pass besides
+     * @return the newest checkpoint that passes, if any, and the files newer than it that failed
+     * @throws IOException if the storage fails
      */
     public Latest latest(Check check) throws IOException {
         List<Damaged> damaged = new ArrayList<>();
@@ -128,6 +169,9 @@ public final class StoredCheckpoints {
      * Deletes all but the {@code count} newest checkpoint files (by consensus id, intact or not),
      * durably. Called right after {@link #write}, the newest is known to be intact; keeping two or
      * more leaves a fallback should a latent error hit it later.
+     *
+     * @param count how many to keep, at least 1
+     * @throws IOException if a deletion or the directory sync fails
      */
     public void retain(int count) throws IOException {
         if (count < 1) {
@@ -142,7 +186,12 @@ public final class StoredCheckpoints {
         }
     }
 
-    /** The consensus ids of the checkpoint files present (intact or not), ascending. */
+    /**
+     * The checkpoint files present, intact or not.
+     *
+     * @return their consensus ids, ascending
+     * @throws IOException if the directory cannot be listed
+     */
     public List<Long> consensusIds() throws IOException {
         List<Long> ids = new ArrayList<>();
         for (String name : names()) {

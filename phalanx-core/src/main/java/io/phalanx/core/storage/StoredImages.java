@@ -25,11 +25,21 @@ public final class StoredImages implements ImageStore {
 
     private final Storage storage;
 
+    /**
+     * Image files in {@code storage}.
+     *
+     * @param storage the directory holding them
+     */
     public StoredImages(Storage storage) {
         this.storage = storage;
     }
 
-    /** The file name of the image of the checkpoint at {@code consensusId}. */
+    /**
+     * The file name of the image of the checkpoint at {@code consensusId}.
+     *
+     * @param consensusId the checkpoint's last decision
+     * @return {@code checkpoint-<id in 20 digits>.img}
+     */
     public static String fileName(long consensusId) {
         return String.format("%s%020d%s", PREFIX, consensusId, SUFFIX);
     }
@@ -68,7 +78,13 @@ public final class StoredImages implements ImageStore {
         storage.syncDirectory();
     }
 
-    /** The image file of the checkpoint at {@code consensusId} as it is now, {@code length} bytes long. */
+    /**
+     * The image file of the checkpoint at {@code consensusId} as it is now, {@code length} bytes long.
+     *
+     * @param consensusId the checkpoint's last decision
+     * @param length      the image's length, from its manifest or its writer
+     * @return a view of the file that reads it on demand
+     */
     public ImageData data(long consensusId, long length) {
         return new FileData(fileName(consensusId), length);
     }
