@@ -37,8 +37,9 @@ import java.util.SplittableRandom;
  * order, and what does each replica's {@code step} cost per request?
  *
  * <p>The pump keeps the leader's pipeline full the way a steady client load would. Each
- * {@link #orderOneBatch()} first gives {@code batchSize} new requests to every replica (clients
- * send to all) while the leader's previous instance is still open, so they wait in its pending
+ * {@link #orderOneBatch()} first gives {@code batchSize} new requests to every replica (as a
+ * client's retransmission would; a new request goes to the leader alone) while the leader's
+ * previous instance is still open, so they wait in its pending
  * queue; it then delivers messages in FIFO order until every replica has decided that open
  * instance. On deciding, the leader proposes the next instance with exactly the requests just
  * fed; that PROPOSE stays in flight for the next call. So every call decides one batch of

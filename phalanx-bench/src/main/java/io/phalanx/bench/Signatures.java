@@ -11,9 +11,10 @@ public enum Signatures {
      */
     NONE,
     /**
-     * Real JDK Ed25519 on replica votes (every WRITE and ACCEPT signed by its sender, and the
-     * votes that complete a quorum verified lazily by each receiver); client requests unsigned,
-     * as in {@code ReplicaConfig.defaults}.
+     * Real JDK Ed25519 on replica votes: every ACCEPT signed by its sender (WRITEs are unsigned),
+     * and verified only when a receiver must decide on a bare quorum, which the pump, where every
+     * replica votes, never makes it do; client requests unsigned, as in
+     * {@code ReplicaConfig.defaults}.
      */
     REPLICAS,
     /**

@@ -16,8 +16,9 @@ public enum PlantedBug {
     /** {@code NormalCase} (BFT): a replica sends ACCEPT after f+1 matching WRITEs instead of a quorum. */
     ACCEPT_AFTER_F_PLUS_ONE_WRITES,
     /**
-     * {@code Proofs#choose} (BFT): the leader-change choice rule ignores write certificates and
-     * accepted values, so the new leader proposes freely (followers, running the same rule, agree).
+     * {@code Proofs#choose} (BFT): the leader-change choice rule ignores the writes and
+     * acceptances the STOPDATAs report, so the new leader proposes freely (followers, running the
+     * same rule, agree).
      */
     CHOICE_IGNORES_WRITE_CERTIFICATES,
     /** {@code Proofs#choose} (CFT): the choice rule binds the value accepted in the lowest epoch, not the highest. */

@@ -28,11 +28,12 @@ import java.util.Map;
  * Bouncy Castle's is several times faster, and the signatures are the same standard Ed25519
  * (RFC 8032) bytes, so either side can check the other's.
  *
- * <p>Why a cache: the core checks a request's signature when it arrives, again when it appears
- * in a PROPOSE, and votes when it builds a proof. The driver calls {@link #verifyClient} and
- * {@link #verifyReplica} early, on the Netty I/O threads (which thus act as the verification
- * pool), and the core's later checks of the same bytes hit the cache instead of the protocol
- * thread's CPU. Only successes are cached, keyed by signer and signature, and a hit also needs
+ * <p>Why a cache: the core checks a request's signature when it arrives and again when it
+ * appears in a PROPOSE, and an ACCEPT's when it decides and again when the ACCEPT comes back in
+ * a proof. The driver calls {@link #verifyClient} as it decodes a frame, on the connection's
+ * network thread (with several network threads, beside the protocol's), and the core's later
+ * checks of the same bytes hit the cache instead of verifying again. Only successes are
+ * cached, keyed by signer and signature, and a hit also needs
  * the SHA-256 of the message to match, so a cached entry can never validate other bytes.
  * Thread-safe.
  */

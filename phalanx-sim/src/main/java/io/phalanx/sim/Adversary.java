@@ -32,7 +32,8 @@ import java.util.function.IntToLongFunction;
  *       that decides it is cut off from every other replica until GST, before it can tell anyone
  *       (no STOP, STOPDATA or decision push leaves it). Invariant aimed at: a value decided by
  *       replicas that are all missing from the next STOPDATA quorum must still be bound there
- *       (agreement through the write certificate, BFT, or the highest acceptance, CFT).</li>
+ *       (agreement through the reported acceptances and writes, BFT, or the highest acceptance,
+ *       CFT).</li>
  *   <li>{@link Fault#STALE_VOTES}: in its first epoch the instance's PROPOSE (or, BFT, its WRITEs)
  *       reaches a minority only, so a value is written or accepted by a few; in later epochs the
  *       replicas that voted before do not hear the new PROPOSE, so their old votes stay what they

@@ -192,7 +192,8 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
             // The schedules act before GST only, and need time for a decision and two leader changes.
             gst = Math.max(gst, 3_000 + random.nextInt(5_000));
         }
-        // Drawn after everything else, for the same reason: without restarts a seed runs as before.
+        // Drawn after everything else, for the same reason: enabling restarts changes no earlier
+        // draw, so a seed without them runs exactly as it would if restarts did not exist.
         RestartPlan restarts = RestartPlan.NONE;
         int decisionLogMax = ReplicaConfig.DECISION_LOG_DEFAULT;
         int checkpointPeriod = ReplicaConfig.CHECKPOINT_PERIOD_DEFAULT;

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * score is batches per second; the secondary {@code requests} counter is the number to read:
  * requests ordered per second by the whole cluster on one thread.
  *
- * <p>{@code signatures=true} is real JDK Ed25519 on WRITE and ACCEPT votes (requests unsigned);
+ * <p>{@code signatures=true} is real JDK Ed25519 on ACCEPT votes (WRITEs and requests unsigned);
  * {@code false} is a no-op signer and an accepting verifier.
  */
 @BenchmarkMode(Mode.Throughput)

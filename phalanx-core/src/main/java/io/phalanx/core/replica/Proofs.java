@@ -124,7 +124,7 @@ final class Proofs {
         return checkDecisionProof(decision.consensusId(), decision.epoch(), decision.digest(), decision.proof());
     }
 
-    /** A STOPDATA for {@code regency}, signed by its sender, whose proof and certificate hold. */
+    /** A STOPDATA for {@code regency}, signed by its sender, whose decision proof and vote histories hold. */
     String checkStopData(StopData data, int regency) {
         if (data.regency() != regency) {
             return "STOPDATA for regency " + data.regency() + ", expected " + regency;

@@ -32,7 +32,7 @@ final class RequestAdmission {
      * that gets one (the client's leader is out of date, or it sent to every replica) passes it
      * to the current leader at once, in a FORWARD, and keeps it pending under its request timer
      * as always. If that leader does not order it, the timer forwards it to every replica and
-     * then asks for a leader change, as before.
+     * then asks for a leader change.
      */
     void onRequest(Effects effects, Request request) {
         if (request.kind() == RequestKind.UNORDERED) {

@@ -278,7 +278,7 @@ final class MessageArbitraries {
         return Arbitraries.oneOf(List.of(replies(), stateReports()));
     }
 
-    /** The message types that carry a signature: requests, WRITE, ACCEPT and STOPDATA. */
+    /** The message types that carry a signature: requests, ACCEPT and STOPDATA (a WRITE has none). */
     static Arbitrary<Message> signedMessages() {
         return Arbitraries.oneOf(requests(), accepts(), stopDatas());
     }

@@ -22,9 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A BFT replica checks no ACCEPT signature when every replica's ACCEPT is in (the valid ones
  * surely make a quorum), and keeps them all as the proof, which whoever checks it accepts for
- * its valid quorum; with just a quorum in, it waits a moment for the rest, then checks
- * signatures as before (NormalCase#tryDecide). Here r3 may be Byzantine and sign its ACCEPTs
- * badly.
+ * its valid quorum; with just a quorum in, it waits a moment for the rest, then checks the
+ * signatures that complete the quorum (NormalCase#tryDecide). Here r3 may be Byzantine and sign
+ * its ACCEPTs badly.
  */
 @org.junit.jupiter.api.Timeout(60)
 class LazyProofsTest {

@@ -2,9 +2,10 @@ package io.phalanx.runtime.transport;
 
 /**
  * Receives frames from replicas (on a replica's mesh, or on a client's connector). Called on
- * Netty I/O threads: an implementation must not block — it should hand the frame to its
- * protocol thread (through a bounded queue) and return. The frame array belongs to the
- * receiver.
+ * the connection's network thread (a Netty event loop), which may step the protocol right there
+ * (a replica's {@code ProtocolLoop}, a client's {@code ClientLoop}): an implementation must not
+ * block, and work for another thread goes there through a bounded queue. The frame array
+ * belongs to the receiver.
  */
 @FunctionalInterface
 public interface FrameHandler {

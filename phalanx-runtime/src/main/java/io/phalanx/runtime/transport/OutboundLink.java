@@ -18,10 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code outboundQueueBytesMax}). A refused frame is dropped and counted; the protocol above
  * retransmits, so dropping is safe while buffering without bound is not.
  *
- * <p>Why a queue of our own: senders are protocol, execution and client threads, never the
- * channel's event loop. A {@code writeAndFlush} per frame from such a thread costs one event
- * loop task, one TLS record (an AES-GCM seal plus header and tag) and one {@code write}
- * syscall per frame, which profiles showed as most of a load generator's CPU. Instead
+ * <p>Why a queue of our own: frames come from the execution and application threads and from
+ * protocol steps in read callbacks, often several per read batch. A {@code writeAndFlush} per
+ * frame costs one TLS record (an AES-GCM seal plus header and tag) and one {@code write}
+ * syscall per frame, and from another thread one event loop task too, which profiles showed as
+ * most of a load generator's CPU. Instead
  * {@link #offer} appends to {@link #queued} and schedules at most one drain task; the drain
  * writes every frame queued by the time it runs and flushes once, so the TLS layer seals the
  * whole batch into as few records as its 16 KiB record limit allows. An idle link adds no

@@ -231,7 +231,7 @@ class ReplicaMeshTest {
             @Override
             public void onFrame(int replicaId, byte[] frame) {
                 try {
-                    // A protocol thread that never drains: the I/O thread stops reading.
+                    // A receiver that blocks its network thread: that thread stops reading.
                     release.await(20, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
