@@ -21,8 +21,24 @@ import java.util.Objects;
  * from whichever peer it came. The bytes themselves are in {@link ImageData}: in memory, or in a
  * file, so that a state larger than memory is written, served, received and restored a chunk at
  * a time.
+ *
+ * @param consensusId  the checkpoint's last decision
+ * @param length       the image's size in bytes, above 0
+ * @param chunkBytes   the size of every chunk but the last
+ * @param chunkDigests SHA-256 of each chunk, in order
+ * @param data         the image's bytes
  */
 public record CheckpointImage(long consensusId, long length, int chunkBytes, List<Digest> chunkDigests, ImageData data) {
+    /**
+     * Copies the digests and checks that sizes, data and digests agree.
+     *
+     * @param consensusId  the checkpoint's last decision
+     * @param length       the image's size in bytes, above 0 and equal to the data's
+     * @param chunkBytes   the size of every chunk but the last, above 0
+     * @param chunkDigests SHA-256 of each chunk, one per chunk
+     * @param data         the image's bytes
+     * @throws IllegalArgumentException if they disagree
+     */
     public CheckpointImage {
         Objects.requireNonNull(data, "data");
         chunkDigests = List.copyOf(chunkDigests);
@@ -38,7 +54,14 @@ public record CheckpointImage(long consensusId, long length, int chunkBytes, Lis
         }
     }
 
-    /** The image of {@code header} and {@code serviceState}, in memory. */
+    /**
+     * The image of {@code header} and {@code serviceState}, in memory.
+     *
+     * @param header       the checkpoint's header
+     * @param serviceState the service's state as one byte string
+     * @param chunkBytes   the chunk size
+     * @return the image, its chunk digests computed
+     */
     public static CheckpointImage of(Checkpoint header, Bytes serviceState, int chunkBytes) {
         ImageWriter writer = new ImageWriter(header.consensusId(), chunkBytes, new MemoryImageStore().open(header.consensusId()));
         try {
@@ -55,7 +78,11 @@ public record CheckpointImage(long consensusId, long length, int chunkBytes, Lis
         return Math.toIntExact(Math.max(1, (totalBytes + chunkBytes - 1) / chunkBytes));
     }
 
-    /** The digest f+1 replicas must agree on: over the consensus id, the size and every chunk's digest. */
+    /**
+     * The digest f+1 replicas must agree on.
+     *
+     * @return SHA-256 over the consensus id, the size and every chunk's digest
+     */
     public Digest digest() {
         return digestOf(consensusId, length, chunkDigests);
     }
@@ -67,29 +94,58 @@ public record CheckpointImage(long consensusId, long length, int chunkBytes, Lis
         return Digests.sha256(buffer.array());
     }
 
+    /**
+     * The number of chunks.
+     *
+     * @return how many chunks the image is cut into, at least 1
+     */
     public int chunkCount() {
         return chunkDigests.size();
     }
 
-    /** Chunk {@code index}: bytes {@code [index * chunkBytes, ...)} of the image. */
+    /**
+     * Chunk {@code index}: bytes {@code [index * chunkBytes, ...)} of the image.
+     *
+     * @param index the chunk's position, from 0 to {@code chunkCount() - 1}
+     * @return its bytes, {@code chunkBytes} of them but for the last chunk
+     * @throws IOException if the data cannot be read
+     */
     public Bytes chunk(int index) throws IOException {
         long offset = (long) index * chunkBytes;
         return data.read(offset, (int) Math.min(chunkBytes, length - offset));
     }
 
-    /** True if chunk {@code index} of the data matches its digest (a stored image, checked before it is trusted). */
+    /**
+     * Checks one chunk of a stored image before it is trusted.
+     *
+     * @param index the chunk's position
+     * @return true if chunk {@code index} of the data matches its digest
+     * @throws IOException if the data cannot be read
+     */
     public boolean chunkIntact(int index) throws IOException {
         return Digests.sha256(chunk(index).toArray()).equals(chunkDigests.get(index));
     }
 
-    /** The size of the header, prefix included. */
+    /**
+     * The size of the header, as its prefix declares it.
+     *
+     * @return the header's length in bytes, prefix included
+     * @throws IOException if the data cannot be read
+     * @throws CodecException if the prefix is of another layout version or declares more bytes than the image has
+     */
     public int headerBytes() throws IOException, CodecException {
         byte[] prefix = data.read(0, (int) Math.min(MessageCodec.CHECKPOINT_PREFIX_BYTES, length)).toArray();
         return MessageCodec.CHECKPOINT_PREFIX_BYTES
                 + MessageCodec.checkpointHeaderRest(prefix, length - prefix.length);
     }
 
-    /** Decodes the header: the checkpoint without the service's state. */
+    /**
+     * Decodes the header: the checkpoint without the service's state.
+     *
+     * @return the checkpoint's header
+     * @throws IOException if the data cannot be read
+     * @throws CodecException if the header is malformed or names another checkpoint
+     */
     public Checkpoint header() throws IOException, CodecException {
         Checkpoint header = MessageCodec.decodeCheckpointHeader(data.read(0, headerBytes()).toArray());
         if (header.consensusId() != consensusId) {
@@ -98,7 +154,13 @@ public record CheckpointImage(long consensusId, long length, int chunkBytes, Lis
         return header;
     }
 
-    /** The service's state: the bytes after the header, read a chunk at a time. */
+    /**
+     * The service's state: the bytes after the header, read a chunk at a time.
+     *
+     * @return a stream of the state's bytes
+     * @throws IOException if the header's prefix cannot be read
+     * @throws CodecException if the prefix is invalid
+     */
     public InputStream serviceState() throws IOException, CodecException {
         return new ImageStream(data, headerBytes(), length, chunkBytes);
     }

@@ -17,11 +17,21 @@ public final class Counters {
         }
     }
 
+    /**
+     * One counter's value.
+     *
+     * @param counter the counter to read
+     * @return its value, 0 if it never counted
+     */
     public long get(Counter counter) {
         return values.getOrDefault(counter, 0L);
     }
 
-    /** A copy of the non-zero counters. */
+    /**
+     * The counters as they are now.
+     *
+     * @return a copy of the non-zero counters
+     */
     public Map<Counter, Long> snapshot() {
         return new EnumMap<>(values);
     }

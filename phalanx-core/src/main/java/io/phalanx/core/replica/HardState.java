@@ -29,6 +29,15 @@ public record HardState(int regency, int stopTarget, Sync sync, SortedMap<Long, 
     /** A replica that has never voted. */
     public static final HardState INITIAL = new HardState(0, 0, null, new TreeMap<>());
 
+    /**
+     * Copies the votes and checks that regency, stop target and SYNC agree.
+     *
+     * @param regency    the installed regency, at least 0
+     * @param stopTarget the regency asked for in the latest STOP, at least {@code regency}
+     * @param sync       the installed regency's SYNC, or null
+     * @param votes      the vote histories of undecided instances, by consensus id
+     * @throws IllegalArgumentException if the regencies disagree
+     */
     public HardState {
         Objects.requireNonNull(votes, "votes");
         if (regency < 0 || stopTarget < regency) {
@@ -40,7 +49,12 @@ public record HardState(int regency, int stopTarget, Sync sync, SortedMap<Long, 
         votes = Collections.unmodifiableSortedMap(new TreeMap<>(votes));
     }
 
-    /** The hard state after deciding every instance up to {@code consensusId}: those votes are settled. */
+    /**
+     * The hard state after deciding every instance up to {@code consensusId}: those votes are settled.
+     *
+     * @param consensusId the last decided instance
+     * @return this state without the votes of instances up to {@code consensusId}
+     */
     public HardState afterDecided(long consensusId) {
         return new HardState(regency, stopTarget, sync, votes.tailMap(consensusId + 1));
     }

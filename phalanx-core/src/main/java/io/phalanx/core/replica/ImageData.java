@@ -10,9 +10,20 @@ import java.io.IOException;
  */
 public interface ImageData {
 
-    /** The image's size in bytes. */
+    /**
+     * The image's size.
+     *
+     * @return its length in bytes
+     */
     long length();
 
-    /** {@code length} bytes from {@code offset}; the range lies within the image. */
+    /**
+     * Reads a range of the image.
+     *
+     * @param offset the position of the first byte
+     * @param length how many bytes; the range lies within the image
+     * @return {@code length} bytes from {@code offset}
+     * @throws IOException if the bytes cannot be read (a file gone or shorter than its length)
+     */
     Bytes read(long offset, int length) throws IOException;
 }

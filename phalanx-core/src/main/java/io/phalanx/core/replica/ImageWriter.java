@@ -22,7 +22,14 @@ public final class ImageWriter extends OutputStream {
     private long length;
     private boolean finished;
 
-    /** A writer of the image of the checkpoint at {@code consensusId}; {@code target} is cut to empty first. */
+    /**
+     * A writer of the image of the checkpoint at {@code consensusId}; {@code target} is cut to empty first.
+     *
+     * @param consensusId the checkpoint's last decision
+     * @param chunkBytes  the chunk size, above 0
+     * @param target      where the image's bytes go
+     * @throws java.io.UncheckedIOException if {@code target} cannot be cut
+     */
     public ImageWriter(long consensusId, int chunkBytes, ImageStore.Target target) {
         if (chunkBytes <= 0) {
             throw new IllegalArgumentException("chunkBytes must be > 0, got " + chunkBytes);
@@ -70,7 +77,12 @@ public final class ImageWriter extends OutputStream {
         }
     }
 
-    /** Writes the last chunk, makes the image durable (where the store is), closes it and describes it. */
+    /**
+     * Writes the last chunk, makes the image durable (where the store is), closes it and describes it.
+     *
+     * @return the image with its length and chunk digests
+     * @throws IOException if the write, sync or close fails
+     */
     public CheckpointImage finish() throws IOException {
         flushChunk();
         finished = true;

@@ -17,7 +17,12 @@ public final class MemoryImageStore implements ImageStore {
         return new MemoryTarget();
     }
 
-    /** An image already in memory. */
+    /**
+     * An image already in memory.
+     *
+     * @param bytes the image's bytes
+     * @return image data that reads from {@code bytes}
+     */
     public static ImageData of(Bytes bytes) {
         return new ImageData() {
             @Override

@@ -31,6 +31,16 @@ public record Recovered(CheckpointImage checkpoint, List<Accept> checkpointProof
     /** Nothing stored: a replica that starts from decision -1. */
     public static final Recovered NOTHING = new Recovered(null, List.of(), List.of(), List.of(), HardState.INITIAL);
 
+    /**
+     * Copies the lists and checks that checkpoint, proof and decisions fit together.
+     *
+     * @param checkpoint      the latest durable checkpoint, or null
+     * @param checkpointProof the proof of the checkpoint's last decision; empty exactly when there is no checkpoint
+     * @param covered         consecutive decisions ending at the checkpoint's last one, or empty
+     * @param decisions       consecutive decisions right after the checkpoint (or from 0)
+     * @param hardState       the hard state read back
+     * @throws IllegalArgumentException if they do not fit together
+     */
     public Recovered {
         checkpointProof = List.copyOf(checkpointProof);
         covered = List.copyOf(covered);
@@ -54,7 +64,11 @@ public record Recovered(CheckpointImage checkpoint, List<Accept> checkpointProof
         }
     }
 
-    /** The last decision stored, -1 if none. */
+    /**
+     * The last decision stored.
+     *
+     * @return its consensus id: the last logged decision's, else the checkpoint's, else -1
+     */
     public long lastDecided() {
         if (!decisions.isEmpty()) {
             return decisions.get(decisions.size() - 1).consensusId();

@@ -92,6 +92,29 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
      */
     public static final int CLIENTS_DEFAULT = 10_000;
 
+    /**
+     * Checks every limit alone and together with the others; prefer {@link #builder}.
+     *
+     * @param replicaId                 this replica's id, a member of {@code view}
+     * @param view                      the initial view
+     * @param batchRequestsMax          most requests in one batch, above 0
+     * @param batchBytesMax             most bytes of requests in one batch, above 0
+     * @param pendingRequestsMax        most ordered requests waiting to be proposed, above 0
+     * @param instanceWindowMax         how many instances ahead votes are buffered, above 0
+     * @param clientWindowMax           how many sequence numbers a client may have outstanding, above 0
+     * @param clientsMax                most client sessions kept, above 0
+     * @param operationBytesMax         largest operation, above 0 and at most {@code batchBytesMax}
+     * @param clockSkewMaxMs            how far a batch's timestamp may stray from this replica's clock, above 0
+     * @param requestTimeoutMs          the request timer, above 0
+     * @param timeoutBackoffExponentMax cap of the timeout's exponential backoff, within 0..20
+     * @param decisionLogMax            how many recent decisions are kept, above 0
+     * @param decisionPushMax           most decisions in one DECISION_PUSH, above 0
+     * @param clientSignaturesRequired  whether every client request must carry a valid signature
+     * @param pipelineMax               open instances at once, within 1..{@code instanceWindowMax}
+     * @param checkpointPeriod          decisions between checkpoints, within 1..{@code decisionLogMax / 2}
+     * @param sendsAwaitPersistence     whether sends wait for the driver to report persistence
+     * @throws IllegalArgumentException naming the first limit out of range
+     */
     public ReplicaConfig {
         Objects.requireNonNull(view, "view");
         if (!view.contains(replicaId)) {
@@ -128,17 +151,31 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
     /**
      * Defaults suited to a LAN cluster: 2 s request timeout, backing off to at most 32 s, so that
      * after the network recovers f crashed leaders in a row cost well under a minute.
+     *
+     * @param replicaId this replica's id, a member of {@code view}
+     * @param view      the initial view
+     * @return the default limits for that replica
      */
     public static ReplicaConfig defaults(int replicaId, View view) {
         return builder(replicaId, view).build();
     }
 
-    /** A builder holding {@link #defaults}; set what differs, then {@link Builder#build}. */
+    /**
+     * A builder holding {@link #defaults}; set what differs, then {@link Builder#build}.
+     *
+     * @param replicaId this replica's id, a member of {@code view}
+     * @param view      the initial view
+     * @return a builder with every limit at its default
+     */
     public static Builder builder(int replicaId, View view) {
         return new Builder(replicaId, view);
     }
 
-    /** A builder holding these limits, to make a copy that differs in some. */
+    /**
+     * A builder holding these limits, to make a copy that differs in some.
+     *
+     * @return a builder with every limit set as in this config
+     */
     public Builder toBuilder() {
         return new Builder(replicaId, view)
                 .batchRequestsMax(batchRequestsMax)
@@ -188,81 +225,180 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
             this.view = view;
         }
 
+        /**
+         * Sets the most requests the leader puts in one batch (default 400).
+         *
+         * @param value the limit, above 0
+         * @return this builder
+         */
         public Builder batchRequestsMax(int value) {
             batchRequestsMax = value;
             return this;
         }
 
+        /**
+         * Sets the most bytes of requests in one batch (default 1 MiB).
+         *
+         * @param value the limit, above 0
+         * @return this builder
+         */
         public Builder batchBytesMax(int value) {
             batchBytesMax = value;
             return this;
         }
 
+        /**
+         * Sets the most ordered requests waiting to be proposed (default 10,000).
+         *
+         * @param value the limit, above 0
+         * @return this builder
+         */
         public Builder pendingRequestsMax(int value) {
             pendingRequestsMax = value;
             return this;
         }
 
+        /**
+         * Sets how many instances ahead of the last decided one votes are buffered (default
+         * {@link #INSTANCE_WINDOW_DEFAULT}).
+         *
+         * @param value the window, above 0
+         * @return this builder
+         */
         public Builder instanceWindowMax(int value) {
             instanceWindowMax = value;
             return this;
         }
 
+        /**
+         * Sets how many sequence numbers ahead of its oldest undecided one a client may have
+         * outstanding (default 256); every replica of a cluster must use the same value.
+         *
+         * @param value the window, above 0
+         * @return this builder
+         */
         public Builder clientWindowMax(int value) {
             clientWindowMax = value;
             return this;
         }
 
+        /**
+         * Sets the most client sessions kept (default {@link #CLIENTS_DEFAULT}); every replica of a
+         * cluster must use the same value.
+         *
+         * @param value the limit, above 0
+         * @return this builder
+         */
         public Builder clientsMax(int value) {
             clientsMax = value;
             return this;
         }
 
+        /**
+         * Sets the largest operation a request may carry (default 64 KiB).
+         *
+         * @param value the limit in bytes, above 0 and at most {@code batchBytesMax}
+         * @return this builder
+         */
         public Builder operationBytesMax(int value) {
             operationBytesMax = value;
             return this;
         }
 
+        /**
+         * Sets how far a batch's timestamp may stray from this replica's clock (default 30 s).
+         *
+         * @param value the skew in milliseconds, above 0
+         * @return this builder
+         */
         public Builder clockSkewMaxMs(long value) {
             clockSkewMaxMs = value;
             return this;
         }
 
+        /**
+         * Sets the request timer (default 2 s).
+         *
+         * @param value the timeout in milliseconds, above 0
+         * @return this builder
+         */
         public Builder requestTimeoutMs(long value) {
             requestTimeoutMs = value;
             return this;
         }
 
+        /**
+         * Sets the cap of the timeout's exponential backoff (default 4: at most 16 times the request timeout).
+         *
+         * @param value the exponent, within 0..20
+         * @return this builder
+         */
         public Builder timeoutBackoffExponentMax(int value) {
             timeoutBackoffExponentMax = value;
             return this;
         }
 
+        /**
+         * Sets how many recent decisions are kept for lagging replicas (default {@link #DECISION_LOG_DEFAULT}).
+         *
+         * @param value the number of decisions, above 0
+         * @return this builder
+         */
         public Builder decisionLogMax(int value) {
             decisionLogMax = value;
             return this;
         }
 
+        /**
+         * Sets the most decisions sent in one DECISION_PUSH (default 128).
+         *
+         * @param value the limit, above 0
+         * @return this builder
+         */
         public Builder decisionPushMax(int value) {
             decisionPushMax = value;
             return this;
         }
 
+        /**
+         * Sets whether every client request must carry a valid signature (default false).
+         *
+         * @param value true to require client signatures
+         * @return this builder
+         */
         public Builder clientSignaturesRequired(boolean value) {
             clientSignaturesRequired = value;
             return this;
         }
 
+        /**
+         * Sets how many instances the leader keeps open at once (default {@link #PIPELINE_DEFAULT}).
+         *
+         * @param value the depth, within 1..{@code instanceWindowMax}
+         * @return this builder
+         */
         public Builder pipelineMax(int value) {
             pipelineMax = value;
             return this;
         }
 
+        /**
+         * Sets the number of decisions between checkpoints (default {@link #CHECKPOINT_PERIOD_DEFAULT}).
+         *
+         * @param value the period, within 1..{@code decisionLogMax / 2}
+         * @return this builder
+         */
         public Builder checkpointPeriod(int value) {
             checkpointPeriod = value;
             return this;
         }
 
+        /**
+         * Sets whether the core holds a step's sends until the driver reports its records durable (default false).
+         *
+         * @param value true for a driver that persists asynchronously
+         * @return this builder
+         */
         public Builder sendsAwaitPersistence(boolean value) {
             sendsAwaitPersistence = value;
             return this;
@@ -271,6 +407,7 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
         /**
          * The limits set so far.
          *
+         * @return a config holding them
          * @throws IllegalArgumentException naming the first key whose value is out of range, alone
          *                                  or together with another (e.g. {@code pipelineMax} above
          *                                  {@code instanceWindowMax})
@@ -283,7 +420,12 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
         }
     }
 
-    /** True if a checkpoint follows decision {@code consensusId}. */
+    /**
+     * Whether a checkpoint follows a decision.
+     *
+     * @param consensusId the decision
+     * @return true if a checkpoint follows decision {@code consensusId}
+     */
     public boolean checkpointAfter(long consensusId) {
         return (consensusId + 1) % checkpointPeriod == 0;
     }
@@ -291,12 +433,18 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
     /**
      * The size of a state-transfer chunk: a batch's worth, since every frame limit is sized to
      * carry a full batch.
+     *
+     * @return {@code batchBytesMax}
      */
     public int stateChunkBytes() {
         return batchBytesMax;
     }
 
-    /** How often the core wants a tick while it has timers running: an eighth of the request timeout. */
+    /**
+     * How often the core wants a tick while it has timers running.
+     *
+     * @return an eighth of the request timeout, at least 1 ms
+     */
     public long tickIntervalMs() {
         return Math.max(1, requestTimeoutMs / 8);
     }

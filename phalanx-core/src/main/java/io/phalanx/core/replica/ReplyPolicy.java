@@ -27,17 +27,34 @@ public final class ReplyPolicy {
         this.hashed = hashed;
     }
 
-    /** Every reply in full. */
+    /**
+     * Every reply in full.
+     *
+     * @param view      the replica group
+     * @param replicaId the replica applying the policy
+     * @return a policy that leaves every reply as it is
+     */
     public static ReplyPolicy fullReplies(View view, int replicaId) {
         return new ReplyPolicy(view, replicaId, false);
     }
 
-    /** One full reply per request, digests from the others. */
+    /**
+     * One full reply per request, digests from the others.
+     *
+     * @param view      the replica group
+     * @param replicaId the replica applying the policy
+     * @return a policy that turns the replies another replica sends in full into digests
+     */
     public static ReplyPolicy hashedReplies(View view, int replicaId) {
         return new ReplyPolicy(view, replicaId, true);
     }
 
-    /** The replica that sends the full result of {@code reply}'s request. */
+    /**
+     * The replica that sends the full result of {@code reply}'s request.
+     *
+     * @param reply a reply to the request
+     * @return the id of {@code members[(clientId + sequence) mod n]}
+     */
     public int fullReplier(Reply reply) {
         return view.members().get((int) Math.floorMod(reply.clientId() + reply.sequence(), (long) view.n()));
     }
@@ -46,6 +63,9 @@ public final class ReplyPolicy {
      * {@code full} itself, or its digest form if another replica sends this result in full.
      * Replies to read-only queries stay full: a query is executed afresh on every attempt, so a
      * client could not get a full copy by asking again.
+     *
+     * @param full a reply carrying the full result
+     * @return the reply to send
      */
     public Reply shape(Reply full) {
         if (!hashed || full.digestOnly() || full.kind() != RequestKind.ORDERED || fullReplier(full) == replicaId) {

@@ -53,12 +53,22 @@ public final class ServiceExecutor {
     /** The regency that decided the last executed decision; replies tell clients its leader. */
     private int regency;
 
-    /** The execution layer of replica {@code config.replicaId()}, with its client limits. */
+    /**
+     * The execution layer of replica {@code config.replicaId()}, with its client limits.
+     *
+     * @param config  the replica's limits and view
+     * @param service the replicated service
+     */
     public ServiceExecutor(ReplicaConfig config, Service service) {
         this(config.replicaId(), config.view().id(), service, config.clientWindowMax(), config.clientsMax(), Set.of());
     }
 
     /**
+     * The execution layer of a replica given its limits one by one.
+     *
+     * @param replicaId       the replica whose replies it makes
+     * @param viewId          the view its replies name
+     * @param service         the replicated service
      * @param clientWindowMax the replica's {@link ReplicaConfig#clientWindowMax}
      * @param clientsMax      the replica's {@link ReplicaConfig#clientsMax}: the ordering layer must
      *                        keep the same sessions, so it must be the same value
@@ -67,7 +77,16 @@ public final class ServiceExecutor {
         this(replicaId, viewId, service, clientWindowMax, clientsMax, Set.of());
     }
 
-    /** An executor with bugs planted on purpose, for the simulator's mutation suite only ({@link PlantedBug}). */
+    /**
+     * An executor with bugs planted on purpose, for the simulator's mutation suite only ({@link PlantedBug}).
+     *
+     * @param replicaId       the replica whose replies it makes
+     * @param viewId          the view its replies name
+     * @param service         the replicated service
+     * @param clientWindowMax the replica's {@link ReplicaConfig#clientWindowMax}
+     * @param clientsMax      the replica's {@link ReplicaConfig#clientsMax}
+     * @param plantedBugs     the bugs to plant; empty for a correct executor
+     */
     public ServiceExecutor(int replicaId, long viewId, Service service, int clientWindowMax, int clientsMax,
                            Set<PlantedBug> plantedBugs) {
         this.plantedBugs = Set.copyOf(plantedBugs);
@@ -81,6 +100,8 @@ public final class ServiceExecutor {
     /**
      * Executes the next decision and returns one reply per newly executed request, in batch order.
      *
+     * @param decision the decision after the last executed one
+     * @return the full replies to the requests executed now; requests already done get none
      * @throws IllegalStateException if {@code decision} is not the next consensus id: executing
      *                               out of order would corrupt the state, so the replica stops
      */
@@ -113,13 +134,23 @@ public final class ServiceExecutor {
         return replies;
     }
 
-    /** Answers a read-only request from the current state. */
+    /**
+     * Answers a read-only request from the current state.
+     *
+     * @param request an unordered request
+     * @return the full reply, naming the regency of the last executed decision
+     */
     public Reply query(Request request) {
         Bytes result = service.query(request.operation());
         return new Reply(replicaId, request.clientId(), request.sequence(), RequestKind.UNORDERED, viewId, regency, result);
     }
 
-    /** The cached reply to an executed request, if still cached. */
+    /**
+     * The cached reply to an executed request, if still cached.
+     *
+     * @param id the request's id
+     * @return the full reply, or empty for an unordered request or one not (or no longer) cached
+     */
     public Optional<Reply> cachedReply(RequestId id) {
         TreeMap<Long, Reply> replies = repliesByClient.get(id.clientId());
         return id.kind() == RequestKind.ORDERED && replies != null
@@ -130,14 +161,30 @@ public final class ServiceExecutor {
      * A checkpoint captured between two decisions, to be written into an image later, on this
      * thread or another, while execution goes on ({@link Service#openSnapshot}). Written once:
      * {@link #writeTo} closes the snapshot, and so does {@link #close} if it is never written.
+     *
+     * @param header   the checkpoint's header: sessions, cached replies, agreed time
+     * @param snapshot the service's state at the same point
      */
     public record Capture(Checkpoint header, Snapshot snapshot) implements AutoCloseable {
+        /**
+         * Checks that header and snapshot are present.
+         *
+         * @param header   the checkpoint's header
+         * @param snapshot the service's state at the same point
+         */
         public Capture {
             Objects.requireNonNull(header, "header");
             Objects.requireNonNull(snapshot, "snapshot");
         }
 
-        /** Streams the header and the service's state into {@code target}, a chunk at a time. */
+        /**
+         * Streams the header and the service's state into {@code target}, a chunk at a time.
+         *
+         * @param target     where the image goes
+         * @param chunkBytes the image's chunk size
+         * @return the written image
+         * @throws IOException if the snapshot or the target fails
+         */
         public CheckpointImage writeTo(ImageStore.Target target, int chunkBytes) throws IOException {
             try (snapshot; ImageWriter writer = new ImageWriter(header.consensusId(), chunkBytes, target)) {
                 writer.write(MessageCodec.encodeCheckpointHeader(header));
@@ -157,6 +204,7 @@ public final class ServiceExecutor {
      * replies that keep execution exactly-once, in a form every correct replica writes
      * identically.
      *
+     * @return the captured checkpoint, to be written or closed
      * @throws IllegalStateException before the first decision: there is nothing to checkpoint
      */
     public Capture capture() {
@@ -174,7 +222,14 @@ public final class ServiceExecutor {
         return new Capture(header, service.openSnapshot());
     }
 
-    /** Captures a checkpoint ({@link #capture}) and writes its image into {@code images} at once. */
+    /**
+     * Captures a checkpoint ({@link #capture}) and writes its image into {@code images} at once.
+     *
+     * @param images     where the image goes
+     * @param chunkBytes the image's chunk size
+     * @return the written image of the state after the last executed decision
+     * @throws IOException if the snapshot or the image store fails
+     */
     public CheckpointImage checkpoint(ImageStore images, int chunkBytes) throws IOException {
         try (Capture capture = capture()) {
             return capture.writeTo(images.open(lastExecuted), chunkBytes);
@@ -192,6 +247,8 @@ public final class ServiceExecutor {
      * Brings the service to what a restarted replica's storage kept ({@link Recovered}): its
      * checkpoint, then the decisions logged after it. Their replies went out (or were lost)
      * before the restart; a client that still waits retransmits and gets them from the cache.
+     *
+     * @param recovered what the replica's storage kept
      */
     public void resume(Recovered recovered) {
         if (recovered.checkpoint() != null) {
@@ -205,6 +262,7 @@ public final class ServiceExecutor {
      * transfer, or restarts from it), streaming the service's state from it; the next decision
      * to execute is the one after it.
      *
+     * @param image the checkpoint to install
      * @throws IllegalStateException if the image cannot be read: f+1 replicas vouched for its
      *                               chunks, or it was checked on disk, so continuing would diverge
      */
@@ -236,7 +294,11 @@ public final class ServiceExecutor {
         agreedTimestampMs = checkpoint.agreedTimestampMs();
     }
 
-    /** Highest consensus id executed, -1 if none. */
+    /**
+     * How far execution got.
+     *
+     * @return the highest consensus id executed (or restored), -1 if none
+     */
     public long lastExecuted() {
         return lastExecuted;
     }
