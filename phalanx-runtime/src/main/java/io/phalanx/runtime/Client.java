@@ -1,5 +1,7 @@
 package io.phalanx.runtime;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.phalanx.core.client.ClientConfig;
 import io.phalanx.core.client.ClientCore;
 import io.phalanx.core.codec.CodecException;
@@ -33,7 +35,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A connection to a Phalanx cluster: sends an operation to the leader (to every replica when it
@@ -60,6 +61,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>When the cluster file sets {@code cluster.clientSignatures: true}, every request is signed
  * with the client's Ed25519 key.
+ *
+ * <p>Sessions. The client numbers its requests in a session (see {@link Builder#session}). When
+ * a quorum of replicas refuses a request because they do not know its session (they evicted it
+ * to keep at most {@code limits.clientsMax} sessions, or restarted without their state), that
+ * call fails with a {@link PhalanxException} (its outcome is unknown: it may have run before the
+ * session was forgotten) and later calls go in a new, higher session, so the client goes on.
+ *
+ * <p>Metrics. {@link #stats()} counts completed and failed calls, retransmissions and sessions
+ * begun; with {@link Builder#meterRegistry} the same figures, and a latency histogram, are
+ * Micrometer meters.
  */
 public final class Client implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Client.class);
@@ -77,7 +88,9 @@ public final class Client implements AutoCloseable {
     /** The one network thread of all of this client's connections, which also drives its core. */
     private final NetworkThreads thread;
     private final MessageCodec codec;
-    private final AtomicLong undecodable = new AtomicLong();
+    private final ClientCounters counters;
+    /** The client's meters in the registry its builder was given; null without one. */
+    private final ClientMeters meters;
     private volatile ClientTransport transport;
     private boolean closed;
 
@@ -97,8 +110,17 @@ public final class Client implements AutoCloseable {
         this.codec = new MessageCodec(config.limits().frameBytesMax());
         // A view of one shared thread is not closed by close(); a thread of its own is.
         this.thread = b.networkThreads == null ? NetworkThreads.start("client-" + b.id, 1) : b.networkThreads.one();
+        Timer latency = b.meterRegistry == null ? null : ClientMeters.latencyTimer(b.meterRegistry, b.id, b.callTimeout);
+        this.counters = new ClientCounters(latency);
         this.loop = new ClientLoop(name, core, codec, b.clock, callTimeoutMs, b.outstandingMax + b.waitingMax,
-                thread.executor());
+                thread.executor(), counters);
+        this.meters = b.meterRegistry == null ? null
+                : ClientMeters.bind(b.meterRegistry, b.id, latency, counters, loop::open, this::connectedReplicaCount);
+    }
+
+    private int connectedReplicaCount() {
+        ClientTransport connections = transport;
+        return connections == null ? 0 : connections.connectedReplicas().size();
     }
 
     /**
@@ -124,6 +146,9 @@ public final class Client implements AutoCloseable {
             transport = ClientTransport.start(config, id, identity, replyHandler(), thread);
         } catch (IOException | RuntimeException e) {
             thread.close();
+            if (meters != null) {
+                meters.remove();
+            }
             throw e;
         }
         List<Integer> replicas = config.replicas().stream().map(ReplicaEntry::id).toList();
@@ -151,7 +176,7 @@ public final class Client implements AutoCloseable {
                 try {
                     message = codec.decode(frame);
                 } catch (CodecException e) {
-                    undecodable.incrementAndGet();
+                    counters.undecodable();
                     return;
                 }
                 if (message instanceof Reply reply) {
@@ -159,7 +184,7 @@ public final class Client implements AutoCloseable {
                 } else if (message instanceof Refusal refusal) {
                     loop.onRefusal(replicaId, refusal);
                 } else {
-                    undecodable.incrementAndGet();
+                    counters.undecodable();
                 }
             }
 
@@ -247,14 +272,18 @@ public final class Client implements AutoCloseable {
     }
 
     /**
-     * Calls completed with a result, calls that timed out, calls open now, and dropped input.
+     * What this client counted since it was built, and its calls and connections now. The same
+     * figures are in the meter registry given to {@link Builder#meterRegistry}, if any, with the
+     * latency of every completed call.
      *
      * @return the counters now
      */
     public Stats stats() {
         ClientTransport connections = transport;
-        return new Stats(loop.completed(), loop.timedOut(), loop.open(), undecodable.get(),
-                connections == null ? Set.of() : connections.connectedReplicas());
+        return new Stats(counters.completed(), counters.failures(ClientCounters.Failure.TIMEOUT),
+                counters.failures(ClientCounters.Failure.OVERLOADED), counters.refusals(), counters.resends(),
+                counters.orderedRetries(), counters.sessionsBegun(), loop.open(), counters.inFlight(),
+                counters.undecodableFrames(), connections == null ? Set.of() : connections.connectedReplicas());
     }
 
     /**
@@ -262,11 +291,22 @@ public final class Client implements AutoCloseable {
      *
      * @param completed          calls completed with a result
      * @param timedOut           calls failed with {@link PhalanxTimeoutException}
+     * @param overloaded         calls refused at once with {@link PhalanxOverloadedException}
+     * @param refused            calls a quorum of replicas refused for their session's sake (superseded, or
+     *                           unknown to them)
+     * @param retransmissions    requests sent again: after a retransmission timeout, to every replica after the
+     *                           leader refused them or its connection was lost, to a replica that connected,
+     *                           or to every replica for a result only its digest came back for
+     * @param orderedRetries     read-only calls whose query found no quorum of matching answers and went on as
+     *                           ordered requests
+     * @param sessionsBegun      new sessions begun because a quorum of replicas no longer knew the current one
      * @param open               calls outstanding or waiting now
-     * @param undecodable        frames from replicas that were not a valid reply
+     * @param inFlight           calls sent and waiting for a quorum's answer now (at most {@code outstandingMax})
+     * @param undecodable        frames from replicas that were not a valid reply or refusal
      * @param connectedReplicas  replicas with an authenticated connection now
      */
-    public record Stats(long completed, long timedOut, int open, long undecodable,
+    public record Stats(long completed, long timedOut, long overloaded, long refused, long retransmissions,
+                        long orderedRetries, long sessionsBegun, int open, int inFlight, long undecodable,
                         Set<Integer> connectedReplicas) {
     }
 
@@ -285,7 +325,11 @@ public final class Client implements AutoCloseable {
             connections.close();
         }
         thread.close();
-        log.info("{} stopped ({} calls completed, {} timed out)", name, loop.completed(), loop.timedOut());
+        if (meters != null) {
+            meters.remove();
+        }
+        log.info("{} stopped ({} calls completed, {} timed out)", name, counters.completed(),
+                counters.failures(ClientCounters.Failure.TIMEOUT));
     }
 
     /**
@@ -310,6 +354,7 @@ public final class Client implements AutoCloseable {
         private Long session;
         private InstantSource clock = InstantSource.system();
         private NetworkThreads networkThreads;
+        private MeterRegistry meterRegistry;
 
         private Builder() {
         }
@@ -444,6 +489,23 @@ public final class Client implements AutoCloseable {
          */
         public Builder networkThreads(NetworkThreads threads) {
             this.networkThreads = Objects.requireNonNull(threads, "threads");
+            return this;
+        }
+
+        /**
+         * Registers the client's meters in {@code registry}, tagged {@code client} with its id:
+         * the latency of completed calls (a timer with a percentile histogram, so Prometheus can
+         * compute quantiles), failed calls by reason, retransmissions by reason, calls in flight
+         * and waiting, connected replicas (docs/OPERATIONS.md, "Client metrics"). They exist from
+         * {@link #build} with their initial values and are removed from the registry when the
+         * client is closed. Without a registry the client counts all but the latencies, in
+         * {@link Client#stats()}.
+         *
+         * @param registry where the meters go; the caller owns it (several clients may share one)
+         * @return this builder
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "registry");
             return this;
         }
 

@@ -25,7 +25,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A client's driver. It runs on the one network thread that carries all of the client's
@@ -45,6 +44,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * wait in FIFO order. A call past its deadline fails with {@link PhalanxTimeoutException} and
  * is cancelled in the core (no more retransmissions; an ordered request already sent may still
  * take effect).
+ *
+ * <p>A call a quorum of replicas refused fails with the reason. If they refused a request of the
+ * current session as unknown, the core begins a new session first, so the calls after it (even
+ * one started from the failed call's callback) are ordered again; the refused call itself is
+ * not retried, since it may have run before the replicas forgot the session.
+ *
+ * <p>It counts what it does in {@link ClientCounters}: completions with their latency, failures,
+ * retransmissions by cause, sessions begun, and the calls in the core after every turn.
  */
 final class ClientLoop {
     private static final Logger log = LoggerFactory.getLogger(ClientLoop.class);
@@ -64,6 +71,8 @@ final class ClientLoop {
         final boolean readOnly;
         final CompletableFuture<Bytes> future = new CompletableFuture<>();
         final long deadlineMs;
+        /** When the application invoked it, for its latency. */
+        final long invokedAtNanos = System.nanoTime();
         long operationId = -1;
         /** The latest request sent for this call and its encoding, reused when it goes out again. */
         Request lastRequest;
@@ -91,8 +100,7 @@ final class ClientLoop {
     private final AtomicInteger admitted = new AtomicInteger();
     /** True while a task that takes in submitted calls is queued: one task per burst of calls. */
     private final AtomicBoolean admitQueued = new AtomicBoolean();
-    private final AtomicLong timedOut = new AtomicLong();
-    private final AtomicLong completed = new AtomicLong();
+    private final ClientCounters counters;
     private final ArrayDeque<Call> waiting = new ArrayDeque<>();
     private final Map<Long, Call> inCore = new HashMap<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.compare(a.atMs, b.atMs));
@@ -112,10 +120,14 @@ final class ClientLoop {
     /** When the timer task scheduled last fires; Long.MAX_VALUE if none is pending. */
     private long timerArmedAtMs = Long.MAX_VALUE;
 
-    /** @param executor the network thread of every connection of this client */
+    /**
+     * @param executor the network thread of every connection of this client
+     * @param counters what the loop counts, read by {@link Client#stats()} and the client's meters
+     */
     ClientLoop(String name, ClientCore core, MessageCodec codec, InstantSource clock, long callTimeoutMs, int callsMax,
-               EventExecutor executor) {
+               EventExecutor executor, ClientCounters counters) {
         this.name = name;
+        this.counters = counters;
         this.core = core;
         this.codec = codec;
         this.clock = clock;
@@ -137,6 +149,7 @@ final class ClientLoop {
         }
         if (admitted.incrementAndGet() > callsMax) {
             admitted.decrementAndGet();
+            counters.failed(ClientCounters.Failure.OVERLOADED);
             call.future.completeExceptionally(new PhalanxOverloadedException(name + " already has " + callsMax
                     + " calls outstanding or waiting; wait for some to complete"));
             return call.future;
@@ -159,7 +172,7 @@ final class ClientLoop {
     void onReply(int from, Reply reply) {
         onLoop(() -> {
             if (running) {
-                apply(core.onReply(clock.millis(), from, reply));
+                apply(core.onReply(clock.millis(), from, reply), ClientCounters.Resend.FULL_RESULT);
             }
         });
     }
@@ -168,7 +181,7 @@ final class ClientLoop {
     void onRefusal(int from, Refusal refusal) {
         onLoop(() -> {
             if (running) {
-                apply(core.onRefusal(from, refusal));
+                apply(core.onRefusal(from, refusal), ClientCounters.Resend.REFUSED);
             }
         });
     }
@@ -181,7 +194,7 @@ final class ClientLoop {
     void onReplicaUp(int replicaId) {
         onLoop(() -> {
             if (running) {
-                apply(core.onReplicaUp(replicaId));
+                apply(core.onReplicaUp(replicaId), ClientCounters.Resend.REPLICA_UP);
             }
         });
     }
@@ -193,7 +206,7 @@ final class ClientLoop {
     void onReplicaDown(int replicaId) {
         onLoop(() -> {
             if (running) {
-                apply(core.onReplicaDown(replicaId));
+                apply(core.onReplicaDown(replicaId), ClientCounters.Resend.REPLICA_DOWN);
             }
         });
     }
@@ -215,14 +228,6 @@ final class ClientLoop {
         }
     }
 
-    long timedOut() {
-        return timedOut.get();
-    }
-
-    long completed() {
-        return completed.get();
-    }
-
     int open() {
         return admitted.get();
     }
@@ -240,7 +245,11 @@ final class ClientLoop {
         }
     }
 
-    /** Work of this loop: an exception must not escape into the network thread's other work (other clients, reads). */
+    /**
+     * Work of this loop: an exception must not escape into the network thread's other work (other
+     * clients, reads). Every change of the calls in the core is made in here, so the in-flight
+     * count is published at the end.
+     */
     private void run(Runnable task) {
         try {
             task.run();
@@ -249,6 +258,7 @@ final class ClientLoop {
             running = false;
             failAll();
         }
+        counters.inFlight(inCore.size());
     }
 
     private void admitSubmitted() {
@@ -269,7 +279,7 @@ final class ClientLoop {
             }
             next.operationId = nextOperationId++;
             inCore.put(next.operationId, next);
-            apply(core.invoke(clock.millis(), next.operationId, next.operation, next.readOnly));
+            apply(core.invoke(clock.millis(), next.operationId, next.operation, next.readOnly), null);
         }
         armTimer();
     }
@@ -327,7 +337,7 @@ final class ClientLoop {
     private void fireTimers(long now) {
         while (!timers.isEmpty() && timers.peek().atMs <= now) {
             Timer timer = timers.poll();
-            apply(core.onTimeout(now, timer.operationId, timer.attempt));
+            apply(core.onTimeout(now, timer.operationId, timer.attempt), ClientCounters.Resend.TIMEOUT);
         }
         while (!deadlines.isEmpty() && (deadlines.peek().future.isDone() || deadlines.peek().deadlineMs <= now)) {
             Call call = deadlines.poll();
@@ -349,34 +359,76 @@ final class ClientLoop {
     private void expire(Call call) {
         // Counters move before the future completes, so whoever waits on it sees them updated.
         // Only this thread completes futures of admitted calls.
-        timedOut.incrementAndGet();
+        counters.failed(ClientCounters.Failure.TIMEOUT);
         call.future.completeExceptionally(new PhalanxTimeoutException(name + ": no result from a quorum of replicas within "
                 + callTimeoutMs + " ms" + (call.readOnly ? "" : "; the operation may still take effect later")));
     }
 
-    /** The error a call refused by a quorum of replicas ends with: what happened to its session, and what to do. */
-    private PhalanxException refused(ClientOutput.Failure failure) {
+    /**
+     * After a quorum refused a request of the client's current session as unknown (the replicas
+     * evicted the session, or lost their state), numbers the calls from now on in a new session:
+     * the one of the current second since 2020, as a newly built client's, or one above the
+     * current session if that is not higher. The refused call is not sent again: it may have run
+     * before the replicas forgot its session. Returns the new session, or -1 if none was begun
+     * (another reason, an older session, or no higher session exists).
+     */
+    private long beginSessionAfter(ClientOutput.Failure failure) {
+        long session = failure.refusedRequest().sequence() >>> 32;
+        if (failure.reason() != Refusal.Reason.SESSION_UNKNOWN || session != core.session()
+                || session >= Integer.MAX_VALUE) {
+            return -1;
+        }
+        long next = Math.min(Integer.MAX_VALUE, Math.max(session + 1, Client.sessionFromClock(clock)));
+        core.beginSession(next);
+        counters.sessionBegun();
+        log.warn("{}: a quorum of replicas do not know session {} (evicted to keep at most limits.clientsMax"
+                + " sessions, or they lost their state); later calls go in session {}", name, session, next);
+        return next;
+    }
+
+    /**
+     * The error a call refused by a quorum of replicas ends with: what happened to its session,
+     * and what became of the call.
+     *
+     * @param begun the session begun because of this refusal, or -1
+     */
+    private PhalanxException refused(ClientOutput.Failure failure, long begun) {
         long clientId = failure.refusedRequest().clientId();
         long session = failure.refusedRequest().sequence() >>> 32;
         long number = failure.refusedRequest().sequence() & 0xffff_ffffL;
-        String what = switch (failure.reason()) {
-            case SESSION_SUPERSEDED -> "session " + session + " of client id " + clientId
+        String unknownOutcome = "; the outcome of this call is unknown: it may have run before the replicas forgot"
+                + " the session";
+        String what;
+        if (session < core.session() && begun < 0) {
+            what = "request " + number + " of session " + session + ", which this client left for session "
+                    + core.session() + " after the replicas forgot it, was refused by a quorum of replicas ("
+                    + failure.reason() + ")" + unknownOutcome;
+        } else if (failure.reason() == Refusal.Reason.SESSION_SUPERSEDED) {
+            what = "session " + session + " of client id " + clientId
                     + " was superseded by a newer session of the same client id (another client process with this"
                     + " identity, or one built with a higher session); the replicas no longer execute requests of"
                     + " session " + session + " (this one may have run before the newer session began). Start a"
                     + " client with a session above the newer one";
-            case SESSION_UNKNOWN -> "a quorum of replicas do not know session " + session + " of client id " + clientId
-                    + " (they restarted without their state, or evicted the session to keep at most"
-                    + " limits.clientsMax client sessions?) and refused its request " + number
-                    + ": a session they do not know is admitted only from its first requests, and an evicted one"
-                    + " not at all. Start a new client (a new session)";
-        };
+        } else {
+            what = "a quorum of replicas do not know session " + session + " of client id " + clientId
+                    + " (they evicted it to keep at most limits.clientsMax client sessions, or restarted without"
+                    + " their state) and refused its request " + number + unknownOutcome
+                    + (begun >= 0 ? ". Later calls go in session " + begun
+                    : ". This client's session is the highest there is, so it cannot begin a newer one; use another"
+                    + " client id");
+        }
         return new PhalanxException(name + ": " + what);
     }
 
-    private void apply(ClientOutput output) {
+    /**
+     * Carries out what the core decided.
+     *
+     * @param cause why the core sends requests again in this output, if it does; null for an invoke
+     */
+    private void apply(ClientOutput output, ClientCounters.Resend cause) {
         for (ClientOutput.Transmission transmission : output.transmissions()) {
             Call call = inCore.get(transmission.operationId());
+            count(call, transmission.request(), cause);
             try {
                 byte[] frame = encode(call, transmission.request());
                 if (transmission instanceof ClientOutput.Unicast unicast) {
@@ -391,6 +443,7 @@ final class ClientLoop {
                 if (call != null && inCore.remove(call.operationId) != null) {
                     core.cancel(call.operationId);
                     admitted.decrementAndGet();
+                    counters.failed(ClientCounters.Failure.UNSENDABLE);
                     call.future.completeExceptionally(new PhalanxException("request cannot be sent: " + e.getMessage()));
                 }
             }
@@ -405,7 +458,7 @@ final class ClientLoop {
                 admitted.decrementAndGet();
                 freed = true;
                 if (!call.future.isDone()) {
-                    completed.incrementAndGet();
+                    counters.completed(System.nanoTime() - call.invokedAtNanos);
                     // Runs the caller's non-async callbacks here, on the network thread; one that
                     // starts the next call has it taken in at once (see submit).
                     call.future.complete(completion.result());
@@ -413,17 +466,37 @@ final class ClientLoop {
             }
         }
         for (ClientOutput.Failure failure : output.failures()) {
+            // Before the future fails: a callback that starts the next call must find the new session.
+            long begun = beginSessionAfter(failure);
             Call call = inCore.remove(failure.operationId());
             if (call != null) {
                 admitted.decrementAndGet();
                 freed = true;
-                call.future.completeExceptionally(refused(failure));
+                counters.failed(failure.reason() == Refusal.Reason.SESSION_SUPERSEDED
+                        ? ClientCounters.Failure.SESSION_SUPERSEDED : ClientCounters.Failure.SESSION_UNKNOWN);
+                call.future.completeExceptionally(refused(failure, begun));
             }
         }
         if (freed && !waiting.isEmpty()) {
             admitSubmitted(); // calls waiting for a place in the core take the freed ones
         }
         armTimer();
+    }
+
+    /**
+     * Counts a transmission: the same request as the call's last one is a retransmission (for
+     * {@code cause}); another request of a call that sent one already is its read-only query
+     * retried as an ordered request; a call's first request is neither.
+     */
+    private void count(Call call, Request request, ClientCounters.Resend cause) {
+        if (call == null || call.lastRequest == null) {
+            return;
+        }
+        if (request != call.lastRequest) {
+            counters.retriedOrdered();
+        } else if (cause != null) {
+            counters.resent(cause);
+        }
     }
 
     /**
@@ -457,6 +530,7 @@ final class ClientLoop {
         PhalanxException closed = closedException();
         List.copyOf(inCore.values()).forEach(c -> c.future.completeExceptionally(closed));
         inCore.clear();
+        counters.inFlight(0);
         waiting.forEach(c -> c.future.completeExceptionally(closed));
         waiting.clear();
         failSubmitted(closed);

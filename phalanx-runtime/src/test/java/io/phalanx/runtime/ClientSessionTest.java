@@ -30,7 +30,7 @@ class ClientSessionTest {
     }
 
     @Test
-    void aClientRunningWhileEveryReplicaRestartsWithoutStateGetsAClearErrorWithinItsCallTimeout() throws Exception {
+    void aClientRunningWhileEveryReplicaRestartsWithoutStateGetsAClearErrorAndGoesOnInANewSession() throws Exception {
         try (LocalCluster cluster = LocalCluster.start(4, 1, 1, false, java.util.Set.of(),
                 io.phalanx.runtime.config.Durability.none());
              Client client = Client.builder().config(cluster.config).id(1000)
@@ -41,8 +41,11 @@ class ClientSessionTest {
             assertThatThrownBy(() -> client.invoke(op(new KvOperation.Incr("calls", 1))))
                     .isExactlyInstanceOf(PhalanxException.class)
                     .hasMessageContaining("do not know session")
-                    .hasMessageContaining("Start a new client");
+                    .hasMessageContaining("Later calls go in session");
             assertThat(Duration.ofNanos(System.nanoTime() - startNs)).isLessThan(CALL_TIMEOUT);
+            // the replicas' state began empty: the next call is their first increment of "calls"
+            assertThat(counter(client.invoke(op(new KvOperation.Incr("calls", 1))))).isEqualTo(1L);
+            assertThat(client.stats().sessionsBegun()).isEqualTo(1);
         }
     }
 

@@ -43,8 +43,8 @@ import java.util.Set;
  * correct replica ({@link QuorumSystem#containsCorrect}) report, so a lying replica cannot steer
  * it. A request goes to every replica instead when the leader's link is down
  * ({@link #onReplicaDown}; requests sent to it alone are then sent to all at once), and on every
- * retransmission: so a leader that drops requests is found out by the followers' request timers,
- * as before. Read-only queries always go to every replica, since each must answer.
+ * retransmission: so a leader that drops requests is found out by the followers' request timers.
+ * Read-only queries always go to every replica, since each must answer.
  *
  * <p>Ordered requests are retransmitted on a doubling, capped timeout; replicas answer a
  * retransmission of an executed request from their reply cache.
@@ -63,15 +63,31 @@ public final class ClientCore {
     private final Set<Integer> unreachable = new HashSet<>();
     /** The highest regency a correct replica is known to have reached; its leader gets new requests. */
     private int leaderRegency;
+    /** The session new requests are numbered in (the high 32 bits of their sequence numbers). */
+    private long session;
     private long nextOrderedSequence;
     private long nextUnorderedSequence;
     private long ignoredReplies;
 
+    /**
+     * A client in session 0 that does not sign its requests.
+     *
+     * @param clientId the client's identity, unique among the cluster's clients
+     * @param view     the replica group to talk to
+     * @param config   retransmission timeouts and the in-flight limit
+     */
     public ClientCore(long clientId, View view, ClientConfig config) {
         this(clientId, view, config, Signer.NONE);
     }
 
-    /** A client that signs every request with {@code signer} (for clusters that require it). */
+    /**
+     * A client in session 0 that signs every request with {@code signer} (for clusters that require it).
+     *
+     * @param clientId the client's identity, unique among the cluster's clients
+     * @param view     the replica group to talk to
+     * @param config   retransmission timeouts and the in-flight limit
+     * @param signer   signs each request, or {@link Signer#NONE}
+     */
     public ClientCore(long clientId, View view, ClientConfig config, Signer signer) {
         this(clientId, view, config, signer, 0);
     }
@@ -82,17 +98,35 @@ public final class ClientCore {
      * than any earlier run (the runtime uses seconds since 2020): replicas then treat its numbers
      * as new instead of answering them from the previous run's reply cache, and drop whatever
      * the previous run left pending. Two processes must never share a client id at once.
+     *
+     * @param clientId the client's identity, unique among the cluster's clients
+     * @param view     the replica group to talk to
+     * @param config   retransmission timeouts and the in-flight limit
+     * @param signer   signs each request, or {@link Signer#NONE}
+     * @param session  the session number, within 0..{@link Integer#MAX_VALUE}
+     * @throws IllegalArgumentException if {@code session} is out of range
      */
     public ClientCore(long clientId, View view, ClientConfig config, Signer signer, long session) {
         this(clientId, view, config, signer, session, Set.of());
     }
 
-    /** A client with bugs planted on purpose, for the simulator's mutation suite only ({@link PlantedBug}). */
+    /**
+     * A client with bugs planted on purpose, for the simulator's mutation suite only ({@link PlantedBug}).
+     *
+     * @param clientId    the client's identity, unique among the cluster's clients
+     * @param view        the replica group to talk to
+     * @param config      retransmission timeouts and the in-flight limit
+     * @param signer      signs each request, or {@link Signer#NONE}
+     * @param session     the session number, within 0..{@link Integer#MAX_VALUE}
+     * @param plantedBugs the bugs to plant; empty for a correct client
+     * @throws IllegalArgumentException if {@code session} is out of range
+     */
     public ClientCore(long clientId, View view, ClientConfig config, Signer signer, long session,
                       Set<PlantedBug> plantedBugs) {
         if (session < 0 || session > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("session must be within 0.." + Integer.MAX_VALUE + ", got " + session);
         }
+        this.session = session;
         this.nextOrderedSequence = (session << 32) + 1;
         this.nextUnorderedSequence = (session << 32) + 1;
         this.signer = Objects.requireNonNull(signer, "signer");
@@ -103,7 +137,43 @@ public final class ClientCore {
         this.plantedBugs = Set.copyOf(plantedBugs);
     }
 
-    /** True if another operation may be invoked now. */
+    /** The session requests started now are numbered in. */
+    public long session() {
+        return session;
+    }
+
+    /**
+     * Numbers every request started from now on in {@code newSession}, from its first sequence
+     * number: what a client does once a quorum refused a request of its session as
+     * {@link Refusal.Reason#SESSION_UNKNOWN} (the replicas evicted the session, or lost their
+     * state), since they will order nothing more of it. Replicas admit a session above the
+     * ones they hold a tombstone for from its first window, as a new client's.
+     *
+     * <p>Requests already sent keep their numbers: outstanding operations go on in the old
+     * session until a quorum answers or refuses them, and none is sent again under a new number,
+     * because it may have run in the old session. The exception is a read-only query that is
+     * retried as an ordered request afterwards: it never ran as one, and takes the new session's
+     * next number.
+     *
+     * @param newSession the new session, above the current one and at most 2^31-1
+     * @throws IllegalArgumentException if {@code newSession} is not above the current session or
+     *                                  beyond 2^31-1
+     */
+    public void beginSession(long newSession) {
+        if (newSession <= session || newSession > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a new session must be within " + (session + 1) + ".."
+                    + Integer.MAX_VALUE + ", got " + newSession);
+        }
+        session = newSession;
+        nextOrderedSequence = (newSession << 32) + 1;
+        nextUnorderedSequence = (newSession << 32) + 1;
+    }
+
+    /**
+     * Whether there is room for another operation.
+     *
+     * @return true if fewer than {@code outstandingMax} operations are outstanding
+     */
     public boolean canInvoke() {
         return operations.size() < config.outstandingMax();
     }
@@ -111,7 +181,11 @@ public final class ClientCore {
     /**
      * Starts operation {@code operationId} (chosen by the caller, unique among outstanding ones).
      *
-     * @param readOnly try it as an unordered query first
+     * @param nowMs       the driver's current time in milliseconds, the base of the timer deadline
+     * @param operationId the caller's id for the operation
+     * @param operation   the service-defined operation
+     * @param readOnly    try it as an unordered query first
+     * @return the first request to send and its retransmission timer
      * @throws IllegalStateException if {@link #canInvoke()} is false or the id is in use
      */
     public ClientOutput invoke(long nowMs, long operationId, Bytes operation, boolean readOnly) {
@@ -127,7 +201,14 @@ public final class ClientCore {
         return start(nowMs, op, readOnly ? RequestKind.UNORDERED : RequestKind.ORDERED);
     }
 
-    /** Processes a reply that arrived on the link authenticated as replica {@code from}. */
+    /**
+     * Processes a reply that arrived on the link authenticated as replica {@code from}.
+     *
+     * @param nowMs the driver's current time in milliseconds
+     * @param from  the replica the link authenticated
+     * @param reply the reply; ignored if its sender is not {@code from} or it answers no outstanding request
+     * @return a completion once a quorum agrees, a retry when a query cannot reach one, or nothing
+     */
     public ClientOutput onReply(long nowMs, int from, Reply reply) {
         Long operationId = operationByRequest.get(reply.requestId());
         if (reply.sender() != from || !view.contains(from) || reply.clientId() != clientId || operationId == null) {
@@ -182,6 +263,10 @@ public final class ClientCore {
      * the reason most of them gave. A refusal from the replica a request went to alone (the
      * leader) sends it to every replica at once, so the quorum forms in a round trip instead of a
      * retransmission timeout.
+     *
+     * @param from    the replica the link authenticated
+     * @param refusal the refusal; ignored if its sender is not {@code from} or it refuses no outstanding request
+     * @return a failure once a quorum refused, the request for every replica, or nothing
      */
     public ClientOutput onRefusal(int from, Refusal refusal) {
         Long operationId = operationByRequest.get(refusal.requestId());
@@ -222,7 +307,9 @@ public final class ClientCore {
     /**
      * Gives up on an operation (its caller timed out): it stops being retransmitted and frees
      * its place. An ordered request already sent may still be executed by the replicas.
-     * Returns false if the operation was not outstanding.
+     *
+     * @param operationId the operation to give up on
+     * @return false if the operation was not outstanding
      */
     public boolean cancel(long operationId) {
         Operation op = operations.remove(operationId);
@@ -243,7 +330,15 @@ public final class ClientCore {
         return reply.result().length() == Digest.LENGTH ? new Digest(reply.result()) : null;
     }
 
-    /** A timer set by an earlier output fired. */
+    /**
+     * A timer set by an earlier output fired. An ordered request is resent to every replica with
+     * a doubled timeout; an unordered one is retried on the ordered path.
+     *
+     * @param nowMs       the driver's current time in milliseconds
+     * @param operationId the timer's operation
+     * @param attempt     the timer's attempt; a stale one is ignored
+     * @return the retransmission and its next timer, or nothing for a stale timer
+     */
     public ClientOutput onTimeout(long nowMs, long operationId, int attempt) {
         Operation op = operations.get(operationId);
         if (op == null || op.attempt != attempt) {
@@ -261,6 +356,9 @@ public final class ClientCore {
     /**
      * The driver lost its link to {@code replica}: requests sent to it alone go to every replica
      * now, and new ones will until {@link #onReplicaUp}.
+     *
+     * @param replica the replica whose link is down
+     * @return the requests to send to every replica instead
      */
     public ClientOutput onReplicaDown(int replica) {
         if (!view.contains(replica) || !unreachable.add(replica)) {
@@ -280,6 +378,9 @@ public final class ClientCore {
      * it alone, may have been sent while it was down and never reached it, so they go to it now
      * rather than after a retransmission timeout (this is also what makes a new client's first
      * calls fast). A replica that did get one already ignores the copy.
+     *
+     * @param replica the replica whose link is up
+     * @return the outstanding requests to send to it
      */
     public ClientOutput onReplicaUp(int replica) {
         if (!view.contains(replica)) {
@@ -295,20 +396,38 @@ public final class ClientCore {
         return new ClientOutput(resent, List.of(), List.of());
     }
 
-    /** The replica that gets new ordered requests: the leader of the highest regency known. */
+    /**
+     * The replica that gets new ordered requests: the leader of the highest regency known.
+     *
+     * @return that replica's id
+     */
     public int leader() {
         return view.leaderOf(leaderRegency);
     }
 
+    /**
+     * The identity this client sends requests under.
+     *
+     * @return the client id
+     */
     public long clientId() {
         return clientId;
     }
 
+    /**
+     * The operations invoked and neither completed, failed nor cancelled.
+     *
+     * @return how many there are
+     */
     public int outstanding() {
         return operations.size();
     }
 
-    /** Replies and refusals dropped: unknown request, wrong sender, or a replica's second answer. */
+    /**
+     * Replies and refusals dropped: unknown request, wrong sender, or a replica's second answer.
+     *
+     * @return how many were dropped since the client started
+     */
     public long ignoredReplies() {
         return ignoredReplies;
     }
