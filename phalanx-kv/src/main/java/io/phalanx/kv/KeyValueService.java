@@ -44,7 +44,12 @@ public final class KeyValueService implements Service {
         this(ENTRIES_MAX_DEFAULT);
     }
 
-    /** A map that refuses to create more than {@code entriesMax} keys. */
+    /**
+     * A map that refuses to create more than {@code entriesMax} keys.
+     *
+     * @param entriesMax the most keys the map holds, at least 1
+     * @throws IllegalArgumentException if {@code entriesMax} is below 1
+     */
     public KeyValueService(int entriesMax) {
         this.entriesMax = KvExecution.checkEntriesMax(entriesMax);
         this.execution = new KvExecution(new TreeMapStore(), entriesMax);
@@ -60,12 +65,21 @@ public final class KeyValueService implements Service {
         return execution.query(operation);
     }
 
-    /** The current value of {@code key}, for tests and the reference model. */
+    /**
+     * The current value of {@code key}, for tests and the reference model.
+     *
+     * @param key the key to look up
+     * @return its value, or empty if the key is absent
+     */
     public Optional<String> get(String key) {
         return Optional.ofNullable(entries.get(key));
     }
 
-    /** Number of keys present. */
+    /**
+     * The map's size.
+     *
+     * @return the number of keys present
+     */
     public int size() {
         return entries.size();
     }

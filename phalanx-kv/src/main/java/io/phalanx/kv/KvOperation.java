@@ -27,16 +27,34 @@ public sealed interface KvOperation
     /** Largest value, in UTF-8 bytes. */
     int VALUE_BYTES_MAX = 64 * 1024;
 
-    /** The one key this operation reads or writes. */
+    /**
+     * The one key this operation reads or writes.
+     *
+     * @return the key
+     */
     String key();
 
-    /** True if the operation never changes the map (it may be sent unordered). */
+    /**
+     * Whether the operation may be sent unordered.
+     *
+     * @return true if the operation never changes the map
+     */
     boolean readOnly();
 
-    /** The canonical encoding, the bytes a client puts in a request. */
+    /**
+     * The canonical encoding, the bytes a client puts in a request.
+     *
+     * @return the encoded operation
+     */
     Bytes encode();
 
-    /** Decodes {@link #encode()}'s output; throws {@link IllegalArgumentException} on anything else. */
+    /**
+     * Decodes {@link #encode()}'s output.
+     *
+     * @param bytes an encoded operation
+     * @return the operation
+     * @throws IllegalArgumentException if {@code bytes} is not a valid encoding of this version
+     */
     static KvOperation decode(Bytes bytes) {
         KvCodec.In in = new KvCodec.In(Objects.requireNonNull(bytes, "bytes"));
         int version = in.u8("operation version");
@@ -84,10 +102,22 @@ public sealed interface KvOperation
         return value;
     }
 
-    /** Sets {@code key} to {@code value}; the result is the previous value, if any. */
+    /**
+     * Sets {@code key} to {@code value}; the result is the previous value, if any.
+     *
+     * @param key   the key to set
+     * @param value its new value
+     */
     record Put(String key, String value) implements KvOperation {
         static final int TAG = 1;
 
+        /**
+         * Checks the bounds the decoder enforces.
+         *
+         * @param key   the key to set, at most {@link #KEY_BYTES_MAX} UTF-8 bytes
+         * @param value its new value, at most {@link #VALUE_BYTES_MAX} UTF-8 bytes
+         * @throws IllegalArgumentException if a string is too long or holds an unpaired surrogate
+         */
         public Put {
             checkKey(key);
             checkValue(value, "value");
@@ -109,10 +139,20 @@ public sealed interface KvOperation
         }
     }
 
-    /** Reads {@code key}; the result is its value, if any. The only read-only operation. */
+    /**
+     * Reads {@code key}; the result is its value, if any. The only read-only operation.
+     *
+     * @param key the key to read
+     */
     record Get(String key) implements KvOperation {
         static final int TAG = 2;
 
+        /**
+         * Checks the key's bound.
+         *
+         * @param key the key to read, at most {@link #KEY_BYTES_MAX} UTF-8 bytes
+         * @throws IllegalArgumentException if the key is too long or holds an unpaired surrogate
+         */
         public Get {
             checkKey(key);
         }
@@ -133,10 +173,20 @@ public sealed interface KvOperation
         }
     }
 
-    /** Removes {@code key}; the result is the value it had, if any. */
+    /**
+     * Removes {@code key}; the result is the value it had, if any.
+     *
+     * @param key the key to remove
+     */
     record Delete(String key) implements KvOperation {
         static final int TAG = 3;
 
+        /**
+         * Checks the key's bound.
+         *
+         * @param key the key to remove, at most {@link #KEY_BYTES_MAX} UTF-8 bytes
+         * @throws IllegalArgumentException if the key is too long or holds an unpaired surrogate
+         */
         public Delete {
             checkKey(key);
         }
@@ -160,10 +210,22 @@ public sealed interface KvOperation
     /**
      * Compare-and-set: sets {@code key} to {@code newValue} only if its current value equals
      * {@code expected} (empty = the key must be absent).
+     *
+     * @param key      the key to set
+     * @param expected the value the key must have, or empty if it must be absent
+     * @param newValue the value to set if it does
      */
     record Cas(String key, Optional<String> expected, String newValue) implements KvOperation {
         static final int TAG = 4;
 
+        /**
+         * Checks the bounds the decoder enforces.
+         *
+         * @param key      the key to set, at most {@link #KEY_BYTES_MAX} UTF-8 bytes
+         * @param expected the value the key must have, or empty; at most {@link #VALUE_BYTES_MAX} UTF-8 bytes
+         * @param newValue the value to set, at most {@link #VALUE_BYTES_MAX} UTF-8 bytes
+         * @throws IllegalArgumentException if a string is too long or holds an unpaired surrogate
+         */
         public Cas {
             checkKey(key);
             Objects.requireNonNull(expected, "expected").ifPresent(e -> checkValue(e, "expected"));
@@ -191,10 +253,20 @@ public sealed interface KvOperation
     /**
      * Adds {@code delta} to the decimal counter stored at {@code key} (absent counts as 0) and
      * stores the sum back as a decimal string.
+     *
+     * @param key   the counter's key
+     * @param delta the amount to add, negative to subtract
      */
     record Incr(String key, long delta) implements KvOperation {
         static final int TAG = 5;
 
+        /**
+         * Checks the key's bound.
+         *
+         * @param key   the counter's key, at most {@link #KEY_BYTES_MAX} UTF-8 bytes
+         * @param delta the amount to add
+         * @throws IllegalArgumentException if the key is too long or holds an unpaired surrogate
+         */
         public Incr {
             checkKey(key);
         }

@@ -106,12 +106,25 @@ public final class RocksKeyValueService implements Service, AutoCloseable {
         this.restoreIncomplete = db.get(RESTORING_KEY) != null;
     }
 
-    /** Opens (creating if needed) the map in {@code dir}, bounded at {@link KeyValueService#ENTRIES_MAX_DEFAULT} keys. */
+    /**
+     * Opens (creating if needed) the map in {@code dir}, bounded at {@link KeyValueService#ENTRIES_MAX_DEFAULT} keys.
+     *
+     * @param dir the database directory
+     * @return the open service
+     * @throws IOException if the directory cannot be created or the database cannot be opened
+     */
     public static RocksKeyValueService open(Path dir) throws IOException {
         return open(dir, KeyValueService.ENTRIES_MAX_DEFAULT);
     }
 
-    /** Opens (creating if needed) the map in {@code dir}, refusing to create more than {@code entriesMax} keys. */
+    /**
+     * Opens (creating if needed) the map in {@code dir}, refusing to create more than {@code entriesMax} keys.
+     *
+     * @param dir        the database directory
+     * @param entriesMax the most keys the map holds, at least 1
+     * @return the open service
+     * @throws IOException if the directory cannot be created or the database cannot be opened
+     */
     public static RocksKeyValueService open(Path dir, int entriesMax) throws IOException {
         Objects.requireNonNull(dir, "dir");
         KvExecution.checkEntriesMax(entriesMax);
@@ -142,13 +155,22 @@ public final class RocksKeyValueService implements Service, AutoCloseable {
         return execution.query(operation);
     }
 
-    /** The current value of {@code key}, for tests. */
+    /**
+     * The current value of {@code key}, for tests.
+     *
+     * @param key the key to look up
+     * @return its value, or empty if the key is absent
+     */
     public Optional<String> get(String key) {
         checkUsable();
         return Optional.ofNullable(read(key)).map(value -> new String(value, StandardCharsets.UTF_8));
     }
 
-    /** Number of keys present. */
+    /**
+     * The map's size.
+     *
+     * @return the number of keys present
+     */
     public int size() {
         checkUsable();
         return count;
