@@ -18,6 +18,12 @@ public record Experiment(Function<View, QuorumSystem> quorums, Map<Integer, Faul
     /** The model as it is. */
     public static final Experiment NONE = new Experiment(View::quorums, Map.of());
 
+    /**
+     * Copies the map of extra Byzantine replicas.
+     *
+     * @param quorums        the quorum system correct replicas use
+     * @param extraByzantine Byzantine replicas added to the configuration's
+     */
     public Experiment {
         extraByzantine = Map.copyOf(extraByzantine);
     }

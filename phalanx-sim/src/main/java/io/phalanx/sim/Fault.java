@@ -100,7 +100,20 @@ public enum Fault {
      * {@code DISK} faults hit the disks of restarted replicas ({@link #RESTART}), whose slot in f
      * they share.
      */
-    public enum Kind { REPLICA, NETWORK, BYZANTINE, CLIENT, ADVERSARY, DISK }
+    public enum Kind {
+        /** A replica crashes or restarts. */
+        REPLICA,
+        /** The network loses, delays or partitions messages. */
+        NETWORK,
+        /** A replica departs from the protocol. */
+        BYZANTINE,
+        /** A client departs from the protocol. */
+        CLIENT,
+        /** A network schedule aimed at one consensus instance. */
+        ADVERSARY,
+        /** A restarted replica's disk loses, tears or damages what it held. */
+        DISK
+    }
 
     private final Kind kind;
 
@@ -108,25 +121,47 @@ public enum Fault {
         this.kind = kind;
     }
 
+    /**
+     * What the fault affects.
+     *
+     * @return its kind
+     */
     public Kind kind() {
         return kind;
     }
 
-    /** True for faults that take one of the f faulty-replica slots. */
+    /**
+     * Whether the fault takes one of the f faulty-replica slots.
+     *
+     * @return true for replica and Byzantine faults
+     */
     public boolean faultyReplica() {
         return kind == Kind.REPLICA || kind == Kind.BYZANTINE;
     }
 
-    /** The command-line name: lower case with dashes. */
+    /**
+     * The command-line name.
+     *
+     * @return the name in lower case with dashes, e.g. {@code leader-isolation}
+     */
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
+    /**
+     * Every fault, as {@code --faults all} selects them.
+     *
+     * @return a new mutable set of all faults
+     */
     public static Set<Fault> all() {
         return EnumSet.allOf(Fault.class);
     }
 
-    /** The adversarial schedules ({@link Kind#ADVERSARY}). */
+    /**
+     * The adversarial schedules ({@link Kind#ADVERSARY}).
+     *
+     * @return a new mutable set of them
+     */
     public static Set<Fault> adversarial() {
         Set<Fault> faults = EnumSet.noneOf(Fault.class);
         for (Fault fault : values()) {
@@ -137,7 +172,13 @@ public enum Fault {
         return faults;
     }
 
-    /** Parses {@code all}, {@code none}, or a comma-separated list of names. */
+    /**
+     * Parses {@code all}, {@code none}, or a comma-separated list of names.
+     *
+     * @param list the {@code --faults} argument; case and spaces around names do not matter
+     * @return a new mutable set of the named faults
+     * @throws IllegalArgumentException naming an unknown fault and listing the known ones
+     */
     public static Set<Fault> parse(String list) {
         String trimmed = list.trim().toLowerCase(Locale.ROOT);
         if (trimmed.equals("all")) {

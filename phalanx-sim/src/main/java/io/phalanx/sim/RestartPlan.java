@@ -47,13 +47,23 @@ public record RestartPlan(Pattern pattern, int chains, int perChain, int onVoteP
         SYNC
     }
 
-    /** Restarts whose replicas lose their memory and keep no disk. */
+    /**
+     * Restarts whose replicas lose their memory and keep no disk.
+     *
+     * @param pattern       which replica each restart takes
+     * @param chains        restarts that may be under way at once
+     * @param perChain      restarts per chain
+     * @param onVotePercent share of restarts right after a vote, 0..100
+     * @param downMaxMs     longest time a replica stays down
+     * @throws IllegalArgumentException if a count or share is out of range
+     */
     public RestartPlan(Pattern pattern, int chains, int perChain, int onVotePercent, long downMaxMs) {
         this(pattern, chains, perChain, onVotePercent, downMaxMs, Disk.NONE, 0, Set.of());
     }
 
     /** Which replica a restart takes. */
     public enum Pattern {
+        /** No restarts at all. */
         NONE,
         /** Any correct replica not already down or recovering. */
         RANDOM,
@@ -69,6 +79,19 @@ public record RestartPlan(Pattern pattern, int chains, int perChain, int onVoteP
         EVERY_REPLICA_AT_ONCE
     }
 
+    /**
+     * Copies the disk faults and checks that the plan can run.
+     *
+     * @param pattern          which replica each restart takes
+     * @param chains           restarts under way at once: 0 for {@link Pattern#NONE}, else at least 1
+     * @param perChain         restarts per chain, at least 1 unless the pattern is {@link Pattern#NONE}
+     * @param onVotePercent    share of restarts right after a vote, 0..100
+     * @param downMaxMs        longest time a replica stays down, at least 0
+     * @param disk             what a replica's disk keeps; {@link Disk#SYNC} for {@link Pattern#EVERY_REPLICA_AT_ONCE}
+     * @param diskFaultPercent share of restarts whose disk suffers a fault, 0..100
+     * @param diskFaults       the disk faults to draw from; not empty if {@code diskFaultPercent} is above 0
+     * @throws IllegalArgumentException if the plan cannot run; the message says why
+     */
     public RestartPlan {
         if (pattern == Pattern.NONE ? chains != 0 : chains < 1 || perChain < 1) {
             throw new IllegalArgumentException("a restart plan needs chains >= 1 and perChain >= 1 (none: 0 chains)");
@@ -86,21 +109,45 @@ public record RestartPlan(Pattern pattern, int chains, int perChain, int onVoteP
         }
     }
 
-    /** One chain restarting {@code count} times in {@code pattern}, {@code onVotePercent} of them mid-instance. */
+    /**
+     * One chain restarting {@code count} times in {@code pattern}, {@code onVotePercent} of them mid-instance.
+     *
+     * @param pattern       which replica each restart takes
+     * @param count         how many restarts
+     * @param onVotePercent share of restarts right after a vote, 0..100
+     * @param downMaxMs     longest time a replica stays down
+     * @return a plan whose replicas keep no disk
+     */
     public static RestartPlan of(Pattern pattern, int count, int onVotePercent, long downMaxMs) {
         return new RestartPlan(pattern, 1, count, onVotePercent, downMaxMs);
     }
 
+    /**
+     * Whether the plan restarts anything.
+     *
+     * @return false for {@link Pattern#NONE}
+     */
     public boolean any() {
         return pattern != Pattern.NONE;
     }
 
-    /** The same restarts with replicas whose disks keep {@code newDisk}, {@code faultPercent} of them suffering one of {@code faults}. */
+    /**
+     * The same restarts with replicas whose disks keep {@code newDisk}, {@code faultPercent} of them suffering one of {@code faults}.
+     *
+     * @param newDisk      what the disks keep
+     * @param faultPercent share of restarts whose disk suffers a fault, 0..100
+     * @param faults       the disk faults to draw from
+     * @return the new plan
+     */
     public RestartPlan withDisk(Disk newDisk, int faultPercent, Set<Fault> faults) {
         return new RestartPlan(pattern, chains, perChain, onVotePercent, downMaxMs, newDisk, faultPercent, faults);
     }
 
-    /** Whether restarted replicas count toward f until they recover: unless their disks kept everything. */
+    /**
+     * Whether restarted replicas count toward f until they recover.
+     *
+     * @return true unless their disks keep everything ({@link Disk#SYNC} without disk faults)
+     */
     public boolean restartsAreFaults() {
         return disk != Disk.SYNC || diskFaultPercent > 0;
     }

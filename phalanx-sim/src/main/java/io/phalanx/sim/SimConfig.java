@@ -63,6 +63,40 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
                         int pipelineMax, Set<Fault> adversaries, Set<PlantedBug> plantedBugs, RestartPlan restarts,
                         int decisionLogMax, int checkpointPeriod, int clientsMax) {
 
+    /**
+     * Copies the collections and checks that the parameters describe a run the fault model allows.
+     *
+     * @param seed                 the run's only source of randomness
+     * @param mode                 BFT or CFT
+     * @param replicas             n
+     * @param f                    faults tolerated; must fit n for the mode
+     * @param clients              number of correct clients, at least 1
+     * @param operationsPerClient  operations each client performs, at least 0
+     * @param clientOutstandingMax most operations a client keeps in flight, at least 1
+     * @param readOnlyPercent      share of read-only operations, 0..100
+     * @param delayMinMs           network delay lower bound, at least 0
+     * @param delayMaxMs           network delay upper bound, at least {@code delayMinMs}
+     * @param spikePercent         share of messages hit by a spike, 0..100
+     * @param spikeMaxMs           largest spike, at least 0
+     * @param duplicatePercent     share of messages delivered twice, 0..100
+     * @param crashes              replicas that crash; with Byzantine replicas and restart chains at most f
+     * @param byzantine            Byzantine replicas by id and strategy; none in CFT mode
+     * @param dropPercent          share of messages lost before GST, 0..100
+     * @param partitions           partitions before GST
+     * @param leaderIsolation      whether the leader is cut off for a while before GST
+     * @param byzantineClient      whether a Byzantine client joins
+     * @param gstMs                global stabilization time, at least 0 and below {@code timeLimitMs}
+     * @param livenessBoundMs      time every operation must complete within after GST, above 0
+     * @param timeLimitMs          simulated time after which the run stops
+     * @param pipelineMax          open instances at once, at least 1
+     * @param adversaries          adversarial schedules only ({@link Fault.Kind#ADVERSARY})
+     * @param plantedBugs          bugs planted on purpose
+     * @param restarts             the restart plan
+     * @param decisionLogMax       decisions each replica keeps, at least 1
+     * @param checkpointPeriod     decisions between checkpoints, within 1..{@code decisionLogMax / 2}
+     * @param clientsMax           client sessions each replica keeps, at least 1
+     * @throws IllegalArgumentException if a parameter is out of range; the message names it
+     */
     public SimConfig {
         View.of(0, replicas, f, mode); // validates n, f and mode together
         byzantine = Map.copyOf(byzantine);
@@ -120,12 +154,25 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
      */
     private static final int[][] SHORT_DECISION_LOGS = {{16, 4}, {32, 8}, {64, 16}};
 
-    /** The largest f that n replicas tolerate in {@code mode}. */
+    /**
+     * The largest f that n replicas tolerate in {@code mode}.
+     *
+     * @param replicas n
+     * @param mode     the fault model
+     * @return (n-1)/3 for BFT, (n-1)/2 for CFT
+     */
     public static int maxF(int replicas, Mode mode) {
         return mode == Mode.BFT ? (replicas - 1) / 3 : (replicas - 1) / 2;
     }
 
-    /** A run with every kind of fault enabled; see {@link #randomized(long, Mode, int, Set)}. */
+    /**
+     * A run with every kind of fault enabled; see {@link #randomized(long, Mode, int, Set)}.
+     *
+     * @param seed     the run's seed
+     * @param mode     the fault model
+     * @param replicas n
+     * @return the run's configuration
+     */
     public static SimConfig randomized(long seed, Mode mode, int replicas) {
         return randomized(seed, mode, replicas, Fault.all());
     }
@@ -135,6 +182,12 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
      * largest f, up to f faulty replicas (crashed, restarting, or Byzantine in BFT mode), some network faults
      * before a GST, and network parameters all drawn from the seed, so sweeping seeds sweeps
      * scenarios too.
+     *
+     * @param seed     the run's seed
+     * @param mode     the fault model
+     * @param replicas n
+     * @param enabled  the faults the run may draw from
+     * @return the run's configuration
      */
     public static SimConfig randomized(long seed, Mode mode, int replicas, Set<Fault> enabled) {
         SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
@@ -263,6 +316,11 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
      * A fault-free run for hand-built scenarios: three clients of 100 operations (two in flight,
      * 30 % read-only), 1-10 ms delays, up to 4 instances open; add faults with the {@code with...}
      * methods.
+     *
+     * @param seed     the run's seed
+     * @param mode     the fault model
+     * @param replicas n, run at its largest f
+     * @return the run's configuration
      */
     public static SimConfig calm(long seed, Mode mode, int replicas) {
         return new SimConfig(seed, mode, replicas, maxF(replicas, mode), 3, 100, 2, 30, 1, 10, 0, 200, 0, 0, Map.of(),
@@ -270,42 +328,75 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
                 ReplicaConfig.DECISION_LOG_DEFAULT, ReplicaConfig.CHECKPOINT_PERIOD_DEFAULT, ReplicaConfig.CLIENTS_DEFAULT);
     }
 
-    /** The same run with these Byzantine replicas (and no crashes). */
+    /**
+     * The same run with these Byzantine replicas (and no crashes).
+     *
+     * @param newByzantine Byzantine replicas by id and strategy
+     * @return the changed configuration
+     */
     public SimConfig withByzantine(Map<Integer, Fault> newByzantine) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, 0, newByzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
-    /** The same run with {@code count} crashes. */
+    /**
+     * The same run with {@code count} crashes.
+     *
+     * @param count how many replicas crash
+     * @return the changed configuration
+     */
     public SimConfig withCrashes(int count) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, count, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
-    /** The same run with duplicates and spikes. */
+    /**
+     * The same run with duplicates and spikes.
+     *
+     * @param newDuplicatePercent share of messages delivered twice
+     * @param newSpikePercent     share of messages hit by a latency spike
+     * @return the changed configuration
+     */
     public SimConfig withJitter(int newDuplicatePercent, int newSpikePercent) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, newSpikePercent, spikeMaxMs, newDuplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
-    /** The same run with network faults before {@code newGstMs}. */
+    /**
+     * The same run with network faults before {@code newGstMs}; the run stops 600 s after it.
+     *
+     * @param newDropPercent     share of messages lost before GST
+     * @param newPartitions      partitions before GST
+     * @param newLeaderIsolation whether the leader is cut off for a while before GST
+     * @param newGstMs           the global stabilization time
+     * @return the changed configuration
+     */
     public SimConfig withNetworkFaults(int newDropPercent, int newPartitions, boolean newLeaderIsolation, long newGstMs) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, newDropPercent,
                 newPartitions, newLeaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
-    /** The same run with a Byzantine client. */
+    /**
+     * The same run with a Byzantine client.
+     *
+     * @return the changed configuration
+     */
     public SimConfig withByzantineClient() {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, true, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
-    /** The same run with these bugs planted in the correct replicas and clients (the mutation suite). */
+    /**
+     * The same run with these bugs planted in the correct replicas and clients (the mutation suite).
+     *
+     * @param newPlantedBugs the bugs to plant
+     * @return the changed configuration
+     */
     public SimConfig withPlantedBugs(Set<PlantedBug> newPlantedBugs) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
@@ -313,7 +404,13 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
                 adversaries, newPlantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
-    /** The same run playing these adversarial schedules before {@code newGstMs}. */
+    /**
+     * The same run playing these adversarial schedules before {@code newGstMs}; the run stops 600 s after it.
+     *
+     * @param newAdversaries the adversarial schedules
+     * @param newGstMs       the global stabilization time
+     * @return the changed configuration
+     */
     public SimConfig withAdversaries(Set<Fault> newAdversaries, long newGstMs) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
@@ -321,7 +418,12 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
                 newAdversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
-    /** The same run with every client running {@code newOperationsPerClient} operations. */
+    /**
+     * The same run with every client running {@code newOperationsPerClient} operations.
+     *
+     * @param newOperationsPerClient operations per client
+     * @return the changed configuration
+     */
     public SimConfig withOperationsPerClient(int newOperationsPerClient) {
         return new SimConfig(seed, mode, replicas, f, clients, newOperationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
@@ -329,7 +431,12 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
                 adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
-    /** The same run with these restarts (whose chains count toward f). */
+    /**
+     * The same run with these restarts (whose chains count toward f).
+     *
+     * @param newRestarts the restart plan
+     * @return the changed configuration
+     */
     public SimConfig withRestarts(RestartPlan newRestarts) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
@@ -337,7 +444,13 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
                 adversaries, plantedBugs, newRestarts, decisionLogMax, checkpointPeriod, clientsMax);
     }
 
-    /** The same run with replicas keeping {@code newDecisionLogMax} decisions and checkpointing every {@code newCheckpointPeriod}. */
+    /**
+     * The same run with replicas keeping {@code newDecisionLogMax} decisions and checkpointing every {@code newCheckpointPeriod}.
+     *
+     * @param newDecisionLogMax   decisions each replica keeps
+     * @param newCheckpointPeriod decisions between checkpoints, at most half of {@code newDecisionLogMax}
+     * @return the changed configuration
+     */
     public SimConfig withDecisionLog(int newDecisionLogMax, int newCheckpointPeriod) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
@@ -348,6 +461,9 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     /**
      * The same run with replicas keeping at most {@code newClientsMax} client sessions. Below the
      * number of clients (the Byzantine one included) sessions are evicted (see {@link #evictsSessions}).
+     *
+     * @param newClientsMax client sessions each replica keeps
+     * @return the changed configuration
      */
     public SimConfig withClientsMax(int newClientsMax) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
@@ -360,12 +476,18 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
      * True if replicas may evict client sessions in this run: more clients than {@code clientsMax}.
      * Only then do replicas send clients their refusals and clients begin new sessions on them (a
      * refused call ends without a result); other runs keep the message counts they always had.
+     *
+     * @return true if {@code clientsMax} is below the number of clients, the Byzantine one included
      */
     public boolean evictsSessions() {
         return clientsMax < clients + (byzantineClient ? 1 : 0);
     }
 
-    /** The faults this configuration injects (those that then really happen are in the result). */
+    /**
+     * The faults this configuration injects (those that then really happen are in the result).
+     *
+     * @return a new mutable set of the planned faults
+     */
     public Set<Fault> plannedFaults() {
         Set<Fault> planned = EnumSet.noneOf(Fault.class);
         if (crashes > 0) {
@@ -401,6 +523,11 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return planned;
     }
 
+    /**
+     * The run's initial view.
+     *
+     * @return view 0 of replicas 0..n-1 with this f and mode
+     */
     public View view() {
         return View.of(0, replicas, f, mode);
     }

@@ -57,11 +57,23 @@ public final class Simulation {
     private final Set<Fault> fired = EnumSet.noneOf(Fault.class);
     private final io.phalanx.core.view.QuorumSystem quorums;
 
+    /**
+     * A run of {@code config} within the fault model.
+     *
+     * @param config        the run's parameters
+     * @param keepFullTrace whether to keep every event's text, not only the last ones
+     */
     public Simulation(SimConfig config, boolean keepFullTrace) {
         this(config, keepFullTrace, Experiment.NONE);
     }
 
-    /** A run that departs from the model as {@code experiment} says (for checker tests only). */
+    /**
+     * A run that departs from the model as {@code experiment} says (for checker tests only).
+     *
+     * @param config        the run's parameters
+     * @param keepFullTrace whether to keep every event's text, not only the last ones
+     * @param experiment    the departures from the fault model
+     */
     public Simulation(SimConfig config, boolean keepFullTrace, Experiment experiment) {
         this.config = config;
         this.quorums = experiment.quorums().apply(config.view());
@@ -140,11 +152,22 @@ public final class Simulation {
         return twinSideOf.computeIfAbsent(node, n -> random.nextInt(2));
     }
 
-    /** Runs one seed to completion and checks it. */
+    /**
+     * Runs one seed to completion and checks it.
+     *
+     * @param config the run's parameters
+     * @return the outcome, with the trace's tail
+     */
     public static SimResult run(SimConfig config) {
         return new Simulation(config, false).run();
     }
 
+    /**
+     * Runs this simulation to completion and checks it: the standard safety checkers and liveness
+     * after GST.
+     *
+     * @return the outcome
+     */
     public SimResult run() {
         FaultSchedule faults = new FaultSchedule(config, queue, trace, network, random.split(), fired);
         faults.schedule(crashable(), this::currentLeader);

@@ -49,20 +49,38 @@ public final class Trace {
         return h ^ (h >>> 29);
     }
 
+    /**
+     * The rolling hash of every event so far.
+     *
+     * @return the hash; two runs of one seed give the same
+     */
     public long hash() {
         return hash;
     }
 
+    /**
+     * The number of events recorded.
+     *
+     * @return how many events there were so far
+     */
     public long eventCount() {
         return events;
     }
 
-    /** The last events as text, oldest first. */
+    /**
+     * The last events as text, oldest first.
+     *
+     * @return one line per event: its time and its text
+     */
     public List<String> tail() {
         return render(tail);
     }
 
-    /** Every event as text (empty unless the trace was created to keep all). */
+    /**
+     * Every event as text (empty unless the trace was created to keep all).
+     *
+     * @return one line per event: its time and its text
+     */
     public List<String> all() {
         return render(all);
     }

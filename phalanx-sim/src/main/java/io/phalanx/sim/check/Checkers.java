@@ -15,18 +15,33 @@ public final class Checkers {
     private Checkers() {
     }
 
-    /** All the safety checkers; linearizability replays the log through {@code referenceFactory}'s services. */
+    /**
+     * All the safety checkers; linearizability replays the log through {@code referenceFactory}'s services.
+     *
+     * @param referenceFactory makes a fresh reference service speaking the key-value encoding
+     * @return the checkers, in the order listed in the class comment
+     */
     public static List<Checker> standard(Supplier<? extends Service> referenceFactory) {
         return List.of(new AgreementChecker(), new TotalOrderChecker(), new ExactlyOnceChecker(),
                 new LinearizabilityChecker(referenceFactory), new CheckpointChecker(), new VoteOnceChecker());
     }
 
-    /** All the safety checkers, with a default {@link KeyValueService} as the reference model. */
+    /**
+     * All the safety checkers, with a default {@link KeyValueService} as the reference model.
+     *
+     * @return the checkers, in the order listed in the class comment
+     */
     public static List<Checker> standard() {
         return standard(KeyValueService::new);
     }
 
-    /** Runs every checker over {@code history}; empty if all properties hold. */
+    /**
+     * Runs every checker over {@code history}.
+     *
+     * @param checkers the checkers to run
+     * @param history  the finished run
+     * @return every violation found, checker by checker; empty if all properties hold
+     */
     public static List<Violation> checkAll(List<Checker> checkers, History history) {
         return checkers.stream().flatMap(c -> c.check(history).stream()).toList();
     }

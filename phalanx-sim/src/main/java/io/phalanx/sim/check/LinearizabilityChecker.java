@@ -60,7 +60,11 @@ public final class LinearizabilityChecker implements Checker {
         this.referenceFactory = Objects.requireNonNull(referenceFactory, "referenceFactory");
     }
 
-    /** A checker whose reference model is a default {@link KeyValueService}. */
+    /**
+     * A checker whose reference model is a default {@link KeyValueService}.
+     *
+     * @return the checker
+     */
     public static LinearizabilityChecker forKeyValue() {
         return new LinearizabilityChecker(KeyValueService::new);
     }

@@ -20,6 +20,18 @@ import java.util.List;
 public record ReplicaHistory(int replicaId, int incarnation, boolean correct, List<Decided> decisions,
                              List<Executed> executions, List<Restored> restores, List<Checkpointed> checkpoints,
                              List<Vote> votes) {
+    /**
+     * Copies the lists.
+     *
+     * @param replicaId   the replica
+     * @param incarnation 0 at the start, one more per restart, -1 for a stitched log
+     * @param correct     false for replicas the simulator made Byzantine
+     * @param decisions   instances it decided, in order
+     * @param executions  requests it executed, in order
+     * @param restores    checkpoints its execution jumped to, in order
+     * @param checkpoints checkpoints it took or installed, in order
+     * @param votes       every distinct PROPOSE, WRITE and ACCEPT it sent, in order
+     */
     public ReplicaHistory {
         decisions = List.copyOf(decisions);
         executions = List.copyOf(executions);
@@ -28,12 +40,23 @@ public record ReplicaHistory(int replicaId, int incarnation, boolean correct, Li
         votes = List.copyOf(votes);
     }
 
-    /** A replica's only incarnation, without state transfer, checkpoints or recorded votes. */
+    /**
+     * A replica's only incarnation, without state transfer, checkpoints or recorded votes.
+     *
+     * @param replicaId  the replica
+     * @param correct    false for a replica the simulator made Byzantine
+     * @param decisions  instances it decided, in order
+     * @param executions requests it executed, in order
+     */
     public ReplicaHistory(int replicaId, boolean correct, List<Decided> decisions, List<Executed> executions) {
         this(replicaId, 0, correct, decisions, executions, List.of(), List.of(), List.of());
     }
 
-    /** "replica 2", or "replica 2 (incarnation 1)" after a restart; a stitched log says so. */
+    /**
+     * How reports name this history.
+     *
+     * @return "replica 2", or "replica 2 (incarnation 1)" after a restart; a stitched log says so
+     */
     public String name() {
         if (incarnation < 0) {
             return "the decided log (stitched across state transfers, from replica " + replicaId + ")";

@@ -46,10 +46,23 @@ import java.util.random.RandomGenerator;
  * <p>Not thread-safe, like the simulator that drives it.
  */
 public final class SimulatedDisk implements Storage {
-    /** Probabilities that a crash keeps part of an unsynced write, and keeps an unsynced directory change. */
+    /**
+     * Probabilities that a crash keeps part of an unsynced write, and keeps an unsynced directory change.
+     *
+     * @param tornWriteProbability               chance that a crash keeps a prefix of an unsynced write
+     * @param directoryChangeSurvivalProbability chance that a crash keeps an unsynced creation or deletion
+     */
     public record Faults(double tornWriteProbability, double directoryChangeSurvivalProbability) {
+        /** Even odds for both. */
         public static final Faults DEFAULT = new Faults(0.5, 0.5);
 
+        /**
+         * Checks that both are probabilities.
+         *
+         * @param tornWriteProbability               within 0..1
+         * @param directoryChangeSurvivalProbability within 0..1
+         * @throws IllegalArgumentException if one is outside 0..1 (or NaN)
+         */
         public Faults {
             if (!(tornWriteProbability >= 0 && tornWriteProbability <= 1)) {
                 throw new IllegalArgumentException("tornWriteProbability not in [0, 1]: " + tornWriteProbability);
@@ -64,6 +77,14 @@ public final class SimulatedDisk implements Storage {
     /**
      * How many of each fault fired. Writes and directory changes lost are counted for the files
      * reachable before or after the crash; a torn write is one whose prefix survived.
+     *
+     * @param crashes              crashes
+     * @param unsyncedWritesLost   unsynced writes a crash lost, whole or in part
+     * @param tornWrites           unsynced writes of which a crash kept a prefix
+     * @param directoryChangesLost unsynced creations and deletions a crash undid
+     * @param corruptions          bytes flipped by {@link #corrupt}
+     * @param misdirectedWrites    writes that landed elsewhere
+     * @param wipes                disks replaced by empty ones
      */
     public record FaultCounts(int crashes, long unsyncedWritesLost, int tornWrites, int directoryChangesLost,
                               int corruptions, int misdirectedWrites, int wipes) {
@@ -93,6 +114,12 @@ public final class SimulatedDisk implements Storage {
     private int misdirectedWrites;
     private int wipes;
 
+    /**
+     * An empty disk.
+     *
+     * @param random the source of every fault's randomness
+     * @param faults what a crash keeps of unsynced data
+     */
     public SimulatedDisk(RandomGenerator random, Faults faults) {
         this.random = random;
         this.faultsConfig = faults;
@@ -199,7 +226,13 @@ public final class SimulatedDisk implements Storage {
         unsyncedWritesLost += lost;
     }
 
-    /** A latent sector error at {@code offset} of {@code name}. */
+    /**
+     * A latent sector error at {@code offset} of {@code name}: the byte there flips.
+     *
+     * @param name   the file to damage
+     * @param offset the byte to flip, within the file
+     * @throws IOException a {@link java.nio.file.NoSuchFileException} if there is no such file
+     */
     public void corrupt(String name, long offset) throws IOException {
         SimulatedFile file = existing(name);
         if (offset < 0 || offset >= file.size()) {
@@ -214,7 +247,12 @@ public final class SimulatedDisk implements Storage {
         misdirection = new Misdirection(null, 0);
     }
 
-    /** The next write lands at {@code offset} of {@code name} instead of where it belongs. */
+    /**
+     * The next write lands at {@code offset} of {@code name} instead of where it belongs.
+     *
+     * @param name   the file it lands in
+     * @param offset where in that file, at least 0
+     */
     public void misdirectNextWrite(String name, long offset) {
         if (offset < 0) {
             throw new IllegalArgumentException("negative offset " + offset);
@@ -232,7 +270,11 @@ public final class SimulatedDisk implements Storage {
         unsyncedChanges.clear();
     }
 
-    /** How many of each fault fired so far. */
+    /**
+     * How many of each fault fired so far.
+     *
+     * @return the counts
+     */
     public FaultCounts faults() {
         return new FaultCounts(crashes, unsyncedWritesLost, tornWrites, directoryChangesLost, corruptions,
                 misdirectedWrites, wipes);

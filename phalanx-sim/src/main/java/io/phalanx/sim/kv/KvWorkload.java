@@ -30,11 +30,27 @@ public final class KvWorkload {
 
     /**
      * Relative weights of the operation kinds; each non-negative, at least one positive.
+     *
+     * @param putWeight    weight of PUT
+     * @param getWeight    weight of GET
+     * @param deleteWeight weight of DELETE
+     * @param casWeight    weight of CAS
+     * @param incrWeight   weight of INCR
      */
     public record Mix(int putWeight, int getWeight, int deleteWeight, int casWeight, int incrWeight) {
         /** Reads and writes in about equal measure. */
         public static final Mix DEFAULT = new Mix(30, 30, 10, 15, 15);
 
+        /**
+         * Checks that the weights are non-negative and sum to a positive int.
+         *
+         * @param putWeight    weight of PUT
+         * @param getWeight    weight of GET
+         * @param deleteWeight weight of DELETE
+         * @param casWeight    weight of CAS
+         * @param incrWeight   weight of INCR
+         * @throws IllegalArgumentException if a weight is negative or the sum is 0 or overflows
+         */
         public Mix {
             int[] weights = {putWeight, getWeight, deleteWeight, casWeight, incrWeight};
             long total = 0;
@@ -63,12 +79,23 @@ public final class KvWorkload {
         this(KEY_COUNT_DEFAULT);
     }
 
-    /** {@code keyCount} keys, {@link #VALUE_COUNT_DEFAULT} values, the default mix. */
+    /**
+     * {@code keyCount} keys, {@link #VALUE_COUNT_DEFAULT} values, the default mix.
+     *
+     * @param keyCount how many keys, at least 1
+     */
     public KvWorkload(int keyCount) {
         this(keyCount, VALUE_COUNT_DEFAULT, Mix.DEFAULT);
     }
 
-    /** {@code keyCount} keys named k0, k1, ...; values drawn from {@code valueCount} numbers. */
+    /**
+     * {@code keyCount} keys named k0, k1, ...; values drawn from {@code valueCount} numbers.
+     *
+     * @param keyCount   how many keys, at least 1
+     * @param valueCount how many distinct values, at least 1
+     * @param mix        the weights of the operation kinds
+     * @throws IllegalArgumentException if a count is below 1
+     */
     public KvWorkload(int keyCount, int valueCount, Mix mix) {
         if (keyCount < 1) {
             throw new IllegalArgumentException("keyCount must be >= 1, got " + keyCount);
@@ -89,12 +116,21 @@ public final class KvWorkload {
         return List.copyOf(names);
     }
 
-    /** The keys operations are drawn from. */
+    /**
+     * The keys operations are drawn from.
+     *
+     * @return k0, k1, ... in order
+     */
     public List<String> keys() {
         return keys;
     }
 
-    /** One random operation; draws only from {@code random}. */
+    /**
+     * One random operation; draws only from {@code random}.
+     *
+     * @param random the source of randomness
+     * @return an operation on a random key, of a kind drawn by the mix's weights
+     */
     public KvOperation next(SplittableRandom random) {
         String key = keys.get(random.nextInt(keys.size()));
         int pick = random.nextInt(mix.total());
