@@ -137,7 +137,11 @@ public final class ClientCore {
         this.plantedBugs = Set.copyOf(plantedBugs);
     }
 
-    /** The session requests started now are numbered in. */
+    /**
+     * The session requests started now are numbered in.
+     *
+     * @return the session: the high 32 bits of the sequence numbers of new requests
+     */
     public long session() {
         return session;
     }
