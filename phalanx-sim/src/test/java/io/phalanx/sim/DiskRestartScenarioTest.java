@@ -42,14 +42,16 @@ class DiskRestartScenarioTest {
     @Test
     void aLeaderRestartedMidInstanceFromItsDiskVotesAtOnceWithoutEquivocating() {
         // Down right after a PROPOSE, WRITE or ACCEPT left, back within 50 ms while the others still
-        // vote on what it said: it resumes from its log and must say nothing else in that epoch.
+        // vote on what it said: it resumes from its log and must say nothing else in that epoch. A
+        // PROPOSE leaves before the leader's own vote is synced, so a crash right after one can
+        // tear that write: the replica then recovers from its peers instead.
         int voted = 0;
         for (long seed = 1; seed <= 8; seed++) {
             SimConfig config = calm(seed).withJitter(10, 20).withRestarts(
                     new RestartPlan(RestartPlan.Pattern.LEADER, 1, 3, 100, 50).withDisk(RestartPlan.Disk.SYNC, 0, Set.of()));
             SimResult result = run(config);
-            assertThat(count(result.trace(), " RESTORED from its disk")).as("seed %d", seed)
-                    .isEqualTo(count(result.trace(), " COMES BACK "));
+            assertThat(count(result.trace(), " RESTORED from its disk") + count(result.trace(), "tornWrites=1"))
+                    .as("seed %d", seed).isEqualTo(count(result.trace(), " COMES BACK "));
             voted += laterIncarnations(result).stream()
                     .anyMatch(h -> h.votes().stream().anyMatch(v -> v.kind() != Vote.Kind.PROPOSE)) ? 1 : 0;
         }

@@ -29,9 +29,9 @@ public enum Counter {
      */
     VOTE_WOULD_CONTRADICT,
     /**
-     * An instance this replica, as leader, did not propose for again after a restart: it had
-     * written a value it no longer has in that epoch, so any other would equivocate. The
-     * instance waits for the next regency, whose SYNC recovers the value.
+     * An instance this replica, as leader, did not propose for after a restart: it restarted in
+     * this regency, so it may have proposed (or written) a value it no longer has, and any other
+     * would equivocate. The instance waits for the next regency, whose SYNC recovers the value.
      */
     PROPOSAL_WITHHELD,
     /** A client request refused on arrival (bad size, outside its window, refused by the service). */

@@ -188,11 +188,12 @@ final class NormalCase {
             adopt(next, proposal.batch());
         } else if (mayPropose(next.consensusId)) {
             VoteHistory mine = state.votes.get(next.consensusId);
-            if (mine == null || !votedIn(mine, state.regency)) {
-                propose(effects, next);
-            } else if (mine.acceptedEpoch() == state.regency) {
+            if (mine != null && mine.acceptedEpoch() == state.regency) {
                 repropose(effects, next, mine.accepted()); // proposed before a restart: the same value again
+            } else if (state.regency != state.restoredRegency && (mine == null || !votedIn(mine, state.regency))) {
+                propose(effects, next);
             } else {
+                // Restarted in this regency: it may have proposed a value it never recorded.
                 state.counters.increment(Counter.PROPOSAL_WITHHELD);
             }
         }

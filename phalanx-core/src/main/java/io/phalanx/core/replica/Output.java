@@ -34,7 +34,8 @@ import java.util.Optional;
  * persists asynchronously builds the core with {@link ReplicaConfig#sendsAwaitPersistence}: the
  * core then holds the sends of every step from one with records on (later steps' sends queue
  * behind, so messages keep their order) until the driver steps {@link Input.Persisted} with that
- * sequence, whose output carries them. The core never waits, and group commit can cover many
+ * sequence, whose output carries them. PROPOSEs alone leave at once unless a leader-change
+ * message is held ahead of them: they record no vote. The core never waits, and group commit can cover many
  * steps with one fsync.
  */
 public record Output(Optional<HardState> hardState, Optional<Restore> restore, List<Send> sends, List<Decision> decisions,

@@ -55,6 +55,8 @@ public final class ReplicaCore {
     private long persistedUpTo;
     /** With {@link ReplicaConfig#sendsAwaitPersistence}: sends not yet released, oldest first. */
     private final java.util.ArrayDeque<HeldSends> heldSends = new java.util.ArrayDeque<>();
+    /** True while a held send is not a vote: every later send, PROPOSEs included, queues behind it. */
+    private boolean heldBehindLeaderChange;
     /** The hard state as of the last step that reported it: a step that changes it reports it again. */
     private HardState persisted;
     private boolean stepped;
@@ -185,6 +187,7 @@ public final class ReplicaCore {
         }
         if (start == Start.RESTORED) {
             leaderChange.restore(recovered.hardState().afterDecided(state.lastDecided));
+            state.restoredRegency = state.regency;
         }
     }
 
@@ -231,20 +234,45 @@ public final class ReplicaCore {
      * Numbers a step with records to persist, and, with {@link ReplicaConfig#sendsAwaitPersistence},
      * holds its sends (and those of any step after it) until they are persisted, releasing those
      * whose steps are.
+     *
+     * <p>A PROPOSE is not held while only votes wait ahead of it: it records nothing and promises
+     * nothing, so the leader's fsync of its own vote runs in parallel with its followers' fsyncs
+     * instead of before them (Raft's leader, too, appends to its own log while it replicates). A
+     * restarted leader may therefore have proposed a value it never recorded; it proposes nothing
+     * new in the regency it restarted in ({@link ReplicaState#restoredRegency}). Behind a held
+     * leader-change message (a SYNC above all) a PROPOSE keeps its place, so it never reaches a
+     * follower before the regency it belongs to.
      */
     private Output withHeldSends(Output output) {
         long sequence = output.persists() ? ++persistRequested : 0;
         if (!state.config.sendsAwaitPersistence()) {
             return sequence == 0 ? output : output.withSends(output.sends(), sequence);
         }
-        if (!output.sends().isEmpty()) {
-            heldSends.add(new HeldSends(persistRequested, output.sends()));
-        }
         List<Send> released = new ArrayList<>();
+        List<Send> held = new ArrayList<>();
+        for (Send send : output.sends()) {
+            if (send.message() instanceof Propose && !heldBehindLeaderChange) {
+                released.add(send);
+            } else {
+                held.add(send);
+                heldBehindLeaderChange |= !isVote(send.message());
+            }
+        }
+        if (!held.isEmpty()) {
+            heldSends.add(new HeldSends(persistRequested, held));
+        }
         while (!heldSends.isEmpty() && heldSends.peekFirst().persistSequence() <= persistedUpTo) {
             released.addAll(heldSends.pollFirst().sends());
         }
+        if (heldSends.isEmpty()) {
+            heldBehindLeaderChange = false;
+        }
         return output.withSends(released, sequence);
+    }
+
+    /** True for the normal-case messages a PROPOSE of a later step may overtake. */
+    private static boolean isVote(ReplicaMessage message) {
+        return message instanceof Propose || message instanceof Write || message instanceof Accept;
     }
 
     /** Sends that wait for the records of step {@code persistSequence} (and every one before it) to be durable. */

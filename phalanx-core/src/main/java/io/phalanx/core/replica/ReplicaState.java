@@ -91,6 +91,14 @@ final class ReplicaState {
      */
     long voteFloor = -1;
     int voteFloorRegency = -1;
+    /**
+     * The regency a replica restored from its hard state restarted in, -1 if it did not restart
+     * so. Its PROPOSEs left before its own votes were durable, so it may have proposed values it
+     * never recorded: in this regency it proposes again only values it recorded as accepted, and
+     * nothing new (a leader that proposed two values in one epoch would break the choice rule's
+     * premise). The next regency, with another leader's SYNC, frees it.
+     */
+    int restoredRegency = -1;
     /** When this replica last decided (by vote or by proof). */
     long lastDecisionAtMs = Long.MIN_VALUE;
     /** When it last decided an instance in the installed regency: proof that the regency runs. */

@@ -108,6 +108,13 @@ final class Cluster {
     /** Per replica, where state transfer writes the checkpoints it receives (memory if absent); kept across restarts. */
     final java.util.Map<Integer, ImageStore> imageStores = new java.util.HashMap<>();
 
+    /**
+     * Replicas whose steps no longer reach their disks: they crash before their next fsync, and
+     * {@link #restartFromDisk} shows what they lost. A core holding sends until persisted never
+     * hears that these steps are durable.
+     */
+    final java.util.Set<Integer> unsynced = new java.util.HashSet<>();
+
     /** Per replica, the store its steps are logged to (synced before their messages leave), or null. */
     final List<ReplicaStore> stores = new ArrayList<>();
     final List<Storage> disks = new ArrayList<>();
@@ -132,6 +139,8 @@ final class Cluster {
      */
     void restartFromDisk(int id) throws Exception {
         network.removeIf(m -> m.to() == id || m.from() == id);
+        unsynced.remove(id);
+        persisting.removeIf(p -> p[0] == id);
         ReplicaStore.Opened opened = openStore(id);
         stores.set(id, opened.store());
         Recovered recovered = opened.recovered();
@@ -221,7 +230,7 @@ final class Cluster {
 
     Output step(int id, Input input) {
         Output output = cores.get(id).step(nowMs, input);
-        if (!stores.isEmpty()) {
+        if (!stores.isEmpty() && !unsynced.contains(id)) {
             try {
                 stores.get(id).append(output);
                 stores.get(id).sync();
@@ -254,7 +263,7 @@ final class Cluster {
                 }
             }
         }
-        if (config(id).sendsAwaitPersistence() && output.persistSequence() > 0) {
+        if (config(id).sendsAwaitPersistence() && output.persistSequence() > 0 && !unsynced.contains(id)) {
             persisting.add(new long[] {id, output.persistSequence()});
             if (!(input instanceof Input.Persisted)) {
                 unpersistedSteps.add(output);

@@ -113,6 +113,7 @@ class DurableRestartTest {
             cluster.clientSends(Cluster.request(1, sequence)); // the client retransmits
             cluster.runFor(10_000);
             decide(cluster, 2);
+            cluster.runFor(10_000); // the restarted leader proposes nothing new in its regency: a leader change
 
             assertNoEquivocation(cluster);
             for (int id = 1; id < cluster.cores.size(); id++) {
@@ -141,10 +142,49 @@ class DurableRestartTest {
 
         assertThat(cluster.cores.get(newLeader).regency()).isEqualTo(regency);
         assertThat(cluster.cores.get(newLeader).active()).isTrue();
+        cluster.clientSends(Cluster.request(3, 1));
+        cluster.runFor(10_000);
         decide(cluster, 3);
-        assertThat(cluster.cores.get(1).regency()).isEqualTo(regency); // served on, no leader change needed
+        // A restarted leader proposes nothing new in its regency: the next leader takes over.
+        assertThat(cluster.cores.get(newLeader).counters().get(Counter.PROPOSAL_WITHHELD)).isPositive();
+        assertThat(cluster.cores.get(1).regency()).isGreaterThan(regency);
         assertSameState(cluster, newLeader, 1);
         assertNoEquivocation(cluster);
+    }
+
+    /**
+     * A PROPOSE leaves before the leader's own vote is durable. A leader that crashes before its
+     * fsync restarts without a record of that proposal, so in that regency it must propose no
+     * other value: it waits for the next leader, who recovers the first one if it was chosen.
+     */
+    @Test
+    void aLeaderThatCrashedBeforeItsProposalWasDurableProposesNoOtherValueInThatRegency() throws Exception {
+        for (Mode mode : List.of(Mode.BFT, Mode.CFT)) {
+            sequence = 0;
+            int n = mode == Mode.BFT ? 4 : 3;
+            Cluster cluster = new Cluster(mode, n, 1, RequestVerifier.ACCEPT_ALL,
+                    c -> Cluster.smallLogs(c).sendsAwaitPersistence(true)).executing().durable();
+            decide(cluster, 3);
+            int leader = cluster.cores.get(1).leader();
+            cluster.unsynced.add(leader);
+            cluster.lost = m -> m.from() == leader && m.to() != 1; // its PROPOSE reaches replica 1 only
+            cluster.clientSends(Cluster.request(1, ++sequence));
+            cluster.deliverAll();
+            assertThat(cluster.sent).as(mode.name()).anyMatch(m -> m.from() == leader && m.message() instanceof Propose p
+                    && p.consensusId() == 3);
+            cluster.lost = m -> false;
+            cluster.restartFromDisk(leader);
+            cluster.clientSends(Cluster.request(2, 1)); // a request it could put in a second value
+            cluster.runFor(10_000);
+            decide(cluster, 2);
+
+            assertNoEquivocation(cluster);
+            assertThat(cluster.cores.get(leader).counters().get(Counter.PROPOSAL_WITHHELD)).as(mode.name()).isPositive();
+            for (int id = 0; id < n; id++) {
+                assertSameState(cluster, id, (leader + 1) % n);
+            }
+            assertThat(cluster.services.get(leader).executed).as(mode.name()).hasSize(sequence + 1);
+        }
     }
 
     @Test
@@ -158,8 +198,11 @@ class DurableRestartTest {
         for (int id = 0; id < 4; id++) {
             assertThat(cluster.cores.get(id).lastDecided()).as("replica %d", id).isEqualTo(4);
         }
+        // Only PROPOSEs, which record no vote, leave before their step's records are durable.
         assertThat(cluster.unpersistedSteps).isNotEmpty()
-                .allSatisfy(output -> assertThat(output.sends()).as("sends of a step whose records are not durable yet").isEmpty());
+                .allSatisfy(output -> assertThat(output.sends()).as("sends of a step whose records are not durable yet")
+                        .allMatch(send -> send.message() instanceof Propose));
         assertThat(cluster.unpersistedSteps).anySatisfy(output -> assertThat(output.hardState()).isPresent());
+        assertThat(cluster.unpersistedSteps).anySatisfy(output -> assertThat(output.sends()).isNotEmpty());
     }
 }
