@@ -31,8 +31,8 @@ import java.util.function.LongConsumer;
  * leaves a tombstone: its client id and session number (three numbers, where a session holds a
  * window and up to {@code clientWindowMax} cached replies). For a client without a session here,
  * every sequence number of a session at or below its tombstone's counts as done: it is refused on
- * arrival (SESSION_UNKNOWN, on which the client fails the call and a new client begins a new
- * session), never proposed by a correct leader, and skipped if a decision holds it anyway. A
+ * arrival (SESSION_UNKNOWN, on which the client fails the call and begins a new session, with a
+ * higher number), never proposed by a correct leader, and skipped if a decision holds it anyway. A
  * newer session begins as any new client's does, and its window takes over from the tombstone.
  *
  * <p>Tombstones are bounded too, by {@code clientsMax}: beyond it the oldest (by the decision
