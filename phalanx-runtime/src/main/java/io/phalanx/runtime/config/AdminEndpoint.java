@@ -12,7 +12,11 @@ public record AdminEndpoint(String host, int port) {
     /** The listen address when the file gives none: nothing off the machine can reach it. */
     public static final String HOST_DEFAULT = "127.0.0.1";
 
-    /** {@code http://host:port}, the base of the admin URLs. */
+    /**
+     * The base of the admin URLs.
+     *
+     * @return {@code http://host:port}, an IPv6 host in brackets
+     */
     public String baseUrl() {
         return "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }

@@ -12,38 +12,88 @@ import java.util.Optional;
  * {@code docs/CONFIG.md}) or built in code by tests. {@link #validate()} rejects inconsistent
  * topologies with a message that names the key, so a bad file stops a process at start
  * rather than as a puzzling failure later.
+ *
+ * @param cluster    the {@code cluster} section: view id, fault model, client signatures
+ * @param replicas   the view's replicas, in the file's order
+ * @param clients    the clients the replicas know by certificate
+ * @param timeouts   the {@code timeouts} section
+ * @param batch      the {@code batch} section
+ * @param limits     the {@code limits} section
+ * @param durability the {@code durability} section
  */
 public record ClusterConfig(ClusterSection cluster, List<ReplicaEntry> replicas, List<ClientEntry> clients,
                             Timeouts timeouts, BatchLimits batch, Limits limits, Durability durability) {
     /** Largest port number. */
     public static final int PORT_MAX = 65535;
 
+    /**
+     * Copies the lists; {@link #validate()} checks the values.
+     *
+     * @param cluster    the {@code cluster} section
+     * @param replicas   the view's replicas
+     * @param clients    the known clients
+     * @param timeouts   the {@code timeouts} section
+     * @param batch      the {@code batch} section
+     * @param limits     the {@code limits} section
+     * @param durability the {@code durability} section, not null
+     */
     public ClusterConfig {
         replicas = List.copyOf(replicas);
         clients = List.copyOf(clients);
         java.util.Objects.requireNonNull(durability, "durability");
     }
 
-    /** A cluster with the default durability ({@link Durability#defaults()}: sync). */
+    /**
+     * A cluster with the default durability ({@link Durability#defaults()}: sync).
+     *
+     * @param cluster  the {@code cluster} section
+     * @param replicas the view's replicas
+     * @param clients  the known clients
+     * @param timeouts the {@code timeouts} section
+     * @param batch    the {@code batch} section
+     * @param limits   the {@code limits} section
+     */
     public ClusterConfig(ClusterSection cluster, List<ReplicaEntry> replicas, List<ClientEntry> clients, Timeouts timeouts,
                          BatchLimits batch, Limits limits) {
         this(cluster, replicas, clients, timeouts, batch, limits, Durability.defaults());
     }
 
-    /** The same cluster with {@code newDurability}. */
+    /**
+     * The same cluster with {@code newDurability}.
+     *
+     * @param newDurability the {@code durability} section to use
+     * @return the changed config
+     */
     public ClusterConfig withDurability(Durability newDurability) {
         return new ClusterConfig(cluster, replicas, clients, timeouts, batch, limits, newDurability);
     }
 
+    /**
+     * Looks up a replica by id.
+     *
+     * @param id the replica id
+     * @return its entry, or empty if the view has no such replica
+     */
     public Optional<ReplicaEntry> replica(int id) {
         return replicas.stream().filter(r -> r.id() == id).findFirst();
     }
 
+    /**
+     * Looks up a client by id.
+     *
+     * @param id the client id
+     * @return its entry, or empty if the file lists no such client
+     */
     public Optional<ClientEntry> client(long id) {
         return clients.stream().filter(c -> c.id() == id).findFirst();
     }
 
-    /** Checks every value and the topology as a whole; the exception names the first bad key. */
+    /**
+     * Checks every value and the topology as a whole; the exception names the first bad key.
+     *
+     * @return this config, for chaining
+     * @throws ConfigException naming the first bad key
+     */
     public ClusterConfig validate() throws ConfigException {
         validateCluster();
         validateReplicas();

@@ -50,7 +50,13 @@ public final class ClusterConfigLoader {
         this.baseDirectory = baseDirectory;
     }
 
-    /** Loads and validates the cluster file at {@code file}. */
+    /**
+     * Loads and validates the cluster file at {@code file}.
+     *
+     * @param file the YAML cluster file; relative certificate paths resolve against its directory
+     * @return the validated config
+     * @throws ConfigException if the file cannot be read or parsed, or a value is bad; the message names the key
+     */
     public static ClusterConfig load(Path file) throws ConfigException {
         String text;
         try {
@@ -62,7 +68,14 @@ public final class ClusterConfigLoader {
         return new ClusterConfigLoader(base).parse(text);
     }
 
-    /** Parses cluster-file text; relative certificate paths resolve against {@code baseDirectory}. */
+    /**
+     * Parses cluster-file text; relative certificate paths resolve against {@code baseDirectory}.
+     *
+     * @param yaml          the cluster file's text
+     * @param baseDirectory the directory relative certificate paths resolve against
+     * @return the validated config
+     * @throws ConfigException if the text cannot be parsed or a value is bad; the message names the key
+     */
     public static ClusterConfig parse(String yaml, Path baseDirectory) throws ConfigException {
         return new ClusterConfigLoader(baseDirectory).parse(yaml);
     }

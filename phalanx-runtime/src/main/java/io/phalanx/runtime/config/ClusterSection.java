@@ -13,7 +13,13 @@ package io.phalanx.runtime.config;
  *                         request at the client and one verification per request at each replica
  */
 public record ClusterSection(long viewId, Mode mode, int f, boolean clientSignatures) {
-    /** A section without client signatures (the file's default). */
+    /**
+     * A section without client signatures (the file's default).
+     *
+     * @param viewId the view these replicas form
+     * @param mode   BFT or CFT
+     * @param f      faults tolerated
+     */
     public ClusterSection(long viewId, Mode mode, int f) {
         this(viewId, mode, f, false);
     }

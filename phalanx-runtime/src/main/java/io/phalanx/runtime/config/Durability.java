@@ -33,13 +33,23 @@ public record Durability(Mode mode, long syncIntervalMs, long segmentBytesMax, i
         SYNC
     }
 
+    /** Default size at which the log starts a new segment: 64 MiB. */
     public static final long SEGMENT_BYTES_MAX_DEFAULT = 64L << 20;
 
+    /**
+     * The section's values when the file omits it.
+     *
+     * @return sync mode, 64 MiB segments, two checkpoints kept
+     */
     public static Durability defaults() {
         return new Durability(Mode.SYNC, 100, SEGMENT_BYTES_MAX_DEFAULT, 2);
     }
 
-    /** Memory only, for tests and benchmarks that measure the protocol alone. */
+    /**
+     * Memory only, for tests and benchmarks that measure the protocol alone.
+     *
+     * @return mode none with the default sizes
+     */
     public static Durability none() {
         return new Durability(Mode.NONE, 100, SEGMENT_BYTES_MAX_DEFAULT, 2);
     }

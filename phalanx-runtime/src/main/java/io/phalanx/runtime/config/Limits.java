@@ -25,11 +25,22 @@ public record Limits(int frameBytesMax, int outboundQueueFramesMax, long outboun
     /** Default client sessions kept: the core's ({@code ReplicaConfig.CLIENTS_DEFAULT}). */
     public static final int CLIENTS_MAX_DEFAULT = io.phalanx.core.replica.ReplicaConfig.CLIENTS_DEFAULT;
 
-    /** Limits with the default decision log and client sessions. */
+    /**
+     * Limits with the default decision log and client sessions.
+     *
+     * @param frameBytesMax          largest frame accepted or sent
+     * @param outboundQueueFramesMax frames waiting to be written to one peer
+     * @param outboundQueueBytesMax  bytes waiting to be written to one peer
+     */
     public Limits(int frameBytesMax, int outboundQueueFramesMax, long outboundQueueBytesMax) {
         this(frameBytesMax, outboundQueueFramesMax, outboundQueueBytesMax, DECISION_LOG_MAX_DEFAULT, CLIENTS_MAX_DEFAULT);
     }
 
+    /**
+     * The section's values when the file omits it.
+     *
+     * @return 16 MiB frames, 4,096 frames or 64 MiB queued per peer, and the default decision log and sessions
+     */
     public static Limits defaults() {
         return new Limits(16 << 20, 4096, 64L << 20, DECISION_LOG_MAX_DEFAULT, CLIENTS_MAX_DEFAULT);
     }

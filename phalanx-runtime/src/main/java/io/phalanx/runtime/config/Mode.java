@@ -11,7 +11,12 @@ public enum Mode {
     /** Crash: tolerates f crashed replicas, needs n >= 2f+1. */
     CFT;
 
-    /** The smallest cluster that tolerates {@code f} faults in this mode. */
+    /**
+     * The smallest cluster that tolerates {@code f} faults in this mode.
+     *
+     * @param f faults to tolerate
+     * @return 3f+1 for BFT, 2f+1 for CFT
+     */
     public int replicasMin(int f) {
         return this == BFT ? 3 * f + 1 : 2 * f + 1;
     }

@@ -17,21 +17,43 @@ import java.security.cert.X509Certificate;
  */
 public record ReplicaEntry(int id, String host, int port, int clientPort, X509Certificate certificate,
                            AdminEndpoint admin) {
-    /** A replica without an admin port. */
+    /**
+     * A replica without an admin port.
+     *
+     * @param id          replica id, unique in the view
+     * @param host        address other replicas and clients connect to
+     * @param port        replica-to-replica (mesh) port
+     * @param clientPort  port clients connect to
+     * @param certificate the replica's self-signed certificate
+     */
     public ReplicaEntry(int id, String host, int port, int clientPort, X509Certificate certificate) {
         this(id, host, port, clientPort, certificate, null);
     }
 
-    /** The same replica serving its admin endpoints at {@code endpoint} (null: none). */
+    /**
+     * The same replica serving its admin endpoints at {@code endpoint} (null: none).
+     *
+     * @param endpoint where to serve them, or null
+     * @return the changed entry
+     */
     public ReplicaEntry withAdmin(AdminEndpoint endpoint) {
         return new ReplicaEntry(id, host, port, clientPort, certificate, endpoint);
     }
 
+    /**
+     * The replica's identity key, which also verifies its signatures.
+     *
+     * @return the certificate's public key
+     */
     public PublicKey publicKey() {
         return certificate.getPublicKey();
     }
 
-    /** {@code host:port} of the mesh endpoint, for log lines. */
+    /**
+     * The mesh endpoint, for log lines.
+     *
+     * @return {@code host:port}
+     */
     public String meshAddress() {
         return host + ":" + port;
     }

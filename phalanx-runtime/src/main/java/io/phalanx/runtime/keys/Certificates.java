@@ -35,11 +35,23 @@ public final class Certificates {
 
     private final SecureRandom random;
 
+    /**
+     * A maker of key pairs and certificates.
+     *
+     * @param random the source of keys and serial numbers
+     */
     public Certificates(SecureRandom random) {
         this.random = random;
     }
 
-    /** A new Ed25519 key pair and a self-signed certificate whose subject is {@code CN=commonName}. */
+    /**
+     * A new Ed25519 key pair and a self-signed certificate whose subject is {@code CN=commonName}.
+     *
+     * @param commonName the node's name, e.g. {@code replica-3}
+     * @param now        the current time; the certificate is valid from a day before it for {@link #VALIDITY}
+     * @return the private key and its certificate
+     * @throws IllegalStateException if the JDK or Bouncy Castle cannot make Ed25519 keys
+     */
     public NodeIdentity generate(String commonName, Instant now) {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("Ed25519");
@@ -60,7 +72,12 @@ public final class Certificates {
         }
     }
 
-    /** Checks that the certificate's signature verifies under its own key (it is self-signed). */
+    /**
+     * Checks that the certificate's signature verifies under its own key (it is self-signed).
+     *
+     * @param certificate the certificate to check
+     * @throws CertificateException if its signature does not verify under its own public key
+     */
     public static void checkSelfSigned(X509Certificate certificate) throws CertificateException {
         try {
             certificate.verify(certificate.getPublicKey());

@@ -35,7 +35,15 @@ public final class KeyFiles {
     private KeyFiles() {
     }
 
-    /** Reads {@code privateKeyFile} and pairs it with {@code certificate}, after proving they match. */
+    /**
+     * Reads {@code privateKeyFile} and pairs it with {@code certificate}, after proving they match.
+     * Warns once if the key file is readable by group or others.
+     *
+     * @param privateKeyFile the PEM file of the node's private key
+     * @param certificate    the node's certificate from the cluster file
+     * @return the node's identity
+     * @throws IOException if the file cannot be read or parsed, or the key does not match the certificate
+     */
     public static NodeIdentity loadIdentity(Path privateKeyFile, X509Certificate certificate) throws IOException {
         PrivateKey key = Pem.readPrivateKey(privateKeyFile);
         if (!matches(key, certificate)) {
@@ -63,7 +71,13 @@ public final class KeyFiles {
         }
     }
 
-    /** True if a signature made with {@code key} verifies under the certificate's public key. */
+    /**
+     * Whether a private key belongs to a certificate, proved by signing a probe.
+     *
+     * @param key         the private key
+     * @param certificate the certificate
+     * @return true if a signature made with {@code key} verifies under the certificate's public key
+     */
     public static boolean matches(PrivateKey key, X509Certificate certificate) {
         try {
             byte[] probe = "phalanx key check".getBytes(StandardCharsets.US_ASCII);

@@ -34,6 +34,7 @@ public final class Keygen {
     public static final int ADMIN_PORT_OFFSET = 200;
     /** Keeps mesh and client port ranges from overlapping. */
     public static final int REPLICAS_MAX = CLIENT_PORT_OFFSET;
+    /** Most clients one run generates keys for. */
     public static final int CLIENTS_MAX = 10_000;
     /** Client ids start here so that they never look like replica ids in logs. */
     public static final long CLIENT_ID_FIRST = 1000;
@@ -50,6 +51,11 @@ public final class Keygen {
      * @param basePort  first replica port
      */
     public record Options(int replicas, int clients, Path out, Mode mode, Integer f, String host, int basePort) {
+        /**
+         * The f written to the file.
+         *
+         * @return {@code f} if given, else the most the mode allows for {@code replicas}
+         */
         public int effectiveF() {
             if (f != null) {
                 return f;
@@ -58,16 +64,37 @@ public final class Keygen {
         }
     }
 
-    /** What was written: the cluster file and every file generated. */
+    /**
+     * What was written: the cluster file and every file generated.
+     *
+     * @param clusterFile the generated {@code cluster.yaml}
+     * @param files       every file written, keys and certificates first, the cluster file last
+     */
     public record Result(Path clusterFile, List<Path> files) {
     }
 
     private final Certificates certificates;
 
+    /**
+     * A generator of cluster directories.
+     *
+     * @param random the source of keys and certificate serial numbers
+     */
     public Keygen(SecureRandom random) {
         this.certificates = new Certificates(random);
     }
 
+    /**
+     * Writes a key and a certificate per node and the cluster file, then loads the file back to
+     * prove the loader accepts it.
+     *
+     * @param options what to generate
+     * @param now     the current time, the start of the certificates' validity
+     * @return the files written
+     * @throws IOException if a file exists already or cannot be written
+     * @throws ConfigException if an option is out of range (named by its command-line flag) or
+     *                         the written file does not load
+     */
     public Result generate(Options options, Instant now) throws IOException, ConfigException {
         check(options);
         Path keys = options.out().resolve("keys");

@@ -37,7 +37,13 @@ public final class Pem {
     private Pem() {
     }
 
-    /** Reads the single certificate of a PEM file. */
+    /**
+     * Reads the single certificate of a PEM file.
+     *
+     * @param path the PEM file
+     * @return its certificate
+     * @throws IOException if the file cannot be read, holds anything but certificates, or not exactly one
+     */
     public static X509Certificate readCertificate(Path path) throws IOException {
         List<X509Certificate> all = readCertificates(path);
         if (all.size() != 1) {
@@ -46,7 +52,13 @@ public final class Pem {
         return all.get(0);
     }
 
-    /** Reads every certificate of a PEM file (a trust bundle holds several). */
+    /**
+     * Reads every certificate of a PEM file (a trust bundle holds several).
+     *
+     * @param path the PEM file
+     * @return its certificates, in file order
+     * @throws IOException if the file cannot be read or holds anything but certificates
+     */
     public static List<X509Certificate> readCertificates(Path path) throws IOException {
         List<X509Certificate> out = new ArrayList<>();
         try (Reader reader = open(path, CERTIFICATE_FILE, "a PEM certificate file");
@@ -65,7 +77,13 @@ public final class Pem {
         return out;
     }
 
-    /** Reads an unencrypted PKCS#8 private key. */
+    /**
+     * Reads an unencrypted PKCS#8 private key.
+     *
+     * @param path the PEM file
+     * @return the key as a JDK key object
+     * @throws IOException if the file cannot be read or does not begin with an unencrypted private key
+     */
     public static PrivateKey readPrivateKey(Path path) throws IOException {
         try (Reader reader = open(path, KEY_FILE, "a PEM private key file");
              PEMParser parser = new PEMParser(reader)) {
@@ -95,7 +113,12 @@ public final class Pem {
         }
     }
 
-    /** Why reading a file failed, in words: the JDK's message is often the bare path. */
+    /**
+     * Why reading a file failed, in words: the JDK's message is often the bare path.
+     *
+     * @param e the failure
+     * @return "no such file", "permission denied", the file system's reason, or the message
+     */
     public static String reason(IOException e) {
         if (e instanceof NoSuchFileException) {
             return "no such file";
@@ -107,7 +130,13 @@ public final class Pem {
         return e.getMessage();
     }
 
-    /** Encodes one or more objects (keys, certificates) as PEM text. */
+    /**
+     * Encodes one or more objects (keys, certificates) as PEM text.
+     *
+     * @param objects the keys and certificates, in order
+     * @return their PEM blocks
+     * @throws IOException if an object has no PEM encoding
+     */
     public static String encode(Object... objects) throws IOException {
         StringWriter text = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
@@ -118,7 +147,13 @@ public final class Pem {
         return text.toString();
     }
 
-    /** Writes PEM text, readable by everyone (certificates, public material). */
+    /**
+     * Writes PEM text, readable by everyone (certificates, public material).
+     *
+     * @param path    the file to write, replaced if it exists
+     * @param objects the certificates or public keys, in order
+     * @throws IOException if an object has no PEM encoding or the file cannot be written
+     */
     public static void writePublic(Path path, Object... objects) throws IOException {
         Files.writeString(path, encode(objects), StandardCharsets.US_ASCII);
     }
@@ -127,6 +162,10 @@ public final class Pem {
      * Writes a private key readable only by its owner ({@code rw-------}) where the file system
      * has POSIX permissions. The file is created with those permissions, so the key is never
      * readable by others, not even briefly.
+     *
+     * @param path the file to write, replaced if it exists
+     * @param key  the private key
+     * @throws IOException if the file cannot be created or written
      */
     public static void writePrivate(Path path, PrivateKey key) throws IOException {
         String text = encode(key);

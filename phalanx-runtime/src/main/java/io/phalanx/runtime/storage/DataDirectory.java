@@ -31,6 +31,9 @@ public final class DataDirectory {
      * Opens (creating it if needed) replica {@code replicaId}'s data directory {@code dir}; returns
      * how its core must start.
      *
+     * @param dir       the data directory
+     * @param replicaId the replica that owns it
+     * @return {@link ReplicaCore.Start#FIRST_START} for a new directory, else {@link ReplicaCore.Start#RECOVERING}
      * @throws IOException if the directory cannot be created or written, or belongs to another replica
      */
     public static ReplicaCore.Start open(Path dir, int replicaId) throws IOException {
@@ -49,7 +52,13 @@ public final class DataDirectory {
         }
     }
 
-    /** The durability mode named in {@code dir}'s {@value #DURABILITY} file; empty if there is none. */
+    /**
+     * The durability mode the log was last written under.
+     *
+     * @param dir the data directory
+     * @return the mode named in {@code dir}'s {@value #DURABILITY} file; empty if there is none
+     * @throws IOException if the file exists and cannot be read
+     */
     public static String readDurability(Path dir) throws IOException {
         try {
             return Files.readString(dir.resolve(DURABILITY), StandardCharsets.UTF_8).strip();
@@ -58,7 +67,13 @@ public final class DataDirectory {
         }
     }
 
-    /** Records, durably, that the log is from now on written under {@code mode}. */
+    /**
+     * Records, durably, that the log is from now on written under {@code mode}.
+     *
+     * @param dir  the data directory
+     * @param mode the durability mode's name: {@code none}, {@code async} or {@code sync}
+     * @throws IOException if the file cannot be written or synced
+     */
     public static void writeDurability(Path dir, String mode) throws IOException {
         writeAtomically(dir, DURABILITY, mode);
     }

@@ -34,6 +34,10 @@ public final class FileStorage implements Storage {
     /**
      * Opens {@code dir}, creating it (durably, in its parent) if needed, and deletes temp files a
      * crash left in the middle of {@link #writeAtomically}.
+     *
+     * @param dir the directory
+     * @return the storage over it
+     * @throws IOException if the directory cannot be created, listed or synced
      */
     public static FileStorage open(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
@@ -56,7 +60,11 @@ public final class FileStorage implements Storage {
         return storage;
     }
 
-    /** The directory this storage is over. */
+    /**
+     * The directory this storage is over.
+     *
+     * @return its path as given to {@link #open}
+     */
     public Path directory() {
         return dir;
     }

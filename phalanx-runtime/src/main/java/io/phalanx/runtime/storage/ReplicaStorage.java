@@ -45,8 +45,17 @@ public final class ReplicaStorage {
     /**
      * How the core starts, from what, the store to keep logging to (null with durability none),
      * and where checkpoint images go: the store's files, or memory with durability none.
+     *
+     * @param start     how the core starts
+     * @param recovered the checkpoint, decisions and hard state read back
+     * @param store     the store to keep logging to, or null with durability none
      */
     public record Opened(ReplicaCore.Start start, Recovered recovered, ReplicaStore store) {
+        /**
+         * Where checkpoint images go.
+         *
+         * @return the store's image files, or a new in-memory store with durability none
+         */
         public ImageStore images() {
             return store == null ? new MemoryImageStore() : store.images();
         }
@@ -57,7 +66,14 @@ public final class ReplicaStorage {
     }
 
     /**
+     * Opens replica {@code config.replicaId()}'s data directory and decides how its core starts
+     * (see the class comment).
+     *
+     * @param dir             the data directory
+     * @param config          the replica's limits (its id, decision log and checkpoint period)
+     * @param durability      the durability section in force for this run
      * @param repairFromPeers cut a damaged log at the damage instead of refusing to start
+     * @return how the core starts, what was recovered, and the store
      * @throws IOException if the directory cannot be used, or its log is damaged and no repair was asked for
      */
     public static Opened open(Path dir, ReplicaConfig config, Durability durability, boolean repairFromPeers)

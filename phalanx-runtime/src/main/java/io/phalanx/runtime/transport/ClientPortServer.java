@@ -37,13 +37,34 @@ public final class ClientPortServer implements AutoCloseable {
         this.connections = connections;
     }
 
-    /** Listens on replica {@code selfId}'s {@code host:clientPort} from the config. */
+    /**
+     * Listens on replica {@code selfId}'s {@code host:clientPort} from the config.
+     *
+     * @param config   the cluster: the replica's address, the known clients, limits and timeouts
+     * @param selfId   this replica's id
+     * @param identity this replica's key and certificate, which must be the config's for {@code selfId}
+     * @param handler  receives the clients' frames and connection events
+     * @return the listening server
+     * @throws IOException if the port cannot be bound
+     * @throws IllegalArgumentException if {@code selfId} is not in the config or {@code identity} is not its
+     */
     public static ClientPortServer start(ClusterConfig config, int selfId, NodeIdentity identity, ClientFrameHandler handler)
             throws IOException {
         return start(config, selfId, identity, handler, null);
     }
 
-    /** Like {@link #start(ClusterConfig, int, NodeIdentity, ClientFrameHandler)} on shared I/O threads (null: its own). */
+    /**
+     * Like {@link #start(ClusterConfig, int, NodeIdentity, ClientFrameHandler)} on shared I/O threads (null: its own).
+     *
+     * @param config   the cluster: the replica's address, the known clients, limits and timeouts
+     * @param selfId   this replica's id
+     * @param identity this replica's key and certificate, which must be the config's for {@code selfId}
+     * @param handler  receives the clients' frames and connection events
+     * @param threads  the I/O threads to share, or null for threads of its own
+     * @return the listening server
+     * @throws IOException if the port cannot be bound
+     * @throws IllegalArgumentException if {@code selfId} is not in the config or {@code identity} is not its
+     */
     public static ClientPortServer start(ClusterConfig config, int selfId, NodeIdentity identity,
                                          ClientFrameHandler handler, NetworkThreads threads) throws IOException {
         ReplicaEntry self = config.replica(selfId)
@@ -87,22 +108,41 @@ public final class ClientPortServer implements AutoCloseable {
     }
 
     /**
-     * Queues {@code frame} for client {@code clientId}; false (counted as dropped) if the client
-     * is not connected or its queue is full. The array must not be modified afterwards.
+     * Queues {@code frame} for client {@code clientId}. The array must not be modified afterwards.
+     *
+     * @param clientId the client to send to
+     * @param frame    the frame's payload, at most {@code frameBytesMax} bytes
+     * @return false (counted as dropped) if the client is not connected or its queue is full
+     * @throws IllegalArgumentException if the frame is longer than {@code frameBytesMax}
      */
     public boolean sendToClient(long clientId, byte[] frame) {
         node.checkOutgoing(frame);
         return connections.send(clientId, frame);
     }
 
+    /**
+     * The clients connected now.
+     *
+     * @return their ids
+     */
     public Set<Long> connectedClients() {
         return connections.connected();
     }
 
+    /**
+     * The client port's counters.
+     *
+     * @return its live counters: connections made and lost, frames in, out and dropped, connections refused
+     */
     public TransportMetrics metrics() {
         return connections.metrics();
     }
 
+    /**
+     * Where the server listens (the port resolved if the config asked for 0).
+     *
+     * @return the bound address
+     */
     public InetSocketAddress localAddress() {
         return node.localAddress();
     }

@@ -37,15 +37,32 @@ public final class ClientTransport implements AutoCloseable {
     /**
      * Starts dialling every replica of the config as client {@code clientId}.
      *
-     * @param identity the client's private key and certificate; should be the one the config
-     *                 lists for {@code clientId} (replicas refuse it otherwise)
+     * @param config   the cluster: the replicas' addresses, limits and timeouts
+     * @param clientId this client's id
+     * @param identity the client's private key and certificate; must be the one the config
+     *                 lists for {@code clientId}
+     * @param handler  receives the replicas' frames and connection events
+     * @return the transport, dialling in the background
+     * @throws IOException if the TLS contexts cannot be built from {@code identity}
+     * @throws IllegalArgumentException if {@code clientId} is not in the config or {@code identity} is not its
      */
     public static ClientTransport start(ClusterConfig config, long clientId, NodeIdentity identity, FrameHandler handler)
             throws IOException {
         return start(config, clientId, identity, handler, null);
     }
 
-    /** Like {@link #start(ClusterConfig, long, NodeIdentity, FrameHandler)} on shared I/O threads (null: its own). */
+    /**
+     * Like {@link #start(ClusterConfig, long, NodeIdentity, FrameHandler)} on shared I/O threads (null: its own).
+     *
+     * @param config   the cluster: the replicas' addresses, limits and timeouts
+     * @param clientId this client's id
+     * @param identity the client's private key and certificate, the config's for {@code clientId}
+     * @param handler  receives the replicas' frames and connection events
+     * @param threads  the I/O threads to share, or null for threads of its own
+     * @return the transport, dialling in the background
+     * @throws IOException if the TLS contexts cannot be built from {@code identity}
+     * @throws IllegalArgumentException if {@code clientId} is not in the config or {@code identity} is not its
+     */
     public static ClientTransport start(ClusterConfig config, long clientId, NodeIdentity identity, FrameHandler handler,
                                         NetworkThreads threads) throws IOException {
         ClientEntry self = config.client(clientId)
@@ -76,7 +93,14 @@ public final class ClientTransport implements AutoCloseable {
     }
 
 
-    /** Queues {@code frame} for replica {@code replicaId}; false (counted) if down or its queue is full. */
+    /**
+     * Queues {@code frame} for replica {@code replicaId}. The array must not be modified afterwards.
+     *
+     * @param replicaId the replica to send to
+     * @param frame     the frame's payload, at most {@code frameBytesMax} bytes
+     * @return false (counted as dropped) if the replica is not connected or its queue is full
+     * @throws IllegalArgumentException if the frame is longer than {@code frameBytesMax}
+     */
     public boolean send(int replicaId, byte[] frame) {
         node.checkOutgoing(frame);
         return connections.send(replicaId, frame);
@@ -87,10 +111,20 @@ public final class ClientTransport implements AutoCloseable {
         return connections.channel(replicaId);
     }
 
+    /**
+     * The replicas connected now.
+     *
+     * @return their ids
+     */
     public Set<Integer> connectedReplicas() {
         return connections.connected().stream().map(Long::intValue).collect(Collectors.toUnmodifiableSet());
     }
 
+    /**
+     * The connector's counters.
+     *
+     * @return its live counters: connections made and lost, frames in, out and dropped, connections refused
+     */
     public TransportMetrics metrics() {
         return connections.metrics();
     }

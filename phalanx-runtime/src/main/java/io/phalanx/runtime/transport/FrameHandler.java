@@ -9,13 +9,28 @@ package io.phalanx.runtime.transport;
  */
 @FunctionalInterface
 public interface FrameHandler {
+    /**
+     * A frame arrived from a replica.
+     *
+     * @param replicaId the replica its connection authenticated
+     * @param frame     the frame's payload; the array belongs to the receiver
+     */
     void onFrame(int replicaId, byte[] frame);
 
-    /** An authenticated connection to {@code replicaId} is now usable. */
+    /**
+     * An authenticated connection to {@code replicaId} is now usable. Does nothing by default.
+     *
+     * @param replicaId the replica now connected
+     */
     default void onPeerUp(int replicaId) {
     }
 
-    /** The connection to {@code replicaId} is gone; frames to it are dropped until it is back. */
+    /**
+     * The connection to {@code replicaId} is gone; frames to it are dropped until it is back.
+     * Does nothing by default.
+     *
+     * @param replicaId the replica no longer connected
+     */
     default void onPeerDown(int replicaId) {
     }
 }

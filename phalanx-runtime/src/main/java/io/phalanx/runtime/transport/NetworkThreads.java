@@ -31,7 +31,14 @@ public final class NetworkThreads implements AutoCloseable {
         this.owner = owner;
     }
 
-    /** Starts {@code threads} I/O threads named after {@code name}. */
+    /**
+     * Starts {@code threads} I/O threads named after {@code name}.
+     *
+     * @param name    the owner's name; thread names are {@code phalanx-<name>-...} with dashes for spaces
+     * @param threads how many threads, at least 1
+     * @return the threads, owned by the caller, who closes them
+     * @throws IllegalArgumentException if {@code threads} is below 1
+     */
     public static NetworkThreads start(String name, int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("at least one network thread is needed; got " + threads);
@@ -40,7 +47,11 @@ public final class NetworkThreads implements AutoCloseable {
                 new DefaultThreadFactory("phalanx-" + name.replace(' ', '-'), true), NioIoHandler.newFactory()), true);
     }
 
-    /** The event loops themselves, for a server of another protocol on the same threads (the admin port). */
+    /**
+     * The event loops themselves, for a server of another protocol on the same threads (the admin port).
+     *
+     * @return the Netty event loop group
+     */
     public EventLoopGroup group() {
         return group;
     }
@@ -51,12 +62,18 @@ public final class NetworkThreads implements AutoCloseable {
      * mesh there, so replica messages reach the protocol without a hand-off while client
      * connections spread over all the threads. Closing the view does nothing; this instance's
      * owner closes the thread.
+     *
+     * @return a view of the next thread in turn
      */
     public NetworkThreads one() {
         return new NetworkThreads(group.next(), false);
     }
 
-    /** The first (for {@link #one()}: the only) thread, to run tasks on. */
+    /**
+     * The first (for {@link #one()}: the only) thread, to run tasks on.
+     *
+     * @return that thread's executor
+     */
     public EventExecutor executor() {
         return group.iterator().next();
     }

@@ -51,14 +51,31 @@ public final class ReplicaMesh implements AutoCloseable {
      * Listens on this replica's {@code host:port} from the config and starts dialling every
      * replica with a higher id.
      *
+     * @param config   the cluster: every replica's address, limits and timeouts
+     * @param selfId   this replica's id
      * @param identity this replica's private key and certificate (must be the one the config lists)
+     * @param handler  receives the peers' frames and connection events
+     * @return the mesh, listening and dialling
+     * @throws IOException if the TLS contexts cannot be built or the port cannot be bound
+     * @throws IllegalArgumentException if {@code selfId} is not in the config or {@code identity} is not its
      */
     public static ReplicaMesh start(ClusterConfig config, int selfId, NodeIdentity identity, FrameHandler handler)
             throws IOException {
         return start(config, selfId, identity, handler, null);
     }
 
-    /** Like {@link #start(ClusterConfig, int, NodeIdentity, FrameHandler)} on shared I/O threads (null: its own). */
+    /**
+     * Like {@link #start(ClusterConfig, int, NodeIdentity, FrameHandler)} on shared I/O threads (null: its own).
+     *
+     * @param config   the cluster: every replica's address, limits and timeouts
+     * @param selfId   this replica's id
+     * @param identity this replica's private key and certificate (must be the one the config lists)
+     * @param handler  receives the peers' frames and connection events
+     * @param threads  the I/O threads to share, or null for threads of its own
+     * @return the mesh, listening and dialling
+     * @throws IOException if the TLS contexts cannot be built or the port cannot be bound
+     * @throws IllegalArgumentException if {@code selfId} is not in the config or {@code identity} is not its
+     */
     public static ReplicaMesh start(ClusterConfig config, int selfId, NodeIdentity identity, FrameHandler handler,
                                     NetworkThreads threads) throws IOException {
         return start(config, selfId, identity, handler, threads, DefaultAddressResolverGroup.INSTANCE);
@@ -105,6 +122,9 @@ public final class ReplicaMesh implements AutoCloseable {
      * the peer is not connected or its outbound queue is full. Ownership of the array passes
      * to the transport: do not modify it afterwards.
      *
+     * @param peerId the replica to send to
+     * @param frame  the frame's payload
+     * @return true if the frame was queued
      * @throws IllegalArgumentException if the frame exceeds {@code limits.frameBytesMax} (a bug
      *                                  in the caller, not a network condition)
      */
@@ -113,16 +133,30 @@ public final class ReplicaMesh implements AutoCloseable {
         return connections.send(peerId, frame);
     }
 
+    /**
+     * The replica this mesh belongs to.
+     *
+     * @return its id
+     */
     public int selfId() {
         return selfId;
     }
 
-    /** Replicas with an authenticated connection right now. */
+    /**
+     * Replicas with an authenticated connection right now.
+     *
+     * @return their ids
+     */
     public Set<Integer> connectedPeers() {
         return connections.connected().stream().map(Long::intValue).collect(Collectors.toUnmodifiableSet());
     }
 
-    /** Frames queued for {@code peerId} and not yet written; never above {@code outboundQueueFramesMax}. */
+    /**
+     * Frames queued for {@code peerId} and not yet written.
+     *
+     * @param peerId the peer
+     * @return how many, never above {@code outboundQueueFramesMax}
+     */
     public int framesPending(int peerId) {
         return connections.framesPending(peerId);
     }
@@ -132,11 +166,20 @@ public final class ReplicaMesh implements AutoCloseable {
         return connections.channel(peerId);
     }
 
+    /**
+     * The mesh's counters.
+     *
+     * @return its live counters: connections made and lost, frames in, out and dropped, connections refused
+     */
     public TransportMetrics metrics() {
         return connections.metrics();
     }
 
-    /** The address actually listened on. */
+    /**
+     * The address actually listened on.
+     *
+     * @return the bound address, its port resolved if the config asked for 0
+     */
     public InetSocketAddress localAddress() {
         return node.localAddress();
     }

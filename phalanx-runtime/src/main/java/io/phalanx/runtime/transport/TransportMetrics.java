@@ -41,6 +41,11 @@ public final class TransportMetrics {
                            long incompleteFrames) {
     }
 
+    /**
+     * Reads the counters.
+     *
+     * @return their values now, each read on its own (not atomically together)
+     */
     public Snapshot snapshot() {
         return new Snapshot(connectionsUp.sum(), connectionsDown.sum(), framesIn.sum(), framesOut.sum(),
                 framesDropped.sum(), badFrames.sum(), rejectedHandshakes.sum(), flushes.sum(),
