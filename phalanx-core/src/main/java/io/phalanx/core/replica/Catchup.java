@@ -18,15 +18,15 @@ import java.util.List;
  */
 final class Catchup {
     private final ReplicaState state;
-    private final NormalCase normalCase;
+    private final Decisions decisions;
     private final Proofs proofs;
     private int fetchAttempts;
     /** When this replica, behind, next asks a peer for the decisions it lacks. */
     private long nextFetchAtMs;
 
-    Catchup(ReplicaState state, NormalCase normalCase, Proofs proofs) {
+    Catchup(ReplicaState state, Decisions decisions, Proofs proofs) {
         this.state = state;
-        this.normalCase = normalCase;
+        this.decisions = decisions;
         this.proofs = proofs;
     }
 
@@ -90,7 +90,7 @@ final class Catchup {
                 state.refuse(Counter.INVALID_DECISION, push, reason);
                 break;
             }
-            normalCase.commit(effects, decision);
+            decisions.commit(effects, decision);
             state.counters.increment(Counter.DECISIONS_LEARNED);
             highestEpoch = Math.max(highestEpoch, decision.epoch());
         }

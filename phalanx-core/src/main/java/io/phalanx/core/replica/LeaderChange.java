@@ -40,11 +40,21 @@ import java.util.TreeSet;
  * choice before they vote in the new regency.
  */
 final class LeaderChange {
+    /**
+     * What the other handlers do after a call into the leader change, in this order: fetch the
+     * decisions a SYNC showed missing, move the open instances (a SYNC was adopted), resend this
+     * replica's votes (the retransmission timer fired). {@link ReplicaCore} does them, so the
+     * handlers never call one another.
+     */
+    record FollowUp(boolean fetchDecisions, boolean progress, boolean retransmitVotes) {
+        static final FollowUp NONE = new FollowUp(false, false, false);
+    }
+
     private final ReplicaState state;
-    private final NormalCase normalCase;
-    private final RequestAdmission admission;
     private final Proofs proofs;
-    private final Catchup catchup;
+    private boolean fetchDue;
+    private boolean progressDue;
+    private boolean retransmitDue;
     /** When the current leader change started; its own timeout runs from here. */
     private long changeStartedMs;
     /** When the change in progress (or the open instances) are next retransmitted. */
@@ -56,12 +66,21 @@ final class LeaderChange {
     /** Senders whose STOPDATA for the installed regency was checked and found valid. */
     private final Map<Integer, StopData> validStopData = new TreeMap<>();
 
-    LeaderChange(ReplicaState state, NormalCase normalCase, RequestAdmission admission, Proofs proofs, Catchup catchup) {
+    LeaderChange(ReplicaState state, Proofs proofs) {
         this.state = state;
-        this.normalCase = normalCase;
-        this.admission = admission;
         this.proofs = proofs;
-        this.catchup = catchup;
+    }
+
+    /** What the last calls asked of the other handlers; clears it. */
+    FollowUp takeFollowUp() {
+        if (!fetchDue && !progressDue && !retransmitDue) {
+            return FollowUp.NONE;
+        }
+        FollowUp followUp = new FollowUp(fetchDue, progressDue, retransmitDue);
+        fetchDue = false;
+        progressDue = false;
+        retransmitDue = false;
+        return followUp;
     }
 
     /** Runs the timers: forwards, starts or escalates leader changes, retransmits. */
@@ -134,16 +153,6 @@ final class LeaderChange {
         return expiredTwice;
     }
 
-    void onForward(Effects effects, Forward forward) {
-        boolean queued = false;
-        for (Request request : forward.requests()) {
-            queued |= admission.onRelayed(request);
-        }
-        if (queued) {
-            normalCase.progress(effects);
-        }
-    }
-
     /** Asks to leave every regency below {@code target}. */
     private void startStop(Effects effects, int target) {
         if (target <= state.stopTarget) {
@@ -162,18 +171,14 @@ final class LeaderChange {
         return new Stop(state.id, state.stopTarget, state.lastDecided, state.pending.oldest(state.config.batchRequestsMax()));
     }
 
-    /** A STOP; the decisions its sender lacks are offered by the dispatcher (decisions or a checkpoint). */
+    /**
+     * A STOP; the dispatcher offers the decisions its sender lacks (decisions or a checkpoint) and
+     * admits the requests it relays.
+     */
     void onStop(Effects effects, Stop stop) {
-        boolean queued = false;
-        for (Request request : stop.requests()) {
-            queued |= admission.onRelayed(request);
-        }
         if (stop.regency() > state.regency) {
             highestStopBy.merge(stop.sender(), stop.regency(), Math::max);
             checkStops(effects);
-        }
-        if (queued) {
-            normalCase.progress(effects);
         }
     }
 
@@ -385,9 +390,9 @@ final class LeaderChange {
         state.syncConsensusId = choice.maxLastDecided() + 1;
         if (choice.maxLastDecided() > state.lastDecided) {
             state.noteAhead(choice.mostAdvancedSender(), choice.maxLastDecided());
-            catchup.fetchNow(effects);
+            fetchDue = true;
         }
-        normalCase.progress(effects);
+        progressDue = true;
     }
 
     /**
@@ -434,7 +439,10 @@ final class LeaderChange {
         return last == null ? -1 : last.epoch();
     }
 
-    /** Resends what peers may have lost: the STOP, STOPDATA or SYNC of the change in progress. */
+    /**
+     * Resends what peers may have lost: the STOP, STOPDATA or SYNC of the change in progress, and
+     * (a follow-up) this replica's votes in the open instances.
+     */
     private void retransmit(Effects effects) {
         if (state.stopTarget > state.regency) {
             state.broadcast(effects, stopMessage());
@@ -443,6 +451,6 @@ final class LeaderChange {
         } else if (state.sync != null && state.isLeader() && lastDecisionEpoch() < state.regency) {
             state.broadcast(effects, state.sync);
         }
-        normalCase.retransmitVotes(effects);
+        retransmitDue = true;
     }
 }

@@ -5,7 +5,6 @@ import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.crypto.Digests;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Batch;
-import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.ConsensusMessage;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.DecisionPush;
@@ -41,10 +40,12 @@ final class NormalCase {
     private final ReplicaState state;
     private final ProposalValidator validator;
     private final Proofs proofs;
+    private final Decisions decisions;
 
-    NormalCase(ReplicaState state, Proofs proofs) {
+    NormalCase(ReplicaState state, Proofs proofs, Decisions decisions) {
         this.state = state;
         this.proofs = proofs;
+        this.decisions = decisions;
         this.validator = new ProposalValidator(state, proofs);
     }
 
@@ -341,7 +342,7 @@ final class NormalCase {
         } else {
             state.counters.increment(Counter.DECIDED_UNVERIFIED);
         }
-        commit(effects, new Decision(instance.consensusId, instance.epoch, instance.batch, instance.digest, proof));
+        decisions.commit(effects, new Decision(instance.consensusId, instance.epoch, instance.batch, instance.digest, proof));
         return true;
     }
 
@@ -404,64 +405,6 @@ final class NormalCase {
                 state.broadcast(effects, open.ownAccept);
             }
         }
-    }
-
-    /** Records a decision of instance {@code lastDecided + 1}, reached here or proven by a peer. */
-    void commit(Effects effects, Decision decision) {
-        if (decision.consensusId() != state.lastDecided + 1) {
-            throw new IllegalStateException("replica " + state.id + " would decide " + decision.consensusId()
-                    + " after " + state.lastDecided);
-        }
-        effects.decide(decision);
-        long evictedBefore = state.decidedByClient.evictions();
-        for (Request request : decision.batch().requests()) {
-            if (state.decidedByClient.markDone(request.clientId(), request.sequence(), decision.consensusId())) {
-                // The client restarted: what its previous session left pending will never run.
-                long client = request.clientId();
-                long session = SequenceWindow.sessionOf(request.sequence());
-                state.pending.removeIf(r -> r.clientId() == client && r.kind() == request.kind()
-                        && SequenceWindow.sessionOf(r.sequence()) < session);
-            }
-            state.pending.remove(request.id());
-        }
-        if (state.decidedByClient.evictions() != evictedBefore) {
-            // Sessions evicted to stay within clientsMax: what they left pending will never run.
-            state.pending.removeIf(r -> state.isDecided(r.clientId(), r.sequence()));
-        }
-        state.lastDecided = decision.consensusId();
-        state.lastBatchTimestampMs = Math.max(state.lastBatchTimestampMs, decision.batch().timestampMs());
-        state.instances.remove(decision.consensusId());
-        state.decisionLog.append(decision);
-        state.votes.headMap(state.lastDecided, true).clear();
-        state.syncChosen.headMap(state.lastDecided, true).clear();
-        state.failedChanges = 0;
-        state.lastDecisionAtMs = state.nowMs;
-        if (decision.epoch() == state.regency) {
-            state.regencyProvenAtMs = state.nowMs;
-        }
-        state.counters.increment(Counter.DECIDED);
-    }
-
-    /**
-     * Jumps to {@code checkpoint} (the header of {@code image}), received by state transfer or
-     * stored, whose last decision {@code proof} proves: everything up to it counts as decided, the client sessions are the
-     * checkpoint's, and the execution layer restores the same state before any later decision.
-     */
-    void install(Effects effects, Checkpoint checkpoint, CheckpointImage image, List<Accept> proof) {
-        long consensusId = checkpoint.consensusId();
-        effects.restore(image, proof);
-        state.decidedByClient.restore(checkpoint);
-        state.pending.removeIf(r -> state.isDecided(r.clientId(), r.sequence()));
-        state.lastDecided = consensusId;
-        state.lastBatchTimestampMs = Math.max(state.lastBatchTimestampMs, checkpoint.agreedTimestampMs());
-        state.instances.headMap(consensusId, true).clear();
-        state.votes.headMap(consensusId, true).clear();
-        state.syncChosen.headMap(consensusId, true).clear();
-        state.decisionLog.clear();
-        state.checkpointProof = proof;
-        state.checkpointProofId = consensusId;
-        state.failedChanges = 0;
-        state.lastDecisionAtMs = state.nowMs;
     }
 
     /** Epoch check for normal-case messages; a stale one may tell a peer what it missed. */

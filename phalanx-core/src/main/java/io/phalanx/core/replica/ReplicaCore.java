@@ -38,10 +38,16 @@ import java.util.random.RandomGenerator;
  * the runtime can run the same code over real sockets. Not thread-safe: the driver calls it from
  * one thread. Inputs are dispatched to one handler per family: client requests
  * ({@link RequestAdmission}), the normal case ({@link NormalCase}), the leader change
- * ({@link LeaderChange}) and catching up on missed decisions ({@link Catchup}).
+ * ({@link LeaderChange}), catching up on missed decisions ({@link Catchup}) and state transfer
+ * ({@link StateTransfer}). The handlers are siblings: none calls another. This class alone
+ * dispatches inputs and ticks to them and carries out what one handler's outcome asks of
+ * another (a queued request moves the open instances; an adopted SYNC fetches the decisions it
+ * showed missing, then moves them). What deciding changes is shared by the three handlers that
+ * learn decisions ({@link Decisions}); the checks of proofs and signatures too ({@link Proofs}).
  */
 public final class ReplicaCore {
     private final ReplicaState state;
+    private final Decisions decisions;
     private final NormalCase normalCase;
     private final RequestAdmission admission;
     private final LeaderChange leaderChange;
@@ -152,11 +158,12 @@ public final class ReplicaCore {
                 Objects.requireNonNull(verifier, "verifier"), Objects.requireNonNull(signer, "signer"),
                 Objects.requireNonNull(signatures, "signatures"), Objects.requireNonNull(random, "random"), plantedBugs);
         Proofs proofs = new Proofs(state);
-        this.normalCase = new NormalCase(state, proofs);
-        this.admission = new RequestAdmission(state, normalCase, proofs);
-        this.catchup = new Catchup(state, normalCase, proofs);
-        this.leaderChange = new LeaderChange(state, normalCase, admission, proofs, catchup);
-        this.stateTransfer = new StateTransfer(state, normalCase, proofs, start == Start.FIRST_START,
+        this.decisions = new Decisions(state);
+        this.normalCase = new NormalCase(state, proofs, decisions);
+        this.admission = new RequestAdmission(state, proofs);
+        this.catchup = new Catchup(state, decisions, proofs);
+        this.leaderChange = new LeaderChange(state, proofs);
+        this.stateTransfer = new StateTransfer(state, decisions, proofs, start == Start.FIRST_START,
                 Objects.requireNonNull(images, "images"));
         this.start = Objects.requireNonNull(start, "start");
         this.invariants = new Invariants(state);
@@ -178,12 +185,12 @@ public final class ReplicaCore {
                 throw new IllegalStateException("replica " + state.id + " cannot read its stored checkpoint "
                         + image.consensusId() + ": " + e.getMessage(), e);
             }
-            normalCase.install(replayed, header, image, recovered.checkpointProof());
+            decisions.install(replayed, header, image, recovered.checkpointProof());
             recovered.covered().forEach(state.decisionLog::append); // ends at the checkpoint: the log stays in step
             stateTransfer.onCheckpointTaken(image);
         }
         for (Decision decision : recovered.decisions()) {
-            normalCase.commit(replayed, decision);
+            decisions.commit(replayed, decision);
         }
         if (start == Start.RESTORED) {
             leaderChange.restore(recovered.hardState().afterDecided(state.lastDecided));
@@ -201,12 +208,15 @@ public final class ReplicaCore {
         boolean wasRecovering = state.recovering;
         Effects effects = new Effects();
         if (input instanceof Input.RequestReceived r) {
-            admission.onRequest(effects, r.request());
+            if (admission.onRequest(effects, r.request())) {
+                normalCase.progress(effects);
+            }
         } else if (input instanceof Input.MessageReceived m) {
             onMessage(effects, m.from(), m.message());
         } else if (input instanceof Input.Tick) {
             normalCase.onTick(effects);
             leaderChange.onTick(effects);
+            followUp(effects);
             catchup.onTick(effects);
             stateTransfer.onTick(effects);
         } else if (input instanceof Input.CheckpointTaken c) {
@@ -323,14 +333,23 @@ public final class ReplicaCore {
         } else if (message instanceof Accept a) {
             normalCase.onAccept(effects, a);
         } else if (message instanceof Forward f) {
-            leaderChange.onForward(effects, f);
+            if (admission.onRelayed(f.requests())) {
+                normalCase.progress(effects);
+            }
         } else if (message instanceof Stop s) {
             offerWhatIsMissing(effects, s.sender(), s.lastDecided() + 1, false);
+            boolean queued = admission.onRelayed(s.requests());
             leaderChange.onStop(effects, s);
+            followUp(effects);
+            if (queued) {
+                normalCase.progress(effects);
+            }
         } else if (message instanceof StopData d) {
             leaderChange.onStopData(effects, d);
+            followUp(effects);
         } else if (message instanceof Sync s) {
             leaderChange.onSync(effects, s);
+            followUp(effects);
         } else if (message instanceof DecisionFetch f) {
             offerWhatIsMissing(effects, f.sender(), f.fromConsensusId(), true);
         } else if (message instanceof DecisionPush p) {
@@ -358,6 +377,20 @@ public final class ReplicaCore {
             }
         } else {
             throw new IllegalStateException("no handler for " + message.getClass().getName());
+        }
+    }
+
+    /** Does what the leader change asked of the other handlers. */
+    private void followUp(Effects effects) {
+        LeaderChange.FollowUp followUp = leaderChange.takeFollowUp();
+        if (followUp.fetchDecisions()) {
+            catchup.fetchNow(effects);
+        }
+        if (followUp.progress()) {
+            normalCase.progress(effects);
+        }
+        if (followUp.retransmitVotes()) {
+            normalCase.retransmitVotes(effects);
         }
     }
 

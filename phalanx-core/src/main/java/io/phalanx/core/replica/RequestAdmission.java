@@ -15,12 +15,10 @@ import java.util.List;
  */
 final class RequestAdmission {
     private final ReplicaState state;
-    private final NormalCase normalCase;
     private final Proofs proofs;
 
-    RequestAdmission(ReplicaState state, NormalCase normalCase, Proofs proofs) {
+    RequestAdmission(ReplicaState state, Proofs proofs) {
         this.state = state;
-        this.normalCase = normalCase;
         this.proofs = proofs;
     }
 
@@ -33,8 +31,10 @@ final class RequestAdmission {
      * to the current leader at once, in a FORWARD, and keeps it pending under its request timer
      * as always. If that leader does not order it, the timer forwards it to every replica and
      * then asks for a leader change.
+     *
+     * @return true if the request was queued for ordering (the open instances may move)
      */
-    void onRequest(Effects effects, Request request) {
+    boolean onRequest(Effects effects, Request request) {
         if (request.kind() == RequestKind.UNORDERED) {
             if (state.recovering) {
                 // Its state may be older than replies it gave before its restart: answering a
@@ -44,26 +44,27 @@ final class RequestAdmission {
             } else if (wellFormed(request)) {
                 effects.executeUnordered(request);
             }
-            return;
+            return false;
         }
         Refusal.Reason refused = sessionRefusal(request);
         if (refused != null) {
             state.counters.increment(Counter.REQUEST_REFUSED);
             effects.refuse(new Refusal(state.id, request.clientId(), request.sequence(), refused));
-            return;
+            return false;
         }
         if (state.isDecided(request.clientId(), request.sequence())) {
             state.counters.increment(Counter.REPLY_RESENT);
             effects.resendReply(request.id());
-            return;
+            return false;
         }
         if (enqueue(request)) {
             if (!state.isLeader() && state.active()) {
                 state.counters.increment(Counter.FORWARDED_TO_LEADER);
                 effects.send(state.leader(), new Forward(state.id, List.of(request)));
             }
-            normalCase.progress(effects);
+            return true;
         }
+        return false;
     }
 
     /**
@@ -79,8 +80,19 @@ final class RequestAdmission {
         return state.decidedByClient.refusal(request.clientId(), request.sequence());
     }
 
-    /** A request relayed by a replica; returns true if it was new here and queued. */
-    boolean onRelayed(Request request) {
+    /**
+     * Requests relayed by a replica (in a FORWARD or a STOP); returns true if any was new here and
+     * queued (the open instances may move).
+     */
+    boolean onRelayed(List<Request> requests) {
+        boolean queued = false;
+        for (Request request : requests) {
+            queued |= onRelayed(request);
+        }
+        return queued;
+    }
+
+    private boolean onRelayed(Request request) {
         if (request.kind() != RequestKind.ORDERED) {
             state.counters.increment(Counter.INVALID_REQUEST);
             return false;

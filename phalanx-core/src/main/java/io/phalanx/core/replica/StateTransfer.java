@@ -77,7 +77,7 @@ final class StateTransfer {
     }
 
     private final ReplicaState state;
-    private final NormalCase normalCase;
+    private final Decisions decisions;
     private final Proofs proofs;
     private final TreeMap<Long, Served> served = new TreeMap<>();
     /** The latest report from each peer; bounded by the view's size. */
@@ -93,10 +93,10 @@ final class StateTransfer {
     /** Where received checkpoints are written. */
     private final ImageStore images;
 
-    StateTransfer(ReplicaState state, NormalCase normalCase, Proofs proofs, boolean firstStart, ImageStore images) {
+    StateTransfer(ReplicaState state, Decisions decisions, Proofs proofs, boolean firstStart, ImageStore images) {
         this.images = images;
         this.state = state;
-        this.normalCase = normalCase;
+        this.decisions = decisions;
         this.proofs = proofs;
         this.firstStart = firstStart;
     }
@@ -468,7 +468,7 @@ final class StateTransfer {
         if (checkpoint.consensusId() <= state.lastDecided) {
             return; // decided past it meanwhile, from the decision logs
         }
-        normalCase.install(effects, checkpoint, image, done.proof);
+        decisions.install(effects, checkpoint, image, done.proof);
         state.counters.increment(Counter.CHECKPOINT_INSTALLED);
         serve(image, done.proof);
         checkRecovered();
