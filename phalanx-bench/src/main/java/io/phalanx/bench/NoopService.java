@@ -13,6 +13,11 @@ public final class NoopService implements Service {
     private final Bytes reply;
     private long executed;
 
+    /**
+     * A service that answers every operation with {@code replyBytes} zero bytes.
+     *
+     * @param replyBytes the size of every result, at least 0
+     */
     public NoopService(int replyBytes) {
         if (replyBytes < 0) {
             throw new IllegalArgumentException("replyBytes must be >= 0, got " + replyBytes);

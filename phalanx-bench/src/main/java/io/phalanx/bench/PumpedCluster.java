@@ -133,7 +133,11 @@ public final class PumpedCluster {
         }
     }
 
-    /** Feeds one batch of requests and pumps messages until the open instance is decided everywhere; returns requests decided. */
+    /**
+     * Feeds one batch of requests and pumps messages until the open instance is decided everywhere.
+     *
+     * @return the number of requests decided
+     */
     public int orderOneBatch() {
         if (!primed) {
             // The first request opens instance 0 at the leader; from then on one instance is open.
@@ -208,31 +212,57 @@ public final class PumpedCluster {
         return out.toString();
     }
 
-    /** Requests decided by the leader so far (every replica decides the same ones). */
+    /**
+     * Requests decided by the leader so far (every replica decides the same ones).
+     *
+     * @return their number
+     */
     public long requestsDecided() {
         return requestsDecided;
     }
 
-    /** Nanoseconds replica {@code id} spent inside {@code step} so far. */
+    /**
+     * Time replica {@code id} spent inside {@code step} so far.
+     *
+     * @param id the replica
+     * @return nanoseconds of wall-clock time
+     */
     public long stepNanos(int id) {
         return stepNanos[id];
     }
 
+    /**
+     * How many requests {@link #orderOneBatch()} feeds.
+     *
+     * @return the batch size the cluster was built with
+     */
     public int batchSize() {
         return batchSize;
     }
 
-    /** Signatures the replicas made so far (their ACCEPTs), across all four. */
+    /**
+     * Signatures the replicas made so far (their ACCEPTs), across all four.
+     *
+     * @return their number
+     */
     public long replicaSignatures() {
         return replicaSignatures;
     }
 
-    /** Checks of replica signatures so far, across all four replicas. */
+    /**
+     * Checks of replica signatures so far, across all four replicas.
+     *
+     * @return their number
+     */
     public long replicaVerifications() {
         return replicaVerifications;
     }
 
-    /** Checks of client request signatures so far, across all four replicas. */
+    /**
+     * Checks of client request signatures so far, across all four replicas.
+     *
+     * @return their number
+     */
     public long clientVerifications() {
         return clientVerifications;
     }

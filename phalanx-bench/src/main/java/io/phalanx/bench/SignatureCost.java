@@ -25,15 +25,33 @@ public final class SignatureCost {
     private SignatureCost() {
     }
 
-    /** CPU and wall microseconds per operation. */
+    /**
+     * CPU and wall microseconds per operation.
+     *
+     * @param operation  what was measured, e.g. {@code ed25519 sign}
+     * @param operations how many were done
+     * @param cpuMicros  CPU microseconds per operation
+     * @param wallMicros wall-clock microseconds per operation
+     */
     public record Cost(String operation, long operations, double cpuMicros, double wallMicros) {
+        /**
+         * One line for the console.
+         *
+         * @return the operation with its CPU and wall time per operation and the count
+         */
         public String summary() {
             return String.format(Locale.ROOT, "%s: %.1f us CPU/op, %.1f us wall/op (%d ops)", operation, cpuMicros,
                     wallMicros, operations);
         }
     }
 
-    /** Signs, then verifies, an ACCEPT's signed bytes for {@code duration} each. */
+    /**
+     * Signs, then verifies, an ACCEPT's signed bytes for {@code duration} each.
+     *
+     * @param duration how long to repeat each operation
+     * @return the cost of signing, then of verifying
+     * @throws GeneralSecurityException if the JDK cannot make an Ed25519 key pair
+     */
     public static Cost[] measure(Duration duration) throws GeneralSecurityException {
         KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         Signer signer = Ed25519.signer(pair.getPrivate());
@@ -65,7 +83,12 @@ public final class SignatureCost {
         };
     }
 
-    /** Three rounds (the first warms the JIT up) of {@code seconds} (default 5) per operation. */
+    /**
+     * Three rounds (the first warms the JIT up) of {@code seconds} (default 5) per operation.
+     *
+     * @param args optionally the seconds per operation
+     * @throws GeneralSecurityException if the JDK cannot make an Ed25519 key pair
+     */
     public static void main(String[] args) throws GeneralSecurityException {
         Duration each = Duration.ofSeconds(args.length > 0 ? Integer.parseInt(args[0]) : 5);
         for (int round = 1; round <= 3; round++) {

@@ -42,17 +42,38 @@ public final class StepThroughput {
     public record Result(int batchSize, int operationBytes, Signatures signatures, long requests, long elapsedNanos,
                          long cpuNanos, double signaturesPerRequest, double verificationsPerRequest,
                          List<Double> stepNanosPerRequest) {
+        /**
+         * Checks that the signature mode is present and copies the per-replica times.
+         *
+         * @param batchSize               requests per batch
+         * @param operationBytes          operation size of every request
+         * @param signatures              which signatures were real
+         * @param requests                requests decided during the timed part
+         * @param elapsedNanos            wall-clock length of the timed part
+         * @param cpuNanos                CPU time the measuring thread got during the timed part
+         * @param signaturesPerRequest    replica signatures made per decided request
+         * @param verificationsPerRequest signature checks per decided request
+         * @param stepNanosPerRequest     per replica: time spent inside {@code step} per decided request
+         */
         public Result {
             Objects.requireNonNull(signatures, "signatures");
             stepNanosPerRequest = List.copyOf(stepNanosPerRequest);
         }
 
-        /** Requests ordered per second with all four replicas (and the pump) sharing one thread. */
+        /**
+         * Requests ordered per second with all four replicas (and the pump) sharing one thread.
+         *
+         * @return requests per wall-clock second
+         */
         public double requestsPerSecond() {
             return requests * 1e9 / elapsedNanos;
         }
 
-        /** Requests ordered per second of CPU time given to the thread (all four replicas and the pump). */
+        /**
+         * Requests ordered per second of CPU time given to the thread (all four replicas and the pump).
+         *
+         * @return requests per CPU second, 0 if no CPU time was measured
+         */
         public double requestsPerCpuSecond() {
             return cpuNanos == 0 ? 0 : requests * 1e9 / cpuNanos;
         }
@@ -62,6 +83,8 @@ public final class StepThroughput {
          * {@code step} to run: bounded by the busiest replica (usually the leader), whose share
          * of the wall-clock step time is scaled to CPU time. An extrapolation, not a measurement
          * of a real deployment.
+         *
+         * @return the extrapolated requests per second, 0 if no step time was measured
          */
         public double requestsPerSecondPerReplicaCore() {
             double busiest = 0;
@@ -72,7 +95,11 @@ public final class StepThroughput {
             return busiest == 0 ? 0 : 1e9 / (busiest * cpuShare);
         }
 
-        /** One line for a terminal. */
+        /**
+         * One line for a terminal.
+         *
+         * @return the parameters, the throughputs, the step time per replica and the signature costs
+         */
         public String summary() {
             StringBuilder perReplica = new StringBuilder();
             for (int id = 0; id < stepNanosPerRequest.size(); id++) {
@@ -92,12 +119,26 @@ public final class StepThroughput {
     /**
      * Orders batches of {@code batchSize} empty requests for {@code duration} (after a warm-up of a
      * fifth of it, at most 5 s) with real Ed25519 replica signatures or a no-op signer.
+     *
+     * @param duration   length of the timed part, above 0
+     * @param batchSize  requests per batch
+     * @param signatures true for real replica signatures, false for a no-op signer
+     * @return what the timed part found
      */
     public static Result run(Duration duration, int batchSize, boolean signatures) {
         return run(duration, batchSize, DEFAULT_OPERATION_BYTES, signatures ? Signatures.REPLICAS : Signatures.NONE);
     }
 
-    /** As {@link #run(Duration, int, boolean)}, with a choice of operation size and signatures. */
+    /**
+     * As {@link #run(Duration, int, boolean)}, with a choice of operation size and signatures.
+     *
+     * @param duration       length of the timed part, above 0
+     * @param batchSize      requests per batch
+     * @param operationBytes operation size of every request
+     * @param signatures     which signatures are real
+     * @return what the timed part found
+     * @throws IllegalArgumentException if {@code duration} is not positive
+     */
     public static Result run(Duration duration, int batchSize, int operationBytes, Signatures signatures) {
         if (duration.isNegative() || duration.isZero()) {
             throw new IllegalArgumentException("duration must be positive, got " + duration);
@@ -142,6 +183,8 @@ public final class StepThroughput {
     /**
      * {@code java -cp ... io.phalanx.bench.StepThroughput [seconds] [batchSize...]}: measures every
      * batch size under every {@link Signatures} mode and prints one line each.
+     *
+     * @param args optionally the seconds per measurement (default 5), then batch sizes (default 1, 100, 400)
      */
     public static void main(String[] args) {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;

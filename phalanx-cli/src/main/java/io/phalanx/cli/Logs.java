@@ -15,7 +15,11 @@ public final class Logs {
     private Logs() {
     }
 
-    /** Raises the library's level to WARN; returns the level to restore, or null if nothing changed. */
+    /**
+     * Raises the library's level to WARN.
+     *
+     * @return the level to restore, or null if nothing changed (logging is not logback)
+     */
     public static Level quiet() {
         if (!(LoggerFactory.getLogger(LIBRARY) instanceof Logger logger)) {
             return null;
@@ -25,6 +29,11 @@ public final class Logs {
         return previous == null ? Level.INFO : previous;
     }
 
+    /**
+     * Sets the library's level back to what {@link #quiet()} found.
+     *
+     * @param previous what {@link #quiet()} returned; null does nothing
+     */
     public static void restore(Level previous) {
         if (previous != null && LoggerFactory.getLogger(LIBRARY) instanceof Logger logger) {
             logger.setLevel(previous);

@@ -21,6 +21,11 @@ public final class PhalanxCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /**
+     * Runs the {@code phalanx} command and exits with its exit code.
+     *
+     * @param args the command line's arguments
+     */
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
@@ -28,6 +33,8 @@ public final class PhalanxCommand implements Runnable {
     /**
      * The command line, set to report a bad argument or config file with its message and a hint
      * to use --help: the full usage text would bury the one line that says what is wrong.
+     *
+     * @return the {@code phalanx} command with its subcommands, ready to execute
      */
     public static CommandLine commandLine() {
         return new CommandLine(new PhalanxCommand()).setParameterExceptionHandler(PhalanxCommand::reportBadParameter);

@@ -44,6 +44,12 @@ public final class Charts {
     /**
      * Draws {@code series} as lines, with a vertical labelled line for each marker, into
      * {@code png}.
+     *
+     * @param png     the PNG file to write, replaced if it exists
+     * @param spec    title, axis labels and size
+     * @param series  the lines
+     * @param markers the events to mark; the x axis widens to show each
+     * @throws IOException if the file cannot be written
      */
     public static void lineChart(Path png, ChartSpec spec, List<Series> series, List<EventMarker> markers)
             throws IOException {
@@ -91,6 +97,11 @@ public final class Charts {
      * y: fraction of samples at or below it) into {@code png}. A histogram's tag
      * ({@link AbstractHistogram#setTag}) names its line; untagged ones are numbered. Empty
      * histograms are skipped, and values of 0 (which a log axis cannot show) are drawn at 1.
+     *
+     * @param png        the PNG file to write, replaced if it exists
+     * @param spec       title, axis labels and size
+     * @param histograms the recordings, one line each
+     * @throws IOException if the file cannot be written
      */
     public static void latencyCdf(Path png, ChartSpec spec, AbstractHistogram... histograms) throws IOException {
         useHeadlessAwt();

@@ -21,6 +21,12 @@ public final class CsvTable {
     private final List<String> header;
     private final List<List<String>> rows = new ArrayList<>();
 
+    /**
+     * An empty table with these columns.
+     *
+     * @param header the column names, at least one, no repeats
+     * @throws IllegalArgumentException if the header is empty or repeats a name
+     */
     public CsvTable(List<String> header) {
         this.header = List.copyOf(header);
         if (this.header.isEmpty()) {
@@ -31,11 +37,23 @@ public final class CsvTable {
         }
     }
 
+    /**
+     * An empty table with these columns.
+     *
+     * @param header the column names, at least one, no repeats
+     * @throws IllegalArgumentException if the header is empty or repeats a name
+     */
     public CsvTable(String... header) {
         this(List.of(header));
     }
 
-    /** Appends a row; values are turned into text with {@link String#valueOf(Object)}. */
+    /**
+     * Appends a row; values are turned into text with {@link String#valueOf(Object)}.
+     *
+     * @param values one value per column
+     * @return this table
+     * @throws IllegalArgumentException if the number of values is not the number of columns
+     */
     public CsvTable addRow(Object... values) {
         List<String> row = new ArrayList<>(values.length);
         for (Object value : values) {
@@ -44,7 +62,13 @@ public final class CsvTable {
         return addRow(row);
     }
 
-    /** Appends a row of exactly one cell per column. */
+    /**
+     * Appends a row of exactly one cell per column.
+     *
+     * @param cells the row's cells
+     * @return this table
+     * @throws IllegalArgumentException if the number of cells is not the number of columns
+     */
     public CsvTable addRow(List<String> cells) {
         if (cells.size() != header.size()) {
             throw new IllegalArgumentException("row has " + cells.size() + " cells, header has " + header.size()
@@ -54,19 +78,40 @@ public final class CsvTable {
         return this;
     }
 
+    /**
+     * The column names.
+     *
+     * @return the header, in column order
+     */
     public List<String> header() {
         return header;
     }
 
+    /**
+     * The rows so far.
+     *
+     * @return a copy of the rows, each a list of cells in column order
+     */
     public List<List<String>> rows() {
         return List.copyOf(rows);
     }
 
+    /**
+     * The number of rows, the header not counted.
+     *
+     * @return how many rows there are
+     */
     public int rowCount() {
         return rows.size();
     }
 
-    /** Index of {@code column}; fails naming the columns that exist. */
+    /**
+     * Index of {@code column}; fails naming the columns that exist.
+     *
+     * @param column the column name
+     * @return its position in the header, from 0
+     * @throws IllegalArgumentException if there is no such column
+     */
     public int columnIndex(String column) {
         int index = header.indexOf(column);
         if (index < 0) {
@@ -75,10 +120,26 @@ public final class CsvTable {
         return index;
     }
 
+    /**
+     * One cell.
+     *
+     * @param row    the row, from 0
+     * @param column the column name
+     * @return the cell's text
+     * @throws IllegalArgumentException if there is no such column
+     */
     public String get(int row, String column) {
         return rows.get(row).get(columnIndex(column));
     }
 
+    /**
+     * One cell, parsed as a number.
+     *
+     * @param row    the row, from 0
+     * @param column the column name
+     * @return the cell's value
+     * @throws IllegalArgumentException if there is no such column or the cell is not a number
+     */
     public double getDouble(int row, String column) {
         String cell = get(row, column);
         try {
@@ -88,7 +149,12 @@ public final class CsvTable {
         }
     }
 
-    /** Writes the table as UTF-8 CSV with {@code \n} line ends, replacing {@code file}. */
+    /**
+     * Writes the table as UTF-8 CSV with {@code \n} line ends, replacing {@code file}.
+     *
+     * @param file where to write
+     * @throws IOException if the file cannot be written
+     */
     public void write(Path file) throws IOException {
         StringBuilder out = new StringBuilder();
         appendLine(out, header);
@@ -98,7 +164,14 @@ public final class CsvTable {
         Files.writeString(file, out, StandardCharsets.UTF_8);
     }
 
-    /** Reads a table written by {@link #write} (or any CSV with a header and equally long rows). */
+    /**
+     * Reads a table written by {@link #write} (or any CSV with a header and equally long rows).
+     *
+     * @param file the CSV file, at most {@link #FILE_BYTES_MAX} bytes
+     * @return the table
+     * @throws IOException if the file cannot be read, is too large, is not valid CSV, or has no
+     *                     header or rows of another length
+     */
     public static CsvTable read(Path file) throws IOException {
         if (Files.size(file) > FILE_BYTES_MAX) {
             throw new IOException(file + " is larger than " + FILE_BYTES_MAX + " bytes");

@@ -36,6 +36,7 @@ public class CodecBenchmark {
     /** A REQUEST and a full PROPOSE whose requests carry {@code operationBytes}-byte operations. */
     @State(Scope.Thread)
     public static class Requests {
+        /** Size of every request's operation: empty, or 1 KiB. */
         @Param({"0", "1024"})
         public int operationBytes;
 
@@ -45,6 +46,11 @@ public class CodecBenchmark {
         Propose propose;
         byte[] proposeBytes;
 
+        /**
+         * Builds the REQUEST and the PROPOSE and encodes each once, for the decode benchmarks.
+         *
+         * @throws CodecException if an encoding exceeds the codec's limit
+         */
         @Setup
         public void setUp() throws CodecException {
             request = Fixtures.request(7, operationBytes);
@@ -61,6 +67,12 @@ public class CodecBenchmark {
         Accept accept;
         byte[] acceptBytes;
 
+        /**
+         * Signs an ACCEPT with a fresh key and encodes it once, for the decode benchmark.
+         *
+         * @throws CodecException if the encoding exceeds the codec's limit
+         * @throws GeneralSecurityException if the JDK cannot make an Ed25519 key pair
+         */
         @Setup
         public void setUp() throws CodecException, GeneralSecurityException {
             Accept unsigned = new Accept(1, 42, 0, Fixtures.digest());
@@ -70,31 +82,73 @@ public class CodecBenchmark {
         }
     }
 
+    /**
+     * Encodes a client's REQUEST.
+     *
+     * @param state the request
+     * @return the encoding, for JMH to consume
+     * @throws CodecException never: the request fits the limit
+     */
     @Benchmark
     public byte[] requestEncode(Requests state) throws CodecException {
         return state.codec.encode(state.request);
     }
 
+    /**
+     * Decodes a client's REQUEST.
+     *
+     * @param state the encoded request
+     * @return the message, for JMH to consume
+     * @throws CodecException never: the bytes are a valid encoding
+     */
     @Benchmark
     public Message requestDecode(Requests state) throws CodecException {
         return state.codec.decode(state.requestBytes);
     }
 
+    /**
+     * Encodes a PROPOSE of 400 requests.
+     *
+     * @param state the proposal
+     * @return the encoding, for JMH to consume
+     * @throws CodecException never: the proposal fits the limit
+     */
     @Benchmark
     public byte[] propose400Encode(Requests state) throws CodecException {
         return state.codec.encode(state.propose);
     }
 
+    /**
+     * Decodes a PROPOSE of 400 requests.
+     *
+     * @param state the encoded proposal
+     * @return the message, for JMH to consume
+     * @throws CodecException never: the bytes are a valid encoding
+     */
     @Benchmark
     public Message propose400Decode(Requests state) throws CodecException {
         return state.codec.decode(state.proposeBytes);
     }
 
+    /**
+     * Encodes a signed ACCEPT.
+     *
+     * @param state the vote
+     * @return the encoding, for JMH to consume
+     * @throws CodecException never: the vote fits the limit
+     */
     @Benchmark
     public byte[] acceptEncode(Votes state) throws CodecException {
         return state.codec.encode(state.accept);
     }
 
+    /**
+     * Decodes a signed ACCEPT (without checking the signature).
+     *
+     * @param state the encoded vote
+     * @return the message, for JMH to consume
+     * @throws CodecException never: the bytes are a valid encoding
+     */
     @Benchmark
     public Message acceptDecode(Votes state) throws CodecException {
         return state.codec.decode(state.acceptBytes);

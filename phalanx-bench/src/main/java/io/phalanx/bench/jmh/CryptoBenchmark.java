@@ -67,6 +67,11 @@ public class CryptoBenchmark {
     private final byte[] nonce = new byte[12];
     private long recordSequence;
 
+    /**
+     * Makes the keys, the signed bytes and their signatures, the MAC and the cipher.
+     *
+     * @throws GeneralSecurityException if the JDK lacks Ed25519, HMAC-SHA256 or AES-GCM
+     */
     @Setup
     public void setUp() throws GeneralSecurityException {
         KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
@@ -89,11 +94,21 @@ public class CryptoBenchmark {
         sealed = new byte[RECORD_BYTES + GCM_TAG_BITS / 8];
     }
 
+    /**
+     * Signs an ACCEPT's signed bytes with the core's JDK signer.
+     *
+     * @return the signature, for JMH to consume
+     */
     @Benchmark
     public Bytes ed25519Sign() {
         return signer.sign(signedBytes);
     }
 
+    /**
+     * Signs an ACCEPT's signed bytes with Bouncy Castle, as {@code FastEd25519} does.
+     *
+     * @return the signature, for JMH to consume
+     */
     @Benchmark
     public byte[] bouncyCastleEd25519Sign() {
         Ed25519Signer bcSigner = new Ed25519Signer();
@@ -102,6 +117,11 @@ public class CryptoBenchmark {
         return bcSigner.generateSignature();
     }
 
+    /**
+     * Verifies an ACCEPT's signature with Bouncy Castle, as {@code FastEd25519} does.
+     *
+     * @return true (the signature is valid), for JMH to consume
+     */
     @Benchmark
     public boolean bouncyCastleEd25519Verify() {
         Ed25519Signer verifier = new Ed25519Signer();
@@ -110,17 +130,33 @@ public class CryptoBenchmark {
         return verifier.verifySignature(bcSignature);
     }
 
+    /**
+     * Verifies an ACCEPT's signature with the core's JDK verifier.
+     *
+     * @return true (the signature is valid), for JMH to consume
+     */
     @Benchmark
     public boolean ed25519Verify() {
         return Ed25519.verify(publicKey, signedBytes, signature);
     }
 
+    /**
+     * MACs a 100-byte message with HMAC-SHA256.
+     *
+     * @return the MAC, for JMH to consume
+     */
     @Benchmark
     public byte[] hmacSha256Of100Bytes() {
         return mac.doFinal(macMessage);
     }
 
-    /** A new nonce per record, as TLS derives one from the record sequence number; GCM forbids reuse. */
+    /**
+     * Seals a 1 KiB record with AES-128-GCM. A new nonce per record, as TLS derives one from the
+     * record sequence number; GCM forbids reuse.
+     *
+     * @return the sealed length, for JMH to consume
+     * @throws GeneralSecurityException if the cipher refuses the key or nonce
+     */
     @Benchmark
     public int aesGcmSeal1KiB() throws GeneralSecurityException {
         ByteBuffer.wrap(nonce).putLong(4, ++recordSequence);

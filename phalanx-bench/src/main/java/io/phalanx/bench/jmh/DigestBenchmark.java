@@ -23,19 +23,27 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @State(Scope.Thread)
 public class DigestBenchmark {
+    /** Requests per batch. */
     @Param({"1", "100", "400"})
     public int batchSize;
 
+    /** Size of every request's operation: empty, or 1 KiB. */
     @Param({"0", "1024"})
     public int operationBytes;
 
     private Batch batch;
 
+    /** Builds the batch. */
     @Setup
     public void setUp() {
         batch = Fixtures.batch(batchSize, operationBytes);
     }
 
+    /**
+     * Computes the batch's digest.
+     *
+     * @return the digest, for JMH to consume
+     */
     @Benchmark
     public Digest ofBatch() {
         return Digests.ofBatch(batch);

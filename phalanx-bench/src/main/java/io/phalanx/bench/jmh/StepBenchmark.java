@@ -31,14 +31,17 @@ public class StepBenchmark {
     /** The cluster, built (with fresh keys) once per trial and primed so that one instance is open. */
     @State(Scope.Thread)
     public static class ClusterState {
+        /** Requests per batch. */
         @Param({"1", "100", "400"})
         public int batchSize;
 
+        /** Whether replicas sign their ACCEPTs with real Ed25519. */
         @Param({"false", "true"})
         public boolean signatures;
 
         PumpedCluster cluster;
 
+        /** Builds the cluster and orders a first batch, which opens the instance the benchmark keeps going. */
         @Setup(Level.Trial)
         public void setUp() {
             cluster = new PumpedCluster(batchSize, 0, signatures ? Signatures.REPLICAS : Signatures.NONE);
@@ -50,14 +53,23 @@ public class StepBenchmark {
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     public static class Decided {
+        /** Requests decided in this iteration; JMH reports it per second. */
         public long requests;
 
+        /** Starts each iteration's count at zero. */
         @Setup(Level.Iteration)
         public void reset() {
             requests = 0;
         }
     }
 
+    /**
+     * Orders one batch through the four replicas.
+     *
+     * @param state   the cluster
+     * @param decided the counter of requests decided
+     * @return the requests decided, for JMH to consume
+     */
     @Benchmark
     public int orderBatch(ClusterState state, Decided decided) {
         int requests = state.cluster.orderOneBatch();
