@@ -15,7 +15,13 @@ public final class ByteSize {
     private ByteSize() {
     }
 
-    /** The number of bytes {@code text} names; {@link IllegalArgumentException} saying why if it names none. */
+    /**
+     * The number of bytes {@code text} names.
+     *
+     * @param text a byte count such as {@code 1048576}, {@code 512k} or {@code 64MiB}
+     * @return the count in bytes
+     * @throws IllegalArgumentException saying why if {@code text} names no count or too large a one
+     */
     public static long parse(String text) {
         Matcher m = SIZE.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
@@ -40,7 +46,12 @@ public final class ByteSize {
         return number << shift;
     }
 
-    /** {@code bytes} in MiB, for messages: {@code 64.0 MiB}. */
+    /**
+     * A byte count in MiB, for messages.
+     *
+     * @param bytes the count
+     * @return e.g. {@code 64.0 MiB}, one decimal
+     */
     public static String mib(long bytes) {
         return String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1 << 20));
     }

@@ -45,7 +45,12 @@ public final class CpuSteal {
         return share;
     }
 
-    /** A steal percentage as the CSV files hold it: one decimal, or empty if unknown (NaN). */
+    /**
+     * A steal percentage as the CSV files hold it.
+     *
+     * @param percent the percentage, NaN if unknown
+     * @return one decimal, or empty if unknown
+     */
     public static String csvCell(double percent) {
         return Double.isNaN(percent) ? "" : String.format(Locale.ROOT, "%.1f", percent);
     }

@@ -16,6 +16,9 @@ import java.util.regex.Pattern;
  * The heap is fullest just before a collection, so the largest "before" is the peak use, up to
  * what was allocated after the last collection (read {@code jcmd GC.heap_info} at the end to
  * cover that).
+ *
+ * @param collections every collection logged, in order
+ * @param heapMaxMib  the heap's maximum capacity in MiB, if the log names it
  */
 public record GcLog(List<Collection> collections, OptionalDouble heapMaxMib) {
     /** {@code [1.673s] GC(0) Pause Young (Normal) (G1 Evacuation Pause) 12M->4M(256M) 29.891ms}. */
@@ -23,10 +26,23 @@ public record GcLog(List<Collection> collections, OptionalDouble heapMaxMib) {
             "^\\[(\\d+\\.\\d+)s\\].* GC\\(\\d+\\) .*?(\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
     private static final Pattern HEAP_MAX = Pattern.compile("Heap Max Capacity: (\\d+)([KMG])");
 
-    /** One collection: JVM uptime, heap in use before and after it, in MiB. */
+    /**
+     * One collection: JVM uptime, heap in use before and after it, in MiB.
+     *
+     * @param uptimeSeconds the JVM's uptime at the collection
+     * @param beforeMib     heap in use before it
+     * @param afterMib      heap in use after it
+     */
     public record Collection(double uptimeSeconds, double beforeMib, double afterMib) {
     }
 
+    /**
+     * Reads a GC log file.
+     *
+     * @param file the log written by {@code -Xlog:gc,gc+init:file=...:uptime}
+     * @return its collections and heap maximum; empty if the file does not exist
+     * @throws IOException if the file exists and cannot be read
+     */
     public static GcLog read(Path file) throws IOException {
         return Files.exists(file) ? parse(Files.readString(file)) : new GcLog(List.of(), OptionalDouble.empty());
     }
@@ -49,7 +65,12 @@ public record GcLog(List<Collection> collections, OptionalDouble heapMaxMib) {
         return new GcLog(List.copyOf(collections), heapMax);
     }
 
-    /** The most heap in use at any collection up to {@code uptimeSeconds}, in MiB; 0 if none happened. */
+    /**
+     * The most heap in use at any collection up to {@code uptimeSeconds}.
+     *
+     * @param uptimeSeconds the JVM uptime to look up to
+     * @return the peak in MiB; 0 if no collection happened by then
+     */
     public double peakMib(double uptimeSeconds) {
         double peak = 0;
         for (Collection c : collections) {
@@ -60,15 +81,22 @@ public record GcLog(List<Collection> collections, OptionalDouble heapMaxMib) {
         return peak;
     }
 
+    /**
+     * The most heap in use at any collection of the log.
+     *
+     * @return the peak in MiB; 0 if no collection happened
+     */
     public double peakMib() {
         return peakMib(Double.MAX_VALUE);
     }
 
     /**
-     * The most heap still in use right after a collection, in MiB; 0 if none happened. Closer to
+     * The most heap still in use right after a collection. Closer to
      * what the JVM needed than {@link #peakMib}, which mostly shows how much young generation the
      * collector chose to fill before collecting (a young collection leaves old garbage, so this
      * is still an upper bound of the live data).
+     *
+     * @return that peak in MiB; 0 if no collection happened
      */
     public double peakAfterMib() {
         return collections.stream().mapToDouble(Collection::afterMib).max().orElse(0);
@@ -76,7 +104,10 @@ public record GcLog(List<Collection> collections, OptionalDouble heapMaxMib) {
 
     /**
      * The heap in use now in JVM {@code pid}, in MiB, from {@code jcmd PID GC.heap_info} (the
-     * JDK's {@code jcmd} next to this JVM), or empty if it could not be read.
+     * JDK's {@code jcmd} next to this JVM).
+     *
+     * @param pid the JVM's process id
+     * @return the heap in use in MiB, or empty if it could not be read
      */
     public static OptionalDouble usedNowMib(long pid) {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");

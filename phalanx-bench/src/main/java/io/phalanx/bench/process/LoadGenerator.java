@@ -46,6 +46,11 @@ public final class LoadGenerator {
     /**
      * Clients {@code ids} of the cluster file {@code config} (their keys next to it) send
      * operations of {@code requestBytes} zero bytes; each phase's results go to {@code out/NAME}.
+     *
+     * @param config       the cluster file; the clients' keys are next to it
+     * @param ids          the client ids to use
+     * @param requestBytes the size of every operation
+     * @param out          the run's output folder
      */
     public LoadGenerator(Path config, List<Long> ids, int requestBytes, Path out) {
         this.config = Objects.requireNonNull(config, "config");
@@ -64,7 +69,12 @@ public final class LoadGenerator {
         final AtomicBoolean measuring = new AtomicBoolean(false);
     }
 
-    /** Runs {@code phases} in order; returns when the last one has written its {@code done} file. */
+    /**
+     * Runs {@code phases} in order; returns when the last one has written its {@code done} file.
+     *
+     * @param phases the phases, in order
+     * @throws Exception if a client cannot be built or a result cannot be written
+     */
     public void run(List<LoadPhase> phases) throws Exception {
         int outstandingMax = LoadPhase.outstandingMax(phases);
         int clientCount = Math.min(outstandingMax, ids.size());

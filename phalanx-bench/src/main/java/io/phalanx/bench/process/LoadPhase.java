@@ -7,9 +7,23 @@ import java.util.List;
  * {@code warmupSeconds} unmeasured and then {@code durationSeconds} measured seconds. Its results
  * go to the folder {@code name} under the run's output folder. On the command line a phase is
  * {@code NAME:OUTSTANDING:WARMUP:DURATION}.
+ *
+ * @param name            the phase's folder name: letters, digits, '.', '_' or '-'
+ * @param outstanding     operations kept in flight, at least 1
+ * @param warmupSeconds   unmeasured seconds first
+ * @param durationSeconds measured seconds after them
  */
 public record LoadPhase(String name, int outstanding, int warmupSeconds, int durationSeconds) {
 
+    /**
+     * Checks that the name is a plain folder name and the phase lasts at least a second.
+     *
+     * @param name            the phase's folder name
+     * @param outstanding     operations kept in flight, at least 1
+     * @param warmupSeconds   unmeasured seconds, at least 0
+     * @param durationSeconds measured seconds, at least 0; with the warm-up at least 1
+     * @throws IllegalArgumentException if a check fails
+     */
     public LoadPhase {
         if (!name.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("a phase name is letters, digits, '.', '_' or '-'; got '" + name + "'");
@@ -19,6 +33,13 @@ public record LoadPhase(String name, int outstanding, int warmupSeconds, int dur
         }
     }
 
+    /**
+     * Parses a phase as the command line gives it.
+     *
+     * @param spec {@code NAME:OUTSTANDING:WARMUP:DURATION}, e.g. {@code load-10:10:5:60}
+     * @return the phase
+     * @throws IllegalArgumentException if {@code spec} is not of that form or the phase is invalid
+     */
     public static LoadPhase parse(String spec) {
         String[] parts = spec.split(":");
         if (parts.length != 4) {

@@ -16,6 +16,12 @@ import java.util.zip.DataFormatException;
  * What one load-generator run measured: completions per second (all of them, warm-up
  * included, and flagged), the CPU steal time of each second ({@link CpuSteal}; NaN if unknown)
  * and the latency histogram of the measured window.
+ *
+ * @param opsPerSecond  completions in each second of the run
+ * @param measured      per second, whether it was in the measured window
+ * @param stealPercent  per second, the CPU steal time in percent, NaN if unknown
+ * @param latencyMicros the latencies of the measured window, in microseconds
+ * @param failures      operations that failed
  */
 public record LoadResult(List<Long> opsPerSecond, List<Boolean> measured, List<Double> stealPercent, Histogram latencyMicros,
                   long failures) {
@@ -42,7 +48,11 @@ public record LoadResult(List<Long> opsPerSecond, List<Boolean> measured, List<D
         return new LoadResult(ops, measured, steal, histogram, failures);
     }
 
-    /** Median of the measured 1-second samples. */
+    /**
+     * Median of the measured 1-second samples.
+     *
+     * @return operations per second, 0 if no second was measured
+     */
     public double medianOpsPerSecond() {
         List<Long> window = new ArrayList<>();
         for (int i = 0; i < opsPerSecond.size(); i++) {
@@ -62,6 +72,8 @@ public record LoadResult(List<Long> opsPerSecond, List<Boolean> measured, List<D
      * Mean CPU steal time over the measured seconds, in percent of the machine; NaN where it
      * cannot be read. A row measured while the hypervisor took a third of the CPUs is not
      * comparable with one measured while it took none.
+     *
+     * @return the mean percentage, NaN if no measured second has one
      */
     public double meanStealPercent() {
         double sum = 0;
@@ -75,6 +87,12 @@ public record LoadResult(List<Long> opsPerSecond, List<Boolean> measured, List<D
         return count == 0 ? Double.NaN : sum / count;
     }
 
+    /**
+     * A latency percentile of the measured window.
+     *
+     * @param percentile the percentile, 0..100
+     * @return the latency at it in milliseconds, 0 if nothing was recorded
+     */
     public double percentileMs(double percentile) {
         return latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getValueAtPercentile(percentile) / 1000.0;
     }

@@ -43,7 +43,15 @@ public final class PacedWriter implements AutoCloseable {
         this.client = client;
     }
 
-    /** Starts writing through client {@code id} of {@code config}, {@code opsPerSecond} writes a second. */
+    /**
+     * Starts writing through client {@code id} of {@code config}, {@code opsPerSecond} writes a second.
+     *
+     * @param config       the cluster file; the client's key is next to it
+     * @param id           the client id
+     * @param opsPerSecond writes started per second, at least 1
+     * @return the running writer, to close when done
+     * @throws Exception if the client cannot be built
+     */
     public static PacedWriter start(Path config, long id, int opsPerSecond) throws Exception {
         if (opsPerSecond < 1) {
             throw new IllegalArgumentException("opsPerSecond must be >= 1, got " + opsPerSecond);
@@ -84,30 +92,59 @@ public final class PacedWriter implements AutoCloseable {
         }
     }
 
-    /** Writes acknowledged at wall-clock times in {@code [fromMs, toMs)}. */
+    /**
+     * Writes acknowledged in a window.
+     *
+     * @param fromMs the window's start, wall clock in milliseconds, included
+     * @param toMs   the window's end, excluded
+     * @return how many acknowledgements fell in {@code [fromMs, toMs)}
+     */
     public synchronized long completedBetween(long fromMs, long toMs) {
         return Arrays.stream(completedAtMs, 0, completions).filter(t -> t >= fromMs && t < toMs).count();
     }
 
-    /** Every acknowledgement time so far (wall clock, milliseconds), in order. */
+    /**
+     * Every acknowledgement time so far.
+     *
+     * @return wall-clock milliseconds, in order
+     */
     public synchronized long[] completionTimes() {
         return Arrays.copyOf(completedAtMs, completions);
     }
 
+    /**
+     * Writes that failed: an exception, or an error result from the service.
+     *
+     * @return how many failed so far
+     */
     public long failures() {
         return failures.get();
     }
 
+    /**
+     * What went wrong first.
+     *
+     * @return the first failure's description, or null if none failed
+     */
     public String firstFailure() {
         return firstFailure.get();
     }
 
-    /** Ticks that found {@link #IN_FLIGHT_MAX} writes still open. */
+    /**
+     * Ticks that found {@link #IN_FLIGHT_MAX} writes still open.
+     *
+     * @return how many ticks were skipped
+     */
     public long skipped() {
         return skipped.get();
     }
 
-    /** Stops starting writes and waits up to {@code timeout} for those in flight. */
+    /**
+     * Stops starting writes and waits up to {@code timeout} for those in flight.
+     *
+     * @param timeout how long to wait for the writes in flight
+     * @throws InterruptedException if interrupted while waiting
+     */
     public void stop(Duration timeout) throws InterruptedException {
         pacer.shutdownNow();
         pacer.awaitTermination(5, TimeUnit.SECONDS);

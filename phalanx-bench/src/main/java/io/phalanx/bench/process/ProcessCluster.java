@@ -62,6 +62,17 @@ public final class ProcessCluster implements AutoCloseable {
      * Generates keys for n replicas and {@link #CLIENTS} clients into {@code directory}; with a
      * {@code decisionLogMax}, the cluster file keeps that many decisions for catch-up. The
      * processes run {@code phalanxMainClass}, the {@code phalanx} command's main class.
+     *
+     * @param phalanxMainClass the {@code phalanx} command's main class
+     * @param directory        where keys, the cluster file, data and logs go; created if missing
+     * @param n                the number of replicas
+     * @param f                faults tolerated, or null for the most the mode allows
+     * @param mode             the fault model
+     * @param heap             each replica JVM's heap, e.g. {@code 256m}
+     * @param replicaArgs      extra arguments for every {@code phalanx replica}
+     * @param decisionLogMax   decisions kept for catch-up, or null for the default
+     * @return the cluster, not started
+     * @throws Exception if the keys or the cluster file cannot be written
      */
     public static ProcessCluster create(String phalanxMainClass, Path directory, int n, Integer f, Mode mode,
                                         String heap, List<String> replicaArgs, Integer decisionLogMax)
@@ -86,6 +97,9 @@ public final class ProcessCluster implements AutoCloseable {
      * Sets {@code batch.pipelineMax} in the cluster file, and lowers {@code batch.bytesMax} where
      * needed so that the largest SYNC still fits in a frame (the benchmark's batches are far
      * smaller anyway: 400 requests of at most 1 KiB); before {@link #startAll}.
+     *
+     * @param pipelineMax consensus instances the leader keeps open at once
+     * @throws IOException if the cluster file cannot be read or written
      */
     public void pipelineMax(int pipelineMax) throws IOException {
         String yaml = Files.readString(clusterFile);
@@ -99,7 +113,12 @@ public final class ProcessCluster implements AutoCloseable {
         Files.writeString(clusterFile, patched);
     }
 
-    /** Sets {@code durability.mode} in the cluster file ({@code none}, {@code async} or {@code sync}); before {@link #startAll}. */
+    /**
+     * Sets {@code durability.mode} in the cluster file; before {@link #startAll}.
+     *
+     * @param mode {@code none}, {@code async} or {@code sync}
+     * @throws IOException if the cluster file cannot be read or written
+     */
     public void durability(String mode) throws IOException {
         String yaml = Files.readString(clusterFile);
         String patched = yaml.replaceFirst("(?m)^  mode: (none|async|sync)\\b", "  mode: " + mode);
@@ -118,7 +137,13 @@ public final class ProcessCluster implements AutoCloseable {
         starts = new int[n];
     }
 
-    /** The GC log of replica {@code id}'s latest start ({@link #gcLogs}). */
+    /**
+     * The GC log of replica {@code id}'s latest start ({@link #gcLogs}).
+     *
+     * @param id the replica
+     * @return the log file, one per start
+     * @throws IllegalStateException if the replica was not started with a GC log
+     */
     public Path gcLog(int id) {
         if (starts == null || starts[id] == 0) {
             throw new IllegalStateException("replica " + id + " was not started with a GC log");
@@ -126,21 +151,41 @@ public final class ProcessCluster implements AutoCloseable {
         return directory.resolve("gc-replica-" + id + "-" + starts[id] + ".log");
     }
 
-    /** Replica {@code id}'s output (its log), appended to by each of its starts. */
+    /**
+     * Replica {@code id}'s output (its log), appended to by each of its starts.
+     *
+     * @param id the replica
+     * @return the log file
+     */
     public Path logFile(int id) {
         return directory.resolve("replica-" + id + ".log");
     }
 
-    /** Replica {@code id}'s data directory: the default, {@code data/replica-ID} next to the cluster file. */
+    /**
+     * Replica {@code id}'s data directory: the default, {@code data/replica-ID} next to the cluster file.
+     *
+     * @param id the replica
+     * @return the directory
+     */
     public Path dataDirectory(int id) {
         return clusterFile.toAbsolutePath().getParent().resolve("data").resolve("replica-" + id);
     }
 
-    /** The process of replica {@code id}, if it runs. */
+    /**
+     * The process of replica {@code id}, if it runs.
+     *
+     * @param id the replica
+     * @return the live process, or empty
+     */
     public java.util.Optional<Process> process(int id) {
         return java.util.Optional.ofNullable(replicas[id]).filter(Process::isAlive);
     }
 
+    /**
+     * The generated cluster file.
+     *
+     * @return its path in the run's directory
+     */
     public Path clusterFile() {
         return clusterFile;
     }
@@ -158,7 +203,12 @@ public final class ProcessCluster implements AutoCloseable {
         return ids;
     }
 
-    /** Starts every replica and waits until each listens on its client port. */
+    /**
+     * Starts every replica and waits until each listens on its client port.
+     *
+     * @throws IOException if a process cannot be started or a client port does not open within 30 s
+     * @throws InterruptedException if interrupted while waiting
+     */
     public void startAll() throws IOException, InterruptedException {
         for (int id = 0; id < n; id++) {
             start(id);
@@ -168,6 +218,12 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts replica {@code id}'s process without waiting for it, its output appended to {@link #logFile}.
+     *
+     * @param id the replica
+     * @throws IOException if the process cannot be started
+     */
     public void start(int id) throws IOException {
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx" + heap, "-Xms" + heap));
         if (starts != null) {
@@ -183,7 +239,12 @@ public final class ProcessCluster implements AutoCloseable {
                 .start();
     }
 
-    /** SIGKILL: the replica gets no chance to say goodbye. */
+    /**
+     * SIGKILL: the replica gets no chance to say goodbye. Returns once the process is gone.
+     *
+     * @param id the replica; nothing happens if it does not run
+     * @throws InterruptedException if interrupted while waiting for the process to end
+     */
     public void kill(int id) throws InterruptedException {
         Process process = replicas[id];
         if (process != null) {
@@ -195,6 +256,9 @@ public final class ProcessCluster implements AutoCloseable {
     /**
      * The leader of the highest regency any replica's log reports installing (replica 0, which
      * leads regency 0, before any leader change).
+     *
+     * @return the leader's replica id
+     * @throws IOException if a log cannot be read
      */
     public int currentLeader() throws IOException {
         java.util.regex.Pattern installed = java.util.regex.Pattern.compile("regency (\\d+) installed, leader is now r(\\d+)");
@@ -216,7 +280,13 @@ public final class ProcessCluster implements AutoCloseable {
         return leader;
     }
 
-    /** SIGSTOP (pause) or SIGCONT (resume): the replica keeps its memory but does nothing meanwhile. */
+    /**
+     * SIGSTOP (pause) or SIGCONT (resume): the replica keeps its memory but does nothing meanwhile.
+     *
+     * @param id     the replica, which must be running
+     * @param signal the signal's name for {@code kill}, e.g. {@code STOP} or {@code CONT}
+     * @throws Exception if {@code kill} cannot be run or fails
+     */
     public void signal(int id, String signal) throws Exception {
         Process process = replicas[id];
         if (process == null) {
@@ -231,6 +301,12 @@ public final class ProcessCluster implements AutoCloseable {
     /**
      * Starts the load generator as its own process, running {@code phases} in order; phase
      * {@code p} writes to {@code out/p.name()}. Wait for each with {@link #awaitPhase}.
+     *
+     * @param out          the run's output folder; the generator's own log goes to {@code load.log} there
+     * @param requestBytes the size of every operation
+     * @param phases       the phases, in order
+     * @return the generator's process
+     * @throws IOException if the folder cannot be created or the process started
      */
     public Process startLoad(Path out, int requestBytes, List<LoadPhase> phases) throws IOException {
         String ids = String.join(",", clientIds().stream().map(String::valueOf).toList());
@@ -251,6 +327,13 @@ public final class ProcessCluster implements AutoCloseable {
      * Waits until the load generator has finished {@code phase} (its {@code done} file appears)
      * and returns what it measured. Call it for the phases in order: the wait allows the phase's
      * own length plus a grace period, counted from the call.
+     *
+     * @param load  the generator's process
+     * @param out   the run's output folder
+     * @param phase the phase to wait for
+     * @return what the phase measured
+     * @throws InterruptedException if interrupted while waiting
+     * @throws IOException if the generator exited or timed out before finishing the phase, or its results cannot be read
      */
     public static LoadResult awaitPhase(Process load, Path out, LoadPhase phase)
             throws InterruptedException, IOException {
@@ -275,7 +358,14 @@ public final class ProcessCluster implements AutoCloseable {
         return LoadResult.read(dir);
     }
 
-    /** Waits for the load generator to exit after its last phase. */
+    /**
+     * Waits for the load generator to exit after its last phase.
+     *
+     * @param load the generator's process
+     * @param out  the run's output folder, named in failure messages
+     * @throws InterruptedException if interrupted while waiting
+     * @throws IOException if the generator does not exit in time (it is then killed) or exits with an error
+     */
     public static void awaitExit(Process load, Path out) throws InterruptedException, IOException {
         if (!load.waitFor(LOAD_GRACE_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
             load.destroyForcibly();
@@ -338,6 +428,12 @@ public final class ProcessCluster implements AutoCloseable {
         throw new IOException("replica client port " + port + " did not open within 30 s");
     }
 
+    /**
+     * Deletes a file or a directory tree, if it exists (a previous run's directory).
+     *
+     * @param path the file or directory
+     * @throws UncheckedIOException if the tree cannot be walked
+     */
     public static void deleteQuietly(Path path) {
         if (!Files.exists(path)) {
             return;

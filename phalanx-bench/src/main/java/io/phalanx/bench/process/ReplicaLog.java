@@ -18,6 +18,12 @@ import java.util.regex.Pattern;
  * its time in milliseconds after a reference time of day (the replica's restart), taken from
  * the line's {@code HH:mm:ss.SSS} stamp (the {@code phalanx} command's log pattern). The replica
  * and the reader run on one machine, so they share the clock and the time zone.
+ *
+ * @param statuses           the status lines, in order
+ * @param transferStartedMs  when the first state transfer started, if one did
+ * @param transferCheckpoint the checkpoint of the last transfer started before one ended, -1 if none
+ * @param transferEndedMs    when the first transfer ended with a state, if one did
+ * @param errors             the ERROR lines, whole
  */
 public record ReplicaLog(List<Status> statuses, OptionalLong transferStartedMs, long transferCheckpoint,
                          OptionalLong transferEndedMs, List<String> errors) {
@@ -38,6 +44,13 @@ public record ReplicaLog(List<Status> statuses, OptionalLong transferStartedMs, 
     /**
      * One status line.
      *
+     * @param atMs     when it was logged, in milliseconds after the reference time
+     * @param id       the replica
+     * @param regency  its regency
+     * @param changing whether a leader change was under way
+     * @param decided  its last decided consensus id
+     * @param executed its last executed consensus id
+     * @param flags    the rest of the line (RECOVERING, STATE TRANSFER ..., and so on)
      * @param chunksIn chunks of the checkpoint in transfer received so far; -1 when no transfer runs
      * @param chunks   chunks of that checkpoint; -1 when no transfer runs
      */
@@ -46,6 +59,8 @@ public record ReplicaLog(List<Status> statuses, OptionalLong transferStartedMs, 
         /**
          * Voting in its regency: not recovering, not transferring state, not in a leader change
          * (a voting replica may still be a few decisions behind for a moment under load).
+         *
+         * @return true if the line shows the replica voting
          */
         public boolean voting() {
             return !changing && !flags.contains("RECOVERING") && !flags.contains("STATE TRANSFER");
@@ -67,12 +82,26 @@ public record ReplicaLog(List<Status> statuses, OptionalLong transferStartedMs, 
         }
     }
 
-    /** Reads {@code file} from byte {@code offset} on; times are milliseconds after {@code reference}. */
+    /**
+     * Reads {@code file} from byte {@code offset} on; times are milliseconds after {@code reference}.
+     *
+     * @param file      the replica's log file; a missing file reads as empty
+     * @param offset    where to start reading, e.g. {@link #size} before a restart
+     * @param reference the time of day times are counted from
+     * @return what the lines from there on say
+     * @throws IOException if the file exists and cannot be read
+     */
     public static ReplicaLog read(Path file, long offset, LocalTime reference) throws IOException {
         return parse(tail(file, offset), reference);
     }
 
-    /** The log's size now: where a restart's lines will begin. */
+    /**
+     * The log's size now: where a restart's lines will begin.
+     *
+     * @param file the replica's log file
+     * @return its length in bytes, 0 if it does not exist
+     * @throws IOException if its size cannot be read
+     */
     public static long size(Path file) throws IOException {
         return java.nio.file.Files.exists(file) ? java.nio.file.Files.size(file) : 0;
     }
@@ -116,7 +145,11 @@ public record ReplicaLog(List<Status> statuses, OptionalLong transferStartedMs, 
         return new ReplicaLog(List.copyOf(statuses), started, checkpoint, ended, List.copyOf(errors));
     }
 
-    /** The latest status line, if any. */
+    /**
+     * The latest status line.
+     *
+     * @return it, or empty if there is none
+     */
     public Optional<Status> latest() {
         return statuses.isEmpty() ? Optional.empty() : Optional.of(statuses.get(statuses.size() - 1));
     }

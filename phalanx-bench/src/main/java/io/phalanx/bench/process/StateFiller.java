@@ -44,13 +44,28 @@ public final class StateFiller {
     private final int outstanding;
     private final PrintStream progress;
 
-    /** What a fill did. */
+    /**
+     * What a fill did.
+     *
+     * @param keys         keys written
+     * @param bytes        value bytes written
+     * @param seconds      how long it took, from when every client was connected
+     * @param failures     puts that failed, and a stop for trouble
+     * @param firstFailure what went wrong first, or null
+     */
     public record Result(long keys, long bytes, double seconds, long failures, String firstFailure) {
     }
 
     /**
      * Clients {@code ids} of cluster file {@code config}, which lists {@code replicas} replicas,
      * with {@code outstanding} puts in flight over all of them.
+     *
+     * @param config      the cluster file; the clients' keys are next to it
+     * @param replicas    how many replicas the file lists
+     * @param ids         the client ids to use, at least one
+     * @param outstanding puts in flight over all clients, at least 1
+     * @param progress    where progress lines go
+     * @throws IllegalArgumentException if there is no client or no put in flight
      */
     public StateFiller(Path config, int replicas, List<Long> ids, int outstanding, PrintStream progress) {
         this.config = Objects.requireNonNull(config, "config");
@@ -63,7 +78,13 @@ public final class StateFiller {
         }
     }
 
-    /** The number of keys that hold {@code stateBytes} in values of {@code valueBytes}. */
+    /**
+     * The number of keys that hold {@code stateBytes} in values of {@code valueBytes}.
+     *
+     * @param stateBytes the state's size
+     * @param valueBytes the size of every value but the last
+     * @return {@code stateBytes / valueBytes}, rounded up
+     */
     public static long keysFor(long stateBytes, int valueBytes) {
         return (stateBytes + valueBytes - 1) / valueBytes;
     }
@@ -114,6 +135,12 @@ public final class StateFiller {
      * completed. The time counts from when every client is connected to every replica. Every
      * {@link #PROGRESS_INTERVAL} it asks {@code trouble} whether the cluster is still fit to
      * measure; if not, it starts no more puts, and the result counts the reason as a failure.
+     *
+     * @param stateBytes the state's size
+     * @param valueBytes the size of every value but the last
+     * @param trouble    why the cluster is no longer fit to measure, or empty while it is
+     * @return what the fill did
+     * @throws Exception if a client cannot be built or connect in time
      */
     public Result fill(long stateBytes, int valueBytes, Supplier<Optional<String>> trouble) throws Exception {
         Fill fill = new Fill(stateBytes, valueBytes);

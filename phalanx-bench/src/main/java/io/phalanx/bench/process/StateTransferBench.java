@@ -60,6 +60,8 @@ public final class StateTransferBench {
     public static final List<String> SERVICES = List.of("kv", "kv-rocksdb");
 
     /**
+     * What to measure, as the {@code bench state-transfer} command's options give it.
+     *
      * @param service           the replicas' key-value service: {@code kv} (a map on the heap) or
      *                          {@code kv-rocksdb} (the same map in RocksDB under the data directory);
      *                          both hold fewer than {@link KeyValueService#ENTRIES_MAX_DEFAULT} keys
@@ -73,6 +75,19 @@ public final class StateTransferBench {
      */
     public record Options(String service, long stateBytes, int valueBytes, String heap, int repeat,
                           int pacedOpsPerSecond, Path runDirectory, String phalanxMainClass) {
+        /**
+         * Checks the options; each failure names the command-line option to fix.
+         *
+         * @param service           {@code kv} or {@code kv-rocksdb}
+         * @param stateBytes        bytes of values, at least {@code valueBytes} and in fewer keys than the service holds
+         * @param valueBytes        bytes of each value, within 1..{@link KvOperation#VALUE_BYTES_MAX}
+         * @param heap              each replica JVM's heap
+         * @param repeat            restarts to measure, at least 1
+         * @param pacedOpsPerSecond the light write load, at least 1 a second
+         * @param runDirectory      where the run's files go
+         * @param phalanxMainClass  the {@code phalanx} command's main class
+         * @throws IllegalArgumentException if an option is out of range
+         */
         public Options {
             Objects.requireNonNull(service, "service");
             if (!SERVICES.contains(service)) {
@@ -100,27 +115,45 @@ public final class StateTransferBench {
             }
         }
 
-        /** How long a restarted replica may take to vote again: a minute plus two seconds per MiB. */
+        /**
+         * How long a restarted replica may take to vote again.
+         *
+         * @return a minute plus two seconds per MiB of state
+         */
         public Duration backTimeout() {
             return Duration.ofSeconds(60 + 2 * Math.max(1, stateBytes >> 20));
         }
     }
 
-    /** Writes acknowledged in one second since the restart (negative: before it). */
+    /**
+     * Writes acknowledged in one second since the restart (negative: before it).
+     *
+     * @param second       the second, counted from the restart
+     * @param acknowledged writes acknowledged in it
+     */
     public record WriteSecond(int second, long acknowledged) {
     }
 
     /**
      * One restart, times in milliseconds after it (-1: did not happen).
      *
+     * @param repeat           which restart of the run, from 1
+     * @param replica          the replica restarted
+     * @param transferStartMs  when its state transfer started
+     * @param transferEndMs    when the transfer ended with a state
+     * @param backMs           when it voted again
      * @param chunks           the checkpoint's chunks, from a status line during the transfer; -1 if none showed it
      * @param checkpoint       the consensus id of the checkpoint transferred
      * @param peakHeapMib      the restarted replica's most heap in use, restart to voting (before a
      *                         collection, or when it voted)
      * @param peakAfterGcMib   the restarted replica's most heap in use right after a collection
+     * @param heapMaxMib       the restarted replica's maximum heap, NaN if its GC log does not say
      * @param peersPeakAfterGcMib the most heap any other replica still used right after a
      *                         collection, from its start to then
      * @param opsPerSecond     writes acknowledged per second between transfer start and end; NaN without a transfer
+     * @param statuses         the restarted replica's status lines from the restart on
+     * @param collections      its garbage collections from the restart on
+     * @param writes           the paced writes acknowledged per second around the restart
      * @param failure          why the restart did not measure cleanly, or null
      */
     public record Restart(int repeat, int replica, long transferStartMs, long transferEndMs, long backMs, int chunks,
@@ -128,6 +161,11 @@ public final class StateTransferBench {
                           double peersPeakAfterGcMib,
                           double opsPerSecond, List<ReplicaLog.Status> statuses, List<GcLog.Collection> collections,
                           List<WriteSecond> writes, String failure) {
+        /**
+         * Whether the restart measured cleanly.
+         *
+         * @return true if there is no failure
+         */
         public boolean ok() {
             return failure == null;
         }
@@ -136,10 +174,20 @@ public final class StateTransferBench {
     /**
      * The whole run: the fill, each restart, and the paced writes' failures.
      *
-     * @param failure why the cluster could not be measured after the fill, or null
+     * @param fill              what the fill did
+     * @param restarts          each restart measured, in order
+     * @param pacedFailures     paced writes that failed
+     * @param firstPacedFailure what went wrong first with them, or null
+     * @param pacedSkipped      paced ticks skipped with too many writes open
+     * @param failure           why the cluster could not be measured after the fill, or null
      */
     public record Result(StateFiller.Result fill, List<Restart> restarts, long pacedFailures, String firstPacedFailure,
                          long pacedSkipped, String failure) {
+        /**
+         * Whether the whole run measured cleanly.
+         *
+         * @return true if the fill, every restart and every paced write succeeded, and there was a restart
+         */
         public boolean ok() {
             return failure == null && fill.failures() == 0 && pacedFailures == 0 && !restarts.isEmpty()
                     && restarts.stream().allMatch(Restart::ok);
@@ -149,6 +197,12 @@ public final class StateTransferBench {
     private final Options options;
     private final PrintStream progress;
 
+    /**
+     * A benchmark run of {@code options}.
+     *
+     * @param options  what to measure
+     * @param progress where progress lines go
+     */
     public StateTransferBench(Options options, PrintStream progress) {
         this.options = Objects.requireNonNull(options, "options");
         this.progress = Objects.requireNonNull(progress, "progress");
@@ -157,6 +211,11 @@ public final class StateTransferBench {
     /**
      * Runs the benchmark; {@code onFilled} sees the fill and {@code onRestart} each restart as soon
      * as they are measured (to write results as they come). Stops at the first restart that failed.
+     *
+     * @param onFilled  sees the fill once it is done
+     * @param onRestart sees each restart once it is measured
+     * @return the whole run's results
+     * @throws Exception if the cluster cannot be created, started or stopped
      */
     public Result run(Consumer<StateFiller.Result> onFilled, Consumer<Restart> onRestart) throws Exception {
         ProcessCluster.deleteQuietly(options.runDirectory());
