@@ -40,7 +40,12 @@ public final class CoreSettings {
     private CoreSettings() {
     }
 
-    /** The view the cluster file describes: members in id order, so leader rotation follows ids. */
+    /**
+     * The view the cluster file describes: members in id order, so leader rotation follows ids.
+     *
+     * @param config the cluster file
+     * @return the view with every replica's encoded public key
+     */
     public static View view(ClusterConfig config) {
         List<ReplicaEntry> sorted = new ArrayList<>(config.replicas());
         sorted.sort(Comparator.comparingInt(ReplicaEntry::id));
@@ -66,6 +71,9 @@ public final class CoreSettings {
      * DECISION_PUSH up to two batches' worth. Both must fit in one frame, or a leader change or a
      * catch-up could never be sent. (Checked when a replica starts rather than in
      * {@link ClusterConfig#validate}: transport-only uses of a file carry no protocol messages.)
+     *
+     * @param config the cluster file
+     * @throws ConfigException naming {@code batch.bytesMax} if the largest SYNC does not fit in a frame
      */
     public static void checkMessageLimits(ClusterConfig config) throws ConfigException {
         long syncBytesMax = largestSyncBytes(config.replicas().size(), config.batch().pipelineMax(), config.batch().bytesMax());
@@ -83,12 +91,27 @@ public final class CoreSettings {
         return (long) (replicas + 1) * pipelineMax * batchBytesMax + MESSAGE_OVERHEAD_BYTES;
     }
 
-    /** The largest {@code batch.bytesMax} whose largest SYNC fits in {@code frameBytesMax}. */
+    /**
+     * The largest {@code batch.bytesMax} whose largest SYNC fits in {@code frameBytesMax}.
+     *
+     * @param replicas      the number of replicas
+     * @param pipelineMax   {@code batch.pipelineMax}
+     * @param frameBytesMax {@code limits.frameBytesMax}
+     * @return the largest batch size in bytes that keeps a leader change sendable
+     */
     public static long batchBytesFitting(int replicas, int pipelineMax, int frameBytesMax) {
         return (frameBytesMax - MESSAGE_OVERHEAD_BYTES) / ((long) (replicas + 1) * pipelineMax);
     }
 
-    /** Replica {@code replicaId}'s protocol settings. */
+    /**
+     * Replica {@code replicaId}'s protocol settings: the file's keys mapped as the class comment
+     * lists, everything else at its default.
+     *
+     * @param config    the cluster file
+     * @param replicaId the replica, a member of the file's view
+     * @return the core's configuration
+     * @throws IllegalArgumentException if the mapped values do not work together
+     */
     public static ReplicaConfig replicaConfig(ClusterConfig config, int replicaId) {
         ReplicaConfig defaults = ReplicaConfig.defaults(replicaId, view(config));
         int batchBytesMax = config.batch().bytesMax();
@@ -117,7 +140,12 @@ public final class CoreSettings {
         return Math.max(1, Math.min(ReplicaConfig.CHECKPOINT_PERIOD_DEFAULT, decisionLogMax / 2));
     }
 
-    /** Signs with {@code privateKey} (Ed25519, Bouncy Castle's implementation; see {@code FastEd25519}). */
+    /**
+     * Signs with {@code privateKey} (Ed25519, Bouncy Castle's implementation; see {@code FastEd25519}).
+     *
+     * @param privateKey the node's Ed25519 private key
+     * @return a signer for the core
+     */
     public static io.phalanx.core.crypto.Signer signer(java.security.PrivateKey privateKey) {
         return FastEd25519.signer(privateKey);
     }
@@ -125,6 +153,9 @@ public final class CoreSettings {
     /**
      * Checks signatures of every replica and client the file lists (Bouncy Castle's Ed25519 with
      * a cache of verified signatures; see {@code FastEd25519}).
+     *
+     * @param config the cluster file, whose certificates hold the public keys
+     * @return a verifier for the core
      */
     public static SignatureVerifier verifier(ClusterConfig config) {
         Map<Integer, PublicKey> replicas = new HashMap<>();

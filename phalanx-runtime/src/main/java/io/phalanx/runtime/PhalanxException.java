@@ -7,10 +7,21 @@ package io.phalanx.runtime;
  * exceptionally with it.
  */
 public class PhalanxException extends RuntimeException {
+    /**
+     * A failed call.
+     *
+     * @param message why the call has no result
+     */
     public PhalanxException(String message) {
         super(message);
     }
 
+    /**
+     * A failed call, caused by another failure.
+     *
+     * @param message why the call has no result
+     * @param cause   the failure behind it
+     */
     public PhalanxException(String message, Throwable cause) {
         super(message, cause);
     }

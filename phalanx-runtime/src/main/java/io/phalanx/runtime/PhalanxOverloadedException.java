@@ -5,6 +5,11 @@ package io.phalanx.runtime;
  * waiting calls ({@code outstandingMax + waitingMax}); the caller should slow down.
  */
 public final class PhalanxOverloadedException extends PhalanxException {
+    /**
+     * A call refused for overload.
+     *
+     * @param message how many calls the client holds and its limit
+     */
     public PhalanxOverloadedException(String message) {
         super(message);
     }

@@ -7,6 +7,11 @@ package io.phalanx.runtime;
  * until it completes or the client is closed, so it keeps occupying one outstanding slot.
  */
 public final class PhalanxTimeoutException extends PhalanxException {
+    /**
+     * A call that timed out.
+     *
+     * @param message which call and how long it waited
+     */
     public PhalanxTimeoutException(String message) {
         super(message);
     }

@@ -13,11 +13,21 @@ public final class RateLimitedWarning {
     private final Logger log;
     private final AtomicLong count = new AtomicLong();
 
+    /**
+     * A counter that warns through {@code log}.
+     *
+     * @param log the logger its WARN lines go to
+     */
     public RateLimitedWarning(Logger log) {
         this.log = log;
     }
 
-    /** Counts one occurrence; logs {@code format} (SLF4J style) with the running count appended. */
+    /**
+     * Counts one occurrence; logs {@code format} (SLF4J style) with the running count appended.
+     *
+     * @param format    the SLF4J message pattern
+     * @param arguments the pattern's arguments
+     */
     public void record(String format, Object... arguments) {
         long n = count.incrementAndGet();
         if (Long.bitCount(n) == 1) {
@@ -27,6 +37,11 @@ public final class RateLimitedWarning {
         }
     }
 
+    /**
+     * The exact number of occurrences, logged or not.
+     *
+     * @return how many were recorded
+     */
     public long count() {
         return count.get();
     }
