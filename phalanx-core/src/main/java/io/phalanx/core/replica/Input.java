@@ -27,6 +27,12 @@ public sealed interface Input permits Input.MessageReceived, Input.RequestReceiv
      * disagrees with it.
      */
     record MessageReceived(int from, ReplicaMessage message) implements Input {
+        /**
+         * Checks that there is a message.
+         *
+         * @param from    the id of the replica the transport authenticated as the sender
+         * @param message the decoded message
+         */
         public MessageReceived {
             Objects.requireNonNull(message, "message");
         }
@@ -34,6 +40,11 @@ public sealed interface Input permits Input.MessageReceived, Input.RequestReceiv
 
     /** A request from a client whose identity the transport authenticated as {@code request.clientId()}. */
     record RequestReceived(Request request) implements Input {
+        /**
+         * Checks that there is a request.
+         *
+         * @param request the client's request, its {@code clientId} authenticated by the transport
+         */
         public RequestReceived {
             Objects.requireNonNull(request, "request");
         }
@@ -45,6 +56,11 @@ public sealed interface Input permits Input.MessageReceived, Input.RequestReceiv
      * peers that need state transfer.
      */
     record CheckpointTaken(CheckpointImage image) implements Input {
+        /**
+         * Checks that there is an image.
+         *
+         * @param image the execution layer's state after decision {@code image.consensusId()}
+         */
         public CheckpointTaken {
             Objects.requireNonNull(image, "image");
         }
@@ -56,6 +72,13 @@ public sealed interface Input permits Input.MessageReceived, Input.RequestReceiv
      * releases the sends it held for them, in order, in this step's output.
      */
     record Persisted(long sequence) implements Input {
+        /**
+         * Checks that the sequence is one a step can have.
+         *
+         * @param sequence the persist sequence of the latest step whose records are durable; those
+         *                 of every earlier step are durable too
+         * @throws IllegalArgumentException if {@code sequence} is below 1
+         */
         public Persisted {
             if (sequence < 1) {
                 throw new IllegalArgumentException("persist sequences start at 1, got " + sequence);

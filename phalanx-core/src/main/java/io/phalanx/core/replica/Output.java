@@ -46,6 +46,12 @@ public record Output(Optional<HardState> hardState, Optional<Restore> restore, L
      * layer jumps to it, and a driver that stores checkpoints stores it before any later decision.
      */
     public record Restore(CheckpointImage checkpoint, List<Accept> proof) {
+        /**
+         * Copies the proof.
+         *
+         * @param checkpoint the installed checkpoint image
+         * @param proof      the signed ACCEPTs that decided the checkpoint's last instance
+         */
         public Restore {
             Objects.requireNonNull(checkpoint, "checkpoint");
             proof = List.copyOf(proof);
@@ -55,12 +61,41 @@ public record Output(Optional<HardState> hardState, Optional<Restore> restore, L
     /** No tick wanted. */
     public static final long NEVER = Long.MAX_VALUE;
 
-    /** A step's output with no records to persist, or whose persist sequence does not matter (tests). */
+    /**
+     * A step's output with no records to persist, or whose persist sequence does not matter (tests).
+     *
+     * @param hardState    the whole hard state after the step, if the step changed it
+     * @param restore      the checkpoint state transfer installed in the step, if any
+     * @param sends        messages to other replicas; with a promise of durability they leave only
+     *                     once the step's records are durable
+     * @param decisions    decisions for the execution layer, consecutive and in order
+     * @param unordered    read-only requests to answer from current state
+     * @param replyResends requests whose cached replies go to their clients again
+     * @param refusals     refusals for clients, each replaced by the refused request's reply if
+     *                     that is cached
+     * @param wakeAtMs     when the core next wants a tick; {@link #NEVER} if no timer runs
+     */
     public Output(Optional<HardState> hardState, Optional<Restore> restore, List<Send> sends, List<Decision> decisions,
                   List<Request> unordered, List<RequestId> replyResends, List<Refusal> refusals, long wakeAtMs) {
         this(hardState, restore, sends, decisions, unordered, replyResends, refusals, wakeAtMs, 0);
     }
 
+    /**
+     * Checks that the optionals are there and copies the lists.
+     *
+     * @param hardState       the whole hard state after the step, if the step changed it
+     * @param restore         the checkpoint state transfer installed in the step, if any
+     * @param sends           messages to other replicas; with a promise of durability they leave
+     *                        only once the step's records are durable
+     * @param decisions       decisions for the execution layer, consecutive and in order
+     * @param unordered       read-only requests to answer from current state
+     * @param replyResends    requests whose cached replies go to their clients again
+     * @param refusals        refusals for clients, each replaced by the refused request's reply if
+     *                        that is cached
+     * @param wakeAtMs        when the core next wants a tick; {@link #NEVER} if no timer runs
+     * @param persistSequence numbers this step's records to persist, counting from 1; 0 for a step
+     *                        with none
+     */
     public Output {
         Objects.requireNonNull(hardState, "hardState");
         Objects.requireNonNull(restore, "restore");
@@ -71,7 +106,11 @@ public record Output(Optional<HardState> hardState, Optional<Restore> restore, L
         refusals = List.copyOf(refusals);
     }
 
-    /** True if the step has records the driver must persist (hard state, decisions, a restore). */
+    /**
+     * True if the step has records the driver must persist (hard state, decisions, a restore).
+     *
+     * @return true if the step has a persist sequence to number its records by
+     */
     public boolean persists() {
         return hardState.isPresent() || restore.isPresent() || !decisions.isEmpty();
     }
@@ -81,7 +120,11 @@ public record Output(Optional<HardState> hardState, Optional<Restore> restore, L
         return new Output(hardState, restore, released, decisions, unordered, replyResends, refusals, wakeAtMs, sequence);
     }
 
-    /** True if the driver has nothing to do but (maybe) schedule a tick. */
+    /**
+     * True if the driver has nothing to do but (maybe) schedule a tick.
+     *
+     * @return true if there is nothing to persist, restore, send, deliver, answer, resend or refuse
+     */
     public boolean isEmpty() {
         return hardState.isEmpty() && restore.isEmpty() && sends.isEmpty() && decisions.isEmpty() && unordered.isEmpty() && replyResends.isEmpty()
                 && refusals.isEmpty();

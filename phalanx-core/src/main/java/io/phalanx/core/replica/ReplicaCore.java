@@ -107,7 +107,17 @@ public final class ReplicaCore {
         this(config, config.view().quorums(), verifier, signer, signatures, random, Start.NEW_CLUSTER);
     }
 
-    /** A replica of a new cluster ({@link Start#NEW_CLUSTER}) with a quorum system of its own. */
+    /**
+     * A replica of a new cluster ({@link Start#NEW_CLUSTER}) with a quorum system of its own.
+     *
+     * @param config      limits, timers and identity
+     * @param quorums     decides which sets of replicas are quorums; must be for {@code config}'s view
+     * @param verifier    the service's check on requests proposed for ordering
+     * @param signer      signs this replica's WRITE, ACCEPT and STOPDATA messages
+     * @param signatures  checks other replicas' and clients' signatures
+     * @param random      the core's only source of randomness (batch nonces): seeded in the
+     *                    simulator, secure in production
+     */
     public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
                        SignatureVerifier signatures, RandomGenerator random) {
         this(config, quorums, verifier, signer, signatures, random, Start.NEW_CLUSTER);
@@ -118,14 +128,34 @@ public final class ReplicaCore {
      * Safety rests on its contract (see {@link QuorumSystem}); the simulator also uses this to
      * plant an undersized quorum and show that its checkers catch the consequences.
      *
-     * @param start whether this replica may have voted before ({@link Start#RECOVERING})
+     * @param config      limits, timers and identity
+     * @param quorums     decides which sets of replicas are quorums; must be for {@code config}'s view
+     * @param verifier    the service's check on requests proposed for ordering
+     * @param signer      signs this replica's WRITE, ACCEPT and STOPDATA messages
+     * @param signatures  checks other replicas' and clients' signatures
+     * @param random      the core's only source of randomness (batch nonces): seeded in the
+     *                    simulator, secure in production
+     * @param start       whether this replica may have voted before ({@link Start#RECOVERING})
      */
     public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
                        SignatureVerifier signatures, RandomGenerator random, Start start) {
         this(config, quorums, verifier, signer, signatures, random, start, Set.of());
     }
 
-    /** A replica with bugs planted on purpose, for the simulator's mutation suite only ({@link PlantedBug}). */
+    /**
+     * A replica with bugs planted on purpose, for the simulator's mutation suite only ({@link PlantedBug}).
+     *
+     * @param config      limits, timers and identity
+     * @param quorums     decides which sets of replicas are quorums; must be for {@code config}'s view
+     * @param verifier    the service's check on requests proposed for ordering
+     * @param signer      signs this replica's WRITE, ACCEPT and STOPDATA messages
+     * @param signatures  checks other replicas' and clients' signatures
+     * @param random      the core's only source of randomness (batch nonces): seeded in the
+     *                    simulator, secure in production
+     * @param start       how this replica begins: whether it may have voted before and kept its votes
+     * @param plantedBugs bugs planted on purpose so the simulator proves its checkers find them;
+     *                    empty in production
+     */
     public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
                        SignatureVerifier signatures, RandomGenerator random, Start start, Set<PlantedBug> plantedBugs) {
         this(config, quorums, verifier, signer, signatures, random, start, plantedBugs, Recovered.NOTHING);
@@ -136,6 +166,19 @@ public final class ReplicaCore {
      * and, if {@code start} is {@link Start#RESTORED}, with its hard state (any other start ignores
      * the stored hard state: it may be incomplete). The driver restores its execution layer from
      * the same checkpoint and decisions.
+     *
+     * @param config      limits, timers and identity
+     * @param quorums     decides which sets of replicas are quorums; must be for {@code config}'s view
+     * @param verifier    the service's check on requests proposed for ordering
+     * @param signer      signs this replica's WRITE, ACCEPT and STOPDATA messages
+     * @param signatures  checks other replicas' and clients' signatures
+     * @param random      the core's only source of randomness (batch nonces): seeded in the
+     *                    simulator, secure in production
+     * @param start       how this replica begins; only {@link Start#RESTORED} trusts the stored
+     *                    hard state
+     * @param plantedBugs bugs planted on purpose so the simulator proves its checkers find them;
+     *                    empty in production
+     * @param recovered   what the replica's storage kept: checkpoint, decisions after it, hard state
      */
     public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
                        SignatureVerifier signatures, RandomGenerator random, Start start, Set<PlantedBug> plantedBugs,
@@ -147,6 +190,20 @@ public final class ReplicaCore {
      * A replica that writes the checkpoints it receives by state transfer into {@code images}: a
      * driver with storage passes its own, so that a state larger than memory goes to disk a chunk
      * at a time and a transfer cut short by a restart resumes.
+     *
+     * @param config      limits, timers and identity
+     * @param quorums     decides which sets of replicas are quorums; must be for {@code config}'s view
+     * @param verifier    the service's check on requests proposed for ordering
+     * @param signer      signs this replica's WRITE, ACCEPT and STOPDATA messages
+     * @param signatures  checks other replicas' and clients' signatures
+     * @param random      the core's only source of randomness (batch nonces): seeded in the
+     *                    simulator, secure in production
+     * @param start       how this replica begins; only {@link Start#RESTORED} trusts the stored
+     *                    hard state
+     * @param plantedBugs bugs planted on purpose so the simulator proves its checkers find them;
+     *                    empty in production
+     * @param recovered   what the replica's storage kept: checkpoint, decisions after it, hard state
+     * @param images      where state transfer writes the checkpoint images it receives
      */
     public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
                        SignatureVerifier signatures, RandomGenerator random, Start start, Set<PlantedBug> plantedBugs,
@@ -198,7 +255,13 @@ public final class ReplicaCore {
         }
     }
 
-    /** Processes one input at time {@code nowMs} and returns what the driver must do. */
+    /**
+     * Processes one input at time {@code nowMs} and returns what the driver must do.
+     *
+     * @param nowMs the driver's clock in milliseconds, the only time the core knows
+     * @param input what happened to the replica
+     * @return what to persist, send, deliver and answer, and when to tick next
+     */
     public Output step(long nowMs, Input input) {
         state.nowMs = nowMs;
         if (!stepped) {
@@ -411,21 +474,38 @@ public final class ReplicaCore {
         }
     }
 
+    /**
+     * This replica's id in the view.
+     *
+     * @return the id {@code config} gave it
+     */
     public int id() {
         return state.id;
     }
 
-    /** Highest consensus id decided here; -1 before the first decision. */
+    /**
+     * Highest consensus id decided here; -1 before the first decision.
+     *
+     * @return the consensus id of the latest decision, or -1
+     */
     public long lastDecided() {
         return state.lastDecided;
     }
 
-    /** The installed regency (the epoch this replica votes in). */
+    /**
+     * The installed regency (the epoch this replica votes in).
+     *
+     * @return the regency, whose leader the view's rotation names
+     */
     public int regency() {
         return state.regency;
     }
 
-    /** How this replica began. */
+    /**
+     * How this replica began.
+     *
+     * @return the start it was built with
+     */
     public Start start() {
         return start;
     }
@@ -433,6 +513,8 @@ public final class ReplicaCore {
     /**
      * True while this replica, started without its memory, has not yet decided every instance a
      * quorum of its peers voted in: it follows decisions but casts no vote.
+     *
+     * @return true while recovery holds this replica's votes back
      */
     public boolean recovering() {
         return state.recovering;
@@ -441,6 +523,8 @@ public final class ReplicaCore {
     /**
      * The instance a recovering replica must decide before it votes again: -2 until peers that
      * make a quorum with it reported, then the highest instance any of them decided.
+     *
+     * @return the consensus id to reach, or -2 while too few peers have reported
      */
     public long recoveryTarget() {
         return stateTransfer.recoveryTarget();
@@ -450,6 +534,8 @@ public final class ReplicaCore {
      * True while this replica, recovering, has caught up with its peers but waits for the
      * instances where the votes it lost may lie to be decided, or for a later regency: in an idle
      * cluster it waits for the next requests.
+     *
+     * @return true while only the instances or regency past its lost votes hold it back
      */
     public boolean awaitsLostVotes() {
         return stateTransfer.awaitsLostVotes();
@@ -458,6 +544,8 @@ public final class ReplicaCore {
     /**
      * How far a peer is known to have decided, if beyond this replica by more than the pipeline
      * (a follower always sees votes for the instances the leader keeps open); -1 otherwise.
+     *
+     * @return the highest consensus id a peer decided, or -1 if no peer is that far ahead
      */
     public long aheadConsensusId() {
         return state.aheadConsensusId - state.lastDecided > state.config.pipelineMax() ? state.aheadConsensusId : -1;
@@ -466,35 +554,64 @@ public final class ReplicaCore {
     /**
      * The state transfer under way: {checkpoint consensus id, chunks received, chunks in all};
      * empty if none.
+     *
+     * @return {checkpoint consensus id, chunks received, chunks in all}, or empty
      */
     public java.util.Optional<long[]> stateTransferProgress() {
         return java.util.Optional.ofNullable(stateTransfer.transferProgress());
     }
 
-    /** True if this replica is proposing/voting in its regency (not in a leader change). */
+    /**
+     * True if this replica is proposing/voting in its regency (not in a leader change).
+     *
+     * @return false while a leader change runs
+     */
     public boolean active() {
         return state.active();
     }
 
-    /** The request timeout now in force, after backoff for leader changes that led nowhere. */
+    /**
+     * The request timeout now in force, after backoff for leader changes that led nowhere.
+     *
+     * @return the timeout in milliseconds, at least {@link ReplicaConfig#requestTimeoutMs}
+     */
     public long currentTimeoutMs() {
         return state.timeoutMs();
     }
 
-    /** The replica this one currently follows. */
+    /**
+     * The replica this one currently follows.
+     *
+     * @return the id of the installed regency's leader
+     */
     public int leader() {
         return state.leader();
     }
 
+    /**
+     * Requests received for ordering and not yet decided; each runs a request timer.
+     *
+     * @return their number, at most {@link ReplicaConfig#pendingRequestsMax}
+     */
     public int pendingRequests() {
         return state.pending.size();
     }
 
+    /**
+     * What this replica counted: messages and requests refused by reason, proposals, decisions
+     * and the like ({@link Counter}).
+     *
+     * @return the live counters, which later steps keep updating; read them on the driver's thread
+     */
     public Counters counters() {
         return state.counters;
     }
 
-    /** Why the most recent refused message or proposal was refused (empty if none). */
+    /**
+     * Why the most recent refused message or proposal was refused (empty if none).
+     *
+     * @return the counter, the message kind, its instance and epoch (consensus messages) and its sender
+     */
     public String lastRejection() {
         return state.lastRejection;
     }
