@@ -20,7 +20,10 @@ import java.util.Set;
  * @param chains     restarts that may be under way at once (each uses one of the f slots)
  * @param perChain   restarts per chain ({@link Pattern#EVERY_REPLICA_IN_TURN}: one per replica)
  * @param onVotePercent share of restarts that wait for the victim's next PROPOSE, WRITE or ACCEPT
- *                   and take it down right after it leaves (mid-instance, votes in flight)
+ *                   and take it down right after it leaves (mid-instance, votes in flight); with
+ *                   {@link Pattern#EVERY_REPLICA_AT_ONCE}, that wait for the next reply any replica
+ *                   sends a client and take every replica down right after it leaves (an
+ *                   acknowledged write whose records may not all be synced yet)
  * @param downMaxMs  longest time a replica stays down (drawn per restart; short ones are likelier)
  * @param disk       what a replica's disk keeps across a restart
  * @param diskFaultPercent share of {@link Disk#ASYNC} and {@link Disk#SYNC} restarts whose disk

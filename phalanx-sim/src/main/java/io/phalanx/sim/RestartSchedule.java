@@ -195,6 +195,29 @@ final class RestartSchedule {
             queue.at(queue.now() + RETRY_MS, () -> next(chain));
             return;
         }
+        if (random.nextInt(100) < config.restarts().onVotePercent()) {
+            // Every replica goes down right after the next reply to a client leaves: what that
+            // reply acknowledged must survive whatever was not synced yet.
+            boolean[] taken = {false};
+            Runnable takeDown = () -> {
+                if (!taken[0]) {
+                    taken[0] = true;
+                    victims.forEach(v -> v.afterNextReply(null));
+                    restartAllNow(chain, candidates.stream().filter(SimReplica::running).toList());
+                }
+            };
+            victims.forEach(v -> v.afterNextReply(takeDown));
+            queue.at(queue.now() + VOTE_WAIT_MAX_MS, takeDown::run);
+            return;
+        }
+        restartAllNow(chain, victims);
+    }
+
+    private void restartAllNow(Chain chain, List<SimReplica> victims) {
+        if (victims.isEmpty()) {
+            queue.at(queue.now() + RETRY_MS, () -> next(chain));
+            return;
+        }
         fired.add(Fault.RESTART);
         fired.add(Fault.RESTART_ALL);
         busy.addAll(victims);

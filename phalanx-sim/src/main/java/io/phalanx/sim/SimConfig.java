@@ -299,7 +299,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         }
         RestartPlan.Disk disk = disks.get(random.nextInt(disks.size()));
         if (disk == RestartPlan.Disk.SYNC && crashes == 0 && enabled.contains(Fault.RESTART_ALL) && random.nextInt(4) == 0) {
-            return new RestartPlan(RestartPlan.Pattern.EVERY_REPLICA_AT_ONCE, 1, 1 + random.nextInt(2), 0,
+            return new RestartPlan(RestartPlan.Pattern.EVERY_REPLICA_AT_ONCE, 1, 1 + random.nextInt(2), 50,
                     restarts.downMaxMs(), disk, 0, Set.of());
         }
         Set<Fault> diskFaults = EnumSet.noneOf(Fault.class);

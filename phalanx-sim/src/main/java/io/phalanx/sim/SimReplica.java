@@ -121,6 +121,10 @@ final class SimReplica {
     private boolean syncScheduled;
     /** With a sync disk: messages to clients that wait for the sync of the records before them. */
     private final java.util.ArrayDeque<HeldReply> heldReplies = new java.util.ArrayDeque<>();
+    /** Run right after this replica next sends a reply (a restart-all waiting for one), or null. */
+    private Runnable afterNextReply;
+    /** Whether the step under way sent a client a reply. */
+    private boolean repliedInStep;
 
     private record HeldReply(long sequence, int address, Message message) {
     }
@@ -298,7 +302,10 @@ final class SimReplica {
             ReplicaStore.Opened opened = openStore(fault);
             store = opened.store();
             stored = opened.recovered();
-            damaged |= opened.tailCut() || repaired;
+            // A torn tail cut under sync held only records that were never synced, so no message
+            // that showed them left: the replica still has every vote anyone saw. A misdirected
+            // write (above) may have hit a synced record instead, and a repair drops synced ones.
+            damaged |= repaired;
             start = fault == Fault.WIPED_DISK ? ReplicaCore.Start.FIRST_START
                     : durability == RestartPlan.Disk.SYNC && !damaged ? ReplicaCore.Start.RESTORED
                     : ReplicaCore.Start.RECOVERING;
@@ -357,6 +364,11 @@ final class SimReplica {
     /** Takes it down right after its next step that sends a PROPOSE, WRITE or ACCEPT. */
     void afterNextVote(Runnable then) {
         afterNextVote = then;
+    }
+
+    /** Runs {@code then} (null: nothing) right after this replica next sends a client a reply. */
+    void afterNextReply(Runnable then) {
+        afterNextReply = then;
     }
 
     boolean crashed() {
@@ -445,6 +457,12 @@ final class SimReplica {
             afterNextVote = null;
             then.run();
         }
+        if (afterNextReply != null && repliedInStep) {
+            Runnable then = afterNextReply;
+            afterNextReply = null;
+            then.run();
+        }
+        repliedInStep = false;
         if (down) {
             return;
         }
@@ -506,7 +524,7 @@ final class SimReplica {
             persistedSequence = appendedSequence;
             while (!heldReplies.isEmpty() && heldReplies.peekFirst().sequence() <= persistedSequence) {
                 HeldReply reply = heldReplies.pollFirst();
-                outbox.send(reply.address(), reply.message());
+                sendToClient(reply.address(), reply.message());
             }
             step(new Input.Persisted(persistedSequence));
         });
@@ -514,11 +532,21 @@ final class SimReplica {
 
     /** Sends {@code message} to a client, once the records logged so far are durable (sync). */
     private void toClient(int address, Message message) {
-        if (durability == RestartPlan.Disk.SYNC && store != null && appendedSequence > persistedSequence) {
-            heldReplies.addLast(new HeldReply(appendedSequence, address, message));
+        toClient(address, message, appendedSequence);
+    }
+
+    /** Sends {@code message} to a client, once the records of step {@code awaits} are durable (sync). */
+    private void toClient(int address, Message message, long awaits) {
+        if (durability == RestartPlan.Disk.SYNC && store != null && awaits > persistedSequence) {
+            heldReplies.addLast(new HeldReply(awaits, address, message));
         } else {
-            outbox.send(address, message);
+            sendToClient(address, message);
         }
+    }
+
+    private void sendToClient(int address, Message message) {
+        outbox.send(address, message);
+        repliedInStep |= message instanceof Reply;
     }
 
     private void recovered() {
@@ -555,7 +583,7 @@ final class SimReplica {
     private void apply(Output output) {
         output.restore().ifPresent(r -> restore(r.checkpoint()));
         for (Decision decision : output.decisions()) {
-            execute(decision);
+            execute(decision, output.repliesAwait());
         }
         for (Send send : output.sends()) {
             recordVote(send.message());
@@ -599,12 +627,17 @@ final class SimReplica {
         }
     }
 
-    private void execute(Decision decision) {
+    /**
+     * Executes {@code decision} and answers its clients once the records of step
+     * {@code repliesAwait} are durable (sync): this replica's ACCEPT in the decision's quorum, not
+     * the decision's own record (see {@code Output#repliesAwait}).
+     */
+    private void execute(Decision decision, long repliesAwait) {
         trace.record(queue.now(), decision.digest().hashCode() * 31L + id, () -> name + " DECIDES cid="
                 + decision.consensusId() + " epoch=" + decision.epoch() + " digest=" + decision.digest()
                 + " requests=" + decision.batch().requests().size());
         for (Reply reply : executeRecorded(decision)) {
-            toClient(SimClient.address(reply.clientId()), replies.shape(reply));
+            toClient(SimClient.address(reply.clientId()), replies.shape(reply), repliesAwait);
         }
         if (replicaConfig.checkpointAfter(decision.consensusId())) {
             checkpoint();

@@ -20,13 +20,21 @@ final class Decisions {
         this.state = state;
     }
 
-    /** Records a decision of instance {@code lastDecided + 1}, reached here or proven by a peer. */
+    /** Records a decision of instance {@code lastDecided + 1} that a peer proved. */
     void commit(Effects effects, Decision decision) {
+        commit(effects, decision, 0);
+    }
+
+    /**
+     * Records a decision of instance {@code lastDecided + 1}; its replies wait until the records
+     * of persist sequence {@code repliesAwait} are durable (0: they need not wait).
+     */
+    void commit(Effects effects, Decision decision, long repliesAwait) {
         if (decision.consensusId() != state.lastDecided + 1) {
             throw new IllegalStateException("replica " + state.id + " would decide " + decision.consensusId()
                     + " after " + state.lastDecided);
         }
-        effects.decide(decision);
+        effects.decide(decision, repliesAwait);
         long evictedBefore = state.decidedByClient.evictions();
         for (Request request : decision.batch().requests()) {
             if (state.decidedByClient.markDone(request.clientId(), request.sequence(), decision.consensusId())) {

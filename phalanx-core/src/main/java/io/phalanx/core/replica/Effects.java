@@ -20,6 +20,7 @@ final class Effects {
     private final List<Request> unordered = new ArrayList<>();
     private final List<RequestId> replyResends = new ArrayList<>();
     private final List<Refusal> refusals = new ArrayList<>();
+    private long repliesAwait;
 
     void send(int to, ReplicaMessage message) {
         sends.add(new Send(to, message));
@@ -38,8 +39,9 @@ final class Effects {
         hardState = changed;
     }
 
-    void decide(Decision decision) {
+    void decide(Decision decision, long repliesAwait) {
         decisions.add(decision);
+        this.repliesAwait = Math.max(this.repliesAwait, repliesAwait);
     }
 
     void executeUnordered(Request request) {
@@ -55,6 +57,7 @@ final class Effects {
     }
 
     Output build(long wakeAtMs) {
-        return new Output(Optional.ofNullable(hardState), Optional.ofNullable(restore), sends, decisions, unordered, replyResends, refusals, wakeAtMs);
+        return new Output(Optional.ofNullable(hardState), Optional.ofNullable(restore), sends, decisions, unordered,
+                replyResends, refusals, wakeAtMs, 0, repliesAwait);
     }
 }

@@ -25,6 +25,11 @@ final class Instance {
     Propose ownPropose;
     Write ownWrite;
     Accept ownAccept;
+    /**
+     * The persist sequence of the step that recorded {@link #ownAccept} in the hard state: once it
+     * is durable, a crash can no longer take this replica's ACCEPT out of the decision's quorum.
+     */
+    long ownAcceptPersistSequence;
     final Votes<Write> writes = new Votes<>(Write::sender, Write::batchDigest);
     final Votes<Accept> accepts = new Votes<>(Accept::sender, Accept::batchDigest);
     /** When a quorum of ACCEPTs for the value was first in (signatures unchecked); -1 before. */

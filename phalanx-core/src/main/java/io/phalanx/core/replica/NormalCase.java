@@ -304,6 +304,7 @@ final class NormalCase {
         Accept accept = state.view.mode() == Mode.BFT ? sign(unsigned) : unsigned;
         instance.accepts.add(accept, true);
         instance.ownAccept = accept;
+        instance.ownAcceptPersistSequence = state.stepPersistSequence; // the vote changed the hard state
         state.broadcast(effects, accept);
     }
 
@@ -342,7 +343,11 @@ final class NormalCase {
         } else {
             state.counters.increment(Counter.DECIDED_UNVERIFIED);
         }
-        decisions.commit(effects, new Decision(instance.consensusId, instance.epoch, instance.batch, instance.digest, proof));
+        // Every other ACCEPT in the proof left its sender only once durable there (durability
+        // sync): the replies wait for this replica's own, if it counted, not for the decision's record.
+        long repliesAwait = instance.ownAccept != null ? instance.ownAcceptPersistSequence : 0;
+        decisions.commit(effects, new Decision(instance.consensusId, instance.epoch, instance.batch, instance.digest, proof),
+                repliesAwait);
         return true;
     }
 

@@ -37,10 +37,18 @@ import java.util.Optional;
  * sequence, whose output carries them. PROPOSEs alone leave at once unless a leader-change
  * message is held ahead of them: they record no vote. The core never waits, and group commit can cover many
  * steps with one fsync.
+ *
+ * <p>A driver that promises durability sends the replies to {@code decisions} once the records
+ * of step {@code repliesAwait} are durable: those of the step that recorded this replica's own
+ * ACCEPT in the decision's quorum. Every other ACCEPT in it left its sender only once durable
+ * there, so from then on a crash of every replica cannot lose the decision: the replicas that
+ * accepted it report it to the next leader change, which binds it again. The decision's own
+ * record need not be durable first, which takes one fsync off a reply's path. Read-only answers,
+ * resent replies and refusals wait for every record logged before them.
  */
 public record Output(Optional<HardState> hardState, Optional<Restore> restore, List<Send> sends, List<Decision> decisions,
                      List<Request> unordered, List<RequestId> replyResends, List<Refusal> refusals, long wakeAtMs,
-                     long persistSequence) {
+                     long persistSequence, long repliesAwait) {
     /**
      * A checkpoint state transfer installed, with the proof of its last decision: the execution
      * layer jumps to it, and a driver that stores checkpoints stores it before any later decision.
@@ -77,7 +85,7 @@ public record Output(Optional<HardState> hardState, Optional<Restore> restore, L
      */
     public Output(Optional<HardState> hardState, Optional<Restore> restore, List<Send> sends, List<Decision> decisions,
                   List<Request> unordered, List<RequestId> replyResends, List<Refusal> refusals, long wakeAtMs) {
-        this(hardState, restore, sends, decisions, unordered, replyResends, refusals, wakeAtMs, 0);
+        this(hardState, restore, sends, decisions, unordered, replyResends, refusals, wakeAtMs, 0, 0);
     }
 
     /**
@@ -95,6 +103,9 @@ public record Output(Optional<HardState> hardState, Optional<Restore> restore, L
      * @param wakeAtMs        when the core next wants a tick; {@link #NEVER} if no timer runs
      * @param persistSequence numbers this step's records to persist, counting from 1; 0 for a step
      *                        with none
+     * @param repliesAwait    the persist sequence whose records must be durable before the
+     *                        replies to {@code decisions} leave, under a promise of durability; 0
+     *                        if they need not wait
      */
     public Output {
         Objects.requireNonNull(hardState, "hardState");
@@ -117,7 +128,8 @@ public record Output(Optional<HardState> hardState, Optional<Restore> restore, L
 
     /** This output with {@code sends} instead of its own, and its persist sequence. */
     Output withSends(List<Send> released, long sequence) {
-        return new Output(hardState, restore, released, decisions, unordered, replyResends, refusals, wakeAtMs, sequence);
+        return new Output(hardState, restore, released, decisions, unordered, replyResends, refusals, wakeAtMs, sequence,
+                repliesAwait);
     }
 
     /**

@@ -264,6 +264,7 @@ public final class ReplicaCore {
      */
     public Output step(long nowMs, Input input) {
         state.nowMs = nowMs;
+        state.stepPersistSequence = persistRequested + 1;
         if (!stepped) {
             stepped = true;
             leaderChange.startTimersAt(nowMs); // a restored leader change times out from now, not from time 0

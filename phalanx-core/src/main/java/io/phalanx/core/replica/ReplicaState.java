@@ -129,6 +129,8 @@ final class ReplicaState {
     String lastRejection = "";
     /** Time of the step being processed. */
     long nowMs;
+    /** The persist sequence the step being processed gets if it has records to persist. */
+    long stepPersistSequence;
 
     ReplicaState(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
                  SignatureVerifier signatures, RandomGenerator random, Set<PlantedBug> plantedBugs) {

@@ -18,7 +18,8 @@ import java.util.Optional;
  * instance a middle record whose length field was flipped to reach past the end of the file.
  * Anything else is {@link CorruptLogException}. What this cannot tell apart: damage to the very last
  * record (a flipped byte, a lost or misdirected write) looks exactly like a torn write and is cut;
- * the cut is reported so the caller can log it and recover those records from peers.
+ * the cut is reported so the caller can log it. (A runtime replica under durability sync then
+ * restores, since a write that never completed was never synced; see its {@code ReplicaStorage}.)
  */
 final class LogRecovery {
     private LogRecovery() {

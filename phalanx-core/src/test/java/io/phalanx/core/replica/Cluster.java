@@ -108,6 +108,11 @@ final class Cluster {
     /** Per replica, where state transfer writes the checkpoints it receives (memory if absent); kept across restarts. */
     final java.util.Map<Integer, ImageStore> imageStores = new java.util.HashMap<>();
 
+    /** Per replica and decided consensus id, the persist sequence its replies wait for ({@code Output.repliesAwait}). */
+    final java.util.Map<Integer, java.util.Map<Long, Long>> repliesAwait = new java.util.HashMap<>();
+    /** Per replica, the highest persist sequence reported durable to its core. */
+    final java.util.Map<Integer, Long> durableUpTo = new java.util.HashMap<>();
+
     /**
      * Replicas whose steps no longer reach their disks: they crash before their next fsync, and
      * {@link #restartFromDisk} shows what they lost. A core holding sends until persisted never
@@ -247,6 +252,12 @@ final class Cluster {
         }
         lastOutputs.set(id, output);
         decisions.get(id).addAll(output.decisions());
+        for (Decision decision : output.decisions()) {
+            repliesAwait.computeIfAbsent(id, r -> new java.util.HashMap<>()).put(decision.consensusId(), output.repliesAwait());
+        }
+        if (input instanceof Input.Persisted p) {
+            durableUpTo.merge(id, p.sequence(), Math::max);
+        }
         ServiceExecutor executor = executors.get(id);
         if (executor != null) {
             output.restore().ifPresent(r -> executor.restore(r.checkpoint()));

@@ -2,6 +2,7 @@ package io.phalanx.core.replica;
 
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.ConsensusMessage;
+import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.Write;
@@ -185,6 +186,45 @@ class DurableRestartTest {
             }
             assertThat(cluster.services.get(leader).executed).as(mode.name()).hasSize(sequence + 1);
         }
+    }
+
+    /**
+     * A decision counts this replica's own ACCEPT before it is durable; every other ACCEPT left
+     * its sender durable. So the replies wait for the replica's own ACCEPT: here the leader
+     * decides with its own ACCEPT (never synced) and its follower's, and had it replied, a crash
+     * of every replica would lose what it acknowledged: the value comes back from nobody's
+     * disk but the follower's, and a quorum without the follower decides another.
+     */
+    @Test
+    void repliesWaitForTheReplicasOwnAcceptToBeDurable() throws Exception {
+        Cluster cluster = new Cluster(Mode.CFT, 3, 1, RequestVerifier.ACCEPT_ALL,
+                c -> Cluster.smallLogs(c).sendsAwaitPersistence(true)).executing().durable();
+        decide(cluster, 3);
+        int leader = cluster.cores.get(1).leader();
+        int follower = (leader + 1) % 3;
+        int other = (leader + 2) % 3;
+        cluster.isolated.add(other);
+        cluster.unsynced.add(leader);
+        cluster.clientSends(Cluster.request(1, ++sequence));
+        cluster.deliverAll();
+        long open = cluster.cores.get(follower).lastDecided() + 1;
+        assertThat(cluster.cores.get(leader).lastDecided()).isEqualTo(open);
+        Digest acknowledgeable = cluster.decisions.get(leader).get(cluster.decisions.get(leader).size() - 1).digest();
+
+        long awaits = cluster.repliesAwait.get(leader).get(open);
+        assertThat(awaits).as("the replies of a decision that counted the leader's own ACCEPT").isPositive()
+                .isGreaterThan(cluster.durableUpTo.getOrDefault(leader, 0L));
+
+        for (int id = 0; id < 3; id++) {
+            cluster.restartFromDisk(id);
+        }
+        cluster.isolated.clear();
+        cluster.isolated.add(follower);
+        cluster.clientSends(Cluster.request(2, 1));
+        cluster.runFor(30_000);
+        Decision redecided = cluster.decisions.get(other).stream().filter(d -> d.consensusId() == open).findFirst()
+                .orElseThrow();
+        assertThat(redecided.digest()).as("instance %d decided again without the follower", open).isNotEqualTo(acknowledgeable);
     }
 
     @Test

@@ -22,13 +22,20 @@ import java.util.Locale;
  * <ul>
  *   <li>an empty directory: {@link ReplicaCore.Start#FIRST_START} (its peers tell whether it lost
  *       a disk);</li>
- *   <li>a log written entirely under durability {@code sync}, intact: {@link ReplicaCore.Start#RESTORED},
- *       with its checkpoint, decisions and hard state: it votes at once;</li>
- *   <li>anything else it ran in before ({@code none}, {@code async}, a changed mode, a log whose
- *       torn tail was cut or that was repaired): {@link ReplicaCore.Start#RECOVERING}, from the
- *       decisions it kept. A cut tail is treated so even under {@code sync}, where it can only be a
- *       write that never completed: a log truncated behind the replica's back looks the same.</li>
+ *   <li>a log written entirely under durability {@code sync}, intact or with a torn tail cut:
+ *       {@link ReplicaCore.Start#RESTORED}, with its checkpoint, decisions and hard state: it votes
+ *       at once. A torn tail is a write that never completed, so it was never synced, and under
+ *       {@code sync} no message that showed its records left (a PROPOSE may have: a restored
+ *       leader proposes nothing new in its regency). This is what lets a whole cluster that lost
+ *       power, every log torn, start again: replicas that recover need a quorum that does not;</li>
+ *   <li>anything else it ran in before ({@code none}, {@code async}, a changed mode, a repaired
+ *       log): {@link ReplicaCore.Start#RECOVERING}, from the decisions it kept.</li>
  * </ul>
+ *
+ * <p>What this cannot tell apart: a write misdirected onto the last record by the disk looks like
+ * a torn one, and a log cut behind the replica's back at a record boundary looks intact. A
+ * directory restored from a backup is marked by the operator instead (durability {@code none},
+ * docs/OPERATIONS.md).
  *
  * <p>A torn last record is cut and logged. A record damaged anywhere else stops the start with a
  * message naming the file and offset, unless the operator asked to repair from peers: then the
@@ -109,7 +116,7 @@ public final class ReplicaStorage {
             }
         }
         opened.repairs().forEach(repair -> log.warn("replica {}: {}", config.replicaId(), repair));
-        if (start == ReplicaCore.Start.RECOVERING && !repaired && !opened.tailCut() && previous.equals("sync")
+        if (start == ReplicaCore.Start.RECOVERING && !repaired && previous.equals("sync")
                 && durability.mode() == Durability.Mode.SYNC) {
             start = ReplicaCore.Start.RESTORED;
         }
