@@ -2,7 +2,6 @@ package io.phalanx.runtime;
 
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.replica.CheckpointImage;
-import io.phalanx.core.replica.Output;
 import io.phalanx.core.storage.ReplicaStore;
 import io.phalanx.runtime.config.Durability;
 import org.slf4j.Logger;
@@ -11,18 +10,16 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
  * A replica's log thread: the only thread that touches its {@link ReplicaStore}. The protocol
- * thread hands it every step that changed the hard state or decided ({@link #submit}, numbered by
- * the core's {@code Output.persistSequence}); it appends them and syncs once for all that queued
- * up meanwhile (group commit), in parallel with execution, then reports how far the log is
- * durable.
+ * thread hands it every step that changed the hard state or decided through its {@link LogQueue}
+ * (numbered by the core's {@code Output.persistSequence}); it appends them and syncs once for all
+ * that queued up meanwhile (group commit), in parallel with execution, then reports how far the
+ * log is durable.
  *
  * <p>Durability {@code sync}: the core holds a step's messages until the protocol thread reports
  * the step durable ({@code Input.Persisted}) and execution holds replies until their batch is
@@ -41,41 +38,37 @@ final class LogLoop implements Runnable {
     /** With durability async, how long the thread lets records gather after the first arrives. */
     private static final long ASYNC_GATHER_MS = 5;
 
-    private sealed interface Task permits Step, Checkpoint, Stop {
-    }
-
-    private record Step(long sequence, Output output) implements Task {
-    }
-
-    private record Checkpoint(CheckpointImage image) implements Task {
-    }
-
-    private record Stop() implements Task {
-    }
-
     private final String name;
+    private final LogQueue tasks;
     private final ReplicaStore store;
     private final Durability durability;
-    private final BlockingQueue<Task> tasks;
+    private final LongConsumer onDurable;
     private final Consumer<Throwable> onFatal;
     private final Object durableChanged = new Object();
     private volatile long durable = -1;
-    private volatile LongConsumer onDurable = sequence -> { };
     private volatile long syncs;
     private volatile long logBytes;
     private volatile long lastCheckpoint = -1;
     private volatile long syncNanosTotal;
-    // Confined to the protocol's thread:
-    private long submitted;
     // Confined to the log's thread:
     private long appended = -1;
     private long lastSyncNs = System.nanoTime();
 
-    LogLoop(String name, ReplicaStore store, Durability durability, int tasksMax, Consumer<Throwable> onFatal) {
+    /**
+     * @param tasks     what to write, filled by the protocol thread and, with checkpoints, the
+     *                  checkpoint thread
+     * @param onDurable told on the log's thread, after each sync, the highest durable step, when
+     *                  messages wait for the log ({@link #holdsOutput}): the protocol, which then
+     *                  releases them
+     * @param onFatal   told that the log cannot be written; the replica stops
+     */
+    LogLoop(String name, LogQueue tasks, ReplicaStore store, Durability durability, LongConsumer onDurable,
+            Consumer<Throwable> onFatal) {
         this.name = name;
+        this.tasks = tasks;
         this.store = store;
         this.durability = durability;
-        this.tasks = new ArrayBlockingQueue<>(tasksMax);
+        this.onDurable = onDurable;
         this.onFatal = onFatal;
         this.logBytes = store.logBytes(); // before the log thread starts, which then owns the store
         this.lastCheckpoint = store.lastCheckpoint();
@@ -84,35 +77,6 @@ final class LogLoop implements Runnable {
     /** Whether messages and replies wait for the log ({@code sync}). */
     boolean holdsOutput() {
         return durability.mode() == Durability.Mode.SYNC;
-    }
-
-    /** Called on the log's thread with the highest durable step number after each sync. */
-    void onDurable(LongConsumer listener) {
-        this.onDurable = listener;
-    }
-
-    /**
-     * Queues {@code output}'s records, waiting up to {@code waitMs} for room; returns its step
-     * number (its {@code persistSequence}), or -1 if it has nothing to log, or -2 if there was no
-     * room (the caller retries: a record is never dropped).
-     */
-    long submit(Output output, long waitMs) throws InterruptedException {
-        if (output.persistSequence() == 0) {
-            return -1;
-        }
-        if (output.persistSequence() <= submitted) {
-            throw new IllegalStateException("step " + output.persistSequence() + " logged after step " + submitted);
-        }
-        if (!tasks.offer(new Step(output.persistSequence(), output), waitMs, TimeUnit.MILLISECONDS)) {
-            return -2;
-        }
-        submitted = output.persistSequence();
-        return submitted;
-    }
-
-    /** The number of the latest step submitted (protocol thread only). */
-    long submitted() {
-        return submitted;
     }
 
     long durable() {
@@ -133,7 +97,7 @@ final class LogLoop implements Runnable {
 
     /** A checkpoint the execution thread took; dropped (and logged) if the queue is full: the next one will do. */
     void submitCheckpoint(CheckpointImage image) {
-        if (!tasks.offer(new Checkpoint(image))) {
+        if (!tasks.offerCheckpoint(image)) {
             log.warn("{}: log queue full, checkpoint {} not stored (the next one will be)", name, image.consensusId());
         }
     }
@@ -155,21 +119,21 @@ final class LogLoop implements Runnable {
     }
 
     int queued() {
-        return tasks.size();
+        return tasks.queued();
     }
 
     /** Finishes (and syncs) what is queued, then stops; waits for it at most {@code waitMs}. */
     void stop(Thread thread, long waitMs) throws InterruptedException {
-        ExecutionLoop.stopAfterQueued(tasks, new Stop(), thread, waitMs);
+        Workers.awaitStop(tasks.submitStop(waitMs), thread, waitMs);
     }
 
     @Override
     public void run() {
-        List<Task> group = new ArrayList<>();
+        List<LogQueue.Task> group = new ArrayList<>();
         try {
             while (true) {
                 boolean async = durability.mode() == Durability.Mode.ASYNC;
-                Task first = async ? tasks.poll(durability.syncIntervalMs(), TimeUnit.MILLISECONDS) : tasks.take();
+                LogQueue.Task first = async ? tasks.poll(durability.syncIntervalMs()) : tasks.take();
                 group.clear();
                 if (first != null) {
                     if (async) {
@@ -198,16 +162,16 @@ final class LogLoop implements Runnable {
     }
 
     /** Appends the group's records and stores its checkpoints; true if it ends with a stop. */
-    private boolean write(List<Task> group) throws IOException {
-        for (Task task : group) {
-            if (task instanceof Step s) {
+    private boolean write(List<LogQueue.Task> group) throws IOException {
+        for (LogQueue.Task task : group) {
+            if (task instanceof LogQueue.Step s) {
                 store.append(s.output());
                 appended = s.sequence();
-            } else if (task instanceof Checkpoint c) {
+            } else if (task instanceof LogQueue.Checkpoint c) {
                 if (store.checkpoint(c.image())) {
                     log.debug("{}: checkpoint {} stored, log now {} bytes", name, c.image().consensusId(), store.logBytes());
                 }
-            } else if (task instanceof Stop) {
+            } else if (task instanceof LogQueue.Stop) {
                 return true;
             }
         }
@@ -233,6 +197,8 @@ final class LogLoop implements Runnable {
             durable = sequence;
             durableChanged.notifyAll();
         }
-        onDurable.accept(sequence);
+        if (holdsOutput()) {
+            onDurable.accept(sequence);
+        }
     }
 }

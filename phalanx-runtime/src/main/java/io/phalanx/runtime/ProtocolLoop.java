@@ -3,7 +3,10 @@ package io.phalanx.runtime;
 import io.netty.util.concurrent.EventExecutor;
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.crypto.SignatureVerifier;
 import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.Message;
+import io.phalanx.core.message.Propose;
 import io.phalanx.core.message.ReplicaMessage;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
@@ -12,6 +15,7 @@ import io.phalanx.core.replica.Input;
 import io.phalanx.core.replica.Output;
 import io.phalanx.core.replica.ReplicaCore;
 import io.phalanx.core.replica.Send;
+import io.phalanx.runtime.transport.Outbox;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,14 +31,22 @@ import java.util.function.Consumer;
 
 /**
  * A replica's protocol driver: the only code that calls {@link ReplicaCore#step}, always on one
- * network thread (a Netty event loop, {@link #start}). Inputs that arrive on that thread — the
- * frames of every connection it serves — are stepped at once, in the read callback: no queue,
- * no thread hand-off, and the messages a step sends are flushed together when the read batch
- * ends. Inputs from other threads (connections on other network threads) become tasks on it,
- * at most {@code inputsMax} waiting at once; beyond that an input is dropped, counted, and
- * logged (rate-limited WARN): the protocol retransmits, and an unbounded backlog would let one
- * fast peer exhaust memory. Decisions, queries and resends go to the {@link ExecutionLoop};
- * messages are encoded once per step and handed to the mesh.
+ * network thread (a Netty event loop, given to it when it is built). It owns the encoding of the
+ * replica's messages both ways: the mesh and the client port hand it frames
+ * ({@link #onReplicaFrame}, {@link #onClientFrame}), which it decodes where they were read, and
+ * it encodes what a step sends, once per message, into the mesh's {@link Outbox}. Inputs that
+ * arrive on its thread — the frames of every connection it serves — are stepped at once, in the
+ * read callback: no queue, no thread hand-off, and the messages a step sends are flushed together
+ * when the read batch ends. Inputs from other threads (connections on other network threads)
+ * become tasks on it, at most {@code inputsMax} waiting at once; beyond that an input is dropped,
+ * counted, and logged (rate-limited WARN): the protocol retransmits, and an unbounded backlog
+ * would let one fast peer exhaust memory. What to log goes to the {@link LogQueue}; decisions,
+ * queries and resends to the {@link ExecutionQueue}.
+ *
+ * <p>Identity comes only from the transport: a replica message counts as sent by the replica
+ * whose certificate authenticated its connection, and a request whose client id differs from its
+ * connection's is dropped. Undecodable frames, messages of the wrong kind for their link and
+ * such requests are counted and logged rate-limited, since a hostile peer could send any number.
  *
  * <p>Why on the network thread: on a machine running several replicas per core every
  * hand-off between threads waits in a run queue, and a consensus instance is a chain of them
@@ -56,28 +68,30 @@ final class ProtocolLoop {
     /** How often a step waiting for room in the execution queue checks whether the replica stops. */
     private static final long DECISION_WAIT_MS = 100;
 
-    /** Where encoded replica messages go: the mesh. */
-    @FunctionalInterface
-    interface MessageSender {
-        boolean send(int replicaId, byte[] frame);
-    }
-
     private final String name;
     private final int selfId;
     private final ReplicaCore core;
     private final MessageCodec codec;
-    private final ExecutionLoop execution;
-    /** The log, or null with durability {@code none}. */
-    private final LogLoop logLoop;
-    private final InstantSource clock;
+    /** Checks client signatures as frames are decoded; null when clients do not sign requests. */
+    private final SignatureVerifier clientSignatures;
+    /** The network thread that runs every step. */
+    private final EventExecutor thread;
     private final int inputsMax;
-    private final AtomicInteger waiting = new AtomicInteger();
-    private final Consumer<ReplicaStatus.Core> statusSink;
+    /** Where encoded replica messages go: the mesh. */
+    private final Outbox mesh;
+    /** What the log thread writes, or null with durability {@code none}. */
+    private final LogQueue logQueue;
+    private final ExecutionQueue execution;
+    private final InstantSource clock;
     private final Consumer<Throwable> onFatal;
+    private final AtomicInteger waiting = new AtomicInteger();
     private final RateLimitedWarning inboundDrops = new RateLimitedWarning(log);
+    private final RateLimitedWarning undecodable = new RateLimitedWarning(log);
+    private final RateLimitedWarning unexpected = new RateLimitedWarning(log);
+    private final RateLimitedWarning clientIdMismatches = new RateLimitedWarning(log);
     private final AtomicLong encodeFailures = new AtomicLong();
-    private volatile MessageSender mesh = (to, frame) -> false;
-    private volatile EventExecutor thread;
+    /** The core as of the latest step, for any thread. */
+    private volatile ReplicaStatus.Core status;
     private volatile boolean running = true;
     // Confined to the protocol's thread:
     private long wakeAtMs = Output.NEVER;
@@ -87,48 +101,118 @@ final class ProtocolLoop {
     private int reportedLeader;
     private boolean reportedRecovering;
     private long reportedTransfer = -1;
-    ProtocolLoop(String name, ReplicaCore core, MessageCodec codec, ExecutionLoop execution, LogLoop logLoop,
-                 InstantSource clock, int inputsMax, Consumer<ReplicaStatus.Core> statusSink, Consumer<Throwable> onFatal) {
+
+    /**
+     * @param clientSignatures checks client signatures as requests are decoded, so that the core's
+     *                         own checks of the same bytes are cache hits; null when clients do
+     *                         not sign
+     * @param thread           the network thread that runs every step: the mesh's
+     * @param inputsMax        inputs from other threads that may wait for it at once
+     * @param mesh             where the messages the core sends go
+     * @param logQueue         where what the core persists goes, or null with durability {@code none}
+     * @param execution        where decisions, restores, queries and resends go
+     * @param onFatal          told that the core broke an invariant; the replica stops
+     */
+    ProtocolLoop(String name, ReplicaCore core, MessageCodec codec, SignatureVerifier clientSignatures,
+                 EventExecutor thread, int inputsMax, Outbox mesh, LogQueue logQueue, ExecutionQueue execution,
+                 InstantSource clock, Consumer<Throwable> onFatal) {
         this.name = name;
-        this.logLoop = logLoop;
         this.selfId = core.id();
         this.core = core;
         this.codec = codec;
+        this.clientSignatures = clientSignatures;
+        this.thread = thread;
+        this.inputsMax = inputsMax;
+        this.mesh = mesh;
+        this.logQueue = logQueue;
         this.execution = execution;
         this.clock = clock;
-        this.inputsMax = inputsMax;
-        this.statusSink = statusSink;
         this.onFatal = onFatal;
         this.reportedRegency = core.regency();
         this.reportedLeader = core.leader();
         publishStatus();
     }
 
-    void mesh(MessageSender sender) {
-        this.mesh = sender;
+    /** Steps a first tick: a recovering replica starts asking its peers where they stand. */
+    void start() {
+        offer(new Input.Tick(), "start");
+    }
+
+    /** A frame from replica {@code replicaId}, on the mesh's network thread: the protocol's own. */
+    void onReplicaFrame(int replicaId, byte[] frame) {
+        Message message = decode(frame, "replica " + replicaId);
+        if (message instanceof ReplicaMessage m) {
+            preverify(m);
+            offer(new Input.MessageReceived(replicaId, m), "replica " + replicaId);
+        } else if (message != null) {
+            unexpected.record("{}: replica {} sent a {} on the mesh; dropped", name, replicaId,
+                    message.getClass().getSimpleName());
+        }
+    }
+
+    /** A frame from client {@code clientId}, on the network thread of its connection. */
+    void onClientFrame(long clientId, byte[] frame) {
+        Message message = decode(frame, "client " + clientId);
+        if (message instanceof Request r) {
+            if (r.clientId() != clientId) {
+                clientIdMismatches.record("{}: client {} sent a request as client {}; dropped", name, clientId,
+                        r.clientId());
+                return;
+            }
+            preverify(r);
+            offer(new Input.RequestReceived(r), "client " + clientId);
+        } else if (message != null) {
+            unexpected.record("{}: client {} sent a {}; only requests are accepted from clients", name, clientId,
+                    message.getClass().getSimpleName());
+        }
+    }
+
+    /** Null if the frame is not a message (counted, rate-limited WARN). The codec is stateless. */
+    private Message decode(byte[] frame, String from) {
+        try {
+            return codec.decode(frame);
+        } catch (CodecException e) {
+            undecodable.record("{}: undecodable frame of {} bytes from {}: {}", name, frame.length, from, e.getMessage());
+            return null;
+        }
     }
 
     /**
-     * Runs the protocol on {@code executor} from now on; inputs offered before are dropped. The
-     * first step is a tick: a recovering replica starts asking its peers where they stand.
+     * Checks client signatures where the frame was read, so that the core's own checks of the
+     * same bytes, in the step, are cache hits (see {@code FastEd25519}). The result is ignored
+     * here: the core decides, and counts, what is invalid. WRITE and ACCEPT signatures are left
+     * to the core, which verifies only the votes that complete a quorum (two of the three others
+     * at n = 4): verifying every vote here would spend a third more CPU on Ed25519, which
+     * dominates a replica's CPU (docs/PERFORMANCE.md), for parallelism that a machine running
+     * several replicas on few cores does not have.
      */
-    void start(EventExecutor executor) {
-        this.thread = executor;
-        if (logLoop != null && logLoop.holdsOutput()) {
-            logLoop.onDurable(sequence -> {
-                try {
-                    // The core releases the messages it held for these steps.
-                    executor.execute(() -> {
-                        if (running) {
-                            step(new Input.Persisted(sequence));
-                        }
-                    });
-                } catch (RejectedExecutionException shuttingDown) {
-                    // nothing is sent any more
+    private void preverify(ReplicaMessage message) {
+        if (message instanceof Propose p) {
+            p.batch().requests().forEach(this::preverify);
+        }
+    }
+
+    private void preverify(Request request) {
+        if (clientSignatures != null) {
+            clientSignatures.verifyClient(request.clientId(), MessageCodec.signedBytes(request), request.signature());
+        }
+    }
+
+    /**
+     * From the log thread, under durability {@code sync}: every step up to {@code sequence} is
+     * durable, so the core releases the messages it held for them. Never dropped, unlike inputs
+     * from the network: held messages would otherwise wait for the next durable report.
+     */
+    void persisted(long sequence) {
+        try {
+            thread.execute(() -> {
+                if (running) {
+                    step(new Input.Persisted(sequence));
                 }
             });
+        } catch (RejectedExecutionException shuttingDown) {
+            // nothing is sent any more
         }
-        offer(new Input.Tick(), "start");
     }
 
     /** A checkpoint the execution thread took; the protocol serves it to peers. */
@@ -137,12 +221,11 @@ final class ProtocolLoop {
     }
 
     /** From any thread; never blocks (except as described for a full execution queue, on the protocol's thread). */
-    void offer(Input input, String from) {
-        EventExecutor executor = thread;
-        if (!running || executor == null) {
+    private void offer(Input input, String from) {
+        if (!running) {
             return;
         }
-        if (executor.inEventLoop()) {
+        if (thread.inEventLoop()) {
             step(input);
             return;
         }
@@ -153,7 +236,7 @@ final class ProtocolLoop {
             return;
         }
         try {
-            executor.execute(() -> {
+            thread.execute(() -> {
                 waiting.decrementAndGet();
                 step(input);
             });
@@ -162,8 +245,25 @@ final class ProtocolLoop {
         }
     }
 
+    /** The core as of its latest step; from any thread. */
+    ReplicaStatus.Core status() {
+        return status;
+    }
+
     long inboundDropped() {
         return inboundDrops.count();
+    }
+
+    long undecodable() {
+        return undecodable.count();
+    }
+
+    long unexpected() {
+        return unexpected.count();
+    }
+
+    long clientIdMismatches() {
+        return clientIdMismatches.count();
     }
 
     long encodeFailures() {
@@ -177,10 +277,9 @@ final class ProtocolLoop {
     /** No step starts after this; waits (at most {@code waitMs}) for one in progress on the protocol's thread. */
     void stop(long waitMs) {
         running = false;
-        EventExecutor executor = thread;
-        if (executor != null && !executor.inEventLoop() && !executor.isShuttingDown()) {
+        if (!thread.inEventLoop() && !thread.isShuttingDown()) {
             try {
-                executor.submit(() -> { }).awaitUninterruptibly(waitMs);
+                thread.submit(() -> { }).awaitUninterruptibly(waitMs);
             } catch (RejectedExecutionException shuttingDown) {
                 // nothing runs there any more
             }
@@ -207,9 +306,9 @@ final class ProtocolLoop {
     private void step(long nowMs, Input input) throws InterruptedException {
         Output output = core.step(nowMs, input);
         long logged = -1;
-        if (logLoop != null) {
+        if (logQueue != null) {
             // Never dropped either: what the step decided and voted must reach the log.
-            while ((logged = logLoop.submit(output, DECISION_WAIT_MS)) == -2) {
+            while ((logged = logQueue.submit(output, DECISION_WAIT_MS)) == -2) {
                 if (!running) {
                     return;
                 }
@@ -319,9 +418,9 @@ final class ProtocolLoop {
         }
         logRecovery();
         long[] transfer = core.stateTransferProgress().orElse(null);
-        statusSink.accept(new ReplicaStatus.Core(regency, leader, core.active(), core.lastDecided(),
+        status = new ReplicaStatus.Core(regency, leader, core.active(), core.lastDecided(),
                 core.pendingRequests(), core.counters().snapshot(), core.recovering(), core.aheadConsensusId(),
-                transfer == null ? null : new ReplicaStatus.Transfer(transfer[0], (int) transfer[1], (int) transfer[2])));
+                transfer == null ? null : new ReplicaStatus.Transfer(transfer[0], (int) transfer[1], (int) transfer[2]));
     }
 
     /** Says loudly when the replica starts or stops recovering, and when a state transfer starts. */

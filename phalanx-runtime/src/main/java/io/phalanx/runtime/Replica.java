@@ -1,13 +1,7 @@
 package io.phalanx.runtime;
 
-import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.crypto.SignatureVerifier;
-import io.phalanx.core.message.Message;
-import io.phalanx.core.message.Propose;
-import io.phalanx.core.message.ReplicaMessage;
-import io.phalanx.core.message.Request;
-import io.phalanx.core.replica.Input;
 import io.phalanx.core.replica.ImageStore;
 import io.phalanx.core.replica.Recovered;
 import io.phalanx.core.replica.ReplicaConfig;
@@ -25,10 +19,9 @@ import io.phalanx.runtime.config.ReplicaEntry;
 import io.phalanx.runtime.keys.KeyFiles;
 import io.phalanx.runtime.keys.NodeIdentity;
 import io.phalanx.runtime.storage.ReplicaStorage;
-import io.phalanx.runtime.transport.ClientFrameHandler;
 import io.phalanx.runtime.transport.ClientPortServer;
-import io.phalanx.runtime.transport.FrameHandler;
 import io.phalanx.runtime.transport.NetworkThreads;
+import io.phalanx.runtime.transport.Outbox;
 import io.phalanx.runtime.transport.ReplicaMesh;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,38 +78,41 @@ public final class Replica implements AutoCloseable {
 
     private final int id;
     private final String name;
-    private final MessageCodec codec;
-    private final SignatureVerifier signatures;
-    private final boolean clientSignatures;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final ExecutionMeter executed;
+    /** The network threads it started, which it closes; null when given shared ones. */
+    private final NetworkThreads ownThreads;
     private final ProtocolLoop protocol;
-    private final ExecutionLoop execution;
-    private final Thread executionThread;
     /** The log and its thread; null with durability none. */
     private final LogLoop logLoop;
     private final Thread logThread;
-    private final RateLimitedWarning undecodable;
-    private final RateLimitedWarning unexpected;
-    private final RateLimitedWarning clientIdMismatches;
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile ReplicaStatus.Core coreStatus;
-    private final ExecutionMeter executed;
-    private volatile ReplicaAdmin admin;
-    private volatile ReplicaMesh mesh;
-    private volatile ClientPortServer clientPort;
-    private volatile NetworkThreads ownThreads;
+    private final ExecutionLoop execution;
+    private final Thread executionThread;
+    private final ClientPortServer clientPort;
+    private final ReplicaMesh mesh;
+    /** Null when the replica's entry has no {@code admin} section. */
+    private final ReplicaAdmin admin;
     private volatile Throwable failure;
     private boolean closed;
 
+    /**
+     * Assembles the replica and starts it. Each part is built once, with every part it uses, in
+     * the order they depend on each other: the core and the service (restored from the data
+     * directory); the outboxes of the mesh and the client port, and the queues of the log and
+     * execution threads; the protocol loop, which fills those queues and sends through the mesh's
+     * outbox; the log and execution loops, which empty the queues and report durable steps and
+     * checkpoints back to it; then, with the threads running and the first tick stepped, the
+     * transports, each with its outbox and with the protocol loop as the handler of the frames
+     * it reads; last the admin port. If a part cannot start, what started is closed.
+     *
+     * <p>Held: this replica's lock, so that a failure reported while it starts closes it only
+     * once it is assembled.
+     */
     private Replica(Builder b, ClusterConfig config, NodeIdentity identity, ReplicaConfig replicaConfig,
-                    ReplicaStorage.Opened stored) {
+                    ReplicaStorage.Opened stored) throws IOException {
         this.id = b.id;
         this.name = "replica " + b.id;
-        this.codec = new MessageCodec(config.limits().frameBytesMax());
-        this.undecodable = new RateLimitedWarning(log);
-        this.unexpected = new RateLimitedWarning(log);
-        this.clientIdMismatches = new RateLimitedWarning(log);
-        this.signatures = CoreSettings.verifier(config);
-        this.clientSignatures = config.cluster().clientSignatures();
+        SignatureVerifier signatures = CoreSettings.verifier(config);
         Recovered recovered = stored.recovered();
         ImageStore images = stored.images();
         ReplicaCore core = new ReplicaCore(replicaConfig, replicaConfig.view().quorums(), b.requestVerifier,
@@ -125,15 +121,45 @@ public final class Replica implements AutoCloseable {
         this.executed = new ExecutionMeter(recovered.lastDecided());
         ServiceExecutor executor = new ServiceExecutor(replicaConfig, executed.wrap(b.service));
         replay(executor, recovered);
-        this.logLoop = stored.store() == null ? null
-                : new LogLoop(name, stored.store(), config.durability(), b.executionQueueMax, this::fail);
-        this.logThread = logLoop == null ? null : thread(logLoop, "log");
-        ProtocolLoop[] protocolRef = new ProtocolLoop[1];
-        this.execution = new ExecutionLoop(name, executor, ReplyPolicy.hashedReplies(replicaConfig.view(), b.id), codec,
-                b.executionQueueMax, replicaConfig, logLoop, images, image -> protocolRef[0].checkpointTaken(image), this::fail);
-        this.protocol = protocolRef[0] = new ProtocolLoop(name, core, codec, execution, logLoop, b.clock,
-                b.inboundQueueMax, status -> coreStatus = status, this::fail);
-        this.executionThread = thread(execution, "execution");
+        MessageCodec codec = new MessageCodec(config.limits().frameBytesMax());
+        Outbox replicas = new Outbox(config.limits());
+        Outbox clients = new Outbox(config.limits());
+        LogQueue logQueue = stored.store() == null ? null : new LogQueue(b.executionQueueMax);
+        ExecutionQueue executionQueue = new ExecutionQueue(b.executionQueueMax);
+        synchronized (this) {
+            try {
+                this.ownThreads = b.networkThreads == null ? NetworkThreads.start(name, IO_THREADS_DEFAULT) : null;
+                NetworkThreads threads = ownThreads != null ? ownThreads : b.networkThreads;
+                // The protocol and the mesh share one thread: replica messages never change threads.
+                // Client connections spread over all of them (with one thread, that same one).
+                NetworkThreads protocolThread = threads.one();
+                this.protocol = new ProtocolLoop(name, core, codec,
+                        config.cluster().clientSignatures() ? signatures : null, protocolThread.executor(),
+                        b.inboundQueueMax, replicas, logQueue, executionQueue, b.clock, this::fail);
+                this.logLoop = logQueue == null ? null : new LogLoop(name, logQueue, stored.store(),
+                        config.durability(), protocol::persisted, this::fail);
+                this.execution = new ExecutionLoop(name, executionQueue, executor,
+                        ReplyPolicy.hashedReplies(replicaConfig.view(), b.id), codec, replicaConfig, logLoop, images,
+                        clients, protocol::checkpointTaken, this::fail);
+                this.logThread = logLoop == null ? null : thread(logLoop, "log");
+                this.executionThread = thread(execution, "execution");
+                if (logThread != null) {
+                    logThread.start();
+                }
+                executionThread.start();
+                protocol.start();
+                this.clientPort = ClientPortServer.start(config, id, identity, clients, protocol::onClientFrame, threads);
+                this.mesh = ReplicaMesh.start(config, id, identity, replicas, protocol::onReplicaFrame, protocolThread);
+                this.admin = ReplicaAdmin.startIfConfigured(this, config, executed, threads);
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+        ReplicaEntry self = config.replica(id).orElseThrow();
+        log.info("{} started: {} n={} f={}, mesh {}:{}, clients {}:{}, client signatures {}", name,
+                config.cluster().mode(), config.replicas().size(), config.cluster().f(), self.host(), self.port(),
+                self.host(), self.clientPort(), config.cluster().clientSignatures() ? "required" : "off");
     }
 
     private void replay(ServiceExecutor executor, Recovered recovered) {
@@ -156,107 +182,6 @@ public final class Replica implements AutoCloseable {
         return new Builder();
     }
 
-    private void start(ClusterConfig config, NodeIdentity identity, NetworkThreads shared) throws IOException {
-        try {
-            NetworkThreads threads = shared;
-            if (threads == null) {
-                ownThreads = NetworkThreads.start(name, IO_THREADS_DEFAULT);
-                threads = ownThreads;
-            }
-            // The protocol and the mesh share one thread: replica messages never change threads.
-            // Client connections spread over all of them (with one thread, that same one).
-            NetworkThreads protocolThread = threads.one();
-            // Inputs are stepped as soon as the first connection is up, so where outputs go is
-            // wired first: a message or reply produced before its transport exists is dropped
-            // (and retransmitted), never sent to a stale target.
-            execution.replies((clientId, frame) -> {
-                ClientPortServer port = clientPort;
-                return port != null && port.sendToClient(clientId, frame);
-            });
-            protocol.mesh((replicaId, frame) -> {
-                ReplicaMesh replicas = mesh;
-                return replicas != null && replicas.send(replicaId, frame);
-            });
-            if (logThread != null) {
-                logThread.start();
-            }
-            executionThread.start();
-            protocol.start(protocolThread.executor());
-            clientPort = ClientPortServer.start(config, id, identity, clientHandler(), threads);
-            mesh = ReplicaMesh.start(config, id, identity, meshHandler(), protocolThread);
-            admin = ReplicaAdmin.startIfConfigured(this, config, executed, threads);
-        } catch (IOException | RuntimeException e) {
-            close();
-            throw e;
-        }
-        ReplicaEntry self = config.replica(id).orElseThrow();
-        log.info("{} started: {} n={} f={}, mesh {}:{}, clients {}:{}, client signatures {}", name,
-                config.cluster().mode(), config.replicas().size(), config.cluster().f(), self.host(), self.port(),
-                self.host(), self.clientPort(), config.cluster().clientSignatures() ? "required" : "off");
-    }
-
-    private FrameHandler meshHandler() {
-        return (replicaId, frame) -> {
-            Message message = decode(frame, "replica " + replicaId);
-            if (message instanceof ReplicaMessage m) {
-                preverify(m);
-                protocol.offer(new Input.MessageReceived(replicaId, m), "replica " + replicaId);
-            } else if (message != null) {
-                unexpected.record("{}: replica {} sent a {} on the mesh; dropped", name, replicaId,
-                        message.getClass().getSimpleName());
-            }
-        };
-    }
-
-    private ClientFrameHandler clientHandler() {
-        return (clientId, frame) -> {
-            Message message = decode(frame, "client " + clientId);
-            if (message instanceof Request r) {
-                if (r.clientId() != clientId) {
-                    clientIdMismatches.record("{}: client {} sent a request as client {}; dropped", name, clientId,
-                            r.clientId());
-                    return;
-                }
-                preverify(r);
-                protocol.offer(new Input.RequestReceived(r), "client " + clientId);
-            } else if (message != null) {
-                unexpected.record("{}: client {} sent a {}; only requests are accepted from clients", name, clientId,
-                        message.getClass().getSimpleName());
-            }
-        };
-    }
-
-    /**
-     * Checks client signatures on the I/O thread so that the core's own checks of the same bytes,
-     * on the protocol thread, are cache hits (see {@code FastEd25519}). The result is ignored
-     * here: the core decides, and counts, what is invalid. WRITE and ACCEPT signatures are left
-     * to the core, which verifies only the votes that complete a quorum (two of the three others
-     * at n = 4): verifying every vote here would spend a third more CPU on Ed25519, which
-     * dominates a replica's CPU (docs/PERFORMANCE.md), for parallelism that a machine running
-     * several replicas on few cores does not have.
-     */
-    private void preverify(ReplicaMessage message) {
-        if (message instanceof Propose p) {
-            p.batch().requests().forEach(this::preverify);
-        }
-    }
-
-    private void preverify(Request request) {
-        if (clientSignatures) {
-            signatures.verifyClient(request.clientId(), MessageCodec.signedBytes(request), request.signature());
-        }
-    }
-
-    /** Runs on I/O threads (the codec is stateless); null if the frame is not a message. */
-    private Message decode(byte[] frame, String from) {
-        try {
-            return codec.decode(frame);
-        } catch (CodecException e) {
-            undecodable.record("{}: undecodable frame of {} bytes from {}: {}", name, frame.length, from, e.getMessage());
-            return null;
-        }
-    }
-
     private void fail(Throwable cause) {
         failure = cause;
         // Not on the failing thread: close() joins it.
@@ -271,37 +196,34 @@ public final class Replica implements AutoCloseable {
 
     /** The installed regency, as of the protocol thread's latest step. */
     public int regency() {
-        return coreStatus.regency();
+        return protocol.status().regency();
     }
 
     /** The replica this one currently follows. */
     public int leader() {
-        return coreStatus.leader();
+        return protocol.status().leader();
     }
 
     /** Highest consensus id decided here; -1 before the first decision. */
     public long lastDecided() {
-        return coreStatus.lastDecided();
+        return protocol.status().lastDecided();
     }
 
     /** The core's non-zero counters (decisions, refusals, leader changes...), as of its latest step. */
     public java.util.Map<io.phalanx.core.replica.Counter, Long> counters() {
-        return coreStatus.counters();
+        return protocol.status().counters();
     }
 
     /** Everything at once: core state, counters of the core, the driver and both transports. */
     public ReplicaStatus status() {
-        ReplicaStatus.Core core = coreStatus;
-        ReplicaMesh replicas = mesh;
-        ClientPortServer port = clientPort;
+        ReplicaStatus.Core core = protocol.status();
         return new ReplicaStatus(id, core.regency(), core.leader(), core.active(), core.lastDecided(),
                 execution.lastExecuted(), core.pendingRequests(), core.counters(),
-                new ReplicaStatus.DriverCounters(protocol.inboundDropped(), undecodable.count(), unexpected.count(),
-                        clientIdMismatches.count(), execution.dropped(), protocol.encodeFailures()),
-                replicas == null ? null : replicas.metrics().snapshot(),
-                port == null ? null : port.metrics().snapshot(), core.recovering(), core.aheadConsensusId(),
-                core.transfer(), logLoop == null ? null : logLoop.status(),
-                replicas == null ? Set.of() : replicas.connectedPeers(),
+                new ReplicaStatus.DriverCounters(protocol.inboundDropped(), protocol.undecodable(),
+                        protocol.unexpected(), protocol.clientIdMismatches(), execution.dropped(),
+                        protocol.encodeFailures()),
+                mesh.metrics().snapshot(), clientPort.metrics().snapshot(), core.recovering(), core.aheadConsensusId(),
+                core.transfer(), logLoop == null ? null : logLoop.status(), mesh.connectedPeers(),
                 new ReplicaStatus.Queues(protocol.queued(), execution.queued(), logLoop == null ? 0 : logLoop.queued()));
     }
 
@@ -328,13 +250,17 @@ public final class Replica implements AutoCloseable {
             }
             closed = true;
         }
+        // Parts not built yet are null: a part that failed to start closes the replica while it is
+        // being assembled.
         try {
-            protocol.stop(STOP_WAIT_MS);
+            if (protocol != null) {
+                protocol.stop(STOP_WAIT_MS);
+            }
             closeQuietly(clientPort);
             closeQuietly(mesh);
             closeQuietly(admin);
             closeQuietly(ownThreads);
-            if (executionThread.isAlive()) {
+            if (executionThread != null && executionThread.isAlive()) {
                 execution.stop(executionThread, STOP_WAIT_MS);
             }
             if (logThread != null && logThread.isAlive()) {
@@ -344,8 +270,10 @@ public final class Replica implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             stopped.countDown();
-            log.info("{} stopped (last decided {}, last executed {})", name, coreStatus.lastDecided(),
-                    execution.lastExecuted());
+            if (protocol != null) {
+                log.info("{} stopped (last decided {}, last executed {})", name, protocol.status().lastDecided(),
+                        execution.lastExecuted());
+            }
         }
     }
 
@@ -497,9 +425,7 @@ public final class Replica implements AutoCloseable {
             ReplicaConfig replicaConfig = CoreSettings.replicaConfig(cluster, id);
             ReplicaStorage.Opened stored = ReplicaStorage.open(dataDirectory(), replicaConfig, cluster.durability(),
                     repairFromPeers);
-            Replica replica = new Replica(this, cluster, node, replicaConfig, stored);
-            replica.start(cluster, node, networkThreads);
-            return replica;
+            return new Replica(this, cluster, node, replicaConfig, stored);
         }
 
         private Path dataDirectory() {

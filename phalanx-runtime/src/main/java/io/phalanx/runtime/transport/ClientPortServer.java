@@ -1,5 +1,6 @@
 package io.phalanx.runtime.transport;
 
+import io.netty.resolver.DefaultAddressResolverGroup;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ReplicaEntry;
 import io.phalanx.runtime.keys.NodeIdentity;
@@ -29,16 +30,17 @@ public final class ClientPortServer implements AutoCloseable {
 
     private final String name;
     private final NettyNode node;
-    private final Connections connections;
+    private final Outbox outbox;
 
-    private ClientPortServer(String name, NettyNode node, Connections connections) {
+    private ClientPortServer(String name, NettyNode node, Outbox outbox) {
         this.name = name;
         this.node = node;
-        this.connections = connections;
+        this.outbox = outbox;
     }
 
     /**
-     * Listens on replica {@code selfId}'s {@code host:clientPort} from the config.
+     * Listens on replica {@code selfId}'s {@code host:clientPort} from the config, sending
+     * through an outbox of its own.
      *
      * @param config   the cluster: the replica's address, the known clients, limits and timeouts
      * @param selfId   this replica's id
@@ -67,6 +69,27 @@ public final class ClientPortServer implements AutoCloseable {
      */
     public static ClientPortServer start(ClusterConfig config, int selfId, NodeIdentity identity,
                                          ClientFrameHandler handler, NetworkThreads threads) throws IOException {
+        return start(config, selfId, identity, new Outbox(config.limits()), handler, threads);
+    }
+
+    /**
+     * Like {@link #start(ClusterConfig, int, NodeIdentity, ClientFrameHandler, NetworkThreads)},
+     * sending through {@code outbox}, made beforehand: what sends replies (a replica's execution
+     * loop) is built with the outbox before the server exists.
+     *
+     * @param config   the cluster: the replica's address, the known clients, limits and timeouts
+     * @param selfId   this replica's id
+     * @param identity this replica's key and certificate, which must be the config's for {@code selfId}
+     * @param outbox   where frames for clients are queued; used by no other transport
+     * @param handler  receives the clients' frames and connection events
+     * @param threads  the I/O threads to share, or null for threads of its own
+     * @return the listening server
+     * @throws IOException if the port cannot be bound
+     * @throws IllegalArgumentException if {@code selfId} is not in the config or {@code identity} is not its
+     * @throws IllegalStateException if {@code outbox} already serves another transport
+     */
+    public static ClientPortServer start(ClusterConfig config, int selfId, NodeIdentity identity, Outbox outbox,
+                                         ClientFrameHandler handler, NetworkThreads threads) throws IOException {
         ReplicaEntry self = config.replica(selfId)
                 .orElseThrow(() -> new IllegalArgumentException("replica " + selfId + " is not in the cluster config"));
         if (!self.publicKey().equals(identity.publicKey())) {
@@ -75,9 +98,10 @@ public final class ClientPortServer implements AutoCloseable {
         Map<Long, X509Certificate> certificates = new HashMap<>();
         config.clients().forEach(c -> certificates.put(c.id(), c.certificate()));
         String name = "replica " + selfId + " client port";
-        Connections connections = new Connections(name, "client", KnownPeers.of(certificates), client -> null,
-                config.limits().outboundQueueFramesMax(), new TransportMetrics(), events(handler));
-        NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts(), threads);
+        Connections connections = new Connections(name, "client", KnownPeers.of(certificates), client -> null, outbox,
+                events(handler));
+        NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts(), threads,
+                DefaultAddressResolverGroup.INSTANCE);
         try {
             node.bind(self.host(), self.clientPort());
         } catch (IOException e) {
@@ -85,7 +109,7 @@ public final class ClientPortServer implements AutoCloseable {
             throw e;
         }
         log.info("{}: listening on {} for {} known clients", name, node.localAddress(), certificates.size());
-        return new ClientPortServer(name, node, connections);
+        return new ClientPortServer(name, node, outbox);
     }
 
     private static PeerEvents events(ClientFrameHandler handler) {
@@ -108,7 +132,8 @@ public final class ClientPortServer implements AutoCloseable {
     }
 
     /**
-     * Queues {@code frame} for client {@code clientId}. The array must not be modified afterwards.
+     * Queues {@code frame} for client {@code clientId} (as {@link Outbox#send}). The array must
+     * not be modified afterwards.
      *
      * @param clientId the client to send to
      * @param frame    the frame's payload, at most {@code frameBytesMax} bytes
@@ -116,8 +141,7 @@ public final class ClientPortServer implements AutoCloseable {
      * @throws IllegalArgumentException if the frame is longer than {@code frameBytesMax}
      */
     public boolean sendToClient(long clientId, byte[] frame) {
-        node.checkOutgoing(frame);
-        return connections.send(clientId, frame);
+        return outbox.send(clientId, frame);
     }
 
     /**
@@ -126,7 +150,7 @@ public final class ClientPortServer implements AutoCloseable {
      * @return their ids
      */
     public Set<Long> connectedClients() {
-        return connections.connected();
+        return outbox.connected();
     }
 
     /**
@@ -135,7 +159,7 @@ public final class ClientPortServer implements AutoCloseable {
      * @return its live counters: connections made and lost, frames in, out and dropped, connections refused
      */
     public TransportMetrics metrics() {
-        return connections.metrics();
+        return outbox.metrics();
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.phalanx.runtime.transport;
 
+import io.netty.resolver.DefaultAddressResolverGroup;
 import io.phalanx.runtime.config.ClientEntry;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ReplicaEntry;
@@ -25,13 +26,13 @@ public final class ClientTransport implements AutoCloseable {
 
     private final String name;
     private final NettyNode node;
-    private final Connections connections;
+    private final Outbox outbox;
     private final List<Dialer> dialers = new ArrayList<>();
 
-    private ClientTransport(String name, NettyNode node, Connections connections) {
+    private ClientTransport(String name, NettyNode node, Outbox outbox) {
         this.name = name;
         this.node = node;
-        this.connections = connections;
+        this.outbox = outbox;
     }
 
     /**
@@ -77,11 +78,12 @@ public final class ClientTransport implements AutoCloseable {
     static ClientTransport startUnchecked(ClusterConfig config, long clientId, NodeIdentity identity, FrameHandler handler,
                                           NetworkThreads threads) throws IOException {
         String name = "client " + clientId;
+        Outbox outbox = new Outbox(config.limits());
         Connections connections = new Connections(name, "replica", KnownPeers.replicasOf(config),
-                peer -> "replicas do not dial clients", config.limits().outboundQueueFramesMax(), new TransportMetrics(),
-                PeerEvents.of(handler));
-        NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts(), threads);
-        ClientTransport transport = new ClientTransport(name, node, connections);
+                peer -> "replicas do not dial clients", outbox, PeerEvents.of(handler));
+        NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts(), threads,
+                DefaultAddressResolverGroup.INSTANCE);
+        ClientTransport transport = new ClientTransport(name, node, outbox);
         for (ReplicaEntry replica : config.replicas()) {
             Dialer dialer = new Dialer(node, name, replica.host(), replica.clientPort(), replica.id(),
                     config.timeouts().reconnectInitialMs(), config.timeouts().reconnectMaxMs());
@@ -102,13 +104,12 @@ public final class ClientTransport implements AutoCloseable {
      * @throws IllegalArgumentException if the frame is longer than {@code frameBytesMax}
      */
     public boolean send(int replicaId, byte[] frame) {
-        node.checkOutgoing(frame);
-        return connections.send(replicaId, frame);
+        return outbox.send(replicaId, frame);
     }
 
     /** The connection to {@code replicaId}, or null; for tests that need to misbehave on the wire. */
     io.netty.channel.Channel channelTo(int replicaId) {
-        return connections.channel(replicaId);
+        return outbox.channel(replicaId);
     }
 
     /**
@@ -117,7 +118,7 @@ public final class ClientTransport implements AutoCloseable {
      * @return their ids
      */
     public Set<Integer> connectedReplicas() {
-        return connections.connected().stream().map(Long::intValue).collect(Collectors.toUnmodifiableSet());
+        return outbox.connected().stream().map(Long::intValue).collect(Collectors.toUnmodifiableSet());
     }
 
     /**
@@ -126,7 +127,7 @@ public final class ClientTransport implements AutoCloseable {
      * @return its live counters: connections made and lost, frames in, out and dropped, connections refused
      */
     public TransportMetrics metrics() {
-        return connections.metrics();
+        return outbox.metrics();
     }
 
     @Override

@@ -5,13 +5,12 @@ import io.phalanx.runtime.RateLimitedWarning;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongFunction;
 
 /**
  * The authenticated connections of one transport, one per peer id, and the rules for letting
- * a connection in. A peer's id comes only from its certificate (via {@link KnownPeers});
+ * a connection in; an admitted connection's sending side is registered in the transport's
+ * {@link Outbox}. A peer's id comes only from its certificate (via {@link KnownPeers});
  * a dialled connection must reach exactly the peer we dialled, and an accepted one must pass
  * the owner's inbound rule (e.g. "only lower ids dial us"). When a peer connects again while
  * an older connection is still registered — typically after a restart we have not noticed
@@ -30,10 +29,9 @@ final class Connections {
     private final String peerKind;
     private final KnownPeers peers;
     private final LongFunction<String> inboundRefusal;
-    private final int framesMax;
+    private final Outbox outbox;
     private final TransportMetrics metrics;
     private final PeerEvents events;
-    private final ConcurrentHashMap<Long, OutboundLink> links = new ConcurrentHashMap<>();
     /** Anyone can knock, so refusals before authentication are logged at a bounded rate (all counted). */
     private final RateLimitedWarning refusals = new RateLimitedWarning(log);
     private final RateLimitedWarning incompleteFrames = new RateLimitedWarning(log);
@@ -43,24 +41,23 @@ final class Connections {
      * @param name           this transport in log lines, e.g. {@code "replica 2 mesh"}
      * @param peerKind       what peers are called in log lines ({@code "replica"}, {@code "client"})
      * @param inboundRefusal why an accepted connection from this id is refused, or null to admit it
+     * @param outbox         where admitted connections are registered for sending, and counted; this
+     *                       transport's alone
      */
-    Connections(String name, String peerKind, KnownPeers peers, LongFunction<String> inboundRefusal, int framesMax,
-                TransportMetrics metrics, PeerEvents events) {
+    Connections(String name, String peerKind, KnownPeers peers, LongFunction<String> inboundRefusal, Outbox outbox,
+                PeerEvents events) {
+        outbox.attach(name);
         this.name = name;
         this.peerKind = peerKind;
         this.peers = peers;
         this.inboundRefusal = inboundRefusal;
-        this.framesMax = framesMax;
-        this.metrics = metrics;
+        this.outbox = outbox;
+        this.metrics = outbox.metrics();
         this.events = events;
     }
 
     KnownPeers peers() {
         return peers;
-    }
-
-    TransportMetrics metrics() {
-        return metrics;
     }
 
     /**
@@ -80,8 +77,7 @@ final class Connections {
         if (refusal != null) {
             return refusal;
         }
-        OutboundLink link = new OutboundLink(peerId, channel, framesMax, metrics);
-        OutboundLink previous = links.put(peerId, link);
+        OutboundLink previous = outbox.register(peerId, channel);
         metrics.connectionUp();
         if (previous != null) {
             log.info("{}: {} {} connected again from {}, replacing the older connection", name, peerKind, peerId,
@@ -126,40 +122,15 @@ final class Connections {
     /** An admitted channel closed; reports the peer down unless a newer connection replaced it. */
     void closed(Channel channel, long peerId) {
         metrics.connectionDown();
-        OutboundLink current = links.get(peerId);
-        if (current != null && current.channel() == channel && links.remove(peerId, current) && !closed) {
+        if (outbox.unregister(peerId, channel) && !closed) {
             log.info("{}: {} {} down", name, peerKind, peerId);
             events.onDown(peerId);
         }
     }
 
-    boolean send(long peerId, byte[] frame) {
-        OutboundLink link = links.get(peerId);
-        if (link == null) {
-            metrics.frameDropped();
-            return false;
-        }
-        return link.offer(frame);
-    }
-
-    Set<Long> connected() {
-        return Set.copyOf(links.keySet());
-    }
-
-    /** The channel registered for {@code peerId}, or null; tests use it to misbehave on purpose. */
-    Channel channel(long peerId) {
-        OutboundLink link = links.get(peerId);
-        return link == null ? null : link.channel();
-    }
-
-    int framesPending(long peerId) {
-        OutboundLink link = links.get(peerId);
-        return link == null ? 0 : link.framesPending();
-    }
-
     /** From now on nothing is admitted and no callback runs; closes every registered channel. */
     void close() {
         closed = true;
-        links.values().forEach(link -> link.channel().close());
+        outbox.closeAll();
     }
 }

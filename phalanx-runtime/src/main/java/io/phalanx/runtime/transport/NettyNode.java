@@ -16,7 +16,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.resolver.AddressResolverGroup;
-import io.netty.resolver.DefaultAddressResolverGroup;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.phalanx.runtime.config.Limits;
 import io.phalanx.runtime.config.Timeouts;
@@ -48,45 +47,26 @@ final class NettyNode implements AutoCloseable {
     private final ChannelGroup channels = new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE);
     private final SslContext serverContext;
     private final SslContext clientContext;
+    /** Turns host names into addresses at every dial: the JDK's resolver, or a test's name service. */
+    private final AddressResolverGroup<? extends SocketAddress> resolver;
     private volatile Channel serverChannel;
     private volatile boolean closed;
-    /**
-     * Turns host names into addresses at every dial: the JDK's resolver unless a test gives a
-     * name service of its own (see {@link #resolveWith}).
-     */
-    private volatile AddressResolverGroup<? extends SocketAddress> resolver = DefaultAddressResolverGroup.INSTANCE;
 
-    /** @param shared I/O threads to run on, which the caller closes; null: start and own {@link #IO_THREADS} */
+    /**
+     * @param shared   I/O threads to run on, which the caller closes; null: start and own {@link #IO_THREADS}
+     * @param resolver looks up host names at every dial ({@code DefaultAddressResolverGroup.INSTANCE}:
+     *                 the JDK's)
+     */
     NettyNode(String name, NodeIdentity identity, Connections connections, Limits limits, Timeouts timeouts,
-              NetworkThreads shared) throws SSLException {
+              NetworkThreads shared, AddressResolverGroup<? extends SocketAddress> resolver) throws SSLException {
         this.connections = connections;
+        this.resolver = resolver;
         this.limits = limits;
         this.timeouts = timeouts;
         this.serverContext = TlsContexts.server(identity, connections.peers());
         this.clientContext = TlsContexts.client(identity, connections.peers());
         this.ownThreads = shared == null;
         this.threads = ownThreads ? NetworkThreads.start(name, IO_THREADS) : shared;
-    }
-
-    int frameBytesMax() {
-        return limits.frameBytesMax();
-    }
-
-    /**
-     * Refuses to send a frame above {@code frameBytesMax}: every receiver enforces the limit, so
-     * a larger frame would only get the connection closed — it is a bug in the caller, not a
-     * network condition.
-     */
-    void checkOutgoing(byte[] frame) {
-        if (frame.length > limits.frameBytesMax()) {
-            throw new IllegalArgumentException("frame of " + frame.length + " bytes exceeds frameBytesMax "
-                    + limits.frameBytesMax());
-        }
-    }
-
-    /** For tests: host names are looked up in {@code group} (e.g. names that resolve only later). */
-    void resolveWith(AddressResolverGroup<? extends SocketAddress> group) {
-        this.resolver = group;
     }
 
     EventLoopGroup group() {

@@ -27,9 +27,9 @@ import java.util.stream.Collectors;
  *
  * <p>Identity is the certificate's public key, matched against the cluster file; nothing the
  * peer sends can change who it is. Frames received are handed to {@link FrameHandler} on I/O
- * threads; {@link #send} never blocks and never buffers without bound — when the peer's queue
- * is full (or the peer is down) it returns false and the frame is dropped; the protocol
- * retransmits.
+ * threads; frames go out through the mesh's {@link Outbox} ({@link #send} is a shortcut), which
+ * never blocks and never buffers without bound — when the peer's queue is full (or the peer is
+ * down) the frame is dropped; the protocol retransmits.
  */
 public final class ReplicaMesh implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaMesh.class);
@@ -37,19 +37,19 @@ public final class ReplicaMesh implements AutoCloseable {
     private final int selfId;
     private final String name;
     private final NettyNode node;
-    private final Connections connections;
+    private final Outbox outbox;
     private final List<Dialer> dialers = new ArrayList<>();
 
-    private ReplicaMesh(int selfId, String name, NettyNode node, Connections connections) {
+    private ReplicaMesh(int selfId, String name, NettyNode node, Outbox outbox) {
         this.selfId = selfId;
         this.name = name;
         this.node = node;
-        this.connections = connections;
+        this.outbox = outbox;
     }
 
     /**
      * Listens on this replica's {@code host:port} from the config and starts dialling every
-     * replica with a higher id.
+     * replica with a higher id, sending through an outbox of its own.
      *
      * @param config   the cluster: every replica's address, limits and timeouts
      * @param selfId   this replica's id
@@ -78,13 +78,40 @@ public final class ReplicaMesh implements AutoCloseable {
      */
     public static ReplicaMesh start(ClusterConfig config, int selfId, NodeIdentity identity, FrameHandler handler,
                                     NetworkThreads threads) throws IOException {
-        return start(config, selfId, identity, handler, threads, DefaultAddressResolverGroup.INSTANCE);
+        return start(config, selfId, identity, new Outbox(config.limits()), handler, threads);
+    }
+
+    /**
+     * Like {@link #start(ClusterConfig, int, NodeIdentity, FrameHandler, NetworkThreads)}, sending
+     * through {@code outbox}, made beforehand: what sends through the mesh (a replica's protocol
+     * loop) is built with the outbox before the mesh, and the mesh is built with it as its handler.
+     *
+     * @param config   the cluster: every replica's address, limits and timeouts
+     * @param selfId   this replica's id
+     * @param identity this replica's private key and certificate (must be the one the config lists)
+     * @param outbox   where frames for the other replicas are queued; used by no other transport
+     * @param handler  receives the peers' frames and connection events
+     * @param threads  the I/O threads to share, or null for threads of its own
+     * @return the mesh, listening and dialling
+     * @throws IOException if the TLS contexts cannot be built or the port cannot be bound
+     * @throws IllegalArgumentException if {@code selfId} is not in the config or {@code identity} is not its
+     * @throws IllegalStateException if {@code outbox} already serves another transport
+     */
+    public static ReplicaMesh start(ClusterConfig config, int selfId, NodeIdentity identity, Outbox outbox,
+                                    FrameHandler handler, NetworkThreads threads) throws IOException {
+        return start(config, selfId, identity, outbox, handler, threads, DefaultAddressResolverGroup.INSTANCE);
     }
 
     /** As above, looking up peers' host names in {@code resolver} (tests of names that resolve late). */
     static ReplicaMesh start(ClusterConfig config, int selfId, NodeIdentity identity, FrameHandler handler,
                              NetworkThreads threads, AddressResolverGroup<? extends SocketAddress> resolver)
             throws IOException {
+        return start(config, selfId, identity, new Outbox(config.limits()), handler, threads, resolver);
+    }
+
+    private static ReplicaMesh start(ClusterConfig config, int selfId, NodeIdentity identity, Outbox outbox,
+                                     FrameHandler handler, NetworkThreads threads,
+                                     AddressResolverGroup<? extends SocketAddress> resolver) throws IOException {
         ReplicaEntry self = config.replica(selfId)
                 .orElseThrow(() -> new IllegalArgumentException("replica " + selfId + " is not in the cluster config"));
         if (!self.publicKey().equals(identity.publicKey())) {
@@ -94,10 +121,10 @@ public final class ReplicaMesh implements AutoCloseable {
         Connections connections = new Connections(name, "replica", KnownPeers.replicasOf(config),
                 peer -> peer < selfId ? null
                         : "replica " + peer + " dialled us, but only lower ids dial higher ones (we are " + selfId + ")",
-                config.limits().outboundQueueFramesMax(), new TransportMetrics(), PeerEvents.of(handler));
-        NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts(), threads);
-        node.resolveWith(resolver);
-        ReplicaMesh mesh = new ReplicaMesh(selfId, name, node, connections);
+                outbox, PeerEvents.of(handler));
+        NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts(), threads,
+                resolver);
+        ReplicaMesh mesh = new ReplicaMesh(selfId, name, node, outbox);
         try {
             node.bind(self.host(), self.port());
         } catch (IOException e) {
@@ -116,9 +143,8 @@ public final class ReplicaMesh implements AutoCloseable {
         return mesh;
     }
 
-
     /**
-     * Queues {@code frame} for replica {@code peerId}. Returns false, and counts a drop, when
+     * Queues {@code frame} for replica {@code peerId} (as {@link Outbox#send}). Returns false, and counts a drop, when
      * the peer is not connected or its outbound queue is full. Ownership of the array passes
      * to the transport: do not modify it afterwards.
      *
@@ -129,8 +155,7 @@ public final class ReplicaMesh implements AutoCloseable {
      *                                  in the caller, not a network condition)
      */
     public boolean send(int peerId, byte[] frame) {
-        node.checkOutgoing(frame);
-        return connections.send(peerId, frame);
+        return outbox.send(peerId, frame);
     }
 
     /**
@@ -148,7 +173,7 @@ public final class ReplicaMesh implements AutoCloseable {
      * @return their ids
      */
     public Set<Integer> connectedPeers() {
-        return connections.connected().stream().map(Long::intValue).collect(Collectors.toUnmodifiableSet());
+        return outbox.connected().stream().map(Long::intValue).collect(Collectors.toUnmodifiableSet());
     }
 
     /**
@@ -158,12 +183,12 @@ public final class ReplicaMesh implements AutoCloseable {
      * @return how many, never above {@code outboundQueueFramesMax}
      */
     public int framesPending(int peerId) {
-        return connections.framesPending(peerId);
+        return outbox.framesPending(peerId);
     }
 
     /** The connection to {@code peerId}, or null; for tests that need to misbehave on the wire. */
     io.netty.channel.Channel channelTo(int peerId) {
-        return connections.channel(peerId);
+        return outbox.channel(peerId);
     }
 
     /**
@@ -172,7 +197,7 @@ public final class ReplicaMesh implements AutoCloseable {
      * @return its live counters: connections made and lost, frames in, out and dropped, connections refused
      */
     public TransportMetrics metrics() {
-        return connections.metrics();
+        return outbox.metrics();
     }
 
     /**
