@@ -263,6 +263,7 @@ public final class MessageCodec {
     public static final byte STORAGE_VERSION = 1;
     private static final byte RECORD_DECIDED = 1;
     private static final byte RECORD_VOTED = 2;
+    private static final byte RECORD_DECIDED_AS_ACCEPTED = 3;
     private static final byte SYNC_UNCHANGED = 0;
     private static final byte SYNC_NONE = 1;
     private static final byte SYNC_PRESENT = 2;
@@ -280,6 +281,14 @@ public final class MessageCodec {
             out.u8(STORAGE_VERSION);
             out.u8(RECORD_DECIDED);
             writeDecision(out, d.decision());
+        } else if (record instanceof LogRecord.DecidedAsAccepted d) {
+            out = new Writer(HEADER_BYTES_HINT + d.proof().size() * 128);
+            out.u8(STORAGE_VERSION);
+            out.u8(RECORD_DECIDED_AS_ACCEPTED);
+            out.i64(d.consensusId());
+            out.i32(d.epoch());
+            out.raw(d.digest().value());
+            writeAccepts(out, d.proof());
         } else if (record instanceof LogRecord.Voted v) {
             out = new Writer(SMALL_MESSAGE_BYTES_HINT);
             out.u8(STORAGE_VERSION);
@@ -314,6 +323,8 @@ public final class MessageCodec {
                 case RECORD_DECIDED -> new LogRecord.Decided(
                         new Decision(in.i64(), in.i32(), readBatch(in), readDigest(in), readAccepts(in)));
                 case RECORD_VOTED -> readVoted(in);
+                case RECORD_DECIDED_AS_ACCEPTED -> new LogRecord.DecidedAsAccepted(in.i64(), in.i32(), readDigest(in),
+                        readAccepts(in));
                 default -> throw new CodecException("unknown log record kind " + kind);
             };
             if (in.remaining() != 0) {

@@ -1,6 +1,8 @@
 package io.phalanx.core.storage;
 
+import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.VoteHistory;
 
@@ -8,7 +10,7 @@ import java.util.List;
 import java.util.Objects;
 
 /** One record of a replica's log: a decision, or a change of its hard state. */
-public sealed interface LogRecord permits LogRecord.Decided, LogRecord.Voted {
+public sealed interface LogRecord permits LogRecord.Decided, LogRecord.DecidedAsAccepted, LogRecord.Voted {
 
     /**
      * A decided instance with its proof.
@@ -23,6 +25,32 @@ public sealed interface LogRecord permits LogRecord.Decided, LogRecord.Voted {
          */
         public Decided {
             Objects.requireNonNull(decision, "decision");
+        }
+    }
+
+    /**
+     * A decided instance whose value is the batch this replica accepted for it, in a vote history
+     * an earlier record of the log holds: the batch is written once, with the vote, and the
+     * decision names it by digest. (A batch of 50 requests of 1 KiB is 50 KiB, which every
+     * replica would otherwise write twice per instance.)
+     *
+     * @param consensusId the decided instance
+     * @param epoch       the epoch whose ACCEPTs decided it
+     * @param digest      the decided batch's digest, which the accepted one in the log must have
+     * @param proof       the quorum of signed ACCEPTs for {@code digest}
+     */
+    record DecidedAsAccepted(long consensusId, int epoch, Digest digest, List<Accept> proof) implements LogRecord {
+        /**
+         * Checks that the digest is present and copies the proof.
+         *
+         * @param consensusId the decided instance
+         * @param epoch       the epoch whose ACCEPTs decided it
+         * @param digest      the decided batch's digest
+         * @param proof       the quorum of signed ACCEPTs for {@code digest}
+         */
+        public DecidedAsAccepted {
+            Objects.requireNonNull(digest, "digest");
+            proof = List.copyOf(proof);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.phalanx.core.storage;
 
+import io.phalanx.core.crypto.Digests;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.replica.CheckpointImage;
 import io.phalanx.core.message.Decision;
@@ -57,16 +58,19 @@ public final class LogReplay {
      */
     public String apply(LogRecord record) {
         if (record instanceof LogRecord.Decided d) {
-            long consensusId = d.decision().consensusId();
-            if (consensusId <= lastDecided) {
-                cover(d.decision()); // covered by the checkpoint (or logged twice: the first copy stands)
-                return null;
+            return decided(d.decision());
+        } else if (record instanceof LogRecord.DecidedAsAccepted d) {
+            VoteHistory mine = votes.get(d.consensusId());
+            if (mine == null || mine.accepted() == null || !Digests.ofBatch(mine.accepted()).equals(d.digest())) {
+                if (d.consensusId() <= lastDecided) {
+                    // Covered by the checkpoint, and its vote was in a segment deleted behind it:
+                    // only the run of covered decisions kept for lagging peers ends here.
+                    covered.clear();
+                    return null;
+                }
+                return "decision " + d.consensusId() + " names an accepted batch the log does not hold";
             }
-            if (consensusId != lastDecided + 1) {
-                return "the log jumps from decision " + lastDecided + " to " + consensusId;
-            }
-            decisions.add(d.decision());
-            lastDecided = consensusId;
+            return decided(new Decision(d.consensusId(), d.epoch(), mine.accepted(), d.digest(), d.proof()));
         } else if (record instanceof LogRecord.Voted v) {
             regency = v.regency();
             stopTarget = v.stopTarget();
@@ -75,6 +79,20 @@ public final class LogReplay {
             }
             v.votes().forEach(h -> votes.put(h.consensusId(), h));
         }
+        return null;
+    }
+
+    private String decided(Decision decision) {
+        long consensusId = decision.consensusId();
+        if (consensusId <= lastDecided) {
+            cover(decision); // covered by the checkpoint (or logged twice: the first copy stands)
+            return null;
+        }
+        if (consensusId != lastDecided + 1) {
+            return "the log jumps from decision " + lastDecided + " to " + consensusId;
+        }
+        decisions.add(decision);
+        lastDecided = consensusId;
         return null;
     }
 

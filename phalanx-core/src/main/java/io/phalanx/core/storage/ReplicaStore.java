@@ -5,6 +5,7 @@ import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.replica.CheckpointImage;
 import io.phalanx.core.replica.HardState;
 import io.phalanx.core.replica.ImageStore;
@@ -54,6 +55,11 @@ public final class ReplicaStore implements Closeable {
     private final int checkpointsRetain;
     /** Decisions kept in the log before the newest checkpoint, as the core keeps them in its decision log. */
     private final int decisionsKept;
+    /**
+     * Per undecided instance whose accepted batch this store logged since it was opened, the
+     * segment of the latest record holding it (see {@link #appendDecision}).
+     */
+    private final TreeMap<Long, Long> acceptedIn = new TreeMap<>();
     /** Per live segment, the highest decision in it (an upper bound for segments found at open). */
     private final TreeMap<Long, Long> segmentMaxDecided = new TreeMap<>();
     private final TreeMap<Long, List<Accept>> pendingProofs = new TreeMap<>();
@@ -135,7 +141,8 @@ public final class ReplicaStore implements Closeable {
                 SegmentedLog.Position at = entry.position();
                 throw new CorruptLogException(SegmentedLog.segmentName(at.segmentIndex()), at.offset(), gap, at);
             }
-            long decided = record instanceof LogRecord.Decided d ? d.decision().consensusId() : -1;
+            long decided = record instanceof LogRecord.Decided d ? d.decision().consensusId()
+                    : record instanceof LogRecord.DecidedAsAccepted d ? d.consensusId() : -1;
             segmentMaxDecided.merge(entry.position().segmentIndex(), decided, Math::max);
         }
         Recovered recovered = replay.recovered();
@@ -160,6 +167,7 @@ public final class ReplicaStore implements Closeable {
             Output.Restore restore = output.restore().get();
             storeCheckpoint(restore.checkpoint(), restore.proof());
         }
+        HardState before = persisted;
         if (output.hardState().isPresent()) {
             HardState changed = output.hardState().get();
             LogRecord.Voted change = LogReplay.change(persisted, changed);
@@ -167,7 +175,7 @@ public final class ReplicaStore implements Closeable {
             append(change, -1);
         }
         for (Decision decision : output.decisions()) {
-            append(new LogRecord.Decided(decision), decision.consensusId());
+            appendDecision(decision, before.votes().get(decision.consensusId()));
             if (checkpointAfter.test(decision.consensusId())) {
                 pendingProofs.put(decision.consensusId(), decision.proof());
                 while (pendingProofs.size() > PENDING_PROOFS_MAX) {
@@ -177,13 +185,49 @@ public final class ReplicaStore implements Closeable {
         }
     }
 
+    /**
+     * Logs {@code decision}. If its batch is the one this replica accepted ({@code mine}, the vote
+     * history the log holds for it), and that vote's record is in the segment the decision goes
+     * to, the decision names the batch by digest instead of writing it again: the segment then
+     * replays on its own, whatever older segments retention deleted.
+     */
+    private void appendDecision(Decision decision, VoteHistory mine) throws IOException {
+        long consensusId = decision.consensusId();
+        Long segment = acceptedIn.get(consensusId);
+        acceptedIn.headMap(consensusId, true).clear();
+        if (mine != null && mine.accepted() != null && segment != null && segment == log.segmentIndex()
+                && (mine.accepted() == decision.batch() || mine.accepted().equals(decision.batch()))) {
+            byte[] named = MessageCodec.encodeLogRecord(new LogRecord.DecidedAsAccepted(consensusId, decision.epoch(),
+                    decision.digest(), decision.proof()));
+            if (log.fitsInSegment(named.length)) {
+                SegmentedLog.Position at = log.append(named);
+                segmentMaxDecided.merge(at.segmentIndex(), consensusId, Math::max);
+                return;
+            }
+        }
+        append(new LogRecord.Decided(decision), consensusId);
+    }
+
     private void append(LogRecord record, long decided) throws IOException {
         long segmentBefore = log.segmentIndex();
         SegmentedLog.Position at = log.append(MessageCodec.encodeLogRecord(record));
         segmentMaxDecided.merge(at.segmentIndex(), decided, Math::max);
+        noteAccepted(record, at.segmentIndex());
         if (at.segmentIndex() != segmentBefore) {
             // A new segment: copy the whole hard state into it, so it replays without the older ones.
-            log.append(MessageCodec.encodeLogRecord(LogReplay.change(HardState.INITIAL, persisted)));
+            LogRecord.Voted copy = LogReplay.change(HardState.INITIAL, persisted);
+            noteAccepted(copy, log.append(MessageCodec.encodeLogRecord(copy)).segmentIndex());
+        }
+    }
+
+    /** Notes in which segment the accepted batches of {@code record}'s vote histories are. */
+    private void noteAccepted(LogRecord record, long segment) {
+        if (record instanceof LogRecord.Voted voted) {
+            for (VoteHistory history : voted.votes()) {
+                if (history.accepted() != null) {
+                    acceptedIn.put(history.consensusId(), segment);
+                }
+            }
         }
     }
 

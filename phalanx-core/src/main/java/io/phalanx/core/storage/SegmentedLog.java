@@ -229,6 +229,16 @@ public final class SegmentedLog implements Closeable {
     }
 
     /**
+     * Whether a record of {@code payloadBytes} appended now would go into the current segment.
+     *
+     * @param payloadBytes the record's payload size
+     * @return false if it would open the next segment
+     */
+    public boolean fitsInSegment(int payloadBytes) {
+        return current.size() == 0 || current.size() + LogRecords.HEADER_BYTES + (long) payloadBytes <= segmentBytesMax;
+    }
+
+    /**
      * Deletes every segment before {@code segmentIndex}, oldest first, each deletion made durable
      * before the next: the caller has a durable checkpoint covering all their records.
      *

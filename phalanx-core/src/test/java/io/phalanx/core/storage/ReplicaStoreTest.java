@@ -100,6 +100,40 @@ class ReplicaStoreTest {
         assertThat(disk.list().stream().filter(name -> name.endsWith(".img"))).hasSize(2);
     }
 
+    /**
+     * A decision of the batch this replica accepted is logged by digest, the batch being in the
+     * vote's record already: the log holds each batch once, and reads back the same decisions.
+     */
+    @Test
+    void aDecisionOfTheAcceptedBatchIsLoggedOnceByDigestAndReadBackWhole() throws Exception {
+        MemoryStorage named = new MemoryStorage();
+        MemoryStorage whole = new MemoryStorage();
+        ReplicaStore byDigest = ReplicaStore.open(named, 1 << 20, 1 << 20, cid -> false, 2, DECISIONS_KEPT).store();
+        ReplicaStore byBatch = ReplicaStore.open(whole, 1 << 20, 1 << 20, cid -> false, 2, DECISIONS_KEPT).store();
+        byDigest.append(output(hardState(-1), null));
+        byBatch.append(output(hardState(-1), null));
+        for (long cid = 0; cid < 20; cid++) {
+            byDigest.append(output(hardState(cid), decision(cid, 3))); // decides the batch accepted in the step before
+            // The same size of batch, but not the one accepted (another nonce): written whole.
+            Decision accepted = decision(cid, 3);
+            Batch other = new Batch(accepted.batch().timestampMs(), accepted.batch().nonce() + 1, accepted.batch().requests());
+            byBatch.append(output(hardState(cid), new Decision(cid, 3, other, Digests.ofBatch(other), accepted.proof())));
+        }
+        byDigest.sync();
+        byBatch.sync();
+
+        Recovered recovered = ReplicaStore.open(named, 1 << 20, 1 << 20, cid -> false, 2, DECISIONS_KEPT).recovered();
+        assertThat(recovered.decisions()).hasSize(20);
+        for (Decision decision : recovered.decisions()) {
+            assertThat(decision).isEqualTo(decision(decision.consensusId(), 3));
+        }
+        // Each decision of the other log carries its batch of some 230 bytes.
+        assertThat(named.read(SegmentedLog.segmentName(1)).length)
+                .isLessThan(whole.read(SegmentedLog.segmentName(1)).length - 20 * 200);
+        assertThat(ReplicaStore.open(whole, 1 << 20, 1 << 20, cid -> false, 2, DECISIONS_KEPT).recovered().decisions())
+                .hasSize(20);
+    }
+
     @Test
     void aHardStateChangeThatOpensASegmentIsNotUndoneByTheCopyOfTheStateBeforeIt() throws Exception {
         MemoryStorage disk = new MemoryStorage();
