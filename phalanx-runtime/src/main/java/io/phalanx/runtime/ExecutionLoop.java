@@ -55,7 +55,11 @@ final class ExecutionLoop implements Runnable {
     private final AtomicBoolean writingImage = new AtomicBoolean();
     /** The log, or null with durability {@code none}. */
     private final LogLoop logLoop;
-    /** The latest log step of a decision executed here: with durability sync, nothing reaches a client before it is durable. */
+    /**
+     * The latest log step of a decision executed here: with durability sync, a read's answer and a
+     * resent reply wait until it is durable (a decision's own replies wait for less: see
+     * {@link ExecutionQueue.Execute}).
+     */
     private long executedLogged = -1;
     private volatile long lastExecuted = -1;
 
@@ -133,7 +137,9 @@ final class ExecutionLoop implements Runnable {
         if (task instanceof ExecutionQueue.Execute e) {
             List<Reply> replies = executor.execute(e.decision());
             executedLogged = Math.max(executedLogged, e.logged());
-            awaitLogged(); // the batch was being logged while it executed
+            // Its replies wait for this replica's own ACCEPT in the decision's quorum to be durable
+            // (it was being logged while the batch executed), not for the decision's own record.
+            awaitDurable(e.repliesAwait());
             for (Reply reply : replies) {
                 send(replyPolicy.shape(reply)); // hashed replies: one replica sends the full result
             }
@@ -162,8 +168,13 @@ final class ExecutionLoop implements Runnable {
 
     /** With durability sync: waits until every decision executed here is durable. */
     private void awaitLogged() throws InterruptedException {
-        if (logLoop != null && logLoop.holdsOutput() && executedLogged >= 0) {
-            logLoop.awaitDurable(executedLogged);
+        awaitDurable(executedLogged);
+    }
+
+    /** With durability sync: waits until log step {@code logged} is durable (none if 0 or less). */
+    private void awaitDurable(long logged) throws InterruptedException {
+        if (logLoop != null && logLoop.holdsOutput() && logged > 0) {
+            logLoop.awaitDurable(logged);
         }
     }
 

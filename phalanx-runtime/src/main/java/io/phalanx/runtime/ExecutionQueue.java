@@ -27,8 +27,13 @@ final class ExecutionQueue {
     sealed interface Task permits Execute, Restore, Query, Resend, Stop {
     }
 
-    /** {@code logged}: the log step that holds the decision, -1 if none (durability none). */
-    record Execute(Decision decision, long logged) implements Task {
+    /**
+     * {@code logged}: the log step that holds the decision, -1 if none (durability none);
+     * {@code repliesAwait}: the log step whose durability the decision's replies wait for under
+     * durability sync ({@code Output.repliesAwait}: the one that holds this replica's own ACCEPT),
+     * 0 or less if none.
+     */
+    record Execute(Decision decision, long logged, long repliesAwait) implements Task {
     }
 
     /** State transfer installed a checkpoint: the service jumps to it. */
@@ -58,8 +63,8 @@ final class ExecutionQueue {
      * Queues a decision, waiting up to {@code waitMs} for room; false if there was none. The
      * caller retries: a decision is never dropped.
      */
-    boolean submitDecision(Decision decision, long logged, long waitMs) throws InterruptedException {
-        return tasks.offer(new Execute(decision, logged), waitMs, TimeUnit.MILLISECONDS);
+    boolean submitDecision(Decision decision, long logged, long repliesAwait, long waitMs) throws InterruptedException {
+        return tasks.offer(new Execute(decision, logged, repliesAwait), waitMs, TimeUnit.MILLISECONDS);
     }
 
     /** Queues a checkpoint to restore, waiting like {@link #submitDecision}: it must never be lost. */

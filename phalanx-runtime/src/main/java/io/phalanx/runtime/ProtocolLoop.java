@@ -323,7 +323,7 @@ final class ProtocolLoop {
         }
         for (Decision decision : output.decisions()) {
             // Never dropped: wait for room (backpressure), unless the replica is stopping.
-            while (!execution.submitDecision(decision, logged, DECISION_WAIT_MS)) {
+            while (!execution.submitDecision(decision, logged, logQueue == null ? 0 : output.repliesAwait(), DECISION_WAIT_MS)) {
                 if (!running) {
                     return;
                 }
