@@ -180,11 +180,11 @@ final class ProtocolLoop {
     /**
      * Checks client signatures where the frame was read, so that the core's own checks of the
      * same bytes, in the step, are cache hits (see {@code FastEd25519}). The result is ignored
-     * here: the core decides, and counts, what is invalid. WRITE and ACCEPT signatures are left
-     * to the core, which verifies only the votes that complete a quorum (two of the three others
-     * at n = 4): verifying every vote here would spend a third more CPU on Ed25519, which
-     * dominates a replica's CPU (docs/PERFORMANCE.md), for parallelism that a machine running
-     * several replicas on few cores does not have.
+     * here: the core decides, and counts, what is invalid. WRITEs are unsigned, and ACCEPT
+     * signatures are left to the core, which checks none when every replica's ACCEPT is in and
+     * otherwise, after a short wait, only those that complete a quorum (lazy verification,
+     * docs/PERFORMANCE.md): checking every ACCEPT here would spend CPU on Ed25519 that the core
+     * mostly never needs.
      */
     private void preverify(ReplicaMessage message) {
         if (message instanceof Propose p) {

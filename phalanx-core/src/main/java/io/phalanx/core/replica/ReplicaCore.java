@@ -98,7 +98,7 @@ public final class ReplicaCore {
     /**
      * @param config     limits, timers and identity
      * @param verifier   the service's check on requests proposed for ordering
-     * @param signer     signs this replica's WRITE, ACCEPT and STOPDATA messages
+     * @param signer     signs this replica's ACCEPTs (BFT) and STOPDATA (WRITEs are unsigned)
      * @param signatures checks other replicas' and clients' signatures
      * @param random     source of batch nonces; seeded in the simulator, secure in production
      */
@@ -113,7 +113,7 @@ public final class ReplicaCore {
      * @param config      limits, timers and identity
      * @param quorums     decides which sets of replicas are quorums; must be for {@code config}'s view
      * @param verifier    the service's check on requests proposed for ordering
-     * @param signer      signs this replica's WRITE, ACCEPT and STOPDATA messages
+     * @param signer      signs this replica's ACCEPTs (BFT) and STOPDATA (WRITEs are unsigned)
      * @param signatures  checks other replicas' and clients' signatures
      * @param random      the core's only source of randomness (batch nonces): seeded in the
      *                    simulator, secure in production
@@ -131,7 +131,7 @@ public final class ReplicaCore {
      * @param config      limits, timers and identity
      * @param quorums     decides which sets of replicas are quorums; must be for {@code config}'s view
      * @param verifier    the service's check on requests proposed for ordering
-     * @param signer      signs this replica's WRITE, ACCEPT and STOPDATA messages
+     * @param signer      signs this replica's ACCEPTs (BFT) and STOPDATA (WRITEs are unsigned)
      * @param signatures  checks other replicas' and clients' signatures
      * @param random      the core's only source of randomness (batch nonces): seeded in the
      *                    simulator, secure in production
@@ -148,7 +148,7 @@ public final class ReplicaCore {
      * @param config      limits, timers and identity
      * @param quorums     decides which sets of replicas are quorums; must be for {@code config}'s view
      * @param verifier    the service's check on requests proposed for ordering
-     * @param signer      signs this replica's WRITE, ACCEPT and STOPDATA messages
+     * @param signer      signs this replica's ACCEPTs (BFT) and STOPDATA (WRITEs are unsigned)
      * @param signatures  checks other replicas' and clients' signatures
      * @param random      the core's only source of randomness (batch nonces): seeded in the
      *                    simulator, secure in production
@@ -170,7 +170,7 @@ public final class ReplicaCore {
      * @param config      limits, timers and identity
      * @param quorums     decides which sets of replicas are quorums; must be for {@code config}'s view
      * @param verifier    the service's check on requests proposed for ordering
-     * @param signer      signs this replica's WRITE, ACCEPT and STOPDATA messages
+     * @param signer      signs this replica's ACCEPTs (BFT) and STOPDATA (WRITEs are unsigned)
      * @param signatures  checks other replicas' and clients' signatures
      * @param random      the core's only source of randomness (batch nonces): seeded in the
      *                    simulator, secure in production
@@ -194,7 +194,7 @@ public final class ReplicaCore {
      * @param config      limits, timers and identity
      * @param quorums     decides which sets of replicas are quorums; must be for {@code config}'s view
      * @param verifier    the service's check on requests proposed for ordering
-     * @param signer      signs this replica's WRITE, ACCEPT and STOPDATA messages
+     * @param signer      signs this replica's ACCEPTs (BFT) and STOPDATA (WRITEs are unsigned)
      * @param signatures  checks other replicas' and clients' signatures
      * @param random      the core's only source of randomness (batch nonces): seeded in the
      *                    simulator, secure in production
