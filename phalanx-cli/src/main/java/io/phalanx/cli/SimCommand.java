@@ -47,9 +47,11 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             "  hidden-decision  its ACCEPTs reach a minority; whoever decides it is cut off until GST",
             "  stale-votes      its PROPOSE/WRITEs reach a minority; earlier voters miss later proposals",
             "  slow-witnesses   the most informed STOPDATAs never reach the new leader (a quorum remains)",
-            "restart: a correct replica loses its memory at any moment and comes back recovering (the same one",
-            "several times, or every replica in turn; counted faulty until it has recovered); with it some seeds",
-            "keep short decision logs, so that restarted and lagging replicas catch up by state transfer.",
+            "restart: a correct replica loses its memory at any moment and comes back from its simulated disk",
+            "(none, async or sync; the same one several times, or every replica in turn; counted faulty until it",
+            "has recovered); with it some seeds keep short decision logs, so that restarted and lagging replicas",
+            "catch up by state transfer. restart-all: every replica at once (sync disks; half of them right after",
+            "a reply leaves). Disk faults on restart: torn-write, corrupt-record, misdirected-write, wiped-disk.",
             "(default: ${DEFAULT-VALUE}). Each seed draws its own mix within f faulty replicas; Byzantine",
             "strategies apply to BFT shapes only."})
     String faults;
