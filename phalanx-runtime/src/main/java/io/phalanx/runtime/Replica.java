@@ -177,7 +177,11 @@ public final class Replica implements AutoCloseable {
         return thread;
     }
 
-    /** A builder; {@code config}, {@code id} and {@code service} are required. */
+    /**
+     * Starts the description of a replica.
+     *
+     * @return a new builder; {@code config}, {@code id} and {@code service} are required
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -190,31 +194,56 @@ public final class Replica implements AutoCloseable {
         closer.start();
     }
 
+    /**
+     * This replica's id in the cluster config.
+     *
+     * @return the id
+     */
     public int id() {
         return id;
     }
 
-    /** The installed regency, as of the protocol thread's latest step. */
+    /**
+     * The installed regency, as of the protocol thread's latest step.
+     *
+     * @return the regency
+     */
     public int regency() {
         return protocol.status().regency();
     }
 
-    /** The replica this one currently follows. */
+    /**
+     * The replica this one currently follows, as of the protocol thread's latest step.
+     *
+     * @return the leader's id (this replica's own id when it leads)
+     */
     public int leader() {
         return protocol.status().leader();
     }
 
-    /** Highest consensus id decided here; -1 before the first decision. */
+    /**
+     * The highest consensus id decided here.
+     *
+     * @return the consensus id; -1 before the first decision
+     */
     public long lastDecided() {
         return protocol.status().lastDecided();
     }
 
-    /** The core's non-zero counters (decisions, refusals, leader changes...), as of its latest step. */
+    /**
+     * The core's counters, as of its latest step.
+     *
+     * @return the counters that are not zero (decisions, refusals, leader changes...)
+     */
     public java.util.Map<io.phalanx.core.replica.Counter, Long> counters() {
         return protocol.status().counters();
     }
 
-    /** Everything at once: core state, counters of the core, the driver and both transports. */
+    /**
+     * Everything at once: core state, counters of the core, the driver and both transports.
+     *
+     * @return a snapshot, safe to keep and read from any thread
+     */
     public ReplicaStatus status() {
         ReplicaStatus.Core core = protocol.status();
         return new ReplicaStatus(id, core.regency(), core.leader(), core.active(), core.lastDecided(),
@@ -227,12 +256,22 @@ public final class Replica implements AutoCloseable {
                 new ReplicaStatus.Queues(protocol.queued(), execution.queued(), logLoop == null ? 0 : logLoop.queued()));
     }
 
-    /** Why the replica stopped itself (a broken invariant in the core or a failing service), if it did. */
+    /**
+     * Why the replica stopped itself, if it did.
+     *
+     * @return the cause (a broken invariant in the core or a failing service), or empty
+     */
     public Optional<Throwable> failure() {
         return Optional.ofNullable(failure);
     }
 
-    /** Waits until the replica is closed (by {@link #close()} or after a failure); false on timeout. */
+    /**
+     * Waits until the replica is closed, by {@link #close()} or after a failure.
+     *
+     * @param timeout how long to wait at most
+     * @return true if it closed, false if the timeout passed first
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     public boolean awaitClosed(Duration timeout) throws InterruptedException {
         return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -320,6 +359,9 @@ public final class Replica implements AutoCloseable {
          * If the log in the data directory is damaged (a bad record with intact data after it),
          * drop it from the damage on and recover the rest from the peers, instead of refusing to
          * start. The replica recovers before it votes, as after a lost disk.
+         *
+         * @param repair true to repair from the peers; false (the default) refuses to start
+         * @return this builder
          */
         public Builder repairFromPeers(boolean repair) {
             this.repairFromPeers = repair;
@@ -330,62 +372,111 @@ public final class Replica implements AutoCloseable {
          * The replica's own directory (see {@link io.phalanx.runtime.storage.DataDirectory});
          * default with a cluster file: {@code data/replica-ID} next to it. Required when the
          * config is built in code.
+         *
+         * @param dir the directory
+         * @return this builder
          */
         public Builder dataDirectory(Path dir) {
             this.dataDirectory = Objects.requireNonNull(dir, "dir");
             return this;
         }
 
-        /** The cluster file; loaded (and validated) by {@link #start()}. */
+        /**
+         * Reads the cluster config from a file; replaces a config set before.
+         *
+         * @param clusterFile the cluster file; loaded (and validated) by {@link #start()}
+         * @return this builder
+         */
         public Builder config(Path clusterFile) {
             this.configFile = Objects.requireNonNull(clusterFile, "clusterFile");
             this.config = null;
             return this;
         }
 
-        /** A cluster config built in code (tests, the demo). */
+        /**
+         * Uses a cluster config built in code (tests, the demo); replaces a config set before.
+         *
+         * @param clusterConfig the config
+         * @return this builder
+         */
         public Builder config(ClusterConfig clusterConfig) {
             this.config = Objects.requireNonNull(clusterConfig, "clusterConfig");
             this.configFile = null;
             return this;
         }
 
+        /**
+         * Which replica of the cluster config this one is.
+         *
+         * @param replicaId an id listed in the config's replicas
+         * @return this builder
+         */
         public Builder id(int replicaId) {
             this.id = replicaId;
             return this;
         }
 
-        /** The replica's PKCS#8 PEM private key; checked against its certificate in the config. */
+        /**
+         * Reads the replica's private key from a file.
+         *
+         * @param file a PKCS#8 PEM private key; checked against the replica's certificate in the config
+         * @return this builder
+         */
         public Builder privateKey(Path file) {
             this.privateKeyFile = Objects.requireNonNull(file, "file");
             return this;
         }
 
-        /** The replica's key and certificate, already loaded (instead of {@link #privateKey}). */
+        /**
+         * Uses the replica's key and certificate, already loaded (instead of {@link #privateKey}).
+         *
+         * @param nodeIdentity the key and certificate
+         * @return this builder
+         */
         public Builder identity(NodeIdentity nodeIdentity) {
             this.identity = Objects.requireNonNull(nodeIdentity, "nodeIdentity");
             return this;
         }
 
-        /** The replicated service; it is called from the execution thread only. */
+        /**
+         * Sets the replicated service.
+         *
+         * @param replicatedService the service; it is called from the execution thread only
+         * @return this builder
+         */
         public Builder service(Service replicatedService) {
             this.service = Objects.requireNonNull(replicatedService, "replicatedService");
             return this;
         }
 
-        /** The service's check on proposed requests (default: accept all); runs on the protocol thread. */
+        /**
+         * Sets the service's check on proposed requests (default: accept all).
+         *
+         * @param verifier the check; it runs on the protocol thread
+         * @return this builder
+         */
         public Builder requestVerifier(RequestVerifier verifier) {
             this.requestVerifier = Objects.requireNonNull(verifier, "verifier");
             return this;
         }
 
-        /** Bound of the protocol thread's queue; inputs beyond it are dropped and counted. */
+        /**
+         * Bounds the protocol thread's queue; inputs beyond it are dropped and counted.
+         *
+         * @param max the most queued inputs, above 0
+         * @return this builder
+         */
         public Builder inboundQueueMax(int max) {
             this.inboundQueueMax = positive("inboundQueueMax", max);
             return this;
         }
 
-        /** Bound of the execution thread's queue; a full queue makes the protocol thread wait. */
+        /**
+         * Bounds the execution thread's queue; a full queue makes the protocol thread wait.
+         *
+         * @param max the most tasks waiting in the queue, above 0
+         * @return this builder
+         */
         public Builder executionQueueMax(int max) {
             this.executionQueueMax = positive("executionQueueMax", max);
             return this;
@@ -398,8 +489,11 @@ public final class Replica implements AutoCloseable {
 
         /**
          * Runs the replica's mesh and client port on {@code threads}, shared with other
-         * replicas or clients of the process, instead of on one network thread
+         * replicas or clients of the process, instead of on network
          * threads of its own. The caller closes them, after the replica.
+         *
+         * @param threads the shared network threads
+         * @return this builder
          */
         public Builder networkThreads(NetworkThreads threads) {
             this.networkThreads = Objects.requireNonNull(threads, "threads");
@@ -409,6 +503,7 @@ public final class Replica implements AutoCloseable {
         /**
          * Loads the config and key, binds the ports and starts the threads.
          *
+         * @return the running replica
          * @throws ConfigException if the cluster file is invalid or does not list this replica
          * @throws IOException     if the key cannot be read or does not match the replica's
          *                         certificate, or a port cannot be bound

@@ -34,12 +34,38 @@ public record ReplicaStatus(int id, int regency, int leader, boolean active, lon
                             TransportMetrics.Snapshot mesh, TransportMetrics.Snapshot clientPort, boolean recovering,
                             long aheadConsensusId, Transfer transfer, Log log, Set<Integer> connectedPeers,
                             Queues queues) {
+    /**
+     * Copies {@code counters} and {@code connectedPeers}, so the snapshot does not change later.
+     *
+     * @param id               the replica's id
+     * @param regency          the installed regency
+     * @param leader           the replica this one follows
+     * @param active           false while a leader change is running
+     * @param lastDecided      highest consensus id decided (-1 before the first)
+     * @param lastExecuted     highest consensus id executed by the service (-1 before the first)
+     * @param pendingRequests  ordered requests waiting to be proposed
+     * @param counters         the core's non-zero counters
+     * @param driver           the driver's own counters
+     * @param mesh             the replica-to-replica transport's counters
+     * @param clientPort       the client port's counters
+     * @param recovering       true while the replica, started without its state, may not vote yet
+     * @param aheadConsensusId how far a peer is known to have decided beyond this replica; -1 when
+     *                         it is not behind
+     * @param transfer         the state transfer under way, or null
+     * @param log              the durable log's state, or null with durability {@code none}
+     * @param connectedPeers   the replicas this one has an authenticated mesh connection to
+     * @param queues           how much work waits in the replica's queues
+     */
     public ReplicaStatus {
         counters = Map.copyOf(counters);
         connectedPeers = Set.copyOf(connectedPeers);
     }
 
-    /** How many decisions this replica is known to lack (0 when it is not behind). */
+    /**
+     * How many decisions this replica is known to lack.
+     *
+     * @return the count; 0 when it is not behind
+     */
     public long behindBy() {
         return aheadConsensusId < 0 ? 0 : aheadConsensusId - lastDecided;
     }
@@ -47,6 +73,8 @@ public record ReplicaStatus(int id, int regency, int leader, boolean active, lon
     /**
      * One line for logs and consoles: role, regency, decided and executed, and whether the
      * replica is recovering, catching up (by how much) or transferring state.
+     *
+     * @return the line, without a line break
      */
     public String summary() {
         StringBuilder line = new StringBuilder("replica ").append(id)
@@ -72,7 +100,12 @@ public record ReplicaStatus(int id, int regency, int leader, boolean active, lon
         return line.toString();
     }
 
-    /** A core counter, 0 if it never moved. */
+    /**
+     * One of the core's counters.
+     *
+     * @param counter which counter
+     * @return its value; 0 if it never moved
+     */
     public long counter(Counter counter) {
         return counters.getOrDefault(counter, 0L);
     }

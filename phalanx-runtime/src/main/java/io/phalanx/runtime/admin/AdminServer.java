@@ -58,6 +58,13 @@ public final class AdminServer implements AutoCloseable {
 
     /** A page: its content type and bytes. */
     public record Page(String contentType, byte[] body) {
+        /**
+         * A page of text.
+         *
+         * @param contentType the {@code Content-Type} header, with its charset (UTF-8)
+         * @param body        the text, sent as UTF-8
+         * @return the page
+         */
         public static Page text(String contentType, String body) {
             return new Page(contentType, body.getBytes(StandardCharsets.UTF_8));
         }
@@ -74,7 +81,16 @@ public final class AdminServer implements AutoCloseable {
         this.pages = Map.copyOf(pages);
     }
 
-    /** Listens on {@code endpoint} (port 0: a free one) on {@code threads}, serving {@code pages} by path. */
+    /**
+     * Listens on {@code endpoint} on {@code threads}, serving {@code pages} by path.
+     *
+     * @param name     who serves, for the log
+     * @param endpoint host and port to listen on (port 0: a free one)
+     * @param threads  the network threads that accept, read and render; the caller closes them
+     * @param pages    by path ({@code /metrics}), a supplier called for every request
+     * @return the server, listening
+     * @throws IOException if the port cannot be bound
+     */
     public static AdminServer start(String name, AdminEndpoint endpoint, NetworkThreads threads,
                                     Map<String, Supplier<Page>> pages) throws IOException {
         AdminServer server = new AdminServer(name, pages);
@@ -115,7 +131,11 @@ public final class AdminServer implements AutoCloseable {
                 .addLast(new Handler());
     }
 
-    /** The address listened on (with the port picked if 0 was given). */
+    /**
+     * The address listened on.
+     *
+     * @return the address, with the port picked if 0 was given
+     */
     public InetSocketAddress localAddress() {
         return (InetSocketAddress) serverChannel.localAddress();
     }

@@ -33,7 +33,11 @@ public final class ExecutionMeter {
         this.replayedUpTo = replayedUpTo;
     }
 
-    /** Requests executed in decided batches since the start (replayed ones excluded). */
+    /**
+     * Requests executed in decided batches since the start.
+     *
+     * @return the count, without those replayed from the log
+     */
     public long requests() {
         return requests.sum();
     }
@@ -59,7 +63,13 @@ public final class ExecutionMeter {
         batchRequests++;
     }
 
-    /** {@code service}, counted; everything else passes through unchanged. */
+    /**
+     * Counts what a service executes.
+     *
+     * @param service the service to count
+     * @return a service that counts each executed request and otherwise passes every call
+     *         through to {@code service} unchanged
+     */
     public Service wrap(Service service) {
         return new Service() {
             @Override

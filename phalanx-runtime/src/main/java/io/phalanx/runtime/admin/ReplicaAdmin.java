@@ -73,7 +73,14 @@ public final class ReplicaAdmin implements AutoCloseable {
 
     /**
      * Starts the admin port of {@code replica} on {@code threads} if its cluster-file entry has an
-     * {@code admin} section; null otherwise.
+     * {@code admin} section.
+     *
+     * @param replica  the replica whose status and counters the port shows
+     * @param config   the cluster config; the replica's entry in it says where to listen
+     * @param executed the meter of the replica's service, for the request rate
+     * @param threads  the network threads that serve and sample; the caller closes them
+     * @return the running admin port, or null without an {@code admin} section
+     * @throws IOException if the port cannot be bound
      */
     public static ReplicaAdmin startIfConfigured(Replica replica, ClusterConfig config, ExecutionMeter executed,
                                                  NetworkThreads threads) throws IOException {
@@ -102,12 +109,20 @@ public final class ReplicaAdmin implements AutoCloseable {
                 .collect(Collectors.toCollection(java.util.TreeSet::new));
     }
 
-    /** Where the admin port listens. */
+    /**
+     * Where the admin port listens.
+     *
+     * @return the address, with the port picked if the config gave 0
+     */
     public InetSocketAddress localAddress() {
         return server.localAddress();
     }
 
-    /** The registry behind {@code /metrics}, e.g. to add an application's own meters. */
+    /**
+     * The registry behind {@code /metrics}.
+     *
+     * @return the registry, e.g. to add an application's own meters
+     */
     public PrometheusMeterRegistry registry() {
         return registry;
     }
