@@ -21,6 +21,7 @@ import io.phalanx.runtime.keys.NodeIdentity;
 import io.phalanx.runtime.transport.ClientTransport;
 import io.phalanx.runtime.transport.FrameHandler;
 import io.phalanx.runtime.transport.NetworkThreads;
+import io.phalanx.runtime.transport.Outbox;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,17 +85,22 @@ public final class Client implements AutoCloseable {
     private final long id;
     private final String name;
     private final long callTimeoutMs;
-    private final ClientLoop loop;
     /** The one network thread of all of this client's connections, which also drives its core. */
     private final NetworkThreads thread;
-    private final MessageCodec codec;
     private final ClientCounters counters;
+    private final ClientLoop loop;
     /** The client's meters in the registry its builder was given; null without one. */
     private final ClientMeters meters;
-    private volatile ClientTransport transport;
+    private final ClientTransport transport;
     private boolean closed;
 
-    private Client(Builder b, ClusterConfig config, NodeIdentity identity) {
+    /**
+     * Builds every part once, each with the parts it uses, and starts connecting: the core; the
+     * network thread; the counters; the transport's outbox, before both of its ends; the loop,
+     * which sends through the outbox; the meters; and last the transport, with the outbox and with
+     * a handler that decodes into the loop. If the transport cannot start, what started is closed.
+     */
+    private Client(Builder b, ClusterConfig config, NodeIdentity identity) throws IOException {
         this.id = b.id;
         this.name = "client " + b.id;
         this.callTimeoutMs = b.callTimeout.toMillis();
@@ -107,20 +113,30 @@ public final class Client implements AutoCloseable {
                 b.outstandingMax);
         long session = b.session != null ? b.session : sessionFromClock(b.clock);
         ClientCore core = new ClientCore(b.id, CoreSettings.view(config), clientConfig, signer, session);
-        this.codec = new MessageCodec(config.limits().frameBytesMax());
+        MessageCodec codec = new MessageCodec(config.limits().frameBytesMax());
         // A view of one shared thread is not closed by close(); a thread of its own is.
         this.thread = b.networkThreads == null ? NetworkThreads.start("client-" + b.id, 1) : b.networkThreads.one();
         Timer latency = b.meterRegistry == null ? null : ClientMeters.latencyTimer(b.meterRegistry, b.id, b.callTimeout);
         this.counters = new ClientCounters(latency);
+        Outbox outbox = new Outbox(config.limits());
+        List<Integer> replicas = config.replicas().stream().map(ReplicaEntry::id).toList();
         this.loop = new ClientLoop(name, core, codec, b.clock, callTimeoutMs, b.outstandingMax + b.waitingMax,
-                thread.executor(), counters);
+                thread.executor(), outbox, replicas, counters);
         this.meters = b.meterRegistry == null ? null
-                : ClientMeters.bind(b.meterRegistry, b.id, latency, counters, loop::open, this::connectedReplicaCount);
-    }
-
-    private int connectedReplicaCount() {
-        ClientTransport connections = transport;
-        return connections == null ? 0 : connections.connectedReplicas().size();
+                : ClientMeters.bind(b.meterRegistry, b.id, latency, counters, loop::open,
+                () -> outbox.connected().size());
+        try {
+            this.transport = ClientTransport.start(config, id, identity, outbox, replyHandler(codec, counters, loop),
+                    thread);
+        } catch (IOException | RuntimeException e) {
+            thread.close();
+            if (meters != null) {
+                meters.remove();
+            }
+            throw e;
+        }
+        log.info("{} started: {} replicas, {} mode, client signatures {}", name, replicas.size(),
+                config.cluster().mode(), config.cluster().clientSignatures() ? "on" : "off");
     }
 
     /**
@@ -141,34 +157,8 @@ public final class Client implements AutoCloseable {
         return new Builder();
     }
 
-    private void start(ClusterConfig config, NodeIdentity identity) throws IOException {
-        try {
-            transport = ClientTransport.start(config, id, identity, replyHandler(), thread);
-        } catch (IOException | RuntimeException e) {
-            thread.close();
-            if (meters != null) {
-                meters.remove();
-            }
-            throw e;
-        }
-        List<Integer> replicas = config.replicas().stream().map(ReplicaEntry::id).toList();
-        ClientTransport connections = transport;
-        loop.broadcaster(new ClientLoop.Broadcaster() {
-            @Override
-            public void broadcast(byte[] frame) {
-                replicas.forEach(r -> connections.send(r, frame));
-            }
-
-            @Override
-            public void send(int replicaId, byte[] frame) {
-                connections.send(replicaId, frame);
-            }
-        });
-        log.info("{} started: {} replicas, {} mode, client signatures {}", name, replicas.size(),
-                config.cluster().mode(), config.cluster().clientSignatures() ? "on" : "off");
-    }
-
-    private FrameHandler replyHandler() {
+    /** Decodes the replicas' frames on the network thread and hands replies and refusals to {@code loop}. */
+    private static FrameHandler replyHandler(MessageCodec codec, ClientCounters counters, ClientLoop loop) {
         return new FrameHandler() {
             @Override
             public void onFrame(int replicaId, byte[] frame) {
@@ -279,11 +269,10 @@ public final class Client implements AutoCloseable {
      * @return the counters now
      */
     public Stats stats() {
-        ClientTransport connections = transport;
         return new Stats(counters.completed(), counters.failures(ClientCounters.Failure.TIMEOUT),
                 counters.failures(ClientCounters.Failure.OVERLOADED), counters.refusals(), counters.resends(),
                 counters.orderedRetries(), counters.sessionsBegun(), loop.open(), counters.inFlight(),
-                counters.undecodableFrames(), connections == null ? Set.of() : connections.connectedReplicas());
+                counters.undecodableFrames(), transport.connectedReplicas());
     }
 
     /**
@@ -320,10 +309,7 @@ public final class Client implements AutoCloseable {
             closed = true;
         }
         loop.stop(BLOCKING_GRACE_MS);
-        ClientTransport connections = transport;
-        if (connections != null) {
-            connections.close();
-        }
+        transport.close();
         thread.close();
         if (meters != null) {
             meters.remove();
@@ -535,9 +521,7 @@ public final class Client implements AutoCloseable {
                         + window + "); they would refuse the later requests");
             }
             NodeIdentity node = identity != null ? identity : KeyFiles.loadIdentity(keyFile(), self.certificate());
-            Client client = new Client(this, cluster, node);
-            client.start(cluster, node);
-            return client;
+            return new Client(this, cluster, node);
         }
 
         private Path keyFile() {

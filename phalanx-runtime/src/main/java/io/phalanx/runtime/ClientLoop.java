@@ -9,6 +9,7 @@ import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
+import io.phalanx.runtime.transport.Outbox;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * retransmission timers (a heap) and each call's deadline (a FIFO, as every call has the same
  * timeout) — are kept here; one event-loop task is scheduled for the earliest of them.
  *
+ * <p>Outputs: what the core sends goes into the client transport's {@link Outbox}, to one replica
+ * or to each of them. The outbox exists before the transport, so the loop is built with it and
+ * the transport is built with the loop behind its frame handler; nothing is bound later.
+ *
  * <p>At most {@code outstandingMax} calls are in the core at once (its own limit); later calls
  * wait in FIFO order. A call past its deadline fails with {@link PhalanxTimeoutException} and
  * is cancelled in the core (no more retransmissions; an ordered request already sent may still
@@ -57,13 +62,6 @@ final class ClientLoop {
     private static final Logger log = LoggerFactory.getLogger(ClientLoop.class);
     /** Timers fire at most this late: retransmission delays and call timeouts are seconds. */
     private static final long TIMER_TICK_MS = 10;
-
-    /** Sends one encoded request to every replica, or to one. */
-    interface Broadcaster {
-        void broadcast(byte[] frame);
-
-        void send(int replicaId, byte[] frame);
-    }
 
     /** One call of the application. */
     static final class Call {
@@ -96,6 +94,10 @@ final class ClientLoop {
     private final long callTimeoutMs;
     private final int callsMax;
     private final EventExecutor executor;
+    /** Where requests go: the client transport's outbox, made before the transport. */
+    private final Outbox outbox;
+    /** Every replica of the cluster, the destinations of a broadcast. */
+    private final List<Integer> replicas;
     private final Queue<Call> submitted = new ConcurrentLinkedQueue<>();
     private final AtomicInteger admitted = new AtomicInteger();
     /** True while a task that takes in submitted calls is queued: one task per burst of calls. */
@@ -106,15 +108,6 @@ final class ClientLoop {
     private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.compare(a.atMs, b.atMs));
     /** Open calls in submission order, which is deadline order (one timeout for all calls). */
     private final ArrayDeque<Call> deadlines = new ArrayDeque<>();
-    private volatile Broadcaster broadcaster = new Broadcaster() {
-        @Override
-        public void broadcast(byte[] frame) {
-        }
-
-        @Override
-        public void send(int replicaId, byte[] frame) {
-        }
-    };
     private volatile boolean running = true;
     private long nextOperationId = 1;
     /** When the timer task scheduled last fires; Long.MAX_VALUE if none is pending. */
@@ -122,10 +115,14 @@ final class ClientLoop {
 
     /**
      * @param executor the network thread of every connection of this client
+     * @param outbox   the outbox of the client's transport, which sends what the core decides
+     *                 (frames for a replica not connected yet are dropped and counted; the core
+     *                 sends them again when it connects)
+     * @param replicas every replica's id, where a broadcast goes
      * @param counters what the loop counts, read by {@link Client#stats()} and the client's meters
      */
     ClientLoop(String name, ClientCore core, MessageCodec codec, InstantSource clock, long callTimeoutMs, int callsMax,
-               EventExecutor executor, ClientCounters counters) {
+               EventExecutor executor, Outbox outbox, List<Integer> replicas, ClientCounters counters) {
         this.name = name;
         this.counters = counters;
         this.core = core;
@@ -134,10 +131,8 @@ final class ClientLoop {
         this.callTimeoutMs = callTimeoutMs;
         this.callsMax = callsMax;
         this.executor = executor;
-    }
-
-    void broadcaster(Broadcaster sender) {
-        this.broadcaster = sender;
+        this.outbox = outbox;
+        this.replicas = List.copyOf(replicas);
     }
 
     /** From any thread: queues a call, or fails it at once when too many are open. */
@@ -432,9 +427,11 @@ final class ClientLoop {
             try {
                 byte[] frame = encode(call, transmission.request());
                 if (transmission instanceof ClientOutput.Unicast unicast) {
-                    broadcaster.send(unicast.replica(), frame);
+                    outbox.send(unicast.replica(), frame);
                 } else {
-                    broadcaster.broadcast(frame);
+                    for (int replica : replicas) {
+                        outbox.send(replica, frame);
+                    }
                 }
             } catch (CodecException e) {
                 // Too large for a frame: it never will be sendable, so the call ends here and its

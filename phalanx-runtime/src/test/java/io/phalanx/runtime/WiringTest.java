@@ -2,6 +2,7 @@ package io.phalanx.runtime;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.phalanx.runtime.transport.ClientPortServer;
+import io.phalanx.runtime.transport.ClientTransport;
 import io.phalanx.runtime.transport.Outbox;
 import io.phalanx.runtime.transport.ReplicaMesh;
 import org.junit.jupiter.api.Test;
@@ -15,20 +16,21 @@ import java.util.concurrent.Executor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A replica is assembled one way: each part gets the parts it talks to when it is built, in
- * final fields, so none starts with a placeholder (a sender that drops everything, a listener
- * that ignores everything) that a later call replaces. Checked on the fields of the replica's
- * parts: a field that is not final may hold state (counters, flags, snapshots), never a
- * callback, an executor or another part of the runtime.
+ * A replica and a client are assembled one way: each part gets the parts it talks to when it is
+ * built, in final fields, so none starts with a placeholder (a sender that drops everything, a
+ * listener that ignores everything) that a later call replaces. Checked on the fields of the
+ * replica's and the client's parts: a field that is not final may hold state (counters, flags,
+ * snapshots), never a callback, an executor or another part of the runtime.
  */
 class WiringTest {
     private static final List<Class<?>> PARTS = List.of(Replica.class, ProtocolLoop.class, LogLoop.class,
             LogQueue.class, ExecutionLoop.class, ExecutionQueue.class, Outbox.class, ReplicaMesh.class,
             ClientPortServer.class, classOf("io.phalanx.runtime.transport.Connections"),
-            classOf("io.phalanx.runtime.transport.NettyNode"), classOf("io.phalanx.runtime.transport.OutboundLink"));
+            classOf("io.phalanx.runtime.transport.NettyNode"), classOf("io.phalanx.runtime.transport.OutboundLink"),
+            Client.class, ClientLoop.class, ClientCounters.class, ClientMeters.class, ClientTransport.class);
 
     @Test
-    void everyPartOfAReplicaHoldsTheOthersInFinalFields() {
+    void everyPartOfAReplicaOrAClientHoldsTheOthersInFinalFields() {
         List<String> lateBound = new ArrayList<>();
         for (Class<?> part : PARTS) {
             for (Field field : part.getDeclaredFields()) {

@@ -18,8 +18,9 @@ import java.util.stream.Collectors;
  * A client process's connections to every replica's client port. It presents the client's
  * own certificate (the replicas learn its id from it) and accepts a replica only if the
  * certificate presented is the one the config lists for the replica dialled. Each connection
- * is redialled with capped exponential backoff when lost; sends are bounded and drop when a
- * replica is down or slow — the client core retransmits.
+ * is redialled with capped exponential backoff when lost; sends go through the transport's
+ * {@link Outbox}, which may be made before it, and are bounded and drop when a replica is down
+ * or slow — the client core retransmits.
  */
 public final class ClientTransport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClientTransport.class);
@@ -66,19 +67,45 @@ public final class ClientTransport implements AutoCloseable {
      */
     public static ClientTransport start(ClusterConfig config, long clientId, NodeIdentity identity, FrameHandler handler,
                                         NetworkThreads threads) throws IOException {
+        return start(config, clientId, identity, new Outbox(config.limits()), handler, threads);
+    }
+
+    /**
+     * Like {@link #start(ClusterConfig, long, NodeIdentity, FrameHandler, NetworkThreads)}, sending
+     * through {@code outbox}, made beforehand: what sends requests (a client's loop) is built with
+     * the outbox before the transport, and the transport is built with it behind its handler.
+     *
+     * @param config   the cluster: the replicas' addresses, limits and timeouts
+     * @param clientId this client's id
+     * @param identity the client's private key and certificate, the config's for {@code clientId}
+     * @param outbox   where frames for the replicas are queued; used by no other transport
+     * @param handler  receives the replicas' frames and connection events
+     * @param threads  the I/O threads to share, or null for threads of its own
+     * @return the transport, dialling in the background
+     * @throws IOException if the TLS contexts cannot be built from {@code identity}
+     * @throws IllegalArgumentException if {@code clientId} is not in the config or {@code identity} is not its
+     * @throws IllegalStateException if {@code outbox} already serves another transport
+     */
+    public static ClientTransport start(ClusterConfig config, long clientId, NodeIdentity identity, Outbox outbox,
+                                        FrameHandler handler, NetworkThreads threads) throws IOException {
         ClientEntry self = config.client(clientId)
                 .orElseThrow(() -> new IllegalArgumentException("client " + clientId + " is not in the cluster config"));
         if (!self.certificate().getPublicKey().equals(identity.publicKey())) {
             throw new IllegalArgumentException("identity does not match client " + clientId + "'s certificate in the config");
         }
-        return startUnchecked(config, clientId, identity, handler, threads);
+        return startUnchecked(config, clientId, identity, outbox, handler, threads);
     }
 
     /** Like {@link #start} without checking the identity against the config (tests of refusal use it). */
     static ClientTransport startUnchecked(ClusterConfig config, long clientId, NodeIdentity identity, FrameHandler handler,
                                           NetworkThreads threads) throws IOException {
+        return startUnchecked(config, clientId, identity, new Outbox(config.limits()), handler, threads);
+    }
+
+    private static ClientTransport startUnchecked(ClusterConfig config, long clientId, NodeIdentity identity,
+                                                  Outbox outbox, FrameHandler handler, NetworkThreads threads)
+            throws IOException {
         String name = "client " + clientId;
-        Outbox outbox = new Outbox(config.limits());
         Connections connections = new Connections(name, "replica", KnownPeers.replicasOf(config),
                 peer -> "replicas do not dial clients", outbox, PeerEvents.of(handler));
         NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts(), threads,
@@ -96,7 +123,8 @@ public final class ClientTransport implements AutoCloseable {
 
 
     /**
-     * Queues {@code frame} for replica {@code replicaId}. The array must not be modified afterwards.
+     * Queues {@code frame} for replica {@code replicaId} (as {@link Outbox#send}). The array must
+     * not be modified afterwards.
      *
      * @param replicaId the replica to send to
      * @param frame     the frame's payload, at most {@code frameBytesMax} bytes
