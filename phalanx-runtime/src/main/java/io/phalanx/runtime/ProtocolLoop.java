@@ -420,7 +420,8 @@ final class ProtocolLoop {
         long[] transfer = core.stateTransferProgress().orElse(null);
         status = new ReplicaStatus.Core(regency, leader, core.active(), core.lastDecided(),
                 core.pendingRequests(), core.counters().snapshot(), core.recovering(), core.aheadConsensusId(),
-                transfer == null ? null : new ReplicaStatus.Transfer(transfer[0], (int) transfer[1], (int) transfer[2]));
+                transfer == null ? null : new ReplicaStatus.Transfer(transfer[0], (int) transfer[1], (int) transfer[2],
+                        transfer[3], transfer[4]));
     }
 
     /** Says loudly when the replica starts or stops recovering, and when a state transfer starts. */

@@ -163,7 +163,9 @@ public record ReplicaStatus(int id, int regency, int leader, boolean active, lon
      * @param checkpointId the consensus id of the checkpoint being fetched
      * @param chunksIn     chunks received and checked
      * @param chunks       chunks in all
+     * @param bytesIn      bytes of the checkpoint image received and checked
+     * @param bytes        bytes of the image in all
      */
-    public record Transfer(long checkpointId, int chunksIn, int chunks) {
+    public record Transfer(long checkpointId, int chunksIn, int chunks, long bytesIn, long bytes) {
     }
 }

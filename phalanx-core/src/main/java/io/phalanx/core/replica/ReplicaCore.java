@@ -558,10 +558,11 @@ public final class ReplicaCore {
     }
 
     /**
-     * The state transfer under way: {checkpoint consensus id, chunks received, chunks in all};
-     * empty if none.
+     * The state transfer under way: {checkpoint consensus id, chunks received, chunks in all,
+     * bytes received, bytes in all}; empty if none.
      *
-     * @return {checkpoint consensus id, chunks received, chunks in all}, or empty
+     * @return {checkpoint consensus id, chunks received, chunks in all, bytes received, bytes in
+     *         all}, or empty
      */
     public java.util.Optional<long[]> stateTransferProgress() {
         return java.util.Optional.ofNullable(stateTransfer.transferProgress());

@@ -122,9 +122,20 @@ final class StateTransfer {
         }
     }
 
-    /** How many chunks the transfer under way has, and has received; null if none runs. */
+    /**
+     * The transfer under way: {checkpoint id, chunks received, chunks in all, bytes received,
+     * bytes in all}; null if none runs.
+     */
     long[] transferProgress() {
-        return transfer == null ? null : new long[] {transfer.checkpointId, transfer.received(), transfer.chunkDigests.size()};
+        if (transfer == null) {
+            return null;
+        }
+        long bytesIn = Math.min(transfer.length, (long) transfer.written * state.config.stateChunkBytes());
+        for (Bytes chunk : transfer.ahead.values()) {
+            bytesIn += chunk.length();
+        }
+        return new long[] {transfer.checkpointId, transfer.received(), transfer.chunkDigests.size(), bytesIn,
+                transfer.length};
     }
 
     long recoveryTarget() {

@@ -108,6 +108,9 @@ final class Cluster {
     /** Per replica, where state transfer writes the checkpoints it receives (memory if absent); kept across restarts. */
     final java.util.Map<Integer, ImageStore> imageStores = new java.util.HashMap<>();
 
+    /** Per replica, the state-transfer progress after each of its steps that had a transfer running. */
+    final java.util.Map<Integer, List<long[]>> transferProgress = new java.util.HashMap<>();
+
     /** Per replica and decided consensus id, the persist sequence its replies wait for ({@code Output.repliesAwait}). */
     final java.util.Map<Integer, java.util.Map<Long, Long>> repliesAwait = new java.util.HashMap<>();
     /** Per replica, the highest persist sequence reported durable to its core. */
@@ -235,6 +238,7 @@ final class Cluster {
 
     Output step(int id, Input input) {
         Output output = cores.get(id).step(nowMs, input);
+        cores.get(id).stateTransferProgress().ifPresent(p -> transferProgress.computeIfAbsent(id, r -> new ArrayList<>()).add(p));
         if (!stores.isEmpty() && !unsynced.contains(id)) {
             try {
                 stores.get(id).append(output);

@@ -10,6 +10,8 @@ import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.view.Mode;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -162,6 +164,13 @@ class StateTransferTest {
         decide(cluster, 40);
         cluster.restart(3);
         cluster.runFor(3_000);
+        // {checkpoint, chunks in, chunks, bytes in, bytes}: bytes follow the chunks, within the image.
+        List<long[]> progress = cluster.transferProgress.get(3);
+        assertThat(progress).isNotEmpty().anyMatch(p -> p[1] > 0 && p[1] < p[2]).allSatisfy(p -> {
+            assertThat(p[1]).isBetween(0L, p[2]);
+            assertThat(p[3]).isBetween(0L, p[4]);
+            assertThat(p[3] == 0).isEqualTo(p[1] == 0);
+        });
         ReplicaCore first = cluster.cores.get(3);
         assertThat(first.counters().get(Counter.CHECKPOINT_INSTALLED)).isEqualTo(1);
         long chunks = first.counters().get(Counter.CHUNK_RECEIVED);

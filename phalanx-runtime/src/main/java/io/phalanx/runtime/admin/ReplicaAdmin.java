@@ -184,7 +184,8 @@ public final class ReplicaAdmin implements AutoCloseable {
         out.put("recovering", s.recovering());
         out.put("behindBy", s.behindBy());
         out.put("transfer", s.transfer() == null ? null : Map.of("checkpointId", s.transfer().checkpointId(),
-                "chunksReceived", s.transfer().chunksIn(), "chunks", s.transfer().chunks()));
+                "chunksReceived", s.transfer().chunksIn(), "chunks", s.transfer().chunks(),
+                "bytesReceived", s.transfer().bytesIn(), "bytes", s.transfer().bytes()));
         out.put("log", s.log() == null ? null : Map.of("mode", s.log().mode(), "bytes", s.log().bytes(),
                 "fsyncs", s.log().syncs(), "fsyncMicrosMean", s.log().syncMicrosMean()));
         out.put("lastCheckpoint", s.log() == null ? -1 : s.log().lastCheckpoint());

@@ -118,6 +118,10 @@ final class ReplicaMeters {
                 s -> s.transfer() == null ? 0 : s.transfer().chunksIn());
         gauge(registry, "phalanx.state.transfer.chunks.needed", "Chunks of the running transfer in all",
                 s -> s.transfer() == null ? 0 : s.transfer().chunks());
+        gauge(registry, "phalanx.state.transfer.bytes.done", "Bytes of the running transfer's image received and checked",
+                s -> s.transfer() == null ? 0 : s.transfer().bytesIn());
+        gauge(registry, "phalanx.state.transfer.bytes.needed", "Bytes of the running transfer's image in all",
+                s -> s.transfer() == null ? 0 : s.transfer().bytes());
         coreCounter(registry, "phalanx.state.transfers.started", "State transfers started", Counter.STATE_TRANSFER_STARTED);
         coreCounter(registry, "phalanx.state.transfer.chunks.received", "Chunks received that matched their digest",
                 Counter.CHUNK_RECEIVED);

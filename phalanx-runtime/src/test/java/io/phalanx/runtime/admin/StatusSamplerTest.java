@@ -35,7 +35,7 @@ class StatusSamplerTest {
         sampler.sample();
         now.set(status(1, 1, true, 6, 4, null, false, Set.of(2, 3), 2));
         sampler.sample();
-        now.set(status(1, 1, true, 6, 4, new ReplicaStatus.Transfer(8, 0, 3), true, Set.of(0, 2, 3), 2));
+        now.set(status(1, 1, true, 6, 4, new ReplicaStatus.Transfer(8, 0, 3, 0, 3L << 20), true, Set.of(0, 2, 3), 2));
         sampler.sample();
         now.set(status(1, 1, true, 9, 8, null, false, Set.of(0, 2, 3), 2));
         sampler.sample();
