@@ -21,12 +21,10 @@ import java.util.function.LongConsumer;
  * that queued up meanwhile (group commit), in parallel with execution, then reports how far the
  * log is durable.
  *
- * <p>Durability {@code sync}: the core holds a step's vote messages until the protocol thread
- * reports the step durable ({@code Input.Persisted}) and execution holds a decision's replies
- * until this replica's own ACCEPT in it is ({@link #awaitDurable}), so nothing leaves that a
- * crash could make this replica contradict or forget. A group that holds a vote is synced at
- * once; one of decisions only waits up to {@link #DECISIONS_SYNC_DEFER_MS} for the next vote to
- * share its fsync, so it never holds the disk when a vote comes. Durability {@code async}: nothing waits; the
+ * <p>Durability {@code sync}: the core holds a step's messages until the protocol thread reports
+ * the step durable ({@code Input.Persisted}) and execution holds replies until their batch is
+ * ({@link #awaitDurable}), so nothing leaves that a crash could make this replica contradict or
+ * forget. Durability {@code async}: nothing waits; the
  * log is synced at least every {@code syncIntervalMs}. Checkpoints the execution thread takes are
  * stored here too, between steps, so the log is truncated only behind a checkpoint on disk.
  *
@@ -39,13 +37,6 @@ final class LogLoop implements Runnable {
     private static final int GROUP_MAX = 1_024;
     /** With durability async, how long the thread lets records gather after the first arrives. */
     private static final long ASYNC_GATHER_MS = 5;
-    /**
-     * With durability sync, how long records that hold no vote (decisions only) may wait for an
-     * fsync. Nothing but reads and resent replies waits for them, so they ride along with the
-     * next vote's fsync instead of taking the disk when that vote arrives; without a vote they
-     * are synced this much later.
-     */
-    private static final long DECISIONS_SYNC_DEFER_MS = 2;
 
     private final String name;
     private final LogQueue tasks;
@@ -62,10 +53,6 @@ final class LogLoop implements Runnable {
     // Confined to the log's thread:
     private long appended = -1;
     private long lastSyncNs = System.nanoTime();
-    /** Whether a record appended since the last sync holds a vote (a hard-state change) or a restore. */
-    private boolean votesUnsynced;
-    /** When the oldest record not yet synced was appended. */
-    private long unsyncedSinceNs;
 
     /**
      * @param tasks     what to write, filled by the protocol thread and, with checkpoints, the
@@ -146,8 +133,7 @@ final class LogLoop implements Runnable {
         try {
             while (true) {
                 boolean async = durability.mode() == Durability.Mode.ASYNC;
-                LogQueue.Task first = async ? tasks.poll(durability.syncIntervalMs())
-                        : appended > durable ? tasks.poll(deferLeftMs()) : tasks.take();
+                LogQueue.Task first = async ? tasks.poll(durability.syncIntervalMs()) : tasks.take();
                 group.clear();
                 if (first != null) {
                     if (async) {
@@ -179,12 +165,8 @@ final class LogLoop implements Runnable {
     private boolean write(List<LogQueue.Task> group) throws IOException {
         for (LogQueue.Task task : group) {
             if (task instanceof LogQueue.Step s) {
-                if (appended <= durable) {
-                    unsyncedSinceNs = System.nanoTime();
-                }
                 store.append(s.output());
                 appended = s.sequence();
-                votesUnsynced |= s.output().hardState().isPresent() || s.output().restore().isPresent();
             } else if (task instanceof LogQueue.Checkpoint c) {
                 if (store.checkpoint(c.image())) {
                     log.debug("{}: checkpoint {} stored, log now {} bytes", name, c.image().consensusId(), store.logBytes());
@@ -197,24 +179,17 @@ final class LogLoop implements Runnable {
     }
 
     private void syncIfDue(boolean stopping) throws IOException {
-        boolean due = stopping || (durability.mode() == Durability.Mode.SYNC ? votesUnsynced || deferLeftMs() == 0
-                : System.nanoTime() - lastSyncNs >= TimeUnit.MILLISECONDS.toNanos(durability.syncIntervalMs()));
+        boolean due = durability.mode() == Durability.Mode.SYNC || stopping
+                || System.nanoTime() - lastSyncNs >= TimeUnit.MILLISECONDS.toNanos(durability.syncIntervalMs());
         if (appended <= durable || !due) {
             return;
         }
         long startNs = System.nanoTime();
         store.sync();
-        votesUnsynced = false;
         lastSyncNs = System.nanoTime();
         syncNanosTotal += lastSyncNs - startNs;
         syncs++;
         publish(appended);
-    }
-
-    /** With durability sync: how long the records not synced yet, which hold no vote, may still wait. */
-    private long deferLeftMs() {
-        long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - unsyncedSinceNs);
-        return Math.max(0, DECISIONS_SYNC_DEFER_MS - waitedMs);
     }
 
     private void publish(long sequence) {

@@ -35,8 +35,7 @@ import java.util.Optional;
  * core then holds the sends of every step from one with records on (later steps' sends queue
  * behind, so messages keep their order) until the driver steps {@link Input.Persisted} with that
  * sequence, whose output carries them. PROPOSEs alone leave at once unless a leader-change
- * message is held ahead of them: they record no vote. A step whose only records are decisions
- * holds its sends behind earlier steps only: a decision carries its proof. The core never waits, and group commit can cover many
+ * message is held ahead of them: they record no vote. The core never waits, and group commit can cover many
  * steps with one fsync.
  *
  * <p>A driver that promises durability sends the replies to {@code decisions} once the records

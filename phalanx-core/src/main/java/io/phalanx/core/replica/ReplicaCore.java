@@ -307,8 +307,7 @@ public final class ReplicaCore {
     /**
      * Numbers a step with records to persist, and, with {@link ReplicaConfig#sendsAwaitPersistence},
      * holds its sends (and those of any step after it) until they are persisted, releasing those
-     * whose steps are. A step whose only records are decisions holds its sends only behind the
-     * steps before it.
+     * whose steps are.
      *
      * <p>A PROPOSE is not held while only votes wait ahead of it: it records nothing and promises
      * nothing, so the leader's fsync of its own vote runs in parallel with its followers' fsyncs
@@ -323,10 +322,6 @@ public final class ReplicaCore {
         if (!state.config.sendsAwaitPersistence()) {
             return sequence == 0 ? output : output.withSends(output.sends(), sequence);
         }
-        // A step that only decided waits for the steps before it, not for its own records: a
-        // decision travels with its proof and needs no disk of this replica's to hold.
-        boolean ownRecordsCount = output.hardState().isPresent() || output.restore().isPresent();
-        long waitsFor = sequence > 0 && !ownRecordsCount ? sequence - 1 : persistRequested;
         List<Send> released = new ArrayList<>();
         List<Send> held = new ArrayList<>();
         for (Send send : output.sends()) {
@@ -338,7 +333,7 @@ public final class ReplicaCore {
             }
         }
         if (!held.isEmpty()) {
-            heldSends.add(new HeldSends(waitsFor, held));
+            heldSends.add(new HeldSends(persistRequested, held));
         }
         while (!heldSends.isEmpty() && heldSends.peekFirst().persistSequence() <= persistedUpTo) {
             released.addAll(heldSends.pollFirst().sends());
