@@ -328,7 +328,7 @@ final class Behaviors {
                 if (choice == 0 && !proposedBefore.isEmpty()) {
                     requests.add(proposedBefore.get(c.random.nextInt(proposedBefore.size())));
                     how = "an already-proposed request";
-                } else if (choice == 1) {
+                } else if (choice == 1 && !requests.isEmpty()) { // an empty batch fills a gap: nothing to repeat
                     requests.add(requests.get(0));
                     how = "a duplicate request";
                 } else {

@@ -189,7 +189,9 @@ public final class Simulation {
         } catch (RuntimeException e) {
             // A replica stopped on an exception: a bug. The run ends here, and its trace shows what led to it.
             threw = new Violation("no-exception", "the run stopped at " + queue.now() + " ms: " + e);
-            trace.record(queue.now(), e.toString().hashCode(), () -> "EXCEPTION " + e);
+            trace.record(queue.now(), e.toString().hashCode(), () -> "EXCEPTION " + e + " at "
+                    + java.util.Arrays.stream(e.getStackTrace()).limit(12).map(StackTraceElement::toString)
+                            .collect(java.util.stream.Collectors.joining(" <- ")));
         }
         History history = history();
         List<Violation> violations = new ArrayList<>();

@@ -110,7 +110,7 @@ public enum Counter {
     CHECKPOINT_INSTALLED,
     /** A replica that started without its state caught up far enough to vote again. */
     RECOVERED,
-    /** Read-only queries left unanswered because this replica was recovering (its state may be stale). */
+    /** Read-only queries left unanswered because this replica was recovering, or restored and not yet past its last votes (its state may be stale). */
     QUERY_WHILE_RECOVERING,
     /**
      * Client sessions the ordering layer evicted at a decision to stay within {@code clientsMax}

@@ -252,6 +252,7 @@ public final class ReplicaCore {
         if (start == Start.RESTORED) {
             leaderChange.restore(recovered.hardState().afterDecided(state.lastDecided));
             state.restoredRegency = state.regency;
+            state.readFloor = state.votes.isEmpty() ? -1 : state.votes.lastKey();
         }
     }
 

@@ -99,6 +99,15 @@ final class ReplicaState {
      * premise). The next regency, with another leader's SYNC, frees it.
      */
     int restoredRegency = -1;
+    /**
+     * A replica restored from its hard state answers no read-only query before it has decided
+     * this instance, the highest it voted in before the restart. A reply leaves once the
+     * replier's own ACCEPT is durable, not its decision's record, so a write acknowledged before
+     * a crash of every replica may be in no replica's executed state after it, only in their
+     * votes: until that instance is decided again, this replica's state may be older than a
+     * reply it gave. The client falls back to ordering the read. -1: no floor.
+     */
+    long readFloor = -1;
     /** When this replica last decided (by vote or by proof). */
     long lastDecisionAtMs = Long.MIN_VALUE;
     /** When it last decided an instance in the installed regency: proof that the regency runs. */

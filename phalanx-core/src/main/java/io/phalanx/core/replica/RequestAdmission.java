@@ -36,7 +36,7 @@ final class RequestAdmission {
      */
     boolean onRequest(Effects effects, Request request) {
         if (request.kind() == RequestKind.UNORDERED) {
-            if (state.recovering) {
+            if (state.recovering || state.lastDecided < state.readFloor) {
                 // Its state may be older than replies it gave before its restart: answering a
                 // read now could complete a quorum of stale answers. The client falls back to
                 // ordering the read.
