@@ -310,8 +310,9 @@ public final class Replica implements AutoCloseable {
         } finally {
             stopped.countDown();
             if (protocol != null) {
-                log.info("{} stopped (last decided {}, last executed {})", name, protocol.status().lastDecided(),
-                        execution.lastExecuted());
+                log.info("{} stopped (last decided {}, last executed {}{})", name, protocol.status().lastDecided(),
+                        execution.lastExecuted(), logLoop == null ? "" : "; log: " + logLoop.syncs() + " fsyncs, mean "
+                                + logLoop.syncMicrosMean() + " µs");
             }
         }
     }

@@ -34,6 +34,7 @@ public final class ProcessCluster implements AutoCloseable {
     static final int CLIENTS = 8;
     /** Beyond a phase's own length: the generator's start, connecting, and its last calls finishing. */
     private static final int LOAD_GRACE_SECONDS = 90;
+    private static final int STOP_GRACE_SECONDS = 5;
 
     private final String phalanxMainClass;
     private final Path directory;
@@ -377,10 +378,25 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops every replica that still runs as an operator would (SIGTERM, all at once), so each
+     * logs its closing line (last decided, fsyncs); one still running after
+     * {@value #STOP_GRACE_SECONDS} s is killed.
+     */
     @Override
     public void close() throws InterruptedException {
+        for (Process process : replicas) {
+            if (process != null) {
+                process.destroy();
+            }
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(STOP_GRACE_SECONDS);
         for (int id = 0; id < n; id++) {
-            kill(id);
+            Process process = replicas[id];
+            if (process != null) {
+                process.waitFor(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                kill(id);
+            }
         }
     }
 
