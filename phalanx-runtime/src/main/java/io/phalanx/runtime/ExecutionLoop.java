@@ -48,7 +48,7 @@ final class ExecutionLoop implements Runnable {
     private final Consumer<Throwable> onFatal;
     private final ReplicaConfig config;
     private final Consumer<CheckpointImage> checkpoints;
-    /** Where checkpoint images are written: the data directory, or memory with durability none. */
+    /** Where checkpoint images are written: the data directory (with durability none, its scratch images). */
     private final ImageStore images;
     /** Writes checkpoint images while execution goes on: one at a time. */
     private final ExecutorService imageWriter;

@@ -94,17 +94,24 @@ public final class LocalCluster implements AutoCloseable {
     /** Like {@link #start(int, int, int, boolean, java.util.Set)}, the replicas keeping what {@code durability} says. */
     static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures, java.util.Set<Integer> notStarted,
                               io.phalanx.runtime.config.Durability durability) throws Exception {
-        return start(n, f, clientCount, clientSignatures, notStarted, durability, false);
+        return start(n, f, clientCount, clientSignatures, notStarted, durability, false, Limits.defaults());
+    }
+
+    /** n replicas, all started, keeping what {@code durability} says, within {@code limits} (a short decision log, say). */
+    static LocalCluster start(int n, int f, int clientCount, io.phalanx.runtime.config.Durability durability,
+                              Limits limits) throws Exception {
+        return start(n, f, clientCount, false, java.util.Set.of(), durability, false, limits);
     }
 
     /** n replicas, all started, each serving its admin port (/metrics, /status) on a free port of 127.0.0.1. */
     static LocalCluster startWithAdminPorts(int n, int f, int clientCount) throws Exception {
-        return start(n, f, clientCount, false, java.util.Set.of(), io.phalanx.runtime.config.Durability.defaults(), true);
+        return start(n, f, clientCount, false, java.util.Set.of(), io.phalanx.runtime.config.Durability.defaults(), true,
+                Limits.defaults());
     }
 
     private static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures,
                                       java.util.Set<Integer> notStarted, io.phalanx.runtime.config.Durability durability,
-                                      boolean adminPorts) throws Exception {
+                                      boolean adminPorts, Limits limits) throws Exception {
         java.util.Set<Integer> ports = new java.util.HashSet<>();
         List<NodeIdentity> replicaIds = new ArrayList<>();
         List<ReplicaEntry> entries = new ArrayList<>();
@@ -124,7 +131,7 @@ public final class LocalCluster implements AutoCloseable {
             clientEntries.add(new ClientEntry(id, identity.certificate()));
         }
         ClusterConfig config = new ClusterConfig(new ClusterSection(0, Mode.BFT, f, clientSignatures), entries,
-                clientEntries, FAST, PIPELINED, Limits.defaults(), durability).validate();
+                clientEntries, FAST, PIPELINED, limits, durability).validate();
         LocalCluster cluster = new LocalCluster(config, n);
         cluster.replicaIdentities.addAll(replicaIds);
         cluster.clientIdentities.putAll(clientIds);

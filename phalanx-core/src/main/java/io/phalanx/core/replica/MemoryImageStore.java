@@ -6,9 +6,9 @@ import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 
 /**
- * Images held in memory: for replicas without storage (durability {@code none} in tests, the
- * simulator's replicas without a disk). Nothing survives the object; {@link #open} always starts
- * an image afresh.
+ * Images held in memory, for cores driven without storage (the simulator's replicas without a
+ * disk, the core's tests; a runtime replica keeps its images in files even under durability
+ * {@code none}). Nothing survives the object; {@link #open} always starts an image afresh.
  */
 public final class MemoryImageStore implements ImageStore {
 

@@ -67,6 +67,12 @@ public final class ReplicaCore {
     private HardState persisted;
     private boolean stepped;
 
+    /**
+     * How many checkpoints a replica serves to peers at once: its latest, and the one before for
+     * transfers still under way. An image store may drop any older image.
+     */
+    public static final int CHECKPOINTS_SERVED = StateTransfer.SERVED_MAX;
+
     /** How a replica begins. */
     public enum Start {
         /**

@@ -1,12 +1,12 @@
 package io.phalanx.runtime.storage;
 
 import io.phalanx.core.replica.ImageStore;
-import io.phalanx.core.replica.MemoryImageStore;
 import io.phalanx.core.replica.Recovered;
 import io.phalanx.core.replica.ReplicaConfig;
 import io.phalanx.core.replica.ReplicaCore;
 import io.phalanx.core.storage.CorruptLogException;
 import io.phalanx.core.storage.ReplicaStore;
+import io.phalanx.core.storage.ScratchImages;
 import io.phalanx.core.storage.SegmentedLog;
 import io.phalanx.runtime.config.Durability;
 import org.slf4j.Logger;
@@ -51,23 +51,23 @@ public final class ReplicaStorage {
 
     /**
      * How the core starts, from what, the store to keep logging to (null with durability none),
-     * and where checkpoint images go: the store's files, or memory with durability none.
+     * and where checkpoint images go.
      *
      * @param start     how the core starts
      * @param recovered the checkpoint, decisions and hard state read back
      * @param store     the store to keep logging to, or null with durability none
+     * @param images    the store's image files; with durability none, files in
+     *                  {@value #SCRATCH_IMAGES} of the data directory that no restart reads
      */
-    public record Opened(ReplicaCore.Start start, Recovered recovered, ReplicaStore store) {
-        /**
-         * Where checkpoint images go.
-         *
-         * @return the store's image files, or a new in-memory store with durability none
-         */
-        public ImageStore images() {
-            return store == null ? new MemoryImageStore() : store.images();
-        }
-
+    public record Opened(ReplicaCore.Start start, Recovered recovered, ReplicaStore store, ImageStore images) {
     }
+
+    /**
+     * The subdirectory of the data directory that holds checkpoint images under durability none,
+     * emptied at every start: a state larger than memory is checkpointed, served and received
+     * there rather than in the heap.
+     */
+    public static final String SCRATCH_IMAGES = "images";
 
     private ReplicaStorage() {
     }
@@ -90,7 +90,9 @@ public final class ReplicaStorage {
         String mode = durability.mode().name().toLowerCase(Locale.ROOT);
         if (durability.mode() == Durability.Mode.NONE) {
             DataDirectory.writeDurability(dir, mode);
-            return new Opened(start, Recovered.NOTHING, null);
+            ImageStore images = new ScratchImages(FileStorage.open(dir.resolve(SCRATCH_IMAGES)),
+                    ReplicaCore.CHECKPOINTS_SERVED);
+            return new Opened(start, Recovered.NOTHING, null, images);
         }
         FileStorage storage = FileStorage.open(dir);
         boolean repaired = false;
@@ -130,7 +132,7 @@ public final class ReplicaStorage {
                             : ", without a complete record of its votes (" + (previous.isEmpty() ? "no mode" : previous)
                             + " before): it recovers before it votes");
         }
-        return new Opened(start, recovered, opened.store());
+        return new Opened(start, recovered, opened.store(), opened.store().images());
     }
 
     private static void deleteFrom(FileStorage storage, SegmentedLog.Position position) throws IOException {
