@@ -282,7 +282,7 @@ public final class Client implements AutoCloseable {
      * @param timedOut           calls failed with {@link PhalanxTimeoutException}
      * @param overloaded         calls refused at once with {@link PhalanxOverloadedException}
      * @param refused            calls a quorum of replicas refused for their session's sake (superseded, or
-     *                           unknown to them)
+     *                           unknown to them) or because they are in a newer view
      * @param retransmissions    requests sent again: after a retransmission timeout, to every replica after the
      *                           leader refused them or its connection was lost, to a replica that connected,
      *                           or to every replica for a result only its digest came back for

@@ -41,6 +41,8 @@ final class ClientCounters {
         SESSION_SUPERSEDED,
         /** A quorum refused it: the replicas do not know its session (evicted, or they lost their state). */
         SESSION_UNKNOWN,
+        /** A quorum refused it: the replicas are in a newer view than the client knows. */
+        VIEW_OUTDATED,
         /** Too large to send in a frame. */
         UNSENDABLE;
 
@@ -107,7 +109,7 @@ final class ClientCounters {
     }
 
     long refusals() {
-        return failures(Failure.SESSION_SUPERSEDED) + failures(Failure.SESSION_UNKNOWN);
+        return failures(Failure.SESSION_SUPERSEDED) + failures(Failure.SESSION_UNKNOWN) + failures(Failure.VIEW_OUTDATED);
     }
 
     long resends(Resend reason) {

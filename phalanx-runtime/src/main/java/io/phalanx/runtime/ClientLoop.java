@@ -394,7 +394,11 @@ final class ClientLoop {
         String unknownOutcome = "; the outcome of this call is unknown: it may have run before the replicas forgot"
                 + " the session";
         String what;
-        if (session < core.session() && begun < 0) {
+        if (failure.reason() == Refusal.Reason.VIEW_OUTDATED) {
+            what = "a quorum of replicas are in view " + failure.viewId() + " and refused request " + number
+                    + ", made for view " + core.viewId() + " (cluster.viewId of this client's cluster file); it was"
+                    + " not ordered. Build the client from the cluster file of view " + failure.viewId();
+        } else if (session < core.session() && begun < 0) {
             what = "request " + number + " of session " + session + ", which this client left for session "
                     + core.session() + " after the replicas forgot it, was refused by a quorum of replicas ("
                     + failure.reason() + ")" + unknownOutcome;
@@ -469,8 +473,11 @@ final class ClientLoop {
             if (call != null) {
                 admitted.decrementAndGet();
                 freed = true;
-                counters.failed(failure.reason() == Refusal.Reason.SESSION_SUPERSEDED
-                        ? ClientCounters.Failure.SESSION_SUPERSEDED : ClientCounters.Failure.SESSION_UNKNOWN);
+                counters.failed(switch (failure.reason()) {
+                    case SESSION_SUPERSEDED -> ClientCounters.Failure.SESSION_SUPERSEDED;
+                    case SESSION_UNKNOWN -> ClientCounters.Failure.SESSION_UNKNOWN;
+                    case VIEW_OUTDATED -> ClientCounters.Failure.VIEW_OUTDATED;
+                });
                 call.future.completeExceptionally(refused(failure, begun));
             }
         }

@@ -11,8 +11,9 @@ import java.util.SplittableRandom;
 
 /**
  * A Byzantine client: every so often it sends a replica garbage bytes, a request with a forged
- * signature, an oversized operation, a sequence number far outside its window, or — validly
- * signed — conflicting requests with the same sequence number to different replicas. Its valid
+ * signature, an oversized operation, a sequence number far outside its window, a validly signed
+ * request for a view the replicas are not in, or — validly signed — conflicting requests with
+ * the same sequence number to different replicas. Its valid
  * requests write only its own key, so they cannot disturb the correct clients' results; nobody
  * checks its own.
  */
@@ -57,7 +58,7 @@ final class SimByzantineClient {
         int replica = random.nextInt(config.replicas());
         int from = SimClient.address(clientId);
         fired.add(Fault.BYZANTINE_CLIENT);
-        switch (random.nextInt(5)) {
+        switch (random.nextInt(6)) {
             case 0 -> {
                 byte[] garbage = new byte[1 + random.nextInt(64)];
                 random.nextBytes(garbage);
@@ -67,6 +68,8 @@ final class SimByzantineClient {
             case 2 -> network.send(from, replica, signed(new Request(clientId, sequence, RequestKind.ORDERED, 0,
                     Bytes.copyOf(new byte[70_000]))));
             case 3 -> network.send(from, replica, signed(request(sequence + 1_000_000, "far")));
+            case 4 -> network.send(from, replica, signed(new Request(clientId, sequence, RequestKind.ORDERED,
+                    1 + random.nextInt(3), new KvOperation.Put(OWN_KEY, "other view").encode())));
             default -> {
                 long conflicting = sequence++;
                 for (int r = 0; r < config.replicas(); r++) {

@@ -138,6 +138,15 @@ public final class ClientCore {
     }
 
     /**
+     * The view this client's requests name.
+     *
+     * @return the id of the view the client was built with
+     */
+    public long viewId() {
+        return view.id();
+    }
+
+    /**
      * The session requests started now are numbered in.
      *
      * @return the session: the high 32 bits of the sequence numbers of new requests
@@ -257,8 +266,9 @@ public final class ClientCore {
      * Processes a refusal that arrived on the link authenticated as replica {@code from}. A
      * replica refuses a request of a session that a newer session of this client id ended, of a
      * session it does not know past the session's first window (it lost its state), or of a
-     * session it evicted to keep at most {@code clientsMax} sessions: it will not order it, now
-     * or later, and neither will any replica in the same state. The operation fails once a quorum
+     * session it evicted to keep at most {@code clientsMax} sessions, or a request for an older
+     * view than its own: it will not order it, now or later, and neither will any replica in the
+     * same state. The operation fails once a quorum
      * of replicas refused it, the evidence a result needs too, so no minority (faulty or lagging)
      * can fail a call the others would complete. Their reasons may differ, since which one a
      * replica gives depends on how far it has got (one that has not yet decided the client's
@@ -279,7 +289,7 @@ public final class ClientCore {
             return ClientOutput.EMPTY;
         }
         Operation op = operations.get(operationId);
-        if (op.refusals.putIfAbsent(from, refusal.reason()) != null) {
+        if (op.refusals.putIfAbsent(from, refusal) != null) {
             ignoredReplies++;
             return ClientOutput.EMPTY;
         }
@@ -287,7 +297,7 @@ public final class ClientCore {
             operations.remove(op.id);
             operationByRequest.remove(op.request.id());
             return new ClientOutput(List.of(), List.of(), List.of(),
-                    List.of(new ClientOutput.Failure(op.id, op.request.id(), mostGiven(op.refusals, refusal.reason()))));
+                    List.of(failure(op, refusal)));
         }
         if (!op.sentToAll) {
             return new ClientOutput(List.of(broadcast(op)), List.of(), List.of());
@@ -295,17 +305,35 @@ public final class ClientCore {
         return ClientOutput.EMPTY;
     }
 
-    /** The reason given by the most replicas in {@code refusals}; {@code latest} among equals. */
-    private static Refusal.Reason mostGiven(Map<Integer, Refusal.Reason> refusals, Refusal.Reason latest) {
+    /**
+     * The failure a quorum of refusals ends {@code op} with: the reason given by the most
+     * replicas ({@code latest}'s among equals), and the view most of those named (the highest
+     * among equals).
+     */
+    private static ClientOutput.Failure failure(Operation op, Refusal latest) {
         Map<Refusal.Reason, Integer> counts = new java.util.EnumMap<>(Refusal.Reason.class);
-        refusals.values().forEach(reason -> counts.merge(reason, 1, Integer::sum));
-        Refusal.Reason most = latest;
+        op.refusals.values().forEach(refusal -> counts.merge(refusal.reason(), 1, Integer::sum));
+        Refusal.Reason most = latest.reason();
         for (Map.Entry<Refusal.Reason, Integer> entry : counts.entrySet()) {
             if (entry.getValue() > counts.get(most)) {
                 most = entry.getKey();
             }
         }
-        return most;
+        Map<Long, Integer> views = new java.util.TreeMap<>();
+        for (Refusal refusal : op.refusals.values()) {
+            if (refusal.reason() == most) {
+                views.merge(refusal.viewId(), 1, Integer::sum);
+            }
+        }
+        long view = -1;
+        int votes = 0;
+        for (Map.Entry<Long, Integer> entry : views.entrySet()) { // ascending: the highest wins a tie
+            if (entry.getValue() >= votes) {
+                view = entry.getKey();
+                votes = entry.getValue();
+            }
+        }
+        return new ClientOutput.Failure(op.id, op.request.id(), most, view);
     }
 
     /**
@@ -515,7 +543,7 @@ public final class ClientCore {
         /** Per replica, its first answer. */
         final Map<Integer, Answer> replies = new HashMap<>();
         /** Per replica, why it refused the current request, if it did. */
-        final Map<Integer, Refusal.Reason> refusals = new HashMap<>();
+        final Map<Integer, Refusal> refusals = new HashMap<>();
         /** Full results received, by digest. */
         final Map<Digest, Bytes> fullResults = new HashMap<>();
         Request request;

@@ -102,8 +102,10 @@ public record ClientOutput(List<Transmission> transmissions, List<Completion> co
      * @param operationId    the failed operation
      * @param refusedRequest the request the replicas refused
      * @param reason         the reason most of the refusing replicas gave
+     * @param viewId         the view most of those replicas are in (for {@link Refusal.Reason#VIEW_OUTDATED},
+     *                       the view to learn)
      */
-    public record Failure(long operationId, RequestId refusedRequest, Refusal.Reason reason) {
+    public record Failure(long operationId, RequestId refusedRequest, Refusal.Reason reason, long viewId) {
     }
 
     /**

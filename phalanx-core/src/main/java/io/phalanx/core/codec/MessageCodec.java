@@ -45,7 +45,7 @@ import java.util.List;
  */
 public final class MessageCodec {
     /** Wire format version; bump it when the layout changes. */
-    public static final byte VERSION = 5;
+    public static final byte VERSION = 6;
     /**
      * Layout version of {@link #encodeCheckpointHeader}, which is no message: until 5 it was
      * {@link #VERSION}; 6 added each session's last decision and what evicted sessions left behind;
@@ -516,6 +516,7 @@ public final class MessageCodec {
             out.i64(r.clientId());
             out.i64(r.sequence());
             out.u8(r.reason().ordinal());
+            out.i64(r.viewId());
         } else if (message instanceof Propose p) {
             out.u8(TAG_PROPOSE);
             out.i32(p.sender());
@@ -612,7 +613,7 @@ public final class MessageCodec {
                     readList(in, Digest.LENGTH, MessageCodec::readDigest), readAccepts(in), readPresence(in));
             case TAG_CHUNK_FETCH -> new ChunkFetch(in.i32(), in.i64(), in.i32());
             case TAG_CHUNK -> new Chunk(in.i32(), in.i64(), in.i32(), in.bytes());
-            case TAG_REFUSAL -> new Refusal(in.i32(), in.i64(), in.i64(), readReason(in));
+            case TAG_REFUSAL -> new Refusal(in.i32(), in.i64(), in.i64(), readReason(in), in.i64());
             default -> throw new CodecException("unknown message type tag " + tag);
         };
     }

@@ -11,8 +11,9 @@ import java.util.Objects;
  * @param clientId the client the refusal is for
  * @param sequence the refused request's sequence number
  * @param reason   why it is refused
+ * @param viewId   the refusing replica's view (for {@link Reason#VIEW_OUTDATED}, the view the client must learn)
  */
-public record Refusal(int sender, long clientId, long sequence, Reason reason) implements Message {
+public record Refusal(int sender, long clientId, long sequence, Reason reason, long viewId) implements Message {
     /**
      * Checks that the reason is present.
      *
@@ -20,6 +21,7 @@ public record Refusal(int sender, long clientId, long sequence, Reason reason) i
      * @param clientId the client the refusal is for
      * @param sequence the refused request's sequence number
      * @param reason   why it is refused
+     * @param viewId   the refusing replica's view
      */
     public Refusal {
         Objects.requireNonNull(reason, "reason");
@@ -48,6 +50,12 @@ public record Refusal(int sender, long clientId, long sequence, Reason reason) i
          * ran; or it evicted the session to keep at most {@code clientsMax}, and admits none of
          * its requests any more. Either way the client must begin a new session.
          */
-        SESSION_UNKNOWN
+        SESSION_UNKNOWN,
+        /**
+         * The request names an older view than the replica's ({@link Refusal#viewId}): the
+         * replicas of that view are not the ones that order it now, so it is not ordered in it.
+         * The client must learn the newer view and send its requests there.
+         */
+        VIEW_OUTDATED
     }
 }

@@ -36,6 +36,12 @@ public enum Counter {
     PROPOSAL_WITHHELD,
     /** A client request refused on arrival (bad size, outside its window, refused by the service). */
     INVALID_REQUEST,
+    /**
+     * A client request (sent or relayed) for another view than this replica's: one for an older
+     * view is refused ({@code VIEW_OUTDATED}), one for a newer view is left to the replicas that
+     * know it.
+     */
+    REQUEST_WRONG_VIEW,
     /** A client request dropped because the pending queue is full. */
     PENDING_FULL,
     /** A retransmission of a request that is already pending. */

@@ -59,6 +59,9 @@ final class ProposalValidator {
         if (request.kind() != RequestKind.ORDERED) {
             return "unordered request " + request.id() + " in a batch";
         }
+        if (request.viewId() != state.view.id()) {
+            return "request " + request.id() + " is for view " + request.viewId() + ", not view " + state.view.id();
+        }
         if (request.operation().length() > state.config.operationBytesMax()) {
             return "request " + request.id() + " exceeds operationBytesMax";
         }

@@ -35,6 +35,16 @@ final class RequestAdmission {
      * @return true if the request was queued for ordering (the open instances may move)
      */
     boolean onRequest(Effects effects, Request request) {
+        if (request.viewId() != state.view.id()) {
+            state.counters.increment(Counter.REQUEST_WRONG_VIEW);
+            if (request.viewId() < state.view.id() && request.kind() == RequestKind.ORDERED) {
+                // Its client does not know this view yet. A request for a newer view than this
+                // replica's gets no answer: the replica is behind, and the others answer it.
+                effects.refuse(new Refusal(state.id, request.clientId(), request.sequence(),
+                        Refusal.Reason.VIEW_OUTDATED, state.view.id()));
+            }
+            return false;
+        }
         if (request.kind() == RequestKind.UNORDERED) {
             if (state.recovering || state.lastDecided < state.readFloor) {
                 // Its state may be older than replies it gave before its restart: answering a
@@ -49,7 +59,7 @@ final class RequestAdmission {
         Refusal.Reason refused = sessionRefusal(request);
         if (refused != null) {
             state.counters.increment(Counter.REQUEST_REFUSED);
-            effects.refuse(new Refusal(state.id, request.clientId(), request.sequence(), refused));
+            effects.refuse(new Refusal(state.id, request.clientId(), request.sequence(), refused, state.view.id()));
             return false;
         }
         if (state.isDecided(request.clientId(), request.sequence())) {
@@ -95,6 +105,10 @@ final class RequestAdmission {
     private boolean onRelayed(Request request) {
         if (request.kind() != RequestKind.ORDERED) {
             state.counters.increment(Counter.INVALID_REQUEST);
+            return false;
+        }
+        if (request.viewId() != state.view.id()) {
+            state.counters.increment(Counter.REQUEST_WRONG_VIEW);
             return false;
         }
         return !state.isDecided(request.clientId(), request.sequence()) && enqueue(request);

@@ -28,7 +28,7 @@ class ClientCoreSessionTest {
     }
 
     private static Refusal unknown(int from, Request request) {
-        return new Refusal(from, request.clientId(), request.sequence(), Refusal.Reason.SESSION_UNKNOWN);
+        return new Refusal(from, request.clientId(), request.sequence(), Refusal.Reason.SESSION_UNKNOWN, 0);
     }
 
     @Test
@@ -39,7 +39,7 @@ class ClientCoreSessionTest {
         client.onRefusal(1, unknown(1, refused));
         ClientOutput failed = client.onRefusal(2, unknown(2, refused));
         assertThat(failed.failures()).containsExactly(
-                new ClientOutput.Failure(1, refused.id(), Refusal.Reason.SESSION_UNKNOWN));
+                new ClientOutput.Failure(1, refused.id(), Refusal.Reason.SESSION_UNKNOWN, 0));
 
         client.beginSession(NEXT);
         assertThat(client.session()).isEqualTo(NEXT);

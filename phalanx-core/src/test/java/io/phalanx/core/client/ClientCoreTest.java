@@ -213,16 +213,16 @@ class ClientCoreTest {
     void aQuorumOfRefusalsFailsTheOperationWithTheirReason() {
         Request request = client.invoke(0, 1, OP, false).transmissions().get(0).request();
         Refusal.Reason superseded = Refusal.Reason.SESSION_SUPERSEDED;
-        ClientOutput fromLeader = client.onRefusal(0, new Refusal(0, 7, request.sequence(), superseded));
+        ClientOutput fromLeader = client.onRefusal(0, new Refusal(0, 7, request.sequence(), superseded, 0));
         assertThat(fromLeader.transmissions()).as("sent to the leader alone: now to every replica")
                 .singleElement().isInstanceOf(ClientOutput.Broadcast.class);
-        assertThat(client.onRefusal(1, new Refusal(2, 7, request.sequence(), superseded)).failures())
+        assertThat(client.onRefusal(1, new Refusal(2, 7, request.sequence(), superseded, 0)).failures())
                 .as("a replica cannot refuse for another").isEmpty();
-        assertThat(client.onRefusal(1, new Refusal(1, 7, request.sequence(), superseded)).failures()).isEmpty();
-        assertThat(client.onRefusal(1, new Refusal(1, 7, request.sequence(), superseded)).failures())
+        assertThat(client.onRefusal(1, new Refusal(1, 7, request.sequence(), superseded, 0)).failures()).isEmpty();
+        assertThat(client.onRefusal(1, new Refusal(1, 7, request.sequence(), superseded, 0)).failures())
                 .as("a replica refuses once").isEmpty();
-        ClientOutput failed = client.onRefusal(3, new Refusal(3, 7, request.sequence(), superseded));
-        assertThat(failed.failures()).containsExactly(new ClientOutput.Failure(1, request.id(), superseded));
+        ClientOutput failed = client.onRefusal(3, new Refusal(3, 7, request.sequence(), superseded, 0));
+        assertThat(failed.failures()).containsExactly(new ClientOutput.Failure(1, request.id(), superseded, 0));
         assertThat(client.outstanding()).isZero();
     }
 
@@ -233,11 +233,22 @@ class ClientCoreTest {
         Request request = client.invoke(0, 1, OP, false).transmissions().get(0).request();
         Refusal.Reason unknown = Refusal.Reason.SESSION_UNKNOWN;
         Refusal.Reason superseded = Refusal.Reason.SESSION_SUPERSEDED;
-        assertThat(client.onRefusal(0, new Refusal(0, 7, request.sequence(), unknown)).failures()).isEmpty();
-        assertThat(client.onRefusal(1, new Refusal(1, 7, request.sequence(), superseded)).failures()).isEmpty();
-        ClientOutput failed = client.onRefusal(2, new Refusal(2, 7, request.sequence(), superseded));
-        assertThat(failed.failures()).containsExactly(new ClientOutput.Failure(1, request.id(), superseded));
+        assertThat(client.onRefusal(0, new Refusal(0, 7, request.sequence(), unknown, 0)).failures()).isEmpty();
+        assertThat(client.onRefusal(1, new Refusal(1, 7, request.sequence(), superseded, 0)).failures()).isEmpty();
+        ClientOutput failed = client.onRefusal(2, new Refusal(2, 7, request.sequence(), superseded, 0));
+        assertThat(failed.failures()).containsExactly(new ClientOutput.Failure(1, request.id(), superseded, 0));
         assertThat(client.outstanding()).isZero();
+    }
+
+    @Test
+    void aQuorumRefusingForAnOlderViewFailsTheCallNamingTheViewMostOfThemAreIn() {
+        Request request = client.invoke(0, 1, OP, false).transmissions().get(0).request();
+        Refusal.Reason outdated = Refusal.Reason.VIEW_OUTDATED;
+        assertThat(client.onRefusal(0, new Refusal(0, 7, request.sequence(), outdated, 4)).failures()).isEmpty();
+        assertThat(client.onRefusal(1, new Refusal(1, 7, request.sequence(), outdated, 99)).failures())
+                .as("one replica's claim").isEmpty();
+        ClientOutput failed = client.onRefusal(2, new Refusal(2, 7, request.sequence(), outdated, 4));
+        assertThat(failed.failures()).containsExactly(new ClientOutput.Failure(1, request.id(), outdated, 4));
     }
 
     private void completeWithRegencies(long id, Map<Integer, Integer> regencyBySender) {

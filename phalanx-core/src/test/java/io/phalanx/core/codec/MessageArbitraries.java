@@ -114,7 +114,8 @@ final class MessageArbitraries {
                 Arbitraries.integers(),
                 Arbitraries.longs(),
                 Arbitraries.longs(),
-                Arbitraries.of(Refusal.Reason.class)).as(Refusal::new);
+                Arbitraries.of(Refusal.Reason.class),
+                Arbitraries.longs()).as(Refusal::new);
     }
 
     static Arbitrary<Batch> batches() {
@@ -435,7 +436,7 @@ final class MessageArbitraries {
             l.fixed(4 + 8 + 4); // sender, checkpointId, index
             l.byteString(c.data());
         } else if (message instanceof Refusal) {
-            l.fixed(4 + 8 + 8 + 1); // sender, clientId, sequence, reason
+            l.fixed(4 + 8 + 8 + 1 + 8); // sender, clientId, sequence, reason, viewId
         } else {
             throw new AssertionError("unknown message " + message);
         }

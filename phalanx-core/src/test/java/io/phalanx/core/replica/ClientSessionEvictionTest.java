@@ -118,13 +118,13 @@ class ClientSessionEvictionTest {
         for (int id = 0; id < cluster.cores.size(); id++) {
             Output out = cluster.step(id, new Input.RequestReceived(request(1, 1)));
             assertThat(out.refusals()).as("replica %d", id)
-                    .containsExactly(new Refusal(id, 1, 1, Refusal.Reason.SESSION_UNKNOWN));
+                    .containsExactly(new Refusal(id, 1, 1, Refusal.Reason.SESSION_UNKNOWN, 0));
             assertThat(cluster.executors.get(id).cachedReply(request(1, 1).id())).isEmpty();
         }
         // Later numbers of the evicted session are refused too: the replicas cannot tell which ran.
         for (int id = 0; id < cluster.cores.size(); id++) {
             Output out = cluster.step(id, new Input.RequestReceived(request(1, 2)));
-            assertThat(out.refusals()).containsExactly(new Refusal(id, 1, 2, Refusal.Reason.SESSION_UNKNOWN));
+            assertThat(out.refusals()).containsExactly(new Refusal(id, 1, 2, Refusal.Reason.SESSION_UNKNOWN, 0));
         }
         cluster.runFor(5_000);
         assertThat(cluster.cores.get(0).lastDecided()).as("nothing was ordered").isEqualTo(decided);

@@ -53,6 +53,12 @@ class ProposalValidationTest {
     }
 
     @Test
+    void aBatchWithARequestForAnotherViewIsRefused() {
+        assertRefused(new Batch(cluster.nowMs, 0, List.of(new Request(1, 1, RequestKind.ORDERED, 1, Bytes.utf8("x")))),
+                "is for view 1, not view 0");
+    }
+
+    @Test
     void aTimestampFarFromTheFollowersClockIsRefused() {
         assertRefused(new Batch(cluster.nowMs + 3_600_000, 0, List.of(request(1, 1))), "ms from local time");
     }

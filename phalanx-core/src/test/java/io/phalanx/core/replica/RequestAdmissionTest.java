@@ -119,7 +119,7 @@ class RequestAdmissionTest {
         assertThat(late.sends()).isEmpty();
         assertThat(cluster.cores.get(2).pendingRequests()).isZero();
         assertThat(late.refusals()).containsExactly(
-                new Refusal(2, 1, session1 + 2, Refusal.Reason.SESSION_SUPERSEDED));
+                new Refusal(2, 1, session1 + 2, Refusal.Reason.SESSION_SUPERSEDED, 0));
     }
 
     @Test
@@ -134,7 +134,7 @@ class RequestAdmissionTest {
                     new Request(1, normal + 1, RequestKind.ORDERED, 0, Bytes.utf8("a normal run"))));
             assertThat(out.replyResends()).as("no cached reply to resend").isEmpty();
             assertThat(out.refusals()).containsExactly(
-                    new Refusal(replica, 1, normal + 1, Refusal.Reason.SESSION_SUPERSEDED));
+                    new Refusal(replica, 1, normal + 1, Refusal.Reason.SESSION_SUPERSEDED, 0));
             assertThat(cluster.cores.get(replica).counters().get(Counter.REQUEST_REFUSED)).isEqualTo(1);
         }
     }
@@ -147,7 +147,7 @@ class RequestAdmissionTest {
         Output beyond = fresh.step(0, new Input.RequestReceived(
                 new Request(1, session + windowMax + 1, RequestKind.ORDERED, 0, Bytes.utf8("x"))));
         assertThat(beyond.refusals()).containsExactly(
-                new Refusal(0, 1, session + windowMax + 1, Refusal.Reason.SESSION_UNKNOWN));
+                new Refusal(0, 1, session + windowMax + 1, Refusal.Reason.SESSION_UNKNOWN, 0));
         assertThat(fresh.cores.get(0).pendingRequests()).isZero();
 
         Output first = fresh.step(0, new Input.RequestReceived(
@@ -164,6 +164,29 @@ class RequestAdmissionTest {
         int windowMax = ReplicaConfig.defaults(0, View.of(0, 4, 1, Mode.BFT)).clientWindowMax();
         long beyond = (2L << 32) + windowMax + 1;
         Output out = cluster.step(0, new Input.RequestReceived(new Request(1, beyond, RequestKind.ORDERED, 0, Bytes.utf8("x"))));
-        assertThat(out.refusals()).containsExactly(new Refusal(0, 1, beyond, Refusal.Reason.SESSION_UNKNOWN));
+        assertThat(out.refusals()).containsExactly(new Refusal(0, 1, beyond, Refusal.Reason.SESSION_UNKNOWN, 0));
+    }
+
+    @Test
+    void aRequestForAnOlderViewIsRefusedWithTheReplicasViewAndOneForANewerViewIsLeftToOthers() {
+        ReplicaCore leader = new ReplicaCore(ReplicaConfig.defaults(0, View.of(3, 4, 1, Mode.BFT)), r -> true,
+                KEYS.replica(0), KEYS.verifier(), new SplittableRandom(1));
+
+        Output older = leader.step(0, new Input.RequestReceived(new Request(1, 1, RequestKind.ORDERED, 2, Bytes.utf8("x"))));
+        assertThat(older.refusals()).containsExactly(new Refusal(0, 1, 1, Refusal.Reason.VIEW_OUTDATED, 3));
+        Output newer = leader.step(0, new Input.RequestReceived(new Request(1, 2, RequestKind.ORDERED, 4, Bytes.utf8("y"))));
+        assertThat(newer.refusals()).isEmpty();
+        Output query = leader.step(0, new Input.RequestReceived(new Request(1, 1, RequestKind.UNORDERED, 2, Bytes.utf8("z"))));
+        assertThat(query.unordered()).isEmpty();
+        Output relayed = leader.step(0, new Input.MessageReceived(1,
+                new io.phalanx.core.message.Forward(1, java.util.List.of(new Request(2, 1, RequestKind.ORDERED, 2, Bytes.utf8("w"))))));
+        assertThat(relayed.sends()).isEmpty();
+
+        assertThat(leader.pendingRequests()).isZero();
+        assertThat(leader.counters().get(Counter.REQUEST_WRONG_VIEW)).isEqualTo(4);
+        assertThat(leader.counters().get(Counter.REQUEST_REFUSED)).isZero();
+        Output current = leader.step(0, new Input.RequestReceived(new Request(1, 3, RequestKind.ORDERED, 3, Bytes.utf8("v"))));
+        assertThat(current.refusals()).isEmpty();
+        assertThat(leader.pendingRequests() + current.sends().size()).isPositive();
     }
 }

@@ -181,6 +181,7 @@ final class ReplicaMeters {
         rejected(registry, "invalid", s -> s.counter(Counter.INVALID_REQUEST));
         rejected(registry, "pending_full", s -> s.counter(Counter.PENDING_FULL));
         rejected(registry, "session_refused", s -> s.counter(Counter.REQUEST_REFUSED));
+        rejected(registry, "wrong_view", s -> s.counter(Counter.REQUEST_WRONG_VIEW));
         rejected(registry, "query_while_recovering", s -> s.counter(Counter.QUERY_WHILE_RECOVERING));
         rejected(registry, "client_id_mismatch", s -> s.driver().clientIdMismatches());
         rejected(registry, "inbound_full", s -> s.driver().inboundDropped());
