@@ -276,9 +276,9 @@ public final class PumpedCluster {
         }
 
         @Override
-        public boolean verifyReplica(int replicaId, byte[] message, Bytes signature) {
+        public boolean verifyReplica(View view, int replicaId, byte[] message, Bytes signature) {
             replicaVerifications++;
-            return delegate.verifyReplica(replicaId, message, signature);
+            return delegate.verifyReplica(view, replicaId, message, signature);
         }
 
         @Override
@@ -291,7 +291,7 @@ public final class PumpedCluster {
     /** Accepts every signature: the no-op half of {@link Signatures#NONE}. */
     private static final class AcceptingVerifier implements SignatureVerifier {
         @Override
-        public boolean verifyReplica(int replicaId, byte[] message, Bytes signature) {
+        public boolean verifyReplica(View view, int replicaId, byte[] message, Bytes signature) {
             return true;
         }
 

@@ -19,8 +19,9 @@ import java.util.Map;
 
 /**
  * Translates a cluster file ({@link ClusterConfig}) into the core's vocabulary: the initial
- * {@link View}, a replica's {@link ReplicaConfig} and the signature verifier over every node's
- * public key. The one place where file keys meet core parameters, so a reader can check the
+ * {@link View} (with every replica's public key: replica signatures are checked under the keys
+ * of the view), a replica's {@link ReplicaConfig} and the signature verifier for the clients'
+ * keys. The one place where file keys meet core parameters, so a reader can check the
  * mapping at a glance:
  *
  * <ul>
@@ -151,19 +152,17 @@ public final class CoreSettings {
     }
 
     /**
-     * Checks signatures of every replica and client the file lists (Bouncy Castle's Ed25519 with
-     * a cache of verified signatures; see {@code FastEd25519}).
+     * Checks signatures of replicas under the keys their view names, and of the clients the file
+     * lists (Bouncy Castle's Ed25519 with a cache of verified signatures; see {@code FastEd25519}).
      *
-     * @param config the cluster file, whose certificates hold the public keys
+     * @param config the cluster file, whose client certificates hold the clients' public keys
      * @return a verifier for the core
      */
     public static SignatureVerifier verifier(ClusterConfig config) {
-        Map<Integer, PublicKey> replicas = new HashMap<>();
-        config.replicas().forEach(r -> replicas.put(r.id(), r.publicKey()));
         Map<Long, PublicKey> clients = new HashMap<>();
         for (ClientEntry client : config.clients()) {
             clients.put(client.id(), client.certificate().getPublicKey());
         }
-        return new FastEd25519(replicas, clients);
+        return new FastEd25519(clients);
     }
 }

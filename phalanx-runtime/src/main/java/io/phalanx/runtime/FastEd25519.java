@@ -3,6 +3,7 @@ package io.phalanx.runtime;
 import io.phalanx.core.crypto.SignatureVerifier;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.view.View;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
@@ -18,6 +19,8 @@ import java.security.PublicKey;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Ed25519 for the runtime: Bouncy Castle's implementation behind the core's {@link Signer} and
@@ -33,20 +36,29 @@ import java.util.Map;
  * a proof. The driver calls {@link #verifyClient} as it decodes a frame, on the connection's
  * network thread (with several network threads, beside the protocol's), and the core's later
  * checks of the same bytes hit the cache instead of verifying again. Only successes are
- * cached, keyed by signer and signature, and a hit also needs
- * the SHA-256 of the message to match, so a cached entry can never validate other bytes.
- * Thread-safe.
+ * cached, keyed by the signer's public key and the signature, and a hit also needs
+ * the SHA-256 of the message to match, so a cached entry can never validate other bytes, nor
+ * a signature under a key the signer no longer has.
+ *
+ * <p>A replica's key is the one the view names ({@link View#publicKeys()}), decoded once per
+ * distinct key: views are trusted (the cluster file, ordered reconfigurations), so the keys
+ * decoded are bounded by the replicas the views ever named. Thread-safe.
  */
 final class FastEd25519 implements SignatureVerifier {
     /** Verified signatures remembered; the oldest are forgotten first. */
     static final int CACHE_ENTRIES_MAX = 65_536;
     private static final int SIGNATURE_LENGTH = 64;
 
-    private record Key(long signer, Bytes signature) {
+    private record Key(Bytes publicKey, Bytes signature) {
     }
 
-    private final Map<Integer, Ed25519PublicKeyParameters> replicas = new HashMap<>();
-    private final Map<Long, Ed25519PublicKeyParameters> clients = new HashMap<>();
+    /** A known signer's key: its encoding (what the cache is keyed by) and its decoded form. */
+    private record SignerKey(Bytes encoded, Ed25519PublicKeyParameters parameters) {
+    }
+
+    /** Replica keys the views named, decoded; empty for an encoding that is no Ed25519 key. */
+    private final Map<Bytes, Optional<SignerKey>> replicas = new ConcurrentHashMap<>();
+    private final Map<Long, SignerKey> clients = new HashMap<>();
     private final LinkedHashMap<Key, byte[]> verified = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Key, byte[]> eldest) {
@@ -54,9 +66,12 @@ final class FastEd25519 implements SignatureVerifier {
         }
     };
 
-    FastEd25519(Map<Integer, PublicKey> replicaKeys, Map<Long, PublicKey> clientKeys) {
-        replicaKeys.forEach((id, key) -> replicas.put(id, publicKey(key)));
-        clientKeys.forEach((id, key) -> clients.put(id, publicKey(key)));
+    /** A verifier of replicas under their views' keys and of the given clients. */
+    FastEd25519(Map<Long, PublicKey> clientKeys) {
+        clientKeys.forEach((id, key) -> {
+            Bytes encoded = Bytes.copyOf(key.getEncoded());
+            clients.put(id, new SignerKey(encoded, publicKey(encoded)));
+        });
     }
 
     /** A signer with {@code privateKey} (an Ed25519 JDK key, as read from PEM). */
@@ -76,30 +91,40 @@ final class FastEd25519 implements SignatureVerifier {
         };
     }
 
-    private static Ed25519PublicKeyParameters publicKey(PublicKey key) {
+    private static Ed25519PublicKeyParameters publicKey(Bytes encoded) {
         try {
-            return (Ed25519PublicKeyParameters) PublicKeyFactory.createKey(key.getEncoded());
-        } catch (IOException | ClassCastException e) {
+            return (Ed25519PublicKeyParameters) PublicKeyFactory.createKey(encoded.toArray());
+        } catch (IOException | ClassCastException | IllegalArgumentException e) {
             throw new IllegalArgumentException("not an Ed25519 public key: " + e.getMessage(), e);
         }
     }
 
+    private static Optional<SignerKey> replicaKey(Bytes encoded) {
+        try {
+            return Optional.of(new SignerKey(encoded, publicKey(encoded)));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
     @Override
-    public boolean verifyReplica(int replicaId, byte[] message, Bytes signature) {
-        // Replica and client ids live in one key space here: replicas as negative numbers.
-        return verify(-1L - replicaId, replicas.get(replicaId), message, signature);
+    public boolean verifyReplica(View view, int replicaId, byte[] message, Bytes signature) {
+        Bytes named = view.contains(replicaId) ? view.publicKeys().get(replicaId) : null;
+        return named != null && verify(replicas.computeIfAbsent(named, FastEd25519::replicaKey).orElse(null), message,
+                signature);
     }
 
     @Override
     public boolean verifyClient(long clientId, byte[] message, Bytes signature) {
-        return verify(clientId, clients.get(clientId), message, signature);
+        return verify(clients.get(clientId), message, signature);
     }
 
-    private boolean verify(long signer, Ed25519PublicKeyParameters key, byte[] message, Bytes signature) {
-        if (key == null || signature.length() != SIGNATURE_LENGTH) {
+    private boolean verify(SignerKey signer, byte[] message, Bytes signature) {
+        if (signer == null || signature.length() != SIGNATURE_LENGTH) {
             return false;
         }
-        Key cacheKey = new Key(signer, signature);
+        Ed25519PublicKeyParameters key = signer.parameters();
+        Key cacheKey = new Key(signer.encoded(), signature);
         byte[] digest = sha256(message);
         byte[] known;
         synchronized (verified) {

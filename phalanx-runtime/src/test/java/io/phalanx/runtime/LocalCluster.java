@@ -94,30 +94,36 @@ public final class LocalCluster implements AutoCloseable {
     /** Like {@link #start(int, int, int, boolean, java.util.Set)}, the replicas keeping what {@code durability} says. */
     static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures, java.util.Set<Integer> notStarted,
                               io.phalanx.runtime.config.Durability durability) throws Exception {
-        return start(n, f, clientCount, clientSignatures, notStarted, durability, false, Limits.defaults(), 0);
+        return start(n, f, clientCount, clientSignatures, notStarted, durability, false, Limits.defaults(), 0, Mode.BFT);
     }
 
     /** n replicas, all started, keeping what {@code durability} says, within {@code limits} (a short decision log, say). */
     static LocalCluster start(int n, int f, int clientCount, io.phalanx.runtime.config.Durability durability,
                               Limits limits) throws Exception {
-        return start(n, f, clientCount, false, java.util.Set.of(), durability, false, limits, 0);
+        return start(n, f, clientCount, false, java.util.Set.of(), durability, false, limits, 0, Mode.BFT);
     }
 
     /** n replicas, all started, whose cluster file names view {@code viewId}. */
     static LocalCluster startInView(long viewId, int n, int f, int clientCount) throws Exception {
         return start(n, f, clientCount, false, java.util.Set.of(), io.phalanx.runtime.config.Durability.defaults(), false,
-                Limits.defaults(), viewId);
+                Limits.defaults(), viewId, Mode.BFT);
+    }
+
+    /** n crash-tolerant (CFT) replicas, all started, keeping what {@code durability} says. */
+    static LocalCluster startCft(int n, int f, int clientCount, io.phalanx.runtime.config.Durability durability)
+            throws Exception {
+        return start(n, f, clientCount, false, java.util.Set.of(), durability, false, Limits.defaults(), 0, Mode.CFT);
     }
 
     /** n replicas, all started, each serving its admin port (/metrics, /status) on a free port of 127.0.0.1. */
     static LocalCluster startWithAdminPorts(int n, int f, int clientCount) throws Exception {
         return start(n, f, clientCount, false, java.util.Set.of(), io.phalanx.runtime.config.Durability.defaults(), true,
-                Limits.defaults(), 0);
+                Limits.defaults(), 0, Mode.BFT);
     }
 
     private static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures,
                                       java.util.Set<Integer> notStarted, io.phalanx.runtime.config.Durability durability,
-                                      boolean adminPorts, Limits limits, long viewId) throws Exception {
+                                      boolean adminPorts, Limits limits, long viewId, Mode mode) throws Exception {
         java.util.Set<Integer> ports = new java.util.HashSet<>();
         List<NodeIdentity> replicaIds = new ArrayList<>();
         List<ReplicaEntry> entries = new ArrayList<>();
@@ -136,7 +142,7 @@ public final class LocalCluster implements AutoCloseable {
             clientIds.put(id, identity);
             clientEntries.add(new ClientEntry(id, identity.certificate()));
         }
-        ClusterConfig config = new ClusterConfig(new ClusterSection(viewId, Mode.BFT, f, clientSignatures), entries,
+        ClusterConfig config = new ClusterConfig(new ClusterSection(viewId, mode, f, clientSignatures), entries,
                 clientEntries, FAST, PIPELINED, limits, durability).validate();
         LocalCluster cluster = new LocalCluster(config, n);
         cluster.replicaIdentities.addAll(replicaIds);

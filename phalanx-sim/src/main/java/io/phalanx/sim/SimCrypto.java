@@ -37,8 +37,8 @@ final class SimCrypto implements SignatureVerifier {
     }
 
     @Override
-    public boolean verifyReplica(int replicaId, byte[] message, Bytes signature) {
-        return sign(replicaKey(replicaId), message).equals(signature);
+    public boolean verifyReplica(io.phalanx.core.view.View view, int replicaId, byte[] message, Bytes signature) {
+        return view.contains(replicaId) && sign(replicaKey(replicaId), message).equals(signature);
     }
 
     @Override

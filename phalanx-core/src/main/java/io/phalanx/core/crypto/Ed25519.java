@@ -1,6 +1,7 @@
 package io.phalanx.core.crypto;
 
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.view.View;
 
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
@@ -47,9 +48,11 @@ public final class Ed25519 {
     }
 
     /**
-     * A verifier over the given replicas' and clients' public keys.
+     * A verifier over the given replicas' and clients' public keys. A replica's signature is
+     * checked under the key its view names when the view carries keys (decoded from the X.509
+     * encoding), and under {@code replicaKeys} when it carries none.
      *
-     * @param replicaKeys the replicas' public keys by replica id
+     * @param replicaKeys the replicas' public keys by replica id, for views without keys
      * @param clientKeys  the clients' public keys by client id
      * @return a verifier that treats a signer missing from the maps as invalid
      */
@@ -58,8 +61,12 @@ public final class Ed25519 {
         Map<Long, PublicKey> clients = Map.copyOf(clientKeys);
         return new SignatureVerifier() {
             @Override
-            public boolean verifyReplica(int replicaId, byte[] message, Bytes signature) {
-                return verify(replicas.get(replicaId), message, signature);
+            public boolean verifyReplica(View view, int replicaId, byte[] message, Bytes signature) {
+                if (!view.contains(replicaId)) {
+                    return false;
+                }
+                Bytes named = view.publicKeys().get(replicaId);
+                return verify(named == null ? replicas.get(replicaId) : decode(named), message, signature);
             }
 
             @Override
@@ -91,6 +98,15 @@ public final class Ed25519 {
             return false;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK has no Ed25519: " + e.getMessage(), e);
+        }
+    }
+
+    /** The key {@code encoded} holds, or null if it is no Ed25519 public key (so nothing verifies under it). */
+    private static PublicKey decode(Bytes encoded) {
+        try {
+            return publicKey(encoded);
+        } catch (InvalidKeyException e) {
+            return null;
         }
     }
 

@@ -66,7 +66,7 @@ final class Proofs {
     /** An ACCEPT from a member, validly signed in BFT mode (in CFT mode replicas do not lie, nor sign ACCEPTs). */
     boolean validAccept(Accept accept) {
         return state.view.contains(accept.sender()) && (state.view.mode() == Mode.CFT
-                || state.signatures.verifyReplica(accept.sender(), MessageCodec.signedBytes(accept), accept.signature()));
+                || state.signatures.verifyReplica(state.view, accept.sender(), MessageCodec.signedBytes(accept), accept.signature()));
     }
 
     boolean validRequest(Request request) {
@@ -130,7 +130,7 @@ final class Proofs {
             return "STOPDATA for regency " + data.regency() + ", expected " + regency;
         }
         if (!state.view.contains(data.sender())
-                || !state.signatures.verifyReplica(data.sender(), MessageCodec.signedBytes(data), data.signature())) {
+                || !state.signatures.verifyReplica(state.view, data.sender(), MessageCodec.signedBytes(data), data.signature())) {
             return "STOPDATA from " + data.sender() + " is not signed by a member";
         }
         if (data.lastDecided() < -1 || (data.lastDecided() == -1) != data.decisionProof().isEmpty()) {
