@@ -50,6 +50,25 @@ class ClientSessionTest {
     }
 
     @Test
+    void aCrashTolerantClusterRestartedWithoutStateServesAgainInANewSession() throws Exception {
+        try (LocalCluster cluster = LocalCluster.startCft(3, 1, 1, io.phalanx.runtime.config.Durability.none());
+             Client client = Client.builder().config(cluster.config).id(1000)
+                     .identity(cluster.clientIdentities.get(1000L)).callTimeout(CALL_TIMEOUT).build()) {
+            for (int call = 1; call <= 5; call++) {
+                client.invoke(op(new KvOperation.Incr("calls", 1)));
+            }
+            for (int id = 0; id < 3; id++) {
+                cluster.replicas[id].close();
+            }
+            for (int id = 0; id < 3; id++) {
+                cluster.startReplica(id);
+            }
+            // every replica recovering, none with a memory: they start over together
+            assertThat(counter(client.invoke(op(new KvOperation.Incr("calls", 1))))).isEqualTo(1L);
+        }
+    }
+
+    @Test
     void aSessionEndedByAHugeOneFailsWithTheReasonInsteadOfTimingOut() throws Exception {
         try (LocalCluster cluster = LocalCluster.start(4, 1, 1, false)) {
             Client huge = cluster.client(1000, Integer.MAX_VALUE);

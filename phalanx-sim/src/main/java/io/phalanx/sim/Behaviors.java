@@ -210,7 +210,7 @@ final class Behaviors {
                             new Checkpoint(id, 0, List.of(), List.of(), List.of()), new KeyValueService().snapshot(), CHUNK_BYTES));
                     out.send(to, new StateReport(r.sender(), r.lastDecided(), r.regency(), r.stopTarget(), r.highestVoted(),
                             r.checkpointId(), fake.length(), fake.chunkDigests(), r.checkpointProof(),
-                            r.heardYourVotes()));
+                            r.heardYourVotes(), r.recovering()));
                     c.misbehave(Fault.LYING_CHECKPOINT, "offers a forged checkpoint cid=" + r.checkpointId() + " to r" + to);
                 } else if (message instanceof Chunk k && forged.containsKey(k.checkpointId())) {
                     CheckpointImage fake = forged.get(k.checkpointId());

@@ -578,6 +578,7 @@ public final class MessageCodec {
             r.chunkDigests().forEach(d -> out.raw(d.value()));
             writeAccepts(out, r.checkpointProof());
             out.u8(r.heardYourVotes() ? 1 : 0);
+            out.u8(r.recovering() ? 1 : 0);
         } else if (message instanceof ChunkFetch f) {
             out.u8(TAG_CHUNK_FETCH);
             out.i32(f.sender());
@@ -610,7 +611,7 @@ public final class MessageCodec {
             case TAG_DECISION_PUSH -> readDecisionPush(in);
             case TAG_STATE_QUERY -> new StateQuery(in.i32());
             case TAG_STATE_REPORT -> new StateReport(in.i32(), in.i64(), in.i32(), in.i32(), in.i64(), in.i64(), in.i64(),
-                    readList(in, Digest.LENGTH, MessageCodec::readDigest), readAccepts(in), readPresence(in));
+                    readList(in, Digest.LENGTH, MessageCodec::readDigest), readAccepts(in), readPresence(in), readPresence(in));
             case TAG_CHUNK_FETCH -> new ChunkFetch(in.i32(), in.i64(), in.i32());
             case TAG_CHUNK -> new Chunk(in.i32(), in.i64(), in.i32(), in.bytes());
             case TAG_REFUSAL -> new Refusal(in.i32(), in.i64(), in.i64(), readReason(in), in.i64());

@@ -22,10 +22,13 @@ import java.util.Objects;
  *                          decision in a STOPDATA
  * @param heardYourVotes    whether the sender ever received a vote or proposal from the replica
  *                          it reports to: if none did, a restarted replica never voted before
+ * @param recovering        whether the sender is recovering (restarted without its votes, and
+ *                          not voting yet): in CFT, replicas that recover together learn from
+ *                          this that none of them can settle their lost votes without the others
  */
 public record StateReport(int sender, long lastDecided, int regency, int stopTarget, long highestVoted, long checkpointId,
                           long checkpointBytes, List<Digest> chunkDigests, List<Accept> checkpointProof,
-                          boolean heardYourVotes)
+                          boolean heardYourVotes, boolean recovering)
         implements ReplicaMessage {
     /**
      * Copies the lists and checks that the checkpoint size is not negative.
@@ -40,6 +43,7 @@ public record StateReport(int sender, long lastDecided, int regency, int stopTar
      * @param chunkDigests    SHA-256 of each chunk of the encoded checkpoint, in order
      * @param checkpointProof the signed ACCEPTs that decided instance {@code checkpointId}
      * @param heardYourVotes  whether the sender ever received a vote or proposal from the replica it reports to
+     * @param recovering      whether the sender is recovering
      * @throws IllegalArgumentException if {@code checkpointBytes} is negative
      */
     public StateReport {

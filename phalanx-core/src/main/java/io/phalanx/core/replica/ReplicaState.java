@@ -178,6 +178,12 @@ final class ReplicaState {
 
     /** True while recovering, once caught up with what its peers reported (only its lost votes are unsettled). */
     boolean caughtUpWhileRecovering;
+    /**
+     * True while recovering in CFT, once every other member has reported and those not
+     * recovering themselves are no quorum: the others cannot settle its lost votes without it
+     * (see {@link #mayReportVotes}).
+     */
+    boolean othersCannotDecideAlone;
 
     /**
      * True if this replica may send a STOPDATA: it is not recovering, so every vote it may have
@@ -186,10 +192,17 @@ final class ReplicaState {
      * most f, which the choice rule tolerates (the replica counts toward f until it has
      * recovered); without it, a leader that crashes right after a restart would stall the cluster
      * for good, since settling the lost votes needs the leader change this report completes.
-     * CFT's choice rule trusts every report, so there it waits.
+     * CFT's choice rule trusts every report, so there it waits, unless the replicas that are not
+     * recovering are no quorum ({@link #othersCannotDecideAlone}): a majority restarted without
+     * their votes, which is more than the f crashes CFT tolerates without loss, and nothing
+     * could ever be decided again if they all waited for the others. Their reports leave out
+     * only votes that no replica recorded durably, since every replica reported and each has
+     * decided what any of them decided; the value of such a vote may be lost (the last writes
+     * acknowledged before the crash, as docs/CONFIG.md says of durability async and none).
      */
     boolean mayReportVotes() {
-        return !recovering || (caughtUpWhileRecovering && view.mode() == io.phalanx.core.view.Mode.BFT);
+        return !recovering || (caughtUpWhileRecovering
+                && (view.mode() == io.phalanx.core.view.Mode.BFT || othersCannotDecideAlone));
     }
 
     /**

@@ -235,11 +235,12 @@ final class StateTransfer {
         int stopTarget = Math.max(state.regency, state.stopTarget);
         Map.Entry<Long, Served> latest = served.lastEntry();
         if (latest == null) {
-            return new StateReport(state.id, state.lastDecided, state.regency, stopTarget, highestVoted, -1, 0, List.of(), List.of(), heard);
+            return new StateReport(state.id, state.lastDecided, state.regency, stopTarget, highestVoted, -1, 0, List.of(), List.of(), heard,
+                    state.recovering);
         }
         CheckpointImage image = latest.getValue().image();
         return new StateReport(state.id, state.lastDecided, state.regency, stopTarget, highestVoted, image.consensusId(),
-                image.length(), image.chunkDigests(), latest.getValue().proof(), heard);
+                image.length(), image.chunkDigests(), latest.getValue().proof(), heard, state.recovering);
     }
 
     void onReport(Effects effects, StateReport report) {
@@ -330,6 +331,27 @@ final class StateTransfer {
         return state.recovering && decidedEnough && state.regency < recoveryRegency ? recoveryRegency : 0;
     }
 
+    /**
+     * True once every other member reported and those that are not recovering are no quorum:
+     * without this replica's report, no leader change could ever complete.
+     */
+    private boolean othersCannotDecideAlone() {
+        Set<Integer> voting = new HashSet<>();
+        for (int member : state.view.members()) {
+            if (member == state.id) {
+                continue;
+            }
+            StateReport report = reports.get(member);
+            if (report == null) {
+                return false;
+            }
+            if (!report.recovering()) {
+                voting.add(member);
+            }
+        }
+        return !state.quorums.isQuorum(voting);
+    }
+
     private boolean caughtUp() {
         return recoveryTarget != -2 && state.lastDecided >= recoveryTarget && state.regency >= recoveryRegency;
     }
@@ -340,6 +362,7 @@ final class StateTransfer {
      */
     void checkRecovered() {
         state.caughtUpWhileRecovering = state.recovering && caughtUp();
+        state.othersCannotDecideAlone = state.recovering && state.view.mode() == Mode.CFT && othersCannotDecideAlone();
         if (state.recovering && caughtUp() && state.lostVotesSettled()) {
             state.recovering = false;
             state.counters.increment(Counter.RECOVERED);

@@ -237,10 +237,12 @@ final class MessageArbitraries {
                 Arbitraries.longs(),
                 Arbitraries.longs().greaterOrEqual(0),
                 digests().list().ofMaxSize(3),
-                accepts().list().ofMaxSize(3)).as((a, b, c, d, e, f, g, h) -> new StateReport(a, b, c, c, d, e, f, g, h, false))
-                .flatMap(r -> Combinators.combine(Arbitraries.integers(), Arbitraries.of(true, false)).as((stop, heard) ->
+                accepts().list().ofMaxSize(3)).as((a, b, c, d, e, f, g, h) -> new StateReport(a, b, c, c, d, e, f, g, h, false, false))
+                .flatMap(r -> Combinators.combine(Arbitraries.integers(), Arbitraries.of(true, false),
+                        Arbitraries.of(true, false)).as((stop, heard, recovering) ->
                         new StateReport(r.sender(), r.lastDecided(), r.regency(), stop, r.highestVoted(),
-                                r.checkpointId(), r.checkpointBytes(), r.chunkDigests(), r.checkpointProof(), heard)));
+                                r.checkpointId(), r.checkpointBytes(), r.chunkDigests(), r.checkpointProof(), heard,
+                                recovering)));
     }
 
     static Arbitrary<ChunkFetch> chunkFetches() {
@@ -430,6 +432,7 @@ final class MessageArbitraries {
             l.fixed(r.chunkDigests().size() * Digest.LENGTH);
             l.accepts(r.checkpointProof());
             l.presence(r.heardYourVotes() ? r : null); // the heardYourVotes flag is a 0/1 byte
+            l.presence(r.recovering() ? r : null); // and so is the recovering flag
         } else if (message instanceof ChunkFetch) {
             l.fixed(4 + 8 + 4); // sender, checkpointId, index
         } else if (message instanceof Chunk c) {

@@ -5,6 +5,7 @@ import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Chunk;
 import io.phalanx.core.message.ConsensusMessage;
 import io.phalanx.core.message.ReplicaMessage;
+import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.Write;
 import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.view.Mode;
@@ -225,6 +226,64 @@ class StateTransferTest {
         decide(cluster, 6);
         assertThat(cluster.cores.get(2).counters().get(Counter.CHECKPOINT_INSTALLED)).isGreaterThanOrEqualTo(1);
         assertSameState(cluster, 2, 0);
+    }
+
+    @Test
+    void aCrashTolerantClusterWhoseEveryReplicaLostItsMemoryServesAgainAfterALeaderChange() {
+        Cluster cluster = cluster(Mode.CFT, 3, 1);
+        decide(cluster, 5);
+        for (int id = 0; id < 3; id++) {
+            cluster.restart(id); // durability none: nothing survives
+        }
+        cluster.clientSends(Cluster.request(1, ++sequence));
+        runUntilRecovered(cluster);
+        decide(cluster, 3);
+        for (int id = 0; id < 3; id++) {
+            assertThat(cluster.cores.get(id).recovering()).isFalse();
+            assertThat(cluster.cores.get(id).regency()).as("one leader change settles the lost votes").isPositive();
+            assertSameState(cluster, id, 0);
+        }
+        assertThat(cluster.cores.get(0).lastDecided()).as("the cluster started over: four requests since")
+                .isBetween(0L, 3L);
+    }
+
+    @Test
+    void aCrashTolerantMajorityThatLostItsMemoryRecoversWithTheReplicaThatKeptIt() {
+        Cluster cluster = cluster(Mode.CFT, 3, 1);
+        decide(cluster, 5);
+        long decided = cluster.cores.get(0).lastDecided();
+        cluster.restart(1);
+        cluster.restart(2);
+        cluster.clientSends(Cluster.request(1, ++sequence));
+        runUntilRecovered(cluster);
+        decide(cluster, 3);
+        assertThat(cluster.cores.get(0).lastDecided()).as("nothing replica 0 decided was lost").isGreaterThan(decided);
+        for (int id = 1; id < 3; id++) {
+            assertThat(cluster.cores.get(id).recovering()).isFalse();
+            assertSameState(cluster, id, 0);
+        }
+    }
+
+    @Test
+    void aCrashTolerantReplicaThatLostItsMemoryReportsNoVotesWhileAQuorumOfOthersCanDecide() {
+        Cluster cluster = cluster(Mode.CFT, 3, 1);
+        decide(cluster, 5);
+        int index = cluster.sent.size();
+        cluster.restart(2);
+        replaceLeader(cluster); // replica 0 isolated for a while: 1 and the recovering 2 cannot decide alone
+        cluster.clientSends(Cluster.request(1, ++sequence));
+        runUntilRecovered(cluster);
+        decide(cluster, 3);
+        assertThat(sentAfter(cluster, 2, index, StopData.class)).isFalse();
+        assertThat(cluster.cores.get(2).recovering()).isFalse();
+        assertSameState(cluster, 2, 1);
+    }
+
+    /** Runs the cluster until no replica is recovering, for at most a minute. */
+    private static void runUntilRecovered(Cluster cluster) {
+        for (int i = 0; i < 600 && cluster.cores.stream().anyMatch(ReplicaCore::recovering); i++) {
+            cluster.runFor(100);
+        }
     }
 
     /** Replaces the leader (replica 0) while {@code away} is isolated too. */
