@@ -3,6 +3,7 @@ package io.phalanx.runtime;
 import io.phalanx.core.crypto.SignatureVerifier;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.replica.ReplicaConfig;
+import io.phalanx.core.view.Addresses;
 import io.phalanx.core.view.Mode;
 import io.phalanx.core.view.View;
 import io.phalanx.runtime.config.ClientEntry;
@@ -26,7 +27,7 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code cluster.viewId / mode / f} and the replicas (in id order, with their certificates'
- *       public keys) → the {@code View};</li>
+ *       public keys and their {@code host:port} and {@code host:clientPort}) → the {@code View};</li>
  *   <li>{@code cluster.clientSignatures} → {@code clientSignaturesRequired};</li>
  *   <li>{@code timeouts.requestMs} → {@code requestTimeoutMs};</li>
  *   <li>{@code batch.requestsMax / bytesMax} → {@code batchRequestsMax / batchBytesMax};</li>
@@ -52,8 +53,13 @@ public final class CoreSettings {
         sorted.sort(Comparator.comparingInt(ReplicaEntry::id));
         List<Integer> members = sorted.stream().map(ReplicaEntry::id).toList();
         Map<Integer, Bytes> keys = new HashMap<>();
-        sorted.forEach(r -> keys.put(r.id(), Bytes.copyOf(r.publicKey().getEncoded())));
-        return new View(config.cluster().viewId(), members, config.cluster().f(), mode(config), keys);
+        Map<Integer, Addresses> addresses = new HashMap<>();
+        for (ReplicaEntry replica : sorted) {
+            keys.put(replica.id(), Bytes.copyOf(replica.publicKey().getEncoded()));
+            addresses.put(replica.id(), new Addresses(replica.host() + ":" + replica.port(),
+                    replica.host() + ":" + replica.clientPort()));
+        }
+        return new View(config.cluster().viewId(), members, config.cluster().f(), mode(config), keys, addresses);
     }
 
     static Mode mode(ClusterConfig config) {

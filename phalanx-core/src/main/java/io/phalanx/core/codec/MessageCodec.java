@@ -9,6 +9,8 @@ import io.phalanx.core.message.Stop;
 import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.StateQuery;
 import io.phalanx.core.message.StateReport;
+import io.phalanx.core.view.Addresses;
+import io.phalanx.core.view.ViewChange;
 import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.message.Batch;
@@ -395,6 +397,86 @@ public final class MessageCodec {
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new CodecException("invalid checkpoint manifest field: " + e.getMessage(), e);
         }
+    }
+
+    /** Layout version of {@link #encodeViewChange}. */
+    public static final byte VIEW_CHANGE_VERSION = 1;
+    private static final int VIEW_CHANGE_ADD = 1;
+    private static final int VIEW_CHANGE_REMOVE = 2;
+    private static final int VIEW_CHANGE_REPLACE = 3;
+    private static final int VIEW_CHANGE_SET_F = 4;
+
+    /**
+     * An administrator's view change, as it is signed and ordered: version, kind, then the
+     * replica id (or f) and, for an addition or a replacement, the public key and the mesh and
+     * client addresses (UTF-8).
+     *
+     * @param change the change to encode
+     * @return its encoding, beginning with {@link #VIEW_CHANGE_VERSION}
+     */
+    public static byte[] encodeViewChange(ViewChange change) {
+        Writer out = new Writer(SMALL_MESSAGE_BYTES_HINT);
+        out.u8(VIEW_CHANGE_VERSION);
+        if (change instanceof ViewChange.Add add) {
+            out.u8(VIEW_CHANGE_ADD);
+            out.i32(add.id());
+            writeMember(out, add.publicKey(), add.addresses());
+        } else if (change instanceof ViewChange.Remove remove) {
+            out.u8(VIEW_CHANGE_REMOVE);
+            out.i32(remove.id());
+        } else if (change instanceof ViewChange.Replace replace) {
+            out.u8(VIEW_CHANGE_REPLACE);
+            out.i32(replace.id());
+            writeMember(out, replace.publicKey(), replace.addresses());
+        } else if (change instanceof ViewChange.SetF setF) {
+            out.u8(VIEW_CHANGE_SET_F);
+            out.i32(setF.f());
+        } else {
+            throw new IllegalArgumentException("unknown view change " + change);
+        }
+        return out.toArray();
+    }
+
+    private static void writeMember(Writer out, Bytes publicKey, Addresses addresses) {
+        out.bytes(publicKey);
+        out.bytes(Bytes.utf8(addresses.mesh()));
+        out.bytes(Bytes.utf8(addresses.client()));
+    }
+
+    /**
+     * Decodes {@link #encodeViewChange}'s output.
+     *
+     * @param encoded exactly one encoded view change
+     * @return the change
+     * @throws CodecException if {@code encoded} is no valid view change of this layout version
+     */
+    public static ViewChange decodeViewChange(byte[] encoded) throws CodecException {
+        Reader in = new Reader(encoded);
+        try {
+            int version = in.u8();
+            if (version != VIEW_CHANGE_VERSION) {
+                throw new CodecException("view change of layout version " + version + " (this build reads "
+                        + VIEW_CHANGE_VERSION + ")");
+            }
+            int kind = in.u8();
+            ViewChange change = switch (kind) {
+                case VIEW_CHANGE_ADD -> new ViewChange.Add(in.i32(), in.bytes(), readAddresses(in));
+                case VIEW_CHANGE_REMOVE -> new ViewChange.Remove(in.i32());
+                case VIEW_CHANGE_REPLACE -> new ViewChange.Replace(in.i32(), in.bytes(), readAddresses(in));
+                case VIEW_CHANGE_SET_F -> new ViewChange.SetF(in.i32());
+                default -> throw new CodecException("unknown view change kind " + kind);
+            };
+            if (in.remaining() != 0) {
+                throw new CodecException(in.remaining() + " trailing bytes after a view change");
+            }
+            return change;
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new CodecException("invalid view change field: " + e.getMessage(), e);
+        }
+    }
+
+    private static Addresses readAddresses(Reader in) throws CodecException {
+        return new Addresses(in.bytes().toUtf8(), in.bytes().toUtf8());
     }
 
     private static void requireStorageVersion(int version, String what) throws CodecException {

@@ -23,8 +23,11 @@ import java.util.Set;
  *                runtime), so that anyone holding the view can check the certificates and
  *                decision proofs its members sign; empty where keys come from elsewhere (the
  *                simulator)
+ * @param addresses  where each member listens, so that whoever learns the view can reach its
+ *                members; empty where the network is not addressed that way (the simulator)
  */
-public record View(long id, List<Integer> members, int f, Mode mode, Map<Integer, Bytes> publicKeys) {
+public record View(long id, List<Integer> members, int f, Mode mode, Map<Integer, Bytes> publicKeys,
+                   Map<Integer, Addresses> addresses) {
     /**
      * Copies the collections and checks that the parameters work together.
      *
@@ -33,19 +36,56 @@ public record View(long id, List<Integer> members, int f, Mode mode, Map<Integer
      *                   {@link #minimumSize minimumSize(f, mode)} of them
      * @param f          how many members may be faulty, at least 0
      * @param mode       the fault model
-     * @param publicKeys encoded public keys of members only
+     * @param publicKeys encoded public keys of members only, no two alike
+     * @param addresses  addresses of members only, no two members sharing a mesh or a client address
      * @throws InvalidViewException if a check fails; the message names it
      */
     public View {
         Objects.requireNonNull(mode, "mode");
         members = List.copyOf(Objects.requireNonNull(members, "members"));
         publicKeys = Map.copyOf(Objects.requireNonNull(publicKeys, "publicKeys"));
+        addresses = Map.copyOf(Objects.requireNonNull(addresses, "addresses"));
         validate(id, members, f, mode);
-        for (Integer keyed : publicKeys.keySet()) {
-            if (!members.contains(keyed)) {
-                throw new InvalidViewException("public key given for replica " + keyed + ", which is not a member");
+        Map<Bytes, Integer> keyOwners = new java.util.HashMap<>();
+        for (Map.Entry<Integer, Bytes> keyed : publicKeys.entrySet()) {
+            if (!members.contains(keyed.getKey())) {
+                throw new InvalidViewException("public key given for replica " + keyed.getKey() + ", which is not a member");
+            }
+            Integer other = keyOwners.putIfAbsent(keyed.getValue(), keyed.getKey());
+            if (other != null) {
+                throw new InvalidViewException("replicas " + Math.min(other, keyed.getKey()) + " and "
+                        + Math.max(other, keyed.getKey()) + " have the same public key");
             }
         }
+        Map<String, Integer> addressOwners = new java.util.HashMap<>();
+        for (Map.Entry<Integer, Addresses> addressed : new java.util.TreeMap<>(addresses).entrySet()) {
+            int replica = addressed.getKey();
+            if (!members.contains(replica)) {
+                throw new InvalidViewException("addresses given for replica " + replica + ", which is not a member");
+            }
+            for (String address : List.of(addressed.getValue().mesh(), addressed.getValue().client())) {
+                Integer other = addressOwners.putIfAbsent(address, replica);
+                if (other != null) {
+                    throw new InvalidViewException(other == replica
+                            ? "replica " + replica + " uses " + address + " as both its mesh and its client address"
+                            : "replicas " + other + " and " + replica + " both use address " + address);
+                }
+            }
+        }
+    }
+
+    /**
+     * A view with public keys but no addresses.
+     *
+     * @param id         the view id, at least 0
+     * @param members    distinct non-negative replica ids in leader-rotation order
+     * @param f          how many members may be faulty
+     * @param mode       the fault model
+     * @param publicKeys encoded public keys of members only
+     * @throws InvalidViewException if the parameters do not work together
+     */
+    public View(long id, List<Integer> members, int f, Mode mode, Map<Integer, Bytes> publicKeys) {
+        this(id, members, f, mode, publicKeys, Map.of());
     }
 
     /**
