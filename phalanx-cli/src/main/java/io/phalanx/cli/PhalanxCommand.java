@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 @Command(name = "phalanx", mixinStandardHelpOptions = true, version = "phalanx 0.1.0",
         description = "Byzantine fault-tolerant state machine replication.",
         subcommands = {DemoCommand.class, ReplicaCommand.class, ClientCommand.class, KeygenCommand.class,
-                StatusCommand.class, SimCommand.class,
+                StatusCommand.class, ViewCommand.class, SimCommand.class,
                 io.phalanx.cli.bench.BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class PhalanxCommand implements Runnable {

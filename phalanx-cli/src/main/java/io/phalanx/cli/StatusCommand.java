@@ -77,18 +77,13 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ClusterConfig cluster;
-        try {
-            cluster = ClusterConfigLoader.load(config);
-        } catch (ConfigException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
+        ClusterConfig cluster = load(config, spec);
         PrintWriter out = spec.commandLine().getOut();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(timeoutMs)).build();
         Map<Integer, Long> previousRequests = new HashMap<>();
         long previousNanos = 0;
         while (true) {
-            List<Answer> answers = fetch(http, cluster);
+            List<Answer> answers = fetch(http, cluster, timeoutMs);
             long now = System.nanoTime();
             Map<Integer, Double> opsPerSecond = opsPerSecond(answers, previousRequests, (now - previousNanos) / 1e9);
             previousNanos = now;
@@ -105,7 +100,17 @@ public final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    private List<Answer> fetch(HttpClient http, ClusterConfig cluster) {
+    /** The cluster file, or a bad-parameter error naming what is wrong with it. */
+    static ClusterConfig load(Path config, CommandLine.Model.CommandSpec spec) {
+        try {
+            return ClusterConfigLoader.load(config);
+        } catch (ConfigException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** Every replica's {@code /status}, or why there is none, in the file's order. */
+    static List<Answer> fetch(HttpClient http, ClusterConfig cluster, long timeoutMs) {
         List<CompletableFuture<Answer>> pending = cluster.replicas().stream().map(replica -> {
             if (replica.admin() == null) {
                 return CompletableFuture.completedFuture(new Answer(replica, null, "no admin port in the cluster file"));
