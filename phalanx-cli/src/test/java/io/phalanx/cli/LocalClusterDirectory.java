@@ -26,9 +26,15 @@ final class LocalClusterDirectory {
 
     /** As above, with durability {@code mode} ({@code none}, {@code async} or {@code sync}). */
     static Path create(Path dir, int replicas, int clients, long requestTimeoutMs, String durability) throws Exception {
+        return create(dir, replicas, clients, requestTimeoutMs, durability, Mode.BFT);
+    }
+
+    /** As above, in fault model {@code mode}. */
+    static Path create(Path dir, int replicas, int clients, long requestTimeoutMs, String durability, Mode mode)
+            throws Exception {
         int basePort = freeBasePort(replicas);
         Keygen.Result result = new Keygen(new SecureRandom())
-                .generate(new Keygen.Options(replicas, clients, dir, Mode.BFT, null, "127.0.0.1", basePort), Instant.now());
+                .generate(new Keygen.Options(replicas, clients, dir, mode, null, "127.0.0.1", basePort), Instant.now());
         Path file = result.clusterFile();
         // Several instances open, so the process-level tests (a leader killed mid-workload)
         // exercise pipelining too.

@@ -50,8 +50,14 @@ final class ProcessReplicas implements AutoCloseable {
 
     /** Replicas with durability {@code durability} ({@code none}, {@code async} or {@code sync}). */
     ProcessReplicas(Path dir, int replicas, long requestTimeoutMs, String durability) throws Exception {
+        this(dir, replicas, requestTimeoutMs, durability, io.phalanx.runtime.config.Mode.BFT);
+    }
+
+    /** As above, in fault model {@code mode}. */
+    ProcessReplicas(Path dir, int replicas, long requestTimeoutMs, String durability, io.phalanx.runtime.config.Mode mode)
+            throws Exception {
         this.dir = dir;
-        this.config = LocalClusterDirectory.create(dir, replicas, 8, requestTimeoutMs, durability);
+        this.config = LocalClusterDirectory.create(dir, replicas, 8, requestTimeoutMs, durability, mode);
         this.processes = new Process[replicas];
         this.logs = new Path[replicas];
         for (int id = 0; id < replicas; id++) {
