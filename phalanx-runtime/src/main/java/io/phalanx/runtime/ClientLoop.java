@@ -60,7 +60,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ClientLoop {
     private static final Logger log = LoggerFactory.getLogger(ClientLoop.class);
-    /** Timers fire at most this late: retransmission delays and call timeouts are seconds. */
+    /**
+     * Timers fire at most this late: retransmission delays and call timeouts are seconds, and a
+     * wait for a result's full copy ({@code ClientCore.awaitsFullCopy}) a few milliseconds, which
+     * this bounds.
+     */
     private static final long TIMER_TICK_MS = 10;
 
     /** One call of the application. */
@@ -332,7 +336,10 @@ final class ClientLoop {
     private void fireTimers(long now) {
         while (!timers.isEmpty() && timers.peek().atMs <= now) {
             Timer timer = timers.poll();
-            apply(core.onTimeout(now, timer.operationId, timer.attempt), ClientCounters.Resend.TIMEOUT);
+            // A timer may end the wait for a result's full copy rather than the retransmission delay.
+            ClientCounters.Resend cause = core.awaitsFullCopy(timer.operationId) ? ClientCounters.Resend.FULL_RESULT
+                    : ClientCounters.Resend.TIMEOUT;
+            apply(core.onTimeout(now, timer.operationId, timer.attempt), cause);
         }
         while (!deadlines.isEmpty() && (deadlines.peek().future.isDone() || deadlines.peek().deadlineMs <= now)) {
             Call call = deadlines.poll();

@@ -11,6 +11,7 @@ import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
 import io.phalanx.core.message.RequestKind;
+import io.phalanx.core.replica.ReplyPolicy;
 import io.phalanx.core.view.QuorumSystem;
 import io.phalanx.core.view.View;
 
@@ -50,6 +51,8 @@ import java.util.Set;
  * retransmission of an executed request from their reply cache.
  */
 public final class ClientCore {
+    /** The shortest wait for the replica that sends a result in full, once a quorum agreed on its digest. */
+    static final long FULL_COPY_WAIT_MIN_MS = 1;
     private final long clientId;
     private final View view;
     private final QuorumSystem quorums;
@@ -251,10 +254,7 @@ public final class ClientCore {
             return complete(op, full);
         }
         if (quorum && !op.askedForFullCopy) {
-            // A quorum agrees on the digest, but the replica meant to send the full result has
-            // not: ask again now; replicas answer retransmissions in full from their cache.
-            op.askedForFullCopy = true;
-            return new ClientOutput(List.of(broadcast(op)), List.of(), List.of());
+            return awaitFullCopy(nowMs, op);
         }
         if (op.request.kind() == RequestKind.UNORDERED && !op.quorumStillPossible(view, quorums)) {
             return start(nowMs, op, RequestKind.ORDERED);
@@ -376,11 +376,15 @@ public final class ClientCore {
         if (op == null || op.attempt != attempt) {
             return ClientOutput.EMPTY;
         }
+        if (awaitsFullCopy(operationId) && nowMs >= op.fullCopyDueMs) {
+            return askForFullCopy(op); // the retransmission timer of this attempt stays armed
+        }
         if (op.request.kind() == RequestKind.UNORDERED) {
             return start(nowMs, op, RequestKind.ORDERED);
         }
         op.attempt++;
         op.timeoutMs = Math.min(op.timeoutMs * 2, config.retransmitTimeoutMaxMs());
+        op.askedForFullCopy = true; // every replica answers a retransmission in full
         return new ClientOutput(List.of(broadcast(op)), List.of(),
                 List.of(new ClientOutput.Timer(op.id, op.attempt, nowMs + op.timeoutMs)));
     }
@@ -476,6 +480,8 @@ public final class ClientCore {
         op.refusals.clear();
         op.fullResults.clear();
         op.askedForFullCopy = false;
+        op.fullCopyDueMs = -1;
+        op.sentAtMs = nowMs;
         op.attempt++;
         op.timeoutMs = config.retransmitTimeoutMs();
         operationByRequest.put(op.request.id(), op.id);
@@ -490,6 +496,45 @@ public final class ClientCore {
         }
         return new ClientOutput(List.of(first), List.of(),
                 List.of(new ClientOutput.Timer(op.id, op.attempt, nowMs + op.timeoutMs)));
+    }
+
+    /**
+     * A quorum agrees on the result's digest, but the one replica that sends the result in full
+     * ({@link ReplyPolicy#fullReplier}) has not answered. It is usually just the last to: the
+     * client gives it as long again as the quorum took since the request left (at least
+     * {@link #FULL_COPY_WAIT_MIN_MS}, within the retransmission timeout), and only then asks
+     * every replica, which answer in full from their reply caches. If that replica answered
+     * something else, or its link is down, it asks at once.
+     */
+    private ClientOutput awaitFullCopy(long nowMs, Operation op) {
+        int fullReplier = ReplyPolicy.fullReplier(view, clientId, op.request.sequence());
+        if (op.replies.containsKey(fullReplier) || unreachable.contains(fullReplier)) {
+            return askForFullCopy(op);
+        }
+        if (op.fullCopyDueMs >= 0) {
+            return ClientOutput.EMPTY; // waiting already
+        }
+        long waitMs = Math.min(Math.max(FULL_COPY_WAIT_MIN_MS, nowMs - op.sentAtMs), op.timeoutMs);
+        op.fullCopyDueMs = nowMs + waitMs;
+        return new ClientOutput(List.of(), List.of(), List.of(new ClientOutput.Timer(op.id, op.attempt, op.fullCopyDueMs)));
+    }
+
+    private static ClientOutput askForFullCopy(Operation op) {
+        op.askedForFullCopy = true;
+        return new ClientOutput(List.of(broadcast(op)), List.of(), List.of());
+    }
+
+    /**
+     * Whether operation {@code operationId} waits for the full copy of a result a quorum agreed
+     * on: the next {@link #onTimeout} for it, once that wait is over, asks every replica for it
+     * (a driver counting retransmissions by cause counts that one as a full-result request).
+     *
+     * @param operationId the operation
+     * @return true if a quorum agreed on a digest and the full result is neither here nor asked for yet
+     */
+    public boolean awaitsFullCopy(long operationId) {
+        Operation op = operations.get(operationId);
+        return op != null && op.fullCopyDueMs >= 0 && !op.askedForFullCopy;
     }
 
     private static ClientOutput.Broadcast broadcast(Operation op) {
@@ -547,6 +592,10 @@ public final class ClientCore {
         /** Full results received, by digest. */
         final Map<Digest, Bytes> fullResults = new HashMap<>();
         Request request;
+        /** When the current request was first sent. */
+        long sentAtMs;
+        /** When to ask every replica for the full result a quorum agreed on; -1 if not waiting for one. */
+        long fullCopyDueMs = -1;
         boolean askedForFullCopy;
         /** Whether the current request went to every replica; if not, it went to {@code sentTo} only. */
         boolean sentToAll;

@@ -56,7 +56,20 @@ public final class ReplyPolicy {
      * @return the id of {@code members[(clientId + sequence) mod n]}
      */
     public int fullReplier(Reply reply) {
-        return view.members().get((int) Math.floorMod(reply.clientId() + reply.sequence(), (long) view.n()));
+        return fullReplier(view, reply.clientId(), reply.sequence());
+    }
+
+    /**
+     * The replica that sends the full result of an ordered request when replies are hashed: the
+     * rule replicas and clients share.
+     *
+     * @param view     the view the request is executed in
+     * @param clientId the request's client
+     * @param sequence the request's sequence number
+     * @return the id of {@code members[(clientId + sequence) mod n]}
+     */
+    public static int fullReplier(View view, long clientId, long sequence) {
+        return view.members().get((int) Math.floorMod(clientId + sequence, (long) view.n()));
     }
 
     /**

@@ -124,28 +124,76 @@ class ClientCoreTest {
         assertThat(cft.onReply(1, 1, reply(1, request, A)).completions()).hasSize(1);
     }
 
+    /** The replica that sends the full result of {@code request}, and the three that send digests. */
+    private int[] repliers(Request request) {
+        int designated = ReplyPolicy.fullReplier(bft, request.clientId(), request.sequence());
+        int[] order = new int[4];
+        order[3] = designated;
+        int next = 0;
+        for (int id = 0; id < 4; id++) {
+            if (id != designated) {
+                order[next++] = id;
+            }
+        }
+        return order;
+    }
+
+    private static Reply digestOf(View view, int from, Request request, Bytes result) {
+        Reply digest = ReplyPolicy.hashedReplies(view, from).shape(reply(from, request, result));
+        assertThat(digest.digestOnly()).isTrue();
+        return digest;
+    }
+
     @Test
     void hashedRepliesCompleteOnceAFullCopyMatchesAQuorumOfDigests() {
         Request request = client.invoke(0, 1, OP, false).transmissions().get(0).request();
-        View view = View.of(0, 4, 1, Mode.BFT);
-        Reply full = reply(0, request, A);
-        int designated = ReplyPolicy.hashedReplies(view, 0).fullReplier(full);
-        List<Integer> others = new java.util.ArrayList<>(List.of(0, 1, 2, 3));
-        others.remove(Integer.valueOf(designated));
+        int[] repliers = repliers(request);
         for (int i = 0; i < 3; i++) {
-            Reply digest = ReplyPolicy.hashedReplies(view, others.get(i))
-                    .shape(reply(others.get(i), request, A));
-            assertThat(digest.digestOnly()).isTrue();
-            ClientOutput out = client.onReply(1, others.get(i), digest);
+            ClientOutput out = client.onReply(10, repliers[i], digestOf(bft, repliers[i], request, A));
             assertThat(out.completions()).as("digests alone").isEmpty();
-            // A quorum of digests without a full copy: the client asks again at once.
-            assertThat(out.transmissions()).hasSize(i == 2 ? 1 : 0);
+            assertThat(out.transmissions()).as("no request again yet").isEmpty();
         }
-        Reply wrongFull = reply(designated, request, B);
-        assertThat(client.onReply(1, designated, wrongFull).completions()).as("a full copy of another result").isEmpty();
-        Reply fullAgain = reply(others.get(0), request, A); // a retransmission answered in full
-        assertThat(client.onReply(2, others.get(0), fullAgain).completions()).singleElement()
+        assertThat(client.awaitsFullCopy(1)).isTrue();
+        ClientOutput full = client.onReply(11, repliers[3], reply(repliers[3], request, A));
+        assertThat(full.completions()).singleElement().satisfies(c -> assertThat(c.result()).isEqualTo(A));
+        assertThat(full.transmissions()).isEmpty();
+    }
+
+    @Test
+    void aQuorumOfDigestsWaitsForTheFullCopyAsLongAgainAsItTookThenAsksEveryReplica() {
+        Request request = client.invoke(0, 1, OP, false).transmissions().get(0).request();
+        int[] repliers = repliers(request);
+        client.onReply(5, repliers[0], digestOf(bft, repliers[0], request, A));
+        client.onReply(6, repliers[1], digestOf(bft, repliers[1], request, A));
+        ClientOutput quorum = client.onReply(8, repliers[2], digestOf(bft, repliers[2], request, A));
+        // The quorum took 8 ms since the request left: the replica that sends it in full gets 8 more.
+        assertThat(quorum.timers()).containsExactly(new ClientOutput.Timer(1, 1, 16));
+        assertThat(client.onTimeout(16, 1, 1).transmissions()).as("the wait is over: ask every replica")
+                .singleElement().isInstanceOf(ClientOutput.Broadcast.class);
+        assertThat(client.awaitsFullCopy(1)).isFalse();
+        Reply fullAgain = reply(repliers[0], request, A); // answered in full from its reply cache
+        assertThat(client.onReply(17, repliers[0], fullAgain).completions()).singleElement()
                 .satisfies(c -> assertThat(c.result()).isEqualTo(A));
+    }
+
+    @Test
+    void theFullCopyIsAskedForAtOnceWhenItsReplicaAnsweredSomethingElseOrIsUnreachable() {
+        Request request = client.invoke(0, 1, OP, false).transmissions().get(0).request();
+        int[] repliers = repliers(request);
+        assertThat(client.onReply(1, repliers[3], reply(repliers[3], request, B)).completions())
+                .as("a full copy of another result").isEmpty();
+        client.onReply(2, repliers[0], digestOf(bft, repliers[0], request, A));
+        client.onReply(3, repliers[1], digestOf(bft, repliers[1], request, A));
+        assertThat(client.onReply(4, repliers[2], digestOf(bft, repliers[2], request, A)).transmissions())
+                .singleElement().isInstanceOf(ClientOutput.Broadcast.class);
+
+        Request second = client.invoke(10, 2, OP, false).transmissions().get(0).request();
+        int[] others = repliers(second);
+        client.onReplicaDown(others[3]);
+        client.onReply(11, others[0], digestOf(bft, others[0], second, A));
+        client.onReply(12, others[1], digestOf(bft, others[1], second, A));
+        assertThat(client.onReply(13, others[2], digestOf(bft, others[2], second, A)).transmissions())
+                .singleElement().isInstanceOf(ClientOutput.Broadcast.class);
     }
 
     @Test
