@@ -64,6 +64,11 @@ public final class ClientCore {
     private final Map<RequestId, Long> operationByRequest = new HashMap<>();
     /** Replicas whose link the driver reported down; nothing is sent to them alone. */
     private final Set<Integer> unreachable = new HashSet<>();
+    /**
+     * Replicas whose full result the client last waited for in vain (crashed, cut off, slow): it
+     * does not wait for them again until a full result of theirs arrives. Members only.
+     */
+    private final Set<Integer> lateFullRepliers = new HashSet<>();
     /** The highest regency a correct replica is known to have reached; its leader gets new requests. */
     private int leaderRegency;
     /** The session new requests are numbered in (the high 32 bits of their sequence numbers). */
@@ -245,6 +250,7 @@ public final class ClientCore {
             return ClientOutput.EMPTY;
         }
         if (!reply.digestOnly()) {
+            lateFullRepliers.remove(from);
             op.fullResults.putIfAbsent(digest, reply.result());
         }
         Bytes full = op.fullResults.get(digest);
@@ -377,6 +383,7 @@ public final class ClientCore {
             return ClientOutput.EMPTY;
         }
         if (awaitsFullCopy(operationId) && nowMs >= op.fullCopyDueMs) {
+            lateFullRepliers.add(ReplyPolicy.fullReplier(view, clientId, op.request.sequence()));
             return askForFullCopy(op); // the retransmission timer of this attempt stays armed
         }
         if (op.request.kind() == RequestKind.UNORDERED) {
@@ -504,11 +511,12 @@ public final class ClientCore {
      * client gives it as long again as the quorum took since the request left (at least
      * {@link #FULL_COPY_WAIT_MIN_MS}, within the retransmission timeout), and only then asks
      * every replica, which answer in full from their reply caches. If that replica answered
-     * something else, or its link is down, it asks at once.
+     * something else, its link is down, or the last wait for it was in vain, it asks at once.
      */
     private ClientOutput awaitFullCopy(long nowMs, Operation op) {
         int fullReplier = ReplyPolicy.fullReplier(view, clientId, op.request.sequence());
-        if (op.replies.containsKey(fullReplier) || unreachable.contains(fullReplier)) {
+        if (op.replies.containsKey(fullReplier) || unreachable.contains(fullReplier)
+                || lateFullRepliers.contains(fullReplier)) {
             return askForFullCopy(op);
         }
         if (op.fullCopyDueMs >= 0) {

@@ -176,6 +176,45 @@ class ClientCoreTest {
                 .satisfies(c -> assertThat(c.result()).isEqualTo(A));
     }
 
+    /** Invokes operations on {@code core} until one's full result comes from {@code replica}; that one's request. */
+    private static Request invokeUntilFullReplier(ClientCore core, long nowMs, long firstId, int replica) {
+        for (long id = firstId; id < firstId + 8; id++) {
+            Request request = core.invoke(nowMs, id, OP, false).transmissions().get(0).request();
+            if (ReplyPolicy.fullReplier(View.of(0, 4, 1, Mode.BFT), request.clientId(), request.sequence()) == replica) {
+                return request;
+            }
+        }
+        throw new AssertionError("no request had replica " + replica + " as its full replier");
+    }
+
+    @Test
+    void aReplicaWaitedForInVainIsNotWaitedForAgainUntilAFullResultOfItsArrives() {
+        ClientCore core = new ClientCore(7, bft, new ClientConfig(100, 400, 64));
+        Request first = invokeUntilFullReplier(core, 0, 1, 3);
+        long firstOp = core.outstanding();
+        int[] repliers = repliers(first);
+        for (int i = 0; i < 3; i++) {
+            core.onReply(4, repliers[i], digestOf(bft, repliers[i], first, A));
+        }
+        assertThat(core.awaitsFullCopy(firstOp)).isTrue();
+        assertThat(core.onTimeout(8, firstOp, 1).transmissions()).as("waited in vain")
+                .singleElement().isInstanceOf(ClientOutput.Broadcast.class);
+
+        Request second = invokeUntilFullReplier(core, 10, 100, 3);
+        for (int i = 0; i < 2; i++) {
+            core.onReply(11, repliers(second)[i], digestOf(bft, repliers(second)[i], second, A));
+        }
+        assertThat(core.onReply(12, repliers(second)[2], digestOf(bft, repliers(second)[2], second, A)).transmissions())
+                .as("replica 3 is not waited for again").singleElement().isInstanceOf(ClientOutput.Broadcast.class);
+
+        core.onReply(13, 3, reply(3, first, A)); // a full result of replica 3 arrives after all
+        Request third = invokeUntilFullReplier(core, 20, 200, 3);
+        for (int i = 0; i < 3; i++) {
+            ClientOutput out = core.onReply(21, repliers(third)[i], digestOf(bft, repliers(third)[i], third, A));
+            assertThat(out.transmissions()).as("waited for again").isEmpty();
+        }
+    }
+
     @Test
     void theFullCopyIsAskedForAtOnceWhenItsReplicaAnsweredSomethingElseOrIsUnreachable() {
         Request request = client.invoke(0, 1, OP, false).transmissions().get(0).request();
