@@ -73,6 +73,10 @@ class RegressionSeedsTest {
         // votes only (replies wait for the replier's own ACCEPT, not the decision's record), and
         // restored replicas answered a read from state without it.
         "107019407 | CFT | 7 | all | a restored replica answered a read before re-deciding its last votes",
+        // A replica that lost its memory had decided and replied to a write no reporter had decided
+        // yet; it recovered through a later regency's SYNC and answered a read from the older state,
+        // making a CFT read quorum with a lagging replica.
+        "117006103 | CFT | 3 | all | a replica recovered without its memory answered a read before re-deciding what it had replied to",
         // A Byzantine leader's bad-proposals behaviour repeated the first request of an empty batch.
         "107009728 | BFT | 10 | all | the simulator's bad proposer threw on an empty batch",
     })

@@ -105,7 +105,11 @@ final class ReplicaState {
      * replier's own ACCEPT is durable, not its decision's record, so a write acknowledged before
      * a crash of every replica may be in no replica's executed state after it, only in their
      * votes: until that instance is decided again, this replica's state may be older than a
-     * reply it gave. The client falls back to ordering the read. -1: no floor.
+     * reply it gave. A replica that restarted without its memory gets as floor the highest
+     * instance its reporters voted in or decided (it may have decided and replied up to there
+     * before it lost its memory; see {@link StateTransfer}): recovering lets it vote again, but its
+     * state catches up with its old replies only once that instance is decided here. The client
+     * falls back to ordering the read. -1: no floor.
      */
     long readFloor = -1;
     /** When this replica last decided (by vote or by proof). */

@@ -287,6 +287,10 @@ final class StateTransfer {
             // beyond its own last decision.
             state.voteFloor = Math.max(state.voteFloor, voted + state.config.instanceWindowMax());
             state.voteFloorRegency = Math.max(state.voteFloorRegency, regency);
+            // And it may have replied to requests it decided there: until it has decided them
+            // again, its state may be older than a reply it gave, so it answers no query (a
+            // CFT read quorum may meet the write's quorum in this replica alone).
+            state.readFloor = Math.max(state.readFloor, voted);
         } // else it never ran before (no data of its own) and no peer ever received a vote from it: it lost nothing
         if (decided > state.lastDecided) {
             state.noteAhead(mostAdvanced(), decided);
