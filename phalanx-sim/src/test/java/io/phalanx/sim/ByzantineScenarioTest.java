@@ -118,10 +118,12 @@ class ByzantineScenarioTest {
 
     @Test
     void byzantineClientCannotHurtTheOthers() {
-        SimResult result = run(bft4(110).withByzantineClient());
+        // run() checks that the correct clients' operations all complete, linearizably
+        SimResult result = firstWhere(seed -> bft4(seed).withByzantineClient(),
+                r -> r.trace().stream().anyMatch(line -> line.contains("c4 garbage"))
+                        && r.counter(Counter.REQUEST_WRONG_VIEW) > 0);
         assertThat(result.firedFaults()).contains(Fault.BYZANTINE_CLIENT);
         assertThat(result.counter(Counter.BAD_SIGNATURE) + result.counter(Counter.INVALID_REQUEST)).isPositive();
-        assertThat(result.trace()).anyMatch(line -> line.contains("c4 garbage"));
     }
 
     @Test
