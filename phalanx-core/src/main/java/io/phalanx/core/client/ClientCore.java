@@ -391,7 +391,13 @@ public final class ClientCore {
         }
         op.attempt++;
         op.timeoutMs = Math.min(op.timeoutMs * 2, config.retransmitTimeoutMaxMs());
-        op.askedForFullCopy = true; // every replica answers a retransmission in full
+        op.sentAtMs = nowMs;
+        if (op.fullCopyDueMs >= 0) {
+            // A quorum agreed already, so the request is decided: every replica answers this
+            // retransmission in full from its cache, which ends the wait. Otherwise a quorum of
+            // digests still to come starts a wait of its own.
+            op.askedForFullCopy = true;
+        }
         return new ClientOutput(List.of(broadcast(op)), List.of(),
                 List.of(new ClientOutput.Timer(op.id, op.attempt, nowMs + op.timeoutMs)));
     }

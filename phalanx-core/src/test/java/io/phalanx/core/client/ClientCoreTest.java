@@ -216,6 +216,19 @@ class ClientCoreTest {
     }
 
     @Test
+    void aQuorumOfDigestsAfterARetransmissionStillGetsTheFullCopy() {
+        Request request = client.invoke(0, 1, OP, false).transmissions().get(0).request();
+        int[] repliers = repliers(request);
+        client.onTimeout(100, 1, 1); // retransmitted before anything was decided
+        client.onReply(150, repliers[0], digestOf(bft, repliers[0], request, A));
+        client.onReply(151, repliers[1], digestOf(bft, repliers[1], request, A));
+        ClientOutput quorum = client.onReply(160, repliers[2], digestOf(bft, repliers[2], request, A));
+        assertThat(quorum.timers()).as("a wait as long again as since the retransmission")
+                .containsExactly(new ClientOutput.Timer(1, 2, 220));
+        assertThat(client.onTimeout(220, 1, 2).transmissions()).singleElement().isInstanceOf(ClientOutput.Broadcast.class);
+    }
+
+    @Test
     void theFullCopyIsAskedForAtOnceWhenItsReplicaAnsweredSomethingElseOrIsUnreachable() {
         Request request = client.invoke(0, 1, OP, false).transmissions().get(0).request();
         int[] repliers = repliers(request);
