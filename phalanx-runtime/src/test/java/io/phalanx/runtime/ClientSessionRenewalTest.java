@@ -35,7 +35,7 @@ class ClientSessionRenewalTest {
                  Client c = client(cluster, config, 1002)) {
                 assertThat(counter(a.invoke(op(new KvOperation.Incr("a", 1))))).isEqualTo(1);
                 assertThat(counter(b.invoke(op(new KvOperation.Incr("b", 1))))).isEqualTo(1);
-                // c's first decided request begins a third session: a's, the oldest, is evicted
+                // with room for two sessions, c's first decided request evicts the oldest one, a's
                 assertThat(counter(c.invoke(op(new KvOperation.Incr("c", 1))))).isEqualTo(1);
                 LocalCluster.await("an eviction at every replica", Duration.ofSeconds(5), () -> java.util.Arrays.stream(
                         cluster.replicas).allMatch(r -> r.status().counter(Counter.CLIENT_SESSION_EVICTED) == 1));

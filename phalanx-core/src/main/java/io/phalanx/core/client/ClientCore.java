@@ -606,7 +606,7 @@ public final class ClientCore {
         /** Full results received, by digest. */
         final Map<Digest, Bytes> fullResults = new HashMap<>();
         Request request;
-        /** When the current request was first sent. */
+        /** When the current request was last sent (first, or by the retransmission timer). */
         long sentAtMs;
         /** When to ask every replica for the full result a quorum agreed on; -1 if not waiting for one. */
         long fullCopyDueMs = -1;

@@ -3,7 +3,6 @@ package io.phalanx.core.storage;
 import io.phalanx.core.replica.ImageStore;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -33,28 +32,23 @@ public final class ScratchImages implements ImageStore {
         }
         this.images = new StoredImages(storage);
         this.retain = retain;
-        deleteAllBut(List.of());
+        delete(images.consensusIds());
     }
 
     @Override
     public synchronized Target open(long consensusId) throws IOException {
-        List<Long> others = images.consensusIds();
+        List<Long> others = images.consensusIds(); // ascending
         others.remove(consensusId);
-        List<Long> kept = new ArrayList<>(others.subList(Math.max(0, others.size() - (retain - 1)), others.size()));
-        kept.add(consensusId);
-        deleteAllBut(kept);
+        delete(others.subList(0, Math.max(0, others.size() - (retain - 1))));
         return images.open(consensusId);
     }
 
-    private void deleteAllBut(List<Long> kept) throws IOException {
-        boolean deleted = false;
-        for (long id : images.consensusIds()) {
-            if (!kept.contains(id)) {
-                images.delete(id);
-                deleted = true;
-            }
+    /** Deletes these images and, if there were any, makes the deletions durable. */
+    private void delete(List<Long> consensusIds) throws IOException {
+        for (long id : consensusIds) {
+            images.delete(id);
         }
-        if (deleted) {
+        if (!consensusIds.isEmpty()) {
             images.syncDirectory();
         }
     }
