@@ -272,7 +272,7 @@ public final class Client implements AutoCloseable {
         return new Stats(counters.completed(), counters.failures(ClientCounters.Failure.TIMEOUT),
                 counters.failures(ClientCounters.Failure.OVERLOADED), counters.refusals(), counters.resends(),
                 counters.orderedRetries(), counters.sessionsBegun(), loop.open(), counters.inFlight(),
-                counters.undecodableFrames(), transport.connectedReplicas());
+                counters.undecodableFrames(), transport.connectedReplicas(), loop.viewId());
     }
 
     /**
@@ -293,10 +293,12 @@ public final class Client implements AutoCloseable {
      * @param inFlight           calls sent and waiting for a quorum's answer now (at most {@code outstandingMax})
      * @param undecodable        frames from replicas that were not a valid reply or refusal
      * @param connectedReplicas  replicas with an authenticated connection now
+     * @param viewId             the view the client's requests name: the cluster file's, or a newer one that
+     *                           f+1 replicas of the view it knew named when they refused a request
      */
     public record Stats(long completed, long timedOut, long overloaded, long refused, long retransmissions,
                         long orderedRetries, long sessionsBegun, int open, int inFlight, long undecodable,
-                        Set<Integer> connectedReplicas) {
+                        Set<Integer> connectedReplicas, long viewId) {
     }
 
     /** Fails every open call with {@link PhalanxException} and closes the connections (and the client's own thread). Idempotent. */

@@ -113,6 +113,8 @@ final class ClientLoop {
     /** Open calls in submission order, which is deadline order (one timeout for all calls). */
     private final ArrayDeque<Call> deadlines = new ArrayDeque<>();
     private volatile boolean running = true;
+    /** The view the client's requests name: the cluster file's, or a newer one its replicas' refusals taught it. */
+    private volatile long viewId;
     private long nextOperationId = 1;
     /** When the timer task scheduled last fires; Long.MAX_VALUE if none is pending. */
     private long timerArmedAtMs = Long.MAX_VALUE;
@@ -130,6 +132,7 @@ final class ClientLoop {
         this.name = name;
         this.counters = counters;
         this.core = core;
+        this.viewId = core.viewId();
         this.codec = codec;
         this.clock = clock;
         this.callTimeoutMs = callTimeoutMs;
@@ -181,6 +184,7 @@ final class ClientLoop {
         onLoop(() -> {
             if (running) {
                 apply(core.onRefusal(from, refusal), ClientCounters.Resend.REFUSED);
+                viewId = core.viewId();
             }
         });
     }
@@ -225,6 +229,11 @@ final class ClientLoop {
         } catch (RejectedExecutionException threadsClosed) {
             failAll(); // the network threads were closed first: nothing else touches this state now
         }
+    }
+
+    /** The view the client's requests name now. */
+    long viewId() {
+        return viewId;
     }
 
     int open() {

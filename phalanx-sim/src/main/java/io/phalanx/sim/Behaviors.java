@@ -44,7 +44,7 @@ final class Behaviors {
 
     /** What a strategy may use: its own identity and key only. */
     record Context(int id, Signer ownSigner, SplittableRandom random, Trace trace, EventQueue queue, Set<Fault> fired,
-                   MessageCodec codec) {
+                   MessageCodec codec, io.phalanx.core.view.View view) {
         void misbehave(Fault fault, String what) {
             fired.add(fault);
             trace.record(queue.now(), what.hashCode() * 31L + id, () -> "r" + id + " [" + fault.cliName() + "] " + what);
@@ -207,7 +207,8 @@ final class Behaviors {
             public void onSend(int to, Message message, Outbox out) {
                 if (message instanceof StateReport r && r.hasCheckpoint()) {
                     CheckpointImage fake = forged.computeIfAbsent(r.checkpointId(), id -> CheckpointImage.of(
-                            new Checkpoint(id, 0, List.of(), List.of(), List.of()), new KeyValueService().snapshot(), CHUNK_BYTES));
+                            new Checkpoint(id, 0, List.of(), List.of(), List.of(), io.phalanx.core.view.ViewHistory.of(c.view())),
+                            new KeyValueService().snapshot(), CHUNK_BYTES));
                     out.send(to, new StateReport(r.sender(), r.lastDecided(), r.regency(), r.stopTarget(), r.highestVoted(),
                             r.checkpointId(), fake.length(), fake.chunkDigests(), r.checkpointProof(),
                             r.heardYourVotes(), r.recovering()));

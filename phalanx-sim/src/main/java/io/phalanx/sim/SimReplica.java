@@ -233,8 +233,7 @@ final class SimReplica {
     }
 
     private ServiceExecutor newExecutor() {
-        return new ServiceExecutor(id, config.view().id(), new KeyValueService(), replicaConfig.clientWindowMax(),
-                replicaConfig.clientsMax(), config.plantedBugs());
+        return new ServiceExecutor(replicaConfig, new KeyValueService(), config.plantedBugs());
     }
 
     void crash() {

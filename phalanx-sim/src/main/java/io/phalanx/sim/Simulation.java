@@ -92,7 +92,8 @@ public final class Simulation {
                 replicasById.put(id, new SimReplica[] {a, b});
             } else {
                 Behavior behavior = strategy == null ? Behavior.CORRECT : Behaviors.of(strategy,
-                        new Behaviors.Context(id, crypto.replicaSigner(id), random.split(), trace, queue, fired, codec));
+                        new Behaviors.Context(id, crypto.replicaSigner(id), random.split(), trace, queue, fired, codec,
+                                config.view()));
                 replicasById.put(id, new SimReplica[] {newReplica(id, "r" + id, behavior, strategy == null, -1, codec)});
             }
         }

@@ -54,8 +54,12 @@ public final class ClientCore {
     /** The shortest wait for the replica that sends a result in full, once a quorum agreed on its digest. */
     static final long FULL_COPY_WAIT_MIN_MS = 1;
     private final long clientId;
-    private final View view;
-    private final QuorumSystem quorums;
+    /** The view requests name and go to; replaced by a newer one that f+1 of its members vouch for. */
+    private View view;
+    private QuorumSystem quorums;
+    /** Encoded newer views offered in VIEW_OUTDATED refusals, with the members of {@code view} that offered each. */
+    private final Map<Bytes, Set<Integer>> offeredViews = new HashMap<>();
+    private long viewsAdopted;
     private final ClientConfig config;
     private final Signer signer;
     /** Bugs a test build planted on purpose (empty in production). */
@@ -148,7 +152,7 @@ public final class ClientCore {
     /**
      * The view this client's requests name.
      *
-     * @return the id of the view the client was built with
+     * @return the id of the view the client was built with, or of the newest it adopted
      */
     public long viewId() {
         return view.id();
@@ -294,6 +298,16 @@ public final class ClientCore {
             ignoredReplies++;
             return ClientOutput.EMPTY;
         }
+        if (refusal.reason() == Refusal.Reason.VIEW_OUTDATED) {
+            if (refusal.viewId() <= view.id()) {
+                ignoredReplies++; // about a request sent before this client learned the view, or from a replica removed from it
+                return ClientOutput.EMPTY;
+            }
+            ClientOutput adopted = considerView(from, refusal);
+            if (adopted != null) {
+                return adopted;
+            }
+        }
         Operation op = operations.get(operationId);
         if (op.refusals.putIfAbsent(from, refusal) != null) {
             ignoredReplies++;
@@ -309,6 +323,69 @@ public final class ClientCore {
             return new ClientOutput(List.of(broadcast(op)), List.of(), List.of());
         }
         return ClientOutput.EMPTY;
+    }
+
+    /**
+     * Counts {@code from}'s offer of the newer view in {@code refusal}; once members of the view
+     * this client knows that include a correct one (f+1 in BFT) offered the same view, adopts it:
+     * requests name it from now on, go to its members, and every outstanding request is sent
+     * again under it with its sequence number unchanged, so a request the old view already
+     * ordered is answered from the replicas' caches and never runs twice.
+     *
+     * @return the retransmissions under the adopted view, or null if not adopted (yet)
+     */
+    private ClientOutput considerView(int from, Refusal refusal) {
+        if (refusal.view().length() == 0) {
+            return null;
+        }
+        Set<Integer> offeredBy = offeredViews.computeIfAbsent(refusal.view(), v -> new HashSet<>());
+        offeredBy.add(from);
+        if (!quorums.containsCorrect(offeredBy)) {
+            return null;
+        }
+        View newer;
+        try {
+            newer = MessageCodec.decodeView(refusal.view().toArray());
+        } catch (io.phalanx.core.codec.CodecException e) {
+            offeredViews.remove(refusal.view()); // a correct replica sent it: this build cannot read it
+            return null;
+        }
+        if (newer.id() != refusal.viewId() || newer.id() <= view.id() || newer.mode() != view.mode()) {
+            offeredViews.remove(refusal.view());
+            return null;
+        }
+        view = newer;
+        quorums = newer.quorums();
+        offeredViews.clear();
+        unreachable.retainAll(newer.members());
+        lateFullRepliers.retainAll(newer.members());
+        viewsAdopted++;
+        List<ClientOutput.Transmission> resent = new ArrayList<>();
+        for (Operation op : operations.values()) {
+            if (op.request == null) {
+                continue;
+            }
+            resent.add(send(op, op.request.sequence(), op.request.kind()));
+        }
+        return new ClientOutput(resent, List.of(), List.of());
+    }
+
+    /**
+     * How many newer views this client adopted from its replicas' refusals.
+     *
+     * @return the number of views adopted since it started
+     */
+    public long viewsAdopted() {
+        return viewsAdopted;
+    }
+
+    /**
+     * The view this client's requests name and go to.
+     *
+     * @return the view it was built with, or the newest it adopted
+     */
+    public View view() {
+        return view;
     }
 
     /**
@@ -486,6 +563,21 @@ public final class ClientCore {
             operationByRequest.remove(op.request.id());
         }
         long sequence = kind == RequestKind.ORDERED ? nextOrderedSequence++ : nextUnorderedSequence++;
+        op.sentAtMs = nowMs;
+        op.attempt++;
+        op.timeoutMs = config.retransmitTimeoutMs();
+        ClientOutput.Transmission first = send(op, sequence, kind);
+        operationByRequest.put(op.request.id(), op.id);
+        return new ClientOutput(List.of(first), List.of(),
+                List.of(new ClientOutput.Timer(op.id, op.attempt, nowMs + op.timeoutMs)));
+    }
+
+    /**
+     * Makes {@code op}'s request with {@code sequence} under the current view, signed, forgets the
+     * answers to any earlier one, and sends it: an ordered request to the leader alone while it is
+     * reachable, anything else to every replica.
+     */
+    private ClientOutput.Transmission send(Operation op, long sequence, RequestKind kind) {
         Request unsigned = new Request(clientId, sequence, kind, view.id(), op.operation);
         op.request = signer == Signer.NONE ? unsigned
                 : unsigned.withSignature(signer.sign(MessageCodec.signedBytes(unsigned)));
@@ -494,21 +586,13 @@ public final class ClientCore {
         op.fullResults.clear();
         op.askedForFullCopy = false;
         op.fullCopyDueMs = -1;
-        op.sentAtMs = nowMs;
-        op.attempt++;
-        op.timeoutMs = config.retransmitTimeoutMs();
-        operationByRequest.put(op.request.id(), op.id);
         int leader = leader();
-        ClientOutput.Transmission first;
         if (kind == RequestKind.ORDERED && !unreachable.contains(leader)) {
             op.sentToAll = false;
             op.sentTo = leader;
-            first = new ClientOutput.Unicast(op.id, op.request, leader);
-        } else {
-            first = broadcast(op);
+            return new ClientOutput.Unicast(op.id, op.request, leader);
         }
-        return new ClientOutput(List.of(first), List.of(),
-                List.of(new ClientOutput.Timer(op.id, op.attempt, nowMs + op.timeoutMs)));
+        return broadcast(op);
     }
 
     /**

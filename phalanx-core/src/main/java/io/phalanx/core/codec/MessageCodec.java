@@ -9,7 +9,12 @@ import io.phalanx.core.message.Stop;
 import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.StateQuery;
 import io.phalanx.core.message.StateReport;
+import io.phalanx.core.view.AdminResult;
 import io.phalanx.core.view.Addresses;
+import io.phalanx.core.view.InvalidViewException;
+import io.phalanx.core.view.Mode;
+import io.phalanx.core.view.View;
+import io.phalanx.core.view.ViewHistory;
 import io.phalanx.core.view.ViewChange;
 import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.VoteHistory;
@@ -31,7 +36,9 @@ import io.phalanx.core.storage.LogRecord;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The canonical binary encoding of every {@link Message}.
@@ -47,13 +54,14 @@ import java.util.List;
  */
 public final class MessageCodec {
     /** Wire format version; bump it when the layout changes. */
-    public static final byte VERSION = 6;
+    public static final byte VERSION = 7;
     /**
      * Layout version of {@link #encodeCheckpointHeader}, which is no message: until 5 it was
      * {@link #VERSION}; 6 added each session's last decision and what evicted sessions left behind;
-     * 7 made it a header with its length up front, the service's state streaming after it.
+     * 7 made it a header with its length up front, the service's state streaming after it; 8 added
+     * the views that govern the instances after it.
      */
-    public static final byte CHECKPOINT_VERSION = 7;
+    public static final byte CHECKPOINT_VERSION = 8;
     /** The checkpoint header's prefix: its layout version and the length of what follows. */
     public static final int CHECKPOINT_PREFIX_BYTES = 5;
 
@@ -188,6 +196,7 @@ public final class MessageCodec {
             out.i32(floor.bucket());
             out.i64(floor.session());
         }
+        writeViewHistory(out, checkpoint.views());
         byte[] header = out.toArray();
         int rest = header.length - CHECKPOINT_PREFIX_BYTES;
         header[1] = (byte) (rest >>> 24);
@@ -248,7 +257,8 @@ public final class MessageCodec {
             List<Checkpoint.EvictedSession> evicted = readList(in, 8 + 8 + 8,
                     r -> new Checkpoint.EvictedSession(r.i64(), r.i64(), r.i64()));
             List<Checkpoint.SessionFloor> floors = readList(in, 4 + 8, r -> new Checkpoint.SessionFloor(r.i32(), r.i64()));
-            Checkpoint checkpoint = new Checkpoint(consensusId, agreedTimestampMs, sessions, evicted, floors);
+            ViewHistory views = readViewHistory(in);
+            Checkpoint checkpoint = new Checkpoint(consensusId, agreedTimestampMs, sessions, evicted, floors, views);
             if (in.remaining() != 0) {
                 throw new CodecException(in.remaining() + " trailing bytes after a checkpoint header");
             }
@@ -479,6 +489,161 @@ public final class MessageCodec {
         return new Addresses(in.bytes().toUtf8(), in.bytes().toUtf8());
     }
 
+    /** Layout version of {@link #encodeView} and {@link #encodeAdminResult}. */
+    public static final byte VIEW_VERSION = 1;
+    private static final int ADMIN_INSTALLED = 0;
+    private static final int ADMIN_REFUSED = 1;
+
+    /**
+     * A view as replicas hand it to clients and administrators: version, then id, members in
+     * rotation order, f, mode, and each member's public key and addresses, by replica id.
+     * Canonical: equal views encode equally, so replicas vouching for one send equal bytes.
+     *
+     * @param view the view to encode
+     * @return its encoding, beginning with {@link #VIEW_VERSION}
+     */
+    public static byte[] encodeView(View view) {
+        Writer out = new Writer(SMALL_MESSAGE_BYTES_HINT);
+        out.u8(VIEW_VERSION);
+        writeView(out, view);
+        return out.toArray();
+    }
+
+    /**
+     * Decodes {@link #encodeView}'s output.
+     *
+     * @param encoded exactly one encoded view
+     * @return the view
+     * @throws CodecException if {@code encoded} is no valid view of this layout version
+     */
+    public static View decodeView(byte[] encoded) throws CodecException {
+        Reader in = new Reader(encoded);
+        try {
+            requireViewVersion(in.u8());
+            View view = readView(in);
+            if (in.remaining() != 0) {
+                throw new CodecException(in.remaining() + " trailing bytes after a view");
+            }
+            return view;
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new CodecException("invalid view field: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The result of an administrator's request, as its reply carries it: version, then either
+     * the view the change makes or the reason it was refused (UTF-8).
+     *
+     * @param result what the change gave
+     * @return its encoding, beginning with {@link #VIEW_VERSION}
+     */
+    public static byte[] encodeAdminResult(AdminResult result) {
+        Writer out = new Writer(SMALL_MESSAGE_BYTES_HINT);
+        out.u8(VIEW_VERSION);
+        if (result.installed() != null) {
+            out.u8(ADMIN_INSTALLED);
+            out.i64(result.firstConsensusId());
+            writeView(out, result.installed());
+        } else {
+            out.u8(ADMIN_REFUSED);
+            out.bytes(Bytes.utf8(result.refusal()));
+        }
+        return out.toArray();
+    }
+
+    /**
+     * Decodes {@link #encodeAdminResult}'s output.
+     *
+     * @param encoded exactly one encoded result
+     * @return the result
+     * @throws CodecException if {@code encoded} is no valid result of this layout version
+     */
+    public static AdminResult decodeAdminResult(byte[] encoded) throws CodecException {
+        Reader in = new Reader(encoded);
+        try {
+            requireViewVersion(in.u8());
+            int kind = in.u8();
+            AdminResult result = switch (kind) {
+                case ADMIN_INSTALLED -> AdminResult.installed(in.i64(), readView(in));
+                case ADMIN_REFUSED -> AdminResult.refused(in.bytes().toUtf8());
+                default -> throw new CodecException("unknown administration result kind " + kind);
+            };
+            if (in.remaining() != 0) {
+                throw new CodecException(in.remaining() + " trailing bytes after an administration result");
+            }
+            return result;
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new CodecException("invalid administration result field: " + e.getMessage(), e);
+        }
+    }
+
+    private static void requireViewVersion(int version) throws CodecException {
+        if (version != VIEW_VERSION) {
+            throw new CodecException("view of layout version " + version + " (this build reads " + VIEW_VERSION + ")");
+        }
+    }
+
+    private static void writeView(Writer out, View view) {
+        out.i64(view.id());
+        out.i32(view.members().size());
+        view.members().forEach(out::i32);
+        out.i32(view.f());
+        out.u8(view.mode().ordinal());
+        java.util.TreeMap<Integer, Bytes> keys = new java.util.TreeMap<>(view.publicKeys());
+        out.i32(keys.size());
+        keys.forEach((id, key) -> {
+            out.i32(id);
+            out.bytes(key);
+        });
+        java.util.TreeMap<Integer, Addresses> addresses = new java.util.TreeMap<>(view.addresses());
+        out.i32(addresses.size());
+        addresses.forEach((id, where) -> {
+            out.i32(id);
+            out.bytes(Bytes.utf8(where.mesh()));
+            out.bytes(Bytes.utf8(where.client()));
+        });
+    }
+
+    private static View readView(Reader in) throws CodecException {
+        long id = in.i64();
+        List<Integer> members = readList(in, 4, Reader::i32);
+        int f = in.i32();
+        int modeOrdinal = in.u8();
+        if (modeOrdinal >= Mode.values().length) {
+            throw new CodecException("unknown mode " + modeOrdinal);
+        }
+        Map<Integer, Bytes> keys = new HashMap<>();
+        for (var entry : readList(in, 8, r -> Map.entry(r.i32(), r.bytes()))) {
+            if (keys.put(entry.getKey(), entry.getValue()) != null) {
+                throw new CodecException("view names replica " + entry.getKey() + "'s key twice");
+            }
+        }
+        Map<Integer, Addresses> addresses = new HashMap<>();
+        for (var entry : readList(in, 12, r -> Map.entry(r.i32(), readAddresses(r)))) {
+            if (addresses.put(entry.getKey(), entry.getValue()) != null) {
+                throw new CodecException("view names replica " + entry.getKey() + "'s addresses twice");
+            }
+        }
+        try {
+            return new View(id, members, f, Mode.values()[modeOrdinal], keys, addresses);
+        } catch (InvalidViewException e) {
+            throw new CodecException("invalid view: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeViewHistory(Writer out, ViewHistory history) {
+        out.i32(history.entries().size());
+        for (ViewHistory.Entry entry : history.entries()) {
+            out.i64(entry.firstConsensusId());
+            writeView(out, entry.view());
+        }
+    }
+
+    private static ViewHistory readViewHistory(Reader in) throws CodecException {
+        return new ViewHistory(readList(in, 8 + 8 + 4 + 4 + 1 + 4 + 4,
+                r -> new ViewHistory.Entry(r.i64(), readView(r))));
+    }
+
     private static void requireStorageVersion(int version, String what) throws CodecException {
         if (version != STORAGE_VERSION) {
             throw new CodecException(what + " of storage version " + version + " (this build reads " + STORAGE_VERSION + ")");
@@ -599,6 +764,7 @@ public final class MessageCodec {
             out.i64(r.sequence());
             out.u8(r.reason().ordinal());
             out.i64(r.viewId());
+            out.bytes(r.view());
         } else if (message instanceof Propose p) {
             out.u8(TAG_PROPOSE);
             out.i32(p.sender());
@@ -696,7 +862,7 @@ public final class MessageCodec {
                     readList(in, Digest.LENGTH, MessageCodec::readDigest), readAccepts(in), readPresence(in), readPresence(in));
             case TAG_CHUNK_FETCH -> new ChunkFetch(in.i32(), in.i64(), in.i32());
             case TAG_CHUNK -> new Chunk(in.i32(), in.i64(), in.i32(), in.bytes());
-            case TAG_REFUSAL -> new Refusal(in.i32(), in.i64(), in.i64(), readReason(in), in.i64());
+            case TAG_REFUSAL -> new Refusal(in.i32(), in.i64(), in.i64(), readReason(in), in.i64(), in.bytes());
             default -> throw new CodecException("unknown message type tag " + tag);
         };
     }

@@ -1,5 +1,7 @@
 package io.phalanx.core.message;
 
+import io.phalanx.core.view.ViewHistory;
+
 import java.util.List;
 import java.util.Objects;
 
@@ -24,9 +26,11 @@ import java.util.Objects;
  *                          ordered by client id (see {@code ClientSessions})
  * @param sessionFloors     what evicted sessions left behind once there were too many of those,
  *                          ordered by bucket
+ * @param views             the views from the one that governed {@code consensusId} on: the one in
+ *                          force after it and any an administrator's change made to govern later
  */
 public record Checkpoint(long consensusId, long agreedTimestampMs, List<ClientSession> sessions,
-                         List<EvictedSession> evictedSessions, List<SessionFloor> sessionFloors) {
+                         List<EvictedSession> evictedSessions, List<SessionFloor> sessionFloors, ViewHistory views) {
     /**
      * Copies the lists and checks their order, so that equal checkpoints encode equally.
      *
@@ -35,12 +39,14 @@ public record Checkpoint(long consensusId, long agreedTimestampMs, List<ClientSe
      * @param sessions          the clients' sessions, ordered by client id without repeats
      * @param evictedSessions   the evicted sessions, ordered by client id without repeats
      * @param sessionFloors     the session floors, ordered by non-negative bucket without repeats
+     * @param views             the views from the one that governed {@code consensusId} on
      * @throws IllegalArgumentException if the id is negative or a list is out of order
      */
     public Checkpoint {
         sessions = List.copyOf(sessions);
         evictedSessions = List.copyOf(evictedSessions);
         sessionFloors = List.copyOf(sessionFloors);
+        Objects.requireNonNull(views, "views");
         if (consensusId < 0) {
             throw new IllegalArgumentException("a checkpoint follows a decision, got consensus id " + consensusId);
         }

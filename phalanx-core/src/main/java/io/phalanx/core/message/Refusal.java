@@ -12,8 +12,10 @@ import java.util.Objects;
  * @param sequence the refused request's sequence number
  * @param reason   why it is refused
  * @param viewId   the refusing replica's view (for {@link Reason#VIEW_OUTDATED}, the view the client must learn)
+ * @param view     for {@link Reason#VIEW_OUTDATED}, that view encoded ({@code MessageCodec.encodeView}),
+ *                 which the client adopts once f+1 members of the view it knows sent the same; empty otherwise
  */
-public record Refusal(int sender, long clientId, long sequence, Reason reason, long viewId) implements Message {
+public record Refusal(int sender, long clientId, long sequence, Reason reason, long viewId, Bytes view) implements Message {
     /**
      * Checks that the reason is present.
      *
@@ -22,9 +24,24 @@ public record Refusal(int sender, long clientId, long sequence, Reason reason, l
      * @param sequence the refused request's sequence number
      * @param reason   why it is refused
      * @param viewId   the refusing replica's view
+     * @param view     the encoded view for {@link Reason#VIEW_OUTDATED}, or empty
      */
     public Refusal {
         Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(view, "view");
+    }
+
+    /**
+     * A refusal that carries no view.
+     *
+     * @param sender   the refusing replica
+     * @param clientId the client the refusal is for
+     * @param sequence the refused request's sequence number
+     * @param reason   why it is refused
+     * @param viewId   the refusing replica's view
+     */
+    public Refusal(int sender, long clientId, long sequence, Reason reason, long viewId) {
+        this(sender, clientId, sequence, reason, viewId, Bytes.EMPTY);
     }
 
     /**

@@ -48,7 +48,7 @@ final class Catchup {
     }
 
     private int otherPeer(int turn) {
-        List<Integer> members = state.view.members();
+        List<Integer> members = state.view().members();
         int candidate = members.get(Math.floorMod(state.id + 1 + turn, members.size()));
         return candidate == state.id ? members.get(Math.floorMod(state.id + 2 + turn, members.size())) : candidate;
     }

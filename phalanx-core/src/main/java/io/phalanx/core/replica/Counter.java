@@ -42,6 +42,15 @@ public enum Counter {
      * know it.
      */
     REQUEST_WRONG_VIEW,
+    /** An administrator's view change decided and installed: its view governs from the instance it names. */
+    VIEW_CHANGE_DECIDED,
+    /**
+     * The instances of another view reached (by decision or checkpoint); above regency 0 the
+     * replica then waits for that view's SYNC of the same regency.
+     */
+    VIEW_ENTERED,
+    /** An administrator's request decided but refused (malformed, invalid view, or another change still pending). */
+    VIEW_CHANGE_REFUSED,
     /** A client request dropped because the pending queue is full. */
     PENDING_FULL,
     /** A retransmission of a request that is already pending. */
@@ -114,6 +123,11 @@ public enum Counter {
     IMAGE_DAMAGED,
     /** Checkpoints installed by state transfer. */
     CHECKPOINT_INSTALLED,
+    /**
+     * Transferred checkpoints not installed because the proof of their last decision, checked
+     * against the view their header names, did not hold: the report that carried it lied.
+     */
+    INVALID_CHECKPOINT_PROOF,
     /** A replica that started without its state caught up far enough to vote again. */
     RECOVERED,
     /** Read-only queries left unanswered because this replica was recovering, or restored and not yet past its last votes (its state may be stale). */

@@ -5,6 +5,9 @@ import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Request;
 
+import io.phalanx.core.view.View;
+import io.phalanx.core.view.ViewHistory;
+
 import java.util.List;
 
 /**
@@ -36,7 +39,11 @@ final class Decisions {
         }
         effects.decide(decision, repliesAwait);
         long evictedBefore = state.decidedByClient.evictions();
+        View before = state.view();
         for (Request request : decision.batch().requests()) {
+            if (Administration.isAdmin(state.config, request) && !state.isDecided(request.clientId(), request.sequence())) {
+                install(decision.consensusId(), request);
+            }
             if (state.decidedByClient.markDone(request.clientId(), request.sequence(), decision.consensusId())) {
                 // The client restarted: what its previous session left pending will never run.
                 long client = request.clientId();
@@ -62,6 +69,18 @@ final class Decisions {
             state.regencyProvenAtMs = state.nowMs;
         }
         state.counters.increment(Counter.DECIDED);
+        state.viewEntered |= state.view() != before;
+    }
+
+    /** Applies the administrator's {@code request}, decided in {@code consensusId}, to the view history. */
+    private void install(long consensusId, Request request) {
+        ViewHistory.Outcome outcome = Administration.apply(state.views, consensusId, request, state.config.instanceWindowMax());
+        if (outcome.installed() != null) {
+            state.views = outcome.history();
+            state.counters.increment(Counter.VIEW_CHANGE_DECIDED);
+        } else {
+            state.counters.increment(Counter.VIEW_CHANGE_REFUSED);
+        }
     }
 
     /**
@@ -72,6 +91,8 @@ final class Decisions {
      */
     void install(Effects effects, Checkpoint checkpoint, CheckpointImage image, List<Accept> proof) {
         long consensusId = checkpoint.consensusId();
+        View before = state.view();
+        state.views = checkpoint.views();
         effects.restore(image, proof);
         state.decidedByClient.restore(checkpoint);
         state.pending.removeIf(r -> state.isDecided(r.clientId(), r.sequence()));
@@ -85,5 +106,6 @@ final class Decisions {
         state.checkpointProofId = consensusId;
         state.failedChanges = 0;
         state.lastDecisionAtMs = state.nowMs;
+        state.viewEntered |= state.view().id() != before.id();
     }
 }

@@ -23,7 +23,7 @@ final class Invariants {
         require(state.votes.isEmpty() || state.votes.firstKey() > state.lastDecided, "votes kept for a decided instance");
         for (Instance open : state.instances.values()) {
             require(open.consensusId > state.lastDecided
-                    && open.consensusId <= state.lastDecided + state.config.instanceWindowMax(),
+                    && open.consensusId <= state.windowEnd(),
                     "instance " + open.consensusId + " open outside the window");
             require(open.epoch == state.regency, "instance " + open.consensusId + " open in epoch " + open.epoch);
         }

@@ -85,6 +85,9 @@ final class LeaderChange {
 
     /** Runs the timers: forwards, starts or escalates leader changes, retransmits. */
     void onTick(Effects effects) {
+        if (state.removed()) {
+            return; // no leader of its own to replace any more
+        }
         long timeout = state.timeoutMs();
         boolean expiredTwice = expireRequestTimers(effects, timeout);
         boolean regencyRunning = state.regencyProvenAtMs > changeStartedMs;
@@ -193,12 +196,12 @@ final class LeaderChange {
                 break;
             }
             Set<Integer> askers = askersOf(target);
-            if (state.quorums.isQuorum(askers)) {
+            if (state.quorums().isQuorum(askers)) {
                 startStop(effects, target);
                 install(effects, target);
                 return;
             }
-            if (state.quorums.containsCorrect(askers) && target > state.stopTarget) {
+            if (state.quorums().containsCorrect(askers) && target > state.stopTarget) {
                 startStop(effects, target);
                 return;
             }
@@ -227,6 +230,11 @@ final class LeaderChange {
         if (!state.mayReportVotes()) {
             return; // its report would leave out votes it forgot; it reports once they are decided
         }
+        reportToLeader(effects);
+    }
+
+    /** Sends this replica's STOPDATA to the leader of the installed regency, or, as that leader, collects it. */
+    private void reportToLeader(Effects effects) {
         StopData mine = signedStopData();
         if (state.isLeader()) {
             stopDataBySender.put(state.id, mine);
@@ -267,7 +275,7 @@ final class LeaderChange {
             // Sent only after installing: it implies the sender's STOP for that regency.
             highestStopBy.merge(data.sender(), data.regency(), Math::max);
         }
-        if (data.regency() < state.regency || state.view.leaderOf(data.regency()) != state.id) {
+        if (data.regency() < state.regency || state.view().leaderOf(data.regency()) != state.id) {
             state.refuse(Counter.INVALID_STOP_DATA, data, "not for a regency this replica leads");
             return;
         }
@@ -307,11 +315,11 @@ final class LeaderChange {
                 state.refuse(Counter.INVALID_STOP_DATA, data, reason);
             }
         }
-        if (!state.quorums.isQuorum(validStopData.keySet())) {
+        if (!state.quorums().isQuorum(validStopData.keySet())) {
             return;
         }
         List<StopData> evidence = new ArrayList<>(validStopData.values());
-        Proofs.Choice choice = Proofs.choose(evidence, state.quorums, state.plantedBugs);
+        Proofs.Choice choice = Proofs.choose(evidence, state.quorums(), state.plantedBugs);
         if (!choice.sound()) {
             state.counters.increment(Counter.STOP_DATA_NOT_SOUND);
             return;
@@ -336,7 +344,7 @@ final class LeaderChange {
         if (sync.regency() < state.regency || (sync.regency() == state.regency && state.synced)) {
             return; // a replay, or a retransmission already processed
         }
-        Proofs.Choice choice = Proofs.choose(sync.proofs(), state.quorums, state.plantedBugs);
+        Proofs.Choice choice = Proofs.choose(sync.proofs(), state.quorums(), state.plantedBugs);
         String reason = checkSync(sync, choice);
         if (reason != null) {
             state.refuse(Counter.INVALID_SYNC, sync, reason);
@@ -351,7 +359,7 @@ final class LeaderChange {
 
     /** Null if {@code sync} holds, with {@code choice} the choice rule run on its evidence. */
     private String checkSync(Sync sync, Proofs.Choice choice) {
-        if (sync.sender() != state.view.leaderOf(sync.regency())) {
+        if (sync.sender() != state.view().leaderOf(sync.regency())) {
             return "SYNC from " + sync.sender() + ", who does not lead regency " + sync.regency();
         }
         Set<Integer> senders = new HashSet<>();
@@ -364,7 +372,7 @@ final class LeaderChange {
                 return reason;
             }
         }
-        if (!state.quorums.isQuorum(senders)) {
+        if (!state.quorums().isQuorum(senders)) {
             return "SYNC evidence is not a quorum: " + senders;
         }
         if (!choice.sound()) {
@@ -396,6 +404,46 @@ final class LeaderChange {
     }
 
     /**
+     * This replica decided the last instance of a view and votes from now on in the next view's
+     * instances ({@link ReplicaState#viewEntered}). In regency 0 nobody can have voted in them
+     * in an earlier regency, so the new view's leader proposes at once. In a later regency, a
+     * replica that entered the view before may have voted in them in an earlier regency, and
+     * only the new view's members know of it: the regency's SYNC, gathered in the old view,
+     * binds nothing there. So the replica leaves the normal case and reports to the new view's
+     * leader of the same regency, which gathers a quorum of the new view and sends its SYNC, as
+     * in a leader change but without a new regency (docs/PROTOCOL.md, "Reconfiguration").
+     */
+    void onViewEntered(Effects effects) {
+        validStopData.clear();
+        stopDataBySender.clear();
+        state.counters.increment(Counter.VIEW_ENTERED);
+        if (state.regency == 0) {
+            return;
+        }
+        state.synced = false;
+        state.sync = null;
+        state.syncChosen.clear();
+        state.syncConsensusId = -1;
+        state.instances.clear();
+        state.acceptWaitUntilMs = Output.NEVER;
+        changeStartedMs = state.nowMs;
+        if (state.stopTarget == state.regency && state.mayReportVotes()) {
+            reportToLeader(effects);
+        }
+    }
+
+    /** Whether {@code sync}'s evidence was gathered in the view in force (its STOPDATAs' senders vote in it). */
+    private boolean ofViewInForce(Sync sync) {
+        for (StopData data : sync.proofs()) {
+            io.phalanx.core.view.View view = state.viewAt(data.lastDecided() + 1);
+            if (view == null || view.id() != state.view().id()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Takes up the hard state a replica kept durable before it restarted: its regency (with the
      * SYNC that bound its first values, so a leader never chooses a second one), the STOP it sent,
      * and its votes in the undecided instances.
@@ -408,8 +456,11 @@ final class LeaderChange {
         }
         state.votes.putAll(hard.votes());
         Sync sync = hard.sync();
-        if (sync != null) {
-            Proofs.Choice choice = Proofs.choose(sync.proofs(), state.quorums, state.plantedBugs);
+        if (sync != null && !ofViewInForce(sync)) {
+            // Its decisions after the SYNC entered another view, whose leader gathers a SYNC of its own.
+            state.synced = false;
+        } else if (sync != null) {
+            Proofs.Choice choice = Proofs.choose(sync.proofs(), state.quorums(), state.plantedBugs);
             state.synced = true;
             state.sync = sync;
             state.syncChosen.putAll(choice.chosen().tailMap(state.lastDecided + 1));

@@ -83,7 +83,7 @@ final class NormalCase {
         if (!checkEpoch(effects, write)) {
             return;
         }
-        if (state.view.mode() != Mode.BFT) {
+        if (state.view().mode() != Mode.BFT) {
             state.refuse(Counter.WRONG_EPOCH, write, "WRITE in CFT mode");
             return;
         }
@@ -112,7 +112,7 @@ final class NormalCase {
             state.refuse(Counter.CONFLICTING_VOTE, accept);
             return;
         }
-        if (!instance.hasValue() && instance.accepts.quorum(accept.batchDigest(), state.quorums::isQuorum) != null) {
+        if (!instance.hasValue() && instance.accepts.quorum(accept.batchDigest(), state.quorums()::isQuorum) != null) {
             // A quorum accepted a value this replica never saw proposed (it restarted, or the
             // PROPOSE was lost): its peers decide it, and it learns the decision from them.
             state.noteAhead(accept.sender(), accept.consensusId());
@@ -139,7 +139,7 @@ final class NormalCase {
 
     /** Gives values to and votes in the open instances in consensus order, up to the first without a value. */
     private void advanceOpenInstances(Effects effects) {
-        long last = state.lastDecided + state.config.instanceWindowMax();
+        long last = state.windowEnd();
         for (long consensusId = state.lastDecided + 1; consensusId <= last; consensusId++) {
             Instance instance = state.instances.get(consensusId);
             if (instance == null || !instance.hasValue()) {
@@ -230,6 +230,13 @@ final class NormalCase {
     }
 
     private void propose(Effects effects, Instance next) {
+        long viewId = state.view().id();
+        int before = state.pending.size();
+        state.pending.removeIf(r -> !ProposalValidator.fitsView(r.viewId(), viewId));
+        if (state.pending.size() != before) {
+            // Admitted for a view two changes back: its client must learn the view in force.
+            state.counters.add(Counter.REQUEST_WRONG_VIEW, before - state.pending.size());
+        }
         List<Request> requests = state.pending.nextBatch(state.config.batchRequestsMax(), state.config.batchBytesMax() - 16,
                 inFlight(next.consensusId));
         if (requests.isEmpty() && !beforeBound(next.consensusId)) {
@@ -270,7 +277,7 @@ final class NormalCase {
             state.counters.increment(Counter.VOTE_WOULD_CONTRADICT);
             return;
         }
-        if (state.view.mode() == Mode.CFT) {
+        if (state.view().mode() == Mode.CFT) {
             if (instance.ownAccept == null) {
                 sendAccept(effects, instance);
             }
@@ -285,7 +292,7 @@ final class NormalCase {
         }
         // WRITEs are unsigned: the channel authenticated each sender, so counting them is enough.
         Predicate<Set<Integer>> enoughWrites = state.plantedBugs.contains(PlantedBug.ACCEPT_AFTER_F_PLUS_ONE_WRITES)
-                ? state.quorums::containsCorrect : state.quorums::isQuorum;
+                ? state.quorums()::containsCorrect : state.quorums()::isQuorum;
         if (instance.ownAccept == null && instance.writes.quorum(instance.digest, enoughWrites) != null) {
             sendAccept(effects, instance);
         }
@@ -301,7 +308,7 @@ final class NormalCase {
         state.votes.put(instance.consensusId, votes(instance).withAccept(instance.epoch, instance.batch));
         Accept unsigned = new Accept(state.id, instance.consensusId, instance.epoch, instance.digest);
         // CFT replicas do not lie, so their ACCEPTs need no signature to serve as proof.
-        Accept accept = state.view.mode() == Mode.BFT ? sign(unsigned) : unsigned;
+        Accept accept = state.view().mode() == Mode.BFT ? sign(unsigned) : unsigned;
         instance.accepts.add(accept, true);
         instance.ownAccept = accept;
         instance.ownAcceptPersistSequence = state.stepPersistSequence; // the vote changed the hard state
@@ -327,15 +334,15 @@ final class NormalCase {
      */
     private boolean tryDecide(Effects effects, Instance instance) {
         List<Accept> proof = null;
-        if (state.view.mode() == Mode.BFT) {
-            proof = instance.accepts.quorum(instance.digest, state.quorums::containsCorrectQuorum);
-            if (proof == null && (instance.accepts.quorum(instance.digest, state.quorums::isQuorum) == null
+        if (state.view().mode() == Mode.BFT) {
+            proof = instance.accepts.quorum(instance.digest, state.quorums()::containsCorrectQuorum);
+            if (proof == null && (instance.accepts.quorum(instance.digest, state.quorums()::isQuorum) == null
                     || waitsForMoreAccepts(instance))) {
                 return false;
             }
         }
         if (proof == null) {
-            proof = instance.accepts.verifiedQuorum(instance.digest, state.quorums::isQuorum, proofs::validAccept);
+            proof = instance.accepts.verifiedQuorum(instance.digest, state.quorums()::isQuorum, proofs::validAccept);
             state.counters.add(Counter.BAD_SIGNATURE, instance.accepts.takeRejected());
             if (proof == null) {
                 return false;
@@ -374,12 +381,12 @@ final class NormalCase {
             return false;
         }
         Set<Integer> keepingUp = new HashSet<>();
-        for (int member : state.view.members()) {
+        for (int member : state.view().members()) {
             if (member == state.id || state.lastAcceptFrom.getOrDefault(member, -1L) >= state.lastDecided) {
                 keepingUp.add(member);
             }
         }
-        if (!state.quorums.containsCorrectQuorum(keepingUp)) {
+        if (!state.quorums().containsCorrectQuorum(keepingUp)) {
             return false;
         }
         state.acceptWaitUntilMs = Math.min(state.acceptWaitUntilMs, deadline);

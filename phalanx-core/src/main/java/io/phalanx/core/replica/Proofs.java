@@ -13,6 +13,7 @@ import io.phalanx.core.message.StopData;
 import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.view.Mode;
 import io.phalanx.core.view.QuorumSystem;
+import io.phalanx.core.view.View;
 
 import java.util.Collection;
 import java.util.HashSet;
@@ -63,10 +64,18 @@ final class Proofs {
         };
     }
 
-    /** An ACCEPT from a member, validly signed in BFT mode (in CFT mode replicas do not lie, nor sign ACCEPTs). */
+    /**
+     * An ACCEPT from a member of the view of its instance, validly signed in BFT mode (in CFT mode
+     * replicas do not lie, nor sign ACCEPTs).
+     */
     boolean validAccept(Accept accept) {
-        return state.view.contains(accept.sender()) && (state.view.mode() == Mode.CFT
-                || state.signatures.verifyReplica(state.view, accept.sender(), MessageCodec.signedBytes(accept), accept.signature()));
+        return validAccept(state.viewAt(accept.consensusId()), accept);
+    }
+
+    /** An ACCEPT from a member of {@code view} (null: unknown, so invalid), validly signed in BFT mode. */
+    boolean validAccept(View view, Accept accept) {
+        return view != null && view.contains(accept.sender()) && (view.mode() == Mode.CFT
+                || state.signatures.verifyReplica(view, accept.sender(), MessageCodec.signedBytes(accept), accept.signature()));
     }
 
     boolean validRequest(Request request) {
@@ -89,6 +98,15 @@ final class Proofs {
      * are checked only until the quorum is complete.
      */
     String checkDecisionProof(long consensusId, int epoch, Digest digest, List<Accept> proof) {
+        return checkDecisionProof(state.viewAt(consensusId), consensusId, epoch, digest, proof);
+    }
+
+    /** As {@link #checkDecisionProof(long, int, Digest, List)}, against the quorums of {@code view} (null: unknown). */
+    String checkDecisionProof(View view, long consensusId, int epoch, Digest digest, List<Accept> proof) {
+        if (view == null) {
+            return "proof of " + consensusId + " is for an instance whose view this replica does not know";
+        }
+        QuorumSystem quorums = state.quorumsOf(view);
         Set<Integer> senders = new HashSet<>();
         for (Accept a : proof) {
             if (a.consensusId() != consensusId || a.epoch() != epoch || !a.batchDigest().equals(digest)) {
@@ -101,16 +119,16 @@ final class Proofs {
         Set<Integer> valid = new HashSet<>();
         Set<Integer> bad = new HashSet<>();
         for (Accept a : proof) {
-            if (state.quorums.isQuorum(valid)) {
+            if (quorums.isQuorum(valid)) {
                 break;
             }
-            if (validAccept(a)) {
+            if (validAccept(view, a)) {
                 valid.add(a.sender());
             } else {
                 bad.add(a.sender());
             }
         }
-        if (state.quorums.isQuorum(valid)) {
+        if (quorums.isQuorum(valid)) {
             return null;
         }
         return "proof of " + consensusId + " has no quorum of valid signatures: valid " + valid
@@ -129,12 +147,20 @@ final class Proofs {
         if (data.regency() != regency) {
             return "STOPDATA for regency " + data.regency() + ", expected " + regency;
         }
-        if (!state.view.contains(data.sender())
-                || !state.signatures.verifyReplica(state.view, data.sender(), MessageCodec.signedBytes(data), data.signature())) {
-            return "STOPDATA from " + data.sender() + " is not signed by a member";
-        }
         if (data.lastDecided() < -1 || (data.lastDecided() == -1) != data.decisionProof().isEmpty()) {
             return "STOPDATA from " + data.sender() + " has an inconsistent decision proof";
+        }
+        // A leader change gathers the members of one view: the view of the first instance the
+        // sender has not decided, which is the view it votes in.
+        View view = state.view();
+        View senders = state.viewAt(data.lastDecided() + 1);
+        if (senders == null || senders.id() != view.id()) {
+            return "STOPDATA from " + data.sender() + " is from " + (senders == null ? "a view this replica does not know"
+                    : "view " + senders.id()) + ", not view " + view.id();
+        }
+        if (!view.contains(data.sender())
+                || !state.signatures.verifyReplica(view, data.sender(), MessageCodec.signedBytes(data), data.signature())) {
+            return "STOPDATA from " + data.sender() + " is not signed by a member";
         }
         if (data.lastDecided() >= 0) {
             Accept first = data.decisionProof().get(0);
@@ -154,6 +180,7 @@ final class Proofs {
         long previous = data.lastDecided();
         for (VoteHistory votes : data.votes()) {
             if (votes.consensusId() <= previous || votes.consensusId() > data.lastDecided() + state.config.instanceWindowMax()
+                    || votes.consensusId() >= state.views.nextChangeAfter(data.lastDecided() + 1) // another view's instance
                     || votes.acceptedEpoch() >= regency) {
                 return "STOPDATA from " + data.sender() + " reports votes in instance " + votes.consensusId()
                         + " epoch " + votes.acceptedEpoch();
@@ -174,7 +201,7 @@ final class Proofs {
                 return "STOPDATA from " + data.sender() + " reports an invalid or repeated write in epoch " + w.epoch();
             }
         }
-        if (state.view.mode() == Mode.CFT && !votes.writes().isEmpty()) {
+        if (state.view().mode() == Mode.CFT && !votes.writes().isEmpty()) {
             return "STOPDATA from " + data.sender() + " reports WRITEs in CFT mode";
         }
         return null;

@@ -46,8 +46,9 @@ final class ProposalValidator {
                     + " ms from local time " + state.nowMs;
         }
         Set<RequestId> seen = state.requestsOpenBefore(consensusId);
+        long viewId = state.viewAt(consensusId).id();
         for (Request request : batch.requests()) {
-            String reason = checkRequest(request, seen);
+            String reason = checkRequest(request, viewId, seen);
             if (reason != null) {
                 return reason;
             }
@@ -55,12 +56,22 @@ final class ProposalValidator {
         return null;
     }
 
-    private String checkRequest(Request request, Set<RequestId> seen) {
+    /**
+     * Whether a request for view {@code requestViewId} may be ordered in an instance of view
+     * {@code viewId}: the same view, or one next to it, since around a reconfiguration requests
+     * admitted in the view before are still ordered in the first instances of the new one, and a
+     * client that learned the new view early sends for it before its instances begin.
+     */
+    static boolean fitsView(long requestViewId, long viewId) {
+        return Math.abs(requestViewId - viewId) <= 1;
+    }
+
+    private String checkRequest(Request request, long viewId, Set<RequestId> seen) {
         if (request.kind() != RequestKind.ORDERED) {
             return "unordered request " + request.id() + " in a batch";
         }
-        if (request.viewId() != state.view.id()) {
-            return "request " + request.id() + " is for view " + request.viewId() + ", not view " + state.view.id();
+        if (!fitsView(request.viewId(), viewId)) {
+            return "request " + request.id() + " is for view " + request.viewId() + ", far from view " + viewId;
         }
         if (request.operation().length() > state.config.operationBytesMax()) {
             return "request " + request.id() + " exceeds operationBytesMax";

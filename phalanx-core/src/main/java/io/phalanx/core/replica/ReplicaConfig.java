@@ -57,13 +57,17 @@ import java.util.Objects;
  * @param sendsAwaitPersistence whether the core holds a step's sends until the driver reports its
  *                             records durable ({@link Input.Persisted}), for a driver that persists
  *                             asynchronously and promises durability (see {@link Output})
+ * @param adminClientId        the client id of the administrator, whose ordered requests are view
+ *                             changes ({@code MessageCodec.encodeViewChange}) that the core installs
+ *                             instead of passing them to the service; -1 if the cluster has none.
+ *                             Like {@code instanceWindowMax}, the same on every replica
  */
 public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int batchBytesMax,
                             int pendingRequestsMax, int instanceWindowMax, int clientWindowMax, int clientsMax,
                             int operationBytesMax, long clockSkewMaxMs, long requestTimeoutMs,
                             int timeoutBackoffExponentMax, int decisionLogMax, int decisionPushMax,
                             boolean clientSignaturesRequired, int pipelineMax, int checkpointPeriod,
-                            boolean sendsAwaitPersistence) {
+                            boolean sendsAwaitPersistence, long adminClientId) {
 
     /**
      * Instances in flight by default: one. On a LAN the replicas' CPU, not the network, limits
@@ -113,6 +117,7 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
      * @param pipelineMax               open instances at once, within 1..{@code instanceWindowMax}
      * @param checkpointPeriod          decisions between checkpoints, within 1..{@code decisionLogMax / 2}
      * @param sendsAwaitPersistence     whether sends wait for the driver to report persistence
+     * @param adminClientId             the administrator's client id, -1 if none
      * @throws IllegalArgumentException naming the first limit out of range
      */
     public ReplicaConfig {
@@ -141,6 +146,9 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
         if (checkpointPeriod < 1 || checkpointPeriod > Math.max(1, decisionLogMax / 2)) {
             throw new IllegalArgumentException("checkpointPeriod must be within 1..decisionLogMax/2 ("
                     + Math.max(1, decisionLogMax / 2) + "), got " + checkpointPeriod);
+        }
+        if (adminClientId < -1) {
+            throw new IllegalArgumentException("adminClientId must be a client id or -1 (no administrator), got " + adminClientId);
         }
         if (operationBytesMax > batchBytesMax) {
             throw new IllegalArgumentException("operationBytesMax (" + operationBytesMax
@@ -193,7 +201,8 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
                 .clientSignaturesRequired(clientSignaturesRequired)
                 .pipelineMax(pipelineMax)
                 .checkpointPeriod(checkpointPeriod)
-                .sendsAwaitPersistence(sendsAwaitPersistence);
+                .sendsAwaitPersistence(sendsAwaitPersistence)
+                .adminClientId(adminClientId);
     }
 
     /**
@@ -219,6 +228,7 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
         private int pipelineMax = PIPELINE_DEFAULT;
         private int checkpointPeriod = CHECKPOINT_PERIOD_DEFAULT;
         private boolean sendsAwaitPersistence;
+        private long adminClientId = -1;
 
         private Builder(int replicaId, View view) {
             this.replicaId = replicaId;
@@ -405,6 +415,17 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
         }
 
         /**
+         * Sets the administrator's client id (default -1: no administrator, no view changes).
+         *
+         * @param value a client id, or -1
+         * @return this builder
+         */
+        public Builder adminClientId(long value) {
+            adminClientId = value;
+            return this;
+        }
+
+        /**
          * The limits set so far.
          *
          * @return a config holding them
@@ -416,7 +437,7 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
             return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax,
                     instanceWindowMax, clientWindowMax, clientsMax, operationBytesMax, clockSkewMaxMs, requestTimeoutMs,
                     timeoutBackoffExponentMax, decisionLogMax, decisionPushMax, clientSignaturesRequired, pipelineMax,
-                    checkpointPeriod, sendsAwaitPersistence);
+                    checkpointPeriod, sendsAwaitPersistence, adminClientId);
         }
     }
 

@@ -22,6 +22,8 @@ import io.phalanx.core.message.Sync;
 import io.phalanx.core.message.Write;
 import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.view.QuorumSystem;
+import io.phalanx.core.view.View;
+import io.phalanx.core.view.ViewHistory;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -255,6 +257,8 @@ public final class ReplicaCore {
         for (Decision decision : recovered.decisions()) {
             decisions.commit(replayed, decision);
         }
+        // Views entered before the restart: the stored hard state says whether its SYNC is of the view in force.
+        state.viewEntered = false;
         if (start == Start.RESTORED) {
             leaderChange.restore(recovered.hardState().afterDecided(state.lastDecided));
             state.restoredRegency = state.regency;
@@ -296,6 +300,12 @@ public final class ReplicaCore {
             persistedUpTo = Math.max(persistedUpTo, Math.min(p.sequence(), persistRequested));
         } else {
             throw new IllegalStateException("no handler for input " + input.getClass().getName());
+        }
+        if (state.viewEntered) {
+            state.viewEntered = false;
+            leaderChange.onViewEntered(effects);
+            followUp(effects);
+            normalCase.progress(effects); // in regency 0, the new view's leader proposes at once
         }
         int join = stateTransfer.regencyToJoin();
         if (join > 0) {
@@ -393,7 +403,7 @@ public final class ReplicaCore {
             state.refuse(Counter.SPOOFED_SENDER, message);
             return;
         }
-        if (!state.view.contains(from) || from == state.id) {
+        if (!state.views.anyContains(from) || from == state.id) {
             state.refuse(Counter.NOT_A_MEMBER, message);
             return;
         }
@@ -498,6 +508,34 @@ public final class ReplicaCore {
      */
     public long lastDecided() {
         return state.lastDecided;
+    }
+
+    /**
+     * The view in force: the one that governs the next instance to decide.
+     *
+     * @return the view whose members this replica votes with
+     */
+    public View viewInForce() {
+        return state.view();
+    }
+
+    /**
+     * True once an administrator's change removed this replica and the new view's instances have
+     * begun here: it votes, proposes and answers no more, and its driver may stop it.
+     *
+     * @return true if this replica is no member of the view in force
+     */
+    public boolean removed() {
+        return state.removed();
+    }
+
+    /**
+     * Which view governs which instances, as far as this replica knows.
+     *
+     * @return the view history, from the view in force at its last checkpoint or start
+     */
+    public ViewHistory views() {
+        return state.views;
     }
 
     /**

@@ -13,6 +13,7 @@ import io.phalanx.core.message.VoteHistory;
 import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.view.QuorumSystem;
 import io.phalanx.core.view.View;
+import io.phalanx.core.view.ViewHistory;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -37,8 +38,20 @@ import java.util.random.RandomGenerator;
 final class ReplicaState {
     final ReplicaConfig config;
     final int id;
-    final View view;
-    final QuorumSystem quorums;
+    /**
+     * Which view governs which instances, from the initial view on; grows when an administrator's
+     * change is decided ({@link Decisions}) and is replaced by a checkpoint's when one is installed.
+     */
+    ViewHistory views;
+    /** The quorum system the replica was built with, for its initial view; later views use their own. */
+    private final QuorumSystem initialQuorums;
+    /** Quorum systems of the views met so far, by view id. */
+    private final Map<Long, QuorumSystem> quorumsByView = new HashMap<>();
+    /**
+     * Set when a decision or an installed checkpoint moved this replica into the instances of
+     * another view; {@link ReplicaCore} clears it once the leader change has reacted.
+     */
+    boolean viewEntered;
     final RequestVerifier verifier;
     final Signer signer;
     final SignatureVerifier signatures;
@@ -150,8 +163,8 @@ final class ReplicaState {
         this.config = config;
         this.plantedBugs = Set.copyOf(plantedBugs);
         this.id = config.replicaId();
-        this.view = config.view();
-        this.quorums = quorums;
+        this.views = ViewHistory.of(config.view());
+        this.initialQuorums = quorums;
         this.verifier = verifier;
         this.signer = signer;
         this.signatures = signatures;
@@ -162,8 +175,66 @@ final class ReplicaState {
                 evicted -> counters.increment(Counter.CLIENT_SESSION_EVICTED));
     }
 
+    /**
+     * The view in force: the one that governs the next instance to decide. A replica votes only in
+     * instances of this view ({@link #windowEnd}), and its leader change gathers its members.
+     */
+    View view() {
+        return views.at(lastDecided + 1);
+    }
+
+    private io.phalanx.core.message.Bytes encodedLatestView;
+
+    /** The newest view, encoded for clients that must learn it; encoded once per view. */
+    io.phalanx.core.message.Bytes encodedLatestView() {
+        View latest = views.latest();
+        if (encodedLatestView == null || encodedLatestViewId != latest.id()) {
+            encodedLatestView = io.phalanx.core.message.Bytes.copyOf(io.phalanx.core.codec.MessageCodec.encodeView(latest));
+            encodedLatestViewId = latest.id();
+        }
+        return encodedLatestView;
+    }
+
+    private long encodedLatestViewId = -1;
+
+    /** The quorum rules of the view in force. */
+    QuorumSystem quorums() {
+        return quorumsOf(view());
+    }
+
+    /** The quorum rules of {@code view}. */
+    QuorumSystem quorumsOf(View view) {
+        if (view.id() == initialQuorums.view().id()) {
+            return initialQuorums;
+        }
+        return quorumsByView.computeIfAbsent(view.id(), id -> view.quorums());
+    }
+
+    /**
+     * The view that governs instance {@code consensusId}, if this replica knows it: it knows every
+     * view of the instances up to {@code instanceWindowMax + 1} after its last decision (a later
+     * change would have been decided after it). Null for instances beyond, or before the history
+     * a checkpoint brought.
+     */
+    View viewAt(long consensusId) {
+        if (consensusId > lastDecided + config.instanceWindowMax() + 1) {
+            return null;
+        }
+        return views.at(consensusId);
+    }
+
+    /**
+     * The last instance this replica may vote in: {@code instanceWindowMax} after its last
+     * decision, and never in the next view's instances before it has decided every one of the
+     * view in force (so a leader change never spans two views).
+     */
+    long windowEnd() {
+        long next = views.nextChangeAfter(lastDecided + 1);
+        return Math.min(lastDecided + config.instanceWindowMax(), next - 1);
+    }
+
     int leader() {
-        return view.leaderOf(regency);
+        return view().leaderOf(regency);
     }
 
     boolean isLeader() {
@@ -172,12 +243,20 @@ final class ReplicaState {
 
     /** True if this replica is in the installed regency's normal case (not in a leader change). */
     boolean active() {
-        return synced && stopTarget == regency;
+        return synced && stopTarget == regency && !viewEntered;
     }
 
-    /** True if this replica may propose and vote: active, and not recovering from a lost memory. */
+    /** True if this replica may propose and vote: active, a member of the view in force, and not recovering from a lost memory. */
     boolean mayVote() {
-        return active() && !recovering;
+        return active() && !recovering && view().contains(id);
+    }
+
+    /**
+     * True once an administrator's change removed this replica and its instances have begun: it
+     * takes no part any more (no votes, no timers, no answers to clients) and its driver may stop it.
+     */
+    boolean removed() {
+        return !view().contains(id);
     }
 
     /** True while recovering, once caught up with what its peers reported (only its lost votes are unsettled). */
@@ -206,7 +285,7 @@ final class ReplicaState {
      */
     boolean mayReportVotes() {
         return !recovering || (caughtUpWhileRecovering
-                && (view.mode() == io.phalanx.core.view.Mode.BFT || othersCannotDecideAlone));
+                && (view().mode() == io.phalanx.core.view.Mode.BFT || othersCannotDecideAlone));
     }
 
     /**
@@ -239,7 +318,7 @@ final class ReplicaState {
 
     /** The instance {@code consensusId}, created if it is within the window; null otherwise. */
     Instance instance(long consensusId) {
-        if (consensusId <= lastDecided || consensusId > lastDecided + config.instanceWindowMax()) {
+        if (consensusId <= lastDecided || consensusId > windowEnd()) {
             return null;
         }
         return instances.computeIfAbsent(consensusId, c -> new Instance(c, regency));
@@ -290,7 +369,7 @@ final class ReplicaState {
     }
 
     void broadcast(Effects effects, ReplicaMessage message) {
-        for (int member : view.members()) {
+        for (int member : view().members()) {
             if (member != id) {
                 effects.send(member, message);
             }

@@ -35,13 +35,16 @@ final class RequestAdmission {
      * @return true if the request was queued for ordering (the open instances may move)
      */
     boolean onRequest(Effects effects, Request request) {
-        if (request.viewId() != state.view.id()) {
+        // Clients address the newest view this replica knows, even one whose instances are still
+        // to come: it is the view they must learn.
+        long viewId = state.views.latest().id();
+        if (request.viewId() != viewId || !state.views.latest().contains(state.id)) {
             state.counters.increment(Counter.REQUEST_WRONG_VIEW);
-            if (request.viewId() < state.view.id() && request.kind() == RequestKind.ORDERED) {
+            if ((request.viewId() < viewId || !state.views.latest().contains(state.id)) && request.kind() == RequestKind.ORDERED) {
                 // Its client does not know this view yet. A request for a newer view than this
                 // replica's gets no answer: the replica is behind, and the others answer it.
                 effects.refuse(new Refusal(state.id, request.clientId(), request.sequence(),
-                        Refusal.Reason.VIEW_OUTDATED, state.view.id()));
+                        Refusal.Reason.VIEW_OUTDATED, viewId, state.encodedLatestView()));
             }
             return false;
         }
@@ -59,7 +62,7 @@ final class RequestAdmission {
         Refusal.Reason refused = sessionRefusal(request);
         if (refused != null) {
             state.counters.increment(Counter.REQUEST_REFUSED);
-            effects.refuse(new Refusal(state.id, request.clientId(), request.sequence(), refused, state.view.id()));
+            effects.refuse(new Refusal(state.id, request.clientId(), request.sequence(), refused, viewId));
             return false;
         }
         if (state.isDecided(request.clientId(), request.sequence())) {
@@ -107,7 +110,7 @@ final class RequestAdmission {
             state.counters.increment(Counter.INVALID_REQUEST);
             return false;
         }
-        if (request.viewId() != state.view.id()) {
+        if (request.viewId() != state.views.latest().id() && request.viewId() != state.view().id()) {
             state.counters.increment(Counter.REQUEST_WRONG_VIEW);
             return false;
         }

@@ -13,6 +13,9 @@ import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.service.ExecutionContext;
 import io.phalanx.core.service.Service;
 import io.phalanx.core.service.Snapshot;
+import io.phalanx.core.view.AdminResult;
+import io.phalanx.core.view.View;
+import io.phalanx.core.view.ViewHistory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,7 +41,11 @@ import java.util.TreeMap;
  */
 public final class ServiceExecutor {
     private final int replicaId;
-    private final long viewId;
+    /** The administrator's client id (-1: none) and the window that places a change's view. */
+    private final long adminClientId;
+    private final int instanceWindowMax;
+    /** The views, as the ordering layer keeps them; replies name the newest, checkpoints carry them. */
+    private ViewHistory views;
     private final Service service;
     private final int clientWindowMax;
     /** Bugs a test build planted on purpose (empty in production). */
@@ -54,44 +61,48 @@ public final class ServiceExecutor {
     private int regency;
 
     /**
-     * The execution layer of replica {@code config.replicaId()}, with its client limits.
+     * The execution layer of replica {@code config.replicaId()}, with its client limits and view.
      *
-     * @param config  the replica's limits and view
+     * @param config  the replica's limits, initial view and administrator
      * @param service the replicated service
      */
     public ServiceExecutor(ReplicaConfig config, Service service) {
-        this(config.replicaId(), config.view().id(), service, config.clientWindowMax(), config.clientsMax(), Set.of());
-    }
-
-    /**
-     * The execution layer of a replica given its limits one by one.
-     *
-     * @param replicaId       the replica whose replies it makes
-     * @param viewId          the view its replies name
-     * @param service         the replicated service
-     * @param clientWindowMax the replica's {@link ReplicaConfig#clientWindowMax}
-     * @param clientsMax      the replica's {@link ReplicaConfig#clientsMax}: the ordering layer must
-     *                        keep the same sessions, so it must be the same value
-     */
-    public ServiceExecutor(int replicaId, long viewId, Service service, int clientWindowMax, int clientsMax) {
-        this(replicaId, viewId, service, clientWindowMax, clientsMax, Set.of());
+        this(config, service, Set.of());
     }
 
     /**
      * An executor with bugs planted on purpose, for the simulator's mutation suite only ({@link PlantedBug}).
      *
+     * @param config      the replica's limits, initial view and administrator
+     * @param service     the replicated service
+     * @param plantedBugs the bugs to plant; empty for a correct executor
+     */
+    public ServiceExecutor(ReplicaConfig config, Service service, Set<PlantedBug> plantedBugs) {
+        this(config.replicaId(), config.view(), config.adminClientId(), config.instanceWindowMax(), service,
+                config.clientWindowMax(), config.clientsMax(), plantedBugs);
+    }
+
+    /**
+     * The execution layer of a replica given its limits one by one, without an administrator.
+     *
      * @param replicaId       the replica whose replies it makes
-     * @param viewId          the view its replies name
+     * @param view            the view its replies name
      * @param service         the replicated service
      * @param clientWindowMax the replica's {@link ReplicaConfig#clientWindowMax}
-     * @param clientsMax      the replica's {@link ReplicaConfig#clientsMax}
-     * @param plantedBugs     the bugs to plant; empty for a correct executor
+     * @param clientsMax      the replica's {@link ReplicaConfig#clientsMax}: the ordering layer must
+     *                        keep the same sessions, so it must be the same value
      */
-    public ServiceExecutor(int replicaId, long viewId, Service service, int clientWindowMax, int clientsMax,
-                           Set<PlantedBug> plantedBugs) {
+    public ServiceExecutor(int replicaId, View view, Service service, int clientWindowMax, int clientsMax) {
+        this(replicaId, view, -1, ReplicaConfig.INSTANCE_WINDOW_DEFAULT, service, clientWindowMax, clientsMax, Set.of());
+    }
+
+    private ServiceExecutor(int replicaId, View view, long adminClientId, int instanceWindowMax, Service service,
+                            int clientWindowMax, int clientsMax, Set<PlantedBug> plantedBugs) {
         this.plantedBugs = Set.copyOf(plantedBugs);
         this.replicaId = replicaId;
-        this.viewId = viewId;
+        this.views = ViewHistory.of(view);
+        this.adminClientId = adminClientId;
+        this.instanceWindowMax = instanceWindowMax;
         this.service = Objects.requireNonNull(service, "service");
         this.executedByClient = new ClientSessions(clientWindowMax, clientsMax, repliesByClient::remove);
         this.clientWindowMax = clientWindowMax;
@@ -126,12 +137,34 @@ public final class ServiceExecutor {
             executedByClient.markDone(request.clientId(), request.sequence(), decision.consensusId());
             ExecutionContext context = new ExecutionContext(decision.consensusId(), agreedTimestampMs,
                     decision.batch().nonce(), request.clientId(), request.sequence());
-            Bytes result = service.execute(request.operation(), context);
-            Reply reply = new Reply(replicaId, request.clientId(), request.sequence(), RequestKind.ORDERED, viewId, regency, result);
+            Bytes result = Administration.isAdmin(adminClientId, request)
+                    ? administer(decision.consensusId(), request) : service.execute(request.operation(), context);
+            Reply reply = new Reply(replicaId, request.clientId(), request.sequence(), RequestKind.ORDERED,
+                    views.latest().id(), regency, result);
             remember(reply);
             replies.add(reply);
         }
         return replies;
+    }
+
+    /** Applies the administrator's view change, as the ordering layer did, and answers with its outcome. */
+    private Bytes administer(long consensusId, Request request) {
+        ViewHistory.Outcome outcome = Administration.apply(views, consensusId, request, instanceWindowMax);
+        if (outcome.installed() == null) {
+            return Bytes.copyOf(MessageCodec.encodeAdminResult(AdminResult.refused(outcome.refusal())));
+        }
+        views = outcome.history();
+        long first = ViewHistory.firstGovernedAfter(consensusId, instanceWindowMax);
+        return Bytes.copyOf(MessageCodec.encodeAdminResult(AdminResult.installed(first, outcome.installed())));
+    }
+
+    /**
+     * The newest view, which replies name.
+     *
+     * @return the latest view this executor applied
+     */
+    public View latestView() {
+        return views.latest();
     }
 
     /**
@@ -142,7 +175,8 @@ public final class ServiceExecutor {
      */
     public Reply query(Request request) {
         Bytes result = service.query(request.operation());
-        return new Reply(replicaId, request.clientId(), request.sequence(), RequestKind.UNORDERED, viewId, regency, result);
+        return new Reply(replicaId, request.clientId(), request.sequence(), RequestKind.UNORDERED, views.latest().id(),
+                regency, result);
     }
 
     /**
@@ -218,7 +252,7 @@ public final class ServiceExecutor {
             return cached;
         });
         Checkpoint header = new Checkpoint(lastExecuted, agreedTimestampMs, sessions, executedByClient.tombstonesToCheckpoint(),
-                executedByClient.floorsToCheckpoint());
+                executedByClient.floorsToCheckpoint(), views.since(lastExecuted));
         return new Capture(header, service.openSnapshot());
     }
 
@@ -278,12 +312,13 @@ public final class ServiceExecutor {
                     + ": " + e.getMessage(), e);
         }
         executedByClient.restore(checkpoint);
+        views = checkpoint.views();
         repliesByClient.clear();
         for (Checkpoint.ClientSession session : checkpoint.sessions()) {
             TreeMap<Long, Reply> replies = new TreeMap<>();
             for (Checkpoint.CachedReply cached : session.replies()) {
                 replies.put(cached.sequence(), new Reply(replicaId, session.clientId(), cached.sequence(),
-                        RequestKind.ORDERED, viewId, RESTORED_REGENCY, cached.result()));
+                        RequestKind.ORDERED, views.latest().id(), RESTORED_REGENCY, cached.result()));
             }
             if (!replies.isEmpty()) {
                 repliesByClient.put(session.clientId(), replies);

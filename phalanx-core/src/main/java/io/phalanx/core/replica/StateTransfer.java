@@ -12,6 +12,7 @@ import io.phalanx.core.message.Digest;
 import io.phalanx.core.message.StateQuery;
 import io.phalanx.core.message.StateReport;
 import io.phalanx.core.view.Mode;
+import io.phalanx.core.view.View;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -262,10 +263,10 @@ final class StateTransfer {
      */
     private void setRecoveryTarget() {
         Set<Integer> reporters = new HashSet<>(reports.keySet());
-        if (state.view.mode() == Mode.BFT) {
+        if (state.view().mode() == Mode.BFT) {
             reporters.add(state.id);
         }
-        if (!state.quorums.isQuorum(reporters)) {
+        if (!state.quorums().isQuorum(reporters)) {
             return;
         }
         long voted = -1;
@@ -300,7 +301,7 @@ final class StateTransfer {
     /** The highest value that reporters making a correct set report at least (the highest one in CFT). */
     private long vouchedAtLeast(long[] values) {
         java.util.Arrays.sort(values);
-        int reportersNeeded = state.view.mode() == Mode.CFT ? 1 : state.view.f() + 1;
+        int reportersNeeded = state.view().mode() == Mode.CFT ? 1 : state.view().f() + 1;
         return values.length < reportersNeeded ? -1 : values[values.length - reportersNeeded];
     }
 
@@ -341,7 +342,7 @@ final class StateTransfer {
      */
     private boolean othersCannotDecideAlone() {
         Set<Integer> voting = new HashSet<>();
-        for (int member : state.view.members()) {
+        for (int member : state.view().members()) {
             if (member == state.id) {
                 continue;
             }
@@ -353,7 +354,7 @@ final class StateTransfer {
                 voting.add(member);
             }
         }
-        return !state.quorums.isQuorum(voting);
+        return !state.quorums().isQuorum(voting);
     }
 
     private boolean caughtUp() {
@@ -366,7 +367,7 @@ final class StateTransfer {
      */
     void checkRecovered() {
         state.caughtUpWhileRecovering = state.recovering && caughtUp();
-        state.othersCannotDecideAlone = state.recovering && state.view.mode() == Mode.CFT && othersCannotDecideAlone();
+        state.othersCannotDecideAlone = state.recovering && state.view().mode() == Mode.CFT && othersCannotDecideAlone();
         if (state.recovering && caughtUp() && state.lostVotesSettled()) {
             state.recovering = false;
             state.counters.increment(Counter.RECOVERED);
@@ -414,21 +415,31 @@ final class StateTransfer {
      * replica lagging behind a cluster with f crashed members hears from f others at most).
      */
     private boolean vouched(Set<Integer> senders) {
-        if (state.view.mode() == Mode.CFT || state.plantedBugs.contains(PlantedBug.CHECKPOINT_DIGEST_NOT_COMPARED)) {
+        if (state.view().mode() == Mode.CFT || state.plantedBugs.contains(PlantedBug.CHECKPOINT_DIGEST_NOT_COMPARED)) {
             return !senders.isEmpty();
         }
-        return state.quorums.containsCorrect(senders);
+        return state.quorums().containsCorrect(senders);
     }
 
-    /** The report's chunk list fits its size and the proof of its last decision holds. */
+    /**
+     * The report's chunk list fits its size and the proof of its last decision holds. A checkpoint
+     * past the views this replica knows (an administrator changed the view since) has its proof
+     * checked once its header, which f+1 replicas vouched for, says which view decided it
+     * ({@link #proofReason}).
+     */
     private boolean validReport(StateReport report) {
         if (report.chunkDigests().size() != CheckpointImage.chunkCount(report.checkpointBytes(), state.config.stateChunkBytes())
                 || report.checkpointProof().isEmpty()) {
             return false;
         }
-        Accept first = report.checkpointProof().get(0);
-        return proofs.checkDecisionProof(report.checkpointId(), first.epoch(), first.batchDigest(),
-                report.checkpointProof()) == null;
+        View view = state.viewAt(report.checkpointId());
+        return view == null || proofReason(view, report.checkpointId(), report.checkpointProof()) == null;
+    }
+
+    /** Why {@code proof} does not prove decision {@code consensusId} in {@code view}, or null if it does. */
+    private String proofReason(View view, long consensusId, List<Accept> proof) {
+        Accept first = proof.get(0);
+        return proofs.checkDecisionProof(view, consensusId, first.epoch(), first.batchDigest(), proof);
     }
 
     void onChunkFetch(Effects effects, ChunkFetch fetch) {
@@ -505,6 +516,15 @@ final class StateTransfer {
         }
         if (checkpoint.consensusId() <= state.lastDecided) {
             return; // decided past it meanwhile, from the decision logs
+        }
+        String badProof = proofReason(checkpoint.views().at(checkpoint.consensusId()), checkpoint.consensusId(), done.proof);
+        if (badProof != null) {
+            // The chunks are vouched for, the proof came from the one report chosen: its sender lied.
+            state.counters.increment(Counter.INVALID_CHECKPOINT_PROOF);
+            state.lastRejection = "checkpoint " + checkpoint.consensusId() + ": " + badProof;
+            reports.values().removeIf(r -> r.checkpointId() == checkpoint.consensusId() && r.checkpointProof().equals(done.proof));
+            query(effects);
+            return;
         }
         decisions.install(effects, checkpoint, image, done.proof);
         state.counters.increment(Counter.CHECKPOINT_INSTALLED);

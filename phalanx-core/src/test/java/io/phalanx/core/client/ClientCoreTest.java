@@ -8,6 +8,8 @@ import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.view.Mode;
 import io.phalanx.core.view.View;
+import io.phalanx.core.view.ViewChange;
+import io.phalanx.core.codec.MessageCodec;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -349,6 +351,35 @@ class ClientCoreTest {
                 .as("one replica's claim").isEmpty();
         ClientOutput failed = client.onRefusal(2, new Refusal(2, 7, request.sequence(), outdated, 4));
         assertThat(failed.failures()).containsExactly(new ClientOutput.Failure(1, request.id(), outdated, 4));
+    }
+
+    @Test
+    void fPlusOneRefusalsNamingTheSameNewerViewMakeTheClientAdoptItAndResendUnderIt() throws Exception {
+        Request request = client.invoke(0, 1, OP, false).transmissions().get(0).request();
+        View newer = new View(1, List.of(1, 2, 3, 4), 1, Mode.BFT); // replica 4 replaced replica 0
+        Bytes encoded = Bytes.copyOf(MessageCodec.encodeView(newer));
+        Bytes forged = Bytes.copyOf(MessageCodec.encodeView(new ViewChange.SetF(0).applyTo(bft)));
+        Refusal.Reason outdated = Refusal.Reason.VIEW_OUTDATED;
+        assertThat(client.onRefusal(3, new Refusal(3, 7, request.sequence(), outdated, 1, forged)).transmissions())
+                .as("one replica's view is no evidence").allSatisfy(t -> assertThat(t).isInstanceOf(ClientOutput.Broadcast.class));
+        assertThat(client.onRefusal(1, new Refusal(1, 7, request.sequence(), outdated, 1, encoded)).failures()).isEmpty();
+        assertThat(client.viewId()).as("f+1 must name the same view").isZero();
+        ClientOutput adopted = client.onRefusal(2, new Refusal(2, 7, request.sequence(), outdated, 1, encoded));
+        assertThat(client.viewId()).isEqualTo(1);
+        assertThat(client.view()).isEqualTo(newer);
+        assertThat(client.viewsAdopted()).isEqualTo(1);
+        assertThat(adopted.failures()).isEmpty();
+        Request resent = adopted.transmissions().get(0).request();
+        assertThat(resent.sequence()).as("the same request, so it runs at most once").isEqualTo(request.sequence());
+        assertThat(resent.viewId()).isEqualTo(1);
+        assertThat(adopted.transmissions()).singleElement()
+                .satisfies(t -> assertThat(((ClientOutput.Unicast) t).replica()).isEqualTo(newer.leaderOf(0)));
+        // A late refusal of the old request does not count against the new one.
+        assertThat(client.onRefusal(3, new Refusal(3, 7, request.sequence(), outdated, 1, encoded)).failures()).isEmpty();
+        assertThat(client.onReply(1, 0, reply(0, resent, A)).completions()).as("replica 0 is out of the view").isEmpty();
+        client.onReply(1, 1, reply(1, resent, A));
+        client.onReply(1, 4, reply(4, resent, A));
+        assertThat(client.onReply(1, 3, reply(3, resent, A)).completions()).hasSize(1);
     }
 
     private void completeWithRegencies(long id, Map<Integer, Integer> regencyBySender) {

@@ -115,7 +115,8 @@ final class MessageArbitraries {
                 Arbitraries.longs(),
                 Arbitraries.longs(),
                 Arbitraries.of(Refusal.Reason.class),
-                Arbitraries.longs()).as(Refusal::new);
+                Arbitraries.longs(),
+                bytes(64)).as(Refusal::new);
     }
 
     static Arbitrary<Batch> batches() {
@@ -438,8 +439,9 @@ final class MessageArbitraries {
         } else if (message instanceof Chunk c) {
             l.fixed(4 + 8 + 4); // sender, checkpointId, index
             l.byteString(c.data());
-        } else if (message instanceof Refusal) {
+        } else if (message instanceof Refusal r) {
             l.fixed(4 + 8 + 8 + 1 + 8); // sender, clientId, sequence, reason, viewId
+            l.byteString(r.view());
         } else {
             throw new AssertionError("unknown message " + message);
         }

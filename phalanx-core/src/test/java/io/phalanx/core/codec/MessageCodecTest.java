@@ -44,6 +44,9 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  * allocation of the claimed size.
  */
 class MessageCodecTest {
+    private static final io.phalanx.core.view.ViewHistory VIEWS =
+            io.phalanx.core.view.ViewHistory.of(io.phalanx.core.view.View.of(0, 4, 1, io.phalanx.core.view.Mode.BFT));
+
     private static final HexFormat HEX = HexFormat.of();
     private static final Digest DIGEST = Digests.sha256(Bytes.utf8("batch").toArray());
 
@@ -86,7 +89,7 @@ class MessageCodecTest {
         Request request = request(7, 1, "put k v");
 
         assertThat(hex(request)).isEqualTo(
-                "06" + "01"                      // version, tag REQUEST
+                "07" + "01"                      // version, tag REQUEST
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "00"                   // kind ORDERED
@@ -101,7 +104,7 @@ class MessageCodecTest {
         Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
 
         assertThat(hex(request)).isEqualTo(
-                "06" + "01"                      // version, tag REQUEST
+                "07" + "01"                      // version, tag REQUEST
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "01"                   // kind UNORDERED
@@ -115,13 +118,39 @@ class MessageCodecTest {
         Refusal refusal = new Refusal(2, 7, (3L << 32) + 1, Refusal.Reason.SESSION_UNKNOWN, 9);
 
         assertThat(hex(refusal)).isEqualTo(
-                "06" + "10"                      // version, tag REFUSAL
+                "07" + "10"                      // version, tag REFUSAL
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000300000001"     // sequence: session 3, number 1
                         + "01"                   // reason SESSION_UNKNOWN
-                        + "0000000000000009");   // the refusing replica's view
+                        + "0000000000000009"     // the refusing replica's view
+                        + "00000000");           // no view carried
         assertThat(codec.decode(codec.encode(refusal))).isEqualTo(refusal);
+    }
+
+    @Test
+    void anOutdatedRefusalCarriesTheViewItNames() throws CodecException {
+        io.phalanx.core.view.View view = io.phalanx.core.view.View.of(9, 4, 1, io.phalanx.core.view.Mode.BFT);
+        Refusal refusal = new Refusal(2, 7, 1, Refusal.Reason.VIEW_OUTDATED, 9, Bytes.copyOf(MessageCodec.encodeView(view)));
+        Refusal decoded = (Refusal) codec.decode(codec.encode(refusal));
+        assertThat(decoded).isEqualTo(refusal);
+        assertThat(MessageCodec.decodeView(decoded.view().toArray())).isEqualTo(view);
+    }
+
+    @Test
+    void viewsAndAdministrationResultsRoundTrip() throws CodecException {
+        io.phalanx.core.view.View view = new io.phalanx.core.view.View(5, java.util.List.of(3, 0, 7), 1,
+                io.phalanx.core.view.Mode.CFT, java.util.Map.of(3, Bytes.utf8("k3"), 7, Bytes.utf8("k7")),
+                java.util.Map.of(0, new io.phalanx.core.view.Addresses("h:1", "h:2")));
+        assertThat(MessageCodec.decodeView(MessageCodec.encodeView(view))).isEqualTo(view);
+        assertThat(MessageCodec.encodeView(MessageCodec.decodeView(MessageCodec.encodeView(view))))
+                .isEqualTo(MessageCodec.encodeView(view)); // canonical
+        io.phalanx.core.view.AdminResult installed = io.phalanx.core.view.AdminResult.installed(70, view);
+        io.phalanx.core.view.AdminResult refused = io.phalanx.core.view.AdminResult.refused("one change at a time");
+        assertThat(MessageCodec.decodeAdminResult(MessageCodec.encodeAdminResult(installed))).isEqualTo(installed);
+        assertThat(MessageCodec.decodeAdminResult(MessageCodec.encodeAdminResult(refused))).isEqualTo(refused);
+        byte[] truncated = java.util.Arrays.copyOf(MessageCodec.encodeView(view), 20);
+        assertThatThrownBy(() -> MessageCodec.decodeView(truncated)).isInstanceOf(CodecException.class);
     }
 
     @Test
@@ -129,7 +158,7 @@ class MessageCodecTest {
         Reply reply = new Reply(2, 7, 1, RequestKind.UNORDERED, 3, 5, Bytes.utf8("ok"));
 
         assertThat(hex(reply)).isEqualTo(
-                "06" + "02"                      // version, tag REPLY
+                "07" + "02"                      // version, tag REPLY
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
@@ -145,7 +174,7 @@ class MessageCodecTest {
         Reply reply = new Reply(2, 7, 1, RequestKind.ORDERED, 3, 5, Bytes.copyOf(new byte[] {(byte) 0xab, (byte) 0xcd}), true);
 
         assertThat(hex(reply)).isEqualTo(
-                "06" + "02"                      // version, tag REPLY
+                "07" + "02"                      // version, tag REPLY
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
@@ -161,7 +190,7 @@ class MessageCodecTest {
         Propose propose = new Propose(1, 5, 0, new Batch(1000, -1, List.of(request(7, 2, ""))));
 
         assertThat(hex(propose)).isEqualTo(
-                "06" + "03"                      // version, tag PROPOSE
+                "07" + "03"                      // version, tag PROPOSE
                         + "00000001"             // sender
                         + "0000000000000005"     // consensusId
                         + "00000000"             // epoch
@@ -178,7 +207,7 @@ class MessageCodecTest {
         Write write = new Write(3, 9, 2, AB);
 
         assertThat(hex(write)).isEqualTo(
-                "06" + "04"                      // version, tag WRITE
+                "07" + "04"                      // version, tag WRITE
                         + "00000003"             // sender
                         + "0000000000000009"     // consensusId
                         + "00000002"             // epoch
@@ -190,7 +219,7 @@ class MessageCodecTest {
         byte[] write = codec.encode(new Write(3, 9, 2, AB));
         byte[] accept = codec.encode(new Accept(3, 9, 2, AB, Bytes.utf8("sg")));
 
-        assertThat(HEX.formatHex(accept)).isEqualTo("06" + "05" + "00000003" + "0000000000000009" + "00000002"
+        assertThat(HEX.formatHex(accept)).isEqualTo("07" + "05" + "00000003" + "0000000000000009" + "00000002"
                 + AB_HEX + "00000002" + "7367");
         assertThat(accept[1]).isEqualTo((byte) 5);
         accept[1] = write[1];
@@ -200,7 +229,7 @@ class MessageCodecTest {
     @Test
     void unsignedVoteHasAnEmptySignature() throws CodecException {
         assertThat(hex(new Accept(3, 9, 2, AB))).isEqualTo(
-                "06" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
+                "07" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
     }
 
     @Test
@@ -208,7 +237,7 @@ class MessageCodecTest {
         Forward forward = new Forward(1, List.of(request(7, 1, "")));
 
         assertThat(hex(forward)).isEqualTo(
-                "06" + "06"                      // version, tag FORWARD
+                "07" + "06"                      // version, tag FORWARD
                         + "00000001"             // sender
                         + "00000001"             // request count
                         + REQUEST_7_1_EMPTY_HEX);
@@ -219,14 +248,14 @@ class MessageCodecTest {
         Stop stop = new Stop(2, 4, 10, List.of(request(7, 1, "")));
 
         assertThat(hex(stop)).isEqualTo(
-                "06" + "07"                      // version, tag STOP
+                "07" + "07"                      // version, tag STOP
                         + "00000002"             // sender
                         + "00000004"             // regency
                         + "000000000000000a"     // lastDecided
                         + "00000001"             // request count
                         + REQUEST_7_1_EMPTY_HEX);
         assertThat(hex(new Stop(0, 1, -1, List.of()))).isEqualTo(
-                "06" + "07" + "00000000" + "00000001" + "ffffffffffffffff" + "00000000");
+                "07" + "07" + "00000000" + "00000001" + "ffffffffffffffff" + "00000000");
     }
 
     @Test
@@ -234,7 +263,7 @@ class MessageCodecTest {
         StopData stopData = new StopData(1, 3, -1, List.of(), List.of(), Bytes.utf8("s"));
 
         assertThat(hex(stopData)).isEqualTo(
-                "06" + "08"                      // version, tag STOPDATA
+                "07" + "08"                      // version, tag STOPDATA
                         + "00000001"             // sender
                         + "00000003"             // regency
                         + "ffffffffffffffff"     // lastDecided -1: nothing decided
@@ -251,7 +280,7 @@ class MessageCodecTest {
                 Bytes.utf8("s"));
 
         assertThat(hex(stopData)).isEqualTo(
-                "06" + "08"                      // version, tag STOPDATA
+                "07" + "08"                      // version, tag STOPDATA
                         + "00000001"             // sender
                         + "00000003"             // regency
                         + "0000000000000005"     // lastDecided
@@ -271,7 +300,7 @@ class MessageCodecTest {
         StopData stopData = new StopData(1, 3, -1, List.of(), List.of(new VoteHistory(0, -1, null, List.of())), Bytes.EMPTY);
 
         assertThat(hex(stopData)).isEqualTo(
-                "06" + "08" + "00000001" + "00000003" + "ffffffffffffffff" + "00000000"
+                "07" + "08" + "00000001" + "00000003" + "ffffffffffffffff" + "00000000"
                         + "00000001" + "0000000000000000" + "ffffffff" + "00000000" // 1 history: cid 0, accepted -1, no writes
                         + "00000000");
     }
@@ -282,14 +311,14 @@ class MessageCodecTest {
         String proofHex = "00000001" + "00000003" + "ffffffffffffffff" + "00000000" + "00000000" + "00000000";
 
         assertThat(hex(new Sync(0, 3, List.of(proof), List.of()))).isEqualTo(
-                "06" + "09"                      // version, tag SYNC
+                "07" + "09"                      // version, tag SYNC
                         + "00000000"             // sender
                         + "00000003"             // regency
                         + "00000001" + proofHex  // 1 STOPDATA, without tag
                         + "00000000");           // no bound values
         assertThat(hex(new Sync(0, 3, List.of(), List.of(new Sync.Bound(9, new Batch(1000, 7, List.of(request(7, 1, ""))))))))
                 .isEqualTo(
-                "06" + "09" + "00000000" + "00000003"
+                "07" + "09" + "00000000" + "00000003"
                         + "00000000"             // no STOPDATA
                         + "00000001"             // 1 bound value:
                         + "0000000000000009"     //   consensusId
@@ -299,7 +328,7 @@ class MessageCodecTest {
     @Test
     void decisionFetchHasTheDocumentedLayout() throws CodecException {
         assertThat(hex(new DecisionFetch(3, 42))).isEqualTo(
-                "06" + "0a"                      // version, tag DECISION_FETCH
+                "07" + "0a"                      // version, tag DECISION_FETCH
                         + "00000003"             // sender
                         + "000000000000002a");   // fromConsensusId
     }
@@ -310,7 +339,7 @@ class MessageCodecTest {
                 List.of(new Accept(2, 5, 1, AB, Bytes.utf8("a"))));
 
         assertThat(hex(new DecisionPush(4, List.of(decision)))).isEqualTo(
-                "06" + "0b"                      // version, tag DECISION_PUSH
+                "07" + "0b"                      // version, tag DECISION_PUSH
                         + "00000004"             // sender
                         + "00000001"             // decision count
                         + "0000000000000005"     //   consensusId
@@ -328,7 +357,7 @@ class MessageCodecTest {
         Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
 
         assertThat(HEX.formatHex(MessageCodec.signedBytes(request))).isEqualTo(
-                "06" + "01" + "0000000000000007" + "0000000000000001" + "01" + "0000000000000003"
+                "07" + "01" + "0000000000000007" + "0000000000000001" + "01" + "0000000000000003"
                         + "00000003" + "676574" + "00000000");
     }
 
@@ -340,7 +369,7 @@ class MessageCodecTest {
                 Bytes.utf8("s"));
 
         assertThat(HEX.formatHex(MessageCodec.signedBytes(stopData))).isEqualTo(
-                "06" + "08" + "00000001" + "00000003" + "0000000000000005"
+                "07" + "08" + "00000001" + "00000003" + "0000000000000005"
                         + "00000001" + "00000002" + "0000000000000005" + "00000001" + AB_HEX + "00000001" + "61"
                         + "00000000" + "00000000");
         assertThat(MessageCodec.signedBytes(otherProofSignature)).isNotEqualTo(MessageCodec.signedBytes(stopData));
@@ -351,7 +380,7 @@ class MessageCodecTest {
     @Test
     void signedBytesOfAnAcceptAreItsEncodingWithAnEmptySignature() {
         assertThat(HEX.formatHex(MessageCodec.signedBytes(new Accept(3, 9, 2, AB, Bytes.utf8("sg"))))).isEqualTo(
-                "06" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
+                "07" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
     }
 
     @Test
@@ -460,7 +489,7 @@ class MessageCodecTest {
         byte[] encoded = codec.encode(request(1, 1, "a"));
         encoded[0] = 1;
 
-        assertThat(expectFailure(codec, encoded)).hasMessage("unsupported wire version 1 (this build speaks 6)");
+        assertThat(expectFailure(codec, encoded)).hasMessage("unsupported wire version 1 (this build speaks 7)");
         encoded[0] = (byte) 0xff;
         assertThat(expectFailure(codec, encoded)).hasMessageContaining("unsupported wire version 255");
     }
@@ -690,10 +719,10 @@ class MessageCodecTest {
     void aCheckpointHeaderWithEvictedSessionsIsEncodedByteForByteAndRoundTrips() throws CodecException {
         Checkpoint checkpoint = new Checkpoint(9, 1_000,
                 List.of(new Checkpoint.ClientSession(4, 8, 2, List.of(4L), List.of(new Checkpoint.CachedReply(2, Bytes.utf8("r"))))),
-                List.of(new Checkpoint.EvictedSession(1, 0, 5)), List.of(new Checkpoint.SessionFloor(2, 3)));
+                List.of(new Checkpoint.EvictedSession(1, 0, 5)), List.of(new Checkpoint.SessionFloor(2, 3)), VIEWS);
         byte[] encoded = MessageCodec.encodeCheckpointHeader(checkpoint);
         assertThat(HEX.formatHex(encoded)).isEqualTo(
-                "07" + "00000075"                         // checkpoint layout version, 117 bytes follow
+                "08" + "000000aa"                         // checkpoint layout version, 170 bytes follow
                 + "0000000000000009" + "00000000000003e8" // consensus id, agreed time
                 + "00000001"                              // one session:
                 + "0000000000000004" + "0000000000000008" // client 4, last decided in cid 8
@@ -702,25 +731,28 @@ class MessageCodecTest {
                 + "00000001" + "0000000000000002" + "00000001" + "72" // one cached reply: 2 -> "r"
                 + "00000001"                              // one evicted session:
                 + "0000000000000001" + "0000000000000000" + "0000000000000005" // client 1, session 0, in cid 5
-                + "00000001" + "00000002" + "0000000000000003"); // one floor: bucket 2, session 3
+                + "00000001" + "00000002" + "0000000000000003" // one floor: bucket 2, session 3
+                + "00000001" + "0000000000000000"         // one view, governing from instance 0:
+                + "0000000000000000" + "00000004" + "00000000" + "00000001" + "00000002" + "00000003" // id 0, members 0..3
+                + "00000001" + "00" + "00000000" + "00000000"); // f=1, BFT, no keys, no addresses
         assertThat(MessageCodec.decodeCheckpointHeader(encoded)).isEqualTo(checkpoint);
     }
 
     @Test
     void aCheckpointOfAnotherLayoutIsRefused() {
-        byte[] encoded = MessageCodec.encodeCheckpointHeader(new Checkpoint(0, 0, List.of(), List.of(), List.of()));
+        byte[] encoded = MessageCodec.encodeCheckpointHeader(new Checkpoint(0, 0, List.of(), List.of(), List.of(), VIEWS));
         encoded[0] = 6;
         assertThatThrownBy(() -> MessageCodec.decodeCheckpointHeader(encoded))
                 .isInstanceOf(CodecException.class)
-                .hasMessage("checkpoint of layout version 6 (this build speaks 7)");
+                .hasMessage("checkpoint of layout version 6 (this build speaks 8)");
     }
 
     @Test
     void aCheckpointHeaderDeclaringMoreThanFollowsIsRefused() {
-        byte[] encoded = MessageCodec.encodeCheckpointHeader(new Checkpoint(0, 0, List.of(), List.of(), List.of()));
+        byte[] encoded = MessageCodec.encodeCheckpointHeader(new Checkpoint(0, 0, List.of(), List.of(), List.of(), VIEWS));
         encoded[1] = 0x7F;
         assertThatThrownBy(() -> MessageCodec.decodeCheckpointHeader(encoded))
                 .isInstanceOf(CodecException.class)
-                .hasMessageContaining("but only 28 follow");
+                .hasMessageContaining("but only 81 follow");
     }
 }

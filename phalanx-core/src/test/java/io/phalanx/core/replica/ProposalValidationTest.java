@@ -53,9 +53,11 @@ class ProposalValidationTest {
     }
 
     @Test
-    void aBatchWithARequestForAnotherViewIsRefused() {
-        assertRefused(new Batch(cluster.nowMs, 0, List.of(new Request(1, 1, RequestKind.ORDERED, 1, Bytes.utf8("x")))),
-                "is for view 1, not view 0");
+    void aBatchWithARequestForAViewTwoChangesAwayIsRefused() {
+        // A request for the view next to the instance's is ordered (around a reconfiguration,
+        // clients of both views are served); one further away is not.
+        assertRefused(new Batch(cluster.nowMs, 0, List.of(new Request(1, 1, RequestKind.ORDERED, 2, Bytes.utf8("x")))),
+                "is for view 2, far from view 0");
     }
 
     @Test

@@ -173,7 +173,8 @@ class RequestAdmissionTest {
                 KEYS.replica(0), KEYS.verifier(), new SplittableRandom(1));
 
         Output older = leader.step(0, new Input.RequestReceived(new Request(1, 1, RequestKind.ORDERED, 2, Bytes.utf8("x"))));
-        assertThat(older.refusals()).containsExactly(new Refusal(0, 1, 1, Refusal.Reason.VIEW_OUTDATED, 3));
+        assertThat(older.refusals()).containsExactly(new Refusal(0, 1, 1, Refusal.Reason.VIEW_OUTDATED, 3,
+                Bytes.copyOf(io.phalanx.core.codec.MessageCodec.encodeView(View.of(3, 4, 1, Mode.BFT)))));
         Output newer = leader.step(0, new Input.RequestReceived(new Request(1, 2, RequestKind.ORDERED, 4, Bytes.utf8("y"))));
         assertThat(newer.refusals()).isEmpty();
         Output query = leader.step(0, new Input.RequestReceived(new Request(1, 1, RequestKind.UNORDERED, 2, Bytes.utf8("z"))));

@@ -59,7 +59,7 @@ class ServiceExecutorTest {
     @Test
     void executesInBatchOrderWithTheAgreedContext() {
         Recorder service = new Recorder();
-        ServiceExecutor executor = new ServiceExecutor(2, 0, service, 16, ReplicaConfig.CLIENTS_DEFAULT);
+        ServiceExecutor executor = new ServiceExecutor(2, io.phalanx.core.view.View.of(0, 4, 1, io.phalanx.core.view.Mode.BFT), service, 16, ReplicaConfig.CLIENTS_DEFAULT);
         List<Reply> replies = executor.execute(decision(0, request(1, 1), request(2, 1)));
         assertThat(service.executed).containsExactly("op-1-1", "op-2-1");
         assertThat(replies).extracting(Reply::sender).containsOnly(2);
@@ -70,7 +70,7 @@ class ServiceExecutorTest {
     @Test
     void aRequestDecidedTwiceExecutesOnce() {
         Recorder service = new Recorder();
-        ServiceExecutor executor = new ServiceExecutor(0, 0, service, 16, ReplicaConfig.CLIENTS_DEFAULT);
+        ServiceExecutor executor = new ServiceExecutor(0, io.phalanx.core.view.View.of(0, 4, 1, io.phalanx.core.view.Mode.BFT), service, 16, ReplicaConfig.CLIENTS_DEFAULT);
         executor.execute(decision(0, request(1, 1)));
         List<Reply> second = executor.execute(decision(1, request(1, 1), request(1, 2)));
         assertThat(service.executed).containsExactly("op-1-1", "op-1-2");
@@ -79,14 +79,14 @@ class ServiceExecutorTest {
 
     @Test
     void aDecisionOutOfOrderStopsTheReplica() {
-        ServiceExecutor executor = new ServiceExecutor(0, 0, new Recorder(), 16, ReplicaConfig.CLIENTS_DEFAULT);
+        ServiceExecutor executor = new ServiceExecutor(0, io.phalanx.core.view.View.of(0, 4, 1, io.phalanx.core.view.Mode.BFT), new Recorder(), 16, ReplicaConfig.CLIENTS_DEFAULT);
         assertThatThrownBy(() -> executor.execute(decision(1, request(1, 1))))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("last executed -1");
     }
 
     @Test
     void theReplyIsCachedForRetransmissions() {
-        ServiceExecutor executor = new ServiceExecutor(0, 0, new Recorder(), 2, ReplicaConfig.CLIENTS_DEFAULT);
+        ServiceExecutor executor = new ServiceExecutor(0, io.phalanx.core.view.View.of(0, 4, 1, io.phalanx.core.view.Mode.BFT), new Recorder(), 2, ReplicaConfig.CLIENTS_DEFAULT);
         executor.execute(decision(0, request(1, 1), request(1, 2), request(1, 3)));
         assertThat(executor.cachedReply(request(1, 3).id())).map(Reply::result).contains(Bytes.utf8("3"));
         assertThat(executor.cachedReply(request(1, 1).id())).isEmpty(); // evicted: cache is bounded
@@ -96,7 +96,7 @@ class ServiceExecutorTest {
     @Test
     void queriesReadTheCurrentStateWithoutOrdering() {
         Recorder service = new Recorder();
-        ServiceExecutor executor = new ServiceExecutor(3, 7, service, 16, ReplicaConfig.CLIENTS_DEFAULT);
+        ServiceExecutor executor = new ServiceExecutor(3, io.phalanx.core.view.View.of(7, 4, 1, io.phalanx.core.view.Mode.BFT), service, 16, ReplicaConfig.CLIENTS_DEFAULT);
         executor.execute(decision(0, request(1, 1)));
         Reply reply = executor.query(new Request(5, 1, RequestKind.UNORDERED, 7, Bytes.utf8("size")));
         assertThat(reply.result()).isEqualTo(Bytes.utf8("size=1"));

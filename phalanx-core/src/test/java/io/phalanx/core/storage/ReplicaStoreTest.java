@@ -30,6 +30,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * most of it are gone.
  */
 class ReplicaStoreTest {
+    private static final io.phalanx.core.view.ViewHistory VIEWS =
+            io.phalanx.core.view.ViewHistory.of(io.phalanx.core.view.View.of(0, 4, 1, io.phalanx.core.view.Mode.BFT));
+
     private static final int DECISIONS_KEPT = 6;
 
     private static ReplicaStore.Opened open(MemoryStorage disk) throws Exception {
@@ -49,7 +52,7 @@ class ReplicaStoreTest {
     }
 
     private static CheckpointImage checkpoint(long cid) {
-        return CheckpointImage.of(new Checkpoint(cid, 1_000 + cid, List.of(), List.of(), List.of()),
+        return CheckpointImage.of(new Checkpoint(cid, 1_000 + cid, List.of(), List.of(), List.of(), VIEWS),
                 Bytes.utf8("state after " + cid), 16);
     }
 
@@ -186,7 +189,7 @@ class ReplicaStoreTest {
         byte[] state = new byte[100_000];
         new java.util.Random(7).nextBytes(state);
         io.phalanx.core.replica.ImageWriter writer = new io.phalanx.core.replica.ImageWriter(5, 4_096, images.open(5));
-        writer.write(MessageCodec.encodeCheckpointHeader(new Checkpoint(5, 9, List.of(), List.of(), List.of())));
+        writer.write(MessageCodec.encodeCheckpointHeader(new Checkpoint(5, 9, List.of(), List.of(), List.of(), VIEWS)));
         for (int offset = 0; offset < state.length; offset += 777) {
             writer.write(state, offset, Math.min(777, state.length - offset)); // writes that straddle chunks
         }
@@ -195,7 +198,7 @@ class ReplicaStoreTest {
         CheckpointImage read = new CheckpointImage(5, written.length(), 4_096, written.chunkDigests(),
                 images.data(5, written.length()));
 
-        assertThat(read.digest()).isEqualTo(CheckpointImage.of(new Checkpoint(5, 9, List.of(), List.of(), List.of()),
+        assertThat(read.digest()).isEqualTo(CheckpointImage.of(new Checkpoint(5, 9, List.of(), List.of(), List.of(), VIEWS),
                 Bytes.copyOf(state), 4_096).digest());
         assertThat(read.header().agreedTimestampMs()).isEqualTo(9);
         try (java.io.InputStream in = read.serviceState()) {

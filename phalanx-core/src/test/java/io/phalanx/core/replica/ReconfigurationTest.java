@@ -1,0 +1,188 @@
+package io.phalanx.core.replica;
+
+import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.message.Decision;
+import io.phalanx.core.message.Reply;
+import io.phalanx.core.message.Request;
+import io.phalanx.core.message.RequestKind;
+import io.phalanx.core.message.Stop;
+import io.phalanx.core.message.StopData;
+import io.phalanx.core.message.Sync;
+import io.phalanx.core.service.RequestVerifier;
+import io.phalanx.core.view.AdminResult;
+import io.phalanx.core.view.Mode;
+import io.phalanx.core.view.ViewChange;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Step-level scenarios of view changes: an administrator's request decided in instance c makes a
+ * view that governs from c + instanceWindowMax + 1 on, on every replica at the same instance.
+ */
+@org.junit.jupiter.api.Timeout(60)
+class ReconfigurationTest {
+    private static final long ADMIN = 99;
+    private static final int WINDOW = 4;
+    private static final long TIMEOUT_MS = 2_000; // ReplicaConfig.defaults
+
+    private static Cluster cluster(Mode mode, int n, int f) {
+        return new Cluster(mode, n, f, RequestVerifier.ACCEPT_ALL,
+                c -> c.adminClientId(ADMIN).instanceWindowMax(WINDOW).pipelineMax(1)).executing();
+    }
+
+    private static Request admin(long sequence, long viewId, ViewChange change) {
+        return new Request(ADMIN, sequence, RequestKind.ORDERED, viewId, Bytes.copyOf(MessageCodec.encodeViewChange(change)));
+    }
+
+    private static Request op(long client, long sequence, long viewId) {
+        return new Request(client, sequence, RequestKind.ORDERED, viewId, Bytes.utf8("op-" + client + "-" + sequence));
+    }
+
+    /** Decides one request of {@code client} per instance, {@code count} of them, for view {@code viewId}. */
+    private static void decideOneByOne(Cluster cluster, long client, long firstSequence, int count, long viewId) {
+        for (int i = 0; i < count; i++) {
+            cluster.clientSends(op(client, firstSequence + i, viewId));
+            cluster.deliverAll();
+        }
+    }
+
+    private static AdminResult adminResult(Cluster cluster, int replica) throws Exception {
+        Reply reply = cluster.executors.get(replica).cachedReply(new io.phalanx.core.message.RequestId(ADMIN, 1, RequestKind.ORDERED))
+                .orElseThrow();
+        return MessageCodec.decodeAdminResult(reply.result().toArray());
+    }
+
+    @Test
+    void aDecidedChangeGovernsFromTheWindowAfterItOnEveryReplica() throws Exception {
+        Cluster cluster = cluster(Mode.BFT, 7, 2);
+        decideOneByOne(cluster, 1, 1, 2, 0);
+        cluster.clientSends(admin(1, 0, new ViewChange.SetF(1)));
+        cluster.deliverAll();
+        long changedAt = cluster.decisions.get(0).size() - 1;
+        for (int id = 0; id < 7; id++) {
+            AdminResult result = adminResult(cluster, id);
+            assertThat(result.refusal()).isNull();
+            assertThat(result.installed().f()).isEqualTo(1);
+            assertThat(result.installed().id()).isEqualTo(1);
+            assertThat(result.firstConsensusId()).isEqualTo(changedAt + WINDOW + 1);
+            assertThat(cluster.cores.get(id).counters().get(Counter.VIEW_CHANGE_DECIDED)).isEqualTo(1);
+        }
+        // Requests for the old view are refused now; the new view's go through.
+        cluster.clientSends(op(1, 3, 0));
+        assertThat(cluster.lastOutputs.get(0).refusals()).singleElement()
+                .satisfies(r -> assertThat(r.viewId()).isEqualTo(1));
+        decideOneByOne(cluster, 1, 3, WINDOW + 3, 1);
+        for (int id = 0; id < 7; id++) {
+            assertThat(cluster.cores.get(id).lastDecided()).isEqualTo(changedAt + WINDOW + 3);
+            assertThat(cluster.cores.get(id).counters().get(Counter.VIEW_ENTERED)).isEqualTo(1);
+        }
+        // The new view decides with its own quorum (5 of 7 with f=1): two replicas silent are fine,
+        // and three too, which f=2's quorum of 5 would also allow; so check f through the view itself.
+        assertThat(cluster.cores.get(0).viewInForce().f()).isEqualTo(1);
+    }
+
+    @Test
+    void aRemovedReplicaIsNoLongerCountedAndTheRemovedLeaderHandsOverAtOnce() throws Exception {
+        Cluster cluster = cluster(Mode.BFT, 5, 1);
+        decideOneByOne(cluster, 1, 1, 1, 0);
+        cluster.clientSends(admin(1, 0, new ViewChange.Remove(0))); // replica 0 leads regency 0
+        cluster.deliverAll();
+        decideOneByOne(cluster, 1, 2, WINDOW, 1);
+        for (int id = 1; id < 5; id++) {
+            assertThat(cluster.cores.get(id).viewInForce().members()).containsExactly(1, 2, 3, 4);
+            assertThat(cluster.cores.get(id).leader()).isEqualTo(1);
+            assertThat(cluster.cores.get(id).regency()).isZero(); // no timeout, no leader change
+        }
+        // Replica 0 is out: the four others decide on their own, led by replica 1.
+        cluster.isolated.add(0);
+        long before = cluster.cores.get(1).lastDecided();
+        decideOneByOne(cluster, 1, 2 + WINDOW, 3, 1);
+        for (int id = 1; id < 5; id++) {
+            assertThat(cluster.cores.get(id).lastDecided()).isEqualTo(before + 3);
+        }
+        assertThat(cluster.decisions.get(1)).allSatisfy(d -> assertThat(d.epoch()).isZero());
+    }
+
+    @Test
+    void anInvalidChangeIsDecidedButRefusedWithItsReason() throws Exception {
+        Cluster cluster = cluster(Mode.BFT, 4, 1);
+        cluster.clientSends(admin(1, 0, new ViewChange.Remove(3))); // n=3 cannot tolerate f=1
+        cluster.deliverAll();
+        for (int id = 0; id < 4; id++) {
+            AdminResult result = adminResult(cluster, id);
+            assertThat(result.installed()).isNull();
+            assertThat(result.refusal()).contains("needs n >= 4");
+            assertThat(cluster.cores.get(id).counters().get(Counter.VIEW_CHANGE_REFUSED)).isEqualTo(1);
+        }
+        decideOneByOne(cluster, 1, 1, WINDOW + 2, 0); // the view is unchanged: view 0's requests go on
+        assertThat(cluster.cores.get(0).lastDecided()).isEqualTo(WINDOW + 2);
+    }
+
+    @Test
+    void aSecondChangeWhileTheFirstIsPendingIsRefused() throws Exception {
+        Cluster cluster = cluster(Mode.BFT, 7, 2);
+        cluster.clientSends(admin(1, 0, new ViewChange.SetF(1)));
+        cluster.deliverAll();
+        cluster.clientSends(admin(2, 1, new ViewChange.Remove(6)));
+        cluster.deliverAll();
+        Reply second = cluster.executors.get(0).cachedReply(new io.phalanx.core.message.RequestId(ADMIN, 2, RequestKind.ORDERED))
+                .orElseThrow();
+        assertThat(MessageCodec.decodeAdminResult(second.result().toArray()).refusal()).contains("one change at a time");
+    }
+
+    @Test
+    void enteringANewViewAfterALeaderChangeWaitsForThatViewsSync() throws Exception {
+        Cluster cluster = cluster(Mode.BFT, 5, 1);
+        cluster.isolated.add(0);
+        cluster.clientSends(op(1, 1, 0));
+        cluster.runFor(3 * TIMEOUT_MS); // replica 0 silent: regency 1, led by replica 1
+        cluster.isolated.clear();
+        cluster.runFor(3 * TIMEOUT_MS);
+        assertThat(cluster.cores.get(1).regency()).isEqualTo(1);
+        cluster.clientSends(admin(1, 0, new ViewChange.Remove(1))); // removes the leader of regency 1
+        cluster.deliverAll();
+        cluster.sent.clear();
+        decideOneByOne(cluster, 1, 2, WINDOW + 2, 1);
+        // At the boundary every member of the new view reported to its leader of regency 1
+        // (members[1] of [0, 2, 3, 4] is replica 2), which sent that view's SYNC.
+        assertThat(cluster.sent).anyMatch(m -> m.message() instanceof StopData d && d.regency() == 1 && m.to() == 2);
+        assertThat(cluster.sent).anyMatch(m -> m.message() instanceof Sync s && s.sender() == 2 && s.regency() == 1);
+        assertThat(cluster.sent).noneMatch(m -> m.message() instanceof Stop);
+        for (int id : List.of(0, 2, 3, 4)) {
+            assertThat(cluster.cores.get(id).regency()).isEqualTo(1);
+            assertThat(cluster.cores.get(id).leader()).isEqualTo(2);
+            assertThat(cluster.cores.get(id).active()).isTrue();
+        }
+        long decided = cluster.cores.get(2).lastDecided();
+        assertThat(cluster.decisions.get(2)).last().satisfies(d -> assertThat(d.epoch()).isEqualTo(1));
+        for (int id : List.of(0, 3, 4)) {
+            assertThat(cluster.cores.get(id).lastDecided()).isEqualTo(decided);
+        }
+    }
+
+    @Test
+    void aReplicaRestartedWithoutMemoryLearnsTheViewsFromTheCheckpoint() throws Exception {
+        Cluster cluster = new Cluster(Mode.BFT, 5, 1, RequestVerifier.ACCEPT_ALL,
+                c -> Cluster.smallLogs(c).adminClientId(ADMIN).instanceWindowMax(WINDOW)).executing();
+        cluster.clientSends(admin(1, 0, new ViewChange.Remove(4)));
+        cluster.deliverAll();
+        decideOneByOne(cluster, 1, 1, 20, 1); // past several checkpoints and the decision log
+        cluster.restart(2);
+        cluster.runFor(3 * TIMEOUT_MS);
+        for (int sequence = 21; sequence < 21 + WINDOW + 2; sequence++) {
+            // Until it votes again, the others wait out the wait for its ACCEPT at every instance.
+            cluster.clientSends(op(1, sequence, 1));
+            cluster.runFor(TIMEOUT_MS);
+        }
+        ReplicaCore restarted = cluster.cores.get(2);
+        assertThat(restarted.recovering()).isFalse();
+        assertThat(restarted.viewInForce().members()).containsExactly(0, 1, 2, 3);
+        assertThat(restarted.lastDecided()).isEqualTo(cluster.cores.get(0).lastDecided());
+        List<Decision> mine = cluster.decisions.get(2);
+        assertThat(mine).isNotEmpty();
+    }
+}
