@@ -75,6 +75,13 @@ public enum Fault {
     /** A Byzantine client sending malformed, forged, conflicting and out-of-window requests. */
     BYZANTINE_CLIENT(Kind.CLIENT),
     /**
+     * The administrator changes the view during the workload, one change at a time: removes a
+     * replica (the leader included), adds a removed one back, or sets f, always keeping every
+     * view's fault budget (the run's faulty replicas within its f, n large enough for it). Fires
+     * when a change was installed. See {@link SimAdmin}.
+     */
+    RECONFIG(Kind.ADMIN),
+    /**
      * One instance's ACCEPTs reach a minority only (in every epoch until a decision is hidden, then
      * at random), and every replica that decides it is cut off from the other replicas until GST (at most
      * n minus a quorum of them): the next leader's STOPDATA quorum holds no replica that decided, so
@@ -109,6 +116,8 @@ public enum Fault {
         BYZANTINE,
         /** A client departs from the protocol. */
         CLIENT,
+        /** The administrator changes the view. */
+        ADMIN,
         /** A network schedule aimed at one consensus instance. */
         ADVERSARY,
         /** A restarted replica's disk loses, tears or damages what it held. */

@@ -72,7 +72,9 @@ final class SimClient {
     }
 
     private ClientCore newCore(long newSession) {
-        ClientCore created = new ClientCore(clientId, view, new ClientConfig(500, 4_000, config.clientOutstandingMax()),
+        // A new session starts in the newest view the client has learned.
+        View current = core == null ? view : core.view();
+        ClientCore created = new ClientCore(clientId, current, new ClientConfig(500, 4_000, config.clientOutstandingMax()),
                 signer, newSession, config.plantedBugs());
         session = newSession;
         coresBySession.put(newSession, created);
@@ -111,23 +113,36 @@ final class SimClient {
     }
 
     void deliver(int from, byte[] bytes) {
-        Message message;
-        try {
-            message = codec.decode(bytes);
-        } catch (CodecException e) {
-            return;
-        }
+        ClientCore to = null;
+        Message message = decode(codec, bytes);
         if (message instanceof Reply reply) {
-            ClientCore to = coresBySession.get(reply.sequence() >>> 32);
-            if (to != null) {
-                apply(to, to.onReply(queue.now(), from, reply));
-            }
+            to = coresBySession.get(reply.sequence() >>> 32);
         } else if (message instanceof Refusal refusal) {
-            ClientCore to = coresBySession.get(refusal.sequence() >>> 32);
-            if (to != null) {
-                apply(to, to.onRefusal(from, refusal));
-            }
+            to = coresBySession.get(refusal.sequence() >>> 32);
         }
+        if (to != null) {
+            apply(to, answer(to, queue.now(), from, message));
+        }
+    }
+
+    /** The message {@code bytes} encode, or null if they are none (a Byzantine replica's garbage). */
+    static Message decode(MessageCodec codec, byte[] bytes) {
+        try {
+            return codec.decode(bytes);
+        } catch (CodecException e) {
+            return null;
+        }
+    }
+
+    /** What {@code core} makes of a reply or refusal from replica {@code from}; nothing of other messages. */
+    static ClientOutput answer(ClientCore core, long nowMs, int from, Message message) {
+        if (message instanceof Reply reply) {
+            return core.onReply(nowMs, from, reply);
+        }
+        if (message instanceof Refusal refusal) {
+            return core.onRefusal(from, refusal);
+        }
+        return ClientOutput.EMPTY;
     }
 
     private void apply(ClientCore from, ClientOutput output) {
@@ -140,7 +155,7 @@ final class SimClient {
             if (transmission instanceof ClientOutput.Unicast unicast) {
                 network.send(address(clientId), unicast.replica(), request);
             } else {
-                view.members().forEach(replica -> network.send(address(clientId), replica, request));
+                from.view().members().forEach(replica -> network.send(address(clientId), replica, request));
             }
         }
         for (ClientOutput.Completion completion : output.completions()) {

@@ -54,6 +54,8 @@ import java.util.TreeMap;
  * @param clientsMax         client sessions each replica keeps ({@code ReplicaConfig.clientsMax});
  *                           below the number of clients the replicas evict sessions, refuse
  *                           their requests, and clients begin new sessions ({@link #evictsSessions})
+ * @param reconfigurations   view changes the administrator makes during the workload, one after
+ *                           the other ({@link Fault#RECONFIG}, {@link SimAdmin}); 0 for none
  */
 public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, int operationsPerClient,
                         int clientOutstandingMax, int readOnlyPercent, int delayMinMs, int delayMaxMs,
@@ -61,7 +63,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
                         Map<Integer, Fault> byzantine, int dropPercent, int partitions, boolean leaderIsolation,
                         boolean byzantineClient, long gstMs, long livenessBoundMs, long timeLimitMs,
                         int pipelineMax, Set<Fault> adversaries, Set<PlantedBug> plantedBugs, RestartPlan restarts,
-                        int decisionLogMax, int checkpointPeriod, int clientsMax) {
+                        int decisionLogMax, int checkpointPeriod, int clientsMax, int reconfigurations) {
 
     /**
      * Copies the collections and checks that the parameters describe a run the fault model allows.
@@ -95,6 +97,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
      * @param decisionLogMax       decisions each replica keeps, at least 1
      * @param checkpointPeriod     decisions between checkpoints, within 1..{@code decisionLogMax / 2}
      * @param clientsMax           client sessions each replica keeps, at least 1
+     * @param reconfigurations     view changes the administrator makes, at least 0
      * @throws IllegalArgumentException if a parameter is out of range; the message names it
      */
     public SimConfig {
@@ -116,6 +119,9 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         }
         if (clientsMax < 1) {
             throw new IllegalArgumentException("clientsMax must be >= 1, got " + clientsMax);
+        }
+        if (reconfigurations < 0) {
+            throw new IllegalArgumentException("reconfigurations must be >= 0, got " + reconfigurations);
         }
         if (mode == Mode.CFT && !byzantine.isEmpty()) {
             throw new IllegalArgumentException("CFT mode tolerates crashes only, not Byzantine replicas");
@@ -261,10 +267,16 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
                 checkpointPeriod = logs[1];
             }
         }
+        // Drawn after everything else: a seed without reconfigurations runs exactly as it would if
+        // they did not exist. A third of the runs that may reconfigure make one to three changes.
+        int reconfigurations = 0;
+        if (enabled.contains(Fault.RECONFIG) && random.nextInt(3) == 0) {
+            reconfigurations = 1 + random.nextInt(3);
+        }
         return new SimConfig(seed, mode, replicas, f, clients, operations, outstanding, readOnly, delayMin, delayMax,
                 spikes, spikeMax, duplicates, crashes, byzantine, drops, partitions, isolation, byzantineClient, gst,
                 60_000, gst + 600_000, pipeline, adversaries, Set.of(), restarts, decisionLogMax, checkpointPeriod,
-                ReplicaConfig.CLIENTS_DEFAULT);
+                ReplicaConfig.CLIENTS_DEFAULT, reconfigurations);
     }
 
     /**
@@ -325,7 +337,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     public static SimConfig calm(long seed, Mode mode, int replicas) {
         return new SimConfig(seed, mode, replicas, maxF(replicas, mode), 3, 100, 2, 30, 1, 10, 0, 200, 0, 0, Map.of(),
                 0, 0, false, false, 0, 60_000, 600_000, CALM_PIPELINE, Set.of(), Set.of(), RestartPlan.NONE,
-                ReplicaConfig.DECISION_LOG_DEFAULT, ReplicaConfig.CHECKPOINT_PERIOD_DEFAULT, ReplicaConfig.CLIENTS_DEFAULT);
+                ReplicaConfig.DECISION_LOG_DEFAULT, ReplicaConfig.CHECKPOINT_PERIOD_DEFAULT, ReplicaConfig.CLIENTS_DEFAULT, 0);
     }
 
     /**
@@ -337,7 +349,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     public SimConfig withByzantine(Map<Integer, Fault> newByzantine) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, 0, newByzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
     }
 
     /**
@@ -349,7 +361,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     public SimConfig withCrashes(int count) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, count, byzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
     }
 
     /**
@@ -362,7 +374,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     public SimConfig withJitter(int newDuplicatePercent, int newSpikePercent) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, newSpikePercent, spikeMaxMs, newDuplicatePercent, crashes, byzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
     }
 
     /**
@@ -377,7 +389,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     public SimConfig withNetworkFaults(int newDropPercent, int newPartitions, boolean newLeaderIsolation, long newGstMs) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, newDropPercent,
-                newPartitions, newLeaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
+                newPartitions, newLeaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
     }
 
     /**
@@ -388,7 +400,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     public SimConfig withByzantineClient() {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
-                partitions, leaderIsolation, true, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
+                partitions, leaderIsolation, true, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
     }
 
     /**
@@ -401,7 +413,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, newPlantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
+                adversaries, newPlantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
     }
 
     /**
@@ -415,7 +427,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax,
-                newAdversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
+                newAdversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
     }
 
     /**
@@ -428,7 +440,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, newOperationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax);
+                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
     }
 
     /**
@@ -441,7 +453,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, plantedBugs, newRestarts, decisionLogMax, checkpointPeriod, clientsMax);
+                adversaries, plantedBugs, newRestarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
     }
 
     /**
@@ -455,7 +467,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, plantedBugs, restarts, newDecisionLogMax, newCheckpointPeriod, clientsMax);
+                adversaries, plantedBugs, restarts, newDecisionLogMax, newCheckpointPeriod, clientsMax, reconfigurations);
     }
 
     /**
@@ -469,7 +481,20 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, newClientsMax);
+                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, newClientsMax, reconfigurations);
+    }
+
+    /**
+     * This run with the administrator making {@code newReconfigurations} view changes.
+     *
+     * @param newReconfigurations how many changes, at least 0
+     * @return the changed configuration
+     */
+    public SimConfig withReconfigurations(int newReconfigurations) {
+        return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
+                delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
+                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, newReconfigurations);
     }
 
     /**

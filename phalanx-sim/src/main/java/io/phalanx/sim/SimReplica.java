@@ -75,6 +75,8 @@ import java.util.SplittableRandom;
 final class SimReplica {
     /** Request timeout of simulated replicas: a few network round trips plus a spike. */
     static final long REQUEST_TIMEOUT_MS = 400;
+    /** {@code instanceWindowMax} in runs with reconfigurations: a change governs 9 instances after its own. */
+    static final int RECONFIG_WINDOW = 8;
     /** How often a replica with {@link RestartPlan.Disk#ASYNC} syncs its log (when it steps). */
     static final long ASYNC_SYNC_INTERVAL_MS = 50;
     /**
@@ -98,7 +100,8 @@ final class SimReplica {
     private final SimCrypto crypto;
     /** Where each incarnation's core draws its nonces from. */
     private final SplittableRandom incarnations;
-    private final ReplyPolicy replies;
+    /** Which replica sends each reply in full: chosen in the newest view the executor applied, as clients choose it. */
+    private ReplyPolicy replies;
     private final Behavior.Outbox outbox;
     private final Behavior behavior;
     private final boolean correct;
@@ -170,6 +173,9 @@ final class SimReplica {
                 // A sync disk persists asynchronously, as the runtime's log thread does: the core
                 // holds a step's sends until the sync that covers it reports back.
                 .sendsAwaitPersistence(config.restarts().disk() == RestartPlan.Disk.SYNC)
+                .adminClientId(SimAdmin.clientId(config))
+                // With reconfigurations, a small window lets a change govern soon after it is decided.
+                .instanceWindowMax(config.reconfigurations() > 0 ? RECONFIG_WINDOW : ReplicaConfig.INSTANCE_WINDOW_DEFAULT)
                 .build();
         this.core = newCore(random.split(), ReplicaCore.Start.NEW_CLUSTER);
         this.executor = newExecutor();
@@ -396,6 +402,10 @@ final class SimReplica {
         return correct;
     }
 
+    int instanceWindowMax() {
+        return replicaConfig.instanceWindowMax();
+    }
+
     ReplicaCore core() {
         return core;
     }
@@ -589,18 +599,19 @@ final class SimReplica {
             behavior.onSend(send.to(), send.message(), outbox);
         }
         for (Request request : output.unordered()) {
-            toClient(SimClient.address(request.clientId()), replies.shape(executor.query(request)));
+            toClient(SimClient.address(request.clientId()), replyPolicy().shape(executor.query(request)));
         }
         output.replyResends().forEach(requestId -> executor.cachedReply(requestId)
                 .ifPresent(reply -> toClient(SimClient.address(reply.clientId()), reply)));
         // A refusal is answered from the reply cache when it can be, as the runtime does. The
-        // refusal itself goes out only in runs that evict sessions: elsewhere simulated clients
-        // keep one session, and no refusal of theirs could end a call (SimConfig#evictsSessions).
+        // refusal itself goes out only in runs that evict sessions or change the view: elsewhere
+        // simulated clients keep one session in one view, and no refusal of theirs could end a
+        // call (SimConfig#evictsSessions).
         for (var refusal : output.refusals()) {
             var cached = executor.cachedReply(refusal.requestId());
             if (cached.isPresent()) {
                 toClient(SimClient.address(refusal.clientId()), cached.get());
-            } else if (config.evictsSessions()) {
+            } else if (config.evictsSessions() || config.reconfigurations() > 0) {
                 toClient(SimClient.address(refusal.clientId()), refusal);
             }
         }
@@ -636,20 +647,30 @@ final class SimReplica {
                 + decision.consensusId() + " epoch=" + decision.epoch() + " digest=" + decision.digest()
                 + " requests=" + decision.batch().requests().size());
         for (Reply reply : executeRecorded(decision)) {
-            toClient(SimClient.address(reply.clientId()), replies.shape(reply), repliesAwait);
+            toClient(SimClient.address(reply.clientId()), replyPolicy().shape(reply), repliesAwait);
         }
         if (replicaConfig.checkpointAfter(decision.consensusId())) {
             checkpoint();
         }
     }
 
+    private ReplyPolicy replyPolicy() {
+        if (replies.view().id() != executor.latestView().id()) {
+            replies = ReplyPolicy.hashedReplies(executor.latestView(), id);
+        }
+        return replies;
+    }
+
     /** Executes {@code decision}, recording it and what it executed for the checkers; its replies. */
     private List<Reply> executeRecorded(Decision decision) {
-        decisions.add(new Decided(decision.consensusId(), decision.digest(), decision.batch()));
+        decisions.add(new Decided(decision.consensusId(), decision.digest(), decision.batch(), decision.proof()));
         Map<RequestId, Request> byId = new HashMap<>();
         decision.batch().requests().forEach(r -> byId.put(r.id(), r));
         List<Reply> replies = executor.execute(decision);
         for (Reply reply : replies) {
+            if (reply.clientId() == replicaConfig.adminClientId()) {
+                continue; // a view change, which the core applies and the service never sees
+            }
             Request request = byId.get(reply.requestId());
             executions.add(new Executed(decision.consensusId(), reply.requestId(), request.operation(), reply.result()));
         }

@@ -8,6 +8,7 @@ import io.phalanx.sim.check.Checkers;
 import io.phalanx.sim.check.ClientOperation;
 import io.phalanx.sim.check.History;
 import io.phalanx.sim.check.ReplicaHistory;
+import io.phalanx.sim.check.ViewCertificationChecker;
 import io.phalanx.sim.check.Violation;
 
 import java.util.ArrayList;
@@ -50,6 +51,8 @@ public final class Simulation {
     private final Map<Integer, Integer> twinSideOf = new HashMap<>();
     private final List<SimClient> clients = new ArrayList<>();
     private final SimByzantineClient byzantineClient;
+    /** The administrator making view changes ({@link Fault#RECONFIG}), or null. */
+    private final SimAdmin admin;
     private final SimNetwork network;
     private final SimCrypto crypto;
     private final SplittableRandom random;
@@ -105,6 +108,9 @@ public final class Simulation {
         long byzantineId = config.clients() + 1L;
         this.byzantineClient = config.byzantineClient() ? new SimByzantineClient(byzantineId, config, network, queue,
                 trace, crypto.clientSigner(byzantineId), random.split(), fired) : null;
+        // Split only then, so runs without reconfigurations draw as they always did.
+        this.admin = config.reconfigurations() > 0 ? new SimAdmin(config, network, queue, trace, codec, random.split(),
+                crypto.clientSigner(SimAdmin.clientId(config)), fired) : null;
     }
 
     private SimReplica newReplica(int id, String name, Behavior behavior, boolean correct, int twinSide,
@@ -182,6 +188,9 @@ public final class Simulation {
         if (byzantineClient != null) {
             byzantineClient.start();
         }
+        if (admin != null) {
+            admin.start();
+        }
         Violation threw = null;
         try {
             while ((!allClientsDone() || recoveryPending()) && queue.runNext(config.timeLimitMs())) {
@@ -202,6 +211,8 @@ public final class Simulation {
         for (Checker checker : Checkers.standard()) {
             violations.addAll(checker.check(history));
         }
+        violations.addAll(new ViewCertificationChecker(config.view(), SimAdmin.clientId(config),
+                replicas.get(0).instanceWindowMax(), crypto).check(history));
         violations.addAll(checkLiveness());
         violations.addAll(checkRecovered());
         long completed = history.operations().stream().filter(ClientOperation::completed).count();
@@ -248,7 +259,7 @@ public final class Simulation {
      */
     private boolean recoveryPending() {
         for (SimReplica r : replicas) {
-            if (r.correct() && !r.crashed() && (r.down() || (r.recovering()
+            if (r.correct() && !r.crashed() && member(r) && (r.down() || (r.recovering()
                     && queue.now() <= Math.max(config.gstMs(), r.cameBackAtMs()) + config.livenessBoundMs()))) {
                 return true;
             }
@@ -260,6 +271,9 @@ public final class Simulation {
     private List<Violation> checkRecovered() {
         List<Violation> violations = new ArrayList<>();
         for (SimReplica r : replicas) {
+            if (!member(r)) {
+                continue; // removed by the administrator: nothing is owed to a cluster it left
+            }
             if (r.correct() && r.down()) {
                 violations.add(new Violation("liveness", r.name + " restarted and never came back by "
                         + queue.now() + " ms"));
@@ -273,6 +287,11 @@ public final class Simulation {
             }
         }
         return violations;
+    }
+
+    /** Whether {@code r} is a member of the newest view (every replica is, without an administrator). */
+    private boolean member(SimReplica r) {
+        return admin == null || admin.current().contains(r.id);
     }
 
     /** Replicas that may crash: correct ones (a Byzantine one already uses the fault budget). */
@@ -297,6 +316,8 @@ public final class Simulation {
             int index = -to - 1;
             if (index < clients.size()) {
                 clients.get(index).deliver(from, bytes);
+            } else if (admin != null && -to == SimAdmin.clientId(config)) {
+                admin.deliver(from, bytes);
             } // else: a reply to the Byzantine client, which ignores answers
         }
     }

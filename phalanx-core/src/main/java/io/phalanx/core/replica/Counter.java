@@ -49,6 +49,8 @@ public enum Counter {
      * replica then waits for that view's SYNC of the same regency.
      */
     VIEW_ENTERED,
+    /** Views entered whose change removed the leader of the running regency: the next member leads it, without a timeout. */
+    LEADER_HANDED_OVER,
     /** An administrator's request decided but refused (malformed, invalid view, or another change still pending). */
     VIEW_CHANGE_REFUSED,
     /** A client request dropped because the pending queue is full. */

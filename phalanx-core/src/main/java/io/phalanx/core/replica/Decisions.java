@@ -69,7 +69,12 @@ final class Decisions {
             state.regencyProvenAtMs = state.nowMs;
         }
         state.counters.increment(Counter.DECIDED);
-        state.viewEntered |= state.view() != before;
+        if (state.view() != before) {
+            state.viewEntered = true;
+            if (!state.view().contains(before.leaderOf(state.regency))) {
+                state.counters.increment(Counter.LEADER_HANDED_OVER);
+            }
+        }
     }
 
     /** Applies the administrator's {@code request}, decided in {@code consensusId}, to the view history. */

@@ -28,6 +28,15 @@ public final class ReplyPolicy {
     }
 
     /**
+     * The view whose members this policy takes turns among.
+     *
+     * @return the view it was made for
+     */
+    public View view() {
+        return view;
+    }
+
+    /**
      * Every reply in full.
      *
      * @param view      the replica group
