@@ -52,7 +52,7 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             "has recovered); with it some seeds keep short decision logs, so that restarted and lagging replicas",
             "catch up by state transfer. restart-all: every replica at once (sync disks; half of them right after",
             "a reply leaves). Disk faults on restart: torn-write, corrupt-record, misdirected-write, wiped-disk.",
-            "reconfig: the administrator removes replicas (the leader too), adds removed ones back and sets f during",
+            "reconfig: the administrator removes replicas (the leader too), adds removed ones back, replaces keys and sets f during",
             "the workload, one change at a time, keeping every view's fault budget.",
             "(default: ${DEFAULT-VALUE}). Each seed draws its own mix within f faulty replicas; Byzantine",
             "strategies apply to BFT shapes only."})
@@ -210,6 +210,7 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
         /** Seeds in which a view change was installed, and in which one removed the running leader. */
         long seedsReconfigured;
         long seedsLeaderRemoved;
+        long seedsKeyRotated;
         final java.util.EnumMap<Fault, Long> fired = new java.util.EnumMap<>(Fault.class);
         /** Seeds that restarted a replica, by what its disk kept. */
         final java.util.EnumMap<io.phalanx.sim.RestartPlan.Disk, Long> restartsByDisk =
@@ -236,6 +237,7 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             seedsRecovered += r.counter(Counter.RECOVERED) > 0 ? 1 : 0;
             seedsReconfigured += r.counter(Counter.VIEW_CHANGE_DECIDED) > 0 ? 1 : 0;
             seedsLeaderRemoved += r.counter(Counter.LEADER_HANDED_OVER) > 0 ? 1 : 0;
+            seedsKeyRotated += r.counter(Counter.OWN_KEY_ROTATED) > 0 ? 1 : 0;
             r.firedFaults().forEach(f -> fired.merge(f, 1L, Long::sum));
             if (!r.passed()) {
                 failedSeeds.add(r.config().seed());
@@ -255,8 +257,8 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             out.printf("  decisions on unchecked ACCEPTs: %d%n", decidedUnverified);
             out.printf("  seeds that restarted a replica: %d, transferred state (CHECKPOINT_INSTALLED): %d,"
                     + " recovered (RECOVERED): %d%n", seedsRestarted, seedsStateTransferred, seedsRecovered);
-            out.printf("  seeds that reconfigured (VIEW_CHANGE_DECIDED): %d, removed the leader (LEADER_HANDED_OVER): %d%n",
-                    seedsReconfigured, seedsLeaderRemoved);
+            out.printf("  seeds that reconfigured (VIEW_CHANGE_DECIDED): %d, removed the leader (LEADER_HANDED_OVER): %d,"
+                    + " rotated a key (OWN_KEY_ROTATED): %d%n", seedsReconfigured, seedsLeaderRemoved, seedsKeyRotated);
             out.printf("  restarts by what the disk kept (seeds): %s%n", restartsByDisk.isEmpty() ? "none"
                     : restartsByDisk.entrySet().stream().map(e -> e.getKey().name().toLowerCase(java.util.Locale.ROOT)
                     + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));

@@ -27,8 +27,9 @@ import java.util.SplittableRandom;
  *
  * <p>Each change is drawn among those that keep the run within the fault model in every view:
  * set f to a value no lower than the run's faulty replicas (crashes, Byzantine replicas and restart
- * chains), remove a member (the leader included) while n stays large enough for f, or add back a
- * removed replica while the run's faulty replicas leave room in f for it to catch up. It checks a
+ * chains), remove a member (the leader included) while n stays large enough for f, replace a
+ * member's key (it signs with the new one from the view that names it, {@link SimCrypto#replicaKeys}),
+ * or add back a removed replica while the run's faulty replicas leave room in f for it to catch up. It checks a
  * change as the command line does before sending it ({@link ViewChange#applyTo} and
  * {@link ViewHistory#checkQuorumsIntersect}), except that one change in six is sent unchecked, so
  * the replicas' own refusal is exercised too.
@@ -97,6 +98,10 @@ final class SimAdmin {
         }
         for (int member : current.members()) {
             consider(new ViewChange.Remove(member), valid, any);
+            // Key rotation: a fresh key each time, the addresses the view has (or the simulator's).
+            Addresses where = current.addresses().getOrDefault(member,
+                    new Addresses("sim:" + member + ":mesh", "sim:" + member + ":client"));
+            consider(new ViewChange.Replace(member, Bytes.utf8("sim-key-" + member + "-" + sent), where), valid, any);
         }
         if (faultyMax() < current.f()) {
             for (int id = 0; id < config.replicas(); id++) {

@@ -1,6 +1,7 @@
 package io.phalanx.sim;
 
 import io.phalanx.core.crypto.SignatureVerifier;
+import io.phalanx.core.crypto.KeyRing;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Bytes;
 
@@ -31,6 +32,19 @@ final class SimCrypto implements SignatureVerifier {
         return message -> sign(replicaKey(id), message);
     }
 
+    /**
+     * The signer of replica {@code id} under the key {@code view} names for it (the administrator
+     * replaced or gave it one), or its own key if the view names none: every replica holds every
+     * key the administrator may give it, as a replica holds its new key before the rotation.
+     */
+    KeyRing replicaKeys(int id) {
+        return (view, replicaId) -> {
+            Bytes key = view.publicKeys().get(replicaId);
+            long secret = key == null ? replicaKey(replicaId) : replicaKey(replicaId, key);
+            return message -> sign(secret, message);
+        };
+    }
+
     /** The signer of client {@code clientId}. */
     Signer clientSigner(long clientId) {
         return message -> sign(clientKey(clientId), message);
@@ -38,7 +52,11 @@ final class SimCrypto implements SignatureVerifier {
 
     @Override
     public boolean verifyReplica(io.phalanx.core.view.View view, int replicaId, byte[] message, Bytes signature) {
-        return view.contains(replicaId) && sign(replicaKey(replicaId), message).equals(signature);
+        if (!view.contains(replicaId)) {
+            return false;
+        }
+        Bytes key = view.publicKeys().get(replicaId);
+        return sign(key == null ? replicaKey(replicaId) : replicaKey(replicaId, key), message).equals(signature);
     }
 
     @Override
@@ -48,6 +66,11 @@ final class SimCrypto implements SignatureVerifier {
 
     private static long replicaKey(int id) {
         return id;
+    }
+
+    /** A key the administrator named: apart from every replica's own key (small) and every client's (negative). */
+    private static long replicaKey(int id, Bytes key) {
+        return 0x4000_0000_0000_0000L | ((((long) key.hashCode() & 0xFFFF_FFFFL) << 20) ^ id);
     }
 
     private static long clientKey(long clientId) {

@@ -203,7 +203,7 @@ final class SimReplica {
     }
 
     private ReplicaCore newCore(SplittableRandom random, ReplicaCore.Start start, Recovered recovered) {
-        return new ReplicaCore(replicaConfig, quorums, RequestVerifier.ACCEPT_ALL, crypto.replicaSigner(id), crypto,
+        return new ReplicaCore(replicaConfig, quorums, RequestVerifier.ACCEPT_ALL, crypto.replicaKeys(id), crypto,
                 random, start, config.plantedBugs(), recovered, images());
     }
 

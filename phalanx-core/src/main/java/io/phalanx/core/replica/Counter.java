@@ -51,6 +51,8 @@ public enum Counter {
     VIEW_ENTERED,
     /** Views entered whose change removed the leader of the running regency: the next member leads it, without a timeout. */
     LEADER_HANDED_OVER,
+    /** Views entered that name a new key for this replica: it signs with that key from their first instance. */
+    OWN_KEY_ROTATED,
     /** An administrator's request decided but refused (malformed, invalid view, or another change still pending). */
     VIEW_CHANGE_REFUSED,
     /** A client request dropped because the pending queue is full. */

@@ -74,6 +74,10 @@ final class Decisions {
             if (!state.view().contains(before.leaderOf(state.regency))) {
                 state.counters.increment(Counter.LEADER_HANDED_OVER);
             }
+            if (before.contains(state.id) && state.view().contains(state.id)
+                    && !java.util.Objects.equals(before.publicKeys().get(state.id), state.view().publicKeys().get(state.id))) {
+                state.counters.increment(Counter.OWN_KEY_ROTATED);
+            }
         }
     }
 

@@ -267,7 +267,7 @@ final class LeaderChange {
                 : state.checkpointProofId == state.lastDecided ? state.checkpointProof : List.of();
         List<VoteHistory> votes = List.copyOf(state.votes.tailMap(state.lastDecided, false).values());
         StopData unsigned = new StopData(state.id, state.regency, state.lastDecided, proof, votes, Bytes.EMPTY);
-        return unsigned.withSignature(state.signer.sign(MessageCodec.signedBytes(unsigned)));
+        return unsigned.withSignature(state.signer().sign(MessageCodec.signedBytes(unsigned)));
     }
 
     void onStopData(Effects effects, StopData data) {

@@ -468,6 +468,6 @@ final class NormalCase {
     }
 
     private Accept sign(Accept accept) {
-        return accept.withSignature(state.signer.sign(MessageCodec.signedBytes(accept)));
+        return accept.withSignature(state.signer().sign(MessageCodec.signedBytes(accept)));
     }
 }

@@ -3,6 +3,7 @@ package io.phalanx.core.replica;
 import io.phalanx.core.PlantedBug;
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.crypto.SignatureVerifier;
+import io.phalanx.core.crypto.KeyRing;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Checkpoint;
@@ -216,11 +217,35 @@ public final class ReplicaCore {
     public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
                        SignatureVerifier signatures, RandomGenerator random, Start start, Set<PlantedBug> plantedBugs,
                        Recovered recovered, ImageStore images) {
+        this(config, quorums, verifier, KeyRing.of(signer), signatures, random, start, plantedBugs, recovered, images);
+    }
+
+    /**
+     * A replica that holds several signing keys (during a key rotation): it signs with the one its
+     * view in force names ({@link KeyRing}).
+     *
+     * @param config      limits, timers and identity
+     * @param quorums     decides which sets of replicas are quorums; must be for {@code config}'s view
+     * @param verifier    the service's check on requests proposed for ordering
+     * @param keys        this replica's signing keys, for its ACCEPTs (BFT) and STOPDATA
+     * @param signatures  checks other replicas' and clients' signatures
+     * @param random      the core's only source of randomness (batch nonces): seeded in the
+     *                    simulator, secure in production
+     * @param start       how this replica begins; only {@link Start#RESTORED} trusts the stored
+     *                    hard state
+     * @param plantedBugs bugs planted on purpose so the simulator proves its checkers find them;
+     *                    empty in production
+     * @param recovered   what the replica's storage kept: checkpoint, decisions after it, hard state
+     * @param images      where state transfer writes the checkpoint images it receives
+     */
+    public ReplicaCore(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, KeyRing keys,
+                       SignatureVerifier signatures, RandomGenerator random, Start start, Set<PlantedBug> plantedBugs,
+                       Recovered recovered, ImageStore images) {
         if (!Objects.requireNonNull(quorums, "quorums").view().equals(config.view())) {
             throw new IllegalArgumentException("the quorum system is for another view");
         }
         this.state = new ReplicaState(Objects.requireNonNull(config, "config"), quorums,
-                Objects.requireNonNull(verifier, "verifier"), Objects.requireNonNull(signer, "signer"),
+                Objects.requireNonNull(verifier, "verifier"), Objects.requireNonNull(keys, "keys"),
                 Objects.requireNonNull(signatures, "signatures"), Objects.requireNonNull(random, "random"), plantedBugs);
         Proofs proofs = new Proofs(state);
         this.decisions = new Decisions(state);

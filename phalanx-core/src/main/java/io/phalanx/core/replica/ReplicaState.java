@@ -2,6 +2,7 @@ package io.phalanx.core.replica;
 
 import io.phalanx.core.PlantedBug;
 import io.phalanx.core.crypto.SignatureVerifier;
+import io.phalanx.core.crypto.KeyRing;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Accept;
 import io.phalanx.core.message.Batch;
@@ -53,7 +54,8 @@ final class ReplicaState {
      */
     boolean viewEntered;
     final RequestVerifier verifier;
-    final Signer signer;
+    /** The replica's signing keys: it signs with the one its view in force names. */
+    final KeyRing keys;
     final SignatureVerifier signatures;
     final RandomGenerator random;
     /** Bugs a test build planted on purpose (empty in production); see {@link PlantedBug}. */
@@ -158,7 +160,7 @@ final class ReplicaState {
     /** The persist sequence the step being processed gets if it has records to persist. */
     long stepPersistSequence;
 
-    ReplicaState(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, Signer signer,
+    ReplicaState(ReplicaConfig config, QuorumSystem quorums, RequestVerifier verifier, KeyRing keys,
                  SignatureVerifier signatures, RandomGenerator random, Set<PlantedBug> plantedBugs) {
         this.config = config;
         this.plantedBugs = Set.copyOf(plantedBugs);
@@ -166,7 +168,7 @@ final class ReplicaState {
         this.views = ViewHistory.of(config.view());
         this.initialQuorums = quorums;
         this.verifier = verifier;
-        this.signer = signer;
+        this.keys = keys;
         this.signatures = signatures;
         this.random = random;
         this.pending = new PendingRequests(config.pendingRequestsMax());
@@ -196,6 +198,11 @@ final class ReplicaState {
     }
 
     private long encodedLatestViewId = -1;
+
+    /** Signs with the key the view in force names for this replica. */
+    Signer signer() {
+        return keys.signerFor(view(), id);
+    }
 
     /** The quorum rules of the view in force. */
     QuorumSystem quorums() {

@@ -101,8 +101,19 @@ final class Cluster {
 
     private ReplicaCore newCore(int id, ReplicaCore.Start start, Recovered recovered) {
         ImageStore images = imageStores.getOrDefault(id, new MemoryImageStore());
-        return new ReplicaCore(config(id), view.quorums(), verifier, keys.replica(id), keys.verifier(),
+        io.phalanx.core.crypto.KeyRing ring = keyRings.getOrDefault(id, io.phalanx.core.crypto.KeyRing.of(keys.replica(id)));
+        return new ReplicaCore(config(id), view.quorums(), verifier, ring, keys.verifier(),
                 new SplittableRandom(id), start, java.util.Set.of(), recovered, images);
+    }
+
+    /** Per replica, the signing keys it holds if not just its own (a key rotation). */
+    private final java.util.Map<Integer, io.phalanx.core.crypto.KeyRing> keyRings = new java.util.HashMap<>();
+
+    /** Replica {@code id} holds {@code ring}: it starts anew with it, before anything happened. */
+    Cluster withKeyRing(int id, io.phalanx.core.crypto.KeyRing ring) {
+        keyRings.put(id, ring);
+        cores.set(id, newCore(id, ReplicaCore.Start.NEW_CLUSTER));
+        return this;
     }
 
     /** Per replica, where state transfer writes the checkpoints it receives (memory if absent); kept across restarts. */

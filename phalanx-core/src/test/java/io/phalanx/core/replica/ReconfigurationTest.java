@@ -165,6 +165,36 @@ class ReconfigurationTest {
     }
 
     @Test
+    void aReplacedKeySignsFromTheViewThatNamesItAndTheOldOneNoLonger() throws Exception {
+        java.security.KeyPair rotated = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Bytes newKey = Bytes.copyOf(rotated.getPublic().getEncoded());
+        // Replica 2 holds both keys and signs with the one its view in force names.
+        for (boolean holdsNewKey : List.of(true, false)) {
+            Cluster cluster = cluster(Mode.BFT, 4, 1);
+            io.phalanx.core.crypto.Signer old = cluster.keys.replica(2);
+            io.phalanx.core.crypto.Signer fresh = io.phalanx.core.crypto.Ed25519.signer(rotated.getPrivate());
+            cluster.withKeyRing(2, (view, id) -> holdsNewKey && newKey.equals(view.publicKeys().get(id)) ? fresh : old);
+            cluster.clientSends(admin(1, 0, new ViewChange.Replace(2, newKey, new io.phalanx.core.view.Addresses("h2:1", "h2:2"))));
+            cluster.deliverAll();
+            decideOneByOne(cluster, 1, 1, WINDOW, 1);
+            assertThat(cluster.cores.get(2).viewInForce().publicKeys()).containsEntry(2, newKey);
+            // With replica 3 cut off, every decision needs replica 2's ACCEPT, checked under its new key.
+            cluster.isolated.add(3);
+            long before = cluster.cores.get(0).lastDecided();
+            for (int sequence = 1 + WINDOW; sequence < 4 + WINDOW; sequence++) {
+                cluster.clientSends(op(1, sequence, 1));
+                cluster.runFor(100);
+            }
+            if (holdsNewKey) {
+                assertThat(cluster.cores.get(0).lastDecided()).isEqualTo(before + 3);
+                assertThat(cluster.cores.get(2).counters().get(Counter.OWN_KEY_ROTATED)).isEqualTo(1);
+            } else {
+                assertThat(cluster.cores.get(0).lastDecided()).as("the old key's ACCEPTs count no more").isEqualTo(before);
+            }
+        }
+    }
+
+    @Test
     void aReplicaRestartedWithoutMemoryLearnsTheViewsFromTheCheckpoint() throws Exception {
         Cluster cluster = new Cluster(Mode.BFT, 5, 1, RequestVerifier.ACCEPT_ALL,
                 c -> Cluster.smallLogs(c).adminClientId(ADMIN).instanceWindowMax(WINDOW)).executing();
