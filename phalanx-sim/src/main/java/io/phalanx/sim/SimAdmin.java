@@ -43,6 +43,8 @@ final class SimAdmin {
     private final MessageCodec codec;
     private final SplittableRandom random;
     private final Set<Fault> fired;
+    /** The leader most running correct replicas follow. */
+    private final java.util.function.IntSupplier leader;
     private final ClientCore core;
     /** The newest view the administrator knows of: the initial one, then each its changes made. */
     private View current;
@@ -53,7 +55,7 @@ final class SimAdmin {
     int refused;
 
     SimAdmin(SimConfig config, SimNetwork network, EventQueue queue, Trace trace, MessageCodec codec,
-             SplittableRandom random, Signer signer, Set<Fault> fired) {
+             SplittableRandom random, Signer signer, Set<Fault> fired, java.util.function.IntSupplier leader) {
         this.clientId = clientId(config);
         this.config = config;
         this.network = network;
@@ -62,6 +64,7 @@ final class SimAdmin {
         this.codec = codec;
         this.random = random;
         this.fired = fired;
+        this.leader = leader;
         this.current = config.view();
         this.core = new ClientCore(clientId, config.view(), new ClientConfig(500, 4_000, 1), signer, 0, Set.of());
     }
@@ -116,7 +119,15 @@ final class SimAdmin {
         if (from.isEmpty()) {
             return; // nothing keeps the fault model: the administrator leaves the view alone
         }
-        ViewChange change = from.get(random.nextInt(from.size()));
+        ViewChange drawn = from.get(random.nextInt(from.size()));
+        ViewChange removeLeader = new ViewChange.Remove(leader.getAsInt());
+        ViewChange lowerF = new ViewChange.SetF(current.f() - 1);
+        if (from.contains(removeLeader) && random.nextBoolean()) {
+            drawn = removeLeader; // the change most likely to go wrong: tried in half the views that allow it
+        } else if (from.contains(lowerF) && from.stream().noneMatch(c -> c instanceof ViewChange.Remove) && random.nextBoolean()) {
+            drawn = lowerF; // at the largest f no member can go: a lower f makes removals possible
+        }
+        ViewChange change = drawn;
         sent++;
         long operationId = nextOperationId++;
         trace.record(queue.now(), change.hashCode() * 31L + clientId, () -> "admin ASKS " + change

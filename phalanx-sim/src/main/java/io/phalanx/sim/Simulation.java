@@ -110,7 +110,7 @@ public final class Simulation {
                 trace, crypto.clientSigner(byzantineId), random.split(), fired) : null;
         // Split only then, so runs without reconfigurations draw as they always did.
         this.admin = config.reconfigurations() > 0 ? new SimAdmin(config, network, queue, trace, codec, random.split(),
-                crypto.clientSigner(SimAdmin.clientId(config)), fired) : null;
+                crypto.clientSigner(SimAdmin.clientId(config)), fired, this::currentLeader) : null;
     }
 
     private SimReplica newReplica(int id, String name, Behavior behavior, boolean correct, int twinSide,
