@@ -7,6 +7,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -14,12 +15,14 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code phalanx keygen}: writes a ready-to-run cluster directory — an Ed25519 key and
- * self-signed certificate per replica and client, and a {@code cluster.yaml} for 127.0.0.1 —
- * so a local cluster needs no hand-written config.
+ * self-signed certificate per replica and client (and, with {@code --admin}, for the
+ * administrator, a client named under {@code cluster.admin}), and a {@code cluster.yaml} for
+ * 127.0.0.1 — so a local cluster needs no hand-written config.
  */
 @Command(name = "keygen", mixinStandardHelpOptions = true,
         description = {"Generate keys, certificates and a cluster file for a local cluster.",
-                "Writes DIR/keys/replica-I.{key,crt}, DIR/keys/client-ID.{key,crt} (client ids from 1000) and DIR/cluster.yaml.",
+                "Writes DIR/keys/replica-I.{key,crt}, DIR/keys/client-ID.{key,crt} (client ids from 1000; with --admin",
+                "one more, the administrator) and DIR/cluster.yaml.",
                 "Replica I listens on BASE+I for replicas and BASE+100+I for clients. Existing files are never overwritten."})
 public final class KeygenCommand implements Callable<Integer> {
 
@@ -44,21 +47,31 @@ public final class KeygenCommand implements Callable<Integer> {
     @Option(names = "--host", description = "Address written for every replica (default: ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1")
     String host;
 
+    @Option(names = "--admin", description = {"Also make the administrator: one more client (the id after the others),",
+            "written as cluster.admin, whose key changes the view (phalanx view set-f, phalanx view remove)."})
+    boolean admin;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        Keygen.Options options = new Keygen.Options(replicas, clients, this.out, parseMode(), f, host, basePort);
+        Keygen.Options options = new Keygen.Options(replicas, clients, this.out, parseMode(), f, host, basePort, admin);
         Keygen.Result result;
         try {
             result = new Keygen(new SecureRandom()).generate(options, Instant.now());
         } catch (ConfigException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        spec.commandLine().getOut().printf("wrote %d files; cluster file %s (%s, n=%d, f=%d)%n", result.files().size(),
+        PrintWriter printed = spec.commandLine().getOut();
+        printed.printf("wrote %d files; cluster file %s (%s, n=%d, f=%d)%n", result.files().size(),
                 result.clusterFile(), mode, replicas, options.effectiveF());
-        spec.commandLine().getOut().flush();
+        if (admin) {
+            long id = options.adminId();
+            printed.printf("administrator: client %d (key %s); the cluster file names it under cluster.admin: %d%n", id,
+                    this.out.resolve("keys").resolve("client-" + id + ".key"), id);
+        }
+        printed.flush();
         return 0;
     }
 

@@ -17,14 +17,17 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code phalanx replica}: runs one replica of the key-value service until the process is
- * stopped; SIGTERM or Ctrl-C close it cleanly through a shutdown hook.
+ * stopped (SIGTERM or Ctrl-C close it cleanly through a shutdown hook) or the replica stops
+ * itself: after a failure (exit 1) or once the administrator removed it from the view (exit 0).
  */
 @Command(name = "replica", mixinStandardHelpOptions = true,
         description = {"Run one replica of the replicated key-value service until killed.",
                 "",
                 "Listens on the ports the cluster file gives replica ID and connects to the",
                 "other replicas over mutual TLS 1.3. SIGTERM / Ctrl-C stop it cleanly; logs",
-                "go to stderr. Exit status 1 if it stopped itself after an internal failure."})
+                "go to stderr. Exit status 1 if it stopped itself after an internal failure; 0",
+                "when stopped, or when it stopped itself because the administrator removed it",
+                "from the view."})
 public final class ReplicaCommand implements Callable<Integer> {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ReplicaCommand.class);
 
@@ -141,10 +144,16 @@ public final class ReplicaCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         Duration wait = statusIntervalMs > 0 ? Duration.ofMillis(statusIntervalMs) : Duration.ofSeconds(1);
         while (!replica.awaitClosed(wait)) {
-            // Runs until a signal closes it (the hook) or it stops itself on a failure.
+            // Runs until a signal closes it (the hook), or it stops itself: on a failure, or
+            // removed from the view by the administrator.
             if (statusIntervalMs > 0) {
                 log.info("status: {}", replica.status().summary());
             }
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook closed it
         }
         if (replica.failure().isPresent()) {
             spec.commandLine().getErr().println("phalanx replica: stopped after a failure: " + replica.failure().get());

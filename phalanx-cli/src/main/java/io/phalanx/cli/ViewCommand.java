@@ -19,9 +19,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code phalanx view}: the replica group a cluster file describes, and the views its replicas run. */
-@Command(name = "view", mixinStandardHelpOptions = true, description = "Show the view (the replica group).",
-        subcommands = {ViewCommand.Show.class})
+/**
+ * {@code phalanx view}: the replica group a cluster file describes, the views its replicas run,
+ * and the administrator's changes of it ({@link ViewChangeCommand}).
+ */
+@Command(name = "view", mixinStandardHelpOptions = true,
+        description = "Show the view (the replica group), or change it as the cluster's administrator.",
+        subcommands = {ViewCommand.Show.class, ViewChangeCommand.SetF.class, ViewChangeCommand.Remove.class})
 public final class ViewCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -34,8 +38,9 @@ public final class ViewCommand implements Runnable {
     /**
      * {@code phalanx view show}: the view of the cluster file (id, mode, f, quorum sizes, and each
      * member's addresses, key fingerprint and the regencies it leads), then, for replicas with an
-     * admin port, the view and regency each one runs. Exit 0 when every replica that answers
-     * runs the file's view; 1 if one runs another.
+     * admin port, the view and regency each one runs, and the newest view they know if an
+     * administrator changed it. Exit 0 when every replica that answers runs the file's view; 1 if
+     * one runs another.
      */
     @Command(name = "show", mixinStandardHelpOptions = true,
             description = "Print the cluster file's view and the view every replica with an admin port runs; exit 1 "
@@ -62,7 +67,15 @@ public final class ViewCommand implements Runnable {
             print(out, view);
             int exit = 0;
             if (cluster.replicas().stream().anyMatch(r -> r.admin() != null)) {
-                exit = printRunning(out, cluster, view);
+                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(timeoutMs)).build();
+                List<StatusCommand.Answer> answers = StatusCommand.fetch(http, cluster, timeoutMs);
+                exit = printRunning(out, answers, view);
+                View newest = ViewChangeCommand.newestView(cluster, answers);
+                if (newest.id() != view.id()) {
+                    out.println();
+                    out.println("The replicas know a newer view than the file's (an administrator changed it):");
+                    print(out, newest);
+                }
             }
             out.flush();
             return exit;
@@ -94,9 +107,7 @@ public final class ViewCommand implements Runnable {
         }
 
         /** Each replica's running view and regency, from its admin port; 1 if one runs another view. */
-        private int printRunning(PrintWriter out, ClusterConfig cluster, View view) {
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(timeoutMs)).build();
-            List<StatusCommand.Answer> answers = StatusCommand.fetch(http, cluster, timeoutMs);
+        private static int printRunning(PrintWriter out, List<StatusCommand.Answer> answers, View view) {
             out.println();
             out.printf(Locale.ROOT, "%-8s %s%n", "replica", "runs");
             int exit = 0;

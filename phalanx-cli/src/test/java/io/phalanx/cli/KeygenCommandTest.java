@@ -35,6 +35,22 @@ class KeygenCommandTest {
     }
 
     @Test
+    void makesTheAdministratorAsOneMoreClientAndNamesIt(@TempDir Path dir) throws Exception {
+        StringWriter out = new StringWriter();
+        int exit = run(out, new StringWriter(), "keygen", "--replicas", "4", "--clients", "2", "--admin",
+                "--base-port", "9000", "--out", dir.toString());
+        assertThat(exit).isZero();
+        assertThat(out.toString()).contains("wrote 15 files")
+                .contains("administrator: client 1002 (key " + dir.resolve("keys").resolve("client-1002.key")
+                        + "); the cluster file names it under cluster.admin: 1002");
+        ClusterConfig config = ClusterConfigLoader.load(dir.resolve("cluster.yaml"));
+        assertThat(config.cluster().admin()).isEqualTo(1002);
+        assertThat(config.cluster().clientSignatures()).as("BFT: the administrator's requests are signed").isTrue();
+        assertThat(config.clients()).extracting(c -> c.id()).containsExactly(1000L, 1001L, 1002L);
+        assertThat(dir.resolve("keys").resolve("client-1002.key")).exists();
+    }
+
+    @Test
     void rejectsTooLargeFWithAUsageError(@TempDir Path dir) {
         StringWriter err = new StringWriter();
         int exit = run(new StringWriter(), err, "keygen", "--replicas", "4", "--f", "2", "--out", dir.toString());

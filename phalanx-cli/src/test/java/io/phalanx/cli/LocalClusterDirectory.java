@@ -32,9 +32,19 @@ final class LocalClusterDirectory {
     /** As above, in fault model {@code mode}. */
     static Path create(Path dir, int replicas, int clients, long requestTimeoutMs, String durability, Mode mode)
             throws Exception {
+        return create(dir, replicas, clients, requestTimeoutMs, durability, mode, false);
+    }
+
+    /** A BFT directory whose file names an administrator: client {@code 1000 + clients}, after the others. */
+    static Path createWithAdmin(Path dir, int replicas, int clients, long requestTimeoutMs) throws Exception {
+        return create(dir, replicas, clients, requestTimeoutMs, "sync", Mode.BFT, true);
+    }
+
+    private static Path create(Path dir, int replicas, int clients, long requestTimeoutMs, String durability, Mode mode,
+                               boolean admin) throws Exception {
         int basePort = freeBasePort(replicas);
-        Keygen.Result result = new Keygen(new SecureRandom())
-                .generate(new Keygen.Options(replicas, clients, dir, mode, null, "127.0.0.1", basePort), Instant.now());
+        Keygen.Result result = new Keygen(new SecureRandom()).generate(
+                new Keygen.Options(replicas, clients, dir, mode, null, "127.0.0.1", basePort, admin), Instant.now());
         Path file = result.clusterFile();
         // Several instances open, so the process-level tests (a leader killed mid-workload)
         // exercise pipelining too.

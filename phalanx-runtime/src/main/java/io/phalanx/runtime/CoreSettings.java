@@ -29,6 +29,7 @@ import java.util.Map;
  *   <li>{@code cluster.viewId / mode / f} and the replicas (in id order, with their certificates'
  *       public keys and their {@code host:port} and {@code host:clientPort}) → the {@code View};</li>
  *   <li>{@code cluster.clientSignatures} → {@code clientSignaturesRequired};</li>
+ *   <li>{@code cluster.admin} → {@code adminClientId} (-1 without one: no view change is installed);</li>
  *   <li>{@code timeouts.requestMs} → {@code requestTimeoutMs};</li>
  *   <li>{@code batch.requestsMax / bytesMax} → {@code batchRequestsMax / batchBytesMax};</li>
  *   <li>{@code batch.pipelineMax} → {@code pipelineMax};</li>
@@ -130,6 +131,7 @@ public final class CoreSettings {
                 .operationBytesMax(Math.min(defaults.operationBytesMax(), batchBytesMax))
                 .requestTimeoutMs(config.timeouts().requestMs())
                 .clientSignaturesRequired(config.cluster().clientSignatures())
+                .adminClientId(config.cluster().admin())
                 .pipelineMax(config.batch().pipelineMax())
                 .decisionLogMax(config.limits().decisionLogMax())
                 .checkpointPeriod(checkpointPeriodFor(config.limits().decisionLogMax()))

@@ -9,6 +9,7 @@ import io.phalanx.core.replica.ImageStore;
 import io.phalanx.core.replica.ReplicaConfig;
 import io.phalanx.core.replica.ReplyPolicy;
 import io.phalanx.core.replica.ServiceExecutor;
+import io.phalanx.core.view.View;
 import io.phalanx.runtime.transport.Outbox;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +42,13 @@ final class ExecutionLoop implements Runnable {
     private final String name;
     private final ExecutionQueue tasks;
     private final ServiceExecutor executor;
-    private final ReplyPolicy replyPolicy;
+    /**
+     * Hashed replies among the members of {@link #replyView}, the newest view the executor applied:
+     * clients pick the full replier in the newest view they know, which replicas make them learn.
+     * Made again only when that view changes.
+     */
+    private ReplyPolicy replyPolicy;
+    private View replyView;
     private final MessageCodec codec;
     /** Where encoded replies go: the client port. */
     private final Outbox clients;
@@ -74,8 +81,8 @@ final class ExecutionLoop implements Runnable {
      *                    the protocol, which serves it
      * @param onFatal     told that execution broke an invariant or the service failed; the replica stops
      */
-    ExecutionLoop(String name, ExecutionQueue tasks, ServiceExecutor executor, ReplyPolicy replyPolicy,
-                  MessageCodec codec, ReplicaConfig config, LogLoop logLoop, ImageStore images, Outbox clients,
+    ExecutionLoop(String name, ExecutionQueue tasks, ServiceExecutor executor, MessageCodec codec,
+                  ReplicaConfig config, LogLoop logLoop, ImageStore images, Outbox clients,
                   Consumer<CheckpointImage> checkpoints, Consumer<Throwable> onFatal) {
         this.name = name;
         this.tasks = tasks;
@@ -90,7 +97,7 @@ final class ExecutionLoop implements Runnable {
         this.config = config;
         this.checkpoints = checkpoints;
         this.executor = executor;
-        this.replyPolicy = replyPolicy;
+        followLatestView();
         this.codec = codec;
         this.onFatal = onFatal;
     }
@@ -136,6 +143,7 @@ final class ExecutionLoop implements Runnable {
     private void run(ExecutionQueue.Task task) throws InterruptedException {
         if (task instanceof ExecutionQueue.Execute e) {
             List<Reply> replies = executor.execute(e.decision());
+            followLatestView();
             executedLogged = Math.max(executedLogged, e.logged());
             // Its replies wait for this replica's own ACCEPT in the decision's quorum to be durable
             // (it was being logged while the batch executed), not for the decision's own record.
@@ -149,6 +157,7 @@ final class ExecutionLoop implements Runnable {
             }
         } else if (task instanceof ExecutionQueue.Restore r) {
             executor.restore(r.checkpoint());
+            followLatestView();
             lastExecuted = executor.lastExecuted();
             log.info("{}: restored checkpoint {} received by state transfer", name, lastExecuted);
         } else if (task instanceof ExecutionQueue.Query q) {
@@ -163,6 +172,15 @@ final class ExecutionLoop implements Runnable {
             } else if (r.orElse() != null) {
                 send(r.orElse().clientId(), r.orElse());
             }
+        }
+    }
+
+    /** Shapes replies by the newest view the executor applied; a reference comparison per decision. */
+    private void followLatestView() {
+        View latest = executor.latestView();
+        if (latest != replyView) {
+            replyView = latest;
+            replyPolicy = ReplyPolicy.hashedReplies(latest, config.replicaId());
         }
     }
 

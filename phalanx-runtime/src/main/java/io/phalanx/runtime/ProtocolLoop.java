@@ -15,6 +15,7 @@ import io.phalanx.core.replica.Input;
 import io.phalanx.core.replica.Output;
 import io.phalanx.core.replica.ReplicaCore;
 import io.phalanx.core.replica.Send;
+import io.phalanx.core.view.View;
 import io.phalanx.runtime.transport.Outbox;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,6 +85,8 @@ final class ProtocolLoop {
     private final ExecutionQueue execution;
     private final InstantSource clock;
     private final Consumer<Throwable> onFatal;
+    /** Told once that the replica is no member of the view in force any more; the replica stops. */
+    private final Runnable onRemoved;
     private final AtomicInteger waiting = new AtomicInteger();
     private final RateLimitedWarning inboundDrops = new RateLimitedWarning(log);
     private final RateLimitedWarning undecodable = new RateLimitedWarning(log);
@@ -99,8 +102,10 @@ final class ProtocolLoop {
     private long timerAtMs = Output.NEVER;
     private int reportedRegency;
     private int reportedLeader;
+    private long reportedViewId;
     private boolean reportedRecovering;
     private long reportedTransfer = -1;
+    private boolean reportedRemoved;
 
     /**
      * @param clientSignatures checks client signatures as requests are decoded, so that the core's
@@ -112,10 +117,12 @@ final class ProtocolLoop {
      * @param logQueue         where what the core persists goes, or null with durability {@code none}
      * @param execution        where decisions, restores, queries and resends go
      * @param onFatal          told that the core broke an invariant; the replica stops
+     * @param onRemoved        told once, after the step that made it so, that an administrator's
+     *                         change removed this replica from the view in force; the replica stops
      */
     ProtocolLoop(String name, ReplicaCore core, MessageCodec codec, SignatureVerifier clientSignatures,
                  EventExecutor thread, int inputsMax, Outbox mesh, LogQueue logQueue, ExecutionQueue execution,
-                 InstantSource clock, Consumer<Throwable> onFatal) {
+                 InstantSource clock, Consumer<Throwable> onFatal, Runnable onRemoved) {
         this.name = name;
         this.selfId = core.id();
         this.core = core;
@@ -128,8 +135,10 @@ final class ProtocolLoop {
         this.execution = execution;
         this.clock = clock;
         this.onFatal = onFatal;
+        this.onRemoved = onRemoved;
         this.reportedRegency = core.regency();
         this.reportedLeader = core.leader();
+        this.reportedViewId = core.viewInForce().id();
         publishStatus();
     }
 
@@ -344,6 +353,24 @@ final class ProtocolLoop {
         }
         armTimer(nowMs);
         publishStatus();
+        if (core.removed()) {
+            stopRemoved();
+        }
+    }
+
+    /**
+     * A removed replica takes no part any more (the core votes, proposes and answers no more): it
+     * steps nothing after this and has the replica closed, which finishes the execution of what
+     * it decided. Not closed here: closing waits for this thread.
+     */
+    private void stopRemoved() {
+        if (reportedRemoved) {
+            return;
+        }
+        reportedRemoved = true;
+        running = false;
+        log.info("replica {} was removed from the view in view {}; it stops", selfId, core.viewInForce().id());
+        onRemoved.run();
     }
 
     /** Makes sure a timer task is due no later than {@link #wakeAtMs}. */
@@ -410,18 +437,23 @@ final class ProtocolLoop {
     private void publishStatus() {
         int regency = core.regency();
         int leader = core.leader();
-        if (regency != reportedRegency || leader != reportedLeader) {
+        View view = core.viewInForce();
+        if (view.id() != reportedViewId) {
+            log.info("{}: view {} in force ({} n={} f={}, members {}), leader r{} in regency {}", name, view.id(),
+                    view.mode(), view.n(), view.f(), view.members(), leader, regency);
+        } else if (regency != reportedRegency || leader != reportedLeader) {
             log.info("{}: regency {} installed, leader is now r{} (was regency {}, leader r{})", name, regency, leader,
                     reportedRegency, reportedLeader);
-            reportedRegency = regency;
-            reportedLeader = leader;
         }
+        reportedViewId = view.id();
+        reportedRegency = regency;
+        reportedLeader = leader;
         logRecovery();
         long[] transfer = core.stateTransferProgress().orElse(null);
         status = new ReplicaStatus.Core(regency, leader, core.active(), core.lastDecided(),
                 core.pendingRequests(), core.counters().snapshot(), core.recovering(), core.aheadConsensusId(),
                 transfer == null ? null : new ReplicaStatus.Transfer(transfer[0], (int) transfer[1], (int) transfer[2],
-                        transfer[3], transfer[4]));
+                        transfer[3], transfer[4]), view, core.views().latest());
     }
 
     /** Says loudly when the replica starts or stops recovering, and when a state transfer starts. */

@@ -6,10 +6,10 @@ import io.phalanx.core.replica.ImageStore;
 import io.phalanx.core.replica.Recovered;
 import io.phalanx.core.replica.ReplicaConfig;
 import io.phalanx.core.replica.ReplicaCore;
-import io.phalanx.core.replica.ReplyPolicy;
 import io.phalanx.core.replica.ServiceExecutor;
 import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.service.Service;
+import io.phalanx.core.view.View;
 import io.phalanx.runtime.admin.ExecutionMeter;
 import io.phalanx.runtime.admin.ReplicaAdmin;
 import io.phalanx.runtime.config.ClusterConfig;
@@ -62,7 +62,8 @@ import java.util.concurrent.TimeUnit;
  * whose certificate authenticated the connection, and a request whose client id differs from
  * its connection's certificate is dropped (counted, WARN). Every refused input is counted in
  * {@link #status()}. If the core or the service breaks an invariant, the replica logs it,
- * stops itself and reports it in {@link #failure()}.
+ * stops itself and reports it in {@link #failure()}. If an administrator's change removes it
+ * from the view in force, it logs that and stops itself too, without a failure ({@link #removed()}).
  */
 public final class Replica implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Replica.class);
@@ -93,6 +94,8 @@ public final class Replica implements AutoCloseable {
     /** Null when the replica's entry has no {@code admin} section. */
     private final ReplicaAdmin admin;
     private volatile Throwable failure;
+    /** True once an administrator's change removed this replica from the view in force. */
+    private volatile boolean removed;
     private boolean closed;
 
     /**
@@ -135,12 +138,11 @@ public final class Replica implements AutoCloseable {
                 NetworkThreads protocolThread = threads.one();
                 this.protocol = new ProtocolLoop(name, core, codec,
                         config.cluster().clientSignatures() ? signatures : null, protocolThread.executor(),
-                        b.inboundQueueMax, replicas, logQueue, executionQueue, b.clock, this::fail);
+                        b.inboundQueueMax, replicas, logQueue, executionQueue, b.clock, this::fail, this::leave);
                 this.logLoop = logQueue == null ? null : new LogLoop(name, logQueue, stored.store(),
                         config.durability(), protocol::persisted, this::fail);
-                this.execution = new ExecutionLoop(name, executionQueue, executor,
-                        ReplyPolicy.hashedReplies(replicaConfig.view(), b.id), codec, replicaConfig, logLoop, images,
-                        clients, protocol::checkpointTaken, this::fail);
+                this.execution = new ExecutionLoop(name, executionQueue, executor, codec, replicaConfig, logLoop,
+                        images, clients, protocol::checkpointTaken, this::fail);
                 this.logThread = logLoop == null ? null : thread(logLoop, "log");
                 this.executionThread = thread(execution, "execution");
                 if (logThread != null) {
@@ -188,7 +190,17 @@ public final class Replica implements AutoCloseable {
 
     private void fail(Throwable cause) {
         failure = cause;
-        // Not on the failing thread: close() joins it.
+        closeElsewhere();
+    }
+
+    /** Removed from the view in force: it has no part to play any more, so it stops, without a failure. */
+    private void leave() {
+        removed = true;
+        closeElsewhere();
+    }
+
+    /** Closes the replica on a thread of its own: the thread that asks may be one that close() waits for. */
+    private void closeElsewhere() {
         Thread closer = new Thread(this::close, "phalanx-replica-" + id + "-stop");
         closer.setDaemon(true);
         closer.start();
@@ -228,6 +240,35 @@ public final class Replica implements AutoCloseable {
      */
     public long lastDecided() {
         return protocol.status().lastDecided();
+    }
+
+    /**
+     * The view in force: the one this replica votes in, as of the protocol thread's latest step.
+     *
+     * @return the view that governs its first undecided instance
+     */
+    public View view() {
+        return protocol.status().view();
+    }
+
+    /**
+     * The newest view this replica knows, as of the protocol thread's latest step: later than
+     * {@link #view()} while an administrator's change waits to govern.
+     *
+     * @return the newest view
+     */
+    public View latestView() {
+        return protocol.status().latestView();
+    }
+
+    /**
+     * Whether an administrator's change removed this replica from the view in force; it then
+     * stops by itself (see {@link #awaitClosed}), with no {@link #failure()}.
+     *
+     * @return true once removed
+     */
+    public boolean removed() {
+        return removed;
     }
 
     /**

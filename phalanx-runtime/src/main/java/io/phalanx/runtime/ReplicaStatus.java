@@ -128,9 +128,14 @@ public record ReplicaStatus(int id, int regency, int leader, boolean active, lon
                                  long clientIdMismatches, long executionDropped, long encodeFailures) {
     }
 
-    /** What the protocol thread publishes after every step. */
+    /**
+     * What the protocol thread publishes after every step; {@code view} is the view in force (the
+     * one it votes in) and {@code latestView} the newest it knows, later than {@code view} while a
+     * change waits to govern.
+     */
     record Core(int regency, int leader, boolean active, long lastDecided, int pendingRequests,
-                Map<Counter, Long> counters, boolean recovering, long aheadConsensusId, Transfer transfer) {
+                Map<Counter, Long> counters, boolean recovering, long aheadConsensusId, Transfer transfer,
+                io.phalanx.core.view.View view, io.phalanx.core.view.View latestView) {
     }
 
     /**

@@ -51,6 +51,11 @@ public final class LocalCluster implements AutoCloseable {
     /** Network threads every replica and client of this cluster shares, or null: each has its own. */
     private io.phalanx.runtime.transport.NetworkThreads shared;
 
+    /** The administrator's client id ({@code cluster.admin}), or {@link ClusterSection#NO_ADMIN}. */
+    long adminId() {
+        return config.cluster().admin();
+    }
+
     /** The replicas' data directories, deleted on close. */
     final java.nio.file.Path dataRoot;
 
@@ -121,9 +126,25 @@ public final class LocalCluster implements AutoCloseable {
                 Limits.defaults(), 0, Mode.BFT);
     }
 
+    /**
+     * n BFT replicas, all started, with clients 1000.. and one more client, {@link #adminId}, named as
+     * the administrator ({@code cluster.admin}); clients sign their requests, as BFT requires then.
+     */
+    static LocalCluster startWithAdmin(int n, int f, int clientCount) throws Exception {
+        return start(n, f, clientCount, true, java.util.Set.of(), io.phalanx.runtime.config.Durability.defaults(), false,
+                Limits.defaults(), 0, Mode.BFT, true);
+    }
+
     private static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures,
                                       java.util.Set<Integer> notStarted, io.phalanx.runtime.config.Durability durability,
                                       boolean adminPorts, Limits limits, long viewId, Mode mode) throws Exception {
+        return start(n, f, clientCount, clientSignatures, notStarted, durability, adminPorts, limits, viewId, mode, false);
+    }
+
+    private static LocalCluster start(int n, int f, int clientCount, boolean clientSignatures,
+                                      java.util.Set<Integer> notStarted, io.phalanx.runtime.config.Durability durability,
+                                      boolean adminPorts, Limits limits, long viewId, Mode mode, boolean withAdmin)
+            throws Exception {
         java.util.Set<Integer> ports = new java.util.HashSet<>();
         List<NodeIdentity> replicaIds = new ArrayList<>();
         List<ReplicaEntry> entries = new ArrayList<>();
@@ -136,13 +157,14 @@ public final class LocalCluster implements AutoCloseable {
         }
         Map<Long, NodeIdentity> clientIds = new LinkedHashMap<>();
         List<ClientEntry> clientEntries = new ArrayList<>();
-        for (int j = 0; j < clientCount; j++) {
+        for (int j = 0; j < clientCount + (withAdmin ? 1 : 0); j++) {
             long id = 1000 + j;
             NodeIdentity identity = CERTIFICATES.generate("client-" + id, Instant.now());
             clientIds.put(id, identity);
             clientEntries.add(new ClientEntry(id, identity.certificate()));
         }
-        ClusterConfig config = new ClusterConfig(new ClusterSection(viewId, mode, f, clientSignatures), entries,
+        long admin = withAdmin ? 1000 + clientCount : ClusterSection.NO_ADMIN;
+        ClusterConfig config = new ClusterConfig(new ClusterSection(viewId, mode, f, clientSignatures, admin), entries,
                 clientEntries, FAST, PIPELINED, limits, durability).validate();
         LocalCluster cluster = new LocalCluster(config, n);
         cluster.replicaIdentities.addAll(replicaIds);

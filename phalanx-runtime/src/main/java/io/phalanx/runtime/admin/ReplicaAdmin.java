@@ -7,7 +7,9 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.replica.Counter;
+import io.phalanx.core.view.View;
 import io.phalanx.runtime.Replica;
 import io.phalanx.runtime.ReplicaStatus;
 import io.phalanx.runtime.config.AdminEndpoint;
@@ -20,6 +22,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,8 +65,7 @@ public final class ReplicaAdmin implements AutoCloseable {
         this.sampler = new StatusSampler(replica::status, executed::requests, peers);
         registry.config().commonTags("replica", Integer.toString(replica.id()),
                 "view", Long.toString(config.cluster().viewId()));
-        long viewId = config.cluster().viewId();
-        io.micrometer.core.instrument.Gauge.builder("phalanx.view.id", () -> viewId)
+        io.micrometer.core.instrument.Gauge.builder("phalanx.view.id", () -> replica.view().id())
                 .description("Id of the view the replica runs in").strongReference(true).register(registry);
         ReplicaMeters.bind(registry, replica.id(), peers, replica::status, executed, sampler);
         new JvmMemoryMetrics().bindTo(registry);
@@ -167,10 +169,16 @@ public final class ReplicaAdmin implements AutoCloseable {
         out.put("id", s.id());
         out.put("role", role(s));
         out.put("admin", adminUrl(s.id()));
-        out.put("viewId", config.cluster().viewId());
-        out.put("mode", config.cluster().mode().name().toLowerCase(java.util.Locale.ROOT));
-        out.put("n", config.replicas().size());
-        out.put("f", config.cluster().f());
+        View view = replica.view();
+        View latest = replica.latestView();
+        out.put("viewId", view.id());
+        out.put("mode", view.mode().name().toLowerCase(java.util.Locale.ROOT));
+        out.put("n", view.n());
+        out.put("f", view.f());
+        out.put("latestViewId", latest.id());
+        // As MessageCodec.encodeView gives it, so that `phalanx view` gets members, keys and
+        // addresses exactly as the replica holds them.
+        out.put("latestView", Base64.getEncoder().encodeToString(MessageCodec.encodeView(latest)));
         out.put("leader", s.leader());
         out.put("regency", s.regency());
         out.put("active", s.active());

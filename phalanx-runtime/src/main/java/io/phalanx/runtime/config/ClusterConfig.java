@@ -13,7 +13,7 @@ import java.util.Optional;
  * topologies with a message that names the key, so a bad file stops a process at start
  * rather than as a puzzling failure later.
  *
- * @param cluster    the {@code cluster} section: view id, fault model, client signatures
+ * @param cluster    the {@code cluster} section: view id, fault model, client signatures, administrator
  * @param replicas   the view's replicas, in the file's order
  * @param clients    the clients the replicas know by certificate
  * @param timeouts   the {@code timeouts} section
@@ -182,6 +182,27 @@ public record ClusterConfig(ClusterSection cluster, List<ReplicaEntry> replicas,
             if (previous != null) {
                 throw new ConfigException("clients[" + i + "].id", "duplicate of clients[" + previous + "] (id " + id + ")");
             }
+        }
+        validateAdmin(indexById.keySet());
+    }
+
+    /** The administrator is a client the file lists: its certificate is what authenticates its changes. */
+    private void validateAdmin(java.util.Set<Long> clientIds) throws ConfigException {
+        if (!cluster.hasAdmin()) {
+            return;
+        }
+        if (cluster.admin() < 0) {
+            throw new ConfigException("cluster.admin", "must be a client id >= 0, got " + cluster.admin());
+        }
+        if (!clientIds.contains(cluster.admin())) {
+            throw new ConfigException("cluster.admin", "names client " + cluster.admin()
+                    + ", which is not listed under clients; list the administrator's id and certificate there");
+        }
+        // A request reaches most replicas inside a leader's proposal, not over its client's TLS
+        // connection: unsigned, a Byzantine leader could propose a view change nobody sent.
+        if (cluster.mode() == Mode.BFT && !cluster.clientSignatures()) {
+            throw new ConfigException("cluster.admin", "in bft mode an administrator needs cluster.clientSignatures:"
+                    + " true, so that no replica can order a view change the administrator did not sign");
         }
     }
 

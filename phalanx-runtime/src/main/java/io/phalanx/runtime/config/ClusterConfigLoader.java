@@ -30,7 +30,7 @@ import java.util.Set;
 public final class ClusterConfigLoader {
     private static final Set<String> TOP_KEYS = Set.of("cluster", "replicas", "clients", "timeouts", "batch", "limits",
             "durability");
-    private static final Set<String> CLUSTER_KEYS = Set.of("viewId", "mode", "f", "clientSignatures");
+    private static final Set<String> CLUSTER_KEYS = Set.of("viewId", "mode", "f", "clientSignatures", "admin");
     private static final Set<String> REPLICA_KEYS = Set.of("id", "host", "port", "clientPort", "certificate", "admin");
     private static final Set<String> ADMIN_KEYS = Set.of("host", "port");
     private static final Set<String> CLIENT_KEYS = Set.of("id", "certificate");
@@ -114,7 +114,8 @@ public final class ClusterConfigLoader {
             default -> throw new ConfigException(node.path() + ".mode", "must be bft or cft, got '" + modeText + "'");
         };
         int f = node.requiredInt("f", 0, Integer.MAX_VALUE);
-        return new ClusterSection(viewId, mode, f, node.optionalBoolean("clientSignatures", false));
+        return new ClusterSection(viewId, mode, f, node.optionalBoolean("clientSignatures", false),
+                node.optionalLong("admin", ClusterSection.NO_ADMIN, 0, Long.MAX_VALUE));
     }
 
     private List<ReplicaEntry> replicas(YamlNode root) throws ConfigException {

@@ -3,6 +3,7 @@ package io.phalanx.runtime.keys;
 import io.phalanx.runtime.config.BatchLimits;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ClusterConfigLoader;
+import io.phalanx.runtime.config.ClusterSection;
 import io.phalanx.runtime.config.ConfigException;
 import io.phalanx.runtime.config.Durability;
 import io.phalanx.runtime.config.Limits;
@@ -20,8 +21,8 @@ import java.util.List;
 
 /**
  * Makes a ready-to-run cluster directory: one Ed25519 key and self-signed certificate per
- * replica and per client under {@code keys/}, and a {@code cluster.yaml} that lists them with
- * local addresses. Backs {@code phalanx keygen}. There is no trust bundle: the cluster file
+ * replica and per client (the administrator, if asked for, is one more client) under
+ * {@code keys/}, and a {@code cluster.yaml} that lists them with local addresses. Backs {@code phalanx keygen}. There is no trust bundle: the cluster file
  * pins each node's certificate, which is all the transport trusts.
  *
  * <p>Existing files are never overwritten — regenerating a key by accident would silently
@@ -49,8 +50,36 @@ public final class Keygen {
      * @param f         faults tolerated; null means the most the mode allows for this many replicas
      * @param host      address written for every replica
      * @param basePort  first replica port
+     * @param admin     whether to make one more client, the next id after the others, and name it
+     *                  the administrator ({@code cluster.admin}), who may change the view; in BFT
+     *                  mode the file then requires client signatures
      */
-    public record Options(int replicas, int clients, Path out, Mode mode, Integer f, String host, int basePort) {
+    public record Options(int replicas, int clients, Path out, Mode mode, Integer f, String host, int basePort,
+                          boolean admin) {
+        /**
+         * What to generate, without an administrator.
+         *
+         * @param replicas number of replicas (ids 0..replicas-1)
+         * @param clients  number of clients (ids 1000, 1001, ...)
+         * @param out      directory to write into (created if missing)
+         * @param mode     fault model written to the file
+         * @param f        faults tolerated; null means the most the mode allows for this many replicas
+         * @param host     address written for every replica
+         * @param basePort first replica port
+         */
+        public Options(int replicas, int clients, Path out, Mode mode, Integer f, String host, int basePort) {
+            this(replicas, clients, out, mode, f, host, basePort, false);
+        }
+
+        /**
+         * The administrator's client id.
+         *
+         * @return the id after the other clients', or {@link ClusterSection#NO_ADMIN} without {@code admin}
+         */
+        public long adminId() {
+            return admin ? CLIENT_ID_FIRST + clients : ClusterSection.NO_ADMIN;
+        }
+
         /**
          * The f written to the file.
          *
@@ -105,13 +134,22 @@ public final class Keygen {
         for (int i = 0; i < options.replicas(); i++) {
             files.addAll(writeNode(keys, "replica-" + i, now));
         }
-        for (int j = 0; j < options.clients(); j++) {
-            files.addAll(writeNode(keys, "client-" + (CLIENT_ID_FIRST + j), now));
+        for (long client : clientIds(options)) {
+            files.addAll(writeNode(keys, "client-" + client, now));
         }
         Files.writeString(clusterFile, clusterYaml(options), StandardCharsets.UTF_8);
         files.add(clusterFile);
         ClusterConfigLoader.load(clusterFile); // what we wrote must be what the loader accepts
         return new Result(clusterFile, List.copyOf(files));
+    }
+
+    /** Every client's id, the administrator's last. */
+    private static List<Long> clientIds(Options options) {
+        List<Long> ids = new ArrayList<>();
+        for (int j = 0; j < options.clients() + (options.admin() ? 1 : 0); j++) {
+            ids.add(CLIENT_ID_FIRST + j);
+        }
+        return ids;
     }
 
     private static void check(Options options) throws ConfigException {
@@ -157,7 +195,12 @@ public final class Keygen {
         yaml.append("# Each replica starts with its own private key, e.g. keys/replica-0.key (never listed here).\n");
         yaml.append("cluster:\n  viewId: 0\n  mode: ").append(options.mode().name().toLowerCase())
                 .append("\n  f: ").append(options.effectiveF()).append('\n')
-                .append("  clientSignatures: false   # true: replicas accept only requests signed by their client\n");
+                .append("  clientSignatures: ").append(signed(options))
+                .append("   # true: replicas accept only requests signed by their client\n");
+        if (options.admin()) {
+            yaml.append("  admin: ").append(options.adminId())
+                    .append("   # the administrator: the client whose ordered requests change the view\n");
+        }
         yaml.append("replicas:\n");
         for (int i = 0; i < options.replicas(); i++) {
             yaml.append("  - id: ").append(i).append('\n')
@@ -168,14 +211,19 @@ public final class Keygen {
                     .append("    admin: { port: ").append(options.basePort() + ADMIN_PORT_OFFSET + i)
                     .append(" }   # /metrics and /status over HTTP, on 127.0.0.1 unless admin.host says otherwise\n");
         }
-        yaml.append(options.clients() == 0 ? "clients: []\n" : "clients:\n");
-        for (int j = 0; j < options.clients(); j++) {
-            long id = CLIENT_ID_FIRST + j;
+        List<Long> clients = clientIds(options);
+        yaml.append(clients.isEmpty() ? "clients: []\n" : "clients:\n");
+        for (long id : clients) {
             yaml.append("  - id: ").append(id).append('\n')
                     .append("    certificate: keys/client-").append(id).append(".crt\n");
         }
         appendDefaults(yaml);
         return yaml.toString();
+    }
+
+    /** Client signatures are off but where an administrator needs them: in BFT (see {@code ClusterConfig}). */
+    private static boolean signed(Options options) {
+        return options.admin() && options.mode() == Mode.BFT;
     }
 
     private static void appendDefaults(StringBuilder yaml) {

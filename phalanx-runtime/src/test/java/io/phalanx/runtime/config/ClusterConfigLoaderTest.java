@@ -88,6 +88,35 @@ class ClusterConfigLoaderTest {
     }
 
     @Test
+    void theAdministratorIsOptionalAndMapsToTheCore() throws Exception {
+        ClusterConfig none = ClusterConfigLoader.parse(valid(), dir);
+        assertThat(none.cluster().hasAdmin()).isFalse();
+        assertThat(io.phalanx.runtime.CoreSettings.replicaConfig(none, 0).adminClientId()).isEqualTo(-1);
+        ClusterConfig administered = ClusterConfigLoader.parse(
+                valid().replace("f: 1 }", "f: 1, clientSignatures: true, admin: 1000 }"), dir);
+        assertThat(administered.cluster().admin()).isEqualTo(1000);
+        assertThat(io.phalanx.runtime.CoreSettings.replicaConfig(administered, 3).adminClientId()).isEqualTo(1000);
+        ClusterConfig crashOnly = ClusterConfigLoader.parse(
+                valid().replace("mode: bft, f: 1 }", "mode: cft, f: 1, admin: 1000 }"), dir);
+        assertThat(crashOnly.cluster().admin()).as("CFT: no replica forges a request").isEqualTo(1000);
+    }
+
+    @Test
+    void anAdministratorMustBeAListedClientAndSignInBft() {
+        String signed = "f: 1, clientSignatures: true, ";
+        assertThat(failure(valid().replace("f: 1 }", signed + "admin: 1001 }"))).hasMessage(
+                "cluster.admin: names client 1001, which is not listed under clients; list the administrator's id and"
+                        + " certificate there");
+        assertThat(failure(valid().replace("f: 1 }", signed + "admin: -1 }"))).hasMessageStartingWith("cluster.admin:");
+        assertThat(failure(valid().replace("f: 1 }", signed + "admin: \"1000\" }"))).hasMessageStartingWith("cluster.admin:");
+        assertThat(failure(valid().replace("f: 1 }", signed + "administrator: 1000 }")))
+                .hasMessageStartingWith("cluster.administrator: unknown key");
+        assertThat(failure(valid().replace("f: 1 }", "f: 1, admin: 1000 }"))).hasMessage("cluster.admin: in bft mode an"
+                + " administrator needs cluster.clientSignatures: true, so that no replica can order a view change the"
+                + " administrator did not sign");
+    }
+
+    @Test
     void clientSignaturesMustBeABoolean() {
         assertThat(failure(valid().replace("f: 1 }", "f: 1, clientSignatures: \"yes\" }")).getMessage())
                 .startsWith("cluster.clientSignatures: must be true or false");

@@ -1,0 +1,269 @@
+package io.phalanx.cli;
+
+import io.phalanx.core.codec.CodecException;
+import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.view.AdminResult;
+import io.phalanx.core.view.InvalidViewException;
+import io.phalanx.core.view.View;
+import io.phalanx.core.view.ViewChange;
+import io.phalanx.core.view.ViewHistory;
+import io.phalanx.runtime.Client;
+import io.phalanx.runtime.CoreSettings;
+import io.phalanx.runtime.PhalanxException;
+import io.phalanx.runtime.config.ClusterConfig;
+import io.phalanx.runtime.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code phalanx view set-f} and {@code phalanx view remove}: the administrator's changes of a
+ * running cluster's view. Each prints the newest view the replicas know, refuses before sending a
+ * change that does not fit it, whose quorums might not intersect its quorums (as the replicas would
+ * refuse it), or whose quorum the replicas now up and caught up could not form (from their admin
+ * ports, as {@code phalanx status} reads them), and otherwise sends it as an ordered request under
+ * the administrator's client id ({@code cluster.admin}) and prints what the replicas answered: the
+ * new view and the first consensus instance it governs, or why they refused it. Exit 0 when the
+ * change was made, 1 when it was refused or its outcome is unknown.
+ */
+abstract class ViewChangeCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "The cluster file.")
+    Path config;
+
+    @Option(names = "--id", required = true, description = "The administrator's client id (cluster.admin in the file).")
+    long id;
+
+    @Option(names = "--key", description = "The administrator's private key (default: keys/client-ID.key next to the "
+            + "cluster file).")
+    Path key;
+
+    @Option(names = "--timeout", description = "Seconds to wait for the replicas' answer to the change (default: "
+            + "${DEFAULT-VALUE}).", defaultValue = "30")
+    long timeoutSeconds;
+
+    @Option(names = "--timeout-ms", description = "How long to wait for each replica's admin port (default: "
+            + "${DEFAULT-VALUE}).", defaultValue = "2000")
+    long timeoutMs;
+
+    @Option(names = "--verbose", description = "Show the client's INFO log lines (connections and so on).")
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** The change the command line asks for. */
+    abstract ViewChange change();
+
+    @Override
+    public Integer call() {
+        ClusterConfig cluster = StatusCommand.load(config, spec);
+        checkAdministrator(cluster);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(timeoutMs)).build();
+        List<StatusCommand.Answer> answers = StatusCommand.fetch(http, cluster, timeoutMs);
+        View current = newestView(cluster, answers);
+        ViewCommand.Show.print(out, current);
+        out.flush();
+        View next;
+        try {
+            next = change().applyTo(current);
+            ViewHistory.checkQuorumsIntersect(current, next); // as the replicas check it when they apply it
+        } catch (InvalidViewException e) {
+            return fail(err, "refused before sending: " + e.getMessage());
+        }
+        try {
+            ViewChange.checkQuorumReachable(next, upAndCaughtUp(answers, current));
+        } catch (InvalidViewException e) {
+            return fail(err, "refused before sending: " + e.getMessage() + whyNotUp(answers, current));
+        }
+        ch.qos.logback.classic.Level previous = verbose ? null : Logs.quiet();
+        try {
+            return send(out, err, next);
+        } finally {
+            Logs.restore(previous);
+        }
+    }
+
+    /** The administrator must be the file's: the replicas install changes from that client id only. */
+    private void checkAdministrator(ClusterConfig cluster) {
+        if (!cluster.cluster().hasAdmin()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "the cluster file names no administrator: "
+                    + "set cluster.admin to a client id listed under clients (docs/CONFIG.md), on every replica");
+        }
+        if (cluster.cluster().admin() != id) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--id: client " + id
+                    + " is not the administrator; cluster.admin is " + cluster.cluster().admin());
+        }
+    }
+
+    /** Sends the change under the administrator's id and prints the replicas' answer, which should be {@code expected}. */
+    private int send(PrintWriter out, PrintWriter err, View expected) {
+        Bytes answer;
+        try (Client client = connect()) {
+            answer = client.invoke(Bytes.copyOf(MessageCodec.encodeViewChange(change())));
+        } catch (ConfigException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        } catch (IOException e) {
+            return fail(err, e.getMessage());
+        } catch (PhalanxException e) {
+            return fail(err, "failed: " + e.getMessage() + "; the change may still be made: see `phalanx view show`");
+        }
+        AdminResult result;
+        try {
+            result = MessageCodec.decodeAdminResult(answer.toArray());
+        } catch (CodecException e) {
+            return fail(err, "the replicas did not answer as to their administrator (" + e.getMessage()
+                    + "): do they run with cluster.admin: " + id + "?");
+        }
+        if (result.refusal() != null) {
+            return fail(err, "refused by the replicas: " + result.refusal());
+        }
+        if (!result.installed().equals(expected)) {
+            // A run of the same client id in the same second has the same session, so the replicas
+            // answer its request number 1 from their cache: an earlier run's outcome, not this one's.
+            return fail(err, "the replicas answered with view " + result.installed().id() + " (members "
+                    + result.installed().members() + ", f=" + result.installed().f() + "), not view " + expected.id()
+                    + " as this change makes it: either the view changed meanwhile or that is the answer to an earlier"
+                    + " run within the same second (same client session); see `phalanx view show`");
+        }
+        out.printf("view %d installed; it governs from consensus id %d on%n", result.installed().id(),
+                result.firstConsensusId());
+        ViewCommand.Show.print(out, result.installed());
+        out.flush();
+        return 0;
+    }
+
+    private Client connect() throws IOException, ConfigException {
+        Client.Builder builder = Client.builder().config(config).id(id).callTimeout(Duration.ofSeconds(timeoutSeconds));
+        if (key != null) {
+            builder.privateKey(key);
+        }
+        return builder.build();
+    }
+
+    private int fail(PrintWriter err, String message) {
+        err.println(spec.qualifiedName() + ": " + message);
+        err.flush();
+        return 1;
+    }
+
+    /**
+     * The newest view that enough replicas report to include a correct one (f+1 of the file's view
+     * in BFT, 1 in CFT); the file's view if none does. A replica's admin port names the newest view
+     * it knows, which is the one an administrator's change applies to.
+     */
+    static View newestView(ClusterConfig cluster, List<StatusCommand.Answer> answers) {
+        View fileView = CoreSettings.view(cluster);
+        Map<View, Integer> reported = new HashMap<>();
+        for (StatusCommand.Answer answer : answers) {
+            View view = reportedView(answer);
+            if (view != null) {
+                reported.merge(view, 1, Integer::sum);
+            }
+        }
+        int witnesses = fileView.quorums().correctWitnessSize();
+        return reported.entrySet().stream().filter(e -> e.getValue() >= witnesses).map(Map.Entry::getKey)
+                .filter(view -> view.id() >= fileView.id()).max((a, b) -> Long.compare(a.id(), b.id())).orElse(fileView);
+    }
+
+    /** The newest view a replica's {@code /status} names, or null if it does not answer or names none. */
+    private static View reportedView(StatusCommand.Answer answer) {
+        if (!answer.up() || !answer.status().path("latestView").isTextual()) {
+            return null;
+        }
+        try {
+            return MessageCodec.decodeView(Base64.getDecoder().decode(answer.status().path("latestView").asText()));
+        } catch (CodecException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The replicas that answer, know {@code current} and have decided what the others have: not
+     * recovering, not transferring state, not catching up ({@link #whyNotUp} says why the others
+     * do not count).
+     */
+    static List<Integer> upAndCaughtUp(List<StatusCommand.Answer> answers, View current) {
+        return answers.stream().filter(answer -> notUpBecause(answer, current) == null)
+                .map(answer -> answer.replica().id()).toList();
+    }
+
+    /** Why a replica does not count as up and caught up, or null if it does. */
+    private static String notUpBecause(StatusCommand.Answer answer, View current) {
+        if (!answer.up()) {
+            return answer.error();
+        }
+        var status = answer.status();
+        if (status.path("recovering").asBoolean()) {
+            return "recovering";
+        }
+        if (!status.path("transfer").isNull() && !status.path("transfer").isMissingNode()) {
+            return "transferring state";
+        }
+        if (status.path("behindBy").asLong() > 0) {
+            return "catching up, " + status.path("behindBy").asLong() + " decisions behind";
+        }
+        if (status.path("latestViewId").asLong(-1) != current.id()) {
+            return "knows view " + status.path("latestViewId").asLong(-1) + ", not view " + current.id();
+        }
+        return null;
+    }
+
+    /** One line per replica of {@code current} that is not up and caught up, saying why. */
+    private static String whyNotUp(List<StatusCommand.Answer> answers, View current) {
+        List<String> lines = new ArrayList<>();
+        for (StatusCommand.Answer answer : answers) {
+            String why = notUpBecause(answer, current);
+            if (why != null && current.contains(answer.replica().id())) {
+                lines.add("\n  replica " + answer.replica().id() + ": " + why);
+            }
+        }
+        return String.join("", lines);
+    }
+
+    /** What both commands' usage says about their checks. */
+    private static final String CHECKS = "Refused before sending (exit 1) if the change gives an invalid view, one whose"
+            + " quorums might not intersect the current view's, or one whose quorum the replicas up and caught up (from"
+            + " their admin ports) could not form; exit 1 too if the replicas refuse it.";
+
+    /** {@code phalanx view set-f F}. */
+    @Command(name = "set-f", mixinStandardHelpOptions = true,
+            description = {"Set how many replicas may be faulty, as the cluster's administrator.", CHECKS})
+    static final class SetF extends ViewChangeCommand {
+        @Parameters(index = "0", paramLabel = "F", description = "The new f.")
+        int f;
+
+        @Override
+        ViewChange change() {
+            return new ViewChange.SetF(f);
+        }
+    }
+
+    /** {@code phalanx view remove REPLICA}. */
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = {"Remove a replica from the view, as the"
+            + " cluster's administrator; it stops once the new view is in force.", CHECKS})
+    static final class Remove extends ViewChangeCommand {
+        @Parameters(index = "0", paramLabel = "REPLICA", description = "The id of the replica to remove.")
+        int replica;
+
+        @Override
+        ViewChange change() {
+            return new ViewChange.Remove(replica);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package io.phalanx.cli;
+
+import io.phalanx.kv.KeyValueService;
+import io.phalanx.kv.KvOperation;
+import io.phalanx.runtime.Client;
+import io.phalanx.runtime.Replica;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code phalanx view set-f} and {@code phalanx view remove} against a `phalanx keygen --admin`
+ * cluster of in-process replicas (BFT, n=4, f=1, or n=5; the administrator is client 1001).
+ */
+class ViewChangeCommandTest {
+    private static final String ADMIN = "1001";
+    private final List<Replica> replicas = new ArrayList<>();
+
+    private record Run(int exit, String out) {
+    }
+
+    private static Run run(Path config, String... args) {
+        StringWriter out = new StringWriter();
+        CommandLine command = PhalanxCommand.commandLine();
+        command.setOut(new PrintWriter(out));
+        command.setErr(new PrintWriter(out));
+        List<String> line = new ArrayList<>(List.of("view"));
+        line.addAll(List.of(args));
+        line.addAll(List.of("--config", config.toString(), "--timeout-ms", "1000"));
+        if (!args[0].equals("show")) {
+            line.addAll(List.of("--timeout", "20"));
+        }
+        return new Run(command.execute(line.toArray(String[]::new)), out.toString());
+    }
+
+    private Path cluster(Path dir, int... started) throws Exception {
+        Path config = LocalClusterDirectory.createWithAdmin(dir, 4, 1, 700);
+        for (int id : started) {
+            replicas.add(Replica.builder().config(config).id(id).service(new KeyValueService()).start());
+        }
+        return config;
+    }
+
+    /** Waits until every started replica has caught up with its peers and votes. */
+    private void awaitVoting() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (replicas.stream().anyMatch(replica -> replica.status().recovering()) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    @AfterEach
+    void stopReplicas() {
+        replicas.forEach(Replica::close);
+    }
+
+    @Test
+    void removingAReplicaOfFourIsRefusedBeforeSending(@TempDir Path dir) throws Exception {
+        Path config = cluster(dir, 0, 1, 2, 3);
+        Run refused = run(config, "remove", "3", "--id", ADMIN);
+        assertThat(refused.exit()).as(refused.out()).isEqualTo(1);
+        assertThat(refused.out()).contains("view 0: BFT, n=4, f=1; a quorum is 3 replicas")
+                .contains("phalanx view remove: refused before sending: BFT mode with f=1 needs n >= 4 (3f+1), but the"
+                        + " view has n=3");
+        assertThat(replicas).allSatisfy(replica -> assertThat(replica.lastDecided()).as("nothing was ordered")
+                .isEqualTo(-1));
+    }
+
+    @Test
+    void aChangeWhoseQuorumTheRunningReplicasCannotFormIsRefusedBeforeSending(@TempDir Path dir) throws Exception {
+        Path config = cluster(dir, 0, 1);
+        Run refused = run(config, "set-f", "0", "--id", ADMIN);
+        assertThat(refused.exit()).as(refused.out()).isEqualTo(1);
+        assertThat(refused.out()).contains("phalanx view set-f: refused before sending: view 1 needs a quorum of 3 of"
+                        + " [0, 1, 2, 3], but only")
+                .containsPattern("missing \\[[0-9, ]*2, 3\\]")
+                .contains("replica 2: down (connection refused)").contains("replica 3: down (connection refused)");
+    }
+
+    @Test
+    void setFIsInstalledAndASecondChangeIsRefusedByTheReplicasWhileTheFirstWaits(@TempDir Path dir) throws Exception {
+        Path config = cluster(dir, 0, 1, 2, 3);
+        awaitVoting();
+        Run made = run(config, "set-f", "0", "--id", ADMIN);
+        assertThat(made.exit()).as(made.out()).isZero();
+        assertThat(made.out()).contains("view 0: BFT, n=4, f=1")
+                .containsPattern("view 1 installed; it governs from consensus id \\d+ on")
+                .contains("view 1: BFT, n=4, f=0; a quorum is 3 replicas, 1 vouch for a claim");
+        for (Replica replica : replicas) { // each learns view 1 as it decides the change
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (replica.latestView().id() != 1 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(replica.latestView().f()).isZero();
+        }
+        Run show = run(config, "show");
+        assertThat(show.out()).contains("The replicas know a newer view than the file's")
+                .contains("view 1: BFT, n=4, f=0");
+
+        // A run in the next second starts a new client session: within the same one, the replicas
+        // would answer its first request from their cache (ViewChangeCommand checks for that).
+        Thread.sleep(1_100);
+        // Idle, the cluster decides nothing more, so view 1 waits to govern and a second change is
+        // refused by the replicas themselves; the command prints their reason.
+        Run second = run(config, "remove", "3", "--id", ADMIN);
+        assertThat(second.exit()).as(second.out()).isEqualTo(1);
+        assertThat(second.out()).contains("view 1: BFT, n=4, f=0")
+                .contains("phalanx view remove: refused by the replicas: view 1 is being installed")
+                .contains("one change at a time");
+    }
+
+    @Test
+    void aReplicaRemovedUnderLoadStopsAndItsCommandExitsWithStatusZero(@TempDir Path dir) throws Exception {
+        Path config = LocalClusterDirectory.createWithAdmin(dir, 5, 1, 700);
+        for (int id = 0; id < 4; id++) {
+            replicas.add(Replica.builder().config(config).id(id).service(new KeyValueService()).start());
+        }
+        CommandLine replicaCommand = PhalanxCommand.commandLine();
+        replicaCommand.setOut(new PrintWriter(new StringWriter()));
+        replicaCommand.setErr(new PrintWriter(new StringWriter()));
+        CompletableFuture<Integer> replica4 = CompletableFuture.supplyAsync(() -> replicaCommand.execute("replica",
+                "--id", "4", "--config", config.toString(), "--status-interval-ms", "0"));
+        AtomicBoolean loading = new AtomicBoolean(true);
+        try (Client client = Client.builder().config(config).id(1000).build()) {
+            // The new view governs once instanceWindowMax more instances are decided: calls decide them.
+            CompletableFuture<Void> load = CompletableFuture.runAsync(() -> {
+                while (loading.get()) {
+                    client.invoke(new KvOperation.Incr("calls", 1).encode());
+                }
+            });
+            awaitVoting();
+            Run removed = run(config, "remove", "4", "--id", ADMIN);
+            assertThat(removed.exit()).as(removed.out()).isZero();
+            assertThat(removed.out()).contains("view 1: BFT, n=4, f=1");
+            assertThat(replica4.get(20, TimeUnit.SECONDS)).as("exit status of phalanx replica --id 4").isZero();
+            loading.set(false);
+            load.get(20, TimeUnit.SECONDS);
+            assertThat(client.stats().viewId()).isEqualTo(1);
+        } finally {
+            loading.set(false);
+        }
+    }
+
+    @Test
+    void onlyTheFilesAdministratorMayChangeTheView(@TempDir Path dir) throws Exception {
+        Path config = LocalClusterDirectory.createWithAdmin(dir, 4, 1, 700);
+        Run notAdmin = run(config, "set-f", "0", "--id", "1000");
+        assertThat(notAdmin.exit()).isEqualTo(2);
+        assertThat(notAdmin.out()).contains("--id: client 1000 is not the administrator; cluster.admin is 1001");
+
+        Path none = dir.resolve("no-admin.yaml");
+        Files.writeString(none, Files.readString(config).replaceAll("(?m)^  admin: 1001.*\\n", ""));
+        Run noAdmin = run(none, "remove", "3", "--id", ADMIN);
+        assertThat(noAdmin.exit()).isEqualTo(2);
+        assertThat(noAdmin.out()).contains("the cluster file names no administrator: set cluster.admin");
+    }
+}

@@ -1,0 +1,193 @@
+package io.phalanx.runtime;
+
+import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.view.AdminResult;
+import io.phalanx.core.view.ViewChange;
+import io.phalanx.kv.KvOperation;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.LongStream;
+
+import static io.phalanx.runtime.LocalCluster.await;
+import static io.phalanx.runtime.LocalCluster.counter;
+import static io.phalanx.runtime.LocalCluster.op;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The administrator changes the view of running replicas while clients increment a counter: the
+ * change is installed everywhere, the clients learn the new view and go on, a removed replica
+ * stops, and every acknowledged increment counts exactly once.
+ */
+class ViewChangeTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String KEY = "counter";
+
+    @Test
+    void theAdministratorRemovesAReplicaUnderLoadAndItStops() throws Exception {
+        try (LocalCluster cluster = LocalCluster.startWithAdmin(5, 1, 2);
+             Workload load = Workload.start(cluster, 1000, 1001)) {
+            load.awaitAcknowledged(20);
+            AdminResult result = administer(cluster, new ViewChange.Remove(4));
+            assertThat(result.refusal()).isNull();
+            assertThat(result.installed().id()).isEqualTo(1);
+            assertThat(result.installed().members()).containsExactly(0, 1, 2, 3);
+            assertThat(result.installed().f()).isEqualTo(1);
+
+            awaitRemoved(cluster.replicas[4]);
+            awaitViewEverywhere(cluster, List.of(0, 1, 2, 3), 1);
+            load.awaitViewAdopted(1);
+            load.awaitAcknowledged(load.acknowledged() + 20);
+            load.stopAndCheckEachIncrementCountedOnce();
+
+            // Started again on its data directory, it replays the change from its log and stops again.
+            awaitRemoved(cluster.startReplica(4));
+        }
+    }
+
+    @Test
+    void removingTheLeaderHandsOverToTheNextMember() throws Exception {
+        try (LocalCluster cluster = LocalCluster.startWithAdmin(5, 1, 1);
+             Workload load = Workload.start(cluster, 1000)) {
+            load.awaitAcknowledged(20);
+            int leader = cluster.replicas[1].leader();
+            AdminResult result = administer(cluster, new ViewChange.Remove(leader));
+            assertThat(result.installed().members()).doesNotContain(leader).hasSize(4);
+
+            awaitRemoved(cluster.replicas[leader]);
+            List<Integer> members = result.installed().members();
+            awaitViewEverywhere(cluster, members, 1);
+            load.awaitViewAdopted(1);
+            load.awaitAcknowledged(load.acknowledged() + 20);
+            int regency = cluster.replicas[members.get(0)].regency();
+            for (int member : members) {
+                assertThat(cluster.replicas[member].leader()).as("leader seen by replica %d", member)
+                        .isEqualTo(result.installed().leaderOf(regency)).isNotEqualTo(leader);
+            }
+            load.stopAndCheckEachIncrementCountedOnce();
+        }
+    }
+
+    @Test
+    void theAdministratorLowersFFromTwoToOneInSevenReplicas() throws Exception {
+        try (LocalCluster cluster = LocalCluster.startWithAdmin(7, 2, 1);
+             Workload load = Workload.start(cluster, 1000)) {
+            load.awaitAcknowledged(20);
+            AdminResult result = administer(cluster, new ViewChange.SetF(1));
+            assertThat(result.installed().f()).isEqualTo(1);
+            assertThat(result.installed().members()).containsExactly(0, 1, 2, 3, 4, 5, 6);
+            assertThat(result.installed().quorums().quorumSize()).isEqualTo(5);
+
+            awaitViewEverywhere(cluster, List.of(0, 1, 2, 3, 4, 5, 6), 1);
+            for (Replica replica : cluster.replicas) {
+                assertThat(replica.view().f()).isEqualTo(1);
+                assertThat(replica.removed()).isFalse();
+            }
+            load.awaitViewAdopted(1);
+            load.awaitAcknowledged(load.acknowledged() + 20);
+            load.stopAndCheckEachIncrementCountedOnce();
+        }
+    }
+
+    /** Sends {@code change} as the administrator's ordered request and decodes the result. */
+    private static AdminResult administer(LocalCluster cluster, ViewChange change) throws Exception {
+        Client admin = cluster.client(cluster.adminId());
+        Bytes result = admin.invoke(Bytes.copyOf(MessageCodec.encodeViewChange(change)));
+        return MessageCodec.decodeAdminResult(result.toArray());
+    }
+
+    private static void awaitRemoved(Replica replica) throws InterruptedException {
+        assertThat(replica.awaitClosed(WAIT)).as("replica %d stopped", replica.id()).isTrue();
+        assertThat(replica.removed()).isTrue();
+        assertThat(replica.failure()).isEmpty();
+    }
+
+    private static void awaitViewEverywhere(LocalCluster cluster, List<Integer> members, long viewId)
+            throws InterruptedException {
+        for (int member : members) {
+            await("replica " + member + " in view " + viewId, WAIT,
+                    () -> cluster.replicas[member].view().id() == viewId);
+        }
+    }
+
+    /**
+     * Clients, one thread each, incrementing {@link #KEY} by one call after another; the value each
+     * acknowledged call returned is kept.
+     */
+    private static final class Workload implements AutoCloseable {
+        private final List<Client> clients = new ArrayList<>();
+        private final List<Thread> threads = new ArrayList<>();
+        private final Queue<Long> acknowledged = new ConcurrentLinkedQueue<>();
+        private final Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        private volatile boolean running = true;
+
+        static Workload start(LocalCluster cluster, long... clientIds) throws Exception {
+            Workload load = new Workload();
+            for (long id : clientIds) {
+                Client client = cluster.client(id);
+                load.clients.add(client);
+                Thread thread = new Thread(() -> load.run(client), "workload-" + id);
+                thread.setDaemon(true);
+                load.threads.add(thread);
+                thread.start();
+            }
+            return load;
+        }
+
+        private void run(Client client) {
+            while (running) {
+                try {
+                    acknowledged.add(counter(client.invoke(op(new KvOperation.Incr(KEY, 1)))));
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                    return;
+                }
+            }
+        }
+
+        int acknowledged() {
+            return acknowledged.size();
+        }
+
+        void awaitAcknowledged(int count) throws InterruptedException {
+            await(count + " acknowledged increments (failures: " + failures + ")", WAIT,
+                    () -> acknowledged.size() >= count || !failures.isEmpty());
+            assertThat(failures).isEmpty();
+        }
+
+        void awaitViewAdopted(long viewId) throws InterruptedException {
+            for (Client client : clients) {
+                await("client " + client.id() + " in view " + viewId, WAIT, () -> client.stats().viewId() == viewId);
+            }
+        }
+
+        /**
+         * Stops the calls, then reads the counter: the acknowledged values must be exactly 1..value,
+         * so no increment was lost or counted twice (and none failed, whose effect would be unknown).
+         */
+        void stopAndCheckEachIncrementCountedOnce() throws InterruptedException {
+            stop();
+            assertThat(failures).isEmpty();
+            long value = counter(clients.get(0).invoke(op(new KvOperation.Incr(KEY, 0))));
+            assertThat(acknowledged.stream().sorted().toList())
+                    .isEqualTo(LongStream.rangeClosed(1, value).boxed().toList());
+        }
+
+        private void stop() throws InterruptedException {
+            running = false;
+            for (Thread thread : threads) {
+                thread.join(WAIT.toMillis());
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop(); // the clients belong to the cluster, which closes them
+        }
+    }
+}
