@@ -152,7 +152,7 @@ final class ExecutionLoop implements Runnable {
                 send(replyPolicy.shape(reply)); // hashed replies: one replica sends the full result
             }
             lastExecuted = executor.lastExecuted();
-            if (config.checkpointAfter(lastExecuted)) {
+            if (config.checkpointFollows(e.decision())) {
                 checkpoint();
             }
         } else if (task instanceof ExecutionQueue.Restore r) {

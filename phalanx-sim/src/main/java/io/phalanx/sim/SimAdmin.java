@@ -29,7 +29,9 @@ import java.util.SplittableRandom;
  * set f to a value no lower than the run's faulty replicas (crashes, Byzantine replicas and restart
  * chains), remove a member (the leader included) while n stays large enough for f, replace a
  * member's key (it signs with the new one from the view that names it, {@link SimCrypto#replicaKeys}),
- * or add back a removed replica while the run's faulty replicas leave room in f for it to catch up. It checks a
+ * or add a replica while the run's faulty replicas leave room in f for it to catch up: one removed
+ * before, or a new one (at most {@link #JOINERS_MAX}), which the simulation starts on an empty
+ * disk in the view that added it once that view is installed ({@link SimReplica#join}). It checks a
  * change as the command line does before sending it ({@link ViewChange#applyTo} and
  * {@link ViewHistory#checkQuorumsIntersect}), except that one change in six is sent unchecked, so
  * the replicas' own refusal is exercised too.
@@ -45,6 +47,11 @@ final class SimAdmin {
     private final Set<Fault> fired;
     /** The leader most running correct replicas follow. */
     private final java.util.function.IntSupplier leader;
+    /** Told of every view installed, with its first instance: the simulation starts the replicas it adds. */
+    private final java.util.function.BiConsumer<View, Long> onInstalled;
+    /** Replicas added that were not in the run from its start (at most {@link #JOINERS_MAX}). */
+    private int joiners;
+    static final int JOINERS_MAX = 2;
     private final ClientCore core;
     /** The newest view the administrator knows of: the initial one, then each its changes made. */
     private View current;
@@ -55,7 +62,8 @@ final class SimAdmin {
     int refused;
 
     SimAdmin(SimConfig config, SimNetwork network, EventQueue queue, Trace trace, MessageCodec codec,
-             SplittableRandom random, Signer signer, Set<Fault> fired, java.util.function.IntSupplier leader) {
+             SplittableRandom random, Signer signer, Set<Fault> fired, java.util.function.IntSupplier leader,
+             java.util.function.BiConsumer<View, Long> onInstalled) {
         this.clientId = clientId(config);
         this.config = config;
         this.network = network;
@@ -65,6 +73,7 @@ final class SimAdmin {
         this.random = random;
         this.fired = fired;
         this.leader = leader;
+        this.onInstalled = onInstalled;
         this.current = config.view();
         this.core = new ClientCore(clientId, config.view(), new ClientConfig(500, 4_000, 1), signer, 0, Set.of());
     }
@@ -107,7 +116,9 @@ final class SimAdmin {
             consider(new ViewChange.Replace(member, Bytes.utf8("sim-key-" + member + "-" + sent), where), valid, any);
         }
         if (faultyMax() < current.f()) {
-            for (int id = 0; id < config.replicas(); id++) {
+            // A removed replica back, or a new one, which starts empty once the view that adds it is installed.
+            int newcomer = config.replicas() + joiners;
+            for (int id = 0; id <= newcomer && id < config.replicas() + JOINERS_MAX; id++) {
                 if (!current.contains(id)) {
                     consider(new ViewChange.Add(id, Bytes.utf8("sim-key-" + id),
                             new Addresses("sim:" + id + ":mesh", "sim:" + id + ":client")), valid, any);
@@ -186,7 +197,11 @@ final class SimAdmin {
         }
         if (outcome.installed() != null) {
             installed++;
+            if (outcome.installed().members().stream().anyMatch(id -> id >= config.replicas() + joiners)) {
+                joiners++;
+            }
             current = outcome.installed();
+            onInstalled.accept(current, outcome.firstConsensusId());
             fired.add(Fault.RECONFIG);
             trace.record(queue.now(), current.hashCode() * 31L + clientId, () -> "admin INSTALLED view " + current.id()
                     + " " + current.members() + " f=" + current.f() + " from cid=" + outcome.firstConsensusId());

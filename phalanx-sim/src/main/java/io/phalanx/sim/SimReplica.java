@@ -30,6 +30,7 @@ import io.phalanx.core.storage.ReplicaStore;
 import io.phalanx.core.storage.StoredImages;
 import io.phalanx.core.storage.SegmentedLog;
 import io.phalanx.core.view.QuorumSystem;
+import io.phalanx.core.view.View;
 import io.phalanx.kv.KeyValueService;
 import io.phalanx.sim.check.Checkpointed;
 import io.phalanx.sim.check.Decided;
@@ -158,12 +159,24 @@ final class SimReplica {
     SimReplica(int id, String name, SimConfig config, QuorumSystem quorums, Behavior.Outbox outbox, Behavior behavior,
                boolean correct, EventQueue queue, Trace trace, MessageCodec codec, SimCrypto crypto,
                SplittableRandom random) {
+        this(id, name, config, quorums, outbox, behavior, correct, queue, trace, codec, crypto, random, null, 0);
+    }
+
+    /**
+     * A replica of the run; with {@code joinedView}, one the administrator added during the run,
+     * which starts on an empty disk in the view that added it, governing from {@code joinedFrom}
+     * (call {@link #join} to start it).
+     */
+    SimReplica(int id, String name, SimConfig config, QuorumSystem quorums, Behavior.Outbox outbox, Behavior behavior,
+               boolean correct, EventQueue queue, Trace trace, MessageCodec codec, SimCrypto crypto,
+               SplittableRandom random, View joinedView, long joinedFrom) {
         this.id = id;
         this.name = name;
         this.config = config;
-        this.quorums = quorums;
+        this.quorums = joinedView == null ? quorums : joinedView.quorums();
         this.crypto = crypto;
-        this.replicaConfig = ReplicaConfig.builder(id, config.view())
+        this.replicaConfig = ReplicaConfig.builder(id, joinedView == null ? config.view() : joinedView)
+                .viewGovernsFrom(joinedFrom)
                 .requestTimeoutMs(REQUEST_TIMEOUT_MS)
                 .clientSignaturesRequired(true)
                 .pipelineMax(config.pipelineMax())
@@ -177,9 +190,9 @@ final class SimReplica {
                 // With reconfigurations, a small window lets a change govern soon after it is decided.
                 .instanceWindowMax(config.reconfigurations() > 0 ? RECONFIG_WINDOW : ReplicaConfig.INSTANCE_WINDOW_DEFAULT)
                 .build();
-        this.core = newCore(random.split(), ReplicaCore.Start.NEW_CLUSTER);
+        this.core = newCore(random.split(), joinedView == null ? ReplicaCore.Start.NEW_CLUSTER : ReplicaCore.Start.FIRST_START);
         this.executor = newExecutor();
-        this.replies = ReplyPolicy.hashedReplies(config.view(), id);
+        this.replies = ReplyPolicy.hashedReplies(replicaConfig.view(), id);
         this.outbox = outbox;
         this.behavior = behavior;
         this.correct = correct;
@@ -221,7 +234,7 @@ final class SimReplica {
         try {
             for (int attempt = 0; ; attempt++) {
                 try {
-                    return ReplicaStore.open(disk, SEGMENT_BYTES_MAX, RECORD_BYTES_MAX, replicaConfig::checkpointAfter, 2,
+                    return ReplicaStore.open(disk, SEGMENT_BYTES_MAX, RECORD_BYTES_MAX, replicaConfig::checkpointFollows, 2,
                             replicaConfig.decisionLogMax());
                 } catch (CorruptLogException e) {
                     if (attempt >= 3 || e.position().isEmpty()) {
@@ -440,6 +453,14 @@ final class SimReplica {
         }
     }
 
+    /** Starts a replica the administrator added: it asks the view's members how far they got. */
+    void join() {
+        cameBackAtMs = queue.now();
+        trace.record(queue.now(), 0x701AL * 31 + id, () -> name + " JOINS view " + replicaConfig.view().id()
+                + " " + replicaConfig.view().members() + " from cid=" + replicaConfig.viewGovernsFrom());
+        step(new Input.Tick());
+    }
+
     private void tick() {
         tickAtMs = Output.NEVER;
         if (running()) {
@@ -649,7 +670,7 @@ final class SimReplica {
         for (Reply reply : executeRecorded(decision)) {
             toClient(SimClient.address(reply.clientId()), replyPolicy().shape(reply), repliesAwait);
         }
-        if (replicaConfig.checkpointAfter(decision.consensusId())) {
+        if (replicaConfig.checkpointFollows(decision)) {
             checkpoint();
         }
     }

@@ -1,6 +1,7 @@
 package io.phalanx.sim;
 
 import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.view.View;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.replica.Counter;
 import io.phalanx.sim.check.Checker;
@@ -110,11 +111,34 @@ public final class Simulation {
                 trace, crypto.clientSigner(byzantineId), random.split(), fired) : null;
         // Split only then, so runs without reconfigurations draw as they always did.
         this.admin = config.reconfigurations() > 0 ? new SimAdmin(config, network, queue, trace, codec, random.split(),
-                crypto.clientSigner(SimAdmin.clientId(config)), fired, this::currentLeader) : null;
+                crypto.clientSigner(SimAdmin.clientId(config)), fired, this::currentLeader, this::onViewInstalled) : null;
+        this.newcomerCodec = codec;
     }
 
     private SimReplica newReplica(int id, String name, Behavior behavior, boolean correct, int twinSide,
                                   MessageCodec codec) {
+        return newReplica(id, name, behavior, correct, twinSide, codec, null, 0);
+    }
+
+    /** The codec replicas added during the run use. */
+    private MessageCodec newcomerCodec;
+
+    /**
+     * The administrator's change installed {@code view}, governing from {@code firstConsensusId}:
+     * a member the run has no replica for is a new one, started now on an empty disk.
+     */
+    private void onViewInstalled(View view, long firstConsensusId) {
+        for (int id : view.members()) {
+            if (!replicasById.containsKey(id)) {
+                SimReplica joiner = newReplica(id, "r" + id, Behavior.CORRECT, true, -1, newcomerCodec, view, firstConsensusId);
+                replicasById.put(id, new SimReplica[] {joiner});
+                joiner.join();
+            }
+        }
+    }
+
+    private SimReplica newReplica(int id, String name, Behavior behavior, boolean correct, int twinSide,
+                                  MessageCodec codec, View joinedView, long joinedFrom) {
         Behavior.Outbox outbox = new Behavior.Outbox() {
             @Override
             public void send(int to, Message message) {
@@ -131,7 +155,7 @@ public final class Simulation {
             }
         };
         SimReplica replica = new SimReplica(id, name, config, quorums, outbox, behavior, correct, queue, trace, codec,
-                crypto, random.split());
+                crypto, random.split(), joinedView, joinedFrom);
         replicas.add(replica);
         return replica;
     }
@@ -310,6 +334,9 @@ public final class Simulation {
     private void deliver(int from, int to, byte[] bytes, int side) {
         if (to >= 0) {
             SimReplica[] targets = replicasById.get(to);
+            if (targets == null) {
+                return; // a replica the administrator added, not started yet: as if it were down
+            }
             SimReplica target = targets.length == 1 ? targets[0] : targets[side >= 0 ? side : sideOf(from)];
             target.deliver(from, bytes);
         } else {

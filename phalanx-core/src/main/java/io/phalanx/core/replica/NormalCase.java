@@ -166,6 +166,25 @@ final class NormalCase {
         return state.isLeader() && state.mayVote() && (consensusId <= state.lastDecided + state.config.pipelineMax() || beforeBound(consensusId));
     }
 
+    /**
+     * Whether instance {@code consensusId} may be decided with an empty batch: it lies before one
+     * whose value the regency's SYNC bound (instances decide in order), or before the first
+     * instance of a view an administrator's change made, which an idle cluster would otherwise
+     * never reach (the change would never take effect, and every later change would be refused).
+     */
+    private boolean mayBeEmpty(long consensusId) {
+        if (beforeBound(consensusId) || state.views.nextChangeAfter(consensusId) != Long.MAX_VALUE) {
+            return true;
+        }
+        // The change may be in an instance before it that this replica has not decided yet.
+        for (Instance earlier : state.instances.headMap(consensusId).values()) {
+            if (earlier.hasValue() && earlier.batch.requests().stream().anyMatch(r -> Administration.isAdmin(state.config, r))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** True if the regency's SYNC bound a value for an instance after {@code consensusId}. */
     private boolean beforeBound(long consensusId) {
         return !state.syncChosen.isEmpty() && consensusId < state.syncChosen.lastKey();
@@ -181,7 +200,7 @@ final class NormalCase {
         } else if (next.bufferedProposal != null) {
             Propose proposal = next.bufferedProposal;
             next.bufferedProposal = null;
-            String reason = validator.check(next.consensusId, proposal.batch(), beforeBound(next.consensusId));
+            String reason = validator.check(next.consensusId, proposal.batch(), mayBeEmpty(next.consensusId));
             if (reason != null) {
                 state.refuse(Counter.INVALID_PROPOSAL, proposal, reason);
                 return;
@@ -239,8 +258,8 @@ final class NormalCase {
         }
         List<Request> requests = state.pending.nextBatch(state.config.batchRequestsMax(), state.config.batchBytesMax() - 16,
                 inFlight(next.consensusId));
-        if (requests.isEmpty() && !beforeBound(next.consensusId)) {
-            return; // nothing to order (an empty batch only fills a gap before a bound value)
+        if (requests.isEmpty() && !mayBeEmpty(next.consensusId)) {
+            return; // nothing to order (an empty batch only fills a gap before a bound value or a new view)
         }
         long timestamp = Math.max(state.nowMs, state.previousTimestamp(next.consensusId));
         Batch batch = new Batch(timestamp, state.random.nextLong(), requests);

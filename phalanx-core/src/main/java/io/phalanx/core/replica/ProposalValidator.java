@@ -24,7 +24,8 @@ final class ProposalValidator {
 
     /**
      * @param emptyAllowed whether an empty batch is valid here: only to fill an instance before
-     *                     one whose value the regency's SYNC bound (instances decide in order)
+     *                     one whose value the regency's SYNC bound (instances decide in order), or
+     *                     before the first instance of a new view
      */
     String check(long consensusId, Batch batch, boolean emptyAllowed) {
         ReplicaConfig config = state.config;

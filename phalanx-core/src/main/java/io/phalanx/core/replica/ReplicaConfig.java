@@ -57,6 +57,11 @@ import java.util.Objects;
  * @param sendsAwaitPersistence whether the core holds a step's sends until the driver reports its
  *                             records durable ({@link Input.Persisted}), for a driver that persists
  *                             asynchronously and promises durability (see {@link Output})
+ * @param viewGovernsFrom      the first consensus instance {@code view} governs: 0 for a cluster's first
+ *                             view; for a replica that joins a running cluster, the first instance of
+ *                             the view that added it (the administrator's reply names it), so that it
+ *                             trusts no proof of an earlier instance before a checkpoint tells it
+ *                             the views before
  * @param adminClientId        the client id of the administrator, whose ordered requests are view
  *                             changes ({@code MessageCodec.encodeViewChange}) that the core installs
  *                             instead of passing them to the service; -1 if the cluster has none.
@@ -67,7 +72,7 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
                             int operationBytesMax, long clockSkewMaxMs, long requestTimeoutMs,
                             int timeoutBackoffExponentMax, int decisionLogMax, int decisionPushMax,
                             boolean clientSignaturesRequired, int pipelineMax, int checkpointPeriod,
-                            boolean sendsAwaitPersistence, long adminClientId) {
+                            boolean sendsAwaitPersistence, long viewGovernsFrom, long adminClientId) {
 
     /**
      * Instances in flight by default: one. On a LAN the replicas' CPU, not the network, limits
@@ -117,6 +122,7 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
      * @param pipelineMax               open instances at once, within 1..{@code instanceWindowMax}
      * @param checkpointPeriod          decisions between checkpoints, within 1..{@code decisionLogMax / 2}
      * @param sendsAwaitPersistence     whether sends wait for the driver to report persistence
+     * @param viewGovernsFrom           the first instance {@code view} governs, at least 0
      * @param adminClientId             the administrator's client id, -1 if none
      * @throws IllegalArgumentException naming the first limit out of range
      */
@@ -146,6 +152,9 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
         if (checkpointPeriod < 1 || checkpointPeriod > Math.max(1, decisionLogMax / 2)) {
             throw new IllegalArgumentException("checkpointPeriod must be within 1..decisionLogMax/2 ("
                     + Math.max(1, decisionLogMax / 2) + "), got " + checkpointPeriod);
+        }
+        if (viewGovernsFrom < 0) {
+            throw new IllegalArgumentException("viewGovernsFrom must be >= 0, got " + viewGovernsFrom);
         }
         if (adminClientId < -1) {
             throw new IllegalArgumentException("adminClientId must be a client id or -1 (no administrator), got " + adminClientId);
@@ -202,6 +211,7 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
                 .pipelineMax(pipelineMax)
                 .checkpointPeriod(checkpointPeriod)
                 .sendsAwaitPersistence(sendsAwaitPersistence)
+                .viewGovernsFrom(viewGovernsFrom)
                 .adminClientId(adminClientId);
     }
 
@@ -228,6 +238,7 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
         private int pipelineMax = PIPELINE_DEFAULT;
         private int checkpointPeriod = CHECKPOINT_PERIOD_DEFAULT;
         private boolean sendsAwaitPersistence;
+        private long viewGovernsFrom;
         private long adminClientId = -1;
 
         private Builder(int replicaId, View view) {
@@ -415,6 +426,17 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
         }
 
         /**
+         * Sets the first instance the view governs (default 0: the cluster's first view).
+         *
+         * @param value the first instance of the view that added a joining replica, or 0
+         * @return this builder
+         */
+        public Builder viewGovernsFrom(long value) {
+            viewGovernsFrom = value;
+            return this;
+        }
+
+        /**
          * Sets the administrator's client id (default -1: no administrator, no view changes).
          *
          * @param value a client id, or -1
@@ -437,7 +459,7 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
             return new ReplicaConfig(replicaId, view, batchRequestsMax, batchBytesMax, pendingRequestsMax,
                     instanceWindowMax, clientWindowMax, clientsMax, operationBytesMax, clockSkewMaxMs, requestTimeoutMs,
                     timeoutBackoffExponentMax, decisionLogMax, decisionPushMax, clientSignaturesRequired, pipelineMax,
-                    checkpointPeriod, sendsAwaitPersistence, adminClientId);
+                    checkpointPeriod, sendsAwaitPersistence, viewGovernsFrom, adminClientId);
         }
     }
 
@@ -449,6 +471,27 @@ public record ReplicaConfig(int replicaId, View view, int batchRequestsMax, int 
      */
     public boolean checkpointAfter(long consensusId) {
         return (consensusId + 1) % checkpointPeriod == 0;
+    }
+
+    /**
+     * Whether a checkpoint follows {@code decision}: every {@link #checkpointAfter period}, and
+     * also after every decision holding an administrator's request, so that a replica the change
+     * adds finds a checkpoint to start from that carries the views before its own (it can check
+     * no decision of an instance before the view that added it).
+     *
+     * @param decision the decision
+     * @return true if a checkpoint follows it
+     */
+    public boolean checkpointFollows(io.phalanx.core.message.Decision decision) {
+        if (checkpointAfter(decision.consensusId())) {
+            return true;
+        }
+        for (io.phalanx.core.message.Request request : decision.batch().requests()) {
+            if (Administration.isAdmin(adminClientId, request)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -165,7 +165,7 @@ final class ReplicaState {
         this.config = config;
         this.plantedBugs = Set.copyOf(plantedBugs);
         this.id = config.replicaId();
-        this.views = ViewHistory.of(config.view());
+        this.views = new ViewHistory(List.of(new ViewHistory.Entry(config.viewGovernsFrom(), config.view())));
         this.initialQuorums = quorums;
         this.verifier = verifier;
         this.keys = keys;
@@ -182,7 +182,10 @@ final class ReplicaState {
      * instances of this view ({@link #windowEnd}), and its leader change gathers its members.
      */
     View view() {
-        return views.at(lastDecided + 1);
+        View inForce = views.at(lastDecided + 1);
+        // A replica that joined knows no view before the one that added it until a checkpoint
+        // brings them: it talks to that view's members, and votes in nothing before it.
+        return inForce != null ? inForce : views.entries().get(0).view();
     }
 
     private io.phalanx.core.message.Bytes encodedLatestView;

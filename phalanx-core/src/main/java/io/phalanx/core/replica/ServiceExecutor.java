@@ -78,8 +78,9 @@ public final class ServiceExecutor {
      * @param plantedBugs the bugs to plant; empty for a correct executor
      */
     public ServiceExecutor(ReplicaConfig config, Service service, Set<PlantedBug> plantedBugs) {
-        this(config.replicaId(), config.view(), config.adminClientId(), config.instanceWindowMax(), service,
-                config.clientWindowMax(), config.clientsMax(), plantedBugs);
+        this(config.replicaId(), new ViewHistory(List.of(new ViewHistory.Entry(config.viewGovernsFrom(), config.view()))),
+                config.adminClientId(), config.instanceWindowMax(), service, config.clientWindowMax(), config.clientsMax(),
+                plantedBugs);
     }
 
     /**
@@ -93,14 +94,15 @@ public final class ServiceExecutor {
      *                        keep the same sessions, so it must be the same value
      */
     public ServiceExecutor(int replicaId, View view, Service service, int clientWindowMax, int clientsMax) {
-        this(replicaId, view, -1, ReplicaConfig.INSTANCE_WINDOW_DEFAULT, service, clientWindowMax, clientsMax, Set.of());
+        this(replicaId, ViewHistory.of(view), -1, ReplicaConfig.INSTANCE_WINDOW_DEFAULT, service, clientWindowMax, clientsMax,
+                Set.of());
     }
 
-    private ServiceExecutor(int replicaId, View view, long adminClientId, int instanceWindowMax, Service service,
+    private ServiceExecutor(int replicaId, ViewHistory views, long adminClientId, int instanceWindowMax, Service service,
                             int clientWindowMax, int clientsMax, Set<PlantedBug> plantedBugs) {
         this.plantedBugs = Set.copyOf(plantedBugs);
         this.replicaId = replicaId;
-        this.views = ViewHistory.of(view);
+        this.views = views;
         this.adminClientId = adminClientId;
         this.instanceWindowMax = instanceWindowMax;
         this.service = Objects.requireNonNull(service, "service");

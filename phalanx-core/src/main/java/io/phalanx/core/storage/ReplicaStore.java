@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.LongPredicate;
+import java.util.function.Predicate;
 
 /**
  * A replica's durable state over one {@link Storage}: the log (decisions with their proofs, and
@@ -51,7 +51,7 @@ public final class ReplicaStore implements Closeable {
     private final SegmentedLog log;
     private final StoredCheckpoints checkpoints;
     private final StoredImages images;
-    private final LongPredicate checkpointAfter;
+    private final Predicate<Decision> checkpointAfter;
     private final int checkpointsRetain;
     /** Decisions kept in the log before the newest checkpoint, as the core keeps them in its decision log. */
     private final int decisionsKept;
@@ -66,7 +66,7 @@ public final class ReplicaStore implements Closeable {
     private HardState persisted;
     private long lastCheckpoint;
 
-    private ReplicaStore(SegmentedLog log, StoredCheckpoints checkpoints, StoredImages images, LongPredicate checkpointAfter,
+    private ReplicaStore(SegmentedLog log, StoredCheckpoints checkpoints, StoredImages images, Predicate<Decision> checkpointAfter,
                          int checkpointsRetain, int decisionsKept, HardState persisted, long lastCheckpoint) {
         this.log = log;
         this.images = images;
@@ -95,7 +95,7 @@ public final class ReplicaStore implements Closeable {
      * @throws CorruptLogException if the log is damaged other than by a torn tail, or decisions are
      *                             missing between the checkpoint and the log
      */
-    public static Opened open(Storage storage, long segmentBytesMax, int recordBytesMax, LongPredicate checkpointAfter,
+    public static Opened open(Storage storage, long segmentBytesMax, int recordBytesMax, Predicate<Decision> checkpointAfter,
                               int checkpointsRetain, int decisionsKept)
             throws IOException, CorruptLogException {
         StoredCheckpoints checkpoints = new StoredCheckpoints(storage);
@@ -176,7 +176,7 @@ public final class ReplicaStore implements Closeable {
         }
         for (Decision decision : output.decisions()) {
             appendDecision(decision, before.votes().get(decision.consensusId()));
-            if (checkpointAfter.test(decision.consensusId())) {
+            if (checkpointAfter.test(decision)) {
                 pendingProofs.put(decision.consensusId(), decision.proof());
                 while (pendingProofs.size() > PENDING_PROOFS_MAX) {
                     pendingProofs.pollFirstEntry();

@@ -148,7 +148,7 @@ final class Cluster {
     }
 
     private ReplicaStore.Opened openStore(int id) throws Exception {
-        return ReplicaStore.open(disks.get(id), 1 << 16, 1 << 24, config(id)::checkpointAfter, 2, config(id).decisionLogMax());
+        return ReplicaStore.open(disks.get(id), 1 << 16, 1 << 24, config(id)::checkpointFollows, 2, config(id).decisionLogMax());
     }
 
     /**
@@ -278,7 +278,7 @@ final class Cluster {
             output.restore().ifPresent(r -> executor.restore(r.checkpoint()));
             for (Decision decision : output.decisions()) {
                 executor.execute(decision);
-                if (config(id).checkpointAfter(decision.consensusId())) {
+                if (config(id).checkpointFollows(decision)) {
                     CheckpointImage image;
                     try {
                         image = executor.checkpoint(new MemoryImageStore(), config(id).stateChunkBytes());

@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @org.junit.jupiter.api.Timeout(60)
 class ReconfigurationTest {
-    private static final long ADMIN = 99;
+    private static final long ADMIN = 4; // TestKeys' clients are 1..4; the administrator signs
     private static final int WINDOW = 4;
     private static final long TIMEOUT_MS = 2_000; // ReplicaConfig.defaults
 
@@ -34,8 +34,10 @@ class ReconfigurationTest {
                 c -> c.adminClientId(ADMIN).instanceWindowMax(WINDOW).pipelineMax(1)).executing();
     }
 
-    private static Request admin(long sequence, long viewId, ViewChange change) {
-        return new Request(ADMIN, sequence, RequestKind.ORDERED, viewId, Bytes.copyOf(MessageCodec.encodeViewChange(change)));
+    /** The administrator's request, signed (its requests always need a valid signature). */
+    private static Request admin(Cluster cluster, long sequence, long viewId, ViewChange change) {
+        Request unsigned = new Request(ADMIN, sequence, RequestKind.ORDERED, viewId, Bytes.copyOf(MessageCodec.encodeViewChange(change)));
+        return unsigned.withSignature(cluster.keys.client(ADMIN).sign(MessageCodec.signedBytes(unsigned)));
     }
 
     private static Request op(long client, long sequence, long viewId) {
@@ -60,9 +62,9 @@ class ReconfigurationTest {
     void aDecidedChangeGovernsFromTheWindowAfterItOnEveryReplica() throws Exception {
         Cluster cluster = cluster(Mode.BFT, 7, 2);
         decideOneByOne(cluster, 1, 1, 2, 0);
-        cluster.clientSends(admin(1, 0, new ViewChange.SetF(1)));
+        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.SetF(1)));
         cluster.deliverAll();
-        long changedAt = cluster.decisions.get(0).size() - 1;
+        long changedAt = 2;
         for (int id = 0; id < 7; id++) {
             AdminResult result = adminResult(cluster, id);
             assertThat(result.refusal()).isNull();
@@ -70,26 +72,27 @@ class ReconfigurationTest {
             assertThat(result.installed().id()).isEqualTo(1);
             assertThat(result.firstConsensusId()).isEqualTo(changedAt + WINDOW + 1);
             assertThat(cluster.cores.get(id).counters().get(Counter.VIEW_CHANGE_DECIDED)).isEqualTo(1);
+            assertThat(cluster.cores.get(id).views().at(changedAt + WINDOW).id()).isZero();
+            assertThat(cluster.cores.get(id).views().at(changedAt + WINDOW + 1).id()).isEqualTo(1);
         }
         // Requests for the old view are refused now; the new view's go through.
         cluster.clientSends(op(1, 3, 0));
         assertThat(cluster.lastOutputs.get(0).refusals()).singleElement()
                 .satisfies(r -> assertThat(r.viewId()).isEqualTo(1));
-        decideOneByOne(cluster, 1, 3, WINDOW + 3, 1);
+        long before = cluster.cores.get(0).lastDecided();
+        decideOneByOne(cluster, 1, 3, 3, 1);
         for (int id = 0; id < 7; id++) {
-            assertThat(cluster.cores.get(id).lastDecided()).isEqualTo(changedAt + WINDOW + 3);
+            assertThat(cluster.cores.get(id).lastDecided()).isEqualTo(before + 3);
             assertThat(cluster.cores.get(id).counters().get(Counter.VIEW_ENTERED)).isEqualTo(1);
+            assertThat(cluster.cores.get(id).viewInForce().f()).isEqualTo(1);
         }
-        // The new view decides with its own quorum (5 of 7 with f=1): two replicas silent are fine,
-        // and three too, which f=2's quorum of 5 would also allow; so check f through the view itself.
-        assertThat(cluster.cores.get(0).viewInForce().f()).isEqualTo(1);
     }
 
     @Test
     void aRemovedReplicaIsNoLongerCountedAndTheRemovedLeaderHandsOverAtOnce() throws Exception {
         Cluster cluster = cluster(Mode.BFT, 5, 1);
         decideOneByOne(cluster, 1, 1, 1, 0);
-        cluster.clientSends(admin(1, 0, new ViewChange.Remove(0))); // replica 0 leads regency 0
+        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.Remove(0))); // replica 0 leads regency 0
         cluster.deliverAll();
         decideOneByOne(cluster, 1, 2, WINDOW, 1);
         for (int id = 1; id < 5; id++) {
@@ -108,9 +111,45 @@ class ReconfigurationTest {
     }
 
     @Test
+    void anIdleClusterFillsTheInstancesBeforeTheNewViewWithEmptyBatches() throws Exception {
+        Cluster cluster = cluster(Mode.BFT, 7, 2);
+        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.SetF(1)));
+        cluster.deliverAll(); // no request follows
+        for (int id = 0; id < 7; id++) {
+            assertThat(cluster.cores.get(id).lastDecided()).isEqualTo(WINDOW);
+            assertThat(cluster.cores.get(id).viewInForce().id()).isEqualTo(1);
+            assertThat(cluster.decisions.get(id).subList(1, WINDOW + 1))
+                    .allSatisfy(d -> assertThat(d.batch().requests()).isEmpty());
+        }
+        cluster.clientSends(admin(cluster, 2, 1, new ViewChange.Remove(6)));
+        cluster.deliverAll();
+        assertThat(MessageCodec.decodeAdminResult(cluster.executors.get(0).cachedReply(
+                new io.phalanx.core.message.RequestId(ADMIN, 2, RequestKind.ORDERED)).orElseThrow().result().toArray())
+                .installed()).as("the next change is accepted once the first governs").isNotNull();
+    }
+
+    @Test
+    void anUnsignedAdministratorsRequestIsNeverOrdered() {
+        Cluster cluster = cluster(Mode.BFT, 4, 1); // client signatures not required
+        Request forged = new Request(ADMIN, 1, RequestKind.ORDERED, 0,
+                Bytes.copyOf(MessageCodec.encodeViewChange(new ViewChange.SetF(0))));
+        cluster.clientSends(forged);
+        cluster.deliverAll();
+        // A Byzantine leader proposing it: followers refuse the proposal.
+        Output out = cluster.step(1, new Input.MessageReceived(0, new io.phalanx.core.message.Propose(0, 0, 0,
+                new io.phalanx.core.message.Batch(cluster.nowMs, 0, List.of(forged)))));
+        assertThat(out.sends()).noneMatch(s -> s.message() instanceof io.phalanx.core.message.Write);
+        assertThat(cluster.cores.get(1).lastRejection()).contains("lacks a valid client signature");
+        for (int id = 0; id < 4; id++) {
+            assertThat(cluster.cores.get(id).lastDecided()).isEqualTo(-1);
+            assertThat(cluster.cores.get(id).counters().get(Counter.BAD_SIGNATURE)).isPositive();
+        }
+    }
+
+    @Test
     void anInvalidChangeIsDecidedButRefusedWithItsReason() throws Exception {
         Cluster cluster = cluster(Mode.BFT, 4, 1);
-        cluster.clientSends(admin(1, 0, new ViewChange.Remove(3))); // n=3 cannot tolerate f=1
+        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.Remove(3))); // n=3 cannot tolerate f=1
         cluster.deliverAll();
         for (int id = 0; id < 4; id++) {
             AdminResult result = adminResult(cluster, id);
@@ -125,9 +164,9 @@ class ReconfigurationTest {
     @Test
     void aSecondChangeWhileTheFirstIsPendingIsRefused() throws Exception {
         Cluster cluster = cluster(Mode.BFT, 7, 2);
-        cluster.clientSends(admin(1, 0, new ViewChange.SetF(1)));
-        cluster.deliverAll();
-        cluster.clientSends(admin(2, 1, new ViewChange.Remove(6)));
+        // Both reach the leader before it proposes: one batch decides them, the second after the first.
+        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.SetF(1)));
+        cluster.clientSends(admin(cluster, 2, 0, new ViewChange.Remove(6)));
         cluster.deliverAll();
         Reply second = cluster.executors.get(0).cachedReply(new io.phalanx.core.message.RequestId(ADMIN, 2, RequestKind.ORDERED))
                 .orElseThrow();
@@ -143,9 +182,9 @@ class ReconfigurationTest {
         cluster.isolated.clear();
         cluster.runFor(3 * TIMEOUT_MS);
         assertThat(cluster.cores.get(1).regency()).isEqualTo(1);
-        cluster.clientSends(admin(1, 0, new ViewChange.Remove(1))); // removes the leader of regency 1
-        cluster.deliverAll();
         cluster.sent.clear();
+        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.Remove(1))); // removes the leader of regency 1
+        cluster.deliverAll();
         decideOneByOne(cluster, 1, 2, WINDOW + 2, 1);
         // At the boundary every member of the new view reported to its leader of regency 1
         // (members[1] of [0, 2, 3, 4] is replica 2), which sent that view's SYNC.
@@ -174,7 +213,7 @@ class ReconfigurationTest {
             io.phalanx.core.crypto.Signer old = cluster.keys.replica(2);
             io.phalanx.core.crypto.Signer fresh = io.phalanx.core.crypto.Ed25519.signer(rotated.getPrivate());
             cluster.withKeyRing(2, (view, id) -> holdsNewKey && newKey.equals(view.publicKeys().get(id)) ? fresh : old);
-            cluster.clientSends(admin(1, 0, new ViewChange.Replace(2, newKey, new io.phalanx.core.view.Addresses("h2:1", "h2:2"))));
+            cluster.clientSends(admin(cluster, 1, 0, new ViewChange.Replace(2, newKey, new io.phalanx.core.view.Addresses("h2:1", "h2:2"))));
             cluster.deliverAll();
             decideOneByOne(cluster, 1, 1, WINDOW, 1);
             assertThat(cluster.cores.get(2).viewInForce().publicKeys()).containsEntry(2, newKey);
@@ -198,7 +237,7 @@ class ReconfigurationTest {
     void aReplicaRestartedWithoutMemoryLearnsTheViewsFromTheCheckpoint() throws Exception {
         Cluster cluster = new Cluster(Mode.BFT, 5, 1, RequestVerifier.ACCEPT_ALL,
                 c -> Cluster.smallLogs(c).adminClientId(ADMIN).instanceWindowMax(WINDOW)).executing();
-        cluster.clientSends(admin(1, 0, new ViewChange.Remove(4)));
+        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.Remove(4)));
         cluster.deliverAll();
         decideOneByOne(cluster, 1, 1, 20, 1); // past several checkpoints and the decision log
         cluster.restart(2);

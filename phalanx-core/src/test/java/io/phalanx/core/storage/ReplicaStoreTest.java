@@ -36,7 +36,7 @@ class ReplicaStoreTest {
     private static final int DECISIONS_KEPT = 6;
 
     private static ReplicaStore.Opened open(MemoryStorage disk) throws Exception {
-        return ReplicaStore.open(disk, 2_048, 1 << 20, cid -> (cid + 1) % 4 == 0, 2, DECISIONS_KEPT);
+        return ReplicaStore.open(disk, 2_048, 1 << 20, d -> (d.consensusId() + 1) % 4 == 0, 2, DECISIONS_KEPT);
     }
 
     private static Decision decision(long cid, int epoch) {
@@ -111,8 +111,8 @@ class ReplicaStoreTest {
     void aDecisionOfTheAcceptedBatchIsLoggedOnceByDigestAndReadBackWhole() throws Exception {
         MemoryStorage named = new MemoryStorage();
         MemoryStorage whole = new MemoryStorage();
-        ReplicaStore byDigest = ReplicaStore.open(named, 1 << 20, 1 << 20, cid -> false, 2, DECISIONS_KEPT).store();
-        ReplicaStore byBatch = ReplicaStore.open(whole, 1 << 20, 1 << 20, cid -> false, 2, DECISIONS_KEPT).store();
+        ReplicaStore byDigest = ReplicaStore.open(named, 1 << 20, 1 << 20, d -> false, 2, DECISIONS_KEPT).store();
+        ReplicaStore byBatch = ReplicaStore.open(whole, 1 << 20, 1 << 20, d -> false, 2, DECISIONS_KEPT).store();
         byDigest.append(output(hardState(-1), null));
         byBatch.append(output(hardState(-1), null));
         for (long cid = 0; cid < 20; cid++) {
@@ -125,7 +125,7 @@ class ReplicaStoreTest {
         byDigest.sync();
         byBatch.sync();
 
-        Recovered recovered = ReplicaStore.open(named, 1 << 20, 1 << 20, cid -> false, 2, DECISIONS_KEPT).recovered();
+        Recovered recovered = ReplicaStore.open(named, 1 << 20, 1 << 20, d -> false, 2, DECISIONS_KEPT).recovered();
         assertThat(recovered.decisions()).hasSize(20);
         for (Decision decision : recovered.decisions()) {
             assertThat(decision).isEqualTo(decision(decision.consensusId(), 3));
@@ -133,7 +133,7 @@ class ReplicaStoreTest {
         // Each decision of the other log carries its batch of some 230 bytes.
         assertThat(named.read(SegmentedLog.segmentName(1)).length)
                 .isLessThan(whole.read(SegmentedLog.segmentName(1)).length - 20 * 200);
-        assertThat(ReplicaStore.open(whole, 1 << 20, 1 << 20, cid -> false, 2, DECISIONS_KEPT).recovered().decisions())
+        assertThat(ReplicaStore.open(whole, 1 << 20, 1 << 20, d -> false, 2, DECISIONS_KEPT).recovered().decisions())
                 .hasSize(20);
     }
 

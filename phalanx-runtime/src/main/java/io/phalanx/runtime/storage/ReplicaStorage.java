@@ -145,7 +145,7 @@ public final class ReplicaStorage {
 
     private static ReplicaStore.Opened openStore(FileStorage storage, ReplicaConfig config, Durability durability)
             throws IOException, CorruptLogException {
-        return ReplicaStore.open(storage, durability.segmentBytesMax(), RECORD_BYTES_MAX, config::checkpointAfter,
+        return ReplicaStore.open(storage, durability.segmentBytesMax(), RECORD_BYTES_MAX, config::checkpointFollows,
                 durability.checkpointsRetain(), config.decisionLogMax());
     }
 }
