@@ -65,6 +65,13 @@ public final class ReplicaCommand implements Callable<Integer> {
             "refusing to start. The replica recovers before it votes, as after a lost disk."})
     boolean repairFromPeers;
 
+    @Option(names = "--join", paramLabel = "TICKET", description = {
+            "Join a running cluster with the ticket `phalanx view add` wrote: start in the view that",
+            "added this replica (its address and certificate come from the ticket, every other",
+            "setting from the cluster file) and fetch the state from the peers before voting. The",
+            "ticket is kept in the data directory, so later starts need not name it again."})
+    Path join;
+
     @Option(names = "--status-interval-ms", defaultValue = "10000", description = {
             "How often the replica logs its status line: role, regency, decided and executed,",
             "and whether it is recovering, catching up (how far behind) or transferring state",
@@ -131,6 +138,9 @@ public final class ReplicaCommand implements Callable<Integer> {
             builder.dataDirectory(data);
         }
         builder.repairFromPeers(repairFromPeers);
+        if (join != null) {
+            builder.join(join);
+        }
         Replica replica;
         try {
             replica = builder.start();

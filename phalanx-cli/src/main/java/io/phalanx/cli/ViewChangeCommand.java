@@ -3,6 +3,7 @@ package io.phalanx.cli;
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.core.view.Addresses;
 import io.phalanx.core.view.AdminResult;
 import io.phalanx.core.view.InvalidViewException;
 import io.phalanx.core.view.View;
@@ -13,6 +14,8 @@ import io.phalanx.runtime.CoreSettings;
 import io.phalanx.runtime.PhalanxException;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ConfigException;
+import io.phalanx.runtime.config.JoinTicket;
+import io.phalanx.runtime.keys.Pem;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,6 +25,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -31,7 +36,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code phalanx view set-f} and {@code phalanx view remove}: the administrator's changes of a
+ * {@code phalanx view set-f}, {@code phalanx view add} and {@code phalanx view remove}: the administrator's changes of a
  * running cluster's view. Each prints the newest view the replicas know, refuses before sending a
  * change that does not fit it, whose quorums might not intersect its quorums (as the replicas would
  * refuse it), or whose quorum the replicas now up and caught up could not form (from their admin
@@ -145,7 +150,17 @@ abstract class ViewChangeCommand implements Callable<Integer> {
                 result.firstConsensusId());
         ViewCommand.Show.print(out, result.installed());
         out.flush();
+        return installed(out, err, result);
+    }
+
+    /** What the command does once the change is installed, beyond printing it; its exit status. */
+    int installed(PrintWriter out, PrintWriter err, AdminResult result) {
         return 0;
+    }
+
+    /** The administrator's private key file: {@code --key}, or keys/client-ID.key next to the cluster file. */
+    Path keyFile() {
+        return key != null ? key : config.toAbsolutePath().getParent().resolve("keys").resolve("client-" + id + ".key");
     }
 
     private Client connect() throws IOException, ConfigException {
@@ -251,6 +266,66 @@ abstract class ViewChangeCommand implements Callable<Integer> {
         @Override
         ViewChange change() {
             return new ViewChange.SetF(f);
+        }
+    }
+
+    /** {@code phalanx view add REPLICA --host H --port P --client-port Q --cert FILE}. */
+    @Command(name = "add", mixinStandardHelpOptions = true, description = {"Add a replica to the view, as the cluster's"
+            + " administrator, and write its join ticket: start the new replica with `phalanx replica --id REPLICA"
+            + " --config FILE --join TICKET`; it fetches the state from its peers, then votes.", CHECKS})
+    static final class Add extends ViewChangeCommand {
+        @Parameters(index = "0", paramLabel = "REPLICA", description = "The new replica's id.")
+        int replica;
+
+        @Option(names = "--host", required = true, description = "The address its peers and clients reach it at.")
+        String host;
+
+        @Option(names = "--port", required = true, description = "Its replica-to-replica (mesh) port.")
+        int port;
+
+        @Option(names = "--client-port", required = true, description = "Its client port.")
+        int clientPort;
+
+        @Option(names = "--cert", required = true, description = "Its certificate (from `phalanx keygen`): the key the "
+                + "view names for it.")
+        Path certificate;
+
+        @Option(names = "--ticket", description = "Where to write the join ticket (default: join-REPLICA.ticket next to "
+                + "the cluster file).")
+        Path ticket;
+
+        private X509Certificate loaded;
+
+        @Override
+        ViewChange change() {
+            if (loaded == null) {
+                try {
+                    loaded = Pem.readCertificate(certificate);
+                } catch (IOException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--cert: " + e.getMessage());
+                }
+            }
+            return new ViewChange.Add(replica, Bytes.copyOf(loaded.getPublicKey().getEncoded()),
+                    new Addresses(host + ":" + port, host + ":" + clientPort));
+        }
+
+        @Override
+        int installed(PrintWriter out, PrintWriter err, AdminResult result) {
+            Path file = ticket != null ? ticket
+                    : config.toAbsolutePath().getParent().resolve("join-" + replica + ".ticket");
+            try {
+                new JoinTicket(replica, result.firstConsensusId(), result.installed(), loaded, new byte[0])
+                        .sign(Pem.readPrivateKey(keyFile())).write(file);
+            } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+                err.println(spec.qualifiedName() + ": view " + result.installed().id() + " is installed, but its join"
+                        + " ticket could not be written: " + e.getMessage());
+                err.flush();
+                return 1;
+            }
+            out.printf("join ticket written to %s: start the replica with%n  phalanx replica --id %d --config %s"
+                    + " --join %s%n", file, replica, config, file);
+            out.flush();
+            return 0;
         }
     }
 

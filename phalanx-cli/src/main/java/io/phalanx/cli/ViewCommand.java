@@ -25,7 +25,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "view", mixinStandardHelpOptions = true,
         description = "Show the view (the replica group), or change it as the cluster's administrator.",
-        subcommands = {ViewCommand.Show.class, ViewChangeCommand.SetF.class, ViewChangeCommand.Remove.class})
+        subcommands = {ViewCommand.Show.class, ViewChangeCommand.SetF.class, ViewChangeCommand.Add.class,
+                ViewChangeCommand.Remove.class})
 public final class ViewCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -4,6 +4,9 @@ import io.phalanx.kv.KeyValueService;
 import io.phalanx.kv.KvOperation;
 import io.phalanx.runtime.Client;
 import io.phalanx.runtime.Replica;
+import io.phalanx.runtime.keys.Certificates;
+import io.phalanx.runtime.keys.NodeIdentity;
+import io.phalanx.runtime.keys.Pem;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,6 +14,9 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.security.SecureRandom;
+import java.time.Instant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,11 +25,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code phalanx view set-f} and {@code phalanx view remove} against a `phalanx keygen --admin`
+ * {@code phalanx view set-f}, {@code view add} (and {@code phalanx replica --join}) and {@code view remove} against a `phalanx keygen --admin`
  * cluster of in-process replicas (BFT, n=4, f=1, or n=5; the administrator is client 1001).
  */
 class ViewChangeCommandTest {
@@ -153,6 +160,85 @@ class ViewChangeCommandTest {
         } finally {
             loading.set(false);
         }
+    }
+
+    @Test
+    void viewAddWritesAJoinTicketWithWhichANewReplicaProcessJoinsAndVotes(@TempDir Path dir) throws Exception {
+        Path config = cluster(dir, 0, 1, 2, 3);
+        NodeIdentity identity = new Certificates(new SecureRandom()).generate("replica-4", Instant.now());
+        Path key = dir.resolve("keys/replica-4.key");
+        Path certificate = dir.resolve("keys/replica-4.crt");
+        Pem.writePrivate(key, identity.privateKey());
+        Pem.writePublic(certificate, identity.certificate());
+        int port;
+        int clientPort;
+        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
+            port = a.getLocalPort();
+            clientPort = b.getLocalPort();
+        }
+        AtomicBoolean loading = new AtomicBoolean(true);
+        AtomicLong acknowledged = new AtomicLong();
+        CompletableFuture<Integer> replica4 = null;
+        try (Client client = Client.builder().config(config).id(1000).build()) {
+            CompletableFuture<Void> load = CompletableFuture.runAsync(() -> {
+                while (loading.get()) {
+                    client.invoke(new KvOperation.Incr("calls", 1).encode());
+                    acknowledged.incrementAndGet();
+                }
+            });
+            awaitVoting();
+            Run added = run(config, "add", "4", "--host", "127.0.0.1", "--port", Integer.toString(port),
+                    "--client-port", Integer.toString(clientPort), "--cert", certificate.toString(), "--id", ADMIN);
+            assertThat(added.exit()).as(added.out()).isZero();
+            assertThat(added.out()).contains("view 1: BFT, n=5, f=1")
+                    .contains("join ticket written to " + dir.resolve("join-4.ticket"));
+
+            CommandLine replicaCommand = PhalanxCommand.commandLine();
+            replicaCommand.setOut(new PrintWriter(new StringWriter()));
+            replicaCommand.setErr(new PrintWriter(new StringWriter()));
+            replica4 = CompletableFuture.supplyAsync(() -> replicaCommand.execute("replica", "--id", "4", "--config",
+                    config.toString(), "--join", dir.resolve("join-4.ticket").toString(), "--status-interval-ms", "0"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (client.stats().viewId() != 1 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(client.stats().viewId()).isEqualTo(1);
+
+            // With replica 3 down, a quorum of view 1 (4 of 5) needs the new replica's votes.
+            replicas.get(3).close();
+            long before = acknowledged.get();
+            deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (acknowledged.get() < before + 20 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(acknowledged.get()).as("increments acknowledged with replica 3 down").isGreaterThanOrEqualTo(before + 20);
+            assertThat(dir.resolve("data/replica-4").resolve(Replica.Builder.JOIN_TICKET_FILE)).exists();
+
+            Thread.sleep(1_100); // a new second: a new client session for the next command
+            Run removed = run(config, "remove", "4", "--id", ADMIN);
+            assertThat(removed.exit()).as(removed.out()).isZero();
+            assertThat(replica4.get(20, TimeUnit.SECONDS)).as("exit status of phalanx replica --id 4 --join").isZero();
+            loading.set(false);
+            load.get(20, TimeUnit.SECONDS);
+        } finally {
+            loading.set(false);
+            if (replica4 != null && !replica4.isDone()) {
+                replica4.cancel(true);
+            }
+        }
+    }
+
+    @Test
+    void aReplicaNotInTheFileWithoutATicketIsToldHowToJoin(@TempDir Path dir) throws Exception {
+        Path config = LocalClusterDirectory.createWithAdmin(dir, 4, 1, 700);
+        StringWriter out = new StringWriter();
+        CommandLine command = PhalanxCommand.commandLine();
+        command.setOut(new PrintWriter(out));
+        command.setErr(new PrintWriter(out));
+        int exit = command.execute("replica", "--id", "4", "--config", config.toString());
+        assertThat(exit).isEqualTo(2);
+        assertThat(out.toString()).contains("no replica with id 4 in the cluster config")
+                .contains("--join FILE");
     }
 
     @Test

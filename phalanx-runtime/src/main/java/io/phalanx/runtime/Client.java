@@ -12,6 +12,7 @@ import io.phalanx.core.message.Message;
 import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Reply;
 import io.phalanx.runtime.config.ClientEntry;
+import io.phalanx.core.view.View;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ClusterConfigLoader;
 import io.phalanx.runtime.config.ConfigException;
@@ -120,14 +121,16 @@ public final class Client implements AutoCloseable {
         this.counters = new ClientCounters(latency);
         Outbox outbox = new Outbox(config.limits());
         List<Integer> replicas = config.replicas().stream().map(ReplicaEntry::id).toList();
+        Handoff<View> adoptedViews = new Handoff<>();
         this.loop = new ClientLoop(name, core, codec, b.clock, callTimeoutMs, b.outstandingMax + b.waitingMax,
-                thread.executor(), outbox, replicas, counters);
+                thread.executor(), outbox, replicas, counters, adoptedViews);
         this.meters = b.meterRegistry == null ? null
                 : ClientMeters.bind(b.meterRegistry, b.id, latency, counters, loop::open,
                 () -> outbox.connected().size());
         try {
             this.transport = ClientTransport.start(config, id, identity, outbox, replyHandler(codec, counters, loop),
                     thread);
+            adoptedViews.attach(transport::follow);
         } catch (IOException | RuntimeException e) {
             thread.close();
             if (meters != null) {

@@ -9,6 +9,7 @@ import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
+import io.phalanx.core.view.View;
 import io.phalanx.runtime.transport.Outbox;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +27,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A client's driver. It runs on the one network thread that carries all of the client's
@@ -100,8 +102,10 @@ final class ClientLoop {
     private final EventExecutor executor;
     /** Where requests go: the client transport's outbox, made before the transport. */
     private final Outbox outbox;
-    /** Every replica of the cluster, the destinations of a broadcast. */
-    private final List<Integer> replicas;
+    /** The members of the client's view, the destinations of a broadcast; confined to the loop's thread. */
+    private List<Integer> replicas;
+    /** Told, on the loop's thread, each view the client adopts: its transport dials the members. */
+    private final Consumer<View> onViewAdopted;
     private final Queue<Call> submitted = new ConcurrentLinkedQueue<>();
     private final AtomicInteger admitted = new AtomicInteger();
     /** True while a task that takes in submitted calls is queued: one task per burst of calls. */
@@ -126,9 +130,12 @@ final class ClientLoop {
      *                 sends them again when it connects)
      * @param replicas every replica's id, where a broadcast goes
      * @param counters what the loop counts, read by {@link Client#stats()} and the client's meters
+     * @param onViewAdopted told each newer view the client adopts from its replicas' refusals,
+     *                 before the requests resent for it go out
      */
     ClientLoop(String name, ClientCore core, MessageCodec codec, InstantSource clock, long callTimeoutMs, int callsMax,
-               EventExecutor executor, Outbox outbox, List<Integer> replicas, ClientCounters counters) {
+               EventExecutor executor, Outbox outbox, List<Integer> replicas, ClientCounters counters,
+               Consumer<View> onViewAdopted) {
         this.name = name;
         this.counters = counters;
         this.core = core;
@@ -140,6 +147,7 @@ final class ClientLoop {
         this.executor = executor;
         this.outbox = outbox;
         this.replicas = List.copyOf(replicas);
+        this.onViewAdopted = onViewAdopted;
     }
 
     /** From any thread: queues a call, or fails it at once when too many are open. */
@@ -183,8 +191,16 @@ final class ClientLoop {
     void onRefusal(int from, Refusal refusal) {
         onLoop(() -> {
             if (running) {
-                apply(core.onRefusal(from, refusal), ClientCounters.Resend.REFUSED);
-                viewId = core.viewId();
+                ClientOutput output = core.onRefusal(from, refusal);
+                if (core.viewId() != viewId) {
+                    View adopted = core.view();
+                    log.info("{}: adopted view {} (members {}, f={}) from its replicas' refusals", name, adopted.id(),
+                            adopted.members(), adopted.f());
+                    replicas = adopted.members();
+                    viewId = adopted.id();
+                    onViewAdopted.accept(adopted);
+                }
+                apply(output, ClientCounters.Resend.REFUSED);
             }
         });
     }

@@ -121,7 +121,23 @@ public final class CoreSettings {
      * @throws IllegalArgumentException if the mapped values do not work together
      */
     public static ReplicaConfig replicaConfig(ClusterConfig config, int replicaId) {
-        ReplicaConfig defaults = ReplicaConfig.defaults(replicaId, view(config));
+        return replicaConfig(config, replicaId, view(config), 0);
+    }
+
+    /**
+     * Like {@link #replicaConfig(ClusterConfig, int)} for a replica that starts in {@code view},
+     * which governs from consensus id {@code governsFrom} on, rather than in the file's view: a
+     * replica added to a running cluster starts in the view that added it (its join ticket).
+     *
+     * @param config      the cluster file, for every setting but the view
+     * @param replicaId   the replica, a member of {@code view}
+     * @param view        the view it starts in
+     * @param governsFrom the first consensus instance {@code view} governs
+     * @return the core's configuration
+     * @throws IllegalArgumentException if the mapped values do not work together
+     */
+    public static ReplicaConfig replicaConfig(ClusterConfig config, int replicaId, View view, long governsFrom) {
+        ReplicaConfig defaults = ReplicaConfig.builder(replicaId, view).viewGovernsFrom(governsFrom).build();
         int batchBytesMax = config.batch().bytesMax();
         // Core parameters without a file key keep their defaults; the record's own checks
         // (e.g. an operation must fit in a batch) still apply.

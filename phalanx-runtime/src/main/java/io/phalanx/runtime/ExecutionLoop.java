@@ -3,6 +3,7 @@ package io.phalanx.runtime;
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Message;
+import io.phalanx.core.message.Refusal;
 import io.phalanx.core.message.Reply;
 import io.phalanx.core.replica.CheckpointImage;
 import io.phalanx.core.replica.ImageStore;
@@ -166,6 +167,12 @@ final class ExecutionLoop implements Runnable {
             send(replyPolicy.shape(reply));
         } else if (task instanceof ExecutionQueue.Resend r) { // a retransmission is answered in full
             awaitLogged();
+            if (r.orElse() != null && r.orElse().reason() == Refusal.Reason.VIEW_OUTDATED) {
+                // The client must learn the view first: a cached reply would count for it only
+                // among the members of its old view, which may no longer make a quorum of repliers.
+                send(r.orElse().clientId(), r.orElse());
+                return;
+            }
             Optional<Reply> cached = executor.cachedReply(r.id());
             if (cached.isPresent()) {
                 send(cached.get());

@@ -83,6 +83,8 @@ final class ExecutionQueue {
     /**
      * Sends {@code refusal} to its client, unless a reply to the refused request is still cached:
      * that reply is sent instead (a request of a superseded session may have run before it was).
+     * A {@code VIEW_OUTDATED} refusal always goes out: its client must learn the view before
+     * replies can count.
      */
     void submitRefusal(Refusal refusal) {
         offer(new Resend(refusal.requestId(), refusal));

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.InstantSource;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -68,6 +69,8 @@ final class ProtocolLoop {
     private static final Logger log = LoggerFactory.getLogger(ProtocolLoop.class);
     /** How often a step waiting for room in the execution queue checks whether the replica stops. */
     private static final long DECISION_WAIT_MS = 100;
+    /** How often a removed replica whose votes are still held checks again whether it may stop. */
+    private static final long LEAVE_RECHECK_MS = 50;
 
     private final String name;
     private final int selfId;
@@ -87,6 +90,8 @@ final class ProtocolLoop {
     private final Consumer<Throwable> onFatal;
     /** Told once that the replica is no member of the view in force any more; the replica stops. */
     private final Runnable onRemoved;
+    /** Told the view in force and the newest known (one view when they are the same) whenever either changes. */
+    private final Consumer<List<View>> onViews;
     private final AtomicInteger waiting = new AtomicInteger();
     private final RateLimitedWarning inboundDrops = new RateLimitedWarning(log);
     private final RateLimitedWarning undecodable = new RateLimitedWarning(log);
@@ -103,9 +108,12 @@ final class ProtocolLoop {
     private int reportedRegency;
     private int reportedLeader;
     private long reportedViewId;
+    private long reportedLatestViewId = -1;
     private boolean reportedRecovering;
     private long reportedTransfer = -1;
     private boolean reportedRemoved;
+    /** When a removed replica stops at the earliest ({@link #leave}); NEVER while it is a member. */
+    private long leavingAtMs = Output.NEVER;
 
     /**
      * @param clientSignatures checks client signatures as requests are decoded, so that the core's
@@ -117,12 +125,15 @@ final class ProtocolLoop {
      * @param logQueue         where what the core persists goes, or null with durability {@code none}
      * @param execution        where decisions, restores, queries and resends go
      * @param onFatal          told that the core broke an invariant; the replica stops
-     * @param onRemoved        told once, after the step that made it so, that an administrator's
-     *                         change removed this replica from the view in force; the replica stops
+     * @param onRemoved        told once that an administrator's change removed this replica from
+     *                         the view in force and its last votes are out; the replica stops
+     * @param onViews          told, on the protocol thread, the view in force and the newest view
+     *                         known (oldest first; one view when they are the same) at the start
+     *                         and after every step that changed either: the mesh's peers follow them
      */
     ProtocolLoop(String name, ReplicaCore core, MessageCodec codec, SignatureVerifier clientSignatures,
                  EventExecutor thread, int inputsMax, Outbox mesh, LogQueue logQueue, ExecutionQueue execution,
-                 InstantSource clock, Consumer<Throwable> onFatal, Runnable onRemoved) {
+                 InstantSource clock, Consumer<Throwable> onFatal, Runnable onRemoved, Consumer<List<View>> onViews) {
         this.name = name;
         this.selfId = core.id();
         this.core = core;
@@ -136,6 +147,7 @@ final class ProtocolLoop {
         this.clock = clock;
         this.onFatal = onFatal;
         this.onRemoved = onRemoved;
+        this.onViews = onViews;
         this.reportedRegency = core.regency();
         this.reportedLeader = core.leader();
         this.reportedViewId = core.viewInForce().id();
@@ -354,22 +366,36 @@ final class ProtocolLoop {
         armTimer(nowMs);
         publishStatus();
         if (core.removed()) {
-            stopRemoved();
+            leave(nowMs);
         }
     }
 
     /**
-     * A removed replica takes no part any more (the core votes, proposes and answers no more): it
-     * steps nothing after this and has the replica closed, which finishes the execution of what
-     * it decided. Not closed here: closing waits for this thread.
+     * A removed replica takes no part any more (the core votes, proposes and answers no more), but
+     * its peers may still need what it sent last: the old view's last instances can need its
+     * votes, which durability {@code sync} may still hold (a peer that never gets them cannot
+     * decide those instances when the old view has no other quorum). So it leaves in two steps:
+     * it keeps stepping until the core holds no send and one request timeout has passed (the time
+     * a peer takes to ask again), then steps nothing more and has the replica closed, which
+     * finishes the execution of what it decided. Not closed here: closing waits for this thread.
      */
-    private void stopRemoved() {
+    private void leave(long nowMs) {
+        if (leavingAtMs == Output.NEVER) {
+            leavingAtMs = nowMs + core.currentTimeoutMs();
+            log.info("replica {} was removed from the view in view {}; it stops once its last votes are out",
+                    selfId, core.viewInForce().id());
+        }
+        if (nowMs < leavingAtMs || core.holdsSends()) {
+            wakeAtMs = Math.min(wakeAtMs, Math.max(leavingAtMs, nowMs + LEAVE_RECHECK_MS));
+            armTimer(nowMs);
+            return;
+        }
         if (reportedRemoved) {
             return;
         }
         reportedRemoved = true;
         running = false;
-        log.info("replica {} was removed from the view in view {}; it stops", selfId, core.viewInForce().id());
+        log.info("replica {} stops: removed from the view", selfId);
         onRemoved.run();
     }
 
@@ -444,6 +470,11 @@ final class ProtocolLoop {
         } else if (regency != reportedRegency || leader != reportedLeader) {
             log.info("{}: regency {} installed, leader is now r{} (was regency {}, leader r{})", name, regency, leader,
                     reportedRegency, reportedLeader);
+        }
+        View latest = core.views().latest();
+        if (view.id() != reportedViewId || latest.id() != reportedLatestViewId) {
+            onViews.accept(latest.id() == view.id() ? List.of(view) : List.of(view, latest));
+            reportedLatestViewId = latest.id();
         }
         reportedViewId = view.id();
         reportedRegency = regency;

@@ -15,6 +15,8 @@ import io.phalanx.runtime.admin.ReplicaAdmin;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ClusterConfigLoader;
 import io.phalanx.runtime.config.ConfigException;
+import io.phalanx.runtime.config.HostPort;
+import io.phalanx.runtime.config.JoinTicket;
 import io.phalanx.runtime.config.ReplicaEntry;
 import io.phalanx.runtime.keys.KeyFiles;
 import io.phalanx.runtime.keys.NodeIdentity;
@@ -31,6 +33,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -63,7 +66,9 @@ import java.util.concurrent.TimeUnit;
  * its connection's certificate is dropped (counted, WARN). Every refused input is counted in
  * {@link #status()}. If the core or the service breaks an invariant, the replica logs it,
  * stops itself and reports it in {@link #failure()}. If an administrator's change removes it
- * from the view in force, it logs that and stops itself too, without a failure ({@link #removed()}).
+ * from the view in force, it logs that and stops itself too, without a failure ({@link #removed()}),
+ * once the votes it cast in the old view are out and one request timeout has passed (its peers
+ * may need them to decide the old view's last instances).
  */
 public final class Replica implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Replica.class);
@@ -129,6 +134,7 @@ public final class Replica implements AutoCloseable {
         Outbox clients = new Outbox(config.limits());
         LogQueue logQueue = stored.store() == null ? null : new LogQueue(b.executionQueueMax);
         ExecutionQueue executionQueue = new ExecutionQueue(b.executionQueueMax);
+        Handoff<List<View>> meshViews = new Handoff<>();
         synchronized (this) {
             try {
                 this.ownThreads = b.networkThreads == null ? NetworkThreads.start(name, IO_THREADS_DEFAULT) : null;
@@ -138,7 +144,8 @@ public final class Replica implements AutoCloseable {
                 NetworkThreads protocolThread = threads.one();
                 this.protocol = new ProtocolLoop(name, core, codec,
                         config.cluster().clientSignatures() ? signatures : null, protocolThread.executor(),
-                        b.inboundQueueMax, replicas, logQueue, executionQueue, b.clock, this::fail, this::leave);
+                        b.inboundQueueMax, replicas, logQueue, executionQueue, b.clock, this::fail, this::leave,
+                        meshViews);
                 this.logLoop = logQueue == null ? null : new LogLoop(name, logQueue, stored.store(),
                         config.durability(), protocol::persisted, this::fail);
                 this.execution = new ExecutionLoop(name, executionQueue, executor, codec, replicaConfig, logLoop,
@@ -151,7 +158,9 @@ public final class Replica implements AutoCloseable {
                 executionThread.start();
                 protocol.start();
                 this.clientPort = ClientPortServer.start(config, id, identity, clients, protocol::onClientFrame, threads);
-                this.mesh = ReplicaMesh.start(config, id, identity, replicas, protocol::onReplicaFrame, protocolThread);
+                this.mesh = ReplicaMesh.start(config, meshViews.latest(List.of(replicaConfig.view())), id, identity,
+                        replicas, protocol::onReplicaFrame, protocolThread);
+                meshViews.attach(mesh::follow);
                 this.admin = ReplicaAdmin.startIfConfigured(this, config, executed, threads);
             } catch (IOException | RuntimeException e) {
                 close();
@@ -375,6 +384,8 @@ public final class Replica implements AutoCloseable {
      * next to the cluster file.
      */
     public static final class Builder {
+        /** The join ticket a replica that joined keeps in its data directory. */
+        public static final String JOIN_TICKET_FILE = "join.ticket";
         /** Default bound of the protocol thread's inbound queue. */
         public static final int INBOUND_QUEUE_MAX_DEFAULT = 16_384;
         /** Default bound of the execution thread's queue. */
@@ -393,6 +404,7 @@ public final class Replica implements AutoCloseable {
         private NetworkThreads networkThreads;
         private Path dataDirectory;
         private boolean repairFromPeers;
+        private Path joinTicket;
 
         private Builder() {
         }
@@ -407,6 +419,21 @@ public final class Replica implements AutoCloseable {
          */
         public Builder repairFromPeers(boolean repair) {
             this.repairFromPeers = repair;
+            return this;
+        }
+
+        /**
+         * Joins a running cluster with the ticket {@code phalanx view add} wrote (see
+         * {@link JoinTicket}): the replica starts in the view that added it, at the address and
+         * with the certificate the ticket gives, taking every other setting from the cluster file,
+         * and fetches the state from its peers before it votes. The ticket is kept in the data
+         * directory ({@value #JOIN_TICKET_FILE}), so later starts need not name it again.
+         *
+         * @param ticketFile the join ticket
+         * @return this builder
+         */
+        public Builder join(Path ticketFile) {
+            this.joinTicket = Objects.requireNonNull(ticketFile, "ticketFile");
             return this;
         }
 
@@ -555,14 +582,55 @@ public final class Replica implements AutoCloseable {
                 throw new IllegalStateException("Replica.builder() needs config, id and service");
             }
             ClusterConfig cluster = config != null ? config : ClusterConfigLoader.load(configFile);
-            ReplicaEntry self = cluster.replica(id)
-                    .orElseThrow(() -> new ConfigException("replicas", "no replica with id " + id + " in the cluster config"));
+            Path dir = dataDirectory();
+            JoinTicket ticket = ticket(cluster, dir);
+            ReplicaConfig replicaConfig;
+            if (ticket != null) {
+                HostPort mesh = HostPort.parse(ticket.view().addresses().get(id).mesh());
+                HostPort client = HostPort.parse(ticket.view().addresses().get(id).client());
+                cluster = cluster.withReplica(new ReplicaEntry(id, mesh.host(), mesh.port(), client.port(),
+                        ticket.certificate(), cluster.replica(id).map(ReplicaEntry::admin).orElse(null)));
+                replicaConfig = CoreSettings.replicaConfig(cluster, id, ticket.view(), ticket.governsFrom());
+            } else if (cluster.replica(id).isPresent()) {
+                replicaConfig = CoreSettings.replicaConfig(cluster, id);
+            } else {
+                throw new ConfigException("replicas", "no replica with id " + id + " in the cluster config (a replica"
+                        + " added to a running cluster starts with the join ticket `phalanx view add` wrote: --join FILE)");
+            }
+            ReplicaEntry self = cluster.replica(id).orElseThrow();
             CoreSettings.checkMessageLimits(cluster);
             NodeIdentity node = identity != null ? identity : KeyFiles.loadIdentity(keyFile(), self.certificate());
-            ReplicaConfig replicaConfig = CoreSettings.replicaConfig(cluster, id);
-            ReplicaStorage.Opened stored = ReplicaStorage.open(dataDirectory(), replicaConfig, cluster.durability(),
+            ReplicaStorage.Opened stored = ReplicaStorage.open(dir, replicaConfig, cluster.durability(),
                     repairFromPeers);
+            if (joinTicket != null) {
+                ticket.write(dir.resolve(JOIN_TICKET_FILE));
+            }
             return new Replica(this, cluster, node, replicaConfig, stored);
+        }
+
+        /**
+         * The join ticket given, or else the one kept in the data directory, checked against the
+         * cluster file's administrator; null if there is neither.
+         */
+        private JoinTicket ticket(ClusterConfig cluster, Path dir) throws IOException, ConfigException {
+            Path file = joinTicket != null ? joinTicket : dir.resolve(JOIN_TICKET_FILE);
+            if (joinTicket == null && !java.nio.file.Files.exists(file)) {
+                return null;
+            }
+            JoinTicket ticket = JoinTicket.read(file);
+            if (ticket.replicaId() != id) {
+                throw new ConfigException("join", "join ticket " + file + " admits replica " + ticket.replicaId()
+                        + ", not replica " + id);
+            }
+            long admin = cluster.cluster().admin();
+            var adminEntry = cluster.client(admin).orElseThrow(() -> new ConfigException("cluster.admin",
+                    "a replica that joins checks its ticket under the administrator's certificate, but the cluster"
+                            + " file names no administrator"));
+            if (!ticket.signedBy(adminEntry.certificate().getPublicKey())) {
+                throw new ConfigException("join", "join ticket " + file + " is not signed by the administrator (client "
+                        + admin + ") of the cluster file");
+            }
+            return ticket;
         }
 
         private Path dataDirectory() {

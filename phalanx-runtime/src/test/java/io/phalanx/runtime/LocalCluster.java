@@ -48,6 +48,8 @@ public final class LocalCluster implements AutoCloseable {
     final Map<Long, NodeIdentity> clientIdentities = new LinkedHashMap<>();
     final Replica[] replicas;
     private final List<Client> clients = new ArrayList<>();
+    /** Replicas started with a join ticket, not in the config; closed with the cluster. */
+    private final List<Replica> joiners = new ArrayList<>();
     /** Network threads every replica and client of this cluster shares, or null: each has its own. */
     private io.phalanx.runtime.transport.NetworkThreads shared;
 
@@ -196,6 +198,28 @@ public final class LocalCluster implements AutoCloseable {
         return replicas[id];
     }
 
+    /**
+     * Starts replica {@code id}, which the config does not list, with {@code ticket} (written to a
+     * file, as {@code phalanx replica --join} reads it); {@code ticket} null starts it again from
+     * the ticket its data directory kept.
+     */
+    Replica join(int id, NodeIdentity identity, io.phalanx.runtime.config.JoinTicket ticket)
+            throws IOException, ConfigException {
+        Replica.Builder builder = Replica.builder().config(config).id(id).identity(identity)
+                .service(new KeyValueService()).dataDirectory(dataRoot.resolve("replica-" + id));
+        if (ticket != null) {
+            java.nio.file.Path file = dataRoot.resolve("replica-" + id + ".ticket");
+            ticket.write(file);
+            builder.join(file);
+        }
+        if (shared != null) {
+            builder.networkThreads(shared);
+        }
+        Replica replica = builder.start();
+        joiners.add(replica);
+        return replica;
+    }
+
     Client client(long id) throws IOException, ConfigException {
         Client.Builder builder = Client.builder().config(config).id(id).identity(clientIdentities.get(id))
                 .callTimeout(Duration.ofSeconds(30));
@@ -218,6 +242,7 @@ public final class LocalCluster implements AutoCloseable {
     @Override
     public void close() {
         clients.forEach(Client::close);
+        joiners.forEach(Replica::close);
         for (Replica replica : replicas) {
             if (replica != null) {
                 replica.close();

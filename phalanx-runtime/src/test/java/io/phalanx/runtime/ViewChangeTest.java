@@ -4,10 +4,16 @@ import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.view.AdminResult;
 import io.phalanx.core.view.ViewChange;
+import io.phalanx.core.view.Addresses;
 import io.phalanx.kv.KvOperation;
+import io.phalanx.runtime.config.JoinTicket;
+import io.phalanx.runtime.keys.NodeIdentity;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -91,6 +97,55 @@ class ViewChangeTest {
             load.awaitViewAdopted(1);
             load.awaitAcknowledged(load.acknowledged() + 20);
             load.stopAndCheckEachIncrementCountedOnce();
+        }
+    }
+
+    @Test
+    void aReplicaJoinsByStateTransferUnderLoadAndItsVotesCountOnceTheLeaderIsRemoved() throws Exception {
+        try (LocalCluster cluster = LocalCluster.startWithAdmin(4, 1, 2);
+             Workload load = Workload.start(cluster, 1000, 1001)) {
+            load.awaitAcknowledged(50);
+            NodeIdentity identity = LocalCluster.CERTIFICATES.generate("replica-4", Instant.now());
+            Set<Integer> ports = new HashSet<>();
+            cluster.config.replicas().forEach(r -> {
+                ports.add(r.port());
+                ports.add(r.clientPort());
+            });
+            Addresses addresses = new Addresses("127.0.0.1:" + LocalCluster.freePort(ports),
+                    "127.0.0.1:" + LocalCluster.freePort(ports));
+            AdminResult added = administer(cluster, new ViewChange.Add(4,
+                    Bytes.copyOf(identity.publicKey().getEncoded()), addresses));
+            assertThat(added.refusal()).isNull();
+            assertThat(added.installed().members()).containsExactly(0, 1, 2, 3, 4);
+            JoinTicket ticket = new JoinTicket(4, added.firstConsensusId(), added.installed(), identity.certificate(),
+                    new byte[0]).sign(cluster.clientIdentities.get(cluster.adminId()).privateKey());
+
+            Replica joined = cluster.join(4, identity, ticket);
+            await("replica 4 caught up", WAIT, () -> !joined.status().recovering()
+                    && joined.lastDecided() >= added.firstConsensusId());
+            load.awaitViewAdopted(1);
+            load.awaitAcknowledged(load.acknowledged() + 50);
+            await("clients connected to replica 4", WAIT,
+                    () -> joined.status().clientPort().connectionsUp() >= 2);
+
+            // View 2 removes the leader; with one more member of view 2 down, its quorum of 3 needs replica 4.
+            int leader = cluster.replicas[0].leader();
+            AdminResult removed = administer(cluster, new ViewChange.Remove(leader));
+            List<Integer> members = removed.installed().members();
+            assertThat(members).contains(4).doesNotContain(leader).hasSize(4);
+            awaitRemoved(cluster.replicas[leader]);
+            load.awaitViewAdopted(2);
+            int down = members.stream().filter(id -> id != 4).findFirst().orElseThrow();
+            cluster.replicas[down].close();
+            load.awaitAcknowledged(load.acknowledged() + 50);
+            assertThat(joined.view().id()).isEqualTo(2);
+            load.stopAndCheckEachIncrementCountedOnce();
+
+            // Started again without naming the ticket, it finds the one its data directory kept.
+            joined.close();
+            Replica again = cluster.join(4, identity, null);
+            await("replica 4 back", WAIT, () -> again.lastDecided() >= joined.lastDecided() && !again.status().recovering());
+            assertThat(again.view().id()).isEqualTo(2);
         }
     }
 

@@ -624,12 +624,13 @@ final class SimReplica {
         }
         output.replyResends().forEach(requestId -> executor.cachedReply(requestId)
                 .ifPresent(reply -> toClient(SimClient.address(reply.clientId()), reply)));
-        // A refusal is answered from the reply cache when it can be, as the runtime does. The
-        // refusal itself goes out only in runs that evict sessions or change the view: elsewhere
-        // simulated clients keep one session in one view, and no refusal of theirs could end a
-        // call (SimConfig#evictsSessions).
+        // A refusal is answered from the reply cache when it can be, as the runtime does, except
+        // that a client of an outdated view gets the view first. The refusal itself goes out only
+        // in runs that evict sessions or change the view: elsewhere simulated clients keep one
+        // session in one view, and no refusal of theirs could end a call (SimConfig#evictsSessions).
         for (var refusal : output.refusals()) {
-            var cached = executor.cachedReply(refusal.requestId());
+            var cached = refusal.reason() == io.phalanx.core.message.Refusal.Reason.VIEW_OUTDATED
+                    ? java.util.Optional.<Reply>empty() : executor.cachedReply(refusal.requestId());
             if (cached.isPresent()) {
                 toClient(SimClient.address(refusal.clientId()), cached.get());
             } else if (config.evictsSessions() || config.reconfigurations() > 0) {

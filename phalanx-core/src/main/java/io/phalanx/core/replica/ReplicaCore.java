@@ -546,12 +546,23 @@ public final class ReplicaCore {
 
     /**
      * True once an administrator's change removed this replica and the new view's instances have
-     * begun here: it votes, proposes and answers no more, and its driver may stop it.
+     * begun here: it votes, proposes and answers no more, and its driver may stop it once the
+     * votes it cast before are out ({@link #holdsSends()}): the old view's last instances may need them.
      *
      * @return true if this replica is no member of the view in force
      */
     public boolean removed() {
         return state.removed();
+    }
+
+    /**
+     * True while sends of earlier steps wait for the driver to report their records durable
+     * ({@link Input.Persisted}); always false unless {@link ReplicaConfig#sendsAwaitPersistence}.
+     *
+     * @return true if some send is held
+     */
+    public boolean holdsSends() {
+        return !heldSends.isEmpty();
     }
 
     /**

@@ -264,9 +264,11 @@ final class ReplicaState {
     /**
      * True once an administrator's change removed this replica and its instances have begun: it
      * takes no part any more (no votes, no timers, no answers to clients) and its driver may stop it.
+     * A replica that a later view adds (one joining, whose checkpoint from its peers puts it in an
+     * older view first) is not removed.
      */
     boolean removed() {
-        return !view().contains(id);
+        return !view().contains(id) && !views.latest().contains(id);
     }
 
     /** True while recovering, once caught up with what its peers reported (only its lost votes are unsettled). */

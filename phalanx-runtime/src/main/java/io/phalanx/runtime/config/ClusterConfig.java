@@ -69,6 +69,19 @@ public record ClusterConfig(ClusterSection cluster, List<ReplicaEntry> replicas,
     }
 
     /**
+     * The same cluster with {@code entry} among its replicas, in place of the entry with its id if
+     * there is one: a replica that joins a running cluster adds itself to the file it was given.
+     *
+     * @param entry the replica's entry
+     * @return the changed config
+     */
+    public ClusterConfig withReplica(ReplicaEntry entry) {
+        List<ReplicaEntry> changed = new java.util.ArrayList<>(replicas.stream().filter(r -> r.id() != entry.id()).toList());
+        changed.add(entry);
+        return new ClusterConfig(cluster, changed, clients, timeouts, batch, limits, durability);
+    }
+
+    /**
      * Looks up a replica by id.
      *
      * @param id the replica id

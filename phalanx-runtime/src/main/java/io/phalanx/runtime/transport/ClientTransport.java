@@ -1,16 +1,20 @@
 package io.phalanx.runtime.transport;
 
 import io.netty.resolver.DefaultAddressResolverGroup;
+import io.phalanx.core.view.View;
+import io.phalanx.runtime.CoreSettings;
 import io.phalanx.runtime.config.ClientEntry;
 import io.phalanx.runtime.config.ClusterConfig;
-import io.phalanx.runtime.config.ReplicaEntry;
+import io.phalanx.runtime.config.HostPort;
+import io.phalanx.runtime.config.Timeouts;
 import io.phalanx.runtime.keys.NodeIdentity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -28,12 +32,15 @@ public final class ClientTransport implements AutoCloseable {
     private final String name;
     private final NettyNode node;
     private final Outbox outbox;
-    private final List<Dialer> dialers = new ArrayList<>();
+    private final KnownPeers replicas;
+    private final Dialers dialers;
 
-    private ClientTransport(String name, NettyNode node, Outbox outbox) {
+    private ClientTransport(String name, NettyNode node, Outbox outbox, KnownPeers replicas, Timeouts timeouts) {
         this.name = name;
         this.node = node;
         this.outbox = outbox;
+        this.replicas = replicas;
+        this.dialers = new Dialers(node, name, timeouts);
     }
 
     /**
@@ -106,19 +113,45 @@ public final class ClientTransport implements AutoCloseable {
                                                   Outbox outbox, FrameHandler handler, NetworkThreads threads)
             throws IOException {
         String name = "client " + clientId;
-        Connections connections = new Connections(name, "replica", KnownPeers.replicasOf(config),
+        View view = CoreSettings.view(config);
+        KnownPeers replicas = KnownPeers.membersOf(List.of(view));
+        Connections connections = new Connections(name, "replica", replicas,
                 peer -> "replicas do not dial clients", outbox, PeerEvents.of(handler));
         NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts(), threads,
                 DefaultAddressResolverGroup.INSTANCE);
-        ClientTransport transport = new ClientTransport(name, node, outbox);
-        for (ReplicaEntry replica : config.replicas()) {
-            Dialer dialer = new Dialer(node, name, replica.host(), replica.clientPort(), replica.id(),
-                    config.timeouts().reconnectInitialMs(), config.timeouts().reconnectMaxMs());
-            transport.dialers.add(dialer);
-            dialer.start();
-        }
+        ClientTransport transport = new ClientTransport(name, node, outbox, replicas, config.timeouts());
+        transport.follow(view);
         log.info("{}: dialling {} replicas", name, transport.dialers.size());
         return transport;
+    }
+
+    /**
+     * Makes the members of {@code view} the replicas this client talks to: it dials the client
+     * address the view gives each, accepts each by the key the view names, and closes the
+     * connections of replicas that are no members (a client follows the newest view a vouched
+     * refusal taught it).
+     *
+     * @param view the view to follow; it must carry its members' keys and addresses
+     * @throws IllegalArgumentException if a member has no key or no address in it
+     */
+    public synchronized void follow(View view) {
+        Map<Long, HostPort> targets = new HashMap<>();
+        for (int member : view.members()) {
+            if (!view.publicKeys().containsKey(member) || !view.addresses().containsKey(member)) {
+                throw new IllegalArgumentException("view " + view.id() + " has no key or no address for replica " + member);
+            }
+            targets.put((long) member, HostPort.parse(view.addresses().get(member).client()));
+        }
+        replicas.replace(List.of(view));
+        dialers.dial(targets);
+        for (long connected : outbox.connected()) {
+            if (!targets.containsKey(connected)) {
+                io.netty.channel.Channel channel = outbox.channel(connected);
+                if (channel != null) {
+                    channel.close();
+                }
+            }
+        }
     }
 
 
@@ -160,7 +193,7 @@ public final class ClientTransport implements AutoCloseable {
 
     @Override
     public void close() {
-        dialers.forEach(Dialer::stop);
+        dialers.stop();
         node.close();
         log.info("{}: stopped", name);
     }

@@ -141,4 +141,13 @@ final class Dialer {
             current.close();
         }
     }
+
+    /**
+     * Stops redialling but leaves the current connection open until either side closes it: a
+     * replica that a view removes still needs the messages queued for it, and those that follow,
+     * to decide the last instances of the view it belongs to, after which it stops by itself.
+     */
+    void retire() {
+        stopped = true;
+    }
 }

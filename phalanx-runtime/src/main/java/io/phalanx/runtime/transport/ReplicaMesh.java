@@ -2,8 +2,12 @@ package io.phalanx.runtime.transport;
 
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.DefaultAddressResolverGroup;
+import io.phalanx.core.view.View;
+import io.phalanx.runtime.CoreSettings;
 import io.phalanx.runtime.config.ClusterConfig;
+import io.phalanx.runtime.config.HostPort;
 import io.phalanx.runtime.config.ReplicaEntry;
+import io.phalanx.runtime.config.Timeouts;
 import io.phalanx.runtime.keys.NodeIdentity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,9 +15,12 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -38,13 +45,18 @@ public final class ReplicaMesh implements AutoCloseable {
     private final String name;
     private final NettyNode node;
     private final Outbox outbox;
-    private final List<Dialer> dialers = new ArrayList<>();
+    private final KnownPeers peers;
+    private final Dialers dialers;
+    /** The members of the views followed last, guarded by this. */
+    private Set<Long> members;
 
-    private ReplicaMesh(int selfId, String name, NettyNode node, Outbox outbox) {
+    private ReplicaMesh(int selfId, String name, NettyNode node, Outbox outbox, KnownPeers peers, Timeouts timeouts) {
         this.selfId = selfId;
         this.name = name;
         this.node = node;
         this.outbox = outbox;
+        this.peers = peers;
+        this.dialers = new Dialers(node, name, timeouts);
     }
 
     /**
@@ -99,18 +111,43 @@ public final class ReplicaMesh implements AutoCloseable {
      */
     public static ReplicaMesh start(ClusterConfig config, int selfId, NodeIdentity identity, Outbox outbox,
                                     FrameHandler handler, NetworkThreads threads) throws IOException {
-        return start(config, selfId, identity, outbox, handler, threads, DefaultAddressResolverGroup.INSTANCE);
+        return start(config, List.of(CoreSettings.view(config)), selfId, identity, outbox, handler, threads,
+                DefaultAddressResolverGroup.INSTANCE);
+    }
+
+    /**
+     * Like {@link #start(ClusterConfig, int, NodeIdentity, Outbox, FrameHandler, NetworkThreads)},
+     * with the members of {@code views} as its peers (their keys and mesh addresses) instead of
+     * the config's replicas: a replica that joins a running cluster, or restarts in a view newer
+     * than its cluster file's, knows its peers from its views. It listens at the config's address
+     * for {@code selfId}.
+     *
+     * @param config   the cluster: this replica's address, limits and timeouts
+     * @param views    the views whose members are its peers, oldest first (see {@link #follow})
+     * @param selfId   this replica's id
+     * @param identity this replica's private key and certificate (must be the one the config lists)
+     * @param outbox   where frames for the other replicas are queued; used by no other transport
+     * @param handler  receives the peers' frames and connection events
+     * @param threads  the I/O threads to share, or null for threads of its own
+     * @return the mesh, listening and dialling
+     * @throws IOException if the TLS contexts cannot be built or the port cannot be bound
+     * @throws IllegalArgumentException if {@code selfId} is not in the config or {@code identity} is not its
+     */
+    public static ReplicaMesh start(ClusterConfig config, List<View> views, int selfId, NodeIdentity identity,
+                                    Outbox outbox, FrameHandler handler, NetworkThreads threads) throws IOException {
+        return start(config, views, selfId, identity, outbox, handler, threads, DefaultAddressResolverGroup.INSTANCE);
     }
 
     /** As above, looking up peers' host names in {@code resolver} (tests of names that resolve late). */
     static ReplicaMesh start(ClusterConfig config, int selfId, NodeIdentity identity, FrameHandler handler,
                              NetworkThreads threads, AddressResolverGroup<? extends SocketAddress> resolver)
             throws IOException {
-        return start(config, selfId, identity, new Outbox(config.limits()), handler, threads, resolver);
+        return start(config, List.of(CoreSettings.view(config)), selfId, identity, new Outbox(config.limits()), handler,
+                threads, resolver);
     }
 
-    private static ReplicaMesh start(ClusterConfig config, int selfId, NodeIdentity identity, Outbox outbox,
-                                     FrameHandler handler, NetworkThreads threads,
+    private static ReplicaMesh start(ClusterConfig config, List<View> views, int selfId, NodeIdentity identity,
+                                     Outbox outbox, FrameHandler handler, NetworkThreads threads,
                                      AddressResolverGroup<? extends SocketAddress> resolver) throws IOException {
         ReplicaEntry self = config.replica(selfId)
                 .orElseThrow(() -> new IllegalArgumentException("replica " + selfId + " is not in the cluster config"));
@@ -118,29 +155,59 @@ public final class ReplicaMesh implements AutoCloseable {
             throw new IllegalArgumentException("identity does not match replica " + selfId + "'s certificate in the config");
         }
         String name = "replica " + selfId + " mesh";
-        Connections connections = new Connections(name, "replica", KnownPeers.replicasOf(config),
+        KnownPeers peers = KnownPeers.membersOf(views);
+        Connections connections = new Connections(name, "replica", peers,
                 peer -> peer < selfId ? null
                         : "replica " + peer + " dialled us, but only lower ids dial higher ones (we are " + selfId + ")",
                 outbox, PeerEvents.of(handler));
         NettyNode node = new NettyNode(name, identity, connections, config.limits(), config.timeouts(), threads,
                 resolver);
-        ReplicaMesh mesh = new ReplicaMesh(selfId, name, node, outbox);
+        ReplicaMesh mesh = new ReplicaMesh(selfId, name, node, outbox, peers, config.timeouts());
         try {
             node.bind(self.host(), self.port());
         } catch (IOException e) {
             node.close();
             throw e;
         }
-        for (ReplicaEntry peer : config.replicas()) {
-            if (peer.id() > selfId) {
-                Dialer dialer = new Dialer(node, name, peer.host(), peer.port(), peer.id(),
-                        config.timeouts().reconnectInitialMs(), config.timeouts().reconnectMaxMs());
-                mesh.dialers.add(dialer);
-                dialer.start();
-            }
-        }
+        mesh.follow(views);
         log.info("{}: listening on {}, dialling {} higher replicas", name, node.localAddress(), mesh.dialers.size());
         return mesh;
+    }
+
+    /**
+     * Makes the members of {@code views} this mesh's peers: their keys are the ones it accepts
+     * (a replica whose key a later view replaced, by either key), the higher ids among them are
+     * dialled at the mesh address the newest view gives, and replicas in none of them are no
+     * longer dialled nor accepted. A replica follows the view in force and the newest it knows,
+     * so it reaches a replica being added before the view that adds it governs, and keeps a
+     * replica being removed until the view without it does. The connection of a removed replica
+     * is left open: it may still be deciding the last instances of the old view (the frames
+     * queued for it would be lost if it were closed), and it closes it itself once it has.
+     *
+     * @param views the views to follow, oldest first; each must carry its members' keys and
+     *              addresses
+     * @throws IllegalArgumentException if a member of a view has no key or no address in it
+     */
+    public synchronized void follow(List<View> views) {
+        Map<Long, HostPort> targets = new HashMap<>();
+        Set<Long> ids = new HashSet<>();
+        for (View view : views) {
+            for (int member : view.members()) {
+                if (!view.publicKeys().containsKey(member) || !view.addresses().containsKey(member)) {
+                    throw new IllegalArgumentException("view " + view.id() + " has no key or no address for replica " + member);
+                }
+                ids.add((long) member);
+                if (member > selfId) {
+                    targets.put((long) member, HostPort.parse(view.addresses().get(member).mesh()));
+                }
+            }
+        }
+        if (members != null && !ids.equals(members)) {
+            log.info("{}: peers are now the replicas {}", name, new TreeSet<>(ids));
+        }
+        peers.replace(views);
+        dialers.dial(targets);
+        members = ids;
     }
 
     /**
@@ -212,7 +279,7 @@ public final class ReplicaMesh implements AutoCloseable {
     /** Stops dialling, closes every connection and its own I/O threads. No callback runs after it returns. */
     @Override
     public void close() {
-        dialers.forEach(Dialer::stop);
+        dialers.stop();
         node.close();
         log.info("{}: stopped", name);
     }
