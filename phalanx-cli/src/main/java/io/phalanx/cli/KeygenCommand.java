@@ -2,15 +2,21 @@ package io.phalanx.cli;
 
 import io.phalanx.runtime.config.ConfigException;
 import io.phalanx.runtime.config.Mode;
+import io.phalanx.runtime.keys.Certificates;
 import io.phalanx.runtime.keys.Keygen;
+import io.phalanx.runtime.keys.NodeIdentity;
+import io.phalanx.runtime.keys.Pem;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -20,14 +26,19 @@ import java.util.concurrent.Callable;
  * 127.0.0.1 — so a local cluster needs no hand-written config.
  */
 @Command(name = "keygen", mixinStandardHelpOptions = true,
-        description = {"Generate keys, certificates and a cluster file for a local cluster.",
+        description = {"Generate keys, certificates and a cluster file for a local cluster (or, with --pair, one key pair).",
                 "Writes DIR/keys/replica-I.{key,crt}, DIR/keys/client-ID.{key,crt} (client ids from 1000; with --admin",
                 "one more, the administrator) and DIR/cluster.yaml.",
                 "Replica I listens on BASE+I for replicas and BASE+100+I for clients. Existing files are never overwritten."})
 public final class KeygenCommand implements Callable<Integer> {
 
-    @Option(names = "--replicas", required = true, description = "Number of replicas (ids 0..N-1).")
-    int replicas;
+    @Option(names = "--replicas", description = "Number of replicas (ids 0..N-1).")
+    Integer replicas;
+
+    @Option(names = "--pair", paramLabel = "NAME", description = {"Instead of a cluster: one key pair, DIR/NAME.key and",
+            "DIR/NAME.crt (a replica to add with phalanx view add, or a replica's next key for phalanx view replace:",
+            "--pair replica-ID.next --out the replica's keys directory)."})
+    String pair;
 
     @Option(names = "--clients", description = "Number of clients (default: ${DEFAULT-VALUE}).", defaultValue = "1")
     int clients;
@@ -48,7 +59,7 @@ public final class KeygenCommand implements Callable<Integer> {
     String host;
 
     @Option(names = "--admin", description = {"Also make the administrator: one more client (the id after the others),",
-            "written as cluster.admin, whose key changes the view (phalanx view set-f, phalanx view remove)."})
+            "written as cluster.admin, whose key changes the view (phalanx view set-f, add, remove, replace)."})
     boolean admin;
 
     @CommandLine.Spec
@@ -56,6 +67,13 @@ public final class KeygenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if ((replicas == null) == (pair == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give either --replicas (a cluster) or --pair"
+                    + " (one key pair)");
+        }
+        if (pair != null) {
+            return writePair();
+        }
         Keygen.Options options = new Keygen.Options(replicas, clients, this.out, parseMode(), f, host, basePort, admin);
         Keygen.Result result;
         try {
@@ -71,6 +89,24 @@ public final class KeygenCommand implements Callable<Integer> {
             printed.printf("administrator: client %d (key %s); the cluster file names it under cluster.admin: %d%n", id,
                     this.out.resolve("keys").resolve("client-" + id + ".key"), id);
         }
+        printed.flush();
+        return 0;
+    }
+
+    private int writePair() throws IOException {
+        Path key = out.resolve(pair + ".key");
+        Path certificate = out.resolve(pair + ".crt");
+        for (Path file : List.of(key, certificate)) {
+            if (Files.exists(file)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), file + " exists; it is never overwritten");
+            }
+        }
+        NodeIdentity identity = new Certificates(new SecureRandom()).generate(pair, Instant.now());
+        Files.createDirectories(out);
+        Pem.writePrivate(key, identity.privateKey());
+        Pem.writePublic(certificate, identity.certificate());
+        PrintWriter printed = spec.commandLine().getOut();
+        printed.printf("wrote %s and %s%n", key, certificate);
         printed.flush();
         return 0;
     }

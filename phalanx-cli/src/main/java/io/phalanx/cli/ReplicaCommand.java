@@ -40,6 +40,11 @@ public final class ReplicaCommand implements Callable<Integer> {
     @Option(names = "--key", description = "Private key (default: keys/replica-ID.key next to the cluster file).")
     Path key;
 
+    @Option(names = "--next-key", description = {"The next private key of a key rotation (phalanx view replace), its",
+            "certificate beside it (.crt for .key); read at start and whenever a view names a key the replica does",
+            "not hold (default: replica-ID.next.key beside the private key)."})
+    Path nextKey;
+
     @Option(names = "--service", defaultValue = "kv", description = {
             "The replicated service: kv (the key-value map in memory, default), kv-rocksdb (the same",
             "map in RocksDB under the data directory, for states larger than memory) or noop",
@@ -133,6 +138,9 @@ public final class ReplicaCommand implements Callable<Integer> {
     private int run(Replica.Builder builder) throws InterruptedException {
         if (key != null) {
             builder.privateKey(key);
+        }
+        if (nextKey != null) {
+            builder.nextKey(nextKey);
         }
         if (data != null) {
             builder.dataDirectory(data);

@@ -71,7 +71,8 @@ abstract class ViewChangeCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     /** The change the command line asks for. */
-    abstract ViewChange change();
+    /** The change to send, given the newest view the replicas report. */
+    abstract ViewChange change(View current);
 
     @Override
     public Integer call() {
@@ -86,7 +87,7 @@ abstract class ViewChangeCommand implements Callable<Integer> {
         out.flush();
         View next;
         try {
-            next = change().applyTo(current);
+            next = change(current).applyTo(current);
             ViewHistory.checkQuorumsIntersect(current, next); // as the replicas check it when they apply it
         } catch (InvalidViewException e) {
             return fail(err, "refused before sending: " + e.getMessage());
@@ -98,7 +99,7 @@ abstract class ViewChangeCommand implements Callable<Integer> {
         }
         ch.qos.logback.classic.Level previous = verbose ? null : Logs.quiet();
         try {
-            return send(out, err, next);
+            return send(out, err, change(current), next);
         } finally {
             Logs.restore(previous);
         }
@@ -116,11 +117,11 @@ abstract class ViewChangeCommand implements Callable<Integer> {
         }
     }
 
-    /** Sends the change under the administrator's id and prints the replicas' answer, which should be {@code expected}. */
-    private int send(PrintWriter out, PrintWriter err, View expected) {
+    /** Sends {@code change} under the administrator's id and prints the replicas' answer, which should be {@code expected}. */
+    private int send(PrintWriter out, PrintWriter err, ViewChange change, View expected) {
         Bytes answer;
         try (Client client = connect()) {
-            answer = client.invoke(Bytes.copyOf(MessageCodec.encodeViewChange(change())));
+            answer = client.invoke(Bytes.copyOf(MessageCodec.encodeViewChange(change)));
         } catch (ConfigException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         } catch (IOException e) {
@@ -264,7 +265,7 @@ abstract class ViewChangeCommand implements Callable<Integer> {
         int f;
 
         @Override
-        ViewChange change() {
+        ViewChange change(View current) {
             return new ViewChange.SetF(f);
         }
     }
@@ -297,7 +298,7 @@ abstract class ViewChangeCommand implements Callable<Integer> {
         private X509Certificate loaded;
 
         @Override
-        ViewChange change() {
+        ViewChange change(View current) {
             if (loaded == null) {
                 try {
                     loaded = Pem.readCertificate(certificate);
@@ -329,6 +330,35 @@ abstract class ViewChangeCommand implements Callable<Integer> {
         }
     }
 
+    /** {@code phalanx view replace REPLICA --cert FILE}. */
+    @Command(name = "replace", mixinStandardHelpOptions = true, description = {"Replace a replica's key, as the"
+            + " cluster's administrator: put the new private key where the replica looks for it first (default"
+            + " keys/replica-REPLICA.next.key beside its key, the certificate beside it as .crt; phalanx keygen --pair"
+            + " makes both). The replica signs and presents the new key from the new view's first instance on.", CHECKS})
+    static final class Replace extends ViewChangeCommand {
+        @Parameters(index = "0", paramLabel = "REPLICA", description = "The id of the replica whose key changes.")
+        int replica;
+
+        @Option(names = "--cert", required = true, description = "The certificate of its new key.")
+        Path certificate;
+
+        @Override
+        ViewChange change(View current) {
+            X509Certificate loaded;
+            try {
+                loaded = Pem.readCertificate(certificate);
+            } catch (IOException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--cert: " + e.getMessage());
+            }
+            Addresses addresses = current.addresses().get(replica);
+            if (addresses == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "replica " + replica
+                        + " is no member of view " + current.id() + " (members " + current.members() + ")");
+            }
+            return new ViewChange.Replace(replica, Bytes.copyOf(loaded.getPublicKey().getEncoded()), addresses);
+        }
+    }
+
     /** {@code phalanx view remove REPLICA}. */
     @Command(name = "remove", mixinStandardHelpOptions = true, description = {"Remove a replica from the view, as the"
             + " cluster's administrator; it stops once the new view is in force.", CHECKS})
@@ -337,7 +367,7 @@ abstract class ViewChangeCommand implements Callable<Integer> {
         int replica;
 
         @Override
-        ViewChange change() {
+        ViewChange change(View current) {
             return new ViewChange.Remove(replica);
         }
     }

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
 @Command(name = "view", mixinStandardHelpOptions = true,
         description = "Show the view (the replica group), or change it as the cluster's administrator.",
         subcommands = {ViewCommand.Show.class, ViewChangeCommand.SetF.class, ViewChangeCommand.Add.class,
-                ViewChangeCommand.Remove.class})
+                ViewChangeCommand.Remove.class, ViewChangeCommand.Replace.class})
 public final class ViewCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -54,6 +54,52 @@ class ViewChangeCommandTest {
         return new Run(command.execute(line.toArray(String[]::new)), out.toString());
     }
 
+    /** The whole command line {@code args}, as {@code phalanx ARGS}. */
+    private static Run phalanx(String... args) {
+        StringWriter out = new StringWriter();
+        CommandLine command = PhalanxCommand.commandLine();
+        command.setOut(new PrintWriter(out));
+        command.setErr(new PrintWriter(out));
+        return new Run(command.execute(args), out.toString());
+    }
+
+    /** One client incrementing a counter, call after call, counting the calls acknowledged. */
+    private static final class Increments implements AutoCloseable {
+        private final AtomicBoolean loading = new AtomicBoolean(true);
+        private final AtomicLong acknowledged = new AtomicLong();
+        private final CompletableFuture<Void> load;
+
+        Increments(Client client) {
+            load = CompletableFuture.runAsync(() -> {
+                while (loading.get()) {
+                    client.invoke(new KvOperation.Incr("calls", 1).encode());
+                    acknowledged.incrementAndGet();
+                }
+            });
+        }
+
+        /** Waits (at most 20 s) for {@code count} more acknowledged calls, and checks they came. */
+        void awaitMore(int count, String what) throws InterruptedException {
+            long before = acknowledged.get();
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (acknowledged.get() < before + count && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(acknowledged.get()).as(what).isGreaterThanOrEqualTo(before + count);
+        }
+
+        /** Stops after the call in progress, which must complete. */
+        void stop() throws Exception {
+            loading.set(false);
+            load.get(20, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            loading.set(false);
+        }
+    }
+
     private Path cluster(Path dir, int... started) throws Exception {
         Path config = LocalClusterDirectory.createWithAdmin(dir, 4, 1, 700);
         for (int id : started) {
@@ -141,24 +187,16 @@ class ViewChangeCommandTest {
         replicaCommand.setErr(new PrintWriter(new StringWriter()));
         CompletableFuture<Integer> replica4 = CompletableFuture.supplyAsync(() -> replicaCommand.execute("replica",
                 "--id", "4", "--config", config.toString(), "--status-interval-ms", "0"));
-        AtomicBoolean loading = new AtomicBoolean(true);
-        try (Client client = Client.builder().config(config).id(1000).build()) {
-            // The new view governs once instanceWindowMax more instances are decided: calls decide them.
-            CompletableFuture<Void> load = CompletableFuture.runAsync(() -> {
-                while (loading.get()) {
-                    client.invoke(new KvOperation.Incr("calls", 1).encode());
-                }
-            });
+        // The new view governs once instanceWindowMax more instances are decided: calls decide them.
+        try (Client client = Client.builder().config(config).id(1000).build();
+             Increments load = new Increments(client)) {
             awaitVoting();
             Run removed = run(config, "remove", "4", "--id", ADMIN);
             assertThat(removed.exit()).as(removed.out()).isZero();
             assertThat(removed.out()).contains("view 1: BFT, n=4, f=1");
             assertThat(replica4.get(20, TimeUnit.SECONDS)).as("exit status of phalanx replica --id 4").isZero();
-            loading.set(false);
-            load.get(20, TimeUnit.SECONDS);
+            load.stop();
             assertThat(client.stats().viewId()).isEqualTo(1);
-        } finally {
-            loading.set(false);
         }
     }
 
@@ -176,16 +214,9 @@ class ViewChangeCommandTest {
             port = a.getLocalPort();
             clientPort = b.getLocalPort();
         }
-        AtomicBoolean loading = new AtomicBoolean(true);
-        AtomicLong acknowledged = new AtomicLong();
         CompletableFuture<Integer> replica4 = null;
-        try (Client client = Client.builder().config(config).id(1000).build()) {
-            CompletableFuture<Void> load = CompletableFuture.runAsync(() -> {
-                while (loading.get()) {
-                    client.invoke(new KvOperation.Incr("calls", 1).encode());
-                    acknowledged.incrementAndGet();
-                }
-            });
+        try (Client client = Client.builder().config(config).id(1000).build();
+             Increments load = new Increments(client)) {
             awaitVoting();
             Run added = run(config, "add", "4", "--host", "127.0.0.1", "--port", Integer.toString(port),
                     "--client-port", Integer.toString(clientPort), "--cert", certificate.toString(), "--id", ADMIN);
@@ -206,26 +237,48 @@ class ViewChangeCommandTest {
 
             // With replica 3 down, a quorum of view 1 (4 of 5) needs the new replica's votes.
             replicas.get(3).close();
-            long before = acknowledged.get();
-            deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (acknowledged.get() < before + 20 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertThat(acknowledged.get()).as("increments acknowledged with replica 3 down").isGreaterThanOrEqualTo(before + 20);
+            load.awaitMore(20, "increments acknowledged with replica 3 down");
             assertThat(dir.resolve("data/replica-4").resolve(Replica.Builder.JOIN_TICKET_FILE)).exists();
 
             Thread.sleep(1_100); // a new second: a new client session for the next command
             Run removed = run(config, "remove", "4", "--id", ADMIN);
             assertThat(removed.exit()).as(removed.out()).isZero();
             assertThat(replica4.get(20, TimeUnit.SECONDS)).as("exit status of phalanx replica --id 4 --join").isZero();
-            loading.set(false);
-            load.get(20, TimeUnit.SECONDS);
+            load.stop();
         } finally {
-            loading.set(false);
             if (replica4 != null && !replica4.isDone()) {
                 replica4.cancel(true);
             }
         }
+    }
+
+    @Test
+    void viewReplaceRotatesAKeyTheReplicaFindsBesideItsOwnWhileAnotherReplicaIsDown(@TempDir Path dir) throws Exception {
+        Path config = cluster(dir, 0, 1, 2, 3);
+        Run keygen = phalanx("keygen", "--pair", "replica-2.next", "--out", dir.resolve("keys").toString());
+        assertThat(keygen.exit()).as(keygen.out()).isZero();
+        try (Client client = Client.builder().config(config).id(1000).build();
+             Increments load = new Increments(client)) {
+            awaitVoting();
+            replicas.get(3).close();
+            Run replaced = run(config, "replace", "2", "--cert", dir.resolve("keys/replica-2.next.crt").toString(),
+                    "--id", ADMIN);
+            assertThat(replaced.exit()).as(replaced.out()).isZero();
+            assertThat(replaced.out()).containsPattern("view 1 installed; it governs from consensus id \\d+ on")
+                    .contains("view 1: BFT, n=4, f=1");
+            // With replica 3 down, every quorum of view 1 needs replica 2's votes under its new key.
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (replicas.get(2).view().id() != 1 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(replicas.get(2).view().id()).isEqualTo(1);
+            load.awaitMore(20, "increments acknowledged in view 1 with replica 3 down");
+            assertThat(replicas.get(2).failure()).isEmpty();
+            load.stop();
+        }
+        Run again = phalanx("keygen", "--pair", "replica-2.next", "--out", dir.resolve("keys").toString());
+        assertThat(again.exit()).isEqualTo(2);
+        assertThat(again.out()).contains("replica-2.next.key exists; it is never overwritten");
     }
 
     @Test

@@ -99,6 +99,9 @@ public final class Replica implements AutoCloseable {
     /** Null when the replica's entry has no {@code admin} section. */
     private final ReplicaAdmin admin;
     private volatile Throwable failure;
+    private final ReplicaKeys keys;
+    /** The identity the transports present; changed on the protocol thread only ({@link #follow}). */
+    private NodeIdentity presented;
     /** True once an administrator's change removed this replica from the view in force. */
     private volatile boolean removed;
     private boolean closed;
@@ -123,9 +126,16 @@ public final class Replica implements AutoCloseable {
         SignatureVerifier signatures = CoreSettings.verifier(config);
         Recovered recovered = stored.recovered();
         ImageStore images = stored.images();
+        this.keys = new ReplicaKeys(name, id, identity, b.nextIdentity, b.nextKeyFile());
         ReplicaCore core = new ReplicaCore(replicaConfig, replicaConfig.view().quorums(), b.requestVerifier,
-                CoreSettings.signer(identity.privateKey()), signatures, new SecureRandom(), stored.start(), Set.of(),
-                recovered, images);
+                keys, signatures, new SecureRandom(), stored.start(), Set.of(), recovered, images);
+        NodeIdentity inForce = keys.identityFor(core.viewInForce());
+        this.presented = inForce != null ? inForce : identity;
+        if (presented != identity) { // a rotated key: the transports check their identity against the file's entry
+            ReplicaEntry entry = config.replica(id).orElseThrow();
+            config = config.withReplica(new ReplicaEntry(id, entry.host(), entry.port(), entry.clientPort(),
+                    presented.certificate(), entry.admin()));
+        }
         this.executed = new ExecutionMeter(recovered.lastDecided());
         ServiceExecutor executor = new ServiceExecutor(replicaConfig, executed.wrap(b.service));
         replay(executor, recovered);
@@ -157,10 +167,10 @@ public final class Replica implements AutoCloseable {
                 }
                 executionThread.start();
                 protocol.start();
-                this.clientPort = ClientPortServer.start(config, id, identity, clients, protocol::onClientFrame, threads);
-                this.mesh = ReplicaMesh.start(config, meshViews.latest(List.of(replicaConfig.view())), id, identity,
+                this.clientPort = ClientPortServer.start(config, id, presented, clients, protocol::onClientFrame, threads);
+                this.mesh = ReplicaMesh.start(config, meshViews.latest(List.of(replicaConfig.view())), id, presented,
                         replicas, protocol::onReplicaFrame, protocolThread);
-                meshViews.attach(mesh::follow);
+                meshViews.attach(this::follow);
                 this.admin = ReplicaAdmin.startIfConfigured(this, config, executed, threads);
             } catch (IOException | RuntimeException e) {
                 close();
@@ -171,6 +181,27 @@ public final class Replica implements AutoCloseable {
         log.info("{} started: {} n={} f={}, mesh {}:{}, clients {}:{}, client signatures {}", name,
                 config.cluster().mode(), config.replicas().size(), config.cluster().f(), self.host(), self.port(),
                 self.host(), self.clientPort(), config.cluster().clientSignatures() ? "required" : "off");
+    }
+
+    /**
+     * Follows the view in force and the newest view (oldest first): the mesh's peers, and the key
+     * presented in TLS, which is the one the view in force names for this replica. Runs on the
+     * protocol thread.
+     */
+    private void follow(List<View> views) {
+        mesh.follow(views);
+        keys.identityFor(views.get(views.size() - 1)); // a newer view's key not held is reported now, not at its boundary
+        NodeIdentity wanted = keys.identityFor(views.get(0));
+        if (wanted != null && !wanted.equals(presented)) {
+            try {
+                mesh.present(wanted);
+                clientPort.present(wanted);
+                presented = wanted;
+                log.info("{}: presents the key view {} names for it from now on", name, views.get(0).id());
+            } catch (javax.net.ssl.SSLException e) {
+                fail(e);
+            }
+        }
     }
 
     private void replay(ServiceExecutor executor, Recovered recovered) {
@@ -396,6 +427,8 @@ public final class Replica implements AutoCloseable {
         private Integer id;
         private Path privateKeyFile;
         private NodeIdentity identity;
+        private Path nextKeyFile;
+        private NodeIdentity nextIdentity;
         private Service service;
         private RequestVerifier requestVerifier = RequestVerifier.ACCEPT_ALL;
         private InstantSource clock = InstantSource.system();
@@ -504,6 +537,31 @@ public final class Replica implements AutoCloseable {
          */
         public Builder identity(NodeIdentity nodeIdentity) {
             this.identity = Objects.requireNonNull(nodeIdentity, "nodeIdentity");
+            return this;
+        }
+
+        /**
+         * Where the replica finds the next key of a key rotation (an administrator's {@code phalanx
+         * view replace}): a PEM private key, with its certificate beside it ({@code .crt} for
+         * {@code .key}). Read at start and whenever a view names a key the replica does not hold.
+         * Default: {@code replica-ID.next.key} beside the key file, when the key comes from a file.
+         *
+         * @param file the next private key file
+         * @return this builder
+         */
+        public Builder nextKey(Path file) {
+            this.nextKeyFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /**
+         * Gives the next key of a key rotation already loaded (instead of {@link #nextKey}).
+         *
+         * @param nodeIdentity the next key and its certificate
+         * @return this builder
+         */
+        public Builder nextIdentity(NodeIdentity nodeIdentity) {
+            this.nextIdentity = Objects.requireNonNull(nodeIdentity, "nodeIdentity");
             return this;
         }
 
@@ -641,6 +699,18 @@ public final class Replica implements AutoCloseable {
                 throw new IllegalStateException("Replica.builder() needs a dataDirectory when the config is built in code");
             }
             return configFile.toAbsolutePath().getParent().resolve("data").resolve("replica-" + id);
+        }
+
+        /** The next key file given, or else {@code replica-ID.next.key} beside the key file; null without files. */
+        private Path nextKeyFile() {
+            if (nextKeyFile != null) {
+                return nextKeyFile;
+            }
+            if (identity != null && privateKeyFile == null) {
+                return null; // the key was given loaded, not from a file
+            }
+            return privateKeyFile != null || configFile != null
+                    ? keyFile().resolveSibling("replica-" + id + ".next.key") : null;
         }
 
         private Path keyFile() {

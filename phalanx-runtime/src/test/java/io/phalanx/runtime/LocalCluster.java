@@ -189,8 +189,21 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     Replica startReplica(int id, io.phalanx.core.service.Service service) throws IOException, ConfigException {
+        return startReplica(id, service, builder -> builder);
+    }
+
+    /** Starts replica {@code id} as the cluster does, with {@code more} applied to its builder last. */
+    Replica startReplica(int id, java.util.function.UnaryOperator<Replica.Builder> more)
+            throws IOException, ConfigException {
+        return startReplica(id, new KeyValueService(), more);
+    }
+
+    private Replica startReplica(int id, io.phalanx.core.service.Service service,
+                                 java.util.function.UnaryOperator<Replica.Builder> more)
+            throws IOException, ConfigException {
         Replica.Builder builder = Replica.builder().config(config).id(id).identity(replicaIdentities.get(id))
                 .service(service).dataDirectory(dataRoot.resolve("replica-" + id));
+        more.apply(builder);
         if (shared != null) {
             builder.networkThreads(shared);
         }

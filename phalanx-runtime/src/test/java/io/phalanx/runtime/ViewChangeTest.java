@@ -8,8 +8,11 @@ import io.phalanx.core.view.Addresses;
 import io.phalanx.kv.KvOperation;
 import io.phalanx.runtime.config.JoinTicket;
 import io.phalanx.runtime.keys.NodeIdentity;
+import io.phalanx.runtime.keys.Pem;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -146,6 +149,70 @@ class ViewChangeTest {
             Replica again = cluster.join(4, identity, null);
             await("replica 4 back", WAIT, () -> again.lastDecided() >= joined.lastDecided() && !again.status().recovering());
             assertThat(again.view().id()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aReplicasKeyIsReplacedWithAnotherReplicaDownAndItVotesAndServesTlsUnderTheNewKey(@TempDir Path dir)
+            throws Exception {
+        try (LocalCluster cluster = LocalCluster.startWithAdmin(4, 1, 1);
+             Workload load = Workload.start(cluster, 1000)) {
+            load.awaitAcknowledged(20);
+            // Replica 2 runs with a next key file that does not exist yet.
+            Path nextKey = dir.resolve("replica-2.next.key");
+            cluster.replicas[2].close();
+            Replica two = cluster.startReplica(2, builder -> builder.nextKey(nextKey));
+            await("replica 2 back", WAIT, () -> !two.status().recovering()
+                    && two.lastDecided() >= cluster.replicas[0].lastDecided());
+            cluster.replicas[3].close();
+            load.awaitAcknowledged(load.acknowledged() + 20);
+
+            // The operator puts the new key in place while replica 2 runs, then replaces the key.
+            NodeIdentity next = LocalCluster.CERTIFICATES.generate("replica-2-next", Instant.now());
+            Pem.writePrivate(nextKey, next.privateKey());
+            Pem.writePublic(ReplicaKeys.certificateBeside(nextKey), next.certificate());
+            Addresses addresses = cluster.replicas[0].view().addresses().get(2);
+            AdminResult replaced = administer(cluster, new ViewChange.Replace(2,
+                    Bytes.copyOf(next.publicKey().getEncoded()), addresses));
+            assertThat(replaced.refusal()).isNull();
+            assertThat(replaced.installed().publicKeys().get(2)).isEqualTo(Bytes.copyOf(next.publicKey().getEncoded()));
+
+            // With replica 3 down, every quorum of view 1 needs replica 2's votes under the new key.
+            awaitViewEverywhere(cluster, List.of(0, 1, 2), 1);
+            load.awaitViewAdopted(1);
+            load.awaitAcknowledged(load.acknowledged() + 30);
+
+            // New connections authenticate the new key: replica 0 restarted dials replica 2 again,
+            // and replica 2 restarted finds both keys and signs with the new one.
+            cluster.replicas[0].close();
+            Replica zero = cluster.startReplica(0);
+            await("replica 0 back", WAIT, () -> !zero.status().recovering() && zero.view().id() == 1);
+            load.awaitAcknowledged(load.acknowledged() + 20);
+            two.close();
+            Replica again = cluster.startReplica(2, builder -> builder.nextKey(nextKey));
+            await("replica 2 back under its new key", WAIT, () -> !again.status().recovering() && again.view().id() == 1);
+            load.awaitAcknowledged(load.acknowledged() + 20);
+            for (Replica replica : List.of(zero, cluster.replicas[1], again)) {
+                assertThat(replica.failure()).isEmpty();
+            }
+            load.stopAndCheckEachIncrementCountedOnce();
+        }
+    }
+
+    @Test
+    void aReplicaWithoutTheKeyItsViewNamesStopsSayingWhereTheKeyBelongs() throws Exception {
+        try (LocalCluster cluster = LocalCluster.startWithAdmin(4, 1, 1);
+             Workload load = Workload.start(cluster, 1000)) {
+            load.awaitAcknowledged(10);
+            NodeIdentity next = LocalCluster.CERTIFICATES.generate("replica-1-next", Instant.now());
+            AdminResult replaced = administer(cluster, new ViewChange.Replace(1,
+                    Bytes.copyOf(next.publicKey().getEncoded()), cluster.replicas[0].view().addresses().get(1)));
+            assertThat(replaced.refusal()).isNull();
+            assertThat(cluster.replicas[1].awaitClosed(WAIT)).isTrue();
+            assertThat(cluster.replicas[1].failure()).get().asString()
+                    .contains("does not hold the key view 1 names for replica 1");
+            load.awaitAcknowledged(load.acknowledged() + 20); // the other three are a quorum
+            load.stopAndCheckEachIncrementCountedOnce();
         }
     }
 

@@ -7,6 +7,7 @@ import io.phalanx.runtime.keys.NodeIdentity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
@@ -169,6 +170,16 @@ public final class ClientPortServer implements AutoCloseable {
      */
     public InetSocketAddress localAddress() {
         return node.localAddress();
+    }
+
+    /**
+     * Presents {@code identity} to the clients that connect from now on (see {@link ReplicaMesh#present}).
+     *
+     * @param identity the key and certificate to present
+     * @throws SSLException if no TLS context can be built with them
+     */
+    public void present(NodeIdentity identity) throws SSLException {
+        node.present(identity);
     }
 
     @Override

@@ -125,11 +125,15 @@ public final class ClientTransport implements AutoCloseable {
         return transport;
     }
 
+    /** The view followed last, guarded by this. */
+    private View followed;
+
     /**
      * Makes the members of {@code view} the replicas this client talks to: it dials the client
      * address the view gives each, accepts each by the key the view names, and closes the
      * connections of replicas that are no members (a client follows the newest view a vouched
-     * refusal taught it).
+     * refusal taught it). The keys of the view followed before stay accepted too: a replica
+     * whose key the new view replaced presents its old one until the new view is in force there.
      *
      * @param view the view to follow; it must carry its members' keys and addresses
      * @throws IllegalArgumentException if a member has no key or no address in it
@@ -142,7 +146,8 @@ public final class ClientTransport implements AutoCloseable {
             }
             targets.put((long) member, HostPort.parse(view.addresses().get(member).client()));
         }
-        replicas.replace(List.of(view));
+        replicas.replace(followed == null ? List.of(view) : List.of(followed, view));
+        followed = view;
         dialers.dial(targets);
         for (long connected : outbox.connected()) {
             if (!targets.containsKey(connected)) {

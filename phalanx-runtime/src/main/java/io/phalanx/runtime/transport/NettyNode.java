@@ -45,8 +45,10 @@ final class NettyNode implements AutoCloseable {
     private final NetworkThreads threads;
     private final boolean ownThreads;
     private final ChannelGroup channels = new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE);
-    private final SslContext serverContext;
-    private final SslContext clientContext;
+    private final KnownPeers peers;
+    /** The TLS contexts of the identity presented now; new connections use them ({@link #present}). */
+    private volatile SslContext serverContext;
+    private volatile SslContext clientContext;
     /** Turns host names into addresses at every dial: the JDK's resolver, or a test's name service. */
     private final AddressResolverGroup<? extends SocketAddress> resolver;
     private volatile Channel serverChannel;
@@ -63,10 +65,21 @@ final class NettyNode implements AutoCloseable {
         this.resolver = resolver;
         this.limits = limits;
         this.timeouts = timeouts;
-        this.serverContext = TlsContexts.server(identity, connections.peers());
-        this.clientContext = TlsContexts.client(identity, connections.peers());
+        this.peers = connections.peers();
+        present(identity);
         this.ownThreads = shared == null;
         this.threads = ownThreads ? NetworkThreads.start(name, IO_THREADS) : shared;
+    }
+
+    /**
+     * Presents {@code identity} on every connection made or accepted from now on (a key rotation);
+     * connections already open keep the certificate they were authenticated with.
+     */
+    void present(NodeIdentity identity) throws SSLException {
+        SslContext server = TlsContexts.server(identity, peers);
+        SslContext client = TlsContexts.client(identity, peers);
+        serverContext = server;
+        clientContext = client;
     }
 
     EventLoopGroup group() {

@@ -12,6 +12,7 @@ import io.phalanx.runtime.keys.NodeIdentity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -208,6 +209,17 @@ public final class ReplicaMesh implements AutoCloseable {
         peers.replace(views);
         dialers.dial(targets);
         members = ids;
+    }
+
+    /**
+     * Presents {@code identity} on the connections made and accepted from now on: a replica whose
+     * key an administrator replaced switches once the view naming the new key is in force.
+     *
+     * @param identity the key and certificate to present
+     * @throws SSLException if no TLS context can be built with them
+     */
+    public void present(NodeIdentity identity) throws SSLException {
+        node.present(identity);
     }
 
     /**
