@@ -2,11 +2,13 @@ package io.phalanx.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.phalanx.core.view.View;
 import io.phalanx.runtime.CoreSettings;
+import io.phalanx.runtime.config.AdminEndpoint;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ClusterConfigLoader;
 import io.phalanx.runtime.config.ConfigException;
-import io.phalanx.runtime.config.ReplicaEntry;
+import io.phalanx.runtime.config.HostPort;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,11 +24,13 @@ import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
@@ -60,7 +64,7 @@ public final class StatusCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     /** One replica's answer, or why there is none. */
-    record Answer(ReplicaEntry replica, JsonNode status, String error) {
+    record Answer(int id, JsonNode status, String error) {
         boolean up() {
             return status != null;
         }
@@ -111,23 +115,51 @@ public final class StatusCommand implements Callable<Integer> {
 
     /** Every replica's {@code /status}, or why there is none, in the file's order. */
     static List<Answer> fetch(HttpClient http, ClusterConfig cluster, long timeoutMs) {
-        List<CompletableFuture<Answer>> pending = cluster.replicas().stream().map(replica -> {
-            if (replica.admin() == null) {
-                return CompletableFuture.completedFuture(new Answer(replica, null, "no admin port in the cluster file"));
+        Map<Integer, AdminEndpoint> endpoints = new LinkedHashMap<>();
+        cluster.replicas().forEach(replica -> endpoints.put(replica.id(), replica.admin()));
+        return fetch(http, endpoints, "no admin port in the cluster file", timeoutMs);
+    }
+
+    /**
+     * The answers of the members of {@code view} that the file does not list (replicas added
+     * since), at the admin addresses the view gives them, after {@code answers} (the file's).
+     */
+    static List<Answer> withMembersOf(HttpClient http, View view, List<Answer> answers, long timeoutMs) {
+        Map<Integer, AdminEndpoint> endpoints = new LinkedHashMap<>();
+        Set<Integer> asked = answers.stream().map(Answer::id).collect(java.util.stream.Collectors.toSet());
+        for (int member : view.members()) {
+            String admin = view.addresses().containsKey(member) ? view.addresses().get(member).admin() : "";
+            if (!asked.contains(member)) {
+                endpoints.put(member, admin.isEmpty() ? null
+                        : new AdminEndpoint(HostPort.parse(admin).host(), HostPort.parse(admin).port()));
             }
-            HttpRequest request = HttpRequest.newBuilder(URI.create(replica.admin().baseUrl() + "/status"))
+        }
+        List<Answer> all = new ArrayList<>(answers);
+        all.addAll(fetch(http, endpoints, "no admin address in view " + view.id(), timeoutMs));
+        return all;
+    }
+
+    private static List<Answer> fetch(HttpClient http, Map<Integer, AdminEndpoint> endpoints, String noPort,
+                                      long timeoutMs) {
+        List<CompletableFuture<Answer>> pending = endpoints.entrySet().stream().map(entry -> {
+            int id = entry.getKey();
+            AdminEndpoint admin = entry.getValue();
+            if (admin == null) {
+                return CompletableFuture.completedFuture(new Answer(id, null, noPort));
+            }
+            HttpRequest request = HttpRequest.newBuilder(URI.create(admin.baseUrl() + "/status"))
                     .timeout(Duration.ofMillis(timeoutMs)).GET().build();
             return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((response, error) -> {
                 if (error != null) {
-                    return new Answer(replica, null, reason(error));
+                    return new Answer(id, null, reason(error));
                 }
                 if (response.statusCode() != 200) {
-                    return new Answer(replica, null, "HTTP " + response.statusCode());
+                    return new Answer(id, null, "HTTP " + response.statusCode());
                 }
                 try {
-                    return new Answer(replica, JSON.readTree(response.body()), null);
+                    return new Answer(id, JSON.readTree(response.body()), null);
                 } catch (Exception e) {
-                    return new Answer(replica, null, "not a status document: " + e.getMessage());
+                    return new Answer(id, null, "not a status document: " + e.getMessage());
                 }
             });
         }).toList();
@@ -156,7 +188,7 @@ public final class StatusCommand implements Callable<Integer> {
             if (!answer.up()) {
                 continue;
             }
-            int id = answer.replica().id();
+            int id = answer.id();
             long requests = answer.status().path("decidedRequests").asLong();
             Long before = previous.put(id, requests);
             rates.put(id, before != null && requests >= before && seconds > 0 ? (requests - before) / seconds
@@ -204,7 +236,7 @@ public final class StatusCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%-8s %-15s %8s %7s %10s %7s %9s %8s  %s%n", "replica", "role", "regency", "leader",
                 "decided", "lag", "ops/s", "pending", "last event");
         for (Answer answer : answers) {
-            String name = "r" + answer.replica().id();
+            String name = "r" + answer.id();
             if (!answer.up()) {
                 out.printf(Locale.ROOT, "%-8s %s%n", name, answer.error());
                 continue;
@@ -213,7 +245,7 @@ public final class StatusCommand implements Callable<Integer> {
             long decided = s.path("lastDecided").asLong();
             out.printf(Locale.ROOT, "%-8s %-15s %8d %7s %10d %7d %9.1f %8d  %s%n", name, s.path("role").asText(),
                     s.path("regency").asInt(), "r" + s.path("leader").asInt(), decided, highest - decided,
-                    rates.getOrDefault(answer.replica().id(), 0.0), s.path("pendingRequests").asInt(), lastEvent(s));
+                    rates.getOrDefault(answer.id(), 0.0), s.path("pendingRequests").asInt(), lastEvent(s));
         }
         out.println(verdict.text());
     }

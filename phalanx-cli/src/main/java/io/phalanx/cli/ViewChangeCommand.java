@@ -14,6 +14,7 @@ import io.phalanx.runtime.CoreSettings;
 import io.phalanx.runtime.PhalanxException;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ConfigException;
+import io.phalanx.runtime.config.HostPort;
 import io.phalanx.runtime.config.JoinTicket;
 import io.phalanx.runtime.keys.Pem;
 import picocli.CommandLine;
@@ -83,6 +84,7 @@ abstract class ViewChangeCommand implements Callable<Integer> {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(timeoutMs)).build();
         List<StatusCommand.Answer> answers = StatusCommand.fetch(http, cluster, timeoutMs);
         View current = newestView(cluster, answers);
+        answers = StatusCommand.withMembersOf(http, current, answers, timeoutMs); // replicas added since the file
         ViewCommand.Show.print(out, current);
         out.flush();
         View next;
@@ -216,7 +218,7 @@ abstract class ViewChangeCommand implements Callable<Integer> {
      */
     static List<Integer> upAndCaughtUp(List<StatusCommand.Answer> answers, View current) {
         return answers.stream().filter(answer -> notUpBecause(answer, current) == null)
-                .map(answer -> answer.replica().id()).toList();
+                .map(answer -> answer.id()).toList();
     }
 
     /** Why a replica does not count as up and caught up, or null if it does. */
@@ -245,8 +247,8 @@ abstract class ViewChangeCommand implements Callable<Integer> {
         List<String> lines = new ArrayList<>();
         for (StatusCommand.Answer answer : answers) {
             String why = notUpBecause(answer, current);
-            if (why != null && current.contains(answer.replica().id())) {
-                lines.add("\n  replica " + answer.replica().id() + ": " + why);
+            if (why != null && current.contains(answer.id())) {
+                lines.add("\n  replica " + answer.id() + ": " + why);
             }
         }
         return String.join("", lines);
@@ -291,6 +293,10 @@ abstract class ViewChangeCommand implements Callable<Integer> {
                 + "view names for it.")
         Path certificate;
 
+        @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Where it serves its admin port (/status,"
+                + " /metrics); the view names it, so that `phalanx view` and its checks find the replica. Default: none.")
+        String admin;
+
         @Option(names = "--ticket", description = "Where to write the join ticket (default: join-REPLICA.ticket next to "
                 + "the cluster file).")
         Path ticket;
@@ -306,8 +312,17 @@ abstract class ViewChangeCommand implements Callable<Integer> {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--cert: " + e.getMessage());
                 }
             }
+            String adminAddress = "";
+            if (admin != null) {
+                try {
+                    HostPort.parse(admin); // checked here, kept as given
+                    adminAddress = admin;
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--admin: " + e.getMessage());
+                }
+            }
             return new ViewChange.Add(replica, Bytes.copyOf(loaded.getPublicKey().getEncoded()),
-                    new Addresses(host + ":" + port, host + ":" + clientPort));
+                    new Addresses(host + ":" + port, host + ":" + clientPort, adminAddress));
         }
 
         @Override

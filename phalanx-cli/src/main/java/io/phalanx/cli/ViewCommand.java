@@ -70,8 +70,9 @@ public final class ViewCommand implements Runnable {
             if (cluster.replicas().stream().anyMatch(r -> r.admin() != null)) {
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(timeoutMs)).build();
                 List<StatusCommand.Answer> answers = StatusCommand.fetch(http, cluster, timeoutMs);
-                exit = printRunning(out, answers, view);
                 View newest = ViewChangeCommand.newestView(cluster, answers);
+                // Replicas added since the file was written, at the admin addresses the newest view gives.
+                exit = printRunning(out, StatusCommand.withMembersOf(http, newest, answers, timeoutMs), view);
                 if (newest.id() != view.id()) {
                     out.println();
                     out.println("The replicas know a newer view than the file's (an administrator changed it):");
@@ -125,7 +126,7 @@ public final class ViewCommand implements Runnable {
                         exit = 1;
                     }
                 }
-                out.printf(Locale.ROOT, "%-8d %s%n", answer.replica().id(), runs);
+                out.printf(Locale.ROOT, "%-8d %s%n", answer.id(), runs);
             }
             return exit;
         }

@@ -210,16 +210,19 @@ class ViewChangeCommandTest {
         Pem.writePublic(certificate, identity.certificate());
         int port;
         int clientPort;
-        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
+        int adminPort;
+        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0); ServerSocket c = new ServerSocket(0)) {
             port = a.getLocalPort();
             clientPort = b.getLocalPort();
+            adminPort = c.getLocalPort();
         }
         CompletableFuture<Integer> replica4 = null;
         try (Client client = Client.builder().config(config).id(1000).build();
              Increments load = new Increments(client)) {
             awaitVoting();
             Run added = run(config, "add", "4", "--host", "127.0.0.1", "--port", Integer.toString(port),
-                    "--client-port", Integer.toString(clientPort), "--cert", certificate.toString(), "--id", ADMIN);
+                    "--client-port", Integer.toString(clientPort), "--cert", certificate.toString(),
+                    "--admin", "127.0.0.1:" + adminPort, "--id", ADMIN);
             assertThat(added.exit()).as(added.out()).isZero();
             assertThat(added.out()).contains("view 1: BFT, n=5, f=1")
                     .contains("join ticket written to " + dir.resolve("join-4.ticket"));
@@ -239,6 +242,9 @@ class ViewChangeCommandTest {
             replicas.get(3).close();
             load.awaitMore(20, "increments acknowledged with replica 3 down");
             assertThat(dir.resolve("data/replica-4").resolve(Replica.Builder.JOIN_TICKET_FILE)).exists();
+            // The view names its admin address, so `phalanx view` finds it though the file does not list it.
+            Run show = run(config, "show");
+            assertThat(show.out()).containsPattern("(?m)^4 +view 1, regency \\d+ \\(leader r\\d\\)");
 
             Thread.sleep(1_100); // a new second: a new client session for the next command
             Run removed = run(config, "remove", "4", "--id", ADMIN);

@@ -58,7 +58,8 @@ public final class CoreSettings {
         for (ReplicaEntry replica : sorted) {
             keys.put(replica.id(), Bytes.copyOf(replica.publicKey().getEncoded()));
             addresses.put(replica.id(), new Addresses(replica.host() + ":" + replica.port(),
-                    replica.host() + ":" + replica.clientPort()));
+                    replica.host() + ":" + replica.clientPort(),
+                    replica.admin() == null ? "" : replica.admin().host() + ":" + replica.admin().port()));
         }
         return new View(config.cluster().viewId(), members, config.cluster().f(), mode(config), keys, addresses);
     }

@@ -14,6 +14,7 @@ import io.phalanx.runtime.admin.ExecutionMeter;
 import io.phalanx.runtime.admin.ReplicaAdmin;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ClusterConfigLoader;
+import io.phalanx.runtime.config.AdminEndpoint;
 import io.phalanx.runtime.config.ConfigException;
 import io.phalanx.runtime.config.HostPort;
 import io.phalanx.runtime.config.JoinTicket;
@@ -646,8 +647,11 @@ public final class Replica implements AutoCloseable {
             if (ticket != null) {
                 HostPort mesh = HostPort.parse(ticket.view().addresses().get(id).mesh());
                 HostPort client = HostPort.parse(ticket.view().addresses().get(id).client());
+                String adminAddress = ticket.view().addresses().get(id).admin();
+                HostPort adminPort = adminAddress.isEmpty() ? null : HostPort.parse(adminAddress);
+                AdminEndpoint admin = adminPort == null ? null : new AdminEndpoint(adminPort.host(), adminPort.port());
                 cluster = cluster.withReplica(new ReplicaEntry(id, mesh.host(), mesh.port(), client.port(),
-                        ticket.certificate(), cluster.replica(id).map(ReplicaEntry::admin).orElse(null)));
+                        ticket.certificate(), admin));
                 replicaConfig = CoreSettings.replicaConfig(cluster, id, ticket.view(), ticket.governsFrom());
             } else if (cluster.replica(id).isPresent()) {
                 replicaConfig = CoreSettings.replicaConfig(cluster, id);

@@ -54,14 +54,14 @@ import java.util.Map;
  */
 public final class MessageCodec {
     /** Wire format version; bump it when the layout changes. */
-    public static final byte VERSION = 7;
+    public static final byte VERSION = 8;
     /**
      * Layout version of {@link #encodeCheckpointHeader}, which is no message: until 5 it was
      * {@link #VERSION}; 6 added each session's last decision and what evicted sessions left behind;
      * 7 made it a header with its length up front, the service's state streaming after it; 8 added
-     * the views that govern the instances after it.
+     * the views that govern the instances after it; 9 the admin address of each member.
      */
-    public static final byte CHECKPOINT_VERSION = 8;
+    public static final byte CHECKPOINT_VERSION = 9;
     /** The checkpoint header's prefix: its layout version and the length of what follows. */
     public static final int CHECKPOINT_PREFIX_BYTES = 5;
 
@@ -409,8 +409,10 @@ public final class MessageCodec {
         }
     }
 
-    /** Layout version of {@link #encodeViewChange}. */
-    public static final byte VIEW_CHANGE_VERSION = 1;
+    /** Layout version of {@link #encodeViewChange}: 2 added the admin address to a member's addresses. */
+    public static final byte VIEW_CHANGE_VERSION = 2;
+    /** The layout before {@link #VIEW_CHANGE_VERSION}, still read: addresses without the admin address. */
+    private static final byte VIEW_CHANGE_VERSION_NO_ADMIN = 1;
     private static final int VIEW_CHANGE_ADD = 1;
     private static final int VIEW_CHANGE_REMOVE = 2;
     private static final int VIEW_CHANGE_REPLACE = 3;
@@ -451,6 +453,7 @@ public final class MessageCodec {
         out.bytes(publicKey);
         out.bytes(Bytes.utf8(addresses.mesh()));
         out.bytes(Bytes.utf8(addresses.client()));
+        out.bytes(Bytes.utf8(addresses.admin()));
     }
 
     /**
@@ -464,15 +467,18 @@ public final class MessageCodec {
         Reader in = new Reader(encoded);
         try {
             int version = in.u8();
-            if (version != VIEW_CHANGE_VERSION) {
+            if (version != VIEW_CHANGE_VERSION && version != VIEW_CHANGE_VERSION_NO_ADMIN) {
                 throw new CodecException("view change of layout version " + version + " (this build reads "
-                        + VIEW_CHANGE_VERSION + ")");
+                        + VIEW_CHANGE_VERSION_NO_ADMIN + " and " + VIEW_CHANGE_VERSION + ")");
             }
+            // A log written by an older build holds changes of the older layout: a replica replaying
+            // it must reach the outcome its peers reached when they decided it.
+            boolean admin = version == VIEW_CHANGE_VERSION;
             int kind = in.u8();
             ViewChange change = switch (kind) {
-                case VIEW_CHANGE_ADD -> new ViewChange.Add(in.i32(), in.bytes(), readAddresses(in));
+                case VIEW_CHANGE_ADD -> new ViewChange.Add(in.i32(), in.bytes(), readAddresses(in, admin));
                 case VIEW_CHANGE_REMOVE -> new ViewChange.Remove(in.i32());
-                case VIEW_CHANGE_REPLACE -> new ViewChange.Replace(in.i32(), in.bytes(), readAddresses(in));
+                case VIEW_CHANGE_REPLACE -> new ViewChange.Replace(in.i32(), in.bytes(), readAddresses(in, admin));
                 case VIEW_CHANGE_SET_F -> new ViewChange.SetF(in.i32());
                 default -> throw new CodecException("unknown view change kind " + kind);
             };
@@ -485,8 +491,8 @@ public final class MessageCodec {
         }
     }
 
-    private static Addresses readAddresses(Reader in) throws CodecException {
-        return new Addresses(in.bytes().toUtf8(), in.bytes().toUtf8());
+    private static Addresses readAddresses(Reader in, boolean withAdmin) throws CodecException {
+        return new Addresses(in.bytes().toUtf8(), in.bytes().toUtf8(), withAdmin ? in.bytes().toUtf8() : "");
     }
 
     /** Layout version of {@link #encodeView} and {@link #encodeAdminResult}. */
@@ -601,6 +607,7 @@ public final class MessageCodec {
             out.i32(id);
             out.bytes(Bytes.utf8(where.mesh()));
             out.bytes(Bytes.utf8(where.client()));
+            out.bytes(Bytes.utf8(where.admin()));
         });
     }
 
@@ -619,7 +626,7 @@ public final class MessageCodec {
             }
         }
         Map<Integer, Addresses> addresses = new HashMap<>();
-        for (var entry : readList(in, 12, r -> Map.entry(r.i32(), readAddresses(r)))) {
+        for (var entry : readList(in, 16, r -> Map.entry(r.i32(), readAddresses(r, true)))) {
             if (addresses.put(entry.getKey(), entry.getValue()) != null) {
                 throw new CodecException("view names replica " + entry.getKey() + "'s addresses twice");
             }

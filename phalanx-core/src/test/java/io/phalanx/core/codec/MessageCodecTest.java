@@ -89,7 +89,7 @@ class MessageCodecTest {
         Request request = request(7, 1, "put k v");
 
         assertThat(hex(request)).isEqualTo(
-                "07" + "01"                      // version, tag REQUEST
+                "08" + "01"                      // version, tag REQUEST
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "00"                   // kind ORDERED
@@ -104,7 +104,7 @@ class MessageCodecTest {
         Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
 
         assertThat(hex(request)).isEqualTo(
-                "07" + "01"                      // version, tag REQUEST
+                "08" + "01"                      // version, tag REQUEST
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "01"                   // kind UNORDERED
@@ -118,7 +118,7 @@ class MessageCodecTest {
         Refusal refusal = new Refusal(2, 7, (3L << 32) + 1, Refusal.Reason.SESSION_UNKNOWN, 9);
 
         assertThat(hex(refusal)).isEqualTo(
-                "07" + "10"                      // version, tag REFUSAL
+                "08" + "10"                      // version, tag REFUSAL
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000300000001"     // sequence: session 3, number 1
@@ -158,7 +158,7 @@ class MessageCodecTest {
         Reply reply = new Reply(2, 7, 1, RequestKind.UNORDERED, 3, 5, Bytes.utf8("ok"));
 
         assertThat(hex(reply)).isEqualTo(
-                "07" + "02"                      // version, tag REPLY
+                "08" + "02"                      // version, tag REPLY
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
@@ -174,7 +174,7 @@ class MessageCodecTest {
         Reply reply = new Reply(2, 7, 1, RequestKind.ORDERED, 3, 5, Bytes.copyOf(new byte[] {(byte) 0xab, (byte) 0xcd}), true);
 
         assertThat(hex(reply)).isEqualTo(
-                "07" + "02"                      // version, tag REPLY
+                "08" + "02"                      // version, tag REPLY
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
@@ -190,7 +190,7 @@ class MessageCodecTest {
         Propose propose = new Propose(1, 5, 0, new Batch(1000, -1, List.of(request(7, 2, ""))));
 
         assertThat(hex(propose)).isEqualTo(
-                "07" + "03"                      // version, tag PROPOSE
+                "08" + "03"                      // version, tag PROPOSE
                         + "00000001"             // sender
                         + "0000000000000005"     // consensusId
                         + "00000000"             // epoch
@@ -207,7 +207,7 @@ class MessageCodecTest {
         Write write = new Write(3, 9, 2, AB);
 
         assertThat(hex(write)).isEqualTo(
-                "07" + "04"                      // version, tag WRITE
+                "08" + "04"                      // version, tag WRITE
                         + "00000003"             // sender
                         + "0000000000000009"     // consensusId
                         + "00000002"             // epoch
@@ -219,7 +219,7 @@ class MessageCodecTest {
         byte[] write = codec.encode(new Write(3, 9, 2, AB));
         byte[] accept = codec.encode(new Accept(3, 9, 2, AB, Bytes.utf8("sg")));
 
-        assertThat(HEX.formatHex(accept)).isEqualTo("07" + "05" + "00000003" + "0000000000000009" + "00000002"
+        assertThat(HEX.formatHex(accept)).isEqualTo("08" + "05" + "00000003" + "0000000000000009" + "00000002"
                 + AB_HEX + "00000002" + "7367");
         assertThat(accept[1]).isEqualTo((byte) 5);
         accept[1] = write[1];
@@ -229,7 +229,7 @@ class MessageCodecTest {
     @Test
     void unsignedVoteHasAnEmptySignature() throws CodecException {
         assertThat(hex(new Accept(3, 9, 2, AB))).isEqualTo(
-                "07" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
+                "08" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
     }
 
     @Test
@@ -237,7 +237,7 @@ class MessageCodecTest {
         Forward forward = new Forward(1, List.of(request(7, 1, "")));
 
         assertThat(hex(forward)).isEqualTo(
-                "07" + "06"                      // version, tag FORWARD
+                "08" + "06"                      // version, tag FORWARD
                         + "00000001"             // sender
                         + "00000001"             // request count
                         + REQUEST_7_1_EMPTY_HEX);
@@ -248,14 +248,14 @@ class MessageCodecTest {
         Stop stop = new Stop(2, 4, 10, List.of(request(7, 1, "")));
 
         assertThat(hex(stop)).isEqualTo(
-                "07" + "07"                      // version, tag STOP
+                "08" + "07"                      // version, tag STOP
                         + "00000002"             // sender
                         + "00000004"             // regency
                         + "000000000000000a"     // lastDecided
                         + "00000001"             // request count
                         + REQUEST_7_1_EMPTY_HEX);
         assertThat(hex(new Stop(0, 1, -1, List.of()))).isEqualTo(
-                "07" + "07" + "00000000" + "00000001" + "ffffffffffffffff" + "00000000");
+                "08" + "07" + "00000000" + "00000001" + "ffffffffffffffff" + "00000000");
     }
 
     @Test
@@ -263,7 +263,7 @@ class MessageCodecTest {
         StopData stopData = new StopData(1, 3, -1, List.of(), List.of(), Bytes.utf8("s"));
 
         assertThat(hex(stopData)).isEqualTo(
-                "07" + "08"                      // version, tag STOPDATA
+                "08" + "08"                      // version, tag STOPDATA
                         + "00000001"             // sender
                         + "00000003"             // regency
                         + "ffffffffffffffff"     // lastDecided -1: nothing decided
@@ -280,7 +280,7 @@ class MessageCodecTest {
                 Bytes.utf8("s"));
 
         assertThat(hex(stopData)).isEqualTo(
-                "07" + "08"                      // version, tag STOPDATA
+                "08" + "08"                      // version, tag STOPDATA
                         + "00000001"             // sender
                         + "00000003"             // regency
                         + "0000000000000005"     // lastDecided
@@ -300,7 +300,7 @@ class MessageCodecTest {
         StopData stopData = new StopData(1, 3, -1, List.of(), List.of(new VoteHistory(0, -1, null, List.of())), Bytes.EMPTY);
 
         assertThat(hex(stopData)).isEqualTo(
-                "07" + "08" + "00000001" + "00000003" + "ffffffffffffffff" + "00000000"
+                "08" + "08" + "00000001" + "00000003" + "ffffffffffffffff" + "00000000"
                         + "00000001" + "0000000000000000" + "ffffffff" + "00000000" // 1 history: cid 0, accepted -1, no writes
                         + "00000000");
     }
@@ -311,14 +311,14 @@ class MessageCodecTest {
         String proofHex = "00000001" + "00000003" + "ffffffffffffffff" + "00000000" + "00000000" + "00000000";
 
         assertThat(hex(new Sync(0, 3, List.of(proof), List.of()))).isEqualTo(
-                "07" + "09"                      // version, tag SYNC
+                "08" + "09"                      // version, tag SYNC
                         + "00000000"             // sender
                         + "00000003"             // regency
                         + "00000001" + proofHex  // 1 STOPDATA, without tag
                         + "00000000");           // no bound values
         assertThat(hex(new Sync(0, 3, List.of(), List.of(new Sync.Bound(9, new Batch(1000, 7, List.of(request(7, 1, ""))))))))
                 .isEqualTo(
-                "07" + "09" + "00000000" + "00000003"
+                "08" + "09" + "00000000" + "00000003"
                         + "00000000"             // no STOPDATA
                         + "00000001"             // 1 bound value:
                         + "0000000000000009"     //   consensusId
@@ -328,7 +328,7 @@ class MessageCodecTest {
     @Test
     void decisionFetchHasTheDocumentedLayout() throws CodecException {
         assertThat(hex(new DecisionFetch(3, 42))).isEqualTo(
-                "07" + "0a"                      // version, tag DECISION_FETCH
+                "08" + "0a"                      // version, tag DECISION_FETCH
                         + "00000003"             // sender
                         + "000000000000002a");   // fromConsensusId
     }
@@ -339,7 +339,7 @@ class MessageCodecTest {
                 List.of(new Accept(2, 5, 1, AB, Bytes.utf8("a"))));
 
         assertThat(hex(new DecisionPush(4, List.of(decision)))).isEqualTo(
-                "07" + "0b"                      // version, tag DECISION_PUSH
+                "08" + "0b"                      // version, tag DECISION_PUSH
                         + "00000004"             // sender
                         + "00000001"             // decision count
                         + "0000000000000005"     //   consensusId
@@ -357,7 +357,7 @@ class MessageCodecTest {
         Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
 
         assertThat(HEX.formatHex(MessageCodec.signedBytes(request))).isEqualTo(
-                "07" + "01" + "0000000000000007" + "0000000000000001" + "01" + "0000000000000003"
+                "08" + "01" + "0000000000000007" + "0000000000000001" + "01" + "0000000000000003"
                         + "00000003" + "676574" + "00000000");
     }
 
@@ -369,7 +369,7 @@ class MessageCodecTest {
                 Bytes.utf8("s"));
 
         assertThat(HEX.formatHex(MessageCodec.signedBytes(stopData))).isEqualTo(
-                "07" + "08" + "00000001" + "00000003" + "0000000000000005"
+                "08" + "08" + "00000001" + "00000003" + "0000000000000005"
                         + "00000001" + "00000002" + "0000000000000005" + "00000001" + AB_HEX + "00000001" + "61"
                         + "00000000" + "00000000");
         assertThat(MessageCodec.signedBytes(otherProofSignature)).isNotEqualTo(MessageCodec.signedBytes(stopData));
@@ -380,7 +380,7 @@ class MessageCodecTest {
     @Test
     void signedBytesOfAnAcceptAreItsEncodingWithAnEmptySignature() {
         assertThat(HEX.formatHex(MessageCodec.signedBytes(new Accept(3, 9, 2, AB, Bytes.utf8("sg"))))).isEqualTo(
-                "07" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
+                "08" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
     }
 
     @Test
@@ -489,7 +489,7 @@ class MessageCodecTest {
         byte[] encoded = codec.encode(request(1, 1, "a"));
         encoded[0] = 1;
 
-        assertThat(expectFailure(codec, encoded)).hasMessage("unsupported wire version 1 (this build speaks 7)");
+        assertThat(expectFailure(codec, encoded)).hasMessage("unsupported wire version 1 (this build speaks 8)");
         encoded[0] = (byte) 0xff;
         assertThat(expectFailure(codec, encoded)).hasMessageContaining("unsupported wire version 255");
     }
@@ -722,7 +722,7 @@ class MessageCodecTest {
                 List.of(new Checkpoint.EvictedSession(1, 0, 5)), List.of(new Checkpoint.SessionFloor(2, 3)), VIEWS);
         byte[] encoded = MessageCodec.encodeCheckpointHeader(checkpoint);
         assertThat(HEX.formatHex(encoded)).isEqualTo(
-                "08" + "000000aa"                         // checkpoint layout version, 170 bytes follow
+                "09" + "000000aa"                         // checkpoint layout version, 170 bytes follow
                 + "0000000000000009" + "00000000000003e8" // consensus id, agreed time
                 + "00000001"                              // one session:
                 + "0000000000000004" + "0000000000000008" // client 4, last decided in cid 8
@@ -744,7 +744,7 @@ class MessageCodecTest {
         encoded[0] = 6;
         assertThatThrownBy(() -> MessageCodec.decodeCheckpointHeader(encoded))
                 .isInstanceOf(CodecException.class)
-                .hasMessage("checkpoint of layout version 6 (this build speaks 8)");
+                .hasMessage("checkpoint of layout version 6 (this build speaks 9)");
     }
 
     @Test

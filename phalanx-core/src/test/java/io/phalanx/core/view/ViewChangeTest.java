@@ -113,6 +113,18 @@ class ViewChangeTest {
     }
 
     @Test
+    void aMembersAdminAddressTravelsWithItsChangeAndAChangeOfTheOlderLayoutIsStillRead() throws CodecException {
+        ViewChange add = new ViewChange.Add(4, key(4), new Addresses("a:1", "a:2", "127.0.0.1:7204"));
+        assertThat(MessageCodec.decodeViewChange(MessageCodec.encodeViewChange(add))).isEqualTo(add);
+        // Layout 1 (a log from an older build): version, kind, id, key, then mesh and client only.
+        byte[] current = MessageCodec.encodeViewChange(new ViewChange.Add(4, key(4), new Addresses("a:1", "a:2")));
+        byte[] older = java.util.Arrays.copyOf(current, current.length - 4); // without the empty admin address
+        older[0] = 1;
+        assertThat(MessageCodec.decodeViewChange(older))
+                .isEqualTo(new ViewChange.Add(4, key(4), new Addresses("a:1", "a:2")));
+    }
+
+    @Test
     void everyChangeRoundTripsThroughItsEncodingAndGarbageIsRefused() throws CodecException {
         for (ViewChange change : List.of(new ViewChange.Add(4, key(4), at(4)), new ViewChange.Remove(3),
                 new ViewChange.Replace(1, key(11), at(11)), new ViewChange.SetF(2))) {
@@ -124,9 +136,10 @@ class ViewChangeTest {
         remove[1] = 9;
         assertThatThrownBy(() -> MessageCodec.decodeViewChange(remove))
                 .isInstanceOf(CodecException.class).hasMessage("unknown view change kind 9");
-        remove[0] = 2;
+        remove[0] = 3;
         assertThatThrownBy(() -> MessageCodec.decodeViewChange(remove))
-                .isInstanceOf(CodecException.class).hasMessage("view change of layout version 2 (this build reads 1)");
+                .isInstanceOf(CodecException.class)
+                .hasMessage("view change of layout version 3 (this build reads 1 and 2)");
         byte[] add = MessageCodec.encodeViewChange(new ViewChange.Add(4, key(4), new Addresses("a:1", "a:2")));
         assertThatThrownBy(() -> MessageCodec.decodeViewChange(java.util.Arrays.copyOf(add, add.length - 2)))
                 .isInstanceOf(CodecException.class);
