@@ -56,14 +56,30 @@ final class ProcessReplicas implements AutoCloseable {
     /** As above, in fault model {@code mode}. */
     ProcessReplicas(Path dir, int replicas, long requestTimeoutMs, String durability, io.phalanx.runtime.config.Mode mode)
             throws Exception {
+        this(dir, LocalClusterDirectory.create(dir, replicas, 8, requestTimeoutMs, durability, mode), replicas, replicas);
+    }
+
+    private ProcessReplicas(Path dir, Path config, int replicas, int capacity) throws IOException {
         this.dir = dir;
-        this.config = LocalClusterDirectory.create(dir, replicas, 8, requestTimeoutMs, durability, mode);
-        this.processes = new Process[replicas];
-        this.logs = new Path[replicas];
-        for (int id = 0; id < replicas; id++) {
+        this.config = config;
+        this.processes = new Process[capacity];
+        this.logs = new Path[capacity];
+        for (int id = 0; id < capacity; id++) {
             logs[id] = dir.resolve("replica-" + id + ".log");
+        }
+        for (int id = 0; id < replicas; id++) {
             start(id);
         }
+    }
+
+    /**
+     * Replicas 0 to {@code replicas - 1} (BFT, durability sync) of a file whose administrator is
+     * client 1008, with room for replicas up to id {@code capacity - 1} that join later
+     * ({@link #start(int, String...)} with {@code --join}).
+     */
+    static ProcessReplicas withAdmin(Path dir, int replicas, int capacity, long requestTimeoutMs) throws Exception {
+        return new ProcessReplicas(dir, LocalClusterDirectory.createWithAdmin(dir, replicas, 8, requestTimeoutMs),
+                replicas, capacity);
     }
 
     int size() {
@@ -116,7 +132,7 @@ final class ProcessReplicas implements AutoCloseable {
     }
 
     boolean alive(int id) {
-        return processes[id].isAlive();
+        return processes[id] != null && processes[id].isAlive();
     }
 
     /** Waits for replica {@code id}'s process to end; its exit status. */
@@ -129,7 +145,7 @@ final class ProcessReplicas implements AutoCloseable {
 
     /** The log of replica {@code id} so far (all its runs). */
     String log(int id) throws IOException {
-        return Files.readString(logs[id]);
+        return Files.exists(logs[id]) ? Files.readString(logs[id]) : "";
     }
 
     /** Replica {@code id}'s latest status line, or null before the first. */
@@ -161,7 +177,7 @@ final class ProcessReplicas implements AutoCloseable {
         int regency = 0;
         for (int id = 0; id < processes.length; id++) {
             Status s = status(id);
-            if (s != null && processes[id].isAlive()) {
+            if (s != null && alive(id)) {
                 regency = Math.max(regency, s.regency());
             }
         }
@@ -185,7 +201,7 @@ final class ProcessReplicas implements AutoCloseable {
         long decided = -1;
         for (int other = 0; other < processes.length; other++) {
             Status s = status(other);
-            if (other != id && s != null && processes[other].isAlive()) {
+            if (other != id && s != null && alive(other)) {
                 decided = Math.max(decided, s.decided());
             }
         }
