@@ -47,8 +47,8 @@ public final class ProcessCluster implements AutoCloseable {
     /** How often each replica was started, for the name of its GC log; none are written while null. */
     private int[] starts;
 
-    private ProcessCluster(String phalanxMainClass, Path directory, Path clusterFile, int n, int basePort, String heap,
-                           List<String> replicaArgs) {
+    private ProcessCluster(String phalanxMainClass, Path directory, Path clusterFile, int n, int capacity, int basePort,
+                           String heap, List<String> replicaArgs) {
         this.phalanxMainClass = phalanxMainClass;
         this.directory = directory;
         this.clusterFile = clusterFile;
@@ -56,7 +56,7 @@ public final class ProcessCluster implements AutoCloseable {
         this.basePort = basePort;
         this.heap = heap;
         this.replicaArgs = replicaArgs;
-        this.replicas = new Process[n];
+        this.replicas = new Process[capacity];
     }
 
     /**
@@ -90,8 +90,53 @@ public final class ProcessCluster implements AutoCloseable {
             Files.writeString(keys.clusterFile(), yaml.replace("\nlimits:\n",
                     "\nlimits:\n  decisionLogMax: " + decisionLogMax + "\n"));
         }
-        return new ProcessCluster(phalanxMainClass, directory, keys.clusterFile(), n, basePort, heap,
+        return new ProcessCluster(phalanxMainClass, directory, keys.clusterFile(), n, n, basePort, heap,
                 List.copyOf(replicaArgs));
+    }
+
+    /**
+     * As {@link #create}, BFT with the most f the mode allows, with an administrator (client
+     * {@link #adminId()}, named under {@code cluster.admin}) who may change the view, and room for
+     * replicas that join later, up to id {@code capacity - 1} ({@link #start(int, List)} with
+     * {@code --join}); replica {@code id} of those listens at ports base + id, base + 100 + id and
+     * base + 200 + id ({@link #basePort()}).
+     *
+     * @param phalanxMainClass the {@code phalanx} command's main class
+     * @param directory        where keys, the cluster file, data and logs go; created if missing
+     * @param n                the replicas of the file
+     * @param capacity         the most replicas ever running
+     * @param heap             each replica JVM's heap
+     * @param replicaArgs      extra arguments for every {@code phalanx replica}
+     * @return the cluster, not started
+     * @throws Exception if the keys or the cluster file cannot be written
+     */
+    public static ProcessCluster createWithAdmin(String phalanxMainClass, Path directory, int n, int capacity,
+                                                 String heap, List<String> replicaArgs) throws Exception {
+        Files.createDirectories(directory);
+        int basePort = freeBasePort(capacity);
+        Keygen.Result keys = new Keygen(new SecureRandom()).generate(
+                new Keygen.Options(n, CLIENTS, directory, Mode.BFT, null, "127.0.0.1", basePort, true), Instant.now());
+        return new ProcessCluster(phalanxMainClass, directory, keys.clusterFile(), n, capacity, basePort, heap,
+                List.copyOf(replicaArgs));
+    }
+
+    /**
+     * The administrator's client id, with {@link #createWithAdmin}: the one after the others.
+     *
+     * @return the id
+     */
+    public static long adminId() {
+        return Keygen.CLIENT_ID_FIRST + CLIENTS;
+    }
+
+    /**
+     * The first mesh port: replica {@code id} listens at base + id (mesh), base + 100 + id (clients)
+     * and base + 200 + id (admin).
+     *
+     * @return the base port
+     */
+    public int basePort() {
+        return basePort;
     }
 
     /**
@@ -135,7 +180,7 @@ public final class ProcessCluster implements AutoCloseable {
      * {@link #gcLog}; before {@link #startAll}. Cheap: one line per collection.
      */
     public void gcLogs() {
-        starts = new int[n];
+        starts = new int[replicas.length];
     }
 
     /**
@@ -226,6 +271,18 @@ public final class ProcessCluster implements AutoCloseable {
      * @throws IOException if the process cannot be started
      */
     public void start(int id) throws IOException {
+        start(id, List.of());
+    }
+
+    /**
+     * Starts replica {@code id}'s process with {@code extra} arguments after the usual ones (e.g.
+     * {@code --join TICKET}), without waiting for it.
+     *
+     * @param id    the replica
+     * @param extra more arguments for {@code phalanx replica}
+     * @throws IOException if the process cannot be started
+     */
+    public void start(int id, List<String> extra) throws IOException {
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx" + heap, "-Xms" + heap));
         if (starts != null) {
             starts[id]++;
@@ -234,6 +291,7 @@ public final class ProcessCluster implements AutoCloseable {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), phalanxMainClass,
                 "replica", "--id", Integer.toString(id), "--config", clusterFile.toString()));
         command.addAll(replicaArgs);
+        command.addAll(extra);
         replicas[id] = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()))
@@ -391,7 +449,7 @@ public final class ProcessCluster implements AutoCloseable {
             }
         }
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(STOP_GRACE_SECONDS);
-        for (int id = 0; id < n; id++) {
+        for (int id = 0; id < replicas.length; id++) {
             Process process = replicas[id];
             if (process != null) {
                 process.waitFor(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -413,7 +471,8 @@ public final class ProcessCluster implements AutoCloseable {
         SplittableRandom random = new SplittableRandom();
         for (int attempt = 0; attempt < 100; attempt++) {
             int base = 20_000 + random.nextInt(12_000);
-            if (allFree(base, n) && allFree(base + Keygen.CLIENT_PORT_OFFSET, n)) {
+            if (allFree(base, n) && allFree(base + Keygen.CLIENT_PORT_OFFSET, n)
+                    && allFree(base + Keygen.ADMIN_PORT_OFFSET, n)) {
                 return base;
             }
         }

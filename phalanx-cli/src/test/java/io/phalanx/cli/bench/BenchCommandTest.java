@@ -71,6 +71,14 @@ class BenchCommandTest {
     }
 
     @Test
+    void anEventsGapIsTheLongestRunOfSecondsWithoutAnOperationBeforeTheNextEvent() {
+        List<Integer> ops = List.of(5, 0, 0, 3, 0, 0, 0, 4);
+        assertThat(TimelineCommand.longestGap(ops, 0, 8)).isEqualTo(3);
+        assertThat(TimelineCommand.longestGap(ops, 0, 4)).isEqualTo(2);
+        assertThat(TimelineCommand.longestGap(ops, 7, 20)).isZero();
+    }
+
+    @Test
     void timelineWritesTheSamplesTheEventsAndAChart(@TempDir Path out) throws Exception {
         int exit = PhalanxCommand.commandLine().execute("bench", "timeline", "--duration", "30",
                 "--clients", "2", "--out", out.toString());
