@@ -101,7 +101,7 @@ abstract class ViewChangeCommand implements Callable<Integer> {
         }
         ch.qos.logback.classic.Level previous = verbose ? null : Logs.quiet();
         try {
-            return send(out, err, change(current), next);
+            return send(out, err, current, change(current), next);
         } finally {
             Logs.restore(previous);
         }
@@ -120,9 +120,9 @@ abstract class ViewChangeCommand implements Callable<Integer> {
     }
 
     /** Sends {@code change} under the administrator's id and prints the replicas' answer, which should be {@code expected}. */
-    private int send(PrintWriter out, PrintWriter err, ViewChange change, View expected) {
+    private int send(PrintWriter out, PrintWriter err, View current, ViewChange change, View expected) {
         Bytes answer;
-        try (Client client = connect()) {
+        try (Client client = connect(current)) {
             answer = client.invoke(Bytes.copyOf(MessageCodec.encodeViewChange(change)));
         } catch (ConfigException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -166,8 +166,10 @@ abstract class ViewChangeCommand implements Callable<Integer> {
         return key != null ? key : config.toAbsolutePath().getParent().resolve("keys").resolve("client-" + id + ".key");
     }
 
-    private Client connect() throws IOException, ConfigException {
-        Client.Builder builder = Client.builder().config(config).id(id).callTimeout(Duration.ofSeconds(timeoutSeconds));
+    /** The administrator's client, in the newest view the replicas report (it reaches replicas added since the file). */
+    private Client connect(View current) throws IOException, ConfigException {
+        Client.Builder builder = Client.builder().config(config).id(id).callTimeout(Duration.ofSeconds(timeoutSeconds))
+                .view(current);
         if (key != null) {
             builder.privateKey(key);
         }
@@ -272,14 +274,78 @@ abstract class ViewChangeCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * What {@code view add} and {@code view replace} share: the member's certificate, where it
+     * listens, and the join ticket that starts it there with an empty data directory.
+     */
+    abstract static class MemberChange extends ViewChangeCommand {
+        @Parameters(index = "0", paramLabel = "REPLICA", description = "The replica's id.")
+        int replica;
+
+        @Option(names = "--cert", required = true, description = "Its certificate (from `phalanx keygen --pair`): the key"
+                + " the view names for it.")
+        Path certificate;
+
+        @Option(names = "--ticket", description = "Where to write the join ticket (default: join-REPLICA.ticket next to "
+                + "the cluster file).")
+        Path ticket;
+
+        private X509Certificate loaded;
+
+        /** The certificate of {@code --cert}, read once. */
+        X509Certificate certificate() {
+            if (loaded == null) {
+                try {
+                    loaded = Pem.readCertificate(certificate);
+                } catch (IOException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--cert: " + e.getMessage());
+                }
+            }
+            return loaded;
+        }
+
+        /** The encoded public key of {@code --cert}. */
+        Bytes publicKey() {
+            return Bytes.copyOf(certificate().getPublicKey().getEncoded());
+        }
+
+        /** Addresses from {@code host}, the two ports and an optional {@code HOST:PORT} admin address. */
+        Addresses addresses(String host, int port, int clientPort, String admin) {
+            if (admin != null) {
+                try {
+                    HostPort.parse(admin); // checked here, kept as given
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--admin: " + e.getMessage());
+                }
+            }
+            return new Addresses(host + ":" + port, host + ":" + clientPort, admin == null ? "" : admin);
+        }
+
+        /** Writes the join ticket for the installed view, signed with the administrator's key, and says how to use it. */
+        int writeTicket(PrintWriter out, PrintWriter err, AdminResult result) {
+            Path file = ticket != null ? ticket
+                    : config.toAbsolutePath().getParent().resolve("join-" + replica + ".ticket");
+            try {
+                new JoinTicket(replica, result.firstConsensusId(), result.installed(), certificate(), new byte[0])
+                        .sign(Pem.readPrivateKey(keyFile())).write(file);
+            } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+                err.println(spec.qualifiedName() + ": view " + result.installed().id() + " is installed, but its join"
+                        + " ticket could not be written: " + e.getMessage());
+                err.flush();
+                return 1;
+            }
+            out.printf("join ticket written to %s: start the replica, on an empty data directory, with%n"
+                    + "  phalanx replica --id %d --config %s --join %s%n", file, replica, config, file);
+            out.flush();
+            return 0;
+        }
+    }
+
     /** {@code phalanx view add REPLICA --host H --port P --client-port Q --cert FILE}. */
     @Command(name = "add", mixinStandardHelpOptions = true, description = {"Add a replica to the view, as the cluster's"
             + " administrator, and write its join ticket: start the new replica with `phalanx replica --id REPLICA"
             + " --config FILE --join TICKET`; it fetches the state from its peers, then votes.", CHECKS})
-    static final class Add extends ViewChangeCommand {
-        @Parameters(index = "0", paramLabel = "REPLICA", description = "The new replica's id.")
-        int replica;
-
+    static final class Add extends MemberChange {
         @Option(names = "--host", required = true, description = "The address its peers and clients reach it at.")
         String host;
 
@@ -289,88 +355,66 @@ abstract class ViewChangeCommand implements Callable<Integer> {
         @Option(names = "--client-port", required = true, description = "Its client port.")
         int clientPort;
 
-        @Option(names = "--cert", required = true, description = "Its certificate (from `phalanx keygen`): the key the "
-                + "view names for it.")
-        Path certificate;
-
         @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Where it serves its admin port (/status,"
                 + " /metrics); the view names it, so that `phalanx view` and its checks find the replica. Default: none.")
         String admin;
 
-        @Option(names = "--ticket", description = "Where to write the join ticket (default: join-REPLICA.ticket next to "
-                + "the cluster file).")
-        Path ticket;
-
-        private X509Certificate loaded;
-
         @Override
         ViewChange change(View current) {
-            if (loaded == null) {
-                try {
-                    loaded = Pem.readCertificate(certificate);
-                } catch (IOException e) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "--cert: " + e.getMessage());
-                }
-            }
-            String adminAddress = "";
-            if (admin != null) {
-                try {
-                    HostPort.parse(admin); // checked here, kept as given
-                    adminAddress = admin;
-                } catch (IllegalArgumentException e) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "--admin: " + e.getMessage());
-                }
-            }
-            return new ViewChange.Add(replica, Bytes.copyOf(loaded.getPublicKey().getEncoded()),
-                    new Addresses(host + ":" + port, host + ":" + clientPort, adminAddress));
+            return new ViewChange.Add(replica, publicKey(), addresses(host, port, clientPort, admin));
         }
 
         @Override
         int installed(PrintWriter out, PrintWriter err, AdminResult result) {
-            Path file = ticket != null ? ticket
-                    : config.toAbsolutePath().getParent().resolve("join-" + replica + ".ticket");
-            try {
-                new JoinTicket(replica, result.firstConsensusId(), result.installed(), loaded, new byte[0])
-                        .sign(Pem.readPrivateKey(keyFile())).write(file);
-            } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-                err.println(spec.qualifiedName() + ": view " + result.installed().id() + " is installed, but its join"
-                        + " ticket could not be written: " + e.getMessage());
-                err.flush();
-                return 1;
-            }
-            out.printf("join ticket written to %s: start the replica with%n  phalanx replica --id %d --config %s"
-                    + " --join %s%n", file, replica, config, file);
-            out.flush();
-            return 0;
+            return writeTicket(out, err, result);
         }
     }
 
-    /** {@code phalanx view replace REPLICA --cert FILE}. */
-    @Command(name = "replace", mixinStandardHelpOptions = true, description = {"Replace a replica's key, as the"
-            + " cluster's administrator: put the new private key where the replica looks for it first (default"
-            + " keys/replica-REPLICA.next.key beside its key, the certificate beside it as .crt; phalanx keygen --pair"
-            + " makes both). The replica signs and presents the new key from the new view's first instance on.", CHECKS})
-    static final class Replace extends ViewChangeCommand {
-        @Parameters(index = "0", paramLabel = "REPLICA", description = "The id of the replica whose key changes.")
-        int replica;
+    /** {@code phalanx view replace REPLICA --cert FILE [--host H --port P --client-port Q [--admin HOST:PORT]]}. */
+    @Command(name = "replace", mixinStandardHelpOptions = true, description = {"Replace a replica's key, or move it to"
+            + " other addresses, as the cluster's administrator. A new key: put the private key where the replica looks"
+            + " for it first (default keys/replica-REPLICA.next.key beside its key, the certificate beside it as .crt;"
+            + " phalanx keygen --pair makes both); the replica signs and presents it from the new view's first instance"
+            + " on. New addresses (--host, --port and --client-port together): stop the replica first, then start it"
+            + " at the new addresses, on an empty data directory, with the join ticket this writes.", CHECKS})
+    static final class Replace extends MemberChange {
+        @Option(names = "--host", description = "The address its peers and clients reach it at from now on.")
+        String host;
 
-        @Option(names = "--cert", required = true, description = "The certificate of its new key.")
-        Path certificate;
+        @Option(names = "--port", description = "Its new replica-to-replica (mesh) port.")
+        Integer port;
+
+        @Option(names = "--client-port", description = "Its new client port.")
+        Integer clientPort;
+
+        @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Its new admin address (with --host).")
+        String admin;
+
+        private boolean moved() {
+            if ((host == null) != (port == null) || (host == null) != (clientPort == null)
+                    || (host == null && admin != null)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "a move needs --host, --port and"
+                        + " --client-port together (and --admin only with them)");
+            }
+            return host != null;
+        }
 
         @Override
         ViewChange change(View current) {
-            X509Certificate loaded;
-            try {
-                loaded = Pem.readCertificate(certificate);
-            } catch (IOException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--cert: " + e.getMessage());
-            }
             Addresses addresses = current.addresses().get(replica);
             if (addresses == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "replica " + replica
                         + " is no member of view " + current.id() + " (members " + current.members() + ")");
             }
-            return new ViewChange.Replace(replica, Bytes.copyOf(loaded.getPublicKey().getEncoded()), addresses);
+            if (moved()) {
+                addresses = addresses(host, port, clientPort, admin);
+            }
+            return new ViewChange.Replace(replica, publicKey(), addresses);
+        }
+
+        @Override
+        int installed(PrintWriter out, PrintWriter err, AdminResult result) {
+            return moved() ? writeTicket(out, err, result) : 0;
         }
     }
 

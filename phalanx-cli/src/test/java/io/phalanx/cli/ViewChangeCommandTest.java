@@ -288,6 +288,15 @@ class ViewChangeCommandTest {
     }
 
     @Test
+    void aMoveNeedsTheHostAndBothPorts(@TempDir Path dir) throws Exception {
+        Path config = LocalClusterDirectory.createWithAdmin(dir, 4, 1, 700);
+        Run partial = run(config, "replace", "2", "--cert", dir.resolve("keys/replica-2.crt").toString(),
+                "--host", "10.0.0.9", "--id", ADMIN);
+        assertThat(partial.exit()).isEqualTo(2);
+        assertThat(partial.out()).contains("a move needs --host, --port and --client-port together");
+    }
+
+    @Test
     void aReplicaNotInTheFileWithoutATicketIsToldHowToJoin(@TempDir Path dir) throws Exception {
         Path config = LocalClusterDirectory.createWithAdmin(dir, 4, 1, 700);
         StringWriter out = new StringWriter();

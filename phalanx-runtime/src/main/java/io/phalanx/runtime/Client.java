@@ -16,7 +16,6 @@ import io.phalanx.core.view.View;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ClusterConfigLoader;
 import io.phalanx.runtime.config.ConfigException;
-import io.phalanx.runtime.config.ReplicaEntry;
 import io.phalanx.runtime.keys.KeyFiles;
 import io.phalanx.runtime.keys.NodeIdentity;
 import io.phalanx.runtime.transport.ClientTransport;
@@ -113,14 +112,15 @@ public final class Client implements AutoCloseable {
         ClientConfig clientConfig = new ClientConfig(retransmitMs, Math.max(retransmitMs, RETRANSMIT_MAX_MS),
                 b.outstandingMax);
         long session = b.session != null ? b.session : sessionFromClock(b.clock);
-        ClientCore core = new ClientCore(b.id, CoreSettings.view(config), clientConfig, signer, session);
+        View startView = b.startView != null ? b.startView : CoreSettings.view(config);
+        ClientCore core = new ClientCore(b.id, startView, clientConfig, signer, session);
         MessageCodec codec = new MessageCodec(config.limits().frameBytesMax());
         // A view of one shared thread is not closed by close(); a thread of its own is.
         this.thread = b.networkThreads == null ? NetworkThreads.start("client-" + b.id, 1) : b.networkThreads.one();
         Timer latency = b.meterRegistry == null ? null : ClientMeters.latencyTimer(b.meterRegistry, b.id, b.callTimeout);
         this.counters = new ClientCounters(latency);
         Outbox outbox = new Outbox(config.limits());
-        List<Integer> replicas = config.replicas().stream().map(ReplicaEntry::id).toList();
+        List<Integer> replicas = startView.members();
         Handoff<View> adoptedViews = new Handoff<>();
         this.loop = new ClientLoop(name, core, codec, b.clock, callTimeoutMs, b.outstandingMax + b.waitingMax,
                 thread.executor(), outbox, replicas, counters, adoptedViews);
@@ -130,6 +130,9 @@ public final class Client implements AutoCloseable {
         try {
             this.transport = ClientTransport.start(config, id, identity, outbox, replyHandler(codec, counters, loop),
                     thread);
+            if (b.startView != null) {
+                transport.follow(startView);
+            }
             adoptedViews.attach(transport::follow);
         } catch (IOException | RuntimeException e) {
             thread.close();
@@ -343,6 +346,7 @@ public final class Client implements AutoCloseable {
         private int waitingMax = WAITING_MAX_DEFAULT;
         private Long retransmitTimeoutMs;
         private Long session;
+        private View startView;
         private InstantSource clock = InstantSource.system();
         private NetworkThreads networkThreads;
         private MeterRegistry meterRegistry;
@@ -466,6 +470,21 @@ public final class Client implements AutoCloseable {
          */
         public Builder session(long clientSession) {
             this.session = clientSession;
+            return this;
+        }
+
+        /**
+         * Starts in {@code view} instead of the cluster file's: the newest view, as enough replicas
+         * to include a correct one report it (as {@code phalanx view} reads it from their admin
+         * ports), so the client reaches replicas added since the file was written and accepts
+         * replaced keys from its first connection. It still adopts newer views from the replicas'
+         * refusals. The view must carry its members' keys and addresses.
+         *
+         * @param view the view to start in
+         * @return this builder
+         */
+        public Builder view(View view) {
+            this.startView = Objects.requireNonNull(view, "view");
             return this;
         }
 

@@ -218,10 +218,16 @@ public final class LocalCluster implements AutoCloseable {
      */
     Replica join(int id, NodeIdentity identity, io.phalanx.runtime.config.JoinTicket ticket)
             throws IOException, ConfigException {
+        return join(id, identity, ticket, "replica-" + id);
+    }
+
+    /** As {@link #join(int, NodeIdentity, io.phalanx.runtime.config.JoinTicket)}, in data directory {@code data}. */
+    Replica join(int id, NodeIdentity identity, io.phalanx.runtime.config.JoinTicket ticket, String data)
+            throws IOException, ConfigException {
         Replica.Builder builder = Replica.builder().config(config).id(id).identity(identity)
-                .service(new KeyValueService()).dataDirectory(dataRoot.resolve("replica-" + id));
+                .service(new KeyValueService()).dataDirectory(dataRoot.resolve(data));
         if (ticket != null) {
-            java.nio.file.Path file = dataRoot.resolve("replica-" + id + ".ticket");
+            java.nio.file.Path file = dataRoot.resolve(data + ".ticket");
             ticket.write(file);
             builder.join(file);
         }

@@ -200,6 +200,40 @@ class ViewChangeTest {
     }
 
     @Test
+    void aReplicaMovedToNewAddressesComesBackThereOnAnEmptyDiskAndItsVotesCount() throws Exception {
+        try (LocalCluster cluster = LocalCluster.startWithAdmin(4, 1, 1);
+             Workload load = Workload.start(cluster, 1000)) {
+            load.awaitAcknowledged(20);
+            cluster.replicas[2].close(); // stopped at its old place first
+            Set<Integer> ports = new HashSet<>();
+            cluster.config.replicas().forEach(r -> {
+                ports.add(r.port());
+                ports.add(r.clientPort());
+            });
+            int mesh = LocalCluster.freePort(ports);
+            ports.add(mesh);
+            Addresses moved = new Addresses("127.0.0.1:" + mesh, "127.0.0.1:" + LocalCluster.freePort(ports));
+            NodeIdentity identity = cluster.replicaIdentities.get(2);
+            AdminResult result = administer(cluster, new ViewChange.Replace(2,
+                    Bytes.copyOf(identity.publicKey().getEncoded()), moved));
+            assertThat(result.refusal()).isNull();
+            assertThat(result.installed().addresses().get(2)).isEqualTo(moved);
+            JoinTicket ticket = new JoinTicket(2, result.firstConsensusId(), result.installed(), identity.certificate(),
+                    new byte[0]).sign(cluster.clientIdentities.get(cluster.adminId()).privateKey());
+
+            Replica there = cluster.join(2, identity, ticket, "replica-2-moved");
+            await("replica 2 caught up at its new addresses", WAIT, () -> !there.status().recovering()
+                    && there.lastDecided() >= result.firstConsensusId());
+            load.awaitViewAdopted(1);
+            // With replica 3 down, every quorum needs the moved replica: its peers and the client reach it there.
+            cluster.replicas[3].close();
+            load.awaitAcknowledged(load.acknowledged() + 30);
+            assertThat(there.status().clientPort().connectionsUp()).isPositive();
+            load.stopAndCheckEachIncrementCountedOnce();
+        }
+    }
+
+    @Test
     void aReplicaWithoutTheKeyItsViewNamesStopsSayingWhereTheKeyBelongs() throws Exception {
         try (LocalCluster cluster = LocalCluster.startWithAdmin(4, 1, 1);
              Workload load = Workload.start(cluster, 1000)) {
