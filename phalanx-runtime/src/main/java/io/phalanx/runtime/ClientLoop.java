@@ -272,7 +272,8 @@ final class ClientLoop {
     /**
      * Work of this loop: an exception must not escape into the network thread's other work (other
      * clients, reads). Every change of the calls in the core is made in here, so the in-flight
-     * count is published at the end.
+     * count is published at the end; a call that ends publishes it before its future completes
+     * too, so whoever waits on the future reads the count without it.
      */
     private void run(Runnable task) {
         try {
@@ -387,6 +388,7 @@ final class ClientLoop {
         // Counters move before the future completes, so whoever waits on it sees them updated.
         // Only this thread completes futures of admitted calls.
         counters.failed(ClientCounters.Failure.TIMEOUT);
+        counters.inFlight(inCore.size());
         call.future.completeExceptionally(new PhalanxTimeoutException(name + ": no result from a quorum of replicas within "
                 + callTimeoutMs + " ms" + (call.readOnly ? "" : "; the operation may still take effect later")));
     }
@@ -477,6 +479,7 @@ final class ClientLoop {
                     core.cancel(call.operationId);
                     admitted.decrementAndGet();
                     counters.failed(ClientCounters.Failure.UNSENDABLE);
+                    counters.inFlight(inCore.size());
                     call.future.completeExceptionally(new PhalanxException("request cannot be sent: " + e.getMessage()));
                 }
             }
@@ -492,6 +495,7 @@ final class ClientLoop {
                 freed = true;
                 if (!call.future.isDone()) {
                     counters.completed(System.nanoTime() - call.invokedAtNanos);
+                    counters.inFlight(inCore.size()); // before the future: its waiter reads the gauges
                     // Runs the caller's non-async callbacks here, on the network thread; one that
                     // starts the next call has it taken in at once (see submit).
                     call.future.complete(completion.result());
@@ -510,6 +514,7 @@ final class ClientLoop {
                     case SESSION_UNKNOWN -> ClientCounters.Failure.SESSION_UNKNOWN;
                     case VIEW_OUTDATED -> ClientCounters.Failure.VIEW_OUTDATED;
                 });
+                counters.inFlight(inCore.size());
                 call.future.completeExceptionally(refused(failure, begun));
             }
         }
