@@ -3,7 +3,6 @@ package io.phalanx.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.phalanx.core.view.View;
-import io.phalanx.runtime.CoreSettings;
 import io.phalanx.runtime.config.AdminEndpoint;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ClusterConfigLoader;
@@ -87,15 +86,20 @@ public final class StatusCommand implements Callable<Integer> {
         Map<Integer, Long> previousRequests = new HashMap<>();
         long previousNanos = 0;
         while (true) {
-            List<Answer> answers = fetch(http, cluster, timeoutMs);
+            List<Answer> fromFile = fetch(http, cluster, timeoutMs);
+            // The newest view the replicas report, and its members only: replicas added since the
+            // file was written (at the admin addresses the view names) count, removed ones do not.
+            View view = ViewChangeCommand.newestView(cluster, fromFile);
+            List<Answer> answers = withMembersOf(http, view, fromFile, timeoutMs).stream()
+                    .filter(answer -> view.contains(answer.id())).toList();
             long now = System.nanoTime();
             Map<Integer, Double> opsPerSecond = opsPerSecond(answers, previousRequests, (now - previousNanos) / 1e9);
             previousNanos = now;
-            Verdict verdict = verdict(cluster, answers);
+            Verdict verdict = verdict(view, answers);
             if (watch) {
                 out.print("\033[H\033[2J"); // home, clear screen
             }
-            render(out, cluster, answers, opsPerSecond, verdict);
+            render(out, view, answers, opsPerSecond, verdict);
             out.flush();
             if (!watch) {
                 return verdict.healthy() ? 0 : 1;
@@ -197,8 +201,8 @@ public final class StatusCommand implements Callable<Integer> {
         return rates;
     }
 
-    static Verdict verdict(ClusterConfig cluster, List<Answer> answers) {
-        int quorum = CoreSettings.view(cluster).quorums().quorumSize();
+    static Verdict verdict(View view, List<Answer> answers) {
+        int quorum = view.quorums().quorumSize();
         long up = answers.stream().filter(Answer::up).count();
         Map<String, Integer> regencies = new LinkedHashMap<>();
         for (Answer answer : answers) {
@@ -226,11 +230,10 @@ public final class StatusCommand implements Callable<Integer> {
         return new Verdict(true, "OK: " + counts + ", " + agreeing + " deciding");
     }
 
-    private static void render(PrintWriter out, ClusterConfig cluster, List<Answer> answers, Map<Integer, Double> rates,
+    private static void render(PrintWriter out, View view, List<Answer> answers, Map<Integer, Double> rates,
                                Verdict verdict) {
-        out.printf(Locale.ROOT, "cluster: %s n=%d f=%d view %d   %s%n", cluster.cluster().mode().name().toLowerCase(Locale.ROOT),
-                cluster.replicas().size(), cluster.cluster().f(), cluster.cluster().viewId(),
-                LocalTime.now().format(CLOCK));
+        out.printf(Locale.ROOT, "cluster: %s n=%d f=%d view %d   %s%n", view.mode().name().toLowerCase(Locale.ROOT),
+                view.n(), view.f(), view.id(), LocalTime.now().format(CLOCK));
         long highest = answers.stream().filter(Answer::up).mapToLong(a -> a.status().path("lastDecided").asLong())
                 .max().orElse(-1);
         out.printf(Locale.ROOT, "%-8s %-15s %8s %7s %10s %7s %9s %8s  %s%n", "replica", "role", "regency", "leader",

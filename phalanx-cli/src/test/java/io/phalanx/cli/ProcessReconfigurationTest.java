@@ -62,6 +62,9 @@ class ProcessReconfigurationTest {
             assertThat(view(cluster, "set-f", "2")).contains("view " + (view + 1) + ": BFT, n=7, f=2");
             awaitInForce(cluster, ++view);
             load.awaitProgress(50, WAIT);
+            // phalanx status follows the newest view: the three replicas the file does not list count.
+            assertThat(run(cluster, "status", "--config", cluster.config.toString()))
+                    .contains("cluster: bft n=7 f=2 view " + view).contains("OK: 7 of 7 replicas answer, quorum 5");
 
             // Replica 1 finds its next key beside its own, where keygen --pair put it.
             run(cluster, "keygen", "--pair", "replica-1.next", "--out", dir.resolve("keys").toString());
