@@ -142,12 +142,12 @@ abstract class ViewChangeCommand implements Callable<Integer> {
             return fail(err, "refused by the replicas: " + result.refusal());
         }
         if (!result.installed().equals(expected)) {
-            // A run of the same client id in the same second has the same session, so the replicas
-            // answer its request number 1 from their cache: an earlier run's outcome, not this one's.
+            // A run that shares its session with an earlier one (killed within the second it
+            // started, then run again at once) is answered from the replicas' cache of that run.
             return fail(err, "the replicas answered with view " + result.installed().id() + " (members "
                     + result.installed().members() + ", f=" + result.installed().f() + "), not view " + expected.id()
                     + " as this change makes it: either the view changed meanwhile or that is the answer to an earlier"
-                    + " run within the same second (same client session); see `phalanx view show`");
+                    + " run in the same client session; see `phalanx view show`");
         }
         out.printf("view %d installed; it governs from consensus id %d on%n", result.installed().id(),
                 result.firstConsensusId());

@@ -100,10 +100,7 @@ class ProcessReconfigurationTest {
     }
 
     /** Runs {@code phalanx view ARGS} as the administrator; its output, after checking it succeeded. */
-    private static String view(ProcessReplicas cluster, String... args) throws InterruptedException {
-        // Each run is a client session numbered by the second it starts in: one second apart, no
-        // run is answered from the replicas' cache of the one before.
-        Thread.sleep(1_100);
+    private static String view(ProcessReplicas cluster, String... args) {
         List<String> line = new ArrayList<>(List.of("view"));
         line.addAll(List.of(args));
         line.addAll(List.of("--config", cluster.config.toString(), "--id", ADMIN, "--timeout", "60"));

@@ -81,6 +81,8 @@ public final class Client implements AutoCloseable {
     static final long RETRANSMIT_MAX_MS = 16_000;
     /** 2020-01-01T00:00:00Z: sessions count seconds from here, which fits 31 bits until 2088. */
     private static final long SESSION_EPOCH_SECONDS = 1_577_836_800L;
+    /** The longest {@link #close} waits for the clock to pass the session (a session renewed in a run can be one ahead). */
+    private static final long SESSION_WAIT_MAX_MS = 2_000;
 
     private final long id;
     private final String name;
@@ -92,6 +94,9 @@ public final class Client implements AutoCloseable {
     /** The client's meters in the registry its builder was given; null without one. */
     private final ClientMeters meters;
     private final ClientTransport transport;
+    /** True when sessions come from the clock ({@link #sessionFromClock}), not from {@link Builder#session}. */
+    private final boolean sessionsFromClock;
+    private final InstantSource clock;
     private boolean closed;
 
     /**
@@ -112,6 +117,8 @@ public final class Client implements AutoCloseable {
         ClientConfig clientConfig = new ClientConfig(retransmitMs, Math.max(retransmitMs, RETRANSMIT_MAX_MS),
                 b.outstandingMax);
         long session = b.session != null ? b.session : sessionFromClock(b.clock);
+        this.sessionsFromClock = b.session == null;
+        this.clock = b.clock;
         View startView = b.startView != null ? b.startView : CoreSettings.view(config);
         ClientCore core = new ClientCore(b.id, startView, clientConfig, signer, session);
         MessageCodec codec = new MessageCodec(config.limits().frameBytesMax());
@@ -147,8 +154,9 @@ public final class Client implements AutoCloseable {
 
     /**
      * The default session: whole seconds since 2020-01-01, so a client restarted under the same
-     * id (at least a second later) gets a higher session and its requests are not mistaken for
-     * the previous run's.
+     * id gets a higher session and its requests are not mistaken for the previous run's. A run
+     * that made calls lets its second pass before {@link #close} returns, so even a run started
+     * at once after it is in a later second.
      */
     static long sessionFromClock(InstantSource clock) {
         return Math.max(1, clock.instant().getEpochSecond() - SESSION_EPOCH_SECONDS);
@@ -307,7 +315,13 @@ public final class Client implements AutoCloseable {
                         Set<Integer> connectedReplicas, long viewId) {
     }
 
-    /** Fails every open call with {@link PhalanxException} and closes the connections (and the client's own thread). Idempotent. */
+    /**
+     * Fails every open call with {@link PhalanxException} and closes the connections (and the
+     * client's own thread). With sessions from the clock (no {@link Builder#session}), a client
+     * that made calls returns only once the clock has passed its session's second (at most a
+     * second or two after a short run): the next run of its id then takes a higher session, and
+     * the replicas cannot mistake its first requests for this run's. Idempotent.
+     */
     @Override
     public void close() {
         synchronized (this) {
@@ -324,6 +338,29 @@ public final class Client implements AutoCloseable {
         }
         log.info("{} stopped ({} calls completed, {} timed out)", name, counters.completed(),
                 counters.failures(ClientCounters.Failure.TIMEOUT));
+        if (sessionsFromClock && loop.used()) {
+            awaitSessionPast(loop.session());
+        }
+    }
+
+    /**
+     * Returns once the clock has passed {@code session} (sessions from the clock are whole
+     * seconds): the next run of this client id, even one started at once, then numbers its
+     * requests in a higher session. In the same session its first requests would carry the
+     * sequence numbers of this run's, and the replicas would answer them from their cache of this
+     * run's replies without executing them. Waits at most {@link #SESSION_WAIT_MAX_MS}: a session
+     * further ahead was not taken from this clock.
+     */
+    private void awaitSessionPast(long session) {
+        long waitMs = (SESSION_EPOCH_SECONDS + session + 1) * 1000 - clock.millis();
+        if (waitMs <= 0 || waitMs > SESSION_WAIT_MAX_MS) {
+            return;
+        }
+        try {
+            Thread.sleep(waitMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

@@ -119,6 +119,10 @@ final class ClientLoop {
     private volatile boolean running = true;
     /** The view the client's requests name: the cluster file's, or a newer one its replicas' refusals taught it. */
     private volatile long viewId;
+    /** The session the core numbers requests in now, for any thread. */
+    private volatile long session;
+    /** True once a call was submitted: the replicas may hold replies of this session from then on. */
+    private volatile boolean used;
     private long nextOperationId = 1;
     /** When the timer task scheduled last fires; Long.MAX_VALUE if none is pending. */
     private long timerArmedAtMs = Long.MAX_VALUE;
@@ -139,6 +143,7 @@ final class ClientLoop {
         this.name = name;
         this.counters = counters;
         this.core = core;
+        this.session = core.session();
         this.viewId = core.viewId();
         this.codec = codec;
         this.clock = clock;
@@ -152,6 +157,7 @@ final class ClientLoop {
 
     /** From any thread: queues a call, or fails it at once when too many are open. */
     CompletableFuture<Bytes> submit(Bytes operation, boolean readOnly) {
+        used = true;
         Call call = new Call(operation, readOnly, clock.millis() + callTimeoutMs);
         if (!running) {
             call.future.completeExceptionally(closedException());
@@ -254,6 +260,16 @@ final class ClientLoop {
 
     int open() {
         return admitted.get();
+    }
+
+    /** The session requests are numbered in now. */
+    long session() {
+        return session;
+    }
+
+    /** Whether a call was ever submitted. */
+    boolean used() {
+        return used;
     }
 
     /** Runs {@code task} on the network thread: now if already there, else as a task. */
@@ -409,6 +425,7 @@ final class ClientLoop {
         }
         long next = Math.min(Integer.MAX_VALUE, Math.max(session + 1, Client.sessionFromClock(clock)));
         core.beginSession(next);
+        this.session = next;
         counters.sessionBegun();
         log.warn("{}: a quorum of replicas do not know session {} (evicted to keep at most limits.clientsMax"
                 + " sessions, or they lost their state); later calls go in session {}", name, session, next);

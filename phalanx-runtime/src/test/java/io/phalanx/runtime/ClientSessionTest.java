@@ -15,6 +15,29 @@ class ClientSessionTest {
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
 
     @Test
+    void runsOfOneClientIdOneAfterAnotherAreEachExecutedNotAnsweredFromTheRunBeforesCache() throws Exception {
+        try (LocalCluster cluster = LocalCluster.start(4, 1, 1, false)) {
+            try (Client warm = client(cluster)) { // connections and JIT, so that each run below is short
+                warm.invoke(op(new KvOperation.Incr("warm-up", 1)));
+            }
+            for (int run = 1; run <= 4; run++) {
+                try (Client client = client(cluster)) {
+                    // Sessions come from the clock in whole seconds: without close() letting the
+                    // second pass, a run in the same second as the one before had its session and
+                    // its first request's number, and got the earlier run's reply, unexecuted.
+                    assertThat(counter(client.invoke(op(new KvOperation.Incr("runs", 1))))).as("run %d", run)
+                            .isEqualTo(run);
+                }
+            }
+        }
+    }
+
+    private static Client client(LocalCluster cluster) throws Exception {
+        return Client.builder().config(cluster.config).id(1000).identity(cluster.clientIdentities.get(1000L))
+                .callTimeout(CALL_TIMEOUT).build();
+    }
+
+    @Test
     void aClientRunningWhileEveryReplicaRestartsWithItsStateGoesOnInItsSession() throws Exception {
         try (LocalCluster cluster = LocalCluster.start(4, 1, 1, false);
              Client client = Client.builder().config(cluster.config).id(1000)
