@@ -9,6 +9,7 @@ import io.phalanx.core.replica.ReplicaCore;
 import io.phalanx.core.replica.ServiceExecutor;
 import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.core.service.Service;
+import io.phalanx.core.view.Addresses;
 import io.phalanx.core.view.View;
 import io.phalanx.runtime.admin.ExecutionMeter;
 import io.phalanx.runtime.admin.ReplicaAdmin;
@@ -101,6 +102,10 @@ public final class Replica implements AutoCloseable {
     private final ReplicaAdmin admin;
     private volatile Throwable failure;
     private final ReplicaKeys keys;
+    /** Where this process listens (the file's entry, or its join ticket's): a view in force naming others moved it. */
+    private final Addresses listening;
+    /** The view this process started in: the file's, or its join ticket's. */
+    private final long startedIn;
     /** The identity the transports present; changed on the protocol thread only ({@link #follow}). */
     private NodeIdentity presented;
     /** True once an administrator's change removed this replica from the view in force. */
@@ -130,10 +135,12 @@ public final class Replica implements AutoCloseable {
         this.keys = new ReplicaKeys(name, id, identity, b.nextIdentity, b.nextKeyFile());
         ReplicaCore core = new ReplicaCore(replicaConfig, replicaConfig.view().quorums(), b.requestVerifier,
                 keys, signatures, new SecureRandom(), stored.start(), Set.of(), recovered, images);
+        ReplicaEntry entry = config.replica(id).orElseThrow();
+        this.listening = new Addresses(entry.host() + ":" + entry.port(), entry.host() + ":" + entry.clientPort());
+        this.startedIn = replicaConfig.view().id();
         NodeIdentity inForce = keys.identityFor(core.viewInForce());
         this.presented = inForce != null ? inForce : identity;
         if (presented != identity) { // a rotated key: the transports check their identity against the file's entry
-            ReplicaEntry entry = config.replica(id).orElseThrow();
             config = config.withReplica(new ReplicaEntry(id, entry.host(), entry.port(), entry.clientPort(),
                     presented.certificate(), entry.admin()));
         }
@@ -190,6 +197,21 @@ public final class Replica implements AutoCloseable {
      * protocol thread.
      */
     private void follow(List<View> views) {
+        Addresses named = views.get(0).addresses().get(id);
+        // Views older than the one this process started in (a joiner restored from an older
+        // checkpoint first) name where it listened before, not where it should listen.
+        if (named != null && views.get(0).id() >= startedIn
+                && !(named.mesh().equals(listening.mesh()) && named.client().equals(listening.client()))) {
+            // Moved by the administrator (phalanx view replace with new addresses): another process
+            // with this id serves at the new addresses, and two must never vote as one replica.
+            IllegalStateException moved = new IllegalStateException(name + " listens at mesh " + listening.mesh()
+                    + ", clients " + listening.client() + ", but view " + views.get(0).id() + " in force moved it to mesh "
+                    + named.mesh() + ", clients " + named.client() + ": it stops; start it there, on an empty data"
+                    + " directory, with the join ticket of that change");
+            log.error(moved.getMessage());
+            fail(moved);
+            return;
+        }
         mesh.follow(views);
         keys.identityFor(views.get(views.size() - 1)); // a newer view's key not held is reported now, not at its boundary
         NodeIdentity wanted = keys.identityFor(views.get(0));

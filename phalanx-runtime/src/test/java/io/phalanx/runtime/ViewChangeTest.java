@@ -204,7 +204,6 @@ class ViewChangeTest {
         try (LocalCluster cluster = LocalCluster.startWithAdmin(4, 1, 1);
              Workload load = Workload.start(cluster, 1000)) {
             load.awaitAcknowledged(20);
-            cluster.replicas[2].close(); // stopped at its old place first
             Set<Integer> ports = new HashSet<>();
             cluster.config.replicas().forEach(r -> {
                 ports.add(r.port());
@@ -214,13 +213,18 @@ class ViewChangeTest {
             ports.add(mesh);
             Addresses moved = new Addresses("127.0.0.1:" + mesh, "127.0.0.1:" + LocalCluster.freePort(ports));
             NodeIdentity identity = cluster.replicaIdentities.get(2);
+            // Replica 2 is left running at its old place: once the view that moves it is in force
+            // there, it stops, so that two processes never vote as one replica.
+            Replica old = cluster.replicas[2];
             AdminResult result = administer(cluster, new ViewChange.Replace(2,
                     Bytes.copyOf(identity.publicKey().getEncoded()), moved));
             assertThat(result.refusal()).isNull();
             assertThat(result.installed().addresses().get(2)).isEqualTo(moved);
+            assertThat(old.awaitClosed(WAIT)).as("replica 2 at its old place stopped").isTrue();
+            assertThat(old.failure()).get().asString().contains("moved it to mesh " + moved.mesh());
+
             JoinTicket ticket = new JoinTicket(2, result.firstConsensusId(), result.installed(), identity.certificate(),
                     new byte[0]).sign(cluster.clientIdentities.get(cluster.adminId()).privateKey());
-
             Replica there = cluster.join(2, identity, ticket, "replica-2-moved");
             await("replica 2 caught up at its new addresses", WAIT, () -> !there.status().recovering()
                     && there.lastDecided() >= result.firstConsensusId());
