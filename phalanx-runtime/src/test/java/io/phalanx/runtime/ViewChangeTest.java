@@ -254,11 +254,17 @@ class ViewChangeTest {
         }
     }
 
-    /** Sends {@code change} as the administrator's ordered request and decodes the result. */
+    /**
+     * Sends {@code change} as the administrator's ordered request, as one run of the administrator
+     * client, and decodes the result. The run is closed before the next begins, as {@code phalanx
+     * view} runs are: two open runs of one client id in the same second share a session, and the
+     * second one's request would be answered from the replicas' reply cache with the first one's result.
+     */
     private static AdminResult administer(LocalCluster cluster, ViewChange change) throws Exception {
-        Client admin = cluster.client(cluster.adminId());
-        Bytes result = admin.invoke(Bytes.copyOf(MessageCodec.encodeViewChange(change)));
-        return MessageCodec.decodeAdminResult(result.toArray());
+        try (Client admin = cluster.client(cluster.adminId())) {
+            Bytes result = admin.invoke(Bytes.copyOf(MessageCodec.encodeViewChange(change)));
+            return MessageCodec.decodeAdminResult(result.toArray());
+        }
     }
 
     private static void awaitRemoved(Replica replica) throws InterruptedException {
