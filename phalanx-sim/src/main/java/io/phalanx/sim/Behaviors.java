@@ -92,7 +92,7 @@ final class Behaviors {
             @Override
             public void onSend(int to, Message message, Outbox out) {
                 if (message instanceof Propose p && to % 2 == 1) {
-                    Batch other = new Batch(p.batch().timestampMs(), p.batch().nonce() + 1, p.batch().requests());
+                    Batch other = new Batch(p.batch().timestampMs(), p.batch().nonce() + 1, p.batch().regency(), p.batch().requests());
                     out.send(to, new Propose(p.sender(), p.consensusId(), p.epoch(), other));
                     c.misbehave(Fault.EQUIVOCATION, "EQUIVOCATES cid=" + p.consensusId() + ": another batch to r" + to);
                     return;
@@ -162,7 +162,7 @@ final class Behaviors {
                     what = "claims it voted for nothing in cid=" + open;
                 } else {
                     Batch value = choice == 1 && !seen.isEmpty() ? seen.get(c.random.nextInt(seen.size()))
-                            : new Batch(0, c.random.nextLong(), List.of());
+                            : new Batch(0, c.random.nextLong(), Math.max(0, d.regency() - 1), List.of());
                     int epoch = d.regency() - 1;
                     lie = VoteHistory.none(open).withWrite(epoch, Digests.ofBatch(value)).withAccept(epoch, value);
                     what = "claims it accepted " + (choice == 1 && !seen.isEmpty() ? "a proposed" : "an unproposed")
@@ -339,7 +339,7 @@ final class Behaviors {
                 }
                 proposedBefore.addAll(batch.requests());
                 c.misbehave(Fault.BAD_PROPOSALS, "proposes a batch with " + how);
-                return new Batch(batch.timestampMs(), batch.nonce(), requests);
+                return new Batch(batch.timestampMs(), batch.nonce(), batch.regency(), requests);
             }
         };
     }

@@ -53,8 +53,8 @@ import java.util.Map;
  * whatever its cause, surfaces as a {@link CodecException}.
  */
 public final class MessageCodec {
-    /** Wire format version; bump it when the layout changes. */
-    public static final byte VERSION = 8;
+    /** Wire format version; bump it when the layout changes (9 added the regency to every batch). */
+    public static final byte VERSION = 9;
     /**
      * Layout version of {@link #encodeCheckpointHeader}, which is no message: until 5 it was
      * {@link #VERSION}; 6 added each session's last decision and what evicted sessions left behind;
@@ -270,9 +270,10 @@ public final class MessageCodec {
 
     /**
      * Version of the storage formats (log records, stored checkpoints), apart from the wire's: a
-     * replica must read what an older build of the same storage version wrote.
+     * replica must read what an older build of the same storage version wrote. 2 added the regency
+     * to every batch; a batch's digest covers it, so a log of version 1 cannot be read as version 2.
      */
-    public static final byte STORAGE_VERSION = 1;
+    public static final byte STORAGE_VERSION = 2;
     private static final byte RECORD_DECIDED = 1;
     private static final byte RECORD_VOTED = 2;
     private static final byte RECORD_DECIDED_AS_ACCEPTED = 3;
@@ -1012,6 +1013,7 @@ public final class MessageCodec {
     private static void writeBatch(Writer out, Batch batch) {
         out.i64(batch.timestampMs());
         out.i64(batch.nonce());
+        out.i32(batch.regency());
         out.i32(batch.requests().size());
         for (Request r : batch.requests()) {
             writeRequest(out, r);
@@ -1021,7 +1023,8 @@ public final class MessageCodec {
     private static Batch readBatch(Reader in) throws CodecException {
         long timestamp = in.i64();
         long nonce = in.i64();
-        return new Batch(timestamp, nonce, readRequests(in));
+        int regency = in.i32();
+        return new Batch(timestamp, nonce, regency, readRequests(in));
     }
 
     private static void writeVote(Writer out, int sender, long consensusId, int epoch, Digest digest) {

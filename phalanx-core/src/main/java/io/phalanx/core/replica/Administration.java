@@ -27,10 +27,15 @@ final class Administration {
         return adminClientId >= 0 && request.clientId() == adminClientId && request.kind() == RequestKind.ORDERED;
     }
 
-    /** What the administrator's {@code request}, decided in {@code consensusId}, does to {@code views}. */
-    static ViewHistory.Outcome apply(ViewHistory views, long consensusId, Request request, int instanceWindowMax) {
+    /**
+     * What the administrator's {@code request}, decided in {@code consensusId} in a batch proposed
+     * in {@code regency}, does to {@code views}.
+     */
+    static ViewHistory.Outcome apply(ViewHistory views, long consensusId, Request request, int regency,
+                                     int instanceWindowMax) {
         try {
-            return views.apply(consensusId, MessageCodec.decodeViewChange(request.operation().toArray()), instanceWindowMax);
+            return views.apply(consensusId, MessageCodec.decodeViewChange(request.operation().toArray()), regency,
+                    instanceWindowMax);
         } catch (CodecException e) {
             return ViewHistory.Outcome.refused("not a view change: " + e.getMessage());
         }

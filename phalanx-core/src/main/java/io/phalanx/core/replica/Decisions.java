@@ -42,7 +42,7 @@ final class Decisions {
         View before = state.view();
         for (Request request : decision.batch().requests()) {
             if (Administration.isAdmin(state.config, request) && !state.isDecided(request.clientId(), request.sequence())) {
-                install(decision.consensusId(), request);
+                install(decision.consensusId(), decision.batch().regency(), request);
             }
             if (state.decidedByClient.markDone(request.clientId(), request.sequence(), decision.consensusId())) {
                 // The client restarted: what its previous session left pending will never run.
@@ -81,9 +81,13 @@ final class Decisions {
         }
     }
 
-    /** Applies the administrator's {@code request}, decided in {@code consensusId}, to the view history. */
-    private void install(long consensusId, Request request) {
-        ViewHistory.Outcome outcome = Administration.apply(state.views, consensusId, request, state.config.instanceWindowMax());
+    /**
+     * Applies the administrator's {@code request}, decided in {@code consensusId} in a batch
+     * proposed in {@code regency}, to the view history.
+     */
+    private void install(long consensusId, int regency, Request request) {
+        ViewHistory.Outcome outcome = Administration.apply(state.views, consensusId, request, regency,
+                state.config.instanceWindowMax());
         if (outcome.installed() != null) {
             state.views = outcome.history();
             state.counters.increment(Counter.VIEW_CHANGE_DECIDED);

@@ -200,7 +200,7 @@ final class NormalCase {
         } else if (next.bufferedProposal != null) {
             Propose proposal = next.bufferedProposal;
             next.bufferedProposal = null;
-            String reason = validator.check(next.consensusId, proposal.batch(), mayBeEmpty(next.consensusId));
+            String reason = validator.check(next.consensusId, proposal.epoch(), proposal.batch(), mayBeEmpty(next.consensusId));
             if (reason != null) {
                 state.refuse(Counter.INVALID_PROPOSAL, proposal, reason);
                 return;
@@ -256,13 +256,13 @@ final class NormalCase {
             // Admitted for a view two changes back: its client must learn the view in force.
             state.counters.add(Counter.REQUEST_WRONG_VIEW, before - state.pending.size());
         }
-        List<Request> requests = state.pending.nextBatch(state.config.batchRequestsMax(), state.config.batchBytesMax() - 16,
+        List<Request> requests = state.pending.nextBatch(state.config.batchRequestsMax(), state.config.batchBytesMax() - 20,
                 inFlight(next.consensusId));
         if (requests.isEmpty() && !mayBeEmpty(next.consensusId)) {
             return; // nothing to order (an empty batch only fills a gap before a bound value or a new view)
         }
         long timestamp = Math.max(state.nowMs, state.previousTimestamp(next.consensusId));
-        Batch batch = new Batch(timestamp, state.random.nextLong(), requests);
+        Batch batch = new Batch(timestamp, state.random.nextLong(), state.regency, requests);
         state.counters.increment(Counter.PROPOSED);
         next.ownPropose = new Propose(state.id, next.consensusId, state.regency, batch);
         state.broadcast(effects, next.ownPropose);

@@ -26,9 +26,13 @@ final class ProposalValidator {
      * @param emptyAllowed whether an empty batch is valid here: only to fill an instance before
      *                     one whose value the regency's SYNC bound (instances decide in order), or
      *                     before the first instance of a new view
+     * @param epoch        the epoch (regency) of the proposal, which the batch must name
      */
-    String check(long consensusId, Batch batch, boolean emptyAllowed) {
+    String check(long consensusId, int epoch, Batch batch, boolean emptyAllowed) {
         ReplicaConfig config = state.config;
+        if (batch.regency() != epoch) {
+            return "batch names regency " + batch.regency() + " in a proposal of regency " + epoch;
+        }
         if (batch.requests().isEmpty() && !emptyAllowed) {
             return "empty batch";
         }

@@ -140,7 +140,7 @@ public final class ServiceExecutor {
             ExecutionContext context = new ExecutionContext(decision.consensusId(), agreedTimestampMs,
                     decision.batch().nonce(), request.clientId(), request.sequence());
             Bytes result = Administration.isAdmin(adminClientId, request)
-                    ? administer(decision.consensusId(), request) : service.execute(request.operation(), context);
+                    ? administer(decision.consensusId(), decision.batch().regency(), request) : service.execute(request.operation(), context);
             Reply reply = new Reply(replicaId, request.clientId(), request.sequence(), RequestKind.ORDERED,
                     views.latest().id(), regency, result);
             remember(reply);
@@ -150,8 +150,8 @@ public final class ServiceExecutor {
     }
 
     /** Applies the administrator's view change, as the ordering layer did, and answers with its outcome. */
-    private Bytes administer(long consensusId, Request request) {
-        ViewHistory.Outcome outcome = Administration.apply(views, consensusId, request, instanceWindowMax);
+    private Bytes administer(long consensusId, int regency, Request request) {
+        ViewHistory.Outcome outcome = Administration.apply(views, consensusId, request, regency, instanceWindowMax);
         if (outcome.installed() == null) {
             return Bytes.copyOf(MessageCodec.encodeAdminResult(AdminResult.refused(outcome.refusal())));
         }

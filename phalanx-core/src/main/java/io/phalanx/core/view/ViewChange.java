@@ -15,11 +15,19 @@ import java.util.Set;
  * One change of a view, as an administrator asks for it: add a replica, remove one, replace one's
  * key or addresses, or set f. Each changes at most one member, so consecutive views always share
  * all members but one, and {@link #applyTo} says exactly why a change cannot be made.
+ *
+ * <p>The leader rule. A change decided in a batch proposed in regency {@code r} keeps the leader
+ * of {@code r} ({@link #applyTo(View, int)}): the new view's members are ordered so that
+ * {@code leaderOf(r)} is the same replica, or, if the change removes it, the member after it in
+ * the rotation. The others keep their order in the rotation after that leader, and an added
+ * replica comes last, so the regencies just after {@code r} keep their leaders too.
  */
 public sealed interface ViewChange {
 
     /**
-     * The view after this change: the id one higher, the rest as this change says.
+     * The view after this change, with the members in the current order (an added replica last,
+     * a removed one's place closed): the id one higher, the rest as this change says. This is
+     * {@link #applyTo(View, int) applyTo(current, 0)}.
      *
      * @param current the view in force
      * @return the next view
@@ -27,6 +35,53 @@ public sealed interface ViewChange {
      *                              valid view; the message says why
      */
     View applyTo(View current);
+
+    /**
+     * The view after this change, as replicas install it when the change was decided in a batch
+     * proposed in {@code regency}: as {@link #applyTo(View)}, with the members rotated so that
+     * regency {@code regency} keeps its leader (or the next member in the rotation, if the change
+     * removes that leader).
+     *
+     * @param current the view in force
+     * @param regency the regency the deciding batch was proposed in
+     * @return the next view
+     * @throws InvalidViewException as {@link #applyTo(View)}
+     */
+    default View applyTo(View current, int regency) {
+        View next = applyTo(current);
+        List<Integer> order = rotationKeepingLeader(current, next.members(), regency);
+        return order.equals(next.members()) ? next
+                : new View(next.id(), order, next.f(), next.mode(), next.publicKeys(), next.addresses());
+    }
+
+    /**
+     * {@code members} in leader-rotation order for the view after {@code current}: starting from
+     * the leader of {@code regency} in {@code current} (or the first member after it that is still
+     * in {@code members}), the members of {@code current} in their rotation order, then those new
+     * to {@code members}; rotated so that this leader stands at position {@code regency mod n}.
+     */
+    private static List<Integer> rotationKeepingLeader(View current, List<Integer> members, int regency) {
+        List<Integer> old = current.members();
+        int start = old.indexOf(current.leaderOf(regency));
+        List<Integer> cycle = new ArrayList<>(members.size());
+        for (int i = 0; i < old.size(); i++) {
+            int member = old.get((start + i) % old.size());
+            if (members.contains(member)) {
+                cycle.add(member);
+            }
+        }
+        for (int member : members) {
+            if (!old.contains(member)) {
+                cycle.add(member);
+            }
+        }
+        int shift = Math.floorMod(regency, cycle.size());
+        List<Integer> order = new ArrayList<>(cycle.size());
+        for (int position = 0; position < cycle.size(); position++) {
+            order.add(cycle.get(Math.floorMod(position - shift, cycle.size())));
+        }
+        return order;
+    }
 
     /**
      * Checks that the replicas now up and caught up can form a quorum of {@code next}: a change

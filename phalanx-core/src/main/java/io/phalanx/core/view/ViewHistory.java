@@ -194,10 +194,12 @@ public record ViewHistory(List<Entry> entries) {
      *
      * @param consensusId       the instance that decided the change
      * @param change            the change
+     * @param regency           the regency the deciding batch was proposed in, whose leader the new
+     *                          view keeps ({@link ViewChange#applyTo(View, int)})
      * @param instanceWindowMax how far ahead a replica votes (the same on every replica)
      * @return the new history, or the reason for refusing
      */
-    public Outcome apply(long consensusId, ViewChange change, int instanceWindowMax) {
+    public Outcome apply(long consensusId, ViewChange change, int regency, int instanceWindowMax) {
         Entry last = entries.get(entries.size() - 1);
         if (last.firstConsensusId() > consensusId) {
             return Outcome.refused("view " + last.view().id() + " is being installed (it governs from instance "
@@ -205,7 +207,7 @@ public record ViewHistory(List<Entry> entries) {
         }
         View next;
         try {
-            next = change.applyTo(last.view());
+            next = change.applyTo(last.view(), regency);
             checkQuorumsIntersect(last.view(), next);
         } catch (InvalidViewException e) {
             return Outcome.refused(e.getMessage());

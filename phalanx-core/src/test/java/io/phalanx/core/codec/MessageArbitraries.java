@@ -132,6 +132,7 @@ final class MessageArbitraries {
         return Combinators.combine(
                 Arbitraries.longs(),
                 Arbitraries.longs(),
+                Arbitraries.integers().between(0, Integer.MAX_VALUE),
                 requests(operationMax).list().ofMaxSize(requestsMax)).as(Batch::new);
     }
 
@@ -348,7 +349,7 @@ final class MessageArbitraries {
         }
 
         private void batch(Batch b) {
-            fixed(8 + 8); // timestampMs, nonce
+            fixed(8 + 8 + 4); // timestampMs, nonce, regency
             requests(b.requests());
         }
 

@@ -38,6 +38,12 @@ class ProposalValidationTest {
     }
 
     @Test
+    void aBatchNamingAnotherRegencyThanItsProposalIsRefused() {
+        // The regency decides which leader a view change keeps: a leader cannot name another.
+        assertRefused(new Batch(cluster.nowMs, 0, 3, List.of(request(1, 1))), "batch names regency 3 in a proposal of regency 0");
+    }
+
+    @Test
     void aBatchWithTheSameRequestTwiceIsRefused() {
         assertRefused(new Batch(cluster.nowMs, 0, List.of(request(1, 1), request(1, 1))), "appears twice");
     }

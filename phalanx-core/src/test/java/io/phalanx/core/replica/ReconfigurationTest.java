@@ -58,6 +58,22 @@ class ReconfigurationTest {
         return MessageCodec.decodeAdminResult(reply.result().toArray());
     }
 
+    /**
+     * BFT n=5 after replica 0 fell silent for a while: regency 1, led by replica 1, with one
+     * request decided and nothing sent since.
+     */
+    private static Cluster inRegencyOne() {
+        Cluster cluster = cluster(Mode.BFT, 5, 1);
+        cluster.isolated.add(0);
+        cluster.clientSends(op(1, 1, 0));
+        cluster.runFor(3 * TIMEOUT_MS); // replica 0 silent: regency 1, led by replica 1
+        cluster.isolated.clear();
+        cluster.runFor(3 * TIMEOUT_MS);
+        assertThat(cluster.cores.get(1).regency()).isEqualTo(1);
+        cluster.sent.clear();
+        return cluster;
+    }
+
     @Test
     void aDecidedChangeGovernsFromTheWindowAfterItOnEveryReplica() throws Exception {
         Cluster cluster = cluster(Mode.BFT, 7, 2);
@@ -175,14 +191,7 @@ class ReconfigurationTest {
 
     @Test
     void enteringANewViewAfterALeaderChangeWaitsForThatViewsSync() throws Exception {
-        Cluster cluster = cluster(Mode.BFT, 5, 1);
-        cluster.isolated.add(0);
-        cluster.clientSends(op(1, 1, 0));
-        cluster.runFor(3 * TIMEOUT_MS); // replica 0 silent: regency 1, led by replica 1
-        cluster.isolated.clear();
-        cluster.runFor(3 * TIMEOUT_MS);
-        assertThat(cluster.cores.get(1).regency()).isEqualTo(1);
-        cluster.sent.clear();
+        Cluster cluster = inRegencyOne();
         cluster.clientSends(admin(cluster, 1, 0, new ViewChange.Remove(1))); // removes the leader of regency 1
         cluster.deliverAll();
         decideOneByOne(cluster, 1, 2, WINDOW + 2, 1);
@@ -201,6 +210,25 @@ class ReconfigurationTest {
         for (int id : List.of(0, 3, 4)) {
             assertThat(cluster.cores.get(id).lastDecided()).isEqualTo(decided);
         }
+    }
+
+    @Test
+    void removingAMemberBeforeTheLeaderInTheRotationKeepsTheLeaderOfTheRunningRegency() throws Exception {
+        Cluster cluster = inRegencyOne();
+        // Members [0, 1, 2, 3, 4] without replica 0 in list order would make replica 2 the leader of
+        // regency 1; the batch that decides the change names regency 1, so the new view keeps replica 1.
+        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.Remove(0)));
+        cluster.deliverAll();
+        decideOneByOne(cluster, 1, 2, WINDOW + 2, 1);
+        for (int id : List.of(1, 2, 3, 4)) {
+            assertThat(cluster.cores.get(id).viewInForce().members()).containsExactlyInAnyOrder(1, 2, 3, 4);
+            assertThat(cluster.cores.get(id).regency()).isEqualTo(1);
+            assertThat(cluster.cores.get(id).leader()).isEqualTo(1);
+            assertThat(cluster.cores.get(id).counters().get(Counter.LEADER_HANDED_OVER)).isZero();
+        }
+        assertThat(cluster.sent).noneMatch(m -> m.message() instanceof Stop);
+        assertThat(cluster.decisions.get(2)).last().satisfies(d -> assertThat(d.epoch()).isEqualTo(1));
+        assertThat(cluster.cores.get(2).lastDecided()).isEqualTo(cluster.cores.get(1).lastDecided());
     }
 
     @Test

@@ -89,6 +89,49 @@ class ViewChangeTest {
     }
 
     @Test
+    void addingAReplicaKeepsTheLeaderOfTheDecidingRegencyWhateverTheRegency() {
+        for (int regency = 0; regency < 12; regency++) {
+            View four = four();
+            View five = new ViewChange.Add(4, key(4), at(4)).applyTo(four, regency);
+            assertThat(five.members()).containsExactlyInAnyOrder(0, 1, 2, 3, 4);
+            assertThat(five.leaderOf(regency)).as("regency %d", regency).isEqualTo(four.leaderOf(regency));
+            // The next regencies keep the old rotation until the new member's turn, which comes last.
+            for (int later = 1; later < 4; later++) {
+                assertThat(five.leaderOf(regency + later)).isEqualTo(four.leaderOf(regency + later));
+            }
+            assertThat(five.leaderOf(regency + 4)).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void removingTheLeaderOfTheDecidingRegencyHandsItToTheNextMemberAndRemovingAnotherKeepsIt() {
+        View five = new ViewChange.Add(4, key(4), at(4)).applyTo(four());
+        for (int regency = 0; regency < 12; regency++) {
+            int leader = five.leaderOf(regency);
+            View withoutLeader = new ViewChange.Remove(leader).applyTo(five, regency);
+            assertThat(withoutLeader.leaderOf(regency)).as("regency %d", regency).isEqualTo(five.leaderOf(regency + 1));
+            int other = five.leaderOf(regency + 2);
+            View withoutOther = new ViewChange.Remove(other).applyTo(five, regency);
+            assertThat(withoutOther.leaderOf(regency)).isEqualTo(leader);
+            assertThat(withoutOther.leaderOf(regency + 1)).isEqualTo(five.leaderOf(regency + 1));
+            assertThat(withoutOther.leaderOf(regency + 2)).isEqualTo(five.leaderOf(regency + 3));
+        }
+    }
+
+    @Test
+    void aChangeThatKeepsTheMembersKeepsTheirOrderAndRegencyZeroKeepsTheListOrder() {
+        View four = four();
+        for (int regency = 0; regency < 8; regency++) {
+            assertThat(new ViewChange.Replace(2, key(22), at(2)).applyTo(four, regency).members())
+                    .containsExactly(0, 1, 2, 3);
+        }
+        View five = new ViewChange.Add(4, key(4), at(4)).applyTo(four, 0);
+        assertThat(five).isEqualTo(new ViewChange.Add(4, key(4), at(4)).applyTo(four));
+        assertThat(five.members()).containsExactly(0, 1, 2, 3, 4);
+        assertThat(new ViewChange.Remove(0).applyTo(five, 0).members()).containsExactly(1, 2, 3, 4);
+    }
+
+    @Test
     void aChangeWhoseQuorumTheRunningReplicasCannotFormIsRefused() {
         View five = new ViewChange.Add(4, key(4), at(4)).applyTo(four());
         ViewChange.checkQuorumReachable(five, Set.of(0, 1, 2, 4)); // 4 of 5: a quorum (ceil(7/2) = 4)

@@ -73,7 +73,8 @@ public final class ViewCertificationChecker implements Checker {
                 }
                 try {
                     ViewHistory.Outcome outcome = views.apply(known,
-                            MessageCodec.decodeViewChange(request.operation().toArray()), instanceWindowMax);
+                            MessageCodec.decodeViewChange(request.operation().toArray()), agreed.get(known).regency(),
+                            instanceWindowMax);
                     if (outcome.installed() != null) {
                         views = outcome.history();
                     }
