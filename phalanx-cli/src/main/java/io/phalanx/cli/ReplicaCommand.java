@@ -34,10 +34,13 @@ public final class ReplicaCommand implements Callable<Integer> {
     @Option(names = "--id", required = true, description = "This replica's id in the cluster file.")
     int id;
 
-    @Option(names = "--config", required = true, description = "The cluster file (e.g. from `phalanx keygen`).")
+    @Option(names = "--config", description = {"The cluster file (e.g. from `phalanx keygen`). A replica that joined",
+            "may go without it: with --data, --key and --join TICKET (or the ticket kept in --data) it uses the",
+            "cluster file the ticket carries."})
     Path config;
 
-    @Option(names = "--key", description = "Private key (default: keys/replica-ID.key next to the cluster file).")
+    @Option(names = "--key", description = "Private key (default: keys/replica-ID.key next to the cluster file; "
+            + "required without --config).")
     Path key;
 
     @Option(names = "--next-key", description = {"The next private key of a key rotation (phalanx view replace), its",
@@ -73,8 +76,9 @@ public final class ReplicaCommand implements Callable<Integer> {
     @Option(names = "--join", paramLabel = "TICKET", description = {
             "Join a running cluster with the ticket `phalanx view add` wrote: start in the view that",
             "added this replica (its address and certificate come from the ticket, every other",
-            "setting from the cluster file) and fetch the state from the peers before voting. The",
-            "ticket is kept in the data directory, so later starts need not name it again."})
+            "setting from the cluster file: --config, or else the one the ticket carries) and fetch",
+            "the state from the peers before voting. The ticket is kept in the data directory, so",
+            "later starts need not name it again."})
     Path join;
 
     @Option(names = "--status-interval-ms", defaultValue = "10000", description = {
@@ -88,6 +92,10 @@ public final class ReplicaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (config == null && (data == null || key == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--config is required, unless --data and --key"
+                    + " are given with a join ticket (--join TICKET, or the one a joined replica keeps in --data)");
+        }
         io.phalanx.core.service.Service chosen = switch (service) {
             case "kv" -> new KeyValueService();
             case "kv-rocksdb" -> openRocks();
@@ -131,7 +139,11 @@ public final class ReplicaCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--io-threads must be at least 1");
         }
         try (NetworkThreads threads = NetworkThreads.start("replica " + id + " io", ioThreads)) {
-            return run(Replica.builder().config(config).id(id).service(chosen).networkThreads(threads));
+            Replica.Builder builder = Replica.builder().id(id).service(chosen).networkThreads(threads);
+            if (config != null) {
+                builder.config(config);
+            }
+            return run(builder);
         }
     }
 

@@ -15,6 +15,7 @@ import io.phalanx.runtime.PhalanxException;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ConfigException;
 import io.phalanx.runtime.config.HostPort;
+import io.phalanx.runtime.config.ClusterBundle;
 import io.phalanx.runtime.config.JoinTicket;
 import io.phalanx.runtime.keys.Pem;
 import picocli.CommandLine;
@@ -336,16 +337,18 @@ abstract class ViewChangeCommand implements Callable<Integer> {
             Path file = ticket != null ? ticket
                     : config.toAbsolutePath().getParent().resolve("join-" + replica + ".ticket");
             try {
-                new JoinTicket(replica, result.firstConsensusId(), result.installed(), certificate(), new byte[0])
-                        .sign(Pem.readPrivateKey(keyFile())).write(file);
+                new JoinTicket(replica, result.firstConsensusId(), result.installed(), certificate(),
+                        ClusterBundle.of(config), new byte[0]).sign(Pem.readPrivateKey(keyFile())).write(file);
             } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
                 err.println(spec.qualifiedName() + ": view " + result.installed().id() + " is installed, but its join"
                         + " ticket could not be written: " + e.getMessage());
                 err.flush();
                 return 1;
             }
-            out.printf("join ticket written to %s: start the replica, on an empty data directory, with%n"
-                    + "  phalanx replica --id %d --config %s --join %s%n", file, replica, config, file);
+            out.printf("join ticket written to %s (it carries the cluster file): start the replica, on an empty data"
+                    + " directory, with%n  phalanx replica --id %d --join %s --key KEY --data DIR%n"
+                    + "or, where the cluster file is at hand,%n  phalanx replica --id %d --config %s --join %s%n",
+                    file, replica, file, replica, config, file);
             out.flush();
             return 0;
         }
@@ -353,8 +356,9 @@ abstract class ViewChangeCommand implements Callable<Integer> {
 
     /** {@code phalanx view add REPLICA --host H --port P --client-port Q --cert FILE}. */
     @Command(name = "add", mixinStandardHelpOptions = true, description = {"Add a replica to the view, as the cluster's"
-            + " administrator, and write its join ticket: start the new replica with `phalanx replica --id REPLICA"
-            + " --config FILE --join TICKET`; it fetches the state from its peers, then votes.", CHECKS})
+            + " administrator, and write its join ticket, which carries the cluster file: start the new replica with"
+            + " `phalanx replica --id REPLICA --join TICKET --key KEY --data DIR`; it fetches the state from its peers,"
+            + " then votes.", CHECKS})
     static final class Add extends MemberChange {
         @Option(names = "--host", required = true, description = "The address its peers and clients reach it at.")
         String host;

@@ -98,14 +98,27 @@ final class ProcessReplicas implements AutoCloseable {
 
     /** Starts replica {@code id} (again) with {@code extra} options, appending to its log. */
     void start(int id, String... extra) throws IOException {
+        launch(id, List.of("--config", config.toString()), extra);
+    }
+
+    /**
+     * Starts replica {@code id} as a machine without the cluster file would: its key and data
+     * directory named, and {@code extra} (a join ticket, which carries the cluster file).
+     */
+    void startWithoutClusterFile(int id, String... extra) throws IOException {
+        launch(id, List.of("--key", config.toAbsolutePath().getParent().resolve("keys/replica-" + id + ".key").toString(),
+                "--data", dataDirectory(id).toString()), extra);
+    }
+
+    private void launch(int id, List<String> where, String... extra) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // The serial collector and the client compiler only: on a 2-core machine running four
         // replicas, their clients and the build, a restarted JVM then starts in a second or two
         // instead of competing with its peers for C2 compilation threads.
         ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"),
-                PhalanxCommand.class.getName(), "replica", "--id", Integer.toString(id), "--config", config.toString(),
-                "--status-interval-ms", "300");
+                PhalanxCommand.class.getName(), "replica", "--id", Integer.toString(id), "--status-interval-ms", "300");
+        builder.command().addAll(where);
         builder.command().addAll(List.of(extra));
         builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logs[id].toFile()));
         processes[id] = builder.start();

@@ -203,7 +203,9 @@ class ViewChangeCommandTest {
     void viewAddWritesAJoinTicketWithWhichANewReplicaProcessJoinsAndVotes(@TempDir Path dir) throws Exception {
         Path config = cluster(dir, 0, 1, 2, 3);
         NodeIdentity identity = new Certificates(new SecureRandom()).generate("replica-4", Instant.now());
-        Path key = dir.resolve("keys/replica-4.key");
+        // The new replica's machine holds its key and, later, its ticket: no cluster file.
+        Path newHost = java.nio.file.Files.createDirectories(dir.resolve("new-host"));
+        Path key = newHost.resolve("replica-4.key");
         Path certificate = dir.resolve("keys/replica-4.crt");
         Pem.writePrivate(key, identity.privateKey());
         Pem.writePublic(certificate, identity.certificate());
@@ -229,8 +231,10 @@ class ViewChangeCommandTest {
             CommandLine replicaCommand = PhalanxCommand.commandLine();
             replicaCommand.setOut(new PrintWriter(new StringWriter()));
             replicaCommand.setErr(new PrintWriter(new StringWriter()));
-            replica4 = CompletableFuture.supplyAsync(() -> replicaCommand.execute("replica", "--id", "4", "--config",
-                    config.toString(), "--join", dir.resolve("join-4.ticket").toString(), "--status-interval-ms", "0"));
+            Path ticket = java.nio.file.Files.copy(dir.resolve("join-4.ticket"), newHost.resolve("join-4.ticket"));
+            replica4 = CompletableFuture.supplyAsync(() -> replicaCommand.execute("replica", "--id", "4", "--join",
+                    ticket.toString(), "--key", key.toString(), "--data", newHost.resolve("data").toString(),
+                    "--status-interval-ms", "0"));
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (client.stats().viewId() != 1 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
@@ -240,7 +244,8 @@ class ViewChangeCommandTest {
             // With replica 3 down, a quorum of view 1 (4 of 5) needs the new replica's votes.
             replicas.get(3).close();
             load.awaitMore(20, "increments acknowledged with replica 3 down");
-            assertThat(dir.resolve("data/replica-4").resolve(Replica.Builder.JOIN_TICKET_FILE)).exists();
+            assertThat(newHost.resolve("data").resolve(Replica.Builder.JOIN_TICKET_FILE)).exists();
+            assertThat(newHost.resolve("data/cluster/cluster.yaml")).exists(); // the one the ticket carries
             // The view names its admin address, so `phalanx view` finds it though the file does not list it.
             Run show = run(config, "show");
             assertThat(show.out()).containsPattern("(?m)^4 +view 1, regency \\d+ \\(leader r\\d\\)");

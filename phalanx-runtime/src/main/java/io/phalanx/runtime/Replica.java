@@ -440,6 +440,8 @@ public final class Replica implements AutoCloseable {
     public static final class Builder {
         /** The join ticket a replica that joined keeps in its data directory. */
         public static final String JOIN_TICKET_FILE = "join.ticket";
+        /** Where in its data directory a replica started without a cluster file writes the one its ticket carries. */
+        public static final String BUNDLED_CLUSTER_DIRECTORY = "cluster";
         /** Default bound of the protocol thread's inbound queue. */
         public static final int INBOUND_QUEUE_MAX_DEFAULT = 16_384;
         /** Default bound of the execution thread's queue. */
@@ -659,11 +661,13 @@ public final class Replica implements AutoCloseable {
          *                         certificate, or a port cannot be bound
          */
         public Replica start() throws IOException, ConfigException {
-            if (id == null || service == null || (config == null && configFile == null)) {
-                throw new IllegalStateException("Replica.builder() needs config, id and service");
+            if (id == null || service == null || (config == null && configFile == null && dataDirectory == null)) {
+                throw new IllegalStateException("Replica.builder() needs id, service, and config or a data directory"
+                        + " with a join ticket");
             }
-            ClusterConfig cluster = config != null ? config : ClusterConfigLoader.load(configFile);
             Path dir = dataDirectory();
+            ClusterConfig cluster = config != null ? config
+                    : configFile != null ? ClusterConfigLoader.load(configFile) : ClusterConfigLoader.load(bundledClusterFile(dir));
             JoinTicket ticket = ticket(cluster, dir);
             ReplicaConfig replicaConfig;
             if (ticket != null) {
@@ -690,6 +694,28 @@ public final class Replica implements AutoCloseable {
                 ticket.write(dir.resolve(JOIN_TICKET_FILE));
             }
             return new Replica(this, cluster, node, replicaConfig, stored);
+        }
+
+        /**
+         * Without a cluster file: the one the join ticket carries (given, or else kept in the data
+         * directory), written out under {@code DIR/cluster} for the loader to read and check.
+         */
+        private Path bundledClusterFile(Path dir) throws IOException, ConfigException {
+            Path file = joinTicket != null ? joinTicket : dir.resolve(JOIN_TICKET_FILE);
+            if (joinTicket == null && !java.nio.file.Files.exists(file)) {
+                throw new ConfigException("config", "no cluster file given, and no join ticket in data directory " + dir
+                        + " to take it from: give the cluster file, or the join ticket `phalanx view add` wrote (--join FILE)");
+            }
+            if (privateKeyFile == null && identity == null) {
+                throw new ConfigException("key", "a replica started from its join ticket alone needs its private key named"
+                        + " (--key FILE): there is no cluster file to find keys/replica-" + id + ".key next to");
+            }
+            JoinTicket ticket = JoinTicket.read(file);
+            if (ticket.cluster() == null) {
+                throw new ConfigException("config", "join ticket " + file + " carries no cluster file (an older ticket):"
+                        + " give the cluster file too (--config FILE)");
+            }
+            return ticket.cluster().extractTo(dir.resolve(BUNDLED_CLUSTER_DIRECTORY));
         }
 
         /**
@@ -722,7 +748,8 @@ public final class Replica implements AutoCloseable {
                 return dataDirectory;
             }
             if (configFile == null) {
-                throw new IllegalStateException("Replica.builder() needs a dataDirectory when the config is built in code");
+                throw new IllegalStateException("Replica.builder() needs a dataDirectory when the config is built in code"
+                        + " or comes from a join ticket");
             }
             return configFile.toAbsolutePath().getParent().resolve("data").resolve("replica-" + id);
         }

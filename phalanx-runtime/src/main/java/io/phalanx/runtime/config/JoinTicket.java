@@ -24,29 +24,39 @@ import java.util.Base64;
 import java.util.Objects;
 
 /**
- * What a replica added to a running cluster starts from, besides its own key and the cluster
- * file's settings: the view that adds it, the first consensus instance that view governs, and
- * its own certificate, signed by the administrator ({@code cluster.admin}). {@code phalanx view
- * add} writes it once the replicas installed the change; {@code phalanx replica --join FILE}
- * reads it, checks the signature under the administrator's certificate in the cluster file, and
- * starts in that view with an empty state, which it fetches from its peers by state transfer.
+ * What a replica added to a running cluster starts from, besides its own key: the view that adds
+ * it, the first consensus instance that view governs, its own certificate, and the cluster file
+ * with the certificates it names ({@link ClusterBundle}: the settings, the clients, the
+ * administrator), signed by the administrator ({@code cluster.admin}). {@code phalanx view add}
+ * writes it once the replicas installed the change; {@code phalanx replica --join FILE} reads it,
+ * checks the signature under the administrator's certificate (from the cluster file it is given,
+ * or else from the bundle), and starts in that view with an empty state, which it fetches from
+ * its peers by state transfer.
  *
  * <p>The file is text: a {@code BEGIN PHALANX JOIN TICKET} block around the Base64 of a
  * version byte, the replica id, the consensus id, the encoded view ({@link MessageCodec#encodeView}),
- * the certificate (DER) and the Ed25519 signature of everything before it.
+ * the certificate (DER), the bundle (version 2; version 1 tickets, still read, have none) and
+ * the Ed25519 signature of everything before it.
  *
  * @param replicaId    the replica it admits, a member of {@code view}
  * @param governsFrom  the first consensus instance {@code view} governs
  * @param view         the view that adds the replica, with every member's key and addresses
  * @param certificate  the replica's certificate, whose key {@code view} names for it
+ * @param cluster      the cluster file and its certificates, or null (the replica then needs the file)
  * @param signature    the administrator's signature, empty before {@link #sign}
  */
-public record JoinTicket(int replicaId, long governsFrom, View view, X509Certificate certificate, byte[] signature) {
-    private static final int VERSION = 1;
+public record JoinTicket(int replicaId, long governsFrom, View view, X509Certificate certificate, ClusterBundle cluster,
+                         byte[] signature) {
+    private static final int VERSION = 2;
+    /** The version without the cluster bundle, still read. */
+    private static final int VERSION_WITHOUT_BUNDLE = 1;
     private static final String BEGIN = "-----BEGIN PHALANX JOIN TICKET-----";
     private static final String END = "-----END PHALANX JOIN TICKET-----";
-    /** Far above any real ticket (a view of a hundred members with keys and addresses is a few kB). */
-    private static final int FILE_BYTES_MAX = 1 << 20;
+    /**
+     * Far above any real ticket: a view of a hundred members with keys and addresses is a few kB,
+     * and each client in the bundled cluster file adds a certificate of about 600 bytes.
+     */
+    private static final int FILE_BYTES_MAX = 64 << 20;
 
     /**
      * Checks that the parts fit together.
@@ -71,6 +81,19 @@ public record JoinTicket(int replicaId, long governsFrom, View view, X509Certifi
         }
     }
 
+    /**
+     * A ticket without a cluster bundle: the replica it admits needs the cluster file.
+     *
+     * @param replicaId   the replica it admits
+     * @param governsFrom the first consensus instance {@code view} governs
+     * @param view        the view that adds the replica
+     * @param certificate the replica's certificate
+     * @param signature   the administrator's signature, empty before {@link #sign}
+     */
+    public JoinTicket(int replicaId, long governsFrom, View view, X509Certificate certificate, byte[] signature) {
+        this(replicaId, governsFrom, view, certificate, null, signature);
+    }
+
     @Override
     public byte[] signature() {
         return signature.clone();
@@ -87,7 +110,7 @@ public record JoinTicket(int replicaId, long governsFrom, View view, X509Certifi
         Signature signer = Signature.getInstance("Ed25519");
         signer.initSign(adminKey);
         signer.update(signedBytes());
-        return new JoinTicket(replicaId, governsFrom, view, certificate, signer.sign());
+        return new JoinTicket(replicaId, governsFrom, view, certificate, cluster, signer.sign());
     }
 
     /**
@@ -110,7 +133,7 @@ public record JoinTicket(int replicaId, long governsFrom, View view, X509Certifi
     private byte[] signedBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(VERSION);
+            out.writeByte(cluster == null ? VERSION_WITHOUT_BUNDLE : VERSION);
             out.writeInt(replicaId);
             out.writeLong(governsFrom);
             byte[] encodedView = MessageCodec.encodeView(view);
@@ -119,6 +142,9 @@ public record JoinTicket(int replicaId, long governsFrom, View view, X509Certifi
             byte[] der = certificate.getEncoded();
             out.writeInt(der.length);
             out.write(der);
+            if (cluster != null) {
+                cluster.writeTo(out);
+            }
         } catch (IOException | CertificateException e) {
             throw new IllegalStateException("cannot encode the join ticket: " + e.getMessage(), e);
         }
@@ -166,8 +192,9 @@ public record JoinTicket(int replicaId, long governsFrom, View view, X509Certifi
             byte[] all = Base64.getMimeDecoder().decode(text.substring(BEGIN.length(), text.length() - END.length()));
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(all));
             int version = in.readUnsignedByte();
-            if (version != VERSION) {
-                throw new IOException("join ticket " + file + ": version " + version + ", this build reads " + VERSION);
+            if (version != VERSION && version != VERSION_WITHOUT_BUNDLE) {
+                throw new IOException("join ticket " + file + ": version " + version + ", this build reads "
+                        + VERSION_WITHOUT_BUNDLE + " and " + VERSION);
             }
             int replicaId = in.readInt();
             long governsFrom = in.readLong();
@@ -175,15 +202,21 @@ public record JoinTicket(int replicaId, long governsFrom, View view, X509Certifi
             byte[] der = in.readNBytes(length(in, all.length));
             X509Certificate certificate = (X509Certificate) CertificateFactory.getInstance("X.509")
                     .generateCertificate(new ByteArrayInputStream(der));
+            ClusterBundle cluster = version == VERSION ? ClusterBundle.readFrom(in, all.length) : null;
             byte[] signature = in.readNBytes(length(in, all.length));
             if (in.available() != 0) {
                 throw new IOException("join ticket " + file + ": " + in.available() + " bytes after the signature");
             }
-            return new JoinTicket(replicaId, governsFrom, view, certificate, signature);
+            return new JoinTicket(replicaId, governsFrom, view, certificate, cluster, signature);
         } catch (IllegalArgumentException | CodecException | CertificateException e) {
             throw new IOException("join ticket " + file + ": damaged (" + e.getMessage() + ")", e);
         } catch (java.io.EOFException e) {
             throw new IOException("join ticket " + file + ": truncated", e);
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("join ticket ")) {
+                throw e;
+            }
+            throw new IOException("join ticket " + file + ": damaged (" + e.getMessage() + ")", e);
         }
     }
 
@@ -198,12 +231,13 @@ public record JoinTicket(int replicaId, long governsFrom, View view, X509Certifi
     @Override
     public boolean equals(Object other) {
         return other instanceof JoinTicket t && replicaId == t.replicaId && governsFrom == t.governsFrom
-                && view.equals(t.view) && certificate.equals(t.certificate) && Arrays.equals(signature, t.signature);
+                && view.equals(t.view) && certificate.equals(t.certificate) && Objects.equals(cluster, t.cluster)
+                && Arrays.equals(signature, t.signature);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(replicaId, governsFrom, view, certificate, Arrays.hashCode(signature));
+        return Objects.hash(replicaId, governsFrom, view, certificate, cluster, Arrays.hashCode(signature));
     }
 
     @Override
