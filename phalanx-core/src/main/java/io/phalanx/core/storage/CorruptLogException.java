@@ -20,7 +20,15 @@ public final class CorruptLogException extends Exception {
     /** Where to cut the log, or null if the damage is a file that is no segment. */
     private final SegmentedLog.Position position;
 
-    CorruptLogException(String fileName, long offset, String reason, SegmentedLog.Position position) {
+    /**
+     * Damage found in a log, by the log itself or by a reader of its records.
+     *
+     * @param fileName the file holding the damage
+     * @param offset   where in it the damaged record (or the file) starts
+     * @param reason   what is wrong there
+     * @param position where to cut the log, or null if the damage is a file that is no segment
+     */
+    public CorruptLogException(String fileName, long offset, String reason, SegmentedLog.Position position) {
         super("corrupt log file " + fileName + " at byte " + offset + ": " + reason);
         this.fileName = fileName;
         this.offset = offset;

@@ -93,6 +93,9 @@ public final class SegmentedLog implements Closeable {
         this.current = current;
     }
 
+    /** Bytes before each record's payload (its length and checksum): a payload starts this far after its {@link Position}. */
+    public static final int RECORD_HEADER_BYTES = LogRecords.HEADER_BYTES;
+
     /**
      * The file name of segment {@code segmentIndex}.
      *

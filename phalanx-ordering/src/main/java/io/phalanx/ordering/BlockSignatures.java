@@ -1,0 +1,174 @@
+package io.phalanx.ordering;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.phalanx.core.crypto.Ed25519;
+import io.phalanx.core.crypto.Signer;
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.view.View;
+import org.hyperledger.fabric.protos.common.Block;
+import org.hyperledger.fabric.protos.common.BlockMetadataIndex;
+import org.hyperledger.fabric.protos.common.IdentifierHeader;
+import org.hyperledger.fabric.protos.common.LastConfig;
+import org.hyperledger.fabric.protos.common.Metadata;
+import org.hyperledger.fabric.protos.common.MetadataSignature;
+import org.hyperledger.fabric.protos.common.OrdererBlockMetadata;
+
+import java.io.ByteArrayOutputStream;
+import java.security.InvalidKeyException;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The ordering nodes' signatures on a block, in Fabric's BFT form: the block's
+ * {@code SIGNATURES} metadata holds {@code OrdererBlockMetadata} (the last config block's
+ * number) as its value and one {@code MetadataSignature} per node, whose identifier header names
+ * the node by its replica id and whose signature covers the value, the identifier header and the
+ * header's DER bytes ({@link Blocks#headerBytes}), one after another, as Fabric verifies them.
+ * Every node signs the same value and nonce (the nonce comes from the agreed batch), so the
+ * copies nodes hand out differ in their signatures only.
+ *
+ * <p>Who may sign is the view's: a block carries enough signatures when the valid ones of
+ * distinct members of the view in force at its height form a quorum of that view (2f+1 of 3f+1
+ * in BFT), so the signing quorum follows the consenter set and is never configured on its own.
+ */
+public final class BlockSignatures {
+    private BlockSignatures() {
+    }
+
+    /**
+     * {@code block} with this node's signature added to its {@code SIGNATURES} metadata (with the
+     * value set to {@code lastConfig} if the block has none yet).
+     *
+     * @param block      a block {@link Blocks#build} made, possibly signed by others already
+     * @param signerId   this node's replica id
+     * @param signer     its key
+     * @param lastConfig the number of the channel's last config block, the block itself if it is one
+     * @param nonce      the nonce of the batch the block came from, the same on every node
+     * @return the signed block
+     */
+    public static Block sign(Block block, int signerId, Signer signer, long lastConfig, long nonce) {
+        Metadata metadata = metadata(block);
+        ByteString value = metadata.getValue().isEmpty()
+                ? OrdererBlockMetadata.newBuilder().setLastConfig(LastConfig.newBuilder().setIndex(lastConfig))
+                        .build().toByteString()
+                : metadata.getValue();
+        ByteString identifier = IdentifierHeader.newBuilder().setIdentifier(signerId)
+                .setNonce(ByteString.copyFrom(java.nio.ByteBuffer.allocate(8).putLong(nonce).array())).build()
+                .toByteString();
+        Bytes signature = signer.sign(signedBytes(value, identifier, block));
+        Metadata signed = metadata.toBuilder().setValue(value).addSignatures(MetadataSignature.newBuilder()
+                .setIdentifierHeader(identifier).setSignature(ByteString.copyFrom(signature.toArray()))).build();
+        return withMetadata(block, signed);
+    }
+
+    /**
+     * {@code block} with the signatures of {@code others} added, each copy of the same block
+     * signed by other nodes; a signer already present is not added twice.
+     *
+     * @param block  a block
+     * @param others copies of it with their signatures
+     * @return the block with every signature
+     */
+    public static Block merge(Block block, List<Block> others) {
+        Metadata metadata = metadata(block);
+        Set<Integer> present = new TreeSet<>();
+        Metadata.Builder merged = metadata.toBuilder();
+        for (MetadataSignature signature : metadata.getSignaturesList()) {
+            present.add(identifier(signature));
+        }
+        for (Block other : others) {
+            for (MetadataSignature signature : metadata(other).getSignaturesList()) {
+                if (present.add(identifier(signature))) {
+                    merged.addSignatures(signature);
+                }
+            }
+        }
+        return withMetadata(block, merged.build());
+    }
+
+    /**
+     * The members of {@code view} whose signatures on {@code block} are valid under the keys
+     * {@code view} names; a signature by anyone else, a malformed one, or a second one by the
+     * same member does not count.
+     *
+     * @param block a signed block
+     * @param view  the view in force at the block's height
+     * @return the valid signers' ids
+     */
+    public static Set<Integer> validSigners(Block block, View view) {
+        Metadata metadata = metadata(block);
+        Set<Integer> valid = new TreeSet<>();
+        for (MetadataSignature signature : metadata.getSignaturesList()) {
+            int signer = identifier(signature);
+            Bytes key = view.publicKeys().get(signer);
+            if (signer < 0 || !view.contains(signer) || key == null || valid.contains(signer)) {
+                continue;
+            }
+            PublicKey publicKey;
+            try {
+                publicKey = Ed25519.publicKey(key);
+            } catch (InvalidKeyException e) {
+                continue;
+            }
+            byte[] signed = signedBytes(metadata.getValue(), signature.getIdentifierHeader(), block);
+            if (Ed25519.verify(publicKey, signed, Bytes.copyOf(signature.getSignature().toByteArray()))) {
+                valid.add(signer);
+            }
+        }
+        return valid;
+    }
+
+    /**
+     * Whether {@code block}'s valid signatures form a quorum of {@code view}.
+     *
+     * @param block a signed block
+     * @param view  the view in force at the block's height
+     * @return true if a quorum of its members signed it
+     */
+    public static boolean signedByQuorum(Block block, View view) {
+        return view.quorums().isQuorum(validSigners(block, view));
+    }
+
+    /** The replica id an identifier header names, or -1 if it names none. */
+    private static int identifier(MetadataSignature signature) {
+        try {
+            return IdentifierHeader.parseFrom(signature.getIdentifierHeader()).getIdentifier();
+        } catch (InvalidProtocolBufferException e) {
+            return -1;
+        }
+    }
+
+    private static byte[] signedBytes(ByteString value, ByteString identifierHeader, Block block) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(value.toByteArray());
+        out.writeBytes(identifierHeader.toByteArray());
+        out.writeBytes(Blocks.headerBytes(block.getHeader()));
+        return out.toByteArray();
+    }
+
+    private static Metadata metadata(Block block) {
+        int index = BlockMetadataIndex.SIGNATURES_VALUE;
+        if (block.getMetadata().getMetadataCount() <= index) {
+            return Metadata.getDefaultInstance();
+        }
+        try {
+            return Metadata.parseFrom(block.getMetadata().getMetadata(index));
+        } catch (InvalidProtocolBufferException e) {
+            return Metadata.getDefaultInstance();
+        }
+    }
+
+    private static Block withMetadata(Block block, Metadata metadata) {
+        List<ByteString> entries = new ArrayList<>(block.getMetadata().getMetadataList());
+        while (entries.size() <= BlockMetadataIndex.SIGNATURES_VALUE) {
+            entries.add(ByteString.EMPTY);
+        }
+        entries.set(BlockMetadataIndex.SIGNATURES_VALUE, metadata.toByteString());
+        return block.toBuilder().setMetadata(block.getMetadata().toBuilder().clearMetadata().addAllMetadata(entries))
+                .build();
+    }
+}

@@ -1,0 +1,88 @@
+package io.phalanx.ordering;
+
+import com.google.protobuf.ByteString;
+import io.phalanx.core.crypto.Ed25519;
+import io.phalanx.core.crypto.Signer;
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.view.Mode;
+import io.phalanx.core.view.View;
+import org.hyperledger.fabric.protos.common.Block;
+import org.hyperledger.fabric.protos.common.BlockMetadataIndex;
+import org.hyperledger.fabric.protos.common.Metadata;
+import org.hyperledger.fabric.protos.common.OrdererBlockMetadata;
+import org.junit.jupiter.api.Test;
+
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A block is delivered on a quorum of valid signatures by members of the view at its height, and on nothing less. */
+class BlockSignaturesTest {
+    private final List<KeyPair> keys = new ArrayList<>();
+    private final View view;
+    private final Block block = Blocks.build(7, ByteString.copyFromUtf8("previous"),
+            List.of(TestEnvelopes.transaction("alpha", "t", 10, (byte) 1)));
+
+    BlockSignaturesTest() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("Ed25519");
+        Map<Integer, Bytes> publicKeys = new HashMap<>();
+        for (int id = 0; id < 5; id++) {
+            keys.add(generator.generateKeyPair());
+            if (id < 4) {
+                publicKeys.put(id, Bytes.copyOf(keys.get(id).getPublic().getEncoded()));
+            }
+        }
+        view = new View(3, List.of(0, 1, 2, 3), 1, Mode.BFT, publicKeys); // replica 4 is no member
+    }
+
+    private Signer signer(int id) {
+        return Ed25519.signer(keys.get(id).getPrivate());
+    }
+
+    private Block signedBy(int id) {
+        return BlockSignatures.sign(block, id, signer(id), 5, 42);
+    }
+
+    @Test
+    void threeOfFourMembersSignaturesAreAQuorumAndTwoAreNot() throws Exception {
+        Block two = BlockSignatures.merge(signedBy(0), List.of(signedBy(1)));
+        assertThat(BlockSignatures.validSigners(two, view)).containsExactly(0, 1);
+        assertThat(BlockSignatures.signedByQuorum(two, view)).isFalse();
+        Block three = BlockSignatures.merge(two, List.of(signedBy(2), signedBy(1)));
+        assertThat(BlockSignatures.validSigners(three, view)).containsExactly(0, 1, 2);
+        assertThat(BlockSignatures.signedByQuorum(three, view)).isTrue();
+        // The signed copies hold the same block: header, data and metadata value alike.
+        assertThat(three.getHeader()).isEqualTo(block.getHeader());
+        assertThat(three.getData()).isEqualTo(block.getData());
+        Metadata metadata = Metadata.parseFrom(three.getMetadata().getMetadata(BlockMetadataIndex.SIGNATURES_VALUE));
+        assertThat(OrdererBlockMetadata.parseFrom(metadata.getValue()).getLastConfig().getIndex()).isEqualTo(5);
+        assertThat(metadata.getSignaturesCount()).isEqualTo(3);
+    }
+
+    @Test
+    void signaturesByNonMembersOnAnotherBlockOrUnderAnotherIdDoNotCount() {
+        Block outsider = BlockSignatures.sign(block, 4, signer(4), 5, 42);
+        Block impostor = BlockSignatures.sign(block, 3, signer(4), 5, 42); // claims to be replica 3
+        Block other = Blocks.build(7, ByteString.copyFromUtf8("previous"),
+                List.of(TestEnvelopes.transaction("alpha", "forged", 10, (byte) 2)));
+        Block forged = BlockSignatures.sign(other, 2, signer(2), 5, 42);
+        Block onThisBlock = block.toBuilder().setMetadata(forged.getMetadata()).build(); // its signature moved over
+        Block all = BlockSignatures.merge(signedBy(0), List.of(signedBy(1), outsider, impostor, onThisBlock));
+        assertThat(BlockSignatures.validSigners(all, view)).containsExactly(0, 1);
+        assertThat(BlockSignatures.signedByQuorum(all, view)).isFalse();
+    }
+
+    @Test
+    void aSecondSignatureBySomeoneAlreadyCountedDoesNotCountTwice() throws Exception {
+        Block twice = BlockSignatures.sign(signedBy(0), 0, signer(0), 5, 42);
+        assertThat(BlockSignatures.validSigners(twice, view)).containsExactly(0);
+        Block merged = BlockSignatures.merge(signedBy(0), List.of(signedBy(0), signedBy(0)));
+        assertThat(Metadata.parseFrom(merged.getMetadata().getMetadata(BlockMetadataIndex.SIGNATURES_VALUE))
+                .getSignaturesCount()).isEqualTo(1);
+    }
+}
