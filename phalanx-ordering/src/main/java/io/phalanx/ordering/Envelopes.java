@@ -19,11 +19,20 @@ final class Envelopes {
      * An envelope's header as the service needs it.
      *
      * @param channelId the channel it is for
-     * @param config    whether it is a config envelope ({@code CONFIG} or {@code ORDERER_TRANSACTION}),
-     *                  which goes alone into its block
+     * @param type      its {@code HeaderType} number
      * @param txId      its transaction id, possibly empty
+     * @param data      the payload's data (for a config envelope, its {@code ConfigEnvelope})
      */
-    record Header(String channelId, boolean config, String txId) {
+    record Header(String channelId, int type, String txId, ByteString data) {
+        /** Whether it goes alone into its block: a config envelope, or an orderer transaction. */
+        boolean alone() {
+            return type == HeaderType.CONFIG_VALUE || type == HeaderType.ORDERER_TRANSACTION_VALUE;
+        }
+
+        /** Whether it is a config envelope, whose data may set the channel's batch limits. */
+        boolean config() {
+            return type == HeaderType.CONFIG_VALUE;
+        }
     }
 
     /**
@@ -47,9 +56,7 @@ final class Envelopes {
             if (channel.getChannelId().isEmpty()) {
                 throw new MalformedEnvelopeException("the channel header names no channel");
             }
-            int type = channel.getType();
-            boolean config = type == HeaderType.CONFIG_VALUE || type == HeaderType.ORDERER_TRANSACTION_VALUE;
-            return new Header(channel.getChannelId(), config, channel.getTxId());
+            return new Header(channel.getChannelId(), channel.getType(), channel.getTxId(), payload.getData());
         } catch (InvalidProtocolBufferException e) {
             throw new MalformedEnvelopeException("not a protobuf envelope: " + e.getMessage());
         }

@@ -226,15 +226,24 @@ public final class OrderingService implements Service {
         if (channel.recentSet.contains(digest)) {
             return new Result(Status.SUCCESS, "ordered already");
         }
+        ChannelLimits configured = channel.cutter.limits();
+        if (header.config()) {
+            try {
+                configured = ChannelConfigs.limits(header.data(), configured);
+            } catch (IllegalArgumentException e) {
+                return new Result(Status.BAD_REQUEST, e.getMessage());
+            }
+        }
         channel.remember(digest, dedupWindow);
         if (channel.cutter.pending().isEmpty()) {
             channel.firstPendingAtMs = agreedMs;
         }
-        List<List<ByteString>> batches = channel.cutter.ordered(envelope, header.config());
+        List<List<ByteString>> batches = channel.cutter.ordered(envelope, header.alone());
         for (int i = 0; i < batches.size(); i++) {
             boolean configBlock = header.config() && i == batches.size() - 1;
             emit(header.channelId(), channel, batches.get(i), configBlock);
         }
+        channel.cutter.limits(configured); // from the block after the config block on
         channel.firstPendingAtMs = channel.cutter.pending().isEmpty() ? -1
                 : batches.isEmpty() ? channel.firstPendingAtMs : agreedMs;
         return new Result(Status.SUCCESS, "");

@@ -100,6 +100,42 @@ class OrderingServiceTest {
     }
 
     @Test
+    void aConfigBlockChangingTheBatchSizeTakesEffectFromTheNextBlockOnEveryNode() {
+        Node one = new Node();
+        Node two = new Node();
+        for (Node node : List.of(one, two)) {
+            node.broadcast(TestEnvelopes.transaction("alpha", "t0", 10, (byte) 0));
+            node.broadcast(TestEnvelopes.batchConfig("alpha", "cfg", 2, 10_000, 2_000, "1m30s"));
+            for (int i = 1; i <= 4; i++) {
+                node.broadcast(TestEnvelopes.transaction("alpha", "t" + i, 10, (byte) i));
+            }
+        }
+        // Block 0: t0 (cut before the config), block 1: the config, then blocks of 2 (the new count).
+        assertThat(one.blocks.get("alpha")).extracting(b -> b.getData().getDataCount()).containsExactly(1, 1, 2, 2);
+        assertThat(one.blocks.get("alpha")).isEqualTo(two.blocks.get("alpha"));
+        assertThat(OrderingService.ChannelHeight.decode(one.service.query(new OrderingOperation.Height("alpha").encode()))
+                .batchTimeoutMs()).isEqualTo(90_000);
+        // Other channels keep their limits; the snapshot carries the new ones.
+        Node restored = new Node();
+        restored.service.restore(one.service.snapshot());
+        restored.broadcast(TestEnvelopes.transaction("alpha", "t5", 10, (byte) 5));
+        restored.broadcast(TestEnvelopes.transaction("alpha", "t6", 10, (byte) 6));
+        assertThat(restored.blocks.get("alpha")).singleElement().satisfies(b -> assertThat(b.getData().getDataCount()).isEqualTo(2));
+    }
+
+    @Test
+    void aConfigEnvelopeWithInvalidBatchLimitsIsRefused() {
+        Node node = new Node();
+        assertThat(node.broadcast(TestEnvelopes.batchConfig("alpha", "bad", 0, 10_000, 2_000, "2s")).info())
+                .startsWith("the config sets invalid batch limits");
+        assertThat(node.broadcast(TestEnvelopes.batchConfig("alpha", "bad2", 5, 10_000, 2_000, "soon")).info())
+                .isEqualTo("'soon' is no duration (e.g. 2s, 500ms, 1m30s)");
+        assertThat(node.broadcast(TestEnvelopes.envelope("alpha", org.hyperledger.fabric.protos.common.HeaderType.CONFIG,
+                "junk", 8, (byte) 0x63)).info()).startsWith("the config envelope cannot be read");
+        assertThat(node.blocks).isEmpty();
+    }
+
+    @Test
     void badEnvelopesAreRefusedWithFabricsStatusAndCutNothing() {
         Node node = new Node();
         assertThat(node.broadcast(ByteString.copyFromUtf8("not protobuf at all")).status()).isEqualTo(Status.BAD_REQUEST);
