@@ -20,6 +20,7 @@ import java.util.TreeMap;
  * is a no-op, so a node that restarts and executes its last decisions again, or one that
  * receives a block it has, changes nothing; a different block under a stored number is refused.
  * Only the positions of the blocks are kept in memory; {@link #get} reads a block from disk.
+ * Thread-safe: the execution thread appends while others read.
  * {@link #retainFrom} deletes the segments that hold only older blocks.
  */
 public final class BlockStore implements Closeable {
@@ -101,7 +102,7 @@ public final class BlockStore implements Closeable {
      *
      * @return the last stored block's number plus one; 0 for an empty store
      */
-    public long height() {
+    public synchronized long height() {
         return last == null ? 0 : last.getNumber() + 1;
     }
 
@@ -110,7 +111,7 @@ public final class BlockStore implements Closeable {
      *
      * @return its number; {@link #height} if the store holds none
      */
-    public long first() {
+    public synchronized long first() {
         return stored.isEmpty() ? height() : first;
     }
 
@@ -124,7 +125,7 @@ public final class BlockStore implements Closeable {
      *                               does not name the last block's header hash
      * @throws IOException           if the storage fails; the store then refuses further use
      */
-    public Commit append(Block block) throws BlockRefusedException, IOException {
+    public synchronized Commit append(Block block) throws BlockRefusedException, IOException {
         long number = block.getHeader().getNumber();
         if (number < height()) {
             Block there = number >= first() ? get(number) : null;
@@ -158,7 +159,7 @@ public final class BlockStore implements Closeable {
      * @return the block, or null if it is not stored (pruned, or not yet cut)
      * @throws IOException if the storage fails or the record is no longer a block
      */
-    public Block get(long number) throws IOException {
+    public synchronized Block get(long number) throws IOException {
         Stored at = stored.get(number);
         if (at == null) {
             return null;
@@ -175,7 +176,7 @@ public final class BlockStore implements Closeable {
      * @param number the oldest block to keep
      * @throws IOException if a deletion fails
      */
-    public void retainFrom(long number) throws IOException {
+    public synchronized void retainFrom(long number) throws IOException {
         Map.Entry<Long, Stored> keep = stored.ceilingEntry(number);
         long segment = keep == null ? log.segmentIndex() : keep.getValue().position().segmentIndex();
         log.deleteSegmentsBefore(segment);
@@ -184,7 +185,7 @@ public final class BlockStore implements Closeable {
     }
 
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         log.close();
     }
 }

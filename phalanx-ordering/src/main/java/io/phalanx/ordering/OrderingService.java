@@ -46,10 +46,20 @@ public final class OrderingService implements Service {
         /**
          * A block was cut.
          *
-         * @param channelId its channel
-         * @param block     the block, the same bytes on every correct node
+         * @param cut the block and what its signatures need
          */
-        void onBlock(String channelId, Block block);
+        void onBlock(CutBlock cut);
+    }
+
+    /**
+     * A block as the service cut it, unsigned.
+     *
+     * @param channelId       its channel
+     * @param block           the block, the same bytes on every correct node
+     * @param lastConfigBlock the channel's last config block, this one if it is one
+     * @param nonce           the agreed nonce of the batch that cut it, for its signatures
+     */
+    public record CutBlock(String channelId, Block block, long lastConfigBlock, long nonce) {
     }
 
     /**
@@ -200,14 +210,15 @@ public final class OrderingService implements Service {
             return new Result(Status.BAD_REQUEST, e.getMessage()).encode();
         }
         if (decoded instanceof OrderingOperation.Broadcast b) {
-            return broadcast(b.envelope(), context.timestampMs()).encode();
+            return broadcast(b.envelope(), context).encode();
         } else if (decoded instanceof OrderingOperation.TimeToCut t) {
-            return timeToCut(t, context.timestampMs()).encode();
+            return timeToCut(t, context).encode();
         }
         return new Result(Status.BAD_REQUEST, "a height is read with a query, not ordered").encode();
     }
 
-    private Result broadcast(ByteString envelope, long agreedMs) {
+    private Result broadcast(ByteString envelope, ExecutionContext context) {
+        long agreedMs = context.timestampMs();
         Envelopes.Header header;
         try {
             header = Envelopes.header(envelope);
@@ -241,7 +252,7 @@ public final class OrderingService implements Service {
         List<List<ByteString>> batches = channel.cutter.ordered(envelope, header.alone());
         for (int i = 0; i < batches.size(); i++) {
             boolean configBlock = header.config() && i == batches.size() - 1;
-            emit(header.channelId(), channel, batches.get(i), configBlock);
+            emit(header.channelId(), channel, batches.get(i), configBlock, context.nonce());
         }
         channel.cutter.limits(configured); // from the block after the config block on
         channel.firstPendingAtMs = channel.cutter.pending().isEmpty() ? -1
@@ -249,7 +260,8 @@ public final class OrderingService implements Service {
         return new Result(Status.SUCCESS, "");
     }
 
-    private Result timeToCut(OrderingOperation.TimeToCut request, long agreedMs) {
+    private Result timeToCut(OrderingOperation.TimeToCut request, ExecutionContext context) {
+        long agreedMs = context.timestampMs();
         ChannelState channel = channels.get(request.channelId());
         if (channel == null) {
             return new Result(Status.NOT_FOUND, "no channel " + request.channelId());
@@ -263,19 +275,19 @@ public final class OrderingService implements Service {
         if (agreedMs < channel.firstPendingAtMs + channel.cutter.limits().batchTimeoutMs()) {
             return new Result(Status.SUCCESS, "block " + request.blockNumber() + "'s batch timeout has not passed");
         }
-        emit(request.channelId(), channel, channel.cutter.cut(), false);
+        emit(request.channelId(), channel, channel.cutter.cut(), false, context.nonce());
         channel.firstPendingAtMs = -1;
         return new Result(Status.SUCCESS, "");
     }
 
-    private void emit(String channelId, ChannelState channel, List<ByteString> envelopes, boolean config) {
+    private void emit(String channelId, ChannelState channel, List<ByteString> envelopes, boolean config, long nonce) {
         Block block = Blocks.build(channel.nextNumber, channel.previousHash, envelopes);
         channel.previousHash = ByteString.copyFrom(Blocks.headerHash(block.getHeader()));
         if (config) {
             channel.lastConfigNumber = channel.nextNumber;
         }
         channel.nextNumber++;
-        listener.onBlock(channelId, block);
+        listener.onBlock(new CutBlock(channelId, block, channel.lastConfigNumber, nonce));
     }
 
     @Override

@@ -28,8 +28,8 @@ class OrderingServiceTest {
         long consensusId;
 
         Node(Map<String, OrderingService.Channel> channels) {
-            service = new OrderingService(channels, 100, (channel, block) ->
-                    blocks.computeIfAbsent(channel, c -> new ArrayList<>()).add(block));
+            service = new OrderingService(channels, 100, cut ->
+                    blocks.computeIfAbsent(cut.channelId(), c -> new ArrayList<>()).add(cut.block()));
         }
 
         Node() {

@@ -1,0 +1,176 @@
+package io.phalanx.ordering;
+
+import io.phalanx.core.crypto.Ed25519;
+import io.phalanx.core.crypto.Signer;
+import io.phalanx.core.storage.CorruptLogException;
+import io.phalanx.runtime.Replica;
+import io.phalanx.runtime.config.ConfigException;
+import io.phalanx.runtime.keys.NodeIdentity;
+import io.phalanx.runtime.storage.FileStorage;
+import org.hyperledger.fabric.protos.common.Block;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * An ordering node: a Phalanx {@link Replica} running the {@link OrderingService}, which signs
+ * each block it cuts with the node's key ({@link BlockSignatures}, on the execution thread, not
+ * the protocol thread) and stores it in the channel's {@link BlockStore} under
+ * {@code DATA/blocks/CHANNEL} before execution goes on. A node that restarts executes its last
+ * decisions again and cuts the blocks it stored already; storing them again does nothing.
+ *
+ * <p>What is not built yet: a node that lost its blocks (a wiped disk) gets the service's state by
+ * state transfer, but not the blocks before it; it logs that its block store is behind and keeps
+ * ordering without storing blocks until a block transfer from its peers exists.
+ */
+public final class OrderingNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(OrderingNode.class);
+    /** Segments of a channel's block store: 64 MiB. */
+    private static final long SEGMENT_BYTES = 64L << 20;
+
+    private final int id;
+    private final Map<String, BlockStore> stores;
+    private final Signer signer;
+    private final Replica replica;
+    private final Map<String, Long> storeBehind = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private OrderingNode(int id, Map<String, BlockStore> stores, Signer signer, Replica.Builder builder,
+                         Map<String, OrderingService.Channel> channels, int dedupWindow)
+            throws IOException, ConfigException {
+        this.id = id;
+        this.stores = stores;
+        this.signer = signer;
+        this.replica = builder.service(new OrderingService(channels, dedupWindow, this::store)).start();
+    }
+
+    /**
+     * Starts a node.
+     *
+     * @param builder     the replica's builder with its config, id, key and data directory set (not its service)
+     * @param id          the replica's id, as given to {@code builder}
+     * @param identity    its key, which signs the blocks
+     * @param dataDirectory its data directory, as given to {@code builder}; the blocks go under {@code blocks/}
+     * @param channels    the channels it orders
+     * @param dedupWindow how many of a channel's last envelopes a repeat of is ordered once
+     * @return the running node
+     * @throws IOException     if a block store cannot be opened or the replica cannot start
+     * @throws ConfigException if the replica's config is invalid
+     */
+    public static OrderingNode start(Replica.Builder builder, int id, NodeIdentity identity, Path dataDirectory,
+                                     Map<String, OrderingService.Channel> channels, int dedupWindow)
+            throws IOException, ConfigException {
+        Map<String, BlockStore> stores = new TreeMap<>();
+        try {
+            for (Map.Entry<String, OrderingService.Channel> channel : channels.entrySet()) {
+                BlockStore store = BlockStore.open(FileStorage.open(dataDirectory.resolve("blocks").resolve(channel.getKey())),
+                        SEGMENT_BYTES, Integer.MAX_VALUE - 64);
+                stores.put(channel.getKey(), store);
+                Block genesis = channel.getValue().genesis();
+                if (genesis != null && store.height() == 0) {
+                    store.append(genesis);
+                }
+            }
+            return new OrderingNode(id, stores, Ed25519.signer(identity.privateKey()), builder, channels, dedupWindow);
+        } catch (CorruptLogException e) {
+            closeAll(stores);
+            throw new IOException("block store of replica " + id + ": " + e.getMessage(), e);
+        } catch (BlockStore.BlockRefusedException e) {
+            closeAll(stores);
+            throw new IOException("block store of replica " + id + " holds another genesis block: " + e.getMessage(), e);
+        } catch (IOException | ConfigException | RuntimeException e) {
+            closeAll(stores);
+            throw e;
+        }
+    }
+
+    /** Signs and stores a cut block; a failing disk stops the replica (execution cannot go on without it). */
+    private void store(OrderingService.CutBlock cut) {
+        BlockStore store = stores.get(cut.channelId());
+        Block signed = BlockSignatures.sign(cut.block(), id, signer, cut.lastConfigBlock(), cut.nonce());
+        try {
+            store.append(signed);
+            storeBehind.remove(cut.channelId());
+        } catch (BlockStore.BlockRefusedException e) {
+            if (cut.block().getHeader().getNumber() > store.height()) {
+                if (storeBehind.putIfAbsent(cut.channelId(), cut.block().getHeader().getNumber()) == null) {
+                    log.warn("replica {}: channel {}'s block store ends at block {} but block {} was cut (the state came"
+                            + " by state transfer): blocks are not stored until the missing ones are", id, cut.channelId(),
+                            store.height() - 1, cut.block().getHeader().getNumber());
+                }
+                return;
+            }
+            throw new IllegalStateException("replica " + id + ": channel " + cut.channelId() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("replica " + id + ": channel " + cut.channelId() + ": cannot store block "
+                    + cut.block().getHeader().getNumber(), e);
+        }
+    }
+
+    /**
+     * The replica under the service.
+     *
+     * @return the replica
+     */
+    public Replica replica() {
+        return replica;
+    }
+
+    /**
+     * This node's stored copy of a block, signed by this node.
+     *
+     * @param channelId the channel
+     * @param number    the block number
+     * @return the block, or null if it is not stored
+     * @throws IOException if it cannot be read
+     */
+    public Block block(String channelId, long number) throws IOException {
+        BlockStore store = stores.get(channelId);
+        return store == null ? null : store.get(number);
+    }
+
+    /**
+     * How many blocks of a channel this node stored.
+     *
+     * @param channelId the channel
+     * @return the next block number its store expects; -1 for an unknown channel
+     */
+    public long height(String channelId) {
+        BlockStore store = stores.get(channelId);
+        return store == null ? -1 : store.height();
+    }
+
+    @Override
+    public void close() {
+        replica.close();
+        closeAll(stores);
+    }
+
+    private static void closeAll(Map<String, BlockStore> stores) {
+        for (BlockStore store : stores.values()) {
+            try {
+                store.close();
+            } catch (IOException e) {
+                log.warn("closing a block store: {}", e.toString());
+            }
+        }
+    }
+
+    /**
+     * Blocks are stored only in order; this reports where a channel's store waits (for tests and status).
+     *
+     * @return by channel, the first block cut but not stored because earlier ones are missing
+     */
+    Map<String, Long> storeBehind() {
+        return Map.copyOf(storeBehind);
+    }
+
+    @Override
+    public String toString() {
+        return "OrderingNode[replica " + id + ", channels " + stores.keySet() + "]";
+    }
+}

@@ -1,0 +1,157 @@
+package io.phalanx.ordering;
+
+import com.google.protobuf.ByteString;
+import io.phalanx.core.view.View;
+import io.phalanx.runtime.Client;
+import io.phalanx.runtime.CoreSettings;
+import io.phalanx.runtime.Replica;
+import io.phalanx.runtime.config.ClusterConfigLoader;
+import io.phalanx.runtime.config.Mode;
+import io.phalanx.runtime.keys.KeyFiles;
+import io.phalanx.runtime.keys.Keygen;
+import org.hyperledger.fabric.protos.common.Block;
+import org.hyperledger.fabric.protos.common.Status;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Four ordering nodes on real replicas (TLS on loopback, durable logs): envelopes a client
+ * broadcasts come out as the same chained blocks on every node, each signed by every node, and a
+ * node restarted on its data directory goes on with the same blocks.
+ */
+@Timeout(120)
+class OrderingNodeTest {
+    private static final String CHANNEL = "alpha";
+    private static final Map<String, OrderingService.Channel> CHANNELS =
+            Map.of(CHANNEL, new OrderingService.Channel(new ChannelLimits(10, 1 << 20, 1 << 19, 300), null));
+
+    @TempDir
+    Path dir;
+    private Path config;
+    private final OrderingNode[] nodes = new OrderingNode[4];
+
+    private OrderingNode start(int id) throws Exception {
+        Path data = dir.resolve("data/replica-" + id);
+        var cluster = ClusterConfigLoader.load(config);
+        var identity = KeyFiles.loadIdentity(dir.resolve("keys/replica-" + id + ".key"),
+                cluster.replica(id).orElseThrow().certificate());
+        nodes[id] = OrderingNode.start(Replica.builder().config(config).id(id).identity(identity).dataDirectory(data),
+                id, identity, data, CHANNELS, 1_000);
+        return nodes[id];
+    }
+
+    @AfterEach
+    void stop() {
+        for (OrderingNode node : nodes) {
+            if (node != null) {
+                node.close();
+            }
+        }
+    }
+
+    private static OrderingService.Result broadcast(Client client, ByteString envelope) {
+        return OrderingService.Result.decode(client.invoke(new OrderingOperation.Broadcast(envelope).encode()));
+    }
+
+    private void awaitHeight(int node, long height) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (nodes[node].height(CHANNEL) < height && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(nodes[node].height(CHANNEL)).as("blocks stored by node %d", node).isEqualTo(height);
+    }
+
+    @Test
+    void fourNodesStoreTheSameChainedBlocksEachSignedByAllAndARestartedNodeGoesOn() throws Exception {
+        config = new Keygen(new SecureRandom()).generate(new Keygen.Options(4, 1, dir, Mode.BFT, null, "127.0.0.1",
+                freeBasePort()), Instant.now()).clusterFile();
+        View view = CoreSettings.view(ClusterConfigLoader.load(config));
+        for (int id = 0; id < 4; id++) {
+            start(id);
+        }
+        try (Client client = Client.builder().config(config).id(1000).build()) {
+            for (int i = 0; i < 25; i++) {
+                assertThat(broadcast(client, TestEnvelopes.transaction(CHANNEL, "t" + i, 100, (byte) i)).status())
+                        .isEqualTo(Status.SUCCESS);
+            }
+            Thread.sleep(400); // the batch timeout, in the leader's clock, for the last five
+            OrderingService.Result cut = OrderingService.Result.decode(
+                    client.invoke(new OrderingOperation.TimeToCut(CHANNEL, 2).encode()));
+            assertThat(cut).isEqualTo(new OrderingService.Result(Status.SUCCESS, ""));
+            for (int id = 0; id < 4; id++) {
+                awaitHeight(id, 3);
+            }
+            Block previous = null;
+            for (long number = 0; number < 3; number++) {
+                List<Block> copies = new ArrayList<>();
+                for (OrderingNode node : nodes) {
+                    copies.add(node.block(CHANNEL, number));
+                }
+                for (Block copy : copies) {
+                    assertThat(copy.getHeader()).isEqualTo(copies.get(0).getHeader());
+                    assertThat(copy.getData()).isEqualTo(copies.get(0).getData());
+                }
+                Block merged = BlockSignatures.merge(copies.get(0), copies.subList(1, 4));
+                assertThat(BlockSignatures.validSigners(merged, view)).containsExactly(0, 1, 2, 3);
+                assertThat(Blocks.chainProblem(previous, merged)).isNull();
+                previous = merged;
+            }
+            assertThat(nodes[0].block(CHANNEL, 2).getData().getDataCount()).isEqualTo(5);
+
+            // Node 3 restarts on its data directory: it executes its last decisions again, which
+            // cut blocks it has, and, once traffic shows it what it missed, goes on with the others.
+            nodes[3].close();
+            for (int i = 25; i < 35; i++) {
+                broadcast(client, TestEnvelopes.transaction(CHANNEL, "t" + i, 100, (byte) i));
+            }
+            start(3);
+            for (int i = 35; i < 45; i++) {
+                broadcast(client, TestEnvelopes.transaction(CHANNEL, "t" + i, 100, (byte) i));
+            }
+            awaitHeight(0, 5);
+            awaitHeight(3, 5);
+            for (long number = 3; number < 5; number++) {
+                assertThat(nodes[3].block(CHANNEL, number).getHeader()).isEqualTo(nodes[0].block(CHANNEL, number).getHeader());
+                assertThat(Blocks.chainProblem(nodes[3].block(CHANNEL, number - 1), nodes[3].block(CHANNEL, number))).isNull();
+            }
+            assertThat(nodes[3].storeBehind()).isEmpty();
+        }
+    }
+
+    /** A base port with the mesh, client and admin ports of four replicas free now, below the ephemeral range. */
+    private static int freeBasePort() {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int base = ThreadLocalRandom.current().nextInt(20_000, 32_000);
+            List<Integer> ports = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                ports.addAll(List.of(base + i, base + Keygen.CLIENT_PORT_OFFSET + i, base + Keygen.ADMIN_PORT_OFFSET + i));
+            }
+            if (ports.stream().allMatch(OrderingNodeTest::bindable)) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free port range");
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+}
