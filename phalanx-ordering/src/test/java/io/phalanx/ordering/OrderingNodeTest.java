@@ -113,12 +113,13 @@ class OrderingNodeTest {
             assertThat(nodes[0].block(CHANNEL, 2).getData().getDataCount()).isEqualTo(5);
 
             // Node 3 restarts on its data directory: it executes its last decisions again, which
-            // cut blocks it has, and, once traffic shows it what it missed, goes on with the others.
+            // cut blocks it has, asks its peers what it missed (the cluster is idle), and goes on.
             nodes[3].close();
             for (int i = 25; i < 35; i++) {
                 broadcast(client, TestEnvelopes.transaction(CHANNEL, "t" + i, 100, (byte) i));
             }
             start(3);
+            awaitHeight(3, 4);
             for (int i = 35; i < 45; i++) {
                 broadcast(client, TestEnvelopes.transaction(CHANNEL, "t" + i, 100, (byte) i));
             }

@@ -259,6 +259,9 @@ public final class ReplicaCore {
         this.invariants = new Invariants(state);
         // A replica alone is the whole cluster: there is nobody to learn from or to contradict.
         state.recovering = start != Start.NEW_CLUSTER && start != Start.RESTORED && config.view().n() > 1;
+        if (start == Start.RESTORED && config.view().n() > 1) {
+            stateTransfer.probeAfterRestart();
+        }
         resume(Objects.requireNonNull(recovered, "recovered"));
         persisted = hardState();
     }
@@ -418,7 +421,7 @@ public final class ReplicaCore {
      */
     private long wakeAt() {
         boolean timersRunning = !state.pending.isEmpty() || !state.active() || state.behind() || state.recovering
-                || stateTransfer.transferring();
+                || stateTransfer.transferring() || stateTransfer.probing();
         long timers = timersRunning ? state.nowMs + state.config.tickIntervalMs() : Output.NEVER;
         return Math.min(timers, state.acceptWaitUntilMs);
     }

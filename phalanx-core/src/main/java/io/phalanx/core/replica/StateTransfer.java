@@ -83,7 +83,15 @@ final class StateTransfer {
     private final TreeMap<Long, Served> served = new TreeMap<>();
     /** The latest report from each peer; bounded by the view's size. */
     private final Map<Integer, StateReport> reports = new HashMap<>();
+    /** How many times a restored replica asks its peers where they stand, two ticks apart, before giving up. */
+    static final int RESTART_PROBES_MAX = 5;
     private long nextQueryAtMs;
+    /**
+     * Queries a replica restored with every vote ({@link ReplicaCore.Start#RESTORED}) still sends
+     * to learn what was decided while it was down, until a peer reports: in an idle cluster no
+     * vote would show it that it is behind.
+     */
+    private int restartProbesLeft;
     /** While recovering: the instance to decide before voting, once a quorum reported; -2 before. */
     private long recoveryTarget = -2;
     /** While recovering: the regency to install before voting, once a quorum reported. */
@@ -164,7 +172,29 @@ final class StateTransfer {
         }
     }
 
+    /**
+     * Makes a replica restored with every vote ask its peers where they stand, as a recovering one
+     * does, without waiting for their answers before it votes: any report of a later decision
+     * makes it fetch the decisions it missed ({@link ReplicaState#noteAhead}).
+     */
+    void probeAfterRestart() {
+        restartProbesLeft = RESTART_PROBES_MAX;
+    }
+
+    /** True while a restored replica still asks its peers where they stand. */
+    boolean probing() {
+        return restartProbesLeft > 0;
+    }
+
     void onTick(Effects effects) {
+        if (restartProbesLeft > 0 && !state.recovering) {
+            if (!reports.isEmpty()) {
+                restartProbesLeft = 0;
+            } else if (state.nowMs >= nextQueryAtMs) {
+                restartProbesLeft--;
+                query(effects);
+            }
+        }
         if (state.recovering) {
             if (recoveryTarget != -2 && state.lastDecided >= recoveryTarget && state.regency < recoveryRegency
                     && state.nowMs >= nextQueryAtMs) {
@@ -246,6 +276,7 @@ final class StateTransfer {
 
     void onReport(Effects effects, StateReport report) {
         reports.put(report.sender(), report);
+        restartProbesLeft = 0;
         state.noteAhead(report.sender(), report.lastDecided());
         if (state.recovering && recoveryTarget == -2) {
             setRecoveryTarget();

@@ -76,6 +76,22 @@ class DurableRestartTest {
     }
 
     @Test
+    void aFollowerRestartedIntoAnIdleClusterAsksWhatItMissedAndCatchesUp() throws Exception {
+        Cluster cluster = cluster(Mode.BFT);
+        decide(cluster, 3);
+        cluster.isolated.add(2); // down: the others decide without it
+        decide(cluster, 3);
+        cluster.isolated.clear();
+        cluster.restartFromDisk(2);
+        assertThat(cluster.cores.get(2).lastDecided()).isLessThan(cluster.cores.get(1).lastDecided());
+
+        cluster.runFor(2_000); // no request comes: no vote would show it that it is behind
+        assertThat(cluster.sent).anyMatch(m -> m.from() == 2 && m.message() instanceof io.phalanx.core.message.StateQuery);
+        assertSameState(cluster, 2, 1);
+        assertThat(cluster.cores.get(2).recovering()).isFalse();
+    }
+
+    @Test
     void aLeaderRestartedMidInstanceProposesNoOtherValueInThatRegency() throws Exception {
         Cluster cluster = cluster(Mode.BFT);
         decide(cluster, 5);
