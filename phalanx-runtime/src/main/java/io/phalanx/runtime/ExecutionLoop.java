@@ -69,7 +69,7 @@ final class ExecutionLoop implements Runnable {
      * {@link ExecutionQueue.Execute}).
      */
     private long executedLogged = -1;
-    private volatile long lastExecuted = -1;
+    private volatile long lastExecuted;
 
     /**
      * @param tasks       the work, filled by the protocol thread
@@ -98,6 +98,7 @@ final class ExecutionLoop implements Runnable {
         this.config = config;
         this.checkpoints = checkpoints;
         this.executor = executor;
+        this.lastExecuted = executor.lastExecuted(); // what replaying the log at start restored
         followLatestView();
         this.codec = codec;
         this.onFatal = onFatal;
