@@ -38,6 +38,8 @@ public final class OrderingNode implements AutoCloseable {
     private final Signer signer;
     private final Replica replica;
     private final Map<String, Long> storeBehind = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Notified whenever a block is stored. */
+    private final Object stored = new Object();
 
     private OrderingNode(int id, Map<String, BlockStore> stores, Signer signer, Replica.Builder builder,
                          Map<String, OrderingService.Channel> channels, int dedupWindow)
@@ -95,6 +97,9 @@ public final class OrderingNode implements AutoCloseable {
         try {
             store.append(signed);
             storeBehind.remove(cut.channelId());
+            synchronized (stored) {
+                stored.notifyAll();
+            }
         } catch (BlockStore.BlockRefusedException e) {
             if (cut.block().getHeader().getNumber() > store.height()) {
                 if (storeBehind.putIfAbsent(cut.channelId(), cut.block().getHeader().getNumber()) == null) {
@@ -144,10 +149,47 @@ public final class OrderingNode implements AutoCloseable {
         return store == null ? -1 : store.height();
     }
 
+    /**
+     * Waits until this node stored block {@code number} of a channel.
+     *
+     * @param channelId the channel
+     * @param number    the block number
+     * @param timeoutMs the longest wait
+     * @return true if it is stored now
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public boolean awaitBlock(String channelId, long number, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        synchronized (stored) {
+            while (height(channelId) <= number) {
+                long leftMs = (deadline - System.nanoTime()) / 1_000_000;
+                if (leftMs <= 0) {
+                    return false;
+                }
+                stored.wait(leftMs);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The oldest block of a channel this node still stores.
+     *
+     * @param channelId the channel
+     * @return its number; -1 for an unknown channel
+     */
+    public long first(String channelId) {
+        BlockStore store = stores.get(channelId);
+        return store == null ? -1 : store.first();
+    }
+
     @Override
     public void close() {
         replica.close();
         closeAll(stores);
+        synchronized (stored) {
+            stored.notifyAll();
+        }
     }
 
     private static void closeAll(Map<String, BlockStore> stores) {

@@ -43,6 +43,9 @@ class OrderingNodeTest {
     Path dir;
     private Path config;
     private final OrderingNode[] nodes = new OrderingNode[4];
+    private final NodeDeliverServer[] servers = new NodeDeliverServer[4];
+    private Frontend frontend;
+    private io.grpc.ManagedChannel fabric;
 
     private OrderingNode start(int id) throws Exception {
         Path data = dir.resolve("data/replica-" + id);
@@ -56,6 +59,17 @@ class OrderingNodeTest {
 
     @AfterEach
     void stop() {
+        if (fabric != null) {
+            fabric.shutdownNow();
+        }
+        if (frontend != null) {
+            frontend.close();
+        }
+        for (NodeDeliverServer server : servers) {
+            if (server != null) {
+                server.close();
+            }
+        }
         for (OrderingNode node : nodes) {
             if (node != null) {
                 node.close();
@@ -131,6 +145,100 @@ class OrderingNodeTest {
             }
             assertThat(nodes[3].storeBehind()).isEmpty();
         }
+    }
+
+    @Test
+    void aFabricClientBroadcastsThroughAFrontendAndDeliversQuorumSignedBlocksWhileANodeIsDown() throws Exception {
+        config = new Keygen(new SecureRandom()).generate(new Keygen.Options(4, 1, dir, Mode.BFT, null, "127.0.0.1",
+                freeBasePort()), Instant.now()).clusterFile();
+        View view = CoreSettings.view(ClusterConfigLoader.load(config));
+        Map<Integer, java.net.InetSocketAddress> deliver = new java.util.TreeMap<>();
+        for (int id = 0; id < 4; id++) {
+            start(id);
+            servers[id] = NodeDeliverServer.start(nodes[id], new java.net.InetSocketAddress("127.0.0.1", 0));
+            deliver.put(id, new java.net.InetSocketAddress("127.0.0.1", servers[id].port()));
+        }
+        frontend = Frontend.start(Client.builder().config(config).id(1000).build(), view, deliver, java.util.Set.of(CHANNEL),
+                new java.net.InetSocketAddress("127.0.0.1", 0));
+        fabric = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", frontend.port())
+                .usePlaintext().build();
+        var stub = org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(fabric);
+
+        assertThat(broadcastAll(stub, 0, 25)).containsOnly(Status.SUCCESS).hasSize(25);
+        // 25 envelopes with blocks of 10: two blocks, and the frontend cuts the last five by the timeout.
+        List<Block> blocks = deliver(stub, 0, 2);
+        assertThat(blocks).hasSize(3);
+        Block previous = null;
+        for (Block block : blocks) {
+            assertThat(BlockSignatures.signedByQuorum(block, view)).isTrue();
+            assertThat(Blocks.chainProblem(previous, block)).isNull();
+            previous = block;
+        }
+        assertThat(blocks.get(2).getData().getDataCount()).isEqualTo(5);
+
+        // Node 3 goes silent: its copies never come, and a quorum of the other three is enough.
+        servers[3].close();
+        nodes[3].close();
+        nodes[3] = null;
+        assertThat(broadcastAll(stub, 25, 35)).containsOnly(Status.SUCCESS);
+        List<Block> later = deliver(stub, 3, 3);
+        assertThat(later).singleElement().satisfies(block -> {
+            assertThat(BlockSignatures.validSigners(block, view)).containsExactly(0, 1, 2);
+            assertThat(Blocks.chainProblem(blocks.get(2), block)).isNull();
+        });
+    }
+
+    /** What a stream answered, until it ended. */
+    private static final class Answers<T> implements io.grpc.stub.StreamObserver<T> {
+        final List<T> received = java.util.Collections.synchronizedList(new ArrayList<>());
+        final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+
+        @Override
+        public void onNext(T value) {
+            received.add(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            ended.countDown();
+        }
+
+        @Override
+        public void onCompleted() {
+            ended.countDown();
+        }
+
+        void await(String what) throws InterruptedException {
+            assertThat(ended.await(30, java.util.concurrent.TimeUnit.SECONDS)).as(what).isTrue();
+        }
+    }
+
+    /** Broadcasts envelopes {@code from} to {@code to - 1} on one stream; the statuses, in order. */
+    private static List<Status> broadcastAll(org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.AtomicBroadcastStub stub,
+                                             int from, int to) throws Exception {
+        Answers<org.hyperledger.fabric.protos.orderer.BroadcastResponse> answers = new Answers<>();
+        var requests = stub.broadcast(answers);
+        for (int i = from; i < to; i++) {
+            requests.onNext(org.hyperledger.fabric.protos.common.Envelope.parseFrom(
+                    TestEnvelopes.transaction(CHANNEL, "t" + i, 100, (byte) i)));
+        }
+        requests.onCompleted();
+        answers.await("broadcast answered");
+        return answers.received.stream().map(org.hyperledger.fabric.protos.orderer.BroadcastResponse::getStatus).toList();
+    }
+
+    /** Delivers blocks {@code first} to {@code last} through the frontend; fails unless the stream ends with SUCCESS. */
+    private static List<Block> deliver(org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.AtomicBroadcastStub stub,
+                                       long first, long last) throws Exception {
+        Answers<org.hyperledger.fabric.protos.orderer.DeliverResponse> answers = new Answers<>();
+        var requests = stub.deliver(answers);
+        requests.onNext(Seek.request(CHANNEL, first, last));
+        answers.await("deliver of blocks " + first + ".." + last + " ended");
+        requests.onCompleted();
+        List<org.hyperledger.fabric.protos.orderer.DeliverResponse> responses = List.copyOf(answers.received);
+        assertThat(responses).last().satisfies(r -> assertThat(r.getStatus()).isEqualTo(Status.SUCCESS));
+        return responses.stream().filter(org.hyperledger.fabric.protos.orderer.DeliverResponse::hasBlock)
+                .map(org.hyperledger.fabric.protos.orderer.DeliverResponse::getBlock).toList();
     }
 
     /** A base port with the mesh, client and admin ports of four replicas free now, below the ephemeral range. */

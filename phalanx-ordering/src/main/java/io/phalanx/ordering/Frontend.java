@@ -1,0 +1,319 @@
+package io.phalanx.ordering;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.phalanx.core.message.Bytes;
+import io.phalanx.core.view.View;
+import io.phalanx.runtime.Client;
+import org.hyperledger.fabric.protos.common.Block;
+import org.hyperledger.fabric.protos.common.Envelope;
+import org.hyperledger.fabric.protos.common.Status;
+import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
+import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
+import org.hyperledger.fabric.protos.orderer.DeliverResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A frontend: Fabric's {@code AtomicBroadcast} service for Fabric clients, over the ordering
+ * nodes. {@code Broadcast} orders each envelope through a Phalanx {@link Client} (answered in
+ * order with Fabric's status); {@code Deliver} reads every node's copies of the blocks
+ * ({@link NodeDeliverService}) and hands a block on, in order, only once the valid signatures of a
+ * quorum of the view's members are on one header ({@link BlockSignatures}), so a node that forges
+ * or withholds blocks is outvoted. It also sends each channel's time-to-cut once the first
+ * pending envelope has waited the batch timeout.
+ *
+ * <p>Not built yet: TLS on the gRPC endpoints, following views as they change (the signing quorum
+ * is the view given at start), and clients' envelope signatures.
+ */
+public final class Frontend implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Frontend.class);
+    /** How often pending envelopes are checked against the batch timeout. */
+    private static final long CUT_CHECK_MS = 50;
+
+    private final Client client;
+    private final View view;
+    private final Map<Integer, ManagedChannel> nodes = new TreeMap<>();
+    private final Set<String> channels;
+    private final Server server;
+    private final ScheduledExecutorService cutter;
+    /** Per channel, the block a time-to-cut was last sent for. */
+    private final Map<String, Long> cutRequested = new ConcurrentHashMap<>();
+
+    private Frontend(Client client, View view, Map<Integer, InetSocketAddress> nodeDeliver, Set<String> channels,
+                     InetSocketAddress listen) throws IOException {
+        this.client = client;
+        this.view = view;
+        this.channels = Set.copyOf(channels);
+        nodeDeliver.forEach((id, address) -> nodes.put(id, NettyChannelBuilder.forAddress(address).usePlaintext().build()));
+        this.server = NettyServerBuilder.forAddress(listen).addService(new Service()).build();
+        this.cutter = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "phalanx-frontend-cut");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Starts a frontend.
+     *
+     * @param client      the Phalanx client it orders envelopes with (closed by {@link #close})
+     * @param view        the view whose members sign blocks
+     * @param nodeDeliver each node's deliver endpoint, by replica id
+     * @param channels    the channels whose batch timeouts it watches
+     * @param listen      where Fabric clients reach it; port 0 picks a free one
+     * @return the running frontend
+     * @throws IOException if it cannot listen there
+     */
+    public static Frontend start(Client client, View view, Map<Integer, InetSocketAddress> nodeDeliver,
+                                 Set<String> channels, InetSocketAddress listen) throws IOException {
+        Frontend frontend = new Frontend(client, view, nodeDeliver, channels, listen);
+        try {
+            frontend.server.start();
+        } catch (IOException e) {
+            frontend.close();
+            throw new IOException("frontend cannot listen at " + listen + ": " + e.getMessage(), e);
+        }
+        frontend.cutter.scheduleWithFixedDelay(frontend::cutWhereDue, CUT_CHECK_MS, CUT_CHECK_MS, TimeUnit.MILLISECONDS);
+        return frontend;
+    }
+
+    /**
+     * The port Fabric clients connect to.
+     *
+     * @return the bound port
+     */
+    public int port() {
+        return server.getPort();
+    }
+
+    /** Sends a channel's time-to-cut once its first pending envelope waited the batch timeout. */
+    private void cutWhereDue() {
+        for (String channel : channels) {
+            try {
+                Bytes answer = client.invokeUnordered(new OrderingOperation.Height(channel).encode());
+                OrderingService.ChannelHeight height = OrderingService.ChannelHeight.decode(answer);
+                if (height.pending() > 0 && System.currentTimeMillis() >= height.firstPendingAtMs() + height.batchTimeoutMs()
+                        && !Long.valueOf(height.nextBlock()).equals(cutRequested.put(channel, height.nextBlock()))) {
+                    client.invokeAsync(new OrderingOperation.TimeToCut(channel, height.nextBlock()).encode());
+                }
+            } catch (RuntimeException e) {
+                log.debug("frontend: time-to-cut check of channel {} failed: {}", channel, e.toString());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        cutter.shutdownNow();
+        server.shutdownNow();
+        nodes.values().forEach(ManagedChannel::shutdownNow);
+        client.close();
+    }
+
+    /** The gRPC service. */
+    private final class Service extends AtomicBroadcastGrpc.AtomicBroadcastImplBase {
+        @Override
+        public StreamObserver<Envelope> broadcast(StreamObserver<BroadcastResponse> responses) {
+            return new StreamObserver<>() {
+                /** Answers leave in the order the envelopes came. */
+                private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
+
+                @Override
+                public synchronized void onNext(Envelope envelope) {
+                    CompletableFuture<Bytes> ordered = client.invokeAsync(
+                            new OrderingOperation.Broadcast(envelope.toByteString()).encode());
+                    previous = previous.thenCombine(ordered.handle((result, failure) -> failure == null
+                            ? OrderingService.Result.decode(result)
+                            : new OrderingService.Result(Status.SERVICE_UNAVAILABLE, String.valueOf(failure.getMessage()))),
+                            (ignored, result) -> {
+                                synchronized (responses) {
+                                    responses.onNext(BroadcastResponse.newBuilder().setStatus(result.status())
+                                            .setInfo(result.info()).build());
+                                }
+                                return null;
+                            });
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    // the client went away; answers still due are dropped by gRPC
+                }
+
+                @Override
+                public synchronized void onCompleted() {
+                    previous.whenComplete((ignored, failure) -> {
+                        synchronized (responses) {
+                            responses.onCompleted();
+                        }
+                    });
+                }
+            };
+        }
+
+        @Override
+        public StreamObserver<Envelope> deliver(StreamObserver<DeliverResponse> responses) {
+            ServerCallStreamObserver<DeliverResponse> call = (ServerCallStreamObserver<DeliverResponse>) responses;
+            List<Delivery> deliveries = new java.util.concurrent.CopyOnWriteArrayList<>();
+            call.setOnCancelHandler(() -> deliveries.forEach(Delivery::cancelNodes));
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(Envelope request) {
+                    Delivery delivery = new Delivery(call);
+                    deliveries.add(delivery);
+                    delivery.start(request);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            };
+        }
+    }
+
+    /** One deliver request: the nodes' copies of each block, handed on once a quorum signed one header. */
+    private final class Delivery {
+        private final ServerCallStreamObserver<DeliverResponse> call;
+        private final List<StreamObserver<Envelope>> nodeRequests = new ArrayList<>();
+        /** By block number, each node's copy. */
+        private final Map<Long, Map<Integer, Block>> copies = new HashMap<>();
+        private Seek seek;
+        private long next;
+        private boolean done;
+
+        Delivery(ServerCallStreamObserver<DeliverResponse> call) {
+            this.call = call;
+        }
+
+        void start(Envelope request) {
+            Seek resolved;
+            try {
+                String channel = Seek.channel(request);
+                Bytes answer = client.invokeUnordered(new OrderingOperation.Height(channel).encode());
+                if (answer.length() != 28) {
+                    finish(OrderingService.Result.decode(answer).status());
+                    return;
+                }
+                resolved = Seek.parse(request, 0, OrderingService.ChannelHeight.decode(answer).nextBlock() - 1);
+            } catch (IllegalArgumentException e) {
+                finish(Status.BAD_REQUEST);
+                return;
+            } catch (RuntimeException e) {
+                finish(Status.SERVICE_UNAVAILABLE);
+                return;
+            }
+            synchronized (this) {
+                seek = resolved;
+                next = resolved.first();
+            }
+            for (Map.Entry<Integer, ManagedChannel> node : nodes.entrySet()) {
+                int id = node.getKey();
+                StreamObserver<Envelope> nodeRequest = AtomicBroadcastGrpc.newStub(node.getValue()).deliver(new StreamObserver<>() {
+                    @Override
+                    public void onNext(DeliverResponse response) {
+                        if (response.hasBlock()) {
+                            offer(id, response.getBlock());
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        log.debug("frontend: node {} deliver stream ended: {}", id, t.toString());
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+                synchronized (this) {
+                    nodeRequests.add(nodeRequest);
+                }
+                nodeRequest.onNext(Seek.request(resolved.channelId(), resolved.first(), resolved.last()));
+            }
+        }
+
+        private synchronized void offer(int node, Block block) {
+            long number = block.getHeader().getNumber();
+            if (done || number < next || number > seek.last()) {
+                return;
+            }
+            copies.computeIfAbsent(number, n -> new HashMap<>()).putIfAbsent(node, block);
+            while (!done && copies.containsKey(next)) {
+                Block agreed = quorumCopy(copies.get(next));
+                if (agreed == null) {
+                    return;
+                }
+                call.onNext(DeliverResponse.newBuilder().setBlock(agreed).build());
+                copies.remove(next);
+                next++;
+                if (next > seek.last()) {
+                    finish(Status.SUCCESS);
+                }
+            }
+        }
+
+        /** The copies' header signed by a quorum, with every valid signature on it; null if none is yet. */
+        private Block quorumCopy(Map<Integer, Block> byNode) {
+            Map<ByteString, List<Block>> byHeader = new LinkedHashMap<>();
+            for (Block copy : byNode.values()) {
+                if (copy.getHeader().getDataHash().equals(ByteString.copyFrom(Blocks.dataHash(copy.getData())))) {
+                    byHeader.computeIfAbsent(copy.getHeader().toByteString(), h -> new ArrayList<>()).add(copy);
+                } // else a copy whose data does not match its header: a forgery, never handed on
+            }
+            for (List<Block> same : byHeader.values()) {
+                Block merged = BlockSignatures.merge(same.get(0), same.subList(1, same.size()));
+                if (BlockSignatures.signedByQuorum(merged, view)) {
+                    return merged;
+                }
+            }
+            return null;
+        }
+
+        private synchronized void finish(Status status) {
+            if (done) {
+                return;
+            }
+            done = true;
+            cancelNodes();
+            if (!call.isCancelled()) {
+                call.onNext(DeliverResponse.newBuilder().setStatus(status).build());
+                call.onCompleted();
+            }
+        }
+
+        private synchronized void cancelNodes() {
+            for (StreamObserver<Envelope> request : nodeRequests) {
+                try {
+                    request.onError(io.grpc.Status.CANCELLED.withDescription("delivered").asRuntimeException());
+                } catch (RuntimeException e) {
+                    // already closed
+                }
+            }
+            nodeRequests.clear();
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.phalanx.ordering;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gRPC endpoint where frontends read a node's blocks ({@link NodeDeliverService}).
+ * Plaintext: it is meant for the nodes' private network (TLS on it is not built yet).
+ */
+public final class NodeDeliverServer implements AutoCloseable {
+    private final Server server;
+    private final ExecutorService streams;
+
+    private NodeDeliverServer(Server server, ExecutorService streams) {
+        this.server = server;
+        this.streams = streams;
+    }
+
+    /**
+     * Starts serving {@code node}'s blocks at {@code address}.
+     *
+     * @param node    the ordering node
+     * @param address where to listen; port 0 picks a free one
+     * @return the running server
+     * @throws IOException if the address cannot be bound
+     */
+    public static NodeDeliverServer start(OrderingNode node, InetSocketAddress address) throws IOException {
+        ExecutorService streams = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "phalanx-" + node + "-deliver");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            Server server = NettyServerBuilder.forAddress(address).addService(new NodeDeliverService(node, streams))
+                    .build().start();
+            return new NodeDeliverServer(server, streams);
+        } catch (IOException e) {
+            streams.shutdownNow();
+            throw new IOException("cannot serve deliver at " + address + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The port it listens on.
+     *
+     * @return the bound port
+     */
+    public int port() {
+        return server.getPort();
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow();
+        streams.shutdownNow();
+        try {
+            server.awaitTermination(5, TimeUnit.SECONDS);
+            streams.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
