@@ -101,7 +101,7 @@ final class DemoCluster implements AutoCloseable {
      */
     synchronized void start(int id) throws IOException, ConfigException {
         replicas[id] = Replica.builder().config(config).id(id).privateKey(key("replica-" + id))
-                .dataDirectory(directory.resolve("data").resolve("replica-" + id))
+                .dataDirectory(dataDirectory(id))
                 .service(new KeyValueService()).start();
     }
 
@@ -117,8 +117,14 @@ final class DemoCluster implements AutoCloseable {
         return client;
     }
 
-    private Path key(String node) {
+    /** The private key file of {@code node} ({@code replica-ID} or {@code client-ID}). */
+    Path key(String node) {
         return directory.resolve("keys").resolve(node + ".key");
+    }
+
+    /** Where replica {@code id} keeps its data. */
+    Path dataDirectory(int id) {
+        return directory.resolve("data").resolve("replica-" + id);
     }
 
     /** Status of every replica still running. */

@@ -20,7 +20,7 @@ import org.hyperledger.fabric.protos.orderer.SeekSpecified;
  * @param waitIfAbsent whether to wait for blocks not yet cut ({@code BLOCK_UNTIL_READY}) rather
  *                    than answer {@code NOT_FOUND} ({@code FAIL_IF_NOT_READY})
  */
-record Seek(String channelId, long first, long last, boolean waitIfAbsent) {
+public record Seek(String channelId, long first, long last, boolean waitIfAbsent) {
     /**
      * Reads a deliver request and resolves its positions against the channel's blocks.
      *
@@ -84,7 +84,7 @@ record Seek(String channelId, long first, long last, boolean waitIfAbsent) {
      * @param last      the last block ({@link Long#MAX_VALUE} for all)
      * @return the request
      */
-    static Envelope request(String channelId, long first, long last) {
+    public static Envelope request(String channelId, long first, long last) {
         SeekInfo info = SeekInfo.newBuilder()
                 .setStart(SeekPosition.newBuilder().setSpecified(SeekSpecified.newBuilder().setNumber(first)))
                 .setStop(SeekPosition.newBuilder().setSpecified(SeekSpecified.newBuilder().setNumber(last)))
