@@ -8,7 +8,8 @@ import java.io.PrintWriter;
 /** The {@code phalanx} command: one entry point, one subcommand per job. */
 @Command(name = "phalanx", mixinStandardHelpOptions = true, version = "phalanx 0.1.0",
         description = "Byzantine fault-tolerant state machine replication.",
-        subcommands = {DemoCommand.class, OrderingDemoCommand.class, ReplicaCommand.class, ClientCommand.class, KeygenCommand.class,
+        subcommands = {DemoCommand.class, OrderingDemoCommand.class, ReplicaCommand.class, OrdererCommand.class,
+                FrontendCommand.class, ClientCommand.class, KeygenCommand.class,
                 StatusCommand.class, ViewCommand.class, SimCommand.class,
                 io.phalanx.cli.bench.BenchCommand.class,
                 CommandLine.HelpCommand.class})

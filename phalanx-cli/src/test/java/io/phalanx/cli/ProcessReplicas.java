@@ -111,17 +111,24 @@ final class ProcessReplicas implements AutoCloseable {
     }
 
     private void launch(int id, List<String> where, String... extra) throws IOException {
+        List<String> args = new java.util.ArrayList<>(List.of("replica", "--id", Integer.toString(id),
+                "--status-interval-ms", "300"));
+        args.addAll(where);
+        args.addAll(List.of(extra));
+        processes[id] = phalanx(logs[id], args);
+    }
+
+    /** Starts {@code phalanx ARGS} in a JVM of its own, its output appended to {@code log}. */
+    static Process phalanx(Path log, List<String> args) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // The serial collector and the client compiler only: on a 2-core machine running four
         // replicas, their clients and the build, a restarted JVM then starts in a second or two
         // instead of competing with its peers for C2 compilation threads.
         ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"),
-                PhalanxCommand.class.getName(), "replica", "--id", Integer.toString(id), "--status-interval-ms", "300");
-        builder.command().addAll(where);
-        builder.command().addAll(List.of(extra));
-        builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logs[id].toFile()));
-        processes[id] = builder.start();
+                "-cp", System.getProperty("java.class.path"), PhalanxCommand.class.getName());
+        builder.command().addAll(args);
+        builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        return builder.start();
     }
 
     /** SIGKILL, as a crash: no shutdown hook runs. */

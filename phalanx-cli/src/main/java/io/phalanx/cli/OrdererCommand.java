@@ -1,0 +1,133 @@
+package io.phalanx.cli;
+
+import io.phalanx.ordering.ChannelLimits;
+import io.phalanx.ordering.NodeDeliverServer;
+import io.phalanx.ordering.OrderingNode;
+import io.phalanx.ordering.OrderingService;
+import io.phalanx.runtime.Replica;
+import io.phalanx.runtime.config.ClusterConfig;
+import io.phalanx.runtime.config.ClusterConfigLoader;
+import io.phalanx.runtime.config.ConfigException;
+import io.phalanx.runtime.keys.KeyFiles;
+import io.phalanx.runtime.keys.NodeIdentity;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code phalanx orderer}: one ordering node of a Fabric ordering service ({@link OrderingNode}
+ * on a Phalanx replica of the cluster file) with its deliver endpoint for frontends
+ * ({@link NodeDeliverServer}), until SIGTERM.
+ */
+@Command(name = "orderer", mixinStandardHelpOptions = true,
+        description = {"Run one ordering node of a Fabric ordering service.",
+                "",
+                "A Phalanx replica of the cluster file (as `phalanx replica`) running the ordering",
+                "service: envelopes that frontends broadcast are cut into blocks per channel, each",
+                "block signed with this node's key and stored under DATA/blocks/CHANNEL. Frontends",
+                "(`phalanx frontend`) read its blocks at --deliver-port (plaintext gRPC: keep it on",
+                "the nodes' private network)."})
+public final class OrdererCommand implements Callable<Integer> {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OrdererCommand.class);
+
+    @Option(names = "--id", required = true, description = "This node's replica id in the cluster file.")
+    int id;
+
+    @Option(names = "--config", required = true, description = "The cluster file (e.g. from `phalanx keygen`).")
+    Path config;
+
+    @Option(names = "--key", description = "Private key (default: keys/replica-ID.key next to the cluster file).")
+    Path key;
+
+    @Option(names = "--data", description = "Data directory (default: data/replica-ID next to the cluster file).")
+    Path data;
+
+    @Option(names = "--channel", required = true, split = ",", description = "The channels it orders, e.g. mychannel,other.")
+    List<String> channels;
+
+    @Option(names = "--batch-size", defaultValue = "10", description = "Envelopes per block at most (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--batch-bytes", defaultValue = "524288", description = "Preferred bytes per block (default: ${DEFAULT-VALUE}).")
+    int batchBytes;
+
+    @Option(names = "--max-envelope-bytes", defaultValue = "103809024",
+            description = "Largest envelope accepted (default: ${DEFAULT-VALUE}).")
+    int maxEnvelopeBytes;
+
+    @Option(names = "--batch-timeout-ms", defaultValue = "2000",
+            description = "How long a block's first envelope waits for more (default: ${DEFAULT-VALUE}).")
+    long batchTimeoutMs;
+
+    @Option(names = "--deliver-host", defaultValue = "127.0.0.1", description = "Address of the deliver endpoint (default: ${DEFAULT-VALUE}).")
+    String deliverHost;
+
+    @Option(names = "--deliver-port", required = true, description = "Port of the deliver endpoint frontends read blocks at.")
+    int deliverPort;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        ChannelLimits limits;
+        try {
+            limits = new ChannelLimits(batchSize, maxEnvelopeBytes, batchBytes, batchTimeoutMs);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Map<String, OrderingService.Channel> ordered = new TreeMap<>();
+        channels.forEach(channel -> ordered.put(channel, new OrderingService.Channel(limits, null)));
+        Path base = config.toAbsolutePath().getParent();
+        Path dataDirectory = data != null ? data : base.resolve("data").resolve("replica-" + id);
+        OrderingNode node;
+        NodeDeliverServer server;
+        try {
+            ClusterConfig cluster = ClusterConfigLoader.load(config);
+            var entry = cluster.replica(id).orElseThrow(() -> new ConfigException("replicas", "no replica with id " + id
+                    + " in the cluster config"));
+            NodeIdentity identity = KeyFiles.loadIdentity(key != null ? key
+                    : base.resolve("keys").resolve("replica-" + id + ".key"), entry.certificate());
+            node = OrderingNode.start(Replica.builder().config(config).id(id).identity(identity).dataDirectory(dataDirectory),
+                    id, identity, dataDirectory, ordered, 100_000);
+        } catch (ConfigException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("phalanx orderer: " + e.getMessage());
+            return 1;
+        }
+        try {
+            server = NodeDeliverServer.start(node, new InetSocketAddress(deliverHost, deliverPort));
+        } catch (IOException e) {
+            node.close();
+            spec.commandLine().getErr().println("phalanx orderer: " + e.getMessage());
+            return 1;
+        }
+        log.info("ordering node {}: channels {}, deliver endpoint {}:{}", id, ordered.keySet(), deliverHost, server.port());
+        Thread hook = new Thread(() -> {
+            server.close();
+            node.close();
+        }, "phalanx-orderer-" + id + "-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        while (!node.replica().awaitClosed(Duration.ofSeconds(10))) {
+            StringBuilder heights = new StringBuilder();
+            ordered.keySet().forEach(channel -> heights.append(' ').append(channel).append('=').append(node.height(channel)));
+            log.info("ordering node {}: blocks stored:{}", id, heights);
+        }
+        server.close();
+        if (node.replica().failure().isPresent()) {
+            spec.commandLine().getErr().println("phalanx orderer: stopped after a failure: " + node.replica().failure().get());
+            return 1;
+        }
+        return 0;
+    }
+}
