@@ -36,8 +36,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(120)
 class OrderingNodeTest {
     private static final String CHANNEL = "alpha";
-    private static final Map<String, OrderingService.Channel> CHANNELS =
-            Map.of(CHANNEL, new OrderingService.Channel(new ChannelLimits(10, 1 << 20, 1 << 19, 300), null));
+    private static final String OTHER_CHANNEL = "beta";
+    private static final Map<String, OrderingService.Channel> CHANNELS = Map.of(
+            CHANNEL, new OrderingService.Channel(new ChannelLimits(10, 1 << 20, 1 << 19, 300), null),
+            OTHER_CHANNEL, new OrderingService.Channel(new ChannelLimits(10, 1 << 20, 1 << 19, 300), null));
 
     @TempDir
     Path dir;
@@ -45,6 +47,7 @@ class OrderingNodeTest {
     private final OrderingNode[] nodes = new OrderingNode[4];
     private final NodeDeliverServer[] servers = new NodeDeliverServer[4];
     private Frontend frontend;
+    private io.grpc.Server forger;
     private io.grpc.ManagedChannel fabric;
 
     private OrderingNode start(int id) throws Exception {
@@ -64,6 +67,9 @@ class OrderingNodeTest {
         }
         if (frontend != null) {
             frontend.close();
+        }
+        if (forger != null) {
+            forger.shutdownNow();
         }
         for (NodeDeliverServer server : servers) {
             if (server != null) {
@@ -147,26 +153,42 @@ class OrderingNodeTest {
         }
     }
 
-    @Test
-    void aFabricClientBroadcastsThroughAFrontendAndDeliversQuorumSignedBlocksWhileANodeIsDown() throws Exception {
+    /**
+     * Four nodes, a frontend over their deliver endpoints (node 3's from {@code node3Deliver} if
+     * given, else its own), and a Fabric client's stub to the frontend.
+     */
+    private org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.AtomicBroadcastStub frontendOverFourNodes(
+            java.util.function.Function<OrderingNode, io.grpc.BindableService> node3Deliver) throws Exception {
         config = new Keygen(new SecureRandom()).generate(new Keygen.Options(4, 1, dir, Mode.BFT, null, "127.0.0.1",
                 freeBasePort()), Instant.now()).clusterFile();
         View view = CoreSettings.view(ClusterConfigLoader.load(config));
         Map<Integer, java.net.InetSocketAddress> deliver = new java.util.TreeMap<>();
         for (int id = 0; id < 4; id++) {
             start(id);
+            if (id == 3 && node3Deliver != null) {
+                forger = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(
+                        new java.net.InetSocketAddress("127.0.0.1", 0)).addService(node3Deliver.apply(nodes[3])).build().start();
+                deliver.put(id, new java.net.InetSocketAddress("127.0.0.1", forger.getPort()));
+                continue;
+            }
             servers[id] = NodeDeliverServer.start(nodes[id], new java.net.InetSocketAddress("127.0.0.1", 0));
             deliver.put(id, new java.net.InetSocketAddress("127.0.0.1", servers[id].port()));
         }
-        frontend = Frontend.start(Client.builder().config(config).id(1000).build(), view, deliver, java.util.Set.of(CHANNEL),
-                new java.net.InetSocketAddress("127.0.0.1", 0));
+        frontend = Frontend.start(Client.builder().config(config).id(1000).build(), view, deliver,
+                java.util.Set.of(CHANNEL, OTHER_CHANNEL), new java.net.InetSocketAddress("127.0.0.1", 0));
         fabric = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", frontend.port())
                 .usePlaintext().build();
-        var stub = org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(fabric);
+        return org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(fabric);
+    }
 
-        assertThat(broadcastAll(stub, 0, 25)).containsOnly(Status.SUCCESS).hasSize(25);
+    @Test
+    void aFabricClientBroadcastsThroughAFrontendAndDeliversQuorumSignedBlocksWhileANodeIsDown() throws Exception {
+        var stub = frontendOverFourNodes(null);
+        View view = CoreSettings.view(ClusterConfigLoader.load(config));
+
+        assertThat(broadcastAll(stub, CHANNEL, 0, 25)).containsOnly(Status.SUCCESS).hasSize(25);
         // 25 envelopes with blocks of 10: two blocks, and the frontend cuts the last five by the timeout.
-        List<Block> blocks = deliver(stub, 0, 2);
+        List<Block> blocks = deliver(stub, CHANNEL, 0, 2);
         assertThat(blocks).hasSize(3);
         Block previous = null;
         for (Block block : blocks) {
@@ -180,12 +202,83 @@ class OrderingNodeTest {
         servers[3].close();
         nodes[3].close();
         nodes[3] = null;
-        assertThat(broadcastAll(stub, 25, 35)).containsOnly(Status.SUCCESS);
-        List<Block> later = deliver(stub, 3, 3);
+        assertThat(broadcastAll(stub, CHANNEL, 25, 35)).containsOnly(Status.SUCCESS);
+        List<Block> later = deliver(stub, CHANNEL, 3, 3);
         assertThat(later).singleElement().satisfies(block -> {
             assertThat(BlockSignatures.validSigners(block, view)).containsExactly(0, 1, 2);
             assertThat(Blocks.chainProblem(blocks.get(2), block)).isNull();
         });
+    }
+
+    @Test
+    void aNodeThatSignsOtherBlocksIsOutvotedOnTwoChannels() throws Exception {
+        // Node 3 orders correctly but hands frontends other blocks under the same numbers, signed with its key.
+        var identity3 = new java.util.concurrent.atomic.AtomicReference<io.phalanx.core.crypto.Signer>();
+        var stub = frontendOverFourNodes(node -> new Forger(node, identity3));
+        identity3.set(io.phalanx.core.crypto.Ed25519.signer(io.phalanx.runtime.keys.Pem.readPrivateKey(
+                dir.resolve("keys/replica-3.key"))));
+        View view = CoreSettings.view(ClusterConfigLoader.load(config));
+
+        assertThat(broadcastAll(stub, CHANNEL, 0, 20)).containsOnly(Status.SUCCESS);
+        assertThat(broadcastAll(stub, OTHER_CHANNEL, 100, 120)).containsOnly(Status.SUCCESS);
+        for (String channel : List.of(CHANNEL, OTHER_CHANNEL)) {
+            List<Block> blocks = deliver(stub, channel, 0, 1);
+            assertThat(blocks).hasSize(2);
+            Block previous = null;
+            for (Block block : blocks) {
+                assertThat(BlockSignatures.validSigners(block, view)).as("channel %s", channel).containsExactly(0, 1, 2);
+                assertThat(Blocks.chainProblem(previous, block)).isNull();
+                assertThat(block.getData().getDataList()).noneMatch(data -> data.toStringUtf8().contains("forged"));
+                previous = block;
+            }
+        }
+    }
+
+    /** Node 3's deliver endpoint as a Byzantine node serves it: its real blocks' numbers with other envelopes. */
+    private static final class Forger extends org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.AtomicBroadcastImplBase {
+        private final OrderingNode node;
+        private final java.util.concurrent.atomic.AtomicReference<io.phalanx.core.crypto.Signer> key;
+
+        Forger(OrderingNode node, java.util.concurrent.atomic.AtomicReference<io.phalanx.core.crypto.Signer> key) {
+            this.node = node;
+            this.key = key;
+        }
+
+        @Override
+        public io.grpc.stub.StreamObserver<org.hyperledger.fabric.protos.common.Envelope> deliver(
+                io.grpc.stub.StreamObserver<org.hyperledger.fabric.protos.orderer.DeliverResponse> responses) {
+            return new io.grpc.stub.StreamObserver<>() {
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+
+                @Override
+                public void onNext(org.hyperledger.fabric.protos.common.Envelope request) {
+                    Seek seek = Seek.parse(request, 0, -1);
+                    new Thread(() -> {
+                        try {
+                            for (long number = seek.first(); number <= seek.last(); number++) {
+                                if (!node.awaitBlock(seek.channelId(), number, 30_000)) {
+                                    return;
+                                }
+                                Block real = node.block(seek.channelId(), number);
+                                Block forged = BlockSignatures.sign(Blocks.build(number, real.getHeader().getPreviousHash(),
+                                        List.of(TestEnvelopes.transaction(seek.channelId(), "forged-" + number, 10, (byte) 7))),
+                                        3, key.get(), 0, 0);
+                                responses.onNext(org.hyperledger.fabric.protos.orderer.DeliverResponse.newBuilder()
+                                        .setBlock(forged).build());
+                            }
+                        } catch (Exception | AssertionError e) {
+                            // the frontend went away
+                        }
+                    }).start();
+                }
+            };
+        }
     }
 
     /** What a stream answered, until it ended. */
@@ -215,12 +308,12 @@ class OrderingNodeTest {
 
     /** Broadcasts envelopes {@code from} to {@code to - 1} on one stream; the statuses, in order. */
     private static List<Status> broadcastAll(org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.AtomicBroadcastStub stub,
-                                             int from, int to) throws Exception {
+                                             String channel, int from, int to) throws Exception {
         Answers<org.hyperledger.fabric.protos.orderer.BroadcastResponse> answers = new Answers<>();
         var requests = stub.broadcast(answers);
         for (int i = from; i < to; i++) {
             requests.onNext(org.hyperledger.fabric.protos.common.Envelope.parseFrom(
-                    TestEnvelopes.transaction(CHANNEL, "t" + i, 100, (byte) i)));
+                    TestEnvelopes.transaction(channel, "t" + i, 100, (byte) i)));
         }
         requests.onCompleted();
         answers.await("broadcast answered");
@@ -229,10 +322,10 @@ class OrderingNodeTest {
 
     /** Delivers blocks {@code first} to {@code last} through the frontend; fails unless the stream ends with SUCCESS. */
     private static List<Block> deliver(org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.AtomicBroadcastStub stub,
-                                       long first, long last) throws Exception {
+                                       String channel, long first, long last) throws Exception {
         Answers<org.hyperledger.fabric.protos.orderer.DeliverResponse> answers = new Answers<>();
         var requests = stub.deliver(answers);
-        requests.onNext(Seek.request(CHANNEL, first, last));
+        requests.onNext(Seek.request(channel, first, last));
         answers.await("deliver of blocks " + first + ".." + last + " ended");
         requests.onCompleted();
         List<org.hyperledger.fabric.protos.orderer.DeliverResponse> responses = List.copyOf(answers.received);
