@@ -43,7 +43,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code phalanx ordering-demo}: a Fabric ordering service in one JVM — four ordering nodes on
+ * {@code phalanx ordering-demo}: a Fabric ordering service in one JVM — ordering nodes (four by default) on
  * Phalanx replicas over TLS, a frontend speaking Fabric's {@code AtomicBroadcast}, and a Fabric
  * client that broadcasts envelopes and reads the blocks back, with the leader crashed halfway.
  * Exits non-zero unless every envelope was acknowledged, delivered in exactly one block, and
@@ -52,15 +52,16 @@ import java.util.concurrent.atomic.AtomicLong;
 @Command(name = "ordering-demo", mixinStandardHelpOptions = true,
         description = {"Run a Fabric ordering service locally, crash its leader midway, and check the blocks.",
                 "",
-                "Starts four ordering nodes (Phalanx replicas over TLS on 127.0.0.1, with throwaway",
+                "Starts --nodes ordering nodes (Phalanx replicas over TLS on 127.0.0.1, with throwaway",
                 "keys) and a frontend serving Fabric's AtomicBroadcast over gRPC. A Fabric client",
                 "broadcasts envelopes at a steady rate and reads the blocks back from block 0;",
-                "halfway through the leader's node is closed. At the end every acknowledged",
+                "halfway through the leader's node is closed (not with --no-crash). At the end every acknowledged",
                 "envelope must be in exactly one delivered block, and every block must follow the",
-                "one before (hash chain, data hash) and carry a quorum of valid node signatures."})
+                "one before (hash chain, data hash) and carry a quorum of valid node signatures.",
+                "It prints the envelopes delivered per second and the latency from broadcast to",
+                "delivery (p50, p99)."})
 public final class OrderingDemoCommand implements Callable<Integer> {
     private static final String CHANNEL = "demo";
-    private static final int NODES = 4;
 
     @Option(names = "--duration", defaultValue = "20", description = "Seconds of broadcasting (default: ${DEFAULT-VALUE}).")
     int durationSeconds;
@@ -71,6 +72,19 @@ public final class OrderingDemoCommand implements Callable<Integer> {
     @Option(names = "--envelope-bytes", defaultValue = "200", description = "Payload bytes per envelope (default: ${DEFAULT-VALUE}).")
     int envelopeBytes;
 
+    @Option(names = "--nodes", defaultValue = "4", description = "Ordering nodes, BFT with the most f they allow (default: ${DEFAULT-VALUE}).")
+    int nodeCount;
+
+    @Option(names = "--block-size", defaultValue = "50", description = "Envelopes per block at most (default: ${DEFAULT-VALUE}).")
+    int blockSize;
+
+    @Option(names = "--batch-timeout-ms", defaultValue = "500",
+            description = "How long a block's first envelope waits for more (default: ${DEFAULT-VALUE}).")
+    long batchTimeoutMs;
+
+    @Option(names = "--no-crash", description = "Keep the leader running: a steady run, to measure throughput and latency.")
+    boolean noCrash;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -80,25 +94,31 @@ public final class OrderingDemoCommand implements Callable<Integer> {
     private final Map<String, Integer> deliveredTimes = new ConcurrentHashMap<>();
     private final AtomicLong blocks = new AtomicLong();
     private final AtomicLong badBlocks = new AtomicLong();
+    /** When each envelope was broadcast, by transaction id, until it is delivered. */
+    private final Map<String, Long> sentAtNanos = new ConcurrentHashMap<>();
+    /** Broadcast to delivery, in microseconds. */
+    private final org.HdrHistogram.Histogram latencyMicros = new org.HdrHistogram.Histogram(3_600_000_000L, 3);
 
     @Override
     public Integer call() throws Exception {
-        if (durationSeconds < 2 || rate < 1 || envelopeBytes < 0) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--duration must be >= 2, --rate >= 1 and --envelope-bytes >= 0");
+        if (durationSeconds < 2 || rate < 1 || envelopeBytes < 0 || nodeCount < 4 || blockSize < 1 || batchTimeoutMs < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--duration must be >= 2, --rate >= 1,"
+                    + " --envelope-bytes >= 0, --nodes >= 4, --block-size >= 1 and --batch-timeout-ms >= 1");
         }
+        int nodesMax = nodeCount;
         PrintWriter out = spec.commandLine().getOut();
         ch.qos.logback.classic.Level previous = Logs.quiet();
-        OrderingNode[] nodes = new OrderingNode[NODES];
-        NodeDeliverServer[] servers = new NodeDeliverServer[NODES];
+        OrderingNode[] nodes = new OrderingNode[nodesMax];
+        NodeDeliverServer[] servers = new NodeDeliverServer[nodesMax];
         Frontend frontend = null;
         ManagedChannel fabric = null;
-        try (DemoCluster cluster = DemoCluster.create(NODES, null, Mode.BFT, 1, 1000, false)) {
+        try (DemoCluster cluster = DemoCluster.create(nodesMax, null, Mode.BFT, 1, 1000, false)) {
             View view = CoreSettings.view(cluster.config());
             Map<String, OrderingService.Channel> channels =
-                    Map.of(CHANNEL, new OrderingService.Channel(new ChannelLimits(50, 1 << 20, 1 << 19, 500), null));
+                    Map.of(CHANNEL, new OrderingService.Channel(new ChannelLimits(blockSize, 1 << 24,
+                            Math.max(1 << 19, blockSize * (envelopeBytes + 128)), batchTimeoutMs), null));
             Map<Integer, InetSocketAddress> deliver = new TreeMap<>();
-            for (int id = 0; id < NODES; id++) {
+            for (int id = 0; id < nodesMax; id++) {
                 NodeIdentity identity = KeyFiles.loadIdentity(cluster.key("replica-" + id),
                         cluster.config().replica(id).orElseThrow().certificate());
                 nodes[id] = OrderingNode.start(Replica.builder().config(cluster.config()).id(id).identity(identity)
@@ -109,8 +129,9 @@ public final class OrderingDemoCommand implements Callable<Integer> {
             frontend = Frontend.start(cluster.client(1000, Duration.ofSeconds(30), 256), view, deliver, Set.of(CHANNEL),
                     new InetSocketAddress("127.0.0.1", 0));
             fabric = NettyChannelBuilder.forAddress("127.0.0.1", frontend.port()).usePlaintext().build();
-            out.printf("4 ordering nodes (BFT, f=1) and a frontend on 127.0.0.1:%d; channel '%s', blocks of up to 50"
-                    + " envelopes or 500 ms%n", frontend.port(), CHANNEL);
+            out.printf("%d ordering nodes (BFT, f=%d) and a frontend on 127.0.0.1:%d; channel '%s', blocks of up to %d"
+                    + " envelopes or %d ms; %d envelopes/s of %d bytes%n", nodesMax, view.f(), frontend.port(), CHANNEL,
+                    blockSize, batchTimeoutMs, rate, envelopeBytes);
             out.flush();
             return run(out, nodes, servers, view, fabric);
         } finally {
@@ -120,7 +141,7 @@ public final class OrderingDemoCommand implements Callable<Integer> {
             if (frontend != null) {
                 frontend.close();
             }
-            for (int id = 0; id < NODES; id++) {
+            for (int id = 0; id < nodesMax; id++) {
                 if (servers[id] != null) {
                     servers[id].close();
                 }
@@ -160,9 +181,11 @@ public final class OrderingDemoCommand implements Callable<Integer> {
         while (System.nanoTime() < end) {
             long due = (System.nanoTime() - start) * rate / 1_000_000_000L;
             for (; sent < due; sent++) {
-                broadcast.onNext(envelope("tx-" + sent));
+                String txId = "tx-" + sent;
+                sentAtNanos.put(txId, System.nanoTime());
+                broadcast.onNext(envelope(txId));
             }
-            if (!crashed && System.nanoTime() - start >= (end - start) / 2) {
+            if (!noCrash && !crashed && System.nanoTime() - start >= (end - start) / 2) {
                 int leader = nodes[0].replica().leader();
                 out.printf("%5.1f s  crashing node %d, the leader%n", seconds(start), leader);
                 servers[leader].close();
@@ -186,16 +209,22 @@ public final class OrderingDemoCommand implements Callable<Integer> {
             Thread.sleep(20);
         }
         deliverRequests.onCompleted();
-        return summary(out, sent);
+        return summary(out, sent, seconds(start));
     }
 
-    private int summary(PrintWriter out, long sent) {
+    private int summary(PrintWriter out, long sent, double elapsedSeconds) {
         long twice = deliveredTimes.values().stream().filter(times -> times > 1).count();
         boolean ok = acknowledged.get() == sent && refused.get() == 0 && deliveredTimes.size() == sent && twice == 0
                 && badBlocks.get() == 0;
         out.printf("%nsent %d envelopes: %d acknowledged, %d refused; %d delivered in %d blocks, %d more than once;"
                 + " %d blocks failed the chain or signature check%n", sent, acknowledged.get(), refused.get(),
                 deliveredTimes.size(), blocks.get(), twice, badBlocks.get());
+        synchronized (latencyMicros) {
+            out.printf("delivered %.0f envelopes/s (%.1f blocks/s) over %.1f s; broadcast to delivery p50 %.1f ms, p99 %.1f ms,"
+                    + " max %.1f ms%n", deliveredTimes.size() / elapsedSeconds, blocks.get() / elapsedSeconds, elapsedSeconds,
+                    latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
+                    latencyMicros.getMaxValue() / 1000.0);
+        }
         out.println(ok ? "OK: every envelope acknowledged and delivered in exactly one hash-chained, quorum-signed block"
                 : "FAILED");
         out.flush();
@@ -226,6 +255,10 @@ public final class OrderingDemoCommand implements Callable<Integer> {
         @Override
         public synchronized void onNext(DeliverResponse response) {
             if (!response.hasBlock()) {
+                if (response.getStatus() != Status.SUCCESS) {
+                    spec.commandLine().getOut().println("deliver stream ended: " + response.getStatus());
+                    badBlocks.incrementAndGet();
+                }
                 return;
             }
             Block block = response.getBlock();
@@ -239,6 +272,12 @@ public final class OrderingDemoCommand implements Callable<Integer> {
                     Payload payload = Payload.parseFrom(Envelope.parseFrom(data).getPayload());
                     String txId = ChannelHeader.parseFrom(payload.getHeader().getChannelHeader()).getTxId();
                     deliveredTimes.merge(txId, 1, Integer::sum);
+                    Long sentAt = sentAtNanos.remove(txId);
+                    if (sentAt != null) {
+                        synchronized (latencyMicros) {
+                            latencyMicros.recordValue(Math.max(0, (System.nanoTime() - sentAt) / 1_000));
+                        }
+                    }
                 } catch (InvalidProtocolBufferException e) {
                     badBlocks.incrementAndGet();
                 }

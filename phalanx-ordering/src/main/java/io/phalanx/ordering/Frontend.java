@@ -50,6 +50,8 @@ public final class Frontend implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Frontend.class);
     /** How often pending envelopes are checked against the batch timeout. */
     private static final long CUT_CHECK_MS = 50;
+    /** Envelopes of one broadcast stream being ordered at once. */
+    private static final int BROADCAST_WINDOW = 128;
 
     private final Client client;
     private final View view;
@@ -135,6 +137,13 @@ public final class Frontend implements AutoCloseable {
     private final class Service extends AtomicBroadcastGrpc.AtomicBroadcastImplBase {
         @Override
         public StreamObserver<Envelope> broadcast(StreamObserver<BroadcastResponse> responses) {
+            // Flow control: at most BROADCAST_WINDOW envelopes of a stream are being ordered at a
+            // time, and gRPC reads the next one only as one is answered, so a client that sends
+            // faster than the nodes order waits (its stream's buffers fill) instead of piling up
+            // calls that would time out and be retransmitted to every node.
+            ServerCallStreamObserver<BroadcastResponse> call = (ServerCallStreamObserver<BroadcastResponse>) responses;
+            call.disableAutoRequest();
+            call.request(BROADCAST_WINDOW);
             return new StreamObserver<>() {
                 /** Answers leave in the order the envelopes came. */
                 private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
@@ -150,6 +159,7 @@ public final class Frontend implements AutoCloseable {
                                 synchronized (responses) {
                                     responses.onNext(BroadcastResponse.newBuilder().setStatus(result.status())
                                             .setInfo(result.info()).build());
+                                    call.request(1);
                                 }
                                 return null;
                             });

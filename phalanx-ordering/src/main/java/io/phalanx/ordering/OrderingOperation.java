@@ -16,7 +16,8 @@ import java.util.Objects;
  * What a frontend asks the ordering service, as the operation of a Phalanx request: order an
  * envelope ({@link Broadcast}, ordered), cut a channel's pending envelopes once its batch
  * timeout passed ({@link TimeToCut}, ordered, so every node cuts at the same point), or read a
- * channel's height ({@link Height}, a read-only query). Encoded as a tag byte and the fields.
+ * channel's height ({@link Height}, a read-only query, also answered when ordered). Encoded as a
+ * tag byte and the fields.
  */
 public sealed interface OrderingOperation {
     /** Tag of {@link Broadcast}. */

@@ -214,7 +214,9 @@ public final class OrderingService implements Service {
         } else if (decoded instanceof OrderingOperation.TimeToCut t) {
             return timeToCut(t, context).encode();
         }
-        return new Result(Status.BAD_REQUEST, "a height is read with a query, not ordered").encode();
+        // A height ordered like a write: what a client does with a read that replicas still
+        // recovering would not answer.
+        return query(operation);
     }
 
     private Result broadcast(ByteString envelope, ExecutionContext context) {
@@ -299,7 +301,8 @@ public final class OrderingService implements Service {
             return new Result(Status.BAD_REQUEST, e.getMessage()).encode();
         }
         if (!(decoded instanceof OrderingOperation.Height h)) {
-            return new Result(Status.BAD_REQUEST, "only a height is read with a query").encode();
+            return new Result(Status.BAD_REQUEST, "only a height is read with a query: broadcasts and time-to-cut"
+                    + " requests are ordered").encode();
         }
         ChannelState channel = channels.get(h.channelId());
         if (channel == null) {

@@ -158,6 +158,9 @@ class OrderingServiceTest {
         OrderingService.ChannelHeight height = OrderingService.ChannelHeight.decode(
                 node.service.query(new OrderingOperation.Height("alpha").encode()));
         assertThat(height).isEqualTo(new OrderingService.ChannelHeight(0, 1, 10_000, 1_000));
+        // Ordered, as a client orders a read that recovering replicas would not answer: the same answer.
+        assertThat(OrderingService.ChannelHeight.decode(node.service.execute(new OrderingOperation.Height("alpha").encode(),
+                new ExecutionContext(99, 10_400, 7, 1000, 99)))).isEqualTo(height);
         assertThat(node.run(new OrderingOperation.TimeToCut("alpha", 0), 11_000).info()).isEmpty();
         assertThat(node.blocks.get("alpha")).hasSize(1);
         assertThat(node.run(new OrderingOperation.TimeToCut("alpha", 0), 20_000).info()).contains("cut already");
