@@ -74,6 +74,10 @@ public final class OrdererCommand implements Callable<Integer> {
     @Option(names = "--deliver-port", required = true, description = "Port of the deliver endpoint frontends read blocks at.")
     int deliverPort;
 
+    @Option(names = "--peer", description = {"Another node's deliver endpoint, ID=HOST:PORT (one per node): where this",
+            "node fetches the blocks its store lacks after its state came by state transfer (a wiped disk)."})
+    Map<Integer, String> peers = Map.of();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -112,6 +116,19 @@ public final class OrdererCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("phalanx orderer: " + e.getMessage());
             return 1;
         }
+        Map<Integer, InetSocketAddress> peerEndpoints = new TreeMap<>();
+        for (Map.Entry<Integer, String> peer : peers.entrySet()) {
+            try {
+                io.phalanx.runtime.config.HostPort address = io.phalanx.runtime.config.HostPort.parse(peer.getValue());
+                peerEndpoints.put(peer.getKey(), new InetSocketAddress(address.host(), address.port()));
+            } catch (IllegalArgumentException e) {
+                server.close();
+                node.close();
+                throw new CommandLine.ParameterException(spec.commandLine(), "--peer " + peer.getKey() + "="
+                        + peer.getValue() + ": " + e.getMessage());
+            }
+        }
+        node.fetchMissingBlocksFrom(peerEndpoints);
         log.info("ordering node {}: channels {}, deliver endpoint {}:{}", id, ordered.keySet(), deliverHost, server.port());
         Thread hook = new Thread(() -> {
             server.close();

@@ -66,6 +66,33 @@ public final class BlockSignatures {
     }
 
     /**
+     * Adds this node's signature to a copy of a block that another node signed: the same value and
+     * nonce as that node's signature, so the copy is the one this node would have signed itself.
+     * For blocks a node fetches from its peers after its state came by state transfer, once it has
+     * checked them against its own chain.
+     *
+     * @param signedCopy a copy of the block with at least one signature
+     * @param signerId   this node's replica id
+     * @param signer     its key
+     * @return the copy with this node's signature added
+     * @throws IllegalArgumentException if the copy carries no signature
+     */
+    public static Block countersign(Block signedCopy, int signerId, Signer signer) {
+        Metadata metadata = metadata(signedCopy);
+        if (metadata.getSignaturesCount() == 0) {
+            throw new IllegalArgumentException("block " + signedCopy.getHeader().getNumber() + " carries no signature");
+        }
+        long nonce;
+        try {
+            ByteString bytes = IdentifierHeader.parseFrom(metadata.getSignatures(0).getIdentifierHeader()).getNonce();
+            nonce = bytes.size() == 8 ? bytes.asReadOnlyByteBuffer().getLong() : 0;
+        } catch (InvalidProtocolBufferException e) {
+            nonce = 0;
+        }
+        return sign(signedCopy, signerId, signer, 0, nonce); // the value is there already: the last config stays
+    }
+
+    /**
      * {@code block} with the signatures of {@code others} added, each copy of the same block
      * signed by other nodes; a signer already present is not added twice.
      *

@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -24,12 +25,17 @@ import java.util.TreeMap;
  * {@code DATA/blocks/CHANNEL} before execution goes on. A node that restarts executes its last
  * decisions again and cuts the blocks it stored already; storing them again does nothing.
  *
- * <p>What is not built yet: a node that lost its blocks (a wiped disk) gets the service's state by
- * state transfer, but not the blocks before it; it logs that its block store is behind and keeps
- * ordering without storing blocks until a block transfer from its peers exists.
+ * <p>A node whose state came by state transfer (a wiped disk, or far behind) cuts blocks after
+ * ones its store lacks. It keeps the latest block it cut and fetches the missing ones from its
+ * peers' deliver endpoints ({@link #fetchMissingBlocksFrom}), one peer after another: it stores
+ * them only once they chain, block by block, from its last stored block to the previous-header
+ * hash of the block it cut itself, so a peer cannot slip in another block, and adds its own
+ * signature to each. At most {@link #FETCH_BLOCKS_MAX} blocks are fetched at once.
  */
 public final class OrderingNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OrderingNode.class);
+    /** The most blocks a node behind fetches from a peer at once (they stay in memory until they are checked). */
+    static final int FETCH_BLOCKS_MAX = 10_000;
     /** Segments of a channel's block store: 64 MiB. */
     private static final long SEGMENT_BYTES = 64L << 20;
 
@@ -38,6 +44,17 @@ public final class OrderingNode implements AutoCloseable {
     private final Signer signer;
     private final Replica replica;
     private final Map<String, Long> storeBehind = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per channel whose store is behind, the latest block cut (and signed) here: the anchor of the fetch. */
+    private final Map<String, Block> latestCut = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The peers' deliver endpoints, by replica id; empty: no fetching. */
+    private volatile Map<Integer, java.net.InetSocketAddress> peers = Map.of();
+    private final java.util.concurrent.ExecutorService fetcher = java.util.concurrent.Executors.newSingleThreadExecutor(
+            runnable -> {
+                Thread thread = new Thread(runnable, "phalanx-orderer-block-fetch");
+                thread.setDaemon(true);
+                return thread;
+            });
+    private final Map<Integer, io.grpc.ManagedChannel> peerChannels = new java.util.concurrent.ConcurrentHashMap<>();
     /** Notified whenever a block is stored. */
     private final Object stored = new Object();
 
@@ -104,8 +121,11 @@ public final class OrderingNode implements AutoCloseable {
             if (cut.block().getHeader().getNumber() > store.height()) {
                 if (storeBehind.putIfAbsent(cut.channelId(), cut.block().getHeader().getNumber()) == null) {
                     log.warn("replica {}: channel {}'s block store ends at block {} but block {} was cut (the state came"
-                            + " by state transfer): blocks are not stored until the missing ones are", id, cut.channelId(),
+                            + " by state transfer): it fetches the missing blocks from its peers", id, cut.channelId(),
                             store.height() - 1, cut.block().getHeader().getNumber());
+                }
+                if (latestCut.put(cut.channelId(), signed) == null) {
+                    fetcher.execute(() -> fetchMissing(cut.channelId()));
                 }
                 return;
             }
@@ -114,6 +134,95 @@ public final class OrderingNode implements AutoCloseable {
             throw new UncheckedIOException("replica " + id + ": channel " + cut.channelId() + ": cannot store block "
                     + cut.block().getHeader().getNumber(), e);
         }
+    }
+
+    /**
+     * Lets this node fetch blocks its store lacks from its peers (see the class comment).
+     *
+     * @param deliverEndpoints the other nodes' deliver endpoints, by replica id
+     */
+    public void fetchMissingBlocksFrom(Map<Integer, java.net.InetSocketAddress> deliverEndpoints) {
+        this.peers = Map.copyOf(deliverEndpoints);
+        for (String channel : latestCut.keySet()) {
+            fetcher.execute(() -> fetchMissing(channel));
+        }
+    }
+
+    /** Fetches what the channel's store lacks before the latest block cut here, peer after peer, until it is stored. */
+    private void fetchMissing(String channel) {
+        BlockStore store = stores.get(channel);
+        int attempt = 0;
+        while (!fetcher.isShutdown()) {
+            Block target = latestCut.get(channel);
+            if (target == null) {
+                return;
+            }
+            List<Integer> sources = new java.util.ArrayList<>(peers.keySet());
+            if (sources.isEmpty()) {
+                return; // fetchMissingBlocksFrom starts it again
+            }
+            int peer = sources.get(attempt++ % sources.size());
+            try {
+                long from = store.height();
+                long to = target.getHeader().getNumber() - 1;
+                if (to - from + 1 > FETCH_BLOCKS_MAX) {
+                    log.error("replica {}: channel {} lacks {} blocks, more than the {} fetched at once; not fetching",
+                            id, channel, to - from + 1, FETCH_BLOCKS_MAX);
+                    return;
+                }
+                List<Block> fetched = from > to ? List.of() : fetchRange(peer, channel, from, to);
+                Block previous = from == 0 ? null : store.get(from - 1);
+                String problem = null;
+                for (Block block : fetched) {
+                    problem = problem != null ? problem : Blocks.chainProblem(previous, block);
+                    previous = block;
+                }
+                problem = problem != null ? problem : Blocks.chainProblem(previous, target);
+                if (problem != null) {
+                    log.warn("replica {}: blocks {}..{} of channel {} from replica {} do not chain to its own: {}", id, from, to,
+                            channel, peer, problem);
+                    Thread.sleep(100);
+                    continue;
+                }
+                for (Block block : fetched) {
+                    store.append(BlockSignatures.countersign(block, id, signer));
+                }
+                store.append(target);
+                latestCut.remove(channel, target);
+                if (!latestCut.containsKey(channel)) {
+                    storeBehind.remove(channel);
+                    log.info("replica {}: channel {}'s block store caught up at block {} (the last blocks it lacked came"
+                            + " from replica {})", id, channel, target.getHeader().getNumber(), peer);
+                }
+                synchronized (stored) {
+                    stored.notifyAll();
+                }
+            } catch (BlockStore.BlockRefusedException | IllegalArgumentException e) {
+                log.warn("replica {}: fetching blocks of channel {} from replica {}: {}", id, channel, peer, e.getMessage());
+            } catch (IOException e) {
+                log.warn("replica {}: fetching blocks of channel {} from replica {}: {}", id, channel, peer, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Blocks {@code from} to {@code to} of a channel, as a peer's deliver endpoint serves them. */
+    private List<Block> fetchRange(int peer, String channel, long from, long to) throws IOException, InterruptedException {
+        io.grpc.ManagedChannel connection = peerChannels.computeIfAbsent(peer, p ->
+                io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress(peers.get(p)).usePlaintext().build());
+        StreamCollector<org.hyperledger.fabric.protos.orderer.DeliverResponse> answers = new StreamCollector<>();
+        var requests = org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(connection).deliver(answers);
+        requests.onNext(Seek.request(channel, from, to));
+        boolean done = answers.awaitEnd(60_000);
+        requests.onCompleted();
+        List<Block> blocks = answers.received().stream().filter(org.hyperledger.fabric.protos.orderer.DeliverResponse::hasBlock)
+                .map(org.hyperledger.fabric.protos.orderer.DeliverResponse::getBlock).toList();
+        if (!done || blocks.size() != to - from + 1) {
+            throw new IOException("replica " + peer + " served " + blocks.size() + " of blocks " + from + ".." + to);
+        }
+        return blocks;
     }
 
     /**
@@ -185,7 +294,14 @@ public final class OrderingNode implements AutoCloseable {
 
     @Override
     public void close() {
+        fetcher.shutdownNow();
+        peerChannels.values().forEach(io.grpc.ManagedChannel::shutdownNow);
         replica.close();
+        try {
+            fetcher.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         closeAll(stores);
         synchronized (stored) {
             stored.notifyAll();

@@ -234,6 +234,53 @@ class OrderingNodeTest {
         }
     }
 
+    @Test
+    void aNodeWhoseDiskWasWipedGetsTheStateByStateTransferAndTheBlocksBeforeItFromItsPeers() throws Exception {
+        config = new Keygen(new SecureRandom()).generate(new Keygen.Options(4, 1, dir, Mode.BFT, null, "127.0.0.1",
+                freeBasePort()), Instant.now()).clusterFile();
+        Map<Integer, java.net.InetSocketAddress> deliver = new java.util.TreeMap<>();
+        for (int id = 0; id < 4; id++) {
+            start(id);
+            servers[id] = NodeDeliverServer.start(nodes[id], new java.net.InetSocketAddress("127.0.0.1", 0));
+            deliver.put(id, new java.net.InetSocketAddress("127.0.0.1", servers[id].port()));
+        }
+        try (Client client = Client.builder().config(config).id(1000).build()) {
+            for (int i = 0; i < 300; i++) { // past the first checkpoint (every 256 decisions)
+                broadcast(client, TestEnvelopes.transaction(CHANNEL, "t" + i, 100, (byte) i));
+            }
+            awaitHeight(0, 30);
+            servers[3].close();
+            nodes[3].close();
+            try (var files = java.nio.file.Files.walk(dir.resolve("data/replica-3"))) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.delete(file);
+                }
+            }
+            start(3);
+            Map<Integer, java.net.InetSocketAddress> others = new java.util.TreeMap<>(deliver);
+            others.remove(3);
+            nodes[3].fetchMissingBlocksFrom(others);
+            servers[3] = NodeDeliverServer.start(nodes[3], new java.net.InetSocketAddress("127.0.0.1", 0));
+            for (int i = 300; i < 310; i++) {
+                broadcast(client, TestEnvelopes.transaction(CHANNEL, "t" + i, 100, (byte) i));
+            }
+            awaitHeight(0, 31);
+            awaitHeight(3, 31);
+            assertThat(nodes[3].replica().status().counters().get(io.phalanx.core.replica.Counter.CHECKPOINT_INSTALLED))
+                    .as("node 3 got the state by state transfer").isPositive();
+            View view = CoreSettings.view(ClusterConfigLoader.load(config));
+            Block previous = null;
+            for (long number = 0; number < 31; number++) {
+                Block mine = nodes[3].block(CHANNEL, number);
+                assertThat(mine.getHeader()).isEqualTo(nodes[0].block(CHANNEL, number).getHeader());
+                assertThat(Blocks.chainProblem(previous, mine)).isNull();
+                assertThat(BlockSignatures.validSigners(mine, view)).contains(3);
+                previous = mine;
+            }
+            assertThat(nodes[3].storeBehind()).isEmpty();
+        }
+    }
+
     /** Node 3's deliver endpoint as a Byzantine node serves it: its real blocks' numbers with other envelopes. */
     private static final class Forger extends org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.AtomicBroadcastImplBase {
         private final OrderingNode node;
@@ -281,54 +328,29 @@ class OrderingNodeTest {
         }
     }
 
-    /** What a stream answered, until it ended. */
-    private static final class Answers<T> implements io.grpc.stub.StreamObserver<T> {
-        final List<T> received = java.util.Collections.synchronizedList(new ArrayList<>());
-        final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
-
-        @Override
-        public void onNext(T value) {
-            received.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            ended.countDown();
-        }
-
-        @Override
-        public void onCompleted() {
-            ended.countDown();
-        }
-
-        void await(String what) throws InterruptedException {
-            assertThat(ended.await(30, java.util.concurrent.TimeUnit.SECONDS)).as(what).isTrue();
-        }
-    }
-
     /** Broadcasts envelopes {@code from} to {@code to - 1} on one stream; the statuses, in order. */
     private static List<Status> broadcastAll(org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.AtomicBroadcastStub stub,
                                              String channel, int from, int to) throws Exception {
-        Answers<org.hyperledger.fabric.protos.orderer.BroadcastResponse> answers = new Answers<>();
+        StreamCollector<org.hyperledger.fabric.protos.orderer.BroadcastResponse> answers = new StreamCollector<>();
         var requests = stub.broadcast(answers);
         for (int i = from; i < to; i++) {
             requests.onNext(org.hyperledger.fabric.protos.common.Envelope.parseFrom(
                     TestEnvelopes.transaction(channel, "t" + i, 100, (byte) i)));
         }
         requests.onCompleted();
-        answers.await("broadcast answered");
-        return answers.received.stream().map(org.hyperledger.fabric.protos.orderer.BroadcastResponse::getStatus).toList();
+        assertThat(answers.awaitEnd(30_000)).as("broadcast answered").isTrue();
+        return answers.received().stream().map(org.hyperledger.fabric.protos.orderer.BroadcastResponse::getStatus).toList();
     }
 
     /** Delivers blocks {@code first} to {@code last} through the frontend; fails unless the stream ends with SUCCESS. */
     private static List<Block> deliver(org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.AtomicBroadcastStub stub,
                                        String channel, long first, long last) throws Exception {
-        Answers<org.hyperledger.fabric.protos.orderer.DeliverResponse> answers = new Answers<>();
+        StreamCollector<org.hyperledger.fabric.protos.orderer.DeliverResponse> answers = new StreamCollector<>();
         var requests = stub.deliver(answers);
         requests.onNext(Seek.request(channel, first, last));
-        answers.await("deliver of blocks " + first + ".." + last + " ended");
+        assertThat(answers.awaitEnd(30_000)).as("deliver of blocks %d..%d ended", first, last).isTrue();
         requests.onCompleted();
-        List<org.hyperledger.fabric.protos.orderer.DeliverResponse> responses = List.copyOf(answers.received);
+        List<org.hyperledger.fabric.protos.orderer.DeliverResponse> responses = answers.received();
         assertThat(responses).last().satisfies(r -> assertThat(r.getStatus()).isEqualTo(Status.SUCCESS));
         return responses.stream().filter(org.hyperledger.fabric.protos.orderer.DeliverResponse::hasBlock)
                 .map(org.hyperledger.fabric.protos.orderer.DeliverResponse::getBlock).toList();

@@ -1,0 +1,46 @@
+package io.phalanx.ordering;
+
+import io.grpc.stub.StreamObserver;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a gRPC stream answered, collected until it ended (completed or failed).
+ *
+ * @param <T> the answers' type
+ */
+final class StreamCollector<T> implements StreamObserver<T> {
+    private final List<T> received = Collections.synchronizedList(new ArrayList<>());
+    private final CountDownLatch ended = new CountDownLatch(1);
+
+    @Override
+    public void onNext(T value) {
+        received.add(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        ended.countDown();
+    }
+
+    @Override
+    public void onCompleted() {
+        ended.countDown();
+    }
+
+    /** Waits for the end; true if it came within {@code timeoutMs}. */
+    boolean awaitEnd(long timeoutMs) throws InterruptedException {
+        return ended.await(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** What came so far. */
+    List<T> received() {
+        synchronized (received) {
+            return List.copyOf(received);
+        }
+    }
+}
