@@ -41,7 +41,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A Fabric ordering service of real processes: four {@code phalanx orderer} and one
  * {@code phalanx frontend}, and a Fabric client on fabric-protos' gRPC stubs that broadcasts
- * envelopes and reads the blocks back while the leader's node is killed (SIGKILL).
+ * envelopes and reads the blocks back while the leader's node goes silent (SIGSTOP) and then the
+ * next leader's is killed (SIGKILL).
  */
 @Timeout(180)
 class ProcessOrderingTest {
@@ -67,7 +68,7 @@ class ProcessOrderingTest {
     }
 
     @Test
-    void envelopesBroadcastThroughAFrontendComeBackInQuorumSignedBlocksWhileTheLeaderIsKilled(@TempDir Path dir)
+    void envelopesBroadcastThroughAFrontendComeBackInQuorumSignedBlocksWhileLeadersGoSilentOrAreKilled(@TempDir Path dir)
             throws Exception {
         Path config = LocalClusterDirectory.create(dir, 4, 1, 1000);
         View view = CoreSettings.view(ClusterConfigLoader.load(config));
@@ -116,14 +117,17 @@ class ProcessOrderingTest {
         deliver.onNext(Seek.request(CHANNEL, 0, Long.MAX_VALUE));
 
         assertThat(broadcast(stub, 0, 50)).containsOnly(Status.SUCCESS).hasSize(50);
-        processes.get(0).destroyForcibly().waitFor(10, TimeUnit.SECONDS); // node 0 leads regency 0
+        // Node 0 leads regency 0 and goes silent (SIGSTOP): its connections stay open, it answers
+        // nothing. The frontend's envelopes reach the others, which replace it.
+        signal("STOP", processes.get(0));
         assertThat(broadcast(stub, 50, 100)).containsOnly(Status.SUCCESS).hasSize(50);
-
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (delivered.size() < 100 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(delivered).hasSize(100).allSatisfy((tx, times) -> assertThat(times).as(tx).isEqualTo(1));
+        awaitDelivered(delivered, 100);
+        signal("CONT", processes.get(0));
+        // Then the leader of the next regency, node 1, is killed (SIGKILL).
+        processes.get(1).destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        assertThat(broadcast(stub, 100, 150)).containsOnly(Status.SUCCESS).hasSize(50);
+        awaitDelivered(delivered, 150);
+        assertThat(delivered).hasSize(150).allSatisfy((tx, times) -> assertThat(times).as(tx).isEqualTo(1));
         Block previous = null;
         for (Block block : List.copyOf(blocks)) {
             assertThat(Blocks.chainProblem(previous, block)).isNull();
@@ -131,6 +135,18 @@ class ProcessOrderingTest {
             previous = block;
         }
         deliver.onCompleted();
+    }
+
+    private static void awaitDelivered(Map<String, Integer> delivered, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (delivered.size() < count && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(delivered).as("envelopes delivered").hasSize(count);
+    }
+
+    private static void signal(String signal, Process process) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start().waitFor()).isZero();
     }
 
     private static String txId(ByteString envelope) {
