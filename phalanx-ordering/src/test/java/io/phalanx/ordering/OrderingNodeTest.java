@@ -48,6 +48,8 @@ class OrderingNodeTest {
     private final NodeDeliverServer[] servers = new NodeDeliverServer[4];
     private Frontend frontend;
     private io.grpc.Server forger;
+    /** The nodes' deliver endpoints once {@link #frontendOverFourNodes} started them. */
+    private final Map<Integer, java.net.InetSocketAddress> deliverEndpoints = new java.util.TreeMap<>();
     private io.grpc.ManagedChannel fabric;
 
     private OrderingNode start(int id) throws Exception {
@@ -159,10 +161,10 @@ class OrderingNodeTest {
      */
     private org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.AtomicBroadcastStub frontendOverFourNodes(
             java.util.function.Function<OrderingNode, io.grpc.BindableService> node3Deliver) throws Exception {
-        config = new Keygen(new SecureRandom()).generate(new Keygen.Options(4, 1, dir, Mode.BFT, null, "127.0.0.1",
+        config = new Keygen(new SecureRandom()).generate(new Keygen.Options(4, 2, dir, Mode.BFT, null, "127.0.0.1",
                 freeBasePort()), Instant.now()).clusterFile();
         View view = CoreSettings.view(ClusterConfigLoader.load(config));
-        Map<Integer, java.net.InetSocketAddress> deliver = new java.util.TreeMap<>();
+        Map<Integer, java.net.InetSocketAddress> deliver = deliverEndpoints;
         for (int id = 0; id < 4; id++) {
             start(id);
             if (id == 3 && node3Deliver != null) {
@@ -208,6 +210,32 @@ class OrderingNodeTest {
             assertThat(BlockSignatures.validSigners(block, view)).containsExactly(0, 1, 2);
             assertThat(Blocks.chainProblem(blocks.get(2), block)).isNull();
         });
+    }
+
+    @Test
+    void anEnvelopeBroadcastThroughTwoFrontendsIsInExactlyOneBlock() throws Exception {
+        var first = frontendOverFourNodes(null);
+        View view = CoreSettings.view(ClusterConfigLoader.load(config));
+        try (Frontend second = Frontend.start(Client.builder().config(config).id(1001).build(), view, deliverEndpoints,
+                java.util.Set.of(CHANNEL), new java.net.InetSocketAddress("127.0.0.1", 0))) {
+            io.grpc.ManagedChannel toSecond = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+                    .forAddress("127.0.0.1", second.port()).usePlaintext().build();
+            try {
+                var secondStub = org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(toSecond);
+                // Envelopes t0..t9 through the first frontend, t5..t14 through the second: 15 distinct.
+                assertThat(broadcastAll(first, CHANNEL, 0, 10)).containsOnly(Status.SUCCESS);
+                assertThat(broadcastAll(secondStub, CHANNEL, 5, 15)).containsOnly(Status.SUCCESS);
+                List<Block> blocks = deliver(secondStub, CHANNEL, 0, 1); // a block of 10, then one cut by the timeout
+                List<ByteString> envelopes = new ArrayList<>();
+                blocks.forEach(block -> envelopes.addAll(block.getData().getDataList()));
+                assertThat(envelopes).hasSize(15).doesNotHaveDuplicates();
+                // The other frontend delivers the same blocks (its copies may carry other nodes' signatures).
+                assertThat(deliver(first, CHANNEL, 0, 1)).extracting(Block::getHeader)
+                        .isEqualTo(blocks.stream().map(Block::getHeader).toList());
+            } finally {
+                toSecond.shutdownNow();
+            }
+        }
     }
 
     @Test
