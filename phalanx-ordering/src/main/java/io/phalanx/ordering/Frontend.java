@@ -50,6 +50,9 @@ public final class Frontend implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Frontend.class);
     /** How often pending envelopes are checked against the batch timeout. */
     private static final long CUT_CHECK_MS = 50;
+    /** The data hash of a block without envelopes. */
+    private static final ByteString EMPTY_DATA_HASH = ByteString.copyFrom(Blocks.dataHash(
+            org.hyperledger.fabric.protos.common.BlockData.getDefaultInstance()));
     /** Envelopes of one broadcast stream being ordered at once. */
     private static final int BROADCAST_WINDOW = 128;
 
@@ -240,6 +243,9 @@ public final class Frontend implements AutoCloseable {
                 seek = resolved;
                 next = resolved.first();
             }
+            // Whole blocks from f+1 nodes (at least one of them correct), headers and signatures
+            // from the others: each block's data crosses to the frontend f+1 times, not n.
+            Set<Integer> dataSources = new java.util.HashSet<>(nodes.keySet().stream().limit(view.f() + 1L).toList());
             for (Map.Entry<Integer, ManagedChannel> node : nodes.entrySet()) {
                 int id = node.getKey();
                 StreamObserver<Envelope> nodeRequest = AtomicBroadcastGrpc.newStub(node.getValue()).deliver(new StreamObserver<>() {
@@ -262,7 +268,8 @@ public final class Frontend implements AutoCloseable {
                 synchronized (this) {
                     nodeRequests.add(nodeRequest);
                 }
-                nodeRequest.onNext(Seek.request(resolved.channelId(), resolved.first(), resolved.last()));
+                nodeRequest.onNext(Seek.request(resolved.channelId(), resolved.first(), resolved.last(),
+                        !dataSources.contains(id)));
             }
         }
 
@@ -286,16 +293,32 @@ public final class Frontend implements AutoCloseable {
             }
         }
 
-        /** The copies' header signed by a quorum, with every valid signature on it; null if none is yet. */
+        /**
+         * The copies' header signed by a quorum, with every valid signature on it and the data of a
+         * copy that matches the header's data hash; null if there is none yet. Copies without data
+         * (headers and signatures) count for their signatures only.
+         */
         private Block quorumCopy(Map<Integer, Block> byNode) {
             Map<ByteString, List<Block>> byHeader = new LinkedHashMap<>();
             for (Block copy : byNode.values()) {
-                if (copy.getHeader().getDataHash().equals(ByteString.copyFrom(Blocks.dataHash(copy.getData())))) {
-                    byHeader.computeIfAbsent(copy.getHeader().toByteString(), h -> new ArrayList<>()).add(copy);
-                } // else a copy whose data does not match its header: a forgery, never handed on
+                byHeader.computeIfAbsent(copy.getHeader().toByteString(), h -> new ArrayList<>()).add(copy);
             }
             for (List<Block> same : byHeader.values()) {
-                Block merged = BlockSignatures.merge(same.get(0), same.subList(1, same.size()));
+                Block whole = null;
+                for (Block copy : same) {
+                    if (copy.getData().getDataCount() > 0 || copy.getHeader().getDataHash().equals(EMPTY_DATA_HASH)) {
+                        if (copy.getHeader().getDataHash().equals(ByteString.copyFrom(Blocks.dataHash(copy.getData())))) {
+                            whole = copy;
+                            break;
+                        } // else data that does not match its header: a forgery, never handed on
+                    }
+                }
+                if (whole == null) {
+                    continue;
+                }
+                List<Block> others = new ArrayList<>(same);
+                others.remove(whole);
+                Block merged = BlockSignatures.merge(whole, others);
                 if (BlockSignatures.signedByQuorum(merged, view)) {
                     return merged;
                 }

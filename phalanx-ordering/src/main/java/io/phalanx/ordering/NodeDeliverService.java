@@ -82,7 +82,8 @@ final class NodeDeliverService extends AtomicBroadcastGrpc.AtomicBroadcastImplBa
                     finish(call, org.hyperledger.fabric.protos.common.Status.NOT_FOUND);
                     return;
                 }
-                call.onNext(DeliverResponse.newBuilder().setBlock(block).build());
+                call.onNext(DeliverResponse.newBuilder().setBlock(seek.headersOnly() ? block.toBuilder().clearData().build()
+                        : block).build());
             }
             finish(call, org.hyperledger.fabric.protos.common.Status.SUCCESS);
         } catch (IllegalArgumentException e) {

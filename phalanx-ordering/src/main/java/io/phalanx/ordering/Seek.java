@@ -19,8 +19,10 @@ import org.hyperledger.fabric.protos.orderer.SeekSpecified;
  * @param last        the last block to deliver ({@link Long#MAX_VALUE}: every block from then on)
  * @param waitIfAbsent whether to wait for blocks not yet cut ({@code BLOCK_UNTIL_READY}) rather
  *                    than answer {@code NOT_FOUND} ({@code FAIL_IF_NOT_READY})
+ * @param headersOnly whether the blocks go without their data ({@code HEADER_WITH_SIG}): the header
+ *                    and the signatures, which is all a frontend needs from most nodes
  */
-public record Seek(String channelId, long first, long last, boolean waitIfAbsent) {
+public record Seek(String channelId, long first, long last, boolean waitIfAbsent, boolean headersOnly) {
     /**
      * Reads a deliver request and resolves its positions against the channel's blocks.
      *
@@ -62,7 +64,8 @@ public record Seek(String channelId, long first, long last, boolean waitIfAbsent
         if (last < first) {
             throw new IllegalArgumentException("the seek stops at block " + last + ", before its start " + first);
         }
-        return new Seek(channel, first, last, info.getBehavior() != SeekInfo.SeekBehavior.FAIL_IF_NOT_READY);
+        return new Seek(channel, first, last, info.getBehavior() != SeekInfo.SeekBehavior.FAIL_IF_NOT_READY,
+                info.getContentType() == SeekInfo.SeekContentType.HEADER_WITH_SIG);
     }
 
     private static long position(SeekPosition position, long oldest, long newest, long unset) {
@@ -85,7 +88,21 @@ public record Seek(String channelId, long first, long last, boolean waitIfAbsent
      * @return the request
      */
     public static Envelope request(String channelId, long first, long last) {
+        return request(channelId, first, last, false);
+    }
+
+    /**
+     * As {@link #request(String, long, long)}, asking for headers and signatures only if {@code headersOnly}.
+     *
+     * @param channelId   the channel
+     * @param first       the first block
+     * @param last        the last block ({@link Long#MAX_VALUE} for all)
+     * @param headersOnly whether to ask for {@code HEADER_WITH_SIG}
+     * @return the request
+     */
+    public static Envelope request(String channelId, long first, long last, boolean headersOnly) {
         SeekInfo info = SeekInfo.newBuilder()
+                .setContentType(headersOnly ? SeekInfo.SeekContentType.HEADER_WITH_SIG : SeekInfo.SeekContentType.BLOCK)
                 .setStart(SeekPosition.newBuilder().setSpecified(SeekSpecified.newBuilder().setNumber(first)))
                 .setStop(SeekPosition.newBuilder().setSpecified(SeekSpecified.newBuilder().setNumber(last)))
                 .setBehavior(SeekInfo.SeekBehavior.BLOCK_UNTIL_READY).build();

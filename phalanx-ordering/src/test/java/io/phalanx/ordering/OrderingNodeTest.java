@@ -199,6 +199,26 @@ class OrderingNodeTest {
             previous = block;
         }
         assertThat(blocks.get(2).getData().getDataCount()).isEqualTo(5);
+        // A node's endpoint asked for HEADER_WITH_SIG (as the frontend asks all but f+1 nodes) sends
+        // the header and the node's signature without the envelopes.
+        io.grpc.ManagedChannel toNode = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+                .forAddress("127.0.0.1", servers[2].port()).usePlaintext().build();
+        try {
+            StreamCollector<org.hyperledger.fabric.protos.orderer.DeliverResponse> headers = new StreamCollector<>();
+            var requests = org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(toNode).deliver(headers);
+            requests.onNext(Seek.request(CHANNEL, 0, 2, true));
+            assertThat(headers.awaitEnd(30_000)).isTrue();
+            List<Block> headerCopies = headers.received().stream()
+                    .filter(org.hyperledger.fabric.protos.orderer.DeliverResponse::hasBlock)
+                    .map(org.hyperledger.fabric.protos.orderer.DeliverResponse::getBlock).toList();
+            assertThat(headerCopies).hasSize(3).allSatisfy(copy -> {
+                assertThat(copy.getData().getDataCount()).isZero();
+                assertThat(copy.getHeader()).isEqualTo(blocks.get((int) copy.getHeader().getNumber()).getHeader());
+                assertThat(BlockSignatures.validSigners(copy, view)).containsExactly(2);
+            });
+        } finally {
+            toNode.shutdownNow();
+        }
 
         // Node 3 goes silent: its copies never come, and a quorum of the other three is enough.
         servers[3].close();
