@@ -53,6 +53,8 @@ public final class Frontend implements AutoCloseable {
     /** The data hash of a block without envelopes. */
     private static final ByteString EMPTY_DATA_HASH = ByteString.copyFrom(Blocks.dataHash(
             org.hyperledger.fabric.protos.common.BlockData.getDefaultInstance()));
+    /** How long a deliver stream to a node that failed waits before it is opened again. */
+    private static final long REOPEN_MS = 500;
     /** Envelopes of one broadcast stream being ordered at once. */
     private static final int BROADCAST_WINDOW = 128;
 
@@ -211,7 +213,10 @@ public final class Frontend implements AutoCloseable {
     /** One deliver request: the nodes' copies of each block, handed on once a quorum signed one header. */
     private final class Delivery {
         private final ServerCallStreamObserver<DeliverResponse> call;
-        private final List<StreamObserver<Envelope>> nodeRequests = new ArrayList<>();
+        /** Each node's open stream, by replica id. */
+        private final Map<Integer, StreamObserver<Envelope>> nodeRequests = new HashMap<>();
+        /** The nodes asked for whole blocks; the others send headers and signatures. */
+        private Set<Integer> dataSources = Set.of();
         /** By block number, each node's copy. */
         private final Map<Long, Map<Integer, Block>> copies = new HashMap<>();
         private Seek seek;
@@ -245,32 +250,45 @@ public final class Frontend implements AutoCloseable {
             }
             // Whole blocks from f+1 nodes (at least one of them correct), headers and signatures
             // from the others: each block's data crosses to the frontend f+1 times, not n.
-            Set<Integer> dataSources = new java.util.HashSet<>(nodes.keySet().stream().limit(view.f() + 1L).toList());
-            for (Map.Entry<Integer, ManagedChannel> node : nodes.entrySet()) {
-                int id = node.getKey();
-                StreamObserver<Envelope> nodeRequest = AtomicBroadcastGrpc.newStub(node.getValue()).deliver(new StreamObserver<>() {
-                    @Override
-                    public void onNext(DeliverResponse response) {
-                        if (response.hasBlock()) {
-                            offer(id, response.getBlock());
-                        }
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        log.debug("frontend: node {} deliver stream ended: {}", id, t.toString());
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
-                synchronized (this) {
-                    nodeRequests.add(nodeRequest);
-                }
-                nodeRequest.onNext(Seek.request(resolved.channelId(), resolved.first(), resolved.last(),
-                        !dataSources.contains(id)));
+            synchronized (this) {
+                dataSources = Set.copyOf(nodes.keySet().stream().limit(view.f() + 1L).toList());
             }
+            nodes.keySet().forEach(this::openNode);
+        }
+
+        /**
+         * Opens a stream to node {@code id} from the next block not handed on yet. A stream that
+         * fails (the node restarted, the link broke) is opened again after {@link #REOPEN_MS}, so
+         * a long delivery outlives restarts of every node, one at a time.
+         */
+        private synchronized void openNode(int id) {
+            if (done || cutter.isShutdown()) {
+                return;
+            }
+            StreamObserver<Envelope> nodeRequest = AtomicBroadcastGrpc.newStub(nodes.get(id)).deliver(new StreamObserver<>() {
+                @Override
+                public void onNext(DeliverResponse response) {
+                    if (response.hasBlock()) {
+                        offer(id, response.getBlock());
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    log.debug("frontend: node {} deliver stream failed ({}); opening it again", id, t.toString());
+                    try {
+                        cutter.schedule(() -> openNode(id), REOPEN_MS, TimeUnit.MILLISECONDS);
+                    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                        // the frontend is closing
+                    }
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            });
+            nodeRequests.put(id, nodeRequest);
+            nodeRequest.onNext(Seek.request(seek.channelId(), next, seek.last(), !dataSources.contains(id)));
         }
 
         private synchronized void offer(int node, Block block) {
@@ -339,7 +357,8 @@ public final class Frontend implements AutoCloseable {
         }
 
         private synchronized void cancelNodes() {
-            for (StreamObserver<Envelope> request : nodeRequests) {
+            done = true;
+            for (StreamObserver<Envelope> request : nodeRequests.values()) {
                 try {
                     request.onError(io.grpc.Status.CANCELLED.withDescription("delivered").asRuntimeException());
                 } catch (RuntimeException e) {

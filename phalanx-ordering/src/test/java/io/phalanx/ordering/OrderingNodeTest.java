@@ -233,6 +233,37 @@ class OrderingNodeTest {
     }
 
     @Test
+    void aLongDeliveryOutlivesRestartsOfTheNodesItTakesWholeBlocksFrom() throws Exception {
+        var stub = frontendOverFourNodes(null);
+        StreamCollector<org.hyperledger.fabric.protos.orderer.DeliverResponse> delivered = new StreamCollector<>();
+        var requests = stub.deliver(delivered);
+        requests.onNext(Seek.request(CHANNEL, 0, Long.MAX_VALUE));
+        assertThat(broadcastAll(stub, CHANNEL, 0, 20)).containsOnly(Status.SUCCESS);
+        // Nodes 0 and 1 send the frontend whole blocks (f+1 = 2); each restarts in turn.
+        for (int id : List.of(0, 1)) {
+            int port = servers[id].port();
+            servers[id].close();
+            nodes[id].close();
+            start(id);
+            servers[id] = NodeDeliverServer.start(nodes[id], new java.net.InetSocketAddress("127.0.0.1", port));
+            assertThat(broadcastAll(stub, CHANNEL, 20 + 20 * id, 40 + 20 * id)).containsOnly(Status.SUCCESS);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (envelopes(delivered).size() < 60 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(envelopes(delivered)).hasSize(60).doesNotHaveDuplicates();
+        requests.onCompleted();
+    }
+
+    private static List<ByteString> envelopes(StreamCollector<org.hyperledger.fabric.protos.orderer.DeliverResponse> stream) {
+        List<ByteString> envelopes = new ArrayList<>();
+        stream.received().stream().filter(org.hyperledger.fabric.protos.orderer.DeliverResponse::hasBlock)
+                .forEach(response -> envelopes.addAll(response.getBlock().getData().getDataList()));
+        return envelopes;
+    }
+
+    @Test
     void anEnvelopeBroadcastThroughTwoFrontendsIsInExactlyOneBlock() throws Exception {
         var first = frontendOverFourNodes(null);
         View view = CoreSettings.view(ClusterConfigLoader.load(config));
@@ -246,9 +277,9 @@ class OrderingNodeTest {
                 assertThat(broadcastAll(first, CHANNEL, 0, 10)).containsOnly(Status.SUCCESS);
                 assertThat(broadcastAll(secondStub, CHANNEL, 5, 15)).containsOnly(Status.SUCCESS);
                 List<Block> blocks = deliver(secondStub, CHANNEL, 0, 1); // a block of 10, then one cut by the timeout
-                List<ByteString> envelopes = new ArrayList<>();
-                blocks.forEach(block -> envelopes.addAll(block.getData().getDataList()));
-                assertThat(envelopes).hasSize(15).doesNotHaveDuplicates();
+                List<ByteString> ordered = new ArrayList<>();
+                blocks.forEach(block -> ordered.addAll(block.getData().getDataList()));
+                assertThat(ordered).hasSize(15).doesNotHaveDuplicates();
                 // The other frontend delivers the same blocks (its copies may carry other nodes' signatures).
                 assertThat(deliver(first, CHANNEL, 0, 1)).extracting(Block::getHeader)
                         .isEqualTo(blocks.stream().map(Block::getHeader).toList());
