@@ -176,7 +176,9 @@ public final class Simulation {
     }
 
     private boolean isTwin(int node) {
-        return node >= 0 && replicasById.get(node).length == 2;
+        // An id with no replica (one a view change names before it joins) is nobody's twin.
+        var replicas = node >= 0 ? replicasById.get(node) : null;
+        return replicas != null && replicas.length == 2;
     }
 
     private int sideOf(int node) {
