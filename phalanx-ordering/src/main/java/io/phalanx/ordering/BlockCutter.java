@@ -70,6 +70,11 @@ final class BlockCutter {
         return batch;
     }
 
+    /** How many envelopes wait for their block. */
+    int pendingCount() {
+        return pending.size();
+    }
+
     /** The envelopes waiting for their block, in order. */
     List<ByteString> pending() {
         return List.copyOf(pending);

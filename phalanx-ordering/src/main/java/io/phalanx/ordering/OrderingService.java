@@ -248,17 +248,15 @@ public final class OrderingService implements Service {
             }
         }
         channel.remember(digest, dedupWindow);
-        if (channel.cutter.pending().isEmpty()) {
-            channel.firstPendingAtMs = agreedMs;
-        }
         List<List<ByteString>> batches = channel.cutter.ordered(envelope, header.alone());
         for (int i = 0; i < batches.size(); i++) {
             boolean configBlock = header.config() && i == batches.size() - 1;
             emit(header.channelId(), channel, batches.get(i), configBlock, context.nonce());
         }
         channel.cutter.limits(configured); // from the block after the config block on
-        channel.firstPendingAtMs = channel.cutter.pending().isEmpty() ? -1
-                : batches.isEmpty() ? channel.firstPendingAtMs : agreedMs;
+        // The first pending envelope is this one, unless it joined envelopes that were already waiting.
+        boolean joinedWaiting = batches.isEmpty() && channel.cutter.pendingCount() > 1;
+        channel.firstPendingAtMs = channel.cutter.pendingCount() == 0 ? -1 : joinedWaiting ? channel.firstPendingAtMs : agreedMs;
         return new Result(Status.SUCCESS, "");
     }
 
@@ -271,7 +269,7 @@ public final class OrderingService implements Service {
         if (request.blockNumber() < channel.nextNumber) {
             return new Result(Status.SUCCESS, "block " + request.blockNumber() + " is cut already");
         }
-        if (request.blockNumber() > channel.nextNumber || channel.cutter.pending().isEmpty()) {
+        if (request.blockNumber() > channel.nextNumber || channel.cutter.pendingCount() == 0) {
             return new Result(Status.SUCCESS, "nothing is pending for block " + request.blockNumber());
         }
         if (agreedMs < channel.firstPendingAtMs + channel.cutter.limits().batchTimeoutMs()) {
@@ -308,7 +306,7 @@ public final class OrderingService implements Service {
         if (channel == null) {
             return new Result(Status.NOT_FOUND, "no channel " + h.channelId()).encode();
         }
-        return new ChannelHeight(channel.nextNumber, channel.cutter.pending().size(), channel.firstPendingAtMs,
+        return new ChannelHeight(channel.nextNumber, channel.cutter.pendingCount(), channel.firstPendingAtMs,
                 channel.cutter.limits().batchTimeoutMs()).encode();
     }
 

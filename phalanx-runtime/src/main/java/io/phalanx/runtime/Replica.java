@@ -666,9 +666,11 @@ public final class Replica implements AutoCloseable {
                         + " with a join ticket");
             }
             Path dir = dataDirectory();
+            JoinTicket read = readTicket(dir);
             ClusterConfig cluster = config != null ? config
-                    : configFile != null ? ClusterConfigLoader.load(configFile) : ClusterConfigLoader.load(bundledClusterFile(dir));
-            JoinTicket ticket = ticket(cluster, dir);
+                    : configFile != null ? ClusterConfigLoader.load(configFile)
+                    : ClusterConfigLoader.load(bundledClusterFile(read, dir));
+            JoinTicket ticket = checkedTicket(read, cluster, dir);
             ReplicaConfig replicaConfig;
             if (ticket != null) {
                 HostPort mesh = HostPort.parse(ticket.view().addresses().get(id).mesh());
@@ -700,9 +702,8 @@ public final class Replica implements AutoCloseable {
          * Without a cluster file: the one the join ticket carries (given, or else kept in the data
          * directory), written out under {@code DIR/cluster} for the loader to read and check.
          */
-        private Path bundledClusterFile(Path dir) throws IOException, ConfigException {
-            Path file = joinTicket != null ? joinTicket : dir.resolve(JOIN_TICKET_FILE);
-            if (joinTicket == null && !java.nio.file.Files.exists(file)) {
+        private Path bundledClusterFile(JoinTicket ticket, Path dir) throws IOException, ConfigException {
+            if (ticket == null) {
                 throw new ConfigException("config", "no cluster file given, and no join ticket in data directory " + dir
                         + " to take it from: give the cluster file, or the join ticket `phalanx view add` wrote (--join FILE)");
             }
@@ -710,24 +711,33 @@ public final class Replica implements AutoCloseable {
                 throw new ConfigException("key", "a replica started from its join ticket alone needs its private key named"
                         + " (--key FILE): there is no cluster file to find keys/replica-" + id + ".key next to");
             }
-            JoinTicket ticket = JoinTicket.read(file);
             if (ticket.cluster() == null) {
-                throw new ConfigException("config", "join ticket " + file + " carries no cluster file (an older ticket):"
-                        + " give the cluster file too (--config FILE)");
+                throw new ConfigException("config", "join ticket " + ticketFile(dir) + " carries no cluster file (an older"
+                        + " ticket): give the cluster file too (--config FILE)");
             }
             return ticket.cluster().extractTo(dir.resolve(BUNDLED_CLUSTER_DIRECTORY));
         }
 
+        /** The join ticket given, or else the one kept in the data directory. */
+        private Path ticketFile(Path dir) {
+            return joinTicket != null ? joinTicket : dir.resolve(JOIN_TICKET_FILE);
+        }
+
+        /** The join ticket given, or else the one kept in the data directory; null if there is neither. */
+        private JoinTicket readTicket(Path dir) throws IOException {
+            Path file = ticketFile(dir);
+            return joinTicket == null && !java.nio.file.Files.exists(file) ? null : JoinTicket.read(file);
+        }
+
         /**
-         * The join ticket given, or else the one kept in the data directory, checked against the
-         * cluster file's administrator; null if there is neither.
+         * {@code ticket} (read by {@link #readTicket}) checked against the cluster file's
+         * administrator; null if there is none.
          */
-        private JoinTicket ticket(ClusterConfig cluster, Path dir) throws IOException, ConfigException {
-            Path file = joinTicket != null ? joinTicket : dir.resolve(JOIN_TICKET_FILE);
-            if (joinTicket == null && !java.nio.file.Files.exists(file)) {
+        private JoinTicket checkedTicket(JoinTicket ticket, ClusterConfig cluster, Path dir) throws ConfigException {
+            if (ticket == null) {
                 return null;
             }
-            JoinTicket ticket = JoinTicket.read(file);
+            Path file = ticketFile(dir);
             if (ticket.replicaId() != id) {
                 throw new ConfigException("join", "join ticket " + file + " admits replica " + ticket.replicaId()
                         + ", not replica " + id);
