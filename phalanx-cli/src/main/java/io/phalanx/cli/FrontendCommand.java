@@ -1,11 +1,14 @@
 package io.phalanx.cli;
 
 import io.phalanx.ordering.Frontend;
+import io.phalanx.ordering.OrderingTls;
 import io.phalanx.runtime.Client;
 import io.phalanx.runtime.CoreSettings;
 import io.phalanx.runtime.config.ClusterConfigLoader;
 import io.phalanx.runtime.config.ConfigException;
 import io.phalanx.runtime.config.HostPort;
+import io.phalanx.runtime.keys.KeyFiles;
+import io.phalanx.runtime.keys.NodeIdentity;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,7 +34,9 @@ import java.util.concurrent.CountDownLatch;
                 "client the file lists); Deliver reads every node's blocks at its deliver endpoint",
                 "(--node ID=HOST:PORT, one per node) and hands a block on only once a quorum of the",
                 "nodes signed it. Also sends each channel's time-to-cut when its batch timeout",
-                "passed. Plaintext gRPC."})
+                "passed. gRPC over TLS on both sides: to the nodes with the client's key (nodes",
+                "admit the cluster file's clients only), to Fabric clients with the client's",
+                "certificate (the cluster file's certificate of --id), unless --plaintext."})
 public final class FrontendCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "The cluster file.")
     Path config;
@@ -50,6 +55,9 @@ public final class FrontendCommand implements Callable<Integer> {
 
     @Option(names = "--node", required = true, description = "A node's deliver endpoint, ID=HOST:PORT; one per node.")
     Map<Integer, String> nodes;
+
+    @Option(names = "--plaintext", description = "Serve Fabric clients without TLS (the links to the nodes keep theirs).")
+    boolean plaintext;
 
     @Option(names = "--channel", required = true, split = ",", description = "The channels whose batch timeouts it watches.")
     List<String> channels;
@@ -72,19 +80,21 @@ public final class FrontendCommand implements Callable<Integer> {
         Frontend frontend;
         try {
             var cluster = ClusterConfigLoader.load(config);
-            Client.Builder client = Client.builder().config(config).id(id);
-            if (key != null) {
-                client.privateKey(key);
-            }
-            frontend = Frontend.start(client.build(), CoreSettings.view(cluster), deliver, Set.copyOf(channels),
-                    new InetSocketAddress(host, port));
+            var entry = cluster.client(id).orElseThrow(() -> new ConfigException("clients", "no client with id " + id
+                    + " in the cluster config"));
+            Path keyFile = key != null ? key : config.toAbsolutePath().getParent().resolve("keys").resolve("client-" + id + ".key");
+            NodeIdentity identity = KeyFiles.loadIdentity(keyFile, entry.certificate());
+            Client client = Client.builder().config(config).id(id).identity(identity).build();
+            frontend = Frontend.start(client, CoreSettings.view(cluster), deliver, Set.copyOf(channels),
+                    new InetSocketAddress(host, port), OrderingTls.of(cluster, identity), plaintext);
         } catch (ConfigException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         } catch (IOException e) {
             spec.commandLine().getErr().println("phalanx frontend: " + e.getMessage());
             return 1;
         }
-        spec.commandLine().getOut().printf("frontend listening on %s:%d for channels %s%n", host, frontend.port(), channels);
+        spec.commandLine().getOut().printf("frontend listening on %s:%d for channels %s (%s)%n", host, frontend.port(), channels,
+                plaintext ? "plaintext" : "TLS with the certificate of client " + id);
         spec.commandLine().getOut().flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -4,6 +4,7 @@ import io.phalanx.ordering.ChannelLimits;
 import io.phalanx.ordering.NodeDeliverServer;
 import io.phalanx.ordering.OrderingNode;
 import io.phalanx.ordering.OrderingService;
+import io.phalanx.ordering.OrderingTls;
 import io.phalanx.runtime.Replica;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ClusterConfigLoader;
@@ -34,8 +35,8 @@ import java.util.concurrent.Callable;
                 "A Phalanx replica of the cluster file (as `phalanx replica`) running the ordering",
                 "service: envelopes that frontends broadcast are cut into blocks per channel, each",
                 "block signed with this node's key and stored under DATA/blocks/CHANNEL. Frontends",
-                "(`phalanx frontend`) read its blocks at --deliver-port (plaintext gRPC: keep it on",
-                "the nodes' private network)."})
+                "(`phalanx frontend`) read its blocks at --deliver-port: gRPC over TLS with this",
+                "node's certificate, open to the cluster file's replicas and clients only."})
 public final class OrdererCommand implements Callable<Integer> {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OrdererCommand.class);
 
@@ -95,6 +96,7 @@ public final class OrdererCommand implements Callable<Integer> {
         Path dataDirectory = data != null ? data : base.resolve("data").resolve("replica-" + id);
         OrderingNode node;
         NodeDeliverServer server;
+        OrderingTls tls;
         try {
             ClusterConfig cluster = ClusterConfigLoader.load(config);
             var entry = cluster.replica(id).orElseThrow(() -> new ConfigException("replicas", "no replica with id " + id
@@ -103,6 +105,7 @@ public final class OrdererCommand implements Callable<Integer> {
                     : base.resolve("keys").resolve("replica-" + id + ".key"), entry.certificate());
             node = OrderingNode.start(Replica.builder().config(config).id(id).identity(identity).dataDirectory(dataDirectory),
                     id, identity, dataDirectory, ordered, 100_000);
+            tls = OrderingTls.of(cluster, identity);
         } catch (ConfigException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         } catch (IOException e) {
@@ -110,7 +113,7 @@ public final class OrdererCommand implements Callable<Integer> {
             return 1;
         }
         try {
-            server = NodeDeliverServer.start(node, new InetSocketAddress(deliverHost, deliverPort));
+            server = NodeDeliverServer.start(node, new InetSocketAddress(deliverHost, deliverPort), tls);
         } catch (IOException e) {
             node.close();
             spec.commandLine().getErr().println("phalanx orderer: " + e.getMessage());
@@ -128,7 +131,7 @@ public final class OrdererCommand implements Callable<Integer> {
                         + peer.getValue() + ": " + e.getMessage());
             }
         }
-        node.fetchMissingBlocksFrom(peerEndpoints);
+        node.fetchMissingBlocksFrom(peerEndpoints, tls);
         log.info("ordering node {}: channels {}, deliver endpoint {}:{}", id, ordered.keySet(), deliverHost, server.port());
         Thread hook = new Thread(() -> {
             server.close();

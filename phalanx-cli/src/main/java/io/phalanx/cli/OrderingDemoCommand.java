@@ -3,7 +3,6 @@ package io.phalanx.cli;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.phalanx.core.view.View;
 import io.phalanx.ordering.BlockSignatures;
@@ -13,6 +12,7 @@ import io.phalanx.ordering.Frontend;
 import io.phalanx.ordering.NodeDeliverServer;
 import io.phalanx.ordering.OrderingNode;
 import io.phalanx.ordering.OrderingService;
+import io.phalanx.ordering.OrderingTls;
 import io.phalanx.ordering.Seek;
 import io.phalanx.runtime.CoreSettings;
 import io.phalanx.runtime.Replica;
@@ -35,6 +35,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -123,12 +124,16 @@ public final class OrderingDemoCommand implements Callable<Integer> {
                         cluster.config().replica(id).orElseThrow().certificate());
                 nodes[id] = OrderingNode.start(Replica.builder().config(cluster.config()).id(id).identity(identity)
                         .dataDirectory(cluster.dataDirectory(id)), id, identity, cluster.dataDirectory(id), channels, 100_000);
-                servers[id] = NodeDeliverServer.start(nodes[id], new InetSocketAddress("127.0.0.1", 0));
+                servers[id] = NodeDeliverServer.start(nodes[id], new InetSocketAddress("127.0.0.1", 0),
+                        OrderingTls.of(cluster.config(), identity));
                 deliver.put(id, new InetSocketAddress("127.0.0.1", servers[id].port()));
             }
+            NodeIdentity frontendIdentity = KeyFiles.loadIdentity(cluster.key("client-1000"),
+                    cluster.config().client(1000).orElseThrow().certificate());
             frontend = Frontend.start(cluster.client(1000, Duration.ofSeconds(30), 256), view, deliver, Set.of(CHANNEL),
-                    new InetSocketAddress("127.0.0.1", 0));
-            fabric = NettyChannelBuilder.forAddress("127.0.0.1", frontend.port()).usePlaintext().build();
+                    new InetSocketAddress("127.0.0.1", 0), OrderingTls.of(cluster.config(), frontendIdentity), false);
+            fabric = OrderingTls.fabricChannel(new InetSocketAddress("127.0.0.1", frontend.port()),
+                    List.of(frontendIdentity.publicKey()));
             out.printf("%d ordering nodes (BFT, f=%d) and a frontend on 127.0.0.1:%d; channel '%s', blocks of up to %d"
                     + " envelopes or %d ms; %d envelopes/s of %d bytes%n", nodesMax, view.f(), frontend.port(), CHANNEL,
                     blockSize, batchTimeoutMs, rate, envelopeBytes);

@@ -2,11 +2,11 @@ package io.phalanx.cli;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.phalanx.core.view.View;
 import io.phalanx.ordering.BlockSignatures;
 import io.phalanx.ordering.Blocks;
+import io.phalanx.ordering.OrderingTls;
 import io.phalanx.ordering.Seek;
 import io.phalanx.runtime.CoreSettings;
 import io.phalanx.runtime.config.ClusterConfigLoader;
@@ -90,7 +90,9 @@ class ProcessOrderingTest {
                 && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
-        fabric = NettyChannelBuilder.forAddress("127.0.0.1", frontendPort).usePlaintext().build();
+        // The frontend presents client 1000's certificate (TLS by default); the Fabric client pins it.
+        fabric = OrderingTls.fabricChannel(new java.net.InetSocketAddress("127.0.0.1", frontendPort),
+                List.of(ClusterConfigLoader.load(config).client(1000).orElseThrow().certificate().getPublicKey()));
         AtomicBroadcastGrpc.AtomicBroadcastStub stub = AtomicBroadcastGrpc.newStub(fabric);
 
         Map<String, Integer> delivered = Collections.synchronizedMap(new HashMap<>());

@@ -3,7 +3,6 @@ package io.phalanx.ordering;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -43,8 +42,10 @@ import java.util.concurrent.TimeUnit;
  * or withholds blocks is outvoted. It also sends each channel's time-to-cut once the first
  * pending envelope has waited the batch timeout.
  *
- * <p>Not built yet: TLS on the gRPC endpoints, following views as they change (the signing quorum
- * is the view given at start), and clients' envelope signatures.
+ * <p>Both of its gRPC sides run TLS ({@link OrderingTls}): to the nodes with mutual
+ * authentication by the cluster file's keys, to Fabric clients with the frontend's certificate
+ * (or plaintext, if asked). Not built yet: following views as they change (the signing quorum is
+ * the view given at start), and clients' envelope signatures.
  */
 public final class Frontend implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Frontend.class);
@@ -68,12 +69,14 @@ public final class Frontend implements AutoCloseable {
     private final Map<String, Long> cutRequested = new ConcurrentHashMap<>();
 
     private Frontend(Client client, View view, Map<Integer, InetSocketAddress> nodeDeliver, Set<String> channels,
-                     InetSocketAddress listen) throws IOException {
+                     InetSocketAddress listen, OrderingTls tls, boolean plaintextForFabricClients) {
         this.client = client;
         this.view = view;
         this.channels = Set.copyOf(channels);
-        nodeDeliver.forEach((id, address) -> nodes.put(id, NettyChannelBuilder.forAddress(address).usePlaintext().build()));
-        this.server = NettyServerBuilder.forAddress(listen).addService(new Service()).build();
+        nodeDeliver.forEach((id, address) -> nodes.put(id, tls.channelToNode(address)));
+        NettyServerBuilder fabricSide = plaintextForFabricClients ? NettyServerBuilder.forAddress(listen)
+                : OrderingTls.fabricServer(listen, tls.identity());
+        this.server = fabricSide.addService(new Service()).build();
         this.cutter = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "phalanx-frontend-cut");
             thread.setDaemon(true);
@@ -89,12 +92,16 @@ public final class Frontend implements AutoCloseable {
      * @param nodeDeliver each node's deliver endpoint, by replica id
      * @param channels    the channels whose batch timeouts it watches
      * @param listen      where Fabric clients reach it; port 0 picks a free one
+     * @param tls         the frontend's key (its Phalanx client's), which it presents to nodes and,
+     *                    unless {@code plaintextForFabricClients}, to Fabric clients; and the nodes' keys
+     * @param plaintextForFabricClients serve Fabric clients without TLS (for clients set up without it)
      * @return the running frontend
      * @throws IOException if it cannot listen there
      */
     public static Frontend start(Client client, View view, Map<Integer, InetSocketAddress> nodeDeliver,
-                                 Set<String> channels, InetSocketAddress listen) throws IOException {
-        Frontend frontend = new Frontend(client, view, nodeDeliver, channels, listen);
+                                 Set<String> channels, InetSocketAddress listen, OrderingTls tls,
+                                 boolean plaintextForFabricClients) throws IOException {
+        Frontend frontend = new Frontend(client, view, nodeDeliver, channels, listen, tls, plaintextForFabricClients);
         try {
             frontend.server.start();
         } catch (IOException e) {

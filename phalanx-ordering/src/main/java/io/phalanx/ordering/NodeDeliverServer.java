@@ -1,7 +1,6 @@
 package io.phalanx.ordering;
 
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -10,8 +9,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gRPC endpoint where frontends read a node's blocks ({@link NodeDeliverService}).
- * Plaintext: it is meant for the nodes' private network (TLS on it is not built yet).
+ * The gRPC endpoint where frontends (and peers fetching what they lack) read a node's blocks
+ * ({@link NodeDeliverService}), over mutually authenticated TLS: it presents the node's
+ * certificate and admits only the cluster's replicas and clients ({@link OrderingTls}).
  */
 public final class NodeDeliverServer implements AutoCloseable {
     private final Server server;
@@ -27,17 +27,18 @@ public final class NodeDeliverServer implements AutoCloseable {
      *
      * @param node    the ordering node
      * @param address where to listen; port 0 picks a free one
+     * @param tls     the node's key and who may read
      * @return the running server
      * @throws IOException if the address cannot be bound
      */
-    public static NodeDeliverServer start(OrderingNode node, InetSocketAddress address) throws IOException {
+    public static NodeDeliverServer start(OrderingNode node, InetSocketAddress address, OrderingTls tls) throws IOException {
         ExecutorService streams = Executors.newCachedThreadPool(runnable -> {
             Thread thread = new Thread(runnable, "phalanx-" + node + "-deliver");
             thread.setDaemon(true);
             return thread;
         });
         try {
-            Server server = NettyServerBuilder.forAddress(address).addService(new NodeDeliverService(node, streams))
+            Server server = tls.deliverServer(address).addService(new NodeDeliverService(node, streams))
                     .build().start();
             return new NodeDeliverServer(server, streams);
         } catch (IOException e) {

@@ -48,6 +48,8 @@ public final class OrderingNode implements AutoCloseable {
     private final Map<String, Block> latestCut = new java.util.concurrent.ConcurrentHashMap<>();
     /** The peers' deliver endpoints, by replica id; empty: no fetching. */
     private volatile Map<Integer, java.net.InetSocketAddress> peers = Map.of();
+    /** How this node reaches its peers' deliver endpoints; set with {@link #peers}. */
+    private volatile OrderingTls tls;
     private final java.util.concurrent.ExecutorService fetcher = java.util.concurrent.Executors.newSingleThreadExecutor(
             runnable -> {
                 Thread thread = new Thread(runnable, "phalanx-orderer-block-fetch");
@@ -140,8 +142,10 @@ public final class OrderingNode implements AutoCloseable {
      * Lets this node fetch blocks its store lacks from its peers (see the class comment).
      *
      * @param deliverEndpoints the other nodes' deliver endpoints, by replica id
+     * @param tls              this node's key and the peers' keys it accepts
      */
-    public void fetchMissingBlocksFrom(Map<Integer, java.net.InetSocketAddress> deliverEndpoints) {
+    public void fetchMissingBlocksFrom(Map<Integer, java.net.InetSocketAddress> deliverEndpoints, OrderingTls tls) {
+        this.tls = java.util.Objects.requireNonNull(tls, "tls");
         this.peers = Map.copyOf(deliverEndpoints);
         for (String channel : latestCut.keySet()) {
             fetcher.execute(() -> fetchMissing(channel));
@@ -210,8 +214,7 @@ public final class OrderingNode implements AutoCloseable {
 
     /** Blocks {@code from} to {@code to} of a channel, as a peer's deliver endpoint serves them. */
     private List<Block> fetchRange(int peer, String channel, long from, long to) throws IOException, InterruptedException {
-        io.grpc.ManagedChannel connection = peerChannels.computeIfAbsent(peer, p ->
-                io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress(peers.get(p)).usePlaintext().build());
+        io.grpc.ManagedChannel connection = peerChannels.computeIfAbsent(peer, p -> tls.channelToNode(peers.get(p)));
         StreamCollector<org.hyperledger.fabric.protos.orderer.DeliverResponse> answers = new StreamCollector<>();
         var requests = org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(connection).deliver(answers);
         requests.onNext(Seek.request(channel, from, to));

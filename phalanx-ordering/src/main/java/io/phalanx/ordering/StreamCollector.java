@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 final class StreamCollector<T> implements StreamObserver<T> {
     private final List<T> received = Collections.synchronizedList(new ArrayList<>());
     private final CountDownLatch ended = new CountDownLatch(1);
+    private volatile Throwable error;
 
     @Override
     public void onNext(T value) {
@@ -24,6 +25,7 @@ final class StreamCollector<T> implements StreamObserver<T> {
 
     @Override
     public void onError(Throwable t) {
+        error = t;
         ended.countDown();
     }
 
@@ -35,6 +37,11 @@ final class StreamCollector<T> implements StreamObserver<T> {
     /** Waits for the end; true if it came within {@code timeoutMs}. */
     boolean awaitEnd(long timeoutMs) throws InterruptedException {
         return ended.await(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Why the stream failed, or null if it did not (or not yet). */
+    Throwable error() {
+        return error;
     }
 
     /** What came so far. */

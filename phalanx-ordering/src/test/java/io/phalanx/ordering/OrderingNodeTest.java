@@ -52,6 +52,26 @@ class OrderingNodeTest {
     private final Map<Integer, java.net.InetSocketAddress> deliverEndpoints = new java.util.TreeMap<>();
     private io.grpc.ManagedChannel fabric;
 
+    /** The TLS settings of replica {@code id}'s node, or of client {@code id}'s frontend for ids from 1000 on. */
+    private OrderingTls tls(long id) throws Exception {
+        var cluster = ClusterConfigLoader.load(config);
+        String name = id >= 1000 ? "client-" + id : "replica-" + id;
+        var certificate = id >= 1000 ? cluster.client(id).orElseThrow().certificate()
+                : cluster.replica((int) id).orElseThrow().certificate();
+        return OrderingTls.of(cluster, KeyFiles.loadIdentity(dir.resolve("keys/" + name + ".key"), certificate));
+    }
+
+    /** A Fabric client's channel to {@code frontend}, which presents client {@code id}'s certificate. */
+    private io.grpc.ManagedChannel fabricChannel(Frontend frontend, long id) throws Exception {
+        return OrderingTls.fabricChannel(new java.net.InetSocketAddress("127.0.0.1", frontend.port()),
+                List.of(tls(id).identity().publicKey()));
+    }
+
+    private NodeDeliverServer serve(int id, int port) throws Exception {
+        servers[id] = NodeDeliverServer.start(nodes[id], new java.net.InetSocketAddress("127.0.0.1", port), tls(id));
+        return servers[id];
+    }
+
     private OrderingNode start(int id) throws Exception {
         Path data = dir.resolve("data/replica-" + id);
         var cluster = ClusterConfigLoader.load(config);
@@ -168,18 +188,16 @@ class OrderingNodeTest {
         for (int id = 0; id < 4; id++) {
             start(id);
             if (id == 3 && node3Deliver != null) {
-                forger = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(
-                        new java.net.InetSocketAddress("127.0.0.1", 0)).addService(node3Deliver.apply(nodes[3])).build().start();
+                forger = tls(3).deliverServer(new java.net.InetSocketAddress("127.0.0.1", 0))
+                        .addService(node3Deliver.apply(nodes[3])).build().start();
                 deliver.put(id, new java.net.InetSocketAddress("127.0.0.1", forger.getPort()));
                 continue;
             }
-            servers[id] = NodeDeliverServer.start(nodes[id], new java.net.InetSocketAddress("127.0.0.1", 0));
-            deliver.put(id, new java.net.InetSocketAddress("127.0.0.1", servers[id].port()));
+            deliver.put(id, new java.net.InetSocketAddress("127.0.0.1", serve(id, 0).port()));
         }
         frontend = Frontend.start(Client.builder().config(config).id(1000).build(), view, deliver,
-                java.util.Set.of(CHANNEL, OTHER_CHANNEL), new java.net.InetSocketAddress("127.0.0.1", 0));
-        fabric = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", frontend.port())
-                .usePlaintext().build();
+                java.util.Set.of(CHANNEL, OTHER_CHANNEL), new java.net.InetSocketAddress("127.0.0.1", 0), tls(1000), false);
+        fabric = fabricChannel(frontend, 1000);
         return org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(fabric);
     }
 
@@ -201,8 +219,7 @@ class OrderingNodeTest {
         assertThat(blocks.get(2).getData().getDataCount()).isEqualTo(5);
         // A node's endpoint asked for HEADER_WITH_SIG (as the frontend asks all but f+1 nodes) sends
         // the header and the node's signature without the envelopes.
-        io.grpc.ManagedChannel toNode = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
-                .forAddress("127.0.0.1", servers[2].port()).usePlaintext().build();
+        io.grpc.ManagedChannel toNode = tls(1000).channelToNode(new java.net.InetSocketAddress("127.0.0.1", servers[2].port()));
         try {
             StreamCollector<org.hyperledger.fabric.protos.orderer.DeliverResponse> headers = new StreamCollector<>();
             var requests = org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(toNode).deliver(headers);
@@ -233,6 +250,46 @@ class OrderingNodeTest {
     }
 
     @Test
+    void deliverEndpointsAndFrontendsAdmitOnlyPinnedKeysOverTls() throws Exception {
+        var stub = frontendOverFourNodes(null);
+        assertThat(broadcastAll(stub, CHANNEL, 0, 10)).containsOnly(Status.SUCCESS);
+        var node2 = new java.net.InetSocketAddress("127.0.0.1", servers[2].port());
+        // A key the cluster file does not name is refused by a node's deliver endpoint.
+        var stranger = new Keygen(new SecureRandom()).generate(new Keygen.Options(4, 0, dir.resolve("stranger"), Mode.BFT,
+                null, "127.0.0.1", 1), Instant.now()).clusterFile();
+        var strangerIdentity = KeyFiles.loadIdentity(dir.resolve("stranger/keys/replica-0.key"),
+                ClusterConfigLoader.load(stranger).replica(0).orElseThrow().certificate());
+        OrderingTls ours = tls(1000);
+        assertThat(deliverFailure(new OrderingTls(strangerIdentity, ours.nodes(), ours.readers()).channelToNode(node2)))
+                .as("a stranger reading a node").isNotNull();
+        // A reader that pins other keys does not talk to the node, nor a plaintext one.
+        assertThat(deliverFailure(new OrderingTls(ours.identity(), List.of(strangerIdentity.publicKey()), ours.readers())
+                .channelToNode(node2))).as("a reader pinning another key").isNotNull();
+        assertThat(deliverFailure(io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress(node2).usePlaintext()
+                .build())).as("a plaintext reader").isNotNull();
+        // A Fabric client that pins another key does not talk to the frontend; the pinned key does.
+        assertThat(deliverFailure(OrderingTls.fabricChannel(new java.net.InetSocketAddress("127.0.0.1", frontend.port()),
+                List.of(strangerIdentity.publicKey())))).as("a Fabric client pinning another key").isNotNull();
+        assertThat(deliverFailure(ours.channelToNode(node2))).as("the frontend's own key").isNull();
+    }
+
+    /** Reads block 0 of the channel over {@code channel} (then closes it): why that failed, or null. */
+    private static Throwable deliverFailure(io.grpc.ManagedChannel channel) throws InterruptedException {
+        try {
+            StreamCollector<org.hyperledger.fabric.protos.orderer.DeliverResponse> answers = new StreamCollector<>();
+            var requests = org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(channel).deliver(answers);
+            requests.onNext(Seek.request(CHANNEL, 0, 0));
+            assertThat(answers.awaitEnd(30_000)).isTrue();
+            if (answers.error() == null) {
+                assertThat(answers.received()).anyMatch(org.hyperledger.fabric.protos.orderer.DeliverResponse::hasBlock);
+            }
+            return answers.error();
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
     void aLongDeliveryOutlivesRestartsOfTheNodesItTakesWholeBlocksFrom() throws Exception {
         var stub = frontendOverFourNodes(null);
         StreamCollector<org.hyperledger.fabric.protos.orderer.DeliverResponse> delivered = new StreamCollector<>();
@@ -245,7 +302,7 @@ class OrderingNodeTest {
             servers[id].close();
             nodes[id].close();
             start(id);
-            servers[id] = NodeDeliverServer.start(nodes[id], new java.net.InetSocketAddress("127.0.0.1", port));
+            serve(id, port);
             assertThat(broadcastAll(stub, CHANNEL, 20 + 20 * id, 40 + 20 * id)).containsOnly(Status.SUCCESS);
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -268,9 +325,8 @@ class OrderingNodeTest {
         var first = frontendOverFourNodes(null);
         View view = CoreSettings.view(ClusterConfigLoader.load(config));
         try (Frontend second = Frontend.start(Client.builder().config(config).id(1001).build(), view, deliverEndpoints,
-                java.util.Set.of(CHANNEL), new java.net.InetSocketAddress("127.0.0.1", 0))) {
-            io.grpc.ManagedChannel toSecond = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
-                    .forAddress("127.0.0.1", second.port()).usePlaintext().build();
+                java.util.Set.of(CHANNEL), new java.net.InetSocketAddress("127.0.0.1", 0), tls(1001), false)) {
+            io.grpc.ManagedChannel toSecond = fabricChannel(second, 1001);
             try {
                 var secondStub = org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(toSecond);
                 // Envelopes t0..t9 through the first frontend, t5..t14 through the second: 15 distinct.
@@ -320,8 +376,7 @@ class OrderingNodeTest {
         Map<Integer, java.net.InetSocketAddress> deliver = new java.util.TreeMap<>();
         for (int id = 0; id < 4; id++) {
             start(id);
-            servers[id] = NodeDeliverServer.start(nodes[id], new java.net.InetSocketAddress("127.0.0.1", 0));
-            deliver.put(id, new java.net.InetSocketAddress("127.0.0.1", servers[id].port()));
+            deliver.put(id, new java.net.InetSocketAddress("127.0.0.1", serve(id, 0).port()));
         }
         try (Client client = Client.builder().config(config).id(1000).build()) {
             for (int i = 0; i < 300; i++) { // past the first checkpoint (every 256 decisions)
@@ -338,8 +393,8 @@ class OrderingNodeTest {
             start(3);
             Map<Integer, java.net.InetSocketAddress> others = new java.util.TreeMap<>(deliver);
             others.remove(3);
-            nodes[3].fetchMissingBlocksFrom(others);
-            servers[3] = NodeDeliverServer.start(nodes[3], new java.net.InetSocketAddress("127.0.0.1", 0));
+            nodes[3].fetchMissingBlocksFrom(others, tls(3));
+            serve(3, 0);
             for (int i = 300; i < 310; i++) {
                 broadcast(client, TestEnvelopes.transaction(CHANNEL, "t" + i, 100, (byte) i));
             }

@@ -5,6 +5,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.phalanx.runtime.keys.NodeIdentity;
+import io.phalanx.runtime.keys.PinnedTrustManager;
 
 import javax.net.ssl.SSLException;
 
@@ -19,13 +20,17 @@ final class TlsContexts {
     private TlsContexts() {
     }
 
+    private static PinnedTrustManager pinned(KnownPeers peers) {
+        return new PinnedTrustManager(certificate -> peers.identify(certificate).isPresent(), "the cluster config");
+    }
+
     /** A server context that requires the client to present a certificate known to {@code peers}. */
     static SslContext server(NodeIdentity self, KnownPeers peers) throws SSLException {
         return SslContextBuilder.forServer(self.privateKey(), self.certificate())
                 .sslProvider(SslProvider.JDK)
                 .protocols(TLS_1_3)
                 .clientAuth(ClientAuth.REQUIRE)
-                .trustManager(new PinnedTrustManager(peers))
+                .trustManager(pinned(peers))
                 .build();
     }
 
@@ -35,7 +40,7 @@ final class TlsContexts {
                 .sslProvider(SslProvider.JDK)
                 .protocols(TLS_1_3)
                 .keyManager(self.privateKey(), self.certificate())
-                .trustManager(new PinnedTrustManager(peers))
+                .trustManager(pinned(peers))
                 // Peers are pinned by key, not by host name: the same replica may be reached
                 // under any address the cluster file gives.
                 .endpointIdentificationAlgorithm(null)
