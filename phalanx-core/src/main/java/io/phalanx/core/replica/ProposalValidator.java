@@ -90,7 +90,7 @@ final class ProposalValidator {
         if (!proofs.validRequest(request)) {
             return "request " + request.id() + " lacks a valid client signature";
         }
-        if (!state.verifier.isValid(request)) {
+        if (!Administration.isAdmin(state.config, request) && !state.verifier.isValid(request)) { // the service never sees an administrator's request
             return "the service refused request " + request.id();
         }
         return null;

@@ -145,6 +145,22 @@ class ReconfigurationTest {
     }
 
     @Test
+    void aServiceCheckThatRefusesAllButItsOwnOperationsLetsTheAdministratorsChangesThrough() throws Exception {
+        // The service admits only its own operations ("op-..."); the view change is not its to judge.
+        RequestVerifier ownOperationsOnly = request ->
+                new String(request.operation().toArray(), java.nio.charset.StandardCharsets.UTF_8).startsWith("op-");
+        Cluster cluster = new Cluster(Mode.BFT, 7, 2, ownOperationsOnly,
+                c -> c.adminClientId(ADMIN).instanceWindowMax(WINDOW).pipelineMax(1)).executing();
+        decideOneByOne(cluster, 1, 1, 1, 0);
+        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.SetF(1)));
+        cluster.deliverAll();
+        assertThat(adminResult(cluster, 0).installed()).as("installed").isNotNull();
+        for (int id = 0; id < 7; id++) {
+            assertThat(cluster.cores.get(id).views().latest().f()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void anUnsignedAdministratorsRequestIsNeverOrdered() {
         Cluster cluster = cluster(Mode.BFT, 4, 1); // client signatures not required
         Request forged = new Request(ADMIN, 1, RequestKind.ORDERED, 0,
