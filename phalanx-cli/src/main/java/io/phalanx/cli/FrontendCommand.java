@@ -2,6 +2,7 @@ package io.phalanx.cli;
 
 import io.phalanx.ordering.Frontend;
 import io.phalanx.ordering.OrderingTls;
+import io.phalanx.ordering.Writers;
 import io.phalanx.runtime.Client;
 import io.phalanx.runtime.CoreSettings;
 import io.phalanx.runtime.config.ClusterConfigLoader;
@@ -59,6 +60,10 @@ public final class FrontendCommand implements Callable<Integer> {
     @Option(names = "--plaintext", description = "Serve Fabric clients without TLS (the links to the nodes keep theirs).")
     boolean plaintext;
 
+    @Option(names = "--writers", description = {"An organisation that may write, MSPID=ROOTS.pem, as the nodes' --writers:",
+            "an envelope they would refuse is answered FORBIDDEN at once. Default: no check here."})
+    Map<String, Path> writers = Map.of();
+
     @Option(names = "--channel", required = true, split = ",", description = "The channels whose batch timeouts it watches.")
     List<String> channels;
 
@@ -77,6 +82,12 @@ public final class FrontendCommand implements Callable<Integer> {
                         + node.getValue() + ": " + e.getMessage());
             }
         }
+        Writers channelWriters;
+        try {
+            channelWriters = Writers.load(writers);
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--writers: " + e.getMessage());
+        }
         Frontend frontend;
         try {
             var cluster = ClusterConfigLoader.load(config);
@@ -86,7 +97,7 @@ public final class FrontendCommand implements Callable<Integer> {
             NodeIdentity identity = KeyFiles.loadIdentity(keyFile, entry.certificate());
             Client client = Client.builder().config(config).id(id).identity(identity).build();
             frontend = Frontend.start(client, CoreSettings.view(cluster), deliver, Set.copyOf(channels),
-                    new InetSocketAddress(host, port), OrderingTls.of(cluster, identity), plaintext);
+                    new InetSocketAddress(host, port), OrderingTls.of(cluster, identity), plaintext, channelWriters);
         } catch (ConfigException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         } catch (IOException e) {

@@ -5,6 +5,7 @@ import io.phalanx.ordering.NodeDeliverServer;
 import io.phalanx.ordering.OrderingNode;
 import io.phalanx.ordering.OrderingService;
 import io.phalanx.ordering.OrderingTls;
+import io.phalanx.ordering.Writers;
 import io.phalanx.runtime.Replica;
 import io.phalanx.runtime.config.ClusterConfig;
 import io.phalanx.runtime.config.ClusterConfigLoader;
@@ -69,6 +70,11 @@ public final class OrdererCommand implements Callable<Integer> {
             description = "How long a block's first envelope waits for more (default: ${DEFAULT-VALUE}).")
     long batchTimeoutMs;
 
+    @Option(names = "--writers", description = {"An organisation that may write to the channels, MSPID=ROOTS.pem (the",
+            "MSP's root certificates); repeat for each. Envelopes must then be signed by a certificate",
+            "of one of them (ECDSA, Fabric's creator signature). Default: anyone may write."})
+    Map<String, Path> writers = Map.of();
+
     @Option(names = "--deliver-host", defaultValue = "127.0.0.1", description = "Address of the deliver endpoint (default: ${DEFAULT-VALUE}).")
     String deliverHost;
 
@@ -90,8 +96,14 @@ public final class OrdererCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        Writers channelWriters;
+        try {
+            channelWriters = Writers.load(writers);
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--writers: " + e.getMessage());
+        }
         Map<String, OrderingService.Channel> ordered = new TreeMap<>();
-        channels.forEach(channel -> ordered.put(channel, new OrderingService.Channel(limits, null)));
+        channels.forEach(channel -> ordered.put(channel, new OrderingService.Channel(limits, null, channelWriters)));
         Path base = config.toAbsolutePath().getParent();
         Path dataDirectory = data != null ? data : base.resolve("data").resolve("replica-" + id);
         OrderingNode node;

@@ -131,7 +131,8 @@ public final class OrderingDemoCommand implements Callable<Integer> {
             NodeIdentity frontendIdentity = KeyFiles.loadIdentity(cluster.key("client-1000"),
                     cluster.config().client(1000).orElseThrow().certificate());
             frontend = Frontend.start(cluster.client(1000, Duration.ofSeconds(30), 256), view, deliver, Set.of(CHANNEL),
-                    new InetSocketAddress("127.0.0.1", 0), OrderingTls.of(cluster.config(), frontendIdentity), false);
+                    new InetSocketAddress("127.0.0.1", 0), OrderingTls.of(cluster.config(), frontendIdentity), false,
+                    io.phalanx.ordering.Writers.ANYONE);
             fabric = OrderingTls.fabricChannel(new InetSocketAddress("127.0.0.1", frontend.port()),
                     List.of(frontendIdentity.publicKey()));
             out.printf("%d ordering nodes (BFT, f=%d) and a frontend on 127.0.0.1:%d; channel '%s', blocks of up to %d"

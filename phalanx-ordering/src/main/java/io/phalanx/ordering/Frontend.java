@@ -44,8 +44,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Both of its gRPC sides run TLS ({@link OrderingTls}): to the nodes with mutual
  * authentication by the cluster file's keys, to Fabric clients with the frontend's certificate
- * (or plaintext, if asked). Not built yet: following views as they change (the signing quorum is
- * the view given at start), and clients' envelope signatures.
+ * (or plaintext, if asked). With {@link Writers}, an envelope whose creator may not write is
+ * answered {@code FORBIDDEN} before it is ordered. Not built yet: following views as they change
+ * (the signing quorum is the view given at start).
  */
 public final class Frontend implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Frontend.class);
@@ -61,6 +62,8 @@ public final class Frontend implements AutoCloseable {
 
     private final Client client;
     private final View view;
+    /** Checked before an envelope is ordered, so a forbidden one is answered at once. */
+    private final Writers writers;
     private final Map<Integer, ManagedChannel> nodes = new TreeMap<>();
     private final Set<String> channels;
     private final Server server;
@@ -69,8 +72,9 @@ public final class Frontend implements AutoCloseable {
     private final Map<String, Long> cutRequested = new ConcurrentHashMap<>();
 
     private Frontend(Client client, View view, Map<Integer, InetSocketAddress> nodeDeliver, Set<String> channels,
-                     InetSocketAddress listen, OrderingTls tls, boolean plaintextForFabricClients) {
+                     InetSocketAddress listen, OrderingTls tls, boolean plaintextForFabricClients, Writers writers) {
         this.client = client;
+        this.writers = java.util.Objects.requireNonNull(writers, "writers");
         this.view = view;
         this.channels = Set.copyOf(channels);
         nodeDeliver.forEach((id, address) -> nodes.put(id, tls.channelToNode(address)));
@@ -95,13 +99,16 @@ public final class Frontend implements AutoCloseable {
      * @param tls         the frontend's key (its Phalanx client's), which it presents to nodes and,
      *                    unless {@code plaintextForFabricClients}, to Fabric clients; and the nodes' keys
      * @param plaintextForFabricClients serve Fabric clients without TLS (for clients set up without it)
+     * @param writers     who may write, as the nodes check it ({@link Writers#ANYONE}: no check): an
+     *                    envelope they would refuse is answered {@code FORBIDDEN} without being sent
      * @return the running frontend
      * @throws IOException if it cannot listen there
      */
     public static Frontend start(Client client, View view, Map<Integer, InetSocketAddress> nodeDeliver,
                                  Set<String> channels, InetSocketAddress listen, OrderingTls tls,
-                                 boolean plaintextForFabricClients) throws IOException {
-        Frontend frontend = new Frontend(client, view, nodeDeliver, channels, listen, tls, plaintextForFabricClients);
+                                 boolean plaintextForFabricClients, Writers writers) throws IOException {
+        Frontend frontend = new Frontend(client, view, nodeDeliver, channels, listen, tls, plaintextForFabricClients,
+                writers);
         try {
             frontend.server.start();
         } catch (IOException e) {
@@ -162,8 +169,10 @@ public final class Frontend implements AutoCloseable {
 
                 @Override
                 public synchronized void onNext(Envelope envelope) {
-                    CompletableFuture<Bytes> ordered = client.invokeAsync(
-                            new OrderingOperation.Broadcast(envelope.toByteString()).encode());
+                    String forbidden = writers.problem(envelope);
+                    CompletableFuture<Bytes> ordered = forbidden != null
+                            ? CompletableFuture.completedFuture(new OrderingService.Result(Status.FORBIDDEN, forbidden).encode())
+                            : client.invokeAsync(new OrderingOperation.Broadcast(envelope.toByteString()).encode());
                     previous = previous.thenCombine(ordered.handle((result, failure) -> failure == null
                             ? OrderingService.Result.decode(result)
                             : new OrderingService.Result(Status.SERVICE_UNAVAILABLE, String.valueOf(failure.getMessage()))),

@@ -66,7 +66,8 @@ public final class OrderingNode implements AutoCloseable {
         this.id = id;
         this.stores = stores;
         this.signer = signer;
-        this.replica = builder.service(new OrderingService(channels, dedupWindow, this::store)).start();
+        OrderingService service = new OrderingService(channels, dedupWindow, this::store);
+        this.replica = builder.service(service).requestVerifier(request -> service.admits(request.operation())).start();
     }
 
     /**

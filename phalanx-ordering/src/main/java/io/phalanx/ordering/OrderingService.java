@@ -68,16 +68,29 @@ public final class OrderingService implements Service {
      * @param limits  how its blocks are cut
      * @param genesis its genesis block (block 0), whose header the first cut block follows; null
      *                to make the first cut block block 0
+     * @param writers who may write to it ({@link Writers#ANYONE}: no creator signature is checked)
      */
-    public record Channel(ChannelLimits limits, Block genesis) {
+    public record Channel(ChannelLimits limits, Block genesis, Writers writers) {
         /**
-         * Checks the limits are present.
+         * Checks the limits and writers are present.
+         *
+         * @param limits  how its blocks are cut
+         * @param genesis its genesis block, or null
+         * @param writers who may write to it
+         */
+        public Channel {
+            Objects.requireNonNull(limits, "limits");
+            Objects.requireNonNull(writers, "writers");
+        }
+
+        /**
+         * A channel anyone may write to.
          *
          * @param limits  how its blocks are cut
          * @param genesis its genesis block, or null
          */
-        public Channel {
-            Objects.requireNonNull(limits, "limits");
+        public Channel(ChannelLimits limits, Block genesis) {
+            this(limits, genesis, Writers.ANYONE);
         }
     }
 
@@ -185,6 +198,9 @@ public final class OrderingService implements Service {
     private final BlockListener listener;
     private final TreeMap<String, ChannelState> channels = new TreeMap<>();
 
+    /** Who may write to each channel, by channel id: read by {@link #admits} off the execution thread. */
+    private final Map<String, Writers> writers;
+
     /**
      * A service ordering the given channels.
      *
@@ -199,6 +215,40 @@ public final class OrderingService implements Service {
         this.dedupWindow = dedupWindow;
         this.listener = Objects.requireNonNull(listener, "listener");
         channels.forEach((id, channel) -> this.channels.put(id, ChannelState.of(channel)));
+        Map<String, Writers> writers = new TreeMap<>();
+        channels.forEach((id, channel) -> writers.put(id, channel.writers()));
+        this.writers = Map.copyOf(writers);
+    }
+
+    /**
+     * The nodes' proposal check ({@code RequestVerifier}): whether {@code operation} may be
+     * ordered. A broadcast must hold a parseable envelope whose creator may write to its channel
+     * ({@link Writers}); a broadcast for an unknown channel, or too large for it, is ordered and
+     * answered {@code NOT_FOUND} or {@code REQUEST_ENTITY_TOO_LARGE} (the limits change with
+     * config blocks, which this check, running beside execution, does not follow). A pure
+     * function of the operation, safe to call from any thread.
+     *
+     * @param operation an ordered request's operation
+     * @return true if it may be ordered
+     */
+    public boolean admits(Bytes operation) {
+        OrderingOperation decoded;
+        try {
+            decoded = OrderingOperation.decode(operation);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (!(decoded instanceof OrderingOperation.Broadcast broadcast)) {
+            return true;
+        }
+        try {
+            Envelopes.Header header = Envelopes.header(broadcast.envelope());
+            Writers channelWriters = writers.get(header.channelId());
+            return channelWriters == null || channelWriters.problem(
+                    org.hyperledger.fabric.protos.common.Envelope.parseFrom(broadcast.envelope())) == null;
+        } catch (Envelopes.MalformedEnvelopeException | com.google.protobuf.InvalidProtocolBufferException e) {
+            return false;
+        }
     }
 
     @Override

@@ -43,6 +43,9 @@ class OrderingNodeTest {
 
     @TempDir
     Path dir;
+    /** The channels nodes start with, and who may write to them as the frontend checks it. */
+    private Map<String, OrderingService.Channel> channels = CHANNELS;
+    private Writers frontendWriters = Writers.ANYONE;
     private Path config;
     private final OrderingNode[] nodes = new OrderingNode[4];
     private final NodeDeliverServer[] servers = new NodeDeliverServer[4];
@@ -78,7 +81,7 @@ class OrderingNodeTest {
         var identity = KeyFiles.loadIdentity(dir.resolve("keys/replica-" + id + ".key"),
                 cluster.replica(id).orElseThrow().certificate());
         nodes[id] = OrderingNode.start(Replica.builder().config(config).id(id).identity(identity).dataDirectory(data),
-                id, identity, data, CHANNELS, 1_000);
+                id, identity, data, channels, 1_000);
         return nodes[id];
     }
 
@@ -196,7 +199,7 @@ class OrderingNodeTest {
             deliver.put(id, new java.net.InetSocketAddress("127.0.0.1", serve(id, 0).port()));
         }
         frontend = Frontend.start(Client.builder().config(config).id(1000).build(), view, deliver,
-                java.util.Set.of(CHANNEL, OTHER_CHANNEL), new java.net.InetSocketAddress("127.0.0.1", 0), tls(1000), false);
+                java.util.Set.of(CHANNEL, OTHER_CHANNEL), new java.net.InetSocketAddress("127.0.0.1", 0), tls(1000), false, frontendWriters);
         fabric = fabricChannel(frontend, 1000);
         return org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(fabric);
     }
@@ -247,6 +250,56 @@ class OrderingNodeTest {
             assertThat(BlockSignatures.validSigners(block, view)).containsExactly(0, 1, 2);
             assertThat(Blocks.chainProblem(blocks.get(2), block)).isNull();
         });
+    }
+
+    @Test
+    void onlyWritersEnvelopesAreOrderedWhetherTheyComeThroughAFrontendOrStraightToTheNodes() throws Exception {
+        TestOrganisation org1 = new TestOrganisation("Org1MSP");
+        TestOrganisation org2 = new TestOrganisation("Org2MSP");
+        Writers writers = new Writers(Map.of("Org1MSP", List.of(org1.root)));
+        channels = Map.of(CHANNEL, new OrderingService.Channel(new ChannelLimits(10, 1 << 20, 1 << 19, 300), null, writers),
+                OTHER_CHANNEL, CHANNELS.get(OTHER_CHANNEL));
+        frontendWriters = writers;
+        var stub = frontendOverFourNodes(null);
+
+        StreamCollector<org.hyperledger.fabric.protos.orderer.BroadcastResponse> answers = new StreamCollector<>();
+        var requests = stub.broadcast(answers);
+        for (int i = 0; i < 10; i++) {
+            requests.onNext(org1.signedTransaction(CHANNEL, "good-" + i, 100));
+            requests.onNext(org2.signedTransaction(CHANNEL, "other-org-" + i, 100));
+        }
+        requests.onCompleted();
+        assertThat(answers.awaitEnd(30_000)).isTrue();
+        List<org.hyperledger.fabric.protos.orderer.BroadcastResponse> statuses = answers.received();
+        assertThat(statuses).hasSize(20);
+        for (int i = 0; i < 20; i += 2) {
+            assertThat(statuses.get(i).getStatus()).isEqualTo(Status.SUCCESS);
+            assertThat(statuses.get(i + 1).getStatus()).isEqualTo(Status.FORBIDDEN);
+            assertThat(statuses.get(i + 1).getInfo()).contains("'Org2MSP' is not among");
+        }
+        // A client that bypasses the frontend gets nothing past the nodes' own check: the envelope
+        // is dropped on arrival (and would be refused in a proposal), so the call times out.
+        try (Client direct = Client.builder().config(config).id(1001).callTimeout(Duration.ofSeconds(2)).build()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> broadcast(direct,
+                    org2.signedTransaction(CHANNEL, "straight-" + 0, 100).toByteString()))
+                    .isInstanceOf(io.phalanx.runtime.PhalanxTimeoutException.class);
+            assertThat(broadcast(direct, org1.signedTransaction(CHANNEL, "straight-good", 100).toByteString()).status())
+                    .isEqualTo(Status.SUCCESS);
+        }
+        awaitHeight(0, 1);
+        List<Block> blocks = deliver(stub, CHANNEL, 0, 1); // ten, then the one cut by the timeout
+        List<String> ordered = new ArrayList<>();
+        for (Block block : blocks) {
+            for (ByteString data : block.getData().getDataList()) {
+                var payload = org.hyperledger.fabric.protos.common.Payload.parseFrom(
+                        org.hyperledger.fabric.protos.common.Envelope.parseFrom(data).getPayload());
+                ordered.add(org.hyperledger.fabric.protos.common.ChannelHeader.parseFrom(
+                        payload.getHeader().getChannelHeader()).getTxId());
+            }
+        }
+        assertThat(ordered).hasSize(11).allMatch(txId -> txId.startsWith("good-") || txId.equals("straight-good"));
+        assertThat(nodes[0].replica().status().counters().get(io.phalanx.core.replica.Counter.INVALID_REQUEST))
+                .as("the direct forgery counted where it arrived").isPositive();
     }
 
     @Test
@@ -325,7 +378,7 @@ class OrderingNodeTest {
         var first = frontendOverFourNodes(null);
         View view = CoreSettings.view(ClusterConfigLoader.load(config));
         try (Frontend second = Frontend.start(Client.builder().config(config).id(1001).build(), view, deliverEndpoints,
-                java.util.Set.of(CHANNEL), new java.net.InetSocketAddress("127.0.0.1", 0), tls(1001), false)) {
+                java.util.Set.of(CHANNEL), new java.net.InetSocketAddress("127.0.0.1", 0), tls(1001), false, Writers.ANYONE)) {
             io.grpc.ManagedChannel toSecond = fabricChannel(second, 1001);
             try {
                 var secondStub = org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(toSecond);
