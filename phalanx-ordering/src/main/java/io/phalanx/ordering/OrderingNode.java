@@ -3,6 +3,7 @@ package io.phalanx.ordering;
 import io.phalanx.core.crypto.Ed25519;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.storage.CorruptLogException;
+import io.phalanx.core.service.RequestVerifier;
 import io.phalanx.runtime.Replica;
 import io.phalanx.runtime.config.ConfigException;
 import io.phalanx.runtime.keys.NodeIdentity;
@@ -61,13 +62,14 @@ public final class OrderingNode implements AutoCloseable {
     private final Object stored = new Object();
 
     private OrderingNode(int id, Map<String, BlockStore> stores, Signer signer, Replica.Builder builder,
-                         Map<String, OrderingService.Channel> channels, int dedupWindow)
+                         Map<String, OrderingService.Channel> channels, int dedupWindow, RequestVerifier refusing)
             throws IOException, ConfigException {
         this.id = id;
         this.stores = stores;
         this.signer = signer;
         OrderingService service = new OrderingService(channels, dedupWindow, this::store);
-        this.replica = builder.service(service).requestVerifier(request -> service.admits(request.operation())).start();
+        this.replica = builder.service(service)
+                .requestVerifier(request -> service.admits(request.operation()) && refusing.isValid(request)).start();
     }
 
     /**
@@ -86,6 +88,16 @@ public final class OrderingNode implements AutoCloseable {
     public static OrderingNode start(Replica.Builder builder, int id, NodeIdentity identity, Path dataDirectory,
                                      Map<String, OrderingService.Channel> channels, int dedupWindow)
             throws IOException, ConfigException {
+        return start(builder, id, identity, dataDirectory, channels, dedupWindow, RequestVerifier.ACCEPT_ALL);
+    }
+
+    /**
+     * Starts a node that also refuses what {@code refusing} refuses: a node that censors, for
+     * tests of how the others get around it.
+     */
+    static OrderingNode start(Replica.Builder builder, int id, NodeIdentity identity, Path dataDirectory,
+                              Map<String, OrderingService.Channel> channels, int dedupWindow, RequestVerifier refusing)
+            throws IOException, ConfigException {
         Map<String, BlockStore> stores = new TreeMap<>();
         try {
             for (Map.Entry<String, OrderingService.Channel> channel : channels.entrySet()) {
@@ -97,7 +109,8 @@ public final class OrderingNode implements AutoCloseable {
                     store.append(genesis);
                 }
             }
-            return new OrderingNode(id, stores, Ed25519.signer(identity.privateKey()), builder, channels, dedupWindow);
+            return new OrderingNode(id, stores, Ed25519.signer(identity.privateKey()), builder, channels, dedupWindow,
+                    refusing);
         } catch (CorruptLogException e) {
             closeAll(stores);
             throw new IOException("block store of replica " + id + ": " + e.getMessage(), e);

@@ -46,6 +46,8 @@ class OrderingNodeTest {
     /** The channels nodes start with, and who may write to them as the frontend checks it. */
     private Map<String, OrderingService.Channel> channels = CHANNELS;
     private Writers frontendWriters = Writers.ANYONE;
+    /** Nodes that refuse more than the service does (censors), by id. */
+    private Map<Integer, io.phalanx.core.service.RequestVerifier> refusing = Map.of();
     private Path config;
     private final OrderingNode[] nodes = new OrderingNode[4];
     private final NodeDeliverServer[] servers = new NodeDeliverServer[4];
@@ -81,7 +83,8 @@ class OrderingNodeTest {
         var identity = KeyFiles.loadIdentity(dir.resolve("keys/replica-" + id + ".key"),
                 cluster.replica(id).orElseThrow().certificate());
         nodes[id] = OrderingNode.start(Replica.builder().config(config).id(id).identity(identity).dataDirectory(data),
-                id, identity, data, channels, 1_000);
+                id, identity, data, channels, 1_000,
+                refusing.getOrDefault(id, io.phalanx.core.service.RequestVerifier.ACCEPT_ALL));
         return nodes[id];
     }
 
@@ -250,6 +253,26 @@ class OrderingNodeTest {
             assertThat(BlockSignatures.validSigners(block, view)).containsExactly(0, 1, 2);
             assertThat(Blocks.chainProblem(blocks.get(2), block)).isNull();
         });
+    }
+
+    @Test
+    void aLeaderThatTakesPartInEverythingButDropsEveryEnvelopeIsReplacedAndTheEnvelopesAreDelivered() throws Exception {
+        // Node 0 leads regency 0; it answers its peers, votes and cuts blocks, but never lets an
+        // envelope be ordered: it drops the frontend's broadcasts and refuses proposals holding one.
+        refusing = Map.of(0, request -> !(OrderingOperation.decode(request.operation()) instanceof OrderingOperation.Broadcast));
+        var stub = frontendOverFourNodes(null);
+        View view = CoreSettings.view(ClusterConfigLoader.load(config));
+        assertThat(view.leaderOf(0)).isZero();
+
+        assertThat(broadcastAll(stub, CHANNEL, 0, 20)).containsOnly(Status.SUCCESS);
+        List<Block> blocks = deliver(stub, CHANNEL, 0, 1);
+        List<ByteString> ordered = new ArrayList<>();
+        blocks.forEach(block -> ordered.addAll(block.getData().getDataList()));
+        assertThat(ordered).hasSize(20).doesNotHaveDuplicates();
+        for (int id = 1; id < 4; id++) {
+            assertThat(nodes[id].replica().status().regency()).as("node %d's regency", id).isPositive();
+            assertThat(nodes[id].replica().status().leader()).as("node %d's leader", id).isNotZero();
+        }
     }
 
     @Test
