@@ -28,15 +28,22 @@ import java.util.TreeMap;
  *
  * <p>A node whose state came by state transfer (a wiped disk, or far behind) cuts blocks after
  * ones its store lacks. It keeps the latest block it cut and fetches the missing ones from its
- * peers' deliver endpoints ({@link #fetchMissingBlocksFrom}), one peer after another: it stores
- * them only once they chain, block by block, from its last stored block to the previous-header
- * hash of the block it cut itself, so a peer cannot slip in another block, and adds its own
- * signature to each. At most {@link #FETCH_BLOCKS_MAX} blocks are fetched at once.
+ * peers' deliver endpoints ({@link #fetchMissingBlocksFrom}), {@link #FETCH_WINDOW} blocks at a
+ * time (so memory stays bounded however far behind it is): the whole blocks from one peer, their
+ * headers and signatures (Fabric's {@code HEADER_WITH_SIG}) from the others. It stores a block
+ * only once it chains to the last stored one and carries the valid signatures of f+1 members of
+ * the view, at least one of them correct, so a peer cannot slip in another block; it adds its
+ * own signature to each. A peer that serves less, or blocks that fail the checks, is passed over
+ * for the next one. The blocks then chain to the block it cut itself.
  */
 public final class OrderingNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OrderingNode.class);
-    /** The most blocks a node behind fetches from a peer at once (they stay in memory until they are checked). */
-    static final int FETCH_BLOCKS_MAX = 10_000;
+    /** The most blocks a node behind fetches from a peer at once (they stay in memory until they are checked and stored). */
+    static final int FETCH_WINDOW = 16;
+    /** How long a peer may take to serve a window's whole blocks before the next peer is asked. */
+    private static final long BLOCKS_WAIT_MS = 30_000;
+    /** How long the other peers' headers and signatures are waited for once the whole blocks came. */
+    private static final long HEADERS_WAIT_MS = 5_000;
     /** Segments of a channel's block store: 64 MiB. */
     private static final long SEGMENT_BYTES = 64L << 20;
 
@@ -170,6 +177,7 @@ public final class OrderingNode implements AutoCloseable {
     private void fetchMissing(String channel) {
         BlockStore store = stores.get(channel);
         int attempt = 0;
+        int failures = 0;
         while (!fetcher.isShutdown()) {
             Block target = latestCut.get(channel);
             if (target == null) {
@@ -182,35 +190,32 @@ public final class OrderingNode implements AutoCloseable {
             int peer = sources.get(attempt++ % sources.size());
             try {
                 long from = store.height();
-                long to = target.getHeader().getNumber() - 1;
-                if (to - from + 1 > FETCH_BLOCKS_MAX) {
-                    log.error("replica {}: channel {} lacks {} blocks, more than the {} fetched at once; not fetching",
-                            id, channel, to - from + 1, FETCH_BLOCKS_MAX);
-                    return;
+                long last = target.getHeader().getNumber() - 1;
+                if (from <= last) {
+                    long to = Math.min(last, from + FETCH_WINDOW - 1);
+                    String problem = fetchWindow(store, channel, peer, sources, from, to);
+                    if (problem != null) {
+                        log.warn("replica {}: blocks {}..{} of channel {} from replica {}: {}", id, from, to, channel, peer,
+                                problem);
+                        Thread.sleep(Math.min(5_000, 100L << Math.min(failures++, 6))); // each peer failed: back off
+                    } else {
+                        failures = 0;
+                    }
+                    continue; // the next window, or the same one from the next peer
                 }
-                List<Block> fetched = from > to ? List.of() : fetchRange(peer, channel, from, to);
-                Block previous = from == 0 ? null : store.get(from - 1);
-                String problem = null;
-                for (Block block : fetched) {
-                    problem = problem != null ? problem : Blocks.chainProblem(previous, block);
-                    previous = block;
-                }
-                problem = problem != null ? problem : Blocks.chainProblem(previous, target);
+                String problem = Blocks.chainProblem(from == 0 ? null : store.get(from - 1), target);
                 if (problem != null) {
-                    log.warn("replica {}: blocks {}..{} of channel {} from replica {} do not chain to its own: {}", id, from, to,
-                            channel, peer, problem);
-                    Thread.sleep(100);
-                    continue;
-                }
-                for (Block block : fetched) {
-                    store.append(BlockSignatures.countersign(block, id, signer));
+                    // Each fetched block was signed by f+1 nodes, at least one of them correct: more than f are not.
+                    log.error("replica {}: channel {}'s fetched blocks do not chain to block {} cut here ({}); more than f"
+                            + " nodes signed other blocks: not fetching", id, channel, target.getHeader().getNumber(), problem);
+                    return;
                 }
                 store.append(target);
                 latestCut.remove(channel, target);
                 if (!latestCut.containsKey(channel)) {
                     storeBehind.remove(channel);
-                    log.info("replica {}: channel {}'s block store caught up at block {} (the last blocks it lacked came"
-                            + " from replica {})", id, channel, target.getHeader().getNumber(), peer);
+                    log.info("replica {}: channel {}'s block store caught up at block {}", id, channel,
+                            target.getHeader().getNumber());
                 }
                 synchronized (stored) {
                     stored.notifyAll();
@@ -226,20 +231,100 @@ public final class OrderingNode implements AutoCloseable {
         }
     }
 
-    /** Blocks {@code from} to {@code to} of a channel, as a peer's deliver endpoint serves them. */
-    private List<Block> fetchRange(int peer, String channel, long from, long to) throws IOException, InterruptedException {
+    /**
+     * Fetches blocks {@code from} to {@code to} whole from {@code peer} and their headers and
+     * signatures from the other {@code sources}, and stores each, in order, that chains to the
+     * last stored one and carries the valid signatures of f+1 members of the view (so at least one
+     * correct node cut it). Returns why it stopped short, or null if it stored them all.
+     */
+    private String fetchWindow(BlockStore store, String channel, int peer, List<Integer> sources, long from, long to)
+            throws IOException, InterruptedException, BlockStore.BlockRefusedException {
+        // Headers from every other peer at once, while the whole blocks come; a peer that does not end
+        // its stream in time adds what it sent so far.
+        List<OpenRange> headerStreams = new java.util.ArrayList<>();
+        for (int other : sources) {
+            if (other != peer) {
+                headerStreams.add(openRange(other, channel, from, to, true));
+            }
+        }
+        List<Block> whole;
+        Map<Long, List<Block>> headers = new java.util.HashMap<>();
+        try {
+            whole = fetchRange(peer, channel, from, to, false);
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(HEADERS_WAIT_MS);
+            for (OpenRange stream : headerStreams) {
+                stream.answers().awaitEndOr(Math.toIntExact(to - from + 1), Math.max(0, (deadline - System.nanoTime()) / 1_000_000));
+                for (org.hyperledger.fabric.protos.orderer.DeliverResponse answer : stream.answers().received()) {
+                    if (answer.hasBlock()) {
+                        headers.computeIfAbsent(answer.getBlock().getHeader().getNumber(), n -> new java.util.ArrayList<>())
+                                .add(answer.getBlock());
+                    }
+                }
+            }
+        } finally {
+            headerStreams.forEach(OpenRange::cancel);
+        }
+        io.phalanx.core.view.View view = replica.view();
+        Block previous = from == 0 ? null : store.get(from - 1);
+        for (int i = 0; i < whole.size(); i++) {
+            Block block = whole.get(i);
+            String problem = Blocks.chainProblem(previous, block);
+            if (problem != null) {
+                return "block " + block.getHeader().getNumber() + " does not chain to the stored ones: " + problem;
+            }
+            List<Block> sameHeader = new java.util.ArrayList<>();
+            for (Block copy : headers.getOrDefault(block.getHeader().getNumber(), List.of())) {
+                if (copy.getHeader().equals(block.getHeader())) {
+                    sameHeader.add(copy);
+                }
+            }
+            Block signed = BlockSignatures.merge(block, sameHeader);
+            java.util.Set<Integer> signers = BlockSignatures.validSigners(signed, view);
+            if (signers.size() < view.f() + 1) {
+                return "block " + block.getHeader().getNumber() + " is signed by " + signers + " only, fewer than f+1 = "
+                        + (view.f() + 1) + " members of view " + view.id();
+            }
+            store.append(BlockSignatures.countersign(signed, id, signer));
+            previous = block;
+        }
+        return null;
+    }
+
+    /** A deliver stream opened to a peer, and what it answered so far. */
+    private record OpenRange(StreamCollector<org.hyperledger.fabric.protos.orderer.DeliverResponse> answers,
+                             io.grpc.stub.ClientCallStreamObserver<org.hyperledger.fabric.protos.common.Envelope> requests) {
+        void cancel() {
+            requests.cancel("fetched", null);
+        }
+    }
+
+    /** Asks {@code peer} for blocks {@code from} to {@code to} of a channel (or their headers and signatures). */
+    private OpenRange openRange(int peer, String channel, long from, long to, boolean headersOnly) {
         io.grpc.ManagedChannel connection = peerChannels.computeIfAbsent(peer, p -> tls.channelToNode(peers.get(p)));
         StreamCollector<org.hyperledger.fabric.protos.orderer.DeliverResponse> answers = new StreamCollector<>();
-        var requests = org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(connection).deliver(answers);
-        requests.onNext(Seek.request(channel, from, to));
-        boolean done = answers.awaitEnd(60_000);
-        requests.onCompleted();
-        List<Block> blocks = answers.received().stream().filter(org.hyperledger.fabric.protos.orderer.DeliverResponse::hasBlock)
-                .map(org.hyperledger.fabric.protos.orderer.DeliverResponse::getBlock).toList();
-        if (!done || blocks.size() != to - from + 1) {
-            throw new IOException("replica " + peer + " served " + blocks.size() + " of blocks " + from + ".." + to);
+        var requests = (io.grpc.stub.ClientCallStreamObserver<org.hyperledger.fabric.protos.common.Envelope>)
+                org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(connection).deliver(answers);
+        requests.onNext(Seek.request(channel, from, to, headersOnly));
+        return new OpenRange(answers, requests);
+    }
+
+    /** Blocks {@code from} to {@code to} of a channel, as a peer's deliver endpoint serves them, all of them. */
+    private List<Block> fetchRange(int peer, String channel, long from, long to, boolean headersOnly)
+            throws IOException, InterruptedException {
+        OpenRange stream = openRange(peer, channel, from, to, headersOnly);
+        try {
+            boolean done = stream.answers().awaitEndOr(Math.toIntExact(to - from + 1), BLOCKS_WAIT_MS);
+            List<Block> blocks = stream.answers().received().stream()
+                    .filter(org.hyperledger.fabric.protos.orderer.DeliverResponse::hasBlock)
+                    .map(org.hyperledger.fabric.protos.orderer.DeliverResponse::getBlock).toList();
+            if (blocks.size() != to - from + 1) {
+                throw new IOException("replica " + peer + " served " + blocks.size() + " of blocks " + from + ".." + to
+                        + (done ? "" : " in " + BLOCKS_WAIT_MS + " ms"));
+            }
+            return blocks;
+        } finally {
+            stream.cancel();
         }
-        return blocks;
     }
 
     /**

@@ -469,6 +469,12 @@ class OrderingNodeTest {
             start(3);
             Map<Integer, java.net.InetSocketAddress> others = new java.util.TreeMap<>(deliver);
             others.remove(3);
+            // Node 0's endpoint, as node 3 reaches it, serves other blocks under the same numbers, signed with node 0's key.
+            forger = tls(0).deliverServer(new java.net.InetSocketAddress("127.0.0.1", 0))
+                    .addService(new Forger(nodes[0], new java.util.concurrent.atomic.AtomicReference<>(
+                            io.phalanx.core.crypto.Ed25519.signer(io.phalanx.runtime.keys.Pem.readPrivateKey(
+                                    dir.resolve("keys/replica-0.key")))), 0)).build().start();
+            others.put(0, new java.net.InetSocketAddress("127.0.0.1", forger.getPort()));
             nodes[3].fetchMissingBlocksFrom(others, tls(3));
             serve(3, 0);
             for (int i = 300; i < 310; i++) {
@@ -491,14 +497,22 @@ class OrderingNodeTest {
         }
     }
 
-    /** Node 3's deliver endpoint as a Byzantine node serves it: its real blocks' numbers with other envelopes. */
+    /** A deliver endpoint as a Byzantine node serves it: a real node's block numbers with other envelopes. */
     private static final class Forger extends org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.AtomicBroadcastImplBase {
         private final OrderingNode node;
         private final java.util.concurrent.atomic.AtomicReference<io.phalanx.core.crypto.Signer> key;
+        private final int signerId;
 
         Forger(OrderingNode node, java.util.concurrent.atomic.AtomicReference<io.phalanx.core.crypto.Signer> key) {
+            this(node, key, 3);
+        }
+
+        /** Serves {@code node}'s block numbers with other envelopes, signed as {@code signerId} with {@code key}. */
+        Forger(OrderingNode node, java.util.concurrent.atomic.AtomicReference<io.phalanx.core.crypto.Signer> key,
+               int signerId) {
             this.node = node;
             this.key = key;
+            this.signerId = signerId;
         }
 
         @Override
@@ -525,7 +539,7 @@ class OrderingNodeTest {
                                 Block real = node.block(seek.channelId(), number);
                                 Block forged = BlockSignatures.sign(Blocks.build(number, real.getHeader().getPreviousHash(),
                                         List.of(TestEnvelopes.transaction(seek.channelId(), "forged-" + number, 10, (byte) 7))),
-                                        3, key.get(), 0, 0);
+                                        signerId, key.get(), 0, 0);
                                 responses.onNext(org.hyperledger.fabric.protos.orderer.DeliverResponse.newBuilder()
                                         .setBlock(forged).build());
                             }
