@@ -68,6 +68,8 @@ public final class Frontend implements AutoCloseable {
     private final Set<String> channels;
     private final Server server;
     private final ScheduledExecutorService cutter;
+    /** Channels whose height query is out. */
+    private final Set<String> heightAsked = ConcurrentHashMap.newKeySet();
     /** Per channel, the block a time-to-cut was last sent for. */
     private final Map<String, Long> cutRequested = new ConcurrentHashMap<>();
 
@@ -128,19 +130,32 @@ public final class Frontend implements AutoCloseable {
         return server.getPort();
     }
 
-    /** Sends a channel's time-to-cut once its first pending envelope waited the batch timeout. */
+    /**
+     * Sends a channel's time-to-cut once its first pending envelope waited the batch timeout. The
+     * height queries are asynchronous, one per channel at a time, so a slow answer holds up neither
+     * the other channels nor the reopening of node streams on the same scheduler.
+     */
     private void cutWhereDue() {
         for (String channel : channels) {
-            try {
-                Bytes answer = client.invokeUnordered(new OrderingOperation.Height(channel).encode());
-                OrderingService.ChannelHeight height = OrderingService.ChannelHeight.decode(answer);
-                if (height.pending() > 0 && System.currentTimeMillis() >= height.firstPendingAtMs() + height.batchTimeoutMs()
-                        && !Long.valueOf(height.nextBlock()).equals(cutRequested.put(channel, height.nextBlock()))) {
-                    client.invokeAsync(new OrderingOperation.TimeToCut(channel, height.nextBlock()).encode());
-                }
-            } catch (RuntimeException e) {
-                log.debug("frontend: time-to-cut check of channel {} failed: {}", channel, e.toString());
+            if (!heightAsked.add(channel)) {
+                continue; // the last query is still out
             }
+            client.invokeUnorderedAsync(new OrderingOperation.Height(channel).encode()).whenComplete((answer, failure) -> {
+                heightAsked.remove(channel);
+                if (failure != null) {
+                    log.debug("frontend: time-to-cut check of channel {} failed: {}", channel, failure.toString());
+                    return;
+                }
+                try {
+                    OrderingService.ChannelHeight height = OrderingService.ChannelHeight.decode(answer);
+                    if (height.pending() > 0 && System.currentTimeMillis() >= height.firstPendingAtMs() + height.batchTimeoutMs()
+                            && !Long.valueOf(height.nextBlock()).equals(cutRequested.put(channel, height.nextBlock()))) {
+                        client.invokeAsync(new OrderingOperation.TimeToCut(channel, height.nextBlock()).encode());
+                    }
+                } catch (RuntimeException e) {
+                    log.debug("frontend: time-to-cut check of channel {} failed: {}", channel, e.toString());
+                }
+            });
         }
     }
 
