@@ -311,6 +311,9 @@ public final class ReplicaCore {
         boolean wasRecovering = state.recovering;
         Effects effects = new Effects();
         if (input instanceof Input.RequestReceived r) {
+            if (r.request().viewId() > state.views.latest().id()) {
+                stateTransfer.onNewerViewRequested(effects); // its client knows a later view: this replica is behind
+            }
             if (admission.onRequest(effects, r.request())) {
                 normalCase.progress(effects);
             }

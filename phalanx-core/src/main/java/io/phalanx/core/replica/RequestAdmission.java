@@ -42,7 +42,8 @@ final class RequestAdmission {
             state.counters.increment(Counter.REQUEST_WRONG_VIEW);
             if ((request.viewId() < viewId || !state.views.latest().contains(state.id)) && request.kind() == RequestKind.ORDERED) {
                 // Its client does not know this view yet. A request for a newer view than this
-                // replica's gets no answer: the replica is behind, and the others answer it.
+                // replica's gets no answer: the replica is behind (it asks its peers where they
+                // stand, StateTransfer#onNewerViewRequested), and the others answer it.
                 effects.refuse(new Refusal(state.id, request.clientId(), request.sequence(),
                         Refusal.Reason.VIEW_OUTDATED, viewId, state.encodedLatestView()));
             }

@@ -86,6 +86,8 @@ final class StateTransfer {
     /** How many times a restored replica asks its peers where they stand, two ticks apart, before giving up. */
     static final int RESTART_PROBES_MAX = 5;
     private long nextQueryAtMs;
+    /** When a request for an unknown, newer view may next make this replica ask its peers where they stand. */
+    private long nextNewerViewQueryAtMs = Long.MIN_VALUE;
     /**
      * Queries a replica restored with every vote ({@link ReplicaCore.Start#RESTORED}) still sends
      * to learn what was decided while it was down, until a peer reports: in an idle cluster no
@@ -179,6 +181,21 @@ final class StateTransfer {
      */
     void probeAfterRestart() {
         restartProbesLeft = RESTART_PROBES_MAX;
+    }
+
+    /**
+     * A client addressed a view newer than any this replica knows: the replica is behind, but in a
+     * cluster that does not decide meanwhile (it may need this replica's votes to) no message of its
+     * peers tells it so. It asks them where they stand, at most once every two tick intervals (a
+     * client may lie about views), and a report of a later decision makes it fetch what it missed
+     * ({@link ReplicaState#noteAhead}).
+     */
+    void onNewerViewRequested(Effects effects) {
+        if (state.nowMs >= nextNewerViewQueryAtMs) {
+            nextNewerViewQueryAtMs = state.nowMs + state.config.tickIntervalMs() * 2;
+            state.counters.increment(Counter.STATE_QUERY_SENT);
+            state.broadcast(effects, new StateQuery(state.id));
+        }
     }
 
     /** True while a restored replica still asks its peers where they stand. */
