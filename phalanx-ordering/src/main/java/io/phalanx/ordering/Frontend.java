@@ -72,7 +72,8 @@ public final class Frontend implements AutoCloseable {
         this.client = client;
         this.view = view;
         this.channels = Set.copyOf(channels);
-        nodeDeliver.forEach((id, address) -> nodes.put(id, NettyChannelBuilder.forAddress(address).usePlaintext().build()));
+        nodeDeliver.forEach((id, address) -> nodes.put(id, NettyChannelBuilder.forAddress(address).usePlaintext()
+                .maxInboundMessageSize(Blocks.MESSAGE_BYTES_MAX).build()));
         this.server = NettyServerBuilder.forAddress(listen).addService(new Service()).build();
         this.cutter = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "phalanx-frontend-cut");

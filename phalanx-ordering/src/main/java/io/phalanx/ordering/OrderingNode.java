@@ -211,7 +211,8 @@ public final class OrderingNode implements AutoCloseable {
     /** Blocks {@code from} to {@code to} of a channel, as a peer's deliver endpoint serves them. */
     private List<Block> fetchRange(int peer, String channel, long from, long to) throws IOException, InterruptedException {
         io.grpc.ManagedChannel connection = peerChannels.computeIfAbsent(peer, p ->
-                io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress(peers.get(p)).usePlaintext().build());
+                io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress(peers.get(p)).usePlaintext()
+                        .maxInboundMessageSize(Blocks.MESSAGE_BYTES_MAX).build());
         StreamCollector<org.hyperledger.fabric.protos.orderer.DeliverResponse> answers = new StreamCollector<>();
         var requests = org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(connection).deliver(answers);
         requests.onNext(Seek.request(channel, from, to));

@@ -37,8 +37,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * by its frontend, one this client never broadcast, and deliver streams that end or fail.
  */
 public final class FabricClient implements AutoCloseable {
-    /** Largest message a frontend may send this client: a block, here up to 64 MiB. */
-    private static final int INBOUND_MESSAGE_BYTES_MAX = 64 << 20;
     private static final long SHUTDOWN_WAIT_SECONDS = 5;
 
     /** An envelope broadcast and not delivered yet. */
@@ -101,7 +99,7 @@ public final class FabricClient implements AutoCloseable {
         this.view = view;
         for (InetSocketAddress address : frontendAddresses) {
             frontends.add(NettyChannelBuilder.forAddress(address).usePlaintext()
-                    .maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX).build());
+                    .maxInboundMessageSize(Blocks.MESSAGE_BYTES_MAX).build());
         }
     }
 

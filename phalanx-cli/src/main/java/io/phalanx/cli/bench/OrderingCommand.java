@@ -11,6 +11,7 @@ import io.phalanx.bench.process.CpuSteal;
 import io.phalanx.bench.process.OrderingCluster;
 import io.phalanx.bench.process.ProcessCluster;
 import io.phalanx.cli.PhalanxCommand;
+import io.phalanx.ordering.Blocks;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,10 +62,11 @@ public final class OrderingCommand implements Callable<Integer> {
     /** Preferred bytes per block at least: the orderer's default. */
     private static final int BLOCK_BYTES_MIN = 512 << 10;
     /**
-     * Envelope bytes of a block at most: a block crosses from a node to a frontend in one gRPC
-     * message, which the frontend takes up to gRPC's default of 4 MiB.
+     * Envelope bytes of a block at most: a block crosses from a node to a frontend, and on to the
+     * client, in one gRPC message of at most {@link Blocks#MESSAGE_BYTES_MAX}; 1 MiB of it is left
+     * for the header and the signatures.
      */
-    private static final int BLOCK_ENVELOPE_BYTES_MAX = 3 << 20;
+    private static final int BLOCK_ENVELOPE_BYTES_MAX = Blocks.MESSAGE_BYTES_MAX - (1 << 20);
     /**
      * The largest envelope the service orders: a replica takes operations of at most 64 KiB (the
      * core's {@code operationBytesMax}), and a broadcast operation is the envelope and 5 bytes.

@@ -65,8 +65,8 @@ class OrderingCommandTest {
                 "--envelope-bytes", "10");
         assertRefused("an envelope larger than a replica orders", "the replicas order envelopes of at most 65531 bytes",
                 "--envelope-bytes", "70000");
-        assertRefused("a block over the frontend's message size", "--block-size x --envelope-bytes",
-                "--envelope-bytes", "60000", "--block-size", "100");
+        assertRefused("a block over the message size of a frontend", "--block-size x --envelope-bytes",
+                "--envelope-bytes", "60000", "--block-size", "2000");
         assertRefused("a negative rate", "--rate takes values from 0", "--rate", "-5");
         assertRefused("a heap the JVM does not take", "--heap takes a JVM heap size", "--heap", "lots");
     }
