@@ -1,34 +1,20 @@
 package io.phalanx.cli;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.grpc.ManagedChannel;
-import io.grpc.stub.StreamObserver;
+import io.phalanx.bench.fabric.FabricClient;
+import io.phalanx.bench.fabric.Offer;
 import io.phalanx.core.view.View;
-import io.phalanx.ordering.BlockSignatures;
-import io.phalanx.ordering.Blocks;
 import io.phalanx.ordering.ChannelLimits;
 import io.phalanx.ordering.Frontend;
 import io.phalanx.ordering.NodeDeliverServer;
 import io.phalanx.ordering.OrderingNode;
 import io.phalanx.ordering.OrderingService;
 import io.phalanx.ordering.OrderingTls;
-import io.phalanx.ordering.Seek;
 import io.phalanx.runtime.CoreSettings;
 import io.phalanx.runtime.Replica;
 import io.phalanx.runtime.config.Mode;
 import io.phalanx.runtime.keys.KeyFiles;
 import io.phalanx.runtime.keys.NodeIdentity;
-import org.hyperledger.fabric.protos.common.Block;
-import org.hyperledger.fabric.protos.common.ChannelHeader;
-import org.hyperledger.fabric.protos.common.Envelope;
-import org.hyperledger.fabric.protos.common.Header;
-import org.hyperledger.fabric.protos.common.HeaderType;
-import org.hyperledger.fabric.protos.common.Payload;
-import org.hyperledger.fabric.protos.common.Status;
-import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
-import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
-import org.hyperledger.fabric.protos.orderer.DeliverResponse;
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,8 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code phalanx ordering-demo}: a Fabric ordering service in one JVM — ordering nodes (four by default) on
@@ -89,17 +73,6 @@ public final class OrderingDemoCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    /** What the client saw. */
-    private final AtomicLong acknowledged = new AtomicLong();
-    private final AtomicLong refused = new AtomicLong();
-    private final Map<String, Integer> deliveredTimes = new ConcurrentHashMap<>();
-    private final AtomicLong blocks = new AtomicLong();
-    private final AtomicLong badBlocks = new AtomicLong();
-    /** When each envelope was broadcast, by transaction id, until it is delivered. */
-    private final Map<String, Long> sentAtNanos = new ConcurrentHashMap<>();
-    /** Broadcast to delivery, in microseconds. */
-    private final org.HdrHistogram.Histogram latencyMicros = new org.HdrHistogram.Histogram(3_600_000_000L, 3);
-
     @Override
     public Integer call() throws Exception {
         if (durationSeconds < 2 || rate < 1 || envelopeBytes < 0 || nodeCount < 4 || blockSize < 1 || batchTimeoutMs < 1) {
@@ -112,7 +85,6 @@ public final class OrderingDemoCommand implements Callable<Integer> {
         OrderingNode[] nodes = new OrderingNode[nodesMax];
         NodeDeliverServer[] servers = new NodeDeliverServer[nodesMax];
         Frontend frontend = null;
-        ManagedChannel fabric = null;
         try (DemoCluster cluster = DemoCluster.create(nodesMax, null, Mode.BFT, 1, 1000, false)) {
             View view = CoreSettings.view(cluster.config());
             Map<String, OrderingService.Channel> channels =
@@ -133,17 +105,13 @@ public final class OrderingDemoCommand implements Callable<Integer> {
             frontend = Frontend.start(cluster.client(1000, Duration.ofSeconds(30), 256), view, deliver, Set.of(CHANNEL),
                     new InetSocketAddress("127.0.0.1", 0), OrderingTls.of(cluster.config(), frontendIdentity), false,
                     io.phalanx.ordering.Writers.ANYONE);
-            fabric = OrderingTls.fabricChannel(new InetSocketAddress("127.0.0.1", frontend.port()),
-                    List.of(frontendIdentity.publicKey()));
             out.printf("%d ordering nodes (BFT, f=%d) and a frontend on 127.0.0.1:%d; channel '%s', blocks of up to %d"
                     + " envelopes or %d ms; %d envelopes/s of %d bytes%n", nodesMax, view.f(), frontend.port(), CHANNEL,
                     blockSize, batchTimeoutMs, rate, envelopeBytes);
             out.flush();
-            return run(out, nodes, servers, view, fabric);
+            return run(out, nodes, servers, view, new InetSocketAddress("127.0.0.1", frontend.port()),
+                    frontendIdentity.publicKey());
         } finally {
-            if (fabric != null) {
-                fabric.shutdownNow();
-            }
             if (frontend != null) {
                 frontend.close();
             }
@@ -159,77 +127,55 @@ public final class OrderingDemoCommand implements Callable<Integer> {
         }
     }
 
-    private int run(PrintWriter out, OrderingNode[] nodes, NodeDeliverServer[] servers, View view, ManagedChannel fabric)
-            throws InterruptedException {
-        AtomicBroadcastGrpc.AtomicBroadcastStub stub = AtomicBroadcastGrpc.newStub(fabric);
-        StreamObserver<Envelope> deliverRequests = stub.deliver(new BlockReader(view));
-        deliverRequests.onNext(Seek.request(CHANNEL, 0, Long.MAX_VALUE));
-        StreamObserver<Envelope> broadcast = stub.broadcast(new StreamObserver<>() {
-            @Override
-            public void onNext(BroadcastResponse response) {
-                (response.getStatus() == Status.SUCCESS ? acknowledged : refused).incrementAndGet();
+    private int run(PrintWriter out, OrderingNode[] nodes, NodeDeliverServer[] servers, View view,
+                    InetSocketAddress frontend, java.security.PublicKey frontendKey) throws InterruptedException {
+        try (FabricClient client = FabricClient.connect(CHANNEL, view, List.of(frontend), List.of(frontendKey))) {
+            client.deliverFromStart();
+            long start = System.nanoTime();
+            Offer offer = client.offer(new Offer.Shape("tx-", envelopeBytes, rate, Offer.PACED_WINDOW, 1), start);
+            long end = start + Duration.ofSeconds(durationSeconds).toNanos();
+            long nextReport = start + 1_000_000_000L;
+            boolean crashed = false;
+            while (System.nanoTime() < end) {
+                offer.sendDue(System.nanoTime());
+                if (!noCrash && !crashed && System.nanoTime() - start >= (end - start) / 2) {
+                    int leader = nodes[0].replica().leader();
+                    out.printf("%5.1f s  crashing node %d, the leader%n", seconds(start), leader);
+                    servers[leader].close();
+                    nodes[leader].close();
+                    servers[leader] = null;
+                    nodes[leader] = null;
+                    crashed = true;
+                }
+                if (System.nanoTime() >= nextReport) {
+                    out.printf("%5.1f s  sent %d, acknowledged %d, delivered %d envelopes in %d blocks%n", seconds(start),
+                            offer.sent(), offer.acknowledged(), offer.delivered(), client.counts().blocks());
+                    out.flush();
+                    nextReport += 1_000_000_000L;
+                }
+                Thread.sleep(5);
             }
-
-            @Override
-            public void onError(Throwable t) {
-                out.println("broadcast stream failed: " + t.getMessage());
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        });
-        long sent = 0;
-        long start = System.nanoTime();
-        long end = start + Duration.ofSeconds(durationSeconds).toNanos();
-        long nextReport = start + 1_000_000_000L;
-        boolean crashed = false;
-        while (System.nanoTime() < end) {
-            long due = (System.nanoTime() - start) * rate / 1_000_000_000L;
-            for (; sent < due; sent++) {
-                String txId = "tx-" + sent;
-                sentAtNanos.put(txId, System.nanoTime());
-                broadcast.onNext(envelope(txId));
-            }
-            if (!noCrash && !crashed && System.nanoTime() - start >= (end - start) / 2) {
-                int leader = nodes[0].replica().leader();
-                out.printf("%5.1f s  crashing node %d, the leader%n", seconds(start), leader);
-                servers[leader].close();
-                nodes[leader].close();
-                servers[leader] = null;
-                nodes[leader] = null;
-                crashed = true;
-            }
-            if (System.nanoTime() >= nextReport) {
-                out.printf("%5.1f s  sent %d, acknowledged %d, delivered %d envelopes in %d blocks%n", seconds(start), sent,
-                        acknowledged.get(), deliveredTimes.size(), blocks.get());
-                out.flush();
-                nextReport += 1_000_000_000L;
-            }
-            Thread.sleep(5);
+            offer.finish();
+            offer.awaitSettled(Duration.ofSeconds(20));
+            return summary(out, client, offer, seconds(start));
         }
-        broadcast.onCompleted();
-        long settle = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while ((acknowledged.get() + refused.get() < sent || deliveredTimes.size() < acknowledged.get())
-                && System.nanoTime() < settle) {
-            Thread.sleep(20);
-        }
-        deliverRequests.onCompleted();
-        return summary(out, sent, seconds(start));
     }
 
-    private int summary(PrintWriter out, long sent, double elapsedSeconds) {
-        long twice = deliveredTimes.values().stream().filter(times -> times > 1).count();
-        boolean ok = acknowledged.get() == sent && refused.get() == 0 && deliveredTimes.size() == sent && twice == 0
-                && badBlocks.get() == 0;
+    private static int summary(PrintWriter out, FabricClient client, Offer offer, double elapsedSeconds) {
+        long sent = offer.sent();
+        FabricClient.Counts seen = client.counts();
+        boolean ok = offer.acknowledged() == sent && offer.refused() == 0 && offer.delivered() == sent
+                && seen.errors() == 0;
         out.printf("%nsent %d envelopes: %d acknowledged, %d refused; %d delivered in %d blocks, %d more than once;"
-                + " %d blocks failed the chain or signature check%n", sent, acknowledged.get(), refused.get(),
-                deliveredTimes.size(), blocks.get(), twice, badBlocks.get());
-        synchronized (latencyMicros) {
-            out.printf("delivered %.0f envelopes/s (%.1f blocks/s) over %.1f s; broadcast to delivery p50 %.1f ms, p99 %.1f ms,"
-                    + " max %.1f ms%n", deliveredTimes.size() / elapsedSeconds, blocks.get() / elapsedSeconds, elapsedSeconds,
-                    latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
-                    latencyMicros.getMaxValue() / 1000.0);
+                + " %d blocks failed the chain or signature check%n", sent, offer.acknowledged(), offer.refused(),
+                offer.delivered(), seen.blocks(), seen.deliveredTwice(), seen.badBlocks());
+        Histogram latencyMicros = offer.latencyMicros();
+        out.printf("delivered %.0f envelopes/s (%.1f blocks/s) over %.1f s; broadcast to delivery p50 %.1f ms, p99 %.1f ms,"
+                + " max %.1f ms%n", offer.delivered() / elapsedSeconds, seen.blocks() / elapsedSeconds, elapsedSeconds,
+                latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
+                latencyMicros.getMaxValue() / 1000.0);
+        if (!ok && client.firstProblem() != null) {
+            out.println("first problem: " + client.firstProblem());
         }
         out.println(ok ? "OK: every envelope acknowledged and delivered in exactly one hash-chained, quorum-signed block"
                 : "FAILED");
@@ -239,63 +185,5 @@ public final class OrderingDemoCommand implements Callable<Integer> {
 
     private static double seconds(long start) {
         return (System.nanoTime() - start) / 1e9;
-    }
-
-    private Envelope envelope(String txId) {
-        ChannelHeader header = ChannelHeader.newBuilder().setType(HeaderType.ENDORSER_TRANSACTION_VALUE)
-                .setChannelId(CHANNEL).setTxId(txId).build();
-        Payload payload = Payload.newBuilder().setHeader(Header.newBuilder().setChannelHeader(header.toByteString()))
-                .setData(ByteString.copyFrom(new byte[envelopeBytes])).build();
-        return Envelope.newBuilder().setPayload(payload.toByteString()).build();
-    }
-
-    /** Checks each delivered block against the one before and the view, and counts its envelopes. */
-    private final class BlockReader implements StreamObserver<DeliverResponse> {
-        private final View view;
-        private Block previous;
-
-        BlockReader(View view) {
-            this.view = view;
-        }
-
-        @Override
-        public synchronized void onNext(DeliverResponse response) {
-            if (!response.hasBlock()) {
-                if (response.getStatus() != Status.SUCCESS) {
-                    spec.commandLine().getOut().println("deliver stream ended: " + response.getStatus());
-                    badBlocks.incrementAndGet();
-                }
-                return;
-            }
-            Block block = response.getBlock();
-            if (Blocks.chainProblem(previous, block) != null || !BlockSignatures.signedByQuorum(block, view)) {
-                badBlocks.incrementAndGet();
-            }
-            previous = block;
-            blocks.incrementAndGet();
-            for (ByteString data : block.getData().getDataList()) {
-                try {
-                    Payload payload = Payload.parseFrom(Envelope.parseFrom(data).getPayload());
-                    String txId = ChannelHeader.parseFrom(payload.getHeader().getChannelHeader()).getTxId();
-                    deliveredTimes.merge(txId, 1, Integer::sum);
-                    Long sentAt = sentAtNanos.remove(txId);
-                    if (sentAt != null) {
-                        synchronized (latencyMicros) {
-                            latencyMicros.recordValue(Math.max(0, (System.nanoTime() - sentAt) / 1_000));
-                        }
-                    }
-                } catch (InvalidProtocolBufferException e) {
-                    badBlocks.incrementAndGet();
-                }
-            }
-        }
-
-        @Override
-        public void onError(Throwable t) {
-        }
-
-        @Override
-        public void onCompleted() {
-        }
     }
 }

@@ -27,6 +27,14 @@ import java.util.List;
  * previous hash.
  */
 public final class Blocks {
+    /**
+     * The largest block message a frontend, or a node fetching blocks, takes from a node's
+     * deliver endpoint: 100 MiB, a block holding an envelope of Fabric's default
+     * {@code absoluteMaxBytes} (99 MiB) with room for its header and signatures. gRPC's own
+     * default, 4 MiB, is below the blocks that a channel's {@code preferredMaxBytes} allows.
+     */
+    public static final int MESSAGE_BYTES_MAX = 100 << 20;
+
     private Blocks() {
     }
 

@@ -94,7 +94,7 @@ public record OrderingTls(NodeIdentity identity, List<PublicKey> nodes, List<Pub
                 .keyManager(identity.privateKey(), identity.certificate())
                 .trustManager(PinnedTrustManager.pinnedTo(nodes, "the cluster config's replicas"))
                 // Nodes are pinned by key, not by host name: any address of theirs will do.
-                .endpointIdentificationAlgorithm(null))).build();
+                .endpointIdentificationAlgorithm(null))).maxInboundMessageSize(Blocks.MESSAGE_BYTES_MAX).build();
     }
 
     /**
@@ -125,7 +125,7 @@ public record OrderingTls(NodeIdentity identity, List<PublicKey> nodes, List<Pub
                         SslContextBuilder.forClient(), SslProvider.JDK)
                 .protocols(TLS_1_3)
                 .trustManager(PinnedTrustManager.pinnedTo(frontendKeys, "the frontends' certificates"))
-                .endpointIdentificationAlgorithm(null))).build();
+                .endpointIdentificationAlgorithm(null))).maxInboundMessageSize(Blocks.MESSAGE_BYTES_MAX).build();
     }
 
     private static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext build(SslContextBuilder builder) {

@@ -37,9 +37,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OrderingNodeTest {
     private static final String CHANNEL = "alpha";
     private static final String OTHER_CHANNEL = "beta";
+    /** Blocks of up to 80 envelopes within 8 MiB: larger than the 4 MiB gRPC takes by default. */
+    private static final String LARGE_BLOCK_CHANNEL = "gamma";
     private static final Map<String, OrderingService.Channel> CHANNELS = Map.of(
             CHANNEL, new OrderingService.Channel(new ChannelLimits(10, 1 << 20, 1 << 19, 300), null),
-            OTHER_CHANNEL, new OrderingService.Channel(new ChannelLimits(10, 1 << 20, 1 << 19, 300), null));
+            OTHER_CHANNEL, new OrderingService.Channel(new ChannelLimits(10, 1 << 20, 1 << 19, 300), null),
+            LARGE_BLOCK_CHANNEL, new OrderingService.Channel(new ChannelLimits(80, 8 << 20, 8 << 20, 300), null));
 
     @TempDir
     Path dir;
@@ -205,6 +208,19 @@ class OrderingNodeTest {
                 java.util.Set.of(CHANNEL, OTHER_CHANNEL), new java.net.InetSocketAddress("127.0.0.1", 0), tls(1000), false, frontendWriters);
         fabric = fabricChannel(frontend, 1000);
         return org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(fabric);
+    }
+
+    @Test
+    void aBlockLargerThanGrpcsDefaultMessageSizeReachesTheClient() throws Exception {
+        var stub = frontendOverFourNodes(null);
+        // 80 envelopes of 60,000 bytes: one block of 4.8 MB. A frontend that took gRPC's default
+        // 4 MiB from the nodes failed each node's stream on it and opened it again, forever.
+        assertThat(broadcastAll(stub, LARGE_BLOCK_CHANNEL, 0, 80, 60_000)).containsOnly(Status.SUCCESS).hasSize(80);
+        List<Block> blocks = deliver(stub, LARGE_BLOCK_CHANNEL, 0, 0);
+        assertThat(blocks).hasSize(1);
+        assertThat(blocks.get(0).getData().getDataCount()).isEqualTo(80);
+        assertThat(blocks.get(0).getSerializedSize()).isGreaterThan(4 << 20);
+        assertThat(BlockSignatures.signedByQuorum(blocks.get(0), CoreSettings.view(ClusterConfigLoader.load(config)))).isTrue();
     }
 
     @Test
@@ -555,11 +571,17 @@ class OrderingNodeTest {
     /** Broadcasts envelopes {@code from} to {@code to - 1} on one stream; the statuses, in order. */
     private static List<Status> broadcastAll(org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.AtomicBroadcastStub stub,
                                              String channel, int from, int to) throws Exception {
+        return broadcastAll(stub, channel, from, to, 100);
+    }
+
+    /** As above, each envelope with {@code dataBytes} bytes of data. */
+    private static List<Status> broadcastAll(org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.AtomicBroadcastStub stub,
+                                             String channel, int from, int to, int dataBytes) throws Exception {
         StreamCollector<org.hyperledger.fabric.protos.orderer.BroadcastResponse> answers = new StreamCollector<>();
         var requests = stub.broadcast(answers);
         for (int i = from; i < to; i++) {
             requests.onNext(org.hyperledger.fabric.protos.common.Envelope.parseFrom(
-                    TestEnvelopes.transaction(channel, "t" + i, 100, (byte) i)));
+                    TestEnvelopes.transaction(channel, "t" + i, dataBytes, (byte) i)));
         }
         requests.onCompleted();
         assertThat(answers.awaitEnd(30_000)).as("broadcast answered").isTrue();

@@ -5,15 +5,20 @@ import org.HdrHistogram.HistogramIterationValue;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryLabelPositions;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleInsets;
 import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -28,7 +33,8 @@ import java.util.List;
 /**
  * PNG charts for benchmark reports, drawn with JFreeChart without a display: line charts
  * (throughput against clients, one line per configuration; or throughput over time with
- * labelled event markers) and latency CDFs from HdrHistogram recordings.
+ * labelled event markers), bar charts (a value per configuration) and latency CDFs from
+ * HdrHistogram recordings.
  *
  * <p>Every method makes AWT headless first unless the caller chose otherwise (the property must
  * be set before AWT starts, which is why it is not left to the caller to remember).
@@ -70,6 +76,39 @@ public final class Charts {
             plot.addDomainMarker(eventLine(markers.get(i), i));
         }
         showMarkers(plot, markers);
+        ChartUtils.saveChartAsPNG(png.toFile(), chart, spec.widthPx(), spec.heightPx());
+    }
+
+    /**
+     * Draws {@code sets} as grouped bars, one group per category (in order of first appearance),
+     * one bar per set in each, into {@code png}. Category names under the axis are slanted, so
+     * long configuration names stay readable.
+     *
+     * @param png  the PNG file to write, replaced if it exists
+     * @param spec title, axis labels and size
+     * @param sets the bars, one colour per set
+     * @throws IOException if the file cannot be written
+     */
+    public static void barChart(Path png, ChartSpec spec, List<Bars> sets) throws IOException {
+        useHeadlessAwt();
+        DefaultCategoryDataset dataset = new DefaultCategoryDataset();
+        for (Bars set : sets) {
+            for (Bars.Bar bar : set.bars()) {
+                dataset.addValue(bar.value(), set.name(), bar.category());
+            }
+        }
+        JFreeChart chart = ChartFactory.createBarChart(spec.title(), spec.xLabel(), spec.yLabel(), dataset,
+                PlotOrientation.VERTICAL, true, false, false);
+        CategoryPlot plot = chart.getCategoryPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
+        plot.getDomainAxis().setMaximumCategoryLabelLines(2);
+        BarRenderer renderer = (BarRenderer) plot.getRenderer();
+        renderer.setBarPainter(new StandardBarPainter());
+        renderer.setShadowVisible(false);
+        renderer.setItemMargin(0.05);
+        renderer.setMaximumBarWidth(0.1); // a lone category would otherwise span the whole chart
         ChartUtils.saveChartAsPNG(png.toFile(), chart, spec.widthPx(), spec.heightPx());
     }
 

@@ -22,7 +22,8 @@ public final class CpuSteal {
     private long lastTotal = -1;
     private long lastSteal;
 
-    CpuSteal() {
+    /** Reads {@code /proc/stat}. */
+    public CpuSteal() {
         this(PROC_STAT);
     }
 
@@ -30,8 +31,12 @@ public final class CpuSteal {
         this.source = source;
     }
 
-    /** Percent of all CPU time stolen since the previous call; empty on the first call or if unreadable. */
-    OptionalDouble sincePrevious() {
+    /**
+     * Percent of all CPU time stolen since the previous call.
+     *
+     * @return the percentage; empty on the first call or if {@code /proc/stat} cannot be read
+     */
+    public OptionalDouble sincePrevious() {
         long[] now = read();
         if (now == null) {
             return OptionalDouble.empty();

@@ -24,11 +24,15 @@ import java.util.SplittableRandom;
  * A cluster of replica processes on 127.0.0.1, as users deploy them: each replica its own JVM
  * with a modest heap, running the no-op (or key-value) service; keys and a cluster file are
  * generated into the run's directory with free ports. Replicas can be killed (SIGKILL) and
- * restarted; {@link #close} kills whatever still runs.
+ * restarted; {@link #close} stops whatever still runs, and so does a shutdown hook if this JVM
+ * exits first (Ctrl-C, SIGTERM), so no replica outlives the benchmark that started it.
  *
  * <p>Replicas and the load generator are {@code phalanx replica} and {@code phalanx bench load}
  * processes: the {@code phalanx} command's main class, given to {@link #create}, run on this
- * JVM's class path (the {@code phalanx} jar, or a test's class path).
+ * JVM's class path (the {@code phalanx} jar, or a test's class path). A replica may run another
+ * command that takes the same {@code --id} and {@code --config} ({@link #replicaCommand}, e.g.
+ * {@code phalanx orderer}), and other processes of the run ({@link #startHelper}, e.g.
+ * {@code phalanx frontend}) are stopped with the replicas.
  */
 public final class ProcessCluster implements AutoCloseable {
     static final int CLIENTS = 8;
@@ -44,6 +48,12 @@ public final class ProcessCluster implements AutoCloseable {
     private final String heap;
     private final List<String> replicaArgs;
     private final Process[] replicas;
+    /** Processes of the run other than the replicas ({@link #startHelper}), stopped with them. */
+    private final List<Process> helpers = new ArrayList<>();
+    /** Stops every process if this JVM exits before {@link #close}; removed by it. */
+    private final Thread stopOnExit;
+    /** The {@code phalanx} subcommand each replica runs. */
+    private String replicaCommand = "replica";
     /** How often each replica was started, for the name of its GC log; none are written while null. */
     private int[] starts;
 
@@ -57,6 +67,8 @@ public final class ProcessCluster implements AutoCloseable {
         this.heap = heap;
         this.replicaArgs = replicaArgs;
         this.replicas = new Process[capacity];
+        this.stopOnExit = new Thread(this::stopAll, "phalanx-bench-stop-processes");
+        Runtime.getRuntime().addShutdownHook(stopOnExit);
     }
 
     /**
@@ -160,6 +172,17 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     /**
+     * Runs each replica as {@code phalanx COMMAND --id ID --config FILE} instead of
+     * {@code phalanx replica ...}; before {@link #startAll}.
+     *
+     * @param command a subcommand that takes {@code --id} and {@code --config} and serves the
+     *                replica's client port, e.g. {@code orderer}
+     */
+    public void replicaCommand(String command) {
+        this.replicaCommand = java.util.Objects.requireNonNull(command, "command");
+    }
+
+    /**
      * Sets {@code durability.mode} in the cluster file; before {@link #startAll}.
      *
      * @param mode {@code none}, {@code async} or {@code sync}
@@ -240,8 +263,13 @@ public final class ProcessCluster implements AutoCloseable {
         return n;
     }
 
-    /** Client ids the generated file lists. */
-    static List<Long> clientIds() {
+    /**
+     * Client ids the generated file lists, each with its key at {@code keys/client-ID.key} next to
+     * the cluster file.
+     *
+     * @return the ids, {@value #CLIENTS} of them
+     */
+    public static List<Long> clientIds() {
         List<Long> ids = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {
             ids.add(Keygen.CLIENT_ID_FIRST + i);
@@ -252,16 +280,50 @@ public final class ProcessCluster implements AutoCloseable {
     /**
      * Starts every replica and waits until each listens on its client port.
      *
-     * @throws IOException if a process cannot be started or a client port does not open within 30 s
+     * @throws IOException if a process cannot be started or a client port does not open within 90 s
      * @throws InterruptedException if interrupted while waiting
      */
     public void startAll() throws IOException, InterruptedException {
+        startAll(id -> List.of());
+    }
+
+    /**
+     * Starts every replica with {@code extra.apply(id)} after the usual arguments and waits until
+     * each listens on its client port.
+     *
+     * @param extra each replica's own arguments, by id
+     * @throws IOException if a process cannot be started or a client port does not open within 90 s
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public void startAll(java.util.function.IntFunction<List<String>> extra) throws IOException, InterruptedException {
         for (int id = 0; id < n; id++) {
-            start(id);
+            start(id, extra.apply(id));
         }
         for (int id = 0; id < n; id++) {
-            awaitListening(basePort + Keygen.CLIENT_PORT_OFFSET + id);
+            awaitListening(basePort + Keygen.CLIENT_PORT_OFFSET + id, "replica " + id + "'s client port");
         }
+    }
+
+    /**
+     * Starts {@code phalanx ARGS} as another process of the run (e.g. a {@code phalanx frontend}),
+     * with {@code heap} like the replicas, its output to {@code NAME.log} in the run's directory;
+     * it is stopped with the replicas.
+     *
+     * @param name names its log file
+     * @param args the {@code phalanx} command line
+     * @return the process
+     * @throws IOException if the process cannot be started
+     */
+    public Process startHelper(String name, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx" + heap, "-Xms" + heap, "-cp",
+                System.getProperty("java.class.path"), phalanxMainClass));
+        command.addAll(args);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve(name + ".log").toFile())).start();
+        synchronized (helpers) {
+            helpers.add(process);
+        }
+        return process;
     }
 
     /**
@@ -289,7 +351,7 @@ public final class ProcessCluster implements AutoCloseable {
             command.add("-Xlog:gc,gc+init:file=" + gcLog(id) + ":uptime");
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), phalanxMainClass,
-                "replica", "--id", Integer.toString(id), "--config", clusterFile.toString()));
+                replicaCommand, "--id", Integer.toString(id), "--config", clusterFile.toString()));
         command.addAll(replicaArgs);
         command.addAll(extra);
         replicas[id] = new ProcessBuilder(command)
@@ -437,24 +499,54 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     /**
-     * Stops every replica that still runs as an operator would (SIGTERM, all at once), so each
-     * logs its closing line (last decided, fsyncs); one still running after
+     * Stops every replica and helper that still runs as an operator would (SIGTERM, all at once),
+     * so each logs its closing line (last decided, fsyncs); one still running after
      * {@value #STOP_GRACE_SECONDS} s is killed.
      */
     @Override
     public void close() throws InterruptedException {
-        for (Process process : replicas) {
-            if (process != null) {
-                process.destroy();
+        stopAll();
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
+        } catch (IllegalStateException exiting) {
+            // the JVM is exiting: the hook runs (again), harmlessly
+        }
+    }
+
+    private synchronized void stopAll() {
+        List<Process> all = new ArrayList<>();
+        synchronized (helpers) {
+            all.addAll(helpers);
+            helpers.clear();
+        }
+        for (int id = 0; id < replicas.length; id++) {
+            if (replicas[id] != null) {
+                all.add(replicas[id]);
+                replicas[id] = null;
             }
         }
+        all.forEach(Process::destroy);
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(STOP_GRACE_SECONDS);
-        for (int id = 0; id < replicas.length; id++) {
-            Process process = replicas[id];
-            if (process != null) {
+        boolean interrupted = false;
+        for (Process process : all) {
+            try {
                 process.waitFor(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
-                kill(id);
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
+            process.destroyForcibly();
+        }
+        for (Process process : all) {
+            try {
+                process.onExit().get(STOP_GRACE_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // SIGKILL sent; the kernel reaps it
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -490,8 +582,16 @@ public final class ProcessCluster implements AutoCloseable {
         return true;
     }
 
-    private static void awaitListening(int port) throws InterruptedException, IOException {
-        long deadline = System.nanoTime() + 30_000_000_000L;
+    /**
+     * Waits until something listens on {@code port} of 127.0.0.1, for at most 90 s (six JVMs starting at once on two cores take tens of seconds).
+     *
+     * @param port the port
+     * @param what what should listen there, for the error message
+     * @throws IOException if the port does not open within 90 s
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static void awaitListening(int port, String what) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + 90_000_000_000L;
         while (System.nanoTime() < deadline) {
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
@@ -500,7 +600,7 @@ public final class ProcessCluster implements AutoCloseable {
                 Thread.sleep(200);
             }
         }
-        throw new IOException("replica client port " + port + " did not open within 30 s");
+        throw new IOException(what + " (127.0.0.1:" + port + ") did not open within 90 s");
     }
 
     /**

@@ -71,6 +71,24 @@ class ChartsTest {
         assertDecodesTo(png, 640, 480);
     }
 
+    @Test
+    void throughputPerConfigurationAsGroupedBarsFromACsv() throws IOException {
+        CsvTable results = new CsvTable("offered", "configuration", "tx_per_s");
+        for (String offered : List.of("saturated", "1000/s")) {
+            results.addRow(offered, "n=4, 1 frontend", offered.equals("saturated") ? 2200 : 970);
+            results.addRow(offered, "n=7, 4 frontends", offered.equals("saturated") ? 900 : 880);
+        }
+        List<Bars> sets = Bars.fromTable(results, "offered", "configuration", "tx_per_s");
+        assertThat(sets).extracting(Bars::name).containsExactly("saturated", "1000/s");
+        assertThat(sets.get(1).bars()).containsExactly(new Bars.Bar("n=4, 1 frontend", 970),
+                new Bars.Bar("n=7, 4 frontends", 880));
+        Path png = dir.resolve("bars.png");
+
+        Charts.barChart(png, ChartSpec.of("Throughput", "configuration", "tx/s").withSize(700, 500), sets);
+
+        assertDecodesTo(png, 700, 500);
+    }
+
     private static void assertDecodesTo(Path png, int width, int height) throws IOException {
         assertThat(png).exists();
         assertThat(Files.size(png)).isPositive();

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks: replicas as separate JVMs on 127.0.0.1, results as CSV and PNG.",
                 "See docs/PERFORMANCE.md for what was measured and how."},
-        subcommands = {ThroughputCommand.class, TimelineCommand.class, StateTransferCommand.class, LoadCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ThroughputCommand.class, TimelineCommand.class, StateTransferCommand.class, OrderingCommand.class,
+                LoadCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
