@@ -89,11 +89,29 @@ final class DemoCluster implements AutoCloseable {
         return replicas.length;
     }
 
-    void startReplicas() throws IOException, ConfigException {
+    /**
+     * Starts every replica, then waits until each has finished its first-start catch-up: a
+     * replica that came up after clients made the others vote could not be told from one whose
+     * disk was wiped, and would recover before voting (docs/PROTOCOL.md, "Restarts and recovery").
+     */
+    void startReplicas() throws IOException, ConfigException, InterruptedException {
         for (int i = 0; i < replicas.length; i++) {
             start(i);
         }
+        long deadline = System.nanoTime() + READY_WAIT.toNanos();
+        for (int i = 0; i < replicas.length; i++) {
+            while (status(i).map(ReplicaStatus::recovering).orElse(true)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("replica " + i + " did not finish its first start within "
+                            + READY_WAIT.toSeconds() + " s: its peers did not answer its state query");
+                }
+                Thread.sleep(10);
+            }
+        }
     }
+
+    /** How long a new cluster's replicas may take to reach one another at start. */
+    private static final Duration READY_WAIT = Duration.ofSeconds(30);
 
     /**
      * Starts replica {@code id} with a new service, as a restarted process starts: it resumes

@@ -177,6 +177,14 @@ public final class LocalCluster implements AutoCloseable {
                     cluster.startReplica(i);
                 }
             }
+            if (notStarted.isEmpty()) {
+                // Started, as an operator starts a cluster, before any client: every replica of a
+                // new cluster votes once its first-start catch-up found the others had not begun.
+                for (Replica replica : cluster.replicas) {
+                    await("replica " + replica.id() + " ready", Duration.ofSeconds(30),
+                            () -> !replica.status().recovering());
+                }
+            }
         } catch (Exception | Error e) {
             cluster.close();
             throw e;

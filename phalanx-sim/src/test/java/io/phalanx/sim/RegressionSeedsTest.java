@@ -113,6 +113,11 @@ class RegressionSeedsTest {
         // asks its peers where they stand when a client names a view it does not know.
         "134005854 | BFT | 4 | all | partition,reconfig | liveness: c1 op13 and c2 op22 never completed; replica 3 stayed "
                 + "behind in an idle cluster that needed its votes",
+        // Replica 2 decided instance 0 with replica 1's vote while every vote it sent was lost, then
+        // its disk was wiped; started empty, it took itself for new because no peer had heard it,
+        // led the next regency with replica 0's report alone and chose another value.
+        "135007987 | CFT | 3 | all | wiped-disk,leader-isolation | agreement: consensusId 0 decided as two values, by "
+                + "replica 2 before its disk was wiped and by replica 0 in the regency it led after",
     })
     void sweepSeedStaysFixed(long seed, Mode mode, int replicas, String faults, String mustFire, String found) {
         SimResult result = Simulation.run(runOf(seed, mode, replicas, Fault.parse(faults)));

@@ -86,7 +86,7 @@ public final class ReplicaCore {
         /**
          * A replica with no data of its own (its data directory is new): it may never have voted,
          * or it may have lost a disk. It asks its peers how far the cluster got, like
-         * {@link #RECOVERING}; if none of them ever received a vote from it, it lost nothing.
+         * {@link #RECOVERING}; if none of them has voted or changed leaders yet, it lost nothing.
          */
         FIRST_START,
         /**

@@ -137,7 +137,8 @@ final class ReplicaState {
     final Map<Integer, Long> lastAcceptFrom = new HashMap<>();
     /**
      * Members this replica has received a vote or a proposal from: a peer that restarts without
-     * its memory learns from this whether it may have voted before (see {@link StateTransfer}).
+     * its memory learns from this that it voted before (see {@link StateTransfer}); that nobody
+     * heard it proves nothing, since its own vote counts toward its own decisions.
      */
     final Set<Integer> heardVotesFrom = new HashSet<>();
     /** Until when an instance waits for the ACCEPTs that spare checking signatures; {@link Output#NEVER} if none does. */

@@ -60,8 +60,9 @@ import java.util.TreeMap;
  * once those instances are decided (by the others, without it) or the cluster has moved to a
  * later regency (by a leader change that completed without its report). Until then it counts
  * toward f. docs/PROTOCOL.md, "Restarts and recovery", says why these bounds hold. A replica with
- * no data of its own ({@link ReplicaCore.Start#FIRST_START}) that no peer ever received a vote
- * from lost nothing, and takes part as soon as it has caught up.
+ * no data of its own ({@link ReplicaCore.Start#FIRST_START}) lost nothing if its peers never voted
+ * nor changed leaders (the cluster's first start), and takes part as soon as it has caught up;
+ * otherwise it may be a replica whose disk was lost, and recovers as above.
  */
 final class StateTransfer {
     /** Checkpoints kept to serve: the latest, and the one before for transfers still under way. */
@@ -325,13 +326,17 @@ final class StateTransfer {
             regency = Math.max(regency, Math.max(report.regency(), report.stopTarget()));
             heard |= report.heardYourVotes();
         }
+        // A replica's own vote counts toward its own decisions even if none of its peers received
+        // it, so "nobody heard it" proves nothing once the others have voted or changed leaders:
+        // it may have decided with their votes before its disk was lost.
+        boolean othersActive = voted >= 0 || regency > 0;
         // What it must reach before it takes part: what a correct reporter vouches for (in BFT the
         // highest that f+1 of them report, so a liar cannot make it wait for ever). Where its lost
         // votes may lie: the highest anyone reports, so no correct report is missed.
         long decided = vouchedAtLeast(reports.values().stream().mapToLong(StateReport::lastDecided).toArray());
         recoveryTarget = decided;
         recoveryRegency = (int) vouchedAtLeast(reports.values().stream().mapToLong(StateReport::regency).toArray());
-        if (!firstStart || heard) {
+        if (!firstStart || heard || othersActive) {
             // What it had decided, a reporter had voted in or decided; it voted at most a window
             // beyond its own last decision.
             state.voteFloor = Math.max(state.voteFloor, voted + state.config.instanceWindowMax());
@@ -340,7 +345,7 @@ final class StateTransfer {
             // again, its state may be older than a reply it gave, so it answers no query (a
             // CFT read quorum may meet the write's quorum in this replica alone).
             state.readFloor = Math.max(state.readFloor, voted);
-        } // else it never ran before (no data of its own) and no peer ever received a vote from it: it lost nothing
+        } // else it has no data of its own and its peers never voted: nothing was decided, it lost nothing
         if (decided > state.lastDecided) {
             state.noteAhead(mostAdvanced(), decided);
         }

@@ -13,8 +13,8 @@ import java.nio.file.Path;
  * replica starts there, before it can vote: its presence is how a replica tells a restart, after
  * which it may have votes to recover ({@link ReplicaCore.Start#RECOVERING}), from its very first
  * start ({@link ReplicaCore.Start#FIRST_START}). A replica whose directory was wiped starts as a
- * first start too, and its peers, which remember receiving its votes, make it recover (see
- * {@code StateTransfer}). {@value #DURABILITY} names the durability mode of the run that wrote
+ * first start too, and recovers like a restart unless its peers report that the cluster has not
+ * begun (see {@code StateTransfer}). {@value #DURABILITY} names the durability mode of the run that wrote
  * the log: only a log written entirely under {@code sync} holds every vote. The log segments and
  * checkpoints ({@link ReplicaStorage}) live here too.
  */
