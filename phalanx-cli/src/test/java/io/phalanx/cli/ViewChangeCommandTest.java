@@ -105,6 +105,7 @@ class ViewChangeCommandTest {
         for (int id : started) {
             replicas.add(Replica.builder().config(config).id(id).service(new KeyValueService()).start());
         }
+        awaitVoting(); // before any client: a replica that came up after the others voted would recover first
         return config;
     }
 

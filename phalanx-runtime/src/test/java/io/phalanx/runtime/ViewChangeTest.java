@@ -104,18 +104,35 @@ class ViewChangeTest {
     }
 
     @Test
+    void theReplicasRefuseToAddAReplicaWhileAnotherIsDownNamingWhoIsMissing() throws Exception {
+        try (LocalCluster cluster = LocalCluster.startWithAdmin(4, 1, 1);
+             Workload load = Workload.start(cluster, 1000)) {
+            load.awaitAcknowledged(20);
+            cluster.replicas[3].close();
+            load.awaitAcknowledged(load.acknowledged() + 20);
+            NodeIdentity identity = LocalCluster.CERTIFICATES.generate("replica-4", Instant.now());
+            Addresses addresses = freeAddresses(cluster);
+            // Sent as is, past the command line's own check: the replicas check it themselves.
+            AdminResult added = administer(cluster, new ViewChange.Add(4,
+                    Bytes.copyOf(identity.publicKey().getEncoded()), addresses));
+            assertThat(added.installed()).isNull();
+            assertThat(added.refusal()).contains("needs a quorum of 4 of [0, 1, 2, 3, 4]")
+                    .contains("only 3 of them are up and caught up (missing [3, 4])");
+            for (int id = 0; id < 3; id++) {
+                assertThat(cluster.replicas[id].view().id()).isZero();
+            }
+            load.awaitAcknowledged(load.acknowledged() + 20);
+            load.stopAndCheckEachIncrementCountedOnce();
+        }
+    }
+
+    @Test
     void aReplicaJoinsByStateTransferUnderLoadAndItsVotesCountOnceTheLeaderIsRemoved() throws Exception {
         try (LocalCluster cluster = LocalCluster.startWithAdmin(4, 1, 2);
              Workload load = Workload.start(cluster, 1000, 1001)) {
             load.awaitAcknowledged(50);
             NodeIdentity identity = LocalCluster.CERTIFICATES.generate("replica-4", Instant.now());
-            Set<Integer> ports = new HashSet<>();
-            cluster.config.replicas().forEach(r -> {
-                ports.add(r.port());
-                ports.add(r.clientPort());
-            });
-            Addresses addresses = new Addresses("127.0.0.1:" + LocalCluster.freePort(ports),
-                    "127.0.0.1:" + LocalCluster.freePort(ports));
+            Addresses addresses = freeAddresses(cluster);
             AdminResult added = administer(cluster, new ViewChange.Add(4,
                     Bytes.copyOf(identity.publicKey().getEncoded()), addresses));
             assertThat(added.refusal()).isNull();
@@ -265,6 +282,16 @@ class ViewChangeTest {
             Bytes result = admin.invoke(Bytes.copyOf(MessageCodec.encodeViewChange(change)));
             return MessageCodec.decodeAdminResult(result.toArray());
         }
+    }
+
+    /** Mesh and client addresses on 127.0.0.1 that no replica of {@code cluster} uses. */
+    private static Addresses freeAddresses(LocalCluster cluster) {
+        Set<Integer> ports = new HashSet<>();
+        cluster.config.replicas().forEach(r -> {
+            ports.add(r.port());
+            ports.add(r.clientPort());
+        });
+        return new Addresses("127.0.0.1:" + LocalCluster.freePort(ports), "127.0.0.1:" + LocalCluster.freePort(ports));
     }
 
     private static void awaitRemoved(Replica replica) throws InterruptedException {

@@ -1,5 +1,6 @@
 package io.phalanx.bench.process;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.phalanx.runtime.CoreSettings;
 import io.phalanx.runtime.config.BatchLimits;
 import io.phalanx.runtime.config.Limits;
@@ -12,9 +13,14 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -278,9 +284,9 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     /**
-     * Starts every replica and waits until each listens on its client port.
+     * Starts every replica of a new cluster and waits until each is ready (see {@link #startAll(java.util.function.IntFunction)}).
      *
-     * @throws IOException if a process cannot be started or a client port does not open within 90 s
+     * @throws IOException if a process cannot be started or a replica is not ready within 90 s
      * @throws InterruptedException if interrupted while waiting
      */
     public void startAll() throws IOException, InterruptedException {
@@ -288,11 +294,14 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     /**
-     * Starts every replica with {@code extra.apply(id)} after the usual arguments and waits until
-     * each listens on its client port.
+     * Starts every replica of a new cluster with {@code extra.apply(id)} after the usual arguments
+     * and waits until each listens on its client port and its status page says it is not
+     * recovering, as an operator starts a cluster before its clients: a replica that came up
+     * after clients had made the others vote could not be told from one whose disk was wiped,
+     * and would recover before voting (docs/PROTOCOL.md, "Restarts and recovery").
      *
      * @param extra each replica's own arguments, by id
-     * @throws IOException if a process cannot be started or a client port does not open within 90 s
+     * @throws IOException if a process cannot be started or a replica is not ready within 90 s
      * @throws InterruptedException if interrupted while waiting
      */
     public void startAll(java.util.function.IntFunction<List<String>> extra) throws IOException, InterruptedException {
@@ -302,6 +311,40 @@ public final class ProcessCluster implements AutoCloseable {
         for (int id = 0; id < n; id++) {
             awaitListening(basePort + Keygen.CLIENT_PORT_OFFSET + id, "replica " + id + "'s client port");
         }
+        for (int id = 0; id < n; id++) {
+            awaitNotRecovering(id);
+        }
+    }
+
+    /**
+     * Waits until replica {@code id}'s status page ({@code /status} on its admin port) says it is
+     * not recovering, for at most 90 s.
+     *
+     * @param id the replica
+     * @throws IOException if it still recovers, or its page cannot be read, after 90 s
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public void awaitNotRecovering(int id) throws IOException, InterruptedException {
+        URI status = URI.create("http://127.0.0.1:" + (basePort + Keygen.ADMIN_PORT_OFFSET + id) + "/status");
+        HttpClient http = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2)).build();
+        ObjectMapper json = new ObjectMapper();
+        long deadline = System.nanoTime() + 90_000_000_000L;
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> page = http.send(HttpRequest.newBuilder(status)
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (page.statusCode() == 200 && !json.readTree(page.body()).path("recovering").asBoolean(true)) {
+                    return;
+                }
+                last = "HTTP " + page.statusCode() + (page.statusCode() == 200 ? ", recovering" : "");
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(200);
+        }
+        throw new IOException("replica " + id + " was not ready within 90 s (" + status + ": " + last + ")");
     }
 
     /**

@@ -53,8 +53,11 @@ import java.util.Map;
  * whatever its cause, surfaces as a {@link CodecException}.
  */
 public final class MessageCodec {
-    /** Wire format version; bump it when the layout changes (9 added the regency to every batch). */
-    public static final byte VERSION = 9;
+    /**
+     * Wire format version; bump it when the layout changes (9 added the regency to every batch,
+     * 10 the members its leader found caught up).
+     */
+    public static final byte VERSION = 10;
     /**
      * Layout version of {@link #encodeCheckpointHeader}, which is no message: until 5 it was
      * {@link #VERSION}; 6 added each session's last decision and what evicted sessions left behind;
@@ -1018,13 +1021,18 @@ public final class MessageCodec {
         for (Request r : batch.requests()) {
             writeRequest(out, r);
         }
+        out.i32(batch.caughtUp().size());
+        for (int member : batch.caughtUp()) {
+            out.i32(member);
+        }
     }
 
     private static Batch readBatch(Reader in) throws CodecException {
         long timestamp = in.i64();
         long nonce = in.i64();
         int regency = in.i32();
-        return new Batch(timestamp, nonce, regency, readRequests(in));
+        List<Request> requests = readRequests(in);
+        return new Batch(timestamp, nonce, regency, requests, readList(in, 4, Reader::i32));
     }
 
     private static void writeVote(Writer out, int sender, long consensusId, int epoch, Digest digest) {

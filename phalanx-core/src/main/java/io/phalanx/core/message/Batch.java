@@ -18,21 +18,39 @@ import java.util.Objects;
  * @param regency     the regency whose leader proposed the batch (followers refuse a fresh
  *                    proposal that names another)
  * @param requests    the requests, in execution order
+ * @param caughtUp    in a batch that holds an administrator's request, the members the leader
+ *                    found up and caught up when it proposed it, in increasing order (a view
+ *                    change whose quorum they cannot form is refused, by every replica alike:
+ *                    {@code view.ViewHistory#apply}); empty in every other batch
  */
-public record Batch(long timestampMs, long nonce, int regency, List<Request> requests) {
+public record Batch(long timestampMs, long nonce, int regency, List<Request> requests, List<Integer> caughtUp) {
     /**
-     * Copies the request list, so the batch cannot change after it is hashed.
+     * Copies the lists, so the batch cannot change after it is hashed.
      *
      * @param timestampMs the agreed time of the batch in milliseconds since the Unix epoch
      * @param nonce       the leader's random value
      * @param regency     the regency it was proposed in, at least 0
      * @param requests    the requests, in execution order
+     * @param caughtUp    the members the leader found up and caught up, for an administrator's request
      */
     public Batch {
         if (regency < 0) {
             throw new IllegalArgumentException("regency must be >= 0, got " + regency);
         }
         requests = List.copyOf(Objects.requireNonNull(requests, "requests"));
+        caughtUp = List.copyOf(Objects.requireNonNull(caughtUp, "caughtUp"));
+    }
+
+    /**
+     * A batch that names no caught-up members.
+     *
+     * @param timestampMs the agreed time of the batch in milliseconds since the Unix epoch
+     * @param nonce       the leader's random value
+     * @param regency     the regency it was proposed in, at least 0
+     * @param requests    the requests, in execution order
+     */
+    public Batch(long timestampMs, long nonce, int regency, List<Request> requests) {
+        this(timestampMs, nonce, regency, requests, List.of());
     }
 
     /**
@@ -49,7 +67,9 @@ public record Batch(long timestampMs, long nonce, int regency, List<Request> req
     /**
      * The batch's approximate wire size, used to bound batches without encoding them.
      *
-     * @return the requests' approximate sizes plus the timestamp, nonce and regency, in bytes
+     * @return the requests' approximate sizes plus the timestamp, nonce and regency, in bytes (the
+     *         caught-up members, a few bytes per member of a view, are left out: they must never
+     *         keep the administrator's request out of a batch it fits in without them)
      */
     public int sizeBytes() {
         int size = 20;

@@ -2,6 +2,7 @@ package io.phalanx.core.replica;
 
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
 import io.phalanx.core.view.ViewHistory;
@@ -28,14 +29,15 @@ final class Administration {
     }
 
     /**
-     * What the administrator's {@code request}, decided in {@code consensusId} in a batch proposed
-     * in {@code regency}, does to {@code views}.
+     * What the administrator's {@code request}, decided in {@code consensusId} in {@code batch},
+     * does to {@code views}: the batch names the regency whose leader the new view keeps and the
+     * members that leader found caught up.
      */
-    static ViewHistory.Outcome apply(ViewHistory views, long consensusId, Request request, int regency,
+    static ViewHistory.Outcome apply(ViewHistory views, long consensusId, Request request, Batch batch,
                                      int instanceWindowMax) {
         try {
-            return views.apply(consensusId, MessageCodec.decodeViewChange(request.operation().toArray()), regency,
-                    instanceWindowMax);
+            return views.apply(consensusId, MessageCodec.decodeViewChange(request.operation().toArray()),
+                    batch.regency(), batch.caughtUp(), instanceWindowMax);
         } catch (CodecException e) {
             return ViewHistory.Outcome.refused("not a view change: " + e.getMessage());
         }

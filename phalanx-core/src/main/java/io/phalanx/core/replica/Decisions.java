@@ -1,6 +1,7 @@
 package io.phalanx.core.replica;
 
 import io.phalanx.core.message.Accept;
+import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
 import io.phalanx.core.message.Request;
@@ -42,7 +43,7 @@ final class Decisions {
         View before = state.view();
         for (Request request : decision.batch().requests()) {
             if (Administration.isAdmin(state.config, request) && !state.isDecided(request.clientId(), request.sequence())) {
-                install(decision.consensusId(), decision.batch().regency(), request);
+                install(decision.consensusId(), decision.batch(), request);
             }
             if (state.decidedByClient.markDone(request.clientId(), request.sequence(), decision.consensusId())) {
                 // The client restarted: what its previous session left pending will never run.
@@ -82,11 +83,11 @@ final class Decisions {
     }
 
     /**
-     * Applies the administrator's {@code request}, decided in {@code consensusId} in a batch
-     * proposed in {@code regency}, to the view history.
+     * Applies the administrator's {@code request}, decided in {@code consensusId} in {@code batch},
+     * to the view history.
      */
-    private void install(long consensusId, int regency, Request request) {
-        ViewHistory.Outcome outcome = Administration.apply(state.views, consensusId, request, regency,
+    private void install(long consensusId, Batch batch, Request request) {
+        ViewHistory.Outcome outcome = Administration.apply(state.views, consensusId, request, batch,
                 state.config.instanceWindowMax());
         if (outcome.installed() != null) {
             state.views = outcome.history();

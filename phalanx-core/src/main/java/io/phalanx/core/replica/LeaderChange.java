@@ -427,6 +427,9 @@ final class LeaderChange {
         state.instances.clear();
         state.acceptWaitUntilMs = Output.NEVER;
         changeStartedMs = state.nowMs;
+        if (!state.view().contains(state.id)) {
+            return; // removed: it takes no part in the new view, and holds no key of it to sign with
+        }
         if (state.stopTarget == state.regency && state.mayReportVotes()) {
             reportToLeader(effects);
         }

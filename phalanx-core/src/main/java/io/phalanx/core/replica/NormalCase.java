@@ -18,6 +18,7 @@ import io.phalanx.core.view.Mode;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -41,8 +42,11 @@ final class NormalCase {
     private final ProposalValidator validator;
     private final Proofs proofs;
     private final Decisions decisions;
+    /** Who is caught up, asked before an administrator's request is proposed. */
+    private final CaughtUpProbe caughtUpProbe;
 
-    NormalCase(ReplicaState state, Proofs proofs, Decisions decisions) {
+    NormalCase(ReplicaState state, Proofs proofs, Decisions decisions, CaughtUpProbe caughtUpProbe) {
+        this.caughtUpProbe = caughtUpProbe;
         this.state = state;
         this.proofs = proofs;
         this.decisions = decisions;
@@ -258,11 +262,21 @@ final class NormalCase {
         }
         List<Request> requests = state.pending.nextBatch(state.config.batchRequestsMax(), state.config.batchBytesMax() - 20,
                 inFlight(next.consensusId));
+        List<Integer> caughtUp = List.of();
+        if (requests.stream().anyMatch(r -> Administration.isAdmin(state.config, r))) {
+            Optional<List<Integer>> found = caughtUpProbe.caughtUp(effects);
+            if (found.isPresent()) {
+                caughtUp = found.get();
+            } else {
+                // Asked who is caught up: the administrator's request waits for the answers.
+                requests = requests.stream().filter(r -> !Administration.isAdmin(state.config, r)).toList();
+            }
+        }
         if (requests.isEmpty() && !mayBeEmpty(next.consensusId)) {
             return; // nothing to order (an empty batch only fills a gap before a bound value or a new view)
         }
         long timestamp = Math.max(state.nowMs, state.previousTimestamp(next.consensusId));
-        Batch batch = new Batch(timestamp, state.random.nextLong(), state.regency, requests);
+        Batch batch = new Batch(timestamp, state.random.nextLong(), state.regency, requests, caughtUp);
         state.counters.increment(Counter.PROPOSED);
         next.ownPropose = new Propose(state.id, next.consensusId, state.regency, batch);
         state.broadcast(effects, next.ownPropose);
@@ -417,6 +431,8 @@ final class NormalCase {
         if (state.nowMs >= state.acceptWaitUntilMs) {
             state.acceptWaitUntilMs = Output.NEVER;
             progress(effects);
+        } else if (caughtUpProbe.waiting()) {
+            progress(effects); // members that do not answer are not waited for beyond the probe's time
         }
     }
 

@@ -58,6 +58,27 @@ final class ProposalValidator {
                 return reason;
             }
         }
+        return checkCaughtUp(batch);
+    }
+
+    /**
+     * The members a batch names as caught up: only in a batch with an administrator's request,
+     * members of a view this replica knows, in increasing order.
+     */
+    private String checkCaughtUp(Batch batch) {
+        if (batch.caughtUp().isEmpty()) {
+            return null;
+        }
+        if (batch.requests().stream().noneMatch(r -> Administration.isAdmin(state.config, r))) {
+            return "batch names caught-up members but holds no administrator's request";
+        }
+        int previous = -1;
+        for (int member : batch.caughtUp()) {
+            if (member <= previous || !state.views.anyContains(member)) {
+                return "batch names caught-up members " + batch.caughtUp() + ": not members in increasing order";
+            }
+            previous = member;
+        }
         return null;
     }
 

@@ -52,6 +52,7 @@ public final class ReplicaCore {
     private final ReplicaState state;
     private final Decisions decisions;
     private final NormalCase normalCase;
+    private final CaughtUpProbe caughtUpProbe;
     private final RequestAdmission admission;
     private final LeaderChange leaderChange;
     private final Catchup catchup;
@@ -249,7 +250,8 @@ public final class ReplicaCore {
                 Objects.requireNonNull(signatures, "signatures"), Objects.requireNonNull(random, "random"), plantedBugs);
         Proofs proofs = new Proofs(state);
         this.decisions = new Decisions(state);
-        this.normalCase = new NormalCase(state, proofs, decisions);
+        this.caughtUpProbe = new CaughtUpProbe(state);
+        this.normalCase = new NormalCase(state, proofs, decisions, caughtUpProbe);
         this.admission = new RequestAdmission(state, proofs);
         this.catchup = new Catchup(state, decisions, proofs);
         this.leaderChange = new LeaderChange(state, proofs);
@@ -474,6 +476,9 @@ public final class ReplicaCore {
             stateTransfer.onQuery(effects, q);
         } else if (message instanceof StateReport r) {
             stateTransfer.onReport(effects, r);
+            if (caughtUpProbe.onReport(r)) {
+                normalCase.progress(effects); // every member answered: the administrator's request may go
+            }
         } else if (message instanceof ChunkFetch f) {
             stateTransfer.onChunkFetch(effects, f);
         } else if (message instanceof Chunk c) {

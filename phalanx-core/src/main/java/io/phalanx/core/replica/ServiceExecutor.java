@@ -3,6 +3,7 @@ package io.phalanx.core.replica;
 import io.phalanx.core.PlantedBug;
 import io.phalanx.core.codec.CodecException;
 import io.phalanx.core.codec.MessageCodec;
+import io.phalanx.core.message.Batch;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Checkpoint;
 import io.phalanx.core.message.Decision;
@@ -140,7 +141,7 @@ public final class ServiceExecutor {
             ExecutionContext context = new ExecutionContext(decision.consensusId(), agreedTimestampMs,
                     decision.batch().nonce(), request.clientId(), request.sequence());
             Bytes result = Administration.isAdmin(adminClientId, request)
-                    ? administer(decision.consensusId(), decision.batch().regency(), request) : service.execute(request.operation(), context);
+                    ? administer(decision.consensusId(), decision.batch(), request) : service.execute(request.operation(), context);
             Reply reply = new Reply(replicaId, request.clientId(), request.sequence(), RequestKind.ORDERED,
                     views.latest().id(), regency, result);
             remember(reply);
@@ -150,8 +151,8 @@ public final class ServiceExecutor {
     }
 
     /** Applies the administrator's view change, as the ordering layer did, and answers with its outcome. */
-    private Bytes administer(long consensusId, int regency, Request request) {
-        ViewHistory.Outcome outcome = Administration.apply(views, consensusId, request, regency, instanceWindowMax);
+    private Bytes administer(long consensusId, Batch batch, Request request) {
+        ViewHistory.Outcome outcome = Administration.apply(views, consensusId, request, batch, instanceWindowMax);
         if (outcome.installed() == null) {
             return Bytes.copyOf(MessageCodec.encodeAdminResult(AdminResult.refused(outcome.refusal())));
         }

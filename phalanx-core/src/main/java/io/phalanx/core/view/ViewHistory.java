@@ -188,18 +188,24 @@ public record ViewHistory(List<Entry> entries) {
      *
      * <p>Refused: a change while another one waits to govern (one change at a time, so the
      * views in force around any instance are at most two consecutive ones); a change that does
-     * not fit the latest view or makes an invalid view ({@link ViewChange#applyTo}); and a change
+     * not fit the latest view or makes an invalid view ({@link ViewChange#applyTo}); a change
      * whose quorums might not intersect the latest view's in a correct replica
-     * ({@link #checkQuorumsIntersect}).
+     * ({@link #checkQuorumsIntersect}); and a change whose new view's quorum the members that the
+     * proposing leader found up and caught up cannot form ({@link ViewChange#checkQuorumReachable}):
+     * installed, it would stall the cluster until a replica that is down or behind came back.
      *
      * @param consensusId       the instance that decided the change
      * @param change            the change
      * @param regency           the regency the deciding batch was proposed in, whose leader the new
      *                          view keeps ({@link ViewChange#applyTo(View, int)})
+     * @param caughtUp          the members the deciding batch's leader found up and caught up
+     *                          ({@code message.Batch#caughtUp}); empty if it named none, and then
+     *                          the change is not checked against them
      * @param instanceWindowMax how far ahead a replica votes (the same on every replica)
      * @return the new history, or the reason for refusing
      */
-    public Outcome apply(long consensusId, ViewChange change, int regency, int instanceWindowMax) {
+    public Outcome apply(long consensusId, ViewChange change, int regency, java.util.Collection<Integer> caughtUp,
+                         int instanceWindowMax) {
         Entry last = entries.get(entries.size() - 1);
         if (last.firstConsensusId() > consensusId) {
             return Outcome.refused("view " + last.view().id() + " is being installed (it governs from instance "
@@ -209,6 +215,9 @@ public record ViewHistory(List<Entry> entries) {
         try {
             next = change.applyTo(last.view(), regency);
             checkQuorumsIntersect(last.view(), next);
+            if (!caughtUp.isEmpty()) {
+                ViewChange.checkQuorumReachable(next, caughtUp);
+            }
         } catch (InvalidViewException e) {
             return Outcome.refused(e.getMessage());
         }

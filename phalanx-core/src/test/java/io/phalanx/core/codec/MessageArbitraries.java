@@ -133,7 +133,9 @@ final class MessageArbitraries {
                 Arbitraries.longs(),
                 Arbitraries.longs(),
                 Arbitraries.integers().between(0, Integer.MAX_VALUE),
-                requests(operationMax).list().ofMaxSize(requestsMax)).as(Batch::new);
+                requests(operationMax).list().ofMaxSize(requestsMax),
+                Arbitraries.integers().between(0, 20).set().ofMaxSize(4).map(set -> set.stream().sorted().toList()))
+                .as(Batch::new);
     }
 
     static Arbitrary<Propose> proposes() {
@@ -351,6 +353,8 @@ final class MessageArbitraries {
         private void batch(Batch b) {
             fixed(8 + 8 + 4); // timestampMs, nonce, regency
             requests(b.requests());
+            count(); // caught-up members
+            fixed(4 * b.caughtUp().size());
         }
 
         private void vote(Bytes signature) {

@@ -467,6 +467,6 @@ class MessageCodecPropertiesTest {
             requests.add(new Request(r.clientId(), r.sequence(), r.kind(), r.viewId(),
                     Bytes.copyOf(r.operation().toArray()), Bytes.copyOf(r.signature().toArray())));
         }
-        return new Batch(batch.timestampMs(), batch.nonce(), batch.regency(), requests);
+        return new Batch(batch.timestampMs(), batch.nonce(), batch.regency(), requests, new ArrayList<>(batch.caughtUp()));
     }
 }

@@ -89,7 +89,7 @@ class MessageCodecTest {
         Request request = request(7, 1, "put k v");
 
         assertThat(hex(request)).isEqualTo(
-                "09" + "01"                      // version, tag REQUEST
+                "0a" + "01"                      // version, tag REQUEST
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "00"                   // kind ORDERED
@@ -104,7 +104,7 @@ class MessageCodecTest {
         Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
 
         assertThat(hex(request)).isEqualTo(
-                "09" + "01"                      // version, tag REQUEST
+                "0a" + "01"                      // version, tag REQUEST
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
                         + "01"                   // kind UNORDERED
@@ -118,7 +118,7 @@ class MessageCodecTest {
         Refusal refusal = new Refusal(2, 7, (3L << 32) + 1, Refusal.Reason.SESSION_UNKNOWN, 9);
 
         assertThat(hex(refusal)).isEqualTo(
-                "09" + "10"                      // version, tag REFUSAL
+                "0a" + "10"                      // version, tag REFUSAL
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000300000001"     // sequence: session 3, number 1
@@ -158,7 +158,7 @@ class MessageCodecTest {
         Reply reply = new Reply(2, 7, 1, RequestKind.UNORDERED, 3, 5, Bytes.utf8("ok"));
 
         assertThat(hex(reply)).isEqualTo(
-                "09" + "02"                      // version, tag REPLY
+                "0a" + "02"                      // version, tag REPLY
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
@@ -174,7 +174,7 @@ class MessageCodecTest {
         Reply reply = new Reply(2, 7, 1, RequestKind.ORDERED, 3, 5, Bytes.copyOf(new byte[] {(byte) 0xab, (byte) 0xcd}), true);
 
         assertThat(hex(reply)).isEqualTo(
-                "09" + "02"                      // version, tag REPLY
+                "0a" + "02"                      // version, tag REPLY
                         + "00000002"             // sender
                         + "0000000000000007"     // clientId
                         + "0000000000000001"     // sequence
@@ -190,7 +190,7 @@ class MessageCodecTest {
         Propose propose = new Propose(1, 5, 2, new Batch(1000, -1, 2, List.of(request(7, 2, ""))));
 
         assertThat(hex(propose)).isEqualTo(
-                "09" + "03"                      // version, tag PROPOSE
+                "0a" + "03"                      // version, tag PROPOSE
                         + "00000001"             // sender
                         + "0000000000000005"     // consensusId
                         + "00000002"             // epoch
@@ -200,7 +200,8 @@ class MessageCodecTest {
                         + "00000001"             // request count
                         + "0000000000000007" + "0000000000000002" + "00" + "0000000000000003"
                         + "00000000"             // empty operation
-                        + "00000000");           // empty signature
+                        + "00000000"             // empty signature
+                        + "00000000");           // batch: no caught-up members named
     }
 
     @Test
@@ -208,7 +209,7 @@ class MessageCodecTest {
         Write write = new Write(3, 9, 2, AB);
 
         assertThat(hex(write)).isEqualTo(
-                "09" + "04"                      // version, tag WRITE
+                "0a" + "04"                      // version, tag WRITE
                         + "00000003"             // sender
                         + "0000000000000009"     // consensusId
                         + "00000002"             // epoch
@@ -220,7 +221,7 @@ class MessageCodecTest {
         byte[] write = codec.encode(new Write(3, 9, 2, AB));
         byte[] accept = codec.encode(new Accept(3, 9, 2, AB, Bytes.utf8("sg")));
 
-        assertThat(HEX.formatHex(accept)).isEqualTo("09" + "05" + "00000003" + "0000000000000009" + "00000002"
+        assertThat(HEX.formatHex(accept)).isEqualTo("0a" + "05" + "00000003" + "0000000000000009" + "00000002"
                 + AB_HEX + "00000002" + "7367");
         assertThat(accept[1]).isEqualTo((byte) 5);
         accept[1] = write[1];
@@ -230,7 +231,7 @@ class MessageCodecTest {
     @Test
     void unsignedVoteHasAnEmptySignature() throws CodecException {
         assertThat(hex(new Accept(3, 9, 2, AB))).isEqualTo(
-                "09" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
+                "0a" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
     }
 
     @Test
@@ -238,7 +239,7 @@ class MessageCodecTest {
         Forward forward = new Forward(1, List.of(request(7, 1, "")));
 
         assertThat(hex(forward)).isEqualTo(
-                "09" + "06"                      // version, tag FORWARD
+                "0a" + "06"                      // version, tag FORWARD
                         + "00000001"             // sender
                         + "00000001"             // request count
                         + REQUEST_7_1_EMPTY_HEX);
@@ -249,14 +250,14 @@ class MessageCodecTest {
         Stop stop = new Stop(2, 4, 10, List.of(request(7, 1, "")));
 
         assertThat(hex(stop)).isEqualTo(
-                "09" + "07"                      // version, tag STOP
+                "0a" + "07"                      // version, tag STOP
                         + "00000002"             // sender
                         + "00000004"             // regency
                         + "000000000000000a"     // lastDecided
                         + "00000001"             // request count
                         + REQUEST_7_1_EMPTY_HEX);
         assertThat(hex(new Stop(0, 1, -1, List.of()))).isEqualTo(
-                "09" + "07" + "00000000" + "00000001" + "ffffffffffffffff" + "00000000");
+                "0a" + "07" + "00000000" + "00000001" + "ffffffffffffffff" + "00000000");
     }
 
     @Test
@@ -264,7 +265,7 @@ class MessageCodecTest {
         StopData stopData = new StopData(1, 3, -1, List.of(), List.of(), Bytes.utf8("s"));
 
         assertThat(hex(stopData)).isEqualTo(
-                "09" + "08"                      // version, tag STOPDATA
+                "0a" + "08"                      // version, tag STOPDATA
                         + "00000001"             // sender
                         + "00000003"             // regency
                         + "ffffffffffffffff"     // lastDecided -1: nothing decided
@@ -281,7 +282,7 @@ class MessageCodecTest {
                 Bytes.utf8("s"));
 
         assertThat(hex(stopData)).isEqualTo(
-                "09" + "08"                      // version, tag STOPDATA
+                "0a" + "08"                      // version, tag STOPDATA
                         + "00000001"             // sender
                         + "00000003"             // regency
                         + "0000000000000005"     // lastDecided
@@ -290,7 +291,7 @@ class MessageCodecTest {
                         + "00000001"             // 1 vote history:
                         + "0000000000000006"     //   consensusId
                         + "00000002"             //   accepted epoch (the batch follows only if >= 0)
-                        + "00000000000003e8" + "0000000000000007" + "00000000" + "00000000" // accepted batch: regency 0, no requests
+                        + "00000000000003e8" + "0000000000000007" + "00000000" + "00000000" + "00000000" // accepted batch: regency 0, no requests, no caught-up members
                         + "00000001"             //   1 value written:
                         + "00000002" + CD_HEX    //   epoch, digest
                         + "00000001" + "73");    // signature "s"
@@ -301,7 +302,7 @@ class MessageCodecTest {
         StopData stopData = new StopData(1, 3, -1, List.of(), List.of(new VoteHistory(0, -1, null, List.of())), Bytes.EMPTY);
 
         assertThat(hex(stopData)).isEqualTo(
-                "09" + "08" + "00000001" + "00000003" + "ffffffffffffffff" + "00000000"
+                "0a" + "08" + "00000001" + "00000003" + "ffffffffffffffff" + "00000000"
                         + "00000001" + "0000000000000000" + "ffffffff" + "00000000" // 1 history: cid 0, accepted -1, no writes
                         + "00000000");
     }
@@ -312,24 +313,24 @@ class MessageCodecTest {
         String proofHex = "00000001" + "00000003" + "ffffffffffffffff" + "00000000" + "00000000" + "00000000";
 
         assertThat(hex(new Sync(0, 3, List.of(proof), List.of()))).isEqualTo(
-                "09" + "09"                      // version, tag SYNC
+                "0a" + "09"                      // version, tag SYNC
                         + "00000000"             // sender
                         + "00000003"             // regency
                         + "00000001" + proofHex  // 1 STOPDATA, without tag
                         + "00000000");           // no bound values
         assertThat(hex(new Sync(0, 3, List.of(), List.of(new Sync.Bound(9, new Batch(1000, 7, List.of(request(7, 1, ""))))))))
                 .isEqualTo(
-                "09" + "09" + "00000000" + "00000003"
+                "0a" + "09" + "00000000" + "00000003"
                         + "00000000"             // no STOPDATA
                         + "00000001"             // 1 bound value:
                         + "0000000000000009"     //   consensusId
-                        + "00000000000003e8" + "0000000000000007" + "00000000" + "00000001" + REQUEST_7_1_EMPTY_HEX);
+                        + "00000000000003e8" + "0000000000000007" + "00000000" + "00000001" + REQUEST_7_1_EMPTY_HEX + "00000000");
     }
 
     @Test
     void decisionFetchHasTheDocumentedLayout() throws CodecException {
         assertThat(hex(new DecisionFetch(3, 42))).isEqualTo(
-                "09" + "0a"                      // version, tag DECISION_FETCH
+                "0a" + "0a"                      // version, tag DECISION_FETCH
                         + "00000003"             // sender
                         + "000000000000002a");   // fromConsensusId
     }
@@ -340,12 +341,12 @@ class MessageCodecTest {
                 List.of(new Accept(2, 5, 1, AB, Bytes.utf8("a"))));
 
         assertThat(hex(new DecisionPush(4, List.of(decision)))).isEqualTo(
-                "09" + "0b"                      // version, tag DECISION_PUSH
+                "0a" + "0b"                      // version, tag DECISION_PUSH
                         + "00000004"             // sender
                         + "00000001"             // decision count
                         + "0000000000000005"     //   consensusId
                         + "00000001"             //   epoch
-                        + "00000000000003e8" + "0000000000000007" + "00000000" + "00000000" // batch: regency 0, no requests
+                        + "00000000000003e8" + "0000000000000007" + "00000000" + "00000000" + "00000000" // batch: regency 0, no requests, no caught-up members
                         + AB_HEX                 //   digest
                         + "00000001"             //   proof: 1 ACCEPT, without tag
                         + "00000002" + "0000000000000005" + "00000001" + AB_HEX + "00000001" + "61");
@@ -358,7 +359,7 @@ class MessageCodecTest {
         Request request = new Request(7, 1, RequestKind.UNORDERED, 3, Bytes.utf8("get"), Bytes.utf8("sig"));
 
         assertThat(HEX.formatHex(MessageCodec.signedBytes(request))).isEqualTo(
-                "09" + "01" + "0000000000000007" + "0000000000000001" + "01" + "0000000000000003"
+                "0a" + "01" + "0000000000000007" + "0000000000000001" + "01" + "0000000000000003"
                         + "00000003" + "676574" + "00000000");
     }
 
@@ -370,7 +371,7 @@ class MessageCodecTest {
                 Bytes.utf8("s"));
 
         assertThat(HEX.formatHex(MessageCodec.signedBytes(stopData))).isEqualTo(
-                "09" + "08" + "00000001" + "00000003" + "0000000000000005"
+                "0a" + "08" + "00000001" + "00000003" + "0000000000000005"
                         + "00000001" + "00000002" + "0000000000000005" + "00000001" + AB_HEX + "00000001" + "61"
                         + "00000000" + "00000000");
         assertThat(MessageCodec.signedBytes(otherProofSignature)).isNotEqualTo(MessageCodec.signedBytes(stopData));
@@ -381,7 +382,7 @@ class MessageCodecTest {
     @Test
     void signedBytesOfAnAcceptAreItsEncodingWithAnEmptySignature() {
         assertThat(HEX.formatHex(MessageCodec.signedBytes(new Accept(3, 9, 2, AB, Bytes.utf8("sg"))))).isEqualTo(
-                "09" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
+                "0a" + "05" + "00000003" + "0000000000000009" + "00000002" + AB_HEX + "00000000");
     }
 
     @Test
@@ -490,7 +491,7 @@ class MessageCodecTest {
         byte[] encoded = codec.encode(request(1, 1, "a"));
         encoded[0] = 1;
 
-        assertThat(expectFailure(codec, encoded)).hasMessage("unsupported wire version 1 (this build speaks 9)");
+        assertThat(expectFailure(codec, encoded)).hasMessage("unsupported wire version 1 (this build speaks 10)");
         encoded[0] = (byte) 0xff;
         assertThat(expectFailure(codec, encoded)).hasMessageContaining("unsupported wire version 255");
     }
@@ -612,7 +613,7 @@ class MessageCodecTest {
         byte[] stop = codec.encode(new Stop(0, 1, -1, List.of()));
         byte[] votes = codec.encode(new StopData(1, 3, -1, List.of(),
                 List.of(new VoteHistory(1, 1, new Batch(1, 1, List.of()), List.of())), Bytes.EMPTY));
-        int writeCount = 2 + 4 + 4 + 8 + 4 + 4 + 8 + 4 + 24;
+        int writeCount = 2 + 4 + 4 + 8 + 4 + 4 + 8 + 4 + 28;
 
         assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
             assertThat(expectFailure(unlimited, MessageArbitraries.patchInt(sync, 10, 100_000_000)))
@@ -636,7 +637,7 @@ class MessageCodecTest {
                 .hasMessageContaining("list count " + Integer.MIN_VALUE + " cannot fit");
     }
 
-    /** A 46-byte input claiming 100 million requests must be refused before anything is allocated. */
+    /** A 50-byte input claiming 100 million requests must be refused before anything is allocated. */
     @Test
     void hostileRequestCountInATinyInputFailsFast() throws CodecException {
         byte[] encoded = codec.encode(new Propose(0, 1, 0, new Batch(1, 1, List.of())));
@@ -644,7 +645,7 @@ class MessageCodecTest {
         MessageCodec unlimited = new MessageCodec(Integer.MAX_VALUE);
 
         CodecException refusal = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> expectFailure(unlimited, hostile));
-        assertThat(refusal).hasMessage("list count 100000000 cannot fit in the 0 bytes left at offset 38");
+        assertThat(refusal).hasMessage("list count 100000000 cannot fit in the 4 bytes left at offset 38");
     }
 
     @Test
@@ -696,16 +697,16 @@ class MessageCodecTest {
 
     @Test
     void nestedPartsCountTowardsTheLimit() {
-        // each decision: 8 + 4 + 24 (empty batch) + 32 + 4 (no ACCEPT) = 72 bytes
+        // each decision: 8 + 4 + 28 (empty batch) + 32 + 4 (no ACCEPT) = 76 bytes
         List<Decision> decisions = new ArrayList<>();
         for (int i = 0; i < 15; i++) {
             decisions.add(new Decision(i, 0, new Batch(0, 0, List.of()), AB, List.of()));
         }
-        DecisionPush push = new DecisionPush(0, decisions); // 2 + 4 + 4 + 15 * 72 = 1090 bytes
+        DecisionPush push = new DecisionPush(0, decisions); // 2 + 4 + 4 + 15 * 76 = 1150 bytes
 
         assertThatThrownBy(() -> codec.encode(push))
                 .isInstanceOf(CodecException.class)
-                .hasMessage("encoded DecisionPush is 1090 bytes, over the maximum of 1024");
+                .hasMessage("encoded DecisionPush is 1150 bytes, over the maximum of 1024");
     }
 
     @Test

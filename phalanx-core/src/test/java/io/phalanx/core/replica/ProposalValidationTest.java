@@ -44,6 +44,12 @@ class ProposalValidationTest {
     }
 
     @Test
+    void aBatchNamingCaughtUpMembersWithoutAnAdministratorsRequestIsRefused() {
+        assertRefused(new Batch(cluster.nowMs, 0, 0, List.of(request(1, 1)), List.of(0, 1, 2)),
+                "holds no administrator's request");
+    }
+
+    @Test
     void aBatchWithTheSameRequestTwiceIsRefused() {
         assertRefused(new Batch(cluster.nowMs, 0, List.of(request(1, 1), request(1, 1))), "appears twice");
     }

@@ -194,6 +194,51 @@ class ReconfigurationTest {
     }
 
     @Test
+    void addingAReplicaWhileAnotherIsDownIsRefusedNamingWhoIsMissing() throws Exception {
+        Cluster cluster = cluster(Mode.BFT, 4, 1);
+        decideOneByOne(cluster, 1, 1, 1, 0);
+        cluster.isolated.add(3); // down: the leader's probe gets no answer from it
+        Bytes key = Bytes.copyOf(java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic().getEncoded());
+        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.Add(4, key, new io.phalanx.core.view.Addresses("h4:1", "h4:2"))));
+        cluster.runFor(TIMEOUT_MS); // past the probe's wait, short of a request timeout
+        for (int id = 0; id < 3; id++) {
+            AdminResult result = adminResult(cluster, id);
+            assertThat(result.installed()).isNull();
+            // View 1 would be n=5 with a quorum of 4: replicas 0, 1 and 2 alone cannot form it.
+            assertThat(result.refusal()).contains("needs a quorum of 4 of [0, 1, 2, 3, 4]")
+                    .contains("only 3 of them are up and caught up (missing [3, 4])");
+            assertThat(cluster.cores.get(id).regency()).isZero(); // the probe's wait is no leader change
+        }
+        assertThat(cluster.decisions.get(0)).anySatisfy(d -> assertThat(d.batch().caughtUp()).containsExactly(0, 1, 2));
+    }
+
+    @Test
+    void removingAReplicaThatIsDownIsMadeByTheOthers() throws Exception {
+        Cluster cluster = cluster(Mode.BFT, 5, 1);
+        decideOneByOne(cluster, 1, 1, 1, 0);
+        cluster.isolated.add(4);
+        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.Remove(4)));
+        cluster.runFor(TIMEOUT_MS);
+        for (int id = 0; id < 4; id++) {
+            AdminResult result = adminResult(cluster, id);
+            assertThat(result.refusal()).isNull();
+            assertThat(result.installed().members()).containsExactly(0, 1, 2, 3);
+        }
+    }
+
+    @Test
+    void aReplicaRemovedInALaterRegencyReportsNothingToTheNewViewsLeader() throws Exception {
+        Cluster cluster = inRegencyOne();
+        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.Remove(4)));
+        cluster.deliverAll();
+        decideOneByOne(cluster, 1, 2, WINDOW + 2, 1);
+        assertThat(cluster.cores.get(4).removed()).isTrue();
+        // The others enter view 1 in regency 1 and report to its leader; replica 4 is no member of it.
+        assertThat(cluster.sent).anyMatch(m -> m.message() instanceof StopData d && d.sender() == 2);
+        assertThat(cluster.sent).noneMatch(m -> m.message() instanceof StopData d && d.sender() == 4);
+    }
+
+    @Test
     void aSecondChangeWhileTheFirstIsPendingIsRefused() throws Exception {
         Cluster cluster = cluster(Mode.BFT, 7, 2);
         // Both reach the leader before it proposes: one batch decides them, the second after the first.

@@ -74,7 +74,7 @@ public final class ViewCertificationChecker implements Checker {
                 try {
                     ViewHistory.Outcome outcome = views.apply(known,
                             MessageCodec.decodeViewChange(request.operation().toArray()), agreed.get(known).regency(),
-                            instanceWindowMax);
+                            agreed.get(known).caughtUp(), instanceWindowMax);
                     if (outcome.installed() != null) {
                         views = outcome.history();
                     }
