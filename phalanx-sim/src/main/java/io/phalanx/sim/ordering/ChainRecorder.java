@@ -59,13 +59,17 @@ public final class ChainRecorder {
     }
 
     /**
-     * Every segment so far, the open ones included.
+     * Every segment so far that holds a block, the open ones included.
      *
      * @return the segments, in the order they began
      */
     public List<ChainSegment> segments() {
         List<ChainSegment> all = new ArrayList<>(closed);
-        open.forEach((channel, blocks) -> all.add(segment(channel, blocks)));
+        open.forEach((channel, blocks) -> {
+            if (!blocks.isEmpty()) {
+                all.add(segment(channel, blocks));
+            }
+        });
         return all;
     }
 
