@@ -7,9 +7,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,31 +45,22 @@ class OrderingSweepTest {
     }
 
     @Test
-    void everyOrderingSeedKeepsEveryInvariantAndCutsBlocksEveryWay() throws Exception {
+    void everyOrderingSeedKeepsEveryInvariantAndCutsBlocksEveryWay() {
         int seeds = Integer.getInteger("phalanx.sim.orderingSeeds", 72);
         SeedPlan plan = new SeedPlan(SeedPlan.STANDARD, Fault.all(), SimService.ORDERING);
+        List<SimResult> results = LongStream.range(FIRST_SEED, FIRST_SEED + seeds).parallel()
+                .mapToObj(seed -> Simulation.run(plan.configFor(seed))).toList();
         Set<Fault> fired = EnumSet.noneOf(Fault.class);
         List<String> failures = new ArrayList<>();
         BlockTotals blocks = BlockTotals.NONE;
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
-        try {
-            List<Future<SimResult>> results = new ArrayList<>();
-            for (long seed = FIRST_SEED; seed < FIRST_SEED + seeds; seed++) {
-                SimConfig config = plan.configFor(seed);
-                results.add(pool.submit(() -> Simulation.run(config)));
+        for (SimResult result : results) {
+            fired.addAll(result.firedFaults());
+            blocks = blocks.plus(BlockTotals.of(result));
+            if (!result.passed()) {
+                failures.add("seed " + result.config().seed() + ": " + result.violations().stream().limit(5).toList()
+                        + "\n  replay: ./phalanx sim --service ordering --seed " + result.config().seed()
+                        + " --seeds 1 --faults all --trace");
             }
-            for (Future<SimResult> future : results) {
-                SimResult result = future.get();
-                fired.addAll(result.firedFaults());
-                blocks = blocks.plus(BlockTotals.of(result));
-                if (!result.passed()) {
-                    failures.add("seed " + result.config().seed() + ": " + result.violations().stream().limit(5).toList()
-                            + "\n  replay: ./phalanx sim --service ordering --seed " + result.config().seed()
-                            + " --faults all --trace");
-                }
-            }
-        } finally {
-            pool.shutdownNow();
         }
         assertThat(failures).as("seeds with violations").isEmpty();
         assertThat(blocks.byCount()).as("blocks cut full, of " + blocks).isPositive();
