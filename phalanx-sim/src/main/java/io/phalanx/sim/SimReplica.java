@@ -56,8 +56,9 @@ import java.util.SplittableRandom;
 /**
  * A replica in the simulator: the real {@link ReplicaCore} and {@link ServiceExecutor} over the
  * run's service ({@link SimService}: the key-value service, or the ordering service with its
- * proposal check and a {@link ChainRecorder} of the blocks each incarnation cuts), driven by simulated deliveries and ticks, with everything it decides and
- * executes recorded for the checkers. Replies are hashed (one full reply per request, digests
+ * proposal check and a {@link ChainRecorder} of the blocks each incarnation cuts), driven by
+ * simulated deliveries and ticks, with everything it decides and executes recorded for the
+ * checkers. Replies are hashed (one full reply per request, digests
  * from the others; retransmissions are answered in full). Its clock is the simulated time plus a fixed skew. A
  * {@link Behavior} other than the correct one makes it Byzantine (and unchecked).
  *
@@ -274,9 +275,17 @@ final class SimReplica {
         if (ordering == null) {
             return new KeyValueService();
         }
-        chains = new ChainRecorder(ordering, id, incarnation, correct);
+        chains = new ChainRecorder(ordering, id, incarnation, correct, this::traceBlock);
         chainRecorders.add(chains);
         return chains.service();
+    }
+
+    private void traceBlock(io.phalanx.ordering.OrderingService.CutBlock cut) {
+        var header = cut.block().getHeader();
+        trace.record(queue.now(), (header.getNumber() * 31 + cut.channelId().hashCode()) * 31 + id, () -> name
+                + " CUTS " + cut.channelId() + " block " + header.getNumber() + " (" + cut.block().getData().getDataCount()
+                + " envelopes, data hash " + java.util.HexFormat.of().formatHex(header.getDataHash().toByteArray(), 0, 8)
+                + ")");
     }
 
     void crash() {

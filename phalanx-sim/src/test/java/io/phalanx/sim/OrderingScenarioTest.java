@@ -3,8 +3,13 @@ package io.phalanx.sim;
 import io.phalanx.core.replica.Counter;
 import io.phalanx.core.view.Mode;
 import io.phalanx.sim.check.ChainSegment;
+import io.phalanx.sim.check.Checkers;
+import io.phalanx.sim.check.History;
+import io.phalanx.sim.check.Violation;
+import org.hyperledger.fabric.protos.common.Block;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -42,6 +47,25 @@ class OrderingScenarioTest {
             assertThat(continued).as("seeds where a replica cut blocks after a restored checkpoint (%s)", fault)
                     .isGreaterThanOrEqualTo(1);
         }
+    }
+
+    @Test
+    void aBlockAlteredInARecordedRunIsCaughtByTheChainCheckers() {
+        SimResult result = Simulation.run(calm(2));
+        History history = result.history();
+        ChainSegment victim = history.chains().stream().filter(s -> s.replicaId() == 1 && s.blocks().size() > 2)
+                .findFirst().orElseThrow();
+        List<Block> altered = new ArrayList<>(victim.blocks());
+        Block block = altered.get(1);
+        altered.set(1, block.toBuilder().setData(block.getData().toBuilder()
+                .addData(block.getData().getData(0))).build()); // an envelope again, the data hash left as it was
+        List<ChainSegment> chains = new ArrayList<>(history.chains());
+        chains.set(chains.indexOf(victim), new ChainSegment(victim.replicaId(), victim.incarnation(), true,
+                victim.channelId(), victim.firstNumber(), altered));
+        History tampered = new History(history.replicas(), history.operations(), history.byzantineClients(), chains);
+        assertThat(Checkers.checkAll(Checkers.ordering(), history)).isEmpty();
+        assertThat(Checkers.checkAll(Checkers.ordering(), tampered)).extracting(Violation::checker)
+                .contains("chain-prefix", "chain-links");
     }
 
     @Test

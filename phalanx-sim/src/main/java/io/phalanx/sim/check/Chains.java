@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import org.hyperledger.fabric.protos.common.Block;
 
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -51,16 +52,8 @@ final class Chains {
 
     /** "block 4 (3 envelopes, header hash 1a2b3c4d)". */
     static String describe(Block block) {
-        String hash = hex(io.phalanx.ordering.Blocks.headerHash(block.getHeader()));
+        String hash = HexFormat.of().formatHex(io.phalanx.ordering.Blocks.headerHash(block.getHeader()), 0, 8);
         return "block " + block.getHeader().getNumber() + " (" + block.getData().getDataCount()
-                + " envelopes, header hash " + hash.substring(0, 16) + ")";
-    }
-
-    private static String hex(byte[] bytes) {
-        StringBuilder text = new StringBuilder();
-        for (byte b : bytes) {
-            text.append(String.format("%02x", b));
-        }
-        return text.toString();
+                + " envelopes, header hash " + hash + ")";
     }
 }

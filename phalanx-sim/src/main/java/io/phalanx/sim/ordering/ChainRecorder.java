@@ -34,12 +34,17 @@ public final class ChainRecorder {
      * @param replicaId   the replica
      * @param incarnation its incarnation
      * @param correct     whether the replica is correct
+     * @param then        told of each block after it is recorded (the replica traces it)
      */
-    public ChainRecorder(OrderingSetup setup, int replicaId, int incarnation, boolean correct) {
+    public ChainRecorder(OrderingSetup setup, int replicaId, int incarnation, boolean correct,
+                         OrderingService.BlockListener then) {
         this.replicaId = replicaId;
         this.incarnation = incarnation;
         this.correct = correct;
-        this.service = setup.newService(cut -> open.get(cut.channelId()).add(cut.block()));
+        this.service = setup.newService(cut -> {
+            open.get(cut.channelId()).add(cut.block());
+            then.onBlock(cut);
+        });
         openSegments();
     }
 
