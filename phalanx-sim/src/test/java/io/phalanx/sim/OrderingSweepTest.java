@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * order, exactly-once execution, checkpoint agreement, vote-once, view certification, liveness, and
  * the chain checkers (every correct replica's chain a prefix of every other's, hash-linked without
  * gaps, each envelope in one block). The number of seeds comes from the
- * {@code phalanx.sim.orderingSeeds} system property (default 72, a few seconds on two cores).
+ * {@code phalanx.sim.orderingSeeds} system property (the parent POM sets it: 72, a few seconds on
+ * two cores; {@code -Psoak} raises it to 2,000).
  */
 class OrderingSweepTest {
     private static final long FIRST_SEED = 139_000_000;
