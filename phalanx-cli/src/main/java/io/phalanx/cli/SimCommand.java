@@ -6,8 +6,10 @@ import io.phalanx.sim.Fault;
 import io.phalanx.sim.SeedPlan;
 import io.phalanx.sim.SimConfig;
 import io.phalanx.sim.SimResult;
+import io.phalanx.sim.SimService;
 import io.phalanx.sim.Simulation;
 import io.phalanx.sim.check.Violation;
+import io.phalanx.sim.ordering.BlockTotals;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,6 +26,7 @@ import java.util.concurrent.Executors;
 @Command(name = "sim", mixinStandardHelpOptions = true,
         description = {"Run the deterministic simulator over many seeds and check safety and liveness.",
                 "Seeds cycle through BFT n=4,7,10 and CFT n=3,5,7 unless --mode/--replicas narrow them.",
+                "--service ordering runs the Fabric ordering service instead of the key-value service.",
                 "A failing seed prints the command that replays it."})
 public final class SimCommand implements java.util.concurrent.Callable<Integer> {
 
@@ -58,6 +61,16 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             "strategies apply to BFT shapes only."})
     String faults;
 
+    @Option(names = "--service", defaultValue = "kv", description = {
+            "The service the replicas run (default: ${DEFAULT-VALUE}):",
+            "  kv        the key-value service; clients read and write shared keys; checked for linearizability",
+            "  ordering  the Fabric ordering service; clients broadcast envelopes on two channels (some twice, or by",
+            "            two clients) and send time-to-cut requests, so blocks are cut by count, bytes and timeout;",
+            "            checked for chain prefix (every correct replica's blocks a prefix of every other's), hash",
+            "            links without gaps and each envelope in one block, instead of linearizability",
+            "A seed draws the same parameters and faults under either service."})
+    String service;
+
     @Option(names = "--trace", description = "Replay --seed and print every event of its trace.")
     boolean trace;
 
@@ -69,7 +82,7 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
         PrintStream out = System.out;
         SeedPlan plan;
         try {
-            plan = SeedPlan.of(parseMode(), replicas, Fault.parse(faults));
+            plan = SeedPlan.of(parseMode(), replicas, Fault.parse(faults)).withService(SimService.parse(service));
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), e.getMessage());
         }
@@ -170,9 +183,9 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             faultText.append(", decision log ").append(c.decisionLogMax()).append(" (checkpoint every ")
                     .append(c.checkpointPeriod()).append(')');
         }
-        return String.format("seed %d: %s n=%d f=%d, %d clients x %d ops (<=%d in flight, %d%% read-only), "
+        return String.format("seed %d: %s%s n=%d f=%d, %d clients x %d ops (<=%d in flight, %d%% read-only), "
                         + "delay %d-%d ms, %d%% spikes to +%d ms, %d%% duplicates%s, GST at %d ms",
-                c.seed(), c.mode(), c.replicas(), c.f(), c.clients(), c.operationsPerClient(), c.clientOutstandingMax(),
+                c.seed(), c.service() == SimService.KV ? "" : c.service().cliName() + " service, ", c.mode(), c.replicas(), c.f(), c.clients(), c.operationsPerClient(), c.clientOutstandingMax(),
                 c.readOnlyPercent(), c.delayMinMs(), c.delayMaxMs(), c.spikePercent(), c.spikeMaxMs(),
                 c.duplicatePercent(), faultText, c.gstMs());
     }
@@ -186,6 +199,9 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
         if (r.counter(Counter.RECOVERED) > 0 || r.counter(Counter.CHECKPOINT_INSTALLED) > 0) {
             out.printf("  recoveries: %d, checkpoints installed by state transfer: %d, taken: %d%n",
                     r.counter(Counter.RECOVERED), r.counter(Counter.CHECKPOINT_INSTALLED), r.counter(Counter.CHECKPOINT_TAKEN));
+        }
+        if (r.config().service() == SimService.ORDERING) {
+            out.println("  blocks cut: " + BlockTotals.of(r));
         }
         for (Violation v : r.violations()) {
             out.println("  VIOLATION " + v);
@@ -217,6 +233,7 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
                 new java.util.EnumMap<>(io.phalanx.sim.RestartPlan.Disk.class);
         final List<SimResult> failed = new ArrayList<>();
         final List<Long> failedSeeds = new ArrayList<>();
+        BlockTotals blocks = BlockTotals.NONE;
 
         void add(SimResult r) {
             seeds++;
@@ -239,6 +256,9 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             seedsLeaderRemoved += r.counter(Counter.LEADER_HANDED_OVER) > 0 ? 1 : 0;
             seedsKeyRotated += r.counter(Counter.OWN_KEY_ROTATED) > 0 ? 1 : 0;
             r.firedFaults().forEach(f -> fired.merge(f, 1L, Long::sum));
+            if (r.config().service() == SimService.ORDERING) {
+                blocks = blocks.plus(BlockTotals.of(r));
+            }
             if (!r.passed()) {
                 failedSeeds.add(r.config().seed());
                 if (failed.size() < 10) {
@@ -248,9 +268,13 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
         }
 
         void print(PrintStream out, SeedPlan plan, String faultsOption) {
-            out.printf("%d seeds over %s%n", seeds, plan.shapes());
+            out.printf("%d seeds over %s%s%n", seeds, plan.shapes(),
+                    plan.service() == SimService.KV ? "" : ", " + plan.service().cliName() + " service");
             out.printf("  operations completed: %d of %d%n", completed, invoked);
             out.printf("  instances decided:    %d%n", decided);
+            if (plan.service() == SimService.ORDERING) {
+                out.printf("  blocks cut:           %s%n", blocks);
+            }
             out.printf("  messages:             %d%n", messages);
             out.printf("  simulated time:       %.1f s%n", simulatedMs / 1000.0);
             out.printf("  seeds with a leader change: %d%n", seedsWithLeaderChange);
@@ -272,7 +296,8 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
                 printOutcome(out, r);
                 out.println("  last events:");
                 r.trace().forEach(line -> out.println("    " + line));
-                out.printf("  replay: ./phalanx sim --seed %d --mode %s --replicas %d --faults %s --trace%n",
+                out.printf("  replay: ./phalanx sim%s --seed %d --mode %s --replicas %d --faults %s --trace%n",
+                        plan.service() == SimService.KV ? "" : " --service " + plan.service().cliName(),
                         r.config().seed(), r.config().mode().name().toLowerCase(), r.config().replicas(), faultsOption);
             }
         }

@@ -11,10 +11,11 @@ import java.util.Set;
  * of N seeds covers every shape evenly and any single seed can be replayed from its number and
  * the same choice of shapes.
  *
- * @param shapes the shapes the seeds cycle through
- * @param faults the faults enabled in every run
+ * @param shapes  the shapes the seeds cycle through
+ * @param faults  the faults enabled in every run
+ * @param service the service every run's replicas run; it adds no draw to a seed's parameters
  */
-public record SeedPlan(List<Shape> shapes, Set<Fault> faults) {
+public record SeedPlan(List<Shape> shapes, Set<Fault> faults, SimService service) {
     /**
      * A cluster shape: fault model and size.
      *
@@ -35,8 +36,9 @@ public record SeedPlan(List<Shape> shapes, Set<Fault> faults) {
     /**
      * Copies the collections.
      *
-     * @param shapes the shapes the seeds cycle through, at least one
-     * @param faults the faults enabled in every run
+     * @param shapes  the shapes the seeds cycle through, at least one
+     * @param faults  the faults enabled in every run
+     * @param service the service the replicas run
      * @throws IllegalArgumentException if there is no shape
      */
     public SeedPlan {
@@ -45,6 +47,17 @@ public record SeedPlan(List<Shape> shapes, Set<Fault> faults) {
         }
         shapes = List.copyOf(shapes);
         faults = Set.copyOf(faults);
+        java.util.Objects.requireNonNull(service, "service");
+    }
+
+    /**
+     * A plan of runs of the key-value service.
+     *
+     * @param shapes the shapes the seeds cycle through, at least one
+     * @param faults the faults enabled in every run
+     */
+    public SeedPlan(List<Shape> shapes, Set<Fault> faults) {
+        this(shapes, faults, SimService.KV);
     }
 
     /**
@@ -87,6 +100,16 @@ public record SeedPlan(List<Shape> shapes, Set<Fault> faults) {
     }
 
     /**
+     * This plan with the replicas running {@code newService}: every seed draws the same parameters.
+     *
+     * @param newService the service
+     * @return the plan
+     */
+    public SeedPlan withService(SimService newService) {
+        return new SeedPlan(shapes, faults, newService);
+    }
+
+    /**
      * The shape a seed runs.
      *
      * @param seed the seed
@@ -104,6 +127,7 @@ public record SeedPlan(List<Shape> shapes, Set<Fault> faults) {
      */
     public SimConfig configFor(long seed) {
         Shape shape = shapeOf(seed);
-        return SimConfig.randomized(seed, shape.mode(), shape.replicas(), faults);
+        SimConfig config = SimConfig.randomized(seed, shape.mode(), shape.replicas(), faults);
+        return service == SimService.KV ? config : config.withService(service);
     }
 }

@@ -6,19 +6,29 @@ import io.phalanx.core.message.Bytes;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestKind;
 import io.phalanx.kv.KvOperation;
+import io.phalanx.ordering.OrderingOperation;
+import io.phalanx.sim.ordering.OrderingSetup;
+import io.phalanx.sim.ordering.SimEnvelopes;
 
 import java.util.SplittableRandom;
+import java.util.function.Function;
 
 /**
  * A Byzantine client: every so often it sends a replica garbage bytes, a request with a forged
  * signature, an oversized operation, a sequence number far outside its window, a validly signed
  * request for a view the replicas are not in, or — validly signed — conflicting requests with
  * the same sequence number to different replicas. Its valid
- * requests write only its own key, so they cannot disturb the correct clients' results; nobody
- * checks its own.
+ * requests write only its own key (with the ordering service: broadcast its own envelopes), so
+ * they cannot disturb the correct clients' results; nobody checks its own.
  */
 final class SimByzantineClient {
     private static final String OWN_KEY = "zz";
+    /** The key-value service's write of its own key. */
+    static final Function<String, Bytes> KV_WRITES = value -> new KvOperation.Put(OWN_KEY, value).encode();
+    /** The ordering service's broadcast of its own envelope on the first channel. */
+    static final Function<String, Bytes> ORDERING_WRITES = value -> new OrderingOperation.Broadcast(
+            SimEnvelopes.transaction(OrderingSetup.CHANNELS.get(0), "byzantine-" + value, value.getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8))).encode();
 
     private final long clientId;
     private final SimConfig config;
@@ -28,11 +38,15 @@ final class SimByzantineClient {
     private final Signer signer;
     private final SplittableRandom random;
     private final java.util.Set<Fault> fired;
+    /** Its valid requests' operation holding a value: its own key's write, or its own envelope. */
+    private final Function<String, Bytes> write;
     private long sequence = 1;
     private int actions;
 
     SimByzantineClient(long clientId, SimConfig config, SimNetwork network, EventQueue queue, Trace trace,
-                       Signer signer, SplittableRandom random, java.util.Set<Fault> fired) {
+                       Signer signer, SplittableRandom random, java.util.Set<Fault> fired,
+                       Function<String, Bytes> write) {
+        this.write = write;
         this.clientId = clientId;
         this.config = config;
         this.network = network;
@@ -69,7 +83,7 @@ final class SimByzantineClient {
                     Bytes.copyOf(new byte[70_000]))));
             case 3 -> network.send(from, replica, signed(request(sequence + 1_000_000, "far")));
             case 4 -> network.send(from, replica, signed(new Request(clientId, sequence, RequestKind.ORDERED,
-                    1 + random.nextInt(3), new KvOperation.Put(OWN_KEY, "other view").encode())));
+                    1 + random.nextInt(3), write.apply("other view"))));
             default -> {
                 long conflicting = sequence++;
                 for (int r = 0; r < config.replicas(); r++) {
@@ -81,7 +95,7 @@ final class SimByzantineClient {
     }
 
     private Request request(long seq, String value) {
-        return new Request(clientId, seq, RequestKind.ORDERED, 0, new KvOperation.Put(OWN_KEY, value).encode());
+        return new Request(clientId, seq, RequestKind.ORDERED, 0, write.apply(value));
     }
 
     private Request signed(Request request) {

@@ -13,9 +13,7 @@ import io.phalanx.core.message.Reply;
 import io.phalanx.core.message.Request;
 import io.phalanx.core.message.RequestId;
 import io.phalanx.core.view.View;
-import io.phalanx.kv.KvOperation;
 import io.phalanx.sim.check.ClientOperation;
-import io.phalanx.sim.kv.KvWorkload;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,7 +23,7 @@ import java.util.SplittableRandom;
 
 /**
  * A correct client in the simulator: the real {@link ClientCore} running a closed-loop random
- * key-value workload, keeping up to {@code clientOutstandingMax} operations in flight and
+ * workload of the run's service ({@link ClientWorkload}), keeping up to {@code clientOutstandingMax} operations in flight and
  * recording what it invoked and what it was told, with times, for the checkers.
  *
  * <p>Sessions. It begins in session 0. In runs where replicas evict client sessions
@@ -50,7 +48,7 @@ final class SimClient {
     private final Trace trace;
     private final MessageCodec codec;
     private final SplittableRandom random;
-    private final KvWorkload workload = new KvWorkload();
+    private final ClientWorkload workload;
     private final Map<Long, Recording> recordings = new LinkedHashMap<>();
     private long nextOperationId;
     private int completed;
@@ -58,8 +56,9 @@ final class SimClient {
     private int failed;
 
     SimClient(long clientId, SimConfig config, SimNetwork network, EventQueue queue, Trace trace,
-              MessageCodec codec, SplittableRandom random, Signer signer) {
+              MessageCodec codec, SplittableRandom random, Signer signer, ClientWorkload workload) {
         this.clientId = clientId;
+        this.workload = workload;
         this.config = config;
         this.view = config.view();
         this.signer = signer;
@@ -103,12 +102,12 @@ final class SimClient {
             return;
         }
         long operationId = nextOperationId++;
-        KvOperation operation = workload.next(random);
-        boolean readOnly = operation.readOnly() && random.nextInt(100) < config.readOnlyPercent();
-        Bytes bytes = operation.encode();
+        ClientWorkload.Call call = workload.next(random);
+        boolean readOnly = call.readOnly();
+        Bytes bytes = call.operation();
         recordings.put(operationId, new Recording(bytes, readOnly, queue.now()));
         trace.record(queue.now(), bytes.hashCode() * 31L + clientId, () -> "c" + clientId + " INVOKES op" + operationId
-                + (readOnly ? " (read-only) " : " ") + operation);
+                + (readOnly ? " (read-only) " : " ") + call.text());
         apply(core, core.invoke(queue.now(), operationId, bytes, readOnly));
     }
 
@@ -194,8 +193,10 @@ final class SimClient {
         recording.completedAs = completion.acceptedRequest();
         recording.result = completion.result();
         completed++;
+        workload.completed(recording.operation, completion.result(), queue.now());
         trace.record(queue.now(), completion.result().hashCode() * 31L + clientId, () -> "c" + clientId + " COMPLETES op"
-                + completion.operationId() + " as " + completion.acceptedRequest() + " = " + Describe.result(completion.result()));
+                + completion.operationId() + " as " + completion.acceptedRequest() + " = "
+                + workload.describeResult(completion.result()));
         queue.at(queue.now() + random.nextInt(10), this::invokeNext);
     }
 

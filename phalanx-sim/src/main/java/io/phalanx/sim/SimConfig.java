@@ -56,6 +56,7 @@ import java.util.TreeMap;
  *                           their requests, and clients begin new sessions ({@link #evictsSessions})
  * @param reconfigurations   view changes the administrator makes during the workload, one after
  *                           the other ({@link Fault#RECONFIG}, {@link SimAdmin}); 0 for none
+ * @param service            the service the replicas run, with its workload and checkers
  */
 public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, int operationsPerClient,
                         int clientOutstandingMax, int readOnlyPercent, int delayMinMs, int delayMaxMs,
@@ -63,7 +64,8 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
                         Map<Integer, Fault> byzantine, int dropPercent, int partitions, boolean leaderIsolation,
                         boolean byzantineClient, long gstMs, long livenessBoundMs, long timeLimitMs,
                         int pipelineMax, Set<Fault> adversaries, Set<PlantedBug> plantedBugs, RestartPlan restarts,
-                        int decisionLogMax, int checkpointPeriod, int clientsMax, int reconfigurations) {
+                        int decisionLogMax, int checkpointPeriod, int clientsMax, int reconfigurations,
+                        SimService service) {
 
     /**
      * Copies the collections and checks that the parameters describe a run the fault model allows.
@@ -98,10 +100,12 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
      * @param checkpointPeriod     decisions between checkpoints, within 1..{@code decisionLogMax / 2}
      * @param clientsMax           client sessions each replica keeps, at least 1
      * @param reconfigurations     view changes the administrator makes, at least 0
+     * @param service              the service the replicas run
      * @throws IllegalArgumentException if a parameter is out of range; the message names it
      */
     public SimConfig {
         View.of(0, replicas, f, mode); // validates n, f and mode together
+        java.util.Objects.requireNonNull(service, "service");
         byzantine = Map.copyOf(byzantine);
         adversaries = Set.copyOf(adversaries);
         plantedBugs = Set.copyOf(plantedBugs);
@@ -148,6 +152,54 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         if (gstMs < 0 || livenessBoundMs <= 0 || timeLimitMs <= gstMs) {
             throw new IllegalArgumentException("need 0 <= gstMs < timeLimitMs and livenessBoundMs > 0");
         }
+    }
+
+    /**
+     * A run of the key-value service ({@link SimService#KV}) with these parameters; see the
+     * canonical constructor.
+     *
+     * @param seed                 the run's only source of randomness
+     * @param mode                 BFT or CFT
+     * @param replicas             n
+     * @param f                    faults tolerated
+     * @param clients              number of correct clients
+     * @param operationsPerClient  operations each client performs
+     * @param clientOutstandingMax most operations a client keeps in flight
+     * @param readOnlyPercent      share of read-only operations
+     * @param delayMinMs           network delay lower bound
+     * @param delayMaxMs           network delay upper bound
+     * @param spikePercent         share of messages hit by a spike
+     * @param spikeMaxMs           largest spike
+     * @param duplicatePercent     share of messages delivered twice
+     * @param crashes              replicas that crash
+     * @param byzantine            Byzantine replicas by id and strategy
+     * @param dropPercent          share of messages lost before GST
+     * @param partitions           partitions before GST
+     * @param leaderIsolation      whether the leader is cut off for a while before GST
+     * @param byzantineClient      whether a Byzantine client joins
+     * @param gstMs                global stabilization time
+     * @param livenessBoundMs      time every operation must complete within after GST
+     * @param timeLimitMs          simulated time after which the run stops
+     * @param pipelineMax          open instances at once
+     * @param adversaries          adversarial schedules
+     * @param plantedBugs          bugs planted on purpose
+     * @param restarts             the restart plan
+     * @param decisionLogMax       decisions each replica keeps
+     * @param checkpointPeriod     decisions between checkpoints
+     * @param clientsMax           client sessions each replica keeps
+     * @param reconfigurations     view changes the administrator makes
+     */
+    public SimConfig(long seed, Mode mode, int replicas, int f, int clients, int operationsPerClient,
+                     int clientOutstandingMax, int readOnlyPercent, int delayMinMs, int delayMaxMs,
+                     int spikePercent, int spikeMaxMs, int duplicatePercent, int crashes,
+                     Map<Integer, Fault> byzantine, int dropPercent, int partitions, boolean leaderIsolation,
+                     boolean byzantineClient, long gstMs, long livenessBoundMs, long timeLimitMs,
+                     int pipelineMax, Set<Fault> adversaries, Set<PlantedBug> plantedBugs, RestartPlan restarts,
+                     int decisionLogMax, int checkpointPeriod, int clientsMax, int reconfigurations) {
+        this(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent, delayMinMs,
+                delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent, partitions,
+                leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries,
+                plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations, SimService.KV);
     }
 
     /** Pipeline depth of hand-built scenarios: several instances open, so scenarios exercise it. */
@@ -349,7 +401,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     public SimConfig withByzantine(Map<Integer, Fault> newByzantine) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, 0, newByzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations, service);
     }
 
     /**
@@ -361,7 +413,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     public SimConfig withCrashes(int count) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, count, byzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations, service);
     }
 
     /**
@@ -374,7 +426,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     public SimConfig withJitter(int newDuplicatePercent, int newSpikePercent) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, newSpikePercent, spikeMaxMs, newDuplicatePercent, crashes, byzantine, dropPercent,
-                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations, service);
     }
 
     /**
@@ -389,7 +441,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     public SimConfig withNetworkFaults(int newDropPercent, int newPartitions, boolean newLeaderIsolation, long newGstMs) {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, newDropPercent,
-                newPartitions, newLeaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
+                newPartitions, newLeaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations, service);
     }
 
     /**
@@ -400,7 +452,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
     public SimConfig withByzantineClient() {
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
-                partitions, leaderIsolation, true, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
+                partitions, leaderIsolation, true, gstMs, livenessBoundMs, timeLimitMs, pipelineMax, adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations, service);
     }
 
     /**
@@ -413,7 +465,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, newPlantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
+                adversaries, newPlantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations, service);
     }
 
     /**
@@ -427,7 +479,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, newGstMs, livenessBoundMs, newGstMs + 600_000, pipelineMax,
-                newAdversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
+                newAdversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations, service);
     }
 
     /**
@@ -440,7 +492,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, newOperationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
+                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations, service);
     }
 
     /**
@@ -453,7 +505,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, plantedBugs, newRestarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations);
+                adversaries, plantedBugs, newRestarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations, service);
     }
 
     /**
@@ -467,7 +519,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, plantedBugs, restarts, newDecisionLogMax, newCheckpointPeriod, clientsMax, reconfigurations);
+                adversaries, plantedBugs, restarts, newDecisionLogMax, newCheckpointPeriod, clientsMax, reconfigurations, service);
     }
 
     /**
@@ -481,7 +533,7 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, newClientsMax, reconfigurations);
+                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, newClientsMax, reconfigurations, service);
     }
 
     /**
@@ -494,7 +546,22 @@ public record SimConfig(long seed, Mode mode, int replicas, int f, int clients, 
         return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
                 delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
                 partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
-                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, newReconfigurations);
+                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, newReconfigurations, service);
+    }
+
+    /**
+     * The same run with the replicas running {@code newService}. Nothing else changes: the
+     * parameters drawn from the seed are the same, and the ordering service's own (its channels'
+     * limits, {@link io.phalanx.sim.ordering.OrderingSetup}) come from a generator of their own.
+     *
+     * @param newService the service
+     * @return the changed configuration
+     */
+    public SimConfig withService(SimService newService) {
+        return new SimConfig(seed, mode, replicas, f, clients, operationsPerClient, clientOutstandingMax, readOnlyPercent,
+                delayMinMs, delayMaxMs, spikePercent, spikeMaxMs, duplicatePercent, crashes, byzantine, dropPercent,
+                partitions, leaderIsolation, byzantineClient, gstMs, livenessBoundMs, timeLimitMs, pipelineMax,
+                adversaries, plantedBugs, restarts, decisionLogMax, checkpointPeriod, clientsMax, reconfigurations, newService);
     }
 
     /**

@@ -25,6 +25,7 @@ import io.phalanx.core.replica.ReplyPolicy;
 import io.phalanx.core.replica.Send;
 import io.phalanx.core.replica.ServiceExecutor;
 import io.phalanx.core.service.RequestVerifier;
+import io.phalanx.core.service.Service;
 import io.phalanx.core.storage.CorruptLogException;
 import io.phalanx.core.storage.ReplicaStore;
 import io.phalanx.core.storage.StoredImages;
@@ -32,6 +33,7 @@ import io.phalanx.core.storage.SegmentedLog;
 import io.phalanx.core.view.QuorumSystem;
 import io.phalanx.core.view.View;
 import io.phalanx.kv.KeyValueService;
+import io.phalanx.sim.check.ChainSegment;
 import io.phalanx.sim.check.Checkpointed;
 import io.phalanx.sim.check.Decided;
 import io.phalanx.sim.check.Executed;
@@ -39,6 +41,8 @@ import io.phalanx.sim.check.ReplicaHistory;
 import io.phalanx.sim.check.Restored;
 import io.phalanx.sim.check.Vote;
 import io.phalanx.sim.disk.SimulatedDisk;
+import io.phalanx.sim.ordering.ChainRecorder;
+import io.phalanx.sim.ordering.OrderingSetup;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -50,9 +54,11 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A replica in the simulator: the real {@link ReplicaCore} and {@link ServiceExecutor} over a
- * key-value service, driven by simulated deliveries and ticks, with everything it decides and
- * executes recorded for the checkers. Replies are hashed (one full reply per request, digests
+ * A replica in the simulator: the real {@link ReplicaCore} and {@link ServiceExecutor} over the
+ * run's service ({@link SimService}: the key-value service, or the ordering service with its
+ * proposal check and a {@link ChainRecorder} of the blocks each incarnation cuts), driven by
+ * simulated deliveries and ticks, with everything it decides and executes recorded for the
+ * checkers. Replies are hashed (one full reply per request, digests
  * from the others; retransmissions are answered in full). Its clock is the simulated time plus a fixed skew. A
  * {@link Behavior} other than the correct one makes it Byzantine (and unchecked).
  *
@@ -106,6 +112,13 @@ final class SimReplica {
     private final Behavior.Outbox outbox;
     private final Behavior behavior;
     private final boolean correct;
+    /** The ordering service's channels, or null when the replica runs the key-value service. */
+    private final OrderingSetup ordering;
+    /** What the core lets into proposals: the ordering service's admission check, or everything. */
+    private final RequestVerifier verifier;
+    /** With the ordering service: each incarnation's record of its blocks, the current one last. */
+    private final List<ChainRecorder> chainRecorders = new ArrayList<>();
+    private ChainRecorder chains;
     private final EventQueue queue;
     private final Trace trace;
     private final MessageCodec codec;
@@ -173,6 +186,9 @@ final class SimReplica {
         this.id = id;
         this.name = name;
         this.config = config;
+        this.correct = correct;
+        this.ordering = config.service() == SimService.ORDERING ? OrderingSetup.of(config) : null;
+        this.verifier = ordering == null ? RequestVerifier.ACCEPT_ALL : ordering.verifier();
         this.quorums = joinedView == null ? quorums : joinedView.quorums();
         this.crypto = crypto;
         this.replicaConfig = ReplicaConfig.builder(id, joinedView == null ? config.view() : joinedView)
@@ -195,7 +211,6 @@ final class SimReplica {
         this.replies = ReplyPolicy.hashedReplies(replicaConfig.view(), id);
         this.outbox = outbox;
         this.behavior = behavior;
-        this.correct = correct;
         this.queue = queue;
         this.trace = trace;
         this.codec = codec;
@@ -216,7 +231,7 @@ final class SimReplica {
     }
 
     private ReplicaCore newCore(SplittableRandom random, ReplicaCore.Start start, Recovered recovered) {
-        return new ReplicaCore(replicaConfig, quorums, RequestVerifier.ACCEPT_ALL, crypto.replicaKeys(id), crypto,
+        return new ReplicaCore(replicaConfig, quorums, verifier, crypto.replicaKeys(id), crypto,
                 random, start, config.plantedBugs(), recovered, images());
     }
 
@@ -252,7 +267,25 @@ final class SimReplica {
     }
 
     private ServiceExecutor newExecutor() {
-        return new ServiceExecutor(replicaConfig, new KeyValueService(), config.plantedBugs());
+        return new ServiceExecutor(replicaConfig, newService(), config.plantedBugs());
+    }
+
+    /** The current incarnation's service, from an empty state; an ordering service's blocks are recorded. */
+    private Service newService() {
+        if (ordering == null) {
+            return new KeyValueService();
+        }
+        chains = new ChainRecorder(ordering, id, incarnation, correct, this::traceBlock);
+        chainRecorders.add(chains);
+        return chains.service();
+    }
+
+    private void traceBlock(io.phalanx.ordering.OrderingService.CutBlock cut) {
+        var header = cut.block().getHeader();
+        trace.record(queue.now(), (header.getNumber() * 31 + cut.channelId().hashCode()) * 31 + id, () -> name
+                + " CUTS " + cut.channelId() + " block " + header.getNumber() + " (" + cut.block().getData().getDataCount()
+                + " envelopes, data hash " + java.util.HexFormat.of().formatHex(header.getDataHash().toByteArray(), 0, 8)
+                + ")");
     }
 
     void crash() {
@@ -642,6 +675,9 @@ final class SimReplica {
     /** State transfer installed {@code checkpoint}: execution continues from it. */
     private void restore(CheckpointImage checkpoint) {
         executor.restore(checkpoint);
+        if (chains != null) {
+            chains.restored();
+        }
         var digest = checkpoint.digest();
         restores.add(new Restored(checkpoint.consensusId(), digest, decisions.size(), executions.size()));
         checkpoints.add(new Checkpointed(checkpoint.consensusId(), digest, true));
@@ -734,6 +770,17 @@ final class SimReplica {
         if (!down) {
             all.add(history());
         }
+        return all;
+    }
+
+    /**
+     * The blocks every incarnation cut, by channel and segment; none with the key-value service.
+     *
+     * @return the segments, incarnation by incarnation
+     */
+    List<ChainSegment> chainSegments() {
+        List<ChainSegment> all = new ArrayList<>();
+        chainRecorders.forEach(recorder -> all.addAll(recorder.segments()));
         return all;
     }
 

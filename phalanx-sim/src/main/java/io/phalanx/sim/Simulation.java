@@ -4,6 +4,7 @@ import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.view.View;
 import io.phalanx.core.message.Message;
 import io.phalanx.core.replica.Counter;
+import io.phalanx.sim.check.ChainSegment;
 import io.phalanx.sim.check.Checker;
 import io.phalanx.sim.check.Checkers;
 import io.phalanx.sim.check.ClientOperation;
@@ -11,6 +12,9 @@ import io.phalanx.sim.check.History;
 import io.phalanx.sim.check.ReplicaHistory;
 import io.phalanx.sim.check.ViewCertificationChecker;
 import io.phalanx.sim.check.Violation;
+import io.phalanx.sim.ordering.OrderingSetup;
+import io.phalanx.sim.ordering.OrderingWorkload;
+import io.phalanx.sim.ordering.SentEnvelopes;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -23,7 +27,8 @@ import java.util.SplittableRandom;
 /**
  * Runs n replicas and several clients in one thread from one seed: a deterministic event loop
  * over simulated time, network and faults. After the run it checks agreement, total order,
- * exactly-once execution, linearizability and liveness on the recorded history.
+ * exactly-once execution, linearizability and liveness on the recorded history; with the ordering
+ * service ({@link SimService#ORDERING}) the chain checkers take linearizability's place.
  *
  * <p>Fault model: messages are delayed (with spikes), reordered and duplicated throughout; before
  * the global stabilization time (GST) they are also lost, and partitions (including a leader cut
@@ -101,14 +106,19 @@ public final class Simulation {
                 replicasById.put(id, new SimReplica[] {newReplica(id, "r" + id, behavior, strategy == null, -1, codec)});
             }
         }
+        OrderingSetup ordering = config.service() == SimService.ORDERING ? OrderingSetup.of(config) : null;
+        SentEnvelopes sentEnvelopes = new SentEnvelopes();
         for (int i = 0; i < config.clients(); i++) {
             long clientId = i + 1;
+            ClientWorkload workload = ordering == null ? new KvClientWorkload(config.readOnlyPercent())
+                    : new OrderingWorkload(clientId, ordering, sentEnvelopes, config.readOnlyPercent());
             clients.add(new SimClient(clientId, config, network, queue, trace, codec, random.split(),
-                    crypto.clientSigner(clientId)));
+                    crypto.clientSigner(clientId), workload));
         }
         long byzantineId = config.clients() + 1L;
         this.byzantineClient = config.byzantineClient() ? new SimByzantineClient(byzantineId, config, network, queue,
-                trace, crypto.clientSigner(byzantineId), random.split(), fired) : null;
+                trace, crypto.clientSigner(byzantineId), random.split(), fired,
+                ordering == null ? SimByzantineClient.KV_WRITES : SimByzantineClient.ORDERING_WRITES) : null;
         // Split only then, so runs without reconfigurations draw as they always did.
         this.admin = config.reconfigurations() > 0 ? new SimAdmin(config, network, queue, trace, codec, random.split(),
                 crypto.clientSigner(SimAdmin.clientId(config)), fired, this::currentLeader, this::onViewInstalled) : null;
@@ -234,7 +244,9 @@ public final class Simulation {
         if (threw != null) {
             violations.add(threw);
         }
-        for (Checker checker : Checkers.standard()) {
+        // The ordering service has no linearizability checker (it reads key-value operations);
+        // the chain checkers judge its blocks instead.
+        for (Checker checker : config.service() == SimService.ORDERING ? Checkers.ordering() : Checkers.standard()) {
             violations.addAll(checker.check(history));
         }
         violations.addAll(new ViewCertificationChecker(config.view(), SimAdmin.clientId(config),
@@ -379,6 +391,8 @@ public final class Simulation {
         List<ClientOperation> operations = new ArrayList<>();
         clients.forEach(c -> operations.addAll(c.operations()));
         Set<Long> byzantineClients = byzantineClient == null ? Set.of() : Set.of(byzantineClient.clientId());
-        return new History(replicaHistories, operations, byzantineClients);
+        List<ChainSegment> chains = new ArrayList<>();
+        replicas.forEach(r -> chains.addAll(r.chainSegments()));
+        return new History(replicaHistories, operations, byzantineClients, chains);
     }
 }

@@ -9,7 +9,9 @@ import java.util.function.Supplier;
 /**
  * The set of checkers every simulator run must pass, in one place so that no run forgets
  * one: agreement, total order, exactly-once integrity, linearizability, checkpoint agreement and
- * vote-once (no correct replica votes for two values in one epoch, across restarts).
+ * vote-once (no correct replica votes for two values in one epoch, across restarts). A run of the
+ * ordering service ({@link #ordering}) has no linearizability checker, which reads key-value
+ * operations and results; the chain checkers judge what that service produces instead.
  */
 public final class Checkers {
     private Checkers() {
@@ -33,6 +35,19 @@ public final class Checkers {
      */
     public static List<Checker> standard() {
         return standard(KeyValueService::new);
+    }
+
+    /**
+     * The safety checkers of a run of the ordering service: agreement, total order, exactly-once
+     * integrity (none of them reads the service's operations), checkpoint agreement, vote-once, and
+     * the chain checkers: chain prefix, chain links and each envelope ordered once.
+     *
+     * @return the checkers
+     */
+    public static List<Checker> ordering() {
+        return List.of(new AgreementChecker(), new TotalOrderChecker(), new ExactlyOnceChecker(),
+                new CheckpointChecker(), new VoteOnceChecker(), new ChainPrefixChecker(), new ChainLinkChecker(),
+                new EnvelopeOnceChecker());
     }
 
     /**
