@@ -13,9 +13,11 @@ import java.util.Optional;
  * Which members are up and caught up, as a leader learns it before it proposes an
  * administrator's request: it asks every member of the latest view where it stands (STATE_QUERY)
  * and waits for all of them, or for {@link #WAIT_TICKS} tick intervals, whichever comes first. A
- * member counts if it answered in that time, is not recovering, has decided within a window
- * ({@code instanceWindowMax}) of the leader's last decision and is in the leader's regency or
- * later; the leader always counts. The batch that carries the request names them
+ * member counts if it answered in that time, is not recovering, is in the leader's regency or
+ * later, and lacks no decision that the leader's decision log no longer holds
+ * ({@code decisionLogMax}): it catches up by fetching decisions, not by state transfer. (Its
+ * answer is as old as the wait, in which a busy cluster decides many instances; a margin of one
+ * window would count a healthy follower as behind.) The leader always counts. The batch that carries the request names them
  * ({@code Batch#caughtUp}), and every replica refuses the change alike if they cannot form its new
  * view's quorum: a view installed without a quorum of running replicas would stall the cluster
  * until one that is down came back (a replica added before it runs, while another is down).
@@ -93,6 +95,6 @@ final class CaughtUpProbe {
 
     private boolean countsAsCaughtUp(StateReport report) {
         return report != null && !report.recovering() && report.regency() >= state.regency
-                && report.lastDecided() >= state.lastDecided - state.config.instanceWindowMax();
+                && report.lastDecided() >= state.lastDecided - state.config.decisionLogMax();
     }
 }
