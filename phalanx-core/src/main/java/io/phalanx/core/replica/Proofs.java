@@ -169,7 +169,11 @@ final class Proofs {
                 || !state.signatures.verifyReplica(view, data.sender(), MessageCodec.signedBytes(data), data.signature())) {
             return "STOPDATA from " + data.sender() + " is not signed by a member";
         }
-        if (data.lastDecided() >= 0) {
+        if (data.lastDecided() >= 0 && !(data.lastDecided() <= state.lastDecided && state.viewAt(data.lastDecided()) == null)) {
+            // The proof keeps a sender from claiming a decision that was never made. One this
+            // replica has decided past needs none, and it may not be able to check it: a replica
+            // that joined by state transfer knows only the views from its checkpoint on, while
+            // the SYNC it needs may hold reports whose last decision lies in the view before.
             Accept first = data.decisionProof().get(0);
             String reason = checkDecisionProof(data.lastDecided(), first.epoch(), first.batchDigest(), data.decisionProof());
             if (reason != null) {
