@@ -46,6 +46,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(180)
 class ProcessOrderingTest {
+    /** Checks block signatures as the frontends do. */
+    private final io.phalanx.core.crypto.SignatureVerifier verifier = io.phalanx.runtime.CoreSettings.replicaVerifier();
     private static final String CHANNEL = "mychannel";
 
     private final List<Process> processes = new ArrayList<>();
@@ -133,7 +135,7 @@ class ProcessOrderingTest {
         Block previous = null;
         for (Block block : List.copyOf(blocks)) {
             assertThat(Blocks.chainProblem(previous, block)).isNull();
-            assertThat(BlockSignatures.signedByQuorum(block, view)).isTrue();
+            assertThat(BlockSignatures.signedByQuorum(block, view, verifier)).isTrue();
             previous = block;
         }
         deliver.onCompleted();

@@ -2,7 +2,7 @@ package io.phalanx.ordering;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.phalanx.core.crypto.Ed25519;
+import io.phalanx.core.crypto.SignatureVerifier;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.view.View;
@@ -15,8 +15,6 @@ import org.hyperledger.fabric.protos.common.MetadataSignature;
 import org.hyperledger.fabric.protos.common.OrdererBlockMetadata;
 
 import java.io.ByteArrayOutputStream;
-import java.security.InvalidKeyException;
-import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -122,27 +120,23 @@ public final class BlockSignatures {
      * {@code view} names; a signature by anyone else, a malformed one, or a second one by the
      * same member does not count.
      *
-     * @param block a signed block
-     * @param view  the view in force at the block's height
+     * @param block    a signed block
+     * @param view     the view in force at the block's height
+     * @param verifier checks a member's signature under the key {@code view} names (one kept per
+     *                 component caches what it found valid, so a signature seen again in another
+     *                 copy of the block costs no second verification)
      * @return the valid signers' ids
      */
-    public static Set<Integer> validSigners(Block block, View view) {
+    public static Set<Integer> validSigners(Block block, View view, SignatureVerifier verifier) {
         Metadata metadata = metadata(block);
         Set<Integer> valid = new TreeSet<>();
         for (MetadataSignature signature : metadata.getSignaturesList()) {
             int signer = identifier(signature);
-            Bytes key = view.publicKeys().get(signer);
-            if (signer < 0 || !view.contains(signer) || key == null || valid.contains(signer)) {
-                continue;
-            }
-            PublicKey publicKey;
-            try {
-                publicKey = Ed25519.publicKey(key);
-            } catch (InvalidKeyException e) {
+            if (signer < 0 || !view.contains(signer) || valid.contains(signer)) {
                 continue;
             }
             byte[] signed = signedBytes(metadata.getValue(), signature.getIdentifierHeader(), block);
-            if (Ed25519.verify(publicKey, signed, Bytes.copyOf(signature.getSignature().toByteArray()))) {
+            if (verifier.verifyReplica(view, signer, signed, Bytes.copyOf(signature.getSignature().toByteArray()))) {
                 valid.add(signer);
             }
         }
@@ -152,12 +146,13 @@ public final class BlockSignatures {
     /**
      * Whether {@code block}'s valid signatures form a quorum of {@code view}.
      *
-     * @param block a signed block
-     * @param view  the view in force at the block's height
+     * @param block    a signed block
+     * @param view     the view in force at the block's height
+     * @param verifier checks a member's signature, as for {@link #validSigners}
      * @return true if a quorum of its members signed it
      */
-    public static boolean signedByQuorum(Block block, View view) {
-        return view.quorums().isQuorum(validSigners(block, view));
+    public static boolean signedByQuorum(Block block, View view, SignatureVerifier verifier) {
+        return view.quorums().isQuorum(validSigners(block, view, verifier));
     }
 
     /** The replica id an identifier header names, or -1 if it names none. */

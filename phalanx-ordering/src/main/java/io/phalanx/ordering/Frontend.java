@@ -9,6 +9,7 @@ import io.grpc.stub.StreamObserver;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.view.View;
 import io.phalanx.runtime.Client;
+import io.phalanx.runtime.CoreSettings;
 import org.hyperledger.fabric.protos.common.Block;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.hyperledger.fabric.protos.common.Status;
@@ -62,6 +63,11 @@ public final class Frontend implements AutoCloseable {
 
     private final Client client;
     private final View view;
+    /**
+     * Checks the nodes' block signatures; its cache makes a signature that arrives again (in each
+     * merged copy a block is checked as while its quorum gathers) cost one verification.
+     */
+    private final io.phalanx.core.crypto.SignatureVerifier verifier = CoreSettings.replicaVerifier();
     /** Checked before an envelope is ordered, so a forbidden one is answered at once. */
     private final Writers writers;
     private final Map<Integer, ManagedChannel> nodes = new TreeMap<>();
@@ -368,7 +374,7 @@ public final class Frontend implements AutoCloseable {
                 List<Block> others = new ArrayList<>(same);
                 others.remove(whole);
                 Block merged = BlockSignatures.merge(whole, others);
-                if (BlockSignatures.signedByQuorum(merged, view)) {
+                if (BlockSignatures.signedByQuorum(merged, view, verifier)) {
                     return merged;
                 }
             }

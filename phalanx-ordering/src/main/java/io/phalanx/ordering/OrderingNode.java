@@ -1,9 +1,10 @@
 package io.phalanx.ordering;
 
-import io.phalanx.core.crypto.Ed25519;
+import io.phalanx.core.crypto.SignatureVerifier;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.storage.CorruptLogException;
 import io.phalanx.core.service.RequestVerifier;
+import io.phalanx.runtime.CoreSettings;
 import io.phalanx.runtime.Replica;
 import io.phalanx.runtime.config.ConfigException;
 import io.phalanx.runtime.keys.NodeIdentity;
@@ -50,6 +51,8 @@ public final class OrderingNode implements AutoCloseable {
     private final int id;
     private final Map<String, BlockStore> stores;
     private final Signer signer;
+    /** Checks the signatures on blocks fetched from peers. */
+    private final SignatureVerifier verifier = CoreSettings.replicaVerifier();
     private final Replica replica;
     private final Map<String, Long> storeBehind = new java.util.concurrent.ConcurrentHashMap<>();
     /** Per channel whose store is behind, the latest block cut (and signed) here: the anchor of the fetch. */
@@ -116,7 +119,7 @@ public final class OrderingNode implements AutoCloseable {
                     store.append(genesis);
                 }
             }
-            return new OrderingNode(id, stores, Ed25519.signer(identity.privateKey()), builder, channels, dedupWindow,
+            return new OrderingNode(id, stores, CoreSettings.signer(identity.privateKey()), builder, channels, dedupWindow,
                     refusing);
         } catch (CorruptLogException e) {
             closeAll(stores);
@@ -279,7 +282,7 @@ public final class OrderingNode implements AutoCloseable {
                 }
             }
             Block signed = BlockSignatures.merge(block, sameHeader);
-            java.util.Set<Integer> signers = BlockSignatures.validSigners(signed, view);
+            java.util.Set<Integer> signers = BlockSignatures.validSigners(signed, view, verifier);
             if (signers.size() < view.f() + 1) {
                 return "block " + block.getHeader().getNumber() + " is signed by " + signers + " only, fewer than f+1 = "
                         + (view.f() + 1) + " members of view " + view.id();

@@ -23,6 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** A block is delivered on a quorum of valid signatures by members of the view at its height, and on nothing less. */
 class BlockSignaturesTest {
+    /** Checks block signatures as the frontends do. */
+    private final io.phalanx.core.crypto.SignatureVerifier verifier = io.phalanx.runtime.CoreSettings.replicaVerifier();
     private final List<KeyPair> keys = new ArrayList<>();
     private final View view;
     private final Block block = Blocks.build(7, ByteString.copyFromUtf8("previous"),
@@ -51,11 +53,11 @@ class BlockSignaturesTest {
     @Test
     void threeOfFourMembersSignaturesAreAQuorumAndTwoAreNot() throws Exception {
         Block two = BlockSignatures.merge(signedBy(0), List.of(signedBy(1)));
-        assertThat(BlockSignatures.validSigners(two, view)).containsExactly(0, 1);
-        assertThat(BlockSignatures.signedByQuorum(two, view)).isFalse();
+        assertThat(BlockSignatures.validSigners(two, view, verifier)).containsExactly(0, 1);
+        assertThat(BlockSignatures.signedByQuorum(two, view, verifier)).isFalse();
         Block three = BlockSignatures.merge(two, List.of(signedBy(2), signedBy(1)));
-        assertThat(BlockSignatures.validSigners(three, view)).containsExactly(0, 1, 2);
-        assertThat(BlockSignatures.signedByQuorum(three, view)).isTrue();
+        assertThat(BlockSignatures.validSigners(three, view, verifier)).containsExactly(0, 1, 2);
+        assertThat(BlockSignatures.signedByQuorum(three, view, verifier)).isTrue();
         // The signed copies hold the same block: header, data and metadata value alike.
         assertThat(three.getHeader()).isEqualTo(block.getHeader());
         assertThat(three.getData()).isEqualTo(block.getData());
@@ -73,14 +75,14 @@ class BlockSignaturesTest {
         Block forged = BlockSignatures.sign(other, 2, signer(2), 5, 42);
         Block onThisBlock = block.toBuilder().setMetadata(forged.getMetadata()).build(); // its signature moved over
         Block all = BlockSignatures.merge(signedBy(0), List.of(signedBy(1), outsider, impostor, onThisBlock));
-        assertThat(BlockSignatures.validSigners(all, view)).containsExactly(0, 1);
-        assertThat(BlockSignatures.signedByQuorum(all, view)).isFalse();
+        assertThat(BlockSignatures.validSigners(all, view, verifier)).containsExactly(0, 1);
+        assertThat(BlockSignatures.signedByQuorum(all, view, verifier)).isFalse();
     }
 
     @Test
     void aSecondSignatureBySomeoneAlreadyCountedDoesNotCountTwice() throws Exception {
         Block twice = BlockSignatures.sign(signedBy(0), 0, signer(0), 5, 42);
-        assertThat(BlockSignatures.validSigners(twice, view)).containsExactly(0);
+        assertThat(BlockSignatures.validSigners(twice, view, verifier)).containsExactly(0);
         Block merged = BlockSignatures.merge(signedBy(0), List.of(signedBy(0), signedBy(0)));
         assertThat(Metadata.parseFrom(merged.getMetadata().getMetadata(BlockMetadataIndex.SIGNATURES_VALUE))
                 .getSignaturesCount()).isEqualTo(1);

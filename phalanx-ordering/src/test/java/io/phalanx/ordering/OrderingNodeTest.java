@@ -35,6 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(120)
 class OrderingNodeTest {
+    /** Checks block signatures as the frontends do. */
+    private final io.phalanx.core.crypto.SignatureVerifier verifier = io.phalanx.runtime.CoreSettings.replicaVerifier();
     private static final String CHANNEL = "alpha";
     private static final String OTHER_CHANNEL = "beta";
     /** Blocks of up to 80 envelopes within 8 MiB: larger than the 4 MiB gRPC takes by default. */
@@ -157,7 +159,7 @@ class OrderingNodeTest {
                     assertThat(copy.getData()).isEqualTo(copies.get(0).getData());
                 }
                 Block merged = BlockSignatures.merge(copies.get(0), copies.subList(1, 4));
-                assertThat(BlockSignatures.validSigners(merged, view)).containsExactly(0, 1, 2, 3);
+                assertThat(BlockSignatures.validSigners(merged, view, verifier)).containsExactly(0, 1, 2, 3);
                 assertThat(Blocks.chainProblem(previous, merged)).isNull();
                 previous = merged;
             }
@@ -220,7 +222,7 @@ class OrderingNodeTest {
         assertThat(blocks).hasSize(1);
         assertThat(blocks.get(0).getData().getDataCount()).isEqualTo(80);
         assertThat(blocks.get(0).getSerializedSize()).isGreaterThan(4 << 20);
-        assertThat(BlockSignatures.signedByQuorum(blocks.get(0), CoreSettings.view(ClusterConfigLoader.load(config)))).isTrue();
+        assertThat(BlockSignatures.signedByQuorum(blocks.get(0), CoreSettings.view(ClusterConfigLoader.load(config)), verifier)).isTrue();
     }
 
     @Test
@@ -234,7 +236,7 @@ class OrderingNodeTest {
         assertThat(blocks).hasSize(3);
         Block previous = null;
         for (Block block : blocks) {
-            assertThat(BlockSignatures.signedByQuorum(block, view)).isTrue();
+            assertThat(BlockSignatures.signedByQuorum(block, view, verifier)).isTrue();
             assertThat(Blocks.chainProblem(previous, block)).isNull();
             previous = block;
         }
@@ -253,7 +255,7 @@ class OrderingNodeTest {
             assertThat(headerCopies).hasSize(3).allSatisfy(copy -> {
                 assertThat(copy.getData().getDataCount()).isZero();
                 assertThat(copy.getHeader()).isEqualTo(blocks.get((int) copy.getHeader().getNumber()).getHeader());
-                assertThat(BlockSignatures.validSigners(copy, view)).containsExactly(2);
+                assertThat(BlockSignatures.validSigners(copy, view, verifier)).containsExactly(2);
             });
         } finally {
             toNode.shutdownNow();
@@ -266,7 +268,7 @@ class OrderingNodeTest {
         assertThat(broadcastAll(stub, CHANNEL, 25, 35)).containsOnly(Status.SUCCESS);
         List<Block> later = deliver(stub, CHANNEL, 3, 3);
         assertThat(later).singleElement().satisfies(block -> {
-            assertThat(BlockSignatures.validSigners(block, view)).containsExactly(0, 1, 2);
+            assertThat(BlockSignatures.validSigners(block, view, verifier)).containsExactly(0, 1, 2);
             assertThat(Blocks.chainProblem(blocks.get(2), block)).isNull();
         });
     }
@@ -453,7 +455,7 @@ class OrderingNodeTest {
             assertThat(blocks).hasSize(2);
             Block previous = null;
             for (Block block : blocks) {
-                assertThat(BlockSignatures.validSigners(block, view)).as("channel %s", channel).containsExactly(0, 1, 2);
+                assertThat(BlockSignatures.validSigners(block, view, verifier)).as("channel %s", channel).containsExactly(0, 1, 2);
                 assertThat(Blocks.chainProblem(previous, block)).isNull();
                 assertThat(block.getData().getDataList()).noneMatch(data -> data.toStringUtf8().contains("forged"));
                 previous = block;
@@ -506,7 +508,7 @@ class OrderingNodeTest {
                 Block mine = nodes[3].block(CHANNEL, number);
                 assertThat(mine.getHeader()).isEqualTo(nodes[0].block(CHANNEL, number).getHeader());
                 assertThat(Blocks.chainProblem(previous, mine)).isNull();
-                assertThat(BlockSignatures.validSigners(mine, view)).contains(3);
+                assertThat(BlockSignatures.validSigners(mine, view, verifier)).contains(3);
                 previous = mine;
             }
             assertThat(nodes[3].storeBehind()).isEmpty();

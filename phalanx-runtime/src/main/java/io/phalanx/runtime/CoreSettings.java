@@ -177,6 +177,18 @@ public final class CoreSettings {
     }
 
     /**
+     * Checks signatures of replicas under the keys their view names, and of no client (Bouncy
+     * Castle's Ed25519 with a cache of verified signatures; see {@code FastEd25519}): for what
+     * replicas sign outside the protocol, such as an ordering node's block signatures. Keep one per
+     * component, so a signature checked again (a block's copies from several nodes) hits the cache.
+     *
+     * @return a verifier of replica signatures
+     */
+    public static SignatureVerifier replicaVerifier() {
+        return new FastEd25519(Map.of());
+    }
+
+    /**
      * Checks signatures of replicas under the keys their view names, and of the clients the file
      * lists (Bouncy Castle's Ed25519 with a cache of verified signatures; see {@code FastEd25519}).
      *

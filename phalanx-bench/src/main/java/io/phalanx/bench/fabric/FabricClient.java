@@ -79,6 +79,8 @@ public final class FabricClient implements AutoCloseable {
 
     private final String channel;
     private final View view;
+    /** Checks the nodes' block signatures (Bouncy Castle, as the nodes sign them). */
+    private final io.phalanx.core.crypto.SignatureVerifier verifier = io.phalanx.runtime.CoreSettings.replicaVerifier();
     private final List<ManagedChannel> frontends = new ArrayList<>();
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     /** The frontend that delivered each envelope, by transaction id: a second delivery by it is an error. */
@@ -260,7 +262,7 @@ public final class FabricClient implements AutoCloseable {
             }
             Block block = response.getBlock();
             String problem = Blocks.chainProblem(previous, block);
-            if (problem == null && !BlockSignatures.signedByQuorum(block, view)) {
+            if (problem == null && !BlockSignatures.signedByQuorum(block, view, verifier)) {
                 problem = "block " + block.getHeader().getNumber() + " lacks a quorum of valid signatures";
             }
             if (problem != null) {

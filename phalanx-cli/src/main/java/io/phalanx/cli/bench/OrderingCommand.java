@@ -41,14 +41,15 @@ import java.util.concurrent.Callable;
                 "results.csv and PNG charts.",
                 "Default: 4 and 7 nodes x 1 and 4 frontends x 10 and 100 envelopes per block x envelopes of",
                 "40, 200, 1024 and 4096 bytes, saturated; 10 s warm-up and 30 s measured per cell (32 cells,",
-                "about 25 minutes). The nodes and frontends of a (nodes, frontends, block size) stay up for",
-                "its envelope sizes and rates.",
+                "about 50 minutes). The nodes and frontends of a (nodes, frontends, block size) stay up for",
+                "its envelope sizes and rates, and are first warmed up with saturating load (--cluster-warmup).",
                 "The load: --streams broadcast streams spread over the frontends; --rate R offers R envelopes",
                 "a second (open loop, latency counted from when each was due), --rate 0 keeps --window",
                 "envelopes unanswered (closed loop). Each frontend also delivers every block to the client,",
                 "which checks the hash chain and a quorum of node signatures; an envelope's latency runs",
                 "from its broadcast to its delivery by the frontend it went through.",
-                "--quick: 4 nodes, 1 frontend, 10 per block, 40-byte envelopes, 3 s + 5 s (under a minute).",
+                "--quick: 4 nodes, 1 frontend, 10 per block, 40-byte envelopes, 20 s cluster warm-up, 3 s + 5 s",
+                "(under a minute).",
                 "See docs/ORDERING.md, \"Benchmark\", for the columns of results.csv."})
 public final class OrderingCommand implements Callable<Integer> {
     private static final String CHANNEL = "bench";
@@ -91,6 +92,10 @@ public final class OrderingCommand implements Callable<Integer> {
     Integer duration;
     @Option(names = "--warmup", description = "Warm-up seconds per cell before its measured window (default: 10; --quick: 3).")
     Integer warmup;
+    @Option(names = "--cluster-warmup",
+            description = "Seconds of saturating load right after a cluster starts, before its first cell: the JIT"
+                    + " compilers of six or more JVMs sharing two cores need about a minute (default: 90; --quick: 20).")
+    Integer clusterWarmup;
     @Option(names = "--streams", defaultValue = "4",
             description = "Broadcast streams in all, spread over the frontends (default: ${DEFAULT-VALUE}).")
     int streams;
@@ -115,7 +120,8 @@ public final class OrderingCommand implements Callable<Integer> {
 
     /** The matrix as resolved from the options. */
     private record Matrix(List<Integer> nodes, List<Integer> frontends, List<Integer> envelopeBytes,
-                          List<Integer> blockSizes, List<Integer> rates, int warmupSeconds, int durationSeconds) {
+                          List<Integer> blockSizes, List<Integer> rates, int clusterWarmupSeconds, int warmupSeconds,
+                          int durationSeconds) {
         int cells() {
             return nodes.size() * frontends.size() * envelopeBytes.size() * blockSizes.size() * rates.size();
         }
@@ -136,13 +142,15 @@ public final class OrderingCommand implements Callable<Integer> {
         Matrix matrix = resolve();
         PrintWriter err = spec.commandLine().getErr();
         Files.createDirectories(out);
-        err.printf(Locale.ROOT, "%d cells, %d s warm-up + %d s measured each; results in %s%n", matrix.cells(),
-                matrix.warmupSeconds(), matrix.durationSeconds(), out);
+        err.printf(Locale.ROOT, "%d cells, %d s warm-up + %d s measured each, after %d s warming up each cluster;"
+                + " results in %s%n", matrix.cells(), matrix.warmupSeconds(), matrix.durationSeconds(),
+                matrix.clusterWarmupSeconds(), out);
         err.flush();
+        int clusters = 0;
         for (int n : matrix.nodes()) {
             for (int f : matrix.frontends()) {
                 for (int b : matrix.blockSizes()) {
-                    runCluster(new ClusterKey(n, f, b), matrix, err);
+                    runCluster(new ClusterKey(n, f, b), clusters++, matrix, err);
                     charts();
                 }
             }
@@ -156,12 +164,13 @@ public final class OrderingCommand implements Callable<Integer> {
         Matrix matrix = new Matrix(listOr(nodes, List.of(4, 7), List.of(4)), listOr(frontends, List.of(1, 4), List.of(1)),
                 listOr(envelopeBytes, List.of(40, 200, 1024, 4096), List.of(40)),
                 listOr(blockSizes, List.of(10, 100), List.of(10)), listOr(rates, List.of(0), List.of(0)),
-                warmup != null ? warmup : quick ? 3 : 10, duration != null ? duration : quick ? 5 : 30);
+                clusterWarmup != null ? clusterWarmup : quick ? 20 : 90, warmup != null ? warmup : quick ? 3 : 10, duration != null ? duration : quick ? 5 : 30);
         requireEach("--nodes", matrix.nodes(), 4, NODES_MAX, " (BFT with f >= 1 needs 3f + 1 >= 4 nodes)");
         requireEach("--frontends", matrix.frontends(), 1, ProcessCluster.clientIds().size(),
                 " (each is one of the generated cluster file's clients)");
         requireEach("--block-size", matrix.blockSizes(), 1, BLOCK_SIZE_MAX, "");
         requireEach("--rate", matrix.rates(), 0, Offer.Shape.RATE_MAX, " (0 saturates)");
+        requireEach("--cluster-warmup", List.of(matrix.clusterWarmupSeconds()), 0, SECONDS_MAX, "");
         requireEach("--warmup", List.of(matrix.warmupSeconds()), 0, SECONDS_MAX, "");
         requireEach("--duration", List.of(matrix.durationSeconds()), 1, SECONDS_MAX, "");
         requireEach("--window", List.of(window), 1, WINDOW_MAX, "");
@@ -216,7 +225,7 @@ public final class OrderingCommand implements Callable<Integer> {
     }
 
     /** Starts one cluster, measures its cells, stops it; a cluster that fails is reported and skipped. */
-    private void runCluster(ClusterKey key, Matrix matrix, PrintWriter err) throws Exception {
+    private void runCluster(ClusterKey key, int clusterIndex, Matrix matrix, PrintWriter err) throws Exception {
         Path directory = out.resolve("runs").resolve(key.directoryName());
         ProcessCluster.deleteQuietly(directory);
         int blockBytes = (int) Math.max(BLOCK_BYTES_MIN, (long) key.blockSize() * Collections.max(matrix.envelopeBytes()));
@@ -230,6 +239,7 @@ public final class OrderingCommand implements Callable<Integer> {
                     directory);
             err.flush();
             client.deliverFromStart();
+            warmUp(client, clusterIndex, matrix.envelopeBytes().get(0), matrix.clusterWarmupSeconds(), err);
             for (int bytes : matrix.envelopeBytes()) {
                 for (int rate : matrix.rates()) {
                     measure(client, key, bytes, rate, matrix, err);
@@ -240,6 +250,43 @@ public final class OrderingCommand implements Callable<Integer> {
             cellsDone = cellsBefore + matrix.envelopeBytes().size() * matrix.rates().size();
             err.println("      " + key.directoryName() + " failed, its cells skipped: " + e.getMessage());
             err.flush();
+        }
+    }
+
+    /**
+     * Saturating load of {@code bytes}-byte envelopes for {@code seconds}, measured by nobody,
+     * with the delivered rate shown every ten seconds: on two cores the C2 compiler of each of
+     * the cluster's JVMs takes about a minute to reach the code a cell measures (throughput grows
+     * about fourfold meanwhile, and stays flat with C1 alone), which one cell's own warm-up would
+     * not cover.
+     */
+    private void warmUp(FabricClient client, int clusterIndex, int bytes, int seconds, PrintWriter err)
+            throws Exception {
+        if (seconds == 0) {
+            return;
+        }
+        String prefix = String.format(Locale.ROOT, "w%05d-", clusterIndex);
+        int dataBytes = FabricEnvelopes.dataBytesFor(CHANNEL, Offer.Shape.sampleTxId(prefix), bytes);
+        long start = System.nanoTime();
+        long end = start + Duration.ofSeconds(seconds).toNanos();
+        Offer offer = client.offer(new Offer.Shape(prefix, dataBytes, 0, window, streams), end);
+        long stepStart = start;
+        long deliveredBefore = client.counts().delivered();
+        while (stepStart < end) {
+            long stepEnd = drive(offer, Math.min(end, stepStart + Duration.ofSeconds(10).toNanos()));
+            long delivered = client.counts().delivered();
+            err.printf(Locale.ROOT, "      warming up: %3.0f of %d s, %6.0f tx/s%n", (stepEnd - start) / 1e9, seconds,
+                    (delivered - deliveredBefore) / ((stepEnd - stepStart) / 1e9));
+            err.flush();
+            deliveredBefore = delivered;
+            stepStart = stepEnd;
+        }
+        offer.finish();
+        offer.awaitSettled(SETTLE);
+        if (offer.refused() + offer.failed() + offer.undelivered() > 0) {
+            failures = true;
+            err.printf(Locale.ROOT, "      warm-up: %d envelopes refused, %d failed, %d not delivered; first problem: %s%n",
+                    offer.refused(), offer.failed(), offer.undelivered(), client.firstProblem());
         }
     }
 
