@@ -65,7 +65,8 @@ public final class SimCommand implements java.util.concurrent.Callable<Integer> 
             "The service the replicas run (default: ${DEFAULT-VALUE}):",
             "  kv        the key-value service; clients read and write shared keys; checked for linearizability",
             "  ordering  the Fabric ordering service; clients broadcast envelopes on two channels (some twice, or by",
-            "            two clients) and send time-to-cut requests, so blocks are cut by count, bytes and timeout;",
+            "            two clients), send time-to-cut requests and config envelopes that change a channel's",
+            "            block size and timeout, so blocks are cut by count, bytes and timeout, and config blocks;",
             "            checked for chain prefix (every correct replica's blocks a prefix of every other's), hash",
             "            links without gaps and each envelope in one block, instead of linearizability",
             "A seed draws the same parameters and faults under either service."})

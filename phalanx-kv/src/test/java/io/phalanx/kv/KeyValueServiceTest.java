@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class KeyValueServiceTest {
-    private static final ExecutionContext CONTEXT = new ExecutionContext(0, 1000, 7, 1, 1);
+    private static final ExecutionContext CONTEXT = new ExecutionContext(0, 1000, 7, 1, 1, null);
 
     private final KeyValueService service = new KeyValueService();
 

@@ -45,7 +45,7 @@ class KvEncodingTest {
     void serviceNeverThrowsOnArbitraryOperationBytes(@ForAll @Size(max = 40) List<Byte> raw) {
         KeyValueService service = new KeyValueService();
         Bytes bytes = toBytes(raw);
-        KvResult.decode(service.execute(bytes, new ExecutionContext(0, 0, 0, 1, 1)));
+        KvResult.decode(service.execute(bytes, new ExecutionContext(0, 0, 0, 1, 1, null)));
         KvResult.decode(service.query(bytes));
     }
 

@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class RocksKeyValueServiceTest {
-    private static final ExecutionContext CONTEXT = new ExecutionContext(0, 1000, 7, 1, 1);
+    private static final ExecutionContext CONTEXT = new ExecutionContext(0, 1000, 7, 1, 1, null);
 
     @TempDir
     Path dir;

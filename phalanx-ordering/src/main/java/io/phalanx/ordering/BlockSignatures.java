@@ -16,22 +16,26 @@ import org.hyperledger.fabric.protos.common.OrdererBlockMetadata;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.LongFunction;
 
 /**
  * The ordering nodes' signatures on a block, in Fabric's BFT form: the block's
- * {@code SIGNATURES} metadata holds {@code OrdererBlockMetadata} (the last config block's
- * number) as its value and one {@code MetadataSignature} per node, whose identifier header names
+ * {@code SIGNATURES} metadata holds {@code OrdererBlockMetadata} as its value (the last config
+ * block's number, and as its consenter metadata the id of the view that decided the block, eight
+ * bytes big-endian) and one {@code MetadataSignature} per node, whose identifier header names
  * the node by its replica id and whose signature covers the value, the identifier header and the
  * header's DER bytes ({@link Blocks#headerBytes}), one after another, as Fabric verifies them.
  * Every node signs the same value and nonce (the nonce comes from the agreed batch), so the
  * copies nodes hand out differ in their signatures only.
  *
  * <p>Who may sign is the view's: a block carries enough signatures when the valid ones of
- * distinct members of the view in force at its height form a quorum of that view (2f+1 of 3f+1
- * in BFT), so the signing quorum follows the consenter set and is never configured on its own.
+ * distinct members of the view that decided it, under the keys that view names, form a quorum
+ * of that view (2f+1 of 3f+1 in BFT), so the signing quorum follows the consenter set through
+ * every reconfiguration and key rotation and is never configured on its own.
  */
 public final class BlockSignatures {
     private BlockSignatures() {
@@ -39,19 +43,21 @@ public final class BlockSignatures {
 
     /**
      * {@code block} with this node's signature added to its {@code SIGNATURES} metadata (with the
-     * value set to {@code lastConfig} if the block has none yet).
+     * value set to {@code lastConfig} and {@code viewId} if the block has none yet).
      *
      * @param block      a block {@link Blocks#build} made, possibly signed by others already
      * @param signerId   this node's replica id
-     * @param signer     its key
+     * @param signer     its key, the one view {@code viewId} names for it
      * @param lastConfig the number of the channel's last config block, the block itself if it is one
      * @param nonce      the nonce of the batch the block came from, the same on every node
+     * @param viewId     the view that decided that batch, whose members sign the block
      * @return the signed block
      */
-    public static Block sign(Block block, int signerId, Signer signer, long lastConfig, long nonce) {
+    public static Block sign(Block block, int signerId, Signer signer, long lastConfig, long nonce, long viewId) {
         Metadata metadata = metadata(block);
         ByteString value = metadata.getValue().isEmpty()
                 ? OrdererBlockMetadata.newBuilder().setLastConfig(LastConfig.newBuilder().setIndex(lastConfig))
+                        .setConsenterMetadata(ByteString.copyFrom(java.nio.ByteBuffer.allocate(8).putLong(viewId).array()))
                         .build().toByteString()
                 : metadata.getValue();
         ByteString identifier = IdentifierHeader.newBuilder().setIdentifier(signerId)
@@ -87,7 +93,22 @@ public final class BlockSignatures {
         } catch (InvalidProtocolBufferException e) {
             nonce = 0;
         }
-        return sign(signedCopy, signerId, signer, 0, nonce); // the value is there already: the last config stays
+        return sign(signedCopy, signerId, signer, 0, nonce, 0); // the value is there already: last config and view stay
+    }
+
+    /**
+     * The view that decided {@code block}, as its signed metadata value names it.
+     *
+     * @param block a signed block
+     * @return the view's id, or -1 if the block names none (unsigned, or a malformed value)
+     */
+    public static long viewId(Block block) {
+        try {
+            ByteString named = OrdererBlockMetadata.parseFrom(metadata(block).getValue()).getConsenterMetadata();
+            return named.size() == 8 ? named.asReadOnlyByteBuffer().getLong() : -1;
+        } catch (InvalidProtocolBufferException e) {
+            return -1;
+        }
     }
 
     /**
@@ -153,6 +174,57 @@ public final class BlockSignatures {
      */
     public static boolean signedByQuorum(Block block, View view, SignatureVerifier verifier) {
         return view.quorums().isQuorum(validSigners(block, view, verifier));
+    }
+
+    /**
+     * The copy of a block that a quorum of {@code view}'s members signed, among copies of one
+     * block number that different nodes handed out: each whole copy (its data matches its
+     * header's data hash; a copy of header and signatures only has none) is tried in turn, with
+     * every valid signature on its header and metadata value gathered from all the copies, one
+     * per member. Trying every whole copy, and gathering valid signatures only, keeps a node that
+     * alters the value it signs, or puts a forged signature of another member into its copy, from
+     * holding up a block the others signed.
+     *
+     * @param copies   copies of one block number, whole or headers with signatures, from different nodes
+     * @param viewOf   the view with a given id, as the reader knows it, or null if it does not
+     *                 (yet): each whole copy is checked against the view its value names
+     * @param verifier checks a member's signature, as for {@link #validSigners}
+     * @return a whole copy with the valid signatures of a quorum, and no others; null if there is none yet
+     */
+    public static Block quorumCopy(Collection<Block> copies, LongFunction<View> viewOf, SignatureVerifier verifier) {
+        for (Block base : copies) {
+            if (!base.getHeader().getDataHash().equals(ByteString.copyFrom(Blocks.dataHash(base.getData())))) {
+                continue; // headers and signatures only, or data that does not match its header: a forgery
+            }
+            long viewId = viewId(base);
+            View view = viewId < 0 ? null : viewOf.apply(viewId);
+            if (view == null || view.id() != viewId) {
+                continue;
+            }
+            Metadata value = metadata(base);
+            Metadata.Builder signed = value.toBuilder().clearSignatures();
+            Set<Integer> valid = new TreeSet<>();
+            for (Block copy : copies) {
+                if (!copy.getHeader().equals(base.getHeader())) {
+                    continue;
+                }
+                for (MetadataSignature signature : metadata(copy).getSignaturesList()) {
+                    int signer = identifier(signature);
+                    if (signer < 0 || !view.contains(signer) || valid.contains(signer)) {
+                        continue;
+                    }
+                    byte[] bytes = signedBytes(value.getValue(), signature.getIdentifierHeader(), base);
+                    if (verifier.verifyReplica(view, signer, bytes, Bytes.copyOf(signature.getSignature().toByteArray()))) {
+                        valid.add(signer);
+                        signed.addSignatures(signature);
+                    }
+                }
+            }
+            if (view.quorums().isQuorum(valid)) {
+                return withMetadata(base, signed.build());
+            }
+        }
+        return null;
     }
 
     /** The replica id an identifier header names, or -1 if it names none. */

@@ -2,6 +2,7 @@ package io.phalanx.ordering;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import org.hyperledger.fabric.protos.common.Config;
 import org.hyperledger.fabric.protos.common.ConfigEnvelope;
 import org.hyperledger.fabric.protos.common.ConfigGroup;
 import org.hyperledger.fabric.protos.common.ConfigValue;
@@ -16,9 +17,10 @@ import java.util.regex.Pattern;
  * The channel parameters a Fabric config envelope sets for the ordering service: the
  * {@code Orderer} group's {@code BatchSize} and {@code BatchTimeout} values, read from the
  * envelope's {@code ConfigEnvelope}. A config block takes effect from the block after it, on
- * every node alike, since it is ordered like any envelope.
+ * every node alike, since it is ordered like any envelope. {@link #batchConfig} writes such
+ * an envelope's data, for tools and tests that change a channel's limits.
  */
-final class ChannelConfigs {
+public final class ChannelConfigs {
     /** The config group that holds the ordering service's values. */
     static final String ORDERER_GROUP = "Orderer";
     /** The value that sets the batch size. */
@@ -29,6 +31,62 @@ final class ChannelConfigs {
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|us|µs|ns|h|m|s)");
 
     private ChannelConfigs() {
+    }
+
+    /**
+     * The data of a config envelope whose {@code Orderer} group sets the batch size and timeout,
+     * as Fabric's configtxlator writes them; the values are not checked here, so an invalid one
+     * can be sent (the nodes refuse it with {@code BAD_REQUEST}).
+     *
+     * @param maxMessageCount   envelopes per block at most
+     * @param absoluteMaxBytes  the largest envelope ordered
+     * @param preferredMaxBytes a block's envelope bytes at most, but for one larger envelope alone
+     * @param batchTimeout      a Go duration, e.g. {@code 2s} or {@code 250ms}
+     * @return an encoded {@code ConfigEnvelope}, the payload data of a {@code CONFIG} envelope
+     */
+    public static ByteString batchConfig(int maxMessageCount, int absoluteMaxBytes, int preferredMaxBytes,
+                                         String batchTimeout) {
+        ConfigGroup orderer = ConfigGroup.newBuilder()
+                .putValues(BATCH_SIZE, ConfigValue.newBuilder().setValue(BatchSize.newBuilder()
+                        .setMaxMessageCount(maxMessageCount).setAbsoluteMaxBytes(absoluteMaxBytes)
+                        .setPreferredMaxBytes(preferredMaxBytes).build().toByteString()).build())
+                .putValues(BATCH_TIMEOUT, ConfigValue.newBuilder().setValue(BatchTimeout.newBuilder()
+                        .setTimeout(batchTimeout).build().toByteString()).build())
+                .build();
+        return ConfigEnvelope.newBuilder().setConfig(Config.newBuilder().setSequence(1)
+                .setChannelGroup(ConfigGroup.newBuilder().putGroups(ORDERER_GROUP, orderer))).build().toByteString();
+    }
+
+    /**
+     * A channel's limits after it ordered {@code envelope}: those a valid config envelope sets,
+     * otherwise {@code current} (a transaction, a malformed envelope, a config the nodes refuse).
+     * For readers of a chain that follow its limits block by block.
+     *
+     * @param envelope an envelope of the channel's blocks
+     * @param current  the channel's limits before it
+     * @return its limits after it
+     */
+    public static ChannelLimits limitsAfter(ByteString envelope, ChannelLimits current) {
+        try {
+            Envelopes.Header header = Envelopes.header(envelope);
+            return header.config() ? limits(header.data(), current) : current;
+        } catch (Envelopes.MalformedEnvelopeException | IllegalArgumentException e) {
+            return current;
+        }
+    }
+
+    /**
+     * Whether {@code envelope} is a config envelope (which the blockcutter puts in a block of its own).
+     *
+     * @param envelope an envelope
+     * @return true for a well-formed {@code CONFIG} envelope
+     */
+    public static boolean isConfig(ByteString envelope) {
+        try {
+            return Envelopes.header(envelope).config();
+        } catch (Envelopes.MalformedEnvelopeException e) {
+            return false;
+        }
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.phalanx.ordering;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -21,9 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,23 +36,24 @@ import java.util.concurrent.TimeUnit;
  * nodes. {@code Broadcast} orders each envelope through a Phalanx {@link Client} (answered in
  * order with Fabric's status); {@code Deliver} reads every node's copies of the blocks
  * ({@link NodeDeliverService}) and hands a block on, in order, only once the valid signatures of a
- * quorum of the view's members are on one header ({@link BlockSignatures}), so a node that forges
- * or withholds blocks is outvoted. It also sends each channel's time-to-cut once the first
- * pending envelope has waited the batch timeout.
+ * quorum of the members of the view that decided it, under the keys that view names, are on one
+ * header ({@link BlockSignatures}), so a node that forges or withholds blocks is outvoted. A view
+ * it does not know yet (the nodes were reconfigured, or a key rotated, since the cluster file it
+ * started with) it reads from the nodes ({@link OrderingOperation.ViewOf}, a query a quorum must
+ * answer alike). It also sends each channel's time-to-cut once the first pending envelope has
+ * waited the batch timeout.
  *
  * <p>Both of its gRPC sides run TLS ({@link OrderingTls}): to the nodes with mutual
  * authentication by the cluster file's keys, to Fabric clients with the frontend's certificate
  * (or plaintext, if asked). With {@link Writers}, an envelope whose creator may not write is
- * answered {@code FORBIDDEN} before it is ordered. Not built yet: following views as they change
- * (the signing quorum is the view given at start).
+ * answered {@code FORBIDDEN} before it is ordered. It reads blocks from the nodes whose deliver
+ * endpoints it was given at start: a node added since signs blocks it does not read from that
+ * node, so their quorum comes from the others.
  */
 public final class Frontend implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Frontend.class);
     /** How often pending envelopes are checked against the batch timeout. */
     private static final long CUT_CHECK_MS = 50;
-    /** The data hash of a block without envelopes. */
-    private static final ByteString EMPTY_DATA_HASH = ByteString.copyFrom(Blocks.dataHash(
-            org.hyperledger.fabric.protos.common.BlockData.getDefaultInstance()));
     /** How long a deliver stream to a node that failed waits before it is opened again. */
     private static final long REOPEN_MS = 500;
     /** Envelopes of one broadcast stream being ordered at once. */
@@ -63,6 +61,12 @@ public final class Frontend implements AutoCloseable {
 
     private final Client client;
     private final View view;
+    /** The views blocks were decided in, by id, as far as known: the start view and those read since. */
+    private final Map<Long, View> views = new ConcurrentHashMap<>();
+    /** Views being read from the nodes. */
+    private final Set<Long> viewsAsked = ConcurrentHashMap.newKeySet();
+    /** Deliveries under way, which a view just read may let go on. */
+    private final Set<Delivery> deliveries = ConcurrentHashMap.newKeySet();
     /**
      * Checks the nodes' block signatures; its cache makes a signature that arrives again (in each
      * merged copy a block is checked as while its quorum gathers) cost one verification.
@@ -84,6 +88,7 @@ public final class Frontend implements AutoCloseable {
         this.client = client;
         this.writers = java.util.Objects.requireNonNull(writers, "writers");
         this.view = view;
+        this.views.put(view.id(), view);
         this.channels = Set.copyOf(channels);
         nodeDeliver.forEach((id, address) -> nodes.put(id, tls.channelToNode(address)));
         NettyServerBuilder fabricSide = plaintextForFabricClients ? NettyServerBuilder.forAddress(listen)
@@ -163,6 +168,54 @@ public final class Frontend implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /**
+     * The view with id {@code viewId} if known; otherwise null, and it is read from the nodes (one
+     * query per view at a time), after which every delivery checks its next block again. A query
+     * that fails or finds nothing is tried again when a delivery next asks, at the latest after
+     * {@link #REOPEN_MS}.
+     */
+    private View knownView(long viewId) {
+        View known = views.get(viewId);
+        if (known != null || !viewsAsked.add(viewId)) {
+            return known;
+        }
+        client.invokeUnorderedAsync(new OrderingOperation.ViewOf(viewId).encode()).whenComplete((answer, failure) -> {
+            boolean learned = false;
+            try {
+                if (failure != null) {
+                    log.debug("frontend: reading view {} failed: {}", viewId, failure.toString());
+                } else {
+                    OrderingService.ViewAnswer decoded = OrderingService.ViewAnswer.decode(answer);
+                    if (decoded.encodedView() == null) {
+                        log.debug("frontend: view {} not read: {}", viewId, decoded.refusal());
+                    } else {
+                        View read = io.phalanx.core.codec.MessageCodec.decodeView(decoded.encodedView().toArray());
+                        if (read.id() == viewId) {
+                            views.put(viewId, read);
+                            learned = true;
+                            log.info("frontend: read view {} (members {}) to check the blocks it decided", viewId,
+                                    read.members());
+                        }
+                    }
+                }
+            } catch (IllegalArgumentException | io.phalanx.core.codec.CodecException e) {
+                log.warn("frontend: the nodes answered view {} with what is no view: {}", viewId, e.getMessage());
+            } finally {
+                viewsAsked.remove(viewId);
+            }
+            try {
+                if (learned) {
+                    deliveries.forEach(Delivery::recheck);
+                } else {
+                    cutter.schedule(() -> deliveries.forEach(Delivery::recheck), REOPEN_MS, TimeUnit.MILLISECONDS);
+                }
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // the frontend is closing
+            }
+        });
+        return null;
     }
 
     @Override
@@ -290,6 +343,7 @@ public final class Frontend implements AutoCloseable {
             synchronized (this) {
                 dataSources = Set.copyOf(nodes.keySet().stream().limit(view.f() + 1L).toList());
             }
+            deliveries.add(this);
             nodes.keySet().forEach(this::openNode);
         }
 
@@ -334,6 +388,11 @@ public final class Frontend implements AutoCloseable {
                 return;
             }
             copies.computeIfAbsent(number, n -> new HashMap<>()).putIfAbsent(node, block);
+            recheck();
+        }
+
+        /** Hands on the blocks, in order, that a quorum signed. */
+        private synchronized void recheck() {
             while (!done && copies.containsKey(next)) {
                 Block agreed = quorumCopy(copies.get(next));
                 if (agreed == null) {
@@ -349,36 +408,12 @@ public final class Frontend implements AutoCloseable {
         }
 
         /**
-         * The copies' header signed by a quorum, with every valid signature on it and the data of a
-         * copy that matches the header's data hash; null if there is none yet. Copies without data
-         * (headers and signatures) count for their signatures only.
+         * A copy signed by a quorum with the data of a whole copy ({@link BlockSignatures#quorumCopy});
+         * null if there is none yet. Copies without data (headers and signatures) count for their
+         * signatures only.
          */
         private Block quorumCopy(Map<Integer, Block> byNode) {
-            Map<ByteString, List<Block>> byHeader = new LinkedHashMap<>();
-            for (Block copy : byNode.values()) {
-                byHeader.computeIfAbsent(copy.getHeader().toByteString(), h -> new ArrayList<>()).add(copy);
-            }
-            for (List<Block> same : byHeader.values()) {
-                Block whole = null;
-                for (Block copy : same) {
-                    if (copy.getData().getDataCount() > 0 || copy.getHeader().getDataHash().equals(EMPTY_DATA_HASH)) {
-                        if (copy.getHeader().getDataHash().equals(ByteString.copyFrom(Blocks.dataHash(copy.getData())))) {
-                            whole = copy;
-                            break;
-                        } // else data that does not match its header: a forgery, never handed on
-                    }
-                }
-                if (whole == null) {
-                    continue;
-                }
-                List<Block> others = new ArrayList<>(same);
-                others.remove(whole);
-                Block merged = BlockSignatures.merge(whole, others);
-                if (BlockSignatures.signedByQuorum(merged, view, verifier)) {
-                    return merged;
-                }
-            }
-            return null;
+            return BlockSignatures.quorumCopy(byNode.values(), Frontend.this::knownView, verifier);
         }
 
         private synchronized void finish(Status status) {
@@ -395,6 +430,7 @@ public final class Frontend implements AutoCloseable {
 
         private synchronized void cancelNodes() {
             done = true;
+            deliveries.remove(this);
             for (StreamObserver<Envelope> request : nodeRequests.values()) {
                 try {
                     request.onError(io.grpc.Status.CANCELLED.withDescription("delivered").asRuntimeException());

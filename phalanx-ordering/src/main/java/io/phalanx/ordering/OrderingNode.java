@@ -4,6 +4,7 @@ import io.phalanx.core.crypto.SignatureVerifier;
 import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.storage.CorruptLogException;
 import io.phalanx.core.service.RequestVerifier;
+import io.phalanx.core.view.View;
 import io.phalanx.runtime.CoreSettings;
 import io.phalanx.runtime.Replica;
 import io.phalanx.runtime.config.ConfigException;
@@ -50,7 +51,16 @@ public final class OrderingNode implements AutoCloseable {
 
     private final int id;
     private final Map<String, BlockStore> stores;
-    private final Signer signer;
+    /** Signs with the key this node started with: until its replica has started (blocks cut again on replay). */
+    private final Signer startSigner;
+    /** The public key {@link #startSigner} signs under. */
+    private final io.phalanx.core.message.Bytes startKey;
+    private final OrderingService service;
+    /**
+     * {@link #replica} once its start returned, for the execution thread, which the replica starts
+     * (and which may cut blocks) before the final field is assigned.
+     */
+    private volatile Replica started;
     /** Checks the signatures on blocks fetched from peers. */
     private final SignatureVerifier verifier = CoreSettings.replicaVerifier();
     private final Replica replica;
@@ -71,15 +81,18 @@ public final class OrderingNode implements AutoCloseable {
     /** Notified whenever a block is stored. */
     private final Object stored = new Object();
 
-    private OrderingNode(int id, Map<String, BlockStore> stores, Signer signer, Replica.Builder builder,
+    private OrderingNode(int id, Map<String, BlockStore> stores, NodeIdentity identity, Replica.Builder builder,
                          Map<String, OrderingService.Channel> channels, int dedupWindow, RequestVerifier refusing)
             throws IOException, ConfigException {
         this.id = id;
         this.stores = stores;
-        this.signer = signer;
+        this.startSigner = CoreSettings.signer(identity.privateKey());
+        this.startKey = io.phalanx.core.message.Bytes.copyOf(identity.certificate().getPublicKey().getEncoded());
         OrderingService service = new OrderingService(channels, dedupWindow, this::store);
+        this.service = service;
         this.replica = builder.service(service)
                 .requestVerifier(request -> service.admits(request.operation()) && refusing.isValid(request)).start();
+        this.started = replica;
     }
 
     /**
@@ -119,7 +132,7 @@ public final class OrderingNode implements AutoCloseable {
                     store.append(genesis);
                 }
             }
-            return new OrderingNode(id, stores, CoreSettings.signer(identity.privateKey()), builder, channels, dedupWindow,
+            return new OrderingNode(id, stores, identity, builder, channels, dedupWindow,
                     refusing);
         } catch (CorruptLogException e) {
             closeAll(stores);
@@ -133,10 +146,29 @@ public final class OrderingNode implements AutoCloseable {
         }
     }
 
+    /**
+     * The signer of the key {@code view} names for this node (a key rotation's new key from the
+     * view that installs it on). While the replica starts, replaying logged decisions whose blocks
+     * are mostly stored already, only the key it started with is at hand: a block of a view that
+     * names another key is then stored with that signature, which readers do not count.
+     */
+    private Signer signerFor(View view) {
+        Replica running = started;
+        if (running != null) {
+            return running.signerFor(view);
+        }
+        if (!startKey.equals(view.publicKeys().get(id))) {
+            log.warn("replica {}: a block of view {} cut again while starting is signed with the key it started with,"
+                    + " not the one that view names", id, view.id());
+        }
+        return startSigner;
+    }
+
     /** Signs and stores a cut block; a failing disk stops the replica (execution cannot go on without it). */
     private void store(OrderingService.CutBlock cut) {
         BlockStore store = stores.get(cut.channelId());
-        Block signed = BlockSignatures.sign(cut.block(), id, signer, cut.lastConfigBlock(), cut.nonce());
+        Block signed = BlockSignatures.sign(cut.block(), id, signerFor(cut.view()), cut.lastConfigBlock(), cut.nonce(),
+                cut.view().id());
         try {
             store.append(signed);
             storeBehind.remove(cut.channelId());
@@ -267,7 +299,6 @@ public final class OrderingNode implements AutoCloseable {
         } finally {
             headerStreams.forEach(OpenRange::cancel);
         }
-        io.phalanx.core.view.View view = replica.view();
         Block previous = from == 0 ? null : store.get(from - 1);
         for (int i = 0; i < whole.size(); i++) {
             Block block = whole.get(i);
@@ -282,15 +313,31 @@ public final class OrderingNode implements AutoCloseable {
                 }
             }
             Block signed = BlockSignatures.merge(block, sameHeader);
+            View view = viewOf(BlockSignatures.viewId(signed));
+            if (view == null) {
+                return "block " + block.getHeader().getNumber() + " names view " + BlockSignatures.viewId(signed)
+                        + ", which decided nothing this node's state knows of";
+            }
             java.util.Set<Integer> signers = BlockSignatures.validSigners(signed, view, verifier);
             if (signers.size() < view.f() + 1) {
                 return "block " + block.getHeader().getNumber() + " is signed by " + signers + " only, fewer than f+1 = "
                         + (view.f() + 1) + " members of view " + view.id();
             }
-            store.append(BlockSignatures.countersign(signed, id, signer));
+            store.append(BlockSignatures.countersign(signed, id, replica.signerFor(view)));
             previous = block;
         }
         return null;
+    }
+
+    /** The view with id {@code viewId} as this node's service state keeps it, or null if it holds none. */
+    private View viewOf(long viewId) {
+        return viewId < 0 ? null : service.encodedView(viewId).map(encoded -> {
+            try {
+                return io.phalanx.core.codec.MessageCodec.decodeView(encoded.toArray());
+            } catch (io.phalanx.core.codec.CodecException e) {
+                throw new IllegalStateException("replica " + id + " keeps an unreadable view " + viewId, e);
+            }
+        }).orElse(null);
     }
 
     /** A deliver stream opened to a peer, and what it answered so far. */

@@ -16,8 +16,9 @@ import java.util.Objects;
  * What a frontend asks the ordering service, as the operation of a Phalanx request: order an
  * envelope ({@link Broadcast}, ordered), cut a channel's pending envelopes once its batch
  * timeout passed ({@link TimeToCut}, ordered, so every node cuts at the same point), or read a
- * channel's height ({@link Height}, a read-only query, also answered when ordered). Encoded as a
- * tag byte and the fields.
+ * channel's height ({@link Height}, a read-only query, also answered when ordered), or read a view
+ * of the ordering nodes by its id ({@link ViewOf}, likewise), to check the signatures of blocks
+ * cut in it. Encoded as a tag byte and the fields.
  */
 public sealed interface OrderingOperation {
     /** Tag of {@link Broadcast}. */
@@ -26,6 +27,8 @@ public sealed interface OrderingOperation {
     byte TIME_TO_CUT = 2;
     /** Tag of {@link Height}. */
     byte HEIGHT = 3;
+    /** Tag of {@link ViewOf}. */
+    byte VIEW_OF = 4;
 
     /**
      * Orders a Fabric {@code common.Envelope}.
@@ -80,6 +83,16 @@ public sealed interface OrderingOperation {
     }
 
     /**
+     * Reads the view with id {@code viewId}, which decided some of the blocks the service cut
+     * (its members sign them): its encoding ({@code MessageCodec.encodeView}), or
+     * {@code NOT_FOUND} for a view that decided no block yet.
+     *
+     * @param viewId the view's id, as a block's signed metadata names it ({@link BlockSignatures#viewId})
+     */
+    record ViewOf(long viewId) implements OrderingOperation {
+    }
+
+    /**
      * This operation's bytes, the request's operation.
      *
      * @return the encoding
@@ -98,6 +111,9 @@ public sealed interface OrderingOperation {
             } else if (this instanceof Height h) {
                 out.writeByte(HEIGHT);
                 out.writeUTF(h.channelId());
+            } else if (this instanceof ViewOf v) {
+                out.writeByte(VIEW_OF);
+                out.writeLong(v.viewId());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -127,6 +143,7 @@ public sealed interface OrderingOperation {
                 }
                 case TIME_TO_CUT -> new TimeToCut(in.readUTF(), in.readLong());
                 case HEIGHT -> new Height(in.readUTF());
+                case VIEW_OF -> new ViewOf(in.readLong());
                 default -> throw new IllegalArgumentException("unknown ordering operation " + tag);
             };
             long trailing = decoded instanceof Broadcast b ? raw.length - 5L - b.envelope().size() : in.available();

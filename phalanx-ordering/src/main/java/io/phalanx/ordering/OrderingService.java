@@ -1,9 +1,11 @@
 package io.phalanx.ordering;
 
 import com.google.protobuf.ByteString;
+import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.message.Bytes;
 import io.phalanx.core.service.ExecutionContext;
 import io.phalanx.core.service.Service;
+import io.phalanx.core.view.View;
 import org.hyperledger.fabric.protos.common.Block;
 import org.hyperledger.fabric.protos.common.Status;
 
@@ -20,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The ordering service of a Fabric ordering node, as a Phalanx {@link Service}: every envelope a
@@ -32,13 +35,15 @@ import java.util.TreeMap;
  * next block number and the previous block's header hash, the envelopes pending for the next
  * block with the agreed time the first of them was ordered, the number of the last config
  * block, and the digests of the last {@code dedupWindow} envelopes ordered, so that an
- * envelope several frontends broadcast, or one broadcast again, is ordered once.
+ * envelope several frontends broadcast, or one broadcast again, is ordered once; and the views
+ * that decided its requests (the members of a block's view sign it, so a frontend reads a view it
+ * does not know with {@link OrderingOperation.ViewOf}).
  *
  * <p>Results are a {@link Result}: Fabric's status code and a reason.
  */
 public final class OrderingService implements Service {
     /** Layout version of {@link #snapshot}. */
-    private static final int SNAPSHOT_VERSION = 1;
+    private static final int SNAPSHOT_VERSION = 2;
 
     /** Where the blocks go; called on the execution thread, in block order per channel. */
     @FunctionalInterface
@@ -58,8 +63,66 @@ public final class OrderingService implements Service {
      * @param block           the block, the same bytes on every correct node
      * @param lastConfigBlock the channel's last config block, this one if it is one
      * @param nonce           the agreed nonce of the batch that cut it, for its signatures
+     * @param view            the view whose quorums decided that batch: its members sign the
+     *                        block, each with the key this view names for it (null only where no
+     *                        replica executes, as in a checker's reference run)
      */
-    public record CutBlock(String channelId, Block block, long lastConfigBlock, long nonce) {
+    public record CutBlock(String channelId, Block block, long lastConfigBlock, long nonce, View view) {
+    }
+
+    /**
+     * What a {@link OrderingOperation.ViewOf} query answers: the view's encoding
+     * ({@code MessageCodec.encodeView}), or the refusal ({@code NOT_FOUND}: no request of this
+     * service was decided in that view yet; {@code BAD_REQUEST}).
+     *
+     * @param encodedView the view's bytes, or null if refused
+     * @param refusal     why not, or null if found
+     */
+    public record ViewAnswer(Bytes encodedView, Result refusal) {
+        /**
+         * Checks that exactly one part is present.
+         *
+         * @param encodedView the view's bytes, or null
+         * @param refusal     the refusal, or null
+         */
+        public ViewAnswer {
+            if ((encodedView == null) == (refusal == null)) {
+                throw new IllegalArgumentException("a view answer holds a view or a refusal");
+            }
+        }
+
+        /**
+         * The answer's bytes: {@code SUCCESS}'s code and the view's bytes, or the refusal's
+         * {@link Result} encoding.
+         *
+         * @return the bytes
+         */
+        public Bytes encode() {
+            if (refusal != null) {
+                return refusal.encode();
+            }
+            byte[] view = encodedView.toArray();
+            return Bytes.copyOf(java.nio.ByteBuffer.allocate(4 + view.length).putInt(Status.SUCCESS_VALUE).put(view)
+                    .array());
+        }
+
+        /**
+         * Decodes {@link #encode}'s bytes.
+         *
+         * @param encoded a query's result
+         * @return the answer
+         * @throws IllegalArgumentException if the bytes are no answer
+         */
+        public static ViewAnswer decode(Bytes encoded) {
+            byte[] raw = encoded.toArray();
+            if (raw.length < 4) {
+                throw new IllegalArgumentException("not a view answer: " + raw.length + " bytes");
+            }
+            if (java.nio.ByteBuffer.wrap(raw).getInt() == Status.SUCCESS_VALUE) {
+                return new ViewAnswer(Bytes.copyOf(java.util.Arrays.copyOfRange(raw, 4, raw.length)), null);
+            }
+            return new ViewAnswer(null, Result.decode(encoded));
+        }
     }
 
     /**
@@ -197,6 +260,12 @@ public final class OrderingService implements Service {
     private final int dedupWindow;
     private final BlockListener listener;
     private final TreeMap<String, ChannelState> channels = new TreeMap<>();
+    /**
+     * The views that decided this service's requests, encoded, by id: part of the state, so that
+     * frontends can check the signatures of blocks cut in a view they never saw. Concurrent, as
+     * {@link #encodedView} reads it off the execution thread.
+     */
+    private final ConcurrentSkipListMap<Long, Bytes> views = new ConcurrentSkipListMap<>();
 
     /** Who may write to each channel, by channel id: read by {@link #admits} off the execution thread. */
     private final Map<String, Writers> writers;
@@ -253,6 +322,10 @@ public final class OrderingService implements Service {
 
     @Override
     public Bytes execute(Bytes operation, ExecutionContext context) {
+        View view = context.view();
+        if (view != null && !views.containsKey(view.id())) {
+            views.put(view.id(), Bytes.copyOf(MessageCodec.encodeView(view)));
+        }
         OrderingOperation decoded;
         try {
             decoded = OrderingOperation.decode(operation);
@@ -301,7 +374,7 @@ public final class OrderingService implements Service {
         List<List<ByteString>> batches = channel.cutter.ordered(envelope, header.alone());
         for (int i = 0; i < batches.size(); i++) {
             boolean configBlock = header.config() && i == batches.size() - 1;
-            emit(header.channelId(), channel, batches.get(i), configBlock, context.nonce());
+            emit(header.channelId(), channel, batches.get(i), configBlock, context);
         }
         channel.cutter.limits(configured); // from the block after the config block on
         // The first pending envelope is this one, unless it joined envelopes that were already waiting.
@@ -325,19 +398,20 @@ public final class OrderingService implements Service {
         if (agreedMs < channel.firstPendingAtMs + channel.cutter.limits().batchTimeoutMs()) {
             return new Result(Status.SUCCESS, "block " + request.blockNumber() + "'s batch timeout has not passed");
         }
-        emit(request.channelId(), channel, channel.cutter.cut(), false, context.nonce());
+        emit(request.channelId(), channel, channel.cutter.cut(), false, context);
         channel.firstPendingAtMs = -1;
         return new Result(Status.SUCCESS, "");
     }
 
-    private void emit(String channelId, ChannelState channel, List<ByteString> envelopes, boolean config, long nonce) {
+    private void emit(String channelId, ChannelState channel, List<ByteString> envelopes, boolean config,
+                      ExecutionContext context) {
         Block block = Blocks.build(channel.nextNumber, channel.previousHash, envelopes);
         channel.previousHash = ByteString.copyFrom(Blocks.headerHash(block.getHeader()));
         if (config) {
             channel.lastConfigNumber = channel.nextNumber;
         }
         channel.nextNumber++;
-        listener.onBlock(new CutBlock(channelId, block, channel.lastConfigNumber, nonce));
+        listener.onBlock(new CutBlock(channelId, block, channel.lastConfigNumber, context.nonce(), context.view()));
     }
 
     @Override
@@ -348,9 +422,15 @@ public final class OrderingService implements Service {
         } catch (IllegalArgumentException e) {
             return new Result(Status.BAD_REQUEST, e.getMessage()).encode();
         }
+        if (decoded instanceof OrderingOperation.ViewOf v) {
+            Bytes view = views.get(v.viewId());
+            return (view != null ? new ViewAnswer(view, null)
+                    : new ViewAnswer(null, new Result(Status.NOT_FOUND, "no request was decided in view " + v.viewId()
+                    + " (or not yet)"))).encode();
+        }
         if (!(decoded instanceof OrderingOperation.Height h)) {
-            return new Result(Status.BAD_REQUEST, "only a height is read with a query: broadcasts and time-to-cut"
-                    + " requests are ordered").encode();
+            return new Result(Status.BAD_REQUEST, "only a height or a view is read with a query: broadcasts and"
+                    + " time-to-cut requests are ordered").encode();
         }
         ChannelState channel = channels.get(h.channelId());
         if (channel == null) {
@@ -372,6 +452,17 @@ public final class OrderingService implements Service {
         return channel == null ? -1 : channel.lastConfigNumber;
     }
 
+    /**
+     * The view with id {@code viewId}, if it decided a request of this service. Safe to call from
+     * any thread.
+     *
+     * @param viewId the view's id
+     * @return its encoding ({@code MessageCodec.encodeView}), or empty
+     */
+    public java.util.Optional<Bytes> encodedView(long viewId) {
+        return java.util.Optional.ofNullable(views.get(viewId));
+    }
+
     @Override
     public Bytes snapshot() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -381,6 +472,12 @@ public final class OrderingService implements Service {
             for (Map.Entry<String, ChannelState> entry : channels.entrySet()) {
                 out.writeUTF(entry.getKey());
                 entry.getValue().writeTo(out);
+            }
+            out.writeInt(views.size());
+            for (Map.Entry<Long, Bytes> view : views.entrySet()) {
+                out.writeLong(view.getKey());
+                out.writeInt(view.getValue().length());
+                out.write(view.getValue().toArray());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -401,8 +498,23 @@ public final class OrderingService implements Service {
             for (int i = 0; i < count; i++) {
                 restored.put(in.readUTF(), ChannelState.readFrom(in));
             }
+            int viewCount = in.readInt();
+            TreeMap<Long, Bytes> restoredViews = new TreeMap<>();
+            for (int i = 0; i < viewCount; i++) {
+                long id = in.readLong();
+                int length = in.readInt();
+                if (length < 0 || length > in.available()) {
+                    throw new IOException("a view of " + length + " bytes with " + in.available() + " left");
+                }
+                restoredViews.put(id, Bytes.copyOf(in.readNBytes(length)));
+            }
+            if (in.available() != 0) {
+                throw new IOException(in.available() + " bytes after the views");
+            }
             channels.clear();
             channels.putAll(restored);
+            views.clear();
+            views.putAll(restoredViews);
         } catch (IOException e) {
             throw new IllegalArgumentException("a damaged ordering snapshot: " + e.getMessage(), e);
         }

@@ -47,7 +47,7 @@ class BlockSignaturesTest {
     }
 
     private Block signedBy(int id) {
-        return BlockSignatures.sign(block, id, signer(id), 5, 42);
+        return BlockSignatures.sign(block, id, signer(id), 5, 42, 3);
     }
 
     @Test
@@ -68,11 +68,11 @@ class BlockSignaturesTest {
 
     @Test
     void signaturesByNonMembersOnAnotherBlockOrUnderAnotherIdDoNotCount() {
-        Block outsider = BlockSignatures.sign(block, 4, signer(4), 5, 42);
-        Block impostor = BlockSignatures.sign(block, 3, signer(4), 5, 42); // claims to be replica 3
+        Block outsider = BlockSignatures.sign(block, 4, signer(4), 5, 42, 3);
+        Block impostor = BlockSignatures.sign(block, 3, signer(4), 5, 42, 3); // claims to be replica 3
         Block other = Blocks.build(7, ByteString.copyFromUtf8("previous"),
                 List.of(TestEnvelopes.transaction("alpha", "forged", 10, (byte) 2)));
-        Block forged = BlockSignatures.sign(other, 2, signer(2), 5, 42);
+        Block forged = BlockSignatures.sign(other, 2, signer(2), 5, 42, 3);
         Block onThisBlock = block.toBuilder().setMetadata(forged.getMetadata()).build(); // its signature moved over
         Block all = BlockSignatures.merge(signedBy(0), List.of(signedBy(1), outsider, impostor, onThisBlock));
         assertThat(BlockSignatures.validSigners(all, view, verifier)).containsExactly(0, 1);
@@ -81,10 +81,82 @@ class BlockSignaturesTest {
 
     @Test
     void aSecondSignatureBySomeoneAlreadyCountedDoesNotCountTwice() throws Exception {
-        Block twice = BlockSignatures.sign(signedBy(0), 0, signer(0), 5, 42);
+        Block twice = BlockSignatures.sign(signedBy(0), 0, signer(0), 5, 42, 3);
         assertThat(BlockSignatures.validSigners(twice, view, verifier)).containsExactly(0);
         Block merged = BlockSignatures.merge(signedBy(0), List.of(signedBy(0), signedBy(0)));
         assertThat(Metadata.parseFrom(merged.getMetadata().getMetadata(BlockMetadataIndex.SIGNATURES_VALUE))
                 .getSignaturesCount()).isEqualTo(1);
+    }
+
+    /** A copy of headers and signatures only, as a node answers a {@code HEADER_WITH_SIG} deliver request. */
+    private static Block headerOnly(Block copy) {
+        return copy.toBuilder().clearData().build();
+    }
+
+    private static long lastConfig(Block block) throws Exception {
+        Metadata metadata = Metadata.parseFrom(block.getMetadata().getMetadata(BlockMetadataIndex.SIGNATURES_VALUE));
+        return OrdererBlockMetadata.parseFrom(metadata.getValue()).getLastConfig().getIndex();
+    }
+
+    @Test
+    void aCopyWhoseSignedValueWasAlteredDoesNotHoldUpTheBlockTheOthersSigned() throws Exception {
+        Block altered = BlockSignatures.sign(block, 0, signer(0), 6, 42, 3); // another last config, validly signed by 0
+        Block delivered = BlockSignatures.quorumCopy(List.of(altered, signedBy(1), headerOnly(signedBy(2)),
+                headerOnly(signedBy(3))), views(), verifier);
+        assertThat(delivered).isNotNull();
+        assertThat(lastConfig(delivered)).isEqualTo(5);
+        assertThat(BlockSignatures.validSigners(delivered, view, verifier)).containsExactly(1, 2, 3);
+        assertThat(delivered.getData()).isEqualTo(block.getData());
+    }
+
+    @Test
+    void aForgedSignatureOfAnotherMemberDoesNotCrowdOutItsRealOne() throws Exception {
+        Block withForgery = BlockSignatures.sign(signedBy(0), 1, signer(4), 5, 42, 3); // claims to be replica 1
+        Block delivered = BlockSignatures.quorumCopy(List.of(withForgery, headerOnly(signedBy(1)),
+                headerOnly(signedBy(2))), views(), verifier);
+        assertThat(delivered).isNotNull();
+        assertThat(BlockSignatures.validSigners(delivered, view, verifier)).containsExactly(0, 1, 2);
+        assertThat(Metadata.parseFrom(delivered.getMetadata().getMetadata(BlockMetadataIndex.SIGNATURES_VALUE))
+                .getSignaturesCount()).as("only valid signatures are handed on").isEqualTo(3);
+    }
+
+    @Test
+    void withoutAWholeCopyOrAQuorumNothingIsDelivered() {
+        assertThat(BlockSignatures.quorumCopy(List.of(headerOnly(signedBy(0)), headerOnly(signedBy(1)),
+                headerOnly(signedBy(2))), views(), verifier)).as("headers only").isNull();
+        assertThat(BlockSignatures.quorumCopy(List.of(signedBy(0), headerOnly(signedBy(1))), views(), verifier))
+                .as("two of four").isNull();
+        Block forgedData = signedBy(0).toBuilder().setData(Blocks.build(7, ByteString.copyFromUtf8("previous"),
+                List.of(TestEnvelopes.transaction("alpha", "forged", 10, (byte) 2))).getData()).build();
+        assertThat(BlockSignatures.quorumCopy(List.of(forgedData, headerOnly(signedBy(1)), headerOnly(signedBy(2))),
+                views(), verifier)).as("data that does not match the header").isNull();
+    }
+
+    /** The reader's views: only the test's view 3. */
+    private java.util.function.LongFunction<View> views() {
+        return id -> id == view.id() ? view : null;
+    }
+
+    @Test
+    void aBlockIsCheckedAgainstTheViewItsSignedValueNamesWithTheKeysThatViewNames() {
+        assertThat(BlockSignatures.viewId(signedBy(0))).isEqualTo(3);
+        assertThat(BlockSignatures.viewId(block)).as("unsigned").isEqualTo(-1);
+        // View 4 rotates replica 3's key to the key numbered 4.
+        Map<Integer, Bytes> rotatedKeys = new HashMap<>(view.publicKeys());
+        rotatedKeys.put(3, Bytes.copyOf(keys.get(4).getPublic().getEncoded()));
+        View rotated = new View(4, List.of(0, 1, 2, 3), 1, Mode.BFT, rotatedKeys);
+        List<Block> inView4 = List.of(BlockSignatures.sign(block, 1, signer(1), 5, 42, 4),
+                headerOnly(BlockSignatures.sign(block, 2, signer(2), 5, 42, 4)),
+                headerOnly(BlockSignatures.sign(block, 3, signer(4), 5, 42, 4)));
+        assertThat(BlockSignatures.quorumCopy(inView4, views(), verifier)).as("view 4 not known yet").isNull();
+        Block delivered = BlockSignatures.quorumCopy(inView4, id -> id == 4 ? rotated : view, verifier);
+        assertThat(delivered).isNotNull();
+        assertThat(BlockSignatures.validSigners(delivered, rotated, verifier)).containsExactly(1, 2, 3);
+        assertThat(BlockSignatures.quorumCopy(inView4, id -> view, verifier))
+                .as("a view other than the one the block names is never used").isNull();
+        // Under view 3, replica 3's new key does not count.
+        List<Block> inView3 = List.of(signedBy(1), headerOnly(signedBy(2)),
+                headerOnly(BlockSignatures.sign(block, 3, signer(4), 5, 42, 3)));
+        assertThat(BlockSignatures.quorumCopy(inView3, views(), verifier)).isNull();
     }
 }

@@ -54,6 +54,8 @@ class OrderingNodeTest {
     /** Nodes that refuse more than the service does (censors), by id. */
     private Map<Integer, io.phalanx.core.service.RequestVerifier> refusing = Map.of();
     private Path config;
+    /** The next key of a key rotation a node starts with, by id. */
+    private final Map<Integer, io.phalanx.runtime.keys.NodeIdentity> nextIdentities = new java.util.HashMap<>();
     private final OrderingNode[] nodes = new OrderingNode[4];
     private final NodeDeliverServer[] servers = new NodeDeliverServer[4];
     private Frontend frontend;
@@ -87,8 +89,11 @@ class OrderingNodeTest {
         var cluster = ClusterConfigLoader.load(config);
         var identity = KeyFiles.loadIdentity(dir.resolve("keys/replica-" + id + ".key"),
                 cluster.replica(id).orElseThrow().certificate());
-        nodes[id] = OrderingNode.start(Replica.builder().config(config).id(id).identity(identity).dataDirectory(data),
-                id, identity, data, channels, 1_000,
+        Replica.Builder builder = Replica.builder().config(config).id(id).identity(identity).dataDirectory(data);
+        if (nextIdentities.containsKey(id)) {
+            builder.nextIdentity(nextIdentities.get(id));
+        }
+        nodes[id] = OrderingNode.start(builder, id, identity, data, channels, 1_000,
                 refusing.getOrDefault(id, io.phalanx.core.service.RequestVerifier.ACCEPT_ALL));
         return nodes[id];
     }
@@ -440,6 +445,55 @@ class OrderingNodeTest {
     }
 
     @Test
+    @Timeout(120)
+    void aFrontendStartedInTheFirstViewDeliversBlocksSignedUnderARotatedKeyWhileAnotherNodeIsDown() throws Exception {
+        config = new Keygen(new SecureRandom()).generate(new Keygen.Options(4, 2, dir, Mode.BFT, null, "127.0.0.1",
+                freeBasePort(), true), Instant.now()).clusterFile();
+        var nextKey = new io.phalanx.runtime.keys.Certificates(new SecureRandom()).generate("replica-3-next", Instant.now());
+        nextIdentities.put(3, nextKey);
+        View first = CoreSettings.view(ClusterConfigLoader.load(config));
+        for (int id = 0; id < 4; id++) {
+            start(id);
+            deliverEndpoints.put(id, new java.net.InetSocketAddress("127.0.0.1", serve(id, 0).port()));
+        }
+        frontend = Frontend.start(Client.builder().config(config).id(1000).build(), first, deliverEndpoints,
+                java.util.Set.of(CHANNEL), new java.net.InetSocketAddress("127.0.0.1", 0), tls(1000), false, Writers.ANYONE);
+        fabric = fabricChannel(frontend, 1000);
+        var stub = org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.newStub(fabric);
+        assertThat(broadcastAll(stub, CHANNEL, 0, 10)).containsOnly(Status.SUCCESS);
+        assertThat(BlockSignatures.viewId(deliver(stub, CHANNEL, 0, 0).get(0))).isEqualTo(first.id());
+
+        // The administrator rotates node 3's key; then node 0 stops, so that every quorum needs node 3.
+        var change = new io.phalanx.core.view.ViewChange.Replace(3,
+                io.phalanx.core.message.Bytes.copyOf(nextKey.publicKey().getEncoded()), first.addresses().get(3));
+        try (Client admin = Client.builder().config(config).id(1002).build()) {
+            var result = io.phalanx.core.codec.MessageCodec.decodeAdminResult(admin.invoke(
+                    io.phalanx.core.message.Bytes.copyOf(io.phalanx.core.codec.MessageCodec.encodeViewChange(change)))
+                    .toArray());
+            assertThat(result.refusal()).isNull();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (java.util.Arrays.stream(nodes).anyMatch(node -> node.replica().view().id() == first.id())
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        View rotated = nodes[1].replica().view();
+        assertThat(rotated.id()).isGreaterThan(first.id());
+        servers[0].close();
+        nodes[0].close();
+        nodes[0] = null;
+
+        assertThat(broadcastAll(stub, CHANNEL, 10, 20)).containsOnly(Status.SUCCESS);
+        Block later = deliver(stub, CHANNEL, 1, 1).get(0);
+        assertThat(BlockSignatures.viewId(later)).isEqualTo(rotated.id());
+        assertThat(BlockSignatures.validSigners(later, rotated, verifier)).as("node 3 signs with its new key")
+                .containsExactly(1, 2, 3);
+        assertThat(BlockSignatures.validSigners(later, first, verifier)).as("under the first view's keys")
+                .containsExactly(1, 2);
+        assertThat(Blocks.chainProblem(nodes[1].block(CHANNEL, 0), later)).isNull();
+    }
+
+    @Test
     void aNodeThatSignsOtherBlocksIsOutvotedOnTwoChannels() throws Exception {
         // Node 3 orders correctly but hands frontends other blocks under the same numbers, signed with its key.
         var identity3 = new java.util.concurrent.atomic.AtomicReference<io.phalanx.core.crypto.Signer>();
@@ -557,7 +611,7 @@ class OrderingNodeTest {
                                 Block real = node.block(seek.channelId(), number);
                                 Block forged = BlockSignatures.sign(Blocks.build(number, real.getHeader().getPreviousHash(),
                                         List.of(TestEnvelopes.transaction(seek.channelId(), "forged-" + number, 10, (byte) 7))),
-                                        signerId, key.get(), 0, 0);
+                                        signerId, key.get(), 0, 0, node.replica().view().id());
                                 responses.onNext(org.hyperledger.fabric.protos.orderer.DeliverResponse.newBuilder()
                                         .setBlock(forged).build());
                             }

@@ -22,14 +22,23 @@ class OrderingServiceTest {
     private static final ChannelLimits LIMITS = new ChannelLimits(3, 10_000, 2_000, 1_000);
 
     /** A node: the service and the blocks it cut, by channel. */
+    /** The view the nodes start in. */
+    private static final io.phalanx.core.view.View VIEW_0 = io.phalanx.core.view.View.of(0, 4, 1,
+            io.phalanx.core.view.Mode.BFT);
+
     private static final class Node {
         final Map<String, List<Block>> blocks = new LinkedHashMap<>();
         final OrderingService service;
+        final List<OrderingService.CutBlock> cuts = new ArrayList<>();
         long consensusId;
+        /** The view the next requests are decided in. */
+        io.phalanx.core.view.View view = VIEW_0;
 
         Node(Map<String, OrderingService.Channel> channels) {
-            service = new OrderingService(channels, 100, cut ->
-                    blocks.computeIfAbsent(cut.channelId(), c -> new ArrayList<>()).add(cut.block()));
+            service = new OrderingService(channels, 100, cut -> {
+                blocks.computeIfAbsent(cut.channelId(), c -> new ArrayList<>()).add(cut.block());
+                cuts.add(cut);
+            });
         }
 
         Node() {
@@ -40,7 +49,7 @@ class OrderingServiceTest {
         OrderingService.Result run(OrderingOperation operation, long agreedMs) {
             consensusId++;
             return OrderingService.Result.decode(service.execute(operation.encode(),
-                    new ExecutionContext(consensusId, agreedMs, 7, 1000, consensusId)));
+                    new ExecutionContext(consensusId, agreedMs, 7, 1000, consensusId, view)));
         }
 
         OrderingService.Result broadcast(ByteString envelope) {
@@ -144,7 +153,7 @@ class OrderingServiceTest {
         assertThat(node.broadcast(TestEnvelopes.transaction("alpha", "big", 10_001, (byte) 1)).status())
                 .isEqualTo(Status.REQUEST_ENTITY_TOO_LARGE);
         assertThat(OrderingService.Result.decode(node.service.execute(Bytes.utf8("?"),
-                new ExecutionContext(1, 1, 1, 1, 1))).status()).isEqualTo(Status.BAD_REQUEST);
+                new ExecutionContext(1, 1, 1, 1, 1, VIEW_0))).status()).isEqualTo(Status.BAD_REQUEST);
         assertThat(node.blocks).isEmpty();
     }
 
@@ -160,7 +169,7 @@ class OrderingServiceTest {
         assertThat(height).isEqualTo(new OrderingService.ChannelHeight(0, 1, 10_000, 1_000));
         // Ordered, as a client orders a read that recovering replicas would not answer: the same answer.
         assertThat(OrderingService.ChannelHeight.decode(node.service.execute(new OrderingOperation.Height("alpha").encode(),
-                new ExecutionContext(99, 10_400, 7, 1000, 99)))).isEqualTo(height);
+                new ExecutionContext(99, 10_400, 7, 1000, 99, VIEW_0)))).isEqualTo(height);
         assertThat(node.run(new OrderingOperation.TimeToCut("alpha", 0), 11_000).info()).isEmpty();
         assertThat(node.blocks.get("alpha")).hasSize(1);
         assertThat(node.run(new OrderingOperation.TimeToCut("alpha", 0), 20_000).info()).contains("cut already");
@@ -195,5 +204,34 @@ class OrderingServiceTest {
         assertThat(first.getHeader().getNumber()).isEqualTo(1);
         assertThat(Blocks.chainProblem(genesis, first)).isNull();
         assertThat(node.service.lastConfigBlock("alpha")).isEqualTo(1);
+    }
+
+    @Test
+    void theViewsThatDecidedRequestsAreReadByIdAndTravelWithTheSnapshot() throws Exception {
+        Node node = new Node();
+        io.phalanx.core.view.View view1 = io.phalanx.core.view.View.of(1, 5, 1, io.phalanx.core.view.Mode.BFT);
+        for (int i = 0; i < 10; i++) {
+            node.broadcast(TestEnvelopes.transaction("alpha", "t" + i, 10, (byte) i));
+        }
+        node.view = view1;
+        for (int i = 10; i < 20; i++) {
+            node.broadcast(TestEnvelopes.transaction("alpha", "t" + i, 10, (byte) i));
+        }
+        assertThat(node.cuts).extracting(cut -> cut.view().id()).startsWith(0L).endsWith(1L);
+
+        Node restored = new Node();
+        restored.service.restore(node.service.snapshot());
+        for (Node reader : List.of(node, restored)) {
+            for (io.phalanx.core.view.View view : List.of(VIEW_0, view1)) {
+                OrderingService.ViewAnswer answer = OrderingService.ViewAnswer.decode(
+                        reader.service.query(new OrderingOperation.ViewOf(view.id()).encode()));
+                assertThat(io.phalanx.core.codec.MessageCodec.decodeView(answer.encodedView().toArray())).isEqualTo(view);
+            }
+            OrderingService.ViewAnswer unknown = OrderingService.ViewAnswer.decode(
+                    reader.service.query(new OrderingOperation.ViewOf(2).encode()));
+            assertThat(unknown.encodedView()).isNull();
+            assertThat(unknown.refusal().status()).isEqualTo(Status.NOT_FOUND);
+        }
+        assertThat(restored.service.snapshot()).isEqualTo(node.service.snapshot());
     }
 }

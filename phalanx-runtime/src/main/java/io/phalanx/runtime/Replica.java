@@ -2,6 +2,7 @@ package io.phalanx.runtime;
 
 import io.phalanx.core.codec.MessageCodec;
 import io.phalanx.core.crypto.SignatureVerifier;
+import io.phalanx.core.crypto.Signer;
 import io.phalanx.core.replica.ImageStore;
 import io.phalanx.core.replica.Recovered;
 import io.phalanx.core.replica.ReplicaConfig;
@@ -312,6 +313,20 @@ public final class Replica implements AutoCloseable {
      */
     public View view() {
         return protocol.status().view();
+    }
+
+    /**
+     * Signs with the key {@code view} names for this replica: the one it started with, or after
+     * a key rotation the next key ({@link Builder#nextKey}) from the view that installs it on. For
+     * what a service's node signs beside the protocol, such as an ordering node's blocks. Safe to
+     * call from any thread.
+     *
+     * @param view a view that names this replica
+     * @return the signer
+     * @throws IllegalStateException if the replica does not hold that key
+     */
+    public Signer signerFor(View view) {
+        return keys.signerFor(view, id);
     }
 
     /**

@@ -66,8 +66,9 @@ class OrderingSweepTest {
         assertThat(failures).as("seeds with violations").isEmpty();
         assertThat(blocks.byCount()).as("blocks cut full, of " + blocks).isPositive();
         assertThat(blocks.byTimeout()).as("blocks cut by a time-to-cut request, of " + blocks).isPositive();
-        assertThat(blocks.blocks() - blocks.byCount() - blocks.byTimeout()).as("blocks cut by bytes, of " + blocks)
-                .isPositive();
+        assertThat(blocks.blocks() - blocks.byCount() - blocks.byTimeout() - blocks.config())
+                .as("blocks cut by bytes, of " + blocks).isPositive();
+        assertThat(blocks.config()).as("config blocks (limits changed mid-run), of " + blocks).isPositive();
         assertThat(fired).as("faults that fired").contains(Fault.RESTART, Fault.RECONFIG, Fault.BYZANTINE_CLIENT,
                 Fault.EQUIVOCATION, Fault.TWINS, Fault.PARTITION, Fault.LEADER_ISOLATION);
     }

@@ -130,6 +130,9 @@ public final class ServiceExecutor {
         // one; the agreed time cannot.
         agreedTimestampMs = Math.max(agreedTimestampMs, decision.batch().timestampMs());
         List<Reply> replies = new ArrayList<>(decision.batch().requests().size());
+        // A change this batch decides governs later instances only: one view for the whole batch.
+        View decidedBy = Objects.requireNonNull(views.at(decision.consensusId()),
+                () -> "replica " + replicaId + " knows no view at instance " + decision.consensusId());
         for (Request request : decision.batch().requests()) {
             if (executedByClient.isDone(request.clientId(), request.sequence())
                     && !plantedBugs.contains(PlantedBug.REQUEST_EXECUTED_TWICE)) {
@@ -139,7 +142,7 @@ public final class ServiceExecutor {
             }
             executedByClient.markDone(request.clientId(), request.sequence(), decision.consensusId());
             ExecutionContext context = new ExecutionContext(decision.consensusId(), agreedTimestampMs,
-                    decision.batch().nonce(), request.clientId(), request.sequence());
+                    decision.batch().nonce(), request.clientId(), request.sequence(), decidedBy);
             Bytes result = Administration.isAdmin(adminClientId, request)
                     ? administer(decision.consensusId(), decision.batch(), request) : service.execute(request.operation(), context);
             Reply reply = new Reply(replicaId, request.clientId(), request.sequence(), RequestKind.ORDERED,

@@ -59,12 +59,13 @@ class ServiceExecutorTest {
     @Test
     void executesInBatchOrderWithTheAgreedContext() {
         Recorder service = new Recorder();
-        ServiceExecutor executor = new ServiceExecutor(2, io.phalanx.core.view.View.of(0, 4, 1, io.phalanx.core.view.Mode.BFT), service, 16, ReplicaConfig.CLIENTS_DEFAULT);
+        io.phalanx.core.view.View view = io.phalanx.core.view.View.of(0, 4, 1, io.phalanx.core.view.Mode.BFT);
+        ServiceExecutor executor = new ServiceExecutor(2, view, service, 16, ReplicaConfig.CLIENTS_DEFAULT);
         List<Reply> replies = executor.execute(decision(0, request(1, 1), request(2, 1)));
         assertThat(service.executed).containsExactly("op-1-1", "op-2-1");
         assertThat(replies).extracting(Reply::sender).containsOnly(2);
         assertThat(replies).extracting(Reply::result).containsExactly(Bytes.utf8("1"), Bytes.utf8("2"));
-        assertThat(service.contexts.get(1)).isEqualTo(new ExecutionContext(0, 5_000, 42, 2, 1));
+        assertThat(service.contexts.get(1)).isEqualTo(new ExecutionContext(0, 5_000, 42, 2, 1, view));
     }
 
     @Test

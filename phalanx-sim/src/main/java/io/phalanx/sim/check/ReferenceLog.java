@@ -62,7 +62,8 @@ final class ReferenceLog {
         long timestampMs = batch == null ? 0 : batch.timestampMs();
         long nonce = batch == null ? 0 : batch.nonce();
         RequestId id = executed.requestId();
-        return new ExecutionContext(executed.consensusId(), timestampMs, nonce, id.clientId(), id.sequence());
+        // The key-value reference reads no view.
+        return new ExecutionContext(executed.consensusId(), timestampMs, nonce, id.clientId(), id.sequence(), null);
     }
 
     /** After a write, asks the reference for the key's value and records it as a version. */

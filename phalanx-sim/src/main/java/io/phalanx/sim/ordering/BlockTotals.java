@@ -1,6 +1,9 @@
 package io.phalanx.sim.ordering;
 
+import com.google.protobuf.ByteString;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.ordering.ChannelConfigs;
+import io.phalanx.ordering.ChannelLimits;
 import io.phalanx.ordering.OrderingOperation;
 import io.phalanx.ordering.OrderingService;
 import io.phalanx.sim.SimResult;
@@ -9,23 +12,27 @@ import io.phalanx.sim.check.ClientOperation;
 import org.hyperledger.fabric.protos.common.Block;
 import org.hyperledger.fabric.protos.common.Status;
 
-import java.util.HashSet;
-import java.util.Set;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * How many blocks a run of the ordering service cut, and why: the distinct (channel, number)
- * pairs among the correct replicas' blocks; those holding the channel's {@code maxMessageCount}
- * envelopes (cut by count); those a client's time-to-cut request cut (its answer is a plain
- * {@code SUCCESS}); the rest were cut by bytes (the next envelope did not fit, or was too large to
- * share a block).
+ * pairs among the correct replicas' blocks; the config blocks among them; those holding the
+ * {@code maxMessageCount} envelopes in force at their number (cut by count; the limits followed
+ * block by block from the run's, through each config block); those a client's time-to-cut
+ * request cut (its answer is a plain {@code SUCCESS}); the rest were cut by bytes (the next
+ * envelope did not fit, was too large to share a block, or was a config envelope, which goes
+ * alone).
  *
  * @param blocks    blocks cut
- * @param byCount   blocks cut full
+ * @param byCount   blocks cut full (config blocks excepted)
  * @param byTimeout blocks cut by a time-to-cut request a correct client saw succeed
+ * @param config    config blocks
  */
-public record BlockTotals(long blocks, long byCount, long byTimeout) {
+public record BlockTotals(long blocks, long byCount, long byTimeout, long config) {
     /** No blocks. */
-    public static final BlockTotals NONE = new BlockTotals(0, 0, 0);
+    public static final BlockTotals NONE = new BlockTotals(0, 0, 0, 0);
 
     /**
      * The totals of one run.
@@ -35,21 +42,37 @@ public record BlockTotals(long blocks, long byCount, long byTimeout) {
      */
     public static BlockTotals of(SimResult result) {
         OrderingSetup setup = OrderingSetup.of(result.config());
-        Set<String> seen = new HashSet<>();
-        long full = 0;
+        // Every correct replica's chain is a prefix of every other's (ChainPrefixChecker), so
+        // their blocks by number make one chain per channel.
+        Map<String, TreeMap<Long, Block>> chains = new TreeMap<>();
         for (ChainSegment segment : result.history().chains()) {
-            if (!segment.correct()) {
-                continue;
+            if (segment.correct()) {
+                for (Block block : segment.blocks()) {
+                    chains.computeIfAbsent(segment.channelId(), c -> new TreeMap<>())
+                            .putIfAbsent(block.getHeader().getNumber(), block);
+                }
             }
-            for (Block block : segment.blocks()) {
-                if (seen.add(segment.channelId() + "/" + block.getHeader().getNumber())
-                        && block.getData().getDataCount() == setup.limits(segment.channelId()).maxMessageCount()) {
+        }
+        long blocks = 0;
+        long full = 0;
+        long config = 0;
+        for (Map.Entry<String, TreeMap<Long, Block>> chain : chains.entrySet()) {
+            ChannelLimits limits = setup.limits(chain.getKey());
+            for (Block block : chain.getValue().values()) {
+                blocks++;
+                List<ByteString> envelopes = block.getData().getDataList();
+                if (envelopes.size() == 1 && ChannelConfigs.isConfig(envelopes.get(0))) {
+                    config++;
+                } else if (envelopes.size() == limits.maxMessageCount()) {
                     full++;
+                }
+                if (!envelopes.isEmpty()) {
+                    limits = ChannelConfigs.limitsAfter(envelopes.get(envelopes.size() - 1), limits);
                 }
             }
         }
         long timeouts = result.history().operations().stream().filter(BlockTotals::cutByTimeout).count();
-        return new BlockTotals(seen.size(), full, timeouts);
+        return new BlockTotals(blocks, full, timeouts, config);
     }
 
     private static boolean cutByTimeout(ClientOperation operation) {
@@ -75,12 +98,13 @@ public record BlockTotals(long blocks, long byCount, long byTimeout) {
      * @return the sums
      */
     public BlockTotals plus(BlockTotals other) {
-        return new BlockTotals(blocks + other.blocks, byCount + other.byCount, byTimeout + other.byTimeout);
+        return new BlockTotals(blocks + other.blocks, byCount + other.byCount, byTimeout + other.byTimeout,
+                config + other.config);
     }
 
     @Override
     public String toString() {
-        return blocks + " (" + byCount + " full, " + byTimeout + " by time-to-cut, " + (blocks - byCount - byTimeout)
-                + " by bytes)";
+        return blocks + " (" + byCount + " full, " + byTimeout + " by time-to-cut, " + config + " config, "
+                + (blocks - byCount - byTimeout - config) + " by bytes)";
     }
 }

@@ -2,6 +2,7 @@ package io.phalanx.sim.ordering;
 
 import com.google.protobuf.ByteString;
 import io.phalanx.core.message.Bytes;
+import io.phalanx.ordering.ChannelConfigs;
 import io.phalanx.ordering.ChannelLimits;
 import io.phalanx.ordering.OrderingOperation;
 import io.phalanx.ordering.OrderingService;
@@ -20,7 +21,11 @@ import java.util.SplittableRandom;
  * time-to-cut request for its next block once the first pending envelope has waited the batch
  * timeout by the client's clock (up to {@link #EARLY_MS} early, as a frontend's clock may be
  * ahead of the agreed time, which the service then ignores). Several clients seeing the same
- * height each send the request, as several frontends would.
+ * height each send the request, as several frontends would. Now and then it sends a config
+ * envelope, as a channel administrator would through a frontend: new limits for the channel
+ * (envelopes per block and batch timeout; the byte limits stay the run's), which take effect
+ * from the block after the config block on every replica alike, or one time in five a config
+ * the service refuses ({@code BAD_REQUEST}: no envelope per block).
  */
 public final class OrderingWorkload implements ClientWorkload {
     /** How far ahead of the agreed time a client's clock may send a time-to-cut request. */
@@ -29,6 +34,8 @@ public final class OrderingWorkload implements ClientWorkload {
     private static final int HEIGHT_PERCENT = 15;
     /** Percent of calls that send an envelope again. */
     private static final int REPEAT_PERCENT = 10;
+    /** Percent of calls that send a config envelope. */
+    private static final int CONFIG_PERCENT = 2;
 
     private final long clientId;
     private final OrderingSetup setup;
@@ -71,12 +78,28 @@ public final class OrderingWorkload implements ClientWorkload {
                     + again.size() + " B");
         }
         String txId = "c" + clientId + "-" + envelopes++;
+        if (pick >= HEIGHT_PERCENT + REPEAT_PERCENT && pick < HEIGHT_PERCENT + REPEAT_PERCENT + CONFIG_PERCENT) {
+            return config(random, channel, txId);
+        }
         byte[] data = new byte[dataBytes(random, setup.limits(channel))];
         random.nextBytes(data);
         ByteString envelope = SimEnvelopes.transaction(channel, txId, data);
         sent.add(envelope);
         return new Call(new OrderingOperation.Broadcast(envelope).encode(), false, "BROADCAST " + channel + " " + txId
                 + " " + envelope.size() + " B");
+    }
+
+    /** A config envelope: new limits for the channel, or one time in five limits the service refuses. */
+    private Call config(SplittableRandom random, String channel, String txId) {
+        ChannelLimits limits = setup.limits(channel);
+        boolean valid = random.nextInt(5) != 0;
+        int maxMessageCount = valid ? 1 + random.nextInt(10) : 0;
+        long batchTimeoutMs = 20 + random.nextInt(281);
+        ByteString envelope = SimEnvelopes.config(channel, txId, ChannelConfigs.batchConfig(maxMessageCount,
+                limits.absoluteMaxBytes(), limits.preferredMaxBytes(), batchTimeoutMs + "ms"));
+        sent.add(envelope);
+        return new Call(new OrderingOperation.Broadcast(envelope).encode(), false, "CONFIG " + channel + " " + txId
+                + " maxMessageCount " + maxMessageCount + " batchTimeout " + batchTimeoutMs + " ms");
     }
 
     /** Mostly small, some up to the preferred block size, a few above it, one in fifty above the absolute limit. */

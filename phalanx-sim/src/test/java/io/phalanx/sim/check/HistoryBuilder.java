@@ -188,7 +188,7 @@ final class HistoryBuilder {
             nextConsensusId = consensusId + 1;
             for (Request request : requests) {
                 Bytes result = service.execute(request.operation(),
-                        new ExecutionContext(consensusId, batch.timestampMs(), batch.nonce(), request.clientId(), request.sequence()));
+                        new ExecutionContext(consensusId, batch.timestampMs(), batch.nonce(), request.clientId(), request.sequence(), null));
                 execution(new Executed(consensusId, request.id(), request.operation(), result));
             }
             return this;
