@@ -50,6 +50,11 @@ public final class OrdererCommand implements Callable<Integer> {
     @Option(names = "--key", description = "Private key (default: keys/replica-ID.key next to the cluster file).")
     Path key;
 
+    @Option(names = "--next-key", description = {"The next private key of a key rotation (phalanx view replace), its",
+            "certificate beside it (.crt for .key); the node signs blocks with it from the view that names it on",
+            "(default: replica-ID.next.key beside the private key)."})
+    Path nextKey;
+
     @Option(names = "--data", description = "Data directory (default: data/replica-ID next to the cluster file).")
     Path data;
 
@@ -113,9 +118,10 @@ public final class OrdererCommand implements Callable<Integer> {
             ClusterConfig cluster = ClusterConfigLoader.load(config);
             var entry = cluster.replica(id).orElseThrow(() -> new ConfigException("replicas", "no replica with id " + id
                     + " in the cluster config"));
-            NodeIdentity identity = KeyFiles.loadIdentity(key != null ? key
-                    : base.resolve("keys").resolve("replica-" + id + ".key"), entry.certificate());
-            node = OrderingNode.start(Replica.builder().config(config).id(id).identity(identity).dataDirectory(dataDirectory),
+            Path keyFile = key != null ? key : base.resolve("keys").resolve("replica-" + id + ".key");
+            NodeIdentity identity = KeyFiles.loadIdentity(keyFile, entry.certificate());
+            node = OrderingNode.start(Replica.builder().config(config).id(id).identity(identity).dataDirectory(dataDirectory)
+                            .nextKey(nextKey != null ? nextKey : keyFile.resolveSibling("replica-" + id + ".next.key")),
                     id, identity, dataDirectory, ordered, 100_000);
             tls = OrderingTls.of(cluster, identity);
         } catch (ConfigException e) {

@@ -41,7 +41,7 @@ import java.util.concurrent.Callable;
                 "results.csv and PNG charts.",
                 "Default: 4 and 7 nodes x 1 and 4 frontends x 10 and 100 envelopes per block x envelopes of",
                 "40, 200, 1024 and 4096 bytes, saturated; 10 s warm-up and 30 s measured per cell (32 cells,",
-                "about 50 minutes). The nodes and frontends of a (nodes, frontends, block size) stay up for",
+                "about 45 minutes). The nodes and frontends of a (nodes, frontends, block size) stay up for",
                 "its envelope sizes and rates, and are first warmed up with saturating load (--cluster-warmup).",
                 "The load: --streams broadcast streams spread over the frontends; --rate R offers R envelopes",
                 "a second (open loop, latency counted from when each was due), --rate 0 keeps --window",
