@@ -201,30 +201,59 @@ public final class BlockSignatures {
             if (view == null || view.id() != viewId) {
                 continue;
             }
-            Metadata value = metadata(base);
-            Metadata.Builder signed = value.toBuilder().clearSignatures();
-            Set<Integer> valid = new TreeSet<>();
-            for (Block copy : copies) {
-                if (!copy.getHeader().equals(base.getHeader())) {
-                    continue;
-                }
-                for (MetadataSignature signature : metadata(copy).getSignaturesList()) {
-                    int signer = identifier(signature);
-                    if (signer < 0 || !view.contains(signer) || valid.contains(signer)) {
-                        continue;
-                    }
-                    byte[] bytes = signedBytes(value.getValue(), signature.getIdentifierHeader(), base);
-                    if (verifier.verifyReplica(view, signer, bytes, Bytes.copyOf(signature.getSignature().toByteArray()))) {
-                        valid.add(signer);
-                        signed.addSignatures(signature);
-                    }
-                }
-            }
-            if (view.quorums().isQuorum(valid)) {
-                return withMetadata(base, signed.build());
+            Block gathered = withValidSignatures(base, copies, view, verifier);
+            if (view.quorums().isQuorum(signers(gathered))) {
+                return gathered;
             }
         }
         return null;
+    }
+
+    /**
+     * {@code base} with every valid signature on its header and metadata value that
+     * {@code copies} carry (base's own among them), one per member of {@code view}, and no other:
+     * unlike {@link #merge}, a forged or altered signature claiming a member cannot take the
+     * place of that member's valid one.
+     *
+     * @param base     a whole copy of the block
+     * @param copies   copies of the same block number from different nodes; those with another header are ignored
+     * @param view     the view the block names
+     * @param verifier checks a member's signature, as for {@link #validSigners}
+     * @return base with the valid signatures gathered
+     */
+    public static Block withValidSignatures(Block base, Collection<Block> copies, View view, SignatureVerifier verifier) {
+        Metadata value = metadata(base);
+        Metadata.Builder signed = value.toBuilder().clearSignatures();
+        Set<Integer> valid = new TreeSet<>();
+        List<Block> all = new ArrayList<>(copies.size() + 1);
+        all.add(base);
+        all.addAll(copies);
+        for (Block copy : all) {
+            if (!copy.getHeader().equals(base.getHeader())) {
+                continue;
+            }
+            for (MetadataSignature signature : metadata(copy).getSignaturesList()) {
+                int signer = identifier(signature);
+                if (signer < 0 || !view.contains(signer) || valid.contains(signer)) {
+                    continue;
+                }
+                byte[] bytes = signedBytes(value.getValue(), signature.getIdentifierHeader(), base);
+                if (verifier.verifyReplica(view, signer, bytes, Bytes.copyOf(signature.getSignature().toByteArray()))) {
+                    valid.add(signer);
+                    signed.addSignatures(signature);
+                }
+            }
+        }
+        return withMetadata(base, signed.build());
+    }
+
+    /** The ids the signatures of a block name, each once; for a block {@link #withValidSignatures} gathered. */
+    private static Set<Integer> signers(Block block) {
+        Set<Integer> ids = new TreeSet<>();
+        for (MetadataSignature signature : metadata(block).getSignaturesList()) {
+            ids.add(identifier(signature));
+        }
+        return ids;
     }
 
     /** The replica id an identifier header names, or -1 if it names none. */

@@ -312,12 +312,12 @@ public final class OrderingNode implements AutoCloseable {
                     sameHeader.add(copy);
                 }
             }
-            Block signed = BlockSignatures.merge(block, sameHeader);
-            View view = viewOf(BlockSignatures.viewId(signed));
+            View view = viewOf(BlockSignatures.viewId(block));
             if (view == null) {
-                return "block " + block.getHeader().getNumber() + " names view " + BlockSignatures.viewId(signed)
+                return "block " + block.getHeader().getNumber() + " names view " + BlockSignatures.viewId(block)
                         + ", which decided nothing this node's state knows of";
             }
+            Block signed = BlockSignatures.withValidSignatures(block, sameHeader, view, verifier);
             java.util.Set<Integer> signers = BlockSignatures.validSigners(signed, view, verifier);
             if (signers.size() < view.f() + 1) {
                 return "block " + block.getHeader().getNumber() + " is signed by " + signers + " only, fewer than f+1 = "

@@ -121,6 +121,16 @@ class BlockSignaturesTest {
     }
 
     @Test
+    void gatheringKeepsEachMembersValidSignatureWhereMergingKeepsTheFirstClaim() {
+        Block withForgery = BlockSignatures.sign(signedBy(0), 1, signer(4), 5, 42, 3); // claims to be replica 1
+        List<Block> others = List.of(headerOnly(signedBy(1)));
+        assertThat(BlockSignatures.validSigners(BlockSignatures.merge(withForgery, others), view, verifier))
+                .containsExactly(0);
+        assertThat(BlockSignatures.validSigners(BlockSignatures.withValidSignatures(withForgery, others, view, verifier),
+                view, verifier)).containsExactly(0, 1);
+    }
+
+    @Test
     void withoutAWholeCopyOrAQuorumNothingIsDelivered() {
         assertThat(BlockSignatures.quorumCopy(List.of(headerOnly(signedBy(0)), headerOnly(signedBy(1)),
                 headerOnly(signedBy(2))), views(), verifier)).as("headers only").isNull();
