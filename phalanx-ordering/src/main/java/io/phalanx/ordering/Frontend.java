@@ -68,8 +68,8 @@ public final class Frontend implements AutoCloseable {
     /** Deliveries under way, which a view just read may let go on. */
     private final Set<Delivery> deliveries = ConcurrentHashMap.newKeySet();
     /**
-     * Checks the nodes' block signatures; its cache makes a signature that arrives again (in each
-     * merged copy a block is checked as while its quorum gathers) cost one verification.
+     * Checks the nodes' block signatures; its cache makes a signature seen again (a block's copies
+     * are checked again as each node's copy arrives) cost no second verification.
      */
     private final io.phalanx.core.crypto.SignatureVerifier verifier = CoreSettings.replicaVerifier();
     /** Checked before an envelope is ordered, so a forbidden one is answered at once. */

@@ -100,7 +100,7 @@ public final class OrderingNode implements AutoCloseable {
      *
      * @param builder     the replica's builder with its config, id, key and data directory set (not its service)
      * @param id          the replica's id, as given to {@code builder}
-     * @param identity    its key, which signs the blocks
+     * @param identity    the key it starts with; each block is signed with the key its view names for the node
      * @param dataDirectory its data directory, as given to {@code builder}; the blocks go under {@code blocks/}
      * @param channels    the channels it orders
      * @param dedupWindow how many of a channel's last envelopes a repeat of is ordered once
