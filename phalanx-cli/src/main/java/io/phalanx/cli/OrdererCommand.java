@@ -120,9 +120,13 @@ public final class OrdererCommand implements Callable<Integer> {
                     + " in the cluster config"));
             Path keyFile = key != null ? key : base.resolve("keys").resolve("replica-" + id + ".key");
             NodeIdentity identity = KeyFiles.loadIdentity(keyFile, entry.certificate());
-            node = OrderingNode.start(Replica.builder().config(config).id(id).identity(identity).dataDirectory(dataDirectory)
-                            .nextKey(nextKey != null ? nextKey : keyFile.resolveSibling("replica-" + id + ".next.key")),
-                    id, identity, dataDirectory, ordered, 100_000);
+            // The key file given too, so the builder looks for the next key beside it by default.
+            Replica.Builder builder = Replica.builder().config(config).id(id).privateKey(keyFile).identity(identity)
+                    .dataDirectory(dataDirectory);
+            if (nextKey != null) {
+                builder.nextKey(nextKey);
+            }
+            node = OrderingNode.start(builder, id, identity, dataDirectory, ordered, 100_000);
             tls = OrderingTls.of(cluster, identity);
         } catch (ConfigException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

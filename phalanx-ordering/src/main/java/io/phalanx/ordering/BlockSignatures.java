@@ -149,19 +149,7 @@ public final class BlockSignatures {
      * @return the valid signers' ids
      */
     public static Set<Integer> validSigners(Block block, View view, SignatureVerifier verifier) {
-        Metadata metadata = metadata(block);
-        Set<Integer> valid = new TreeSet<>();
-        for (MetadataSignature signature : metadata.getSignaturesList()) {
-            int signer = identifier(signature);
-            if (signer < 0 || !view.contains(signer) || valid.contains(signer)) {
-                continue;
-            }
-            byte[] signed = signedBytes(metadata.getValue(), signature.getIdentifierHeader(), block);
-            if (verifier.verifyReplica(view, signer, signed, Bytes.copyOf(signature.getSignature().toByteArray()))) {
-                valid.add(signer);
-            }
-        }
-        return valid;
+        return gather(block, List.of(), view, verifier).signers();
     }
 
     /**
@@ -201,27 +189,40 @@ public final class BlockSignatures {
             if (view == null || view.id() != viewId) {
                 continue;
             }
-            Block gathered = withValidSignatures(base, copies, view, verifier);
-            if (view.quorums().isQuorum(signers(gathered))) {
-                return gathered;
+            Gathered gathered = gather(base, copies, view, verifier);
+            if (view.quorums().isQuorum(gathered.signers())) {
+                return gathered.block();
             }
         }
         return null;
     }
 
     /**
-     * {@code base} with every valid signature on its header and metadata value that
-     * {@code copies} carry (base's own among them), one per member of {@code view}, and no other:
-     * unlike {@link #merge}, a forged or altered signature claiming a member cannot take the
-     * place of that member's valid one.
+     * The valid signatures gathered for one copy of a block ({@link #gather}).
      *
-     * @param base     a whole copy of the block
-     * @param copies   copies of the same block number from different nodes; those with another header are ignored
+     * @param base     the copy whose header and metadata value the signatures were checked against
+     * @param signers  the members whose valid signatures were found, each once
+     * @param metadata base's {@code SIGNATURES} metadata with exactly those signatures
+     */
+    record Gathered(Block base, Set<Integer> signers, Metadata metadata) {
+        /** {@code base} carrying the gathered signatures and no others. */
+        Block block() {
+            return withMetadata(base, metadata);
+        }
+    }
+
+    /**
+     * Every valid signature on {@code base}'s header and metadata value that {@code base} and
+     * {@code copies} carry, one per member of {@code view}: unlike {@link #merge}, a forged or
+     * altered signature claiming a member cannot take the place of that member's valid one.
+     *
+     * @param base     a copy of the block
+     * @param copies   copies of the same block number from other nodes; those with another header are ignored
      * @param view     the view the block names
      * @param verifier checks a member's signature, as for {@link #validSigners}
-     * @return base with the valid signatures gathered
+     * @return who signed validly, and base's metadata with their signatures
      */
-    public static Block withValidSignatures(Block base, Collection<Block> copies, View view, SignatureVerifier verifier) {
+    static Gathered gather(Block base, Collection<Block> copies, View view, SignatureVerifier verifier) {
         Metadata value = metadata(base);
         Metadata.Builder signed = value.toBuilder().clearSignatures();
         Set<Integer> valid = new TreeSet<>();
@@ -244,16 +245,7 @@ public final class BlockSignatures {
                 }
             }
         }
-        return withMetadata(base, signed.build());
-    }
-
-    /** The ids the signatures of a block name, each once; for a block {@link #withValidSignatures} gathered. */
-    private static Set<Integer> signers(Block block) {
-        Set<Integer> ids = new TreeSet<>();
-        for (MetadataSignature signature : metadata(block).getSignaturesList()) {
-            ids.add(identifier(signature));
-        }
-        return ids;
+        return new Gathered(base, valid, signed.build());
     }
 
     /** The replica id an identifier header names, or -1 if it names none. */

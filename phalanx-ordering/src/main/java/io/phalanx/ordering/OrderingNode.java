@@ -56,14 +56,13 @@ public final class OrderingNode implements AutoCloseable {
     /** The public key {@link #startSigner} signs under. */
     private final io.phalanx.core.message.Bytes startKey;
     private final OrderingService service;
-    /**
-     * {@link #replica} once its start returned, for the execution thread, which the replica starts
-     * (and which may cut blocks) before the final field is assigned.
-     */
-    private volatile Replica started;
     /** Checks the signatures on blocks fetched from peers. */
     private final SignatureVerifier verifier = CoreSettings.replicaVerifier();
-    private final Replica replica;
+    /**
+     * The replica, once its start returned; volatile because the execution thread, which the
+     * replica starts (and which may cut blocks, see {@link #signerFor}), reads it.
+     */
+    private volatile Replica replica;
     private final Map<String, Long> storeBehind = new java.util.concurrent.ConcurrentHashMap<>();
     /** Per channel whose store is behind, the latest block cut (and signed) here: the anchor of the fetch. */
     private final Map<String, Block> latestCut = new java.util.concurrent.ConcurrentHashMap<>();
@@ -92,7 +91,6 @@ public final class OrderingNode implements AutoCloseable {
         this.service = service;
         this.replica = builder.service(service)
                 .requestVerifier(request -> service.admits(request.operation()) && refusing.isValid(request)).start();
-        this.started = replica;
     }
 
     /**
@@ -153,7 +151,7 @@ public final class OrderingNode implements AutoCloseable {
      * names another key is then stored with that signature, which readers do not count.
      */
     private Signer signerFor(View view) {
-        Replica running = started;
+        Replica running = replica;
         if (running != null) {
             return running.signerFor(view);
         }
@@ -317,13 +315,12 @@ public final class OrderingNode implements AutoCloseable {
                 return "block " + block.getHeader().getNumber() + " names view " + BlockSignatures.viewId(block)
                         + ", which decided nothing this node's state knows of";
             }
-            Block signed = BlockSignatures.withValidSignatures(block, sameHeader, view, verifier);
-            java.util.Set<Integer> signers = BlockSignatures.validSigners(signed, view, verifier);
-            if (signers.size() < view.f() + 1) {
-                return "block " + block.getHeader().getNumber() + " is signed by " + signers + " only, fewer than f+1 = "
-                        + (view.f() + 1) + " members of view " + view.id();
+            BlockSignatures.Gathered signed = BlockSignatures.gather(block, sameHeader, view, verifier);
+            if (signed.signers().size() < view.f() + 1) {
+                return "block " + block.getHeader().getNumber() + " is signed by " + signed.signers()
+                        + " only, fewer than f+1 = " + (view.f() + 1) + " members of view " + view.id();
             }
-            store.append(BlockSignatures.countersign(signed, id, replica.signerFor(view)));
+            store.append(BlockSignatures.countersign(signed.block(), id, replica.signerFor(view)));
             previous = block;
         }
         return null;

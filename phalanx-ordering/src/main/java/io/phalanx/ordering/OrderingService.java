@@ -15,11 +15,14 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -102,7 +105,7 @@ public final class OrderingService implements Service {
                 return refusal.encode();
             }
             byte[] view = encodedView.toArray();
-            return Bytes.copyOf(java.nio.ByteBuffer.allocate(4 + view.length).putInt(Status.SUCCESS_VALUE).put(view)
+            return Bytes.copyOf(ByteBuffer.allocate(4 + view.length).putInt(Status.SUCCESS_VALUE).put(view)
                     .array());
         }
 
@@ -118,8 +121,8 @@ public final class OrderingService implements Service {
             if (raw.length < 4) {
                 throw new IllegalArgumentException("not a view answer: " + raw.length + " bytes");
             }
-            if (java.nio.ByteBuffer.wrap(raw).getInt() == Status.SUCCESS_VALUE) {
-                return new ViewAnswer(Bytes.copyOf(java.util.Arrays.copyOfRange(raw, 4, raw.length)), null);
+            if (ByteBuffer.wrap(raw).getInt() == Status.SUCCESS_VALUE) {
+                return new ViewAnswer(Bytes.copyOf(Arrays.copyOfRange(raw, 4, raw.length)), null);
             }
             return new ViewAnswer(null, Result.decode(encoded));
         }
@@ -459,8 +462,8 @@ public final class OrderingService implements Service {
      * @param viewId the view's id
      * @return its encoding ({@code MessageCodec.encodeView}), or empty
      */
-    public java.util.Optional<Bytes> encodedView(long viewId) {
-        return java.util.Optional.ofNullable(views.get(viewId));
+    public Optional<Bytes> encodedView(long viewId) {
+        return Optional.ofNullable(views.get(viewId));
     }
 
     @Override

@@ -126,7 +126,7 @@ class BlockSignaturesTest {
         List<Block> others = List.of(headerOnly(signedBy(1)));
         assertThat(BlockSignatures.validSigners(BlockSignatures.merge(withForgery, others), view, verifier))
                 .containsExactly(0);
-        assertThat(BlockSignatures.validSigners(BlockSignatures.withValidSignatures(withForgery, others, view, verifier),
+        assertThat(BlockSignatures.validSigners(BlockSignatures.gather(withForgery, others, view, verifier).block(),
                 view, verifier)).containsExactly(0, 1);
     }
 

@@ -74,6 +74,18 @@ class ReconfigurationTest {
         return cluster;
     }
 
+    /**
+     * {@link #inRegencyOne}, then the administrator removes {@code replica} and the others decide
+     * one by one past the instance window, so that the view without it governs.
+     */
+    private static Cluster inRegencyOneAfterRemoving(int replica) {
+        Cluster cluster = inRegencyOne();
+        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.Remove(replica)));
+        cluster.deliverAll();
+        decideOneByOne(cluster, 1, 2, WINDOW + 2, 1);
+        return cluster;
+    }
+
     @Test
     void aDecidedChangeGovernsFromTheWindowAfterItOnEveryReplica() throws Exception {
         Cluster cluster = cluster(Mode.BFT, 7, 2);
@@ -228,10 +240,7 @@ class ReconfigurationTest {
 
     @Test
     void aReplicaRemovedInALaterRegencyReportsNothingToTheNewViewsLeader() throws Exception {
-        Cluster cluster = inRegencyOne();
-        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.Remove(4)));
-        cluster.deliverAll();
-        decideOneByOne(cluster, 1, 2, WINDOW + 2, 1);
+        Cluster cluster = inRegencyOneAfterRemoving(4);
         assertThat(cluster.cores.get(4).removed()).isTrue();
         // The others enter view 1 in regency 1 and report to its leader; replica 4 is no member of it.
         assertThat(cluster.sent).anyMatch(m -> m.message() instanceof StopData d && d.sender() == 2);
@@ -252,10 +261,7 @@ class ReconfigurationTest {
 
     @Test
     void enteringANewViewAfterALeaderChangeWaitsForThatViewsSync() throws Exception {
-        Cluster cluster = inRegencyOne();
-        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.Remove(1))); // removes the leader of regency 1
-        cluster.deliverAll();
-        decideOneByOne(cluster, 1, 2, WINDOW + 2, 1);
+        Cluster cluster = inRegencyOneAfterRemoving(1); // removes the leader of regency 1
         // At the boundary every member of the new view reported to its leader of regency 1
         // (members[1] of [0, 2, 3, 4] is replica 2), which sent that view's SYNC.
         assertThat(cluster.sent).anyMatch(m -> m.message() instanceof StopData d && d.regency() == 1 && m.to() == 2);
@@ -275,12 +281,9 @@ class ReconfigurationTest {
 
     @Test
     void removingAMemberBeforeTheLeaderInTheRotationKeepsTheLeaderOfTheRunningRegency() throws Exception {
-        Cluster cluster = inRegencyOne();
         // Members [0, 1, 2, 3, 4] without replica 0 in list order would make replica 2 the leader of
         // regency 1; the batch that decides the change names regency 1, so the new view keeps replica 1.
-        cluster.clientSends(admin(cluster, 1, 0, new ViewChange.Remove(0)));
-        cluster.deliverAll();
-        decideOneByOne(cluster, 1, 2, WINDOW + 2, 1);
+        Cluster cluster = inRegencyOneAfterRemoving(0);
         for (int id : List.of(1, 2, 3, 4)) {
             assertThat(cluster.cores.get(id).viewInForce().members()).containsExactlyInAnyOrder(1, 2, 3, 4);
             assertThat(cluster.cores.get(id).regency()).isEqualTo(1);
